@@ -1,0 +1,230 @@
+"""The catalogue and curve endpoints: validate, call ``app.core``, shape JSON."""
+
+from __future__ import annotations
+
+import inspect
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from latex2mathml.converter import convert as latex_to_mathml
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core import activations as acts
+from app.core.curves import SATURATION_EPS, Curve, sample_curve
+
+from .errors import ERROR_RESPONSES, ApiError
+from .responses import cached_json, dumps, JSON
+
+router = APIRouter(prefix="/api", tags=["activations"], responses=ERROR_RESPONSES)
+
+# Sizes a request controls, and their caps.
+X_LIMIT = 1e4
+MAX_POINTS = 10_001
+MAX_SAMPLES = 5_000
+MAX_SPECS = 8
+ActivationName = Literal[acts.IDS]  # type: ignore[valid-type]
+
+
+@lru_cache(maxsize=None)
+def mathml(latex: str) -> str:
+    return latex_to_mathml(latex)
+
+
+def describe(act: acts.Activation) -> dict[str, Any]:
+    """The public description of one activation (drives the explorer's controls and the docs)."""
+    return {
+        "id": act.id,
+        "name": act.name,
+        "latex": act.latex,
+        "mathml": mathml(act.latex),
+        "description": act.description,
+        "reference": act.reference,
+        "torch": act.torch,
+        "in_source": act.in_source,
+        "params": [p.as_dict() for p in act.params],
+        "learnable": sorted(act.param_grads),
+        "properties": act.properties.as_dict(),
+        "convention": act.convention,
+        "kinks": act.kinks(**act.defaults()),
+        "stochastic": act.stochastic.description if act.stochastic else None,
+    }
+
+
+@lru_cache(maxsize=1)
+def catalogue_json() -> dict[str, Any]:
+    return {"activations": [describe(a) for a in acts.CATALOGUE], "saturation_eps": SATURATION_EPS}
+
+
+# ----------------------------------------------------------------------------- schemas
+
+
+class GridOptions(BaseModel):
+    """Where to sample curves, and what to add for stochastic activations."""
+
+    xmin: float = Field(-5.0, ge=-X_LIMIT, le=X_LIMIT, allow_inf_nan=False, description="Left end of the x grid.")
+    xmax: float = Field(5.0, ge=-X_LIMIT, le=X_LIMIT, allow_inf_nan=False, description="Right end of the x grid.")
+    n: int = Field(401, ge=2, le=MAX_POINTS, description="Number of grid points.")
+    band: float = Field(0.9, gt=0.0, lt=1.0, allow_inf_nan=False, description="Central probability of the stochastic band (0.9 → 5–95 %).")
+    samples: int = Field(0, ge=0, le=MAX_SAMPLES, description="Random draws to scatter for stochastic activations.")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the sample scatter.")
+
+    def check(self) -> "GridOptions":
+        if not self.xmin < self.xmax:
+            raise ApiError(422, f"xmax must be greater than xmin (got xmin={self.xmin:g}, xmax={self.xmax:g})", "xmax")
+        return self
+
+
+class CurveSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ActivationName = Field(description="Activation id, as listed by /api/activations.")  # type: ignore[valid-type]
+    params: dict[str, float | str] = Field(default_factory=dict, max_length=8, description="Parameter values; missing ones take their defaults.")
+
+
+class CurvesRequest(GridOptions):
+    model_config = ConfigDict(extra="forbid")
+
+    curves: list[CurveSpec] = Field(min_length=1, max_length=MAX_SPECS)
+
+
+class CurveResponse(BaseModel):
+    """The schema of one curve (documentation; responses are serialised straight from numpy)."""
+
+    name: str
+    params: dict[str, float | str]
+    x: list[float]
+    y: list[float]
+    dy: list[float]
+    kinks: list[float]
+    convention: str
+    regions: list[dict[str, Any]]
+    noise: dict[str, Any] | None = None
+
+
+class CurvesResponse(BaseModel):
+    curves: list[CurveResponse]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def resolve(name: str, given: dict[str, Any], field_prefix: str = "") -> tuple[acts.Activation, dict]:
+    """The activation and its validated parameters; errors name the field (with ``field_prefix``)."""
+    try:
+        act = acts.get(name)
+    except KeyError as e:
+        raise ApiError(422, str(e.args[0]), "name") from None
+    try:
+        return act, acts.resolve_params(act, given)
+    except acts.ParamError as e:
+        raise ApiError(422, e.message, field_prefix + e.field) from None
+
+
+def curve_json(act: acts.Activation, params: dict, opts: GridOptions) -> dict[str, Any]:
+    half = round((1.0 - opts.band) / 2.0, 12)
+    c: Curve = sample_curve(act, params, opts.xmin, opts.xmax, opts.n, (half, 1.0 - half), opts.samples, opts.seed)
+    out: dict[str, Any] = {
+        "name": act.id,
+        "params": params,
+        "x": c.x,
+        "y": c.y,
+        "dy": c.dy,
+        "kinks": [k for k in act.kinks(**params) if opts.xmin <= k <= opts.xmax],
+        "convention": act.convention,
+        "regions": [{"kind": r.kind, "x0": r.x0, "x1": r.x1} for r in c.regions],
+        "noise": None,
+    }
+    if c.band_low is not None:
+        out["noise"] = {
+            "p_low": half,
+            "p_high": round(1.0 - half, 12),
+            "low": c.band_low,
+            "high": c.band_high,
+            "samples": None if c.sample_x is None else {"x": c.sample_x, "y": c.sample_y, "seed": opts.seed},
+        }
+    return out
+
+
+def _param_ids() -> list[str]:
+    seen: dict[str, list[str]] = {}
+    for a in acts.CATALOGUE:
+        for p in a.params:
+            seen.setdefault(p.id, []).append(a.id)
+    return list(seen)
+
+
+PARAM_IDS = _param_ids()
+GRID_KEYS = set(GridOptions.model_fields)
+
+
+def _param_doc(pid: str) -> str:
+    parts = []
+    for a in acts.CATALOGUE:
+        for p in a.params:
+            if p.id == pid:
+                rng = f"one of {', '.join(p.choices)}" if p.kind == "choice" else f"[{p.min:g}, {p.max:g}], default {p.default:g}"
+                parts.append(f"{a.id}: {rng}")
+    return "Activation parameter — " + "; ".join(parts)
+
+
+def _activation_params_dependency():
+    """A dependency whose signature lists every catalogue parameter, so /docs shows them all."""
+
+    def dep(**kwargs: str | None) -> dict[str, str]:
+        return {k: v for k, v in kwargs.items() if v is not None}
+
+    dep.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(pid, inspect.Parameter.KEYWORD_ONLY, default=Query(None, description=_param_doc(pid), max_length=32), annotation=str | None)
+            for pid in PARAM_IDS
+        ]
+    )
+    return dep
+
+
+ActivationParams = Annotated[dict[str, str], Depends(_activation_params_dependency())]
+
+
+# ----------------------------------------------------------------------------- routes
+
+
+@router.get("/activations", summary="The activation catalogue")
+def list_activations(request: Request) -> Response:
+    """Every activation: id, name, formula (LaTeX and MathML), parameters with ranges and
+    defaults, properties, derivative convention at kinks."""
+    return cached_json(request, "activations", catalogue_json)
+
+
+@router.get("/curve", summary="One activation's curve and exact derivative", response_model=CurveResponse)
+def get_curve(
+    request: Request,
+    name: Annotated[ActivationName, Query(description="Activation id")],  # type: ignore[valid-type]
+    params: ActivationParams,
+    grid: Annotated[GridOptions, Query()],
+) -> Response:
+    """f(x) and f'(x) on a grid, plus the noisy/random band and samples where they apply.
+    Parameters not given take their defaults; each is checked against its declared range."""
+    seen: set[str] = set()
+    for key, _ in request.query_params.multi_items():
+        if key in seen:
+            raise ApiError(422, f"{key} is given more than once", key)
+        seen.add(key)
+        if key != "name" and key not in GRID_KEYS and key not in PARAM_IDS:
+            allowed = ", ".join(["name", *sorted(GRID_KEYS), *PARAM_IDS])
+            raise ApiError(422, f"unknown query parameter {key!r}; allowed: {allowed}", key)
+    grid.check()
+    act, values = resolve(name, params)
+    key = dumps({"n": act.id, "p": values, "g": grid.model_dump()}).decode()
+    return cached_json(request, key, lambda: curve_json(act, values, grid))
+
+
+@router.post("/curves", summary="Several curves at once (overlays)", response_model=CurvesResponse)
+def post_curves(body: CurvesRequest) -> Response:
+    body.check()
+    out = []
+    for i, spec in enumerate(body.curves):
+        act, values = resolve(spec.name, spec.params, f"curves.{i}.params.")
+        out.append(curve_json(act, values, body))
+    return JSON({"curves": out})

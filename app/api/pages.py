@@ -1,0 +1,47 @@
+"""HTML pages (Jinja2 templates). Query values reach templates only through autoescaping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+
+from .assets import IMMUTABLE, plotly_url
+from .errors import ApiError
+
+ROOT = Path(__file__).resolve().parents[2]
+templates = Jinja2Templates(directory=ROOT / "templates")
+templates.env.globals.update(version=__version__, plotly_url=plotly_url)
+
+router = APIRouter(include_in_schema=False)
+
+SWAGGER_DIR = Path(fastapi_offline.__file__).parent / "static"
+SWAGGER_FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
+
+
+def render(request: Request, name: str, **context) -> HTMLResponse:
+    context.setdefault("asset", lambda p: f"/static/{request.app.state.asset_version}/{p}")
+    return templates.TemplateResponse(request, name, context)
+
+
+@router.get("/", response_class=HTMLResponse)
+def explorer(request: Request) -> HTMLResponse:
+    return render(request, "explorer.html")
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    """Swagger UI for /openapi.json, served from this origin (no CDN)."""
+    return render(request, "docs.html")
+
+
+@router.get("/vendor/swagger/{version}/{filename}")
+def swagger_asset(version: str, filename: str) -> Response:
+    if filename not in SWAGGER_FILES:
+        raise ApiError(404, f"no such file; available: {', '.join(SWAGGER_FILES)}", "filename")
+    return FileResponse(SWAGGER_DIR / filename, media_type=SWAGGER_FILES[filename], headers={"Cache-Control": IMMUTABLE})
