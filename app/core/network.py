@@ -1,0 +1,392 @@
+"""A small multilayer perceptron, 2 → depth × width → 1 logit, for K variants at once.
+
+The K variants (different activations, activation parameters or learning rates) share
+the architecture and are stacked along a leading axis, so every matrix product is one
+batched ``np.matmul`` over K. Their parameters live in one flat buffer ``theta`` of
+shape (K, P) — every weight matrix, then every bias, then one learned value per hidden
+layer for each learnable activation parameter (PReLU's ``a``) — and the layers' weights,
+biases and slopes are views into it, so an optimiser updates everything with a few
+whole-buffer operations.
+
+Activations are stored transposed, units × inputs, so that biases and per-unit sums run
+along contiguous rows. With Wᵀ_l the stored (fan_out × fan_in) weights, per layer l
+(h₀ = x) and over the n inputs as columns:
+
+Forward:    zᵀ_l = Wᵀ_l hᵀ_{l-1} + b_l,   hᵀ_l = f(zᵀ_l);   logits sᵀ = Wᵀ_out hᵀ_D + b_out.
+Backward (δ = ∂L/∂z):
+            ∂L/∂Wᵀ_l = δᵀ_l h_{l-1},   ∂L/∂b_l = Σ_n δ_l,   ∂L/∂hᵀ_{l-1} = W_l δᵀ_l,
+            δ_l = ∂L/∂h_l ⊙ f'(z_l),   ∂L/∂a_l = Σ ∂L/∂h_l ⊙ ∂f/∂a(z_l)  (learned parameters).
+
+Per-layer buffers are (K, depth, width, rows) arrays kept from the forward pass: z, h,
+f'(z) (overwritten by δ in the backward pass) and ∂L/∂h; statistics over all layers are
+then single reductions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+from scipy import special as sc
+
+from . import activations as acts
+
+Array = np.ndarray
+
+INITS: tuple[str, ...] = ("he", "glorot", "lecun", "uniform")
+# TensorFlow Playground's weights: uniform on [−0.5, 0.5].
+UNIFORM_HALF_WIDTH = 0.5
+# Activations whose derivative is ≥ 0 for every parameter value in range (monotone).
+NONNEGATIVE_DERIVATIVE = frozenset(
+    {"relu", "leaky_relu", "elu", "celu", "selu", "softplus", "sigmoid", "tanh", "relu6", "hardtanh",
+     "hardsigmoid", "softsign", "rrelu", "noisy_relu", "identity"}
+)
+
+
+@dataclass(frozen=True)
+class Architecture:
+    depth: int = 3
+    width: int = 8
+    n_in: int = 2
+
+    @property
+    def shapes(self) -> list[tuple[int, int]]:
+        """(fan_in, fan_out) of each weight matrix, hidden layers first, then the output."""
+        return [(self.n_in, self.width)] + [(self.width, self.width)] * (self.depth - 1) + [(self.width, 1)]
+
+    @property
+    def n_weights(self) -> int:
+        """Σ fan_in·fan_out: the multiply-adds of one forward pass for one input."""
+        return sum(i * o for i, o in self.shapes)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One of the K stacked networks: its activation (validated params) and optional
+    per-variant optimiser settings (a sweep over learning_rate or momentum)."""
+
+    activation: str
+    params: Mapping[str, float | str] = field(default_factory=dict)
+    learning_rate: float | None = None
+    momentum: float | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the parameters sit in the flat vector of one variant: every weight matrix
+    (W_0 … W_out, each row-major), then every bias (b_0 … b_{D-1}, b_out — the hidden ones
+    form one depth × width block), then the learned activation parameters (one per hidden
+    layer each)."""
+
+    arch: Architecture
+    learned: tuple[str, ...]  # learnable activation parameters with a slot per hidden layer
+
+    @property
+    def weight_slices(self) -> list[slice]:
+        """Each layer's weights, stored fan_out × fan_in (PyTorch's Linear.weight layout)."""
+        out, off = [], 0
+        for fi, fo in self.arch.shapes:
+            out.append(slice(off, off + fi * fo))
+            off += fi * fo
+        return out
+
+    @property
+    def bias_slices(self) -> list[slice]:
+        out, off = [], self.arch.n_weights
+        for _, fo in self.arch.shapes:
+            out.append(slice(off, off + fo))
+            off += fo
+        return out
+
+    @property
+    def learned_offset(self) -> int:
+        return self.bias_slices[-1].stop
+
+    @property
+    def size(self) -> int:
+        return self.learned_offset + len(self.learned) * self.arch.depth
+
+    def learned_slot(self, name: str, layer: int) -> int:
+        return self.learned_offset + self.learned.index(name) * self.arch.depth + layer
+
+    def unpack(self, theta: Array) -> dict[str, list[Array]]:
+        """One variant's weights {"W": [fan_in × fan_out per layer, so z = h·W + b], "b": [fan_out per layer]}."""
+        return {
+            "W": [theta[s].reshape(fo, fi).T for s, (fi, fo) in zip(self.weight_slices, self.arch.shapes)],
+            "b": [theta[s] for s in self.bias_slices],
+        }
+
+
+def init_theta(layout: Layout, init: str, bias_init: float, learned_init: Mapping[str, float], rng: np.random.Generator) -> Array:
+    """One variant's initial parameters (P,), drawn layer by layer from ``rng``.
+
+    he:      W ~ N(0, 2/fan_in)                         (He et al. 2015, for rectifiers)
+    glorot:  W ~ U(±√(6/(fan_in + fan_out)))            (Glorot & Bengio 2010, "Xavier")
+    lecun:   W ~ N(0, 1/fan_in)                         (LeCun et al. 1998; SELU's init)
+    uniform: W ~ U(±0.5)                                (TensorFlow Playground)
+    Every bias starts at ``bias_init``; learned activation parameters at their given value.
+    (The draws are i.i.d., so the storage order — fan_out × fan_in — does not matter.)
+    """
+    theta = np.empty(layout.size)
+    for (fi, fo), ws, bs in zip(layout.arch.shapes, layout.weight_slices, layout.bias_slices):
+        if init == "he":
+            w = rng.standard_normal(fi * fo) * math.sqrt(2.0 / fi)
+        elif init == "glorot":
+            limit = math.sqrt(6.0 / (fi + fo))
+            w = rng.uniform(-limit, limit, fi * fo)
+        elif init == "lecun":
+            w = rng.standard_normal(fi * fo) * math.sqrt(1.0 / fi)
+        elif init == "uniform":
+            w = rng.uniform(-UNIFORM_HALF_WIDTH, UNIFORM_HALF_WIDTH, fi * fo)
+        else:
+            raise ValueError(f"unknown init {init!r}; known: {', '.join(INITS)}")
+        theta[ws] = w
+        theta[bs] = bias_init
+    for name in layout.learned:
+        for layer in range(layout.arch.depth):
+            theta[layout.learned_slot(name, layer)] = learned_init.get(name, 0.0)
+    return theta
+
+
+# --------------------------------------------------------------------------- activations
+
+
+class ActivationGroup:
+    """A run of consecutive variants [k0, k1) with the same activation and choice parameters.
+
+    Float parameters that differ between its variants are stacked as (k, 1, 1) arrays that
+    broadcast against the group's (k, width, rows) slice; learnable ones are views of
+    the slopes in ``theta``. ReLU and leaky ReLU are computed in place (``fast``, equal
+    to the catalogue's f and f' — the tests check it); every other activation goes through
+    the catalogue's own f / df.
+    """
+
+    def __init__(self, k0: int, variants: Sequence[Variant], dtype: np.dtype):
+        self.k0, self.k1 = k0, k0 + len(variants)
+        self.sl = slice(self.k0, self.k1)
+        self.act = acts.get(variants[0].activation)
+        self.learned = tuple(self.act.param_grads)
+        self.fixed: dict[str, float | str | Array] = {}
+        for p in self.act.params:
+            if p.id in self.learned:
+                continue
+            values = [v.params[p.id] for v in variants]
+            if p.kind == "choice" or all(v == values[0] for v in values):
+                self.fixed[p.id] = values[0]
+            else:
+                self.fixed[p.id] = np.asarray(values, dtype=dtype).reshape(-1, 1, 1)
+        self.fast = self.act.id if self.act.id in ("relu", "leaky_relu") else None
+        self.nonneg_df = self.act.id in NONNEGATIVE_DERIVATIVE
+        self.stochastic = self.act.stochastic
+        self.mask: Array | None = None  # scratch for the leaky ReLU fast path
+
+    def params(self, learned_views: Mapping[str, Sequence[Array]], layer: int) -> dict:
+        p = dict(self.fixed)
+        for name in self.learned:
+            p[name] = learned_views[name][layer][self.sl]
+        return p
+
+    def apply(self, z: Array, h: Array, df: Array | None, p: dict, rng: np.random.Generator | None) -> None:
+        """h = f(z) and df = f'(z) for this group's slice (a training sample when ``rng`` is given)."""
+        if rng is not None and self.stochastic is not None:
+            y, dy = self.stochastic.sample(z, rng, **p)
+            h[...] = y
+            if df is not None:
+                df[...] = dy
+        elif self.fast == "relu":
+            np.maximum(z, 0.0, out=h)
+            if df is not None:
+                np.greater(z, 0.0, out=df)
+        elif self.fast == "leaky_relu":
+            leak = p["leak"]
+            if self.mask is None or self.mask.shape != z.shape:
+                self.mask = np.empty(z.shape, dtype=bool)
+            mask = self.mask
+            np.greater(z, 0.0, out=mask)
+            np.multiply(z, leak, out=h)
+            np.copyto(h, z, where=mask)  # x if x > 0 else leak·x
+            if df is not None:
+                np.copyto(df, leak)
+                np.copyto(df, 1.0, where=mask)
+        else:
+            h[...] = self.act.f(z, **p)
+            if df is not None:
+                df[...] = self.act.df(z, **p)
+
+
+def make_groups(variants: Sequence[Variant], dtype: np.dtype) -> list[ActivationGroup]:
+    """Maximal runs of consecutive variants sharing the activation and its choice parameters."""
+    groups: list[ActivationGroup] = []
+    start = 0
+
+    def key(v: Variant) -> tuple:
+        act = acts.get(v.activation)
+        return (act.id, tuple(v.params[p.id] for p in act.params if p.kind == "choice"))
+
+    for k in range(1, len(variants) + 1):
+        if k == len(variants) or key(variants[k]) != key(variants[start]):
+            groups.append(ActivationGroup(start, variants[start:k], dtype))
+            start = k
+    return groups
+
+
+# --------------------------------------------------------------------------- the network
+
+
+class StackedMLP:
+    """K networks of one architecture, with the buffers for passes over up to ``rows`` inputs.
+
+    Inputs are passed transposed, xᵀ of shape (2, n); a pass over n < rows inputs uses
+    the first n columns of every buffer.
+    """
+
+    def __init__(self, arch: Architecture, variants: Sequence[Variant], rows: int, dtype: np.dtype | type = np.float64):
+        self.arch = arch
+        self.dtype = np.dtype(dtype)
+        self.K = K = len(variants)
+        self.groups = make_groups(variants, self.dtype)
+        learned: list[str] = []
+        for g in self.groups:
+            learned += [n for n in g.learned if n not in learned]
+        self.layout = Layout(arch, tuple(learned))
+        self.theta = np.zeros((K, self.layout.size), self.dtype)
+        self.grad = np.zeros_like(self.theta)
+        self.W, self.b = self._layer_views(self.theta)  # Wᵀ (K, fan_out, fan_in), b (K, fan_out, 1)
+        self.WT = [w.transpose(0, 2, 1) for w in self.W]
+        self.gW, self.gb = self._layer_views(self.grad)
+        self.gb_hidden = self._hidden_bias_block(self.grad)
+        self.learned = {n: self._learned_views(self.theta, n) for n in learned}
+        self.g_learned = {n: self._learned_views(self.grad, n) for n in learned}
+        D, H = arch.depth, arch.width
+        self.rows = rows
+        self.Z = np.zeros((K, D, H, rows), self.dtype)  # pre-activations z
+        self.H = np.zeros((K, D, H, rows), self.dtype)  # activations h = f(z)
+        self.DF = np.zeros((K, D, H, rows), self.dtype)  # f'(z), then δ = ∂L/∂z after backward
+        self.DH = np.zeros((K, D, H, rows), self.dtype)  # ∂L/∂h
+        self.S = np.zeros((K, 1, rows), self.dtype)  # logits
+        self.T = np.zeros((K, 1, rows), self.dtype)  # −m, then ∂L/∂s
+        self.L = np.zeros((K, 1, rows), self.dtype)  # per-input losses
+        self.C = np.zeros((K, 1, rows), self.dtype)  # 1 where classified correctly
+        self.ones = np.ones((rows, 1), self.dtype)
+        self.nonneg_df = all(g.nonneg_df for g in self.groups)
+        # ReLU's f'(z) is exactly the indicator of z > 0
+        self.df_is_active = all(g.fast == "relu" and g.stochastic is None for g in self.groups)
+        # per layer: each group with its parameters (learned ones are views, so this stays current)
+        # (a single group covering every variant takes whole buffers instead of slices)
+        whole = slice(None) if len(self.groups) == 1 else None
+        self.plan = [[(g, whole or g.sl, g.params(self.learned, layer)) for g in self.groups] for layer in range(arch.depth)]
+        self._eval_bufs: dict[int, tuple[Array, Array]] = {}
+        self._views: dict[int, list[tuple[Array, ...]]] = {}
+
+    def views(self, n: int) -> list[tuple[Array, ...]]:
+        """Per layer, the first n columns of z, h, f'(z), ∂L/∂h and hᵀ (cached: passes reuse them)."""
+        if n not in self._views:
+            self._views[n] = [
+                (z, h, df, dh, h.transpose(0, 2, 1))
+                for z, h, df, dh in zip(*(buf[:, :, :, :n].transpose(1, 0, 2, 3) for buf in (self.Z, self.H, self.DF, self.DH)))
+            ]
+        return self._views[n]
+
+    def _layer_views(self, flat: Array) -> tuple[list[Array], list[Array]]:
+        K, lay = flat.shape[0], self.layout
+        Ws = [flat[:, s].reshape(K, fo, fi) for s, (fi, fo) in zip(lay.weight_slices, self.arch.shapes)]
+        bs = [flat[:, s].reshape(K, fo, 1) for s, (_, fo) in zip(lay.bias_slices, self.arch.shapes)]
+        return Ws, bs
+
+    def _hidden_bias_block(self, flat: Array) -> Array:
+        """The hidden layers' biases as one (K, depth, width, 1) view."""
+        D, H = self.arch.depth, self.arch.width
+        start = self.layout.bias_slices[0].start
+        return flat[:, start : start + D * H].reshape(-1, D, H, 1)
+
+    def _learned_views(self, flat: Array, name: str) -> list[Array]:
+        slots = [self.layout.learned_slot(name, layer) for layer in range(self.arch.depth)]
+        return [flat[:, s : s + 1].reshape(-1, 1, 1) for s in slots]
+
+    # ----------------------------------------------------------------- passes
+
+    def forward(self, xT: Array, rng: np.random.Generator | None = None, need_df: bool = True) -> Array:
+        """Fill z, h, f'(z) for the n inputs xᵀ (2, n) and return the logits (K, 1, n).
+
+        With ``rng``, stochastic activations draw a training sample; without, they use
+        their deterministic (mean / evaluation-mode) curve.
+        """
+        n = xT.shape[1]
+        h: Array = xT
+        for layer, (z, out, df, _, _) in enumerate(self.views(n)):
+            np.matmul(self.W[layer], h, out=z)
+            z += self.b[layer]
+            for g, sl, p in self.plan[layer]:
+                g.apply(z[sl], out[sl], df[sl] if need_df else None, p, rng)
+            h = out
+        s = self.S[:, :, :n]
+        np.matmul(self.W[-1], h, out=s)
+        s += self.b[-1]
+        return s
+
+    def logits(self, xT: Array) -> Array:
+        """Evaluation-mode logits (K, 1, n) for any inputs, without touching the training buffers."""
+        n = xT.shape[1]
+        if n not in self._eval_bufs:
+            shape = (self.K, self.arch.width, n)
+            self._eval_bufs[n] = (np.empty(shape, self.dtype), np.empty(shape, self.dtype))
+        z, h = self._eval_bufs[n]
+        prev: Array = xT
+        for layer in range(self.arch.depth):
+            np.matmul(self.W[layer], prev, out=z)
+            z += self.b[layer]
+            for g, sl, p in self.plan[layer]:
+                g.apply(z[sl], h[sl], None, p, None)
+            prev = h
+        return np.matmul(self.W[-1], prev) + self.b[-1]
+
+    def loss_grad(self, neg_sign: Array, grad_scale: Array, want_loss: bool = True) -> tuple[Array, Array] | None:
+        """Binary cross-entropy on the logits of the last forward pass over len(neg_sign) inputs.
+
+        With sign = 2y − 1 and margin m = sign·s, each input's loss is ℓ = log(1 + e^{−m})
+        (= −log σ(m), computed as logaddexp(0, −m): finite for any finite m). The training
+        loss L is the mean of ℓ over the training inputs, so ∂L/∂s = −sign·σ(−m)/n =
+        grad_scale·σ(−m), left in T; ``grad_scale`` is 0 for inputs that only get evaluated.
+        With ``want_loss`` returns (ℓ, correct) per input, each (K, 1, inputs), correct as 0/1.
+        """
+        rows = neg_sign.shape[-1]
+        t = self.T[:, :, :rows]
+        np.multiply(self.S[:, :, :rows], neg_sign, out=t)  # −m
+        out = None
+        if want_loss:
+            ell = np.logaddexp(0.0, t, out=self.L[:, :, :rows])
+            correct = np.less(t, 0.0, out=self.C[:, :, :rows])
+            out = (ell, correct)
+        sc.expit(t, out=t)
+        t *= grad_scale
+        return out
+
+    def backward(self, xT: Array, input_grad: bool = False) -> Array | None:
+        """Gradients of the loss into ``grad`` (all weights, biases and learned parameters)
+        from the last forward pass over xᵀ and ∂L/∂s in T (zero for evaluation-only inputs,
+        which then add nothing); f'(z) in DF becomes δ. With ``input_grad`` returns
+        ∂L/∂xᵀ (K, 2, n)."""
+        n = xT.shape[1]
+        D = self.arch.depth
+        views = self.views(n)
+        ds = self.T[:, :, :n]
+        np.matmul(ds, views[D - 1][4], out=self.gW[D])
+        np.matmul(ds, self.ones[:n], out=self.gb[D])
+        np.matmul(self.WT[D], ds, out=views[D - 1][3])
+        delta = ds
+        for layer in range(D - 1, -1, -1):
+            z, _, delta, dh, _ = views[layer]
+            for g, sl, p in self.plan[layer]:
+                for name in g.learned:
+                    dfa = g.act.param_grads[name](z[sl], **p)
+                    self.g_learned[name][layer][sl] = np.einsum("kwn,kwn->k", dh[sl], dfa).reshape(-1, 1, 1)
+            np.multiply(dh, delta, out=delta)  # δ = ∂L/∂h ⊙ f'(z), in place of f'(z)
+            np.matmul(delta, views[layer - 1][4] if layer else xT.T, out=self.gW[layer])
+            if layer:
+                np.matmul(self.WT[layer], delta, out=views[layer - 1][3])
+        np.matmul(self.DF[:, :, :, :n], self.ones[:n], out=self.gb_hidden)  # ∂L/∂b_l = Σ_n δ_l, all layers at once
+        if input_grad:
+            return np.matmul(self.WT[0], delta)
+        return None

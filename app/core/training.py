@@ -1,0 +1,556 @@
+"""Training K stacked MLP variants on one toy problem, recording what the activation does.
+
+One call trains every variant (activations to compare, or one value each of a swept
+parameter) on the same data from the same initial weights, in one stacked pass, and
+records at ``frames`` evenly spaced epochs (always epoch 0 — at initialisation, before
+any update — and the last):
+
+- loss and accuracy on the training and test sets (evaluation mode);
+- per hidden layer l, on the whole training set in evaluation mode:
+  ``grad_norm_weights``  ‖∂L/∂W_l‖₂ (Frobenius);
+  ``grad_norm_input``    ‖∂L/∂(input of layer l)‖₂, the gradient arriving at the layer's
+                         input: ∂L/∂x for the first layer, ∂L/∂h_{l-1} after it (gradient flow);
+  ``active_fraction``    the fraction of (unit, training input) pairs with pre-activation
+                         z > 0 — for ReLU exactly where the output is non-zero and the
+                         gradient passes; for other activations, the share on the positive side;
+  ``dead_fraction``      the fraction of units that pass no gradient at all: the sum over all
+                         training inputs of |f'(z)| is below DEAD_EPS. For ReLU that is
+                         "z ≤ 0 for every training input"; leaky ReLU, PReLU (a ≠ 0), ELU etc.
+                         only die numerically (e.g. ELU with z < −40 everywhere); tanh and
+                         sigmoid units count as dead when saturated on every input;
+  ``mean``, ``std``      of the activations h over units and inputs (zero-centredness);
+  learned activation parameters (PReLU's slope ``a``), one per layer.
+- pre-activation histograms per layer at initialisation and at the end;
+- the decision boundary σ(s) on a grid over the data at ``boundary_frames`` frames.
+
+Stochastic activations (noisy ReLU, RReLU) draw fresh noise in training passes; every
+recorded number uses their deterministic evaluation-mode curve.
+
+A variant whose loss becomes non-finite has diverged: from that epoch its parameters are
+frozen at zero and every recorded value is NaN (``null`` in JSON), and
+``diverged_at[k]`` is the epoch of the first non-finite loss — for full-batch training
+the loss after that many epochs of updates; with mini-batches, a batch loss in the epoch
+that starts there. All arithmetic runs under ``np.errstate(all="ignore")``.
+
+Same config → same trace, bit for bit (separate seeded streams for the data, the initial
+weights and the training noise / batch order).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
+
+import numpy as np
+from scipy import special as sc
+
+from . import activations as acts
+from .datasets import Dataset, DatasetSpec, make_dataset, split_sizes
+from .network import Architecture, StackedMLP, Variant, init_theta
+
+Array = np.ndarray
+
+OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
+DTYPES: tuple[str, ...] = ("float64", "float32")
+# PyTorch's Adam defaults.
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+# A unit is dead when Σ_n |f'(z_n)| over the training set is below this.
+DEAD_EPS = 1e-8
+HIST_BINS = 30
+# Boundary probabilities are rounded to this many decimals (keeps the JSON small).
+BOUNDARY_DECIMALS = 4
+# The grid extends the data's bounding box by this fraction on each side.
+BOUNDARY_MARGIN = 0.1
+
+# Caps (the API enforces them; measured on a 2-core machine, see bench/README.md).
+MAX_VARIANTS = 48  # compare: 4 activations; sweep: 3 activations × 16 values
+# Compute budget: epochs × training points × Σ layer weights × variants. The largest
+# allowed run takes about 10 s here (see bench/README.md).
+MAX_COST = 4.0e9
+# Memory: variants × training points × depth × width numbers per activation buffer (four of them).
+MAX_ELEMENTS = 4_000_000
+
+STAT_NAMES: tuple[str, ...] = ("grad_norm_weights", "grad_norm_input", "active_fraction", "dead_fraction", "mean", "std")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: DatasetSpec = DatasetSpec()
+    arch: Architecture = Architecture()
+    init: str = "he"
+    bias_init: float = 0.0
+    variants: tuple[Variant, ...] = (Variant("relu"),)
+    optimizer: str = "adam"
+    learning_rate: float = 0.01
+    momentum: float = 0.0  # SGD only
+    batch_size: int = 0  # 0 (or ≥ the training set) = full batch
+    epochs: int = 300
+    frames: int = 100
+    boundary_frames: int = 5
+    boundary_grid: int = 40
+    seed: int = 0  # initial weights and training noise; the data use data.seed
+    histograms: bool = True
+    include_weights: bool = False
+    dtype: str = "float64"
+
+    @property
+    def n_train(self) -> int:
+        return split_sizes(self.data.n_points, self.data.test_fraction)[0]
+
+
+@dataclass
+class Trace:
+    """What :func:`train` recorded. Per-variant arrays have K first; F = len(frames)."""
+
+    frames: Array  # (F,) epochs recorded
+    epochs_run: int
+    cut_short: bool
+    data: Dataset
+    loss_train: Array  # (K, F)
+    loss_test: Array
+    acc_train: Array
+    acc_test: Array
+    layers: dict[str, Array]  # STAT_NAMES → (K, F, depth)
+    learned: dict[str, Array]  # learnable activation parameter → (K, F, depth)
+    diverged_at: list[int | None]
+    hist_init: list[list[tuple[Array, Array]] | None] = field(default_factory=list)  # [k][layer] = (edges, counts)
+    hist_final: list[list[tuple[Array, Array]] | None] = field(default_factory=list)
+    boundary_frames: Array = field(default_factory=lambda: np.zeros(0, int))
+    boundary_x: Array = field(default_factory=lambda: np.zeros(0))
+    boundary_y: Array = field(default_factory=lambda: np.zeros(0))
+    boundary_p: Array = field(default_factory=lambda: np.zeros((0, 0, 0, 0)))  # (K, B, rows=y, cols=x)
+    theta_initial: Array | None = None
+    theta_final: Array | None = None
+    elapsed_ms: float = 0.0
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def frame_epochs(epochs: int, frames: int) -> Array:
+    """``frames`` evenly spaced epochs in [0, epochs], both ends included, no repeats."""
+    frames = max(1, min(frames, epochs + 1))
+    if frames == 1:
+        return np.array([epochs])
+    return np.unique(np.floor(np.linspace(0, epochs, frames) + 0.5).astype(int))
+
+
+def boundary_schedule(frames: Array, count: int) -> Array:
+    """``count`` of the recorded epochs, evenly spread, first and last included."""
+    if count <= 0:
+        return np.zeros(0, int)
+    idx = np.unique(np.floor(np.linspace(0, len(frames) - 1, min(count, len(frames))) + 0.5).astype(int))
+    return frames[idx]
+
+
+def cost(config: TrainConfig) -> float:
+    """epochs × training points × Σ layer weights × variants: multiply-adds of forward passes."""
+    return float(config.epochs) * config.n_train * config.arch.n_weights * len(config.variants)
+
+
+def elements(config: TrainConfig) -> int:
+    """Numbers in one per-layer activation buffer (the engine keeps four), for all points."""
+    return len(config.variants) * config.data.n_points * config.arch.depth * config.arch.width
+
+
+def budget_problem(config: TrainConfig) -> str | None:
+    """Why ``config`` is too large to run, naming what to reduce, or None."""
+    c = cost(config)
+    if c > MAX_COST:
+        return (
+            f"this run needs {c:.3g} weight-updates (epochs × training points × Σ layer weights × variants = "
+            f"{config.epochs} × {config.n_train} × {config.arch.n_weights} × {len(config.variants)}); "
+            f"the limit is {MAX_COST:.3g}: reduce epochs, n_points, depth, width or the number of variants"
+        )
+    e = elements(config)
+    if e > MAX_ELEMENTS:
+        return (
+            f"this run keeps {e:,} numbers per layer buffer (variants × n_points × depth × width); "
+            f"the limit is {MAX_ELEMENTS:,}: reduce n_points, depth, width or the number of variants"
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def _initial_theta(net: StackedMLP, config: TrainConfig, seeds: Sequence[int]) -> Array:
+    """(K, P): variant k's weights from the init stream of seeds[k] (one seed for all →
+    identical weights), its learned activation parameters from its own given value."""
+    layout = net.layout
+    by_seed = {s: init_theta(layout, config.init, config.bias_init, {}, np.random.default_rng((s, 1))) for s in dict.fromkeys(seeds)}
+    theta = np.stack([by_seed[s] for s in seeds]).astype(net.dtype)
+    for k, v in enumerate(config.variants):
+        learnable = acts.get(v.activation).param_grads
+        for name in layout.learned:
+            value = float(v.params.get(name, 0.0)) if name in learnable else 0.0
+            for layer in range(layout.arch.depth):
+                theta[k, layout.learned_slot(name, layer)] = value
+    return theta
+
+
+class _Recorder:
+    """Per-frame statistics of one evaluation pass over all of the network's input columns,
+    of which the first n are the training set (statistics are over those)."""
+
+    def __init__(self, net: StackedMLP, n: int, n_frames: int):
+        K, D, W = net.K, net.arch.depth, net.arch.width
+        self.net, self.n = net, n
+        self.layers = {name: np.full((K, n_frames, D), np.nan) for name in STAT_NAMES}
+        self.learned = {name: np.full((K, n_frames, D), np.nan) for name in net.layout.learned}
+        self.gsq = np.empty_like(net.grad)
+        # reduceat boundaries: the start of each weight matrix (the last segment runs to the end)
+        self.w_bounds = np.array([s.start for s in net.layout.weight_slices])
+        self.count = n * W
+        # sums over the training inputs are products with this 0/1 column
+        self.train_cols = np.zeros((net.rows, 1), net.dtype)
+        self.train_cols[:n] = 1.0
+
+    def forward_stats(self, fi: int) -> None:
+        """From z, h, f'(z) of the last forward pass (before backward overwrites f')."""
+        net, L, count, cols = self.net, self.layers, self.count, self.train_cols
+        W = net.arch.width
+        scratch = net.DH  # free until backward
+        df = net.DF if net.nonneg_df else np.abs(net.DF, out=scratch)
+        total = np.matmul(df, cols)[..., 0]  # Σ_n |f'(z)| per unit: (K, D, W)
+        L["dead_fraction"][:, fi] = np.add.reduce(total < DEAD_EPS, axis=2) / W
+        if not net.df_is_active:  # ReLU: f'(z) = 1[z > 0], so Σ f' already counts the active pairs
+            total = np.matmul(np.greater(net.Z, 0.0, out=scratch), cols)[..., 0]
+        L["active_fraction"][:, fi] = np.add.reduce(total, axis=2) / count
+        mean = np.add.reduce(np.matmul(net.H, cols)[..., 0], axis=2) / count
+        mean_sq = np.add.reduce(np.matmul(np.multiply(net.H, net.H, out=scratch), cols)[..., 0], axis=2) / count
+        L["mean"][:, fi] = mean
+        # one-pass variance, E[h²] − E[h]², clamped at 0
+        L["std"][:, fi] = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+        for name, views in net.learned.items():
+            self.learned[name][:, fi] = np.concatenate([v[:, :, 0] for v in views], axis=1)
+
+    def grad_stats(self, fi: int, dxT: Array) -> None:
+        """From the gradients of the backward pass that followed (zero on the test inputs)."""
+        net, L = self.net, self.layers
+        D = net.arch.depth
+        np.multiply(net.grad, net.grad, out=self.gsq)
+        L["grad_norm_weights"][:, fi] = np.sqrt(np.add.reduceat(self.gsq, self.w_bounds, axis=1)[:, :D])
+        gin = L["grad_norm_input"]
+        dh = net.DH[:, : D - 1].reshape(net.K, D - 1, 1, -1)
+        gin[:, fi, 1:] = np.sqrt(np.matmul(dh, dh.transpose(0, 1, 3, 2))[:, :, 0, 0])
+        dx = dxT.reshape(net.K, 1, -1)
+        gin[:, fi, 0] = np.sqrt(np.matmul(dx, dx.transpose(0, 2, 1))[:, 0, 0])
+
+    def blank(self, fi: int, dead: Array) -> None:
+        """NaN for the variants that have diverged."""
+        for arr in (*self.layers.values(), *self.learned.values()):
+            arr[dead, fi] = np.nan
+
+
+def _histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, Array]] | None]:
+    """Per variant, per layer: (edges, counts) of the pre-activations over the training set."""
+    out: list[list[tuple[Array, Array]] | None] = []
+    for k in range(net.K):
+        if not alive[k]:
+            out.append(None)
+            continue
+        layers = []
+        for layer in range(net.arch.depth):
+            z = net.Z[k, layer, :, :n].ravel().astype(np.float64)
+            lo, hi = float(z.min()), float(z.max())
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                layers.append((np.zeros(0), np.zeros(0, np.int64)))
+                continue
+            if hi - lo < 1e-12:
+                lo, hi = lo - 0.5, hi + 0.5
+            counts, edges = np.histogram(z, bins=HIST_BINS, range=(lo, hi))
+            layers.append((edges, counts))
+        out.append(layers)
+    return out
+
+
+def _boundary_grid(data: Dataset, size: int) -> tuple[Array, Array, Array]:
+    """Grid x and y coordinates over the data's bounding box (plus a margin), and the
+    size² points, row-major with y down the rows."""
+    pts = data.x_all.astype(np.float64)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = BOUNDARY_MARGIN * (hi - lo) + 1e-3
+    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], size)
+    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], size)
+    xx, yy = np.meshgrid(gx, gy)
+    return gx, gy, np.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+class _Optimizer:
+    """Adam or SGD (with momentum) on the whole (K, P) parameter buffer, as PyTorch does them;
+    learning rate and momentum are (K, 1) so a sweep gives each variant its own."""
+
+    def __init__(self, kind: str, theta: Array, grad: Array, lr: Array, momentum: Array):
+        self.kind, self.theta, self.grad = kind, theta, grad
+        self.lr, self.momentum = lr, momentum  # (K, 1)
+        self.step = 0
+        self.m = np.zeros_like(theta)
+        self.v = np.zeros_like(theta) if kind == "adam" else None
+        self.t = np.empty_like(theta)
+        self.u = np.empty_like(theta)
+        self.use_momentum = bool(np.any(momentum != 0))
+
+    def reset(self, k: Array) -> None:
+        """Freeze variants ``k`` (a boolean mask): zero parameters, state and learning rate."""
+        for arr in (self.theta, self.m, self.v, self.lr, self.momentum):
+            if arr is not None:
+                arr[k] = 0.0
+
+    def update(self) -> None:
+        self.step += 1
+        g, t, m = self.grad, self.t, self.m
+        if self.kind == "adam":
+            b1, b2 = ADAM_BETAS
+            u = self.u
+            # m ← m + (1 − β₁)(g − m)   v ← β₂v + (1 − β₂)g²   (PyTorch's operation order)
+            np.subtract(g, m, out=t)
+            t *= 1.0 - b1
+            m += t
+            np.multiply(g, 1.0 - b2, out=t)
+            t *= g
+            self.v *= b2
+            self.v += t
+            # θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+            np.sqrt(self.v, out=t)
+            t /= math.sqrt(1.0 - b2**self.step)
+            t += ADAM_EPS
+            np.multiply(m, self.lr / -(1.0 - b1**self.step), out=u)
+            u /= t
+            self.theta += u
+        else:
+            if self.use_momentum:  # buf ← μ·buf + g (the first step gives buf = g); θ ← θ − lr·buf
+                m *= self.momentum
+                m += g
+                g = m
+            np.multiply(g, self.lr, out=t)
+            self.theta -= t
+
+
+def train(
+    config: TrainConfig,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[int, Array], None] | None = None,
+    time_limit_s: float | None = None,
+    progress_interval_s: float = 0.05,
+) -> Trace:
+    """Train every variant of ``config`` together and record the trace.
+
+    ``should_stop`` is polled once per epoch (cooperative cancellation); ``time_limit_s``
+    bounds the wall-clock time. Either one ends the run early: the state reached is recorded
+    as the last frame and the trace says ``cut_short``. ``on_progress(epoch, train_losses)``
+    is called at most once per ``progress_interval_s``.
+    """
+    start = time.perf_counter()
+    with np.errstate(all="ignore"):
+        trace = _Run(config).run(should_stop, on_progress, time_limit_s, progress_interval_s, start)
+    trace.elapsed_ms = (time.perf_counter() - start) * 1e3
+    return trace
+
+
+class _Run:
+    """One training run. The network's buffers hold the training rows followed by the test
+    rows, so a recorded frame's evaluation pass gives both sets' logits at once."""
+
+    def __init__(self, config: TrainConfig):
+        self.config = c = config
+        self.dtype = np.dtype(c.dtype)
+        self.data = d = make_dataset(c.data, self.dtype)
+        self.n = n = len(d.x_train)
+        # inputs as columns: the training set, then the test set
+        self.x_allT = np.ascontiguousarray(np.concatenate([d.x_train, d.x_test]).T)
+        self.xT = self.x_allT[:, :n]
+        rows = self.x_allT.shape[1]
+        # −(2y − 1) per input, and the loss gradient's scale −(2y − 1)/n on the training inputs
+        self.neg_sign_all = (1.0 - 2.0 * np.concatenate([d.y_train, d.y_test])).astype(self.dtype).reshape(1, -1)
+        self.neg_sign = self.neg_sign_all[:, :n]
+        self.grad_scale = self.neg_sign / n
+        self.grad_scale_all = np.zeros_like(self.neg_sign_all)  # the test inputs get no gradient
+        self.grad_scale_all[:, :n] = self.grad_scale
+        # column 0 averages the training inputs, column 1 the test inputs
+        self.split_mean = np.zeros((rows, 2), self.dtype)
+        self.split_mean[:n, 0] = 1.0 / n
+        self.split_mean[n:, 1] = 1.0 / (rows - n)
+        self.train_mean = self.split_mean[:n, :1]
+        self.net = net = StackedMLP(c.arch, c.variants, rows, self.dtype)
+        net.theta[:] = _initial_theta(net, c, [c.seed] * net.K)
+        self.rng = np.random.default_rng((c.seed, 2))
+        lr = np.array([[v.learning_rate if v.learning_rate is not None else c.learning_rate] for v in c.variants], self.dtype)
+        mom = np.array([[v.momentum if v.momentum is not None else c.momentum] for v in c.variants], self.dtype)
+        self.opt = _Optimizer(c.optimizer, net.theta, net.grad, lr, mom)
+        self.batch = n if c.batch_size <= 0 or c.batch_size >= n else c.batch_size
+        self.stochastic = any(g.stochastic is not None for g in net.groups)
+        # With full batches and deterministic activations the training pass is the evaluation pass.
+        self.shared_pass = self.batch == n and not self.stochastic
+        self.alive = np.ones(net.K, bool)
+        self.all_alive = True
+        self.diverged_at: list[int | None] = [None] * net.K
+
+    def _check(self, loss: Array, epoch: int) -> None:
+        """Freeze the variants whose loss just became non-finite."""
+        if math.isfinite(float(np.add.reduce(loss))):
+            return
+        bad = ~np.isfinite(loss) & self.alive
+        for k in np.flatnonzero(bad):
+            self.diverged_at[k] = epoch
+        self.alive &= ~bad
+        self.all_alive = bool(self.alive.all())
+        self.opt.reset(bad)
+
+    def _update(self) -> None:
+        if not self.all_alive:
+            self.net.grad[~self.alive] = 0.0
+        self.opt.update()
+
+    def run(self, should_stop, on_progress, time_limit_s, progress_interval_s, start) -> Trace:
+        c, net, n = self.config, self.net, self.n
+        K = net.K
+        planned = frame_epochs(c.epochs, c.frames).tolist()
+        planned_boundary = set(boundary_schedule(np.array(planned), c.boundary_frames).tolist())
+        F = len(planned)
+        rec = _Recorder(net, n, F)
+        loss_tt = np.full((K, F, 2), np.nan)  # (train, test) per frame
+        acc_tt = np.full((K, F, 2), np.nan)
+        theta_initial = net.theta.copy() if c.include_weights else None
+        gx = gy = grid_pts = None
+        if planned_boundary:
+            gx, gy, grid_pts = _boundary_grid(self.data, c.boundary_grid)
+            grid_pts = np.ascontiguousarray(grid_pts.T.astype(self.dtype))
+        boundary: list[tuple[int, Array]] = []
+        hist_init: list = []
+        hist_final: list = []
+        deadline = math.inf if time_limit_s is None else start + time_limit_s
+        last_progress = -math.inf
+        loss = np.full(K, np.nan)  # the latest training loss, for progress reports
+        frames: list[int] = []
+        stopped = False
+        epoch = 0
+        next_frame = planned[0]
+        for epoch in range(c.epochs + 1):
+            if epoch and ((should_stop is not None and should_stop()) or time.perf_counter() > deadline or not (self.all_alive or self.alive.any())):
+                stopped = True
+            final = stopped or epoch == c.epochs
+            record = final or epoch == next_frame
+            if record or self.shared_pass:
+                # a pass over the training and test inputs (the test inputs get no gradient)
+                net.forward(self.x_allT)
+                ell, correct = net.loss_grad(self.neg_sign_all, self.grad_scale_all)
+                losses = np.matmul(ell, self.split_mean)[:, 0]  # (K, 2): train, test
+                self._check(losses[:, 0], epoch)
+                if self.shared_pass:
+                    loss = losses[:, 0]
+            if record:
+                fi = len(frames)
+                frames.append(epoch)
+                next_frame = planned[fi + 1] if fi + 1 < F else -1
+                loss_tt[:, fi] = losses
+                acc_tt[:, fi] = np.matmul(correct, self.split_mean)[:, 0]
+                rec.forward_stats(fi)
+                if c.histograms and (epoch == 0 or final):
+                    hists = _histograms(net, n, self.alive)
+                    if epoch == 0:
+                        hist_init = hists
+                    if final:
+                        hist_final = hists
+                if planned_boundary and (epoch in planned_boundary or final):
+                    p = np.round(sc.expit(net.logits(grid_pts)[:, 0].astype(np.float64)), BOUNDARY_DECIMALS)
+                    boundary.append((epoch, p.reshape(K, len(gy), len(gx))))
+                rec.grad_stats(fi, net.backward(self.x_allT, input_grad=True))
+                if not self.all_alive:
+                    dead = ~self.alive
+                    loss_tt[dead, fi] = np.nan
+                    acc_tt[dead, fi] = np.nan
+                    rec.blank(fi, dead)
+            elif self.shared_pass:
+                net.backward(self.x_allT)
+            if self.shared_pass and not final:
+                self._update()
+            if not final and not self.shared_pass:
+                loss = self._train_epoch(epoch)
+            if on_progress is not None:
+                now = time.perf_counter()
+                if now - last_progress >= progress_interval_s or final:
+                    last_progress = now
+                    on_progress(epoch, np.where(self.alive, loss, np.nan))
+            if final:
+                break
+
+        F = len(frames)
+        bp = np.stack([p for _, p in boundary], axis=1) if boundary else np.zeros((K, 0, 0, 0))
+        return Trace(
+            frames=np.array(frames),
+            epochs_run=epoch,
+            cut_short=stopped and bool(self.alive.any()),
+            data=self.data,
+            loss_train=loss_tt[:, :F, 0],
+            loss_test=loss_tt[:, :F, 1],
+            acc_train=acc_tt[:, :F, 0],
+            acc_test=acc_tt[:, :F, 1],
+            layers={k: v[:, :F] for k, v in rec.layers.items()},
+            learned={k: v[:, :F] for k, v in rec.learned.items()},
+            diverged_at=self.diverged_at,
+            hist_init=hist_init,
+            hist_final=hist_final,
+            boundary_frames=np.array([e for e, _ in boundary], int),
+            boundary_x=gx if gx is not None else np.zeros(0),
+            boundary_y=gy if gy is not None else np.zeros(0),
+            boundary_p=bp,
+            theta_initial=theta_initial,
+            theta_final=net.theta.copy() if c.include_weights else None,
+        )
+
+    def _train_epoch(self, epoch: int) -> Array:
+        """One epoch in training mode (mini-batches in a fresh order, noise drawn); the mean batch loss."""
+        net, n, b = self.net, self.n, self.batch
+        rng = self.rng if self.stochastic else None
+        order = self.rng.permutation(n) if b < n else None
+        total = np.zeros(net.K)
+        for lo in range(0, n, b):
+            if order is None:
+                xb, sb = self.xT, self.neg_sign
+            else:
+                idx = order[lo : lo + b]
+                xb, sb = self.xT[:, idx], self.neg_sign[:, idx]
+            net.forward(xb, rng)
+            ell, _ = net.loss_grad(sb, sb / xb.shape[1])
+            loss = np.add.reduce(ell, axis=2)[:, 0]
+            self._check(loss, epoch)
+            total += loss
+            net.backward(xb)
+            self._update()
+        return total / n
+
+
+# --------------------------------------------------------------------------- at initialisation
+
+
+def init_statistics(config: TrainConfig, seeds: Sequence[int]) -> dict[str, Array]:
+    """Per-layer statistics at initialisation for each seed of the weights, in one stacked
+    forward/backward pass (no training). Uses the first variant's activation and the data
+    of ``config.data``. Returns STAT_NAMES → (S, depth), plus "loss" and "accuracy" (S,)."""
+    seeds = list(seeds)
+    variant = config.variants[0]
+    cfg = replace(config, variants=tuple([variant] * len(seeds)))
+    dtype = np.dtype(cfg.dtype)
+    data = make_dataset(cfg.data, dtype)
+    xT = np.ascontiguousarray(data.x_train.T)
+    n = xT.shape[1]
+    neg_sign = (1.0 - 2.0 * data.y_train).astype(dtype).reshape(1, -1)
+    net = StackedMLP(cfg.arch, cfg.variants, n, dtype)
+    net.theta[:] = _initial_theta(net, cfg, seeds)
+    rec = _Recorder(net, n, 1)
+    with np.errstate(all="ignore"):
+        net.forward(xT)
+        ell, correct = net.loss_grad(neg_sign, neg_sign / n)
+        loss = np.add.reduce(ell, axis=2)[:, 0] / n
+        accuracy = np.add.reduce(correct, axis=2)[:, 0] / n
+        rec.forward_stats(0)
+        rec.grad_stats(0, net.backward(xT, input_grad=True))
+    out = {k: v[:, 0] for k, v in rec.layers.items()}
+    out["loss"] = loss
+    out["accuracy"] = accuracy
+    return out
