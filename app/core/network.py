@@ -25,7 +25,7 @@ then single reductions.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -114,7 +114,7 @@ class Layout:
     def unpack(self, theta: Array) -> dict[str, list[Array]]:
         """One variant's weights {"W": [fan_in × fan_out per layer, so z = h·W + b], "b": [fan_out per layer]}."""
         return {
-            "W": [theta[s].reshape(fo, fi).T for s, (fi, fo) in zip(self.weight_slices, self.arch.shapes)],
+            "W": [np.ascontiguousarray(theta[s].reshape(fo, fi).T) for s, (fi, fo) in zip(self.weight_slices, self.arch.shapes)],
             "b": [theta[s] for s in self.bias_slices],
         }
 
@@ -217,7 +217,9 @@ class ActivationGroup:
 
 
 def make_groups(variants: Sequence[Variant], dtype: np.dtype) -> list[ActivationGroup]:
-    """Maximal runs of consecutive variants sharing the activation and its choice parameters."""
+    """Maximal runs of consecutive variants sharing the activation and its choice parameters
+    (parameters are validated and completed with their defaults first)."""
+    variants = [replace(v, params=acts.resolve_params(acts.get(v.activation), v.params)) for v in variants]
     groups: list[ActivationGroup] = []
     start = 0
 

@@ -67,11 +67,23 @@ BOUNDARY_MARGIN = 0.1
 
 # Caps (the API enforces them; measured on a 2-core machine, see bench/README.md).
 MAX_VARIANTS = 48  # compare: 4 activations; sweep: 3 activations × 16 values
-# Compute budget: epochs × training points × Σ layer weights × variants. The largest
-# allowed run takes about 10 s here (see bench/README.md).
-MAX_COST = 4.0e9
-# Memory: variants × training points × depth × width numbers per activation buffer (four of them).
-MAX_ELEMENTS = 4_000_000
+# Compute budget. One unit of cost ≈ one multiply-add of a matrix product (≈ 0.7 ns here);
+# a run costs epochs × training points × Σ_variants (Σ layer weights + UNIT_COST[f] × hidden
+# units) + STEP_COST × optimiser steps, where UNIT_COST is the measured elementwise work of
+# the activation per unit and input (forward, derivative, backward), in the same units. The
+# largest allowed run takes about 7–10 s on a 2-core machine (see bench/README.md).
+UNIT_COST: dict[str, int] = {
+    "identity": 4, "relu": 10, "relu6": 6, "hardtanh": 6, "softsign": 8, "hardsigmoid": 8,
+    "leaky_relu": 14, "hardswish": 14, "prelu": 16, "rrelu": 24, "sigmoid": 60, "elu": 70,
+    "selu": 76, "celu": 76, "tanh": 78, "softplus": 92, "silu": 95, "noisy_relu": 105,
+    "gelu": 122, "mish": 290,
+}
+DEFAULT_UNIT_COST = 150  # an activation not measured yet
+STEP_COST = 250_000  # the fixed cost of one optimiser step (~80 numpy calls)
+MAX_COST = 9.0e9
+# Memory: variants × points × depth × width numbers per activation buffer (four of them,
+# so at most 4 × 8 B × 6.2e6 ≈ 200 MB per run in float64).
+MAX_ELEMENTS = 6_200_000
 
 STAT_NAMES: tuple[str, ...] = ("grad_norm_weights", "grad_norm_input", "active_fraction", "dead_fraction", "mean", "std")
 
@@ -147,8 +159,13 @@ def boundary_schedule(frames: Array, count: int) -> Array:
 
 
 def cost(config: TrainConfig) -> float:
-    """epochs × training points × Σ layer weights × variants: multiply-adds of forward passes."""
-    return float(config.epochs) * config.n_train * config.arch.n_weights * len(config.variants)
+    """The compute a run needs, in multiply-add units (see MAX_COST)."""
+    n, arch = config.n_train, config.arch
+    units = arch.depth * arch.width
+    per_point = sum(arch.n_weights + UNIT_COST.get(v.activation, DEFAULT_UNIT_COST) * units for v in config.variants)
+    batch = n if config.batch_size <= 0 else min(config.batch_size, n)
+    steps = config.epochs * math.ceil(n / batch)
+    return float(config.epochs) * n * per_point + STEP_COST * steps
 
 
 def elements(config: TrainConfig) -> int:
@@ -161,9 +178,9 @@ def budget_problem(config: TrainConfig) -> str | None:
     c = cost(config)
     if c > MAX_COST:
         return (
-            f"this run needs {c:.3g} weight-updates (epochs × training points × Σ layer weights × variants = "
-            f"{config.epochs} × {config.n_train} × {config.arch.n_weights} × {len(config.variants)}); "
-            f"the limit is {MAX_COST:.3g}: reduce epochs, n_points, depth, width or the number of variants"
+            f"this run costs {c:.3g} (epochs × training points × Σ over activations of (Σ layer weights + "
+            f"the activation's unit cost × hidden units) + {STEP_COST:,} × optimiser steps); the limit is {MAX_COST:.3g}: "
+            "reduce epochs, n_points, depth, width, the number of activations / sweep values, or raise batch_size"
         )
     e = elements(config)
     if e > MAX_ELEMENTS:
@@ -235,8 +252,9 @@ class _Recorder:
         np.multiply(net.grad, net.grad, out=self.gsq)
         L["grad_norm_weights"][:, fi] = np.sqrt(np.add.reduceat(self.gsq, self.w_bounds, axis=1)[:, :D])
         gin = L["grad_norm_input"]
-        dh = net.DH[:, : D - 1].reshape(net.K, D - 1, 1, -1)
-        gin[:, fi, 1:] = np.sqrt(np.matmul(dh, dh.transpose(0, 1, 3, 2))[:, :, 0, 0])
+        if D > 1:
+            dh = net.DH[:, : D - 1].reshape(net.K, D - 1, 1, -1)
+            gin[:, fi, 1:] = np.sqrt(np.matmul(dh, dh.transpose(0, 1, 3, 2))[:, :, 0, 0])
         dx = dxT.reshape(net.K, 1, -1)
         gin[:, fi, 0] = np.sqrt(np.matmul(dx, dx.transpose(0, 2, 1))[:, 0, 0])
 
@@ -480,18 +498,19 @@ class _Run:
                 break
 
         F = len(frames)
+        c_ = np.ascontiguousarray
         bp = np.stack([p for _, p in boundary], axis=1) if boundary else np.zeros((K, 0, 0, 0))
         return Trace(
             frames=np.array(frames),
             epochs_run=epoch,
             cut_short=stopped and bool(self.alive.any()),
             data=self.data,
-            loss_train=loss_tt[:, :F, 0],
-            loss_test=loss_tt[:, :F, 1],
-            acc_train=acc_tt[:, :F, 0],
-            acc_test=acc_tt[:, :F, 1],
-            layers={k: v[:, :F] for k, v in rec.layers.items()},
-            learned={k: v[:, :F] for k, v in rec.learned.items()},
+            loss_train=c_(loss_tt[:, :F, 0]),
+            loss_test=c_(loss_tt[:, :F, 1]),
+            acc_train=c_(acc_tt[:, :F, 0]),
+            acc_test=c_(acc_tt[:, :F, 1]),
+            layers={k: c_(v[:, :F]) for k, v in rec.layers.items()},
+            learned={k: c_(v[:, :F]) for k, v in rec.learned.items()},
             diverged_at=self.diverged_at,
             hist_init=hist_init,
             hist_final=hist_final,
