@@ -14,6 +14,7 @@ from app import __version__
 from app.settings import Settings
 
 from .api import activations, assets, errors, health, pages
+from .api import training
 from .api.middleware import AppMiddleware
 from .api.responses import JSON
 from .api.static import VersionedStatic
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(activations.router)
     app.include_router(assets.router)
     app.include_router(pages.router)
+    app.include_router(training.router)
     static = VersionedStatic(directory=ROOT / "static")
     app.state.asset_version = static.version
     app.mount("/static", static, name="static")
