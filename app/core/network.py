@@ -3,23 +3,24 @@
 The K variants (different activations, activation parameters or learning rates) share
 the architecture and are stacked along a leading axis, so every matrix product is one
 batched ``np.matmul`` over K. Their parameters live in one flat buffer ``theta`` of
-shape (K, P) — every weight matrix, then every bias, then one learned value per hidden
-layer for each learnable activation parameter (PReLU's ``a``) — and the layers' weights,
-biases and slopes are views into it, so an optimiser updates everything with a few
-whole-buffer operations.
+shape (K, P) — per layer the matrix [Wᵀ | b] of shape fan_out × (fan_in + 1), then one
+learned value per hidden layer for each learnable activation parameter (PReLU's ``a``)
+— and the layers' weights and slopes are views into it, so an optimiser updates
+everything with a few whole-buffer operations.
 
-Activations are stored transposed, units × inputs, so that biases and per-unit sums run
-along contiguous rows. With Wᵀ_l the stored (fan_out × fan_in) weights, per layer l
-(h₀ = x) and over the n inputs as columns:
+Activations are stored transposed, units × inputs, with a constant row of ones appended
+(ĥ = [h; 1]), so that one product applies weights and bias together. Per layer l
+(h₀ = x), over the n inputs as columns:
 
-Forward:    zᵀ_l = Wᵀ_l hᵀ_{l-1} + b_l,   hᵀ_l = f(zᵀ_l);   logits sᵀ = Wᵀ_out hᵀ_D + b_out.
+Forward:    zᵀ_l = [Wᵀ_l | b_l] ĥᵀ_{l-1},   hᵀ_l = f(zᵀ_l);   logits sᵀ = [Wᵀ_out | b_out] ĥᵀ_D.
 Backward (δ = ∂L/∂z):
-            ∂L/∂Wᵀ_l = δᵀ_l h_{l-1},   ∂L/∂b_l = Σ_n δ_l,   ∂L/∂hᵀ_{l-1} = W_l δᵀ_l,
+            ∂L/∂[Wᵀ_l | b_l] = δᵀ_l ĥ_{l-1}   (so ∂L/∂b_l = Σ_n δ_l),   ∂L/∂hᵀ_{l-1} = W_l δᵀ_l,
             δ_l = ∂L/∂h_l ⊙ f'(z_l),   ∂L/∂a_l = Σ ∂L/∂h_l ⊙ ∂f/∂a(z_l)  (learned parameters).
 
-Per-layer buffers are (K, depth, width, rows) arrays kept from the forward pass: z, h,
-f'(z) (overwritten by δ in the backward pass) and ∂L/∂h; statistics over all layers are
-then single reductions.
+Per-layer buffers are (depth, K, width, rows) arrays kept from the forward pass — z,
+ĥ (one more row), f'(z) (overwritten by δ in the backward pass) and ∂L/∂h — layer-major
+so that each layer's block is contiguous; statistics over all layers are single
+reductions.
 """
 
 from __future__ import annotations
@@ -75,34 +76,33 @@ class Variant:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the parameters sit in the flat vector of one variant: every weight matrix
-    (W_0 … W_out, each row-major), then every bias (b_0 … b_{D-1}, b_out — the hidden ones
-    form one depth × width block), then the learned activation parameters (one per hidden
-    layer each)."""
+    """Where the parameters sit in the flat vector of one variant: per layer the
+    fan_out × (fan_in + 1) matrix [Wᵀ | b] (row-major: each output unit's incoming weights,
+    then its bias), then the learned activation parameters (one per hidden layer each)."""
 
     arch: Architecture
     learned: tuple[str, ...]  # learnable activation parameters with a slot per hidden layer
 
     @property
-    def weight_slices(self) -> list[slice]:
-        """Each layer's weights, stored fan_out × fan_in (PyTorch's Linear.weight layout)."""
+    def layer_slices(self) -> list[slice]:
         out, off = [], 0
         for fi, fo in self.arch.shapes:
-            out.append(slice(off, off + fi * fo))
-            off += fi * fo
+            out.append(slice(off, off + fo * (fi + 1)))
+            off += fo * (fi + 1)
         return out
 
     @property
-    def bias_slices(self) -> list[slice]:
-        out, off = [], self.arch.n_weights
-        for _, fo in self.arch.shapes:
-            out.append(slice(off, off + fo))
-            off += fo
-        return out
+    def weight_mask(self) -> np.ndarray:
+        """1 for the weights, 0 for the biases and learned parameters: (P,)."""
+        mask = np.zeros(self.size)
+        for s, (fi, fo) in zip(self.layer_slices, self.arch.shapes):
+            block = mask[s].reshape(fo, fi + 1)
+            block[:, :fi] = 1.0
+        return mask
 
     @property
     def learned_offset(self) -> int:
-        return self.bias_slices[-1].stop
+        return self.layer_slices[-1].stop
 
     @property
     def size(self) -> int:
@@ -113,9 +113,10 @@ class Layout:
 
     def unpack(self, theta: Array) -> dict[str, list[Array]]:
         """One variant's weights {"W": [fan_in × fan_out per layer, so z = h·W + b], "b": [fan_out per layer]}."""
+        blocks = [theta[s].reshape(fo, fi + 1) for s, (fi, fo) in zip(self.layer_slices, self.arch.shapes)]
         return {
-            "W": [np.ascontiguousarray(theta[s].reshape(fo, fi).T) for s, (fi, fo) in zip(self.weight_slices, self.arch.shapes)],
-            "b": [theta[s] for s in self.bias_slices],
+            "W": [np.ascontiguousarray(m[:, :-1].T) for m in blocks],
+            "b": [np.ascontiguousarray(m[:, -1]) for m in blocks],
         }
 
 
@@ -130,7 +131,7 @@ def init_theta(layout: Layout, init: str, bias_init: float, learned_init: Mappin
     (The draws are i.i.d., so the storage order — fan_out × fan_in — does not matter.)
     """
     theta = np.empty(layout.size)
-    for (fi, fo), ws, bs in zip(layout.arch.shapes, layout.weight_slices, layout.bias_slices):
+    for (fi, fo), sl in zip(layout.arch.shapes, layout.layer_slices):
         if init == "he":
             w = rng.standard_normal(fi * fo) * math.sqrt(2.0 / fi)
         elif init == "glorot":
@@ -142,8 +143,9 @@ def init_theta(layout: Layout, init: str, bias_init: float, learned_init: Mappin
             w = rng.uniform(-UNIFORM_HALF_WIDTH, UNIFORM_HALF_WIDTH, fi * fo)
         else:
             raise ValueError(f"unknown init {init!r}; known: {', '.join(INITS)}")
-        theta[ws] = w
-        theta[bs] = bias_init
+        block = theta[sl].reshape(fo, fi + 1)
+        block[:, :fi] = w.reshape(fo, fi)
+        block[:, fi] = bias_init
     for name in layout.learned:
         for layer in range(layout.arch.depth):
             theta[layout.learned_slot(name, layer)] = learned_init.get(name, 0.0)
@@ -240,8 +242,8 @@ def make_groups(variants: Sequence[Variant], dtype: np.dtype) -> list[Activation
 class StackedMLP:
     """K networks of one architecture, with the buffers for passes over up to ``rows`` inputs.
 
-    Inputs are passed transposed, xᵀ of shape (2, n); a pass over n < rows inputs uses
-    the first n columns of every buffer.
+    Inputs are passed transposed with the ones row, x̂ᵀ of shape (3, n) (see
+    :func:`augment`); a pass over n < rows inputs uses the first n columns of every buffer.
     """
 
     def __init__(self, arch: Architecture, variants: Sequence[Variant], rows: int, dtype: np.dtype | type = np.float64):
@@ -255,94 +257,83 @@ class StackedMLP:
         self.layout = Layout(arch, tuple(learned))
         self.theta = np.zeros((K, self.layout.size), self.dtype)
         self.grad = np.zeros_like(self.theta)
-        self.W, self.b = self._layer_views(self.theta)  # Wᵀ (K, fan_out, fan_in), b (K, fan_out, 1)
-        self.WT = [w.transpose(0, 2, 1) for w in self.W]
-        self.gW, self.gb = self._layer_views(self.grad)
-        self.gb_hidden = self._hidden_bias_block(self.grad)
+        self.W = self._layer_views(self.theta)  # [Wᵀ | b]: (K, fan_out, fan_in + 1)
+        self.WT = [w[:, :, :-1].transpose(0, 2, 1) for w in self.W]  # W without the bias: (K, fan_in, fan_out)
+        self.gW = self._layer_views(self.grad)
         self.learned = {n: self._learned_views(self.theta, n) for n in learned}
         self.g_learned = {n: self._learned_views(self.grad, n) for n in learned}
         D, H = arch.depth, arch.width
         self.rows = rows
-        self.Z = np.zeros((K, D, H, rows), self.dtype)  # pre-activations z
-        self.H = np.zeros((K, D, H, rows), self.dtype)  # activations h = f(z)
-        self.DF = np.zeros((K, D, H, rows), self.dtype)  # f'(z), then δ = ∂L/∂z after backward
-        self.DH = np.zeros((K, D, H, rows), self.dtype)  # ∂L/∂h
+        # layer-major, so that each layer's (K, width, rows) block is contiguous
+        self.Z = np.zeros((D, K, H, rows), self.dtype)  # pre-activations z
+        self.Haug = np.ones((D, K, H + 1, rows), self.dtype)  # ĥ = [f(z); 1]
+        self.H = self.Haug[:, :, :H]  # activations h = f(z)
+        self.DF = np.zeros((D, K, H, rows), self.dtype)  # f'(z), then δ = ∂L/∂z after backward
+        self.DH = np.zeros((D, K, H, rows), self.dtype)  # ∂L/∂h
         self.S = np.zeros((K, 1, rows), self.dtype)  # logits
         self.T = np.zeros((K, 1, rows), self.dtype)  # −m, then ∂L/∂s
         self.L = np.zeros((K, 1, rows), self.dtype)  # per-input losses
         self.C = np.zeros((K, 1, rows), self.dtype)  # 1 where classified correctly
-        self.ones = np.ones((rows, 1), self.dtype)
         self.nonneg_df = all(g.nonneg_df for g in self.groups)
         # ReLU's f'(z) is exactly the indicator of z > 0
         self.df_is_active = all(g.fast == "relu" and g.stochastic is None for g in self.groups)
-        # per layer: each group with its parameters (learned ones are views, so this stays current)
-        # (a single group covering every variant takes whole buffers instead of slices)
+        # per layer: each group with its parameters (learned ones are views, so this stays current);
+        # a single group covering every variant takes whole buffers instead of slices
         whole = slice(None) if len(self.groups) == 1 else None
         self.plan = [[(g, whole or g.sl, g.params(self.learned, layer)) for g in self.groups] for layer in range(arch.depth)]
         self._eval_bufs: dict[int, tuple[Array, Array]] = {}
         self._views: dict[int, list[tuple[Array, ...]]] = {}
 
-    def views(self, n: int) -> list[tuple[Array, ...]]:
-        """Per layer, the first n columns of z, h, f'(z), ∂L/∂h and hᵀ (cached: passes reuse them)."""
-        if n not in self._views:
-            self._views[n] = [
-                (z, h, df, dh, h.transpose(0, 2, 1))
-                for z, h, df, dh in zip(*(buf[:, :, :, :n].transpose(1, 0, 2, 3) for buf in (self.Z, self.H, self.DF, self.DH)))
-            ]
-        return self._views[n]
-
-    def _layer_views(self, flat: Array) -> tuple[list[Array], list[Array]]:
-        K, lay = flat.shape[0], self.layout
-        Ws = [flat[:, s].reshape(K, fo, fi) for s, (fi, fo) in zip(lay.weight_slices, self.arch.shapes)]
-        bs = [flat[:, s].reshape(K, fo, 1) for s, (_, fo) in zip(lay.bias_slices, self.arch.shapes)]
-        return Ws, bs
-
-    def _hidden_bias_block(self, flat: Array) -> Array:
-        """The hidden layers' biases as one (K, depth, width, 1) view."""
-        D, H = self.arch.depth, self.arch.width
-        start = self.layout.bias_slices[0].start
-        return flat[:, start : start + D * H].reshape(-1, D, H, 1)
+    def _layer_views(self, flat: Array) -> list[Array]:
+        K = flat.shape[0]
+        return [flat[:, s].reshape(K, fo, fi + 1) for s, (fi, fo) in zip(self.layout.layer_slices, self.arch.shapes)]
 
     def _learned_views(self, flat: Array, name: str) -> list[Array]:
         slots = [self.layout.learned_slot(name, layer) for layer in range(self.arch.depth)]
         return [flat[:, s : s + 1].reshape(-1, 1, 1) for s in slots]
 
+    def views(self, n: int) -> list[tuple[Array, ...]]:
+        """Per layer, the first n columns of z, h, f'(z), ∂L/∂h, ĥ and ĥᵀ (cached: passes reuse them)."""
+        if n not in self._views:
+            self._views[n] = [
+                (z, h, df, dh, ha, ha.transpose(0, 2, 1))
+                for z, h, df, dh, ha in zip(*(buf[..., :n] for buf in (self.Z, self.H, self.DF, self.DH, self.Haug)))
+            ]
+        return self._views[n]
+
     # ----------------------------------------------------------------- passes
 
     def forward(self, xT: Array, rng: np.random.Generator | None = None, need_df: bool = True) -> Array:
-        """Fill z, h, f'(z) for the n inputs xᵀ (2, n) and return the logits (K, 1, n).
+        """Fill z, h, f'(z) for the n inputs x̂ᵀ (3, n) and return the logits (K, 1, n).
 
         With ``rng``, stochastic activations draw a training sample; without, they use
         their deterministic (mean / evaluation-mode) curve.
         """
         n = xT.shape[1]
         h: Array = xT
-        for layer, (z, out, df, _, _) in enumerate(self.views(n)):
+        for layer, (z, out, df, _, ha, _) in enumerate(self.views(n)):
             np.matmul(self.W[layer], h, out=z)
-            z += self.b[layer]
             for g, sl, p in self.plan[layer]:
                 g.apply(z[sl], out[sl], df[sl] if need_df else None, p, rng)
-            h = out
+            h = ha
         s = self.S[:, :, :n]
         np.matmul(self.W[-1], h, out=s)
-        s += self.b[-1]
         return s
 
     def logits(self, xT: Array) -> Array:
-        """Evaluation-mode logits (K, 1, n) for any inputs, without touching the training buffers."""
+        """Evaluation-mode logits (K, 1, n) for any inputs x̂ᵀ, without touching the training buffers."""
         n = xT.shape[1]
         if n not in self._eval_bufs:
-            shape = (self.K, self.arch.width, n)
-            self._eval_bufs[n] = (np.empty(shape, self.dtype), np.empty(shape, self.dtype))
-        z, h = self._eval_bufs[n]
+            self._eval_bufs[n] = (np.empty((self.K, self.arch.width, n), self.dtype), np.ones((self.K, self.arch.width + 1, n), self.dtype))
+        z, ha = self._eval_bufs[n]
+        h = ha[:, :-1]
         prev: Array = xT
         for layer in range(self.arch.depth):
             np.matmul(self.W[layer], prev, out=z)
-            z += self.b[layer]
             for g, sl, p in self.plan[layer]:
                 g.apply(z[sl], h[sl], None, p, None)
-            prev = h
-        return np.matmul(self.W[-1], prev) + self.b[-1]
+            prev = ha
+        return np.matmul(self.W[-1], prev)
 
     def loss_grad(self, neg_sign: Array, grad_scale: Array, want_loss: bool = True) -> tuple[Array, Array] | None:
         """Binary cross-entropy on the logits of the last forward pass over len(neg_sign) inputs.
@@ -367,28 +358,33 @@ class StackedMLP:
 
     def backward(self, xT: Array, input_grad: bool = False) -> Array | None:
         """Gradients of the loss into ``grad`` (all weights, biases and learned parameters)
-        from the last forward pass over xᵀ and ∂L/∂s in T (zero for evaluation-only inputs,
+        from the last forward pass over x̂ᵀ and ∂L/∂s in T (zero for evaluation-only inputs,
         which then add nothing); f'(z) in DF becomes δ. With ``input_grad`` returns
         ∂L/∂xᵀ (K, 2, n)."""
         n = xT.shape[1]
         D = self.arch.depth
         views = self.views(n)
         ds = self.T[:, :, :n]
-        np.matmul(ds, views[D - 1][4], out=self.gW[D])
-        np.matmul(ds, self.ones[:n], out=self.gb[D])
+        np.matmul(ds, views[D - 1][5], out=self.gW[D])
         np.matmul(self.WT[D], ds, out=views[D - 1][3])
         delta = ds
         for layer in range(D - 1, -1, -1):
-            z, _, delta, dh, _ = views[layer]
+            z, _, delta, dh, _, _ = views[layer]
             for g, sl, p in self.plan[layer]:
                 for name in g.learned:
                     dfa = g.act.param_grads[name](z[sl], **p)
                     self.g_learned[name][layer][sl] = np.einsum("kwn,kwn->k", dh[sl], dfa).reshape(-1, 1, 1)
             np.multiply(dh, delta, out=delta)  # δ = ∂L/∂h ⊙ f'(z), in place of f'(z)
-            np.matmul(delta, views[layer - 1][4] if layer else xT.T, out=self.gW[layer])
+            np.matmul(delta, views[layer - 1][5] if layer else xT.T, out=self.gW[layer])
             if layer:
                 np.matmul(self.WT[layer], delta, out=views[layer - 1][3])
-        np.matmul(self.DF[:, :, :, :n], self.ones[:n], out=self.gb_hidden)  # ∂L/∂b_l = Σ_n δ_l, all layers at once
         if input_grad:
             return np.matmul(self.WT[0], delta)
         return None
+
+
+def augment(x: Array, dtype: np.dtype | type = np.float64) -> Array:
+    """Inputs (n, 2) as the (3, n) columns x̂ᵀ = [xᵀ; 1] the network takes."""
+    out = np.ones((x.shape[1] + 1, x.shape[0]), dtype)
+    out[:-1] = x.T
+    return out

@@ -48,7 +48,7 @@ from scipy import special as sc
 
 from . import activations as acts
 from .datasets import Dataset, DatasetSpec, make_dataset, split_sizes
-from .network import Architecture, StackedMLP, Variant, init_theta
+from .network import Architecture, StackedMLP, Variant, augment, init_theta
 
 Array = np.ndarray
 
@@ -219,8 +219,9 @@ class _Recorder:
         self.layers = {name: np.full((K, n_frames, D), np.nan) for name in STAT_NAMES}
         self.learned = {name: np.full((K, n_frames, D), np.nan) for name in net.layout.learned}
         self.gsq = np.empty_like(net.grad)
-        # reduceat boundaries: the start of each weight matrix (the last segment runs to the end)
-        self.w_bounds = np.array([s.start for s in net.layout.weight_slices])
+        self.weight_mask = net.layout.weight_mask.astype(net.dtype)
+        # reduceat boundaries: the start of each layer's block (the last segment runs to the end)
+        self.w_bounds = np.array([s.start for s in net.layout.layer_slices])
         self.count = n * W
         # sums over the training inputs are products with this 0/1 column
         self.train_cols = np.zeros((net.rows, 1), net.dtype)
@@ -232,13 +233,14 @@ class _Recorder:
         W = net.arch.width
         scratch = net.DH  # free until backward
         df = net.DF if net.nonneg_df else np.abs(net.DF, out=scratch)
-        total = np.matmul(df, cols)[..., 0]  # Σ_n |f'(z)| per unit: (K, D, W)
-        L["dead_fraction"][:, fi] = np.add.reduce(total < DEAD_EPS, axis=2) / W
+        # buffers are (D, K, W, rows): per-unit sums are (D, K, W), per-layer ones (D, K) → .T
+        total = np.matmul(df, cols)[..., 0]  # Σ_n |f'(z)| per unit
+        L["dead_fraction"][:, fi] = (np.add.reduce(total < DEAD_EPS, axis=2) / W).T
         if not net.df_is_active:  # ReLU: f'(z) = 1[z > 0], so Σ f' already counts the active pairs
             total = np.matmul(np.greater(net.Z, 0.0, out=scratch), cols)[..., 0]
-        L["active_fraction"][:, fi] = np.add.reduce(total, axis=2) / count
-        mean = np.add.reduce(np.matmul(net.H, cols)[..., 0], axis=2) / count
-        mean_sq = np.add.reduce(np.matmul(np.multiply(net.H, net.H, out=scratch), cols)[..., 0], axis=2) / count
+        L["active_fraction"][:, fi] = (np.add.reduce(total, axis=2) / count).T
+        mean = (np.add.reduce(np.matmul(net.H, cols)[..., 0], axis=2) / count).T
+        mean_sq = (np.add.reduce(np.matmul(np.multiply(net.H, net.H, out=scratch), cols)[..., 0], axis=2) / count).T
         L["mean"][:, fi] = mean
         # one-pass variance, E[h²] − E[h]², clamped at 0
         L["std"][:, fi] = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
@@ -249,12 +251,13 @@ class _Recorder:
         """From the gradients of the backward pass that followed (zero on the test inputs)."""
         net, L = self.net, self.layers
         D = net.arch.depth
-        np.multiply(net.grad, net.grad, out=self.gsq)
+        np.multiply(net.grad, self.weight_mask, out=self.gsq)  # the weights only, not the biases
+        np.multiply(self.gsq, self.gsq, out=self.gsq)
         L["grad_norm_weights"][:, fi] = np.sqrt(np.add.reduceat(self.gsq, self.w_bounds, axis=1)[:, :D])
         gin = L["grad_norm_input"]
         if D > 1:
-            dh = net.DH[:, : D - 1].reshape(net.K, D - 1, 1, -1)
-            gin[:, fi, 1:] = np.sqrt(np.matmul(dh, dh.transpose(0, 1, 3, 2))[:, :, 0, 0])
+            dh = net.DH[: D - 1].reshape(D - 1, net.K, 1, -1)
+            gin[:, fi, 1:] = np.sqrt(np.matmul(dh, dh.transpose(0, 1, 3, 2))[:, :, 0, 0]).T
         dx = dxT.reshape(net.K, 1, -1)
         gin[:, fi, 0] = np.sqrt(np.matmul(dx, dx.transpose(0, 2, 1))[:, 0, 0])
 
@@ -273,7 +276,7 @@ def _histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array,
             continue
         layers = []
         for layer in range(net.arch.depth):
-            z = net.Z[k, layer, :, :n].ravel().astype(np.float64)
+            z = net.Z[layer, k, :, :n].ravel().astype(np.float64)
             lo, hi = float(z.min()), float(z.max())
             if not (math.isfinite(lo) and math.isfinite(hi)):
                 layers.append((np.zeros(0), np.zeros(0, np.int64)))
@@ -380,7 +383,7 @@ class _Run:
         self.data = d = make_dataset(c.data, self.dtype)
         self.n = n = len(d.x_train)
         # inputs as columns: the training set, then the test set
-        self.x_allT = np.ascontiguousarray(np.concatenate([d.x_train, d.x_test]).T)
+        self.x_allT = augment(np.concatenate([d.x_train, d.x_test]), self.dtype)
         self.xT = self.x_allT[:, :n]
         rows = self.x_allT.shape[1]
         # −(2y − 1) per input, and the loss gradient's scale −(2y − 1)/n on the training inputs
@@ -419,6 +422,11 @@ class _Run:
         self.all_alive = bool(self.alive.all())
         self.opt.reset(bad)
 
+    def _shared_loss(self) -> Array:
+        """The training loss (K,) from the logits of the last full pass."""
+        neg_margin = self.net.S[:, 0, : self.n] * self.neg_sign
+        return np.add.reduce(np.logaddexp(0.0, neg_margin), axis=1) / self.n
+
     def _update(self) -> None:
         if not self.all_alive:
             self.net.grad[~self.alive] = 0.0
@@ -437,13 +445,13 @@ class _Run:
         gx = gy = grid_pts = None
         if planned_boundary:
             gx, gy, grid_pts = _boundary_grid(self.data, c.boundary_grid)
-            grid_pts = np.ascontiguousarray(grid_pts.T.astype(self.dtype))
+            grid_pts = augment(grid_pts, self.dtype)
         boundary: list[tuple[int, Array]] = []
         hist_init: list = []
         hist_final: list = []
         deadline = math.inf if time_limit_s is None else start + time_limit_s
         last_progress = -math.inf
-        loss = np.full(K, np.nan)  # the latest training loss, for progress reports
+        loss: Array | None = np.full(K, np.nan)  # the latest training loss (None: compute from the logits)
         frames: list[int] = []
         stopped = False
         epoch = 0
@@ -456,11 +464,17 @@ class _Run:
             if record or self.shared_pass:
                 # a pass over the training and test inputs (the test inputs get no gradient)
                 net.forward(self.x_allT)
-                ell, correct = net.loss_grad(self.neg_sign_all, self.grad_scale_all)
-                losses = np.matmul(ell, self.split_mean)[:, 0]  # (K, 2): train, test
-                self._check(losses[:, 0], epoch)
-                if self.shared_pass:
-                    loss = losses[:, 0]
+                if record:
+                    ell, correct = net.loss_grad(self.neg_sign_all, self.grad_scale_all)
+                    losses = np.matmul(ell, self.split_mean)[:, 0]  # (K, 2): train, test
+                    self._check(losses[:, 0], epoch)
+                    if self.shared_pass:
+                        loss = losses[:, 0]
+                else:  # the loss itself is only needed if the logits are not all finite
+                    net.loss_grad(self.neg_sign_all, self.grad_scale_all, want_loss=False)
+                    if not math.isfinite(float(np.add.reduce(net.S[:, 0, :], axis=None))):
+                        self._check(self._shared_loss(), epoch)
+                    loss = None
             if record:
                 fi = len(frames)
                 frames.append(epoch)
@@ -493,7 +507,7 @@ class _Run:
                 now = time.perf_counter()
                 if now - last_progress >= progress_interval_s or final:
                     last_progress = now
-                    on_progress(epoch, np.where(self.alive, loss, np.nan))
+                    on_progress(epoch, np.where(self.alive, self._shared_loss() if loss is None else loss, np.nan))
             if final:
                 break
 
@@ -556,7 +570,7 @@ def init_statistics(config: TrainConfig, seeds: Sequence[int]) -> dict[str, Arra
     cfg = replace(config, variants=tuple([variant] * len(seeds)))
     dtype = np.dtype(cfg.dtype)
     data = make_dataset(cfg.data, dtype)
-    xT = np.ascontiguousarray(data.x_train.T)
+    xT = augment(data.x_train, dtype)
     n = xT.shape[1]
     neg_sign = (1.0 - 2.0 * data.y_train).astype(dtype).reshape(1, -1)
     net = StackedMLP(cfg.arch, cfg.variants, n, dtype)

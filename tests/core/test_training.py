@@ -9,7 +9,7 @@ import pytest
 
 from app.core import activations as acts
 from app.core.datasets import DatasetSpec, make_dataset
-from app.core.network import Architecture, StackedMLP, Variant, init_theta, make_groups
+from app.core.network import Architecture, StackedMLP, Variant, augment, init_theta, make_groups
 from app.core.training import (
     STAT_NAMES,
     TrainConfig,
@@ -41,7 +41,7 @@ GRADCHECK_VARIANTS = [Variant(a.id, a.defaults()) for a in acts.CATALOGUE] + [
 
 def _gradcheck_net(seed: int = 1) -> tuple[StackedMLP, np.ndarray, np.ndarray, np.ndarray]:
     data = make_dataset(DatasetSpec("moons", 20, 0.2, 0.2, seed))
-    xT = np.ascontiguousarray(data.x_train.T)
+    xT = augment(data.x_train)
     n = xT.shape[1]
     neg_sign = (1.0 - 2.0 * data.y_train).astype(float).reshape(1, -1)
     net = StackedMLP(Architecture(2, 4), GRADCHECK_VARIANTS, n)
@@ -69,7 +69,7 @@ def _kink_distance(net: StackedMLP, xT: np.ndarray) -> float:
             for k in range(g.k0, g.k1):
                 params = {name: (float(np.ravel(val)[k - g.k0]) if isinstance(val, np.ndarray) else val) for name, val in p.items()}
                 for kink in g.act.kinks(**params):
-                    best = min(best, float(np.abs(net.Z[k, layer, :, : xT.shape[1]] - kink).min()))
+                    best = min(best, float(np.abs(net.Z[layer, k, :, : xT.shape[1]] - kink).min()))
     return best
 
 
@@ -268,8 +268,8 @@ def test_dead_fraction_is_the_share_of_units_never_positive() -> None:
     trace = train(cfg)
     net = StackedMLP(cfg.arch, cfg.variants, len(trace.data.x_train))
     net.theta[:] = trace.theta_final
-    net.forward(np.ascontiguousarray(trace.data.x_train.T))
-    never = (net.Z[0] <= 0).all(axis=2).mean(axis=1)  # per layer
+    net.forward(augment(trace.data.x_train))
+    never = (net.Z[:, 0] <= 0).all(axis=2).mean(axis=1)  # per layer
     np.testing.assert_array_equal(trace.layers["dead_fraction"][0, -1], never)
 
 
