@@ -255,16 +255,18 @@ def tanh_grad(x: Array) -> Array:
 def gelu(x: Array, approximate: ParamValue = "none") -> Array:
     """x·Φ(x) (exact), or 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) with approximate="tanh"."""
     if approximate == "tanh":
-        return 0.5 * x * (1.0 + np.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x)))
-    return x * sc.ndtr(x)
+        # 0.5·(1 + tanh(u)) = σ(2u): the same function without 1 + tanh(u) cancelling for u ≪ 0
+        return x * sc.expit(2.0 * SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x))
+    # Below x = −37.4, |x·Φ(x)| < 1e-304 and the product would underflow: return 0 there.
+    return np.where(x > -37.4, x * sc.ndtr(np.maximum(x, -37.4)), 0.0)
 
 
 def gelu_grad(x: Array, approximate: ParamValue = "none") -> Array:
     if approximate == "tanh":
         u = SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x)
-        t = np.tanh(u)
-        sech2 = 4.0 * sc.expit(2.0 * u) * sc.expit(-2.0 * u)
-        return 0.5 * (1.0 + t) + 0.5 * x * sech2 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * x * x)
+        s = sc.expit(2.0 * u)  # 0.5·(1 + tanh(u)), without cancellation for u ≪ 0
+        sech2 = 4.0 * s * sc.expit(-2.0 * u)
+        return s + 0.5 * x * sech2 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * x * x)
     return sc.ndtr(x) + x * normal_pdf(x)
 
 
@@ -470,7 +472,7 @@ CATALOGUE: tuple[Activation, ...] = (
         ),
         f=noisy_relu,
         df=noisy_relu_grad,
-        kinks=lambda sigma, sigma_growth: [0.0] if sigma == 0 else [],
+        kinks=lambda sigma, sigma_growth: [0.0] if sigma == 0 or sigma_growth != 0 else [],
         convention="curves show the mean E[f(x)] = x·Φ(x/s) + s·φ(x/s) and its derivative; "
         "each sample's pathwise derivative is 1[x + Y > 0]",
         properties=Properties(
