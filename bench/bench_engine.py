@@ -32,14 +32,17 @@ TOLERANCE = 1e-9
 SWEEP_LRS = tuple(float(v) for v in np.geomspace(1e-3, 0.3, 16))
 
 
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    """Smallest wall-clock time of ``repeat`` calls (seconds), and the last result."""
-    times, out = [], None
+def best_of(fns: list, repeat: int) -> list[tuple[float, object]]:
+    """For each function, the smallest wall-clock time of ``repeat`` calls (seconds) and its
+    last result. The calls are interleaved, so a busy spell on a shared machine hits all alike."""
+    times: list[list[float]] = [[] for _ in fns]
+    out: list = [None] * len(fns)
     for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+        for i, fn in enumerate(fns):
+            t = time.perf_counter()
+            out[i] = fn()
+            times[i].append(time.perf_counter() - t)
+    return [(min(ts), o) for ts, o in zip(times, out)]
 
 
 def engine_config(depth: int, width: int, epochs: int = 300, optimizer: str = "adam", lr: float = 0.01, **kw) -> TrainConfig:
@@ -119,9 +122,8 @@ def main() -> int:
         ("default, SGD momentum 0.9", engine_config(3, 8, optimizer="sgd", lr=0.05, momentum=0.9)),
     ]
     for name, cfg in cases:
-        cfg_w = dataclasses.replace(cfg, include_weights=True)
-        t_engine, trace = best_of(lambda: train(cfg_w), args.repeat)
-        t_torch, torch_losses = best_of(lambda: torch_run(cfg, trace.theta_initial[0], torch), args.repeat)
+        theta0 = train(dataclasses.replace(cfg, include_weights=True, epochs=0, frames=1)).theta_initial[0]
+        (t_engine, trace), (t_torch, torch_losses) = best_of([lambda: train(cfg), lambda: torch_run(cfg, theta0, torch)], args.repeat)
         diff = rel_diff(trace.loss_train[0], torch_losses)
         agree = diff <= TOLERANCE
         ok &= agree
@@ -136,9 +138,8 @@ def main() -> int:
     # grids or histograms): one stacked pass against 16 separate runs
     base = dataclasses.replace(engine_config(3, 8), frames=100, boundary_frames=0, histograms=False)
     sweep = dataclasses.replace(base, variants=tuple(Variant("relu", {}, learning_rate=lr) for lr in SWEEP_LRS))
-    t_stacked, stacked = best_of(lambda: train(sweep), args.repeat)
     singles = [dataclasses.replace(base, learning_rate=lr) for lr in SWEEP_LRS]
-    t_separate, separate = best_of(lambda: [train(c) for c in singles], max(1, args.repeat // 2))
+    (t_stacked, stacked), (t_separate, separate) = best_of([lambda: train(sweep), lambda: [train(c) for c in singles]], args.repeat)
     sweep_diff = max(rel_diff(stacked.loss_train[k], s.loss_train[0]) for k, s in enumerate(separate))
     ok &= sweep_diff <= TOLERANCE
     print()

@@ -275,8 +275,9 @@ class StackedMLP:
         self.L = np.zeros((K, 1, rows), self.dtype)  # per-input losses
         self.C = np.zeros((K, 1, rows), self.dtype)  # 1 where classified correctly
         self.nonneg_df = all(g.nonneg_df for g in self.groups)
-        # ReLU's f'(z) is exactly the indicator of z > 0
-        self.df_is_active = all(g.fast == "relu" and g.stochastic is None for g in self.groups)
+        # ReLU everywhere: f'(z) = 1[z > 0], and passes that keep nothing for statistics can
+        # compute h and δ in place (less memory traffic)
+        self.relu_only = all(g.fast == "relu" for g in self.groups)
         # per layer: each group with its parameters (learned ones are views, so this stays current);
         # a single group covering every variant takes whole buffers instead of slices
         whole = slice(None) if len(self.groups) == 1 else None
@@ -303,18 +304,25 @@ class StackedMLP:
 
     # ----------------------------------------------------------------- passes
 
-    def forward(self, xT: Array, rng: np.random.Generator | None = None, need_df: bool = True) -> Array:
+    def forward(self, xT: Array, rng: np.random.Generator | None = None, need_df: bool = True, keep: bool = True) -> Array:
         """Fill z, h, f'(z) for the n inputs x̂ᵀ (3, n) and return the logits (K, 1, n).
 
         With ``rng``, stochastic activations draw a training sample; without, they use
-        their deterministic (mean / evaluation-mode) curve.
+        their deterministic (mean / evaluation-mode) curve. Without ``keep``, a ReLU network
+        may skip storing z (it computes h in place: less memory traffic).
         """
         n = xT.shape[1]
         h: Array = xT
         for layer, (z, out, df, _, ha, _) in enumerate(self.views(n)):
-            np.matmul(self.W[layer], h, out=z)
-            for g, sl, p in self.plan[layer]:
-                g.apply(z[sl], out[sl], df[sl] if need_df else None, p, rng)
+            if self.relu_only:
+                target = z if keep else out
+                np.matmul(self.W[layer], h, out=target)
+                np.greater(target, 0.0, out=df)
+                np.maximum(target, 0.0, out=out)
+            else:
+                np.matmul(self.W[layer], h, out=z)
+                for g, sl, p in self.plan[layer]:
+                    g.apply(z[sl], out[sl], df[sl] if need_df else None, p, rng)
             h = ha
         s = self.S[:, :, :n]
         np.matmul(self.W[-1], h, out=s)
@@ -340,11 +348,11 @@ class StackedMLP:
 
         With sign = 2y − 1 and margin m = sign·s, each input's loss is ℓ = log(1 + e^{−m})
         (= −log σ(m), computed as logaddexp(0, −m): finite for any finite m). The training
-        loss L is the mean of ℓ over the training inputs, so ∂L/∂s = −sign·σ(−m)/n =
-        grad_scale·σ(−m), left in T; ``grad_scale`` is 0 for inputs that only get evaluated.
+        loss L is the mean of ℓ over the first n = len(grad_scale) inputs, so there
+        ∂L/∂s = −sign·σ(−m)/n = grad_scale·σ(−m), left in T (0 for the evaluation-only rest).
         With ``want_loss`` returns (ℓ, correct) per input, each (K, 1, inputs), correct as 0/1.
         """
-        rows = neg_sign.shape[-1]
+        rows, n = neg_sign.shape[-1], grad_scale.shape[-1]
         t = self.T[:, :, :rows]
         np.multiply(self.S[:, :, :rows], neg_sign, out=t)  # −m
         out = None
@@ -352,29 +360,33 @@ class StackedMLP:
             ell = np.logaddexp(0.0, t, out=self.L[:, :, :rows])
             correct = np.less(t, 0.0, out=self.C[:, :, :rows])
             out = (ell, correct)
-        sc.expit(t, out=t)
-        t *= grad_scale
+        td = t[:, :, :n]
+        sc.expit(td, out=td)
+        td *= grad_scale
+        if rows > n:
+            t[:, :, n:] = 0.0
         return out
 
-    def backward(self, xT: Array, input_grad: bool = False) -> Array | None:
+    def backward(self, xT: Array, input_grad: bool = False, keep: bool = True) -> Array | None:
         """Gradients of the loss into ``grad`` (all weights, biases and learned parameters)
         from the last forward pass over x̂ᵀ and ∂L/∂s in T (zero for evaluation-only inputs,
         which then add nothing); f'(z) in DF becomes δ. With ``input_grad`` returns
-        ∂L/∂xᵀ (K, 2, n)."""
+        ∂L/∂xᵀ (K, 2, n). Without ``keep``, a ReLU network may overwrite ∂L/∂h with δ."""
         n = xT.shape[1]
         D = self.arch.depth
         views = self.views(n)
         ds = self.T[:, :, :n]
         np.matmul(ds, views[D - 1][5], out=self.gW[D])
-        np.matmul(self.WT[D], ds, out=views[D - 1][3])
+        np.multiply(self.WT[D], ds, out=views[D - 1][3])  # an outer product: faster as a broadcast
         delta = ds
         for layer in range(D - 1, -1, -1):
-            z, _, delta, dh, _, _ = views[layer]
+            z, _, df, dh, _, _ = views[layer]
+            delta = df if keep or not self.relu_only else dh
+            np.multiply(dh, df, out=delta)  # δ = ∂L/∂h ⊙ f'(z), in place of f'(z) (or of ∂L/∂h)
             for g, sl, p in self.plan[layer]:
                 for name in g.learned:
                     dfa = g.act.param_grads[name](z[sl], **p)
                     self.g_learned[name][layer][sl] = np.einsum("kwn,kwn->k", dh[sl], dfa).reshape(-1, 1, 1)
-            np.multiply(dh, delta, out=delta)  # δ = ∂L/∂h ⊙ f'(z), in place of f'(z)
             np.matmul(delta, views[layer - 1][5] if layer else xT.T, out=self.gW[layer])
             if layer:
                 np.matmul(self.WT[layer], delta, out=views[layer - 1][3])

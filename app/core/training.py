@@ -85,6 +85,9 @@ MAX_COST = 9.0e9
 # so at most 4 × 8 B × 6.2e6 ≈ 200 MB per run in float64).
 MAX_ELEMENTS = 6_200_000
 
+# Passes with more than this many units × inputs leave the test inputs out between frames.
+TRAIN_ONLY_ELEMENTS = 8192
+
 STAT_NAMES: tuple[str, ...] = ("grad_norm_weights", "grad_norm_input", "active_fraction", "dead_fraction", "mean", "std")
 
 
@@ -232,11 +235,11 @@ class _Recorder:
         net, L, count, cols = self.net, self.layers, self.count, self.train_cols
         W = net.arch.width
         scratch = net.DH  # free until backward
-        df = net.DF if net.nonneg_df else np.abs(net.DF, out=scratch)
         # buffers are (D, K, W, rows): per-unit sums are (D, K, W), per-layer ones (D, K) → .T
+        df = net.DF if net.nonneg_df else np.abs(net.DF, out=scratch)
         total = np.matmul(df, cols)[..., 0]  # Σ_n |f'(z)| per unit
         L["dead_fraction"][:, fi] = (np.add.reduce(total < DEAD_EPS, axis=2) / W).T
-        if not net.df_is_active:  # ReLU: f'(z) = 1[z > 0], so Σ f' already counts the active pairs
+        if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
             total = np.matmul(np.greater(net.Z, 0.0, out=scratch), cols)[..., 0]
         L["active_fraction"][:, fi] = (np.add.reduce(total, axis=2) / count).T
         mean = (np.add.reduce(np.matmul(net.H, cols)[..., 0], axis=2) / count).T
@@ -390,8 +393,6 @@ class _Run:
         self.neg_sign_all = (1.0 - 2.0 * np.concatenate([d.y_train, d.y_test])).astype(self.dtype).reshape(1, -1)
         self.neg_sign = self.neg_sign_all[:, :n]
         self.grad_scale = self.neg_sign / n
-        self.grad_scale_all = np.zeros_like(self.neg_sign_all)  # the test inputs get no gradient
-        self.grad_scale_all[:, :n] = self.grad_scale
         # column 0 averages the training inputs, column 1 the test inputs
         self.split_mean = np.zeros((rows, 2), self.dtype)
         self.split_mean[:n, 0] = 1.0 / n
@@ -407,6 +408,8 @@ class _Run:
         self.stochastic = any(g.stochastic is not None for g in net.groups)
         # With full batches and deterministic activations the training pass is the evaluation pass.
         self.shared_pass = self.batch == n and not self.stochastic
+        # big passes skip the test inputs between recorded frames (small ones are call-bound)
+        self.train_only = net.K * rows * c.arch.width > TRAIN_ONLY_ELEMENTS
         self.alive = np.ones(net.K, bool)
         self.all_alive = True
         self.diverged_at: list[int | None] = [None] * net.K
@@ -462,17 +465,20 @@ class _Run:
             final = stopped or epoch == c.epochs
             record = final or epoch == next_frame
             if record or self.shared_pass:
-                # a pass over the training and test inputs (the test inputs get no gradient)
-                net.forward(self.x_allT)
+                # a pass over the training and test inputs (the test inputs get no gradient),
+                # or over the training inputs alone where the test columns would cost more
+                # than the calls they save
+                x = self.x_allT if record or not self.train_only else self.xT
+                net.forward(x, keep=record)
                 if record:
-                    ell, correct = net.loss_grad(self.neg_sign_all, self.grad_scale_all)
+                    ell, correct = net.loss_grad(self.neg_sign_all, self.grad_scale)
                     losses = np.matmul(ell, self.split_mean)[:, 0]  # (K, 2): train, test
                     self._check(losses[:, 0], epoch)
                     if self.shared_pass:
                         loss = losses[:, 0]
                 else:  # the loss itself is only needed if the logits are not all finite
-                    net.loss_grad(self.neg_sign_all, self.grad_scale_all, want_loss=False)
-                    if not math.isfinite(float(np.add.reduce(net.S[:, 0, :], axis=None))):
+                    net.loss_grad(self.neg_sign_all[:, : x.shape[1]], self.grad_scale, want_loss=False)
+                    if not math.isfinite(float(np.add.reduce(net.S[:, 0, : x.shape[1]], axis=None))):
                         self._check(self._shared_loss(), epoch)
                     loss = None
             if record:
@@ -498,7 +504,7 @@ class _Run:
                     acc_tt[dead, fi] = np.nan
                     rec.blank(fi, dead)
             elif self.shared_pass:
-                net.backward(self.x_allT)
+                net.backward(x, keep=False)
             if self.shared_pass and not final:
                 self._update()
             if not final and not self.shared_pass:
@@ -548,12 +554,12 @@ class _Run:
             else:
                 idx = order[lo : lo + b]
                 xb, sb = self.xT[:, idx], self.neg_sign[:, idx]
-            net.forward(xb, rng)
+            net.forward(xb, rng, keep=False)
             ell, _ = net.loss_grad(sb, sb / xb.shape[1])
             loss = np.add.reduce(ell, axis=2)[:, 0]
             self._check(loss, epoch)
             total += loss
-            net.backward(xb)
+            net.backward(xb, keep=False)
             self._update()
         return total / n
 
