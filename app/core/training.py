@@ -16,8 +16,8 @@ any update — and the last):
   ``dead_fraction``      the fraction of units that pass no gradient at all: the sum over all
                          training inputs of |f'(z)| is below DEAD_EPS. For ReLU that is
                          "z ≤ 0 for every training input"; leaky ReLU, PReLU (a ≠ 0), ELU etc.
-                         only die numerically (e.g. ELU with z < −40 everywhere); tanh and
-                         sigmoid units count as dead when saturated on every input;
+                         only die numerically (e.g. ELU with z below about −25 everywhere);
+                         tanh and sigmoid units count as dead when saturated on every input;
   ``mean``, ``std``      of the activations h over units and inputs (zero-centredness);
   learned activation parameters (PReLU's slope ``a``), one per layer.
 - pre-activation histograms per layer at initialisation and at the end;
@@ -29,8 +29,10 @@ recorded number uses their deterministic evaluation-mode curve.
 A variant whose loss becomes non-finite has diverged: from that epoch its parameters are
 frozen at zero and every recorded value is NaN (``null`` in JSON), and
 ``diverged_at[k]`` is the epoch of the first non-finite loss — for full-batch training
-the loss after that many epochs of updates; with mini-batches, a batch loss in the epoch
-that starts there. All arithmetic runs under ``np.errstate(all="ignore")``.
+the loss after that many epochs of updates (between recorded frames it is detected from
+the logits: a non-finite logit is what makes the loss non-finite); with mini-batches, a
+batch loss in the epoch that starts there. All arithmetic runs under
+``np.errstate(all="ignore")``, so overflow never raises or warns.
 
 Same config → same trace, bit for bit (separate seeded streams for the data, the initial
 weights and the training noise / batch order).
@@ -243,7 +245,8 @@ class _Recorder:
             total = np.matmul(np.greater(net.Z, 0.0, out=scratch), cols)[..., 0]
         L["active_fraction"][:, fi] = (np.add.reduce(total, axis=2) / count).T
         mean = (np.add.reduce(np.matmul(net.H, cols)[..., 0], axis=2) / count).T
-        mean_sq = (np.add.reduce(np.matmul(np.multiply(net.H, net.H, out=scratch), cols)[..., 0], axis=2) / count).T
+        h = net.H[..., : self.n]
+        mean_sq = (np.einsum("dkwn,dkwn->dk", h, h) / count).T
         L["mean"][:, fi] = mean
         # one-pass variance, E[h²] − E[h]², clamped at 0
         L["std"][:, fi] = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
