@@ -22,7 +22,7 @@ from typing import Any, Callable, Literal
 
 import numpy as np
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core import activations as acts
@@ -69,7 +69,7 @@ ActivationName = Literal[acts.IDS]  # type: ignore[valid-type]
 
 
 class ActivationChoice(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: ActivationName = Field("relu", description="Activation id, as listed by /api/activations.")  # type: ignore[valid-type]
     params: dict[str, float | str] = Field(default_factory=dict, max_length=8, description="Parameter values; missing ones take their defaults.")
@@ -78,7 +78,7 @@ class ActivationChoice(BaseModel):
 class TrainRequest(BaseModel):
     """One network trained with 1–4 activations side by side (compare mode)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     dataset: Literal[DATASETS] = Field("moons", description="Toy problem: two moons, concentric circles, XOR, two spirals or two Gaussian blobs.")  # type: ignore[valid-type]
     n_points: int = Field(256, ge=MIN_POINTS, le=MAX_POINTS, description="Points in the dataset (training + test).")
@@ -103,7 +103,7 @@ class TrainRequest(BaseModel):
 
 
 class SweepSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     param: str = Field(description="learning_rate, momentum, or a float parameter of every listed activation (e.g. leak, alpha, sigma).", max_length=32)
     values: list[float] = Field(min_length=1, max_length=MAX_SWEEP_VALUES, description="1–16 values.")
@@ -135,7 +135,7 @@ class VariantOut(BaseModel):
     loss: dict[str, list[float | None]]
     accuracy: dict[str, list[float | None]]
     layers: dict[str, list[list[float | None]] | None]
-    histograms: dict[str, list[dict[str, list[float]]]] | None
+    histograms: dict[str, list[dict[str, list[float]]] | None]
     boundary: dict[str, Any] | None
     weights: dict[str, Any] | None
 
@@ -148,6 +148,20 @@ class TrainResponse(BaseModel):
     elapsed_ms: float
     data: dict[str, Any]
     variants: list[VariantOut]
+
+
+class InitStatsSeries(BaseModel):
+    activation: ActivationOut
+    layers: dict[str, list[list[float | None]]]  # statistic → [seed][layer]
+    mean_over_seeds: dict[str, list[float | None]]
+    loss: list[float | None]
+    accuracy: list[float | None]
+
+
+class InitStatsResponse(BaseModel):
+    config: dict[str, Any]
+    seeds: list[int]
+    series: list[InitStatsSeries]
 
 
 class SweepSeries(BaseModel):
@@ -434,7 +448,9 @@ def _prepare_train(body: TrainRequest) -> tuple[TrainConfig, dict[str, Any]]:
     return config, normalised(body, config, resolved)
 
 
-@router.post("/train", summary="Train a small MLP and record what the activation does", response_model=TrainResponse)
+# (response_class=JSONResponse only tells /docs the body is the response_model's JSON; the
+# handlers return orjson bytes themselves)
+@router.post("/train", summary="Train a small MLP and record what the activation does", response_model=TrainResponse, response_class=JSONResponse)
 async def post_train(body: TrainRequest, request: Request) -> Response:
     """Trains 2 → depth × width → 1 on a 2-D toy problem with each listed activation (same data,
     same initial weights) and returns, per recorded epoch, losses, accuracies and per-layer
@@ -450,7 +466,7 @@ async def post_train(body: TrainRequest, request: Request) -> Response:
     return await run_in_pool(request, job)
 
 
-@router.post("/sweep", summary="Sweep one parameter over up to 16 values, in one stacked pass", response_model=SweepResponse)
+@router.post("/sweep", summary="Sweep one parameter over up to 16 values, in one stacked pass", response_model=SweepResponse, response_class=JSONResponse)
 async def post_sweep(body: SweepRequest, request: Request) -> Response:
     """Each of 1–3 activations trained at every value of ``sweep.param`` (learning_rate,
     momentum, or an activation parameter such as leak, alpha or sigma), all from the same
@@ -469,14 +485,14 @@ async def post_sweep(body: SweepRequest, request: Request) -> Response:
     return await run_in_pool(request, job)
 
 
-@router.post("/init_stats", summary="Per-layer statistics at initialisation over many seeds")
+@router.post("/init_stats", summary="Per-layer statistics at initialisation over many seeds", response_model=InitStatsResponse, response_class=JSONResponse)
 async def post_init_stats(body: InitStatsRequest, request: Request) -> Response:
     """One forward/backward pass per weight seed (stacked, no training): per hidden layer the
     active and dead fractions, activation mean and std, gradient norms — e.g. about half
     of ReLU units are active at initialisation with He init."""
     resolved = resolve_activations(body)
     seeds = [body.seed + i for i in range(body.seeds)]
-    configs = [make_config(body, [Variant(name, params)] * len(seeds), epochs=0) for name, params in resolved]
+    configs = [make_config(body, [Variant(name, params)] * len(seeds), epochs=0, boundary_frames=0) for name, params in resolved]
     echo = normalised(body, configs[0], resolved)
 
     def job(stop: threading.Event) -> bytes:
