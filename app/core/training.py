@@ -67,9 +67,7 @@ BOUNDARY_DECIMALS = 4
 # The grid extends the data's bounding box by this fraction on each side.
 BOUNDARY_MARGIN = 0.1
 
-# Caps (the API enforces them; measured on a 2-core machine, see bench/README.md).
-MAX_VARIANTS = 48  # compare: 4 activations; sweep: 3 activations × 16 values
-# Compute budget. One unit of cost ≈ one multiply-add of a matrix product (≈ 0.7 ns here);
+# Compute budget (the API enforces it; measured on a 2-core machine, see bench/README.md). One unit of cost ≈ one multiply-add of a matrix product (≈ 0.7 ns here);
 # a run costs epochs × training points × Σ_variants (Σ layer weights + UNIT_COST[f] × hidden
 # units) + STEP_COST × optimiser steps, where UNIT_COST is the measured elementwise work of
 # the activation per unit and input (forward, derivative, backward), in the same units. The
