@@ -31,7 +31,7 @@ def render(request: Request, name: str, **context) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def explorer(request: Request) -> HTMLResponse:
-    return render(request, "explorer.html")
+    return render(request, "explorer.html", oembed_target=str(request.url))
 
 
 @router.get("/docs", response_class=HTMLResponse)

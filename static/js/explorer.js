@@ -1,0 +1,121 @@
+// The explorer page: tabs, theme, URL state (copy link, back/forward) and the two views.
+
+import { loadCatalogue } from "./lib/api.js";
+import { buildQuery, readState } from "./lib/url.js";
+import { applyTheme, THEMES } from "./lib/theme.js";
+import { FUNCTION_STATE, FunctionView } from "./views/function-view.js";
+import { networkState, NetworkView } from "./views/network-view.js";
+import { loadTrainSchema } from "./lib/train-schema.js";
+import { openEmbedDialog } from "./lib/embed-dialog.js";
+
+window.__actlab = { draws: [], lastInput: 0 };
+
+const COMMON_STATE = {
+  view: { type: "string", default: "function", choices: ["function", "network"] },
+  theme: { type: "string", default: "light", choices: THEMES },
+};
+
+const toast = (text) => {
+  const t = document.getElementById("toast");
+  t.textContent = text;
+  t.classList.add("show");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => t.classList.remove("show"), 1800);
+};
+
+async function main() {
+  const [catalogue, trainSchema] = await Promise.all([loadCatalogue(), loadTrainSchema()]);
+  const SCHEMA = { ...COMMON_STATE, ...FUNCTION_STATE, ...networkState(trainSchema) };
+  let state = readState(SCHEMA);
+  applyTheme(state.theme);
+  let midGesture = false; // one history entry per slider drag, not per input event
+
+  const writeUrl = (committed) => {
+    const url = `${location.pathname}${buildQuery(state, SCHEMA, catalogue)}`;
+    if (url === `${location.pathname}${location.search}`) {
+      midGesture = !committed && midGesture;
+      return;
+    }
+    if (!midGesture) history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
+    midGesture = !committed;
+  };
+  const onState = (patch, committed) => {
+    Object.assign(state, patch);
+    writeUrl(committed);
+  };
+  const embed = (panel, view) => openEmbedDialog(panel, view, state, SCHEMA, catalogue);
+
+  const fnView = new FunctionView({ root: document.getElementById("view-function"), catalogue, state, onState, onEmbed: (p) => embed(p, fnView) });
+  const netView = new NetworkView({ root: document.getElementById("view-network"), catalogue, schema: trainSchema, state, onState, onEmbed: (p) => embed(p, netView) });
+
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  const showView = (name) => {
+    for (const t of tabs) {
+      const on = t.dataset.view === name;
+      t.setAttribute("aria-selected", String(on));
+      t.tabIndex = on ? 0 : -1;
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+    }
+    document.querySelectorAll("[data-info]").forEach((d) => (d.hidden = d.dataset.info !== name));
+    if (name === "network") netView.shown();
+    else netView.visible = false;
+    window.dispatchEvent(new Event("resize")); // let Plotly size plots that were hidden
+  };
+  tabs.forEach((t, i) => {
+    t.addEventListener("click", () => {
+      onState({ view: t.dataset.view }, true);
+      showView(t.dataset.view);
+    });
+    t.addEventListener("keydown", (e) => {
+      const k = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+      if (!k) return;
+      const next = tabs[(i + k + tabs.length) % tabs.length];
+      next.focus();
+      next.click();
+    });
+  });
+  showView(state.view);
+
+  const theme = document.getElementById("theme");
+  theme.value = state.theme;
+  theme.addEventListener("change", () => {
+    applyTheme(theme.value);
+    onState({ theme: theme.value }, true);
+    fnView.redraw();
+    netView.restyle();
+  });
+
+  document.getElementById("copy-link").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(location.href);
+      toast("Link copied");
+    } catch {
+      window.prompt("Copy this link:", location.href);
+    }
+  });
+
+  const info = document.getElementById("info-toggle");
+  info.addEventListener("click", () => {
+    const panel = document.getElementById("info-panel");
+    panel.hidden = !panel.hidden;
+    info.setAttribute("aria-expanded", String(!panel.hidden));
+  });
+
+  window.addEventListener("popstate", () => {
+    state = readState(SCHEMA);
+    midGesture = false;
+    applyTheme(state.theme);
+    theme.value = state.theme;
+    fnView.apply(state);
+    netView.apply(state);
+    showView(state.view);
+  });
+  document.body.dataset.ready = "1";
+}
+
+main().catch((err) => {
+  console.error(err);
+  const main = document.getElementById("main");
+  main.prepend(Object.assign(document.createElement("p"), { className: "error-box", textContent: `The explorer failed to start: ${err.message}` }));
+});

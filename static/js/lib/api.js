@@ -1,0 +1,106 @@
+// Talking to the API: JSON with clear errors, aborting stale requests, and reading
+// Server-Sent Events from a POST (fetch + stream reader; EventSource can't POST).
+
+export class ApiError extends Error {
+  constructor(status, detail, field) {
+    super(detail);
+    this.status = status;
+    this.field = field;
+  }
+}
+
+async function handle(response) {
+  if (response.ok) return response.json();
+  let body = {};
+  try {
+    body = await response.json();
+  } catch {
+    /* not JSON */
+  }
+  throw new ApiError(response.status, body.detail || `${response.status} ${response.statusText}`, body.field || null);
+}
+
+export async function getJSON(url, { signal } = {}) {
+  return handle(await fetch(url, { signal, headers: { Accept: "application/json" } }));
+}
+
+export async function postJSON(url, body, { signal } = {}) {
+  return handle(
+    await fetch(url, {
+      method: "POST",
+      signal,
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+/** POST `body` and call onEvent(name, data) for each Server-Sent Event until the stream ends. */
+export async function postStream(url, body, onEvent, { signal } = {}) {
+  const response = await fetch(url, {
+    method: "POST",
+    signal,
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) await handle(response);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let name = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+    }
+  }
+}
+
+/** Keeps only the latest request of a kind alive: `latest.next()` aborts the previous one. */
+export class Latest {
+  constructor() {
+    this.controller = null;
+  }
+  next() {
+    if (this.controller) this.controller.abort();
+    this.controller = new AbortController();
+    return this.controller.signal;
+  }
+  abort() {
+    if (this.controller) this.controller.abort();
+    this.controller = null;
+  }
+}
+
+export const isAbort = (err) => err && err.name === "AbortError";
+
+let cataloguePromise = null;
+
+/** The activation catalogue, fetched once: {list, byId, eps}. */
+export function loadCatalogue() {
+  if (!cataloguePromise) {
+    cataloguePromise = getJSON("/api/activations").then((body) => ({
+      list: body.activations,
+      byId: Object.fromEntries(body.activations.map((a) => [a.id, a])),
+      eps: body.saturation_eps,
+    }));
+  }
+  return cataloguePromise;
+}
+
+/** Query string for GET /api/curve. */
+export function curveUrl(spec, grid) {
+  const q = new URLSearchParams({ name: spec.name });
+  for (const [k, v] of Object.entries(spec.params || {})) q.set(k, String(v));
+  for (const [k, v] of Object.entries(grid)) if (v !== undefined && v !== null) q.set(k, String(v));
+  return `/api/curve?${q}`;
+}

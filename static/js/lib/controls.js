@@ -1,0 +1,185 @@
+// Controls generated from declarations: a parameter's label, range, step and default come
+// from the catalogue (or the training schema), never from this file.
+
+import { formatNumber } from "./url.js";
+import { seriesStyle } from "./theme.js";
+
+let uid = 0;
+const nextId = (prefix) => `${prefix}-${++uid}`;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+export { el };
+
+const decimals = (step) => {
+  const s = String(step);
+  return s.includes(".") ? s.split(".")[1].length : 0;
+};
+
+/**
+ * A labelled slider with a number box, its range, and a reset-to-default button.
+ * opts: {label, min, max, step, value, default, help, log, onInput(v), onCommit(v), name}
+ * With log: true the slider moves in log10 space (for learning rates).
+ */
+export function slider(opts) {
+  const id = nextId("s");
+  const { min, max, step, log } = opts;
+  const toSlider = (v) => (log ? Math.log10(v) : v);
+  const fromSlider = (t) => (log ? Number((10 ** t).toPrecision(3)) : Number(t));
+  const range = el("input", {
+    type: "range",
+    id,
+    min: toSlider(min),
+    max: toSlider(max),
+    step: log ? (Math.log10(max) - Math.log10(min)) / 200 : step,
+    "aria-describedby": opts.help ? `${id}-help` : undefined,
+    "data-param": opts.name,
+  });
+  const box = el("input", {
+    type: "number",
+    min,
+    max,
+    step: log ? "any" : step,
+    "aria-label": `${opts.label} (exact value)`,
+    class: "exact",
+    "data-param-box": opts.name,
+  });
+  box.style.width = "5.5rem";
+  const show = (v) => {
+    range.value = String(toSlider(v));
+    box.value = log ? String(v) : Number(v).toFixed(Math.min(decimals(step), 6)).replace(/\.?0+$/, (m) => (m.startsWith(".") ? "" : m)) || "0";
+    range.setAttribute("aria-valuetext", formatNumber(v));
+  };
+  show(opts.value);
+  const clamp = (v) => Math.min(max, Math.max(min, v));
+  range.addEventListener("input", () => {
+    const v = clamp(fromSlider(range.value));
+    box.value = formatNumber(v);
+    range.setAttribute("aria-valuetext", formatNumber(v));
+    opts.onInput(v);
+  });
+  range.addEventListener("change", () => opts.onCommit && opts.onCommit(clamp(fromSlider(range.value))));
+  box.addEventListener("change", () => {
+    const v = Number(box.value);
+    if (!Number.isFinite(v)) return show(opts.value);
+    const c = clamp(v);
+    show(c);
+    opts.onInput(c);
+    if (opts.onCommit) opts.onCommit(c);
+  });
+  const reset = el("button", {
+    type: "button",
+    text: `default ${formatNumber(opts.default)}`,
+    title: `Reset ${opts.label} to its default, ${formatNumber(opts.default)}`,
+    onclick: () => {
+      show(opts.default);
+      opts.onInput(opts.default);
+      if (opts.onCommit) opts.onCommit(opts.default);
+    },
+  });
+  const wrap = el(
+    "div",
+    { class: "slider" },
+    el("label", { for: id, class: "name", text: opts.label, title: opts.help || undefined }),
+    box,
+    range,
+    el("div", { class: "range" }, el("span", { text: formatNumber(min) }), reset, el("span", { text: formatNumber(max) })),
+  );
+  if (opts.help) wrap.append(el("small", { id: `${id}-help`, text: opts.help }));
+  wrap.set = show;
+  return wrap;
+}
+
+/** A labelled <select>. choices: [[value, label], ...]. */
+export function select({ label, choices, value, onChange, help, name }) {
+  const id = nextId("sel");
+  const s = el("select", { id, "data-param": name });
+  for (const [v, text] of choices) s.append(el("option", { value: v, text }));
+  s.value = value;
+  s.addEventListener("change", () => onChange(s.value));
+  const wrap = el("div", { class: "field" }, el("label", { for: id, text: label }), s);
+  if (help) wrap.append(el("small", { text: help }));
+  wrap.set = (v) => (s.value = v);
+  return wrap;
+}
+
+/** Controls for one activation parameter, straight from its catalogue declaration. */
+export function paramControl(param, value, { onInput, onCommit }) {
+  if (param.kind === "choice") {
+    return select({
+      label: param.label,
+      name: param.id,
+      choices: param.choices.map((c) => [c, c]),
+      value,
+      help: param.help,
+      onChange: (v) => {
+        onInput(v);
+        onCommit(v);
+      },
+    });
+  }
+  return slider({ ...param, name: param.id, value: Number(value), onInput, onCommit });
+}
+
+/**
+ * A card choosing one activation and its parameters.
+ * onChange(spec, committed) fires on every change; committed is true when a drag ends.
+ */
+export function activationCard(catalogue, spec, index, { onChange, onRemove, allowed }) {
+  const card = el("div", { class: "curve-card", "data-index": index });
+  card.style.setProperty("--swatch", seriesStyle(index).color);
+  const id = nextId("act");
+  const choose = el("select", { id, "aria-label": `Activation ${index + 1}`, "data-role": "activation" });
+  for (const a of catalogue.list) {
+    if (allowed && !allowed(a)) continue;
+    choose.append(el("option", { value: a.id, text: a.name }));
+  }
+  choose.value = spec.name;
+  const params = el("div", { class: "params" });
+  const state = { name: spec.name, params: { ...spec.params } };
+
+  const emit = (committed) => onChange({ name: state.name, params: { ...state.params } }, committed);
+
+  function buildParams() {
+    params.replaceChildren();
+    const act = catalogue.byId[state.name];
+    for (const p of act.params) {
+      const v = state.params[p.id] ?? p.default;
+      params.append(
+        paramControl(p, v, {
+          onInput: (x) => {
+            state.params[p.id] = x;
+            emit(false);
+          },
+          onCommit: (x) => {
+            state.params[p.id] = x;
+            emit(true);
+          },
+        }),
+      );
+    }
+  }
+  choose.addEventListener("change", () => {
+    state.name = choose.value;
+    state.params = {};
+    buildParams();
+    emit(true);
+  });
+  const head = el("header", {}, choose);
+  if (onRemove) {
+    head.append(el("button", { type: "button", class: "remove", text: "×", title: "Remove this curve", "aria-label": `Remove activation ${index + 1}`, onclick: onRemove }));
+  }
+  card.append(head, params);
+  buildParams();
+  return card;
+}

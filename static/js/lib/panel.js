@@ -1,0 +1,113 @@
+// A plot panel: title, short explanation, the Plotly plot, and exports (PNG and SVG sized
+// for slides, CSV and JSON of the data behind the plot, an embed snippet).
+
+import { el } from "./controls.js";
+
+const SLIDE = { width: 1280, height: 720, scale: 1.5 }; // 1920×1080 pixels, type scaled to match
+
+export function download(filename, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function csvCell(v) {
+  if (v === null || v === undefined) return "";
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCSV(table) {
+  const lines = [table.columns.map(csvCell).join(",")];
+  for (const row of table.rows) lines.push(row.map(csvCell).join(","));
+  return lines.join("\n") + "\n";
+}
+
+export class Panel {
+  /**
+   * root: the .panel element. opts: {title, help, name, embed?: () => url|null, onEmbed?}
+   */
+  constructor(root, opts) {
+    this.root = root;
+    this.opts = opts;
+    this.name = opts.name;
+    this.table = null;
+    this.json = null;
+    const title = el("h2", { text: opts.title });
+    this.titleEl = title;
+    const actions = el("div", { class: "actions", role: "group", "aria-label": `Export ${opts.title}` });
+    const button = (text, title, fn) => el("button", { type: "button", text, title, "data-export": text.toLowerCase(), onclick: fn });
+    actions.append(
+      button("PNG", "Download as PNG (1920×1080, for slides)", () => this.image("png")),
+      button("SVG", "Download as SVG (vector, for print and slides)", () => this.image("svg")),
+      button("CSV", "Download the data behind this plot as CSV", () => this.exportCSV()),
+      button("JSON", "Download the data behind this plot as JSON", () => this.exportJSON()),
+    );
+    if (opts.embed && opts.onEmbed) actions.append(button("Embed", "Embed this plot in another page", () => opts.onEmbed(this)));
+    const head = el("div", { class: "panel-head" }, title);
+    if (opts.help) head.append(el("span", { class: "help-dot", title: opts.help, "aria-label": opts.help, tabindex: "0", role: "note", text: "?" }));
+    head.append(actions);
+    this.plot = el("div", { class: "plot", role: "img", "aria-label": opts.title });
+    this.note = el("p", { class: "note" });
+    this.extra = el("div", { class: "extra" });
+    root.replaceChildren(head, this.plot, this.extra, this.note);
+    this.rendered = false;
+  }
+
+  setTitle(text) {
+    this.titleEl.textContent = text;
+    this.plot.setAttribute("aria-label", text);
+  }
+
+  /** Draw (or redraw in place with Plotly.react) and remember the data for export. */
+  render(figure, { table, json, note } = {}) {
+    const config = {
+      responsive: true,
+      displaylogo: false,
+      scrollZoom: false,
+      modeBarButtonsToRemove: ["lasso2d", "select2d"],
+      toImageButtonOptions: { format: "png", filename: this.name, ...SLIDE },
+      ...(figure.config || {}),
+    };
+    if (this.empty) {
+      this.empty.remove();
+      this.empty = null;
+    }
+    this.table = table || null;
+    this.json = json || null;
+    this.note.textContent = note || "";
+    const p = window.Plotly.react(this.plot, figure.data, figure.layout, config);
+    this.rendered = true;
+    this.plot.dataset.rendered = "1";
+    return p;
+  }
+
+  showEmpty(message) {
+    if (this.rendered) {
+      window.Plotly.purge(this.plot);
+      this.rendered = false;
+      delete this.plot.dataset.rendered;
+    }
+    if (!this.empty) {
+      this.empty = el("div", { class: "empty" });
+      this.plot.append(this.empty);
+    }
+    this.empty.textContent = message;
+  }
+
+  image(format) {
+    if (!this.rendered) return;
+    return window.Plotly.downloadImage(this.plot, { format, filename: this.name, ...SLIDE });
+  }
+
+  exportCSV() {
+    if (this.table) download(`${this.name}.csv`, toCSV(this.table), "text/csv");
+  }
+
+  exportJSON() {
+    if (this.json) download(`${this.name}.json`, JSON.stringify(this.json, null, 1), "application/json");
+  }
+}

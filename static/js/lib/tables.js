@@ -1,0 +1,57 @@
+// The data behind each training plot as flat tables (for CSV export).
+
+export function lossTable(t) {
+  const columns = ["activation", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"];
+  const rows = [];
+  for (const v of t.variants) {
+    v.loss.train.forEach((_, k) => rows.push([v.label, t.frames[k], v.loss.train[k], v.loss.test[k], v.accuracy.train[k], v.accuracy.test[k]]));
+  }
+  return { columns, rows };
+}
+
+/** One row per (variant, frame, layer) of a per-layer statistic. */
+export function layerTable(t, key) {
+  const columns = ["activation", "epoch", "layer", key];
+  const rows = [];
+  for (const v of t.variants) {
+    const m = v.layers[key];
+    if (!m) continue;
+    m.forEach((row, k) => row.forEach((val, l) => rows.push([v.label, t.frames[k], l + 1, val])));
+  }
+  return { columns, rows };
+}
+
+export function histogramTable(t) {
+  const columns = ["activation", "when", "layer", "bin_left", "bin_right", "count"];
+  const rows = [];
+  for (const v of t.variants) {
+    for (const when of ["init", "final"]) {
+      (v.histograms[when] || []).forEach((h, l) => h.counts.forEach((c, j) => rows.push([v.label, when, l + 1, h.edges[j], h.edges[j + 1], c])));
+    }
+  }
+  return { columns, rows };
+}
+
+export function pointsTable(t) {
+  const columns = ["set", "x0", "x1", "label"];
+  const rows = [];
+  for (const set of ["train", "test"]) t.data[set].x.forEach((p, j) => rows.push([set, p[0], p[1], t.data[set].y[j]]));
+  return { columns, rows };
+}
+
+export function sweepTable(sw) {
+  const keys = ["final_loss", "final_test_loss", "final_train_accuracy", "final_test_accuracy", "dead_fraction", "active_fraction", "diverged_at_epoch"];
+  const columns = ["activation", sw.param, ...keys];
+  const rows = [];
+  for (const s of sw.series) sw.values.forEach((val, j) => rows.push([s.label, val, ...keys.map((k) => s[k][j])]));
+  return { columns, rows };
+}
+
+export function sweepCurvesTable(sw) {
+  const columns = ["activation", sw.param, "epoch", "train_loss", "dead_fraction"];
+  const rows = [];
+  for (const s of sw.series) {
+    sw.values.forEach((val, j) => s.loss[j].forEach((l, k) => rows.push([s.label, val, sw.frames[k], l, s.dead_fraction_curve[j][k]])));
+  }
+  return { columns, rows };
+}

@@ -1,0 +1,521 @@
+// Network view: train a tiny MLP (or compare activations, or sweep a parameter) and watch
+// loss, gradient flow, sparsity, dead units and the decision boundary.
+
+import { ApiError, isAbort, Latest, postJSON, postStream } from "../lib/api.js";
+import { activationCard, el, select, slider } from "../lib/controls.js";
+import {
+  boundaryFigure,
+  deadFigure,
+  gradientFlowFigure,
+  gradientNormsFigure,
+  histogramFigure,
+  lossFigure,
+  preluFigure,
+  sparsityFigure,
+  sweepCurvesFigure,
+  sweepFigure,
+} from "../lib/figures.js";
+import { Panel } from "../lib/panel.js";
+import { seriesStyle } from "../lib/theme.js";
+import { formatNumber } from "../lib/url.js";
+import { curveLabel, sanitiseSpecs } from "./function-view.js";
+import * as tables from "../lib/tables.js";
+
+export const MAX_COMPARE = 3;
+// Recorded detail for the explorer (within the API's caps).
+export const RECORDING = { frames: 100, boundary_frames: 12, boundary_grid: 40 };
+
+const LABELS = {
+  dataset: { moons: "Two moons", circles: "Concentric circles", xor: "XOR", spirals: "Two spirals", blobs: "Gaussian blobs" },
+  init: { he: "He (Kaiming)", glorot: "Glorot (Xavier)", lecun: "LeCun", uniform: "Uniform ±0.5 (Playground)" },
+  optimizer: { adam: "Adam", sgd: "SGD" },
+};
+
+/** The network controls: which request field, where it goes, how it is shown. Ranges come from the API schema. */
+export const FIELDS = [
+  { key: "dataset", group: "data", label: "Dataset" },
+  { key: "n_points", group: "data", label: "Points", step: 1 },
+  { key: "noise", group: "data", label: "Noise σ", step: 0.01, help: "Gaussian jitter added to every point." },
+  { key: "test_fraction", group: "data", label: "Test fraction", step: 0.05 },
+  { key: "depth", group: "network", label: "Hidden layers", step: 1 },
+  { key: "width", group: "network", label: "Units per layer", step: 1 },
+  { key: "init", group: "network", label: "Initialisation" },
+  { key: "bias_init", group: "network", label: "Initial bias", step: 0.01, help: "A negative initial bias starts ReLU units closer to dying." },
+  { key: "optimizer", group: "training", label: "Optimiser" },
+  { key: "learning_rate", group: "training", label: "Learning rate", log: true, help: "Too high and ReLU units die; try 0.3 with SGD." },
+  { key: "momentum", group: "training", label: "Momentum", step: 0.01, when: (s) => s.optimizer === "sgd" },
+  { key: "batch_size", group: "training", label: "Batch size (0 = full batch)", step: 1 },
+  { key: "epochs", group: "training", label: "Epochs", step: 10 },
+  { key: "seed", group: "training", label: "Seed", step: 1, number: true, help: "Same seed, same data and initial weights: runs are reproducible bit for bit." },
+];
+
+/** URL state of the network view; defaults come from the API schema (one place for each fact). */
+export function networkState(schema) {
+  const t = schema.train;
+  const out = {
+    mode: { type: "string", default: "train", choices: ["train", "compare", "sweep"] },
+    act: { type: "specs", default: [{ name: "relu", params: {} }] },
+    sweep: { type: "string", default: "learning_rate" },
+    values: { type: "list", default: ["0.001", "0.01", "0.1", "0.3", "1", "3"] },
+    metric: { type: "string", default: "dead_fraction", choices: ["dead_fraction", "final_loss", "final_test_accuracy", "active_fraction"] },
+    auto: { type: "bool", default: true },
+  };
+  for (const f of FIELDS) {
+    const info = t[f.key];
+    if (!info) continue;
+    const isInt = info.type === "integer";
+    out[f.key] = info.enum
+      ? { type: "string", default: info.default, choices: info.enum }
+      : { type: isInt ? "int" : "number", default: info.default, min: info.minimum, max: info.maximum };
+  }
+  return out;
+}
+
+const PANELS = {
+  loss: { title: "Loss and test accuracy", help: "Cross-entropy (log scale) for training (solid) and test (dashed) data; dotted: test accuracy (right axis)." },
+  boundary: { title: "Decision boundary", help: "Probability of class 1 over the plane, with the training (●) and test (▲) points. Scrub or play through training." },
+  "gradient-flow": { title: "Gradient flow (layer × epoch)", help: "log₁₀ of the gradient's size at each layer's input. Dark rows near layer 1 mean vanishing gradients." },
+  "gradient-norms": { title: "Gradient norm per layer", help: "‖∂L/∂(layer input)‖ at initialisation (dotted) and at the end (solid). A flat line means gradients neither vanish nor explode." },
+  sparsity: { title: "Sparsity: fraction of active units", help: "Share of (unit, input) pairs with a positive pre-activation, per layer. ReLU starts near 50 %." },
+  dead: { title: "Dead units", help: "Units inactive for every training input: no gradient reaches them, so they never recover." },
+  prelu: { title: "Learned PReLU slopes", help: "PReLU learns its negative slope a, one per layer." },
+  histogram: { title: "Pre-activations at init and at the end", help: "Distribution of z = Wx + b per layer. For ReLU, the mass below 0 is inactive." },
+  sweep: { title: "Sweep", help: "One trained network per value, all from the same data and initial weights. × marks a diverged run." },
+  "sweep-curves": { title: "Training loss for every value", help: "Colour runs from the smallest to the largest value." },
+};
+
+const fmtPct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)} %`);
+
+export class NetworkView {
+  constructor({ root, catalogue, schema, state, onState, onEmbed }) {
+    this.root = root;
+    this.catalogue = catalogue;
+    this.schema = schema;
+    this.onState = onState;
+    this.latest = new Latest();
+    this.trace = null;
+    this.sweep = null;
+    this.frame = 0;
+    this.panels = {};
+    for (const node of root.querySelectorAll("[data-panel]")) {
+      const name = node.dataset.panel;
+      this.panels[name] = new Panel(node, { ...PANELS[name], name, embed: true, onEmbed });
+    }
+    this.form = root.querySelector("#net-controls");
+    this.status = root.querySelector("#train-status");
+    this.progress = root.querySelector("#train-progress");
+    this.trainBtn = root.querySelector("#train");
+    this.stopBtn = root.querySelector("#stop");
+    this.summary = root.querySelector("#net-summary");
+    this.form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.run();
+    });
+    this.stopBtn.addEventListener("click", () => this.stop());
+    for (const r of root.querySelectorAll('input[name="mode"]')) {
+      r.addEventListener("change", () => this.set({ mode: r.value }, true, { rebuild: true }));
+    }
+    root.querySelector("#net-add").addEventListener("click", () => {
+      const used = new Set(this.state.act.map((s) => s.name));
+      const next = ["leaky_relu", "elu", "tanh", "prelu", "gelu"].find((n) => !used.has(n)) || "relu";
+      this.set({ act: [...this.state.act, { name: next, params: {} }] }, true, { rebuild: true });
+    });
+    this.sweepParam = root.querySelector("#sweep-param");
+    this.sweepValues = root.querySelector("#sweep-values");
+    this.sweepMetric = root.querySelector("#sweep-metric");
+    this.sweepParam.addEventListener("change", () => {
+      this.set({ sweep: this.sweepParam.value, values: this.defaultValues(this.sweepParam.value) }, true, { rebuild: true });
+    });
+    this.sweepValues.addEventListener("change", () => {
+      const values = this.sweepValues.value.split(",").map((s) => s.trim()).filter(Boolean);
+      const bad = values.filter((v) => !Number.isFinite(Number(v)));
+      if (bad.length || !values.length || values.length > 16) {
+        this.sweepValues.setCustomValidity("Up to 16 comma-separated numbers");
+        this.sweepValues.reportValidity();
+        return;
+      }
+      this.sweepValues.setCustomValidity("");
+      this.set({ values }, true);
+    });
+    this.sweepMetric.addEventListener("change", () => {
+      this.state.metric = this.sweepMetric.value;
+      this.onState({ metric: this.state.metric }, true);
+      if (this.sweep) this.drawSweep();
+    });
+    this.apply(state);
+  }
+
+  /** Take a whole state (first load, back/forward) and rebuild the controls. */
+  apply(state) {
+    const mode = ["train", "compare", "sweep"].includes(state.mode) ? state.mode : "train";
+    const max = mode === "train" ? 1 : MAX_COMPARE;
+    let act = sanitiseSpecs(state.act, this.catalogue, max);
+    if (!act.length) act = [{ name: "relu", params: {} }];
+    this.state = { ...state, mode, act };
+    this.buildControls();
+    this.stale = true;
+    if (this.visible) this.autoRun(true);
+  }
+
+  defaultValues(param) {
+    if (param === "learning_rate") return ["0.001", "0.01", "0.1", "0.3", "1", "3"];
+    if (param === "momentum") return ["0", "0.5", "0.9", "0.95", "0.99"];
+    const p = this.sweepableParams().find((q) => q.id === param);
+    if (!p) return ["0.1"];
+    const n = 6;
+    return Array.from({ length: n }, (_, i) => formatNumber(Number((p.min + ((p.max - p.min) * i) / (n - 1)).toPrecision(3))));
+  }
+
+  /** Float parameters shared by every chosen activation (what a sweep can move). */
+  sweepableParams() {
+    const lists = this.state.act.map((s) => this.catalogue.byId[s.name].params.filter((p) => p.kind === "float"));
+    if (!lists.length) return [];
+    return lists[0].filter((p) => lists.every((l) => l.some((q) => q.id === p.id)));
+  }
+
+  buildControls() {
+    const s = this.state;
+    for (const r of this.root.querySelectorAll('input[name="mode"]')) r.checked = r.value === s.mode;
+    // activations
+    const list = this.root.querySelector("#net-curves");
+    const max = s.mode === "train" ? 1 : MAX_COMPARE;
+    this.root.querySelector("#net-activations legend").textContent = s.mode === "train" ? "Activation" : s.mode === "compare" ? "Activations to compare" : "Activations to sweep";
+    list.replaceChildren(
+      ...s.act.map((spec, i) =>
+        activationCard(this.catalogue, spec, i, {
+          onChange: (next, committed) => {
+            const act = this.state.act.map((x, j) => (j === i ? next : x));
+            this.set({ act }, committed, { rebuild: next.name !== this.state.act[i].name });
+          },
+          onRemove: s.act.length > 1 ? () => this.set({ act: this.state.act.filter((_, j) => j !== i) }, true, { rebuild: true }) : null,
+        }),
+      ),
+    );
+    const add = this.root.querySelector("#net-add");
+    add.hidden = s.mode === "train";
+    add.disabled = s.act.length >= max;
+    // sweep
+    const sweepBox = this.root.querySelector("#net-sweep");
+    sweepBox.hidden = s.mode !== "sweep";
+    const options = [["learning_rate", "learning rate"], ["momentum", "momentum (SGD)"], ...this.sweepableParams().map((p) => [p.id, p.label])];
+    this.sweepParam.replaceChildren(...options.map(([v, t]) => el("option", { value: v, text: t })));
+    if (!options.some(([v]) => v === s.sweep)) {
+      s.sweep = "learning_rate";
+      s.values = this.defaultValues("learning_rate");
+    }
+    this.sweepParam.value = s.sweep;
+    this.sweepValues.value = s.values.join(", ");
+    this.sweepMetric.value = s.metric;
+    this.root.querySelector("#net-panels").hidden = s.mode === "sweep";
+    this.root.querySelector("#sweep-panels").hidden = s.mode !== "sweep";
+    // data, network, training fields
+    const groups = { data: "#net-data", network: "#net-network", training: "#net-training" };
+    for (const [g, sel] of Object.entries(groups)) {
+      const fs = this.root.querySelector(sel);
+      fs.querySelectorAll(":scope > :not(legend)").forEach((n) => n.remove());
+      for (const f of FIELDS.filter((x) => x.group === g)) {
+        if (f.when && !f.when(s)) continue;
+        fs.append(this.fieldControl(f));
+      }
+      if (g === "training") {
+        const auto = el("input", { type: "checkbox", id: "net-auto" });
+        auto.checked = s.auto;
+        auto.addEventListener("change", () => {
+          this.state.auto = auto.checked;
+          this.onState({ auto: auto.checked }, true);
+        });
+        fs.append(el("label", { class: "check", for: "net-auto" }, auto, " Retrain when a setting changes"));
+      }
+    }
+  }
+
+  fieldControl(f) {
+    const info = this.schema.train[f.key];
+    const value = this.state[f.key];
+    const help = f.help || info.description || "";
+    if (info.enum) {
+      return select({
+        label: f.label,
+        name: f.key,
+        choices: info.enum.map((v) => [v, (LABELS[f.key] || {})[v] || v]),
+        value,
+        onChange: (v) => this.set({ [f.key]: v }, true, { rebuild: f.key === "optimizer" }),
+      });
+    }
+    if (f.number) {
+      const id = `net-${f.key}`;
+      const input = el("input", { type: "number", id, min: info.minimum, max: info.maximum, step: f.step, value, "data-param": f.key });
+      input.addEventListener("change", () => {
+        const v = Math.round(Number(input.value));
+        if (!Number.isFinite(v) || v < info.minimum || v > info.maximum) {
+          input.value = String(this.state[f.key]);
+          return;
+        }
+        this.set({ [f.key]: v }, true);
+      });
+      return el("div", { class: "field" }, el("label", { for: id, text: f.label }), input, el("small", { text: help }));
+    }
+    const isInt = info.type === "integer";
+    return slider({
+      label: f.label,
+      name: f.key,
+      min: info.minimum,
+      max: info.maximum,
+      step: f.step,
+      log: f.log,
+      value,
+      default: info.default,
+      help: f.help,
+      onInput: (v) => {
+        this.state[f.key] = isInt ? Math.round(v) : v;
+        this.onState({ [f.key]: this.state[f.key] }, false);
+      },
+      onCommit: (v) => this.set({ [f.key]: isInt ? Math.round(v) : v }, true),
+    });
+  }
+
+  set(patch, committed, { rebuild = false } = {}) {
+    if (patch.mode) {
+      const max = patch.mode === "train" ? 1 : MAX_COMPARE;
+      patch.act = (patch.act || this.state.act).slice(0, max);
+      if (patch.mode !== "train" && patch.act.length === 1 && patch.mode === "compare") {
+        patch.act = [...patch.act, { name: patch.act[0].name === "relu" ? "leaky_relu" : "relu", params: {} }];
+      }
+    }
+    Object.assign(this.state, patch);
+    this.onState(patch, committed);
+    if (rebuild) this.buildControls();
+    this.stale = true;
+    if (committed) this.autoRun(false);
+  }
+
+  /** Called when the tab becomes visible: a shared link shows its plots without a click. */
+  shown() {
+    this.visible = true;
+    if (this.stale || (!this.trace && !this.sweep)) this.autoRun(true);
+  }
+
+  autoRun(force) {
+    if (!this.visible) return;
+    if (!force && !this.state.auto) {
+      this.setStatus("Settings changed — press Train to see them.");
+      return;
+    }
+    clearTimeout(this.autoTimer);
+    this.autoTimer = setTimeout(() => this.run(), force ? 0 : 150);
+  }
+
+  requestBody() {
+    const s = this.state;
+    const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, this.catalogue) })), ...RECORDING };
+    for (const f of FIELDS) if (s[f.key] !== undefined) body[f.key] = s[f.key];
+    if (s.mode === "sweep") {
+      body.sweep = { param: s.sweep, values: s.values.map(Number) };
+      body.boundary_frames = 0;
+    }
+    return body;
+  }
+
+  setStatus(text, error = false) {
+    this.status.textContent = text;
+    this.status.classList.toggle("error", error);
+  }
+
+  stop() {
+    this.latest.abort();
+    this.running(false);
+    this.setStatus("Stopped.");
+  }
+
+  running(on) {
+    this.trainBtn.disabled = false;
+    this.stopBtn.hidden = !on;
+    this.root.dataset.training = on ? "1" : "0";
+    if (!on) this.progress.value = this.progress.value >= 1 ? 1 : this.progress.value;
+  }
+
+  async run() {
+    this.stale = false;
+    const signal = this.latest.next();
+    const body = this.requestBody();
+    this.running(true);
+    this.progress.value = 0;
+    this.progress.max = 1;
+    const started = performance.now();
+    try {
+      if (this.state.mode === "sweep") {
+        this.progress.removeAttribute("value"); // indeterminate: a sweep is one stacked pass
+        this.setStatus(`Training ${body.activations.length * body.sweep.values.length} networks at once…`);
+        const sweep = await postJSON("/api/sweep", body, { signal });
+        if (signal.aborted) return;
+        this.progress.value = 1;
+        this.sweep = sweep;
+        sweep.series.forEach((s) => (s.label = curveLabel(s.activation, this.catalogue, sweep.series.map((x) => x.activation))));
+        this.drawSweep();
+        const cut = sweep.cut_short ? " (cut short by the time limit)" : "";
+        this.setStatus(`Trained ${sweep.series.length * sweep.values.length} networks for ${sweep.epochs} epochs in ${Math.round(performance.now() - started)} ms${cut}.`);
+      } else {
+        this.setStatus("Starting…");
+        let result = null;
+        await postStream(
+          "/api/train/stream",
+          body,
+          (name, data) => {
+            if (signal.aborted) return;
+            if (name === "progress") {
+              this.progress.value = data.epoch / data.epochs;
+              const losses = (data.loss || []).map((l) => (l === null ? "diverged" : l.toFixed(3))).join(" / ");
+              this.setStatus(`Epoch ${data.epoch} of ${data.epochs}${losses ? ` — training loss ${losses}` : ""}`);
+            } else if (name === "result") {
+              result = data;
+            } else if (name === "error") {
+              throw new ApiError(500, data.detail || "training failed", data.field);
+            }
+          },
+          { signal },
+        );
+        if (signal.aborted || !result) return;
+        this.progress.value = 1;
+        this.trace = result;
+        result.variants.forEach((v) => (v.label = curveLabel(v.activation, this.catalogue, result.variants.map((x) => x.activation))));
+        this.frame = Math.max(0, result.variants[0].boundary ? result.variants[0].boundary.frames.length - 1 : 0);
+        this.drawTrace();
+        const cut = result.cut_short ? " — cut short by the time limit" : "";
+        this.setStatus(`Trained ${result.epochs} epochs in ${Math.round(result.elapsed_ms)} ms${cut}.`);
+      }
+    } catch (err) {
+      if (isAbort(err)) return;
+      const where = err.field ? ` (field: ${err.field})` : "";
+      this.setStatus(`${err.status === 503 ? "The server is busy — try again in a moment." : "Could not train"}: ${err.message}${where}`, true);
+    } finally {
+      if (!signal.aborted) this.running(false);
+    }
+  }
+
+  restyle() {
+    if (this.trace) this.drawTrace();
+    if (this.sweep) this.drawSweep();
+  }
+
+  drawTrace() {
+    const t = this.trace;
+    const P = this.panels;
+    P.loss.render(lossFigure(t), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy })) });
+    this.drawBoundary();
+    P["gradient-flow"].render(gradientFlowFigure(t), { table: tables.layerTable(t, "grad_norm_input"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, grad_norm_input: v.layers.grad_norm_input, grad_norm_weights: v.layers.grad_norm_weights })) });
+    const ratio = t.variants.map((v) => {
+      const first = v.layers.grad_norm_input[0];
+      return `${v.label}: first/last layer ${first ? (first[0] / first[first.length - 1]).toPrecision(2) : "—"} at init`;
+    });
+    P["gradient-norms"].render(gradientNormsFigure(t), { table: tables.layerTable(t, "grad_norm_weights"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, grad_norm_input: v.layers.grad_norm_input })), note: ratio.join(" · ") });
+    P.sparsity.render(sparsityFigure(t), { table: tables.layerTable(t, "active_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, active_fraction: v.layers.active_fraction })) });
+    P.dead.render(deadFigure(t), { table: tables.layerTable(t, "dead_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, dead_fraction: v.layers.dead_fraction })) });
+    const hasPrelu = t.variants.some((v) => v.layers.prelu_slope);
+    P.prelu.root.hidden = !hasPrelu;
+    if (hasPrelu) P.prelu.render(preluFigure(t), { table: tables.layerTable(t, "prelu_slope"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, prelu_slope: v.layers.prelu_slope })) });
+    P.histogram.render(histogramFigure(t), { json: pick(t, [], (v) => ({ activation: v.activation, histograms: v.histograms })), table: tables.histogramTable(t), note: t.variants.length > 1 ? `Showing ${t.variants[0].label}.` : "" });
+    this.drawSummary();
+    this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
+  }
+
+  drawBoundary() {
+    const t = this.trace;
+    const P = this.panels.boundary;
+    const b = t.variants[0].boundary;
+    if (!b || !b.frames.length) {
+      P.showEmpty("No boundary frames recorded.");
+      return;
+    }
+    P.render(boundaryFigure(t, this.frame), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
+    if (!P.scrubber) {
+      const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
+      const play = el("button", { type: "button", text: "▶ Play", "aria-label": "Play the decision boundary through training" });
+      const label = el("output", {});
+      range.addEventListener("input", () => {
+        this.frame = Number(range.value);
+        this.drawBoundary();
+      });
+      play.addEventListener("click", () => this.togglePlay());
+      P.scrubber = { range, play, label };
+      P.extra.append(el("div", { class: "scrubber" }, play, range, label));
+    }
+    const sc = P.scrubber;
+    sc.range.max = String(b.frames.length - 1);
+    sc.range.value = String(Math.min(this.frame, b.frames.length - 1));
+    sc.label.textContent = `epoch ${b.frames[Math.min(this.frame, b.frames.length - 1)]}`;
+  }
+
+  togglePlay() {
+    const sc = this.panels.boundary.scrubber;
+    if (this.playTimer) {
+      clearInterval(this.playTimer);
+      this.playTimer = null;
+      sc.play.textContent = "▶ Play";
+      return;
+    }
+    const n = this.trace.variants[0].boundary.frames.length;
+    if (this.frame >= n - 1) this.frame = 0;
+    sc.play.textContent = "❚❚ Pause";
+    this.playTimer = setInterval(() => {
+      if (!this.trace || this.frame >= this.trace.variants[0].boundary.frames.length - 1) {
+        this.togglePlay();
+        return;
+      }
+      this.frame += 1;
+      this.drawBoundary();
+    }, 450);
+  }
+
+  drawSummary() {
+    const t = this.trace;
+    const total = t.config.depth * t.config.width;
+    this.summary.replaceChildren(
+      ...t.variants.map((v, i) => {
+        const last = v.loss.train.length - 1;
+        const dead = v.layers.dead_fraction[last];
+        const deadCount = dead ? Math.round(dead.reduce((a, b) => a + b, 0) * t.config.width) : null;
+        const box = el(
+          "div",
+          { class: "stat", "data-variant": i },
+          el("div", { class: "label", text: v.label }),
+          el("div", { class: "value", text: `${fmtPct(v.accuracy.test[last])} test accuracy` }),
+          el("div", { class: "label", text: `loss ${v.loss.train[last] === null ? "—" : v.loss.train[last].toPrecision(3)} · dead units ${deadCount === null ? "—" : `${deadCount} of ${total}`}` }),
+        );
+        box.style.setProperty("--swatch", seriesStyle(i).color);
+        if (v.diverged_at_epoch !== null) box.append(el("div", { class: "label bad", text: `diverged at epoch ${v.diverged_at_epoch}` }));
+        return box;
+      }),
+    );
+  }
+
+  drawSweep() {
+    const sw = this.sweep;
+    const metric = this.state.metric;
+    const label = this.sweepMetric.selectedOptions[0] ? this.sweepMetric.selectedOptions[0].textContent : metric;
+    this.panels.sweep.setTitle(`Sweep: ${label} against ${sw.param.replace(/_/g, " ")}`);
+    this.panels.sweep.render(sweepFigure(sw, metric, { metricLabel: label }), { table: tables.sweepTable(sw), json: sw });
+    this.panels["sweep-curves"].render(sweepCurvesFigure(sw), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })) });
+    this.summary.replaceChildren();
+    this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
+  }
+}
+
+/** Parameters as the API wants them: numbers for float params, strings for choices. */
+export function coerceParams(spec, catalogue) {
+  const act = catalogue.byId[spec.name];
+  const out = {};
+  for (const p of act.params) {
+    const v = spec.params[p.id];
+    if (v === undefined) continue;
+    out[p.id] = p.kind === "float" ? Number(v) : String(v);
+  }
+  return out;
+}
+
+function pick(obj, keys, perVariant) {
+  const out = {};
+  for (const k of keys) out[k] = obj[k];
+  if (obj.variants) out.variants = obj.variants.map(perVariant);
+  if (obj.series) out.series = obj.series.map(perVariant);
+  return out;
+}
