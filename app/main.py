@@ -13,7 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from app import __version__
 from app.settings import Settings
 
-from .api import activations, assets, errors, health, pages
+from .api import activations, assets, embed, errors, health, pages
 from .api import training
 from .api.middleware import AppMiddleware
 from .api.responses import JSON
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(activations.router)
     app.include_router(assets.router)
     app.include_router(pages.router)
+    app.include_router(embed.router)
     app.include_router(training.router)
     static = VersionedStatic(directory=ROOT / "static")
     app.state.asset_version = static.version

@@ -4,6 +4,7 @@ import { curveUrl, getJSON, isAbort, Latest } from "../lib/api.js";
 import { activationCard, el } from "../lib/controls.js";
 import { functionFigure, functionTable } from "../lib/figures.js";
 import { Panel } from "../lib/panel.js";
+import { PANELS } from "../lib/panels.js";
 import { seriesStyle } from "../lib/theme.js";
 
 export const MAX_CURVES = 6;
@@ -82,7 +83,6 @@ export class FunctionView {
     this.onState = onState;
     this.latest = new Latest();
     this.cache = new Map(); // url → response, so unchanged curves never refetch
-    this.pending = false;
     this.curvesEl = root.querySelector("#fn-curves");
     this.cardsEl = root.querySelector("#fn-cards");
     this.addBtn = root.querySelector("#fn-add");
@@ -91,8 +91,7 @@ export class FunctionView {
     this.regions = root.querySelector("#fn-regions");
     this.samples = root.querySelector("#fn-samples");
     this.panel = new Panel(root.querySelector('[data-panel="function"]'), {
-      title: "f(x) and its derivative f′(x)",
-      help: "Shaded: where f′ = 0 (dead) or |f′| < ε (saturated). Dotted: kinks.",
+      ...PANELS.function,
       name: "activation-curves",
       embed: true,
       onEmbed,
@@ -173,14 +172,9 @@ export class FunctionView {
     this.cardsEl.querySelectorAll("article h3").forEach((h, i) => (h.textContent = curveLabel(specs[i], this.catalogue, specs)));
   }
 
-  /** Coalesce redraws to one per animation frame; only the newest request survives. */
+  /** Fetch at once; a newer input aborts the older request, so only the latest curve is drawn. */
   redraw() {
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.draw();
-    });
+    this.draw();
   }
 
   async draw() {

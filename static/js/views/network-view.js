@@ -3,19 +3,8 @@
 
 import { ApiError, isAbort, Latest, postJSON, postStream } from "../lib/api.js";
 import { activationCard, el, select, slider } from "../lib/controls.js";
-import {
-  boundaryFigure,
-  deadFigure,
-  gradientFlowFigure,
-  gradientNormsFigure,
-  histogramFigure,
-  lossFigure,
-  preluFigure,
-  sparsityFigure,
-  sweepCurvesFigure,
-  sweepFigure,
-} from "../lib/figures.js";
 import { Panel } from "../lib/panel.js";
+import { METRICS, PANELS } from "../lib/panels.js";
 import { seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
 import { curveLabel, sanitiseSpecs } from "./function-view.js";
@@ -57,7 +46,7 @@ export function networkState(schema) {
     act: { type: "specs", default: [{ name: "relu", params: {} }] },
     sweep: { type: "string", default: "learning_rate" },
     values: { type: "list", default: ["0.001", "0.01", "0.1", "0.3", "1", "3"] },
-    metric: { type: "string", default: "dead_fraction", choices: ["dead_fraction", "final_loss", "final_test_accuracy", "active_fraction"] },
+    metric: { type: "string", default: "dead_fraction", choices: Object.keys(METRICS) },
     auto: { type: "bool", default: true },
   };
   for (const f of FIELDS) {
@@ -71,18 +60,6 @@ export function networkState(schema) {
   return out;
 }
 
-const PANELS = {
-  loss: { title: "Loss and test accuracy", help: "Cross-entropy (log scale) for training (solid) and test (dashed) data; dotted: test accuracy (right axis)." },
-  boundary: { title: "Decision boundary", help: "Probability of class 1 over the plane, with the training (●) and test (▲) points. Scrub or play through training." },
-  "gradient-flow": { title: "Gradient flow (layer × epoch)", help: "log₁₀ of the gradient's size at each layer's input. Dark rows near layer 1 mean vanishing gradients." },
-  "gradient-norms": { title: "Gradient norm per layer", help: "‖∂L/∂(layer input)‖ at initialisation (dotted) and at the end (solid). A flat line means gradients neither vanish nor explode." },
-  sparsity: { title: "Sparsity: fraction of active units", help: "Share of (unit, input) pairs with a positive pre-activation, per layer. ReLU starts near 50 %." },
-  dead: { title: "Dead units", help: "Units inactive for every training input: no gradient reaches them, so they never recover." },
-  prelu: { title: "Learned PReLU slopes", help: "PReLU learns its negative slope a, one per layer." },
-  histogram: { title: "Pre-activations at init and at the end", help: "Distribution of z = Wx + b per layer. For ReLU, the mass below 0 is inactive." },
-  sweep: { title: "Sweep", help: "One trained network per value, all from the same data and initial weights. × marks a diverged run." },
-  "sweep-curves": { title: "Training loss for every value", help: "Colour runs from the smallest to the largest value." },
-};
 
 const fmtPct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)} %`);
 
@@ -123,6 +100,7 @@ export class NetworkView {
     this.sweepParam = root.querySelector("#sweep-param");
     this.sweepValues = root.querySelector("#sweep-values");
     this.sweepMetric = root.querySelector("#sweep-metric");
+    this.sweepMetric.replaceChildren(...Object.entries(METRICS).map(([v, t]) => el("option", { value: v, text: t })));
     this.sweepParam.addEventListener("change", () => {
       this.set({ sweep: this.sweepParam.value, values: this.defaultValues(this.sweepParam.value) }, true, { rebuild: true });
     });
@@ -306,14 +284,7 @@ export class NetworkView {
   }
 
   requestBody() {
-    const s = this.state;
-    const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, this.catalogue) })), ...RECORDING };
-    for (const f of FIELDS) if (s[f.key] !== undefined) body[f.key] = s[f.key];
-    if (s.mode === "sweep") {
-      body.sweep = { param: s.sweep, values: s.values.map(Number) };
-      body.boundary_frames = 0;
-    }
-    return body;
+    return requestBody(this.state, this.catalogue);
   }
 
   setStatus(text, error = false) {
@@ -350,7 +321,7 @@ export class NetworkView {
         if (signal.aborted) return;
         this.progress.value = 1;
         this.sweep = sweep;
-        sweep.series.forEach((s) => (s.label = curveLabel(s.activation, this.catalogue, sweep.series.map((x) => x.activation))));
+        labelRuns(sweep.series, this.catalogue);
         this.drawSweep();
         const cut = sweep.cut_short ? " (cut short by the time limit)" : "";
         this.setStatus(`Trained ${sweep.series.length * sweep.values.length} networks for ${sweep.epochs} epochs in ${Math.round(performance.now() - started)} ms${cut}.`);
@@ -363,6 +334,7 @@ export class NetworkView {
           (name, data) => {
             if (signal.aborted) return;
             if (name === "progress") {
+              this.root.dataset.progressEvents = String(Number(this.root.dataset.progressEvents || 0) + 1);
               this.progress.value = data.epoch / data.epochs;
               const losses = (data.loss || []).map((l) => (l === null ? "diverged" : l.toFixed(3))).join(" / ");
               this.setStatus(`Epoch ${data.epoch} of ${data.epochs}${losses ? ` — training loss ${losses}` : ""}`);
@@ -377,7 +349,7 @@ export class NetworkView {
         if (signal.aborted || !result) return;
         this.progress.value = 1;
         this.trace = result;
-        result.variants.forEach((v) => (v.label = curveLabel(v.activation, this.catalogue, result.variants.map((x) => x.activation))));
+        labelRuns(result.variants, this.catalogue);
         this.frame = Math.max(0, result.variants[0].boundary ? result.variants[0].boundary.frames.length - 1 : 0);
         this.drawTrace();
         const cut = result.cut_short ? " — cut short by the time limit" : "";
@@ -400,20 +372,21 @@ export class NetworkView {
   drawTrace() {
     const t = this.trace;
     const P = this.panels;
-    P.loss.render(lossFigure(t), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy })) });
+    const fig = (name) => PANELS[name].figure(t);
+    P.loss.render(fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy })) });
     this.drawBoundary();
-    P["gradient-flow"].render(gradientFlowFigure(t), { table: tables.layerTable(t, "grad_norm_input"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, grad_norm_input: v.layers.grad_norm_input, grad_norm_weights: v.layers.grad_norm_weights })) });
+    P["gradient-flow"].render(fig("gradient-flow"), { table: tables.layerTable(t, "grad_norm_input"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, grad_norm_input: v.layers.grad_norm_input, grad_norm_weights: v.layers.grad_norm_weights })) });
     const ratio = t.variants.map((v) => {
       const first = v.layers.grad_norm_input[0];
       return `${v.label}: first/last layer ${first ? (first[0] / first[first.length - 1]).toPrecision(2) : "—"} at init`;
     });
-    P["gradient-norms"].render(gradientNormsFigure(t), { table: tables.layerTable(t, "grad_norm_weights"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, grad_norm_input: v.layers.grad_norm_input })), note: ratio.join(" · ") });
-    P.sparsity.render(sparsityFigure(t), { table: tables.layerTable(t, "active_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, active_fraction: v.layers.active_fraction })) });
-    P.dead.render(deadFigure(t), { table: tables.layerTable(t, "dead_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, dead_fraction: v.layers.dead_fraction })) });
+    P["gradient-norms"].render(fig("gradient-norms"), { table: tables.layerTable(t, "grad_norm_weights"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, grad_norm_input: v.layers.grad_norm_input })), note: ratio.join(" · ") });
+    P.sparsity.render(fig("sparsity"), { table: tables.layerTable(t, "active_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, active_fraction: v.layers.active_fraction })) });
+    P.dead.render(fig("dead"), { table: tables.layerTable(t, "dead_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, dead_fraction: v.layers.dead_fraction })) });
     const hasPrelu = t.variants.some((v) => v.layers.prelu_slope);
     P.prelu.root.hidden = !hasPrelu;
-    if (hasPrelu) P.prelu.render(preluFigure(t), { table: tables.layerTable(t, "prelu_slope"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, prelu_slope: v.layers.prelu_slope })) });
-    P.histogram.render(histogramFigure(t), { json: pick(t, [], (v) => ({ activation: v.activation, histograms: v.histograms })), table: tables.histogramTable(t), note: t.variants.length > 1 ? `Showing ${t.variants[0].label}.` : "" });
+    if (hasPrelu) P.prelu.render(fig("prelu"), { table: tables.layerTable(t, "prelu_slope"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, prelu_slope: v.layers.prelu_slope })) });
+    P.histogram.render(fig("histogram"), { json: pick(t, [], (v) => ({ activation: v.activation, histograms: v.histograms })), table: tables.histogramTable(t), note: t.variants.length > 1 ? `Showing ${t.variants[0].label}.` : "" });
     this.drawSummary();
     this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
   }
@@ -426,7 +399,7 @@ export class NetworkView {
       P.showEmpty("No boundary frames recorded.");
       return;
     }
-    P.render(boundaryFigure(t, this.frame), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
+    P.render(PANELS.boundary.figure(t, { frame: this.frame }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
       const play = el("button", { type: "button", text: "▶ Play", "aria-label": "Play the decision boundary through training" });
@@ -491,13 +464,30 @@ export class NetworkView {
   drawSweep() {
     const sw = this.sweep;
     const metric = this.state.metric;
-    const label = this.sweepMetric.selectedOptions[0] ? this.sweepMetric.selectedOptions[0].textContent : metric;
+    const label = METRICS[metric] || metric;
     this.panels.sweep.setTitle(`Sweep: ${label} against ${sw.param.replace(/_/g, " ")}`);
-    this.panels.sweep.render(sweepFigure(sw, metric, { metricLabel: label }), { table: tables.sweepTable(sw), json: sw });
-    this.panels["sweep-curves"].render(sweepCurvesFigure(sw), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })) });
+    this.panels.sweep.render(PANELS.sweep.figure(sw, { metric }), { table: tables.sweepTable(sw), json: sw });
+    this.panels["sweep-curves"].render(PANELS["sweep-curves"].figure(sw), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })) });
     this.summary.replaceChildren();
     this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
   }
+}
+
+/** The /api/train (or, in sweep mode, /api/sweep) body for a network-view state. */
+export function requestBody(s, catalogue) {
+  const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, catalogue) })), ...RECORDING };
+  for (const f of FIELDS) if (s[f.key] !== undefined) body[f.key] = s[f.key];
+  if (s.mode === "sweep") {
+    body.sweep = { param: s.sweep, values: s.values.map(Number) };
+    body.boundary_frames = 0;
+  }
+  return body;
+}
+
+/** Labels for a run's variants (or a sweep's series), as the legends show them. */
+export function labelRuns(list, catalogue) {
+  const acts = list.map((x) => x.activation);
+  list.forEach((x) => (x.label = curveLabel(x.activation, catalogue, acts)));
 }
 
 /** Parameters as the API wants them: numbers for float params, strings for choices. */

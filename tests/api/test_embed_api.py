@@ -1,0 +1,85 @@
+"""Embed pages and oEmbed (https://oembed.com): required fields, maxwidth/maxheight, status codes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+REQUIRED = {"version": str, "type": str, "html": str, "width": int, "height": int, "title": str, "provider_name": str}
+
+
+def oembed(client, url, **params):
+    return client.get("/oembed", params={"url": url, **params})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://testserver/embed/function?fn=elu(alpha=0.5)",
+        "http://testserver/?fn=relu,leaky_relu",
+        "http://testserver/?view=network&act=relu&learning_rate=0.3",
+        "http://testserver/embed/sweep?act=relu,leaky_relu&values=0.01,1",
+    ],
+)
+def test_oembed_rich_response_has_required_fields(client, url):
+    r = oembed(client, url, format="json")
+    assert r.status_code == 200
+    body = r.json()
+    for field, kind in REQUIRED.items():
+        assert isinstance(body[field], kind), field
+    assert body["version"] == "1.0" and body["type"] == "rich"
+    assert body["html"].startswith("<iframe ") and 'src="http://testserver/embed/' in body["html"]
+    assert re.search(r'title="[^"]+"', body["html"])
+    assert f'width="{body["width"]}"' in body["html"] and f'height="{body["height"]}"' in body["html"]
+
+
+@pytest.mark.parametrize("maxwidth,maxheight", [(300, 200), (1000, 1000), (720, 100), (50, 40)])
+def test_oembed_respects_maxwidth_and_maxheight(client, maxwidth, maxheight):
+    body = oembed(client, "http://testserver/embed/function", maxwidth=maxwidth, maxheight=maxheight).json()
+    assert body["width"] <= maxwidth and body["height"] <= maxheight
+    assert body["width"] > 0 and body["height"] > 0
+
+
+def test_oembed_status_codes(client):
+    assert oembed(client, "http://testserver/", format="xml").status_code == 501  # unsupported format
+    assert oembed(client, "http://elsewhere.example/embed/function").status_code == 404  # foreign url
+    assert oembed(client, "http://testserver/docs").status_code == 404  # not embeddable
+    assert oembed(client, "javascript:alert(1)").status_code == 404
+    assert client.get("/oembed").status_code == 422  # url is required
+    assert oembed(client, "http://testserver/", maxwidth=0).status_code == 422
+
+
+def test_oembed_escapes_hostile_titles(client):
+    body = oembed(client, 'http://testserver/embed/function?title="><script>alert(1)</script>').json()
+    assert "<script>" not in body["html"]
+    assert "&quot;&gt;&lt;script&gt;" in body["html"]
+
+
+def test_pages_advertise_oembed(client):
+    for path in ["/", "/embed/function?fn=elu"]:
+        html = client.get(path).text
+        assert re.search(r'<link rel="alternate" type="application/json\+oembed" href="[^"]*/oembed\?url=', html), path
+
+
+def test_embed_framing_policy(client):
+    embed = client.get("/embed/function")
+    assert "frame-ancestors *" in embed.headers["content-security-policy"]
+    assert "x-frame-options" not in embed.headers
+    page = client.get("/")
+    assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "SAMEORIGIN"
+    api = client.get("/api/activations")
+    assert api.headers["x-frame-options"] == "SAMEORIGIN"
+
+
+def test_embed_autorun_only_when_cheap(client):
+    small = client.get("/embed/loss?act=relu&epochs=100").text
+    big = client.get("/embed/loss?act=relu,elu&epochs=5000&n_points=2000&width=64&depth=4").text
+    assert 'data-autorun="1"' in small
+    assert 'data-autorun="0"' in big
+
+
+def test_unknown_embed_is_404(client):
+    r = client.get("/embed/nothing")
+    assert r.status_code == 404 and r.json()["field"] == "panel"

@@ -1,0 +1,110 @@
+"""Embeds in a page of another origin: each plot renders inside its iframe and reports its
+height; the explorer itself refuses to be framed there."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from .conftest import PageWatch, shot
+
+pytestmark = pytest.mark.browser
+
+EMBEDS = [
+    "/embed/function?fn=elu(alpha=0.5)&title=ELU%20with%20%CE%B1%20%3D%200.5",
+    "/embed/function?fn=relu,leaky_relu(leak=0.1),elu&controls=1",
+    "/embed/function?fn=noisy_relu(sigma=1)&theme=dark",
+    "/embed/gradient-flow?act=sigmoid&depth=8&epochs=100",
+    "/embed/boundary?act=relu,elu&epochs=200",
+    "/embed/sweep?act=relu,leaky_relu&optimizer=sgd&values=0.01,0.1,1,3&epochs=150",
+]
+
+
+@pytest.fixture
+def host(server):
+    """A host page on a different origin (another port) that frames the embeds and the explorer."""
+    frames = "".join(
+        f'<iframe id="e{i}" src="{server}{src}" width="640" height="420" title="embed {i}"></iframe>' for i, src in enumerate(EMBEDS)
+    )
+    page_html = f"""<!doctype html><html><head><meta charset="utf-8"><title>Host</title>
+<script>
+window.heights = {{}};
+window.addEventListener("message", (e) => {{
+  if (e.data && e.data.type === "actlab:embed-height") window.heights[e.data.src] = e.data.height;
+}});
+</script></head><body>
+<h1>A course page on another origin</h1>{frames}
+<iframe id="explorer" src="{server}/" width="640" height="420" title="explorer"></iframe>
+</body></html>""".encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page_html)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_embeds_render_in_foreign_page_and_explorer_refuses(context, server, host):
+    page = context.new_page()
+    watch = PageWatch(page, host)
+    page.goto(host)
+    for i, src in enumerate(EMBEDS):
+        frame = page.frame_locator(f"#e{i}")
+        frame.locator(".embed-plot[data-rendered='1'] .main-svg").first.wait_for(timeout=60_000)
+    page.wait_for_function(f"() => Object.keys(window.heights).length >= {len(EMBEDS)}", timeout=20_000)
+    heights = page.evaluate("() => window.heights")
+    assert all(h > 100 for h in heights.values()), heights
+    # the explorer's own page must not render inside a foreign frame
+    page.wait_for_timeout(500)
+    explorer = page.query_selector("#explorer").content_frame()
+    assert explorer is not None
+    assert explorer.url.startswith("chrome-error://") or explorer.evaluate("() => !document.body || !document.body.dataset.ready"), explorer.url
+    assert explorer.locator(".main-svg").count() == 0
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    shot(page, "embeds-in-foreign-page")
+    # The only console errors allowed are the browser refusing to frame the explorer.
+    refused = [e for e in watch.errors if "frame" in e.lower() and ("refused" in e.lower() or "ancestor" in e.lower() or "x-frame-options" in e.lower())]
+    others = [e for e in watch.errors if e not in refused]
+    assert refused, "the explorer was framed without complaint"
+    assert not others, others
+    foreign = [u for u in watch.foreign if not u.startswith(server)]
+    assert not foreign, foreign
+    page.close()
+
+
+def test_embed_with_controls_redraws(context, server):
+    page = context.new_page()
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/embed/function?fn=leaky_relu&controls=1")
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    page.fill('[data-param-box="leak"]', "0.5")
+    page.dispatch_event('[data-param-box="leak"]', "change")
+    page.wait_for_function(
+        "() => document.querySelector('.embed-plot').data.some(t => t.yaxis === 'y2' && Math.abs(t.y[0] - 0.5) < 1e-12)"
+    )
+    watch.assert_clean()
+    page.close()
+
+
+def test_large_training_embed_waits_for_run_button(context, server):
+    page = context.new_page()
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/embed/loss?act=relu&epochs=5000&n_points=2000&width=32&depth=6")
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.is_visible("#embed-run")
+    assert not page.locator(".embed-plot[data-rendered='1']").count()
+    watch.assert_clean()
+    page.close()

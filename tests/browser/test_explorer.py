@@ -1,0 +1,235 @@
+"""The explorer in a real browser: sliders redraw the plot, training draws its panels, the
+URL reproduces the view, exports produce files — with no console error and no request to
+another origin (checked by the `page` fixture after every test)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from .conftest import shot
+
+pytestmark = pytest.mark.browser
+
+FN_PLOT = '[data-panel="function"] .plot'
+
+
+def open_explorer(page, server, query=""):
+    page.goto(f"{server}/{query}")
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector(f"{FN_PLOT}[data-rendered='1']" if "view=network" not in query else "#view-network")
+
+
+def traces(page, selector=FN_PLOT):
+    return page.evaluate(f"() => document.querySelector('{selector}').data.map(t => ({{name: t.name, x: t.x, y: t.y, yaxis: t.yaxis, type: t.type}}))")
+
+
+def wait_redraw(page, before: int):
+    page.wait_for_function(f"() => window.__actlab.draws.length > {before}")
+
+
+def draws(page) -> int:
+    return page.evaluate("() => window.__actlab.draws.length")
+
+
+def drag_slider(page, selector: str, fraction: float):
+    """Drag a range input's thumb with the mouse to `fraction` of its width."""
+    box = page.locator(selector).bounding_box()
+    y = box["y"] + box["height"] / 2
+    value = page.eval_on_selector(selector, "e => (e.value - e.min) / (e.max - e.min)")
+    page.mouse.move(box["x"] + 8 + value * (box["width"] - 16), y)
+    page.mouse.down()
+    for k in range(1, 11):
+        page.mouse.move(box["x"] + 8 + (value + (fraction - value) * k / 10) * (box["width"] - 16), y)
+    page.mouse.up()
+
+
+def derivative_on_negative_side(page):
+    for t in traces(page):
+        if t["yaxis"] == "y2":
+            return [dy for x, dy in zip(t["x"], t["y"]) if x < -0.5]
+    raise AssertionError("no derivative trace")
+
+
+def test_page_loads_clean_and_offline(page, server):
+    open_explorer(page, server)
+    assert page.locator(f"{FN_PLOT} .main-svg").count() > 0
+    assert page.locator("#fn-cards article math").count() == 1  # the formula is rendered MathML
+    # plotly.js comes from this server, at a versioned, immutable URL
+    src = page.eval_on_selector("script[src*='plotly']", "e => e.src")
+    assert src.startswith(server) and "/vendor/plotly-" in src
+    shot(page, "explorer-function-relu")
+
+
+def test_leak_slider_sets_negative_side_derivative(page, server):
+    open_explorer(page, server, "?fn=leaky_relu")
+    before = derivative_on_negative_side(page)
+    assert all(math.isclose(d, 0.01) for d in before)
+    n = draws(page)
+    drag_slider(page, '#fn-curves input[type="range"][data-param="leak"]', 0.3)
+    wait_redraw(page, n)
+    page.wait_for_timeout(200)
+    leak = float(page.input_value('#fn-curves [data-param-box="leak"]'))
+    assert 0.2 < leak < 0.4, leak
+    after = derivative_on_negative_side(page)
+    assert all(math.isclose(d, leak, rel_tol=1e-9) for d in after), (leak, after[:3])
+    assert f"leak={leak:g}" in page.url or f"leak={leak}" in page.url
+    shot(page, "explorer-leaky-relu-dragged")
+
+
+def test_elu_alpha_sets_lower_asymptote(page, server):
+    open_explorer(page, server)
+    n = draws(page)
+    page.select_option('#fn-curves select[data-role="activation"]', "elu")
+    wait_redraw(page, n)
+    page.fill("#fn-xmin", "-30")
+    page.dispatch_event("#fn-xmin", "change")
+    slider = '#fn-curves input[type="range"][data-param="alpha"]'
+    page.focus(slider)
+    for _ in range(60):  # keyboard: 60 steps of 0.01 up from the default α = 1
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('#fn-curves [data-param-box=\"alpha\"]').value === '1.6'")
+    page.wait_for_timeout(300)
+    f = next(t for t in traces(page) if t["yaxis"] in (None, "y") and t["name"].startswith("ELU"))
+    assert f["x"][0] == -30
+    assert math.isclose(min(f["y"]), -1.6, rel_tol=1e-9), min(f["y"])
+    assert "alpha=1.6" in page.url and "xmin=-30" in page.url
+    shot(page, "explorer-elu-alpha-1.6")
+
+
+def test_training_run_draws_progress_heatmap_and_sparsity(page, server):
+    page.goto(f"{server}/?view=network&epochs=1500&width=24&n_points=600")
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector('[data-panel="gradient-flow"] .plot[data-rendered="1"]', timeout=60_000)
+    assert int(page.get_attribute("#view-network", "data-progress-events") or 0) >= 1
+    assert page.eval_on_selector("#train-progress", "e => e.value") == 1
+    flow = traces(page, '[data-panel="gradient-flow"] .plot')
+    assert flow[0]["type"] == "heatmap"
+    sparsity = traces(page, '[data-panel="sparsity"] .plot')
+    assert len(sparsity) == 3 and all(0 <= v <= 1 for t in sparsity for v in t["y"])
+    assert "Trained 1500 epochs" in page.inner_text("#train-status")
+    assert page.locator("#net-summary .stat").count() == 1
+    shot(page, "explorer-network-trained")
+
+
+def test_compare_mode_trains_side_by_side(page, server):
+    page.goto(f"{server}/?view=network&mode=compare&act=relu,leaky_relu(leak=0.1),elu")
+    page.wait_for_selector('[data-panel="boundary"] .plot[data-rendered="1"]', timeout=60_000)
+    assert page.locator("#net-summary .stat").count() == 3
+    flow = traces(page, '[data-panel="gradient-flow"] .plot')
+    assert [t["type"] for t in flow] == ["heatmap"] * 3
+    shot(page, "explorer-network-compare")
+
+
+def test_sweep_mode_plots_dead_fraction_against_learning_rate(page, server):
+    page.goto(f"{server}/?view=network&mode=sweep&act=relu,leaky_relu&optimizer=sgd&values=0.01,0.1,1,3&epochs=200")
+    page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)
+    lines = traces(page, '[data-panel="sweep"] .plot')
+    assert [len(t["x"]) for t in lines] == [4, 4]
+    relu, leaky = lines
+    assert relu["y"][-1] > leaky["y"][-1]  # at a high learning rate ReLU loses more units
+    shot(page, "explorer-network-sweep")
+
+
+def test_copied_url_restores_controls_and_plots(page, context, server):
+    open_explorer(page, server, "?fn=elu")
+    n = draws(page)
+    drag_slider(page, '#fn-curves input[type="range"][data-param="alpha"]', 0.5)
+    wait_redraw(page, n)
+    page.click("#fn-add")
+    wait_redraw(page, n + 1)
+    page.wait_for_timeout(300)
+    url = page.url
+    original = traces(page)
+    alpha = page.input_value('#fn-curves [data-param-box="alpha"]')
+    fresh = context.new_page()
+    from .conftest import PageWatch
+
+    watch = PageWatch(fresh, server)
+    fresh.goto(url)
+    fresh.wait_for_selector(f"{FN_PLOT}[data-rendered='1']")
+    fresh.wait_for_timeout(300)
+    assert fresh.input_value('#fn-curves [data-param-box="alpha"]') == alpha
+    assert fresh.locator("#fn-curves .curve-card").count() == 2
+    assert traces(fresh) == original
+    watch.assert_clean()
+    fresh.close()
+
+
+def test_back_and_forward_restore_state(page, server):
+    open_explorer(page, server)
+    n = draws(page)
+    page.select_option('#fn-curves select[data-role="activation"]', "tanh")
+    wait_redraw(page, n)
+    assert "fn=tanh" in page.url
+    page.go_back()
+    page.wait_for_function("() => document.querySelector('#fn-curves select').value === 'relu'")
+    page.go_forward()
+    page.wait_for_function("() => document.querySelector('#fn-curves select').value === 'tanh'")
+
+
+def test_png_and_csv_export_produce_files(page, server, tmp_path):
+    open_explorer(page, server, "?fn=relu,elu")
+    with page.expect_download() as dl:
+        page.click('[data-panel="function"] [data-export="png"]')
+    path = tmp_path / "plot.png"
+    dl.value.save_as(path)
+    data = path.read_bytes()
+    assert dl.value.suggested_filename.endswith(".png")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    with page.expect_download() as dl:
+        page.click('[data-panel="function"] [data-export="csv"]')
+    csv = tmp_path / "plot.csv"
+    dl.value.save_as(csv)
+    lines = csv.read_text().splitlines()
+    assert lines[0] == "x,ReLU f(x),ReLU f'(x),ELU f(x),ELU f'(x)"
+    assert len(lines) == 402
+
+
+def test_noisy_relu_shows_band_and_samples(page, server):
+    open_explorer(page, server, "?fn=noisy_relu(sigma=1)")
+    names = [t["name"] for t in traces(page)]
+    assert any("band" in (n or "") for n in names) and any("samples" in (n or "") for n in names)
+    shot(page, "explorer-noisy-relu")
+
+
+@pytest.mark.parametrize("theme", ["dark", "contrast"])
+def test_themes_render(page, server, theme):
+    open_explorer(page, server, f"?theme={theme}&fn=relu,leaky_relu,elu")
+    assert page.get_attribute("html", "data-theme") == theme
+    bg = page.evaluate("() => document.querySelector('.main-svg').style.background || getComputedStyle(document.querySelector('.main-svg')).backgroundColor")
+    assert bg not in ("white", "rgb(255, 255, 255)")
+    shot(page, f"explorer-theme-{theme}")
+
+
+def test_phone_width_layout(browser, server):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    from .conftest import PageWatch
+
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/?fn=gelu,silu")
+    page.wait_for_selector(f"{FN_PLOT}[data-rendered='1']")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"page scrolls sideways: {width}px"
+    shot(page, "explorer-phone")
+    watch.assert_clean()
+    ctx.close()
+
+
+def test_keyboard_only_tabs_and_controls(page, server):
+    open_explorer(page, server)
+    page.focus("#tab-function")
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("#tab-network", "aria-selected") == "true"
+    assert "view=network" in page.url
+    page.wait_for_selector('[data-panel="loss"] .plot[data-rendered="1"]', timeout=60_000)
+    # every control in the sidebars has an accessible name
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('#net-controls input, #net-controls select, #fn-controls input, #fn-controls select')]
+             .filter(e => !e.closest('[hidden]'))
+             .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+             .map(e => e.outerHTML.slice(0, 80))"""
+    )
+    assert not unnamed, unnamed
