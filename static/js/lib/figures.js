@@ -482,6 +482,8 @@ export function sweepCurvesFigure(sweep, { big = false, key = "loss", label = "t
     layout[xkey].title = { text: "epoch" };
   });
   subplotTitles(layout, sweep.series.map((s) => s.label));
+  layout.legend = { ...layout.legend, y: -0.22, yanchor: "top" };
+  layout.margin.b = 80;
   return { data, layout };
 }
 

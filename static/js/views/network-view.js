@@ -61,6 +61,7 @@ export function networkState(schema) {
 }
 
 
+const fmtLoss = (x) => (x === null || x === undefined ? "—" : x < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
 const fmtPct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)} %`);
 
 export class NetworkView {
@@ -452,7 +453,7 @@ export class NetworkView {
           { class: "stat", "data-variant": i },
           el("div", { class: "label", text: v.label }),
           el("div", { class: "value", text: `${fmtPct(v.accuracy.test[last])} test accuracy` }),
-          el("div", { class: "label", text: `loss ${v.loss.train[last] === null ? "—" : v.loss.train[last].toPrecision(3)} · dead units ${deadCount === null ? "—" : `${deadCount} of ${total}`}` }),
+          el("div", { class: "label", text: `loss ${fmtLoss(v.loss.train[last])} · dead units ${deadCount === null ? "—" : `${deadCount} of ${total}`}` }),
         );
         box.style.setProperty("--swatch", seriesStyle(i).color);
         if (v.diverged_at_epoch !== null) box.append(el("div", { class: "label bad", text: `diverged at epoch ${v.diverged_at_epoch}` }));
