@@ -272,8 +272,11 @@ class StackedMLP:
         self.DH = np.zeros((D, K, H, rows), self.dtype)  # ∂L/∂h
         self.S = np.zeros((K, 1, rows), self.dtype)  # logits
         self.T = np.zeros((K, 1, rows), self.dtype)  # −m, then ∂L/∂s
-        self.L = np.zeros((K, 1, rows), self.dtype)  # per-input losses
-        self.C = np.zeros((K, 1, rows), self.dtype)  # 1 where classified correctly
+        # per-input losses and 1 where classified correctly, side by side so that one product
+        # averages both: LC[:, 0] = ℓ, LC[:, 1] = correct
+        self.LC = np.zeros((K, 2, rows), self.dtype)
+        self.L = self.LC[:, 0:1]
+        self.C = self.LC[:, 1:2]
         self.nonneg_df = all(g.nonneg_df for g in self.groups)
         # ReLU everywhere: f'(z) = 1[z > 0], and passes that keep nothing for statistics can
         # compute h and δ in place (less memory traffic)
@@ -348,9 +351,11 @@ class StackedMLP:
 
         With sign = 2y − 1 and margin m = sign·s, each input's loss is ℓ = log(1 + e^{−m})
         (= −log σ(m), computed as logaddexp(0, −m): finite for any finite m). The training
-        loss L is the mean of ℓ over the first n = len(grad_scale) inputs, so there
-        ∂L/∂s = −sign·σ(−m)/n = grad_scale·σ(−m), left in T (0 for the evaluation-only rest).
-        With ``want_loss`` returns (ℓ, correct) per input, each (K, 1, inputs), correct as 0/1.
+        loss L is the mean of ℓ over the training inputs, so there ∂L/∂s = −sign·σ(−m)/n =
+        grad_scale·σ(−m), left in T. ``grad_scale`` covers either the first n inputs (the rest
+        get 0: evaluation only) or all of them (then it is 0 on the evaluation-only ones).
+        With ``want_loss`` returns (ℓ, correct) per input, each (K, 1, inputs), correct as 0/1
+        (views of LC, whose first ``inputs`` columns then hold both).
         """
         rows, n = neg_sign.shape[-1], grad_scale.shape[-1]
         t = self.T[:, :, :rows]

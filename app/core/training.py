@@ -214,61 +214,101 @@ def _initial_theta(net: StackedMLP, config: TrainConfig, seeds: Sequence[int]) -
 
 class _Recorder:
     """Per-frame statistics of one evaluation pass over all of the network's input columns,
-    of which the first n are the training set (statistics are over those)."""
+    of which the first n are the training set (statistics are over those).
+
+    Each recorded frame stores a few raw sums per (layer, variant) — counts of dead units,
+    Σ 1[z > 0], Σ h, Σ h², Σ (∂L/∂W)², Σ (∂L/∂input)², loss and accuracy — with one call
+    each, straight into (frames, …) arrays; fractions, means, standard deviations and norms
+    are derived for all frames at once in :meth:`finish`.
+    """
 
     def __init__(self, net: StackedMLP, n: int, n_frames: int):
         K, D, W = net.K, net.arch.depth, net.arch.width
-        self.net, self.n = net, n
-        self.layers = {name: np.full((K, n_frames, D), np.nan) for name in STAT_NAMES}
-        self.learned = {name: np.full((K, n_frames, D), np.nan) for name in net.layout.learned}
-        self.gsq = np.empty_like(net.grad)
-        self.weight_mask = net.layout.weight_mask.astype(net.dtype)
-        # reduceat boundaries: the start of each layer's block (the last segment runs to the end)
-        self.w_bounds = np.array([s.start for s in net.layout.layer_slices])
+        F = n_frames
+        self.net, self.n, self.F = net, n, F
         self.count = n * W
+        # raw sums per frame
+        self.dead = np.zeros((F, D, K))  # units with Σ_n |f'(z)| < DEAD_EPS
+        self.active = np.zeros((F, D, K))  # Σ 1[z > 0] over units and training inputs
+        self.h_sum = np.zeros((F, D, K))
+        self.h_sq = np.zeros((F, D, K))
+        self.gw_sq = np.zeros((F, K, D))  # Σ (∂L/∂W_l)² over the weights (not the biases)
+        self.gin_sq = np.zeros((F, D, K))  # Σ (∂L/∂input of layer l)²
+        self.lossacc = np.full((F, K, 2, 2), np.nan)  # [loss, accuracy] × [train, test]
+        self.gone = np.zeros((F, K), bool)  # variants that had diverged by the frame
+        learned_at = net.layout.learned_offset
+        self.learned_cols = slice(learned_at, net.layout.size)
+        self.learned_raw = np.zeros((F, K, net.layout.size - learned_at)) if net.layout.learned else None
+        # scratch
+        dt = net.dtype
+        self.unit = np.empty((D, K, W, 1), dt)
+        self.unit_dead = np.empty((D, K, W, 1), bool)
+        # the hidden layers' weights (not the biases) in θ, layer by layer, and where each layer's run starts
+        mask = net.layout.weight_mask
+        mask[net.layout.layer_slices[D].start :] = 0.0
+        self.weight_idx = np.flatnonzero(mask)
+        self.weight_starts = np.searchsorted(self.weight_idx, [s.start for s in net.layout.layer_slices[:D]])
+        self.gw = np.empty((K, len(self.weight_idx)), dt)
         # sums over the training inputs are products with this 0/1 column
-        self.train_cols = np.zeros((net.rows, 1), net.dtype)
+        self.train_cols = np.zeros((net.rows, 1), dt)
         self.train_cols[:n] = 1.0
+        self.layers: dict[str, Array] = {}
+        self.learned: dict[str, Array] = {}
 
     def forward_stats(self, fi: int) -> None:
         """From z, h, f'(z) of the last forward pass (before backward overwrites f')."""
-        net, L, count, cols = self.net, self.layers, self.count, self.train_cols
-        W = net.arch.width
-        scratch = net.DH  # free until backward
-        # buffers are (D, K, W, rows): per-unit sums are (D, K, W), per-layer ones (D, K) → .T
-        df = net.DF if net.nonneg_df else np.abs(net.DF, out=scratch)
-        total = np.matmul(df, cols)[..., 0]  # Σ_n |f'(z)| per unit
-        L["dead_fraction"][:, fi] = (np.add.reduce(total < DEAD_EPS, axis=2) / W).T
+        net, cols, unit = self.net, self.train_cols, self.unit
+        # buffers are (D, K, W, rows): per-unit sums (D, K, W, 1), per-layer ones (D, K)
+        df = net.DF if net.nonneg_df else np.abs(net.DF, out=net.DH)  # DH is free until backward
+        np.matmul(df, cols, out=unit)  # Σ_n |f'(z)| per unit
+        np.less(unit, DEAD_EPS, out=self.unit_dead)
+        np.add.reduce(self.unit_dead, axis=(2, 3), out=self.dead[fi])
         if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
-            total = np.matmul(np.greater(net.Z, 0.0, out=scratch), cols)[..., 0]
-        L["active_fraction"][:, fi] = (np.add.reduce(total, axis=2) / count).T
-        mean = (np.add.reduce(np.matmul(net.H, cols)[..., 0], axis=2) / count).T
+            np.matmul(np.greater(net.Z, 0.0, out=net.DH), cols, out=unit)
+        np.add.reduce(unit, axis=(2, 3), out=self.active[fi])
+        np.matmul(net.H, cols, out=unit)
+        np.add.reduce(unit, axis=(2, 3), out=self.h_sum[fi])
         h = net.H[..., : self.n]
-        mean_sq = (np.einsum("dkwn,dkwn->dk", h, h) / count).T
-        L["mean"][:, fi] = mean
-        # one-pass variance, E[h²] − E[h]², clamped at 0
-        L["std"][:, fi] = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
-        for name, views in net.learned.items():
-            self.learned[name][:, fi] = np.concatenate([v[:, :, 0] for v in views], axis=1)
+        np.einsum("dkwn,dkwn->dk", h, h, out=self.h_sq[fi])
+        if self.learned_raw is not None:
+            self.learned_raw[fi] = net.theta[:, self.learned_cols]
 
     def grad_stats(self, fi: int, dxT: Array) -> None:
         """From the gradients of the backward pass that followed (zero on the test inputs)."""
-        net, L = self.net, self.layers
+        net = self.net
         D = net.arch.depth
-        np.multiply(net.grad, self.weight_mask, out=self.gsq)  # the weights only, not the biases
-        np.multiply(self.gsq, self.gsq, out=self.gsq)
-        L["grad_norm_weights"][:, fi] = np.sqrt(np.add.reduceat(self.gsq, self.w_bounds, axis=1)[:, :D])
-        gin = L["grad_norm_input"]
+        np.take(net.grad, self.weight_idx, axis=1, out=self.gw)
+        np.multiply(self.gw, self.gw, out=self.gw)
+        np.add.reduceat(self.gw, self.weight_starts, axis=1, out=self.gw_sq[fi])
         if D > 1:
-            dh = net.DH[: D - 1].reshape(D - 1, net.K, 1, -1)
-            gin[:, fi, 1:] = np.sqrt(np.matmul(dh, dh.transpose(0, 1, 3, 2))[:, :, 0, 0]).T
-        dx = dxT.reshape(net.K, 1, -1)
-        gin[:, fi, 0] = np.sqrt(np.matmul(dx, dx.transpose(0, 2, 1))[:, 0, 0])
+            dh = net.DH[: D - 1]
+            np.einsum("dkwn,dkwn->dk", dh, dh, out=self.gin_sq[fi, 1:])
+        np.einsum("kin,kin->k", dxT, dxT, out=self.gin_sq[fi, 0])
 
-    def blank(self, fi: int, dead: Array) -> None:
-        """NaN for the variants that have diverged."""
-        for arr in (*self.layers.values(), *self.learned.values()):
-            arr[dead, fi] = np.nan
+    def finish(self, F: int) -> None:
+        """The statistics of the first F frames, (K, F, depth) each, NaN where diverged."""
+        W, count = self.net.arch.width, self.count
+        kfd = lambda a: np.ascontiguousarray(a[:F].transpose(1, 0, 2))  # noqa: E731 — (F, ·, ·) → (K, F, D)
+        mean = self.h_sum[:F] / count
+        var = np.maximum(self.h_sq[:F] / count - mean * mean, 0.0)  # one-pass variance, clamped at 0
+        L = {
+            "grad_norm_weights": np.ascontiguousarray(np.sqrt(self.gw_sq[:F]).transpose(1, 0, 2)),
+            "grad_norm_input": kfd(np.sqrt(self.gin_sq[:F]).transpose(0, 2, 1)),
+            "active_fraction": kfd((self.active[:F] / count).transpose(0, 2, 1)),
+            "dead_fraction": kfd((self.dead[:F] / W).transpose(0, 2, 1)),
+            "mean": kfd(mean.transpose(0, 2, 1)),
+            "std": kfd(np.sqrt(var).transpose(0, 2, 1)),
+        }
+        self.layers = {name: L[name] for name in STAT_NAMES}
+        D = self.net.arch.depth
+        self.learned = {}
+        for i, name in enumerate(self.net.layout.learned):
+            self.learned[name] = kfd(self.learned_raw[:F, :, i * D : (i + 1) * D])
+        gone = self.gone[:F].T  # (K, F)
+        if gone.any():
+            for arr in (*self.layers.values(), *self.learned.values()):
+                arr[gone] = np.nan
+            self.lossacc[:F][self.gone[:F]] = np.nan
 
 
 def _histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, Array]] | None]:
@@ -378,39 +418,56 @@ def train(
 
 
 class _Run:
-    """One training run. The network's buffers hold the training rows followed by the test
-    rows, so a recorded frame's evaluation pass gives both sets' logits at once."""
+    """One training run.
+
+    Small runs (call-bound) keep the training rows followed by the test rows in the
+    network's buffers, so a recorded frame's evaluation pass gives both sets' logits at once
+    (the test inputs get no gradient). Big ones (K × inputs × width above
+    TRAIN_ONLY_ELEMENTS: sweeps, wide nets, many points; work-bound) keep only the training
+    rows, so that every pass runs over whole contiguous buffers, and evaluate the test set
+    separately on recorded frames."""
 
     def __init__(self, config: TrainConfig):
         self.config = c = config
-        self.dtype = np.dtype(c.dtype)
-        self.data = d = make_dataset(c.data, self.dtype)
+        self.dtype = dt = np.dtype(c.dtype)
+        self.data = d = make_dataset(c.data, dt)
         self.n = n = len(d.x_train)
+        n_test = len(d.x_test)
+        rows = n + n_test
+        K = len(c.variants)
+        # big passes leave the test inputs out of the network's buffers (small ones are call-bound)
+        self.train_only = K * rows * c.arch.width > TRAIN_ONLY_ELEMENTS
+        net_rows = n if self.train_only else rows
         # inputs as columns: the training set, then the test set
-        self.x_allT = augment(np.concatenate([d.x_train, d.x_test]), self.dtype)
-        self.xT = self.x_allT[:, :n]
-        rows = self.x_allT.shape[1]
-        # −(2y − 1) per input, and the loss gradient's scale −(2y − 1)/n on the training inputs
-        self.neg_sign_all = (1.0 - 2.0 * np.concatenate([d.y_train, d.y_test])).astype(self.dtype).reshape(1, -1)
-        self.neg_sign = self.neg_sign_all[:, :n]
-        self.grad_scale = self.neg_sign / n
+        self.x_allT = augment(np.concatenate([d.x_train, d.x_test]), dt)
+        self.xT = np.ascontiguousarray(self.x_allT[:, :n])
+        self.x_testT = np.ascontiguousarray(self.x_allT[:, n:])
+        # −(2y − 1) per input; the loss gradient's scale −(2y − 1)/n on the training inputs, 0 on the test ones
+        self.neg_sign_all = (1.0 - 2.0 * np.concatenate([d.y_train, d.y_test])).astype(dt).reshape(1, -1)
+        self.neg_sign = np.ascontiguousarray(self.neg_sign_all[:, :n])
+        self.neg_sign_test = np.ascontiguousarray(self.neg_sign_all[:, n:])
+        self.grad_scale = np.zeros((1, net_rows), dt)
+        self.grad_scale[:, :n] = self.neg_sign / n
+        # the columns a full-batch pass covers: all inputs, or the training ones only
+        self.x_pass = self.xT if self.train_only else self.x_allT
+        self.neg_sign_pass = self.neg_sign if self.train_only else self.neg_sign_all
         # column 0 averages the training inputs, column 1 the test inputs
-        self.split_mean = np.zeros((rows, 2), self.dtype)
+        self.split_mean = np.zeros((rows, 2), dt)
         self.split_mean[:n, 0] = 1.0 / n
-        self.split_mean[n:, 1] = 1.0 / (rows - n)
-        self.train_mean = self.split_mean[:n, :1]
-        self.net = net = StackedMLP(c.arch, c.variants, rows, self.dtype)
+        self.split_mean[n:, 1] = 1.0 / n_test
+        self.train_mean = np.full((n, 1), 1.0 / n, dt)
+        self.test_mean = np.full((n_test, 1), 1.0 / n_test, dt)
+        self.test_lc = np.empty((K, 2, n_test), dt)  # test ℓ and correct (train-only runs)
+        self.net = net = StackedMLP(c.arch, c.variants, net_rows, dt)
         net.theta[:] = _initial_theta(net, c, [c.seed] * net.K)
         self.rng = np.random.default_rng((c.seed, 2))
-        lr = np.array([[v.learning_rate if v.learning_rate is not None else c.learning_rate] for v in c.variants], self.dtype)
-        mom = np.array([[v.momentum if v.momentum is not None else c.momentum] for v in c.variants], self.dtype)
+        lr = np.array([[v.learning_rate if v.learning_rate is not None else c.learning_rate] for v in c.variants], dt)
+        mom = np.array([[v.momentum if v.momentum is not None else c.momentum] for v in c.variants], dt)
         self.opt = _Optimizer(c.optimizer, net.theta, net.grad, lr, mom)
         self.batch = n if c.batch_size <= 0 or c.batch_size >= n else c.batch_size
         self.stochastic = any(g.stochastic is not None for g in net.groups)
         # With full batches and deterministic activations the training pass is the evaluation pass.
         self.shared_pass = self.batch == n and not self.stochastic
-        # big passes skip the test inputs between recorded frames (small ones are call-bound)
-        self.train_only = net.K * rows * c.arch.width > TRAIN_ONLY_ELEMENTS
         self.alive = np.ones(net.K, bool)
         self.all_alive = True
         self.diverged_at: list[int | None] = [None] * net.K
@@ -436,6 +493,24 @@ class _Run:
             self.net.grad[~self.alive] = 0.0
         self.opt.update()
 
+    def _evaluate(self, rec: _Recorder, fi: int) -> Array:
+        """A recorded frame's evaluation pass (z, h, f'(z) kept for the statistics): the loss
+        gradient left in T, loss and accuracy on both sets stored; returns the training losses (K,)."""
+        net = self.net
+        lossacc = rec.lossacc[fi]  # (K, [loss, accuracy], [train, test])
+        net.forward(self.x_pass, keep=True)
+        net.loss_grad(self.neg_sign_pass, self.grad_scale)
+        if not self.train_only:
+            np.matmul(net.LC, self.split_mean, out=lossacc)
+        else:
+            np.matmul(net.LC, self.train_mean, out=lossacc[:, :, 0:1])
+            t = self.test_lc
+            np.multiply(net.logits(self.x_testT), self.neg_sign_test, out=t[:, 0:1])  # −m
+            np.less(t[:, 0:1], 0.0, out=t[:, 1:2])
+            np.logaddexp(0.0, t[:, 0:1], out=t[:, 0:1])
+            np.matmul(t, self.test_mean, out=lossacc[:, :, 1:2])
+        return lossacc[:, 0, 0]
+
     def run(self, should_stop, on_progress, time_limit_s, progress_interval_s, start) -> Trace:
         c, net, n = self.config, self.net, self.n
         K = net.K
@@ -443,8 +518,6 @@ class _Run:
         planned_boundary = set(boundary_schedule(np.array(planned), c.boundary_frames).tolist())
         F = len(planned)
         rec = _Recorder(net, n, F)
-        loss_tt = np.full((K, F, 2), np.nan)  # (train, test) per frame
-        acc_tt = np.full((K, F, 2), np.nan)
         theta_initial = net.theta.copy() if c.include_weights else None
         gx = gy = grid_pts = None
         if planned_boundary:
@@ -456,7 +529,9 @@ class _Run:
         deadline = math.inf if time_limit_s is None else start + time_limit_s
         last_progress = -math.inf
         loss: Array | None = np.full(K, np.nan)  # the latest training loss (None: compute from the logits)
-        frames: list[int] = []
+        x, neg_sign, grad_scale = self.x_pass, self.neg_sign_pass, self.grad_scale
+        cols = x.shape[1]
+        fi = 0
         stopped = False
         epoch = 0
         next_frame = planned[0]
@@ -464,30 +539,13 @@ class _Run:
             if epoch and ((should_stop is not None and should_stop()) or time.perf_counter() > deadline or not (self.all_alive or self.alive.any())):
                 stopped = True
             final = stopped or epoch == c.epochs
-            record = final or epoch == next_frame
-            if record or self.shared_pass:
-                # a pass over the training and test inputs (the test inputs get no gradient),
-                # or over the training inputs alone where the test columns would cost more
-                # than the calls they save
-                x = self.x_allT if record or not self.train_only else self.xT
-                net.forward(x, keep=record)
-                if record:
-                    ell, correct = net.loss_grad(self.neg_sign_all, self.grad_scale)
-                    losses = np.matmul(ell, self.split_mean)[:, 0]  # (K, 2): train, test
-                    self._check(losses[:, 0], epoch)
-                    if self.shared_pass:
-                        loss = losses[:, 0]
-                else:  # the loss itself is only needed if the logits are not all finite
-                    net.loss_grad(self.neg_sign_all[:, : x.shape[1]], self.grad_scale, want_loss=False)
-                    if not math.isfinite(float(np.add.reduce(net.S[:, 0, : x.shape[1]], axis=None))):
-                        self._check(self._shared_loss(), epoch)
-                    loss = None
-            if record:
-                fi = len(frames)
-                frames.append(epoch)
-                next_frame = planned[fi + 1] if fi + 1 < F else -1
-                loss_tt[:, fi] = losses
-                acc_tt[:, fi] = np.matmul(correct, self.split_mean)[:, 0]
+            if final or epoch == next_frame:
+                # a recorded frame: an evaluation pass over the training and test inputs, its
+                # statistics, and (full batch, deterministic) the gradient of the update
+                train_loss = self._evaluate(rec, fi)
+                self._check(train_loss, epoch)
+                if self.shared_pass:
+                    loss = train_loss
                 rec.forward_stats(fi)
                 if c.histograms and (epoch == 0 or final):
                     hists = _histograms(net, n, self.alive)
@@ -498,13 +556,18 @@ class _Run:
                 if planned_boundary and (epoch in planned_boundary or final):
                     p = np.round(sc.expit(net.logits(grid_pts)[:, 0].astype(np.float64)), BOUNDARY_DECIMALS)
                     boundary.append((epoch, p.reshape(K, len(gy), len(gx))))
-                rec.grad_stats(fi, net.backward(self.x_allT, input_grad=True))
+                rec.grad_stats(fi, net.backward(x, input_grad=True))
                 if not self.all_alive:
-                    dead = ~self.alive
-                    loss_tt[dead, fi] = np.nan
-                    acc_tt[dead, fi] = np.nan
-                    rec.blank(fi, dead)
+                    rec.gone[fi] = ~self.alive
+                fi += 1
+                next_frame = planned[fi] if fi < F else -1
             elif self.shared_pass:
+                # between frames: the training pass alone, no loss unless the logits are not all finite
+                net.forward(x, keep=False)
+                net.loss_grad(neg_sign, grad_scale, want_loss=False)
+                if not math.isfinite(float(np.add.reduce(net.S[:, 0, :cols], axis=None))):
+                    self._check(self._shared_loss(), epoch)
+                loss = None
                 net.backward(x, keep=False)
             if self.shared_pass and not final:
                 self._update()
@@ -518,20 +581,22 @@ class _Run:
             if final:
                 break
 
-        F = len(frames)
+        F = fi
+        rec.finish(F)
+        la = rec.lossacc[:F]
         c_ = np.ascontiguousarray
         bp = np.stack([p for _, p in boundary], axis=1) if boundary else np.zeros((K, 0, 0, 0))
         return Trace(
-            frames=np.array(frames),
+            frames=np.array(planned[: F - 1] + [epoch]) if F else np.zeros(0, int),
             epochs_run=epoch,
             cut_short=stopped and bool(self.alive.any()),
             data=self.data,
-            loss_train=c_(loss_tt[:, :F, 0]),
-            loss_test=c_(loss_tt[:, :F, 1]),
-            acc_train=c_(acc_tt[:, :F, 0]),
-            acc_test=c_(acc_tt[:, :F, 1]),
-            layers={k: c_(v[:, :F]) for k, v in rec.layers.items()},
-            learned={k: c_(v[:, :F]) for k, v in rec.learned.items()},
+            loss_train=c_(la[:, :, 0, 0].T),
+            loss_test=c_(la[:, :, 0, 1].T),
+            acc_train=c_(la[:, :, 1, 0].T),
+            acc_test=c_(la[:, :, 1, 1].T),
+            layers=rec.layers,
+            learned=rec.learned,
             diverged_at=self.diverged_at,
             hist_init=hist_init,
             hist_final=hist_final,
@@ -590,6 +655,7 @@ def init_statistics(config: TrainConfig, seeds: Sequence[int]) -> dict[str, Arra
         accuracy = np.add.reduce(correct, axis=2)[:, 0] / n
         rec.forward_stats(0)
         rec.grad_stats(0, net.backward(xT, input_grad=True))
+        rec.finish(1)
     out = {k: v[:, 0] for k, v in rec.layers.items()}
     out["loss"] = loss
     out["accuracy"] = accuracy
