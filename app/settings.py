@@ -1,13 +1,62 @@
-"""Settings from the environment (prefix ``ACTLAB_``), each with a safe default."""
+"""Settings from the environment (prefix ``ACTLAB_``), each with a safe default.
+
+Every value is checked when the settings are built; a bad one raises ``SettingsError``
+whose message names the environment variable, the allowed range and the value given, so
+a misconfigured server stops at startup instead of misbehaving later.
+"""
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass, fields
 
+PREFIX = "ACTLAB_"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(f"ACTLAB_{name.upper()}", default)
+# One CSP frame-ancestors source: *, 'self', 'none', a scheme (https:), or
+# [scheme://]host[:port] where host may start with "*." (no paths, quotes or separators).
+_SOURCE = re.compile(
+    r"^(\*|'self'|'none'|[a-z][a-z0-9+.-]*:|"
+    r"(?:[a-z][a-z0-9+.-]*://)?(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?:\d{1,5}|\*))?)$",
+    re.IGNORECASE,
+)
+
+
+class SettingsError(ValueError):
+    """A setting (usually an ACTLAB_* environment variable) has a value outside its range."""
+
+    def __init__(self, field: str, allowed: str, value: object):
+        super().__init__(f"{env_name(field)} must be {allowed} (got {value!r})")
+        self.field, self.allowed, self.value = field, allowed, value
+
+
+def env_name(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+# field → (description of the allowed values, check); the check gets the parsed value.
+_RULES = {
+    "host": ("a non-empty host name or IP address without spaces", lambda v: bool(v) and not any(c.isspace() for c in v)),
+    "port": ("an integer in [1, 65535]", lambda v: 1 <= v <= 65535),
+    "workers": ("an integer in [1, 64]", lambda v: 1 <= v <= 64),
+    "log_level": (f"one of {', '.join(LOG_LEVELS)}", lambda v: v in LOG_LEVELS),
+    "train_workers": ("an integer in [1, 64]", lambda v: 1 <= v <= 64),
+    "train_queue": ("an integer in [0, 1000]", lambda v: 0 <= v <= 1000),
+    "train_timeout_s": ("a number of seconds in [0.1, 3600]", lambda v: 0.1 <= v <= 3600),
+    "max_body_bytes": ("an integer in [1024, 16777216] (1 KiB – 16 MiB)", lambda v: 1024 <= v <= 16 * 1024 * 1024),
+    "frame_ancestors": (
+        "'*', or a space- or comma-separated list of CSP sources such as https://example.org, "
+        "https://*.example.org, 'self' or 'none'",
+        lambda v: bool(frame_ancestor_sources(v)) and all(_SOURCE.match(s) for s in frame_ancestor_sources(v)),
+    ),
+}
+
+
+def frame_ancestor_sources(value: str) -> list[str]:
+    """The individual sources of a frame-ancestors setting ("a b", "a,b" and "a, b" alike)."""
+    return [p for p in value.replace(",", " ").split() if p]
 
 
 @dataclass(frozen=True)
@@ -23,10 +72,34 @@ class Settings:
     # Origins allowed to frame /embed/* pages ("*" for anyone); pages and the API only allow 'self'.
     frame_ancestors: str = "*"
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            allowed, ok = _RULES[f.name]
+            expected = type(f.default)
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+                object.__setattr__(self, f.name, value)
+            if not isinstance(value, expected) or isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)) or not ok(value):
+                raise SettingsError(f.name, allowed, value)
+
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """Settings from ``ACTLAB_*`` variables of ``environ`` (default: the process environment)."""
+        env = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
-            raw = _env(f.name, str(f.default))
-            values[f.name] = type(f.default)(raw) if not isinstance(f.default, str) else raw
+            name = env_name(f.name)
+            if name not in env:
+                continue
+            raw = env[name].strip()
+            allowed = _RULES[f.name][0]
+            kind = type(f.default)
+            if kind is str:
+                values[f.name] = raw.lower() if f.name == "log_level" else raw
+                continue
+            try:
+                values[f.name] = kind(raw)
+            except ValueError:
+                raise SettingsError(f.name, allowed, env[name]) from None
         return cls(**values)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from latex2mathml.converter import convert as latex_to_mathml
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,14 +77,16 @@ class GridOptions(BaseModel):
 
 
 class CurveSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: ActivationName = Field(description="Activation id, as listed by /api/activations.")  # type: ignore[valid-type]
     params: dict[str, float | str] = Field(default_factory=dict, max_length=8, description="Parameter values; missing ones take their defaults.")
 
 
 class CurvesRequest(GridOptions):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a JSON body says what it means (no "5" for 5, no true for 1); the query
+    # string of GET /api/curve is text, so GridOptions itself stays lax.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     curves: list[CurveSpec] = Field(min_length=1, max_length=MAX_SPECS)
 
@@ -105,6 +107,30 @@ class CurveResponse(BaseModel):
 
 class CurvesResponse(BaseModel):
     curves: list[CurveResponse]
+
+
+class ActivationInfo(BaseModel):
+    """One catalogue entry (documentation of GET /api/activations)."""
+
+    id: str
+    name: str
+    latex: str
+    mathml: str
+    description: str
+    reference: str
+    torch: str | None
+    in_source: bool
+    params: list[dict[str, Any]]
+    learnable: list[str]
+    properties: dict[str, Any]
+    convention: str
+    kinks: list[float]
+    stochastic: str | None
+
+
+class CatalogueResponse(BaseModel):
+    activations: list[ActivationInfo]
+    saturation_eps: float
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -190,14 +216,16 @@ ActivationParams = Annotated[dict[str, str], Depends(_activation_params_dependen
 # ----------------------------------------------------------------------------- routes
 
 
-@router.get("/activations", summary="The activation catalogue")
+# (response_class=JSONResponse only tells /docs the body is the response_model's JSON; the
+# handlers return orjson bytes themselves)
+@router.get("/activations", summary="The activation catalogue", response_model=CatalogueResponse, response_class=JSONResponse)
 def list_activations(request: Request) -> Response:
     """Every activation: id, name, formula (LaTeX and MathML), parameters with ranges and
     defaults, properties, derivative convention at kinks."""
     return cached_json(request, "activations", catalogue_json)
 
 
-@router.get("/curve", summary="One activation's curve and exact derivative", response_model=CurveResponse)
+@router.get("/curve", summary="One activation's curve and exact derivative", response_model=CurveResponse, response_class=JSONResponse)
 def get_curve(
     request: Request,
     name: Annotated[ActivationName, Query(description="Activation id")],  # type: ignore[valid-type]
@@ -220,7 +248,7 @@ def get_curve(
     return cached_json(request, key, lambda: curve_json(act, values, grid))
 
 
-@router.post("/curves", summary="Several curves at once (overlays)", response_model=CurvesResponse)
+@router.post("/curves", summary="Several curves at once (overlays)", response_model=CurvesResponse, response_class=JSONResponse)
 def post_curves(body: CurvesRequest) -> Response:
     body.check()
     out = []

@@ -1,7 +1,13 @@
-"""One error shape for every 4xx/5xx: ``{"detail": str, "field": str | null, "errors": [...]}``."""
+"""One error shape for every 4xx/5xx: ``{"detail": str, "field": str | null, "errors": [...]}``.
+
+Validation messages name the field (dotted path into the body, or the query parameter)
+and the allowed values, which are read from the route's own OpenAPI schema — so the
+message and /docs can never disagree, and routes added later get the same treatment.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -35,32 +41,218 @@ class ApiError(Exception):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Malformed request"},
+    400: {"model": ErrorResponse, "description": "Malformed request: the body is not valid JSON (or not UTF-8, or nested too deeply)"},
     413: {"model": ErrorResponse, "description": "Request body too large"},
-    422: {"model": ErrorResponse, "description": "A field is missing, of the wrong type, or out of range"},
+    422: {"model": ErrorResponse, "description": "A field is missing, of the wrong type, or out of range; `detail` names it and the allowed values"},
 }
+
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
+# The tags pydantic appends to a location for each member of a failed union (float, str,
+# list[...], function-after[...], ...).
+_UNION_TAG = re.compile(r"^(float|int|str|bool|none|bytes|decimal|[a-z-]+\[.*\]|[A-Z][A-Za-z0-9_]*)$")
+_PARSE_FAILED = "There was an error parsing the body"
+_MAX_SHOWN = 40  # characters of a rejected input quoted back
 
 
 def error_body(message: str, field: str | None = None, errors: list[dict] | None = None) -> dict:
     return {"detail": message, "field": field, "errors": errors if errors is not None else [{"field": field, "message": message}]}
 
 
-def _describe(err: dict) -> tuple[str, str]:
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
-    field = ".".join(loc) or "request"
+# ----------------------------------------------------------------------------- schema lookup
+
+
+def _operation(request: Request) -> tuple[dict, dict] | None:
+    """(the OpenAPI document, this route's operation), or None."""
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if not path:
+        return None
+    try:
+        spec = request.app.openapi()
+    except Exception:  # noqa: BLE001 — a message without the range beats a 500
+        return None
+    op = spec.get("paths", {}).get(path, {}).get(request.method.lower())
+    return (spec, op) if op else None
+
+
+def _deref(schema: dict, spec: dict) -> dict:
+    for _ in range(32):
+        ref = schema.get("$ref")
+        if not ref:
+            break
+        schema = spec.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[-1], {})
+    return schema
+
+
+def _non_null(schema: dict, spec: dict) -> list[dict]:
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if not options:
+        return [schema]
+    return [_deref(o, spec) for o in options if o.get("type") != "null"]
+
+
+def _schema_at(request: Request, loc: tuple) -> dict | None:
+    """The JSON schema of the value at ``loc`` (a pydantic error location), if it has one."""
+    found = _operation(request)
+    if not found or not loc:
+        return None
+    spec, op = found
+    where, rest = loc[0], list(loc[1:])
+    if where == "body":
+        schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    elif where in _LOCATIONS and rest:
+        name = rest.pop(0)
+        params = [p for p in op.get("parameters", []) if p.get("name") == name and p.get("in") == where]
+        schema = params[0].get("schema") if params else None
+    else:
+        return None
+    if schema is None:
+        return None
+    schema = _deref(schema, spec)
+    for part in rest:
+        for option in _non_null(schema, spec):
+            if isinstance(part, int) and "items" in option:
+                schema = _deref(option["items"], spec)
+                break
+            if isinstance(part, str) and part in option.get("properties", {}):
+                schema = _deref(option["properties"][part], spec)
+                break
+            if isinstance(part, str) and isinstance(option.get("additionalProperties"), dict):
+                schema = _deref(option["additionalProperties"], spec)
+                break
+        else:
+            return None
+    return schema
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e16:
+        return str(int(v))
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _allowed(schema: dict, field: str, spec: dict | None = None) -> str | None:
+    """The allowed values of ``schema`` in words: "1 ≤ depth ≤ 12", "one of 'adam', 'sgd'", …"""
+    spec = spec or {}
+    if "enum" in schema:
+        return "one of " + ", ".join(repr(v) for v in schema["enum"])
+    if "const" in schema:
+        return repr(schema["const"])
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        words = [w for w in (_allowed(_deref(o, spec), field, spec) for o in options if o.get("type") != "null") if w]
+        nullable = any(o.get("type") == "null" for o in options)
+        return " or ".join(words + (["null"] if nullable else [])) or None
+    kind = schema.get("type")
+    if kind in ("integer", "number"):
+        lo = [f"{_num(schema['minimum'])} ≤ "] if "minimum" in schema else [f"{_num(schema['exclusiveMinimum'])} < "] if "exclusiveMinimum" in schema else []
+        hi = [f" ≤ {_num(schema['maximum'])}"] if "maximum" in schema else [f" < {_num(schema['exclusiveMaximum'])}"] if "exclusiveMaximum" in schema else []
+        noun = "an integer" if kind == "integer" else "a finite number"
+        return f"{noun} with {''.join(lo)}{field}{''.join(hi)}" if lo or hi else noun
+    if kind == "string":
+        lo, hi = schema.get("minLength"), schema.get("maxLength")
+        if hi is not None:
+            return f"a string of {lo or 0}–{hi} characters" if lo else f"a string of at most {hi} characters"
+        return "a string"
+    if kind == "boolean":
+        return "true or false"
+    if kind == "array":
+        lo, hi = schema.get("minItems"), schema.get("maxItems")
+        if lo is not None and hi is not None:
+            return f"a list of {lo}–{hi} items"
+        if hi is not None:
+            return f"a list of at most {hi} items"
+        return f"a list of at least {lo} items" if lo is not None else "a list"
+    if kind == "object":
+        props = schema.get("properties")
+        if props and schema.get("additionalProperties") is False:
+            return "an object with the fields " + ", ".join(props)
+        hi = schema.get("maxProperties")
+        return f"an object of at most {hi} entries" if hi is not None else "an object"
+    return None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+def _merge_unions(errs: list[dict]) -> list[dict]:
+    """One error per location: the members of a failed union (…alpha.float, …alpha.str) become one."""
+    out: list[dict] = []
+    groups: dict[tuple, list[dict]] = {}
+    for e in errs:
+        loc = tuple(e.get("loc", ()))
+        if len(loc) > 1 and isinstance(loc[-1], str) and _UNION_TAG.match(loc[-1]):
+            siblings = [x for x in errs if tuple(x.get("loc", ()))[:-1] == loc[:-1] and len(tuple(x.get("loc", ()))) == len(loc)]
+            if len(siblings) > 1 and all(isinstance(x["loc"][-1], str) and _UNION_TAG.match(x["loc"][-1]) for x in siblings):
+                if loc[:-1] not in groups:
+                    groups[loc[:-1]] = siblings
+                    msgs = [x.get("msg", "") for x in siblings]
+                    merged = msgs[0] + "".join(", or " + m[len("Input should be "):] if m.startswith("Input should be ") else ", or " + m for m in msgs[1:])
+                    out.append({**e, "loc": loc[:-1], "msg": merged, "ctx": None, "type": "union"})
+                continue
+        out.append(e)
+    return out
+
+
+def _describe(request: Request, err: dict) -> tuple[str, str]:
+    raw_loc = tuple(err.get("loc", ()))
+    loc = raw_loc[1:] if raw_loc and raw_loc[0] in _LOCATIONS else raw_loc
+    field = ".".join(str(p) for p in loc) or "body"
+    kind = err.get("type", "")
     msg = err.get("msg", "invalid value")
-    ctx = err.get("ctx") or {}
-    symbols = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
-    bounds = [f"{symbols[k]} {ctx[k]}" for k in symbols if k in ctx]
-    if bounds:
-        msg = f"{msg} (allowed: {field} {' and '.join(bounds)})"
-    return field, f"{field}: {msg}"
+
+    if kind == "extra_forbidden":
+        parent = _schema_at(request, raw_loc[:-1])
+        names = list((parent or {}).get("properties", {}))
+        allowed = f"; allowed fields: {', '.join(names)}" if names else ""
+        return field, f"{field}: unknown field{allowed}"
+    if kind == "missing" and not loc:
+        return "body", "body: a JSON object is required (send {} to take every default)"
+    if kind in ("model_attributes_type", "dict_type", "model_type") and not loc:
+        ctype = request.headers.get("content-type")
+        if ctype and "json" not in ctype.lower():
+            return "body", f"body: must be a JSON object sent with Content-Type: application/json (got Content-Type: {ctype[:60]})"
+        if not ctype and isinstance(err.get("input"), bytes):
+            return "body", "body: must be a JSON object sent with Content-Type: application/json (the request has no Content-Type)"
+        return "body", f"body: must be a JSON object (got {_shown(err.get('input'))})"
+
+    if kind in ("literal_error", "enum"):
+        msg = "not one of the allowed values"
+    schema = _schema_at(request, raw_loc)
+    allowed = _allowed(schema, field, (_operation(request) or ({}, {}))[0]) if schema else None
+    if allowed is None:
+        ctx = err.get("ctx") or {}
+        symbols = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+        bounds = [f"{field} {symbols[k]} {ctx[k]}" for k in symbols if k in ctx]
+        allowed = " and ".join(bounds) or None
+    text = f"{field}: {msg}"
+    if kind != "missing" and "input" in err and not isinstance(err.get("input"), (dict, list)):
+        text += f" (got {_shown(err['input'])})"
+    if allowed:
+        text += f"; allowed: {allowed}"
+    return field, text
+
+
+def _json_error(err: dict) -> tuple[str, str]:
+    pos = err.get("loc", ("body", 0))[-1]
+    reason = (err.get("ctx") or {}).get("error", "invalid JSON")
+    return "body", f"body: not valid JSON ({reason} at character {pos})"
 
 
 async def validation_handler(request: Request, exc: RequestValidationError) -> JSON:
-    described = [_describe(e) for e in exc.errors()]
+    errs = list(exc.errors())
+    decode = [e for e in errs if e.get("type") == "json_invalid"]
+    if decode:
+        field, message = _json_error(decode[0])
+        return JSON(error_body(message, field), status_code=400)
+    described = [_describe(request, e) for e in _merge_unions(errs)]
     errors = [{"field": f, "message": m} for f, m in described]
-    first_field, first_msg = described[0] if described else ("request", "invalid request")
+    first_field, first_msg = described[0] if described else ("body", "invalid request")
     return JSON(error_body(first_msg, first_field, errors), status_code=422)
 
 
@@ -69,7 +261,17 @@ async def api_error_handler(request: Request, exc: ApiError) -> JSON:
 
 
 async def http_error_handler(request: Request, exc: StarletteHTTPException) -> JSON:
-    return JSON(error_body(str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    detail, field = str(exc.detail), None
+    if exc.status_code == 400 and detail == _PARSE_FAILED:
+        # FastAPI's answer to a body that json.loads could not take: bad UTF-8, nesting
+        # deeper than the parser's recursion limit, an integer of thousands of digits, …
+        detail, field = "body: could not be parsed as JSON (invalid UTF-8, nesting too deep, or a number too long)", "body"
+    elif exc.status_code == 404 and detail == "Not Found":
+        detail = f"no such page or endpoint: {request.url.path[:200]}"
+    elif exc.status_code == 405:
+        allow = (getattr(exc, "headers", None) or {}).get("Allow") or (getattr(exc, "headers", None) or {}).get("allow")
+        detail = f"{request.method} is not allowed on {request.url.path[:200]}" + (f"; allowed: {allow}" if allow else "")
+    return JSON(error_body(detail, field), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 async def unhandled_handler(request: Request, exc: Exception) -> JSON:

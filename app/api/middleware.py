@@ -1,13 +1,16 @@
-"""Pure-ASGI middleware: request-size cap, security headers, one log line per request."""
+"""Pure-ASGI middleware: request-size cap, HEAD for GET routes, security headers, one log line per request."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.settings import frame_ancestor_sources
 
 from .errors import error_body
 from .responses import dumps
@@ -19,16 +22,22 @@ _CSP_BASE = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'"
 )
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def frame_ancestors_value(setting: str) -> str:
     """The CSP source list for embeds: '*' or a space-separated list of origins."""
-    parts = [p for p in setting.replace(",", " ").split() if p]
+    parts = frame_ancestor_sources(setting)
     return " ".join(parts) if parts else "'none'"
 
 
+def is_embed_path(path: str) -> bool:
+    return path == "/embed" or path.startswith("/embed/")
+
+
 class AppMiddleware:
-    """Caps request bodies, adds security headers (framing policy by route), logs each request."""
+    """Caps request bodies, answers HEAD like GET without the body, adds security headers
+    (framing policy by route), and logs one JSON line per request."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int, embed_frame_ancestors: str, logger: logging.Logger):
         self.app = app
@@ -42,26 +51,10 @@ class AppMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        path: str = scope.get("path", "")
-        embeddable = path.startswith("/embed/") or path == "/embed"
+        method = scope.get("method", "GET")
+        head = method == "HEAD"
+        embeddable = is_embed_path(scope.get("path", ""))
         status_holder = {"status": 500}
-
-        length = _content_length(scope)
-        if length is not None and length > self.max_body:
-            await self._too_large(send, status_holder)
-            self._log(scope, status_holder["status"], start)
-            return
-
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _BodyTooLarge()
-            return message
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -77,25 +70,39 @@ class AppMiddleware:
                 if not embeddable:
                     extra.append((b"x-frame-options", b"SAMEORIGIN"))
                 message = {**message, "headers": headers + extra}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # HEAD: the GET response's headers, no body
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, send_with_headers)
-        except _BodyTooLarge:
-            await self._too_large(send_with_headers, status_holder)
+            length = _content_length(scope)
+            if length is not None and length > self.max_body:
+                await self._too_large(send_with_headers)
+                return
+            inner_receive = receive
+            if method in _BODY_METHODS:
+                # Read the (capped) body before the app sees the request: a body sent without
+                # Content-Length (chunked) gets the same 413 as one that declares its size.
+                body = await _read_body(receive, self.max_body)
+                if body is None:
+                    await self._too_large(send_with_headers)
+                    return
+                inner_receive = _replay(body, receive)
+            inner_scope = {**scope, "method": "GET"} if head else scope
+            await self.app(inner_scope, inner_receive, send_with_headers)
         finally:
             self._log(scope, status_holder["status"], start)
 
-    async def _too_large(self, send: Send, status_holder: dict) -> None:
-        body = dumps(error_body(f"request body exceeds {self.max_body} bytes", "body"))
-        status_holder["status"] = 413
-        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    async def _too_large(self, send: Send) -> None:
+        body = dumps(error_body(f"body: the request body exceeds the limit of {self.max_body} bytes", "body"))
+        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
 
     def _log(self, scope: Scope, status: int, start: float) -> None:
         if not self.logger.isEnabledFor(logging.INFO):
             return
         record: dict[str, Any] = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "method": scope.get("method"),
             "path": scope.get("path"),
             "status": status,
@@ -104,11 +111,39 @@ class AppMiddleware:
         client = scope.get("client")
         if client:
             record["client"] = client[0]
-        self.logger.info(json.dumps(record))
+        self.logger.info(json.dumps(record, ensure_ascii=True))
 
 
-class _BodyTooLarge(Exception):
-    pass
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it exceeds ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that first yields the buffered body, then defers to the server (disconnects)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _content_length(scope: Scope) -> int | None:
