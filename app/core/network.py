@@ -287,6 +287,12 @@ class StackedMLP:
         self.plan = [[(g, whole or g.sl, g.params(self.learned, layer)) for g in self.groups] for layer in range(arch.depth)]
         self._eval_bufs: dict[int, tuple[Array, Array]] = {}
         self._views: dict[int, list[tuple[Array, ...]]] = {}
+        # The first layer's input x̂ is the same for every variant, so with K > 1 its product
+        # is one (K·width × 3) @ (3 × n) product instead of K small ones (and its weight
+        # gradient one (K·width × n) @ (n × 3)): the stacked weights go through these scratch copies.
+        self.fuse_first = K > 1
+        self.W0 = np.empty((K, H, arch.n_in + 1), self.dtype)
+        self.gW0 = np.empty_like(self.W0)
 
     def _layer_views(self, flat: Array) -> list[Array]:
         K = flat.shape[0]
@@ -307,23 +313,33 @@ class StackedMLP:
 
     # ----------------------------------------------------------------- passes
 
+    def _first_layer(self, xT: Array, z: Array) -> None:
+        """z = [Wᵀ₀ | b₀] x̂ᵀ for every variant; z is a contiguous (K, width, n) array."""
+        if self.fuse_first:
+            np.copyto(self.W0, self.W[0])
+            K, H, n = z.shape
+            np.matmul(self.W0.reshape(K * H, -1), xT, out=z.reshape(K * H, n))
+        else:
+            np.matmul(self.W[0], xT, out=z)
+
     def forward(self, xT: Array, rng: np.random.Generator | None = None, need_df: bool = True, keep: bool = True) -> Array:
         """Fill z, h, f'(z) for the n inputs x̂ᵀ (3, n) and return the logits (K, 1, n).
 
         With ``rng``, stochastic activations draw a training sample; without, they use
-        their deterministic (mean / evaluation-mode) curve. Without ``keep``, a ReLU network
-        may skip storing z (it computes h in place: less memory traffic).
+        their deterministic (mean / evaluation-mode) curve. (``keep`` is accepted for
+        symmetry with :meth:`backward`; z is always kept.)
         """
         n = xT.shape[1]
         h: Array = xT
         for layer, (z, out, df, _, ha, _) in enumerate(self.views(n)):
-            if self.relu_only:
-                target = z if keep else out
-                np.matmul(self.W[layer], h, out=target)
-                np.greater(target, 0.0, out=df)
-                np.maximum(target, 0.0, out=out)
+            if layer == 0 and n == self.rows:
+                self._first_layer(xT, z)
             else:
                 np.matmul(self.W[layer], h, out=z)
+            if self.relu_only:
+                np.greater(z, 0.0, out=df)
+                np.maximum(z, 0.0, out=out)
+            else:
                 for g, sl, p in self.plan[layer]:
                     g.apply(z[sl], out[sl], df[sl] if need_df else None, p, rng)
             h = ha
@@ -340,7 +356,10 @@ class StackedMLP:
         h = ha[:, :-1]
         prev: Array = xT
         for layer in range(self.arch.depth):
-            np.matmul(self.W[layer], prev, out=z)
+            if layer == 0:
+                self._first_layer(xT, z)
+            else:
+                np.matmul(self.W[layer], prev, out=z)
             for g, sl, p in self.plan[layer]:
                 g.apply(z[sl], h[sl], None, p, None)
             prev = ha
@@ -392,7 +411,14 @@ class StackedMLP:
                 for name in g.learned:
                     dfa = g.act.param_grads[name](z[sl], **p)
                     self.g_learned[name][layer][sl] = np.einsum("kwn,kwn->k", dh[sl], dfa).reshape(-1, 1, 1)
-            np.matmul(delta, views[layer - 1][5] if layer else xT.T, out=self.gW[layer])
+            if layer:
+                np.matmul(delta, views[layer - 1][5], out=self.gW[layer])
+            elif self.fuse_first and n == self.rows:  # one product for all variants (see _first_layer)
+                K, H, _ = delta.shape
+                np.matmul(delta.reshape(K * H, n), xT.T, out=self.gW0.reshape(K * H, -1))
+                np.copyto(self.gW[0], self.gW0)
+            else:
+                np.matmul(delta, xT.T, out=self.gW[0])
             if layer:
                 np.matmul(self.WT[layer], delta, out=views[layer - 1][3])
         if input_grad:

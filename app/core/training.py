@@ -241,8 +241,9 @@ class _Recorder:
         self.learned_raw = np.zeros((F, K, net.layout.size - learned_at)) if net.layout.learned else None
         # scratch
         dt = net.dtype
-        self.unit = np.empty((D, K, W, 1), dt)
-        self.unit_dead = np.empty((D, K, W, 1), bool)
+        self.unit = np.empty((D, K, W), dt)
+        self.unit_dead = np.empty((D, K, W), bool)
+        self.unit_h = np.empty((D, K, W + 1), dt)
         # the hidden layers' weights (not the biases) in θ, layer by layer, and where each layer's run starts
         mask = net.layout.weight_mask
         mask[net.layout.layer_slices[D].start :] = 0.0
@@ -258,16 +259,18 @@ class _Recorder:
     def forward_stats(self, fi: int) -> None:
         """From z, h, f'(z) of the last forward pass (before backward overwrites f')."""
         net, cols, unit = self.net, self.train_cols, self.unit
-        # buffers are (D, K, W, rows): per-unit sums (D, K, W, 1), per-layer ones (D, K)
+        rows = net.rows
+        # buffers are (D, K, W, rows), contiguous: per-unit sums over the training inputs are
+        # one (D·K·W × rows) @ (rows × 1) product, per-layer ones reductions of those
         df = net.DF if net.nonneg_df else np.abs(net.DF, out=net.DH)  # DH is free until backward
-        np.matmul(df, cols, out=unit)  # Σ_n |f'(z)| per unit
+        np.matmul(df.reshape(-1, rows), cols, out=unit.reshape(-1, 1))  # Σ_n |f'(z)| per unit
         np.less(unit, DEAD_EPS, out=self.unit_dead)
-        np.add.reduce(self.unit_dead, axis=(2, 3), out=self.dead[fi])
+        np.add.reduce(self.unit_dead, axis=2, out=self.dead[fi])
         if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
-            np.matmul(np.greater(net.Z, 0.0, out=net.DH), cols, out=unit)
-        np.add.reduce(unit, axis=(2, 3), out=self.active[fi])
-        np.matmul(net.H, cols, out=unit)
-        np.add.reduce(unit, axis=(2, 3), out=self.h_sum[fi])
+            np.matmul(np.greater(net.Z, 0.0, out=net.DH).reshape(-1, rows), cols, out=unit.reshape(-1, 1))
+        np.add.reduce(unit, axis=2, out=self.active[fi])
+        np.matmul(net.Haug.reshape(-1, rows), cols, out=self.unit_h.reshape(-1, 1))  # (the ones row too)
+        np.add.reduce(self.unit_h[:, :, : net.arch.width], axis=2, out=self.h_sum[fi])
         h = net.H[..., : self.n]
         np.einsum("dkwn,dkwn->dk", h, h, out=self.h_sq[fi])
         if self.learned_raw is not None:
@@ -352,11 +355,12 @@ class _Optimizer:
     def __init__(self, kind: str, theta: Array, grad: Array, lr: Array, momentum: Array):
         self.kind, self.theta, self.grad = kind, theta, grad
         self.lr, self.momentum = lr, momentum  # (K, 1)
+        # one learning rate for every variant: a scalar (one array operation less per step)
+        self.lr_scalar: float | None = float(lr[0, 0]) if bool(np.all(lr == lr[0, 0])) else None
         self.step = 0
         self.m = np.zeros_like(theta)
         self.v = np.zeros_like(theta) if kind == "adam" else None
         self.t = np.empty_like(theta)
-        self.u = np.empty_like(theta)
         self.use_momentum = bool(np.any(momentum != 0))
 
     def reset(self, k: Array) -> None:
@@ -364,34 +368,37 @@ class _Optimizer:
         for arr in (self.theta, self.m, self.v, self.lr, self.momentum):
             if arr is not None:
                 arr[k] = 0.0
+        self.lr_scalar = None
 
     def update(self) -> None:
         self.step += 1
         g, t, m = self.grad, self.t, self.m
         if self.kind == "adam":
             b1, b2 = ADAM_BETAS
-            u = self.u
-            # m ← m + (1 − β₁)(g − m)   v ← β₂v + (1 − β₂)g²   (PyTorch's operation order)
-            np.subtract(g, m, out=t)
-            t *= 1.0 - b1
-            m += t
-            np.multiply(g, 1.0 - b2, out=t)
-            t *= g
-            self.v *= b2
-            self.v += t
-            # θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
-            np.sqrt(self.v, out=t)
-            t /= math.sqrt(1.0 - b2**self.step)
-            t += ADAM_EPS
-            np.multiply(m, self.lr / -(1.0 - b1**self.step), out=u)
-            u /= t
-            self.theta += u
+            v = self.v
+            # PyTorch's Adam: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
+            # θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε).
+            # Kept here as m̃ = m/(1 − β₁) and ṽ = v/(1 − β₂) (the same numbers up to rounding,
+            # fewer operations): m̃ ← β₁m̃ + g, ṽ ← β₂ṽ + g², and with c = √((1 − β₂)/(1 − β₂ᵗ))
+            # θ ← θ − lr(1 − β₁)/((1 − β₁ᵗ)c) · m̃ / (√ṽ + ε/c).
+            m *= b1
+            m += g
+            np.multiply(g, g, out=t)
+            v *= b2
+            v += t
+            c = math.sqrt((1.0 - b2) / (1.0 - b2**self.step))
+            np.sqrt(v, out=t)
+            t += ADAM_EPS / c
+            np.divide(m, t, out=t)
+            scale = -(1.0 - b1) / ((1.0 - b1**self.step) * c)
+            t *= scale * self.lr_scalar if self.lr_scalar is not None else self.lr * scale
+            self.theta += t
         else:
             if self.use_momentum:  # buf ← μ·buf + g (the first step gives buf = g); θ ← θ − lr·buf
                 m *= self.momentum
                 m += g
                 g = m
-            np.multiply(g, self.lr, out=t)
+            np.multiply(g, self.lr_scalar if self.lr_scalar is not None else self.lr, out=t)
             self.theta -= t
 
 
