@@ -10,6 +10,7 @@ the payloads verbatim.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
@@ -319,3 +320,66 @@ def test_413_is_json_with_the_headers() -> None:
     r = c.post("/api/train", content=b"{" + b" " * 4096 + b"}", headers={"content-type": "application/json"})
     assert r.status_code == 413 and r.json()["field"] == "body" and "2048" in r.json()["detail"]
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+# ----------------------------------------------------------------------------- request log
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write(self, record) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_one_json_log_line_per_request() -> None:
+    import logging
+
+    app = create_app(Settings(max_body_bytes=2048))
+    c = TestClient(app)
+    sink = _Lines()
+    handler = logging.Handler()
+    handler.emit = sink.write  # type: ignore[method-assign]
+    app.state.logger.addHandler(handler)
+    try:
+        requests = [
+            ("GET", "/api/curve?name=relu&secret=1", None, 422),
+            ("GET", "/api/curve?name=relu&n=5", None, 200),
+            ("HEAD", "/healthz", None, 200),
+            ("GET", "/nope", None, 404),
+            ("POST", "/api/train", b"{" + b" " * 4096 + b"}", 413),
+            ("POST", "/api/train", b"{bad", 400),
+            ("POST", "/api/train/stream", b'{"epochs": 5}', 200),
+            ("GET", "/embed/function", None, 200),
+        ]
+        for method, path, content, status in requests:
+            r = c.request(method, path, content=content, headers={"content-type": "application/json"} if content else None)
+            assert r.status_code == status, (method, path, r.status_code)
+    finally:
+        app.state.logger.removeHandler(handler)
+    assert len(sink.lines) == len(requests), sink.lines
+    for line, (method, path, _, status) in zip(sink.lines, requests):
+        record = json.loads(line)
+        assert set(record) == {"time", "method", "path", "status", "duration_ms", "client"}, record
+        assert record["method"] == method and record["path"] == path.split("?")[0] and record["status"] == status
+        assert isinstance(record["duration_ms"], (int, float)) and record["duration_ms"] >= 0
+        assert record["time"].endswith("+00:00")
+        assert "secret" not in line  # query strings are not logged
+
+
+def test_log_lines_escape_hostile_paths() -> None:
+    import logging
+
+    app = create_app(Settings())
+    sink = _Lines()
+    handler = logging.Handler()
+    handler.emit = sink.write  # type: ignore[method-assign]
+    app.state.logger.addHandler(handler)
+    try:
+        TestClient(app).get("/x%0A%7B%22status%22%3A200%7D%0D%1B[31m")
+    finally:
+        app.state.logger.removeHandler(handler)
+    (line,) = sink.lines
+    assert "\n" not in line and "\r" not in line and "\x1b" not in line
+    assert json.loads(line)["status"] == 404

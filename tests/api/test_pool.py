@@ -1,0 +1,271 @@
+"""The training pool on a real uvicorn server, /healthz, /readyz and HEAD.
+
+tests/api/test_training_api.py covers the pool in process (503 + Retry-After, the
+wall-clock limit, a stream whose client leaves). Here a live server shows what only a real
+socket can: a saturated pool turns new runs away quickly while curves and health checks
+keep answering, /readyz reports the pool, and runs — running or still queued — whose
+clients hang up stop, so the pool drains at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+# About 5 s of work on this machine, within the compute budget.
+LONG_RUN = {"n_points": 2000, "depth": 6, "width": 32, "epochs": 800, "frames": 20, "boundary_frames": 2}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, env: dict[str, str]):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("server exited: " + self.proc.stderr.read().decode()[-2000:])
+                time.sleep(0.1)
+        self.close()
+        raise RuntimeError("server did not start within 30 s")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    def open_request(self, path: str, body: dict) -> socket.socket:
+        """Send a POST over a raw socket and leave it open (close it to hang up)."""
+        data = json.dumps(body).encode()
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        s.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data
+        )
+        return s
+
+    def ready(self) -> httpx.Response:
+        return httpx.get(self.url + "/readyz", timeout=5)
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _taken(server: LiveServer) -> int:
+    return int(server.ready().json()["checks"]["training_pool"]["detail"].split(" of ")[0])
+
+
+@pytest.fixture(scope="module")
+def busy_server():
+    server = LiveServer({"ACTLAB_TRAIN_WORKERS": "1", "ACTLAB_TRAIN_QUEUE": "1", "ACTLAB_TRAIN_TIMEOUT_S": "60"})
+    yield server
+    server.close()
+
+
+def test_saturated_pool_turns_runs_away_quickly_and_drains_when_clients_leave(busy_server) -> None:
+    s = busy_server
+    assert s.ready().status_code == 200 and _taken(s) == 0
+    running = s.open_request("/api/train", LONG_RUN)
+    assert _wait_for(lambda: _taken(s) == 1, 10)
+    queued = s.open_request("/api/train", LONG_RUN)
+    assert _wait_for(lambda: _taken(s) == 2, 10)
+    try:
+        # full: /readyz says so (HEAD too), with Retry-After
+        r = s.ready()
+        assert r.status_code == 503 and r.json()["status"] == "not ready" and not r.json()["checks"]["training_pool"]["ok"]
+        assert int(r.headers["retry-after"]) >= 1
+        assert httpx.head(s.url + "/readyz", timeout=5).status_code == 503
+        # new runs: 503 + Retry-After, quickly
+        with httpx.Client(base_url=s.url, timeout=10) as c:
+            for path, body in (
+                ("/api/train", {"epochs": 5}),
+                ("/api/train/stream", {"epochs": 5}),
+                ("/api/sweep", {"epochs": 5, "sweep": {"param": "learning_rate", "values": [0.1]}}),
+                ("/api/init_stats", {"seeds": 2}),
+            ):
+                t0 = time.perf_counter()
+                r = c.post(path, json=body)
+                elapsed = time.perf_counter() - t0
+                assert r.status_code == 503, (path, r.status_code, r.text[:200])
+                assert int(r.headers["retry-after"]) >= 1 and r.json()["field"] == "request" and "busy" in r.json()["detail"]
+                assert elapsed < 1.0, (path, elapsed)
+            # the rest of the app keeps answering, quickly
+            for q in ({"name": "relu"}, {"name": "gelu", "n": 2001}, {"name": "noisy_relu", "samples": 500, "seed": 3}, {"name": "elu", "alpha": "0.5"}):
+                t0 = time.perf_counter()
+                r = c.get("/api/curve", params=q)
+                assert r.status_code == 200 and time.perf_counter() - t0 < 2.0, (q, r.status_code)
+            assert c.post("/api/curves", json={"curves": [{"name": "relu"}, {"name": "tanh"}]}).status_code == 200
+            assert c.get("/healthz").status_code == 200
+            assert c.get("/api/activations").status_code == 200
+    finally:
+        # both clients hang up: the running run stops at its next epoch, the queued one
+        # starts, sees its stop flag and ends at once
+        t0 = time.monotonic()
+        running.close()
+        queued.close()
+    assert _wait_for(lambda: _taken(s) == 0, 5.0), "runs outlived their clients"
+    assert time.monotonic() - t0 < 5.0  # the two runs would take ~10 s
+    assert s.ready().status_code == 200
+    assert httpx.post(s.url + "/api/train", json={"epochs": 5}, timeout=30).status_code == 200
+
+
+def test_stream_client_leaving_frees_the_slot_on_a_live_server(busy_server) -> None:
+    s = busy_server
+    sock = s.open_request("/api/train/stream", LONG_RUN)
+    buf = b""
+    sock.settimeout(20)
+    while b"event: progress" not in buf:
+        chunk = sock.recv(4096)
+        assert chunk, "stream ended before any progress"
+        buf += chunk
+    assert buf.startswith(b"HTTP/1.1 200") and _taken(s) == 1
+    sock.close()
+    assert _wait_for(lambda: _taken(s) == 0, 5.0)
+
+
+def test_wall_clock_limit_on_a_live_server() -> None:
+    server = LiveServer({"ACTLAB_TRAIN_TIMEOUT_S": "1"})
+    try:
+        t0 = time.perf_counter()
+        r = httpx.post(server.url + "/api/train", json=LONG_RUN, timeout=60)
+        wall = time.perf_counter() - t0
+        j = r.json()
+        assert r.status_code == 200 and j["cut_short"] is True and 0 < j["epochs"] < LONG_RUN["epochs"]
+        assert j["frames"][-1] == j["epochs"]
+        assert wall < 1.0 + 4.0, wall  # the limit, plus shaping the response on a loaded machine
+    finally:
+        server.close()
+
+
+def test_chunked_body_over_the_cap_on_a_live_server() -> None:
+    server = LiveServer({"ACTLAB_MAX_BODY_BYTES": "4096"})
+    try:
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        s.sendall(b"POST /api/train HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"[" * 1000
+        try:
+            for _ in range(10):
+                s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            s.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server may answer and close before the whole body is sent
+        reply = b""
+        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+            part = s.recv(4096)
+            if not part:
+                break
+            reply += part
+        s.close()
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 413"), reply[:300]
+        assert json.loads(body)["field"] == "body" and b"4096" in body
+        r = httpx.post(server.url + "/api/train", content=b"{" + b" " * 5000 + b"}", headers={"content-type": "application/json"}, timeout=10)
+        assert r.status_code == 413
+        assert httpx.get(server.url + "/healthz", timeout=5).status_code == 200  # still serving
+    finally:
+        server.close()
+
+
+# ----------------------------------------------------------------------------- health, in process
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(Settings()))
+
+
+def test_healthz(client) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["version"]
+
+
+def test_readyz_when_ready(client) -> None:
+    r = client.get("/readyz")
+    assert r.status_code == 200
+    j = r.json()
+    assert j["status"] == "ready" and set(j["checks"]) == {"catalogue", "curve", "training_pool"}
+    assert all(c["ok"] for c in j["checks"].values())
+    assert j["checks"]["training_pool"]["detail"].startswith("0 of 4 ")
+    assert "retry-after" not in r.headers
+
+
+def test_readyz_is_503_when_a_check_fails_never_500(monkeypatch) -> None:
+    from app.api import health
+
+    def broken():
+        raise RuntimeError("catalogue unavailable")
+
+    monkeypatch.setattr(health, "_check_catalogue", broken)
+    r = TestClient(create_app(Settings())).get("/readyz")
+    assert r.status_code == 503 and r.headers["retry-after"]
+    j = r.json()
+    assert j["status"] == "not ready" and j["checks"]["catalogue"] == {"ok": False, "detail": "RuntimeError: catalogue unavailable"}
+    assert j["checks"]["curve"]["ok"] and j["checks"]["training_pool"]["ok"]
+
+
+def test_readyz_is_503_while_the_pool_is_full() -> None:
+    app = create_app(Settings(train_workers=1, train_queue=0, train_timeout_s=3))
+    c = TestClient(app)
+    release = threading.Event()
+    pool = __import__("app.api.training", fromlist=["get_pool"]).get_pool(app)
+    future = pool.submit(lambda: release.wait(10))
+    try:
+        r = c.get("/readyz")
+        assert r.status_code == 503 and r.json()["checks"]["training_pool"]["detail"].startswith("1 of 1 ")
+    finally:
+        release.set()
+        future.result(10)
+    assert _wait_for(lambda: c.get("/readyz").status_code == 200, 5)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/", "/docs", "/api/activations", "/api/curve?name=elu&n=33", "/embed/function", "/lessons", "/openapi.json"])
+def test_head_answers_like_get_without_a_body(client, path) -> None:
+    get = client.get(path, headers={"accept-encoding": "identity"})
+    head = client.head(path, headers={"accept-encoding": "identity"})
+    assert get.status_code == 200, path
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    if "content-length" in get.headers and "etag" not in get.headers:
+        assert head.headers["content-length"] == get.headers["content-length"]
+
+
+def test_head_on_a_post_only_route_is_405(client) -> None:
+    r = client.head("/api/train")
+    assert r.status_code == 405 and "POST" in r.headers["allow"]
