@@ -15,6 +15,7 @@ from app.settings import Settings
 
 from .api import activations, assets, embed, errors, health, pages
 from .api import training
+from .api import lessons
 from .api.middleware import AppMiddleware
 from .api.responses import JSON
 from .api.static import VersionedStatic
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(embed.router)
     app.include_router(training.router)
+    app.include_router(lessons.router)
     static = VersionedStatic(directory=ROOT / "static")
     app.state.asset_version = static.version
     app.mount("/static", static, name="static")

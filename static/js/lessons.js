@@ -1,0 +1,291 @@
+// The lessons: the index page and one page per claim, with its live plots, the controls a
+// student may vary and the measured readout (from /api/lessons/{slug}/measure — the one
+// place a lesson's number and verdict come from). Presentation mode: ?present=1&step=N.
+
+import { ApiError, getJSON, isAbort, Latest } from "./lib/api.js";
+import { el, select, slider } from "./lib/controls.js";
+import { Panel } from "./lib/panel.js";
+import { applyTheme, THEMES } from "./lib/theme.js";
+import { formatNumber } from "./lib/url.js";
+import { FIGURES } from "./lessons/figures.js";
+import { Presenter } from "./lessons/present.js";
+
+window.__actlab = { measures: 0 };
+
+const params = () => new URLSearchParams(location.search);
+
+function setupTheme(onChange) {
+  const sel = document.getElementById("theme");
+  const q = params().get("theme");
+  const theme = THEMES.includes(q) ? q : "light";
+  applyTheme(theme);
+  if (!sel) return;
+  sel.value = theme;
+  sel.addEventListener("change", () => {
+    applyTheme(sel.value);
+    onChange(sel.value);
+  });
+}
+
+/** Control values from the query string (invalid or missing → default; numbers clamped). */
+function readControls(controls, q) {
+  const state = {};
+  for (const c of controls) {
+    const raw = q.get(c.id);
+    let v = c.default;
+    if (raw !== null) {
+      if (c.kind === "choice") v = c.choices.includes(raw) ? raw : c.default;
+      else {
+        const x = Number(raw);
+        if (raw.trim() !== "" && Number.isFinite(x)) v = Math.min(c.max, Math.max(c.min, c.kind === "int" ? Math.round(x) : x));
+      }
+    }
+    state[c.id] = v;
+  }
+  return state;
+}
+
+/** The controls that differ from their defaults, as query pairs. */
+function controlQuery(controls, state) {
+  const q = new URLSearchParams();
+  for (const c of controls) {
+    const v = state[c.id];
+    if (c.kind === "choice" ? v !== c.default : Number(v) !== Number(c.default)) q.set(c.id, c.kind === "choice" ? v : formatNumber(Number(v)));
+  }
+  return q;
+}
+
+/** Let every axis make room for its tick labels and title (large type in presentation mode). */
+function withMargins(fig) {
+  for (const key of Object.keys(fig.layout)) {
+    if (/^[xy]axis\d*$/.test(key)) fig.layout[key] = { ...fig.layout[key], automargin: true };
+  }
+  return fig;
+}
+
+/** Long headline values get a smaller type so they stay on one or two lines. */
+const sizeClass = (text) => (text.length > 22 ? " longer" : text.length > 11 ? " long" : "");
+
+const MARK = { true: ["✓", "yes"], false: ["✗", "no"], null: ["·", "info"] };
+
+function verdictBadge(supports) {
+  return el("span", { class: `badge ${supports ? "ok" : "bad"}`, text: supports ? "✓ supports the claim" : "✗ does not support it here" });
+}
+
+class LessonPage {
+  constructor(main, lesson) {
+    this.main = main;
+    this.lesson = lesson;
+    this.latest = new Latest();
+    this.result = null;
+    this.present = params().get("present") === "1" || params().get("present") === "true";
+    this.state = readControls(lesson.controls, params());
+    this.form = document.getElementById("lesson-controls");
+    this.readoutEl = document.getElementById("readout");
+    this.table = document.querySelector("#readouts tbody");
+    this.status = document.getElementById("lesson-status");
+    this.panels = {};
+    for (const p of lesson.plots) {
+      const node = main.querySelector(`.panel[data-plot="${p.id}"]`);
+      this.panels[p.id] = new Panel(node, { title: p.title, help: p.help, name: `lesson-${lesson.number}-${p.id}` });
+    }
+    this.buildControls();
+    document.getElementById("remeasure").addEventListener("click", () => this.measure());
+    this.presenter = new Presenter(main, lesson, {
+      present: this.present,
+      onShow: () => this.draw(),
+      query: () => this.pageQuery(),
+    });
+    this.updateLinks();
+    this.measure();
+  }
+
+  buildControls() {
+    const live = !this.lesson.trains; // cheap lessons follow a slider while it moves
+    for (const c of this.lesson.controls) {
+      const onValue = (v, committed) => {
+        this.state[c.id] = c.kind === "int" ? Math.round(v) : v;
+        this.updateLinks();
+        if (committed || live) this.schedule(committed ? 0 : 60);
+      };
+      if (c.kind === "choice") {
+        const labels = c.labels || c.choices;
+        this.form.append(select({ label: c.label, name: c.id, help: c.help, choices: c.choices.map((x, i) => [x, labels[i]]), value: this.state[c.id], onChange: (v) => onValue(v, true) }));
+      } else {
+        this.form.append(
+          slider({
+            label: c.label,
+            name: c.id,
+            min: c.min,
+            max: c.max,
+            step: c.step,
+            log: c.log,
+            value: this.state[c.id],
+            default: c.default,
+            help: c.help,
+            onInput: (v) => onValue(v, false),
+            onCommit: (v) => onValue(v, true),
+          }),
+        );
+      }
+    }
+    this.form.addEventListener("submit", (e) => e.preventDefault());
+  }
+
+  /** The page's own query: controls (non-default), presentation state, theme. */
+  pageQuery({ present = this.presenter && this.presenter.present, step = this.presenter ? this.presenter.step : 1 } = {}) {
+    const q = controlQuery(this.lesson.controls, this.state);
+    if (present) {
+      q.set("present", "1");
+      q.set("step", String(step));
+    }
+    const theme = document.documentElement.dataset.theme;
+    if (theme && theme !== "light") q.set("theme", theme);
+    return q;
+  }
+
+  updateLinks() {
+    const q = this.pageQuery();
+    const s = q.toString();
+    const url = `${location.pathname}${s ? `?${s}` : ""}`;
+    if (url !== `${location.pathname}${location.search}`) history.replaceState(null, "", url);
+    const pq = this.pageQuery({ present: true, step: 1 });
+    document.getElementById("present-link").href = `${location.pathname}?${pq}`;
+    const eq = this.pageQuery({ present: false });
+    document.getElementById("present-exit").href = `${location.pathname}${eq.toString() ? `?${eq}` : ""}`;
+  }
+
+  schedule(delay) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.measure(), delay);
+  }
+
+  setStatus(text, error = false) {
+    this.status.textContent = text;
+    this.status.classList.toggle("error", error);
+  }
+
+  async measure() {
+    const signal = this.latest.next();
+    const q = controlQuery(this.lesson.controls, this.state);
+    const url = `/api/lessons/${this.lesson.slug}/measure${q.toString() ? `?${q}` : ""}`;
+    this.main.dataset.measuring = "1";
+    this.setStatus(this.lesson.trains ? "Training the networks…" : "Measuring…");
+    const started = performance.now();
+    try {
+      const result = await getJSON(url, { signal });
+      if (signal.aborted) return;
+      this.result = result;
+      this.renderReadout();
+      this.draw();
+      const cut = result.cut_short ? " — cut short by the time limit: numbers are partial" : "";
+      this.setStatus(`Measured in ${Math.round(performance.now() - started)} ms${cut}.`, result.cut_short);
+      window.__actlab.measures += 1;
+      this.main.dataset.measured = String(window.__actlab.measures);
+      document.body.dataset.ready = "1";
+    } catch (err) {
+      if (isAbort(err)) return;
+      const where = err instanceof ApiError && err.field ? ` (${err.field})` : "";
+      const msg = err.status === 503 ? "The server is busy — measure again in a moment." : `Could not measure${where}: ${err.message}`;
+      this.setStatus(msg, true);
+      this.readoutEl.replaceChildren(el("p", { class: "error-box", role: "alert", text: msg }));
+      document.body.dataset.ready = "1";
+    } finally {
+      if (!signal.aborted) delete this.main.dataset.measuring;
+    }
+  }
+
+  renderReadout() {
+    const r = this.result;
+    const head = r.readouts[0];
+    this.readoutEl.replaceChildren(
+      el(
+        "div",
+        { class: "headline" },
+        el("div", { class: "row claim-row" }, el("span", { class: "key", text: "Claim" }), el("span", { class: "val", text: head.target })),
+        el("div", { class: "row measured-row" }, el("span", { class: "key", text: "Measured" }), el("span", { class: `val big${sizeClass(head.text)}`, "data-readout": head.id, text: head.text })),
+        el("p", { class: "what", text: head.label }),
+      ),
+      el("div", { class: "verdict" }, verdictBadge(r.verdict.supports), el("p", { text: r.verdict.text })),
+    );
+    this.readoutEl.classList.toggle("supports", r.verdict.supports);
+    this.readoutEl.classList.toggle("refutes", !r.verdict.supports);
+    this.table.replaceChildren(
+      ...r.readouts.map((ro) => {
+        const [mark, cls] = MARK[String(ro.supports)];
+        return el(
+          "tr",
+          { "data-readout": ro.id },
+          el("th", { scope: "row", text: ro.label }),
+          el("td", { class: "num", text: ro.text }),
+          el("td", { text: ro.target }),
+          el("td", { class: `mark ${cls}`, text: mark, title: ro.supports === null ? "for information" : ro.supports ? "supports the claim" : "does not support the claim" }),
+        );
+      }),
+    );
+    const nv = document.getElementById("numbers-verdict");
+    nv.replaceChildren(verdictBadge(r.verdict.supports), document.createTextNode(` ${r.verdict.text}`));
+    for (const a of document.querySelectorAll("a.explorer-link")) a.href = r.explorer;
+  }
+
+  /** Draw the plots that are on screen (all in page mode, the current one when presenting). */
+  draw() {
+    if (!this.result) return;
+    const builders = FIGURES[this.lesson.slug] || {};
+    const big = this.present;
+    for (const p of this.lesson.plots) {
+      const panel = this.panels[p.id];
+      if (panel.root.closest("[hidden]")) continue;
+      const build = builders[p.id];
+      if (!build) {
+        panel.showEmpty("No figure for this plot.");
+        continue;
+      }
+      try {
+        panel.render(withMargins(build(this.result.data, { big })), { json: { params: this.result.params, data: this.result.data } });
+      } catch (err) {
+        console.error(err);
+        panel.showEmpty(`Could not draw: ${err.message}`);
+      }
+    }
+  }
+
+  restyle() {
+    this.updateLinks();
+    this.draw();
+  }
+}
+
+async function lessonMain() {
+  const main = document.getElementById("main");
+  const lesson = await getJSON(`/api/lessons/${main.dataset.slug}`);
+  let page = null;
+  setupTheme(() => page && page.restyle());
+  page = new LessonPage(main, lesson);
+  window.__actlab.page = page;
+}
+
+function indexMain() {
+  setupTheme((theme) => {
+    const q = theme === "light" ? "" : `?theme=${theme}`;
+    history.replaceState(null, "", `${location.pathname}${q}`);
+    const link = document.getElementById("present-all");
+    const url = new URL(link.href);
+    if (theme === "light") url.searchParams.delete("theme");
+    else url.searchParams.set("theme", theme);
+    link.href = `${url.pathname}${url.search}`;
+    for (const a of document.querySelectorAll("a.lesson-link")) {
+      const u = new URL(a.href);
+      u.search = q;
+      a.href = `${u.pathname}${u.search}`;
+    }
+  });
+  document.body.dataset.ready = "1";
+}
+
+const start = document.body.classList.contains("lesson-page") ? lessonMain() : Promise.resolve(indexMain());
+start.catch((err) => {
+  console.error(err);
+  const main = document.getElementById("main");
+  main.prepend(el("p", { class: "error-box", role: "alert", text: `The lesson failed to start: ${err.message}` }));
+});

@@ -1,0 +1,430 @@
+// Plotly figures for the lessons, built from a lesson's /api/lessons/{slug}/measure response
+// (its `data`). Pure functions: (data, {big}) → {data, layout}. Where the explorer already
+// has the figure (gradient flow, sweeps) it is reused from lib/figures.js.
+
+import { gradientFlowFigure, rgba, sweepCurvesFigure, sweepFigure, viridis } from "../lib/figures.js";
+import { baseLayout, colours, seriesStyle } from "../lib/theme.js";
+
+const pctAxis = { range: [-0.02, 1.05], tickformat: ".0%" };
+
+function line(x, y, name, i, extra = {}) {
+  const { color, dash } = seriesStyle(i);
+  return { x, y, name, type: "scatter", mode: "lines", line: { color, dash, width: 3 }, ...extra };
+}
+
+/** A filled band between lo and hi (two traces, the second filling to the first). */
+function band(x, lo, hi, i, name, opacity = 0.18) {
+  const { color } = seriesStyle(i);
+  return [
+    { x, y: lo, type: "scatter", mode: "lines", line: { width: 0, color }, hoverinfo: "skip", showlegend: false },
+    { x, y: hi, type: "scatter", mode: "lines", line: { width: 0, color }, fill: "tonexty", fillcolor: rgba(color, opacity), name, hoverinfo: "skip", showlegend: false },
+  ];
+}
+
+function hline(y, { dash = "dash", color = null } = {}) {
+  const c = colours();
+  return { type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, layer: "below", line: { color: color || c.zero, width: 1.5, dash } };
+}
+
+function layoutWith(big, patch) {
+  const layout = baseLayout({ big });
+  layout.legend = { ...layout.legend, traceorder: "normal" }; // filled bands would reverse it
+  for (const [k, v] of Object.entries(patch)) {
+    layout[k] = typeof v === "object" && !Array.isArray(v) && layout[k] ? { ...layout[k], ...v } : v;
+  }
+  return layout;
+}
+
+const title = (text) => ({ text });
+const pct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)}\u202f%`);
+
+// ----------------------------------------------------------------------------- 1. sparse activation
+
+function sparseActive(d, { big }) {
+  const data = [];
+  d.series.forEach((s, i) => {
+    const { color } = seriesStyle(i);
+    data.push({
+      x: d.layers,
+      y: s.per_layer,
+      name: `${s.label}: ${pct(s.overall)}`,
+      type: "scatter",
+      mode: "lines+markers",
+      // leaky ReLU and tanh overlap at 100 %: the one drawn first is wider, so both show
+      line: { color, width: [3, 8, 3][i] || 3, dash: seriesStyle(i).dash },
+      marker: { color, size: ([10, 17, 9][i] || 9) * (big ? 1.25 : 1) },
+      error_y: { type: "data", symmetric: false, array: s.per_layer_max.map((v, j) => v - s.per_layer[j]), arrayminus: s.per_layer.map((v, j) => v - s.per_layer_min[j]), color: rgba(color, 0.6), thickness: 1.5 },
+      hovertemplate: `layer %{x}: %{y:.1%}<extra>${s.label}</extra>`,
+    });
+  });
+  const c = colours();
+  const layout = layoutWith(big, {
+    xaxis: { title: title("hidden layer (1 = input side)"), dtick: 1 },
+    yaxis: { title: title("units with non-zero output"), ...pctAxis },
+  });
+  layout.shapes = [
+    { type: "rect", xref: "paper", x0: 0, x1: 1, y0: 0.45, y1: 0.55, line: { width: 0 }, fillcolor: rgba(c.muted || "#777777", 0.16), layer: "below" },
+    hline(0.5),
+  ];
+  layout.annotations = [{ xref: "paper", x: 1, y: 0.55, yanchor: "bottom", xanchor: "right", text: "claim: about 50 %", showarrow: false, font: { color: c.muted } }];
+  layout.margin.t = 48;
+  return { data, layout };
+}
+
+function sparseHistogram(d, { big }) {
+  const e = d.histogram.edges;
+  const centres = e.slice(0, -1).map((v, j) => (v + e[j + 1]) / 2);
+  const n = d.histogram.layers.length;
+  const data = d.histogram.layers.map((h, l) => ({
+    x: centres,
+    y: h.counts,
+    type: "scatter",
+    mode: "lines",
+    line: { color: viridis(n > 1 ? l / (n - 1) : 0), width: 2.5, shape: "hvh" },
+    name: `layer ${l + 1}: ${pct(h.positive)} above 0`,
+    hovertemplate: `z ≈ %{x:.2f}: %{y:.1%}<extra>layer ${l + 1}</extra>`,
+  }));
+  const c = colours();
+  const layout = layoutWith(big, {
+    xaxis: { title: title("pre-activation z"), zeroline: false },
+    yaxis: { title: title("share of (unit, input) pairs"), tickformat: ".0%", rangemode: "tozero" },
+  });
+  layout.shapes = [
+    { type: "rect", xref: "x", yref: "paper", x0: e[0], x1: 0, y0: 0, y1: 1, line: { width: 0 }, fillcolor: rgba(c.muted || "#777777", 0.12), layer: "below" },
+    { type: "line", xref: "x", yref: "paper", x0: 0, x1: 0, y0: 0, y1: 1, line: { color: c.text, width: 2 } },
+  ];
+  layout.annotations = [
+    { xref: "x", yref: "paper", x: e[0] / 2, y: 0.98, text: "ReLU off (z ≤ 0)", showarrow: false, font: { color: c.muted } },
+    { xref: "x", yref: "paper", x: e[e.length - 1] / 2, y: 0.98, text: "on (z > 0)", showarrow: false, font: { color: c.muted } },
+  ];
+  layout.legend = { ...layout.legend, orientation: "v", x: 1, xanchor: "right", y: 0.9, yanchor: "top" };
+  return { data, layout };
+}
+
+// ----------------------------------------------------------------------------- 2. vanishing gradients
+
+function vanishingNorms(d, { big }) {
+  const data = [];
+  d.init.forEach((s, i) => {
+    data.push(...band(d.layers, s.min, s.max, i, `${s.label} seeds`));
+    data.push({ ...line(d.layers, s.mean, `${s.label}: first ÷ last = ${fmtRatio(s.ratio)}`, i), mode: "lines+markers", marker: { color: seriesStyle(i).color, size: big ? 11 : 8 } });
+  });
+  const layout = layoutWith(big, {
+    xaxis: { title: title("hidden layer (1 = input side)"), dtick: 1 },
+    yaxis: { title: title("‖∂L/∂W‖ at initialisation"), type: "log", exponentformat: "power" },
+  });
+  layout.margin.t = 56;
+  return { data, layout };
+}
+
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+/** 0.40, 2.6 × 10⁻⁵ (as the readouts write numbers). */
+export function fmtNumber(r, digits = 2) {
+  if (r === null || r === undefined || !Number.isFinite(r)) return "—";
+  if (r !== 0 && (Math.abs(r) < 1e-3 || Math.abs(r) >= 1e5)) {
+    const [m, e] = r.toExponential(digits - 1).split("e");
+    const power = `10${String(Number(e)).replace(/./g, (ch) => SUPERSCRIPT[ch] || ch)}`;
+    return Number(m) === 1 ? power : `${m} × ${power}`;
+  }
+  return r.toPrecision(digits);
+}
+const fmtRatio = (r) => fmtNumber(r, 2);
+
+function vanishingFlow(d, { big }) {
+  return gradientFlowFigure(d.trace, { big, key: "grad_norm_weights" });
+}
+
+// ----------------------------------------------------------------------------- 3. dying ReLU
+
+function dyingSweep(d, { big }) {
+  const fig = sweepFigure(d, "dead_fraction", { big, metricLabel: "units dead after training" });
+  d.series.forEach((s, i) => {
+    const { color } = seriesStyle(i);
+    fig.data.push({ x: d.values, y: s.dead_at_init, type: "scatter", mode: "lines", name: `${s.label}: dead at init`, line: { color: rgba(color, 0.6), dash: "dot", width: 2 } });
+  });
+  fig.layout.yaxis = { ...fig.layout.yaxis, tickformat: ".0%" };
+  fig.layout.margin.t = 56;
+  return fig;
+}
+
+function dyingCurves(d, { big }) {
+  const fig = sweepCurvesFigure(d, { big, key: "dead_fraction_curve", label: "units dead" });
+  for (const k of Object.keys(fig.layout)) if (k.startsWith("yaxis")) fig.layout[k] = { ...fig.layout[k], ...pctAxis };
+  for (const t of fig.data) t.name = t.name.replace(/^learning_rate=/, "");
+  fig.layout.legend = { ...fig.layout.legend, orientation: "v", x: 1.02, xanchor: "left", y: 1, yanchor: "top", title: { text: "learning rate" } };
+  return fig;
+}
+
+// ----------------------------------------------------------------------------- 4. scale invariance
+
+function scaleSides(d, { big }) {
+  const data = [];
+  const shown = d.curves.filter((c) => c.activation === "relu" || c.activation === d.compare);
+  // f(a·x) as a wide pale line, a·f(x) dashed on top: where they agree the dashes run inside the halo
+  shown.forEach((c, i) => {
+    const { color } = seriesStyle(i);
+    data.push(line(d.x, c.lhs, `${c.label}: f(a·x)`, i, { line: { color: rgba(color, 0.35), width: big ? 12 : 9 } }));
+  });
+  shown.forEach((c, i) => {
+    const { color } = seriesStyle(i);
+    data.push(line(d.x, c.rhs, `${c.label}: a·f(x)`, i, { line: { color, width: 2.5, dash: "dash" } }));
+  });
+  const layout = layoutWith(big, { xaxis: { title: title("x") }, yaxis: { title: title(`both sides, a = ${d.a}`) } });
+  layout.hovermode = "x unified";
+  layout.margin.t = 56;
+  return { data, layout };
+}
+
+function scaleError(d, { big }) {
+  const data = d.curves.map((c, i) => line(d.x, c.error, `${c.label}: max ${c.max_error === 0 ? "0" : c.max_error.toPrecision(3)}`, i, { line: { color: seriesStyle(i).color, width: c.activation === "relu" ? 5 : 2.5, dash: seriesStyle(i).dash } }));
+  const layout = layoutWith(big, { xaxis: { title: title("x") }, yaxis: { title: title("|f(a·x) − a·f(x)|"), rangemode: "tozero" } });
+  layout.hovermode = "x unified";
+  layout.margin.t = 56;
+  return { data, layout };
+}
+
+// ----------------------------------------------------------------------------- 5. softplus
+
+function softplusDerivative(d, { big }) {
+  const nonzero = (arr) => arr.map((v) => (v > 0 ? v : null));
+  const data = [
+    line(d.x, d.derivative, "softplus′(x)", 0, { line: { color: seriesStyle(0).color, width: 5 } }),
+    line(d.x, d.logistic, "1 / (1 + e^(−x))", 1, { line: { color: seriesStyle(1).color, width: 3, dash: "dash" } }),
+    { x: d.x, y: nonzero(d.difference), type: "scatter", mode: "markers", marker: { size: 4, color: seriesStyle(0).color }, name: "|softplus′ − logistic| (0 is not drawn)", yaxis: "y2" },
+    { x: d.x, y: nonzero(d.fd_difference), type: "scatter", mode: "lines", line: { color: seriesStyle(2).color, width: 2 }, name: "|finite-difference slope − logistic|", yaxis: "y2" },
+  ];
+  const layout = layoutWith(big, { xaxis: { title: title("x"), anchor: "y2" } });
+  layout.yaxis = { ...layout.yaxis, domain: [0.42, 1], title: title("slope") };
+  layout.yaxis2 = { ...baseLayout({ big }).yaxis, domain: [0, 0.3], type: "log", exponentformat: "power", title: title("difference"), range: [-17, -5] };
+  layout.margin.t = 56;
+  return { data, layout };
+}
+
+function softplusApproach(d, { big }) {
+  const c = colours();
+  const data = d.curves.map((cv, i) => line(d.x, cv.y, `softplus, β = ${cv.beta}`, i, { line: { color: seriesStyle(i).color, width: cv.beta === d.beta ? 4 : 2.5, dash: seriesStyle(i).dash } }));
+  data.push({ x: d.x, y: d.relu, type: "scatter", mode: "lines", name: "ReLU", line: { color: c.text, width: 2, dash: "dot" } });
+  const layout = layoutWith(big, { xaxis: { title: title("x") }, yaxis: { title: title("f(x)") } });
+  layout.hovermode = "x unified";
+  layout.margin.t = 40;
+  return { data, layout };
+}
+
+function softplusGap(d, { big }) {
+  const c = colours();
+  const { color } = seriesStyle(0);
+  const data = [
+    { x: d.betas, y: d.predicted, type: "scatter", mode: "lines", name: "(log 2)/β", line: { color: c.muted, width: 2, dash: "dash" } },
+    { x: d.betas, y: d.gaps, type: "scatter", mode: "markers", name: "measured max |softplus_β − ReLU|", marker: { color, size: d.betas.map((b) => (b === d.beta ? (big ? 20 : 16) : big ? 12 : 9)), symbol: d.betas.map((b) => (b === d.beta ? "diamond" : "circle")) } },
+  ];
+  const layout = layoutWith(big, {
+    xaxis: { title: title("β (sharpness)"), type: "log", tickvals: d.betas, ticktext: d.betas.map(String) },
+    yaxis: { title: title("largest gap to ReLU"), type: "log", tickvals: d.predicted, ticktext: d.predicted.map((v) => v.toPrecision(2)) },
+  });
+  layout.margin.t = 40;
+  return { data, layout };
+}
+
+// ----------------------------------------------------------------------------- 6. zero-centred
+
+function zeroMeans(d, { big }) {
+  const data = [];
+  d.series.forEach((s, i) => {
+    const avg = s.mean.map((row) => (row.some((v) => v === null) ? null : row.reduce((a, b) => a + b, 0) / row.length));
+    const lo = s.mean.map((row) => (row.some((v) => v === null) ? null : Math.min(...row)));
+    const hi = s.mean.map((row) => (row.some((v) => v === null) ? null : Math.max(...row)));
+    data.push(...band(d.frames, lo, hi, i, `${s.label} layers`));
+    data.push(line(d.frames, avg, s.label, i));
+  });
+  const layout = layoutWith(big, { xaxis: { title: title("epoch") }, yaxis: { title: title("mean activation (over layers)") } });
+  layout.shapes = [hline(0, { color: colours().text })];
+  layout.hovermode = "x unified";
+  layout.margin.t = 40;
+  return { data, layout };
+}
+
+function zeroLayers(d, { big }) {
+  const data = [];
+  const last = d.frames.length - 1;
+  d.series.forEach((s, i) => {
+    const { color } = seriesStyle(i);
+    data.push({ x: d.layers, y: s.mean[0], type: "scatter", mode: "lines+markers", name: `${s.label} at init`, line: { color, dash: "dot", width: 2 }, marker: { color, size: big ? 10 : 7 } });
+    data.push({ x: d.layers, y: s.mean[last], type: "scatter", mode: "lines+markers", name: `${s.label} at epoch ${d.frames[last]}`, line: { color, width: 3 }, marker: { color, size: big ? 12 : 9, symbol: "diamond" } });
+  });
+  const layout = layoutWith(big, { xaxis: { title: title("hidden layer (1 = input side)"), dtick: 1 }, yaxis: { title: title("mean activation") } });
+  layout.shapes = [hline(0, { color: colours().text })];
+  layout.margin.t = 56;
+  return { data, layout };
+}
+
+// ----------------------------------------------------------------------------- 7. kink at zero
+
+function kinkSlopes(d, { big }) {
+  const data = [];
+  const sets = [d.relu];
+  if (d.chosen.activation !== "relu") sets.push(d.chosen);
+  sets.forEach((s, i) => {
+    const { color } = seriesStyle(i);
+    data.push({ x: d.steps, y: s.right, type: "scatter", mode: "lines+markers", name: `${s.label}: (f(h) − f(0))/h`, line: { color, width: 3 }, marker: { color, size: big ? 11 : 8 } });
+    data.push({ x: d.steps, y: s.left, type: "scatter", mode: "lines+markers", name: `${s.label}: (f(0) − f(−h))/h`, line: { color, width: 3, dash: "dash" }, marker: { color, size: big ? 11 : 8, symbol: "square" } });
+  });
+  const layout = layoutWith(big, {
+    xaxis: { title: title("step h (shrinking →)"), type: "log", autorange: "reversed", exponentformat: "power" },
+    yaxis: { title: title("one-sided slope at 0") },
+  });
+  layout.margin.t = 56;
+  return { data, layout };
+}
+
+function kinkDistance(d, { big }) {
+  const e = d.distance.edges;
+  const x = e.slice(0, -1).map((v, j) => (v > 0 ? Math.sqrt(v * e[j + 1]) : e[j + 1] / 2));
+  const data = [
+    { x, y: d.distance.counts, type: "bar", name: "pre-activations", marker: { color: seriesStyle(0).color }, hovertemplate: "distance ≈ %{x:.2g}: %{y}<extra></extra>" },
+  ];
+  const layout = layoutWith(big, {
+    xaxis: { title: title("distance of z to the kink (log scale)"), type: "log", exponentformat: "power" },
+    yaxis: { title: title("count"), rangemode: "tozero" },
+  });
+  layout.annotations = [{ xref: "paper", yref: "paper", x: 0.02, y: 0.96, xanchor: "left", showarrow: false, text: `exactly on the kink: ${d.distance.hits.toLocaleString("en")} of ${d.distance.total.toLocaleString("en")}`, font: { size: big ? 20 : 14 } }];
+  layout.showlegend = false;
+  layout.bargap = 0.05;
+  return { data, layout };
+}
+
+// ----------------------------------------------------------------------------- 8. noisy ReLU
+
+function noisyMean(d, { big }) {
+  const c = colours();
+  const { color } = seriesStyle(0);
+  const data = [
+    ...band(d.x, d.band.low, d.band.high, 0, "5–95 % band"),
+    { x: d.samples.x, y: d.samples.y, type: "scatter", mode: "markers", name: "single draws", marker: { color: rgba(color, 0.45), size: big ? 6 : 4 } },
+    { x: d.x, y: d.relu, type: "scatter", mode: "lines", name: "ReLU", line: { color: c.muted, width: 2, dash: "dot" } },
+    { x: d.x, y: d.mean, type: "scatter", mode: "lines", name: "E[f(x)] (formula)", line: { color, width: 4 } },
+    { x: d.x.filter((_, j) => j % 4 === 0), y: d.mc_mean.filter((_, j) => j % 4 === 0), type: "scatter", mode: "markers", name: "mean of the draws", marker: { color: seriesStyle(1).color, size: big ? 10 : 7, symbol: "diamond" } },
+  ];
+  data[1].showlegend = true;
+  const layout = layoutWith(big, { xaxis: { title: title("x") }, yaxis: { title: title(`f(x), σ = ${d.sigma}`) } });
+  layout.margin.t = 56;
+  return { data, layout };
+}
+
+function noisySlope(d, { big }) {
+  const c = colours();
+  const data = [
+    { x: d.x, y: d.relu_slope, type: "scatter", mode: "lines", name: "ReLU′ (a jump)", line: { color: c.muted, width: 2, dash: "dot", shape: "hv" } },
+    line(d.x, d.slope, "d/dx E[f(x)] (smooth)", 0, { line: { color: seriesStyle(0).color, width: 4 } }),
+  ];
+  const layout = layoutWith(big, { xaxis: { title: title("x") }, yaxis: { title: title("slope"), range: [-0.05, 1.1] } });
+  layout.margin.t = 40;
+  return { data, layout };
+}
+
+// ----------------------------------------------------------------------------- 9. PReLU
+
+const LAYER_DASH = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"];
+
+/** Colour = starting value, dash = layer; the legend lists each once. */
+function preluSlopes(d, { big }) {
+  const data = [];
+  const c = colours();
+  d.variants.forEach((v, i) => {
+    const { color } = seriesStyle(i);
+    const m = v.layers.prelu_slope;
+    const depth = m.length ? m[0].length : 0;
+    for (let l = 0; l < depth; l++) {
+      data.push({
+        x: d.frames.slice(0, m.length),
+        y: m.map((row) => row[l]),
+        type: "scatter",
+        mode: "lines",
+        name: v.label,
+        legendgroup: v.label,
+        showlegend: l === 0,
+        line: { color, width: 2.5, dash: LAYER_DASH[l % LAYER_DASH.length] },
+        hovertemplate: `epoch %{x}: a = %{y:.3f}<extra>${v.label}, layer ${l + 1}</extra>`,
+      });
+    }
+  });
+  d.layers.forEach((layer, l) => {
+    data.push({ x: [null], y: [null], type: "scatter", mode: "lines", name: `layer ${layer}`, line: { color: c.muted, width: 2, dash: LAYER_DASH[l % LAYER_DASH.length] } });
+  });
+  const layout = layoutWith(big, { xaxis: { title: title("epoch") }, yaxis: { title: title("learned slope a") } });
+  layout.hovermode = "closest";
+  layout.margin.t = 56;
+  return { data, layout };
+}
+
+function preluFinal(d, { big }) {
+  const data = [];
+  const shapes = [];
+  d.variants.forEach((v, i) => {
+    const { color } = seriesStyle(i);
+    data.push({ x: d.layers, y: v.final, type: "scatter", mode: "lines+markers", name: v.label, line: { color, width: 2.5 }, marker: { color, size: big ? 14 : 10 } });
+    shapes.push(hline(d.starts[i], { color: rgba(color, 0.7), dash: "dot" }));
+  });
+  const layout = layoutWith(big, { xaxis: { title: title("hidden layer"), dtick: 1 }, yaxis: { title: title("learned slope a") } });
+  layout.shapes = shapes;
+  layout.margin.t = 40;
+  return { data, layout };
+}
+
+// ----------------------------------------------------------------------------- extras
+
+function efficiencyTimes(d, { big }) {
+  const data = [{
+    x: d.times_ms,
+    y: d.names,
+    type: "bar",
+    orientation: "h",
+    // ReLU, the other exp-free unit (leaky ReLU), and the exp-based ones
+    marker: { color: d.ids.map((id) => (id === "relu" ? seriesStyle(0).color : id === "leaky_relu" ? colours().muted : seriesStyle(1).color)) },
+    text: d.times_ms.map((t) => `${t.toPrecision(2)} ms`),
+    textposition: "outside",
+    hovertemplate: "%{y}: %{x:.3g} ms<extra></extra>",
+  }];
+  const layout = layoutWith(big, { xaxis: { title: title(`milliseconds for ${d.n.toLocaleString("en")} inputs`), range: [0, 1.22 * Math.max(...d.times_ms)] }, yaxis: { autorange: "reversed" } });
+  layout.margin.l = big ? 190 : 140;
+  layout.showlegend = false;
+  return { data, layout };
+}
+
+function unboundedSup(d, { big }) {
+  const data = d.series.map((s, i) => ({ ...line(d.limits, s.sup, s.label, i), mode: "lines+markers" }));
+  const layout = layoutWith(big, {
+    xaxis: { title: title("L (inputs in [−L, L])"), type: "log", exponentformat: "power" },
+    yaxis: { title: title("largest output"), type: "log", exponentformat: "power" },
+  });
+  layout.margin.t = 40;
+  return { data, layout };
+}
+
+function oneSided(d, { big }) {
+  const data = [];
+  d.series.forEach((s, i) => {
+    data.push(line(d.x, s.pos, `${s.label}: f(x)`, i, { line: { color: seriesStyle(i).color, width: 4 } }));
+    data.push(line(d.x, s.neg, `${s.label}: f(−x)`, i, { line: { color: seriesStyle(i).color, width: 3, dash: "dash" } }));
+  });
+  const layout = layoutWith(big, { xaxis: { title: title("x ≥ 0") }, yaxis: { title: title("response") } });
+  layout.shapes = [hline(0, { color: colours().text })];
+  layout.margin.t = 40;
+  return { data, layout };
+}
+
+/** slug → plot id → figure builder. */
+export const FIGURES = {
+  "sparse-activation": { active: sparseActive, histogram: sparseHistogram },
+  "vanishing-gradients": { norms: vanishingNorms, flow: vanishingFlow },
+  "dying-relu": { sweep: dyingSweep, curves: dyingCurves },
+  "scale-invariance": { sides: scaleSides, error: scaleError },
+  "softplus-logistic": { derivative: softplusDerivative, approach: softplusApproach, gap: softplusGap },
+  "zero-centred": { means: zeroMeans, layers: zeroLayers },
+  "kink-at-zero": { slopes: kinkSlopes, distance: kinkDistance },
+  "noisy-relu": { mean: noisyMean, slope: noisySlope },
+  "prelu-learns": { slopes: preluSlopes, final: preluFinal },
+  "efficient-computation": { times: efficiencyTimes },
+  unbounded: { sup: unboundedSup },
+  "one-sided": { sides: oneSided },
+};

@@ -1,0 +1,140 @@
+// Presentation mode for a lesson page: one idea per screen — the claim, then each live plot
+// with the measured readout, then why, then every number measured — with a stable URL per screen
+// (/lessons/{slug}?present=1&step=N, the lesson's controls alongside) and keyboard
+// navigation: → / Page Down / Space next, ← / Page Up / Shift+Space previous, Home / End,
+// Esc leaves. Past the last screen it continues with the next lesson (and back).
+
+const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
+
+export class Presenter {
+  /**
+   * main: the lesson's <main> (data-prev, data-next); lesson: /api/lessons/{slug};
+   * onShow(): draw what became visible; query(): the page's query for the current step.
+   */
+  constructor(main, lesson, { present, onShow, query }) {
+    this.main = main;
+    this.lesson = lesson;
+    this.present = present;
+    this.onShow = onShow;
+    this.query = query;
+    this.steps = 3 + lesson.plots.length;
+    this.prev = main.dataset.prev || null;
+    this.next = main.dataset.next || null;
+    this.claim = main.querySelector(".step-claim");
+    this.live = main.querySelector(".live");
+    this.why = main.querySelector(".step-why");
+    this.numbers = main.querySelector(".step-numbers");
+    this.plotSteps = [...main.querySelectorAll(".step-plot")];
+    this.where = document.getElementById("step-where");
+    this.step = this.stepFromUrl();
+    document.getElementById("step-prev").addEventListener("click", () => this.go(-1));
+    document.getElementById("step-next").addEventListener("click", () => this.go(1));
+    document.addEventListener("keydown", (e) => this.onKey(e));
+    window.addEventListener("popstate", () => {
+      this.step = this.stepFromUrl();
+      this.show(this.step, { push: false });
+    });
+    this.show(this.step, { push: false });
+  }
+
+  stepFromUrl() {
+    const raw = new URLSearchParams(location.search).get("step");
+    if (raw === "last") return this.steps;
+    const n = parseInt(raw || "1", 10);
+    return Number.isFinite(n) ? Math.min(this.steps, Math.max(1, n)) : 1;
+  }
+
+  /** What step n shows, for the indicator. */
+  label(n) {
+    if (n === 1) return "the claim";
+    if (n === this.steps - 1) return "why";
+    if (n === this.steps) return "every number measured";
+    return this.lesson.plots[n - 2].title;
+  }
+
+  show(n, { push = true } = {}) {
+    this.step = n;
+    if (!this.present) {
+      for (const node of [this.claim, this.live, this.why, this.numbers, ...this.plotSteps]) node.hidden = false;
+    } else {
+      this.claim.hidden = n !== 1;
+      this.why.hidden = n !== this.steps - 1;
+      this.numbers.hidden = n !== this.steps;
+      this.live.hidden = n === 1 || n >= this.steps - 1;
+      this.plotSteps.forEach((node) => (node.hidden = Number(node.dataset.step) !== n));
+      this.main.dataset.step = String(n);
+      this.where.textContent = `Lesson ${this.lesson.number} · ${n} / ${this.steps} · ${this.label(n)}`;
+      const q = this.query();
+      q.set("present", "1");
+      q.set("step", String(n));
+      const url = `${location.pathname}?${q}`;
+      if (url !== `${location.pathname}${location.search}`) {
+        if (push) history.pushState(null, "", url);
+        else history.replaceState(null, "", url);
+      }
+      const heading = this.main.querySelector(`.step[data-step="${n}"]`);
+      if (heading && push) heading.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
+    }
+    this.onShow();
+    window.dispatchEvent(new Event("resize")); // let Plotly size plots that were hidden
+  }
+
+  /** Across lessons only the presentation state and the theme carry over. */
+  lessonUrl(slug, step) {
+    const q = new URLSearchParams({ present: "1", step: String(step) });
+    const theme = document.documentElement.dataset.theme;
+    if (theme && theme !== "light") q.set("theme", theme);
+    return `/lessons/${slug}?${q}`;
+  }
+
+  go(delta) {
+    const n = this.step + delta;
+    if (n < 1) {
+      if (this.prev) location.assign(this.lessonUrl(this.prev, "last"));
+      return;
+    }
+    if (n > this.steps) {
+      if (this.next) location.assign(this.lessonUrl(this.next, 1));
+      return;
+    }
+    this.show(n);
+  }
+
+  onKey(e) {
+    if (!this.present || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+    const t = e.target;
+    const tag = t && t.tagName;
+    if (TYPING.has(tag) || (t && t.isContentEditable)) {
+      if (e.key === "Escape") t.blur(); // a second Esc leaves the presentation
+      return;
+    }
+    switch (e.key) {
+      case "ArrowRight":
+      case "PageDown":
+        this.go(1);
+        break;
+      case "ArrowLeft":
+      case "PageUp":
+        this.go(-1);
+        break;
+      case " ":
+      case "Spacebar":
+        if (tag === "BUTTON" || tag === "A") return; // Space presses the focused button itself
+        this.go(e.shiftKey ? -1 : 1);
+        break;
+      case "Home":
+        this.show(1);
+        break;
+      case "End":
+        this.show(this.steps);
+        break;
+      case "Escape":
+        location.assign(document.getElementById("present-exit").href);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+}
