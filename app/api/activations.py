@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from functools import lru_cache
+from urllib.parse import parse_qsl
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,7 +16,7 @@ from app.core import activations as acts
 from app.core.curves import SATURATION_EPS, Curve, sample_curve
 
 from .errors import ERROR_RESPONSES, ApiError
-from .responses import cached_json, dumps, JSON
+from .responses import CACHE_CONTROL, JSON, JSON_TYPE, cached_json, conditional, dumps, etag_for, fast_path, headers_of
 
 router = APIRouter(prefix="/api", tags=["activations"], responses=ERROR_RESPONSES)
 
@@ -246,6 +247,47 @@ def get_curve(
     act, values = resolve(name, params)
     key = dumps({"n": act.id, "p": values, "g": grid.model_dump()}).decode()
     return cached_json(request, key, lambda: curve_json(act, values, grid))
+
+
+_IDS = frozenset(acts.IDS)
+_PARAM_SET = frozenset(PARAM_IDS)
+# query string → (ETag, body builder) of the well-formed queries seen (bounded; cleared when full)
+_RESOLVED: dict[bytes, tuple[str, Any]] = {}
+_RESOLVED_MAX = 4096
+
+
+def fast_curve(request: Request) -> Response | None:
+    """GET /api/curve for well-formed queries, straight from the ASGI scope: the same
+    validation (the GridOptions model, the catalogue's parameter ranges) and the same key,
+    ETag and body as get_curve. Anything unusual — a duplicate, unknown, over-long or invalid
+    value — returns None (or raises), and get_curve answers with its full error message.
+    A query string seen before skips the validation (its outcome cannot change)."""
+    qs = request.scope["query_string"]
+    hit = _RESOLVED.get(qs)
+    if hit is None:
+        name, grid, params = None, {}, {}
+        for key, value in parse_qsl(qs.decode("latin-1"), keep_blank_values=True):
+            if key == "name" and name is None:
+                name = value
+            elif key in GRID_KEYS and key not in grid:
+                grid[key] = value
+            elif key in _PARAM_SET and key not in params and len(value) <= 32:
+                params[key] = value
+            else:
+                return None
+        if name not in _IDS:
+            return None
+        opts = GridOptions.model_validate(grid).check()
+        act, values = resolve(name, params)
+        key = dumps({"n": act.id, "p": values, "g": opts.model_dump()}).decode()
+        hit = (etag_for(key), lambda: dumps(curve_json(act, values, opts)))
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.clear()
+        _RESOLVED[qs] = hit
+    return conditional(hit[0], hit[1], JSON_TYPE, CACHE_CONTROL, *headers_of(request))
+
+
+fast_path(next(r for r in router.routes if getattr(r, "path", "") == "/api/curve" and "GET" in getattr(r, "methods", ())), fast_curve)
 
 
 @router.post("/curves", summary="Several curves at once (overlays)", response_model=CurvesResponse, response_class=JSONResponse)

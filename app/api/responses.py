@@ -1,8 +1,25 @@
-"""Fast JSON (orjson, numpy-aware) and strong ETags for deterministic GET responses."""
+"""Fast JSON (orjson, numpy-aware), strong ETags and a response cache for deterministic GETs.
+
+A deterministic GET (a curve, the catalogue, an embed page, a lesson) is named by a *key*:
+a normalised description of everything its body depends on (the route and its validated,
+defaulted parameters). Its ETag is a hash of the app version and that key, so it changes
+exactly when the body can, and is the same in every worker process and container. The
+helpers here answer ``If-None-Match`` with 304 before any work is done, and otherwise serve
+the body from a per-process LRU of rendered bytes (identity and gzip, each compressed once),
+building it only on a miss.
+
+Representations: a client that accepts gzip gets the body compressed here, once, with its
+own strong ETag (suffix ``-gz``) and ``Vary: Accept-Encoding`` — a strong ETag names one
+exact byte sequence, so the two encodings must not share one. The app's GZip middleware
+leaves responses that already carry a Content-Encoding alone.
+"""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import threading
+from collections import OrderedDict
 from typing import Any, Callable
 
 import orjson
@@ -28,6 +45,17 @@ class JSON(Response):
 
 
 CACHE_CONTROL = "public, max-age=3600"
+# HTML pages name versioned assets, so a client revalidates them every time (a cheap 304).
+HTML_CACHE_CONTROL = "public, no-cache"
+JSON_TYPE = "application/json"
+HTML_TYPE = "text/html; charset=utf-8"
+# Bodies at least this long are also offered gzip-compressed (smaller ones gain little).
+GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 6
+# The per-process cache of rendered bodies: at most this many bytes (identity + gzip), and
+# no single body above MAX_CACHED_BODY (those are rebuilt each time).
+CACHE_BYTES = 64 * 1024 * 1024
+MAX_CACHED_BODY = 4 * 1024 * 1024
 
 
 def etag_for(key: str) -> str:
@@ -35,17 +63,176 @@ def etag_for(key: str) -> str:
     return '"' + hashlib.sha256(f"{__version__}|{key}".encode()).hexdigest()[:32] + '"'
 
 
-def not_modified(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
+def _gz_tag(etag: str) -> str:
+    return etag[:-1] + '-gz"'
+
+
+def _matches(header: str | None, *etags: str) -> bool:
     if not header:
         return False
-    return header.strip() == "*" or etag in (t.strip() for t in header.split(","))
+    header = header.strip()
+    if header == "*":
+        return True
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return any(e in tags for e in etags)
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """Whether the request's If-None-Match names ``etag`` (or its gzip variant, or is *)."""
+    return _matches(request.headers.get("if-none-match"), etag, _gz_tag(etag))
+
+
+class BodyCache:
+    """A thread-safe LRU of rendered bodies by ETag, bounded in bytes."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        if len(body) > MAX_CACHED_BODY:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= len(old)
+            self._items[key] = body
+            self.size += len(body)
+            while self.size > self.max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self.size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
+
+BODIES = BodyCache()
+
+
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    if not accept_encoding:
+        return False
+    for part in accept_encoding.split(","):
+        coding, _, q = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            q = q.strip()
+            return not (q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"))
+    return False
+
+
+def conditional(
+    etag: str,
+    build: Callable[[], bytes],
+    media_type: str,
+    cache_control: str,
+    if_none_match: str | None,
+    accept_encoding: str | None,
+) -> Response:
+    """The response for a deterministic resource named by ``etag``: 304 if the client holds
+    it, else its body (identity or gzip) from the cache, built by ``build`` on a miss."""
+    gz = _gz_tag(etag)
+    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+    if if_none_match and _matches(if_none_match, etag, gz):
+        if _matches(if_none_match, gz) and not _matches(if_none_match, etag):
+            headers["ETag"] = gz
+        return Response(status_code=304, headers=headers)
+    want_gzip = _accepts_gzip(accept_encoding)
+    if want_gzip:
+        body = BODIES.get(gz)
+        if body is not None:
+            headers["ETag"] = gz
+            headers["Content-Encoding"] = "gzip"
+            return Response(body, media_type=media_type, headers=headers)
+    body = BODIES.get(etag)
+    if body is None:
+        body = build()
+        BODIES.put(etag, body)
+    if want_gzip and len(body) >= GZIP_MIN_BYTES:
+        # mtime=0: the same bytes in every process, as a strong ETag requires
+        packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
+        BODIES.put(gz, packed)
+        headers["ETag"] = gz
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type=media_type, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def cached_json(request: Request, key: str, build: Callable[[], Any], cache_control: str = CACHE_CONTROL) -> Response:
-    """304 if the client holds this ETag, else the JSON that ``build`` returns, with ETag."""
-    etag = etag_for(key)
-    headers = {"ETag": etag, "Cache-Control": cache_control}
-    if not_modified(request, etag):
-        return Response(status_code=304, headers=headers)
-    return JSON(build(), headers=headers)
+    """304 if the client holds this ETag, else the JSON that ``build`` returns (cached), with ETag."""
+    h = request.headers
+    return conditional(etag_for(key), lambda: dumps(build()), JSON_TYPE, cache_control, h.get("if-none-match"), h.get("accept-encoding"))
+
+
+def cached_html(request: Request, key: str, build: Callable[[], str | bytes], cache_control: str = HTML_CACHE_CONTROL) -> Response:
+    """The same for an HTML page: ``key`` names everything the page depends on besides the
+    app version and the static assets' version (both are added here, since the page links
+    to versioned asset URLs). ``build`` returns the rendered page."""
+    asset_version = getattr(request.app.state, "asset_version", "")
+
+    def render() -> bytes:
+        page = build()
+        return page.encode() if isinstance(page, str) else page
+
+    h = request.headers
+    return conditional(etag_for(f"html|{asset_version}|{key}"), render, HTML_TYPE, cache_control, h.get("if-none-match"), h.get("accept-encoding"))
+
+
+def headers_of(request: Request) -> tuple[str | None, str | None]:
+    """(If-None-Match, Accept-Encoding) straight from the ASGI scope."""
+    inm = ae = None
+    for k, v in request.scope.get("headers", ()):
+        if k == b"if-none-match":
+            inm = v.decode("latin-1")
+        elif k == b"accept-encoding":
+            ae = v.decode("latin-1")
+    return inm, ae
+
+
+def fast_path(route: Any, fast: Callable[[Request], Response | None]) -> None:
+    """Put ``fast(request)`` in front of a FastAPI route's own handling.
+
+    ``fast`` answers the well-formed requests it recognises straight from the request's
+    scope — no dependency solving, no thread hop. Whatever it declines (returns None) or
+    fails on (raises) goes through the route's full FastAPI handling unchanged, so
+    validation, error messages and /docs are exactly those of the declared endpoint.
+    (FastAPI builds each route's handler with ``get_route_handler`` — for a route on an
+    included router, on its first request — so the route's class is swapped for one whose
+    handler tries ``fast`` first; call this before the app serves.)
+    """
+    base = type(route)
+
+    class FastPathRoute(base):  # type: ignore[misc, valid-type]
+        def get_route_handler(self):  # noqa: ANN202
+            slow = super().get_route_handler()
+
+            async def handler(request: Request) -> Response:
+                try:
+                    response = fast(request)
+                except Exception:  # noqa: BLE001 — the full handler will say what is wrong
+                    response = None
+                return response if response is not None else await slow(request)
+
+            return handler
+
+    route.__class__ = FastPathRoute
+    try:  # a route used directly (not through an included router) built its app already
+        from fastapi.routing import request_response
+
+        route.app = request_response(route.get_route_handler())
+    except Exception:  # noqa: BLE001 — FastAPI internals differ; included routers still work
+        pass
