@@ -83,10 +83,10 @@ def curve_paths() -> list[str]:
     return paths
 
 
-def serving(rounds: int = 5, seconds: float = 3.0, concurrency: int = 32, report: Callable[[str], None] = print) -> dict:
+def serving(rounds: int = 5, seconds: float = 3.0, concurrency: int = 32, report: Callable[[str], None] = print, log_level: str = "info") -> dict:
     paths = curve_paths()
     app_port, bare_port = httpbench.free_port(), httpbench.free_port()
-    env = {"ACTLAB_LOG_LEVEL": os.environ.get("ACTLAB_LOG_LEVEL", "info")}
+    env = {"ACTLAB_LOG_LEVEL": log_level}
     log = open(os.devnull, "w")  # noqa: SIM115 — the app's per-request log lines go nowhere, as to a log collector
     with httpbench.server("app.main:app", app_port, env=env, stderr=log):
         sizes = [len(httpbench.get(app_port, p)[2]) for p in paths]
@@ -97,7 +97,8 @@ def serving(rounds: int = 5, seconds: float = 3.0, concurrency: int = 32, report
             assert len(httpbench.get(bare_port, "/bare")[2]) == size
             report(f"  client: asyncio + uvloop, HTTP/1.1 keep-alive, {concurrency} connections, closed loop; "
                    f"{rounds} rounds × {seconds:g} s per side")
-            report(f"  /api/curve: {len(paths)} distinct curves round robin, median body {size:,} B (bare endpoint: the same size)")
+            report(f"  /api/curve: {len(paths)} distinct curves round robin, median body {size:,} B (bare endpoint: the same size); "
+                   f"app log level {log_level}")
             curve_rps: list[float] = []
             bare_rps: list[float] = []
             ratios: list[float] = []
@@ -189,10 +190,13 @@ def sweep(rounds: int = 7, report: Callable[[str], None] = print) -> dict:
         train(stacked_cfg), [train(c) for c in singles]
         t_stacked, t_sep, stacked, separate = paired(lambda: train(stacked_cfg), lambda: [train(c) for c in singles], rounds)
         ratios = [a / b for a, b in zip(t_stacked, t_sep)]
-        # the stacked pass must give what the separate runs give (diverged variants: NaN alike)
+        # the stacked pass must give what the separate runs give (diverged variants: NaN alike).
+        # float32: over the first 10 frames only — the high learning rates are chaotic, and
+        # float32 rounding differences between the two paths grow later (float64: all frames)
+        frames = None if dtype == "float64" else 10
         diffs = []
         for k, s in enumerate(separate):
-            a, b = stacked.loss_train[k], s.loss_train[0]
+            a, b = stacked.loss_train[k, :frames], s.loss_train[0, :frames]
             ok = np.isfinite(b)
             diffs.append(rel_diff(a[ok], b[ok]) if ok.any() else 0.0)
         diff = max(diffs)
@@ -238,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, help="rounds per figure (default 7, --quick 3)")
     ap.add_argument("--seconds", type=float, help="seconds of load per serving round (default 3, --quick 1.5)")
     ap.add_argument("--concurrency", type=int, default=32, help="client connections for the serving load")
+    ap.add_argument("--app-log-level", default="info", help="ACTLAB_LOG_LEVEL of the app server (default info, as deployed: one log line per request)")
     ap.add_argument("--moves", type=int, help="slider moves in the browser (default 200, --quick 60)")
     args = ap.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 7)
@@ -249,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{rounds} rounds{' (quick)' if args.quick else ''}")
     results: dict[str, dict] = {}
     sections = [
-        ("1. /api/curve throughput vs a bare FastAPI endpoint", not args.no_serving, lambda: serving(max(3, rounds - 2), seconds, args.concurrency)),
+        ("1. /api/curve throughput vs a bare FastAPI endpoint", not args.no_serving, lambda: serving(max(3, rounds - 2), seconds, args.concurrency, log_level=args.app_log_level)),
         ("2. training engine vs PyTorch eager", not (args.no_engine or args.no_torch), lambda: engine(rounds)),
         ("3. 16-way sweep: one stacked pass vs 16 separate runs", not args.no_sweep, lambda: sweep(rounds)),
         ("4. slider-to-redraw latency (Chromium)", not args.no_browser, lambda: browser(moves)),
