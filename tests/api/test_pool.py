@@ -125,12 +125,12 @@ def test_saturated_pool_turns_runs_away_quickly_and_drains_when_clients_leave(bu
                 elapsed = time.perf_counter() - t0
                 assert r.status_code == 503, (path, r.status_code, r.text[:200])
                 assert int(r.headers["retry-after"]) >= 1 and r.json()["field"] == "request" and "busy" in r.json()["detail"]
-                assert elapsed < 1.0, (path, elapsed)
+                assert elapsed < 2.0, (path, elapsed)  # no waiting for a slot (generous: CI machines are shared)
             # the rest of the app keeps answering, quickly
             for q in ({"name": "relu"}, {"name": "gelu", "n": 2001}, {"name": "noisy_relu", "samples": 500, "seed": 3}, {"name": "elu", "alpha": "0.5"}):
                 t0 = time.perf_counter()
                 r = c.get("/api/curve", params=q)
-                assert r.status_code == 200 and time.perf_counter() - t0 < 2.0, (q, r.status_code)
+                assert r.status_code == 200 and time.perf_counter() - t0 < 3.0, (q, r.status_code)
             assert c.post("/api/curves", json={"curves": [{"name": "relu"}, {"name": "tanh"}]}).status_code == 200
             assert c.get("/healthz").status_code == 200
             assert c.get("/api/activations").status_code == 200
@@ -140,8 +140,8 @@ def test_saturated_pool_turns_runs_away_quickly_and_drains_when_clients_leave(bu
         t0 = time.monotonic()
         running.close()
         queued.close()
-    assert _wait_for(lambda: _taken(s) == 0, 5.0), "runs outlived their clients"
-    assert time.monotonic() - t0 < 5.0  # the two runs would take ~10 s
+    assert _wait_for(lambda: _taken(s) == 0, 8.0), "runs outlived their clients"
+    assert time.monotonic() - t0 < 8.0  # the two runs would take ≥ 10 s
     assert s.ready().status_code == 200
     assert httpx.post(s.url + "/api/train", json={"epochs": 5}, timeout=30).status_code == 200
 
@@ -157,7 +157,7 @@ def test_stream_client_leaving_frees_the_slot_on_a_live_server(busy_server) -> N
         buf += chunk
     assert buf.startswith(b"HTTP/1.1 200") and _taken(s) == 1
     sock.close()
-    assert _wait_for(lambda: _taken(s) == 0, 5.0)
+    assert _wait_for(lambda: _taken(s) == 0, 8.0)
 
 
 def test_wall_clock_limit_on_a_live_server() -> None:
