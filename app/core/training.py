@@ -87,6 +87,9 @@ MAX_ELEMENTS = 6_200_000
 
 # Passes with more than this many units × inputs leave the test inputs out between frames.
 TRAIN_ONLY_ELEMENTS = 8192
+# Sums of squares over more than this many (layer, variant, unit, input) numbers go through
+# a dot product per unit (one call more, much faster on big buffers).
+BIG_STATS = 16384
 
 STAT_NAMES: tuple[str, ...] = ("grad_norm_weights", "grad_norm_input", "active_fraction", "dead_fraction", "mean", "std")
 
@@ -242,6 +245,7 @@ class _Recorder:
         # scratch
         dt = net.dtype
         self.unit = np.empty((D, K, W), dt)
+        self.big = D * K * W * net.rows > BIG_STATS
         self.unit_dead = np.empty((D, K, W), bool)
         self.unit_h = np.empty((D, K, W + 1), dt)
         # the hidden layers' weights (not the biases) in θ, layer by layer, and where each layer's run starts
@@ -272,7 +276,10 @@ class _Recorder:
         np.matmul(net.Haug.reshape(-1, rows), cols, out=self.unit_h.reshape(-1, 1))  # (the ones row too)
         np.add.reduce(self.unit_h[:, :, : net.arch.width], axis=2, out=self.h_sum[fi])
         h = net.H[..., : self.n]
-        np.einsum("dkwn,dkwn->dk", h, h, out=self.h_sq[fi])
+        if self.big:  # a dot product per unit (BLAS), then per layer; einsum's loop is slower at this size
+            np.add.reduce(np.vecdot(h, h, out=unit), axis=2, out=self.h_sq[fi])
+        else:
+            np.einsum("dkwn,dkwn->dk", h, h, out=self.h_sq[fi])
         if self.learned_raw is not None:
             self.learned_raw[fi] = net.theta[:, self.learned_cols]
 
@@ -285,7 +292,10 @@ class _Recorder:
         np.add.reduceat(self.gw, self.weight_starts, axis=1, out=self.gw_sq[fi])
         if D > 1:
             dh = net.DH[: D - 1]
-            np.einsum("dkwn,dkwn->dk", dh, dh, out=self.gin_sq[fi, 1:])
+            if self.big:
+                np.add.reduce(np.vecdot(dh, dh, out=self.unit[: D - 1]), axis=2, out=self.gin_sq[fi, 1:])
+            else:
+                np.einsum("dkwn,dkwn->dk", dh, dh, out=self.gin_sq[fi, 1:])
         np.einsum("kin,kin->k", dxT, dxT, out=self.gin_sq[fi, 0])
 
     def finish(self, F: int) -> None:
