@@ -18,7 +18,8 @@ JSON
 
 Measurements are deterministic (except the timing lesson), so responses carry a strong ETag
 and recent ones are kept in a small in-process cache. Lessons that train networks run in
-the training API's bounded pool, with its time limit and cancellation.
+the training API's bounded pool, with its cancellation and its time limit (for the whole
+measurement: a run cut short says ``cut_short: true`` and is not cached).
 """
 
 from __future__ import annotations
@@ -214,7 +215,9 @@ async def measure_response(request: Request, lesson: core.Lesson) -> Response:
         limit = float(request.app.state.settings.train_timeout_s)
 
         def job(stop: threading.Event) -> bytes:
-            return compute(lambda config: train(config, should_stop=stop.is_set, time_limit_s=limit))
+            # the time limit is for the whole measurement, however many runs it takes
+            deadline = time.perf_counter() + limit
+            return compute(lambda config: train(config, should_stop=stop.is_set, time_limit_s=max(0.0, deadline - time.perf_counter())))
 
         response = await run_in_pool(request, job)
         response.headers.update(headers)

@@ -687,7 +687,7 @@ def measure_scale(p: dict[str, Any], run: Runner) -> Measurement:
 
     readouts = [
         Readout("relu_error", f"ReLU: max |max(0, a·x) − a·max(0, x)| for a = {fmt(a)}", relu_err, fmt(relu_err), f"0 (≤ {fmt(SCALE_EXACT)})", relu_err <= SCALE_EXACT),
-        Readout("leaky_relu_error", "Leaky ReLU: max |f(a·x) − a·f(x)|", curves["leaky_relu"]["max_error"], fmt(curves["leaky_relu"]["max_error"]), "0 too: a line through 0 on each side"),
+        Readout("leaky_relu_error", "Leaky ReLU: max |f(a·x) − a·f(x)|", curves["leaky_relu"]["max_error"], fmt(curves["leaky_relu"]["max_error"]), "0 too, up to rounding: a line through 0 on each side"),
         *[fails(n) for n in SCALE_BROKEN],
     ]
     if p["compare"] not in ("relu", "leaky_relu", *SCALE_BROKEN):

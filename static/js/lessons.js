@@ -64,7 +64,7 @@ function withMargins(fig) {
 }
 
 /** Long headline values get a smaller type so they stay on one or two lines. */
-const sizeClass = (text) => (text.length > 22 ? " longer" : text.length > 11 ? " long" : "");
+const sizeClass = (text) => (text.length > 22 ? " longer" : text.length > 9 ? " long" : "");
 
 const MARK = { true: ["✓", "yes"], false: ["✗", "no"], null: ["·", "info"] };
 

@@ -1,0 +1,344 @@
+"""The lessons' measurements: on the default settings each one supports its claim, with the
+numbers the issue asks for — so a change that breaks a demonstration breaks a test — and
+the verdicts flip where they should when a setting removes the effect."""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.core import activations as acts
+from app.core import lessons as L
+from app.core.network import Architecture, Variant
+from app.core.training import TrainConfig, init_statistics
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@lru_cache(maxsize=None)
+def measured(slug: str, **given) -> L.Measurement:
+    return L.run_measure(L.get(slug), given)
+
+
+def readout(m: L.Measurement, rid: str) -> L.Readout:
+    (r,) = [r for r in m.readouts if r.id == rid]
+    return r
+
+
+# ----------------------------------------------------------------------------- every lesson
+
+
+@pytest.mark.parametrize("slug", L.SLUGS)
+def test_defaults_support_the_claim(slug: str) -> None:
+    m = measured(slug)
+    assert m.verdict.supports, (m.verdict.text, [(r.label, r.text, r.supports) for r in m.readouts])
+    decisive = [r for r in m.readouts if r.supports is not None]
+    assert decisive and all(r.supports for r in decisive)
+    assert m.headline.supports is True  # the number shown next to the claim is part of the verdict
+    assert not m.cut_short
+    assert m.verdict.text.startswith("Supports the claim")
+
+
+def test_lessons_are_declared_once_with_their_texts() -> None:
+    assert len(L.SLUGS) == len(set(L.SLUGS)) == len(L.LESSONS)
+    assert [lesson.number for lesson in L.LESSONS] == list(range(1, len(L.LESSONS) + 1))
+    main = [lesson for lesson in L.LESSONS if not lesson.optional]
+    assert len(main) == 9
+    for lesson in L.LESSONS:
+        assert lesson.title and lesson.claim and lesson.source and lesson.measures and lesson.threshold
+        assert lesson.explanation and lesson.plots
+        assert len({p.id for p in lesson.plots}) == len(lesson.plots)
+        for c in lesson.controls:
+            if c.kind == "choice":
+                assert c.default in c.choices and (not c.labels or len(c.labels) == len(c.choices))
+            else:
+                assert c.min <= c.default <= c.max, c
+
+
+def test_claims_are_quoted_from_the_source() -> None:
+    """Each claim's words come from SEED.md (checked when the shared file is at hand)."""
+    seed = ROOT.parent / "shared" / "SEED.md"
+    if not seed.exists():
+        pytest.skip("../shared/SEED.md is not next to this checkout")
+    text = re.sub(r"\s+", " ", seed.read_text(encoding="utf-8"))
+    for lesson in L.LESSONS:
+        for part in re.split(r" — |: (?=[a-z])", lesson.claim):
+            words = re.sub(r"[^\w%]+", " ", part).split()
+            for i in range(0, max(1, len(words) - 3)):
+                chunk = r"\W+".join(re.escape(w) for w in words[i : i + 4])
+                assert re.search(chunk, text), (lesson.slug, " ".join(words[i : i + 4]))
+
+
+def test_every_plot_has_a_figure_in_the_page_script() -> None:
+    js = (ROOT / "static" / "js" / "lessons" / "figures.js").read_text(encoding="utf-8")
+    table = js[js.index("export const FIGURES") :]
+    for lesson in L.LESSONS:
+        entry = re.search(r'(?:"%s"|\b%s):\s*\{([^}]*)\}' % (re.escape(lesson.slug), re.escape(lesson.slug)), table)
+        assert entry, lesson.slug
+        for p in lesson.plots:
+            assert re.search(rf"\b{re.escape(p.id)}:", entry.group(1)), (lesson.slug, p.id)
+
+
+EXPLORER_KEYS = {
+    "view", "theme", "fn", "xmin", "xmax", "regions", "samples", "mode", "act", "sweep", "values", "metric", "auto",
+    "dataset", "n_points", "noise", "test_fraction", "depth", "width", "init", "bias_init", "optimizer",
+    "learning_rate", "momentum", "batch_size", "epochs", "seed",
+}
+
+
+@pytest.mark.parametrize("slug", L.SLUGS)
+def test_explorer_link_uses_the_explorer_state(slug: str) -> None:
+    q = measured(slug).explorer
+    assert set(q) <= EXPLORER_KEYS, set(q) - EXPLORER_KEYS
+    specs = q.get("fn") or q.get("act")
+    assert specs
+    for piece in re.findall(r"([a-z0-9_]+)(?:\(([^)]*)\))?", specs):
+        name, params = piece
+        act = acts.get(name)
+        given = dict(kv.split("=") for kv in params.split(",") if kv)
+        acts.resolve_params(act, {k: (float(v) if k not in ("approximate",) else v) for k, v in given.items()})
+
+
+def test_controls_are_validated() -> None:
+    lesson = L.get("sparse-activation")
+    assert L.resolve_controls(lesson, {}) == lesson.defaults()
+    assert L.resolve_controls(lesson, {"depth": "6", "init": "glorot"})["depth"] == 6
+    for given, field in [
+        ({"depth": 13}, "depth"),
+        ({"depth": "2.5"}, "depth"),
+        ({"width": "wide"}, "width"),
+        ({"bias_init": "nan"}, "bias_init"),
+        ({"init": "zeros"}, "init"),
+        ({"colour": 1}, "colour"),
+        ({"seeds": True}, "seeds"),
+    ]:
+        with pytest.raises(L.ControlError) as e:
+            L.resolve_controls(lesson, given)
+        assert e.value.field == field
+
+
+def test_costly_settings_are_refused_naming_a_field() -> None:
+    with pytest.raises(L.ControlError) as e:
+        L.run_measure(L.get("dying-relu"), {"depth": 8, "width": 32, "epochs": 500, "seeds": 4})
+    assert e.value.field == "epochs" and "reduce" in e.value.message
+
+
+# ----------------------------------------------------------------------------- 1. sparse activation
+
+
+@pytest.mark.parametrize("depth, width, seed", [(2, 16, 0), (4, 32, 100), (8, 64, 7), (12, 16, 3)])
+def test_relu_has_about_half_its_units_active_at_init(depth: int, width: int, seed: int) -> None:
+    m = L.run_measure(L.get("sparse-activation"), {"depth": depth, "width": width, "seed": seed, "seeds": 8})
+    relu = readout(m, "relu_active").value
+    assert 0.45 <= relu <= 0.55
+    assert readout(m, "leaky_active").value >= 0.99 and readout(m, "tanh_active").value >= 0.99
+    assert m.verdict.supports
+
+
+def test_sparse_measure_agrees_with_the_engine() -> None:
+    m = measured("sparse-activation")
+    stats = init_statistics(TrainConfig(arch=Architecture(4, 16), variants=(Variant("relu"),)), range(16))
+    # for ReLU a non-zero output is exactly a positive pre-activation
+    assert math.isclose(readout(m, "relu_active").value, float(stats["active_fraction"].mean()), rel_tol=1e-12)
+    h = m.data["histogram"]
+    assert len(h["edges"]) == 41 and len(h["layers"]) == 4
+    assert all(math.isclose(float(np.sum(layer["counts"])), 1.0) for layer in h["layers"])
+
+
+def test_initialisation_does_not_change_the_sign_pattern() -> None:
+    """Scale invariance at work: He and Glorot give the very same on/off pattern."""
+    he = L.run_measure(L.get("sparse-activation"), {"init": "he"})
+    glorot = L.run_measure(L.get("sparse-activation"), {"init": "glorot"})
+    uniform = L.run_measure(L.get("sparse-activation"), {"init": "uniform"})
+    assert readout(glorot, "relu_active").value == readout(uniform, "relu_active").value
+    assert 0.45 <= readout(he, "relu_active").value <= 0.55
+
+
+def test_a_positive_bias_breaks_the_half() -> None:
+    m = L.run_measure(L.get("sparse-activation"), {"bias_init": 1.0})
+    assert readout(m, "relu_active").value > 0.55 and not m.verdict.supports
+
+
+# ----------------------------------------------------------------------------- 2. vanishing gradients
+
+
+def test_sigmoid_gradients_vanish_in_ten_layers_while_relu_keeps_them() -> None:
+    m = measured("vanishing-gradients")
+    assert readout(m, "sigmoid_ratio").value < 1e-2
+    assert readout(m, "relu_ratio").value > 0.1
+    assert len(m.data["layers"]) == 10
+    flow = m.data["trace"]["variants"]
+    assert [v["activation"]["name"] for v in flow] == ["sigmoid", "tanh", "relu"]
+
+
+def test_vanishing_with_glorot_init_too() -> None:
+    m = L.run_measure(L.get("vanishing-gradients"), {"init": "glorot", "epochs": 0})
+    assert readout(m, "sigmoid_ratio").value < 1e-2 and readout(m, "relu_ratio").value > 0.1
+
+
+def test_shallow_sigmoid_does_not_vanish_enough() -> None:
+    m = L.run_measure(L.get("vanishing-gradients"), {"depth": 2, "epochs": 0})
+    assert readout(m, "sigmoid_ratio").value > 1e-2 and not m.verdict.supports
+
+
+# ----------------------------------------------------------------------------- 3. dying ReLU
+
+
+def test_high_learning_rate_kills_relu_far_more_than_leaky_relu() -> None:
+    m = measured("dying-relu")
+    high = readout(m, "relu_dead_high").value
+    assert high >= 0.5
+    assert high >= readout(m, "relu_dead_low").value + 0.25
+    assert readout(m, "leaky_dead_worst").value <= 0.05
+    series = m.data["series"]
+    assert [s["activation"]["name"] for s in series] == ["relu", "leaky_relu"]
+    assert len(series[0]["dead_fraction"]) == len(L.DYING_LRS) == len(m.data["values"])
+
+
+def test_leaky_relu_without_a_leak_dies_like_relu() -> None:
+    m = L.run_measure(L.get("dying-relu"), {"leak": 0.0, "seeds": 1})
+    assert readout(m, "leaky_dead_worst").value > 0.25
+    assert not m.verdict.supports
+
+
+# ----------------------------------------------------------------------------- 4. scale invariance
+
+
+@pytest.mark.parametrize("a", [0.0, 0.5, 2.0, 7.3, 10.0])
+def test_relu_is_exactly_scale_invariant(a: float) -> None:
+    m = L.run_measure(L.get("scale-invariance"), {"a": a})
+    assert readout(m, "relu_error").value == 0.0  # exactly: the same products, the same bits
+    assert readout(m, "leaky_relu_error").value <= 1e-15 * max(1.0, a)  # leak·(a·x) vs a·(leak·x): rounding only
+    assert m.verdict.supports
+
+
+def test_curved_activations_are_not_scale_invariant() -> None:
+    m = measured("scale-invariance")
+    for name in ("elu", "softplus", "gelu"):
+        assert readout(m, f"{name}_error").value > 1e-2, name
+        assert readout(m, f"{name}_error").supports is True
+
+
+def test_a_equal_one_is_trivial() -> None:
+    m = L.run_measure(L.get("scale-invariance"), {"a": 1.0})
+    assert all(readout(m, f"{n}_error").value == 0.0 for n in ("elu", "softplus", "gelu"))
+    assert all(readout(m, f"{n}_error").supports is None for n in ("elu", "softplus", "gelu"))
+
+
+# ----------------------------------------------------------------------------- 5. softplus
+
+
+def test_softplus_derivative_is_the_logistic() -> None:
+    m = measured("softplus-logistic")
+    assert readout(m, "derivative_vs_logistic").value <= 1e-15
+    assert readout(m, "finite_difference").value <= 1e-6
+    assert readout(m, "forms").value <= 1e-15
+
+
+@pytest.mark.parametrize("beta", [0.5, 3.0, 20.0])
+def test_softplus_gap_to_relu_is_log2_over_beta(beta: float) -> None:
+    m = L.run_measure(L.get("softplus-logistic"), {"beta": beta})
+    assert math.isclose(readout(m, "gap").value, math.log(2.0) / beta, rel_tol=1e-12)
+    assert readout(m, "gap_shrinks").supports
+
+
+def test_softplus_over_a_wide_range() -> None:
+    m = L.run_measure(L.get("softplus-logistic"), {"range": 30.0})
+    assert readout(m, "derivative_vs_logistic").value <= 1e-15 and m.verdict.supports
+
+
+# ----------------------------------------------------------------------------- 6. zero-centred
+
+
+def test_elu_and_selu_means_are_closer_to_zero_than_relus() -> None:
+    m = measured("zero-centred")
+    means = [s["mean"] for s in m.data["series"]]
+    relu, elu, selu = (float(np.mean(np.abs(x))) for x in means)
+    assert elu < relu and selu < relu
+    assert np.all(np.asarray(means[0]) > 0)  # ReLU: never zero-centred
+    assert readout(m, "relu_positive").value == 1.0
+
+
+# ----------------------------------------------------------------------------- 7. kink at zero
+
+
+def test_relu_one_sided_derivatives_and_exact_zeros() -> None:
+    m = measured("kink-at-zero")
+    left, right = m.data["relu"]["left"], m.data["relu"]["right"]
+    assert np.all(left == 0.0) and np.all(right == 1.0)
+    assert readout(m, "relu_elsewhere").value <= 1e-6
+    assert m.data["distance"]["hits"] == 0 and m.data["distance"]["total"] >= 10_000
+    assert readout(m, "convention").value == 0.0  # PyTorch's ReLU'(0)
+
+
+@pytest.mark.parametrize("act, conv", [("leaky_relu", 0.01), ("elu", 1.0), ("softplus", 0.5)])
+def test_other_activations_at_zero(act: str, conv: float) -> None:
+    m = L.run_measure(L.get("kink-at-zero"), {"activation": act, "epochs": 20})
+    assert math.isclose(readout(m, "convention").value, conv)
+    sides = readout(m, "chosen_sides").value
+    assert (abs(sides) > 0.5) == (act == "leaky_relu")
+
+
+def test_float32_networks_do_not_hit_zero_either() -> None:
+    m = L.run_measure(L.get("kink-at-zero"), {"dtype": "float32", "epochs": 50})
+    assert readout(m, "exact_hits").supports
+
+
+# ----------------------------------------------------------------------------- 8. noisy ReLU
+
+
+def test_noisy_relu_mean_is_smooth_and_matches_its_samples() -> None:
+    m = measured("noisy-relu")
+    assert readout(m, "slope_jump").value < 1e-3
+    assert readout(m, "mc_agreement").supports
+    assert math.isclose(readout(m, "at_zero").value, 0.5 / math.sqrt(2 * math.pi), rel_tol=1e-12)
+
+
+def test_without_noise_the_kink_comes_back() -> None:
+    m = L.run_measure(L.get("noisy-relu"), {"sigma": 0.0})
+    assert readout(m, "slope_jump").value > 0.99 and not m.verdict.supports
+    assert "no noise" in m.verdict.text
+
+
+def test_noise_growing_with_x_has_a_kink() -> None:
+    m = L.run_measure(L.get("noisy-relu"), {"sigma_growth": 0.5})
+    assert readout(m, "slope_jump").value > 0.1 and not m.verdict.supports
+
+
+# ----------------------------------------------------------------------------- 9. PReLU
+
+
+def test_prelu_learns_its_slope_from_every_start() -> None:
+    m = measured("prelu-learns")
+    assert readout(m, "least_moved").value > 0.05
+    for v, a0 in zip(m.data["variants"], L.PRELU_STARTS):
+        slopes = np.asarray(v["layers"]["prelu_slope"])
+        assert np.all(slopes[0] == a0)
+        assert np.max(np.abs(slopes[-1] - a0)) > 0.05
+
+
+def test_prelu_with_no_training_learns_nothing() -> None:
+    m = L.run_measure(L.get("prelu-learns"), {"epochs": 10, "learning_rate": 0.0001})
+    assert readout(m, "least_moved").value < 0.05 and not m.verdict.supports
+
+
+# ----------------------------------------------------------------------------- extras
+
+
+def test_unbounded_and_one_sided() -> None:
+    m = measured("unbounded")
+    assert m.data["series"][0]["sup"] == list(L.UNBOUNDED_LIMITS)
+    o = measured("one-sided")
+    assert readout(o, "relu_silent").value == 1.0 and readout(o, "tanh_antisym").value == 0.0
+
+
+def test_formatting() -> None:
+    assert L.fmt(0) == "0" and L.fmt(None) == "—" and L.fmt(math.nan) == "—"
+    assert L.fmt(0.39512) == "0.395" and L.fmt(12_500.0) == "12,500"
+    assert L.fmt(2.64e-5) == "2.64 × 10⁻⁵" and L.fmt(1e-12) == "10⁻¹²"
+    assert L.pct(0.493) == "49.3\u202f%"
