@@ -834,12 +834,15 @@ SOFTPLUS = Lesson(
 
 # =========================================================================== 6. zero-centred means
 
+FAST_LOSS = 0.1
+
+
 def measure_zero_centred(p: dict[str, Any], run: Runner) -> Measurement:
     elu_params = {"alpha": p["alpha"]}
     specs = (("relu", {}), ("elu", elu_params), ("selu", {}))
     cfg = TrainConfig(
         arch=Architecture(p["depth"], p["width"]), init=p["init"], variants=tuple(Variant(n, pr) for n, pr in specs),
-        learning_rate=p["learning_rate"], epochs=p["epochs"], frames=min(31, p["epochs"] + 1), boundary_frames=0, histograms=False, seed=p["seed"],
+        learning_rate=p["learning_rate"], epochs=p["epochs"], frames=min(101, p["epochs"] + 1), boundary_frames=0, histograms=False, seed=p["seed"],
     )
     check_budget([cfg])
     tr = run(cfg)
@@ -850,12 +853,18 @@ def measure_zero_centred(p: dict[str, Any], run: Runner) -> Measurement:
         offset = _nanmean((np.abs(mean) / np.where(std > 0, std, np.nan)).reshape(K, -1).T)
     relu_m, elu_m, selu_m = (float(v) for v in abs_mean)
     relu_pos = float(np.mean(mean[0][np.isfinite(mean[0])] > 0)) if np.isfinite(mean[0]).any() else math.nan
+    reached = []
+    for k in range(K):
+        below = np.flatnonzero(np.nan_to_num(tr.loss_train[k], nan=np.inf) < FAST_LOSS)
+        reached.append(int(tr.frames[below[0]]) if below.size else None)
     readouts = [
         Readout("elu_vs_relu", "|mean activation|, averaged over layers and training: ELU vs ReLU", _finite(elu_m), f"ELU {fmt(elu_m)} vs ReLU {fmt(relu_m)}", "ELU closer to zero", elu_m < relu_m),
         Readout("selu_vs_relu", "SELU vs ReLU", _finite(selu_m), f"SELU {fmt(selu_m)} vs ReLU {fmt(relu_m)}", "SELU closer to zero", selu_m < relu_m),
         Readout("relu_positive", "ReLU mean activation > 0 (layers × recorded epochs)", _finite(relu_pos), pct(relu_pos, 0), "not zero-centred: 100 %", relu_pos == 1.0),
         Readout("offset", "|mean| ÷ std: ReLU / ELU / SELU", _finite(float(offset[0])), " / ".join(fmt(float(v), 2) for v in offset), "scale-free offset from zero"),
         Readout("accuracy", "Test accuracy after training: ReLU / ELU / SELU", _finite(float(tr.acc_test[0, -1])), " / ".join(pct(_finite(float(a)), 0) for a in tr.acc_test[:, -1]), "for reference"),
+        Readout("speed", f"First recorded epoch with training loss below {fmt(FAST_LOSS)}: ReLU / ELU / SELU", _finite(float(reached[0])) if reached[0] is not None else None,
+                " / ".join("—" if e is None else str(e) for e in reached), "“speeds learning”: compare (one run, one problem)"),
     ]
     verdict = _verdict(
         readouts,
