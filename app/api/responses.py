@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Callable
 
 import orjson
@@ -55,7 +56,7 @@ GZIP_LEVEL = 6
 # The per-process cache of rendered bodies: at most this many bytes (identity + gzip), and
 # no single body above MAX_CACHED_BODY (those are rebuilt each time).
 CACHE_BYTES = 64 * 1024 * 1024
-MAX_CACHED_BODY = 4 * 1024 * 1024
+MAX_CACHED_BODY = 8 * 1024 * 1024
 
 
 def etag_for(key: str) -> str:
@@ -190,6 +191,14 @@ def cached_html(request: Request, key: str, build: Callable[[], str | bytes], ca
 
     h = request.headers
     return conditional(etag_for(f"html|{asset_version}|{key}"), render, HTML_TYPE, cache_control, h.get("if-none-match"), h.get("accept-encoding"))
+
+
+def cached_file(request: Request, key: str, path: Any, media_type: str, cache_control: str) -> Response:
+    """A static file (e.g. the plotly.js bundle) as a deterministic resource named by ``key``
+    (which must change when the file does, e.g. its version): read once, gzip-compressed
+    once, then served from memory — instead of compressing megabytes for every new visitor."""
+    h = request.headers
+    return conditional(etag_for(key), lambda: Path(path).read_bytes(), media_type, cache_control, h.get("if-none-match"), h.get("accept-encoding"))
 
 
 def headers_of(request: Request) -> tuple[str | None, str | None]:

@@ -260,3 +260,21 @@ def test_two_workers_answer_identically(two_workers) -> None:
         assert len(etags) == 1, f"{method} {path}: ETags {etags}"
     if Path("/proc/net/tcp").exists() and pids:
         assert len(seen_workers) >= 2, f"all requests went to one worker ({seen_workers}); the test proved nothing"
+
+
+def test_cached_file_is_compressed_once(tmp_path) -> None:
+    path = tmp_path / "bundle.js"
+    path.write_bytes(b"var x = 1;\n" * 5000)
+    app = FastAPI()
+
+    @app.get("/bundle.js")
+    def bundle(request: Request):
+        return responses.cached_file(request, f"test-bundle|{path}", path, "text/javascript", IMMUTABLE)
+
+    c = TestClient(app)
+    r = c.get("/bundle.js", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip" and r.content == path.read_bytes()
+    assert r.headers["cache-control"] == IMMUTABLE
+    etag = r.headers["etag"]
+    assert responses.BODIES.get(etag) is not None  # the compressed bytes are kept
+    assert c.get("/bundle.js", headers={"If-None-Match": etag}).status_code == 304
