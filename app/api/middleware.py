@@ -54,11 +54,12 @@ class AppMiddleware:
         method = scope.get("method", "GET")
         head = method == "HEAD"
         embeddable = is_embed_path(scope.get("path", ""))
-        status_holder = {"status": 500}
+        status_holder = {"status": 500, "started": False}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = True
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 extra = [
@@ -89,7 +90,16 @@ class AppMiddleware:
                     return
                 inner_receive = _replay(body, receive)
             inner_scope = {**scope, "method": "GET"} if head else scope
-            await self.app(inner_scope, inner_receive, send_with_headers)
+            try:
+                await self.app(inner_scope, inner_receive, send_with_headers)
+            except Exception:
+                # A bug: answer with the one error shape and this middleware's headers, then
+                # let the exception go on to the server, which logs the traceback.
+                if not status_holder["started"]:
+                    body = dumps(error_body("internal error"))
+                    await send_with_headers({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                    await send_with_headers({"type": "http.response.body", "body": body})
+                raise
         finally:
             self._log(scope, status_holder["status"], start)
 

@@ -383,3 +383,27 @@ def test_log_lines_escape_hostile_paths() -> None:
     (line,) = sink.lines
     assert "\n" not in line and "\r" not in line and "\x1b" not in line
     assert json.loads(line)["status"] == 404
+
+
+def test_an_unhandled_error_is_a_json_500_with_the_headers_and_a_log_line() -> None:
+    import logging
+
+    app = create_app(Settings())
+
+    @app.get("/boom", include_in_schema=False)
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    sink = _Lines()
+    handler = logging.Handler()
+    handler.emit = sink.write  # type: ignore[method-assign]
+    app.state.logger.addHandler(handler)
+    try:
+        r = TestClient(app, raise_server_exceptions=False).get("/boom")
+    finally:
+        app.state.logger.removeHandler(handler)
+    assert r.status_code == 500 and r.json() == {"detail": "internal error", "field": None, "errors": [{"field": None, "message": "internal error"}]}
+    assert "a bug" not in r.text  # no internals leak
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "SAMEORIGIN"
+    records = [json.loads(line) for line in sink.lines if line.startswith("{")]
+    assert [(x["path"], x["status"]) for x in records] == [("/boom", 500)]
