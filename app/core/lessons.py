@@ -413,7 +413,7 @@ SPARSE = Lesson(
     explanation=(
         "With zero biases and weights drawn symmetrically around zero, each pre-activation z = w·x is as likely to be negative as positive. ReLU outputs exactly 0 for every z ≤ 0, so about half the units are silent for any given input: the representation is sparse.",
         "Leaky ReLU and tanh see the same pre-activations, but they return a non-zero value on both sides of 0: nothing is switched off.",
-        "The histogram shows the pre-activations of each layer: the mass left of the zero line is the inactive half. The initialisation only sets the spread, not the sign — He, Glorot and LeCun give the same 50 %. A positive initial bias moves the mass right (more units on); a negative one moves it left.",
+        "The histogram shows the pre-activations of each layer: the mass left of the zero line is the inactive half. The initialisation only sets the spread, not the sign — He, Glorot and LeCun all give about 50 %. A positive initial bias moves the mass right (more units on); a negative one moves it left.",
         "Very narrow, deep networks drift below 50 %: once every unit of a layer is off for an input, the next layer sees only its biases. Try width 4 and depth 12.",
     ),
     controls=(
@@ -720,7 +720,7 @@ SCALE = Lesson(
     threshold=f"ReLU's largest difference is at most {fmt(SCALE_EXACT)} for the chosen a ≥ 0; for ELU, softplus and GELU it is above {fmt(SCALE_FAILS)} (for a ≠ 1).",
     explanation=(
         "For a ≥ 0, a·x and x have the same sign, so max(0, a·x) keeps or zeroes exactly the same inputs as max(0, x), and the kept ones are scaled by a. The identity is exact — the measured error is 0 to the last bit.",
-        "It means a ReLU network does not care about the overall scale of a layer's weights: doubling them doubles the layer's output and changes no on/off pattern. That is why He and Glorot initialisations give the same 50 % active units in lesson 1.",
+        "It means a ReLU network does not care about the overall scale of a layer's weights: doubling them doubles the layer's output and changes no on/off pattern. That is why, in lesson 1, He and LeCun initialisations (the same normal draws at different scales) switch exactly the same units on and off.",
         "Curved activations break it: ELU's negative side e^x − 1, softplus' log(1 + e^x) and GELU's x·Φ(x) all bend, so scaling the input is not the same as scaling the output. (Leaky ReLU and PReLU keep the identity: they are also straight lines through 0 on each side.)",
         "For a < 0 the identity fails even for ReLU: the claim says a ≥ 0 for a reason.",
     ),

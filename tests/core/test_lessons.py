@@ -151,10 +151,13 @@ def test_sparse_measure_agrees_with_the_engine() -> None:
 
 
 def test_initialisation_does_not_change_the_sign_pattern() -> None:
-    """Scale invariance at work: He and Glorot give the very same on/off pattern."""
+    """Scale invariance at work: rescaled weights switch the very same units on and off."""
     he = L.run_measure(L.get("sparse-activation"), {"init": "he"})
+    lecun = L.run_measure(L.get("sparse-activation"), {"init": "lecun"})
     glorot = L.run_measure(L.get("sparse-activation"), {"init": "glorot"})
     uniform = L.run_measure(L.get("sparse-activation"), {"init": "uniform"})
+    # the same draws at other scales: the same units on and off, to the last one
+    assert readout(he, "relu_active").value == readout(lecun, "relu_active").value
     assert readout(glorot, "relu_active").value == readout(uniform, "relu_active").value
     assert 0.45 <= readout(he, "relu_active").value <= 0.55
 
