@@ -83,3 +83,29 @@ def test_every_documented_operation_is_fuzzed():
     labels = {op.ok().label for op in schema.get_all_operations()}
     for expected in ("GET /api/curve", "POST /api/curves", "GET /api/activations", "POST /api/train", "POST /api/train/stream", "POST /api/sweep", "POST /api/init_stats", "GET /healthz", "GET /readyz"):
         assert expected in labels, labels
+
+
+# Reported to their authors (the route needs response_class=JSONResponse, or the JSON class
+# of app.api.responses should derive from JSONResponse): remove an entry once fixed.
+KNOWN_UNDOCUMENTED = {
+    "GET /oembed 200",
+    "GET /oembed 404 (no body schema)",
+    "GET /oembed 501 (no body schema)",
+    "GET /api/lessons/{slug} 200",
+}
+
+
+def test_json_responses_are_documented_as_json():
+    """A route that answers JSON but is documented as ``{"type": "string"}`` (FastAPI's
+    default for a non-JSONResponse response class) escapes the response-schema check."""
+    spec = app.openapi()
+    offenders = set()
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for code, resp in op["responses"].items():
+                schema = resp.get("content", {}).get("application/json", {}).get("schema")
+                if schema == {"type": "string"}:
+                    offenders.add(f"{method.upper()} {path} {code}")
+                if code[0] in "45" and not resp.get("content"):
+                    offenders.add(f"{method.upper()} {path} {code} (no body schema)")
+    assert offenders <= KNOWN_UNDOCUMENTED, sorted(offenders - KNOWN_UNDOCUMENTED)
