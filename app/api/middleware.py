@@ -15,11 +15,13 @@ from app.settings import frame_ancestor_sources
 from .errors import error_body
 from .responses import dumps
 
-# Plotly draws with SVG and injects <style> elements, so styles need 'unsafe-inline';
-# scripts come only from this origin (no inline script, no eval).
+# Scripts come only from this origin (no inline script, no eval: plotly.js and Swagger UI
+# need neither). Plotly draws with SVG and injects <style> elements, so styles need
+# 'unsafe-inline'; its PNG export and Swagger UI's icons are data: images; downloads are
+# blob: URLs. Nothing else is allowed from anywhere but this origin.
 _CSP_BASE = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'"
 )
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
