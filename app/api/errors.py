@@ -52,6 +52,7 @@ _LOCATIONS = ("body", "query", "path", "header", "cookie")
 _UNION_TAG = re.compile(r"^(float|int|str|bool|none|bytes|decimal|[a-z-]+\[.*\]|[A-Z][A-Za-z0-9_]*)$")
 _PARSE_FAILED = "There was an error parsing the body"
 _MAX_SHOWN = 40  # characters of a rejected input quoted back
+MAX_ERRORS = 20  # errors described in one response (a hostile body can carry thousands)
 
 
 def error_body(message: str, field: str | None = None, errors: list[dict] | None = None) -> dict:
@@ -180,22 +181,40 @@ def _shown(value: Any) -> str:
 # ----------------------------------------------------------------------------- messages
 
 
+_KEY_ERRORS = ("extra_forbidden", "missing")  # about a key, never a member of a union
+_MAX_UNION = 8  # no union in the API has more members
+
+
+def _is_tag(part: Any) -> bool:
+    return isinstance(part, str) and bool(_UNION_TAG.match(part))
+
+
+def _union_member(e: dict) -> bool:
+    loc = tuple(e.get("loc", ()))
+    return len(loc) > 1 and _is_tag(loc[-1]) and e.get("type") not in _KEY_ERRORS
+
+
 def _merge_unions(errs: list[dict]) -> list[dict]:
-    """One error per location: the members of a failed union (…alpha.float, …alpha.str) become one."""
-    out: list[dict] = []
+    """One error per location: the members of a failed union (…alpha.float, …alpha.str)
+    become one error at …alpha. Linear in the number of errors."""
     groups: dict[tuple, list[dict]] = {}
     for e in errs:
+        if _union_member(e):
+            groups.setdefault(tuple(e["loc"])[:-1], []).append(e)
+    out: list[dict] = []
+    done: set[tuple] = set()
+    for e in errs:
         loc = tuple(e.get("loc", ()))
-        if len(loc) > 1 and isinstance(loc[-1], str) and _UNION_TAG.match(loc[-1]):
-            siblings = [x for x in errs if tuple(x.get("loc", ()))[:-1] == loc[:-1] and len(tuple(x.get("loc", ()))) == len(loc)]
-            if len(siblings) > 1 and all(isinstance(x["loc"][-1], str) and _UNION_TAG.match(x["loc"][-1]) for x in siblings):
-                if loc[:-1] not in groups:
-                    groups[loc[:-1]] = siblings
-                    msgs = [x.get("msg", "") for x in siblings]
-                    merged = msgs[0] + "".join(", or " + m[len("Input should be "):] if m.startswith("Input should be ") else ", or " + m for m in msgs[1:])
-                    out.append({**e, "loc": loc[:-1], "msg": merged, "ctx": None, "type": "union"})
-                continue
-        out.append(e)
+        members = groups.get(loc[:-1]) if _union_member(e) else None
+        if not members or not 2 <= len(members) <= _MAX_UNION:
+            out.append(e)
+            continue
+        if loc[:-1] in done:
+            continue
+        done.add(loc[:-1])
+        msgs = [m.get("msg", "") for m in members]
+        merged = msgs[0] + "".join(", or " + (m[len("Input should be "):] if m.startswith("Input should be ") else m) for m in msgs[1:])
+        out.append({**e, "loc": loc[:-1], "msg": merged, "ctx": None, "type": "union"})
     return out
 
 
@@ -250,8 +269,11 @@ async def validation_handler(request: Request, exc: RequestValidationError) -> J
     if decode:
         field, message = _json_error(decode[0])
         return JSON(error_body(message, field), status_code=400)
-    described = [_describe(request, e) for e in _merge_unions(errs)]
+    merged = _merge_unions(errs)
+    described = [_describe(request, e) for e in merged[:MAX_ERRORS]]
     errors = [{"field": f, "message": m} for f, m in described]
+    if len(merged) > MAX_ERRORS:
+        errors.append({"field": None, "message": f"… and {len(merged) - MAX_ERRORS} more errors"})
     first_field, first_msg = described[0] if described else ("body", "invalid request")
     return JSON(error_body(first_msg, first_field, errors), status_code=422)
 
