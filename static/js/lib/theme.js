@@ -67,7 +67,7 @@ export function baseLayout({ big = false } = {}) {
     plot_bgcolor: c.bg,
     font: { color: c.text, size, family: "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, DejaVu Sans, sans-serif" },
     margin: { l: 58, r: 16, t: 28, b: 46 },
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)" },
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)", traceorder: "normal" },
     hoverlabel: { font: { size: size - 1 } },
     xaxis: { ...axis },
     yaxis: { ...axis },
