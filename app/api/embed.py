@@ -13,13 +13,13 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from app.core.training import cost
 
 from . import training
-from .errors import ERROR_RESPONSES, ApiError
+from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .pages import render
 from .responses import JSON
 
@@ -158,9 +158,13 @@ class OEmbedResponse(BaseModel):
 
 def embed_target(url: str, request: Request) -> tuple[str, dict[str, str]]:
     """The embed panel and query a URL of this site stands for; 404 for anything else."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.lower()
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ApiError(404, "url is not a valid URL of this Activation Lab", "url") from None
     ours = urlsplit(str(request.base_url))
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() != ours.netloc.lower():
+    if parts.scheme not in ("http", "https") or netloc != ours.netloc.lower():
         raise ApiError(404, "url is not a page of this Activation Lab", "url")
     query = dict(parse_qsl(parts.query, keep_blank_values=False))
     path = parts.path.rstrip("/")
@@ -177,7 +181,12 @@ def embed_target(url: str, request: Request) -> tuple[str, dict[str, str]]:
     "/oembed",
     summary="oEmbed for explorer views and embeddable plots",
     response_model=OEmbedResponse,
-    responses={**ERROR_RESPONSES, 404: {"description": "url is not a page of this site"}, 501: {"description": "format other than json"}},
+    response_class=JSONResponse,
+    responses={
+        **ERROR_RESPONSES,
+        404: {"model": ErrorResponse, "description": "url is not a page of this site"},
+        501: {"model": ErrorResponse, "description": "format other than json"},
+    },
 )
 def oembed(
     request: Request,
