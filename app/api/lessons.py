@@ -260,7 +260,7 @@ def list_lessons(request: Request) -> Response:
     return cached_json(request, "lessons-index", lambda: {"lessons": [_summary(lesson) for lesson in core.LESSONS], "presentation": f"/lessons/{core.SLUGS[0]}?present=1&step=1"})
 
 
-@router.get("/api/lessons/{slug}", summary="One lesson: texts, controls and plots", responses=NOT_FOUND)
+@router.get("/api/lessons/{slug}", summary="One lesson: texts, controls and plots", responses=NOT_FOUND, response_class=JSONResponse)
 def get_lesson(slug: str, request: Request) -> Response:
     lesson = _lesson_or_404(slug)
     prev, nxt = core.neighbours(slug)
