@@ -80,8 +80,15 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
       });
     }
     if (regions) {
+      const keyed = new Set();
       for (const r of d.regions) {
+        // the first shape of each kind per curve is its legend key
+        const key = !keyed.has(r.kind);
+        keyed.add(r.kind);
         shapes.push({
+          showlegend: key,
+          name: `${curve.label}: ${r.kind === "dead" ? "f′ = 0 (dead)" : "|f′| < ε (saturated)"}`,
+          legendgroup: group,
           type: "rect",
           xref: "x",
           yref: "paper",
@@ -99,22 +106,19 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
       shapes.push({ type: "line", xref: "x", yref: "paper", x0: k, x1: k, y0: 0, y1: 1, line: { color: rgba(color, 0.6), width: 1, dash: "dot" } });
     }
   });
-  if (regions && curves.some((cv) => cv.data.regions.length)) {
-    // Legend keys for the shading (shapes have no legend entries of their own).
-    data.push({ x: [null], y: [null], type: "scatter", mode: "markers", marker: { symbol: "square", size: 14, color: rgba(c.muted || "#777777", 0.35) }, name: "f′ = 0 (dead zone)", yaxis: "y" });
-    data.push({ x: [null], y: [null], type: "scatter", mode: "markers", marker: { symbol: "square", size: 14, color: rgba(c.muted || "#777777", 0.15) }, name: "|f′| < ε (saturated)", yaxis: "y" });
-  }
   const layout = baseLayout({ big });
   layout.shapes = shapes;
   layout.hovermode = "x unified";
+  const xs = curves[0].data.x;
+  const xrange = [xs[0], xs[xs.length - 1]]; // known: no autorange pass over x on every redraw
   layout.margin.t = 40;
   if (twoRows) {
     layout.yaxis = { ...layout.yaxis, domain: [0.4, 1], title: { text: "f(x)" } };
     layout.yaxis2 = { ...layout.yaxis, domain: [0, 0.32], title: { text: "f′(x)" } };
-    layout.xaxis = { ...layout.xaxis, anchor: "y2", title: { text: "x" } };
+    layout.xaxis = { ...layout.xaxis, anchor: "y2", title: { text: "x" }, range: xrange, autorange: false };
   } else {
     layout.yaxis = { ...layout.yaxis, title: { text: "f(x)" } };
-    layout.xaxis = { ...layout.xaxis, title: { text: "x" } };
+    layout.xaxis = { ...layout.xaxis, title: { text: "x" }, range: xrange, autorange: false };
   }
   return { data, layout };
 }

@@ -62,7 +62,7 @@ export function propertiesCard(act, spec, index, catalogue, specs) {
   const row = (k, v) => dl.append(el("dt", { text: k }), el("dd", {}, v));
   row("output range", p.output_range);
   row("monotonic", yesNo(p.monotonic));
-  row("smooth (C¹)", yesNo(p.smooth));
+  row("smooth (C¹)", el("span", { "data-prop": "smooth" }, yesNo(p.smooth)));
   row("zero-centred", yesNo(p.zero_centred));
   row("bounded", el("span", { text: p.bounded ? "yes" : p.bounded_below ? "below only" : p.bounded_above ? "above only" : "no" }));
   row("saturates", el("span", { text: p.saturates === "none" ? "no" : p.saturates === "both" ? "both sides" : `${p.saturates} side` }));
@@ -162,14 +162,20 @@ export class FunctionView {
   }
 
   /** Rebuild the property cards only when the set of activations changes; else retitle them. */
-  updateCards(specs) {
+  updateCards(specs, results) {
     const key = specs.map((s) => s.name).join(",");
     if (key !== this.cardsKey) {
       this.cardsKey = key;
       this.cardsEl.replaceChildren(...specs.map((s, i) => propertiesCard(this.catalogue.byId[s.name], s, i, this.catalogue, specs)));
-      return;
     }
-    this.cardsEl.querySelectorAll("article h3").forEach((h, i) => (h.textContent = curveLabel(specs[i], this.catalogue, specs)));
+    this.cardsEl.querySelectorAll("article").forEach((card, i) => {
+      card.querySelector("h3").textContent = curveLabel(specs[i], this.catalogue, specs);
+      // Smoothness depends on the parameters (ELU is C¹ only for α = 1): a kink in view says no.
+      const kinks = results[i].kinks;
+      const smooth = this.catalogue.byId[specs[i].name].properties.smooth && !kinks.length;
+      const text = smooth ? "yes" : kinks.length ? `no (kink at x = ${kinks.map((k) => +k.toPrecision(4)).join(", ")})` : "no";
+      card.querySelector('[data-prop="smooth"]').replaceChildren(el("span", { class: smooth ? "yes" : "no", text }));
+    });
   }
 
   /** Fetch at once; a newer input aborts the older request, so only the latest curve is drawn. */
@@ -203,7 +209,7 @@ export class FunctionView {
     const figure = functionFigure(curves, { regions: this.state.regions, samples: this.state.samples });
     const started = performance.now();
     await this.panel.render(figure, { table: functionTable(curves), json: { curves: results } });
-    this.updateCards(specs);
+    this.updateCards(specs, results);
     if (window.__actlab) {
       window.__actlab.draws.push({ input: window.__actlab.lastInput, drawn: performance.now(), plotMs: performance.now() - started });
     }
