@@ -278,3 +278,17 @@ def test_cached_file_is_compressed_once(tmp_path) -> None:
     etag = r.headers["etag"]
     assert responses.BODIES.get(etag) is not None  # the compressed bytes are kept
     assert c.get("/bundle.js", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_well_formed_curve_queries_take_the_fast_path(client, monkeypatch) -> None:
+    """The fast path answers valid queries itself; the declared endpoint (dependency solving,
+    a thread hop) only sees what the fast path declines."""
+    from app.api import activations
+
+    slow: list[str] = []
+    original = activations.cached_json
+    monkeypatch.setattr(activations, "cached_json", lambda request, *a, **k: slow.append(str(request.url)) or original(request, *a, **k))
+    assert client.get("/api/curve?name=elu&alpha=0.25&n=31").status_code == 200
+    assert client.get("/api/curve?name=gelu&approximate=tanh&xmin=-2&xmax=2&samples=0").status_code == 200
+    assert slow == []
+    assert client.get("/api/curve?name=elu&alpha=0.25&n=31&n=31").status_code == 422  # declined: duplicate
