@@ -16,7 +16,7 @@ from app.settings import Settings
 from .api import activations, assets, embed, errors, health, pages
 from .api import training
 from .api import lessons
-from .api.middleware import AppMiddleware
+from .api.middleware import AppMiddleware, stderr_request_log
 from .api.responses import JSON
 from .api.static import VersionedStatic
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     logger = logging.getLogger("actlab")
-    if not logger.handlers:  # one JSON line per request on stderr, in every worker process
+    if not logger.handlers:  # errors, on stderr, in every worker process
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.logger = logger
+    # one JSON line per request (method, path, status, duration) at log level info and below
+    app.state.request_log = stderr_request_log() if logger.isEnabledFor(logging.INFO) else None
 
     app.add_exception_handler(RequestValidationError, errors.validation_handler)
     app.add_exception_handler(errors.ApiError, errors.api_error_handler)
@@ -60,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", static, name="static")
 
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(AppMiddleware, max_body_bytes=settings.max_body_bytes, embed_frame_ancestors=settings.frame_ancestors, logger=logger)
+    app.add_middleware(AppMiddleware, max_body_bytes=settings.max_body_bytes, embed_frame_ancestors=settings.frame_ancestors, state=app.state)
     return app
 
 

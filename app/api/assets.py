@@ -8,10 +8,10 @@ from pathlib import Path
 
 import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from .errors import ApiError
-from .responses import etag_for, not_modified
+from .responses import cached_file
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,8 +36,5 @@ def plotly_url() -> str:
 def plotly_bundle(version: str, request: Request) -> Response:
     if version != plotly_js_version():
         raise ApiError(404, f"plotly.js {version} is not served here; use {plotly_url()}", "version")
-    etag = etag_for(f"plotly-{version}")
-    headers = {"ETag": etag, "Cache-Control": IMMUTABLE}
-    if not_modified(request, etag):
-        return Response(status_code=304, headers=headers)
-    return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=headers)
+    # compressed once per process, not once per visitor
+    return cached_file(request, f"plotly-{version}", PLOTLY_JS, "text/javascript", IMMUTABLE)

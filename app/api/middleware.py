@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import logging
+import orjson
+import queue
+import sys
+import threading
+from functools import lru_cache
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,14 +40,41 @@ def is_embed_path(path: str) -> bool:
     return path == "/embed" or path.startswith("/embed/")
 
 
+class RequestLog:
+    """Writes request log lines to a stream from a background thread, so a request pays for a
+    queue put rather than a LogRecord, a write and a flush (~50 µs on the hot path)."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        threading.Thread(target=self._drain, name="actlab-request-log", daemon=True).start()
+
+    def __call__(self, line: str) -> None:
+        self.lines.put(line)
+
+    def _drain(self) -> None:
+        while True:
+            batch = [self.lines.get()]
+            while not self.lines.empty():
+                batch.append(self.lines.get_nowait())
+            self.stream.write("\n".join(batch) + "\n")
+            self.stream.flush()
+
+
+@lru_cache(maxsize=1)
+def stderr_request_log() -> RequestLog:
+    """The process's one request log on stderr (every app built in the process shares it)."""
+    return RequestLog()
+
+
 class AppMiddleware:
     """Caps request bodies, answers HEAD like GET without the body, adds security headers
     (framing policy by route), and logs one JSON line per request."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, embed_frame_ancestors: str, logger: logging.Logger):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, embed_frame_ancestors: str, state: Any):
         self.app = app
         self.max_body = max_body_bytes
-        self.logger = logger
+        self.state = state  # the app's state: state.request_log takes each line (None: no log)
         self.csp_page = f"{_CSP_BASE}; frame-ancestors 'self'"
         self.csp_embed = f"{_CSP_BASE}; frame-ancestors {frame_ancestors_value(embed_frame_ancestors)}"
 
@@ -111,7 +141,8 @@ class AppMiddleware:
         await send({"type": "http.response.body", "body": body})
 
     def _log(self, scope: Scope, status: int, start: float) -> None:
-        if not self.logger.isEnabledFor(logging.INFO):
+        sink = self.state.request_log
+        if sink is None:
             return
         record: dict[str, Any] = {
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
@@ -123,7 +154,7 @@ class AppMiddleware:
         client = scope.get("client")
         if client:
             record["client"] = client[0]
-        self.logger.info(json.dumps(record, ensure_ascii=True))
+        sink(orjson.dumps(record).decode())
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -3,7 +3,6 @@ height; the explorer itself refuses to be framed there."""
 
 from __future__ import annotations
 
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
