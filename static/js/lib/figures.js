@@ -252,13 +252,13 @@ export function gradientNormsFigure(trace, { big = false } = {}) {
   return { data, layout };
 }
 
-/** Fraction of active units per layer over epochs. */
-export function sparsityFigure(trace, { big = false, key = "active_fraction", title = "active fraction" } = {}) {
+/** One line per (variant, layer) of a per-layer statistic over epochs; deeper layers drawn bolder. */
+function perLayerLines(trace, key) {
   const data = [];
   trace.variants.forEach((v, i) => {
-    const { color } = seriesStyle(i);
     const m = v.layers[key];
-    if (!m.length) return;
+    if (!m || !m.length) return;
+    const { color } = seriesStyle(i);
     const depth = m[0].length;
     for (let l = 0; l < depth; l++) {
       data.push({
@@ -273,6 +273,12 @@ export function sparsityFigure(trace, { big = false, key = "active_fraction", ti
       });
     }
   });
+  return data;
+}
+
+/** Fraction of active units per layer over epochs. */
+export function sparsityFigure(trace, { big = false, key = "active_fraction", title = "active fraction" } = {}) {
+  const data = perLayerLines(trace, key);
   const layout = baseLayout({ big });
   layout.xaxis.title = { text: "epoch" };
   layout.yaxis = { ...layout.yaxis, title: { text: title }, range: [-0.02, 1.02], tickformat: ".0%" };
@@ -304,23 +310,7 @@ export function deadFigure(trace, { big = false } = {}) {
 
 /** Learned PReLU slopes per layer over epochs. */
 export function preluFigure(trace, { big = false } = {}) {
-  const data = [];
-  trace.variants.forEach((v, i) => {
-    const m = v.layers.prelu_slope;
-    if (!m || !m.length) return;
-    const { color } = seriesStyle(i);
-    const depth = m[0].length;
-    for (let l = 0; l < depth; l++) {
-      data.push({
-        x: trace.frames.slice(0, m.length),
-        y: m.map((row) => row[l]),
-        type: "scatter",
-        mode: "lines",
-        name: `${v.label} ${layerName(l, depth)}`,
-        line: { color, width: 2, dash: ["solid", "dash", "dot", "dashdot"][l % 4] },
-      });
-    }
-  });
+  const data = perLayerLines(trace, "prelu_slope");
   const layout = baseLayout({ big });
   layout.xaxis.title = { text: "epoch" };
   layout.yaxis.title = { text: "learned slope a" };
