@@ -287,7 +287,7 @@ def fast_curve(request: Request) -> Response | None:
     return conditional(hit[0], hit[1], JSON_TYPE, CACHE_CONTROL, *headers_of(request))
 
 
-fast_path(next(r for r in router.routes if getattr(r, "path", "") == "/api/curve" and "GET" in getattr(r, "methods", ())), fast_curve)
+fast_path(router.prefix + "/curve", fast_curve)
 
 
 @router.post("/curves", summary="Several curves at once (overlays)", response_model=CurvesResponse, response_class=JSONResponse)

@@ -11,12 +11,13 @@ import time
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import frame_ancestor_sources
 
 from .errors import error_body
-from .responses import dumps
+from .responses import FAST_ROUTES, dumps
 
 # Scripts come only from this origin (no inline script, no eval: plotly.js and Swagger UI
 # need neither). Plotly draws with SVG and injects <style> elements, so styles need
@@ -122,6 +123,15 @@ class AppMiddleware:
                     return
                 inner_receive = _replay(body, receive)
             inner_scope = {**scope, "method": "GET"} if head else scope
+            fast = FAST_ROUTES.get(scope.get("path", "")) if method in ("GET", "HEAD") else None
+            if fast is not None:
+                try:
+                    response = fast(Request(inner_scope))
+                except Exception:  # noqa: BLE001 — the declared route will say what is wrong
+                    response = None
+                if response is not None:
+                    await response(inner_scope, inner_receive, send_with_headers)
+                    return
             try:
                 await self.app(inner_scope, inner_receive, send_with_headers)
             except Exception:

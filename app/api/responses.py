@@ -212,36 +212,16 @@ def headers_of(request: Request) -> tuple[str | None, str | None]:
     return inm, ae
 
 
-def fast_path(route: Any, fast: Callable[[Request], Response | None]) -> None:
-    """Put ``fast(request)`` in front of a FastAPI route's own handling.
+# GET routes whose common, well-formed requests are answered before the framework's stack.
+FAST_ROUTES: dict[str, Callable[[Request], Response | None]] = {}
 
-    ``fast`` answers the well-formed requests it recognises straight from the request's
-    scope — no dependency solving, no thread hop. Whatever it declines (returns None) or
-    fails on (raises) goes through the route's full FastAPI handling unchanged, so
-    validation, error messages and /docs are exactly those of the declared endpoint.
-    (FastAPI builds each route's handler with ``get_route_handler`` — for a route on an
-    included router, on its first request — so the route's class is swapped for one whose
-    handler tries ``fast`` first; call this before the app serves.)
+
+def fast_path(path: str, fast: Callable[[Request], Response | None]) -> None:
+    """Let ``fast(request)`` answer GET (and HEAD) ``path`` straight from the ASGI scope.
+
+    The app's middleware calls it before routing, dependency solving and the thread hop.
+    Whatever it declines (returns None) or fails on (raises) goes through the declared
+    route's full handling unchanged, so validation, error messages and /docs are exactly
+    those of the declared endpoint.
     """
-    base = type(route)
-
-    class FastPathRoute(base):  # type: ignore[misc, valid-type]
-        def get_route_handler(self):  # noqa: ANN202
-            slow = super().get_route_handler()
-
-            async def handler(request: Request) -> Response:
-                try:
-                    response = fast(request)
-                except Exception:  # noqa: BLE001 — the full handler will say what is wrong
-                    response = None
-                return response if response is not None else await slow(request)
-
-            return handler
-
-    route.__class__ = FastPathRoute
-    try:  # a route used directly (not through an included router) built its app already
-        from fastapi.routing import request_response
-
-        route.app = request_response(route.get_route_handler())
-    except Exception:  # noqa: BLE001 — FastAPI internals differ; included routers still work
-        pass
+    FAST_ROUTES[path] = fast
