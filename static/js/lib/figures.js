@@ -108,7 +108,7 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
   });
   const layout = baseLayout({ big });
   layout.shapes = shapes;
-  layout.hovermode = "x unified";
+  layout.hovermode = "closest"; // "x unified" costs ~6 ms per redraw while a slider drags
   const xs = curves[0].data.x;
   const xrange = [xs[0], xs[xs.length - 1]]; // known: no autorange pass over x on every redraw
   layout.margin.t = 40;
