@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from latex2mathml.converter import convert as latex_to_mathml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core import activations as acts
 from app.core.curves import SATURATION_EPS, Curve, sample_curve
@@ -70,6 +70,14 @@ class GridOptions(BaseModel):
     band: float = Field(0.9, gt=0.0, lt=1.0, allow_inf_nan=False, description="Central probability of the stochastic band (0.9 → 5–95 %).")
     samples: int = Field(0, ge=0, le=MAX_SAMPLES, description="Random draws to scatter for stochastic activations.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the sample scatter.")
+
+    @field_validator("xmin", "xmax", "n", "band", "samples", "seed", mode="before")
+    @classmethod
+    def _plain_decimal(cls, v: Any) -> Any:
+        # query-string text: the same number grammar as the activation parameters
+        if isinstance(v, str) and not acts.DECIMAL.fullmatch(v):
+            raise ValueError("must be a plain decimal number")
+        return v
 
     def check(self) -> "GridOptions":
         if not self.xmin < self.xmax:
@@ -137,14 +145,15 @@ class CatalogueResponse(BaseModel):
 # ----------------------------------------------------------------------------- helpers
 
 
-def resolve(name: str, given: dict[str, Any], field_prefix: str = "") -> tuple[acts.Activation, dict]:
-    """The activation and its validated parameters; errors name the field (with ``field_prefix``)."""
+def resolve(name: str, given: dict[str, Any], field_prefix: str = "", *, text_numbers: bool = True) -> tuple[acts.Activation, dict]:
+    """The activation and its validated parameters; errors name the field (with ``field_prefix``).
+    ``text_numbers``: numbers may be written as text (query strings, not JSON bodies)."""
     try:
         act = acts.get(name)
     except KeyError as e:
         raise ApiError(422, str(e.args[0]), "name") from None
     try:
-        return act, acts.resolve_params(act, given)
+        return act, acts.resolve_params(act, given, text_numbers=text_numbers)
     except acts.ParamError as e:
         raise ApiError(422, e.message, field_prefix + e.field) from None
 
@@ -295,6 +304,6 @@ def post_curves(body: CurvesRequest) -> Response:
     body.check()
     out = []
     for i, spec in enumerate(body.curves):
-        act, values = resolve(spec.name, spec.params, f"curves.{i}.params.")
+        act, values = resolve(spec.name, spec.params, f"curves.{i}.params.", text_numbers=False)
         out.append(curve_json(act, values, body))
     return JSON({"curves": out})

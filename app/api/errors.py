@@ -242,6 +242,8 @@ def _describe(request: Request, err: dict) -> tuple[str, str]:
 
     if kind in ("literal_error", "enum"):
         msg = "not one of the allowed values"
+    if kind == "value_error":  # our own validators' messages, without pydantic's prefix
+        msg = msg.removeprefix("Value error, ")
     schema = _schema_at(request, raw_loc)
     allowed = _allowed(schema, field, (_operation(request) or ({}, {}))[0]) if schema else None
     if allowed is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import orjson
 import queue
 import sys
@@ -121,6 +122,12 @@ class AppMiddleware:
                 if body is None:
                     await self._too_large(send_with_headers)
                     return
+                duplicate = _duplicate_key(body, scope)
+                if duplicate is not None:
+                    msg = dumps(error_body(f"{duplicate}: given more than once in one JSON object (send each field once)", duplicate))
+                    await send_with_headers({"type": "http.response.start", "status": 422, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(msg)).encode())]})
+                    await send_with_headers({"type": "http.response.body", "body": msg})
+                    return
                 inner_receive = _replay(body, receive)
             inner_scope = {**scope, "method": "GET"} if head else scope
             fast = FAST_ROUTES.get(scope.get("path", "")) if method in ("GET", "HEAD") else None
@@ -165,6 +172,37 @@ class AppMiddleware:
         if client:
             record["client"] = client[0]
         sink(orjson.dumps(record).decode())
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+def _duplicate_key(body: bytes, scope: Scope) -> str | None:
+    """A key repeated within one object of a JSON body (which JSON parsers would silently
+    resolve to its last value, as a repeated query parameter is an error), else None.
+    Bodies that are not JSON are left to the route to reject."""
+    if not body or b'"' not in body:
+        return None
+    ctype = next((v for k, v in scope.get("headers", ()) if k == b"content-type"), b"")
+    if b"json" not in ctype.lower():
+        return None
+    try:
+        json.loads(body, object_pairs_hook=_pairs_without_duplicates)
+    except _Duplicate as e:
+        return str(e.args[0])[:60]
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

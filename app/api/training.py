@@ -197,13 +197,15 @@ def resolve_activations(body: TrainRequest) -> list[tuple[str, dict]]:
     for i, choice in enumerate(body.activations):
         act = acts.get(choice.name)
         try:
-            out.append((act.id, acts.resolve_params(act, choice.params)))
+            out.append((act.id, acts.resolve_params(act, choice.params, text_numbers=False)))
         except acts.ParamError as e:
             raise ApiError(422, e.message, f"activations.{i}.params.{e.field}") from None
     return out
 
 
-def make_config(body: TrainRequest, variants: list[Variant], **overrides: Any) -> TrainConfig:
+def make_config(body: TrainRequest, variants: list[Variant], variants_are: str | None = None, **overrides: Any) -> TrainConfig:
+    """The core's configuration, within the compute budget (``variants_are``: what the stacked
+    variants are to the user, named in the budget error)."""
     frames = min(body.frames, body.epochs + 1)
     config = TrainConfig(
         data=DatasetSpec(body.dataset, body.n_points, body.noise, body.test_fraction, body.seed),
@@ -225,7 +227,7 @@ def make_config(body: TrainRequest, variants: list[Variant], **overrides: Any) -
     )
     if overrides:
         config = replace(config, **overrides)
-    problem = budget_problem(config)
+    problem = budget_problem(config, variants_are) if variants_are else budget_problem(config)
     if problem:
         raise ApiError(422, problem, "epochs" if problem.startswith("this run costs") else "n_points")
     cells = config.boundary_frames * config.boundary_grid**2 * len(variants)
@@ -492,7 +494,7 @@ async def post_init_stats(body: InitStatsRequest, request: Request) -> Response:
     of ReLU units are active at initialisation with He init."""
     resolved = resolve_activations(body)
     seeds = [body.seed + i for i in range(body.seeds)]
-    configs = [make_config(body, [Variant(name, params)] * len(seeds), epochs=0, boundary_frames=0) for name, params in resolved]
+    configs = [make_config(body, [Variant(name, params)] * len(seeds), "seeds", epochs=0, boundary_frames=0) for name, params in resolved]
     echo = normalised(body, configs[0], resolved)
 
     def job(stop: threading.Event) -> bytes:

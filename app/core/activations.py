@@ -16,6 +16,7 @@ derivative conventions at kinks (PyTorch's autograd values).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Literal, Mapping
 
@@ -328,8 +329,8 @@ def hardswish(x: Array) -> Array:
 
 
 def hardswish_grad(x: Array) -> Array:
-    """0 for x < −3, x/3 + 1/2 for −3 ≤ x ≤ 3, 1 above (PyTorch's convention at ±3)."""
-    return np.where(x < -3.0, 0.0, np.where(x <= 3.0, x / 3.0 + 0.5, 1.0))
+    """0 for x ≤ −3, x/3 + 1/2 for −3 < x < 3, 1 from 3 on (PyTorch's values at ±3 since 2.7)."""
+    return np.where(x <= -3.0, 0.0, np.where(x < 3.0, x / 3.0 + 0.5, 1.0))
 
 
 def softsign(x: Array) -> Array:
@@ -477,7 +478,9 @@ CATALOGUE: tuple[Activation, ...] = (
         "each sample's pathwise derivative is 1[x + Y > 0]",
         properties=Properties(
             "[0, ∞)", True, True, False, True, False, "left",
-            "Stochastic; the properties are those of the mean curve (σ > 0). With σ = 0 it is ReLU.",
+            "Stochastic; the properties are those of the mean curve at constant noise (γ = 0, σ > 0). "
+            "With σ = 0 it is ReLU. With γ > 0 the mean rises again for x < 0 (f′ = Φ − γφ < 0 there): "
+            "neither monotonic nor saturating.",
         ),
         description="Gaussian noise added before rectifying, as in restricted Boltzmann machines.",
         reference="Nair & Hinton 2010",
@@ -681,7 +684,7 @@ CATALOGUE: tuple[Activation, ...] = (
         f=hardswish,
         df=hardswish_grad,
         kinks=lambda: [-3.0, 3.0],
-        convention="f'(−3) = −1/2 and f'(3) = 3/2 (PyTorch's values)",
+        convention="f'(−3) = 0 and f'(3) = 1, the outer one-sided derivatives (PyTorch's values since 2.7; earlier releases gave −1/2 and 3/2)",
         properties=Properties("[−0.375, ∞)", False, False, False, True, False, "left", "Dips to −0.375 at x = −1.5; not differentiable at ±3."),
         description="A piecewise-polynomial Swish for mobile networks.",
         reference="Howard et al. 2019 (MobileNetV3)",
@@ -752,8 +755,16 @@ class ParamError(ValueError):
         self.message = message
 
 
-def resolve_params(act: Activation, given: Mapping[str, object]) -> dict[str, float | str]:
-    """Validated parameters: defaults filled in, each value checked against its declaration."""
+# A number written as text (a query string): a plain ASCII decimal. Python's float() would
+# also take "1_0", " 1 " and full-width digits.
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def resolve_params(act: Activation, given: Mapping[str, object], *, text_numbers: bool = True) -> dict[str, float | str]:
+    """Validated parameters: defaults filled in, each value checked against its declaration.
+
+    Numeric values are numbers, or (``text_numbers``, for query strings) plain decimal text;
+    a JSON body passes ``text_numbers=False``, so "1" is not taken for 1 there."""
     known = {p.id for p in act.params}
     for key in given:
         if key not in known:
@@ -767,6 +778,9 @@ def resolve_params(act: Activation, given: Mapping[str, object]) -> dict[str, fl
                 raise ParamError(p.id, f"{p.id} must be one of {', '.join(p.choices)} (got {raw!r})")
             out[p.id] = str(raw)
             continue
+        text = isinstance(raw, str)
+        if isinstance(raw, bool) or (text and not (text_numbers and DECIMAL.fullmatch(raw))):  # type: ignore[arg-type]
+            raise ParamError(p.id, f"{p.id} must be a number in [{p.min:g}, {p.max:g}] (got {raw!r})")
         try:
             value = float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):

@@ -179,20 +179,21 @@ def elements(config: TrainConfig) -> int:
     return len(config.variants) * config.data.n_points * config.arch.depth * config.arch.width
 
 
-def budget_problem(config: TrainConfig) -> str | None:
-    """Why ``config`` is too large to run, naming what to reduce, or None."""
+def budget_problem(config: TrainConfig, variants_are: str = "the number of activations / sweep values") -> str | None:
+    """Why ``config`` is too large to run, naming what to reduce, or None (``variants_are``:
+    what the stacked variants are to the user, e.g. "seeds")."""
     c = cost(config)
     if c > MAX_COST:
         return (
             f"this run costs {c:.3g} (epochs × training points × Σ over activations of (Σ layer weights + "
             f"the activation's unit cost × hidden units) + {STEP_COST:,} × optimiser steps); the limit is {MAX_COST:.3g}: "
-            "reduce epochs, n_points, depth, width, the number of activations / sweep values, or raise batch_size"
+            f"reduce epochs, n_points, depth, width, {variants_are}, or raise batch_size"
         )
     e = elements(config)
     if e > MAX_ELEMENTS:
         return (
             f"this run keeps {e:,} numbers per layer buffer (variants × n_points × depth × width); "
-            f"the limit is {MAX_ELEMENTS:,}: reduce n_points, depth, width or the number of variants"
+            f"the limit is {MAX_ELEMENTS:,}: reduce n_points, depth, width or {variants_are}"
         )
     return None
 

@@ -269,8 +269,8 @@ AUTOGRAD_AT_KINKS = [
     ("hardtanh", {"min_val": -5.0, "max_val": 5.0}, -5.0, 0.0),
     ("hardtanh", {"min_val": -5.0, "max_val": 5.0}, 5.0, 0.0),
     ("hardtanh", {"min_val": 0.5, "max_val": 2.0}, 0.5, 0.0),
-    ("hardswish", {}, -3.0, -0.5),
-    ("hardswish", {}, 3.0, 1.5),
+    ("hardswish", {}, -3.0, 0.0),  # torch 2.13 autograd (2.6 and earlier gave −0.5 and 1.5)
+    ("hardswish", {}, 3.0, 1.0),
     ("relu6", {}, 0.0, 0.0),
     ("relu6", {}, 6.0, 0.0),
     ("hardsigmoid", {}, -3.0, 0.0),

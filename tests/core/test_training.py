@@ -9,7 +9,7 @@ import pytest
 
 from app.core import activations as acts
 from app.core.datasets import DatasetSpec, make_dataset
-from app.core.network import Architecture, StackedMLP, Variant, augment, init_theta, make_groups
+from app.core.network import NONNEGATIVE_DERIVATIVE, Architecture, StackedMLP, Variant, augment, init_theta, make_groups
 from app.core.training import (
     STAT_NAMES,
     TrainConfig,
@@ -271,6 +271,28 @@ def test_dead_fraction_is_the_share_of_units_never_positive() -> None:
     net.forward(augment(trace.data.x_train))
     never = (net.Z[:, 0] <= 0).all(axis=2).mean(axis=1)  # per layer
     np.testing.assert_array_equal(trace.layers["dead_fraction"][0, -1], never)
+
+
+@pytest.mark.parametrize("name", sorted(NONNEGATIVE_DERIVATIVE))
+def test_nonnegative_derivative_list_holds_over_every_parameter_range(name: str) -> None:
+    """The dead-unit count sums f' for these (not |f'|): f' ≥ 0 must hold at every range end."""
+    act = acts.get(name)
+    x = np.concatenate([np.linspace(-50, 50, 4001), [-1e4, -1e3, 0.0, 1e3, 1e4]])
+    numeric = [p for p in act.params if p.kind != "choice"]
+    settings = [{}] + [{p.id: v} for p in numeric for v in (p.min, p.max)]
+    for params in settings:
+        try:
+            full = acts.resolve_params(act, params)
+        except acts.ParamError:  # a range end the other parameters' defaults rule out (lower > upper)
+            continue
+        assert np.all(act.df(x, **full) >= 0), (name, params)
+
+
+def test_dead_units_of_a_non_monotone_activation_count_gradient_magnitude() -> None:
+    """Noisy ReLU with σ growing with |x| has f' < 0 for x < 0: such units still pass gradient."""
+    v = Variant("noisy_relu", {"sigma": 0.0, "sigma_growth": 1.0})
+    trace = train(TrainConfig(arch=Architecture(2, 8), variants=(v,), bias_init=-2.0, epochs=1, frames=2))
+    assert np.all(trace.layers["dead_fraction"][0, 0] == 0)
 
 
 def test_schedules_and_budget() -> None:

@@ -62,7 +62,8 @@ export class Panel {
     this.plot.setAttribute("aria-label", text);
   }
 
-  /** Draw (or redraw in place with Plotly.react) and remember the data for export. */
+  /** Draw (or redraw in place with Plotly.react) and remember the data for export
+   * (``table`` may be a function: built only when the CSV is asked for). */
   render(figure, { table, json, note } = {}) {
     const config = {
       responsive: true,
@@ -104,7 +105,8 @@ export class Panel {
   }
 
   exportCSV() {
-    if (this.table) download(`${this.name}.csv`, toCSV(this.table), "text/csv");
+    const table = typeof this.table === "function" ? this.table() : this.table;
+    if (table) download(`${this.name}.csv`, toCSV(table), "text/csv");
   }
 
   exportJSON() {

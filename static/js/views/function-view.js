@@ -208,7 +208,7 @@ export class FunctionView {
     const curves = results.map((data, i) => ({ label: curveLabel(specs[i], this.catalogue, specs), data }));
     const figure = functionFigure(curves, { regions: this.state.regions, samples: this.state.samples });
     const started = performance.now();
-    await this.panel.render(figure, { table: functionTable(curves), json: { curves: results } });
+    await this.panel.render(figure, { table: () => functionTable(curves), json: { curves: results } });
     this.updateCards(specs, results);
     if (window.__actlab) {
       window.__actlab.draws.push({ input: window.__actlab.lastInput, drawn: performance.now(), plotMs: performance.now() - started });
