@@ -42,7 +42,7 @@ def describe(act: acts.Activation) -> dict[str, Any]:
         "mathml": mathml(act.latex),
         "description": act.description,
         "reference": act.reference,
-        "torch": act.torch,
+        "torch": act.torch_call(act.defaults()),
         "in_source": act.in_source,
         "params": [p.as_dict() for p in act.params],
         "learnable": sorted(act.param_grads),
@@ -110,6 +110,7 @@ class CurveResponse(BaseModel):
     dy: list[float]
     kinks: list[float]
     convention: str
+    torch: str | None = Field(description="The torch.nn module with these parameters (null where torch.nn has none).")
     regions: list[dict[str, Any]]
     noise: dict[str, Any] | None = None
 
@@ -169,6 +170,7 @@ def curve_json(act: acts.Activation, params: dict, opts: GridOptions) -> dict[st
         "dy": c.dy,
         "kinks": [k for k in act.kinks(**params) if opts.xmin <= k <= opts.xmax],
         "convention": act.convention,
+        "torch": act.torch_call(params),
         "regions": [{"kind": r.kind, "x0": r.x0, "x1": r.x1} for r in c.regions],
         "noise": None,
     }

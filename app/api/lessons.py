@@ -13,8 +13,9 @@ JSON
     GET /api/lessons/{slug}         one lesson: texts, controls (ranges, defaults), plots
     GET /api/lessons/{slug}/measure the measurement for the controls given as query
                                     parameters (missing ones take their defaults): readouts
-                                    (the first is the headline), verdict, plot data and the
-                                    explorer URL with the same settings
+                                    (the first is the headline), verdict, plot data, the
+                                    explorer URL with the same settings and a note on what
+                                    that explorer view shows (which quantity, which seeds)
 
 Measurements are deterministic (except the timing lesson), so responses carry a strong ETag
 and recent ones are kept in a small in-process cache. Lessons that train networks run in
@@ -78,6 +79,7 @@ class MeasureResponse(BaseModel):
     verdict: VerdictOut
     data: dict[str, Any]
     explorer: str
+    explorer_note: str
     cut_short: bool
     elapsed_ms: float
 
@@ -136,6 +138,7 @@ def measurement_json(lesson: core.Lesson, params: dict[str, Any], m: core.Measur
         "verdict": {"supports": m.verdict.supports, "text": m.verdict.text},
         "data": m.data,
         "explorer": explorer_url(m.explorer),
+        "explorer_note": core.explorer_note(lesson, params, m),
         "cut_short": m.cut_short,
         "elapsed_ms": round(elapsed_ms, 3),
     }

@@ -128,7 +128,10 @@ class Activation:
     kinks: Callable[..., list[float]] = lambda **p: []
     description: str = ""
     reference: str = ""
-    torch: str | None = None  # the torch.nn equivalent, where one exists
+    # the torch.nn equivalent, where one exists: "{leak}" stands for the parameter's value
+    torch: str | None = None
+    # parameter values outside which torch.nn has no such module (SiLU: only β = 1)
+    torch_only: Mapping[str, float] = field(default_factory=dict)
     in_source: bool = False  # named by the Wikipedia article (SEED.md)
     stochastic: Stochastic | None = None
     # ∂f/∂param for parameters the network may learn (PReLU's slope)
@@ -144,6 +147,12 @@ class Activation:
 
     def defaults(self) -> dict[str, float | str]:
         return {p.id: p.default for p in self.params}
+
+    def torch_call(self, params: Mapping[str, float | str]) -> str | None:
+        """The torch.nn module with these (resolved) parameters, or None where torch has none."""
+        if self.torch is None or any(params.get(k) != v for k, v in self.torch_only.items()):
+            return None
+        return self.torch.format(**{k: repr(v if isinstance(v, str) else float(v)) for k, v in params.items()})
 
 
 # --------------------------------------------------------------------------- functions
@@ -460,7 +469,7 @@ CATALOGUE: tuple[Activation, ...] = (
         ),
         description="A smooth ReLU whose derivative is the logistic function.",
         reference="Dugas et al. 2001; Glorot, Bordes & Bengio 2011",
-        torch="torch.nn.Softplus(beta=1.0, threshold=20.0)",
+        torch="torch.nn.Softplus(beta={beta}, threshold={threshold})",
         in_source=True,
     ),
     Activation(
@@ -503,7 +512,7 @@ CATALOGUE: tuple[Activation, ...] = (
         properties=Properties("(−∞, ∞)", True, False, False, False, False, "none", _NOT_SMOOTH_AT_0 + " unless leak = 1"),
         description="A rectifier with a small slope for negative inputs, so inactive units still learn.",
         reference="Maas, Hannun & Ng 2013",
-        torch="torch.nn.LeakyReLU(negative_slope=0.01)",
+        torch="torch.nn.LeakyReLU(negative_slope={leak})",
         in_source=True,
     ),
     Activation(
@@ -522,7 +531,7 @@ CATALOGUE: tuple[Activation, ...] = (
         ),
         description="Leaky ReLU whose slope is learned with the other weights.",
         reference="He, Zhang, Ren & Sun 2015",
-        torch="torch.nn.PReLU(init=0.25)",
+        torch="torch.nn.PReLU(init={a})",
         in_source=True,
     ),
     Activation(
@@ -540,7 +549,7 @@ CATALOGUE: tuple[Activation, ...] = (
         ),
         description="Exponential linear unit: negative outputs saturate at −α, pulling means toward zero.",
         reference="Clevert, Unterthiner & Hochreiter 2015",
-        torch="torch.nn.ELU(alpha=1.0)",
+        torch="torch.nn.ELU(alpha={alpha})",
         in_source=True,
     ),
     Activation(
@@ -593,7 +602,7 @@ CATALOGUE: tuple[Activation, ...] = (
         properties=Properties("(−α, ∞)", True, True, False, True, False, "left"),
         description="Continuously differentiable ELU.",
         reference="Barron 2017",
-        torch="torch.nn.CELU(alpha=1.0)",
+        torch="torch.nn.CELU(alpha={alpha})",
     ),
     Activation(
         id="gelu",
@@ -606,7 +615,7 @@ CATALOGUE: tuple[Activation, ...] = (
         properties=Properties("[≈ −0.17, ∞)", False, True, False, True, False, "left", "Dips to ≈ −0.170 at x ≈ −0.752 before rising."),
         description="Gaussian error linear unit: the input weighted by the probability a standard normal is below it.",
         reference="Hendrycks & Gimpel 2016",
-        torch="torch.nn.GELU(approximate='none')",
+        torch="torch.nn.GELU(approximate={approximate})",
     ),
     Activation(
         id="silu",
@@ -620,6 +629,7 @@ CATALOGUE: tuple[Activation, ...] = (
         description="Self-gated unit found by automated search (Swish).",
         reference="Ramachandran, Zoph & Le 2017; Elfwing et al. 2017",
         torch="torch.nn.SiLU()",
+        torch_only={"beta": 1.0},
     ),
     Activation(
         id="mish",
@@ -661,7 +671,7 @@ CATALOGUE: tuple[Activation, ...] = (
         properties=Properties("[min_val, max_val]", True, False, True, True, True, "both", "not differentiable at the two bounds"),
         description="A piecewise-linear tanh.",
         reference="Collobert 2004",
-        torch="torch.nn.Hardtanh(min_val=-1.0, max_val=1.0)",
+        torch="torch.nn.Hardtanh(min_val={min_val}, max_val={max_val})",
         check=lambda min_val, max_val: None if min_val < max_val else "min_val must be less than max_val",
     ),
     Activation(
@@ -717,7 +727,7 @@ CATALOGUE: tuple[Activation, ...] = (
         properties=Properties("(−∞, ∞)", True, False, False, False, False, "none", "Stochastic while training; the band shows the slopes' range."),
         description="Leaky ReLU with a random slope while training and the mean slope at evaluation.",
         reference="Xu, Wang, Chen & Li 2015",
-        torch="torch.nn.RReLU(lower=0.125, upper=0.3333333333333333)",
+        torch="torch.nn.RReLU(lower={lower}, upper={upper})",
         stochastic=Stochastic("A random negative slope r ~ U(l, u) per unit while training; evaluation uses (l + u)/2.", rrelu_quantile, rrelu_sample),
         check=lambda lower, upper: None if lower <= upper else "lower must not exceed upper",
     ),

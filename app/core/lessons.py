@@ -10,7 +10,9 @@ a training runner (``run(config) -> Trace``; the API passes one with a time limi
 cancellation) and returns a :class:`Measurement`: the measured numbers as
 :class:`Readout` s — the first is the headline shown next to the claim — a
 :class:`Verdict` against the stated threshold, the data behind the lesson's plots, and the
-explorer query that reproduces the same setting.
+explorer query that reproduces the same setting. ``explorer_note(params, measurement)``
+says what that explorer view shows and how its numbers relate to the lesson's (which
+quantity, which seeds), see :func:`explorer_note`.
 
 Everything is computed from the activation catalogue (``app.core.activations``) and the
 training engine (``app.core.training`` / ``app.core.network``): no formula or network is
@@ -31,7 +33,7 @@ import numpy as np
 from . import activations as acts
 from .datasets import DATASETS, DatasetSpec, make_dataset
 from .network import INITS, Architecture, StackedMLP, Variant, augment
-from .training import MAX_ELEMENTS, Trace, TrainConfig, _initial_theta, cost, elements, train
+from .training import MAX_ELEMENTS, UNIT_COST, Trace, TrainConfig, _initial_theta, cost, elements, train
 
 Array = np.ndarray
 Runner = Callable[[TrainConfig], Trace]
@@ -157,6 +159,7 @@ class Lesson:
     controls: tuple[Control, ...]
     plots: tuple[Plot, ...]
     measure: Callable[[dict[str, Any], Runner], Measurement]
+    explorer_note: Callable[[dict[str, Any], Measurement], str]  # what "Open in explorer" shows, against this lesson's numbers
     trains: bool = False  # runs the training engine (the API schedules it in the training pool)
     deterministic: bool = True
     optional: bool = False  # one of the brief extra lessons
@@ -205,6 +208,11 @@ def resolve_controls(lesson: Lesson, given: Mapping[str, object]) -> dict[str, i
 def run_measure(lesson: Lesson, given: Mapping[str, object] | None = None, run: Runner | None = None) -> Measurement:
     """Validate ``given`` and measure (with the plain engine unless ``run`` is given)."""
     return lesson.measure(resolve_controls(lesson, given or {}), run or train)
+
+
+def explorer_note(lesson: Lesson, params: Mapping[str, Any], m: Measurement) -> str:
+    """What the lesson's explorer link shows, and how its numbers relate to the lesson's."""
+    return lesson.explorer_note(dict(params), m)
 
 
 def check_budget(configs: Sequence[TrainConfig], field: str = "epochs", reduce: str = "epochs, depth or width") -> None:
@@ -363,6 +371,7 @@ def measure_sparse(p: dict[str, Any], run: Runner) -> Measurement:
             "per_seed": nonzero.mean(axis=1),
             "overall": float(nonzero.mean()),
             "positive": float((z > 0).mean()),
+            "first_seed_positive": float((z[0] > 0).mean()),  # what the explorer's sparsity plot shows at epoch 0
         }
     assert relu_z is not None
     # pre-activation histogram of the ReLU network, per layer, pooled over seeds, on common bins
@@ -402,6 +411,20 @@ def measure_sparse(p: dict[str, Any], run: Runner) -> Measurement:
     return Measurement(readouts, verdict, data, explorer)
 
 
+def note_sparse(p: dict[str, Any], m: Measurement) -> str:
+    s = {x["activation"]: x for x in m.data["series"]}
+    seeds = m.data["seeds"]
+    at0 = ", ".join(f"{s[n]['label']} {pct(s[n]['first_seed_positive'])}" for n in ("relu", "leaky_relu", "tanh"))
+    text = (
+        f"The explorer trains these three networks from seed {p['seed']} alone. Its sparsity plot shows, per layer and epoch, the share of "
+        f"(unit, input) pairs with z > 0 — at epoch 0: {at0}. For ReLU that is exactly a non-zero output; leaky ReLU and tanh "
+        "are non-zero on both sides of 0, which is what this lesson counts for them. "
+    )
+    if len(seeds) > 1:
+        return text + f"This lesson averages {len(seeds)} weight seeds ({seeds[0]}–{seeds[-1]}); with Weight seeds set to 1, ReLU's share here is the explorer's."
+    return text + "With one weight seed, ReLU's share here is the explorer's."
+
+
 SPARSE = Lesson(
     slug="sparse-activation",
     number=1,
@@ -425,10 +448,11 @@ SPARSE = Lesson(
         Control("seed", "First seed", "int", 0, 0, 10_000, 1, help="Seeds seed, seed+1, … are used."),
     ),
     plots=(
-        Plot("active", "Units with non-zero output, per layer", "Share of (unit, training input) pairs with f(z) ≠ 0 at initialisation; the band spans the seeds."),
+        Plot("active", "Units with non-zero output, per layer", "Share of (unit, training input) pairs with f(z) ≠ 0 at initialisation; the error bars span the seeds."),
         Plot("histogram", "ReLU pre-activations at initialisation", "Distribution of z per layer over all seeds and inputs: left of the zero line the ReLU unit is off."),
     ),
     measure=measure_sparse,
+    explorer_note=note_sparse,
 )
 
 
@@ -436,6 +460,8 @@ SPARSE = Lesson(
 
 VANISH_BELOW = 1e-2
 HEALTHY_RANGE = (0.1, 10.0)
+VANISH_SEEDS = 8  # weight seeds averaged at initialisation, by default
+VANISH_DEPTH = 10  # hidden layers, by default
 
 
 def _ratio(g: Array) -> Array:
@@ -460,8 +486,12 @@ def measure_vanishing(p: dict[str, Any], run: Runner) -> Measurement:
     for name in names:
         stats = init_statistics(replace(cfg, variants=(Variant(name),), epochs=0), seeds)
         g = stats["grad_norm_weights"]  # (S, D)
+        gin = stats["grad_norm_input"][0]  # the first seed's: what the explorer's gradient plots show
         mean = g.mean(axis=0)
-        at_init[name] = {"mean": mean, "min": g.min(axis=0), "max": g.max(axis=0), "ratio": float(mean[0] / mean[-1]) if mean[-1] > 0 else math.nan}
+        at_init[name] = {
+            "mean": mean, "min": g.min(axis=0), "max": g.max(axis=0), "ratio": float(mean[0] / mean[-1]) if mean[-1] > 0 else math.nan,
+            "first_seed_ratio": float(_ratio(g[0])), "first_seed_input_ratio": float(_ratio(gin)),
+        }
     trace = run(cfg)
     gw = trace.layers["grad_norm_weights"]  # (K, F, D)
     ratios = _ratio(gw)  # (K, F)
@@ -469,17 +499,25 @@ def measure_vanishing(p: dict[str, Any], run: Runner) -> Measurement:
     lo, hi = HEALTHY_RANGE
     after = [_finite(r) for r in ratios[:, -1]]
     acc = trace.acc_test[:, -1]
+    over = f"norms averaged over {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+    one_run = f"one run, seed {p['seed']}"
+    per_seed = [at_init[n]["first_seed_ratio"] for n in names]
+    per_seed_in = [at_init[n]["first_seed_input_ratio"] for n in names]
     readouts = [
-        Readout("sigmoid_ratio", f"Sigmoid: first ÷ last layer gradient at init ({arch.depth} layers)", _finite(sig), fmt(sig), f"vanishes (< {fmt(VANISH_BELOW)})", sig < VANISH_BELOW),
-        Readout("relu_ratio", "ReLU: first ÷ last layer gradient at init", _finite(relu), fmt(relu), f"no vanishing or exploding ({fmt(lo)}–{fmt(hi)})", lo < relu < hi),
-        Readout("tanh_ratio", "tanh: first ÷ last layer gradient at init", _finite(tanh), fmt(tanh), "tanh′(0) = 1: with this initialisation it fades far less than sigmoid"),
-        Readout("sigmoid_ratio_end", f"Sigmoid ratio after {trace.epochs_run} epochs", after[0], fmt(after[0]), "during training"),
-        Readout("relu_ratio_end", f"ReLU ratio after {trace.epochs_run} epochs", after[2], fmt(after[2]), "during training"),
-        Readout("accuracy", "Test accuracy after training: sigmoid / tanh / ReLU", _finite(acc[0]), " / ".join(pct(_finite(a), 0) for a in acc), "what vanishing gradients cost"),
+        Readout("sigmoid_ratio", f"Sigmoid: first ÷ last layer ‖∂L/∂W‖ at init ({arch.depth} layers, {over})", _finite(sig), fmt(sig), f"vanishes (< {fmt(VANISH_BELOW)})", sig < VANISH_BELOW),
+        Readout("relu_ratio", f"ReLU: first ÷ last layer ‖∂L/∂W‖ at init ({over})", _finite(relu), fmt(relu), f"no vanishing or exploding ({fmt(lo)}–{fmt(hi)})", lo < relu < hi),
+        Readout("tanh_ratio", f"tanh: first ÷ last layer ‖∂L/∂W‖ at init ({over})", _finite(tanh), fmt(tanh), "tanh′(0) = 1: with this initialisation it fades far less than sigmoid"),
+        Readout("seed_ratios", f"Seed {p['seed']} alone: first ÷ last ‖∂L/∂W‖ at init, sigmoid / tanh / ReLU", _finite(per_seed[2]),
+                " / ".join(fmt(r) for r in per_seed), "one seed scatters around the average (the band in the plot)"),
+        Readout("input_ratios", f"Seed {p['seed']}: first ÷ last ‖∂L/∂(layer input)‖ at init, sigmoid / tanh / ReLU", _finite(per_seed_in[2]),
+                " / ".join(fmt(r, 2) for r in per_seed_in), "another quantity: what the explorer's gradient plots show"),
+        Readout("sigmoid_ratio_end", f"Sigmoid ‖∂L/∂W‖ ratio after {trace.epochs_run} epochs ({one_run})", after[0], fmt(after[0]), "during training"),
+        Readout("relu_ratio_end", f"ReLU ‖∂L/∂W‖ ratio after {trace.epochs_run} epochs ({one_run})", after[2], fmt(after[2]), "during training"),
+        Readout("accuracy", f"Test accuracy after training ({one_run}): sigmoid / tanh / ReLU", _finite(acc[0]), " / ".join(pct(_finite(a), 0) for a in acc), "what vanishing gradients cost"),
     ]
     verdict = _verdict(
         readouts,
-        f"Supports the claim: through {arch.depth} sigmoid layers the gradient reaching the first layer is {fmt(sig)} of the last layer's; "
+        f"Supports the claim: through {arch.depth} sigmoid layers the weight gradient of the first layer is {fmt(sig)} of the last layer's; "
         f"with ReLU it is {fmt(relu)}, neither vanishing nor exploding.",
         f"Does not support the claim at these settings: sigmoid ratio {fmt(sig)} (wanted < {fmt(VANISH_BELOW)}), ReLU ratio {fmt(relu)} (wanted {fmt(lo)}–{fmt(hi)}).",
     )
@@ -501,25 +539,53 @@ def measure_vanishing(p: dict[str, Any], run: Runner) -> Measurement:
     return Measurement(readouts, verdict, data, explorer, trace.cut_short)
 
 
+def note_vanishing(p: dict[str, Any], m: Measurement) -> str:
+    sig_w, tanh_w, relu_w = (s["ratio"] for s in m.data["init"])
+    sig_in, tanh_in, relu_in = (s["first_seed_input_ratio"] for s in m.data["init"])
+    lo, hi = HEALTHY_RANGE
+    n, first = p["seeds"], p["seed"]
+    acc = next(r for r in m.readouts if r.id == "accuracy").text
+    run = (f": its test accuracies ({acc}) are this lesson's run. " if p["epochs"] > 0
+           else ", but for 1 epoch, where this lesson stops at initialisation. ")
+    text = (
+        f"The explorer trains the three networks once, from seed {first}, with these settings{run}"
+        "Its gradient plots and their note show another quantity, ‖∂L/∂(layer input)‖ — the gradient arriving at each layer's input — for that one seed: "
+        f"first ÷ last at initialisation {fmt(sig_in, 2)} / {fmt(tanh_in, 2)} / {fmt(relu_in, 2)} (sigmoid / tanh / ReLU). "
+        "This lesson measures the weight gradient ‖∂L/∂W_l‖, which also scales with the size of the layer's input (the raw 2-D data for layer 1)"
+        + (f", with the norms averaged over {n} weight seeds ({first}–{first + n - 1}): " if n > 1 else ", here for that one seed: ")
+        + f"{fmt(sig_w)} / {fmt(tanh_w)} / {fmt(relu_w)}. "
+    )
+    if (tanh_in > 1) != (tanh_w > 1):
+        bigger, smaller = ("input", "weight") if tanh_in > 1 else ("weight", "input")
+        text += f"For tanh they point opposite ways: layer 1 gets a larger {bigger} gradient than the last layer, but a smaller {smaller} gradient. "
+    if sig_in < VANISH_BELOW and lo < relu_in < hi:
+        return text + f"Both agree on the claim: sigmoid's ratio is below {fmt(VANISH_BELOW)} and ReLU's within {fmt(lo)}–{fmt(hi)}."
+    return text + f"By the explorer's measure the threshold (sigmoid below {fmt(VANISH_BELOW)}, ReLU within {fmt(lo)}–{fmt(hi)}) is not met at this seed."
+
+
 VANISHING = Lesson(
     slug="vanishing-gradients",
     number=2,
     title="Vanishing gradients: sigmoid fades, ReLU carries",
     claim="Efficient gradient propagation: no vanishing or exploding gradients (unlike sigmoid/tanh stacks).",
     source="Claimed advantages of the rectifier, 3",
-    measures="The size of the loss gradient with respect to each layer's weights, ‖∂L/∂W_l‖, in a deep network with sigmoid, tanh and ReLU from the same initial weights — at initialisation (averaged over seeds) and during training.",
+    measures=(
+        "The size of the loss gradient with respect to each layer's weights, ‖∂L/∂W_l‖, in a deep network with sigmoid, tanh and ReLU from the same initial weights — "
+        f"at initialisation (the norms averaged over the weight seeds, {VANISH_SEEDS} by default, then first ÷ last layer) and during training (one run, from the first seed)."
+    ),
     threshold=f"The first-to-last layer ratio of these norms at initialisation is below {fmt(VANISH_BELOW)} for sigmoid and between {fmt(HEALTHY_RANGE[0])} and {fmt(HEALTHY_RANGE[1])} for ReLU.",
     explanation=(
-        "Backpropagation multiplies the gradient by f′(z) once per layer on its way to the input. The logistic sigmoid's slope is at most 1/4, so ten sigmoid layers can shrink it by 4¹⁰ ≈ 10⁶: the first layers barely learn.",
-        "ReLU's slope is exactly 1 wherever the unit is active, so an active path passes the gradient unchanged; with He initialisation the layer-to-layer scale is kept, and the first layer gets about as much gradient as the last.",
+        f"Backpropagation multiplies the gradient by f′(z) once per layer on its way to the input. The logistic sigmoid's slope is at most 1/4, so {VANISH_DEPTH} sigmoid layers can shrink it by 4{str(VANISH_DEPTH).translate(_SUP)} ≈ 10{str(round(VANISH_DEPTH * math.log10(4))).translate(_SUP)}: the first layers barely learn.",
+        "ReLU's slope is exactly 1 wherever the unit is active, so an active path passes the gradient unchanged; with He initialisation the layer-to-layer scale is kept, and the first layer's gradient stays within a small factor of the last layer's.",
         "tanh′(0) = 1, so with a variance-preserving initialisation tanh fades much less than sigmoid at the start; it vanishes once its units saturate (large |z|).",
-        "The heat maps follow the same ratio while training with plain SGD: sigmoid's input-side layers stay dark (tiny gradients) for many epochs, and its accuracy lags behind.",
+        "The heat maps follow ‖∂L/∂W_l‖ while training with plain SGD (one run, from the first seed): sigmoid's rows stay dark — tiny gradients, the input-side layer darkest — and its accuracy lags behind. Its first-to-last ratio creeps back up only because the last layer's gradient shrinks towards the first's (see the numbers).",
+        "Which gradient? ‖∂L/∂W_l‖ is the gradient the optimiser applies to layer l's weights. The explorer's gradient plots show ‖∂L/∂(layer input)‖ instead, for one seed; the weight gradient also carries the size of the layer's input, so the two ratios differ (see the note under the numbers) — a single seed also scatters widely around the average (the band in the first plot).",
     ),
     controls=(
-        Control("depth", "Hidden layers", "int", 10, 2, 12, 1),
+        Control("depth", "Hidden layers", "int", VANISH_DEPTH, 2, 12, 1),
         Control("width", "Units per layer", "int", 16, 4, 32, 1),
         Control("init", "Initialisation", "choice", "he", choices=INITS, labels=INIT_LABELS, help="The same initial weights for all three activations."),
-        Control("seeds", "Weight seeds (at init)", "int", 8, 1, 16, 1, help="The ratio at initialisation is averaged over these seeds."),
+        Control("seeds", "Weight seeds (at init)", "int", VANISH_SEEDS, 1, 16, 1, help="The norms at initialisation are averaged over seeds seed, seed+1, …; training uses the first."),
         Control("optimizer", "Optimiser", "choice", "sgd", choices=("sgd", "adam"), labels=("SGD", "Adam"), help="Adam rescales each weight's step, which hides vanishing gradients; SGD shows them."),
         Control("learning_rate", "Learning rate", "float", 0.1, 0.001, 1.0, 0.001, log=True),
         Control("epochs", "Epochs", "int", 200, 0, 600, 10),
@@ -530,6 +596,7 @@ VANISHING = Lesson(
         Plot("flow", "Gradient flow during training", "log₁₀ ‖∂L/∂W_l‖ per layer (rows) and epoch (columns), one map per activation."),
     ),
     measure=measure_vanishing,
+    explorer_note=note_vanishing,
     trains=True,
 )
 
@@ -540,6 +607,7 @@ DYING_LRS: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 DYING_GAP = 0.25  # "well above"
 LEAKY_ALIVE = 0.05
 DYING_ACC_GAP = 0.05  # "mitigated": leaky ReLU's test accuracy at the high learning rates above ReLU's by this
+DYING_LEAK = float(acts.get("leaky_relu").defaults()["leak"])  # the catalogue's default leak
 
 
 def _off_everywhere(config: TrainConfig, trace: Trace) -> Array:
@@ -648,13 +716,26 @@ def measure_dying(p: dict[str, Any], run: Runner) -> Measurement:
     return Measurement(readouts, verdict, data, explorer, cut)
 
 
+def note_dying(p: dict[str, Any], m: Measurement) -> str:
+    seeds = m.data["seeds"]
+    text = (
+        f"The explorer runs the same sweep — ReLU and leaky ReLU (leak {fmt(p['leak'])}) at the {len(DYING_LRS)} learning rates, "
+        f"{'Adam' if p['optimizer'] == 'adam' else 'SGD'}, {p['depth']} layers of {p['width']} units, {p['epochs']} epochs — from seed {p['seed']} alone, "
+        "and plots each network's share of dead units (its metric menu also has the final test accuracy). "
+    )
+    if len(seeds) > 1:
+        return text + (f"This lesson averages {len(seeds)} seeds ({seeds[0]}–{seeds[-1]}) and pools the two highest and the two lowest learning rates, "
+                       "so the explorer's single points differ from the numbers here; with Seeds averaged set to 1 they are the same networks.")
+    return text + "With one seed these are the same networks as here; the numbers here pool the two highest and the two lowest learning rates."
+
+
 DYING = Lesson(
     slug="dying-relu",
     number=3,
     title="Dying ReLU: too high a learning rate kills units",
     claim="Dying ReLU: units can be pushed into a state where they are inactive for essentially all inputs; no gradient flows back, so they stay dead, shrinking model capacity. Typically caused by a too-high learning rate; mitigated by leaky ReLUs.",
     source="Claimed problems, 4",
-    measures=f"The share of hidden units that pass no gradient for any training input after training, and the test accuracy, for ReLU and leaky ReLU at eight learning rates from {fmt(DYING_LRS[0])} to {fmt(DYING_LRS[-1])} (one stacked sweep per seed, same data and initial weights).",
+    measures=f"The share of hidden units that pass no gradient for any training input after training, and the test accuracy, for ReLU and leaky ReLU at {len(DYING_LRS)} learning rates from {fmt(DYING_LRS[0])} to {fmt(DYING_LRS[-1])} (one stacked sweep per seed, same data and initial weights).",
     threshold=(
         f"At the two highest learning rates ReLU's dead share exceeds leaky ReLU's and its own at the two lowest learning rates by at least {pct(DYING_GAP, 0)}; "
         f"leaky ReLU stays at or below {pct(LEAKY_ALIVE, 0)} dead everywhere, and its test accuracy at the two highest learning rates beats ReLU's by at least {pct(DYING_ACC_GAP, 0)} points."
@@ -662,12 +743,12 @@ DYING = Lesson(
     explanation=(
         "A ReLU unit whose pre-activation is negative for every input outputs 0 and has slope 0 everywhere: no gradient reaches its weights, so nothing can bring it back. It is dead.",
         "A large update can throw a unit's weights and bias into that region in one step — the bigger the learning rate, the more units land there. The sweep trains one network per learning rate, all from the same initial weights, so the learning rate is the only difference.",
-        "Leaky ReLU keeps a small slope (0.01 by default) for negative inputs: a unit pushed to the negative side still receives leak × its gradient, so by this measure it cannot die while the leak is above 0. That alone proves little, so the lesson also counts the leaky units the high learning rates push below zero on every input (many are), and measures what matters: the test accuracy the network keeps. Set the leak to 0 and leaky ReLU becomes ReLU again — it dies like ReLU and loses its accuracy edge.",
+        f"Leaky ReLU keeps a small slope ({fmt(DYING_LEAK)} by default) for negative inputs: a unit pushed to the negative side still receives leak × its gradient, so by this measure it cannot die while the leak is above 0. That alone proves little, so the lesson also counts the leaky units the high learning rates push below zero on every input (many are), and measures what matters: the test accuracy the network keeps. Set the leak to 0 and leaky ReLU becomes ReLU again — it dies like ReLU and loses its accuracy edge.",
         "Diverged runs (loss became infinite) are left out and marked ×.",
     ),
     controls=(
         Control("optimizer", "Optimiser", "choice", "adam", choices=("adam", "sgd"), labels=("Adam", "SGD")),
-        Control("leak", "Leaky ReLU's leak", "float", 0.01, 0.0, 0.5, 0.005, help="Slope for negative inputs; 0 turns leaky ReLU into ReLU."),
+        Control("leak", "Leaky ReLU's leak", "float", DYING_LEAK, 0.0, 0.5, 0.005, help="Slope for negative inputs; 0 turns leaky ReLU into ReLU."),
         Control("depth", "Hidden layers", "int", 4, 1, 8, 1),
         Control("width", "Units per layer", "int", 16, 4, 32, 1),
         Control("epochs", "Epochs", "int", 200, 20, 500, 10),
@@ -679,6 +760,7 @@ DYING = Lesson(
         Plot("curves", "Dead units during training, per learning rate", "Colour runs from the smallest learning rate (dark) to the largest (yellow)."),
     ),
     measure=measure_dying,
+    explorer_note=note_dying,
     trains=True,
 )
 
@@ -688,6 +770,7 @@ DYING = Lesson(
 SCALE_EXACT = 1e-12
 SCALE_FAILS = 1e-6
 SCALE_GRID = (-5.0, 5.0, 1001)
+SCALE_RANGE = f"[−{fmt(-SCALE_GRID[0])}, {fmt(SCALE_GRID[1])}]"
 SCALE_BROKEN = ("elu", "softplus", "gelu")
 SCALE_COMPARE = ("elu", "softplus", "gelu", "silu", "tanh", "sigmoid", "leaky_relu", "prelu")
 
@@ -727,7 +810,7 @@ def measure_scale(p: dict[str, Any], run: Runner) -> Measurement:
     broken = ", ".join(f"{acts.get(n).name} {fmt(curves[n]['max_error'])}" for n in SCALE_BROKEN)
     verdict = _verdict(
         readouts,
-        f"Supports the claim: for a = {fmt(a)} ReLU's two sides agree to {fmt(relu_err)} on [−5, 5]"
+        f"Supports the claim: for a = {fmt(a)} ReLU's two sides agree to {fmt(relu_err)} on {SCALE_RANGE}"
         + (f", while the identity fails for {broken}." if not trivial else " (a = 1 is trivial: every function passes)."),
         f"Does not support the claim at a = {fmt(a)}: ReLU error {fmt(relu_err)}; {broken}.",
     )
@@ -737,8 +820,13 @@ def measure_scale(p: dict[str, Any], run: Runner) -> Measurement:
         "compare": p["compare"],
         "curves": [{"activation": n, **curves[n]} for n in names],
     }
-    explorer = {"fn": _specs(("relu", {}), (p["compare"], {})), "xmin": "-5", "xmax": "5"}
+    explorer = {"fn": _specs(("relu", {}), (p["compare"], {})), "xmin": _num(SCALE_GRID[0]), "xmax": _num(SCALE_GRID[1])}
     return Measurement(readouts, verdict, data, explorer)
+
+
+def note_scale(p: dict[str, Any], m: Measurement) -> str:
+    return (f"The explorer draws f and f′ of ReLU and {acts.get(p['compare']).name} on {SCALE_RANGE}, the range measured here. "
+            f"It does not compare f(a·x) with a·f(x): that check, with a = {fmt(float(p['a']))}, is made only here.")
 
 
 SCALE = Lesson(
@@ -747,7 +835,7 @@ SCALE = Lesson(
     title="Scale invariance: max(0, a·x) = a·max(0, x)",
     claim="Scale invariance: max(0, a·x) = a·max(0, x) for a ≥ 0.",
     source="Claimed advantages of the rectifier, 5",
-    measures="Both sides of the identity, f(a·x) and a·f(x), on 1001 points in [−5, 5] for ReLU and for activations that are not piecewise linear, and the largest difference.",
+    measures=f"Both sides of the identity, f(a·x) and a·f(x), on {SCALE_GRID[2]:,} points in {SCALE_RANGE} for ReLU and for activations that are not piecewise linear, and the largest difference.",
     threshold=f"ReLU's largest difference is at most {fmt(SCALE_EXACT)} for the chosen a ≥ 0; for ELU, softplus and GELU it is above {fmt(SCALE_FAILS)} (for a ≠ 1).",
     explanation=(
         "For a ≥ 0, a·x and x have the same sign, so max(0, a·x) keeps or zeroes exactly the same inputs as max(0, x), and the kept ones are scaled by a. The identity is exact — the measured error is 0 to the last bit.",
@@ -764,6 +852,7 @@ SCALE = Lesson(
         Plot("error", "Error |f(a·x) − a·f(x)|", "Zero everywhere for ReLU and leaky ReLU; the curved activations depart from it."),
     ),
     measure=measure_scale,
+    explorer_note=note_scale,
 )
 
 
@@ -772,7 +861,8 @@ SCALE = Lesson(
 SOFTPLUS_EXACT = 1e-12
 SOFTPLUS_FD = 1e-6
 SOFTPLUS_FD_STEP = 1e-5
-SOFTPLUS_THRESHOLD = 50.0  # the catalogue's maximum: keeps PyTorch's linear switch out of the plotted range
+SOFTPLUS_THRESHOLD = 50.0  # the catalogue's maximum: PyTorch's linear switch then changes f′ by less than rounding
+SOFTPLUS_PYTORCH_THRESHOLD = float(acts.get("softplus").defaults()["threshold"])
 SOFTPLUS_BETAS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
@@ -832,8 +922,17 @@ def measure_softplus(p: dict[str, Any], run: Runner) -> Measurement:
         "predicted": [math.log(2.0) / b for b in betas],
         "curves": [{"beta": b, "y": sp.f(x, beta=b, threshold=SOFTPLUS_THRESHOLD)} for b in sorted({1.0, beta, 4.0 if beta != 4.0 else 8.0})],
     }
-    explorer = {"fn": _specs(("softplus", {"beta": beta}), ("relu", {}), ("sigmoid", {})), "xmin": _num(-R), "xmax": _num(R)}
+    # softplus with β = 1 (whose slope is the logistic), the chosen β, ReLU and the logistic itself
+    sharp = [("softplus", {"beta": beta, "threshold": SOFTPLUS_THRESHOLD})] if beta != 1.0 else []
+    explorer = {"fn": _specs(("softplus", d1), *sharp, ("relu", {}), ("sigmoid", {})), "xmin": _num(-R), "xmax": _num(R)}
     return Measurement(readouts, verdict, data, explorer)
+
+
+def note_softplus(p: dict[str, Any], m: Measurement) -> str:
+    R, beta = float(p["range"]), float(p["beta"])
+    sharp = f", softplus_β for β = {fmt(beta)}" if beta != 1.0 else ""
+    return (f"The explorer draws softplus (β = 1){sharp}, ReLU and the logistic sigmoid on [−{fmt(R)}, {fmt(R)}], with softplus' threshold at {fmt(SOFTPLUS_THRESHOLD)} as here. "
+            "Compare softplus' f′ (lower panel) with the sigmoid's f (upper panel): the same curve. The gap to ReLU, (log 2)/β, is softplus_β(0) in the upper panel.")
 
 
 SOFTPLUS = Lesson(
@@ -848,7 +947,7 @@ SOFTPLUS = Lesson(
         "d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = 1/(1 + e⁻ˣ): the chain rule gives the logistic sigmoid directly. The lesson checks it twice: against the derivative the app uses for training, and against the slope of softplus' own values measured by finite differences.",
         "softplus is smooth everywhere — its slope goes continuously from 0 to 1 — while ReLU's slope jumps at 0. With a sharpness β, softplus_β(x) = log(1 + e^{βx})/β hugs ReLU more tightly as β grows.",
         "Where is it furthest from ReLU? At x = 0, where softplus_β(0) = (log 2)/β and ReLU is 0; on each side the gap shrinks like e^{−β|x|}/β. The measured maximum gap equals (log 2)/β.",
-        "PyTorch switches softplus to the identity where βx > threshold (20 by default) to avoid overflow; here the threshold is set to 50 so the switch stays outside the plotted range.",
+        f"PyTorch switches softplus to the identity where βx > threshold ({fmt(SOFTPLUS_PYTORCH_THRESHOLD)} by default) to avoid overflow; that changes f′ by up to e^(−threshold) ≈ {fmt(math.exp(-SOFTPLUS_PYTORCH_THRESHOLD), 2)}, more than the {fmt(SOFTPLUS_EXACT)} checked here. The lesson sets it to {fmt(SOFTPLUS_THRESHOLD)}, the catalogue's maximum, where the change (≈ {fmt(math.exp(-SOFTPLUS_THRESHOLD), 2)}) is below rounding.",
     ),
     controls=(
         Control("beta", "Sharpness β", "float", 2.0, 0.5, 20.0, 0.1, help="softplus_β(x) = log(1 + e^{βx})/β; larger β is closer to ReLU."),
@@ -860,6 +959,7 @@ SOFTPLUS = Lesson(
         Plot("gap", "Largest gap to ReLU against β", "Measured max |softplus_β − ReLU| (markers) and (log 2)/β (line). Log–log."),
     ),
     measure=measure_softplus,
+    explorer_note=note_softplus,
 )
 
 
@@ -914,6 +1014,14 @@ def measure_zero_centred(p: dict[str, Any], run: Runner) -> Measurement:
     return Measurement(readouts, verdict, data, explorer, tr.cut_short)
 
 
+def note_zero_centred(p: dict[str, Any], m: Measurement) -> str:
+    acc = next(r for r in m.readouts if r.id == "accuracy").text
+    run = (f": its loss curves and test accuracies ({acc}) are this lesson's run. " if p["epochs"] > 0
+           else ", but for 1 epoch, where this lesson stops at initialisation. ")
+    return (f"The explorer trains the same three networks from seed {p['seed']} with these settings{run}"
+            "It has no plot of the mean activation measured here: its histograms show the pre-activations z, not the outputs h.")
+
+
 ZERO_CENTRED = Lesson(
     slug="zero-centred",
     number=6,
@@ -941,6 +1049,7 @@ ZERO_CENTRED = Lesson(
         Plot("layers", "Mean activation per layer, at the start and at the end", "Dotted: at initialisation; solid: after training."),
     ),
     measure=measure_zero_centred,
+    explorer_note=note_zero_centred,
     trains=True,
 )
 
@@ -951,6 +1060,8 @@ KINK_JUMP = 0.5
 KINK_SMOOTH = 1e-6
 EXACT_ZEROS_MAX = 1e-4
 KINK_STEPS = tuple(10.0 ** -k for k in range(1, 11))
+KINK_VIEW = 1.0  # the explorer link's x range: [−1, 1]
+KINK_BINS = (-9, 1, 41)  # distances to the kink: 0, then log-spaced edges 10⁻⁹ … 10
 KINK_ACTS = ("relu", "leaky_relu", "prelu", "elu", "relu6", "hardtanh", "softplus", "gelu")
 
 
@@ -988,7 +1099,7 @@ def measure_kink(p: dict[str, Any], run: Runner) -> Measurement:
     hits = int((dist == 0).sum())
     total = int(z.size)
     closest = float(dist.min()) if total else math.nan
-    edges = np.concatenate([[0.0], np.logspace(-9, 1, 41)])
+    edges = np.concatenate([[0.0], np.logspace(*KINK_BINS)])
     counts, _ = np.histogram(np.minimum(dist, edges[-1]), bins=edges)
     df0 = float(chosen.df(np.zeros(1), **cd)[0])
     readouts = [
@@ -1013,8 +1124,15 @@ def measure_kink(p: dict[str, Any], run: Runner) -> Measurement:
         "chosen": {"left": cl, "right": cr, "label": chosen.name, "activation": chosen.id, "kinks": kinks},
         "distance": {"edges": edges, "counts": counts, "total": total, "hits": hits},
     }
-    explorer = {"fn": _specs(("relu", {}), (chosen.id, {})) if chosen.id != "relu" else "relu", "xmin": "-1", "xmax": "1"}
+    explorer = {"fn": _specs(("relu", {}), (chosen.id, {})) if chosen.id != "relu" else "relu", "xmin": _num(-KINK_VIEW), "xmax": _num(KINK_VIEW)}
     return Measurement(readouts, verdict, data, explorer, tr.cut_short)
+
+
+def note_kink(p: dict[str, Any], m: Measurement) -> str:
+    chosen = acts.get(p["activation"])
+    shown = f"ReLU and {chosen.name} with their derivatives" if chosen.id != "relu" else "ReLU and its derivative"
+    return (f"The explorer draws {shown} on [−{fmt(KINK_VIEW)}, {fmt(KINK_VIEW)}], with kinks dotted and the value used for f′ at a kink on each card. "
+            "It does not train a network here: the counts of pre-activations at the kink are made only in this lesson.")
 
 
 KINK = Lesson(
@@ -1040,9 +1158,10 @@ KINK = Lesson(
     ),
     plots=(
         Plot("slopes", "One-sided slopes at x = 0 as the step shrinks", "(f(0) − f(−h))/h and (f(h) − f(0))/h against h (log scale). Two different limits: no derivative."),
-        Plot("distance", "How close pre-activations come to the kink", "Count of pre-activations by their distance to the kink, log-spaced bins; the bar at 0 would be the exact hits."),
+        Plot("distance", "How close pre-activations come to the kink", f"Count of pre-activations by their distance to the kink, in log-spaced bins; the first bar (below {fmt(10.0 ** KINK_BINS[0])}) would hold any exact hits, which the note in the plot counts."),
     ),
     measure=measure_kink,
+    explorer_note=note_kink,
     trains=True,
 )
 
@@ -1112,8 +1231,14 @@ def measure_noisy(p: dict[str, Any], run: Runner) -> Measurement:
         "samples": {"x": scatter_x, "y": scatter_y},
         "sigma": p["sigma"],
     }
-    explorer = {"fn": _specs(("noisy_relu", params), ("relu", {})), "xmin": "-3", "xmax": "3", "samples": "1"}
+    explorer = {"fn": _specs(("noisy_relu", params), ("relu", {})), "xmin": _num(NOISY_GRID[0]), "xmax": _num(NOISY_GRID[1]), "samples": "1"}
     return Measurement(readouts, verdict, data, explorer)
+
+
+def note_noisy(p: dict[str, Any], m: Measurement) -> str:
+    growth = f", γ = {fmt(p['sigma_growth'])}" if p["sigma_growth"] else ""
+    return (f"The explorer draws noisy ReLU with σ = {fmt(p['sigma'])}{growth} next to ReLU on [−{fmt(-NOISY_GRID[0])}, {fmt(NOISY_GRID[1])}]: "
+            f"the same closed-form mean and 5–95 % band, with its own seeded samples (not this lesson's {p['draws']:,} draws per x).")
 
 
 NOISY = Lesson(
@@ -1132,7 +1257,7 @@ NOISY = Lesson(
     controls=(
         Control("sigma", "Noise σ", "float", 0.5, 0.0, 3.0, 0.01, help="Standard deviation of the Gaussian noise added before rectifying."),
         Control("sigma_growth", "σ growth γ with |x|", "float", 0.0, 0.0, 1.0, 0.01, help="σ(x) = σ + γ|x|."),
-        Control("draws", "Draws per x", "int", 4000, 100, 20_000, 100, help="Monte-Carlo samples at each of 121 grid points."),
+        Control("draws", "Draws per x", "int", 4000, 100, 20_000, 100, help=f"Monte-Carlo samples at each of {NOISY_GRID[2]} grid points."),
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
@@ -1140,12 +1265,14 @@ NOISY = Lesson(
         Plot("slope", "Slope of the mean", "d/dx E[f(x)] = Φ(x/σ) (smooth) against ReLU's step."),
     ),
     measure=measure_noisy,
+    explorer_note=note_noisy,
 )
 
 
 # =========================================================================== 9. PReLU learns its leak
 
 PRELU_STARTS: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0)
+PRELU_EXPLORED = (0.0, 0.25, 1.0)  # the explorer compares up to three activations
 PRELU_MOVES = 0.05
 
 
@@ -1185,10 +1312,17 @@ def measure_prelu(p: dict[str, Any], run: Runner) -> Measurement:
         ],
     }
     explorer = _network_query(
-        "compare", _specs(("prelu", {"a": 0.0}), ("prelu", {}), ("prelu", {"a": 1.0})), dataset=p["dataset"], depth=p["depth"], width=p["width"],
+        "compare", _specs(*(("prelu", {"a": a}) for a in PRELU_EXPLORED)), dataset=p["dataset"], depth=p["depth"], width=p["width"],
         learning_rate=p["learning_rate"], epochs=p["epochs"], seed=p["seed"],
     )
     return Measurement(readouts, verdict, data, explorer, tr.cut_short)
+
+
+def note_prelu(p: dict[str, Any], m: Measurement) -> str:
+    left_out = [a for a in PRELU_STARTS if a not in PRELU_EXPLORED]
+    return (f"The explorer compares at most three networks: it trains PReLU from a = {', '.join(fmt(a) for a in PRELU_EXPLORED)} "
+            f"(seed {p['seed']}, these settings){' and leaves out a = ' + ', '.join(fmt(a) for a in left_out) if left_out else ''}. "
+            "Those are the same runs as here — same data, initial weights and updates — so its learned-slope plot ends at the slopes listed here.")
 
 
 PRELU = Lesson(
@@ -1201,7 +1335,7 @@ PRELU = Lesson(
     threshold=f"From every starting value, a moves by more than {fmt(PRELU_MOVES)} in at least one layer.",
     explanation=(
         "PReLU's negative slope a is a parameter like the weights: backpropagation gives ∂L/∂a = Σ ∂L/∂h · min(z, 0) over the layer's units and inputs, and the optimiser updates it with everything else. Here each hidden layer has its own a.",
-        "Starting from a = 0 (plain ReLU) the network grows a leak; from a = 1 (a linear unit!) it must bend to become non-linear. Different layers settle at different slopes, and the same layer ends elsewhere from a different start: there is no single 'right' leak.",
+        "Starting from a = 0 (plain ReLU) the slopes move away from 0: the network learns a negative-side slope of its own; from a = 1 (a linear unit!) it must bend to become non-linear. Different layers settle at different slopes, and the same layer ends elsewhere from a different start: there is no single 'right' leak.",
         "Learned slopes may leave [0, 1]: a negative a makes the unit non-monotonic, and a > 1 steeper on the left than on the right.",
     ),
     controls=(
@@ -1217,6 +1351,7 @@ PRELU = Lesson(
         Plot("final", "Where the slopes end, per layer", "The learned a of each layer after training, one marker per starting value (dotted line: its start)."),
     ),
     measure=measure_prelu,
+    explorer_note=note_prelu,
     trains=True,
 )
 
@@ -1243,8 +1378,6 @@ def time_activation(name: str, x: Array, repeats: int = TIMING_REPEATS) -> float
 
 
 def measure_efficiency(p: dict[str, Any], run: Runner) -> Measurement:
-    from .training import UNIT_COST
-
     x = np.random.default_rng(0).standard_normal(TIMING_N)
     times = {n: time_activation(n, x, TIMING_REPEATS) for n in TIMED}
     relu_t = times["relu"]
@@ -1252,7 +1385,7 @@ def measure_efficiency(p: dict[str, Any], run: Runner) -> Measurement:
     readouts = [
         Readout("fastest_exp_ratio", "Fastest exp-based activation ÷ ReLU, time per call", slowest_ratio, f"{fmt(slowest_ratio, 2)}×", "> 1: ReLU is cheaper", slowest_ratio > 1.0),
         *[Readout(f"time_{n}", f"{acts.get(n).name}: time for {TIMING_N:,} values", times[n], f"{fmt(times[n] * 1e3, 3)} ms", "") for n in TIMED],
-        Readout("engine_cost", "The training engine's measured cost per unit (ReLU = 10)", float(UNIT_COST["relu"]),
+        Readout("engine_cost", f"The training engine's measured cost per unit (ReLU = {UNIT_COST['relu']})", float(UNIT_COST["relu"]),
                 ", ".join(f"{acts.get(n).name} {UNIT_COST[n]}" for n in TIMED if n in UNIT_COST), "forward + derivative + backward, in multiply-add units"),
     ]
     verdict = _verdict(
@@ -1270,27 +1403,33 @@ def measure_efficiency(p: dict[str, Any], run: Runner) -> Measurement:
     return Measurement(readouts, verdict, data, {"fn": "relu,elu,sigmoid"})
 
 
+def note_efficiency(p: dict[str, Any], m: Measurement) -> str:
+    return "The explorer draws ReLU, ELU and the logistic sigmoid; it does not time them — the timings are measured only here, on this server, each time you measure."
+
+
 EFFICIENCY = Lesson(
     slug="efficient-computation",
     number=10,
     title="Efficient computation: no exponentials",
     claim="Efficient computation: only comparison, addition and multiplication.",
     source="Claimed advantages of the rectifier, 4",
-    measures="Wall-clock time of the app's own activation functions on a million inputs (median of several calls), and the per-unit costs the training engine measured for its compute budget.",
+    measures=f"Wall-clock time of the app's own activation functions on {TIMING_N:,} random inputs (median of {TIMING_REPEATS} calls), and the per-unit costs the training engine measured for its compute budget.",
     threshold="Every exp-based activation (ELU, softplus, sigmoid, tanh, GELU) takes longer than ReLU.",
     explanation=(
         "max(0, x) is one comparison per input. Sigmoid, tanh, softplus and ELU each need an exponential (or a logarithm), which costs tens of basic operations; GELU needs the error function.",
-        f"The app's own functions are timed on {TIMING_N:,} random inputs, median of {TIMING_REPEATS} calls. Timings depend on the machine and on what else it is doing — measure again to see them move. Leaky ReLU is slow here only because the catalogue computes it with np.where for clarity; the training engine uses an in-place fast path (its measured cost is 14 against ReLU's 10).",
+        f"The app's own functions are timed on {TIMING_N:,} random inputs, median of {TIMING_REPEATS} calls. Timings depend on the machine and on what else it is doing — measure again to see them move. Leaky ReLU is slow here only because the catalogue computes it with np.where for clarity; the training engine uses an in-place fast path (its measured cost is {UNIT_COST['leaky_relu']} against ReLU's {UNIT_COST['relu']}).",
         "The engine's costs were measured once, for the compute budget of the training API: forward pass, derivative and backward pass per unit and input.",
     ),
     controls=(),
     plots=(Plot("times", "Time per call", "Median wall-clock time of the catalogue's f on the inputs; ReLU first."),),
     measure=measure_efficiency,
+    explorer_note=note_efficiency,
     deterministic=False,
     optional=True,
 )
 
 UNBOUNDED_LIMITS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
+UNBOUNDED_VIEW = 10.0  # the explorer link's x range
 
 
 def measure_unbounded(p: dict[str, Any], run: Runner) -> Measurement:
@@ -1302,14 +1441,19 @@ def measure_unbounded(p: dict[str, Any], run: Runner) -> Measurement:
     relu = sups["relu"]
     grows = all(abs(s - L) <= 1e-9 * L for s, L in zip(relu, UNBOUNDED_LIMITS))
     readouts = [
-        Readout("relu_sup", "ReLU: largest output on [−L, L] for L = 1 … 10⁴", relu[-1], " → ".join(fmt(s) for s in relu), "= L: grows without bound", grows),
+        Readout("relu_sup", f"ReLU: largest output on [−L, L] for L = {fmt(UNBOUNDED_LIMITS[0])} … {fmt(UNBOUNDED_LIMITS[-1])}", relu[-1], " → ".join(fmt(s) for s in relu), "= L: grows without bound", grows),
         Readout("tanh_sup", "tanh: largest output", sups["tanh"][-1], " → ".join(fmt(s, 4) for s in sups["tanh"]), "≤ 1: bounded (1.0 only by rounding)", sups["tanh"][-1] <= 1.0),
         Readout("sigmoid_sup", "sigmoid: largest output", sups["sigmoid"][-1], " → ".join(fmt(s, 4) for s in sups["sigmoid"]), "≤ 1: bounded (1.0 only by rounding)", sups["sigmoid"][-1] <= 1.0),
         Readout("relu6_sup", "ReLU6: largest output", sups["relu6"][-1], " → ".join(fmt(s) for s in sups["relu6"]), "capped at 6 by design"),
     ]
     verdict = _verdict(readouts, "Supports the claim: ReLU's output grows in step with its input, while tanh and sigmoid never pass 1.", "Does not support the claim: see the rows marked ✗.")
     data = {"limits": list(UNBOUNDED_LIMITS), "series": [{"activation": n, "label": acts.get(n).name, "sup": sups[n]} for n in names]}
-    return Measurement(readouts, verdict, data, {"fn": "relu,tanh,relu6", "xmin": "-10", "xmax": "10"})
+    return Measurement(readouts, verdict, data, {"fn": ",".join(names), "xmin": _num(-UNBOUNDED_VIEW), "xmax": _num(UNBOUNDED_VIEW)})
+
+
+def note_unbounded(p: dict[str, Any], m: Measurement) -> str:
+    return (f"The explorer draws ReLU, tanh, sigmoid and ReLU6 on [−{fmt(UNBOUNDED_VIEW)}, {fmt(UNBOUNDED_VIEW)}]; "
+            f"widen its x range (up to ±{fmt(UNBOUNDED_LIMITS[-1])}, the largest L here) to watch ReLU keep climbing while the others stay flat.")
 
 
 UNBOUNDED = Lesson(
@@ -1318,21 +1462,25 @@ UNBOUNDED = Lesson(
     title="Unbounded: ReLU's output has no ceiling",
     claim="Unbounded.",
     source="Claimed problems, 3",
-    measures="The largest output of ReLU, tanh, sigmoid and ReLU6 on [−L, L] as L grows from 1 to 10 000.",
+    measures=f"The largest output of ReLU, tanh, sigmoid and ReLU6 on [−L, L] as L grows from {fmt(UNBOUNDED_LIMITS[0])} to {fmt(UNBOUNDED_LIMITS[-1])}.",
     threshold="ReLU's largest output equals L for every L; tanh's and sigmoid's stay at or below 1.",
     explanation=(
-        "ReLU passes positive inputs straight through, so a large input gives an equally large output — activations, and with them the loss, can blow up when weights grow (see the diverged runs of lesson 3).",
+        "ReLU passes positive inputs straight through, so a large input gives an equally large output — activations, and with them the loss, can blow up when weights grow (lesson 3 marks such diverged runs ×; switch it to SGD to see one).",
         "Squashing functions saturate: tanh and sigmoid never exceed 1. ReLU6 caps ReLU at 6 on purpose, trading some of ReLU's linearity for bounded outputs.",
     ),
     controls=(),
     plots=(Plot("sup", "Largest output on [−L, L]", "Log–log: ReLU's line is the diagonal; the bounded functions flatten."),),
     measure=measure_unbounded,
+    explorer_note=note_unbounded,
     optional=True,
 )
 
 
+ONE_SIDED_X = 5.0  # inputs of each sign up to this size
+
+
 def measure_one_sided(p: dict[str, Any], run: Runner) -> Measurement:
-    x = np.linspace(0.0, 5.0, 501)
+    x = np.linspace(0.0, ONE_SIDED_X, 501)
     out = {}
     for n in ("relu", "tanh", "sigmoid"):
         act = acts.get(n)
@@ -1345,7 +1493,11 @@ def measure_one_sided(p: dict[str, Any], run: Runner) -> Measurement:
     ]
     verdict = _verdict(readouts, "Supports the claim: ReLU is silent for every negative input, like a neuron below threshold, while tanh answers negative inputs with the mirror image.", "Does not support the claim: see the rows marked ✗.")
     data = {"x": x, "series": [{"activation": n, **v} for n, v in out.items()]}
-    return Measurement(readouts, verdict, data, {"fn": "relu,tanh", "xmin": "-5", "xmax": "5"})
+    return Measurement(readouts, verdict, data, {"fn": "relu,tanh", "xmin": _num(-ONE_SIDED_X), "xmax": _num(ONE_SIDED_X)})
+
+
+def note_one_sided(p: dict[str, Any], m: Measurement) -> str:
+    return f"The explorer draws ReLU and tanh on [−{fmt(ONE_SIDED_X)}, {fmt(ONE_SIDED_X)}], the inputs of both signs measured here."
 
 
 ONE_SIDED = Lesson(
@@ -1363,6 +1515,7 @@ ONE_SIDED = Lesson(
     controls=(),
     plots=(Plot("sides", "Response to x and to −x", "Solid: f(x); dashed: f(−x), both for x ≥ 0."),),
     measure=measure_one_sided,
+    explorer_note=note_one_sided,
     optional=True,
 )
 

@@ -184,10 +184,13 @@ def budget_problem(config: TrainConfig, variants_are: str = "the number of activ
     what the stacked variants are to the user, e.g. "seeds")."""
     c = cost(config)
     if c > MAX_COST:
+        # the cost is proportional to the epochs: how many would fit with the rest unchanged
+        fit = int(config.epochs * MAX_COST / c)
+        hint = f"with the rest unchanged, at most {fit:,} epochs fit; or " if fit >= 1 else ""
         return (
             f"this run costs {c:.3g} (epochs × training points × Σ over activations of (Σ layer weights + "
             f"the activation's unit cost × hidden units) + {STEP_COST:,} × optimiser steps); the limit is {MAX_COST:.3g}: "
-            f"reduce epochs, n_points, depth, width, {variants_are}, or raise batch_size"
+            f"{hint}reduce epochs, n_points, depth, width, {variants_are}, or raise batch_size"
         )
     e = elements(config)
     if e > MAX_ELEMENTS:
@@ -611,8 +614,9 @@ class _Run:
             data=self.data,
             loss_train=c_(la[:, :, 0, 0].T),
             loss_test=c_(la[:, :, 0, 1].T),
-            acc_train=c_(la[:, :, 1, 0].T),
-            acc_test=c_(la[:, :, 1, 1].T),
+            # accuracies are counts over n: exact fractions (the averaging product leaves 1.0000000000000062)
+            acc_train=c_(np.rint(la[:, :, 1, 0].T * n) / n),
+            acc_test=c_(np.rint(la[:, :, 1, 1].T * len(self.data.x_test)) / len(self.data.x_test)),
             layers=rec.layers,
             learned=rec.learned,
             diverged_at=self.diverged_at,

@@ -2,9 +2,9 @@
 
 import { loadCatalogue } from "./lib/api.js";
 import { buildQuery, readState } from "./lib/url.js";
-import { applyTheme, THEMES } from "./lib/theme.js";
-import { FUNCTION_STATE, FunctionView } from "./views/function-view.js";
-import { networkState, NetworkView } from "./views/network-view.js";
+import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
+import { FUNCTION_STATE, FunctionView, MAX_CURVES, sanitiseSpecs } from "./views/function-view.js";
+import { MAX_COMPARE, networkState, NetworkView } from "./views/network-view.js";
 import { loadTrainSchema } from "./lib/train-schema.js";
 import { openEmbedDialog } from "./lib/embed-dialog.js";
 
@@ -26,7 +26,17 @@ const toast = (text) => {
 async function main() {
   const [catalogue, trainSchema] = await Promise.all([loadCatalogue(), loadTrainSchema()]);
   const SCHEMA = { ...COMMON_STATE, ...FUNCTION_STATE, ...networkState(trainSchema) };
-  let state = readState(SCHEMA);
+  // the URL's theme, else the one this browser last chose
+  const readWithTheme = (notes = null) => {
+    const s = readState(SCHEMA, location.search, notes);
+    if (!new URLSearchParams(location.search).has("theme")) s.theme = preferredTheme();
+    return s;
+  };
+  const notes = [];
+  let state = readWithTheme(notes);
+  // a hand-edited link: say what was not taken as written (the views then see valid specs)
+  state.fn = sanitiseSpecs(state.fn, catalogue, MAX_CURVES, notes);
+  state.act = sanitiseSpecs(state.act, catalogue, MAX_COMPARE, notes);
   applyTheme(state.theme);
   let midGesture = false; // one history entry per slider drag, not per input event
 
@@ -80,7 +90,7 @@ async function main() {
   const theme = document.getElementById("theme");
   theme.value = state.theme;
   theme.addEventListener("change", () => {
-    applyTheme(theme.value);
+    applyTheme(theme.value, { remember: true });
     onState({ theme: theme.value }, true);
     fnView.redraw();
     netView.restyle();
@@ -103,7 +113,7 @@ async function main() {
   });
 
   window.addEventListener("popstate", () => {
-    state = readState(SCHEMA);
+    state = readWithTheme();
     midGesture = false;
     applyTheme(state.theme);
     theme.value = state.theme;
@@ -111,7 +121,21 @@ async function main() {
     netView.apply(state);
     showView(state.view);
   });
+  if (notes.length) {
+    showNotice(notes);
+    history.replaceState(null, "", `${location.pathname}${buildQuery(state, SCHEMA, catalogue)}`); // the link now says what is shown
+  }
   document.body.dataset.ready = "1";
+}
+
+/** The corrections made to a hand-edited link, until dismissed. */
+function showNotice(notes) {
+  const box = document.getElementById("url-notice");
+  const list = box.querySelector("ul");
+  list.replaceChildren(...notes.slice(0, 8).map((n) => Object.assign(document.createElement("li"), { textContent: n })));
+  if (notes.length > 8) list.append(Object.assign(document.createElement("li"), { textContent: `… and ${notes.length - 8} more.` }));
+  box.hidden = false;
+  box.querySelector("button").onclick = () => (box.hidden = true);
 }
 
 main().catch((err) => {

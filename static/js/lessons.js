@@ -5,7 +5,7 @@
 import { ApiError, getJSON, isAbort, Latest } from "./lib/api.js";
 import { el, select, slider } from "./lib/controls.js";
 import { Panel } from "./lib/panel.js";
-import { applyTheme, THEMES } from "./lib/theme.js";
+import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
 import { formatNumber } from "./lib/url.js";
 import { FIGURES } from "./lessons/figures.js";
 import { Presenter } from "./lessons/present.js";
@@ -17,12 +17,12 @@ const params = () => new URLSearchParams(location.search);
 function setupTheme(onChange) {
   const sel = document.getElementById("theme");
   const q = params().get("theme");
-  const theme = THEMES.includes(q) ? q : "light";
+  const theme = THEMES.includes(q) ? q : preferredTheme(); // the link's theme, else the last one chosen
   applyTheme(theme);
   if (!sel) return;
   sel.value = theme;
   sel.addEventListener("change", () => {
-    applyTheme(sel.value);
+    applyTheme(sel.value, { remember: true });
     onChange(sel.value);
   });
 }
@@ -55,10 +55,43 @@ function controlQuery(controls, state) {
   return q;
 }
 
-/** Let every axis make room for its tick labels and title (large type in presentation mode). */
-function withMargins(fig) {
-  for (const key of Object.keys(fig.layout)) {
-    if (/^[xy]axis\d*$/.test(key)) fig.layout[key] = { ...fig.layout[key], automargin: true };
+// Phones and very short screens: slides stack and scroll (the same query as in lessons.css).
+const NARROW = "(max-width: 760px), (max-height: 480px)";
+const SLIDE_REM = 20; // presentation type at 1280×720, in px: plots' large type is sized for it
+
+/** How plots are drawn on this screen: large type when presenting on a wide screen, grown with the slide's type. */
+function plotStyle(present) {
+  const narrow = matchMedia(NARROW).matches;
+  if (!present || narrow) return { big: false, scale: 1, narrow };
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || SLIDE_REM;
+  return { big: true, scale: Math.round((100 * rem) / SLIDE_REM) / 100, narrow };
+}
+
+/** What a redraw depends on (on a phone also the width: its figures size their legends to it). */
+const styleKey = (style) => JSON.stringify({ ...style, width: style.narrow ? innerWidth : 0 });
+
+const scaled = (font, k) => (font && typeof font.size === "number" ? { ...font, size: Math.round(font.size * k) } : font);
+
+/** Fit a figure to the screen: every axis makes room for its labels; type grows with the
+ * slide's; on a narrow screen a legend at the right moves above the plot. */
+function fitFigure(fig, { scale, narrow }) {
+  const layout = fig.layout;
+  for (const key of Object.keys(layout)) {
+    if (!/^[xy]axis\d*$/.test(key)) continue;
+    const ax = { ...layout[key], automargin: true };
+    if (scale !== 1) {
+      ax.tickfont = scaled(ax.tickfont, scale);
+      if (ax.title && typeof ax.title === "object") ax.title = { ...ax.title, font: scaled(ax.title.font, scale) };
+    }
+    layout[key] = ax;
+  }
+  if (scale !== 1) {
+    layout.font = scaled(layout.font, scale);
+    if (layout.hoverlabel) layout.hoverlabel = { ...layout.hoverlabel, font: scaled(layout.hoverlabel.font, scale) };
+    if (layout.annotations) layout.annotations = layout.annotations.map((a) => ({ ...a, font: scaled(a.font, scale) }));
+  }
+  if (narrow && layout.legend && layout.legend.x >= 1 && layout.legend.xanchor !== "right" && !layout.height) {
+    layout.legend = { ...layout.legend, orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
   }
   return fig;
 }
@@ -91,6 +124,15 @@ class LessonPage {
     }
     this.buildControls();
     document.getElementById("remeasure").addEventListener("click", () => this.measure());
+    // redraw when the screen crosses into another plot style (rotation, a window resized)
+    this.styleKey = "";
+    let resizing = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(resizing);
+      resizing = setTimeout(() => {
+        if (styleKey(plotStyle(this.present)) !== this.styleKey) this.draw();
+      }, 150);
+    });
     this.presenter = new Presenter(main, lesson, {
       present: this.present,
       onShow: () => this.draw(),
@@ -218,7 +260,7 @@ class LessonPage {
           { "data-readout": ro.id },
           el("th", { scope: "row", text: ro.label }),
           el("td", { class: "num", text: ro.text }),
-          el("td", { text: ro.target }),
+          el("td", { class: "target", text: ro.target }),
           el("td", { class: `mark ${cls}`, text: mark, title: ro.supports === null ? "for information" : ro.supports ? "supports the claim" : "does not support the claim" }),
         );
       }),
@@ -226,13 +268,16 @@ class LessonPage {
     const nv = document.getElementById("numbers-verdict");
     nv.replaceChildren(verdictBadge(r.verdict.supports), document.createTextNode(` ${r.verdict.text}`));
     for (const a of document.querySelectorAll("a.explorer-link")) a.href = r.explorer;
+    for (const p of document.querySelectorAll(".explorer-note")) p.textContent = r.explorer_note;
   }
 
   /** Draw the plots that are on screen (all in page mode, the current one when presenting). */
   draw() {
     if (!this.result) return;
     const builders = FIGURES[this.lesson.slug] || {};
-    const big = this.present;
+    const style = plotStyle(this.present);
+    this.styleKey = styleKey(style);
+    const { big } = style;
     for (const p of this.lesson.plots) {
       const panel = this.panels[p.id];
       if (panel.root.closest("[hidden]")) continue;
@@ -242,7 +287,9 @@ class LessonPage {
         continue;
       }
       try {
-        panel.render(withMargins(build(this.result.data, { big })), { json: { params: this.result.params, data: this.result.data } });
+        const fig = fitFigure(build(this.result.data, { big, narrow: style.narrow, width: panel.plot.clientWidth || undefined }), style);
+        panel.plot.style.height = fig.layout.height ? `${fig.layout.height}px` : ""; // a phone layout sets its own height
+        panel.render(fig, { json: { params: this.result.params, data: this.result.data } });
       } catch (err) {
         console.error(err);
         panel.showEmpty(`Could not draw: ${err.message}`);

@@ -4,6 +4,7 @@ field, caching, and pages that keep to the CSP (no inline script or handler)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 import pytest
 from fastapi.testclient import TestClient
@@ -173,3 +174,69 @@ def test_unknown_lesson_page_is_404_with_the_index(client: TestClient) -> None:
     r = client.get("/lessons/no-such-lesson")
     assert r.status_code == 404 and "no lesson called" in r.text and 'href="/lessons/sparse-activation"' in r.text
     assert "<script>" not in client.get("/lessons/%3Cscript%3E").text
+
+
+# ----------------------------------------------------------------------------- the explorer link's own run
+
+RECORDING = {"frames": 100, "boundary_frames": 12, "boundary_grid": 40}  # the explorer's (static/js/views/network-view.js)
+
+
+def _explorer_request(url: str) -> tuple[str, dict]:
+    """The request the explorer's network view makes for a lesson's link (its requestBody)."""
+    q = dict(parse_qsl(url.split("?", 1)[1]))
+    acts = []
+    for name, params in re.findall(r"([a-z0-9_]+)(?:\(([^)]*)\))?", q["act"]):
+        acts.append({"name": name, "params": {k: float(v) for k, v in (kv.split("=") for kv in params.split(",") if kv)}})
+    body: dict = {"activations": acts, **RECORDING}
+    ints = {"depth", "width", "epochs", "seed", "n_points", "batch_size"}
+    for k in ("dataset", "depth", "width", "init", "bias_init", "optimizer", "learning_rate", "epochs", "seed"):
+        if k in q:
+            body[k] = int(q[k]) if k in ints else q[k] if k in ("dataset", "init", "optimizer") else float(q[k])
+    if q["mode"] == "sweep":
+        body["sweep"] = {"param": q["sweep"], "values": [float(v) for v in q["values"].split(",")]}
+        body["boundary_frames"] = 0
+        return "/api/sweep", body
+    return "/api/train", body
+
+
+def test_measure_says_what_the_explorer_shows(client: TestClient) -> None:
+    j = client.get("/api/lessons/vanishing-gradients/measure").json()
+    lesson = L.get("vanishing-gradients")
+    core = L.run_measure(lesson)
+    assert j["explorer_note"] == L.explorer_note(lesson, lesson.defaults(), core)
+    assert "seed 0" in j["explorer_note"]
+
+
+def test_vanishing_explorer_run_shows_the_numbers_the_lesson_quotes(client: TestClient) -> None:
+    """The explorer's run for the link: its gradient note (‖∂L/∂(layer input)‖ at init) and its
+    accuracies are the numbers the lesson quotes for seed 0."""
+    j = client.get("/api/lessons/vanishing-gradients/measure").json()
+    path, body = _explorer_request(j["explorer"])
+    run = client.post(path, json=body).json()
+    note = []
+    for v in run["variants"]:
+        first = v["layers"]["grad_norm_input"][0]
+        note.append(L.fmt(first[0] / first[-1], 2))
+    ro = {r["id"]: r for r in j["readouts"]}
+    assert ro["input_ratios"]["text"] == " / ".join(note)
+    assert ro["accuracy"]["text"] == " / ".join(L.pct(v["accuracy"]["test"][-1], 0) for v in run["variants"])
+
+
+def test_dying_explorer_sweep_is_the_lessons_networks_with_one_seed(client: TestClient) -> None:
+    j = client.get("/api/lessons/dying-relu/measure?seeds=1").json()
+    assert "same networks" in j["explorer_note"]
+    path, body = _explorer_request(j["explorer"])
+    sweep = client.post(path, json=body).json()
+    for s, mine in zip(sweep["series"], j["data"]["series"]):
+        assert s["dead_fraction"] == mine["dead_fraction"]
+        assert s["final_test_accuracy"] == mine["accuracy_test"]
+    assert "averages 2 seeds" in client.get("/api/lessons/dying-relu/measure").json()["explorer_note"]
+
+
+def test_prelu_explorer_run_ends_at_the_lessons_slopes(client: TestClient) -> None:
+    j = client.get("/api/lessons/prelu-learns/measure?epochs=60").json()
+    path, body = _explorer_request(j["explorer"])
+    run = client.post(path, json=body).json()
+    mine = {v["activation"]["params"]["a"]: v["final"] for v in j["data"]["variants"]}
+    for v in run["variants"]:
+        assert v["layers"]["prelu_slope"][-1] == mine[v["activation"]["params"].get("a", 0.25)]

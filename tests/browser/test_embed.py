@@ -3,6 +3,7 @@ height; the explorer itself refuses to be framed there."""
 
 from __future__ import annotations
 
+import html
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -107,3 +108,33 @@ def test_large_training_embed_waits_for_run_button(context, server):
     assert not page.locator(".embed-plot[data-rendered='1']").count()
     watch.assert_clean()
     page.close()
+
+
+def test_every_embed_button_gives_a_working_link(context, server):
+    """The explorer's Embed dialog, for every plot: the link it offers answers and renders."""
+    page = context.new_page()
+    watch = PageWatch(page, server)
+    links = []
+    for view in ("/?fn=elu(alpha=0.5),relu", "/?view=network&epochs=50", "/?view=network&mode=sweep&epochs=30&values=0.01,0.1"):
+        page.goto(server + view)
+        page.wait_for_selector("body[data-ready='1']")
+        page.locator(".panel:visible .plot[data-rendered='1']").first.wait_for(timeout=60_000)
+        buttons = page.locator(".panel:visible [data-export='embed']")
+        assert buttons.count() >= 1, view
+        for i in range(buttons.count()):
+            buttons.nth(i).click()
+            link = page.input_value("#embed-link")
+            assert html.escape(link) in page.input_value("#embed-snippet")
+            links.append(link)
+            page.click("#embed-close")
+    assert any("/embed/function?" in u and "elu(alpha=0.5)" in u for u in links), links
+    for link in sorted(set(links)):
+        assert context.request.get(link).status == 200, link
+    # one of them, opened: the ELU curve with α = 0.5 reaches −0.5 on the left
+    embed = context.new_page()
+    embed.goto(next(u for u in links if "/embed/function?" in u))
+    embed.wait_for_selector(".embed-plot[data-rendered='1']")
+    assert embed.evaluate("() => Math.min(...document.querySelector('.embed-plot').data[0].y)") < -0.49
+    watch.assert_clean()
+    page.close()
+    embed.close()

@@ -12,7 +12,7 @@ import pytest
 
 from app.core import lessons as L
 
-from .conftest import shot
+from .conftest import PageWatch, shot
 
 pytestmark = pytest.mark.browser
 
@@ -140,3 +140,136 @@ def test_training_lesson_page_and_dark_theme(page, server):
     href = page.locator("a.explorer-link").first.get_attribute("href")
     assert "mode=sweep" in href and "act=relu,leaky_relu" in href
     shot(page, "lesson-dying-relu-dark")
+
+
+# ----------------------------------------------------------------------------- presentation on a phone and a projector
+
+# Each kind of slide's main parts, which must not overlap one another (those shown: a lesson
+# without controls has no sliders).
+SLIDE_PARTS = {
+    "claim": [".step-claim .kicker", ".step-claim h1", ".step-claim blockquote.claim", ".step-claim dl.method"],
+    "plot": [".step-plot:not([hidden]) .panel-head h2", ".step-plot:not([hidden]) .plot", "#readout", "#lesson-controls", ".measure-bar"],
+    "why": ["#why-title", ".why-text p"],
+    "numbers": ["#numbers-title", "#numbers-verdict", "#readouts", ".step-numbers a.explorer-link", "#explorer-note-numbers"],
+}
+
+# Boxes (in page coordinates, cut to the part a scrolling column shows) of the visible
+# elements matching each selector, the page's horizontal overflow, visible elements of the
+# slide sticking out of the screen, and the navigation bar.
+LAYOUT_JS = """(selectors) => {
+  const visible = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; };
+  const scroller = (e) => {
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (/(auto|scroll)/.test(getComputedStyle(a).overflowY) && a.scrollHeight > a.clientHeight) return a;
+    }
+    return null;
+  };
+  const box = (e) => {
+    const r = e.getBoundingClientRect();
+    const s = scroller(e);
+    const c = s ? s.getBoundingClientRect() : { top: -Infinity, bottom: Infinity };
+    return { left: r.left, right: r.right, top: Math.max(r.top, c.top) + scrollY, bottom: Math.min(r.bottom, c.bottom) + scrollY };
+  };
+  const parts = [];
+  for (const sel of selectors) {
+    document.querySelectorAll(sel).forEach((e, i) => {
+      const b = visible(e) && box(e);
+      if (b && b.bottom > b.top) parts.push({ name: `${sel} #${i}`, ...b });
+    });
+  }
+  const W = document.documentElement.clientWidth;
+  const outside = [...document.querySelectorAll('#main *')]
+    // inside an SVG Plotly clips what lies beyond the plot area: the SVG's own box is what shows
+    .filter((e) => visible(e) && !e.closest('.presenter, [hidden]') && !e.ownerSVGElement)
+    .filter((e) => { const r = e.getBoundingClientRect(); return r.left < -1 || r.right > W + 1; })
+    .map((e) => `${e.tagName.toLowerCase()}.${e.className && e.className.baseVal !== undefined ? e.className.baseVal : e.className}`);
+  const bar = document.querySelector('.presenter').getBoundingClientRect();
+  return { parts, outside: outside.slice(0, 10), scrollWidth: document.documentElement.scrollWidth, width: W,
+           pageHeight: document.documentElement.scrollHeight, viewHeight: innerHeight, barTop: bar.top, barHeight: bar.height };
+}"""
+
+
+def _kind(lesson: L.Lesson, step: int) -> str:
+    steps = 3 + len(lesson.plots)
+    return "claim" if step == 1 else "why" if step == steps - 1 else "numbers" if step == steps else "plot"
+
+
+def _check_slide(page, lesson: L.Lesson, step: int, size: str) -> None:
+    kind = _kind(lesson, step)
+    where = f"{lesson.slug} step {step} at {size}"
+    if kind == "plot":
+        # the plot has been drawn to fit its box
+        page.wait_for_function(
+            "() => { const p = document.querySelector('.step-plot:not([hidden]) .plot'); const s = p && p.querySelector('.main-svg');"
+            " return s && s.getBoundingClientRect().width > 200 && s.getBoundingClientRect().right <= p.getBoundingClientRect().right + 1; }",
+            timeout=30_000,
+        )
+    page.wait_for_timeout(300)  # Plotly's resize after the slide is shown
+    lay = page.evaluate(LAYOUT_JS, SLIDE_PARTS[kind])
+    assert lay["scrollWidth"] <= lay["width"], f"{where}: the page scrolls sideways ({lay['scrollWidth']} > {lay['width']})"
+    assert not lay["outside"], f"{where}: sticking out of the screen: {lay['outside']}"
+    parts = lay["parts"]
+    assert len(parts) >= 3, f"{where}: {parts}"
+    for p in parts:
+        assert p["left"] >= -0.5 and p["right"] <= lay["width"] + 0.5, f"{where}: {p}"
+    for i, a in enumerate(parts):
+        for b in parts[i + 1 :]:
+            overlap_x = min(a["right"], b["right"]) - max(a["left"], b["left"])
+            overlap_y = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+            assert overlap_x <= 0.5 or overlap_y <= 0.5, f"{where}: {a['name']} overlaps {b['name']}: {a} {b}"
+    # scrolled to the end, the navigation bar covers nothing of the slide
+    lowest = max(p["bottom"] for p in parts)
+    assert lowest <= lay["pageHeight"] - lay["barHeight"] + 0.5, f"{where}: the navigation bar covers the end of the slide"
+
+
+@pytest.mark.parametrize(
+    "size, slugs",
+    [
+        ((390, 844), ("dying-relu", "vanishing-gradients", "efficient-computation")),
+        ((1280, 720), ("dying-relu",)),
+        ((1920, 1080), ("vanishing-gradients",)),
+    ],
+    ids=["phone", "1280x720", "projector"],
+)
+def test_presentation_slides_fit_the_screen(browser, server, size, slugs):
+    """Every slide's parts sit side by side or one under the other — never on top of each
+    other — and nothing runs off the screen sideways, on a phone as on a projector."""
+    width, height = size
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    watch = PageWatch(page, server)
+    try:
+        for slug in slugs:
+            lesson = L.get(slug)
+            for step in range(1, 3 + len(lesson.plots) + 1):
+                page.goto(f"{server}/lessons/{slug}?present=1&step={step}")
+                page.wait_for_selector(READY)
+                _measured(page)
+                assert page.locator(".step:visible").count() == 1
+                _check_slide(page, lesson, step, f"{width}×{height}")
+                if width < 500:
+                    # large type stays readable on a phone
+                    size_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.step-claim h1')).fontSize)")
+                    assert size_px >= 20
+                    shot(page, f"present-phone-{lesson.number:02d}-{slug}-{step}")
+        watch.assert_clean()
+    finally:
+        ctx.close()
+
+
+def test_explorer_link_says_what_the_explorer_shows(page, server):
+    """The vanishing-gradients lesson measures ‖∂L/∂W‖ over several seeds; its explorer view
+    shows ‖∂L/∂(layer input)‖ for one seed: the page says so, with the explorer's numbers."""
+    page.goto(f"{server}/lessons/vanishing-gradients")
+    page.wait_for_selector(READY)
+    _measured(page)
+    m = L.run_measure(L.get("vanishing-gradients"))
+    note = L.explorer_note(L.get("vanishing-gradients"), L.get("vanishing-gradients").defaults(), m)
+    assert page.locator("#explorer-note-numbers").inner_text() == note
+    assert "seed 0" in note and "‖∂L/∂(layer input)‖" in note and "8 weight seeds" in note
+    side = page.locator(".explorer-about")
+    side.locator("summary").click()
+    assert side.locator(".explorer-note").inner_text() == note
+    assert page.locator(".lesson-bar a.explorer-link").get_attribute("aria-describedby") == "explorer-note-side"
+    row = page.locator("#readouts tr[data-readout='input_ratios']")
+    assert "layer input" in row.inner_text() and "explorer" in row.inner_text()

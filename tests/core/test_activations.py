@@ -102,6 +102,27 @@ def test_defaults_match_torch(act_id):
     assert ACTS[act_id].defaults() == TORCH_DEFAULTS[act_id]
 
 
+@pytest.mark.parametrize("act_id", sorted(ACTS))
+def test_torch_call_names_every_parameter_torch_takes(act_id):
+    act = ACTS[act_id]
+    call = act.torch_call(act.defaults())
+    if act.torch is None:
+        assert call is None
+        return
+    assert call.startswith("torch.nn.") and "{" not in call
+    for p in act.params:
+        if p.id not in act.torch_only:  # each other parameter appears in the call, with its value
+            assert "{" + p.id + "}" in act.torch, p.id
+
+
+def test_torch_call_follows_the_parameters():
+    assert ACTS["leaky_relu"].torch_call({"leak": 0.283}) == "torch.nn.LeakyReLU(negative_slope=0.283)"
+    assert ACTS["elu"].torch_call({"alpha": 2.5}) == "torch.nn.ELU(alpha=2.5)"
+    assert ACTS["gelu"].torch_call({"approximate": "tanh"}) == "torch.nn.GELU(approximate='tanh')"
+    assert ACTS["silu"].torch_call({"beta": 1.0}) == "torch.nn.SiLU()"
+    assert ACTS["silu"].torch_call({"beta": 2.0}) is None  # torch.nn has no Swish with β
+
+
 def test_selu_constants_match_their_closed_form():
     with mp.workdps(40):
         alpha, lam = selu_constants()

@@ -351,3 +351,101 @@ def test_formatting() -> None:
     assert L.fmt(0.39512) == "0.395" and L.fmt(12_500.0) == "12,500"
     assert L.fmt(2.64e-5) == "2.64 × 10⁻⁵" and L.fmt(1e-12) == "10⁻¹²"
     assert L.pct(0.493) == "49.3\u202f%"
+
+
+# ----------------------------------------------------------------------------- texts against measurements
+
+
+def test_texts_state_the_numbers_the_lessons_use() -> None:
+    """Numbers written in a lesson's texts come from the constants its measurement uses."""
+    eff = L.get("efficient-computation")
+    n = f"{L.TIMING_N:,}"
+    assert n in eff.measures and "million" not in eff.measures and f"median of {L.TIMING_REPEATS}" in eff.measures
+    m = measured("efficient-computation")
+    assert all(n in r.label for r in m.readouts if r.id.startswith("time_"))
+    assert m.data["n"] == L.TIMING_N
+    from app.core.training import UNIT_COST
+
+    assert f"its measured cost is {UNIT_COST['leaky_relu']} against ReLU's {UNIT_COST['relu']}" in eff.explanation[1]
+    assert f"{L.SCALE_GRID[2]:,} points in [−5, 5]" in L.get("scale-invariance").measures
+    assert f"at {len(L.DYING_LRS)} learning rates" in L.get("dying-relu").measures
+    assert f"({L.get('dying-relu').control('leak').default:g} by default)" in L.get("dying-relu").explanation[2]
+    assert f"{L.NOISY_GRID[2]} grid points" in L.get("noisy-relu").control("draws").help
+    vanishing = L.get("vanishing-gradients")
+    depth = vanishing.control("depth").default
+    assert f"{depth} sigmoid layers" in vanishing.explanation[0]
+    assert f"{vanishing.control('seeds').default} by default" in vanishing.measures
+
+
+def test_vanishing_explanations_match_the_run() -> None:
+    """What the lesson says about its heat maps holds on the default run: sigmoid's first layer
+    stays the darkest throughout, and its ratio recovers only as the last layer's gradient shrinks."""
+    m = measured("vanishing-gradients")
+    sig = np.asarray(m.data["trace"]["variants"][0]["layers"]["grad_norm_weights"])  # (frames, layers)
+    assert np.all(sig[:, 0] == sig.min(axis=1))
+    assert sig[-1, -1] < sig[0, -1] / 10 and math.isclose(sig[-1, 0], sig[0, 0], rel_tol=0.5)
+    relu = readout(m, "relu_ratio").value
+    assert L.HEALTHY_RANGE[0] < relu < 1.0  # "within a small factor of the last layer's"
+
+
+# ----------------------------------------------------------------------------- what "Open in explorer" shows
+
+
+@pytest.mark.parametrize("slug", L.SLUGS)
+def test_every_lesson_says_what_its_explorer_view_shows(slug: str) -> None:
+    lesson = L.get(slug)
+    m = measured(slug)
+    note = L.explorer_note(lesson, lesson.defaults(), m)
+    assert note.startswith("The explorer ") and len(note) > 60
+    if m.explorer.get("view") == "network":
+        assert f"seed {lesson.defaults()['seed']}" in note  # training views show one seed
+
+
+def test_vanishing_note_gives_the_explorers_own_quantity_and_seed() -> None:
+    """The explorer's gradient note shows ‖∂L/∂(layer input)‖ of one seed at initialisation; the
+    lesson reports exactly those numbers next to its own seed-averaged ‖∂L/∂W‖ ratios."""
+    lesson = L.get("vanishing-gradients")
+    m = measured("vanishing-gradients")
+    seeds = lesson.defaults()["seeds"]
+    explorer = []
+    for name in ("sigmoid", "tanh", "relu"):
+        cfg = TrainConfig(arch=Architecture(10, 16), variants=(Variant(name),), optimizer="sgd", learning_rate=0.1, epochs=0)
+        gin = init_statistics(cfg, [0])["grad_norm_input"][0]
+        explorer.append(float(gin[0] / gin[-1]))
+        gw = init_statistics(cfg, range(seeds))["grad_norm_weights"]
+        assert math.isclose(readout(m, f"{name}_ratio").value, float(gw.mean(axis=0)[0] / gw.mean(axis=0)[-1]), rel_tol=1e-12)
+    assert readout(m, "input_ratios").text == " / ".join(L.fmt(r, 2) for r in explorer)
+    assert readout(m, "input_ratios").supports is None and readout(m, "seed_ratios").supports is None
+    note = L.explorer_note(lesson, lesson.defaults(), m)
+    assert "‖∂L/∂(layer input)‖" in note and "‖∂L/∂W_l‖" in note and f"{seeds} weight seeds" in note
+    assert " / ".join(L.fmt(r, 2) for r in explorer) in note
+    # tanh: the explorer's ratio is above 1, the lesson's below — the note says they differ
+    assert explorer[1] > 1 > readout(m, "tanh_ratio").value and "opposite ways" in note
+    # with one seed the lesson's own ratios are that seed's
+    one = L.run_measure(lesson, {"seeds": 1, "epochs": 0})
+    assert readout(one, "relu_ratio").value == readout(one, "seed_ratios").value
+    assert "here for that one seed" in L.explorer_note(lesson, L.resolve_controls(lesson, {"seeds": 1, "epochs": 0}), one)
+
+
+def test_sparse_note_gives_the_explorers_seed() -> None:
+    lesson = L.get("sparse-activation")
+    m = measured("sparse-activation")
+    one = L.run_measure(lesson, {"seeds": 1})
+    relu = next(s for s in m.data["series"] if s["activation"] == "relu")
+    # the explorer's sparsity at epoch 0 (z > 0, seed 0) is the lesson's ReLU share for that seed alone
+    assert relu["first_seed_positive"] == readout(one, "relu_active").value
+    assert L.pct(relu["first_seed_positive"]) in L.explorer_note(lesson, lesson.defaults(), m)
+
+
+def test_explorer_links_show_what_the_lessons_measure() -> None:
+    # softplus: the β = 1 curve (whose slope is the logistic) is there, with the lesson's threshold
+    fn = measured("softplus-logistic").explorer["fn"]
+    assert fn.startswith(f"softplus(threshold={L.SOFTPLUS_THRESHOLD:g}),softplus(beta=2,threshold={L.SOFTPLUS_THRESHOLD:g})") and "sigmoid" in fn
+    assert L.run_measure(L.get("softplus-logistic"), {"beta": 1.0}).explorer["fn"] == f"softplus(threshold={L.SOFTPLUS_THRESHOLD:g}),relu,sigmoid"
+    # unbounded: every function measured is drawn
+    assert measured("unbounded").explorer["fn"].split(",") == [s["activation"] for s in measured("unbounded").data["series"]]
+    # PReLU: the explorer compares three of the starts; the note names the one left out
+    prelu = measured("prelu-learns")
+    assert set(L.PRELU_EXPLORED) < set(L.PRELU_STARTS) and len(L.PRELU_EXPLORED) == 3
+    left = [a for a in L.PRELU_STARTS if a not in L.PRELU_EXPLORED]
+    assert f"leaves out a = {', '.join(L.fmt(a) for a in left)}" in L.explorer_note(L.get("prelu-learns"), L.get("prelu-learns").defaults(), prelu)

@@ -302,7 +302,12 @@ def test_schedules_and_budget() -> None:
     assert boundary_schedule(f, 5).tolist()[0] == 0 and boundary_schedule(f, 5).tolist()[-1] == 300
     assert budget_problem(TrainConfig()) is None
     big = TrainConfig(data=DatasetSpec("moons", 2000), arch=Architecture(12, 64), epochs=5000)
-    assert "reduce epochs" in (budget_problem(big) or "")
+    problem = budget_problem(big) or ""
+    assert "reduce epochs" in problem
+    # the epochs it says would fit do fit, and one more does not
+    fit = int(problem.split("at most ")[1].split(" epochs")[0].replace(",", ""))
+    assert budget_problem(dataclasses.replace(big, epochs=fit)) is None
+    assert budget_problem(dataclasses.replace(big, epochs=fit + 1)) is not None
 
 
 def test_initial_weights_are_shared_by_the_variants() -> None:
@@ -312,3 +317,11 @@ def test_initial_weights_are_shared_by_the_variants() -> None:
     weights = slice(0, net.layout.learned_offset)
     assert np.array_equal(theta[0, weights], theta[1, weights]) and np.array_equal(theta[0, weights], theta[2, weights])
     assert theta[2, net.layout.learned_slot("a", 1)] == 0.5
+
+
+def test_accuracies_are_exact_fractions_within_0_and_1() -> None:
+    trace = train(TrainConfig(epochs=300, frames=20))
+    for acc, n in ((trace.acc_train, len(trace.data.x_train)), (trace.acc_test, len(trace.data.x_test))):
+        assert np.all((acc >= 0) & (acc <= 1))
+        np.testing.assert_array_equal(acc * n, np.rint(acc * n))
+    assert trace.acc_train.max() == 1.0  # the default run fits the moons exactly: 1, not 1.0000000000000062

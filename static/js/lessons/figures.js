@@ -1,6 +1,7 @@
 // Plotly figures for the lessons, built from a lesson's /api/lessons/{slug}/measure response
-// (its `data`). Pure functions: (data, {big}) → {data, layout}. Where the explorer already
-// has the figure (gradient flow, sweeps) it is reused from lib/figures.js.
+// (its `data`). Pure functions: (data, {big, narrow, width}) → {data, layout}. Where the
+// explorer already has the figure (gradient flow, sweeps) it is reused from lib/figures.js,
+// with its phone layout on a narrow screen (such a figure sets its own height).
 
 import { gradientFlowFigure, rgba, sweepCurvesFigure, sweepFigure, viridis } from "../lib/figures.js";
 import { baseLayout, colours, seriesStyle } from "../lib/theme.js";
@@ -131,8 +132,8 @@ export function fmtNumber(r, digits = 2) {
 }
 const fmtRatio = (r) => fmtNumber(r, 2);
 
-function vanishingFlow(d, { big }) {
-  return gradientFlowFigure(d.trace, { big, key: "grad_norm_weights" });
+function vanishingFlow(d, { big, narrow, width }) {
+  return gradientFlowFigure(d.trace, { big, key: "grad_norm_weights", narrow, width });
 }
 
 // ----------------------------------------------------------------------------- 3. dying ReLU
@@ -148,11 +149,12 @@ function dyingSweep(d, { big }) {
   return fig;
 }
 
-function dyingCurves(d, { big }) {
-  const fig = sweepCurvesFigure(d, { big, key: "dead_fraction_curve", label: "units dead" });
+function dyingCurves(d, { big, narrow, width }) {
+  const fig = sweepCurvesFigure(d, { big, key: "dead_fraction_curve", label: "units dead", narrow, width });
   for (const k of Object.keys(fig.layout)) if (k.startsWith("yaxis")) fig.layout[k] = { ...fig.layout[k], ...pctAxis };
   for (const t of fig.data) t.name = t.name.replace(/^learning_rate=/, "");
-  fig.layout.legend = { ...fig.layout.legend, orientation: "v", x: 1.02, xanchor: "left", y: 1, yanchor: "top", title: { text: "learning rate" } };
+  // a phone keeps the explorer's legend under the stacked plots
+  if (!narrow) fig.layout.legend = { ...fig.layout.legend, orientation: "v", x: 1.02, xanchor: "left", y: 1, yanchor: "top", title: { text: "learning rate" } };
   return fig;
 }
 

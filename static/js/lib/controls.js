@@ -2,7 +2,7 @@
 // from the catalogue (or the training schema), never from this file.
 
 import { formatNumber } from "./url.js";
-import { seriesStyle } from "./theme.js";
+import { swatch } from "./theme.js";
 
 let uid = 0;
 const nextId = (prefix) => `${prefix}-${++uid}`;
@@ -137,7 +137,7 @@ export function paramControl(param, value, { onInput, onCommit }) {
  */
 export function activationCard(catalogue, spec, index, { onChange, onRemove, allowed }) {
   const card = el("div", { class: "curve-card", "data-index": index });
-  card.style.setProperty("--swatch", seriesStyle(index).color);
+  card.style.setProperty("--swatch", swatch(index));
   const id = nextId("act");
   const choose = el("select", { id, "aria-label": `Activation ${index + 1}`, "data-role": "activation" });
   for (const a of catalogue.list) {

@@ -25,7 +25,7 @@ export function openEmbedDialog(panel, _view, state, schema, catalogue) {
   const controls = dialog.querySelector("#embed-controls");
   const title = `Activation Lab: ${panel.titleEl.textContent}`;
   const update = () => {
-    const url = embedUrl(panel.name, state, schema, catalogue, { controls: controls.checked });
+    const url = embedUrl(panel.embedName, state, schema, catalogue, { controls: controls.checked });
     link.value = url;
     snippet.value = iframeSnippet(url, title);
   };

@@ -28,12 +28,14 @@ export function toCSV(table) {
 
 export class Panel {
   /**
-   * root: the .panel element. opts: {title, help, name, embed?: () => url|null, onEmbed?}
+   * root: the .panel element. opts: {title, help, name (of exported files), embed? (true, or
+   * the /embed/<route> name when it differs from name), onEmbed?}
    */
   constructor(root, opts) {
     this.root = root;
     this.opts = opts;
     this.name = opts.name;
+    this.embedName = typeof opts.embed === "string" ? opts.embed : opts.name;
     this.table = null;
     this.json = null;
     const title = el("h2", { text: opts.title });

@@ -15,8 +15,32 @@ export function currentTheme() {
   return THEMES.includes(t) ? t : "light";
 }
 
-export function applyTheme(name) {
-  document.documentElement.dataset.theme = THEMES.includes(name) ? name : "light";
+const STORE = "actlab-theme";
+
+/** The theme this browser last chose (explorer or lessons), else light. */
+export function preferredTheme() {
+  try {
+    const t = localStorage.getItem(STORE);
+    return THEMES.includes(t) ? t : "light";
+  } catch {
+    return "light"; // storage blocked (e.g. a sandboxed frame)
+  }
+}
+
+/** Switch theme; `remember` (a choice the user made) makes it the default of the next page. */
+export function applyTheme(name, { remember = false } = {}) {
+  const theme = THEMES.includes(name) ? name : "light";
+  const root = document.documentElement;
+  root.dataset.theme = theme;
+  // --series-i: the i-th series colour, so cards and legends in HTML follow the plots' palette
+  PALETTES[theme].forEach((c, i) => root.style.setProperty(`--series-${i}`, c));
+  if (remember) {
+    try {
+      localStorage.setItem(STORE, theme);
+    } catch {
+      /* not remembered: storage blocked */
+    }
+  }
 }
 
 export function palette() {
@@ -27,6 +51,11 @@ export function palette() {
 export function seriesStyle(i) {
   const p = palette();
   return { color: p[i % p.length], dash: DASHES[Math.floor(i / p.length) % DASHES.length] };
+}
+
+/** The i-th series colour as a CSS value that follows theme changes (for HTML swatches). */
+export function swatch(i) {
+  return `var(--series-${i % PALETTES.light.length})`;
 }
 
 function cssVar(name) {

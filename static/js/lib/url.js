@@ -63,15 +63,40 @@ export function formatNumber(x) {
 /**
  * Read typed state from the query string.
  * schema: {key: {type: "number"|"int"|"string"|"bool"|"specs"|"list", default, choices?, min?, max?}}
+ * notes: if given, collects one sentence per value that was replaced or clamped.
  */
-export function readState(schema, search = window.location.search) {
+export function readState(schema, search = window.location.search, notes = null) {
   const q = new URLSearchParams(search);
   const state = {};
   for (const [key, spec] of Object.entries(schema)) {
     const raw = q.get(key);
     state[key] = raw === null ? clone(spec.default) : coerce(raw, spec);
+    if (notes && raw !== null) {
+      const note = correction(key, raw, state[key], spec);
+      if (note) notes.push(note);
+    }
   }
   return state;
+}
+
+/** What happened to a hand-written value, if it was not taken as written. */
+function correction(key, raw, value, spec) {
+  const shown = JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
+  if (spec.type === "number" || spec.type === "int") {
+    const x = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(x)) return `${key}=${shown} is not a number: using ${formatNumber(value)}.`;
+    if (value !== x) {
+      const range = spec.min !== undefined && spec.max !== undefined ? ` (allowed ${formatNumber(spec.min)} to ${formatNumber(spec.max)})` : "";
+      return `${key}=${shown} is ${spec.type === "int" && !Number.isInteger(x) ? "not a whole number" : "out of range"}${range}: using ${formatNumber(value)}.`;
+    }
+  } else if (spec.type === "bool") {
+    if (!["0", "1", "true", "false"].includes(raw)) return `${key}=${shown} is not 0 or 1: using ${value ? 1 : 0}.`;
+  } else if (spec.type === "specs") {
+    if (!parseSpecs(raw).length) return `${key}=${shown} names no activation: using the default.`;
+  } else if (spec.type !== "list" && spec.choices && !spec.choices.includes(raw)) {
+    return `${key}=${shown} is not one of ${spec.choices.join(", ")}: using ${value}.`;
+  }
+  return null;
 }
 
 function clone(v) {

@@ -1,0 +1,105 @@
+"""The function view's cards and links: the PyTorch line follows the sliders, card colours follow
+the theme, a hand-edited link says what it could not use, and the chosen theme is remembered."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import shot
+
+pytestmark = pytest.mark.browser
+
+PLOT = '[data-panel="function"] .plot[data-rendered="1"]'
+
+
+def drawn_traces(page) -> list[dict]:
+    return page.evaluate(
+        "() => document.querySelector('[data-panel=\"function\"] .plot').data.filter(t => t.yaxis === 'y' && t.mode === 'lines' && t.line.width > 0).map(t => ({name: t.name, color: t.line.color}))"
+    )
+
+
+def test_pytorch_line_follows_the_parameters(page, server):
+    page.goto(f"{server}/?fn=leaky_relu,silu")
+    page.wait_for_selector(PLOT)
+    torch = page.locator('#fn-cards [data-prop="torch"]')
+    assert torch.nth(0).inner_text() == "torch.nn.LeakyReLU(negative_slope=0.01)"
+    assert torch.nth(1).inner_text() == "torch.nn.SiLU()"
+    box = page.locator('#fn-curves [data-param-box="leak"]').first
+    box.fill("0.283")
+    box.dispatch_event("change")
+    page.wait_for_function("() => document.querySelector('#fn-cards [data-prop=\"torch\"]').textContent.includes('0.283')")
+    assert torch.nth(0).inner_text() == "torch.nn.LeakyReLU(negative_slope=0.283)"
+    beta = page.locator('#fn-curves [data-param-box="beta"]').first
+    beta.fill("2")
+    beta.dispatch_event("change")
+    page.wait_for_function("() => document.querySelectorAll('#fn-cards [data-prop=\"torch\"]')[1].textContent.startsWith('no torch.nn')")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark", "contrast"])
+def test_card_swatches_match_the_plotted_colours(page, server, theme):
+    page.goto(f"{server}/?fn=leaky_relu(leak=0.283),elu(alpha=2.5),noisy_relu(sigma=1.5)&theme={theme}")
+    page.wait_for_selector(PLOT)
+    plotted = [t["color"] for t in drawn_traces(page)]
+    for selector in ("#fn-curves > *", "#fn-cards article"):
+        swatches = page.evaluate(
+            f"""() => [...document.querySelectorAll('{selector}')].map(c => {{
+                const probe = document.createElement('span');
+                probe.style.color = getComputedStyle(c).getPropertyValue('--swatch');
+                document.body.append(probe);
+                const rgb = getComputedStyle(probe).color;
+                probe.remove();
+                return rgb;
+            }})"""
+        )
+        hexes = [page.evaluate(f"() => {{ const s = document.createElement('span'); s.style.color = '{c}'; document.body.append(s); const v = getComputedStyle(s).color; s.remove(); return v; }}") for c in plotted]
+        assert swatches == hexes, (selector, swatches, hexes)
+    if theme == "contrast":
+        shot(page, "function-contrast-swatches")
+
+
+def test_switching_theme_recolours_the_cards(page, server):
+    page.goto(f"{server}/?fn=relu,elu")
+    page.wait_for_selector(PLOT)
+    before = page.evaluate("() => getComputedStyle(document.querySelector('#fn-cards article')).borderTopColor")
+    page.select_option("#theme", "contrast")
+    page.wait_for_function(f"() => getComputedStyle(document.querySelector('#fn-cards article')).borderTopColor !== '{before}'")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#fn-cards article')).borderTopColor") == "rgb(255, 221, 0)"
+
+
+def test_hand_edited_link_says_what_it_could_not_use(page, server):
+    page.goto(f"{server}/?fn=leaky_relu(leak=abc),elu(alpha=1e308),foo,relu(bogus=1)&xmin=zz&samples=maybe")
+    page.wait_for_selector(PLOT)
+    notice = page.locator("#url-notice")
+    assert notice.is_visible()
+    text = notice.inner_text()
+    for expected in ('leak=abc is not a number: using the default 0.01', "alpha=1e308 is outside 0 to 5: using 5",
+                     'There is no activation "foo"', 'has no parameter "bogus"', 'xmin="zz" is not a number: using -5',
+                     'samples="maybe" is not 0 or 1'):
+        assert expected in text, (expected, text)
+    # the address now describes what is shown, so Copy link cannot hand on the bad values
+    assert "abc" not in page.url and "foo" not in page.url and "alpha=5" in page.url
+    shot(page, "function-url-notice")
+    page.click("#url-notice button")
+    assert not notice.is_visible()
+    # a clean link shows no notice
+    page.goto(f"{server}/?fn=elu(alpha=0.5)")
+    page.wait_for_selector(PLOT)
+    assert not page.locator("#url-notice").is_visible()
+
+
+def test_chosen_theme_is_remembered_but_a_link_with_a_theme_wins(context, server):
+    page = context.new_page()
+    page.goto(f"{server}/")
+    page.wait_for_selector(PLOT)
+    page.select_option("#theme", "dark")
+    page.goto(f"{server}/?fn=elu")
+    page.wait_for_selector(PLOT)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    assert page.input_value("#theme") == "dark"
+    page.goto(f"{server}/lessons")  # the lessons follow the explorer's choice
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    page.goto(f"{server}/?fn=elu&theme=contrast")
+    page.wait_for_selector(PLOT)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "contrast"
+    page.close()
