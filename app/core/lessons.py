@@ -510,7 +510,7 @@ def measure_vanishing(p: dict[str, Any], run: Runner) -> Measurement:
         Readout("seed_ratios", f"Seed {p['seed']} alone: first ÷ last ‖∂L/∂W‖ at init, sigmoid / tanh / ReLU", _finite(per_seed[2]),
                 " / ".join(fmt(r) for r in per_seed), "one seed scatters around the average (the band in the plot)"),
         Readout("input_ratios", f"Seed {p['seed']}: first ÷ last ‖∂L/∂(layer input)‖ at init, sigmoid / tanh / ReLU", _finite(per_seed_in[2]),
-                " / ".join(fmt(r, 2) for r in per_seed_in), "another quantity: what the explorer's gradient plots show"),
+                " / ".join(fmt(r, 2) for r in per_seed_in), "another quantity: the explorer's default gradient plots (Gradient: at each layer's input)"),
         Readout("sigmoid_ratio_end", f"Sigmoid ‖∂L/∂W‖ ratio after {trace.epochs_run} epochs ({one_run})", after[0], fmt(after[0]), "during training"),
         Readout("relu_ratio_end", f"ReLU ‖∂L/∂W‖ ratio after {trace.epochs_run} epochs ({one_run})", after[2], fmt(after[2]), "during training"),
         Readout("accuracy", f"Test accuracy after training ({one_run}): sigmoid / tanh / ReLU", _finite(acc[0]), " / ".join(pct(_finite(a), 0) for a in acc), "what vanishing gradients cost"),
@@ -534,13 +534,14 @@ def measure_vanishing(p: dict[str, Any], run: Runner) -> Measurement:
     }
     explorer = _network_query(
         "compare", "sigmoid,tanh,relu", depth=p["depth"], width=p["width"], init=p["init"], optimizer=p["optimizer"],
-        learning_rate=p["learning_rate"], epochs=max(1, p["epochs"]), seed=p["seed"],
+        learning_rate=p["learning_rate"], epochs=max(1, p["epochs"]), seed=p["seed"], grad="weights",
     )
     return Measurement(readouts, verdict, data, explorer, trace.cut_short)
 
 
 def note_vanishing(p: dict[str, Any], m: Measurement) -> str:
     sig_w, tanh_w, relu_w = (s["ratio"] for s in m.data["init"])
+    sig_1, tanh_1, relu_1 = (s["first_seed_ratio"] for s in m.data["init"])
     sig_in, tanh_in, relu_in = (s["first_seed_input_ratio"] for s in m.data["init"])
     lo, hi = HEALTHY_RANGE
     n, first = p["seeds"], p["seed"]
@@ -549,11 +550,11 @@ def note_vanishing(p: dict[str, Any], m: Measurement) -> str:
            else ", but for 1 epoch, where this lesson stops at initialisation. ")
     text = (
         f"The explorer trains the three networks once, from seed {first}, with these settings{run}"
-        "Its gradient plots and their note show another quantity, ‖∂L/∂(layer input)‖ — the gradient arriving at each layer's input — for that one seed: "
-        f"first ÷ last at initialisation {fmt(sig_in, 2)} / {fmt(tanh_in, 2)} / {fmt(relu_in, 2)} (sigmoid / tanh / ReLU). "
-        "This lesson measures the weight gradient ‖∂L/∂W_l‖, which also scales with the size of the layer's input (the raw 2-D data for layer 1)"
-        + (f", with the norms averaged over {n} weight seeds ({first}–{first + n - 1}): " if n > 1 else ", here for that one seed: ")
-        + f"{fmt(sig_w)} / {fmt(tanh_w)} / {fmt(relu_w)}. "
+        f"It opens on this lesson's quantity, the weight gradient ‖∂L/∂W_l‖ (Gradient menu), for that one seed: first ÷ last at initialisation "
+        f"{fmt(sig_1)} / {fmt(tanh_1)} / {fmt(relu_1)} (sigmoid / tanh / ReLU)"
+        + (f"; this lesson averages the norms over {n} weight seeds ({first}–{first + n - 1}): {fmt(sig_w)} / {fmt(tanh_w)} / {fmt(relu_w)}. " if n > 1 else ". ")
+        + "Its Gradient menu also shows ‖∂L/∂(layer input)‖, the gradient arriving at each layer's input, which does not scale with the "
+        f"size of the layer's input as ‖∂L/∂W_l‖ does (the raw 2-D data for layer 1): {fmt(sig_in, 2)} / {fmt(tanh_in, 2)} / {fmt(relu_in, 2)}. "
     )
     if (tanh_in > 1) != (tanh_w > 1):
         bigger, smaller = ("input", "weight") if tanh_in > 1 else ("weight", "input")

@@ -90,7 +90,7 @@ async function trainingEmbed(catalogue, state) {
         setStatus("This run has no PReLU layer: choose act=prelu.", true);
         return;
       }
-      await draw(PANELS[panelName].figure(result, { metric: state.metric }));
+      await draw(PANELS[panelName].figure(result, { metric: state.metric, grad: state.grad }));
       setStatus(result.cut_short ? "Cut short by the server's time limit." : "");
     } catch (err) {
       if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);

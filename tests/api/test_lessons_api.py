@@ -219,6 +219,11 @@ def test_vanishing_explorer_run_shows_the_numbers_the_lesson_quotes(client: Test
         note.append(L.fmt(first[0] / first[-1], 2))
     ro = {r["id"]: r for r in j["readouts"]}
     assert ro["input_ratios"]["text"] == " / ".join(note)
+    # the link opens on the lesson's own quantity (grad=weights): seed 0's ‖∂L/∂W‖ ratios
+    assert "grad=weights" in j["explorer"]
+    for v, mine in zip(run["variants"], j["data"]["init"]):
+        first = v["layers"]["grad_norm_weights"][0]
+        assert first[0] / first[-1] == pytest.approx(mine["first_seed_ratio"], rel=1e-9)
     assert ro["accuracy"]["text"] == " / ".join(L.pct(v["accuracy"]["test"][-1], 0) for v in run["variants"])
 
 

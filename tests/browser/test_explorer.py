@@ -233,3 +233,157 @@ def test_keyboard_only_tabs_and_controls(page, server):
              .map(e => e.outerHTML.slice(0, 80))"""
     )
     assert not unnamed, unnamed
+
+
+# ----------------------------------------------------------------------------- network view
+
+NET_INVALID = """() => [...document.querySelectorAll('#net-controls input, #net-controls select')]
+    .filter(e => !e.checkValidity())
+    .map(e => `${e.dataset.param || e.dataset.paramBox || e.id}=${e.value}: ${e.validationMessage}`)"""
+
+
+def wait_trained(page):
+    page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?view=network", "?view=network&epochs=200", "?view=network&epochs=205&noise=0.123&test_fraction=0.33", "?view=network&act=rrelu"],
+)
+def test_train_button_works_at_defaults_and_lesson_settings(page, server, query):
+    """Every network control passes the browser's form check (else Train does nothing), and Train trains."""
+    page.goto(f"{server}/{query}")
+    page.wait_for_selector('[data-panel="loss"] .plot[data-rendered="1"]', timeout=60_000)
+    wait_trained(page)
+    assert page.evaluate(NET_INVALID) == []
+    assert page.evaluate("() => document.querySelector('#net-controls').checkValidity()")
+    epochs = page.input_value('[data-param-box="epochs"]')
+    with page.expect_response(lambda r: r.url.endswith("/api/train/stream")) as response:
+        page.click("#train")
+    assert response.value.status == 200
+    page.wait_for_function("() => document.querySelector('#view-network').dataset.training === '0'", timeout=60_000)
+    assert page.inner_text("#train-status").startswith(f"Trained {epochs} epochs")
+
+
+def test_stop_says_the_plots_show_the_previous_run(page, server):
+    page.goto(f"{server}/?view=network&epochs=100")
+    wait_trained(page)
+    page.fill('[data-param-box="n_points"]', "1000")
+    page.fill('[data-param-box="epochs"]', "5000")
+    page.dispatch_event('[data-param-box="epochs"]', "change")
+    page.wait_for_function("() => /^Epoch \\d+ of 5000/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+    page.click("#stop")
+    status = page.inner_text("#train-status")
+    assert status.startswith("Stopped at epoch ") and "of 5000" in status, status
+    assert "The plots still show the previous run (ReLU, 100 epochs)." in status, status
+
+
+def test_sweep_values_error_names_the_value_and_range(page, server):
+    page.goto(f"{server}/?view=network&mode=sweep&epochs=50")
+    page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)
+    message = "() => document.querySelector('#sweep-values').validationMessage"
+    for text, expected in [
+        ("0.01, abc", "abc is not a number."),
+        ("0.01, 1e9", "1e9 is outside 0.0001–10 for learning rate."),
+        (", ".join(["0.1"] * 17), "Up to 16 values (there are 17)."),
+    ]:
+        page.fill("#sweep-values", text)
+        page.dispatch_event("#sweep-values", "change")
+        assert page.evaluate(message) == expected
+        assert expected in page.inner_text("#train-status")
+    page.fill("#sweep-values", "0.01, 0.1")
+    page.dispatch_event("#sweep-values", "change")
+    assert page.evaluate(message) == ""
+    assert "values=0.01%2C0.1" in page.url or "values=0.01,0.1" in page.url
+
+
+# Boxes (in page pixels) of what Plotly drew: subplot titles, axis titles, legend, plot areas.
+PLOT_BOXES = """sel => {
+  const gd = document.querySelector(sel);
+  const box = (e) => { const r = e.getBoundingClientRect(); return {x0: r.left, y0: r.top, x1: r.right, y1: r.bottom, text: e.textContent}; };
+  const lg = gd._fullLayout.legend;
+  return {
+    titles: [...gd.querySelectorAll('.annotation')].map(box),
+    axisTitles: [...gd.querySelectorAll('.g-xtitle text, [class^="g-x"][class$="title"] text')].map(box),
+    legend: gd.querySelector('.legend') ? box(gd.querySelector('.legend .bg')) : null,
+    legendScrolls: lg ? lg._height > lg._effHeight + 1 : false,
+    plots: [...gd.querySelectorAll('.nsewdrag')].map(box),
+  };
+}"""
+
+
+def overlap(a, b):
+    return min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > 1 and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > 1
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (390, 844)])
+def test_compare_plots_are_readable(browser, server, size):
+    """Compare mode at desktop and phone size: subplot titles apart, legends neither scroll nor cover a plot."""
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, is_mobile=size[0] < 500, has_touch=size[0] < 500)
+    page = ctx.new_page()
+    from .conftest import PageWatch
+
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/?view=network&mode=compare&act=relu,sigmoid,leaky_relu")
+    page.wait_for_selector('[data-panel="histogram"] .plot[data-rendered="1"]', timeout=60_000)
+    page.wait_for_timeout(500)
+    for panel in ["loss", "boundary", "gradient-flow", "gradient-norms", "sparsity", "dead", "histogram"]:
+        boxes = page.evaluate(PLOT_BOXES, f'[data-panel="{panel}"] .plot')
+        things = boxes["titles"] + boxes["axisTitles"] + ([boxes["legend"]] if boxes["legend"] else [])
+        for i, a in enumerate(things):
+            for b in things[i + 1 :]:
+                assert not overlap(a, b), (panel, size, a, b)
+        assert not boxes["legendScrolls"], (panel, size)
+        if boxes["legend"]:
+            assert not any(overlap(boxes["legend"], p) for p in boxes["plots"]), (panel, size)
+        for t in boxes["titles"]:
+            assert not any(overlap(t, p) for p in boxes["plots"]), (panel, size, t)
+    titles = [t["text"] for t in page.evaluate(PLOT_BOXES, '[data-panel="boundary"] .plot')["titles"]]
+    assert titles == ["ReLU", "Logistic sigmoid", "Leaky ReLU"] or titles == ["ReLU", "Logisticsigmoid", "Leaky ReLU"], titles
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0]
+    shot(page, f"explorer-network-compare-{size[0]}")
+    watch.assert_clean()
+    ctx.close()
+
+
+def test_sweep_curves_name_the_parameter_as_the_controls_do(page, server):
+    page.goto(f"{server}/?view=network&mode=sweep&act=relu,leaky_relu&values=0.001,0.01,0.1,0.3,1,3&epochs=100")
+    page.wait_for_selector('[data-panel="sweep-curves"] .plot[data-rendered="1"]', timeout=60_000)
+    plot = '[data-panel="sweep-curves"] .plot'
+    layout = page.evaluate(f"() => document.querySelector('{plot}')._fullLayout.legend.title.text")
+    assert layout == "learning rate"
+    names = [t["name"] for t in traces(page, plot)[:6]]
+    assert names == ["0.001", "0.01", "0.1", "0.3", "1", "3"]
+    colours = page.evaluate(f"() => document.querySelector('{plot}').data.slice(0, 6).map(t => t.line.color)")
+    rgb = [tuple(int(c[k : k + 2], 16) for k in (1, 3, 5)) for c in colours]
+    assert min(sum(abs(a - b) for a, b in zip(p, q)) for p, q in zip(rgb, rgb[1:])) > 60, colours  # neighbours tell apart
+    ticks = page.evaluate(f"() => [...document.querySelectorAll('{plot} .ytick text')].map(t => t.textContent)")
+    assert ticks and not any("μ" in t for t in ticks), ticks
+    assert page.inner_text('[data-panel="sweep"] h2') == "Sweep: dead fraction against learning rate"
+    boxes = page.evaluate(PLOT_BOXES, plot)
+    assert not any(overlap(boxes["legend"], t) for t in boxes["axisTitles"]), boxes
+
+
+def test_gradient_menu_switches_quantity_without_retraining(page, server):
+    page.goto(f"{server}/?view=network&mode=compare&act=sigmoid,relu&depth=6&epochs=20&grad=weights")
+    page.wait_for_selector('[data-panel="gradient-norms"] .plot[data-rendered="1"]', timeout=60_000)
+    assert page.input_value("#grad-kind") == "weights"
+    norms = '[data-panel="gradient-norms"]'
+    title = lambda: page.evaluate(f"() => document.querySelector('{norms} .plot').layout.yaxis.title.text")
+    assert title() == "‖∂L/∂W‖"
+    assert page.locator(f"{norms} .note").inner_text().startswith("‖∂L/∂W‖, first ÷ last layer at init (seed 0)")
+    trains = []
+    page.on("request", lambda r: trains.append(r.url) if "/api/train" in r.url else None)
+    page.select_option("#grad-kind", "input")
+    page.wait_for_function(f"() => document.querySelector('{norms} .plot').layout.yaxis.title.text.includes('layer input')")
+    assert "grad=weights" not in page.url and not trains
+    shot(page, "explorer-gradient-menu")
+
+
+@pytest.mark.parametrize("epochs", [20, 300])
+def test_loss_axis_shows_numbers_whatever_its_span(page, server, epochs):
+    """20 epochs: the losses stay within one decade; 300: they span several. Both get labels."""
+    page.goto(f"{server}/?view=network&epochs={epochs}")
+    page.wait_for_selector('[data-panel="loss"] .plot[data-rendered="1"]', timeout=60_000)
+    labels = page.eval_on_selector_all('[data-panel="loss"] .yaxislayer-above .ytick text', "ns => ns.map(n => n.textContent)")
+    assert len(labels) >= 2 and not any("μ" in t for t in labels), labels

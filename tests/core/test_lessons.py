@@ -85,7 +85,7 @@ def test_every_plot_has_a_figure_in_the_page_script() -> None:
 
 
 EXPLORER_KEYS = {
-    "view", "theme", "fn", "xmin", "xmax", "regions", "samples", "mode", "act", "sweep", "values", "metric", "auto",
+    "view", "theme", "fn", "xmin", "xmax", "regions", "samples", "mode", "act", "sweep", "values", "metric", "grad", "auto",
     "dataset", "n_points", "noise", "test_fraction", "depth", "width", "init", "bias_init", "optimizer",
     "learning_rate", "momentum", "batch_size", "epochs", "seed",
 }
@@ -402,8 +402,8 @@ def test_every_lesson_says_what_its_explorer_view_shows(slug: str) -> None:
 
 
 def test_vanishing_note_gives_the_explorers_own_quantity_and_seed() -> None:
-    """The explorer's gradient note shows ‖∂L/∂(layer input)‖ of one seed at initialisation; the
-    lesson reports exactly those numbers next to its own seed-averaged ‖∂L/∂W‖ ratios."""
+    """The explorer's gradient menu shows ‖∂L/∂W‖ (the link's choice) or ‖∂L/∂(layer input)‖ of one
+    seed at initialisation; the lesson reports those numbers next to its seed-averaged ratios."""
     lesson = L.get("vanishing-gradients")
     m = measured("vanishing-gradients")
     seeds = lesson.defaults()["seeds"]
@@ -424,7 +424,8 @@ def test_vanishing_note_gives_the_explorers_own_quantity_and_seed() -> None:
     # with one seed the lesson's own ratios are that seed's
     one = L.run_measure(lesson, {"seeds": 1, "epochs": 0})
     assert readout(one, "relu_ratio").value == readout(one, "seed_ratios").value
-    assert "here for that one seed" in L.explorer_note(lesson, L.resolve_controls(lesson, {"seeds": 1, "epochs": 0}), one)
+    one_note = L.explorer_note(lesson, L.resolve_controls(lesson, {"seeds": 1, "epochs": 0}), one)
+    assert "averages" not in one_note and readout(one, "seed_ratios").text.split(" / ")[0] in one_note
 
 
 def test_sparse_note_gives_the_explorers_seed() -> None:

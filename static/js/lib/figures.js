@@ -1,7 +1,7 @@
 // Plotly figures built from API responses. Pure functions (data in, {data, layout} out),
 // shared by the explorer, the embeds and the lessons.
 
-import { baseLayout, colours, divergingScale, SEQUENTIAL, seriesStyle } from "./theme.js";
+import { baseLayout, colours, currentTheme, divergingScale, SEQUENTIAL, seriesStyle } from "./theme.js";
 
 export function rgba(hex, alpha) {
   const h = hex.replace("#", "");
@@ -20,6 +20,8 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
   const data = [];
   const shapes = [];
   const twoRows = derivative;
+  // translucent fills read fainter on a dark background: stronger there
+  const fill = currentTheme() === "light" ? { band: 0.18, dead: 0.14, saturated: 0.07 } : { band: 0.3, dead: 0.26, saturated: 0.16 };
   curves.forEach((curve, i) => {
     const { color, dash } = curve.style || seriesStyle(i);
     const d = curve.data;
@@ -33,7 +35,7 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
         type: "scatter",
         mode: "lines",
         fill: "tonexty",
-        fillcolor: rgba(color, 0.18),
+        fillcolor: rgba(color, fill.band),
         line: { width: 0, color },
         name: `${curve.label}: ${pct(n.p_low)}–${pct(n.p_high)} % band`,
         legendgroup: group,
@@ -98,7 +100,7 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
           y1: 1,
           layer: "below",
           line: { width: 0 },
-          fillcolor: rgba(color, r.kind === "dead" ? 0.14 : 0.07),
+          fillcolor: rgba(color, r.kind === "dead" ? fill.dead : fill.saturated),
         });
       }
     }
@@ -143,57 +145,167 @@ export function functionTable(curves) {
 }
 
 // ----------------------------------------------------------------------------- training
+//
+// Training figures take opts {big, narrow, width}. With `narrow` (a phone) subplots stack and
+// the legend goes below the plot; the figure then sets its own height (layout.height), so a
+// legend never squeezes the plot. `width`: the plot's width in pixels, when known.
 
 const layerName = (i, n) => (i === 0 ? `layer 1 (input side)` : i === n - 1 ? `layer ${n} (output side)` : `layer ${i + 1}`);
 
+/** A legend entry without data: names a colour or a line style once instead of on every trace. */
+function legendEntry(name, line, group, extra = {}) {
+  return { x: [null], y: [null], type: "scatter", mode: "lines", name, line, legendgroup: group, showlegend: true, hoverinfo: "skip", ...extra };
+}
+
+/** One legend entry per variant, in its colour; clicking it shows or hides all of its lines. */
+function variantEntries(variants) {
+  return variants.map(([v, i]) => legendEntry(v.label, { color: seriesStyle(i).color, width: 2.5 }, `v${i}`));
+}
+
+/** Legend entries for line styles, in the muted text colour (they stand for every colour). */
+function styleEntries(styles) {
+  const muted = colours().muted;
+  return styles.map(([name, line, marker], k) =>
+    legendEntry(name, { color: muted, width: 2, ...line }, `style${k}`, marker ? { mode: "lines+markers", marker: { color: muted, size: 7, ...marker } } : {}),
+  );
+}
+
+// Phone layout, in pixels: plot height, room under the plot for ticks and axis title, one
+// legend row, (to guess how a legend wraps) a character and an entry's swatch and gaps, a
+// colour bar, and the modebar.
+const PHONE = { plot: 210, axis: 70, row: 21, charPx: 7.5, itemPx: 44, colourBar: 80, modebar: 20 };
+// Stacked subplots: each row this tall, with room between rows for the upper row's ticks and
+// the lower row's title.
+const STACK = { row: 160, gap: 56 };
+const stackPx = (n, row = STACK.row) => n * row + (n - 1) * STACK.gap;
+
+/** Rows a horizontal legend takes: one if all entries fit, else a grid of equal columns (as Plotly lays it out). */
+function legendRows(names, width) {
+  const item = (s) => String(s).length * PHONE.charPx + PHONE.itemPx;
+  if (names.reduce((a, s) => a + item(s), 0) <= width) return 1;
+  const widest = Math.max(...names.map(item));
+  return Math.ceil(names.length / Math.max(1, Math.floor(width / widest)));
+}
+
+/**
+ * baseLayout for training figures, with the legend's x just below 0: Plotly then lets a
+ * horizontal legend use the left margin's width too, so it wraps into fewer rows.
+ */
+function trainLayout(opts) {
+  const layout = baseLayout(opts);
+  layout.legend = { ...layout.legend, x: -0.01 };
+  return layout;
+}
+
+const inLegend = (d) => (d.type === "heatmap" ? d.showlegend === true : d.showlegend !== false);
+
+/**
+ * Phone layout: the legend under the x axis (`axis` pixels below the plot; above the plot the
+ * modebar covers it), and the figure tall enough for plotPx of plot, axis and legend.
+ */
+function phoneLayout(layout, data, { plotPx = PHONE.plot, width, colourBar = false, axis = PHONE.axis } = {}) {
+  const entries = data.filter(inLegend);
+  // Plotly draws no legend for a single trace unless told to
+  const names = entries.length > 1 || entries.some((d) => d.showlegend === true) ? entries.map((d) => d.name) : [];
+  const title = layout.legend.title && layout.legend.title.text;
+  const rows = (names.length ? legendRows(names, (width || 340) - layout.margin.r - (colourBar ? PHONE.colourBar : 0)) : 0) + (title ? 1 : 0);
+  // y in plot heights below the plot's bottom edge (below 0, it may use the full width);
+  // a legend title goes above the entries (beside them, Plotly lets the rows overflow)
+  layout.legend = { ...layout.legend, orientation: "h", x: -0.01, xanchor: "left", y: -axis / plotPx, yanchor: "top" };
+  if (title) layout.legend.title = { ...layout.legend.title, side: "top" };
+  // on touch screens the modebar is always shown, over the top of the figure: room for it
+  layout.margin = { ...layout.margin, t: layout.margin.t + PHONE.modebar, b: axis + rows * PHONE.row + 4 };
+  layout.height = layout.margin.t + plotPx + layout.margin.b;
+  return layout;
+}
+
 /** Loss (left axis, log) and accuracy (right axis) over epochs, train and test, per variant. */
-export function lossFigure(trace, { big = false } = {}) {
-  const data = [];
+export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
+  // several variants: the legend names each colour once and each line style once
+  const many = trace.variants.length > 1;
+  const data = many ? variantEntries(trace.variants.map((v, i) => [v, i])) : [];
   trace.variants.forEach((v, i) => {
     const { color } = seriesStyle(i);
     const name = v.label;
     const ep = trace.frames.slice(0, v.loss.train.length);
-    data.push({ x: ep, y: v.loss.train, name: `${name} train loss`, line: { color, width: 2.5 }, legendgroup: `v${i}` });
-    data.push({ x: ep, y: v.loss.test, name: `${name} test loss`, line: { color, width: 2, dash: "dash" }, legendgroup: `v${i}` });
-    data.push({ x: ep, y: v.accuracy.test, name: `${name} test accuracy`, line: { color, width: 1.5, dash: "dot" }, yaxis: "y2", legendgroup: `v${i}` });
+    const group = { legendgroup: `v${i}`, showlegend: !many };
+    data.push({ x: ep, y: v.loss.train, name: `${name} train loss`, line: { color, width: 2.5 }, ...group });
+    data.push({ x: ep, y: v.loss.test, name: `${name} test loss`, line: { color, width: 2, dash: "dash" }, ...group });
+    data.push({ x: ep, y: v.accuracy.test, name: `${name} test accuracy`, line: { color, width: 1.5, dash: "dot" }, yaxis: "y2", ...group });
   });
+  if (many) data.push(...styleEntries([["train loss", {}], ["test loss", { dash: "dash" }], ["test accuracy", { dash: "dot", width: 1.5 }]]));
   for (const d of data) {
     d.type = "scatter";
     d.mode = "lines";
   }
-  const layout = baseLayout({ big });
+  const layout = trainLayout({ big });
   layout.xaxis.title = { text: "epoch" };
-  layout.yaxis = { ...layout.yaxis, title: { text: "cross-entropy loss" }, type: "log", dtick: 1, exponentformat: "power" };
+  // one tick per decade when the losses span decades; within one decade, Plotly's own ticks
+  // (a decade-only axis would show no number at all)
+  const losses = trace.variants.flatMap((v) => [...v.loss.train, ...v.loss.test]).filter((x) => x > 0 && Number.isFinite(x));
+  const decades = losses.length ? Math.log10(Math.max(...losses) / Math.min(...losses)) : 0;
+  const ticks = decades >= 1 ? { dtick: 1, exponentformat: "power" } : { tickformat: ".2~g" };
+  layout.yaxis = { ...layout.yaxis, title: { text: "cross-entropy loss" }, type: "log", ...ticks };
   layout.yaxis2 = { ...baseLayout({ big }).yaxis, title: { text: "test accuracy" }, overlaying: "y", side: "right", range: [0, 1.02], tickmode: "array", tickvals: [0, 0.25, 0.5, 0.75, 1], tickformat: ".0%", showgrid: false, zeroline: false };
   layout.margin.r = 56;
   layout.hovermode = "x unified";
+  if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }
 
-function subplotLayout(n, { big = false, gap = 0.06 } = {}) {
-  const layout = baseLayout({ big });
+const axisKeys = (i) => (i === 0 ? ["xaxis", "yaxis"] : [`xaxis${i + 1}`, `yaxis${i + 1}`]);
+const axisRefs = (i) => (i === 0 ? ["x", "y"] : [`x${i + 1}`, `y${i + 1}`]);
+
+/** n subplots side by side, or (stacked) one above the other, each `row` pixels tall. */
+function subplotLayout(n, { big = false, gap = 0.06, stacked = false, row = STACK.row } = {}) {
+  const layout = trainLayout({ big });
   const w = (1 - gap * (n - 1)) / n;
+  const total = stackPx(n, row);
   for (let i = 0; i < n; i++) {
-    const key = i === 0 ? "xaxis" : `xaxis${i + 1}`;
-    layout[key] = { ...baseLayout({ big }).xaxis, domain: [i * (w + gap), i * (w + gap) + w], anchor: i === 0 ? "y" : `y${i + 1}` };
-    const ykey = i === 0 ? "yaxis" : `yaxis${i + 1}`;
-    layout[ykey] = { ...baseLayout({ big }).yaxis, anchor: i === 0 ? "x" : `x${i + 1}` };
+    const [xkey, ykey] = axisKeys(i);
+    const [xa, ya] = axisRefs(i);
+    const base = baseLayout({ big });
+    layout[xkey] = { ...base.xaxis, anchor: ya };
+    layout[ykey] = { ...base.yaxis, anchor: xa };
+    if (stacked) {
+      const top = 1 - (i * (row + STACK.gap)) / total;
+      layout[xkey].domain = [0, 1];
+      layout[ykey].domain = [Math.max(0, top - row / total), top];
+    } else {
+      layout[xkey].domain = [i * (w + gap), i * (w + gap) + w];
+      if (n >= 3) layout[xkey].nticks = 4; // narrow subplots: fewer ticks, so they don't collide
+    }
   }
   return layout;
 }
 
-function subplotTitles(layout, titles) {
+/** "Logistic<br>sigmoid": a long title on two lines, broken at the space nearest its middle. */
+function twoLines(text) {
+  const spaces = [...text.matchAll(/ /g)].map((m) => m.index);
+  if (!spaces.length) return text;
+  const mid = spaces.reduce((a, b) => (Math.abs(b - text.length / 2) < Math.abs(a - text.length / 2) ? b : a));
+  return `${text.slice(0, mid)}<br>${text.slice(mid + 1)}`;
+}
+
+/** A title above each subplot; side by side, a long one takes two lines. */
+function subplotTitles(layout, titles, { stacked = false } = {}) {
+  let lines = 1;
   layout.annotations = titles.map((t, i) => {
-    const dom = layout[i === 0 ? "xaxis" : `xaxis${i + 1}`].domain;
-    return { text: t, x: (dom[0] + dom[1]) / 2, y: 1.0, xref: "paper", yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 13 } };
+    const [xkey, ykey] = axisKeys(i);
+    const dom = layout[xkey].domain;
+    const text = !stacked && titles.length > 1 && t.length > 16 ? twoLines(t) : t;
+    if (text.includes("<br>")) lines = 2;
+    const top = layout[ykey].domain ? layout[ykey].domain[1] : 1;
+    return { text, x: (dom[0] + dom[1]) / 2, y: top, xref: "paper", yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 13 } };
   });
-  layout.margin.t = 34;
+  layout.margin.t = lines === 1 ? 34 : 52;
 }
 
 /** Gradient flow: log10 of each layer's input-gradient norm, layer × epoch, one heatmap per variant. */
-export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input" } = {}) {
+export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input", narrow = false, width } = {}) {
   const n = trace.variants.length;
-  const layout = subplotLayout(n, { big });
+  const stacked = narrow && n > 1;
+  const layout = subplotLayout(n, { big, stacked });
   const data = [];
   let lo = Infinity;
   let hi = -Infinity;
@@ -210,6 +322,7 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
   if (!Number.isFinite(lo)) { lo = -1; hi = 0; }
   trace.variants.forEach((v, i) => {
     const z = zs[i];
+    const [xa, ya] = axisRefs(i);
     data.push({
       type: "heatmap",
       x: trace.frames.slice(0, v.layers[key].length),
@@ -220,46 +333,59 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
       colorscale: SEQUENTIAL,
       showscale: i === n - 1,
       colorbar: { title: { text: "log₁₀ ‖∇‖", side: "right" }, thickness: 12 },
-      xaxis: i === 0 ? "x" : `x${i + 1}`,
-      yaxis: i === 0 ? "y" : `y${i + 1}`,
+      xaxis: xa,
+      yaxis: ya,
       hovertemplate: "epoch %{x}<br>layer %{y}<br>log₁₀‖∇‖ = %{z:.2f}<extra>" + v.label + "</extra>",
     });
-    const ykey = i === 0 ? "yaxis" : `yaxis${i + 1}`;
-    const xkey = i === 0 ? "xaxis" : `xaxis${i + 1}`;
-    layout[ykey].title = i === 0 ? { text: "layer (1 = input side)" } : undefined;
+    const [xkey, ykey] = axisKeys(i);
+    // stacked rows are short: each says "layer"; side by side the first explains the numbering
+    layout[ykey].title = stacked ? { text: "layer" } : i === 0 ? { text: "layer (1 = input side)" } : undefined;
     layout[ykey].dtick = 1;
-    layout[xkey].title = { text: "epoch" };
+    layout[xkey].title = !stacked || i === n - 1 ? { text: "epoch" } : undefined;
   });
-  if (n > 1) subplotTitles(layout, trace.variants.map((v) => v.label));
+  if (n > 1) subplotTitles(layout, trace.variants.map((v) => v.label), { stacked });
+  if (narrow) phoneLayout(layout, data, { plotPx: stacked ? stackPx(n) : PHONE.plot, width, colourBar: true });
   return { data, layout };
 }
 
 /** Per-layer gradient norms at one frame (default: the first, i.e. at initialisation) and the last. */
-export function gradientNormsFigure(trace, { big = false } = {}) {
-  const data = [];
+export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input", narrow = false, width } = {}) {
+  const many = trace.variants.length > 1;
+  const data = many ? variantEntries(trace.variants.map((v, i) => [v, i])) : [];
+  let lastEpoch = null;
   trace.variants.forEach((v, i) => {
     const { color } = seriesStyle(i);
-    const m = v.layers.grad_norm_input;
+    const m = v.layers[key];
     if (!m.length) return;
     const layers = m[0].map((_, l) => l + 1);
-    data.push({ x: layers, y: m[0], name: `${v.label} at init`, type: "scatter", mode: "lines+markers", line: { color, dash: "dot" }, marker: { color, size: 8 } });
-    data.push({ x: layers, y: m[m.length - 1], name: `${v.label} at epoch ${trace.frames[m.length - 1]}`, type: "scatter", mode: "lines+markers", line: { color }, marker: { color, size: 8, symbol: "diamond" } });
+    lastEpoch = trace.frames[m.length - 1];
+    const group = { legendgroup: `v${i}`, showlegend: !many };
+    data.push({ x: layers, y: m[0], name: `${v.label} at init`, type: "scatter", mode: "lines+markers", line: { color, dash: "dot" }, marker: { color, size: 8 }, ...group });
+    data.push({ x: layers, y: m[m.length - 1], name: `${v.label} at epoch ${lastEpoch}`, type: "scatter", mode: "lines+markers", line: { color }, marker: { color, size: 8, symbol: "diamond" }, ...group });
   });
-  const layout = baseLayout({ big });
+  if (many) data.push(...styleEntries([["at init", { dash: "dot" }, { symbol: "circle" }], [`at epoch ${lastEpoch}`, {}, { symbol: "diamond" }]]));
+  const layout = trainLayout({ big });
   layout.xaxis.title = { text: "layer (1 = input side)" };
   layout.xaxis.dtick = 1;
-  layout.yaxis = { ...layout.yaxis, type: "log", title: { text: "‖∂L/∂(layer input)‖" }, exponentformat: "power" };
+  layout.yaxis = { ...layout.yaxis, type: "log", title: { text: key === "grad_norm_weights" ? "‖∂L/∂W‖" : "‖∂L/∂(layer input)‖" }, exponentformat: "power" };
+  if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }
 
+/** How layer l of `depth` is drawn in per-layer line plots: deeper layers bolder. */
+const layerLine = (l, depth) => ({ width: 1.5 + (1.5 * (l + 1)) / depth, dash: ["solid", "dash", "dot", "dashdot"][l % 4] });
+
 /** One line per (variant, layer) of a per-layer statistic over epochs; deeper layers drawn bolder. */
 function perLayerLines(trace, key) {
-  const data = [];
-  trace.variants.forEach((v, i) => {
+  const shown = trace.variants.map((v, i) => [v, i]).filter(([v]) => v.layers[key] && v.layers[key].length);
+  // several variants: the legend names each colour once and each layer's line style once
+  const many = shown.length > 1;
+  const data = many ? variantEntries(shown) : [];
+  let depth = 0;
+  for (const [v, i] of shown) {
     const m = v.layers[key];
-    if (!m || !m.length) return;
     const { color } = seriesStyle(i);
-    const depth = m[0].length;
+    depth = m[0].length;
     for (let l = 0; l < depth; l++) {
       data.push({
         x: trace.frames.slice(0, m.length),
@@ -268,61 +394,71 @@ function perLayerLines(trace, key) {
         mode: "lines",
         name: `${v.label} ${layerName(l, depth)}`,
         legendgroup: `v${i}`,
-        line: { color, width: 1.5 + (1.5 * (l + 1)) / depth, dash: ["solid", "dash", "dot", "dashdot"][l % 4] },
+        showlegend: !many,
+        line: { color, ...layerLine(l, depth) },
         opacity: 0.45 + (0.55 * (l + 1)) / depth,
       });
     }
-  });
+  }
+  if (many) {
+    // up to four layers each get a key entry (four dash patterns); deeper nets: the first and last
+    const keyed = depth <= 4 ? [...Array(depth).keys()] : [0, depth - 1];
+    data.push(...styleEntries(keyed.map((l) => [layerName(l, depth), layerLine(l, depth)])));
+  }
   return data;
 }
 
 /** Fraction of active units per layer over epochs. */
-export function sparsityFigure(trace, { big = false, key = "active_fraction", title = "active fraction" } = {}) {
+export function sparsityFigure(trace, { big = false, key = "active_fraction", title = "active fraction", narrow = false, width } = {}) {
   const data = perLayerLines(trace, key);
-  const layout = baseLayout({ big });
+  const layout = trainLayout({ big });
   layout.xaxis.title = { text: "epoch" };
   layout.yaxis = { ...layout.yaxis, title: { text: title }, range: [-0.02, 1.02], tickformat: ".0%" };
   layout.hovermode = "x unified";
+  if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }
 
 /** Dead units (count over all hidden units) over epochs. */
-export function deadFigure(trace, { big = false } = {}) {
-  const width = trace.config.width;
+export function deadFigure(trace, { big = false, narrow = false, width } = {}) {
+  const units = trace.config.width;
   const data = trace.variants.map((v, i) => {
     const { color, dash } = seriesStyle(i);
     const m = v.layers.dead_fraction;
     return {
       x: trace.frames.slice(0, m.length),
-      y: m.map((row) => Math.round(row.reduce((a, b) => a + b, 0) * width)),
+      y: m.map((row) => Math.round(row.reduce((a, b) => a + b, 0) * units)),
       type: "scatter",
       mode: "lines",
       name: v.label,
       line: { color, dash, width: 2.5, shape: "hv" },
     };
   });
-  const layout = baseLayout({ big });
+  const layout = trainLayout({ big });
   layout.xaxis.title = { text: "epoch" };
   const total = trace.config.width * trace.config.depth;
   layout.yaxis = { ...layout.yaxis, title: { text: `dead units (of ${total})` }, rangemode: "tozero" };
+  if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }
 
 /** Learned PReLU slopes per layer over epochs. */
-export function preluFigure(trace, { big = false } = {}) {
+export function preluFigure(trace, { big = false, narrow = false, width } = {}) {
   const data = perLayerLines(trace, "prelu_slope");
-  const layout = baseLayout({ big });
+  const layout = trainLayout({ big });
   layout.xaxis.title = { text: "epoch" };
   layout.yaxis.title = { text: "learned slope a" };
   layout.hovermode = "x unified";
+  if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }
 
 /** Pre-activation histograms per layer, at initialisation and at the end. */
-export function histogramFigure(trace, { big = false, variant = 0 } = {}) {
+export function histogramFigure(trace, { big = false, variant = 0, narrow = false, width } = {}) {
   const v = trace.variants[variant];
-  const data = [];
   const depth = v.histograms.init.length;
+  // the legend names each layer's colour once, and the two line styles once
+  const data = [...Array(depth).keys()].map((l) => legendEntry(layerName(l, depth), { color: seriesStyle(l).color, width: 2 }, `layer${l}`));
   const which = [
     ["init", "at init", "dot"],
     ["final", "at the end", "solid"],
@@ -338,27 +474,35 @@ export function histogramFigure(trace, { big = false, variant = 0 } = {}) {
         mode: "lines",
         line: { color: seriesStyle(l).color, dash, shape: "hvh", width: 2 },
         name: `${layerName(l, depth)} ${label}`,
+        legendgroup: `layer${l}`,
+        showlegend: false,
       });
     });
   }
-  const layout = baseLayout({ big });
+  data.push(...styleEntries(which.map(([, label, dash]) => [label, { dash }])));
+  const layout = trainLayout({ big });
   layout.xaxis.title = { text: "pre-activation z" };
-  layout.yaxis.title = { text: "fraction of (unit, input) pairs" };
+  layout.yaxis.title = { text: "fraction of z values" };
   layout.shapes = [{ type: "line", x0: 0, x1: 0, yref: "paper", y0: 0, y1: 1, line: { color: colours().zero, width: 1.5 } }];
+  if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }
 
 /** Decision boundary at one boundary frame, with the data points, one subplot per variant. */
-export function boundaryFigure(trace, frameIndex, { big = false } = {}) {
+export function boundaryFigure(trace, frameIndex, { big = false, narrow = false, width } = {}) {
   const n = trace.variants.length;
-  const layout = subplotLayout(n, { big, gap: 0.04 });
+  const stacked = narrow && n > 1;
+  const grid = trace.variants[0].boundary;
+  // stacked rows as tall as the data's aspect ratio makes them at the plot's width (less margins and colour bar)
+  const span = (a) => a[a.length - 1] - a[0];
+  const row = Math.round(Math.min(260, Math.max(120, (((width || 340) - 150) * span(grid.y)) / span(grid.x))));
+  const layout = subplotLayout(n, { big, gap: 0.04, stacked, row });
   const data = [];
   const pts = trace.data.train;
   const test = trace.data.test;
   const scale = divergingScale();
   trace.variants.forEach((v, i) => {
-    const xa = i === 0 ? "x" : `x${i + 1}`;
-    const ya = i === 0 ? "y" : `y${i + 1}`;
+    const [xa, ya] = axisRefs(i);
     const b = v.boundary;
     const k = Math.min(frameIndex, b.p.length - 1);
     if (k >= 0 && b.p[k]) {
@@ -406,23 +550,37 @@ export function boundaryFigure(trace, frameIndex, { big = false } = {}) {
         });
       }
     }
-    const xkey = i === 0 ? "xaxis" : `xaxis${i + 1}`;
-    const ykey = i === 0 ? "yaxis" : `yaxis${i + 1}`;
+    const [xkey, ykey] = axisKeys(i);
     layout[ykey].scaleanchor = xa;
     layout[ykey].constrain = "domain";
+    layout[ykey].constraintoward = "top"; // the plot stays under its title
     layout[xkey].constrain = "domain";
     layout[xkey].showgrid = false;
     layout[ykey].showgrid = false;
   });
-  const ep = trace.variants[0].boundary.frames[Math.min(frameIndex, trace.variants[0].boundary.frames.length - 1)];
-  subplotTitles(layout, trace.variants.map((v) => (n > 1 ? `${v.label} — epoch ${ep}` : `epoch ${ep}`)));
+  const ep = grid.frames[Math.min(frameIndex, grid.frames.length - 1)];
+  if (n > 1) {
+    // each subplot is titled with its activation; the epoch, shared, heads the figure
+    subplotTitles(layout, trace.variants.map((v) => v.label), { stacked });
+    layout.title = { text: `epoch ${ep}`, x: 0, xref: "paper", xanchor: "left", y: 1, yref: "container", yanchor: "top", pad: { t: 6 }, font: { size: 13 } };
+    layout.margin.t += 22;
+  } else {
+    subplotTitles(layout, [`epoch ${ep}`]);
+  }
   layout.legend = { ...layout.legend, y: -0.08, yanchor: "top" };
   layout.margin.b = 30;
+  if (narrow) {
+    phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : PHONE.plot, width, colourBar: true, axis: 30 }); // ticks, no axis title
+  }
   return { data, layout };
 }
 
+/** A parameter's name as the controls show it: "learning rate", not "learning_rate". */
+const paramName = (sweep, label) => label || sweep.param.replace(/_/g, " ");
+
 /** A sweep: one metric against the swept parameter, one line per activation. */
-export function sweepFigure(sweep, metric, { big = false, metricLabel = metric } = {}) {
+export function sweepFigure(sweep, metric, { big = false, metricLabel = metric, paramLabel, narrow = false, width } = {}) {
+  const param = paramName(sweep, paramLabel);
   const data = sweep.series.map((s, i) => {
     const { color, dash } = seriesStyle(i);
     const diverged = s.diverged_at_epoch.map((d) => d !== null);
@@ -434,55 +592,82 @@ export function sweepFigure(sweep, metric, { big = false, metricLabel = metric }
       name: s.label,
       line: { color, dash, width: 2.5 },
       marker: { size: 9, color, symbol: diverged.map((d) => (d ? "x" : "circle")) },
-      hovertemplate: `${sweep.param}=%{x}<br>${metricLabel}=%{y:.3g}<extra>${s.label}</extra>`,
+      hovertemplate: `${param} = %{x}<br>${metricLabel} = %{y:.3g}<extra>${s.label}</extra>`,
     };
   });
-  const layout = baseLayout({ big });
+  const layout = trainLayout({ big });
   const logX = sweep.values.every((v) => v > 0) && Math.max(...sweep.values) / Math.min(...sweep.values) >= 50;
-  layout.xaxis = { ...layout.xaxis, title: { text: sweep.param.replace(/_/g, " ") }, type: logX ? "log" : "linear" };
+  layout.xaxis = { ...layout.xaxis, title: { text: param }, type: logX ? "log" : "linear" };
   layout.yaxis = { ...layout.yaxis, title: { text: metricLabel } };
   if (metric.includes("fraction") || metric.includes("accuracy")) layout.yaxis.range = [-0.02, 1.02];
-  if (metric === "final_loss") layout.yaxis.type = "log";
+  if (metric === "final_loss") layout.yaxis = { ...layout.yaxis, type: "log", exponentformat: "power" };
+  if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }
 
+/**
+ * The colour of the j-th of n swept values: viridis from dark to light, evenly spaced. It stops
+ * short of the palest yellow on a light background, and of the darkest purple on a dark one.
+ */
+export function valueColour(j, n) {
+  const [from, to] = currentTheme() === "light" ? [0, 0.9] : [0.2, 1];
+  return viridis(from + (n > 1 ? ((to - from) * j) / (n - 1) : 0));
+}
+
 /** Training loss over epochs for every swept value (one panel per activation series). */
-export function sweepCurvesFigure(sweep, { big = false, key = "loss", label = "training loss" } = {}) {
+export function sweepCurvesFigure(sweep, { big = false, key = "loss", label = "training loss", paramLabel, narrow = false, width } = {}) {
   const n = sweep.series.length;
-  const layout = subplotLayout(n, { big });
+  const stacked = narrow && n > 1;
+  const layout = subplotLayout(n, { big, stacked });
   const data = [];
   sweep.series.forEach((s, i) => {
-    const xa = i === 0 ? "x" : `x${i + 1}`;
-    const ya = i === 0 ? "y" : `y${i + 1}`;
+    const [xa, ya] = axisRefs(i);
     s[key].forEach((curve, j) => {
-      const t = sweep.values.length > 1 ? j / (sweep.values.length - 1) : 0;
       data.push({
         x: sweep.frames.slice(0, curve.length),
         y: curve,
         type: "scatter",
         mode: "lines",
-        name: `${sweep.param}=${sweep.values[j]}`,
+        name: formatValue(sweep.values[j]),
         legendgroup: `val${j}`,
         showlegend: i === 0,
-        line: { width: 2, color: viridis(t) },
+        line: { width: 2, color: valueColour(j, sweep.values.length) },
         xaxis: xa,
         yaxis: ya,
+        // losses to three digits; other values as their axis formats them
+        hovertemplate: `epoch %{x}<br>${label} = ${key === "loss" ? "%{y:.3g}" : "%{y}"}<extra>${s.label}, ${paramName(sweep, paramLabel)} = ${formatValue(sweep.values[j])}</extra>`,
       });
     });
-    const ykey = i === 0 ? "yaxis" : `yaxis${i + 1}`;
-    layout[ykey].title = i === 0 ? { text: label } : undefined;
-    if (key === "loss") layout[ykey].type = "log";
-    const xkey = i === 0 ? "xaxis" : `xaxis${i + 1}`;
-    layout[xkey].title = { text: "epoch" };
+    const [xkey, ykey] = axisKeys(i);
+    layout[ykey].title = stacked || i === 0 ? { text: label } : undefined;
+    if (key === "loss") layout[ykey] = { ...layout[ykey], type: "log", exponentformat: "power", dtick: decadeStep(s[key]) };
+    layout[xkey].title = !stacked || i === n - 1 ? { text: "epoch" } : undefined;
   });
-  subplotTitles(layout, sweep.series.map((s) => s.label));
-  layout.legend = { ...layout.legend, y: -0.22, yanchor: "top" };
-  layout.margin.b = 80;
+  subplotTitles(layout, sweep.series.map((s) => s.label), { stacked });
+  // the legend is the colour key of the values, titled with the parameter's name
+  layout.legend = { ...layout.legend, orientation: "v", x: 1.02, xanchor: "left", y: 1, yanchor: "top", title: { text: paramName(sweep, paramLabel) } };
+  if (narrow) phoneLayout(layout, data, { plotPx: stacked ? stackPx(n) : PHONE.plot, width });
   return { data, layout };
 }
 
+/** Log-axis tick step in decades: every decade, or every few when the curves span many. */
+function decadeStep(curves) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const c of curves) for (const y of c) if (y > 0) { lo = Math.min(lo, y); hi = Math.max(hi, y); }
+  if (!Number.isFinite(lo)) return 1;
+  return Math.max(1, Math.ceil((Math.ceil(Math.log10(hi)) - Math.floor(Math.log10(lo))) / 5));
+}
+
+/** 0.001, 3, 1e-7: a swept value as short as it reads. */
+const formatValue = (v) => String(Number(v.toPrecision(6)));
+
 const VIRIDIS = ["#440154", "#482878", "#3e4a89", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
+/** Viridis at t in [0, 1], interpolated between its ten anchor colours. */
 export function viridis(t) {
-  const k = Math.max(0, Math.min(VIRIDIS.length - 1, Math.round(t * (VIRIDIS.length - 1))));
-  return VIRIDIS[k];
+  const x = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1);
+  const k = Math.min(VIRIDIS.length - 2, Math.floor(x));
+  const rgb = (hex) => [1, 3, 5].map((p) => parseInt(hex.slice(p, p + 2), 16));
+  const [a, b] = [rgb(VIRIDIS[k]), rgb(VIRIDIS[k + 1])];
+  return `#${a.map((c, m) => Math.round(c + (b[m] - c) * (x - k)).toString(16).padStart(2, "0")).join("")}`;
 }

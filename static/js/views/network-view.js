@@ -4,13 +4,14 @@
 import { ApiError, isAbort, Latest, postJSON, postStream } from "../lib/api.js";
 import { activationCard, el, select, slider } from "../lib/controls.js";
 import { Panel } from "../lib/panel.js";
-import { METRICS, PANELS } from "../lib/panels.js";
+import { GRADIENTS, METRICS, PANELS } from "../lib/panels.js";
 import { seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
 import { curveLabel, sanitiseSpecs } from "./function-view.js";
 import * as tables from "../lib/tables.js";
 
 export const MAX_COMPARE = 3;
+const MAX_SWEEP_VALUES = 16; // the API's cap
 // Recorded detail for the explorer (within the API's caps).
 export const RECORDING = { frames: 100, boundary_frames: 12, boundary_grid: 40 };
 
@@ -20,12 +21,16 @@ const LABELS = {
   optimizer: { adam: "Adam", sgd: "SGD" },
 };
 
-/** The network controls: which request field, where it goes, how it is shown. Ranges come from the API schema. */
+/**
+ * The network controls: which request field, where it goes, how it is shown. Ranges come from
+ * the API schema. A step is a power of ten (1, 0.01, …), so every value the number box shows is
+ * a whole number of steps from the minimum and passes the browser's form check.
+ */
 export const FIELDS = [
   { key: "dataset", group: "data", label: "Dataset" },
   { key: "n_points", group: "data", label: "Points", step: 1 },
   { key: "noise", group: "data", label: "Noise σ", step: 0.01, help: "Gaussian jitter added to every point." },
-  { key: "test_fraction", group: "data", label: "Test fraction", step: 0.05 },
+  { key: "test_fraction", group: "data", label: "Test fraction", step: 0.01 },
   { key: "depth", group: "network", label: "Hidden layers", step: 1 },
   { key: "width", group: "network", label: "Units per layer", step: 1 },
   { key: "init", group: "network", label: "Initialisation" },
@@ -34,7 +39,7 @@ export const FIELDS = [
   { key: "learning_rate", group: "training", label: "Learning rate", log: true, help: "Too high and ReLU units die; try 0.3 with SGD." },
   { key: "momentum", group: "training", label: "Momentum", step: 0.01, when: (s) => s.optimizer === "sgd" },
   { key: "batch_size", group: "training", label: "Batch size (0 = full batch)", step: 1 },
-  { key: "epochs", group: "training", label: "Epochs", step: 10 },
+  { key: "epochs", group: "training", label: "Epochs", step: 1 },
   { key: "seed", group: "training", label: "Seed", step: 1, number: true, help: "Same seed, same data and initial weights: runs are reproducible bit for bit." },
 ];
 
@@ -47,6 +52,7 @@ export function networkState(schema) {
     sweep: { type: "string", default: "learning_rate" },
     values: { type: "list", default: ["0.001", "0.01", "0.1", "0.3", "1", "3"] },
     metric: { type: "string", default: "dead_fraction", choices: Object.keys(METRICS) },
+    grad: { type: "string", default: "input", choices: Object.keys(GRADIENTS) },
     auto: { type: "bool", default: true },
   };
   for (const f of FIELDS) {
@@ -85,6 +91,9 @@ export class NetworkView {
     this.trainBtn = root.querySelector("#train");
     this.stopBtn = root.querySelector("#stop");
     this.summary = root.querySelector("#net-summary");
+    // a phone (the one-column layout of app.css): stacked subplots, legends under the plots
+    this.narrow = window.matchMedia("(max-width: 760px)");
+    this.narrow.addEventListener("change", () => this.restyle());
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.run();
@@ -107,14 +116,22 @@ export class NetworkView {
     });
     this.sweepValues.addEventListener("change", () => {
       const values = this.sweepValues.value.split(",").map((s) => s.trim()).filter(Boolean);
-      const bad = values.filter((v) => !Number.isFinite(Number(v)));
-      if (bad.length || !values.length || values.length > 16) {
-        this.sweepValues.setCustomValidity("Up to 16 comma-separated numbers");
+      const problem = this.sweepValuesProblem(values);
+      this.sweepValues.setCustomValidity(problem);
+      if (problem) {
         this.sweepValues.reportValidity();
+        this.setStatus(`Sweep values: ${problem}`, true);
         return;
       }
-      this.sweepValues.setCustomValidity("");
+      this.setStatus("");
       this.set({ values }, true);
+    });
+    this.gradKind = root.querySelector("#grad-kind");
+    this.gradKind.replaceChildren(...Object.entries(GRADIENTS).map(([v, g]) => el("option", { value: v, text: g.menu })));
+    this.gradKind.addEventListener("change", () => {
+      this.state.grad = this.gradKind.value;
+      this.onState({ grad: this.state.grad }, true);
+      if (this.trace) this.drawTrace(); // the trace holds both: no new run
     });
     this.sweepMetric.addEventListener("change", () => {
       this.state.metric = this.sweepMetric.value;
@@ -143,6 +160,31 @@ export class NetworkView {
     if (!p) return ["0.1"];
     const n = 6;
     return Array.from({ length: n }, (_, i) => formatNumber(Number((p.min + ((p.max - p.min) * i) / (n - 1)).toPrecision(3))));
+  }
+
+  /** A swept parameter's name as the controls show it, and its allowed range. */
+  sweepInfo(param, actNames = this.state.act.map((a) => a.name)) {
+    if (param === "learning_rate" || param === "momentum") {
+      const info = this.schema.train[param];
+      return { label: param.replace(/_/g, " "), min: info.minimum, max: info.maximum };
+    }
+    const specs = actNames.map((n) => this.catalogue.byId[n].params.find((p) => p.id === param)).filter(Boolean);
+    if (!specs.length) return { label: param.replace(/_/g, " "), min: -Infinity, max: Infinity };
+    // every activation must accept the value
+    return { label: specs[0].label, min: Math.max(...specs.map((p) => p.min)), max: Math.min(...specs.map((p) => p.max)) };
+  }
+
+  /** What is wrong with the typed sweep values ("" when nothing is). */
+  sweepValuesProblem(values) {
+    const { label, min, max } = this.sweepInfo(this.state.sweep);
+    if (!values.length) return `Enter one or more values of ${label}, separated by commas.`;
+    if (values.length > MAX_SWEEP_VALUES) return `Up to ${MAX_SWEEP_VALUES} values (there are ${values.length}).`;
+    for (const v of values) {
+      const x = Number(v);
+      if (!Number.isFinite(x)) return `${v} is not a number.`;
+      if (x < min || x > max) return `${v} is outside ${formatNumber(min)}–${formatNumber(max)} for ${label}.`;
+    }
+    return "";
   }
 
   /** Float parameters shared by every chosen activation (what a sweep can move). */
@@ -184,7 +226,10 @@ export class NetworkView {
     }
     this.sweepParam.value = s.sweep;
     this.sweepValues.value = s.values.join(", ");
+    this.sweepValues.setCustomValidity("");
     this.sweepMetric.value = s.metric;
+    this.gradKind.value = GRADIENTS[s.grad] ? s.grad : "input";
+    this.root.querySelector("#net-show").hidden = s.mode === "sweep";
     this.root.querySelector("#net-panels").hidden = s.mode === "sweep";
     this.root.querySelector("#sweep-panels").hidden = s.mode !== "sweep";
     // data, network, training fields
@@ -205,6 +250,12 @@ export class NetworkView {
         });
         fs.append(el("label", { class: "check", for: "net-auto" }, auto, " Retrain when a setting changes"));
       }
+    }
+    // a number box must accept every value it shows, else the form check silently blocks Train:
+    // its step becomes the precision it shows (e.g. RReLU's slope step 0.005 → 0.001)
+    for (const box of this.form.querySelectorAll('input[type="number"]')) {
+      const step = box.getAttribute("step");
+      if (step && step !== "any") box.step = String(10 ** -(step.split(".")[1] || "").length);
     }
   }
 
@@ -296,7 +347,22 @@ export class NetworkView {
   stop() {
     this.latest.abort();
     this.running(false);
-    this.setStatus("Stopped.");
+    // the stream sends nothing once closed: the stopped run leaves no result to draw
+    const at = this.lastProgress ? ` at epoch ${this.lastProgress.epoch} of ${this.lastProgress.epochs}` : "";
+    const shown = this.shownRun();
+    this.setStatus(shown ? `Stopped${at}. The plots still show the previous run (${shown}).` : `Stopped${at}, so there is nothing to show yet: press Train to run again.`);
+  }
+
+  /** The run the plots show now, in a few words (null when nothing is drawn). */
+  shownRun() {
+    if (this.state.mode === "sweep") {
+      const sw = this.sweep;
+      if (!sw) return null;
+      const acts = sw.series.map((x) => x.label).join(", ");
+      return `${acts} at ${sw.values.length} values of ${this.sweepInfo(sw.param, sw.series.map((x) => x.activation.name)).label}, ${sw.epochs} epochs`;
+    }
+    const t = this.trace;
+    return t ? `${t.variants.map((v) => v.label).join(", ")}, ${t.epochs} epochs` : null;
   }
 
   running(on) {
@@ -314,6 +380,7 @@ export class NetworkView {
     this.progress.value = 0;
     this.progress.max = 1;
     const started = performance.now();
+    this.lastProgress = null;
     try {
       if (this.state.mode === "sweep") {
         this.progress.removeAttribute("value"); // indeterminate: a sweep is one stacked pass
@@ -337,6 +404,7 @@ export class NetworkView {
             if (name === "progress") {
               this.root.dataset.progressEvents = String(Number(this.root.dataset.progressEvents || 0) + 1);
               this.progress.value = data.epoch / data.epochs;
+              this.lastProgress = data;
               const losses = (data.loss || []).map((l) => (l === null ? "diverged" : l.toFixed(3))).join(" / ");
               this.setStatus(`Epoch ${data.epoch} of ${data.epochs}${losses ? ` — training loss ${losses}` : ""}`);
             } else if (name === "result") {
@@ -370,24 +438,36 @@ export class NetworkView {
     if (this.sweep) this.drawSweep();
   }
 
+  /** Options for every figure: the phone layout, and the plots' width in pixels. */
+  figureOptions() {
+    const plot = this.root.querySelector(".grid:not([hidden]) .plot");
+    return { narrow: this.narrow.matches, width: plot && plot.clientWidth ? plot.clientWidth : undefined };
+  }
+
   drawTrace() {
     const t = this.trace;
     const P = this.panels;
-    const fig = (name) => PANELS[name].figure(t);
-    P.loss.render(fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy })) });
+    const opts = this.figureOptions();
+    const grad = GRADIENTS[this.state.grad] || GRADIENTS.input;
+    const fig = (name) => PANELS[name].figure(t, { ...opts, grad: this.state.grad });
+    // several activations: the plots with one line or subplot each span the grid (app.css)
+    this.root.dataset.variants = String(t.variants.length);
+    draw(P.loss, fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy })) });
     this.drawBoundary();
-    P["gradient-flow"].render(fig("gradient-flow"), { table: tables.layerTable(t, "grad_norm_input"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, grad_norm_input: v.layers.grad_norm_input, grad_norm_weights: v.layers.grad_norm_weights })) });
+    const gradJson = pick(t, ["frames"], (v) => ({ activation: v.activation, [grad.key]: v.layers[grad.key] }));
+    draw(P["gradient-flow"], fig("gradient-flow"), { table: tables.layerTable(t, grad.key), json: gradJson });
     const ratio = t.variants.map((v) => {
-      const first = v.layers.grad_norm_input[0];
-      return `${v.label}: first/last layer ${first ? (first[0] / first[first.length - 1]).toPrecision(2) : "—"} at init`;
+      const first = v.layers[grad.key][0];
+      return `${v.label}: ${first ? (first[0] / first[first.length - 1]).toPrecision(2) : "—"}`;
     });
-    P["gradient-norms"].render(fig("gradient-norms"), { table: tables.layerTable(t, "grad_norm_weights"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, grad_norm_input: v.layers.grad_norm_input })), note: ratio.join(" · ") });
-    P.sparsity.render(fig("sparsity"), { table: tables.layerTable(t, "active_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, active_fraction: v.layers.active_fraction })) });
-    P.dead.render(fig("dead"), { table: tables.layerTable(t, "dead_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, dead_fraction: v.layers.dead_fraction })) });
+    const note = `${grad.label}, first ÷ last layer at init (seed ${t.config.seed}): ${ratio.join(" · ")}`;
+    draw(P["gradient-norms"], fig("gradient-norms"), { table: tables.layerTable(t, grad.key), json: gradJson, note });
+    draw(P.sparsity, fig("sparsity"), { table: tables.layerTable(t, "active_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, active_fraction: v.layers.active_fraction })) });
+    draw(P.dead, fig("dead"), { table: tables.layerTable(t, "dead_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, dead_fraction: v.layers.dead_fraction })) });
     const hasPrelu = t.variants.some((v) => v.layers.prelu_slope);
     P.prelu.root.hidden = !hasPrelu;
-    if (hasPrelu) P.prelu.render(fig("prelu"), { table: tables.layerTable(t, "prelu_slope"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, prelu_slope: v.layers.prelu_slope })) });
-    P.histogram.render(fig("histogram"), { json: pick(t, [], (v) => ({ activation: v.activation, histograms: v.histograms })), table: tables.histogramTable(t), note: t.variants.length > 1 ? `Showing ${t.variants[0].label}.` : "" });
+    if (hasPrelu) draw(P.prelu, fig("prelu"), { table: tables.layerTable(t, "prelu_slope"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, prelu_slope: v.layers.prelu_slope })) });
+    draw(P.histogram, fig("histogram"), { json: pick(t, [], (v) => ({ activation: v.activation, histograms: v.histograms })), table: tables.histogramTable(t), note: t.variants.length > 1 ? `Showing ${t.variants[0].label}.` : "" });
     this.drawSummary();
     this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
   }
@@ -400,7 +480,7 @@ export class NetworkView {
       P.showEmpty("No boundary frames recorded.");
       return;
     }
-    P.render(PANELS.boundary.figure(t, { frame: this.frame }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
+    draw(P, PANELS.boundary.figure(t, { ...this.figureOptions(), frame: this.frame }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
       const play = el("button", { type: "button", text: "▶ Play", "aria-label": "Play the decision boundary through training" });
@@ -466,9 +546,11 @@ export class NetworkView {
     const sw = this.sweep;
     const metric = this.state.metric;
     const label = METRICS[metric] || metric;
-    this.panels.sweep.setTitle(`Sweep: ${label} against ${sw.param.replace(/_/g, " ")}`);
-    this.panels.sweep.render(PANELS.sweep.figure(sw, { metric }), { table: tables.sweepTable(sw), json: sw });
-    this.panels["sweep-curves"].render(PANELS["sweep-curves"].figure(sw), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })) });
+    const paramLabel = this.sweepInfo(sw.param, sw.series.map((s) => s.activation.name)).label;
+    const opts = { ...this.figureOptions(), paramLabel };
+    this.panels.sweep.setTitle(`Sweep: ${label} against ${paramLabel}`);
+    draw(this.panels.sweep, PANELS.sweep.figure(sw, { ...opts, metric }), { table: tables.sweepTable(sw), json: sw });
+    draw(this.panels["sweep-curves"], PANELS["sweep-curves"].figure(sw, opts), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })) });
     this.summary.replaceChildren();
     this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
   }
@@ -501,6 +583,12 @@ export function coerceParams(spec, catalogue) {
     out[p.id] = p.kind === "float" ? Number(v) : String(v);
   }
   return out;
+}
+
+/** Draw a figure in a panel; a figure that sets its own height (phone layouts) gets a plot box that tall. */
+function draw(panel, figure, extras) {
+  panel.plot.style.height = figure.layout.height ? `${figure.layout.height}px` : "";
+  return panel.render(figure, extras);
 }
 
 function pick(obj, keys, perVariant) {
