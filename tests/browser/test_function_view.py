@@ -103,3 +103,13 @@ def test_chosen_theme_is_remembered_but_a_link_with_a_theme_wins(context, server
     page.wait_for_selector(PLOT)
     assert page.evaluate("() => document.documentElement.dataset.theme") == "contrast"
     page.close()
+
+
+def test_every_parameter_box_is_valid_at_its_default(page, server):
+    ids = page.request.get(f"{server}/api/activations").json()["activations"]
+    names = [a["id"] for a in ids if a["params"]]
+    for i in range(0, len(names), 6):
+        page.goto(f"{server}/?fn={','.join(names[i:i + 6])}")
+        page.wait_for_selector(PLOT)
+        invalid = page.eval_on_selector_all("#fn-curves input", "ns => ns.filter(n => !n.checkValidity()).map(n => n.getAttribute('aria-label') + '=' + n.value)")
+        assert not invalid, invalid

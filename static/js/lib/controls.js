@@ -49,7 +49,8 @@ export function slider(opts) {
     type: "number",
     min,
     max,
-    step: log ? "any" : step,
+    // the precision the box shows (RReLU's 1/3 shows as 0.333: a step of 0.005 would call it invalid)
+    step: log ? "any" : 10 ** -Math.min(decimals(step), 6),
     "aria-label": `${opts.label} (exact value)`,
     class: "exact",
     "data-param-box": opts.name,
