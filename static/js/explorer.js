@@ -37,6 +37,7 @@ async function main() {
   // a hand-edited link: say what was not taken as written (the views then see valid specs)
   state.fn = sanitiseSpecs(state.fn, catalogue, MAX_CURVES, notes);
   state.act = sanitiseSpecs(state.act, catalogue, MAX_COMPARE, notes);
+  for (const key of ["fn", "act"]) if (!state[key].length) state[key] = structuredClone(SCHEMA[key].default);
   applyTheme(state.theme);
   let midGesture = false; // one history entry per slider drag, not per input event
 
@@ -110,6 +111,13 @@ async function main() {
     const panel = document.getElementById("info-panel");
     panel.hidden = !panel.hidden;
     info.setAttribute("aria-expanded", String(!panel.hidden));
+  });
+  document.addEventListener("keydown", (e) => {
+    const panel = document.getElementById("info-panel");
+    if (e.key !== "Escape" || panel.hidden || document.querySelector("dialog[open]")) return;
+    panel.hidden = true; // Esc closes the help, and the keyboard goes back to its button
+    info.setAttribute("aria-expanded", "false");
+    info.focus();
   });
 
   window.addEventListener("popstate", () => {

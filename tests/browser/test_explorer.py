@@ -387,3 +387,13 @@ def test_loss_axis_shows_numbers_whatever_its_span(page, server, epochs):
     page.wait_for_selector('[data-panel="loss"] .plot[data-rendered="1"]', timeout=60_000)
     labels = page.eval_on_selector_all('[data-panel="loss"] .yaxislayer-above .ytick text', "ns => ns.map(n => n.textContent)")
     assert len(labels) >= 2 and not any("μ" in t for t in labels), labels
+
+
+def test_too_large_run_is_explained_in_the_forms_words(context, server):
+    page = context.new_page()  # the 422 itself is logged by the browser: no console watch here
+    page.goto(f"{server}/?view=network&epochs=5000&n_points=2000&depth=12&width=64")
+    page.wait_for_function("() => document.querySelector('#train-status').textContent.startsWith('Could not train')", timeout=30_000)
+    text = page.inner_text("#train-status")
+    assert "at most 113 epochs fit" in text and "hidden layers" in text and "units per layer" in text, text
+    assert "n_points" not in text and "Σ" not in text, text
+    page.close()

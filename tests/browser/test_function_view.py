@@ -113,3 +113,32 @@ def test_every_parameter_box_is_valid_at_its_default(page, server):
         page.wait_for_selector(PLOT)
         invalid = page.eval_on_selector_all("#fn-curves input", "ns => ns.filter(n => !n.checkValidity()).map(n => n.getAttribute('aria-label') + '=' + n.value)")
         assert not invalid, invalid
+
+
+def test_keyboard_keeps_its_place_when_a_card_is_rebuilt(page, server):
+    page.goto(f"{server}/?fn=relu,elu")
+    page.wait_for_selector(PLOT)
+    select = page.locator('#fn-curves [data-role="activation"]').nth(1)
+    select.focus()
+    select.select_option("tanh")  # renames the curve: its card is rebuilt
+    page.wait_for_function("() => new URLSearchParams(location.search).get('fn') === 'relu,tanh'")
+    assert page.evaluate("() => document.activeElement.dataset.role === 'activation' && document.activeElement.closest('[data-index]').dataset.index === '1'")
+
+
+def test_help_closes_with_escape(page, server):
+    page.goto(f"{server}/")
+    page.wait_for_selector(PLOT)
+    page.click("#info-toggle")
+    assert page.is_visible("#info-panel")
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#info-panel")
+    assert page.evaluate("() => document.activeElement.id") == "info-toggle"
+
+
+def test_unknown_settings_in_a_link_are_named(page, server):
+    page.goto(f"{server}/?view=network&act=foo&lr=-1&epochs=abc&points=99&auto=0")
+    page.wait_for_selector("body[data-ready='1']")
+    text = page.locator("#url-notice").inner_text()
+    for expected in ('"lr" is not a setting of this page', '"points" is not a setting', 'There is no activation "foo"', 'epochs="abc" is not a number'):
+        assert expected in text, (expected, text)
+    assert "act=" not in page.url  # back to the default activation, not an empty list

@@ -133,6 +133,31 @@ export function paramControl(param, value, { onInput, onCommit }) {
 }
 
 /**
+ * Rebuild part of a form without losing the keyboard's place: the focused control is found
+ * again by what it is (its card, role, parameter, or name and value), and focused.
+ */
+export function keepingFocus(container, rebuild) {
+  const a = document.activeElement;
+  if (!a || a === document.body || !container.contains(a)) return rebuild();
+  const card = a.closest("[data-index]");
+  const attrs = ["data-role", "data-param", "data-param-box"].filter((k) => a.hasAttribute(k));
+  let selector = attrs.map((k) => `[${k}="${CSS.escape(a.getAttribute(k))}"]`).join("");
+  if (!selector && a.name) selector = `[name="${CSS.escape(a.name)}"]${a.type === "radio" ? `[value="${CSS.escape(a.value)}"]` : ""}`;
+  if (!selector && card) selector = '[data-role="activation"]'; // e.g. a removed card's × button
+  if (!selector && a.id) selector = `#${CSS.escape(a.id)}`;
+  const result = rebuild();
+  if (!selector) return result;
+  let scope = container;
+  if (card) {
+    const cards = container.querySelectorAll("[data-index]");
+    scope = cards[Math.min(Number(card.dataset.index), cards.length - 1)] || container;
+  }
+  const target = scope.querySelector(selector) || container.querySelector(selector);
+  if (target) target.focus();
+  return result;
+}
+
+/**
  * A card choosing one activation and its parameters.
  * onChange(spec, committed) fires on every change; committed is true when a drag ends.
  */

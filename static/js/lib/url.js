@@ -68,6 +68,9 @@ export function formatNumber(x) {
 export function readState(schema, search = window.location.search, notes = null) {
   const q = new URLSearchParams(search);
   const state = {};
+  if (notes) {
+    for (const key of new Set(q.keys())) if (!(key in schema)) notes.push(`"${key}" is not a setting of this page: ignored.`);
+  }
   for (const [key, spec] of Object.entries(schema)) {
     const raw = q.get(key);
     state[key] = raw === null ? clone(spec.default) : coerce(raw, spec);

@@ -1,7 +1,7 @@
 // Function view: one or several activations, f(x) and f'(x), redrawn while a slider moves.
 
 import { curveUrl, getJSON, isAbort, Latest } from "../lib/api.js";
-import { activationCard, el } from "../lib/controls.js";
+import { activationCard, el, keepingFocus } from "../lib/controls.js";
 import { functionFigure, functionTable } from "../lib/figures.js";
 import { Panel } from "../lib/panel.js";
 import { PANELS } from "../lib/panels.js";
@@ -28,7 +28,7 @@ export function sanitiseSpecs(specs, catalogue, max = MAX_CURVES, notes = null) 
   for (const s of specs) {
     const act = catalogue.byId[s.name];
     if (!act) {
-      say(`There is no activation "${s.name}" (the catalogue lists ${catalogue.list.map((a) => a.id).join(", ")}): left out.`);
+      say(`There is no activation "${s.name}" (the activation menu lists them all): left out.`);
       continue;
     }
     if (out.length >= max) {
@@ -174,7 +174,7 @@ export class FunctionView {
   set(patch, committed, { rebuild = false } = {}) {
     const structural = "fn" in patch && patch.fn.length !== this.state.fn.length;
     Object.assign(this.state, patch);
-    if (structural || rebuild) this.buildCards();
+    if (structural || rebuild) keepingFocus(this.curvesEl, () => this.buildCards());
     this.onState(patch, committed);
     window.__actlab && (window.__actlab.lastInput = performance.now());
     this.redraw();

@@ -2,7 +2,7 @@
 // loss, gradient flow, sparsity, dead units and the decision boundary.
 
 import { ApiError, isAbort, Latest, postJSON, postStream } from "../lib/api.js";
-import { activationCard, el, select, slider } from "../lib/controls.js";
+import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { Panel } from "../lib/panel.js";
 import { GRADIENTS, METRICS, PANELS } from "../lib/panels.js";
 import { seriesStyle } from "../lib/theme.js";
@@ -215,6 +215,7 @@ export class NetworkView {
     const add = this.root.querySelector("#net-add");
     add.hidden = s.mode === "train";
     add.disabled = s.act.length >= max;
+    add.title = add.disabled ? `Up to ${max} activations at once` : "";
     // sweep
     const sweepBox = this.root.querySelector("#net-sweep");
     sweepBox.hidden = s.mode !== "sweep";
@@ -314,7 +315,7 @@ export class NetworkView {
     }
     Object.assign(this.state, patch);
     this.onState(patch, committed);
-    if (rebuild) this.buildControls();
+    if (rebuild) keepingFocus(this.form, () => this.buildControls());
     this.stale = true;
     if (committed) this.autoRun(false);
   }
@@ -405,7 +406,7 @@ export class NetworkView {
               this.root.dataset.progressEvents = String(Number(this.root.dataset.progressEvents || 0) + 1);
               this.progress.value = data.epoch / data.epochs;
               this.lastProgress = data;
-              const losses = (data.loss || []).map((l) => (l === null ? "diverged" : l.toFixed(3))).join(" / ");
+              const losses = (data.loss || []).map((l) => (l === null ? "diverged" : fmtLoss(l))).join(" / ");
               this.setStatus(`Epoch ${data.epoch} of ${data.epochs}${losses ? ` — training loss ${losses}` : ""}`);
             } else if (name === "result") {
               result = data;
@@ -426,8 +427,13 @@ export class NetworkView {
       }
     } catch (err) {
       if (isAbort(err)) return;
-      const where = err.field ? ` (field: ${err.field})` : "";
-      this.setStatus(`${err.status === 503 ? "The server is busy — try again in a moment." : "Could not train"}: ${err.message}${where}`, true);
+      // the API names its fields (n_points, depth, …): say them as the form labels them
+      const label = (key) => (FIELDS.find((f) => f.key === key) || {}).label;
+      const message = err.message
+        .replace(/ \(epochs ×[^;]*;/, ";") // the cost formula is for API users (the README has it)
+        .replace(/\b(n_points|noise|test_fraction|depth|width|bias_init|learning_rate|momentum|batch_size|epochs|seed)\b/g, (k) => `${label(k) || k}`.toLowerCase());
+      const where = err.field && label(err.field) ? ` (see ${label(err.field)})` : "";
+      this.setStatus(`${err.status === 503 ? "The server is busy — try again in a moment." : "Could not train"}: ${message}${where}`, true);
     } finally {
       if (!signal.aborted) this.running(false);
     }
