@@ -43,6 +43,9 @@ export const FIELDS = [
   { key: "seed", group: "training", label: "Seed", step: 1, number: true, help: "Same seed, same data and initial weights: runs are reproducible bit for bit." },
 ];
 
+// the API's names of those fields, as they appear in its error messages
+const FIELD_NAMES = new RegExp(`\\b(${FIELDS.map((f) => f.key).join("|")})\\b`, "g");
+
 /** URL state of the network view; defaults come from the API schema (one place for each fact). */
 export function networkState(schema) {
   const t = schema.train;
@@ -252,12 +255,6 @@ export class NetworkView {
         fs.append(el("label", { class: "check", for: "net-auto" }, auto, " Retrain when a setting changes"));
       }
     }
-    // a number box must accept every value it shows, else the form check silently blocks Train:
-    // its step becomes the precision it shows (e.g. RReLU's slope step 0.005 → 0.001)
-    for (const box of this.form.querySelectorAll('input[type="number"]')) {
-      const step = box.getAttribute("step");
-      if (step && step !== "any") box.step = String(10 ** -(step.split(".")[1] || "").length);
-    }
   }
 
   fieldControl(f) {
@@ -431,7 +428,7 @@ export class NetworkView {
       const label = (key) => (FIELDS.find((f) => f.key === key) || {}).label;
       const message = err.message
         .replace(/ \(epochs ×[^;]*;/, ";") // the cost formula is for API users (the README has it)
-        .replace(/\b(n_points|noise|test_fraction|depth|width|bias_init|learning_rate|momentum|batch_size|epochs|seed)\b/g, (k) => `${label(k) || k}`.toLowerCase());
+        .replace(FIELD_NAMES, (k) => label(k).toLowerCase());
       const where = err.field && label(err.field) ? ` (see ${label(err.field)})` : "";
       this.setStatus(`${err.status === 503 ? "The server is busy — try again in a moment." : "Could not train"}: ${message}${where}`, true);
     } finally {
