@@ -33,7 +33,7 @@ import numpy as np
 from . import activations as acts
 from .datasets import DATASETS, DatasetSpec, make_dataset
 from .network import INITS, Architecture, StackedMLP, Variant, augment
-from .training import MAX_ELEMENTS, UNIT_COST, Trace, TrainConfig, _initial_theta, cost, elements, train
+from .training import MAX_ELEMENTS, Trace, TrainConfig, _initial_theta, cost, elements, train
 
 Array = np.ndarray
 Runner = Callable[[TrainConfig], Trace]
@@ -1386,8 +1386,8 @@ def measure_efficiency(p: dict[str, Any], run: Runner) -> Measurement:
     readouts = [
         Readout("fastest_exp_ratio", "Fastest exp-based activation ÷ ReLU, time per call", slowest_ratio, f"{fmt(slowest_ratio, 2)}×", "> 1: ReLU is cheaper", slowest_ratio > 1.0),
         *[Readout(f"time_{n}", f"{acts.get(n).name}: time for {TIMING_N:,} values", times[n], f"{fmt(times[n] * 1e3, 3)} ms", "") for n in TIMED],
-        Readout("engine_cost", f"The training engine's measured cost per unit (ReLU = {UNIT_COST['relu']})", float(UNIT_COST["relu"]),
-                ", ".join(f"{acts.get(n).name} {UNIT_COST[n]}" for n in TIMED if n in UNIT_COST), "forward + derivative + backward, in multiply-add units"),
+        Readout("engine_cost", f"The training engine's measured cost per unit (ReLU = {acts.get('relu').unit_cost})", float(acts.get("relu").unit_cost),
+                ", ".join(f"{acts.get(n).name} {acts.get(n).unit_cost}" for n in TIMED ), "forward + derivative + backward, in multiply-add units"),
     ]
     verdict = _verdict(
         readouts,
@@ -1398,7 +1398,7 @@ def measure_efficiency(p: dict[str, Any], run: Runner) -> Measurement:
         "names": [acts.get(n).name for n in TIMED],
         "ids": list(TIMED),
         "times_ms": [times[n] * 1e3 for n in TIMED],
-        "engine_cost": [UNIT_COST.get(n) for n in TIMED],
+        "engine_cost": [acts.get(n).unit_cost for n in TIMED],
         "n": TIMING_N,
     }
     return Measurement(readouts, verdict, data, {"fn": "relu,elu,sigmoid"})
@@ -1418,7 +1418,7 @@ EFFICIENCY = Lesson(
     threshold="Every exp-based activation (ELU, softplus, sigmoid, tanh, GELU) takes longer than ReLU.",
     explanation=(
         "max(0, x) is one comparison per input. Sigmoid, tanh, softplus and ELU each need an exponential (or a logarithm), which costs tens of basic operations; GELU needs the error function.",
-        f"The app's own functions are timed on {TIMING_N:,} random inputs, median of {TIMING_REPEATS} calls. Timings depend on the machine and on what else it is doing — measure again to see them move. Leaky ReLU is slow here only because the catalogue computes it with np.where for clarity; the training engine uses an in-place fast path (its measured cost is {UNIT_COST['leaky_relu']} against ReLU's {UNIT_COST['relu']}).",
+        f"The app's own functions are timed on {TIMING_N:,} random inputs, median of {TIMING_REPEATS} calls. Timings depend on the machine and on what else it is doing — measure again to see them move. Leaky ReLU is slow here only because the catalogue computes it with np.where for clarity; the training engine uses an in-place fast path (its measured cost is {acts.get('leaky_relu').unit_cost} against ReLU's {acts.get('relu').unit_cost}).",
         "The engine's costs were measured once, for the compute budget of the training API: forward pass, derivative and backward pass per unit and input.",
     ),
     controls=(),

@@ -39,13 +39,6 @@ Array = np.ndarray
 INITS: tuple[str, ...] = ("he", "glorot", "lecun", "uniform")
 # TensorFlow Playground's weights: uniform on [−0.5, 0.5].
 UNIFORM_HALF_WIDTH = 0.5
-# Activations whose derivative is ≥ 0 for every parameter value in range (monotone), so the
-# dead-unit test may sum f' instead of |f'|. (Not noisy ReLU: with σ growing with |x| its mean
-# falls on the negative side. A test checks every entry over each parameter's range.)
-NONNEGATIVE_DERIVATIVE = frozenset(
-    {"relu", "leaky_relu", "elu", "celu", "selu", "softplus", "sigmoid", "tanh", "relu6", "hardtanh",
-     "hardsigmoid", "softsign", "rrelu", "identity"}
-)
 
 
 @dataclass(frozen=True)
@@ -162,9 +155,9 @@ class ActivationGroup:
 
     Float parameters that differ between its variants are stacked as (k, 1, 1) arrays that
     broadcast against the group's (k, width, rows) slice; learnable ones are views of
-    the slopes in ``theta``. ReLU and leaky ReLU are computed in place (``fast``, equal
-    to the catalogue's f and f' — the tests check it); every other activation goes through
-    the catalogue's own f / df.
+    the slopes in ``theta``. An activation that declares an in-place ``kernel`` is computed
+    with it (equal to its f and f′ — the tests check); every other one goes through the
+    catalogue's own f / df.
     """
 
     def __init__(self, k0: int, variants: Sequence[Variant], dtype: np.dtype):
@@ -181,10 +174,9 @@ class ActivationGroup:
                 self.fixed[p.id] = values[0]
             else:
                 self.fixed[p.id] = np.asarray(values, dtype=dtype).reshape(-1, 1, 1)
-        self.fast = self.act.id if self.act.id in ("relu", "leaky_relu") else None
-        self.nonneg_df = self.act.id in NONNEGATIVE_DERIVATIVE
+        self.kernel = self.act.kernel
         self.stochastic = self.act.stochastic
-        self.mask: Array | None = None  # scratch for the leaky ReLU fast path
+        self.mask: Array | None = None  # boolean scratch for the kernel
 
     def params(self, learned_views: Mapping[str, Sequence[Array]], layer: int) -> dict:
         p = dict(self.fixed)
@@ -199,21 +191,10 @@ class ActivationGroup:
             h[...] = y
             if df is not None:
                 df[...] = dy
-        elif self.fast == "relu":
-            np.maximum(z, 0.0, out=h)
-            if df is not None:
-                np.greater(z, 0.0, out=df)
-        elif self.fast == "leaky_relu":
-            leak = p["leak"]
+        elif self.kernel is not None:
             if self.mask is None or self.mask.shape != z.shape:
                 self.mask = np.empty(z.shape, dtype=bool)
-            mask = self.mask
-            np.greater(z, 0.0, out=mask)
-            np.multiply(z, leak, out=h)
-            np.copyto(h, z, where=mask)  # x if x > 0 else leak·x
-            if df is not None:
-                np.copyto(df, leak)
-                np.copyto(df, 1.0, where=mask)
+            self.kernel(z, h, df, self.mask, **p)
         else:
             h[...] = self.act.f(z, **p)
             if df is not None:
@@ -279,10 +260,11 @@ class StackedMLP:
         self.LC = np.zeros((K, 2, rows), self.dtype)
         self.L = self.LC[:, 0:1]
         self.C = self.LC[:, 1:2]
-        self.nonneg_df = all(g.nonneg_df for g in self.groups)
+        # f' ≥ 0 everywhere: the dead-unit test sums f' rather than |f'|
+        self.nonneg_df = all(g.act.nonnegative_derivative for g in self.groups)
         # ReLU everywhere: f'(z) = 1[z > 0], and passes that keep nothing for statistics can
         # compute h and δ in place (less memory traffic)
-        self.relu_only = all(g.fast == "relu" for g in self.groups)
+        self.relu_only = all(g.act.step_derivative and g.stochastic is None for g in self.groups)
         # per layer: each group with its parameters (learned ones are views, so this stays current);
         # a single group covering every variant takes whole buffers instead of slices
         whole = slice(None) if len(self.groups) == 1 else None

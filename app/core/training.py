@@ -67,18 +67,12 @@ BOUNDARY_DECIMALS = 4
 # The grid extends the data's bounding box by this fraction on each side.
 BOUNDARY_MARGIN = 0.1
 
-# Compute budget (the API enforces it; measured on a 2-core machine, see bench/README.md). One unit of cost ≈ one multiply-add of a matrix product (≈ 0.7 ns here);
-# a run costs epochs × training points × Σ_variants (Σ layer weights + UNIT_COST[f] × hidden
-# units) + STEP_COST × optimiser steps, where UNIT_COST is the measured elementwise work of
-# the activation per unit and input (forward, derivative, backward), in the same units. The
-# largest allowed run takes about 7–10 s on a 2-core machine (see bench/README.md).
-UNIT_COST: dict[str, int] = {
-    "identity": 4, "relu": 10, "relu6": 6, "hardtanh": 6, "softsign": 8, "hardsigmoid": 8,
-    "leaky_relu": 14, "hardswish": 14, "prelu": 16, "rrelu": 24, "sigmoid": 60, "elu": 70,
-    "selu": 76, "celu": 76, "tanh": 78, "softplus": 92, "silu": 95, "noisy_relu": 105,
-    "gelu": 122, "mish": 290,
-}
-DEFAULT_UNIT_COST = 150  # an activation not measured yet
+# Compute budget (the API enforces it; measured on a 2-core machine, see bench/README.md).
+# One unit of cost ≈ one multiply-add of a matrix product (≈ 0.7 ns here); a run costs
+# epochs × training points × Σ_variants (Σ layer weights + unit_cost[f] × hidden units)
+# + STEP_COST × optimiser steps, where unit_cost is each activation's declared elementwise
+# work per unit and input (forward, derivative, backward), in the same units. The largest
+# allowed run takes about 7–10 s on a 2-core machine (see bench/README.md).
 STEP_COST = 250_000  # the fixed cost of one optimiser step (~80 numpy calls)
 MAX_COST = 9.0e9
 # Memory: variants × points × depth × width numbers per activation buffer (four of them,
@@ -168,7 +162,7 @@ def cost(config: TrainConfig) -> float:
     """The compute a run needs, in multiply-add units (see MAX_COST)."""
     n, arch = config.n_train, config.arch
     units = arch.depth * arch.width
-    per_point = sum(arch.n_weights + UNIT_COST.get(v.activation, DEFAULT_UNIT_COST) * units for v in config.variants)
+    per_point = sum(arch.n_weights + acts.get(v.activation).unit_cost * units for v in config.variants)
     batch = n if config.batch_size <= 0 else min(config.batch_size, n)
     steps = config.epochs * math.ceil(n / batch)
     return float(config.epochs) * n * per_point + STEP_COST * steps

@@ -61,10 +61,8 @@ def test_lessons_are_declared_once_with_their_texts() -> None:
 
 
 def test_claims_are_quoted_from_the_source() -> None:
-    """Each claim's words come from SEED.md (checked when the shared file is at hand)."""
-    seed = ROOT.parent / "shared" / "SEED.md"
-    if not seed.exists():
-        pytest.skip("../shared/SEED.md is not next to this checkout")
+    """Each claim's words come from the app's copy of the source (docs/source.md)."""
+    seed = ROOT / "docs" / "source.md"
     text = re.sub(r"\s+", " ", seed.read_text(encoding="utf-8"))
     for lesson in L.LESSONS:
         for part in re.split(r" — |: (?=[a-z])", lesson.claim):
@@ -364,9 +362,8 @@ def test_texts_state_the_numbers_the_lessons_use() -> None:
     m = measured("efficient-computation")
     assert all(n in r.label for r in m.readouts if r.id.startswith("time_"))
     assert m.data["n"] == L.TIMING_N
-    from app.core.training import UNIT_COST
 
-    assert f"its measured cost is {UNIT_COST['leaky_relu']} against ReLU's {UNIT_COST['relu']}" in eff.explanation[1]
+    assert f"its measured cost is {acts.get('leaky_relu').unit_cost} against ReLU's {acts.get('relu').unit_cost}" in eff.explanation[1]
     assert f"{L.SCALE_GRID[2]:,} points in [−5, 5]" in L.get("scale-invariance").measures
     assert f"at {len(L.DYING_LRS)} learning rates" in L.get("dying-relu").measures
     assert f"({L.get('dying-relu').control('leak').default:g} by default)" in L.get("dying-relu").explanation[2]

@@ -9,7 +9,7 @@ import pytest
 
 from app.core import activations as acts
 from app.core.datasets import DatasetSpec, make_dataset
-from app.core.network import NONNEGATIVE_DERIVATIVE, Architecture, StackedMLP, Variant, augment, init_theta, make_groups
+from app.core.network import Architecture, StackedMLP, Variant, augment, init_theta, make_groups
 from app.core.training import (
     STAT_NAMES,
     TrainConfig,
@@ -273,7 +273,7 @@ def test_dead_fraction_is_the_share_of_units_never_positive() -> None:
     np.testing.assert_array_equal(trace.layers["dead_fraction"][0, -1], never)
 
 
-@pytest.mark.parametrize("name", sorted(NONNEGATIVE_DERIVATIVE))
+@pytest.mark.parametrize("name", sorted(a.id for a in acts.CATALOGUE if a.nonnegative_derivative))
 def test_nonnegative_derivative_list_holds_over_every_parameter_range(name: str) -> None:
     """The dead-unit count sums f' for these (not |f'|): f' ≥ 0 must hold at every range end."""
     act = acts.get(name)
