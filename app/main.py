@@ -1,37 +1,52 @@
-"""Builds the application: routers, middleware, static files, error handlers."""
+"""Builds the application: routers, middleware, static files, error handlers, the training pool."""
 
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
 
 from app import __version__
+from app.core.errors import CoreError
 from app.settings import Settings
 
-from .api import activations, assets, embed, errors, health, pages
-from .api import training
-from .api import lessons
+from .api import activations, assets, embed, errors, health, lessons, meta, pages, training
 from .api.middleware import AppMiddleware, stderr_request_log
+from .api.pool import TrainingPool
 from .api.responses import JSON
 from .api.static import VersionedStatic
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
+def _logger(settings: Settings) -> logging.Logger:
+    """The app's error log on stderr, at this app's level (each app built sets it)."""
     logger = logging.getLogger("actlab")
     if not logger.handlers:  # errors, on stderr, in every worker process
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(settings.log_level.upper())
         logger.propagate = False
+    logger.setLevel(settings.log_level.upper())
+    return logger
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app for ``settings`` (default: from the environment), honouring every one of them."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.training_pool = TrainingPool(settings.train_workers, settings.train_queue)
+        try:
+            yield
+        finally:
+            app.state.training_pool.shutdown()
+
     app = FastAPI(
         title="Activation Lab",
         version=__version__,
@@ -39,19 +54,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JSON,
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.logger = logger
+    app.state.logger = logger = _logger(settings)
     # one JSON line per request (method, path, status, duration) at log level info and below
     app.state.request_log = stderr_request_log() if logger.isEnabledFor(logging.INFO) else None
 
     app.add_exception_handler(RequestValidationError, errors.validation_handler)
     app.add_exception_handler(errors.ApiError, errors.api_error_handler)
+    app.add_exception_handler(CoreError, errors.core_error_handler)
     app.add_exception_handler(StarletteHTTPException, errors.http_error_handler)
     app.add_exception_handler(Exception, errors.unhandled_handler)
 
-    app.include_router(health.router)
+    # the hot path first: routes are matched in order
     app.include_router(activations.router)
+    app.include_router(health.router)
+    app.include_router(meta.router)
     app.include_router(assets.router)
     app.include_router(pages.router)
     app.include_router(embed.router)
@@ -61,7 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.asset_version = static.version
     app.mount("/static", static, name="static")
 
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(AppMiddleware, max_body_bytes=settings.max_body_bytes, embed_frame_ancestors=settings.frame_ancestors, state=app.state)
     return app
 

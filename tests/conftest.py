@@ -11,4 +11,5 @@ from app.settings import Settings
 
 @pytest.fixture(scope="session")
 def client() -> TestClient:
-    return TestClient(create_app(Settings()))
+    with TestClient(create_app(Settings())) as c:  # runs the app's lifespan (the training pool)
+        yield c

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import inspect
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Literal
 from urllib.parse import parse_qsl
-from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from latex2mathml.converter import convert as latex_to_mathml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from app.core import activations as acts
 from app.core.curves import SATURATION_EPS, Curve, sample_curve
 
 from .errors import ERROR_RESPONSES, ApiError
-from .responses import CACHE_CONTROL, JSON, JSON_TYPE, cached_json, conditional, dumps, etag_for, fast_path, headers_of
+from .responses import CACHE_CONTROL, JSON, JSON_TYPE, built_response, cached_json, cached_response, dumps, etag_for, headers_of
 
 router = APIRouter(prefix="/api", tags=["activations"], responses=ERROR_RESPONSES)
 
@@ -49,6 +51,7 @@ def describe(act: acts.Activation) -> dict[str, Any]:
         "properties": act.properties.as_dict(),
         "convention": act.convention,
         "kinks": act.kinks(**act.defaults()),
+        "orders": [o.as_dict() for o in act.orders],
         "stochastic": act.stochastic.description if act.stochastic else None,
     }
 
@@ -81,7 +84,7 @@ class GridOptions(BaseModel):
 
     def check(self) -> "GridOptions":
         if not self.xmin < self.xmax:
-            raise ApiError(422, f"xmax must be greater than xmin (got xmin={self.xmin:g}, xmax={self.xmax:g})", "xmax")
+            raise ApiError(422, f"xmax must be greater than xmin (got xmin={self.xmin:g}, xmax={self.xmax:g})", "xmax", code="constraint")
         return self
 
 
@@ -135,6 +138,7 @@ class ActivationInfo(BaseModel):
     properties: dict[str, Any]
     convention: str
     kinks: list[float]
+    orders: list[dict[str, Any]] = Field(default_factory=list, description="Constraints between parameters: low < high (strict) or low ≤ high.")
     stochastic: str | None
 
 
@@ -151,12 +155,14 @@ def resolve(name: str, given: dict[str, Any], field_prefix: str = "", *, text_nu
     ``text_numbers``: numbers may be written as text (query strings, not JSON bodies)."""
     try:
         act = acts.get(name)
-    except KeyError as e:
-        raise ApiError(422, str(e.args[0]), "name") from None
+    except KeyError:
+        shown = name if len(name) <= 40 else name[:39] + "…"
+        raise ApiError(422, f"name: unknown activation {shown!r}; allowed: one of {', '.join(repr(i) for i in acts.IDS)}", "name",
+                       code="not_a_choice", choices=list(acts.IDS)) from None
     try:
         return act, acts.resolve_params(act, given, text_numbers=text_numbers)
     except acts.ParamError as e:
-        raise ApiError(422, e.message, field_prefix + e.field) from None
+        raise ApiError.of(e, field_prefix) from None
 
 
 def curve_json(act: acts.Activation, params: dict, opts: GridOptions) -> dict[str, Any]:
@@ -194,7 +200,8 @@ def _param_ids() -> list[str]:
 
 
 PARAM_IDS = _param_ids()
-GRID_KEYS = set(GridOptions.model_fields)
+GRID_KEYS = frozenset(GridOptions.model_fields)
+_QUERY_KEYS = frozenset({"name", *GRID_KEYS, *PARAM_IDS})
 
 
 def _param_doc(pid: str) -> str:
@@ -207,22 +214,66 @@ def _param_doc(pid: str) -> str:
     return "Activation parameter — " + "; ".join(parts)
 
 
-def _activation_params_dependency():
-    """A dependency whose signature lists every catalogue parameter, so /docs shows them all."""
-
-    def dep(**kwargs: str | None) -> dict[str, str]:
-        return {k: v for k, v in kwargs.items() if v is not None}
-
-    dep.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(pid, inspect.Parameter.KEYWORD_ONLY, default=Query(None, description=_param_doc(pid), max_length=32), annotation=str | None)
-            for pid in PARAM_IDS
-        ]
-    )
-    return dep
+def _curve_parameters() -> list[dict[str, Any]]:
+    """The OpenAPI parameters of GET /api/curve: the activation, its parameters, the grid."""
+    grid = GridOptions.model_json_schema()["properties"]
+    out: list[dict[str, Any]] = [{"name": "name", "in": "query", "required": True, "description": "Activation id", "schema": {"type": "string", "enum": list(acts.IDS)}}]
+    out += [{"name": pid, "in": "query", "required": False, "description": _param_doc(pid), "schema": {"type": "string", "maxLength": 32}} for pid in PARAM_IDS]
+    for key, schema in grid.items():
+        schema = {k: v for k, v in schema.items() if k != "title"}
+        out.append({"name": key, "in": "query", "required": False, "description": schema.pop("description", ""), "schema": schema})
+    return out
 
 
-ActivationParams = Annotated[dict[str, str], Depends(_activation_params_dependency())]
+@dataclass(frozen=True)
+class CurveQuery:
+    """A validated GET /api/curve query: the activation, its parameters, the grid and the key
+    (everything the body depends on) that names the response."""
+
+    act: acts.Activation
+    params: dict[str, Any]
+    grid: GridOptions
+    etag: str
+
+
+# query string → CurveQuery for queries seen before (their validation cannot change); bounded
+_PARSED: dict[bytes, CurveQuery] = {}
+_PARSED_MAX = 4096
+
+
+def parse_curve_query(query_string: bytes) -> CurveQuery:
+    """The one reader of GET /api/curve's query: unknown or repeated names, bad numbers and
+    out-of-range parameters raise errors naming the field."""
+    hit = _PARSED.get(query_string)
+    if hit is not None:
+        return hit
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    seen: dict[str, str] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ApiError(422, f"{key} is given more than once", key, code="repeated")
+        if key not in _QUERY_KEYS:
+            allowed = ", ".join(["name", *sorted(GRID_KEYS), *PARAM_IDS])
+            raise ApiError(422, f"unknown query parameter {key!r}; allowed: {allowed}", key, code="unknown_field", allowed=["name", *sorted(GRID_KEYS), *PARAM_IDS])
+        seen[key] = value
+    if "name" not in seen:
+        raise RequestValidationError([{"type": "missing", "loc": ("query", "name"), "msg": "Field required", "input": None}])
+    try:
+        grid = GridOptions.model_validate({k: v for k, v in seen.items() if k in GRID_KEYS})
+    except ValidationError as e:
+        raise RequestValidationError([{**err, "loc": ("query", *err["loc"])} for err in e.errors()]) from None
+    grid.check()
+    params = {k: v for k, v in seen.items() if k in PARAM_IDS}
+    for k, v in params.items():
+        if len(v) > 32:
+            raise ApiError(422, f"{k}: at most 32 characters (got {len(v)})", k, code="too_long", max=32)
+    act, values = resolve(seen["name"], params)
+    key = dumps({"n": act.id, "p": values, "g": grid.model_dump()}).decode()
+    query = CurveQuery(act, values, grid, etag_for(key))
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[query_string] = query
+    return query
 
 
 # ----------------------------------------------------------------------------- routes
@@ -237,68 +288,25 @@ def list_activations(request: Request) -> Response:
     return cached_json(request, "activations", catalogue_json)
 
 
-@router.get("/curve", summary="One activation's curve and exact derivative", response_model=CurveResponse, response_class=JSONResponse)
-def get_curve(
-    request: Request,
-    name: Annotated[ActivationName, Query(description="Activation id")],  # type: ignore[valid-type]
-    params: ActivationParams,
-    grid: Annotated[GridOptions, Query()],
-) -> Response:
+@router.get(
+    "/curve",
+    summary="One activation's curve and exact derivative",
+    response_model=CurveResponse,
+    response_class=JSONResponse,
+    openapi_extra={"parameters": _curve_parameters()},
+)
+async def get_curve(request: Request) -> Response:
     """f(x) and f'(x) on a grid, plus the noisy/random band and samples where they apply.
-    Parameters not given take their defaults; each is checked against its declared range."""
-    seen: set[str] = set()
-    for key, _ in request.query_params.multi_items():
-        if key in seen:
-            raise ApiError(422, f"{key} is given more than once", key)
-        seen.add(key)
-        if key != "name" and key not in GRID_KEYS and key not in PARAM_IDS:
-            allowed = ", ".join(["name", *sorted(GRID_KEYS), *PARAM_IDS])
-            raise ApiError(422, f"unknown query parameter {key!r}; allowed: {allowed}", key)
-    grid.check()
-    act, values = resolve(name, params)
-    key = dumps({"n": act.id, "p": values, "g": grid.model_dump()}).decode()
-    return cached_json(request, key, lambda: curve_json(act, values, grid))
-
-
-_IDS = frozenset(acts.IDS)
-_PARAM_SET = frozenset(PARAM_IDS)
-# query string → (ETag, body builder) of the well-formed queries seen (bounded; cleared when full)
-_RESOLVED: dict[bytes, tuple[str, Any]] = {}
-_RESOLVED_MAX = 4096
-
-
-def fast_curve(request: Request) -> Response | None:
-    """GET /api/curve for well-formed queries, straight from the ASGI scope: the same
-    validation (the GridOptions model, the catalogue's parameter ranges) and the same key,
-    ETag and body as get_curve. Anything unusual — a duplicate, unknown, over-long or invalid
-    value — returns None (or raises), and get_curve answers with its full error message.
-    A query string seen before skips the validation (its outcome cannot change)."""
-    qs = request.scope["query_string"]
-    hit = _RESOLVED.get(qs)
-    if hit is None:
-        name, grid, params = None, {}, {}
-        for key, value in parse_qsl(qs.decode("latin-1"), keep_blank_values=True):
-            if key == "name" and name is None:
-                name = value
-            elif key in GRID_KEYS and key not in grid:
-                grid[key] = value
-            elif key in _PARAM_SET and key not in params and len(value) <= 32:
-                params[key] = value
-            else:
-                return None
-        if name not in _IDS:
-            return None
-        opts = GridOptions.model_validate(grid).check()
-        act, values = resolve(name, params)
-        key = dumps({"n": act.id, "p": values, "g": opts.model_dump()}).decode()
-        hit = (etag_for(key), lambda: dumps(curve_json(act, values, opts)))
-        if len(_RESOLVED) >= _RESOLVED_MAX:
-            _RESOLVED.clear()
-        _RESOLVED[qs] = hit
-    return conditional(hit[0], hit[1], JSON_TYPE, CACHE_CONTROL, *headers_of(request))
-
-
-fast_path(router.prefix + "/curve", fast_curve)
+    Parameters not given take their defaults; each is checked against its declared range.
+    A curve seen before is answered from memory (or 304); a new one is computed off the
+    event loop."""
+    q = parse_curve_query(request.scope["query_string"])
+    inm, ae = headers_of(request)
+    hit = cached_response(q.etag, JSON_TYPE, CACHE_CONTROL, inm, ae)
+    if hit is not None:
+        return hit
+    body = await run_in_threadpool(lambda: dumps(curve_json(q.act, q.params, q.grid)))
+    return built_response(q.etag, body, JSON_TYPE, CACHE_CONTROL, ae)
 
 
 @router.post("/curves", summary="Several curves at once (overlays)", response_model=CurvesResponse, response_class=JSONResponse)

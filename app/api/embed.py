@@ -8,7 +8,6 @@ iframe. Training embeds run on load only when the run is cheap; otherwise they s
 from __future__ import annotations
 
 import html
-import re
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -16,75 +15,37 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from app.core import spec
+from app.core.errors import CoreError
 from app.core.training import cost
 
 from . import training
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from .meta import AUTORUN_COST, EMBED_ONLY_KEYS, MAX_COMPARE, PANELS, RECORDING, THEMES, read_link
 from .pages import render
 from .responses import JSON
 
 router = APIRouter(tags=["embed"])
 
-# Plots that can be embedded: panel name → (kind, default title).
-PANELS: dict[str, tuple[str, str]] = {
-    "function": ("function", "Activation function and its derivative"),
-    "loss": ("train", "Loss and test accuracy"),
-    "boundary": ("train", "Decision boundary"),
-    "gradient-flow": ("train", "Gradient flow (layer × epoch)"),
-    "gradient-norms": ("train", "Gradient norm per layer"),
-    "sparsity": ("train", "Sparsity: fraction of active units"),
-    "dead": ("train", "Dead units"),
-    "prelu": ("train", "Learned PReLU slopes"),
-    "histogram": ("train", "Pre-activations at init and at the end"),
-    "sweep": ("sweep", "Sweep"),
-    "sweep-curves": ("sweep", "Training loss for every swept value"),
-}
-EMBED_ONLY_KEYS = {"controls", "title", "modebar"}
 DEFAULT_SIZE = (720, 480)
 MIN_SIZE = (200, 150)
-# Training embeds run on load up to this share of the API's compute budget (≈ 1 s here).
-AUTORUN_COST = 1.5e9
-
-_SPEC = re.compile(r"^([a-z0-9_]+)(?:\((.*)\))?$", re.I)
 
 
-def parse_specs(text: str) -> list[dict[str, Any]]:
-    """The explorer's list syntax, ``elu(alpha=0.5),relu``, as [{name, params}]."""
-    pieces, depth, start = [], 0, 0
-    for i, ch in enumerate(text + ","):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif ch == "," and depth == 0:
-            pieces.append(text[start:i].strip())
-            start = i + 1
-    specs = []
-    for piece in pieces:
-        m = _SPEC.match(piece)
-        if not m:
-            continue
-        params: dict[str, Any] = {}
-        for pair in re.split(r"[;,]", m.group(2) or ""):
-            key, _, value = pair.partition("=")
-            if key.strip() and value.strip():
-                v = value.strip()
-                try:
-                    params[key.strip()] = float(v)
-                except ValueError:
-                    params[key.strip()] = v
-        specs.append({"name": m.group(1), "params": params})
-    return specs
+def kind_of(panel: str) -> str:
+    return PANELS[panel]["kind"]
 
 
 def training_request(query: dict[str, str], kind: str) -> BaseModel:
-    """The /api/train or /api/sweep body an embed's query describes (validated)."""
+    """The /api/train or /api/sweep body an embed's query describes, read by the links' rule
+    (the page reads it the same way), then validated."""
+    state, _ = read_link(query)
+    act, _ = spec.sanitise(state["act"], MAX_COMPARE if kind == "sweep" or len(state["act"]) > 1 else 1)
     fields = set(training.TrainRequest.model_fields) - {"activations", "include_weights", "dtype"}
-    body: dict[str, Any] = {k: v for k, v in query.items() if k in fields}
-    body["activations"] = parse_specs(query.get("act", "relu")) or [{"name": "relu", "params": {}}]
+    body: dict[str, Any] = {k: v for k, v in state.items() if k in fields}
+    body["activations"] = [{"name": s.name, "params": dict(s.params)} for s in act] or [{"name": "relu", "params": {}}]
+    body.update(RECORDING)
     if kind == "sweep":
-        values = [v for v in query.get("values", "0.001,0.01,0.1,0.3,1,3").split(",") if v.strip()]
-        body["sweep"] = {"param": query.get("sweep", "learning_rate"), "values": values}
+        body["sweep"] = {"param": state["sweep"], "values": [float(v) if spec.is_number(v) else v for v in state["values"]]}
         body["boundary_frames"] = 0
         return training.SweepRequest.model_validate(body, strict=False)
     return training.TrainRequest.model_validate(body, strict=False)
@@ -100,28 +61,28 @@ def run_cost(query: dict[str, str], kind: str) -> float | None:
         else:
             variants = [training.Variant(name, params) for name, params in resolved]
         return cost(training.make_config(body, variants))
-    except (ValidationError, ApiError, ValueError, KeyError, TypeError):
+    except (ValidationError, ApiError, CoreError, ValueError, KeyError, TypeError):
         return None
 
 
 def explorer_query(query: dict[str, str], panel: str) -> str:
     keep = {k: v for k, v in query.items() if k not in EMBED_ONLY_KEYS}
-    keep["view"] = "function" if PANELS[panel][0] == "function" else "network"
-    if PANELS[panel][0] == "sweep":
+    keep["view"] = "function" if kind_of(panel) == "function" else "network"
+    if kind_of(panel) == "sweep":
         keep["mode"] = "sweep"
-    return urlencode(keep, safe="(),=:")
+    return urlencode(keep, safe="(),=:[]")
 
 
 def embed_title(query: dict[str, str], panel: str) -> str:
-    return (query.get("title") or "").strip()[:120] or PANELS[panel][1]
+    return (query.get("title") or "").strip()[:120] or PANELS[panel]["title"]
 
 
 @router.get("/embed/{panel}", response_class=HTMLResponse, include_in_schema=False)
 def embed_page(panel: str, request: Request) -> Response:
     if panel not in PANELS:
-        raise ApiError(404, f"no embeddable plot {panel!r}; available: {', '.join(PANELS)}", "panel")
+        raise ApiError(404, f"no embeddable plot {panel!r}; available: {', '.join(PANELS)}", "panel", code="not_found", choices=list(PANELS))
     query = dict(request.query_params)
-    kind = PANELS[panel][0]
+    kind = kind_of(panel)
     c = run_cost(query, kind) if kind != "function" else 0.0
     return render(
         request,
@@ -132,7 +93,7 @@ def embed_page(panel: str, request: Request) -> Response:
         show_title=bool(query.get("title")),
         controls=query.get("controls") == "1",
         modebar=query.get("modebar", "1") != "0",
-        theme=query.get("theme") if query.get("theme") in ("light", "dark", "contrast") else "light",
+        theme=query.get("theme") if query.get("theme") in THEMES else "light",
         autorun=c is not None and c <= AUTORUN_COST,
         explorer_url="/?" + explorer_query(query, panel),
         oembed_target=str(request.url),
@@ -162,10 +123,10 @@ def embed_target(url: str, request: Request) -> tuple[str, dict[str, str]]:
         parts = urlsplit(url)
         netloc = parts.netloc.lower()
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        raise ApiError(404, "url is not a valid URL of this Activation Lab", "url") from None
+        raise ApiError(404, "url is not a valid URL of this Activation Lab", "url", code="not_ours") from None
     ours = urlsplit(str(request.base_url))
     if parts.scheme not in ("http", "https") or netloc != ours.netloc.lower():
-        raise ApiError(404, "url is not a page of this Activation Lab", "url")
+        raise ApiError(404, "url is not a page of this Activation Lab", "url", code="not_ours")
     query = dict(parse_qsl(parts.query, keep_blank_values=False))
     path = parts.path.rstrip("/")
     if path.startswith("/embed/") and path[len("/embed/"):] in PANELS:
@@ -174,7 +135,7 @@ def embed_target(url: str, request: Request) -> tuple[str, dict[str, str]]:
         if query.pop("view", "function") == "network":
             return ("sweep" if query.get("mode") == "sweep" else "loss"), query
         return "function", query
-    raise ApiError(404, "url is not an explorer view or an embeddable plot of this site", "url")
+    raise ApiError(404, "url is not an explorer view or an embeddable plot of this site", "url", code="not_ours")
 
 
 @router.get(
@@ -196,13 +157,13 @@ def oembed(
     format: Annotated[str, Query(max_length=16)] = "json",
 ) -> Response:
     if format != "json":
-        raise ApiError(501, f"format {format!r} is not implemented; use json", "format")
+        raise ApiError(501, f"format {format!r} is not implemented; use json", "format", code="not_implemented", choices=["json"])
     panel, query = embed_target(url, request)
     width = min(DEFAULT_SIZE[0], maxwidth) if maxwidth else DEFAULT_SIZE[0]
     height = min(DEFAULT_SIZE[1], maxheight) if maxheight else DEFAULT_SIZE[1]
     title = f"Activation Lab: {embed_title(query, panel)}"
     base = str(request.base_url).rstrip("/")
-    src = f"{base}/embed/{panel}" + (f"?{urlencode(query, safe='(),=:')}" if query else "")
+    src = f"{base}/embed/{panel}" + (f"?{urlencode(query, safe='(),=:[]')}" if query else "")
     snippet = (
         f'<iframe src="{html.escape(src, quote=True)}" width="{width}" height="{height}" '
         f'title="{html.escape(title, quote=True)}" style="border:0;max-width:100%" loading="lazy"></iframe>'

@@ -1,8 +1,14 @@
-"""One error shape for every 4xx/5xx: ``{"detail": str, "field": str | null, "errors": [...]}``.
+"""One error shape for every 4xx/5xx::
 
-Validation messages name the field (dotted path into the body, or the query parameter)
-and the allowed values, which are read from the route's own OpenAPI schema — so the
-message and /docs can never disagree, and routes added later get the same treatment.
+    {"detail": str, "field": str | null, "code": str, "errors": [{"field", "message", "code"}], …numbers}
+
+``detail`` is for people; ``code`` (and each error's) is for programs, with the numbers that
+go with it as top-level keys (``min``/``max`` for a range, ``limit``/``cost``/``fit_epochs``
+for the compute budget, ``retry_after`` when busy), so no caller reads the English.
+Validation messages name the field (dotted path into the body, or the query parameter) and
+the allowed values, which are read from the route's own OpenAPI schema — so the message and
+/docs can never disagree, and routes added later get the same treatment. Errors the core
+raises (:class:`app.core.errors.CoreError`) are mapped here by a registered handler.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.errors import CoreError
 
 from .responses import JSON
 
@@ -21,23 +29,43 @@ from .responses import JSON
 class FieldError(BaseModel):
     field: str | None
     message: str
+    code: str = "invalid"
 
 
 class ErrorResponse(BaseModel):
+    """Every error. Besides these keys, an error may carry the numbers its ``code`` names
+    (e.g. ``budget``: ``limit``, ``cost``, ``fit_epochs``, ``reduce``; ``out_of_range``:
+    ``min``, ``max``; ``busy``: ``retry_after``)."""
+
+    model_config = ConfigDict(extra="allow")
+
     detail: str
     field: str | None = None
+    code: str = "invalid"
     errors: list[FieldError] = []
 
 
 class ApiError(Exception):
-    """A client error naming the offending field."""
+    """A client error naming the offending field, with a machine ``code`` and its numbers."""
 
-    def __init__(self, status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None, code: str | None = None, **info: Any):
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
         self.headers = headers or {}
+        self.code = code or _STATUS_CODES.get(status, "invalid")
+        self.info = info
+
+    @classmethod
+    def of(cls, err: CoreError, prefix: str = "") -> "ApiError":
+        """The API's error for a core error, its field inside ``prefix``."""
+        return cls(err.status, err.message, prefix + (err.field or ""), code=err.code, **err.info)
+
+
+# the code an error gets from its status alone, when nothing more specific is known
+_STATUS_CODES = {400: "invalid_json", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                 409: "conflict", 413: "body_too_large", 422: "invalid", 429: "rate_limited", 500: "internal", 501: "not_implemented", 503: "busy"}
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -55,8 +83,10 @@ _MAX_SHOWN = 40  # characters of a rejected input quoted back
 MAX_ERRORS = 20  # errors described in one response (a hostile body can carry thousands)
 
 
-def error_body(message: str, field: str | None = None, errors: list[dict] | None = None) -> dict:
-    return {"detail": message, "field": field, "errors": errors if errors is not None else [{"field": field, "message": message}]}
+def error_body(message: str, field: str | None = None, errors: list[dict] | None = None, code: str = "invalid", **info: Any) -> dict:
+    body = {"detail": message, "field": field, "code": code, "errors": errors if errors is not None else [{"field": field, "message": message, "code": code}]}
+    body.update({k: v for k, v in info.items() if k not in body})
+    return body
 
 
 # ----------------------------------------------------------------------------- schema lookup
@@ -218,45 +248,86 @@ def _merge_unions(errs: list[dict]) -> list[dict]:
     return out
 
 
-def _describe(request: Request, err: dict) -> tuple[str, str]:
+_TYPE_CODES = {
+    "extra_forbidden": "unknown_field", "missing": "missing", "literal_error": "not_a_choice", "enum": "not_a_choice",
+    "greater_than_equal": "out_of_range", "less_than_equal": "out_of_range", "greater_than": "out_of_range", "less_than": "out_of_range",
+    "finite_number": "not_finite", "string_too_long": "too_long", "too_long": "too_long", "string_too_short": "too_short",
+    "too_short": "too_short", "json_invalid": "invalid_json", "union": "wrong_type",
+}
+
+
+def _code(kind: str) -> str:
+    if kind in _TYPE_CODES:
+        return _TYPE_CODES[kind]
+    if kind.endswith(("_type", "_parsing")) or kind in ("int_from_float", "model_attributes_type"):
+        return "wrong_type"
+    return "invalid"
+
+
+def _numbers(schema: dict | None, code: str) -> dict[str, Any]:
+    """The numbers that go with a code, from the field's schema: a range's ends, the choices."""
+    if not schema:
+        return {}
+    if code == "out_of_range":
+        out = {}
+        for key, name in (("minimum", "min"), ("exclusiveMinimum", "min"), ("maximum", "max"), ("exclusiveMaximum", "max")):
+            if key in schema:
+                out[name] = schema[key]
+        return out
+    if code == "not_a_choice" and "enum" in schema:
+        return {"choices": list(schema["enum"])}
+    if code == "too_long":
+        for key in ("maxLength", "maxItems"):
+            if key in schema:
+                return {"max": schema[key]}
+    return {}
+
+
+def _describe(request: Request, err: dict) -> tuple[str, str, str, dict[str, Any]]:
+    """(field, message, code, numbers) for one pydantic error."""
     raw_loc = tuple(err.get("loc", ()))
     loc = raw_loc[1:] if raw_loc and raw_loc[0] in _LOCATIONS else raw_loc
     field = ".".join(str(p) for p in loc) or "body"
     kind = err.get("type", "")
     msg = err.get("msg", "invalid value")
+    code = _code(kind)
 
     if kind == "extra_forbidden":
         parent = _schema_at(request, raw_loc[:-1])
         names = list((parent or {}).get("properties", {}))
         allowed = f"; allowed fields: {', '.join(names)}" if names else ""
-        return field, f"{field}: unknown field{allowed}"
+        return field, f"{field}: unknown field{allowed}", code, {"allowed": names}
     if kind == "missing" and not loc:
-        return "body", "body: a JSON object is required (send {} to take every default)"
+        return "body", "body: a JSON object is required (send {} to take every default)", "not_an_object", {}
     if kind in ("model_attributes_type", "dict_type", "model_type") and not loc:
         ctype = request.headers.get("content-type")
         if ctype and "json" not in ctype.lower():
-            return "body", f"body: must be a JSON object sent with Content-Type: application/json (got Content-Type: {ctype[:60]})"
+            return "body", f"body: must be a JSON object sent with Content-Type: application/json (got Content-Type: {ctype[:60]})", "not_json", {}
         if not ctype and isinstance(err.get("input"), bytes):
-            return "body", "body: must be a JSON object sent with Content-Type: application/json (the request has no Content-Type)"
-        return "body", f"body: must be a JSON object (got {_shown(err.get('input'))})"
+            return "body", "body: must be a JSON object sent with Content-Type: application/json (the request has no Content-Type)", "not_json", {}
+        return "body", f"body: must be a JSON object (got {_shown(err.get('input'))})", "not_an_object", {}
 
     if kind in ("literal_error", "enum"):
         msg = "not one of the allowed values"
     if kind == "value_error":  # our own validators' messages, without pydantic's prefix
         msg = msg.removeprefix("Value error, ")
+        code = (err.get("ctx") or {}).get("code") or ("not_a_number" if "decimal" in msg else "invalid")
     schema = _schema_at(request, raw_loc)
     allowed = _allowed(schema, field, (_operation(request) or ({}, {}))[0]) if schema else None
+    numbers = _numbers(schema, code)
     if allowed is None:
         ctx = err.get("ctx") or {}
         symbols = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
         bounds = [f"{field} {symbols[k]} {ctx[k]}" for k in symbols if k in ctx]
         allowed = " and ".join(bounds) or None
+        if code == "out_of_range" and not numbers:
+            numbers = {("min" if k in ("ge", "gt") else "max"): ctx[k] for k in symbols if k in ctx and isinstance(ctx[k], (int, float))}
     text = f"{field}: {msg}"
     if kind != "missing" and "input" in err and not isinstance(err.get("input"), (dict, list)):
         text += f" (got {_shown(err['input'])})"
     if allowed:
         text += f"; allowed: {allowed}"
-    return field, text
+    return field, text, code, numbers
 
 
 def _json_error(err: dict) -> tuple[str, str]:
@@ -270,22 +341,28 @@ async def validation_handler(request: Request, exc: RequestValidationError) -> J
     decode = [e for e in errs if e.get("type") == "json_invalid"]
     if decode:
         field, message = _json_error(decode[0])
-        return JSON(error_body(message, field), status_code=400)
+        return JSON(error_body(message, field, code="invalid_json"), status_code=400)
     merged = _merge_unions(errs)
     described = [_describe(request, e) for e in merged[:MAX_ERRORS]]
-    errors = [{"field": f, "message": m} for f, m in described]
+    errors = [{"field": f, "message": m, "code": c, **n} for f, m, c, n in described]
     if len(merged) > MAX_ERRORS:
-        errors.append({"field": None, "message": f"… and {len(merged) - MAX_ERRORS} more errors"})
-    first_field, first_msg = described[0] if described else ("body", "invalid request")
-    return JSON(error_body(first_msg, first_field, errors), status_code=422)
+        errors.append({"field": None, "message": f"… and {len(merged) - MAX_ERRORS} more errors", "code": "more"})
+    first_field, first_msg, first_code, first_numbers = described[0] if described else ("body", "invalid request", "invalid", {})
+    return JSON(error_body(first_msg, first_field, errors, first_code, **first_numbers), status_code=422)
 
 
 async def api_error_handler(request: Request, exc: ApiError) -> JSON:
-    return JSON(error_body(exc.message, exc.field), status_code=exc.status, headers=exc.headers)
+    return JSON(error_body(exc.message, exc.field, code=exc.code, **exc.info), status_code=exc.status, headers=exc.headers)
+
+
+async def core_error_handler(request: Request, exc: CoreError) -> JSON:
+    """Errors of the core (a parameter out of range, a run over budget, …): 422 with their code."""
+    return JSON(error_body(exc.message, exc.field, code=exc.code, **exc.info), status_code=exc.status)
 
 
 async def http_error_handler(request: Request, exc: StarletteHTTPException) -> JSON:
     detail, field = str(exc.detail), None
+    code = _STATUS_CODES.get(exc.status_code, "invalid")
     if exc.status_code == 400 and detail == _PARSE_FAILED:
         # FastAPI's answer to a body that json.loads could not take: bad UTF-8, nesting
         # deeper than the parser's recursion limit, an integer of thousands of digits, …
@@ -295,9 +372,9 @@ async def http_error_handler(request: Request, exc: StarletteHTTPException) -> J
     elif exc.status_code == 405:
         allow = (getattr(exc, "headers", None) or {}).get("Allow") or (getattr(exc, "headers", None) or {}).get("allow")
         detail = f"{request.method} is not allowed on {request.url.path[:200]}" + (f"; allowed: {allow}" if allow else "")
-    return JSON(error_body(detail, field), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    return JSON(error_body(detail, field, code=code), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 async def unhandled_handler(request: Request, exc: Exception) -> JSON:
     request.app.state.logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSON(error_body("internal error"), status_code=500)
+    return JSON(error_body("internal error", code="internal"), status_code=500)

@@ -11,14 +11,14 @@ from typing import Literal
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from app import __version__
 from app.core import activations as acts
 from app.core.curves import sample_curve
 
 from .activations import catalogue_json
-from .training import get_pool
+from .deps import get_pool
 
 router = APIRouter(tags=["health"])
 
@@ -31,6 +31,8 @@ class Health(BaseModel):
 
 
 class Check(BaseModel):
+    model_config = ConfigDict(extra="allow")  # the numbers a check measured (e.g. in_flight, capacity)
+
     ok: bool
     detail: str
 
@@ -49,7 +51,7 @@ async def healthz() -> JSONResponse:
 
 def _check_catalogue() -> Check:
     listed = catalogue_json()["activations"]
-    return Check(ok=len(listed) == len(acts.CATALOGUE) > 0, detail=f"{len(listed)} activations")
+    return Check(ok=len(listed) == len(acts.CATALOGUE) > 0, detail=f"{len(listed)} activations", activations=len(listed))
 
 
 def _check_curve() -> Check:
@@ -59,11 +61,14 @@ def _check_curve() -> Check:
 
 
 def _check_pool(request: Request) -> Check:
-    pool = get_pool(request.app)
+    pool = get_pool(request)
     free = pool.capacity - pool.in_flight
     return Check(
         ok=free > 0,
         detail=f"{pool.in_flight} of {pool.capacity} training places taken ({pool.workers} workers, {pool.capacity - pool.workers} queue places)",
+        in_flight=pool.in_flight,
+        capacity=pool.capacity,
+        workers=pool.workers,
     )
 
 

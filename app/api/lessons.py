@@ -38,12 +38,14 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from app.core import lessons as core
+from app.core import spec
 from app.core.training import train
 
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .pages import render
-from .responses import CACHE_CONTROL, cached_json, dumps, etag_for, not_modified
-from .training import run_in_pool
+from .responses import CACHE_CONTROL, cached_json, dumps, dynamic, etag_for, not_modified
+from .deps import get_pool, get_settings
+from .pool import run_in_pool
 
 router = APIRouter(tags=["lessons"], responses=ERROR_RESPONSES)
 NOT_FOUND = {404: {"model": ErrorResponse, "description": "No lesson with this slug; `detail` lists the known ones"}}
@@ -105,11 +107,32 @@ class LessonIndex(BaseModel):
 # ----------------------------------------------------------------------------- helpers
 
 
-def explorer_url(query: dict[str, str]) -> str:
-    """The explorer's URL for a query dict, in its own encoding (keeps ( ) , = : readable)."""
+def explorer_query(view: core.View) -> dict[str, str]:
+    """The explorer's URL state for a lesson's view, in the explorer's own names."""
+    q: dict[str, str] = {}
+    if view.view == "network":
+        q["view"] = "network"
+        if view.mode:
+            q["mode"] = view.mode
+        q["act"] = spec.format(view.activations)
+    else:
+        q["fn"] = spec.format(view.activations)
+    for key, value in view.settings.items():
+        if isinstance(value, bool):
+            q[key] = "1" if value else "0"
+        elif isinstance(value, (list, tuple)):
+            q[key] = ",".join(spec.format_value(v) for v in value)
+        else:
+            q[key] = spec.format_value(value)
+    return q
+
+
+def explorer_url(view: core.View | dict[str, str]) -> str:
+    """The explorer's URL for a view (or a query dict), in its own encoding (keeps ( ) , = : [ ] readable)."""
+    query = explorer_query(view) if isinstance(view, core.View) else view
     if not query:
         return "/"
-    return "/?" + "&".join(f"{k}={quote(str(v), safe='(),=:')}" for k, v in query.items())
+    return "/?" + "&".join(f"{k}={quote(str(v), safe='(),=:[]')}" for k, v in query.items())
 
 
 def steps(lesson: core.Lesson) -> int:
@@ -125,7 +148,7 @@ def _lesson_or_404(slug: str) -> core.Lesson:
     try:
         return core.get(slug)
     except KeyError as e:
-        raise ApiError(404, str(e.args[0]), "slug") from None
+        raise ApiError(404, str(e.args[0]), "slug", code="not_found", choices=list(core.SLUGS)) from None
 
 
 def measurement_json(lesson: core.Lesson, params: dict[str, Any], m: core.Measurement, elapsed_ms: float) -> dict[str, Any]:
@@ -137,7 +160,7 @@ def measurement_json(lesson: core.Lesson, params: dict[str, Any], m: core.Measur
         "readouts": [r.as_dict() for r in m.readouts],
         "verdict": {"supports": m.verdict.supports, "text": m.verdict.text},
         "data": m.data,
-        "explorer": explorer_url(m.explorer),
+        "explorer": explorer_url(m.view),
         "explorer_note": core.explorer_note(lesson, params, m),
         "cut_short": m.cut_short,
         "elapsed_ms": round(elapsed_ms, 3),
@@ -176,57 +199,51 @@ def _query_checked(request: Request, lesson: core.Lesson) -> dict[str, str]:
     seen: dict[str, str] = {}
     for key, value in request.query_params.multi_items():
         if key in seen:
-            raise ApiError(422, f"{key} is given more than once", key)
+            raise ApiError(422, f"{key} is given more than once", key, code="repeated")
         if key not in allowed:
             names = ", ".join(sorted(allowed)) or "none"
-            raise ApiError(422, f"lesson {lesson.slug!r} has no control {key!r}; its controls: {names}", key)
+            raise ApiError(422, f"lesson {lesson.slug!r} has no control {key!r}; its controls: {names}", key, code="unknown_field", allowed=sorted(allowed))
         seen[key] = value
     return seen
 
 
 async def measure_response(request: Request, lesson: core.Lesson) -> Response:
     raw = _query_checked(request, lesson)
-    try:
-        params = core.resolve_controls(lesson, raw)
-    except core.ControlError as e:
-        raise ApiError(422, e.message, e.field) from None
+    params = core.resolve_controls(lesson, raw)  # a ControlError is a 422 naming the control
     key = f"lesson|{lesson.slug}|{dumps(params).decode()}"
-    headers: dict[str, str]
-    if lesson.deterministic:
-        etag = etag_for(key)
-        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    etag = etag_for(key) if lesson.deterministic else None
+    complete = {"ETag": etag, "Cache-Control": CACHE_CONTROL} if etag else {"Cache-Control": "no-store"}
+    if etag:
         if not_modified(request, etag):
-            return Response(status_code=304, headers=headers)
+            return Response(status_code=304, headers=complete)
         cached = _cache.get(key)
         if cached is not None:
-            return Response(content=cached, media_type="application/json", headers=headers)
-    else:
-        headers = {"Cache-Control": "no-store"}
+            return dynamic(request, cached, headers=complete)
+    outcome: dict[str, bool] = {}
 
     def compute(run: core.Runner) -> bytes:
         start = time.perf_counter()
-        try:
-            m = lesson.measure(params, run)
-        except core.ControlError as e:
-            raise ApiError(422, e.message, e.field) from None
+        m = lesson.measure(params, run)  # a CoreError (budget) is a 422 with its code
         body = dumps(measurement_json(lesson, params, m, (time.perf_counter() - start) * 1e3))
-        if lesson.deterministic and not m.cut_short:
+        outcome["cut_short"] = m.cut_short
+        if etag and not m.cut_short:
             _cache.put(key, body)
         return body
 
     if lesson.trains:
-        limit = float(request.app.state.settings.train_timeout_s)
+        limit = get_settings(request).train_timeout_s
 
         def job(stop: threading.Event) -> bytes:
             # the time limit is for the whole measurement, however many runs it takes
             deadline = time.perf_counter() + limit
             return compute(lambda config: train(config, should_stop=stop.is_set, time_limit_s=max(0.0, deadline - time.perf_counter())))
 
-        response = await run_in_pool(request, job)
-        response.headers.update(headers)
-        return response
-    body = await run_in_threadpool(compute, train)
-    return Response(content=body, media_type="application/json", headers=headers)
+        response = await run_in_pool(request, get_pool(request), job)
+    else:
+        response = dynamic(request, await run_in_threadpool(compute, train))
+    # a measurement cut short by the time limit is partial: never stored, never named by the ETag
+    response.headers.update({"Cache-Control": "no-store"} if outcome.get("cut_short") else complete)
+    return response
 
 
 def _query_param(c: core.Control) -> inspect.Parameter:
@@ -317,9 +334,7 @@ def lesson_page(slug: str, request: Request) -> HTMLResponse:
     try:
         lesson = core.get(slug)
     except KeyError:
-        response = render(request, "lessons_index.html", lessons=core.LESSONS, theme=_theme(request), missing=slug)
-        response.status_code = 404
-        return response
+        return render(request, "lessons_index.html", status_code=404, lessons=core.LESSONS, theme=_theme(request), missing=slug)
     prev, nxt = core.neighbours(slug)
     present = request.query_params.get("present") in ("1", "true")
     return render(

@@ -1,24 +1,33 @@
-"""Pure-ASGI middleware: request-size cap, HEAD for GET routes, security headers, one log line per request."""
+"""The app's one middleware (pure ASGI): what every request gets, whatever route serves it.
+
+- a cap on request bodies (413 beyond ``max_body_bytes``, before the route reads them) and
+  JSON bodies that say a key twice rejected (422, code ``duplicate_key``);
+- HEAD answered as GET without the body;
+- security headers: nosniff, referrer policy, a Content-Security-Policy (framing by route);
+- one log line per request, formatted off the request's path by a background thread.
+
+Routes do everything else (validation, caching, compression), so a request pays here only
+for a header append and a deque append.
+"""
 
 from __future__ import annotations
 
+import collections
 import json
-import orjson
-import queue
 import sys
 import threading
-from functools import lru_cache
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, TextIO
 
-from starlette.requests import Request
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import frame_ancestor_sources
 
 from .errors import error_body
-from .responses import FAST_ROUTES, dumps
+from .responses import dumps
 
 # Scripts come only from this origin (no inline script, no eval: plotly.js and Swagger UI
 # need neither). Plotly draws with SVG and injects <style> elements, so styles need
@@ -30,6 +39,7 @@ _CSP_BASE = (
     "object-src 'none'; base-uri 'self'; form-action 'self'"
 )
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_COMMON = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin")]
 
 
 def frame_ancestors_value(setting: str) -> str:
@@ -43,24 +53,47 @@ def is_embed_path(path: str) -> bool:
 
 
 class RequestLog:
-    """Writes request log lines to a stream from a background thread, so a request pays for a
-    queue put rather than a LogRecord, a write and a flush (~50 µs on the hot path)."""
+    """Request log lines written to a stream by a background thread: a request only appends
+    a tuple to a deque; the thread formats and writes what has gathered every ``interval_s``."""
 
-    def __init__(self, stream: TextIO | None = None):
+    def __init__(self, stream: TextIO | None = None, interval_s: float = 0.05):
         self.stream = stream or sys.stderr
-        self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.interval_s = interval_s
+        self.records: collections.deque[tuple] = collections.deque(maxlen=100_000)
         threading.Thread(target=self._drain, name="actlab-request-log", daemon=True).start()
 
-    def __call__(self, line: str) -> None:
-        self.lines.put(line)
+    def __call__(self, record: tuple) -> None:
+        self.records.append(record)
+
+    @staticmethod
+    def line(record: tuple) -> str:
+        wall, method, path, status, duration_ms, client = record
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(wall, timezone.utc).isoformat(timespec="milliseconds"),
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(duration_ms, 2),
+        }
+        if client:
+            out["client"] = client
+        return orjson.dumps(out).decode()
+
+    def flush(self) -> None:
+        lines = []
+        while self.records:
+            lines.append(self.line(self.records.popleft()))
+        if lines:
+            self.stream.write("\n".join(lines) + "\n")
+            self.stream.flush()
 
     def _drain(self) -> None:
         while True:
-            batch = [self.lines.get()]
-            while not self.lines.empty():
-                batch.append(self.lines.get_nowait())
-            self.stream.write("\n".join(batch) + "\n")
-            self.stream.flush()
+            time.sleep(self.interval_s)
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 — a closed stream must not end the thread's loop with a traceback per request
+                self.records.clear()
 
 
 @lru_cache(maxsize=1)
@@ -71,51 +104,51 @@ def stderr_request_log() -> RequestLog:
 
 class AppMiddleware:
     """Caps request bodies, answers HEAD like GET without the body, adds security headers
-    (framing policy by route), and logs one JSON line per request."""
+    (framing policy by route), and logs one line per request."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int, embed_frame_ancestors: str, state: Any):
         self.app = app
         self.max_body = max_body_bytes
-        self.state = state  # the app's state: state.request_log takes each line (None: no log)
-        self.csp_page = f"{_CSP_BASE}; frame-ancestors 'self'"
-        self.csp_embed = f"{_CSP_BASE}; frame-ancestors {frame_ancestors_value(embed_frame_ancestors)}"
+        self.state = state  # the app's state: state.request_log takes each record (None: no log)
+        csp_page = f"{_CSP_BASE}; frame-ancestors 'self'".encode()
+        csp_embed = f"{_CSP_BASE}; frame-ancestors {frame_ancestors_value(embed_frame_ancestors)}".encode()
+        self.page_headers = [*_COMMON, (b"content-security-policy", csp_page), (b"x-frame-options", b"SAMEORIGIN")]
+        self.page_headers_own_csp = [*_COMMON, (b"x-frame-options", b"SAMEORIGIN")]
+        self.embed_headers = [*_COMMON, (b"content-security-policy", csp_embed)]
+        self.embed_headers_own_csp = list(_COMMON)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        method = scope.get("method", "GET")
+        method = scope["method"]
         head = method == "HEAD"
-        embeddable = is_embed_path(scope.get("path", ""))
-        status_holder = {"status": 500, "started": False}
+        embed = is_embed_path(scope["path"])
+        status = 500
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                status_holder["started"] = True
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                extra = [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-                ]
-                if b"content-security-policy" not in names:
-                    extra.append((b"content-security-policy", (self.csp_embed if embeddable else self.csp_page).encode()))
-                if not embeddable:
-                    extra.append((b"x-frame-options", b"SAMEORIGIN"))
-                message = {**message, "headers": headers + extra}
+                status, started = message["status"], True
+                headers = message.get("headers") or []
+                own_csp = any(k.lower() == b"content-security-policy" for k, _ in headers)
+                if embed:
+                    extra = self.embed_headers_own_csp if own_csp else self.embed_headers
+                else:
+                    extra = self.page_headers_own_csp if own_csp else self.page_headers
+                message["headers"] = [*headers, *extra]
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}  # HEAD: the GET response's headers, no body
             await send(message)
 
         try:
-            length = _content_length(scope)
-            if length is not None and length > self.max_body:
-                await self._too_large(send_with_headers)
-                return
-            inner_receive = receive
             if method in _BODY_METHODS:
+                length = _content_length(scope)
+                if length is not None and length > self.max_body:
+                    await self._too_large(send_with_headers)
+                    return
                 # Read the (capped) body before the app sees the request: a body sent without
                 # Content-Length (chunked) gets the same 413 as one that declares its size.
                 body = await _read_body(receive, self.max_body)
@@ -124,54 +157,36 @@ class AppMiddleware:
                     return
                 duplicate = _duplicate_key(body, scope)
                 if duplicate is not None:
-                    msg = dumps(error_body(f"{duplicate}: given more than once in one JSON object (send each field once)", duplicate))
-                    await send_with_headers({"type": "http.response.start", "status": 422, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(msg)).encode())]})
-                    await send_with_headers({"type": "http.response.body", "body": msg})
+                    msg = f"{duplicate}: given more than once in one JSON object (send each field once)"
+                    await _send_json(send_with_headers, 422, error_body(msg, duplicate, code="duplicate_key"))
                     return
-                inner_receive = _replay(body, receive)
-            inner_scope = {**scope, "method": "GET"} if head else scope
-            fast = FAST_ROUTES.get(scope.get("path", "")) if method in ("GET", "HEAD") else None
-            if fast is not None:
-                try:
-                    response = fast(Request(inner_scope))
-                except Exception:  # noqa: BLE001 — the declared route will say what is wrong
-                    response = None
-                if response is not None:
-                    await response(inner_scope, inner_receive, send_with_headers)
-                    return
+                receive = _replay(body, receive)
             try:
-                await self.app(inner_scope, inner_receive, send_with_headers)
+                await self.app({**scope, "method": "GET"} if head else scope, receive, send_with_headers)
             except Exception:
                 # A bug: answer with the one error shape and this middleware's headers, then
                 # let the exception go on to the server, which logs the traceback.
-                if not status_holder["started"]:
-                    body = dumps(error_body("internal error"))
-                    await send_with_headers({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-                    await send_with_headers({"type": "http.response.body", "body": body})
+                if not started:
+                    await _send_json(send_with_headers, 500, error_body("internal error", code="internal"))
                 raise
         finally:
-            self._log(scope, status_holder["status"], start)
+            sink = self.state.request_log
+            if sink is not None:
+                client = scope.get("client")
+                sink((time.time(), method, scope["path"], status, (time.perf_counter() - start) * 1000, client[0] if client else None))
 
     async def _too_large(self, send: Send) -> None:
-        body = dumps(error_body(f"body: the request body exceeds the limit of {self.max_body} bytes", "body"))
-        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        body = error_body(f"body: the request body exceeds the limit of {self.max_body} bytes", "body", code="body_too_large", limit=self.max_body)
+        await _send_json(send, 413, body, close=True)
 
-    def _log(self, scope: Scope, status: int, start: float) -> None:
-        sink = self.state.request_log
-        if sink is None:
-            return
-        record: dict[str, Any] = {
-            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-            "method": scope.get("method"),
-            "path": scope.get("path"),
-            "status": status,
-            "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-        }
-        client = scope.get("client")
-        if client:
-            record["client"] = client[0]
-        sink(orjson.dumps(record).decode())
+
+async def _send_json(send: Send, status: int, content: dict, close: bool = False) -> None:
+    body = dumps(content)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _Duplicate(Exception):

@@ -13,6 +13,7 @@ from app import __version__
 
 from .assets import IMMUTABLE, plotly_url
 from .errors import ApiError
+from .responses import cached_html
 
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -24,9 +25,15 @@ SWAGGER_DIR = Path(fastapi_offline.__file__).parent / "static"
 SWAGGER_FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
 
 
-def render(request: Request, name: str, **context) -> HTMLResponse:
+def render(request: Request, name: str, status_code: int = 200, **context) -> Response:
+    """A page: rendered once per URL (a page depends on nothing else but the app's and the
+    assets' versions), then served from memory with a strong ETag and ``no-cache``, so a
+    browser revalidates it with a cheap 304."""
     context.setdefault("asset", lambda p: f"/static/{request.app.state.asset_version}/{p}")
-    return templates.TemplateResponse(request, name, context)
+    build = lambda: templates.get_template(name).render(request=request, **context)  # noqa: E731
+    if status_code != 200:
+        return HTMLResponse(build(), status_code=status_code, headers={"Cache-Control": "no-store"})
+    return cached_html(request, f"{name}|{request.url}", build)
 
 
 @router.get("/", response_class=HTMLResponse)

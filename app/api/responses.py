@@ -1,4 +1,5 @@
-"""Fast JSON (orjson, numpy-aware), strong ETags and a response cache for deterministic GETs.
+"""Fast JSON (orjson, numpy-aware), strong ETags, a response cache for deterministic GETs,
+and compression (the app has no compressing middleware: each response compresses itself).
 
 A deterministic GET (a curve, the catalogue, an embed page, a lesson) is named by a *key*:
 a normalised description of everything its body depends on (the route and its validated,
@@ -10,8 +11,7 @@ building it only on a miss.
 
 Representations: a client that accepts gzip gets the body compressed here, once, with its
 own strong ETag (suffix ``-gz``) and ``Vary: Accept-Encoding`` — a strong ETag names one
-exact byte sequence, so the two encodings must not share one. The app's GZip middleware
-leaves responses that already carry a Content-Encoding alone.
+exact byte sequence, so the two encodings must not share one.
 """
 
 from __future__ import annotations
@@ -136,6 +136,47 @@ def _accepts_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
+def _headers(etag: str, cache_control: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+
+
+def cached_response(etag: str, media_type: str, cache_control: str, if_none_match: str | None, accept_encoding: str | None) -> Response | None:
+    """304 if the client holds ``etag``, else the cached body (identity or gzip) if there is
+    one; None when the body must be built (then :func:`built_response`)."""
+    gz = _gz_tag(etag)
+    headers = _headers(etag, cache_control)
+    if if_none_match and _matches(if_none_match, etag, gz):
+        if _matches(if_none_match, gz) and not _matches(if_none_match, etag):
+            headers["ETag"] = gz
+        return Response(status_code=304, headers=headers)
+    if _accepts_gzip(accept_encoding):
+        body = BODIES.get(gz)
+        if body is not None:
+            headers["ETag"] = gz
+            headers["Content-Encoding"] = "gzip"
+            return Response(body, media_type=media_type, headers=headers)
+    body = BODIES.get(etag)
+    if body is None:
+        return None
+    return built_response(etag, body, media_type, cache_control, accept_encoding, cached=True)
+
+
+def built_response(etag: str, body: bytes, media_type: str, cache_control: str, accept_encoding: str | None, cached: bool = False) -> Response:
+    """The response for a body just built (kept in the cache), compressed once if wanted."""
+    headers = _headers(etag, cache_control)
+    if not cached:
+        BODIES.put(etag, body)
+    if _accepts_gzip(accept_encoding) and len(body) >= GZIP_MIN_BYTES:
+        gz = _gz_tag(etag)
+        # mtime=0: the same bytes in every process, as a strong ETag requires
+        packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
+        BODIES.put(gz, packed)
+        headers["ETag"] = gz
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type=media_type, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
 def conditional(
     etag: str,
     build: Callable[[], bytes],
@@ -146,31 +187,8 @@ def conditional(
 ) -> Response:
     """The response for a deterministic resource named by ``etag``: 304 if the client holds
     it, else its body (identity or gzip) from the cache, built by ``build`` on a miss."""
-    gz = _gz_tag(etag)
-    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
-    if if_none_match and _matches(if_none_match, etag, gz):
-        if _matches(if_none_match, gz) and not _matches(if_none_match, etag):
-            headers["ETag"] = gz
-        return Response(status_code=304, headers=headers)
-    want_gzip = _accepts_gzip(accept_encoding)
-    if want_gzip:
-        body = BODIES.get(gz)
-        if body is not None:
-            headers["ETag"] = gz
-            headers["Content-Encoding"] = "gzip"
-            return Response(body, media_type=media_type, headers=headers)
-    body = BODIES.get(etag)
-    if body is None:
-        body = build()
-        BODIES.put(etag, body)
-    if want_gzip and len(body) >= GZIP_MIN_BYTES:
-        # mtime=0: the same bytes in every process, as a strong ETag requires
-        packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
-        BODIES.put(gz, packed)
-        headers["ETag"] = gz
-        headers["Content-Encoding"] = "gzip"
-        return Response(packed, media_type=media_type, headers=headers)
-    return Response(body, media_type=media_type, headers=headers)
+    hit = cached_response(etag, media_type, cache_control, if_none_match, accept_encoding)
+    return hit if hit is not None else built_response(etag, build(), media_type, cache_control, accept_encoding)
 
 
 def cached_json(request: Request, key: str, build: Callable[[], Any], cache_control: str = CACHE_CONTROL) -> Response:
@@ -212,16 +230,13 @@ def headers_of(request: Request) -> tuple[str | None, str | None]:
     return inm, ae
 
 
-# GET routes whose common, well-formed requests are answered before the framework's stack.
-FAST_ROUTES: dict[str, Callable[[Request], Response | None]] = {}
-
-
-def fast_path(path: str, fast: Callable[[Request], Response | None]) -> None:
-    """Let ``fast(request)`` answer GET (and HEAD) ``path`` straight from the ASGI scope.
-
-    The app's middleware calls it before routing, dependency solving and the thread hop.
-    Whatever it declines (returns None) or fails on (raises) goes through the declared
-    route's full handling unchanged, so validation, error messages and /docs are exactly
-    those of the declared endpoint.
-    """
-    FAST_ROUTES[path] = fast
+def dynamic(request: Request, body: bytes, media_type: str = JSON_TYPE, headers: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    """A body computed for this request alone (a training run), gzip-compressed when the client
+    accepts it and it is worth it (the app has no compressing middleware: cached bodies are
+    compressed once, these each time)."""
+    headers = dict(headers or {})
+    headers.setdefault("Vary", "Accept-Encoding")
+    if len(body) >= GZIP_MIN_BYTES and _accepts_gzip(request.headers.get("accept-encoding")):
+        headers["Content-Encoding"] = "gzip"
+        body = gzip.compress(body, GZIP_LEVEL, mtime=0)
+    return Response(body, status_code=status_code, media_type=media_type, headers=headers)

@@ -17,20 +17,22 @@ import asyncio
 import math
 import threading
 from dataclasses import replace
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import numpy as np
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core import activations as acts
 from app.core.datasets import DATASETS, MIN_POINTS, DatasetSpec
 from app.core.network import INITS, Architecture, Layout, Variant
-from app.core.training import DTYPES, OPTIMIZERS, Trace, TrainConfig, budget_problem, init_statistics, train
+from app.core.errors import BudgetError
+from app.core.training import DTYPES, OPTIMIZERS, Trace, TrainConfig, check_budget, init_statistics, train
 
+from .deps import PoolDep, SettingsDep
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse, error_body
+from .pool import run_in_pool
 from .responses import dumps
 
 router = APIRouter(
@@ -57,7 +59,6 @@ MAX_INIT_SEEDS = 64
 LEARNING_RATE_RANGE = (1e-4, 10.0)
 MOMENTUM_MAX = 0.99
 BIAS_INIT_LIMIT = 2.0
-RETRY_AFTER_S = 2
 # /api/train/stream: progress events at most this often, a keep-alive comment when idle.
 PROGRESS_INTERVAL_S = 0.05
 KEEPALIVE_S = 1.0
@@ -199,13 +200,14 @@ def resolve_activations(body: TrainRequest) -> list[tuple[str, dict]]:
         try:
             out.append((act.id, acts.resolve_params(act, choice.params, text_numbers=False)))
         except acts.ParamError as e:
-            raise ApiError(422, e.message, f"activations.{i}.params.{e.field}") from None
+            raise ApiError.of(e, f"activations.{i}.params.") from None
     return out
 
 
-def make_config(body: TrainRequest, variants: list[Variant], variants_are: str | None = None, **overrides: Any) -> TrainConfig:
-    """The core's configuration, within the compute budget (``variants_are``: what the stacked
-    variants are to the user, named in the budget error)."""
+def make_config(body: TrainRequest, variants: list[Variant], variants_field: str = "activations", **overrides: Any) -> TrainConfig:
+    """The core's configuration, within the compute budget (``variants_field``: what the
+    stacked variants are in the request — activations, sweep.values, seeds — named among
+    what to reduce in a budget error)."""
     frames = min(body.frames, body.epochs + 1)
     config = TrainConfig(
         data=DatasetSpec(body.dataset, body.n_points, body.noise, body.test_fraction, body.seed),
@@ -227,16 +229,14 @@ def make_config(body: TrainRequest, variants: list[Variant], variants_are: str |
     )
     if overrides:
         config = replace(config, **overrides)
-    problem = budget_problem(config, variants_are) if variants_are else budget_problem(config)
-    if problem:
-        raise ApiError(422, problem, "epochs" if problem.startswith("this run costs") else "n_points")
+    check_budget(config, variants_field)  # BudgetError: a 422 with code budget or memory
     cells = config.boundary_frames * config.boundary_grid**2 * len(variants)
     if cells > MAX_BOUNDARY_CELLS:
-        raise ApiError(
-            422,
+        raise BudgetError(
+            "boundary_frames",
             f"boundary_frames × boundary_grid² × activations = {cells:,} exceeds {MAX_BOUNDARY_CELLS:,}: "
             "reduce boundary_frames or boundary_grid",
-            "boundary_frames",
+            "boundary_cells", cells=cells, limit=MAX_BOUNDARY_CELLS, reduce=["boundary_frames", "boundary_grid"],
         )
     return config
 
@@ -254,13 +254,13 @@ def sweep_variants(body: SweepRequest, resolved: list[tuple[str, dict]]) -> list
     param, values = body.sweep.param, body.sweep.values
     for j, v in enumerate(values):
         if not math.isfinite(v):
-            raise ApiError(422, f"sweep.values.{j} must be a finite number", f"sweep.values.{j}")
+            raise ApiError(422, f"sweep.values.{j} must be a finite number", f"sweep.values.{j}", code="not_finite")
     out: list[Variant] = []
     if param in ("learning_rate", "momentum"):
         lo, hi = LEARNING_RATE_RANGE if param == "learning_rate" else (0.0, MOMENTUM_MAX)
         for j, v in enumerate(values):
             if not lo <= v <= hi:
-                raise ApiError(422, f"sweep.values.{j}: {param} must be in [{lo:g}, {hi:g}] (got {v:g})", f"sweep.values.{j}")
+                raise ApiError(422, f"sweep.values.{j}: {param} must be in [{lo:g}, {hi:g}] (got {v:g})", f"sweep.values.{j}", code="out_of_range", min=lo, max=hi)
         for name, params in resolved:
             out += [Variant(name, params, **{param: v}) for v in values]
         return out
@@ -270,12 +270,12 @@ def sweep_variants(body: SweepRequest, resolved: list[tuple[str, dict]]) -> list
         if param not in floats:
             shared = set.intersection(*[{p.id for p in acts.get(n).params if p.kind == "float"} for n, _ in resolved])
             allowed = ", ".join(["learning_rate", "momentum", *sorted(shared)])
-            raise ApiError(422, f"{name} has no float parameter {param!r}; sweep.param may be: {allowed}", "sweep.param")
+            raise ApiError(422, f"{name} has no float parameter {param!r}; sweep.param may be: {allowed}", "sweep.param", code="not_a_choice", choices=allowed.split(", "))
         for j, v in enumerate(values):
             try:
                 out.append(Variant(name, acts.resolve_params(act, {**params, param: v})))
             except acts.ParamError as e:
-                raise ApiError(422, f"sweep.values.{j}: {e.message}", f"sweep.values.{j}") from None
+                raise ApiError(422, f"sweep.values.{j}: {e.message}", f"sweep.values.{j}", code=e.code, **e.info) from None
     return out
 
 
@@ -369,78 +369,6 @@ def sweep_json(config: TrainConfig, trace: Trace, cfg_echo: dict[str, Any], body
     }
 
 
-# ----------------------------------------------------------------------------- the pool
-
-
-class TrainingPool:
-    """A fixed set of worker threads plus a bounded number of waiting runs."""
-
-    def __init__(self, workers: int, queue: int):
-        self.workers = max(1, workers)
-        self.capacity = self.workers + max(0, queue)
-        self.executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="actlab-train")
-        self._lock = threading.Lock()
-        self.in_flight = 0  # running + waiting
-
-    def submit(self, fn: Callable[[], Any]) -> Future:
-        """Queue ``fn``, or raise 503 when every worker is busy and the queue is full."""
-        with self._lock:
-            if self.in_flight >= self.capacity:
-                raise ApiError(
-                    503,
-                    f"all {self.workers} training workers are busy and {self.capacity - self.workers} runs are waiting; "
-                    f"retry in {RETRY_AFTER_S} s",
-                    "request",
-                    headers={"Retry-After": str(RETRY_AFTER_S)},
-                )
-            self.in_flight += 1
-
-        def run() -> Any:
-            try:
-                return fn()
-            finally:
-                with self._lock:
-                    self.in_flight -= 1
-
-        return self.executor.submit(run)
-
-
-_POOL_LOCK = threading.Lock()
-
-
-def get_pool(app: FastAPI) -> TrainingPool:
-    """The app's training pool, created on first use from its settings."""
-    pool = getattr(app.state, "training_pool", None)
-    if pool is None:
-        with _POOL_LOCK:
-            pool = getattr(app.state, "training_pool", None)
-            if pool is None:
-                s = app.state.settings
-                pool = TrainingPool(s.train_workers, s.train_queue)
-                app.state.training_pool = pool
-    return pool
-
-
-async def run_in_pool(request: Request, job: Callable[[threading.Event], bytes]) -> Response:
-    """Run ``job(stop)`` in the pool; set ``stop`` if the client disconnects meanwhile."""
-    stop = threading.Event()
-    future = asyncio.wrap_future(get_pool(request.app).submit(lambda: job(stop)))
-    try:
-        while True:
-            done, _ = await asyncio.wait({future}, timeout=0.25)
-            if done:
-                break
-            if await request.is_disconnected():
-                stop.set()
-    finally:
-        stop.set()
-    return Response(content=future.result(), media_type="application/json")
-
-
-def _timeout(request: Request) -> float:
-    return float(request.app.state.settings.train_timeout_s)
-
-
 # ----------------------------------------------------------------------------- routes
 
 
@@ -453,42 +381,42 @@ def _prepare_train(body: TrainRequest) -> tuple[TrainConfig, dict[str, Any]]:
 # (response_class=JSONResponse only tells /docs the body is the response_model's JSON; the
 # handlers return orjson bytes themselves)
 @router.post("/train", summary="Train a small MLP and record what the activation does", response_model=TrainResponse, response_class=JSONResponse)
-async def post_train(body: TrainRequest, request: Request) -> Response:
+async def post_train(body: TrainRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
     """Trains 2 → depth × width → 1 on a 2-D toy problem with each listed activation (same data,
     same initial weights) and returns, per recorded epoch, losses, accuracies and per-layer
     gradient norms, active and dead fractions, activation mean and std, learned PReLU slopes;
     pre-activation histograms at the start and end, and decision-boundary grids."""
     config, echo = _prepare_train(body)
-    limit = _timeout(request)
+    limit = settings.train_timeout_s
 
     def job(stop: threading.Event) -> bytes:
         trace = train(config, should_stop=stop.is_set, time_limit_s=limit)
         return dumps(train_json(config, trace, echo))
 
-    return await run_in_pool(request, job)
+    return await run_in_pool(request, pool, job)
 
 
 @router.post("/sweep", summary="Sweep one parameter over up to 16 values, in one stacked pass", response_model=SweepResponse, response_class=JSONResponse)
-async def post_sweep(body: SweepRequest, request: Request) -> Response:
+async def post_sweep(body: SweepRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
     """Each of 1–3 activations trained at every value of ``sweep.param`` (learning_rate,
     momentum, or an activation parameter such as leak, alpha or sigma), all from the same
     initial weights on the same data; returns final and per-frame losses and dead fractions."""
     resolved = resolve_activations(body)
     variants = sweep_variants(body, resolved)
-    config = make_config(body, variants, boundary_frames=0, histograms=False, include_weights=False)
+    config = make_config(body, variants, "sweep.values", boundary_frames=0, histograms=False, include_weights=False)
     echo = normalised(body, config, resolved)
     echo["boundary_frames"] = 0
-    limit = _timeout(request)
+    limit = settings.train_timeout_s
 
     def job(stop: threading.Event) -> bytes:
         trace = train(config, should_stop=stop.is_set, time_limit_s=limit)
         return dumps(sweep_json(config, trace, echo, body))
 
-    return await run_in_pool(request, job)
+    return await run_in_pool(request, pool, job)
 
 
 @router.post("/init_stats", summary="Per-layer statistics at initialisation over many seeds", response_model=InitStatsResponse, response_class=JSONResponse)
-async def post_init_stats(body: InitStatsRequest, request: Request) -> Response:
+async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDep) -> Response:
     """One forward/backward pass per weight seed (stacked, no training): per hidden layer the
     active and dead fractions, activation mean and std, gradient norms — e.g. about half
     of ReLU units are active at initialisation with He init."""
@@ -513,7 +441,7 @@ async def post_init_stats(body: InitStatsRequest, request: Request) -> Response:
             )
         return dumps({"config": echo, "seeds": seeds, "series": series})
 
-    return await run_in_pool(request, job)
+    return await run_in_pool(request, pool, job)
 
 
 def _sse(event: str, data: Any) -> bytes:
@@ -526,14 +454,14 @@ def _sse(event: str, data: Any) -> bytes:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "progress events, then one result (or error) event"}},
 )
-async def post_train_stream(body: TrainRequest, request: Request) -> StreamingResponse:
+async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> StreamingResponse:
     """The body of /api/train; the response is text/event-stream: ``event: progress`` with
     {"epoch", "epochs", "loss": [current training loss per variant]} at most 20 times a
     second, then ``event: result`` with the /api/train response, or ``event: error`` with
     an error body. Invalid requests and a full pool are ordinary 422 / 503 responses.
     Closing the connection stops the run."""
     config, echo = _prepare_train(body)
-    limit = _timeout(request)
+    limit = settings.train_timeout_s
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     stop = threading.Event()
@@ -546,7 +474,7 @@ async def post_train_stream(body: TrainRequest, request: Request) -> StreamingRe
         trace = train(config, should_stop=stop.is_set, on_progress=progress, time_limit_s=limit, progress_interval_s=PROGRESS_INTERVAL_S)
         return dumps(train_json(config, trace, echo))
 
-    future = asyncio.wrap_future(get_pool(request.app).submit(job))
+    future = asyncio.wrap_future(pool.submit(job))
 
     async def events():
         try:
@@ -568,7 +496,7 @@ async def post_train_stream(body: TrainRequest, request: Request) -> StreamingRe
                 result = future.result()
             except Exception:  # noqa: BLE001 — reported to the client, logged here
                 request.app.state.logger.exception("training run failed")
-                yield _sse("error", error_body("internal error during training"))
+                yield _sse("error", error_body("internal error during training", code="internal"))
                 return
             yield b"event: result\ndata: " + result + b"\n\n"
         finally:

@@ -16,6 +16,7 @@ import numpy as np
 Array = np.ndarray
 
 DATASETS: tuple[str, ...] = ("moons", "circles", "xor", "spirals", "blobs")
+DATASET_LABELS: dict[str, str] = {"moons": "Two moons", "circles": "Concentric circles", "xor": "XOR", "spirals": "Two spirals", "blobs": "Gaussian blobs"}
 
 # Smallest problem that leaves both a training and a test set for any allowed split.
 MIN_POINTS = 20

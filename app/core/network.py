@@ -37,6 +37,7 @@ from . import activations as acts
 Array = np.ndarray
 
 INITS: tuple[str, ...] = ("he", "glorot", "lecun", "uniform")
+INIT_LABELS: dict[str, str] = {"he": "He (Kaiming)", "glorot": "Glorot (Xavier)", "lecun": "LeCun", "uniform": "Uniform ±0.5 (Playground)"}
 # TensorFlow Playground's weights: uniform on [−0.5, 0.5].
 UNIFORM_HALF_WIDTH = 0.5
 

@@ -50,23 +50,21 @@ from scipy import special as sc
 
 from . import activations as acts
 from .datasets import Dataset, DatasetSpec, make_dataset, split_sizes
+from .errors import BudgetError
 from .network import Architecture, StackedMLP, Variant, augment, init_theta
+from .optim import ADAM_BETAS, ADAM_EPS, OPTIMIZERS, Optimizer
+from .recording import BIG_STATS, DEAD_EPS, STAT_NAMES, Recorder, boundary_grid, histograms
+
+__all__ = [
+    "ADAM_BETAS", "ADAM_EPS", "BIG_STATS", "Optimizer", "DEAD_EPS", "OPTIMIZERS", "STAT_NAMES", "BudgetError", "Trace", "TrainConfig",
+    "boundary_schedule", "check_budget", "cost", "elements", "frame_epochs", "init_statistics", "train",
+]
 
 Array = np.ndarray
 
-OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
 DTYPES: tuple[str, ...] = ("float64", "float32")
-# PyTorch's Adam defaults.
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
-# A unit is dead when Σ_n |f'(z_n)| over the training set is below this.
-DEAD_EPS = 1e-8
-HIST_BINS = 30
 # Boundary probabilities are rounded to this many decimals (keeps the JSON small).
 BOUNDARY_DECIMALS = 4
-# The grid extends the data's bounding box by this fraction on each side.
-BOUNDARY_MARGIN = 0.1
-
 # Compute budget (the API enforces it; measured on a 2-core machine, see bench/README.md).
 # One unit of cost ≈ one multiply-add of a matrix product (≈ 0.7 ns here); a run costs
 # epochs × training points × Σ_variants (Σ layer weights + unit_cost[f] × hidden units)
@@ -81,12 +79,6 @@ MAX_ELEMENTS = 6_200_000
 
 # Passes with more than this many units × inputs leave the test inputs out between frames.
 TRAIN_ONLY_ELEMENTS = 8192
-# Sums of squares over more than this many (layer, variant, unit, input) numbers go through
-# a dot product per unit (one call more, much faster on big buffers).
-BIG_STATS = 16384
-
-STAT_NAMES: tuple[str, ...] = ("grad_norm_weights", "grad_norm_input", "active_fraction", "dead_fraction", "mean", "std")
-
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -173,26 +165,30 @@ def elements(config: TrainConfig) -> int:
     return len(config.variants) * config.data.n_points * config.arch.depth * config.arch.width
 
 
-def budget_problem(config: TrainConfig, variants_are: str = "the number of activations / sweep values") -> str | None:
-    """Why ``config`` is too large to run, naming what to reduce, or None (``variants_are``:
-    what the stacked variants are to the user, e.g. "seeds")."""
+def check_budget(config: TrainConfig, variants_field: str = "activations") -> None:
+    """BudgetError if ``config`` is too large to run (``variants_field``: what the stacked
+    variants are to the user — activations, sweep.values, seeds — named among what to reduce)."""
     c = cost(config)
     if c > MAX_COST:
-        # the cost is proportional to the epochs: how many would fit with the rest unchanged
+        # the cost is proportional to the epochs: how many fit with the rest unchanged
         fit = int(config.epochs * MAX_COST / c)
+        reduce = ["epochs", "n_points", "depth", "width", variants_field, "batch_size (raise it)"]
         hint = f"with the rest unchanged, at most {fit:,} epochs fit; or " if fit >= 1 else ""
-        return (
+        raise BudgetError(
+            "epochs",
             f"this run costs {c:.3g} (epochs × training points × Σ over activations of (Σ layer weights + "
             f"the activation's unit cost × hidden units) + {STEP_COST:,} × optimiser steps); the limit is {MAX_COST:.3g}: "
-            f"{hint}reduce epochs, n_points, depth, width, {variants_are}, or raise batch_size"
+            f"{hint}reduce epochs, n_points, depth, width, {variants_field}, or raise batch_size",
+            "budget", cost=c, limit=MAX_COST, fit_epochs=fit, reduce=reduce,
         )
     e = elements(config)
     if e > MAX_ELEMENTS:
-        return (
+        raise BudgetError(
+            "n_points",
             f"this run keeps {e:,} numbers per layer buffer (variants × n_points × depth × width); "
-            f"the limit is {MAX_ELEMENTS:,}: reduce n_points, depth, width or {variants_are}"
+            f"the limit is {MAX_ELEMENTS:,}: reduce n_points, depth, width or {variants_field}",
+            "memory", elements=e, limit=MAX_ELEMENTS, reduce=["n_points", "depth", "width", variants_field],
         )
-    return None
 
 
 # --------------------------------------------------------------------------- the engine
@@ -211,203 +207,6 @@ def _initial_theta(net: StackedMLP, config: TrainConfig, seeds: Sequence[int]) -
             for layer in range(layout.arch.depth):
                 theta[k, layout.learned_slot(name, layer)] = value
     return theta
-
-
-class _Recorder:
-    """Per-frame statistics of one evaluation pass over all of the network's input columns,
-    of which the first n are the training set (statistics are over those).
-
-    Each recorded frame stores a few raw sums per (layer, variant) — counts of dead units,
-    Σ 1[z > 0], Σ h, Σ h², Σ (∂L/∂W)², Σ (∂L/∂input)², loss and accuracy — with one call
-    each, straight into (frames, …) arrays; fractions, means, standard deviations and norms
-    are derived for all frames at once in :meth:`finish`.
-    """
-
-    def __init__(self, net: StackedMLP, n: int, n_frames: int):
-        K, D, W = net.K, net.arch.depth, net.arch.width
-        F = n_frames
-        self.net, self.n, self.F = net, n, F
-        self.count = n * W
-        # raw sums per frame
-        self.dead = np.zeros((F, D, K))  # units with Σ_n |f'(z)| < DEAD_EPS
-        self.active = np.zeros((F, D, K))  # Σ 1[z > 0] over units and training inputs
-        self.h_sum = np.zeros((F, D, K))
-        self.h_sq = np.zeros((F, D, K))
-        self.gw_sq = np.zeros((F, K, D))  # Σ (∂L/∂W_l)² over the weights (not the biases)
-        self.gin_sq = np.zeros((F, D, K))  # Σ (∂L/∂input of layer l)²
-        self.lossacc = np.full((F, K, 2, 2), np.nan)  # [loss, accuracy] × [train, test]
-        self.gone = np.zeros((F, K), bool)  # variants that had diverged by the frame
-        learned_at = net.layout.learned_offset
-        self.learned_cols = slice(learned_at, net.layout.size)
-        self.learned_raw = np.zeros((F, K, net.layout.size - learned_at)) if net.layout.learned else None
-        # scratch
-        dt = net.dtype
-        self.unit = np.empty((D, K, W), dt)
-        self.big = D * K * W * net.rows > BIG_STATS
-        self.unit_dead = np.empty((D, K, W), bool)
-        self.unit_h = np.empty((D, K, W + 1), dt)
-        # the hidden layers' weights (not the biases) in θ, layer by layer, and where each layer's run starts
-        mask = net.layout.weight_mask
-        mask[net.layout.layer_slices[D].start :] = 0.0
-        self.weight_idx = np.flatnonzero(mask)
-        self.weight_starts = np.searchsorted(self.weight_idx, [s.start for s in net.layout.layer_slices[:D]])
-        self.gw = np.empty((K, len(self.weight_idx)), dt)
-        # sums over the training inputs are products with this 0/1 column
-        self.train_cols = np.zeros((net.rows, 1), dt)
-        self.train_cols[:n] = 1.0
-        self.layers: dict[str, Array] = {}
-        self.learned: dict[str, Array] = {}
-
-    def forward_stats(self, fi: int) -> None:
-        """From z, h, f'(z) of the last forward pass (before backward overwrites f')."""
-        net, cols, unit = self.net, self.train_cols, self.unit
-        rows = net.rows
-        # buffers are (D, K, W, rows), contiguous: per-unit sums over the training inputs are
-        # one (D·K·W × rows) @ (rows × 1) product, per-layer ones reductions of those
-        df = net.DF if net.nonneg_df else np.abs(net.DF, out=net.DH)  # DH is free until backward
-        np.matmul(df.reshape(-1, rows), cols, out=unit.reshape(-1, 1))  # Σ_n |f'(z)| per unit
-        np.less(unit, DEAD_EPS, out=self.unit_dead)
-        np.add.reduce(self.unit_dead, axis=2, out=self.dead[fi])
-        if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
-            np.matmul(np.greater(net.Z, 0.0, out=net.DH).reshape(-1, rows), cols, out=unit.reshape(-1, 1))
-        np.add.reduce(unit, axis=2, out=self.active[fi])
-        np.matmul(net.Haug.reshape(-1, rows), cols, out=self.unit_h.reshape(-1, 1))  # (the ones row too)
-        np.add.reduce(self.unit_h[:, :, : net.arch.width], axis=2, out=self.h_sum[fi])
-        h = net.H[..., : self.n]
-        if self.big:  # a dot product per unit (BLAS), then per layer; einsum's loop is slower at this size
-            np.add.reduce(np.vecdot(h, h, out=unit), axis=2, out=self.h_sq[fi])
-        else:
-            np.einsum("dkwn,dkwn->dk", h, h, out=self.h_sq[fi])
-        if self.learned_raw is not None:
-            self.learned_raw[fi] = net.theta[:, self.learned_cols]
-
-    def grad_stats(self, fi: int, dxT: Array) -> None:
-        """From the gradients of the backward pass that followed (zero on the test inputs)."""
-        net = self.net
-        D = net.arch.depth
-        np.take(net.grad, self.weight_idx, axis=1, out=self.gw)
-        np.multiply(self.gw, self.gw, out=self.gw)
-        np.add.reduceat(self.gw, self.weight_starts, axis=1, out=self.gw_sq[fi])
-        if D > 1:
-            dh = net.DH[: D - 1]
-            if self.big:
-                np.add.reduce(np.vecdot(dh, dh, out=self.unit[: D - 1]), axis=2, out=self.gin_sq[fi, 1:])
-            else:
-                np.einsum("dkwn,dkwn->dk", dh, dh, out=self.gin_sq[fi, 1:])
-        np.einsum("kin,kin->k", dxT, dxT, out=self.gin_sq[fi, 0])
-
-    def finish(self, F: int) -> None:
-        """The statistics of the first F frames, (K, F, depth) each, NaN where diverged."""
-        W, count = self.net.arch.width, self.count
-        kfd = lambda a: np.ascontiguousarray(a[:F].transpose(1, 0, 2))  # noqa: E731 — (F, ·, ·) → (K, F, D)
-        mean = self.h_sum[:F] / count
-        var = np.maximum(self.h_sq[:F] / count - mean * mean, 0.0)  # one-pass variance, clamped at 0
-        L = {
-            "grad_norm_weights": np.ascontiguousarray(np.sqrt(self.gw_sq[:F]).transpose(1, 0, 2)),
-            "grad_norm_input": kfd(np.sqrt(self.gin_sq[:F]).transpose(0, 2, 1)),
-            "active_fraction": kfd((self.active[:F] / count).transpose(0, 2, 1)),
-            "dead_fraction": kfd((self.dead[:F] / W).transpose(0, 2, 1)),
-            "mean": kfd(mean.transpose(0, 2, 1)),
-            "std": kfd(np.sqrt(var).transpose(0, 2, 1)),
-        }
-        self.layers = {name: L[name] for name in STAT_NAMES}
-        D = self.net.arch.depth
-        self.learned = {}
-        for i, name in enumerate(self.net.layout.learned):
-            self.learned[name] = kfd(self.learned_raw[:F, :, i * D : (i + 1) * D])
-        gone = self.gone[:F].T  # (K, F)
-        if gone.any():
-            for arr in (*self.layers.values(), *self.learned.values()):
-                arr[gone] = np.nan
-            self.lossacc[:F][self.gone[:F]] = np.nan
-
-
-def _histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, Array]] | None]:
-    """Per variant, per layer: (edges, counts) of the pre-activations over the training set."""
-    out: list[list[tuple[Array, Array]] | None] = []
-    for k in range(net.K):
-        if not alive[k]:
-            out.append(None)
-            continue
-        layers = []
-        for layer in range(net.arch.depth):
-            z = net.Z[layer, k, :, :n].ravel().astype(np.float64)
-            lo, hi = float(z.min()), float(z.max())
-            if not (math.isfinite(lo) and math.isfinite(hi)):
-                layers.append((np.zeros(0), np.zeros(0, np.int64)))
-                continue
-            if hi - lo < 1e-12:
-                lo, hi = lo - 0.5, hi + 0.5
-            counts, edges = np.histogram(z, bins=HIST_BINS, range=(lo, hi))
-            layers.append((edges, counts))
-        out.append(layers)
-    return out
-
-
-def _boundary_grid(data: Dataset, size: int) -> tuple[Array, Array, Array]:
-    """Grid x and y coordinates over the data's bounding box (plus a margin), and the
-    size² points, row-major with y down the rows."""
-    pts = data.x_all.astype(np.float64)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    pad = BOUNDARY_MARGIN * (hi - lo) + 1e-3
-    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], size)
-    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], size)
-    xx, yy = np.meshgrid(gx, gy)
-    return gx, gy, np.stack([xx.ravel(), yy.ravel()], axis=1)
-
-
-class _Optimizer:
-    """Adam or SGD (with momentum) on the whole (K, P) parameter buffer, as PyTorch does them;
-    learning rate and momentum are (K, 1) so a sweep gives each variant its own."""
-
-    def __init__(self, kind: str, theta: Array, grad: Array, lr: Array, momentum: Array):
-        self.kind, self.theta, self.grad = kind, theta, grad
-        self.lr, self.momentum = lr, momentum  # (K, 1)
-        # one learning rate for every variant: a scalar (one array operation less per step)
-        self.lr_scalar: float | None = float(lr[0, 0]) if bool(np.all(lr == lr[0, 0])) else None
-        self.step = 0
-        self.m = np.zeros_like(theta)
-        self.v = np.zeros_like(theta) if kind == "adam" else None
-        self.t = np.empty_like(theta)
-        self.use_momentum = bool(np.any(momentum != 0))
-
-    def reset(self, k: Array) -> None:
-        """Freeze variants ``k`` (a boolean mask): zero parameters, state and learning rate."""
-        for arr in (self.theta, self.m, self.v, self.lr, self.momentum):
-            if arr is not None:
-                arr[k] = 0.0
-        self.lr_scalar = None
-
-    def update(self) -> None:
-        self.step += 1
-        g, t, m = self.grad, self.t, self.m
-        if self.kind == "adam":
-            b1, b2 = ADAM_BETAS
-            v = self.v
-            # PyTorch's Adam: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
-            # θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε).
-            # Kept here as m̃ = m/(1 − β₁) and ṽ = v/(1 − β₂) (the same numbers up to rounding,
-            # fewer operations): m̃ ← β₁m̃ + g, ṽ ← β₂ṽ + g², and with c = √((1 − β₂)/(1 − β₂ᵗ))
-            # θ ← θ − lr(1 − β₁)/((1 − β₁ᵗ)c) · m̃ / (√ṽ + ε/c).
-            m *= b1
-            m += g
-            np.multiply(g, g, out=t)
-            v *= b2
-            v += t
-            c = math.sqrt((1.0 - b2) / (1.0 - b2**self.step))
-            np.sqrt(v, out=t)
-            t += ADAM_EPS / c
-            np.divide(m, t, out=t)
-            scale = -(1.0 - b1) / ((1.0 - b1**self.step) * c)
-            t *= scale * self.lr_scalar if self.lr_scalar is not None else self.lr * scale
-            self.theta += t
-        else:
-            if self.use_momentum:  # buf ← μ·buf + g (the first step gives buf = g); θ ← θ − lr·buf
-                m *= self.momentum
-                m += g
-                g = m
-            np.multiply(g, self.lr_scalar if self.lr_scalar is not None else self.lr, out=t)
-            self.theta -= t
 
 
 def train(
@@ -432,15 +231,57 @@ def train(
     return trace
 
 
-class _Run:
-    """One training run.
+@dataclass(frozen=True)
+class Plan:
+    """What a run does, decided before its first epoch.
 
-    Small runs (call-bound) keep the training rows followed by the test rows in the
-    network's buffers, so a recorded frame's evaluation pass gives both sets' logits at once
-    (the test inputs get no gradient). Big ones (K × inputs × width above
-    TRAIN_ONLY_ELEMENTS: sweeps, wide nets, many points; work-bound) keep only the training
-    rows, so that every pass runs over whole contiguous buffers, and evaluate the test set
-    separately on recorded frames."""
+    ``frames``: the epochs recorded (an evaluation pass over the training and test inputs and
+    every statistic); ``boundary``: those that also record the boundary grid; ``histograms``:
+    whether the first and last frames record histograms; ``train_only``: the network's
+    buffers hold the training inputs only (big runs: the test set is evaluated apart) rather
+    than the training then the test inputs (small, call-bound runs); ``shared_pass``: full
+    batches and deterministic activations, so a recorded frame's evaluation pass is also the
+    training pass whose gradient makes the update, and between frames one pass per epoch
+    trains without recording. A run stopped early (cancelled, out of time, every variant
+    diverged) records the epoch it stopped at as its last frame, boundary and histograms
+    included."""
+
+    frames: tuple[int, ...]
+    boundary: frozenset[int]
+    histograms: bool
+    train_only: bool
+    shared_pass: bool
+    batch: int
+
+    @classmethod
+    def of(cls, config: TrainConfig, n_train: int, n_test: int, stochastic: bool) -> "Plan":
+        frames = frame_epochs(config.epochs, config.frames)
+        batch = n_train if config.batch_size <= 0 or config.batch_size >= n_train else config.batch_size
+        return cls(
+            frames=tuple(frames.tolist()),
+            boundary=frozenset(boundary_schedule(frames, config.boundary_frames).tolist()),
+            histograms=config.histograms,
+            train_only=len(config.variants) * (n_train + n_test) * config.arch.width > TRAIN_ONLY_ELEMENTS,
+            shared_pass=batch == n_train and not stochastic,
+            batch=batch,
+        )
+
+    def records(self, epoch: int, last: bool) -> bool:
+        return last or epoch in self._frame_set
+
+    def records_boundary(self, epoch: int, last: bool) -> bool:
+        return bool(self.boundary) and (last or epoch in self.boundary)
+
+    def records_histograms(self, epoch: int, last: bool) -> bool:
+        return self.histograms and (epoch == 0 or last)
+
+    @property
+    def _frame_set(self) -> frozenset[int]:
+        return frozenset(self.frames)
+
+
+class _Run:
+    """One training run, carried out as its :class:`Plan` says."""
 
     def __init__(self, config: TrainConfig):
         self.config = c = config
@@ -450,8 +291,9 @@ class _Run:
         n_test = len(d.x_test)
         rows = n + n_test
         K = len(c.variants)
-        # big passes leave the test inputs out of the network's buffers (small ones are call-bound)
-        self.train_only = K * rows * c.arch.width > TRAIN_ONLY_ELEMENTS
+        stochastic = any(acts.get(v.activation).stochastic is not None for v in c.variants)
+        self.plan = plan = Plan.of(c, n, n_test, stochastic)
+        self.train_only = plan.train_only
         net_rows = n if self.train_only else rows
         # inputs as columns: the training set, then the test set
         self.x_allT = augment(np.concatenate([d.x_train, d.x_test]), dt)
@@ -478,11 +320,10 @@ class _Run:
         self.rng = np.random.default_rng((c.seed, 2))
         lr = np.array([[v.learning_rate if v.learning_rate is not None else c.learning_rate] for v in c.variants], dt)
         mom = np.array([[v.momentum if v.momentum is not None else c.momentum] for v in c.variants], dt)
-        self.opt = _Optimizer(c.optimizer, net.theta, net.grad, lr, mom)
-        self.batch = n if c.batch_size <= 0 or c.batch_size >= n else c.batch_size
-        self.stochastic = any(g.stochastic is not None for g in net.groups)
-        # With full batches and deterministic activations the training pass is the evaluation pass.
-        self.shared_pass = self.batch == n and not self.stochastic
+        self.opt = Optimizer(c.optimizer, net.theta, net.grad, lr, mom)
+        self.batch = plan.batch
+        self.stochastic = stochastic
+        self.shared_pass = plan.shared_pass
         self.alive = np.ones(net.K, bool)
         self.all_alive = True
         self.diverged_at: list[int | None] = [None] * net.K
@@ -508,7 +349,7 @@ class _Run:
             self.net.grad[~self.alive] = 0.0
         self.opt.update()
 
-    def _evaluate(self, rec: _Recorder, fi: int) -> Array:
+    def _evaluate(self, rec: Recorder, fi: int) -> Array:
         """A recorded frame's evaluation pass (z, h, f'(z) kept for the statistics): the loss
         gradient left in T, loss and accuracy on both sets stored; returns the training losses (K,)."""
         net = self.net
@@ -527,16 +368,14 @@ class _Run:
         return lossacc[:, 0, 0]
 
     def run(self, should_stop, on_progress, time_limit_s, progress_interval_s, start) -> Trace:
-        c, net, n = self.config, self.net, self.n
+        c, net, n, plan = self.config, self.net, self.n, self.plan
         K = net.K
-        planned = frame_epochs(c.epochs, c.frames).tolist()
-        planned_boundary = set(boundary_schedule(np.array(planned), c.boundary_frames).tolist())
-        F = len(planned)
-        rec = _Recorder(net, n, F)
+        F = len(plan.frames)
+        rec = Recorder(net, n, F)
         theta_initial = net.theta.copy() if c.include_weights else None
         gx = gy = grid_pts = None
-        if planned_boundary:
-            gx, gy, grid_pts = _boundary_grid(self.data, c.boundary_grid)
+        if plan.boundary:
+            gx, gy, grid_pts = boundary_grid(self.data, c.boundary_grid)
             grid_pts = augment(grid_pts, self.dtype)
         boundary: list[tuple[int, Array]] = []
         hist_init: list = []
@@ -544,56 +383,41 @@ class _Run:
         deadline = math.inf if time_limit_s is None else start + time_limit_s
         last_progress = -math.inf
         loss: Array | None = np.full(K, np.nan)  # the latest training loss (None: compute from the logits)
-        x, neg_sign, grad_scale = self.x_pass, self.neg_sign_pass, self.grad_scale
-        cols = x.shape[1]
         fi = 0
         stopped = False
         epoch = 0
-        next_frame = planned[0]
         for epoch in range(c.epochs + 1):
             if epoch and ((should_stop is not None and should_stop()) or time.perf_counter() > deadline or not (self.all_alive or self.alive.any())):
                 stopped = True
-            final = stopped or epoch == c.epochs
-            if final or epoch == next_frame:
-                # a recorded frame: an evaluation pass over the training and test inputs, its
-                # statistics, and (full batch, deterministic) the gradient of the update
-                train_loss = self._evaluate(rec, fi)
-                self._check(train_loss, epoch)
-                if self.shared_pass:
+            last = stopped or epoch == c.epochs
+            if plan.records(epoch, last):
+                train_loss = self._record(rec, fi, epoch)
+                if plan.shared_pass:
                     loss = train_loss
-                rec.forward_stats(fi)
-                if c.histograms and (epoch == 0 or final):
-                    hists = _histograms(net, n, self.alive)
-                    if epoch == 0:
-                        hist_init = hists
-                    if final:
-                        hist_final = hists
-                if planned_boundary and (epoch in planned_boundary or final):
+                if plan.records_histograms(epoch, last):
+                    hists = histograms(net, n, self.alive)
+                    hist_init = hists if epoch == 0 else hist_init
+                    hist_final = hists if last else hist_final
+                if plan.records_boundary(epoch, last):
                     p = np.round(sc.expit(net.logits(grid_pts)[:, 0].astype(np.float64)), BOUNDARY_DECIMALS)
                     boundary.append((epoch, p.reshape(K, len(gy), len(gx))))
-                rec.grad_stats(fi, net.backward(x, input_grad=True))
+                rec.grad_stats(fi, net.backward(self.x_pass, input_grad=True))
                 if not self.all_alive:
                     rec.gone[fi] = ~self.alive
                 fi += 1
-                next_frame = planned[fi] if fi < F else -1
-            elif self.shared_pass:
-                # between frames: the training pass alone, no loss unless the logits are not all finite
-                net.forward(x, keep=False)
-                net.loss_grad(neg_sign, grad_scale, want_loss=False)
-                if not math.isfinite(float(np.add.reduce(net.S[:, 0, :cols], axis=None))):
-                    self._check(self._shared_loss(), epoch)
-                loss = None
-                net.backward(x, keep=False)
-            if self.shared_pass and not final:
-                self._update()
-            if not final and not self.shared_pass:
-                loss = self._train_epoch(epoch)
+            elif plan.shared_pass:
+                loss = self._training_pass(epoch)
+            if not last:
+                if plan.shared_pass:
+                    self._update()
+                else:
+                    loss = self._train_epoch(epoch)
             if on_progress is not None:
                 now = time.perf_counter()
-                if now - last_progress >= progress_interval_s or final:
+                if now - last_progress >= progress_interval_s or last:
                     last_progress = now
                     on_progress(epoch, np.where(self.alive, self._shared_loss() if loss is None else loss, np.nan))
-            if final:
+            if last:
                 break
 
         F = fi
@@ -602,7 +426,7 @@ class _Run:
         c_ = np.ascontiguousarray
         bp = np.stack([p for _, p in boundary], axis=1) if boundary else np.zeros((K, 0, 0, 0))
         return Trace(
-            frames=np.array(planned[: F - 1] + [epoch]) if F else np.zeros(0, int),
+            frames=np.array(list(plan.frames[: F - 1]) + [epoch]) if F else np.zeros(0, int),
             epochs_run=epoch,
             cut_short=stopped and bool(self.alive.any()),
             data=self.data,
@@ -623,6 +447,25 @@ class _Run:
             theta_initial=theta_initial,
             theta_final=net.theta.copy() if c.include_weights else None,
         )
+
+    def _record(self, rec: Recorder, fi: int, epoch: int) -> Array:
+        """A recorded frame's evaluation pass and forward statistics (the loss gradient is
+        left for the backward pass that follows); returns the training losses (K,)."""
+        train_loss = self._evaluate(rec, fi)
+        self._check(train_loss, epoch)
+        rec.forward_stats(fi)
+        return train_loss
+
+    def _training_pass(self, epoch: int) -> None:
+        """Between frames (full batch, deterministic): the training pass alone, no loss
+        unless the logits are not all finite. Returns None: the loss comes from the logits."""
+        net, x = self.net, self.x_pass
+        net.forward(x, keep=False)
+        net.loss_grad(self.neg_sign_pass, self.grad_scale, want_loss=False)
+        if not math.isfinite(float(np.add.reduce(net.S[:, 0, : x.shape[1]], axis=None))):
+            self._check(self._shared_loss(), epoch)
+        net.backward(x, keep=False)
+        return None
 
     def _train_epoch(self, epoch: int) -> Array:
         """One epoch in training mode (mini-batches in a fresh order, noise drawn); the mean batch loss."""
@@ -663,7 +506,7 @@ def init_statistics(config: TrainConfig, seeds: Sequence[int]) -> dict[str, Arra
     neg_sign = (1.0 - 2.0 * data.y_train).astype(dtype).reshape(1, -1)
     net = StackedMLP(cfg.arch, cfg.variants, n, dtype)
     net.theta[:] = _initial_theta(net, cfg, seeds)
-    rec = _Recorder(net, n, 1)
+    rec = Recorder(net, n, 1)
     with np.errstate(all="ignore"):
         net.forward(xT)
         ell, correct = net.loss_grad(neg_sign, neg_sign / n)

@@ -30,7 +30,7 @@ def _curve(client, **query):
 def _err(r, status=422):
     assert r.status_code == status, r.text
     body = r.json()
-    assert set(body) == {"detail", "field", "errors"}
+    assert {"detail", "field", "code", "errors"} <= set(body) and isinstance(body["code"], str)
     return body
 
 

@@ -280,15 +280,18 @@ def test_cached_file_is_compressed_once(tmp_path) -> None:
     assert c.get("/bundle.js", headers={"If-None-Match": etag}).status_code == 304
 
 
-def test_well_formed_curve_queries_take_the_fast_path(client, monkeypatch) -> None:
-    """The fast path answers valid queries itself; the declared endpoint (dependency solving,
-    a thread hop) only sees what the fast path declines."""
+def test_one_reader_and_one_build_per_curve(client, monkeypatch) -> None:
+    """GET /api/curve has one reader of its query (parse_curve_query) and builds each body once:
+    the same curve written differently is the same resource (one key, one ETag)."""
     from app.api import activations
 
-    slow: list[str] = []
-    original = activations.cached_json
-    monkeypatch.setattr(activations, "cached_json", lambda request, *a, **k: slow.append(str(request.url)) or original(request, *a, **k))
-    assert client.get("/api/curve?name=elu&alpha=0.25&n=31").status_code == 200
-    assert client.get("/api/curve?name=gelu&approximate=tanh&xmin=-2&xmax=2&samples=0").status_code == 200
-    assert slow == []
-    assert client.get("/api/curve?name=elu&alpha=0.25&n=31&n=31").status_code == 422  # declined: duplicate
+    builds: list[str] = []
+    original = activations.curve_json
+    monkeypatch.setattr(activations, "curve_json", lambda act, p, g: builds.append(act.id) or original(act, p, g))
+    a = client.get("/api/curve?name=elu&alpha=0.3125&n=29")
+    b = client.get("/api/curve?n=29&alpha=0.31250&name=elu")
+    assert a.status_code == b.status_code == 200 and a.headers["etag"] == b.headers["etag"] and a.content == b.content
+    assert builds == ["elu"]
+    q = activations.parse_curve_query(b"name=elu&alpha=0.3125&n=29")
+    assert q.etag == a.headers["etag"].replace("-gz", "") and q.params == {"alpha": 0.3125}
+    assert client.get("/api/curve?name=elu&alpha=0.3125&n=29&n=29").status_code == 422  # repeated: the same reader says so

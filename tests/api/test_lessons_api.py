@@ -30,7 +30,8 @@ def test_lesson_detail(client: TestClient) -> None:
     assert j["number"] == 3 and j["previous"] == "vanishing-gradients" and j["next"] == "scale-invariance"
     assert j["steps"] == 3 + len(j["plots"]) and j["trains"] is True
     leak = next(c for c in j["controls"] if c["id"] == "leak")
-    assert (leak["min"], leak["max"], leak["default"]) == (0.0, 0.5, 0.01)
+    # an activation's parameter: the catalogue's range and default
+    assert (leak["min"], leak["max"], leak["default"]) == (0.0, 1.0, 0.01)
     opt = next(c for c in j["controls"] if c["id"] == "optimizer")
     assert opt["choices"] == ["adam", "sgd"] and opt["labels"] == ["Adam", "SGD"]
     assert client.get("/api/lessons/sparse-activation").json()["previous"] is None
@@ -90,7 +91,7 @@ def test_timing_lesson_is_not_cached(client: TestClient) -> None:
         ("/api/lessons/scale-invariance/measure?a=-1", "a", "0"),
         ("/api/lessons/scale-invariance/measure?compare=relu6", "compare", "elu"),
         ("/api/lessons/vanishing-gradients/measure?learning_rate=2", "learning_rate", "1"),
-        ("/api/lessons/dying-relu/measure?leak=0.6", "leak", "0.5"),
+        ("/api/lessons/dying-relu/measure?leak=1.5", "leak", "1"),
         ("/api/lessons/dying-relu/measure?depth=8&width=32&epochs=500&seeds=4", "epochs", "reduce"),
         ("/api/lessons/noisy-relu/measure?draws=50", "draws", "100"),
         ("/api/lessons/kink-at-zero/measure?dtype=float16", "dtype", "float32"),

@@ -89,7 +89,7 @@ def _wait_for(predicate, timeout: float) -> bool:
 
 
 def _taken(server: LiveServer) -> int:
-    return int(server.ready().json()["checks"]["training_pool"]["detail"].split(" of ")[0])
+    return int(server.ready().json()["checks"]["training_pool"]["in_flight"])
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +208,8 @@ def test_chunked_body_over_the_cap_on_a_live_server() -> None:
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app(Settings()))
+    with TestClient(create_app(Settings())) as c:
+        yield c
 
 
 def test_healthz(client) -> None:
@@ -222,7 +223,7 @@ def test_readyz_when_ready(client) -> None:
     j = r.json()
     assert j["status"] == "ready" and set(j["checks"]) == {"catalogue", "curve", "training_pool"}
     assert all(c["ok"] for c in j["checks"].values())
-    assert j["checks"]["training_pool"]["detail"].startswith("0 of 4 ")
+    assert (j["checks"]["training_pool"]["in_flight"], j["checks"]["training_pool"]["capacity"]) == (0, 4)
     assert "retry-after" not in r.headers
 
 
@@ -233,7 +234,8 @@ def test_readyz_is_503_when_a_check_fails_never_500(monkeypatch) -> None:
         raise RuntimeError("catalogue unavailable")
 
     monkeypatch.setattr(health, "_check_catalogue", broken)
-    r = TestClient(create_app(Settings())).get("/readyz")
+    with TestClient(create_app(Settings())) as c:
+        r = c.get("/readyz")
     assert r.status_code == 503 and r.headers["retry-after"]
     j = r.json()
     assert j["status"] == "not ready" and j["checks"]["catalogue"] == {"ok": False, "detail": "RuntimeError: catalogue unavailable"}
@@ -242,17 +244,18 @@ def test_readyz_is_503_when_a_check_fails_never_500(monkeypatch) -> None:
 
 def test_readyz_is_503_while_the_pool_is_full() -> None:
     app = create_app(Settings(train_workers=1, train_queue=0, train_timeout_s=3))
-    c = TestClient(app)
-    release = threading.Event()
-    pool = __import__("app.api.training", fromlist=["get_pool"]).get_pool(app)
-    future = pool.submit(lambda: release.wait(10))
-    try:
-        r = c.get("/readyz")
-        assert r.status_code == 503 and r.json()["checks"]["training_pool"]["detail"].startswith("1 of 1 ")
-    finally:
-        release.set()
-        future.result(10)
-    assert _wait_for(lambda: c.get("/readyz").status_code == 200, 5)
+    with TestClient(app) as c:
+        release = threading.Event()
+        pool = app.state.training_pool
+        future = pool.submit(lambda: release.wait(10))
+        try:
+            r = c.get("/readyz")
+            check = r.json()["checks"]["training_pool"]
+            assert r.status_code == 503 and (check["in_flight"], check["capacity"]) == (1, 1)
+        finally:
+            release.set()
+            future.result(10)
+        assert _wait_for(lambda: c.get("/readyz").status_code == 200, 5)
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/", "/docs", "/api/activations", "/api/curve?name=elu&n=33", "/embed/function", "/lessons", "/openapi.json"])

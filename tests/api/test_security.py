@@ -20,6 +20,7 @@ from fastapi import routing
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
+from app.api.middleware import RequestLog
 from app.main import create_app
 from app.settings import Settings
 
@@ -45,7 +46,8 @@ def app():
 
 @pytest.fixture(scope="module")
 def client(app) -> TestClient:
-    return TestClient(app)
+    with TestClient(app) as c:
+        yield c
 
 
 # ----------------------------------------------------------------------------- discovery
@@ -329,13 +331,13 @@ class _Lines:
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def write(self, line: str) -> None:
-        self.lines.append(line)
+    def write(self, record: tuple) -> None:
+        self.lines.append(RequestLog.line(record))
 
 
 def test_one_json_log_line_per_request() -> None:
     app = create_app(Settings(max_body_bytes=2048))
-    c = TestClient(app)
+    c = TestClient(app).__enter__()
     sink = _Lines()
     app.state.request_log = sink.write
     try:
@@ -354,6 +356,7 @@ def test_one_json_log_line_per_request() -> None:
             assert r.status_code == status, (method, path, r.status_code)
     finally:
         app.state.request_log = None
+        c.__exit__(None, None, None)
     assert len(sink.lines) == len(requests), sink.lines
     for line, (method, path, _, status) in zip(sink.lines, requests):
         record = json.loads(line)
@@ -390,7 +393,7 @@ def test_an_unhandled_error_is_a_json_500_with_the_headers_and_a_log_line() -> N
         r = TestClient(app, raise_server_exceptions=False).get("/boom")
     finally:
         app.state.request_log = None
-    assert r.status_code == 500 and r.json() == {"detail": "internal error", "field": None, "errors": [{"field": None, "message": "internal error"}]}
+    assert r.status_code == 500 and r.json() == {"detail": "internal error", "field": None, "code": "internal", "errors": [{"field": None, "message": "internal error", "code": "internal"}]}
     assert "a bug" not in r.text  # no internals leak
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "SAMEORIGIN"
     records = [json.loads(line) for line in sink.lines if line.startswith("{")]

@@ -185,7 +185,11 @@ def _in_flight(app) -> int:
 
 def test_full_pool_gives_503_with_retry_after_and_the_long_run_is_cut_short() -> None:
     app = create_app(Settings(train_workers=1, train_queue=0, train_timeout_s=1.5))
-    client = TestClient(app)
+    with TestClient(app) as client:
+        _full_pool(app, client)
+
+
+def _full_pool(app, client) -> None:
     result: dict = {}
     worker = threading.Thread(target=lambda: result.update(r=client.post("/api/train", json=LONG_RUN)))
     worker.start()
@@ -194,7 +198,7 @@ def test_full_pool_gives_503_with_retry_after_and_the_long_run_is_cut_short() ->
         busy = client.post("/api/train", json={"epochs": 5})
         assert busy.status_code == 503
         assert int(busy.headers["retry-after"]) >= 1
-        assert busy.json()["field"] == "request" and "busy" in busy.json()["detail"]
+        assert busy.json()["field"] == "request" and busy.json()["code"] == "busy" and busy.json()["retry_after"] >= 1
         assert client.post("/api/sweep", json={"sweep": {"param": "learning_rate", "values": [0.1]}}).status_code == 503
         curve = client.get("/api/curve", params={"name": "relu"})
         assert curve.status_code == 200  # the rest of the app keeps answering
@@ -241,7 +245,11 @@ def test_stream_validation_errors_are_plain_422(client: TestClient) -> None:
 
 def test_stream_stops_the_run_when_the_client_goes_away() -> None:
     app = create_app(Settings(train_workers=1, train_queue=0, train_timeout_s=20))
-    client = TestClient(app)
+    with TestClient(app) as client:
+        _stream_stops(app, client)
+
+
+def _stream_stops(app, client) -> None:
     with client.stream("POST", "/api/train/stream", json=LONG_RUN) as r:
         for line in r.iter_lines():
             if line.startswith("event: progress"):

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pytest
 
+from app.core import recording
 from app.core import training as tr
 from app.core.network import Architecture, StackedMLP, Variant, augment
 from app.core.training import ADAM_BETAS, ADAM_EPS, STAT_NAMES, TrainConfig, train
@@ -51,9 +52,9 @@ def test_train_only_buffers_equal_the_shared_pass(cfg: TrainConfig, monkeypatch)
 
 @pytest.mark.parametrize("cfg", CONFIGS[:2], ids=["relu", "mixed-prelu"])
 def test_dot_product_sums_equal_einsum(cfg: TrainConfig, monkeypatch) -> None:
-    monkeypatch.setattr(tr, "BIG_STATS", 10**12)
+    monkeypatch.setattr(recording, "BIG_STATS", 10**12)
     small = train(cfg)
-    monkeypatch.setattr(tr, "BIG_STATS", 0)
+    monkeypatch.setattr(recording, "BIG_STATS", 0)
     big = train(cfg)
     _assert_traces_close(small, big, rtol=1e-12)
 
@@ -98,7 +99,7 @@ def test_adam_with_scaled_moments_equals_pytorchs_formulation(lrs: list[float]) 
     K, P = len(lrs), 37
     theta = rng.standard_normal((K, P))
     grad = np.zeros((K, P))
-    opt = tr._Optimizer("adam", theta, grad, np.array(lrs).reshape(-1, 1), np.zeros((K, 1)))
+    opt = tr.Optimizer("adam", theta, grad, np.array(lrs).reshape(-1, 1), np.zeros((K, 1)))
     start = theta.copy()
     grads = []
     for _ in range(200):

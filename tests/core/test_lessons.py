@@ -14,6 +14,8 @@ import pytest
 
 from app.core import activations as acts
 from app.core import lessons as L
+from app.core import spec
+from app.core.errors import CoreError
 from app.core.network import Architecture, Variant
 from app.core.training import TrainConfig, init_statistics
 
@@ -90,16 +92,14 @@ EXPLORER_KEYS = {
 
 
 @pytest.mark.parametrize("slug", L.SLUGS)
-def test_explorer_link_uses_the_explorer_state(slug: str) -> None:
-    q = measured(slug).explorer
-    assert set(q) <= EXPLORER_KEYS, set(q) - EXPLORER_KEYS
-    specs = q.get("fn") or q.get("act")
-    assert specs
-    for piece in re.findall(r"([a-z0-9_]+)(?:\(([^)]*)\))?", specs):
-        name, params = piece
-        act = acts.get(name)
-        given = dict(kv.split("=") for kv in params.split(",") if kv)
-        acts.resolve_params(act, {k: (float(v) if k not in ("approximate",) else v) for k, v in given.items()})
+def test_explorer_view_uses_the_explorer_state(slug: str) -> None:
+    """A lesson's view names explorer settings only, and catalogue activations with valid parameters."""
+    v = measured(slug).view
+    assert set(v.settings) <= EXPLORER_KEYS, set(v.settings) - EXPLORER_KEYS
+    assert v.view in ("function", "network") and (v.mode is None) == (v.view == "function")
+    assert v.activations
+    for s in v.activations:
+        acts.resolve_params(acts.get(s.name), s.params, text_numbers=False)
 
 
 def test_controls_are_validated() -> None:
@@ -121,9 +121,9 @@ def test_controls_are_validated() -> None:
 
 
 def test_costly_settings_are_refused_naming_a_field() -> None:
-    with pytest.raises(L.ControlError) as e:
+    with pytest.raises(CoreError) as e:
         L.run_measure(L.get("dying-relu"), {"depth": 8, "width": 32, "epochs": 500, "seeds": 4})
-    assert e.value.field == "epochs" and "reduce" in e.value.message
+    assert e.value.field == "epochs" and e.value.code == "budget" and e.value.info["cost"] > e.value.info["limit"] == L.LESSON_MAX_COST
 
 
 # ----------------------------------------------------------------------------- 1. sparse activation
@@ -394,7 +394,7 @@ def test_every_lesson_says_what_its_explorer_view_shows(slug: str) -> None:
     m = measured(slug)
     note = L.explorer_note(lesson, lesson.defaults(), m)
     assert note.startswith("The explorer ") and len(note) > 60
-    if m.explorer.get("view") == "network":
+    if m.view.view == "network":
         assert f"seed {lesson.defaults()['seed']}" in note  # training views show one seed
 
 
@@ -437,11 +437,11 @@ def test_sparse_note_gives_the_explorers_seed() -> None:
 
 def test_explorer_links_show_what_the_lessons_measure() -> None:
     # softplus: the β = 1 curve (whose slope is the logistic) is there, with the lesson's threshold
-    fn = measured("softplus-logistic").explorer["fn"]
+    fn = spec.format(measured("softplus-logistic").view.activations)
     assert fn.startswith(f"softplus(threshold={L.SOFTPLUS_THRESHOLD:g}),softplus(beta=2,threshold={L.SOFTPLUS_THRESHOLD:g})") and "sigmoid" in fn
-    assert L.run_measure(L.get("softplus-logistic"), {"beta": 1.0}).explorer["fn"] == f"softplus(threshold={L.SOFTPLUS_THRESHOLD:g}),relu,sigmoid"
+    assert spec.format(L.run_measure(L.get("softplus-logistic"), {"beta": 1.0}).view.activations) == f"softplus(threshold={L.SOFTPLUS_THRESHOLD:g}),relu,sigmoid"
     # unbounded: every function measured is drawn
-    assert measured("unbounded").explorer["fn"].split(",") == [s["activation"] for s in measured("unbounded").data["series"]]
+    assert measured("unbounded").view.names == [s["activation"] for s in measured("unbounded").data["series"]]
     # PReLU: the explorer compares three of the starts; the note names the one left out
     prelu = measured("prelu-learns")
     assert set(L.PRELU_EXPLORED) < set(L.PRELU_STARTS) and len(L.PRELU_EXPLORED) == 3

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from app.core import activations as acts
+from app.core import training as tr
 from app.core.datasets import DatasetSpec, make_dataset
 from app.core.network import Architecture, StackedMLP, Variant, augment, init_theta, make_groups
 from app.core.training import (
@@ -15,7 +16,8 @@ from app.core.training import (
     TrainConfig,
     _initial_theta,
     boundary_schedule,
-    budget_problem,
+    BudgetError,
+    check_budget,
     frame_epochs,
     init_statistics,
     train,
@@ -300,14 +302,17 @@ def test_schedules_and_budget() -> None:
     assert len(f) == 100 and f[0] == 0 and f[-1] == 300 and np.all(np.diff(f) > 0)
     assert frame_epochs(10, 500).tolist() == list(range(11))
     assert boundary_schedule(f, 5).tolist()[0] == 0 and boundary_schedule(f, 5).tolist()[-1] == 300
-    assert budget_problem(TrainConfig()) is None
+    check_budget(TrainConfig())
     big = TrainConfig(data=DatasetSpec("moons", 2000), arch=Architecture(12, 64), epochs=5000)
-    problem = budget_problem(big) or ""
-    assert "reduce epochs" in problem
+    with pytest.raises(BudgetError) as e:
+        check_budget(big)
+    assert e.value.code == "budget" and e.value.field == "epochs" and "epochs" in e.value.info["reduce"]
+    assert e.value.info["cost"] > e.value.info["limit"] == tr.MAX_COST
     # the epochs it says would fit do fit, and one more does not
-    fit = int(problem.split("at most ")[1].split(" epochs")[0].replace(",", ""))
-    assert budget_problem(dataclasses.replace(big, epochs=fit)) is None
-    assert budget_problem(dataclasses.replace(big, epochs=fit + 1)) is not None
+    fit = e.value.info["fit_epochs"]
+    check_budget(dataclasses.replace(big, epochs=fit))
+    with pytest.raises(BudgetError):
+        check_budget(dataclasses.replace(big, epochs=fit + 1))
 
 
 def test_initial_weights_are_shared_by_the_variants() -> None:

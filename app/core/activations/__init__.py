@@ -8,11 +8,11 @@ tests are all driven by :data:`CATALOGUE`.
 """
 
 from .catalogue import BY_ID, CATALOGUE, IDS, get
-from .declare import DECIMAL, Activation, Param, ParamError, Params, Properties, Stochastic, resolve_params
+from .declare import DECIMAL, Activation, Order, Param, ParamError, Params, Properties, Stochastic, resolve_params
 from .functions import *  # noqa: F403 — the value and derivative functions, e.g. activations.relu_grad
 from .functions import Array, ParamValue
 
 __all__ = [
-    "BY_ID", "CATALOGUE", "IDS", "get", "DECIMAL", "Activation", "Param", "ParamError", "Params", "Properties",
+    "BY_ID", "CATALOGUE", "IDS", "get", "DECIMAL", "Activation", "Order", "Param", "ParamError", "Params", "Properties",
     "Stochastic", "resolve_params", "Array", "ParamValue",
 ]

@@ -7,7 +7,7 @@ derivative conventions at kinks (PyTorch's autograd values).
 from __future__ import annotations
 
 from . import functions as F
-from .declare import Activation, Param, Properties, Stochastic
+from .declare import Activation, Order, Param, Properties, Stochastic
 
 _NOT_SMOOTH_AT_0 = "not differentiable at 0"
 
@@ -274,7 +274,7 @@ CATALOGUE: tuple[Activation, ...] = (
         description="A piecewise-linear tanh.",
         reference="Collobert 2004",
         torch="torch.nn.Hardtanh(min_val={min_val}, max_val={max_val})",
-        check=lambda min_val, max_val: None if min_val < max_val else "min_val must be less than max_val",
+        orders=(Order("min_val", "max_val"),),
         unit_cost=6,
         nonnegative_derivative=True,
     ),
@@ -338,7 +338,7 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="Xu, Wang, Chen & Li 2015",
         torch="torch.nn.RReLU(lower={lower}, upper={upper})",
         stochastic=Stochastic("A random negative slope r ~ U(l, u) per unit while training; evaluation uses (l + u)/2.", F.rrelu_quantile, F.rrelu_sample),
-        check=lambda lower, upper: None if lower <= upper else "lower must not exceed upper",
+        orders=(Order("lower", "upper", strict=False),),
         unit_cost=24,
         nonnegative_derivative=True,
     ),

@@ -14,6 +14,8 @@ from typing import Any, Callable, Literal, Mapping
 
 import numpy as np
 
+from ..errors import CoreError
+
 Array = np.ndarray
 Params = Mapping[str, "float | str | Array"]
 
@@ -81,6 +83,23 @@ class Stochastic:
 
 
 @dataclass(frozen=True)
+class Order:
+    """A constraint between two parameters: ``low`` < ``high`` (or ≤ when not ``strict``)."""
+
+    low: str
+    high: str
+    strict: bool = True
+
+    def problem(self, params: Mapping[str, Any]) -> str | None:
+        lo, hi = params[self.low], params[self.high]
+        ok = lo < hi if self.strict else lo <= hi
+        return None if ok else (f"{self.low} must be less than {self.high}" if self.strict else f"{self.low} must not exceed {self.high}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "strict": self.strict}
+
+
+@dataclass(frozen=True)
 class Activation:
     id: str
     name: str
@@ -101,8 +120,8 @@ class Activation:
     stochastic: Stochastic | None = None
     # ∂f/∂param for parameters the network may learn (PReLU's slope)
     param_grads: Mapping[str, Callable[..., Array]] = field(default_factory=dict)
-    # cross-parameter constraint: returns an error message or None
-    check: Callable[..., str | None] = lambda **p: None
+    # constraints between parameters (hard tanh's bounds, RReLU's slopes)
+    orders: tuple[Order, ...] = ()
     # Facts the training engine uses:
     # elementwise work per hidden unit and input (forward, f′ and backward) in the engine's
     # cost units (≈ one multiply-add); bench/unit_costs.py measures them
@@ -121,6 +140,14 @@ class Activation:
                 return p
         raise KeyError(pid)
 
+    def check(self, **params: Any) -> str | None:
+        """What is wrong between these (complete) parameters, or None."""
+        for o in self.orders:
+            problem = o.problem(params)
+            if problem:
+                return problem
+        return None
+
     def defaults(self) -> dict[str, float | str]:
         return {p.id: p.default for p in self.params}
 
@@ -132,18 +159,14 @@ class Activation:
 
 
 
-class ParamError(ValueError):
+class ParamError(CoreError):
     """A parameter is unknown, of the wrong kind, or outside its declared range.
 
     ``code`` says which (unknown_parameter, not_a_number, out_of_range, not_a_choice,
     constraint) and ``info`` carries the numbers (min, max, choices, allowed)."""
 
     def __init__(self, field: str, message: str, code: str = "invalid_parameter", **info: Any):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.code = code
-        self.info = info
+        super().__init__(field, message, code, **info)
 
 
 # A number written as text (a query string): a plain ASCII decimal. Python's float() would

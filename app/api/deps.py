@@ -1,0 +1,24 @@
+"""What routes receive from the app (FastAPI dependencies): its settings and its training pool."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.settings import Settings
+
+from .pool import TrainingPool
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_pool(request: Request) -> TrainingPool:
+    """The pool the app's lifespan created (see app.main)."""
+    return request.app.state.training_pool
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PoolDep = Annotated[TrainingPool, Depends(get_pool)]

@@ -1,0 +1,50 @@
+"""How lessons write numbers for a projector, and small shared helpers for readouts."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from .. import activations as acts
+from .framework import Readout, Verdict
+
+
+def _names(ids: Sequence[str]) -> tuple[str, ...]:
+    """Display names of catalogue activations."""
+    return tuple(acts.get(i).name for i in ids)
+
+
+_SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    """A number for a projector: 0.483, 12.5, 2.6 × 10⁻⁵, 0 for exact zero, — for none."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if x == 0:
+        return "0"
+    if 1e-3 <= abs(x) < 1e5:
+        if abs(x) >= 10**digits:
+            return f"{x:,.0f}"
+        return f"{x:.{digits}g}"
+    m, e = f"{x:.{max(digits - 1, 0)}e}".split("e")
+    power = f"10{str(int(e)).translate(_SUP)}"
+    return power if float(m) == 1.0 else f"{m} × {power}"
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    if x is None or not math.isfinite(x):
+        return "—"
+    return f"{100.0 * x:.{digits}f}\u202f%"
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(float(x)) else None
+
+
+def _verdict(readouts: Sequence[Readout], yes: str, no: str) -> Verdict:
+    decisive = [r for r in readouts if r.supports is not None]
+    ok = bool(decisive) and all(r.supports for r in decisive)
+    return Verdict(ok, yes if ok else no)
+
+

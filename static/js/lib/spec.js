@@ -1,0 +1,201 @@
+// The activation-list notation of links: `leaky_relu(leak=0.1),elu(alpha=0.5)`.
+// The twin of app/core/spec.py (the grammar and the links' rule are written there); both run
+// the cases in tests/cases/spec_cases.json.
+
+const NAME = /^[A-Za-z0-9_]+/;
+const FULL_NAME = /^[A-Za-z0-9_]+$/;
+const FORBIDDEN = /[,;()=[\]]/;
+// A number written as text: a plain ASCII decimal (the API's grammar).
+export const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+function pieces(text) {
+  const out = [];
+  let depth = 0;
+  let bracket = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (bracket) bracket = ch !== "]";
+    else if (ch === "[") bracket = true;
+    else if (ch === "(") depth++;
+    else if (ch === ")") depth = Math.max(0, depth - 1);
+    else if (ch === "," && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out.map((p) => p.trim());
+}
+
+function parsePiece(piece) {
+  let name = null;
+  let formula = null;
+  let rest;
+  if (piece.startsWith("[")) {
+    const end = piece.indexOf("]");
+    if (end < 0) return null;
+    formula = piece.slice(1, end).trim();
+    rest = piece.slice(end + 1).trim();
+    if (!formula) return null;
+  } else {
+    const m = NAME.exec(piece);
+    if (!m) return null;
+    name = m[0];
+    rest = piece.slice(m[0].length).trim();
+  }
+  const params = {};
+  if (rest) {
+    if (!(rest.startsWith("(") && rest.endsWith(")"))) return null;
+    const inner = rest.slice(1, -1).trim();
+    for (const pair of inner ? inner.split(/[;,]/) : []) {
+      const at = pair.indexOf("=");
+      if (at < 0) return null;
+      const key = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      if (!FULL_NAME.test(key) || !value || FORBIDDEN.test(value) || key in params) return null;
+      params[key] = value;
+    }
+  }
+  return formula !== null ? { formula, params } : { name, params };
+}
+
+/** {specs, notes}: the specs in `text` (values as written) and a note per unreadable piece. */
+export function parse(text) {
+  const specs = [];
+  const notes = [];
+  if (!text || !text.trim()) return { specs, notes };
+  for (const piece of pieces(text)) {
+    const spec = parsePiece(piece);
+    if (spec) specs.push(spec);
+    else notes.push({ code: "unreadable", text: piece.slice(0, 60) });
+  }
+  return { specs, notes };
+}
+
+export const isNumber = (text) => DECIMAL.test(text);
+
+/** The first violated order between parameters, as the catalogue declares them, or null. */
+function constraint(act, params) {
+  for (const o of act.orders || []) {
+    const lo = params[o.low];
+    const hi = params[o.high];
+    if (o.strict ? !(lo < hi) : !(lo <= hi)) return o.strict ? `${o.low} must be less than ${o.high}` : `${o.low} must not exceed ${o.high}`;
+  }
+  return null;
+}
+
+/** {specs, notes}: what a link can show (the rule of app/core/spec.py), one note per change. */
+export function sanitise(specs, catalogue, maxCount) {
+  const out = [];
+  const notes = [];
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i];
+    if (out.length >= maxCount) {
+      notes.push({ code: "too_many", max: maxCount, dropped: specs.length - i });
+      break;
+    }
+    if (s.formula !== undefined && s.formula !== null) {
+      out.push({ formula: s.formula, params: { ...s.params } });
+      continue;
+    }
+    const act = catalogue.byId[s.name];
+    if (!act) {
+      notes.push({ code: "unknown_activation", name: s.name });
+      continue;
+    }
+    let params = {};
+    for (const key of Object.keys(s.params || {})) {
+      if (!act.params.some((p) => p.id === key)) notes.push({ code: "unknown_parameter", activation: act.id, param: key, allowed: act.params.map((p) => p.id) });
+    }
+    for (const p of act.params) {
+      if (!(p.id in (s.params || {}))) continue;
+      const raw = s.params[p.id];
+      const base = { activation: act.id, param: p.id, given: raw, default: p.default };
+      if (p.kind === "choice") {
+        if (p.choices.includes(raw)) params[p.id] = raw;
+        else notes.push({ code: "not_a_choice", ...base, choices: [...p.choices] });
+        continue;
+      }
+      const value = typeof raw === "number" ? raw : typeof raw === "string" && isNumber(raw) ? Number(raw) : NaN;
+      if (!Number.isFinite(value)) {
+        notes.push({ code: "not_a_number", ...base });
+        continue;
+      }
+      const used = Math.min(p.max, Math.max(p.min, value));
+      if (used !== value) notes.push({ code: "out_of_range", ...base, used, min: p.min, max: p.max });
+      params[p.id] = used;
+    }
+    const problem = constraint(act, { ...defaults(act), ...params });
+    if (problem) {
+      notes.push({ code: "constraint", activation: act.id, params: Object.keys(params).sort(), message: problem });
+      params = {};
+    }
+    out.push({ name: act.id, params });
+  }
+  return { specs: out, notes };
+}
+
+export function defaults(act) {
+  return Object.fromEntries(act.params.map((p) => [p.id, p.default]));
+}
+
+/** `x` rounded to 12 significant digits, in JavaScript's shortest form (as the server writes it). */
+export function formatNumber(x) {
+  if (!Number.isFinite(x)) return String(x);
+  return String(Number(x.toPrecision(12)));
+}
+
+const formatValue = (v) => (typeof v === "string" ? v : formatNumber(Number(v)));
+
+/** The notation for `specs`; a catalogue activation's parameters at their default are left out. */
+export function format(specs, catalogue) {
+  return specs
+    .map((s) => {
+      let head;
+      let keep;
+      if (s.formula !== undefined && s.formula !== null) {
+        head = `[${s.formula}]`;
+        keep = Object.entries(s.params || {});
+      } else {
+        const act = catalogue.byId[s.name];
+        head = s.name;
+        keep = [];
+        for (const p of act ? act.params : []) {
+          const v = (s.params || {})[p.id];
+          if (v === undefined || v === null) continue;
+          const same = p.kind === "choice" ? v === p.default : Number(v) === Number(p.default);
+          if (!same) keep.push([p.id, v]);
+        }
+      }
+      const parts = keep.map(([k, v]) => `${k}=${formatValue(v)}`);
+      return parts.length ? `${head}(${parts.join(",")})` : head;
+    })
+    .join(",");
+}
+
+/** A note in words, for the notice a page shows about a hand-edited link. */
+export function noteText(note, catalogue) {
+  const name = (id) => (catalogue.byId[id] ? catalogue.byId[id].name : id);
+  const shown = (v) => JSON.stringify(typeof v === "string" && v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  switch (note.code) {
+    case "unreadable":
+      return `Could not read ${shown(note.text)} as an activation: left out.`;
+    case "too_many":
+      return `At most ${note.max} at once: ${note.dropped} left out.`;
+    case "unknown_activation":
+      return `There is no activation ${shown(note.name)} (the activation menu lists them all): left out.`;
+    case "unknown_parameter":
+      return `${name(note.activation)} has no parameter ${shown(note.param)}${note.allowed.length ? ` (it has ${note.allowed.join(", ")})` : ""}: ignored.`;
+    case "not_a_choice":
+      return `${name(note.activation)}: ${note.param}=${note.given} is not one of ${note.choices.join(", ")}: using ${note.default}.`;
+    case "not_a_number":
+      return `${name(note.activation)}: ${note.param}=${note.given} is not a number: using the default ${formatNumber(note.default)}.`;
+    case "out_of_range":
+      return `${name(note.activation)}: ${note.param}=${note.given} is outside ${formatNumber(note.min)} to ${formatNumber(note.max)}: using ${formatNumber(note.used)}.`;
+    case "constraint":
+      return `${name(note.activation)}: ${note.message}: using the defaults.`;
+    default:
+      return `${note.code}: ${JSON.stringify(note)}`;
+  }
+}
