@@ -46,8 +46,9 @@ SAMPLES = 300  # random draws shown for stochastic activations
 RECORDING = {"frames": 100, "boundary_frames": 12, "boundary_grid": 40}
 # Training embeds run on load up to this share of the compute budget (≈ 1 s here).
 AUTORUN_COST = 1.5e9
-# Activations the compare mode adds, in this order, skipping those already chosen.
+# Activations the "+" buttons add, in this order, skipping those already chosen.
 COMPARE_NEXT = ("leaky_relu", "elu", "tanh", "prelu", "gelu")
+FUNCTION_NEXT = ("leaky_relu", "elu", "softplus", "gelu", "tanh", "sigmoid")
 SWEEP_DEFAULTS = {"learning_rate": ["0.001", "0.01", "0.1", "0.3", "1", "3"], "momentum": ["0", "0.5", "0.9", "0.95", "0.99"]}
 EMBED_ONLY_KEYS = ("controls", "title", "modebar")
 
@@ -234,7 +235,7 @@ def meta_json() -> dict[str, Any]:
             "curve_points": curve_api.MAX_POINTS,
             "x_limit": curve_api.X_LIMIT,
         },
-        "explorer": {"grid_points": GRID_POINTS, "samples": SAMPLES, "recording": RECORDING, "compare_next": list(COMPARE_NEXT)},
+        "explorer": {"grid_points": GRID_POINTS, "samples": SAMPLES, "recording": RECORDING, "compare_next": list(COMPARE_NEXT), "function_next": list(FUNCTION_NEXT)},
         "sweep_defaults": SWEEP_DEFAULTS,
         "panels": PANELS,
         "gradients": GRADIENTS,

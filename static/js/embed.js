@@ -1,15 +1,14 @@
 // An embedded plot: reads the explorer's query string, draws one plot that fills the frame,
 // optionally shows that plot's sliders, and tells the host page its height (postMessage).
 
-import { curveUrl, getJSON, isAbort, Latest, loadCatalogue, postJSON } from "./lib/api.js";
+import { curveUrl, getJSON, isAbort, Latest, loadCatalogue, loadMeta, postJSON } from "./lib/api.js";
 import { activationCard, el } from "./lib/controls.js";
 import { functionFigure } from "./lib/figures.js";
-import { PANELS } from "./lib/panels.js";
+import { FIGURES } from "./lib/panels.js";
 import { applyTheme } from "./lib/theme.js";
-import { loadTrainSchema } from "./lib/train-schema.js";
-import { readState } from "./lib/url.js";
-import { curveLabel, FUNCTION_STATE, GRID_POINTS, sanitiseSpecs } from "./views/function-view.js";
-import { labelRuns, MAX_COMPARE, networkState, requestBody } from "./views/network-view.js";
+import { defaultOf, readLink } from "./lib/url.js";
+import { curveLabel, sanitiseSpecs } from "./views/function-view.js";
+import { labelRuns, requestBody } from "./views/network-view.js";
 
 const root = document.querySelector(".embed-root");
 const plot = root.querySelector(".embed-plot");
@@ -42,12 +41,12 @@ async function draw(figure) {
   postHeight();
 }
 
-async function functionEmbed(catalogue, state) {
-  state.fn = sanitiseSpecs(state.fn, catalogue);
-  if (!state.fn.length) state.fn = [{ name: "relu", params: {} }];
+async function functionEmbed(catalogue, meta, state) {
+  state.fn = sanitiseSpecs(state.fn, catalogue, meta.caps.curves);
+  if (!state.fn.length) state.fn = defaultOf(meta.state.fn);
   const render = async () => {
     const signal = latest.next();
-    const grid = { xmin: state.xmin, xmax: state.xmax, n: GRID_POINTS, samples: 300, seed: 0 };
+    const grid = { xmin: state.xmin, xmax: state.xmax, n: meta.explorer.grid_points, samples: meta.explorer.samples, seed: 0 };
     try {
       const data = await Promise.all(state.fn.map((s) => getJSON(curveUrl(s, grid), { signal })));
       const curves = data.map((d, i) => ({ label: curveLabel(state.fn[i], catalogue, state.fn), data: d }));
@@ -74,23 +73,23 @@ async function functionEmbed(catalogue, state) {
   await render();
 }
 
-async function trainingEmbed(catalogue, state) {
+async function trainingEmbed(catalogue, meta, state) {
   const sweep = kind === "sweep";
   state.mode = sweep ? "sweep" : state.act.length > 1 ? "compare" : "train";
-  state.act = sanitiseSpecs(state.act, catalogue, sweep || state.mode === "compare" ? MAX_COMPARE : 1);
-  if (!state.act.length) state.act = [{ name: "relu", params: {} }];
+  state.act = sanitiseSpecs(state.act, catalogue, sweep || state.mode === "compare" ? meta.caps.compare : 1);
+  if (!state.act.length) state.act = defaultOf(meta.state.act);
   const run = async () => {
     const signal = latest.next();
     setStatus(sweep ? "Training one network per value…" : "Training…");
     try {
-      const body = requestBody(state, catalogue);
+      const body = requestBody(state, catalogue, meta);
       const result = await postJSON(sweep ? "/api/sweep" : "/api/train", body, { signal });
       labelRuns(sweep ? result.series : result.variants, catalogue);
       if (panelName === "prelu" && !result.variants.some((v) => v.layers.prelu_slope)) {
         setStatus("This run has no PReLU layer: choose act=prelu.", true);
         return;
       }
-      await draw(PANELS[panelName].figure(result, { metric: state.metric, grad: state.grad }));
+      await draw(FIGURES[panelName](result, { metric: state.metric, metrics: meta.metrics, grad: state.grad, gradients: meta.gradients }));
       setStatus(result.cut_short ? "Cut short by the server's time limit." : "");
     } catch (err) {
       if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);
@@ -127,12 +126,11 @@ async function trainingEmbed(catalogue, state) {
 }
 
 async function main() {
-  const [catalogue, schema] = await Promise.all([loadCatalogue(), kind === "function" ? null : loadTrainSchema()]);
-  const spec = kind === "function" ? { theme: { type: "string", default: "light" }, ...FUNCTION_STATE } : { theme: { type: "string", default: "light" }, ...networkState(schema) };
-  const state = readState(spec);
+  const [catalogue, meta] = await Promise.all([loadCatalogue(), loadMeta()]);
+  const { state } = readLink(meta.state, location.search, meta.embed_keys);
   applyTheme(state.theme);
-  if (kind === "function") await functionEmbed(catalogue, state);
-  else await trainingEmbed(catalogue, state);
+  if (kind === "function") await functionEmbed(catalogue, meta, state);
+  else await trainingEmbed(catalogue, meta, state);
   new ResizeObserver(postHeight).observe(document.body);
   document.body.dataset.ready = "1";
 }

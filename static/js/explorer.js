@@ -1,19 +1,14 @@
 // The explorer page: tabs, theme, URL state (copy link, back/forward) and the two views.
 
-import { loadCatalogue } from "./lib/api.js";
-import { buildQuery, readState } from "./lib/url.js";
-import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
-import { FUNCTION_STATE, FunctionView, MAX_CURVES, sanitiseSpecs } from "./views/function-view.js";
-import { MAX_COMPARE, networkState, NetworkView } from "./views/network-view.js";
-import { loadTrainSchema } from "./lib/train-schema.js";
+import { loadCatalogue, loadMeta } from "./lib/api.js";
+import { buildQuery, defaultOf, readLink } from "./lib/url.js";
+import { noteText, sanitise } from "./lib/spec.js";
+import { applyTheme, preferredTheme } from "./lib/theme.js";
+import { FunctionView } from "./views/function-view.js";
+import { NetworkView } from "./views/network-view.js";
 import { openEmbedDialog } from "./lib/embed-dialog.js";
 
 window.__actlab = { draws: [], lastInput: 0 };
-
-const COMMON_STATE = {
-  view: { type: "string", default: "function", choices: ["function", "network"] },
-  theme: { type: "string", default: "light", choices: THEMES },
-};
 
 const toast = (text) => {
   const t = document.getElementById("toast");
@@ -24,20 +19,24 @@ const toast = (text) => {
 };
 
 async function main() {
-  const [catalogue, trainSchema] = await Promise.all([loadCatalogue(), loadTrainSchema()]);
-  const SCHEMA = { ...COMMON_STATE, ...FUNCTION_STATE, ...networkState(trainSchema) };
-  // the URL's theme, else the one this browser last chose
-  const readWithTheme = (notes = null) => {
-    const s = readState(SCHEMA, location.search, notes);
+  const [catalogue, meta] = await Promise.all([loadCatalogue(), loadMeta()]);
+  const SCHEMA = meta.state;
+  // a link read by the links' one rule (app/api/meta.py), activation lists checked against the
+  // catalogue; the URL's theme, else the one this browser last chose
+  const readWithTheme = () => {
+    const { state: s, notes } = readLink(SCHEMA, location.search, meta.embed_keys);
+    for (const key of ["fn", "act"]) {
+      const checked = sanitise(s[key], catalogue, SCHEMA[key].max);
+      s[key] = checked.specs.filter((x) => x.name); // own formulas come with issue 13
+      notes.push(...checked.notes);
+      if (!s[key].length) s[key] = defaultOf(SCHEMA[key]);
+    }
     if (!new URLSearchParams(location.search).has("theme")) s.theme = preferredTheme();
-    return s;
+    return { s, notes: notes.map((n) => noteText(n, catalogue)) };
   };
-  const notes = [];
-  let state = readWithTheme(notes);
-  // a hand-edited link: say what was not taken as written (the views then see valid specs)
-  state.fn = sanitiseSpecs(state.fn, catalogue, MAX_CURVES, notes);
-  state.act = sanitiseSpecs(state.act, catalogue, MAX_COMPARE, notes);
-  for (const key of ["fn", "act"]) if (!state[key].length) state[key] = structuredClone(SCHEMA[key].default);
+  const first = readWithTheme();
+  let state = first.s;
+  const notes = first.notes;
   applyTheme(state.theme);
   let midGesture = false; // one history entry per slider drag, not per input event
 
@@ -57,8 +56,8 @@ async function main() {
   };
   const embed = (panel, view) => openEmbedDialog(panel, view, state, SCHEMA, catalogue);
 
-  const fnView = new FunctionView({ root: document.getElementById("view-function"), catalogue, state, onState, onEmbed: (p) => embed(p, fnView) });
-  const netView = new NetworkView({ root: document.getElementById("view-network"), catalogue, schema: trainSchema, state, onState, onEmbed: (p) => embed(p, netView) });
+  const fnView = new FunctionView({ root: document.getElementById("view-function"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, fnView) });
+  const netView = new NetworkView({ root: document.getElementById("view-network"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, netView) });
 
   const tabs = [...document.querySelectorAll('[role="tab"]')];
   const showView = (name) => {
@@ -121,7 +120,7 @@ async function main() {
   });
 
   window.addEventListener("popstate", () => {
-    state = readWithTheme();
+    state = readWithTheme().s;
     midGesture = false;
     applyTheme(state.theme);
     theme.value = state.theme;

@@ -6,7 +6,7 @@ import { ApiError, getJSON, isAbort, Latest } from "./lib/api.js";
 import { el, select, slider } from "./lib/controls.js";
 import { Panel } from "./lib/panel.js";
 import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
-import { formatNumber } from "./lib/url.js";
+import { formatNumber } from "./lib/spec.js";
 import { FIGURES } from "./lessons/figures.js";
 import { Presenter } from "./lessons/present.js";
 

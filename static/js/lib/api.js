@@ -1,13 +1,18 @@
 // Talking to the API: JSON with clear errors, aborting stale requests, and reading
 // Server-Sent Events from a POST (fetch + stream reader; EventSource can't POST).
 
+/** An error answer: `code` says what is wrong, `body` has its numbers (limit, fit_epochs, min …). */
 export class ApiError extends Error {
-  constructor(status, detail, field) {
+  constructor(status, detail, field, code = "invalid", body = {}) {
     super(detail);
     this.status = status;
     this.field = field;
+    this.code = code;
+    this.body = body;
   }
 }
+
+export const errorFrom = (status, body) => new ApiError(status, body.detail || `${status}`, body.field || null, body.code || "invalid", body);
 
 async function handle(response) {
   if (response.ok) return response.json();
@@ -17,7 +22,8 @@ async function handle(response) {
   } catch {
     /* not JSON */
   }
-  throw new ApiError(response.status, body.detail || `${response.status} ${response.statusText}`, body.field || null);
+  if (!body.detail) body.detail = `${response.status} ${response.statusText}`;
+  throw errorFrom(response.status, body);
 }
 
 export async function getJSON(url, { signal } = {}) {
@@ -95,6 +101,14 @@ export function loadCatalogue() {
     }));
   }
   return cataloguePromise;
+}
+
+let metaPromise = null;
+
+/** The app's vocabulary (GET /api/meta), fetched once: settings, form, labels, panels, caps. */
+export function loadMeta() {
+  if (!metaPromise) metaPromise = getJSON("/api/meta");
+  return metaPromise;
 }
 
 /** Query string for GET /api/curve. */

@@ -174,10 +174,33 @@ export function format(specs, catalogue) {
     .join(",");
 }
 
-/** A note in words, for the notice a page shows about a hand-edited link. */
+/** A note in words, for the notice a page shows about a hand-edited link (spec notes name an
+ * activation; setting notes, from url.js's readLink, name a key). */
 export function noteText(note, catalogue) {
   const name = (id) => (catalogue.byId[id] ? catalogue.byId[id].name : id);
   const shown = (v) => JSON.stringify(typeof v === "string" && v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  const value = (v) => (typeof v === "number" ? formatNumber(v) : v);
+  if (note.key && !note.activation) {
+    const range = note.min !== undefined ? ` (allowed ${formatNumber(note.min)} to ${formatNumber(note.max)})` : "";
+    switch (note.code) {
+      case "unknown_setting":
+        return `${shown(note.key)} is not a setting of this page: ignored.`;
+      case "not_a_number":
+        return `${note.key}=${shown(note.given)} is not a number: using ${value(note.used)}.`;
+      case "out_of_range":
+        return `${note.key}=${shown(note.given)} is out of range${range}: using ${value(note.used)}.`;
+      case "not_whole":
+        return `${note.key}=${shown(note.given)} is not a whole number${range}: using ${value(note.used)}.`;
+      case "not_a_bool":
+        return `${note.key}=${shown(note.given)} is not 0 or 1: using ${note.used ? 1 : 0}.`;
+      case "not_a_choice":
+        return `${note.key}=${shown(note.given)} is not one of ${note.choices.join(", ")}: using ${note.used}.`;
+      case "unreadable":
+        return `${note.key}: could not read ${shown(note.text)} as an activation: left out.`;
+      default:
+        break;
+    }
+  }
   switch (note.code) {
     case "unreadable":
       return `Could not read ${shown(note.text)} as an activation: left out.`;
@@ -190,11 +213,13 @@ export function noteText(note, catalogue) {
     case "not_a_choice":
       return `${name(note.activation)}: ${note.param}=${note.given} is not one of ${note.choices.join(", ")}: using ${note.default}.`;
     case "not_a_number":
-      return `${name(note.activation)}: ${note.param}=${note.given} is not a number: using the default ${formatNumber(note.default)}.`;
+      return `${name(note.activation)}: ${note.param}=${note.given} is not a number: using the default ${value(note.default)}.`;
     case "out_of_range":
       return `${name(note.activation)}: ${note.param}=${note.given} is outside ${formatNumber(note.min)} to ${formatNumber(note.max)}: using ${formatNumber(note.used)}.`;
     case "constraint":
       return `${name(note.activation)}: ${note.message}: using the defaults.`;
+    case "empty":
+      return `No activation could be used: showing ${name(note.used)}.`;
     default:
       return `${note.code}: ${JSON.stringify(note)}`;
   }

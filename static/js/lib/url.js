@@ -1,156 +1,95 @@
 // URL state: every control lives in the query string, so a link reproduces the view.
-// Activation lists read like `fn=elu(alpha=0.5),relu`; parameters at their defaults are omitted.
+// What each setting is (type, default, range, choices) comes from GET /api/meta ("state");
+// a link is read by the one rule of app/api/meta.py (read_link), which this file implements
+// too: tests/cases/spec_cases.json holds cases both run.
 
-const KEEP = { "%28": "(", "%29": ")", "%2C": ",", "%3D": "=", "%3A": ":" };
+import { format, formatNumber, isNumber, parse } from "./spec.js";
+
+export { formatNumber };
+
+const KEEP = { "%28": "(", "%29": ")", "%2C": ",", "%3D": "=", "%3A": ":", "%5B": "[", "%5D": "]" };
 
 function encodeValue(value) {
-  return encodeURIComponent(String(value)).replace(/%28|%29|%2C|%3D|%3A/g, (m) => KEEP[m]);
+  return encodeURIComponent(String(value)).replace(/%28|%29|%2C|%3D|%3A|%5B|%5D/g, (m) => KEEP[m]);
 }
 
-/** Parse "elu(alpha=0.5),relu" into [{name, params}]. Unparseable pieces are skipped. */
-export function parseSpecs(text) {
-  const specs = [];
-  if (!text) return specs;
-  let depth = 0;
-  let start = 0;
-  const pieces = [];
-  for (let i = 0; i <= text.length; i++) {
-    const ch = text[i];
-    if (ch === "(") depth++;
-    else if (ch === ")") depth = Math.max(0, depth - 1);
-    else if ((ch === "," && depth === 0) || i === text.length) {
-      pieces.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  for (const piece of pieces) {
-    const m = /^([a-z0-9_]+)(?:\((.*)\))?$/i.exec(piece);
-    if (!m) continue;
-    const params = {};
-    for (const pair of (m[2] || "").split(/[;,]/)) {
-      const [k, v] = pair.split("=").map((s) => s && s.trim());
-      if (k && v !== undefined && v !== "") params[k] = v;
-    }
-    specs.push({ name: m[1], params });
-  }
-  return specs;
-}
-
-/** Format specs, dropping parameters equal to their declared default. */
-export function formatSpecs(specs, catalogue) {
-  return specs
-    .map((s) => {
-      const act = catalogue.byId[s.name];
-      const parts = [];
-      for (const p of act ? act.params : []) {
-        const v = s.params[p.id];
-        if (v === undefined || v === null) continue;
-        if (p.kind === "float" ? Number(v) === Number(p.default) : v === p.default) continue;
-        parts.push(`${p.id}=${p.kind === "float" ? formatNumber(Number(v)) : v}`);
-      }
-      return parts.length ? `${s.name}(${parts.join(",")})` : s.name;
-    })
-    .join(",");
-}
-
-/** Shortest faithful text for a number (no 0.30000000000000004). */
-export function formatNumber(x) {
-  if (!Number.isFinite(x)) return String(x);
-  const s = String(Number(x.toPrecision(12)));
-  return s;
+/** A setting's default as the page holds it (activation lists parsed, lists copied). */
+export function defaultOf(field) {
+  if (field.type === "specs") return parse(field.default).specs;
+  if (field.type === "list") return [...field.default];
+  return field.default;
 }
 
 /**
- * Read typed state from the query string.
- * schema: {key: {type: "number"|"int"|"string"|"bool"|"specs"|"list", default, choices?, min?, max?}}
- * notes: if given, collects one sentence per value that was replaced or clamped.
+ * {state, notes}: the settings in `search`, read by the links' rule. `fields` is meta.state
+ * (or part of it); `ignore` lists keys that are known but not settings (the embeds' options).
+ * Activation lists come back parsed (values as written), for spec.sanitise.
  */
-export function readState(schema, search = window.location.search, notes = null) {
+export function readLink(fields, search = window.location.search, ignore = []) {
   const q = new URLSearchParams(search);
   const state = {};
-  if (notes) {
-    for (const key of new Set(q.keys())) if (!(key in schema)) notes.push(`"${key}" is not a setting of this page: ignored.`);
-  }
-  for (const [key, spec] of Object.entries(schema)) {
+  const notes = [];
+  for (const key of new Set(q.keys())) if (!(key in fields) && !ignore.includes(key)) notes.push({ code: "unknown_setting", key });
+  for (const [key, f] of Object.entries(fields)) {
     const raw = q.get(key);
-    state[key] = raw === null ? clone(spec.default) : coerce(raw, spec);
-    if (notes && raw !== null) {
-      const note = correction(key, raw, state[key], spec);
-      if (note) notes.push(note);
+    if (raw === null) {
+      state[key] = defaultOf(f);
+      continue;
+    }
+    if (f.type === "number" || f.type === "int") {
+      if (!isNumber(raw) || !Number.isFinite(Number(raw))) {
+        notes.push({ code: "not_a_number", key, given: raw, used: f.default });
+        state[key] = f.default;
+        continue;
+      }
+      const x = Number(raw);
+      let used = f.type === "int" ? pyRound(x) : x;
+      used = Math.min(f.max, Math.max(f.min, used));
+      if (used !== x) notes.push({ code: f.type === "int" && x !== pyRound(x) ? "not_whole" : "out_of_range", key, given: raw, used, min: f.min, max: f.max });
+      state[key] = used;
+    } else if (f.type === "bool") {
+      const ok = ["0", "1", "true", "false"].includes(raw);
+      if (!ok) notes.push({ code: "not_a_bool", key, given: raw, used: f.default });
+      state[key] = ok ? raw === "1" || raw === "true" : f.default;
+    } else if (f.type === "specs") {
+      const { specs, notes: problems } = parse(raw);
+      for (const p of problems) notes.push({ ...p, key });
+      state[key] = specs;
+    } else if (f.type === "list") {
+      state[key] = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    } else if (f.choices && !f.choices.includes(raw)) {
+      notes.push({ code: "not_a_choice", key, given: raw, used: f.default, choices: f.choices });
+      state[key] = f.default;
+    } else {
+      state[key] = raw;
     }
   }
-  return state;
+  return { state, notes };
 }
 
-/** What happened to a hand-written value, if it was not taken as written. */
-function correction(key, raw, value, spec) {
-  const shown = JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
-  if (spec.type === "number" || spec.type === "int") {
-    const x = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(x)) return `${key}=${shown} is not a number: using ${formatNumber(value)}.`;
-    if (value !== x) {
-      const range = spec.min !== undefined && spec.max !== undefined ? ` (allowed ${formatNumber(spec.min)} to ${formatNumber(spec.max)})` : "";
-      return `${key}=${shown} is ${spec.type === "int" && !Number.isInteger(x) ? "not a whole number" : "out of range"}${range}: using ${formatNumber(value)}.`;
-    }
-  } else if (spec.type === "bool") {
-    if (!["0", "1", "true", "false"].includes(raw)) return `${key}=${shown} is not 0 or 1: using ${value ? 1 : 0}.`;
-  } else if (spec.type === "specs") {
-    if (!parseSpecs(raw).length) return `${key}=${shown} names no activation: using the default.`;
-  } else if (spec.type !== "list" && spec.choices && !spec.choices.includes(raw)) {
-    return `${key}=${shown} is not one of ${spec.choices.join(", ")}: using ${value}.`;
-  }
-  return null;
+/** Python's round(): halves go to the even neighbour, so the page rounds as the server does. */
+function pyRound(x) {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function clone(v) {
-  return v && typeof v === "object" ? JSON.parse(JSON.stringify(v)) : v;
+function text(value, field, catalogue) {
+  if (field.type === "specs") return format(value, catalogue);
+  if (field.type === "list") return value.join(",");
+  if (field.type === "bool") return value ? "1" : "0";
+  if (field.type === "number" || field.type === "int") return formatNumber(value);
+  return String(value);
 }
 
-function coerce(raw, spec) {
-  switch (spec.type) {
-    case "number":
-    case "int": {
-      let x = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(x)) return clone(spec.default);
-      if (spec.type === "int") x = Math.round(x);
-      if (spec.min !== undefined) x = Math.max(spec.min, x);
-      if (spec.max !== undefined) x = Math.min(spec.max, x);
-      return x;
-    }
-    case "bool":
-      return raw === "1" || raw === "true";
-    case "specs": {
-      const specs = parseSpecs(raw);
-      return specs.length ? specs : clone(spec.default);
-    }
-    case "list":
-      return raw.split(",").map((s) => s.trim()).filter(Boolean);
-    default:
-      if (spec.choices && !spec.choices.includes(raw)) return clone(spec.default);
-      return raw;
-  }
-}
-
-/** The query string for `state` (keys at their default are left out). */
-export function buildQuery(state, schema, catalogue) {
+/** The query string for `state` (settings at their default are left out). */
+export function buildQuery(state, fields, catalogue) {
   const parts = [];
-  for (const [key, spec] of Object.entries(schema)) {
+  for (const [key, field] of Object.entries(fields)) {
     const v = state[key];
     if (v === undefined || v === null) continue;
-    let text;
-    if (spec.type === "specs") text = formatSpecs(v, catalogue);
-    else if (spec.type === "list") text = v.join(",");
-    else if (spec.type === "bool") text = v ? "1" : "0";
-    else if (spec.type === "number" || spec.type === "int") text = formatNumber(v);
-    else text = String(v);
-    let def;
-    if (spec.type === "specs") def = formatSpecs(spec.default, catalogue);
-    else if (spec.type === "list") def = spec.default.join(",");
-    else if (spec.type === "bool") def = spec.default ? "1" : "0";
-    else if (spec.type === "number" || spec.type === "int") def = formatNumber(spec.default);
-    else def = String(spec.default);
-    if (text === def && !spec.always) continue;
-    parts.push(`${key}=${encodeValue(text)}`);
+    const shown = text(v, field, catalogue);
+    if (shown === text(defaultOf(field), field, catalogue)) continue;
+    parts.push(`${key}=${encodeValue(shown)}`);
   }
   return parts.length ? `?${parts.join("&")}` : "";
 }

@@ -4,60 +4,12 @@ import { curveUrl, getJSON, isAbort, Latest } from "../lib/api.js";
 import { activationCard, el, keepingFocus } from "../lib/controls.js";
 import { functionFigure, functionTable } from "../lib/figures.js";
 import { Panel } from "../lib/panel.js";
-import { PANELS } from "../lib/panels.js";
+import { sanitise } from "../lib/spec.js";
 import { swatch } from "../lib/theme.js";
 
-export const MAX_CURVES = 6;
-export const GRID_POINTS = 401;
-
-export const FUNCTION_STATE = {
-  fn: { type: "specs", default: [{ name: "relu", params: {} }] },
-  xmin: { type: "number", default: -5, min: -1e4, max: 1e4 },
-  xmax: { type: "number", default: 5, min: -1e4, max: 1e4 },
-  regions: { type: "bool", default: true },
-  samples: { type: "bool", default: true },
-};
-
-/**
- * Specs restricted to known activations and in-range parameters (a hand-edited URL can't break
- * the page). notes: if given, collects a sentence for each name or value not taken as written.
- */
-export function sanitiseSpecs(specs, catalogue, max = MAX_CURVES, notes = null) {
-  const out = [];
-  const say = (text) => notes && notes.push(text);
-  for (const s of specs) {
-    const act = catalogue.byId[s.name];
-    if (!act) {
-      say(`There is no activation "${s.name}" (the activation menu lists them all): left out.`);
-      continue;
-    }
-    if (out.length >= max) {
-      say(`At most ${max} curves at once: ${specs.length - max} left out.`);
-      break;
-    }
-    const params = {};
-    for (const key of Object.keys(s.params)) {
-      if (!act.params.some((p) => p.id === key)) say(`${act.name} has no parameter "${key}"${act.params.length ? ` (it has ${act.params.map((p) => p.id).join(", ")})` : ""}: ignored.`);
-    }
-    for (const p of act.params) {
-      const raw = s.params[p.id];
-      if (raw === undefined) continue;
-      if (p.kind === "choice") {
-        if (p.choices.includes(raw)) params[p.id] = raw;
-        else say(`${act.name}: ${p.id}=${raw} is not one of ${p.choices.join(", ")}: using ${p.default}.`);
-      } else {
-        const x = Number(raw);
-        if (!Number.isFinite(x) || String(raw).trim() === "") {
-          say(`${act.name}: ${p.id}=${raw} is not a number: using the default ${p.default}.`);
-          continue;
-        }
-        params[p.id] = Math.min(p.max, Math.max(p.min, x));
-        if (params[p.id] !== x) say(`${act.name}: ${p.id}=${raw} is outside ${p.min} to ${p.max}: using ${params[p.id]}.`);
-      }
-    }
-    out.push({ name: act.id, params });
-  }
-  return out;
+/** Catalogue activations with in-range parameters (the links' rule, app/core/spec.py), at most `max`. */
+export function sanitiseSpecs(specs, catalogue, max) {
+  return sanitise(specs, catalogue, max).specs.filter((s) => s.name);
 }
 
 export function curveLabel(spec, catalogue, specs) {
@@ -96,9 +48,11 @@ export function propertiesCard(act, spec, index, catalogue, specs) {
 }
 
 export class FunctionView {
-  constructor({ root, catalogue, state, onState, onEmbed }) {
+  constructor({ root, catalogue, meta, state, onState, onEmbed }) {
     this.root = root;
     this.catalogue = catalogue;
+    this.meta = meta;
+    this.maxCurves = meta.caps.curves;
     this.onState = onState;
     this.latest = new Latest();
     this.cache = new Map(); // url → response, so unchanged curves never refetch
@@ -110,7 +64,7 @@ export class FunctionView {
     this.regions = root.querySelector("#fn-regions");
     this.samples = root.querySelector("#fn-samples");
     this.panel = new Panel(root.querySelector('[data-panel="function"]'), {
-      ...PANELS.function,
+      ...meta.panels.function,
       name: "activation-curves",
       embed: "function",
       onEmbed,
@@ -122,11 +76,12 @@ export class FunctionView {
     const range = () => {
       const a = Number(this.xmin.value);
       const b = Number(this.xmax.value);
-      if (Number.isFinite(a) && Number.isFinite(b) && a < b && Math.abs(a) <= 1e4 && Math.abs(b) <= 1e4) {
+      const limit = meta.caps.x_limit;
+      if (Number.isFinite(a) && Number.isFinite(b) && a < b && Math.abs(a) <= limit && Math.abs(b) <= limit) {
         this.xmin.setCustomValidity("");
         this.set({ xmin: a, xmax: b }, true);
       } else {
-        this.xmin.setCustomValidity("x min must be below x max, both within ±10000");
+        this.xmin.setCustomValidity(`x min must be below x max, both within ±${limit}`);
         this.xmin.reportValidity();
       }
     };
@@ -139,12 +94,12 @@ export class FunctionView {
 
   suggestNext() {
     const used = new Set(this.state.fn.map((s) => s.name));
-    return ["leaky_relu", "elu", "softplus", "gelu", "tanh", "sigmoid"].find((id) => !used.has(id)) || "relu";
+    return this.meta.explorer.function_next.find((id) => !used.has(id)) || "relu";
   }
 
   /** Take a whole state (first load, back/forward) and rebuild the controls from it. */
   apply(state) {
-    this.state = { ...state, fn: sanitiseSpecs(state.fn, this.catalogue) };
+    this.state = { ...state, fn: sanitiseSpecs(state.fn, this.catalogue, this.maxCurves) };
     if (!this.state.fn.length) this.state.fn = [{ name: "relu", params: {} }];
     this.xmin.value = String(this.state.xmin);
     this.xmax.value = String(this.state.xmax);
@@ -168,7 +123,7 @@ export class FunctionView {
         }),
       ),
     );
-    this.addBtn.disabled = specs.length >= MAX_CURVES;
+    this.addBtn.disabled = specs.length >= this.maxCurves;
   }
 
   set(patch, committed, { rebuild = false } = {}) {
@@ -207,7 +162,7 @@ export class FunctionView {
 
   async draw() {
     const specs = this.state.fn;
-    const grid = { xmin: this.state.xmin, xmax: this.state.xmax, n: GRID_POINTS, samples: 300, seed: 0 };
+    const grid = { xmin: this.state.xmin, xmax: this.state.xmax, n: this.meta.explorer.grid_points, samples: this.meta.explorer.samples, seed: 0 };
     const signal = this.latest.next();
     let results;
     try {

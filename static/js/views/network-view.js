@@ -4,80 +4,35 @@
 import { ApiError, isAbort, Latest, postJSON, postStream } from "../lib/api.js";
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { Panel } from "../lib/panel.js";
-import { GRADIENTS, METRICS, PANELS } from "../lib/panels.js";
+import { panelSpec } from "../lib/panels.js";
 import { seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
 import { curveLabel, sanitiseSpecs } from "./function-view.js";
 import * as tables from "../lib/tables.js";
 
-export const MAX_COMPARE = 3;
-const MAX_SWEEP_VALUES = 16; // the API's cap
-// Recorded detail for the explorer (within the API's caps).
-export const RECORDING = { frames: 100, boundary_frames: 12, boundary_grid: 40 };
-
-const LABELS = {
-  dataset: { moons: "Two moons", circles: "Concentric circles", xor: "XOR", spirals: "Two spirals", blobs: "Gaussian blobs" },
-  init: { he: "He (Kaiming)", glorot: "Glorot (Xavier)", lecun: "LeCun", uniform: "Uniform ±0.5 (Playground)" },
-  optimizer: { adam: "Adam", sgd: "SGD" },
-};
-
-/**
- * The network controls: which request field, where it goes, how it is shown. Ranges come from
- * the API schema. A step is a power of ten (1, 0.01, …), so every value the number box shows is
- * a whole number of steps from the minimum and passes the browser's form check.
- */
-export const FIELDS = [
-  { key: "dataset", group: "data", label: "Dataset" },
-  { key: "n_points", group: "data", label: "Points", step: 1 },
-  { key: "noise", group: "data", label: "Noise σ", step: 0.01, help: "Gaussian jitter added to every point." },
-  { key: "test_fraction", group: "data", label: "Test fraction", step: 0.01 },
-  { key: "depth", group: "network", label: "Hidden layers", step: 1 },
-  { key: "width", group: "network", label: "Units per layer", step: 1 },
-  { key: "init", group: "network", label: "Initialisation" },
-  { key: "bias_init", group: "network", label: "Initial bias", step: 0.01, help: "A negative initial bias starts ReLU units closer to dying." },
-  { key: "optimizer", group: "training", label: "Optimiser" },
-  { key: "learning_rate", group: "training", label: "Learning rate", log: true, help: "Too high and ReLU units die; try 0.3 with SGD." },
-  { key: "momentum", group: "training", label: "Momentum", step: 0.01, when: (s) => s.optimizer === "sgd" },
-  { key: "batch_size", group: "training", label: "Batch size (0 = full batch)", step: 1 },
-  { key: "epochs", group: "training", label: "Epochs", step: 1 },
-  { key: "seed", group: "training", label: "Seed", step: 1, number: true, help: "Same seed, same data and initial weights: runs are reproducible bit for bit." },
-];
-
-// the API's names of those fields, as they appear in its error messages
-const FIELD_NAMES = new RegExp(`\\b(${FIELDS.map((f) => f.key).join("|")})\\b`, "g");
-
-/** URL state of the network view; defaults come from the API schema (one place for each fact). */
-export function networkState(schema) {
-  const t = schema.train;
-  const out = {
-    mode: { type: "string", default: "train", choices: ["train", "compare", "sweep"] },
-    act: { type: "specs", default: [{ name: "relu", params: {} }] },
-    sweep: { type: "string", default: "learning_rate" },
-    values: { type: "list", default: ["0.001", "0.01", "0.1", "0.3", "1", "3"] },
-    metric: { type: "string", default: "dead_fraction", choices: Object.keys(METRICS) },
-    grad: { type: "string", default: "input", choices: Object.keys(GRADIENTS) },
-    auto: { type: "bool", default: true },
-  };
-  for (const f of FIELDS) {
-    const info = t[f.key];
-    if (!info) continue;
-    const isInt = info.type === "integer";
-    out[f.key] = info.enum
-      ? { type: "string", default: info.default, choices: info.enum }
-      : { type: isInt ? "int" : "number", default: info.default, min: info.minimum, max: info.maximum };
+/** A budget error in the form's words, from its numbers (code "budget" / "memory" / "boundary_cells"). */
+function budgetText(err, label) {
+  const b = err.body;
+  const reduce = (b.reduce || []).map((k) => (label(k) || k.replace(/_/g, " ")).toLowerCase()).join(", ");
+  if (err.code === "budget") {
+    const fit = b.fit_epochs >= 1 ? `with the rest unchanged, at most ${b.fit_epochs.toLocaleString("en")} epochs fit; or ` : "";
+    return `this run costs ${b.cost.toPrecision(3)} units of compute; the limit is ${b.limit.toPrecision(3)}: ${fit}reduce ${reduce}`;
   }
-  return out;
+  if (err.code === "memory") return `this run needs ${b.elements.toLocaleString("en")} numbers per layer; the limit is ${b.limit.toLocaleString("en")}: reduce ${reduce}`;
+  return `this run records ${b.cells.toLocaleString("en")} boundary cells; the limit is ${b.limit.toLocaleString("en")}: reduce ${reduce}`;
 }
-
 
 const fmtLoss = (x) => (x === null || x === undefined ? "—" : x < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
 const fmtPct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)} %`);
 
 export class NetworkView {
-  constructor({ root, catalogue, schema, state, onState, onEmbed }) {
+  constructor({ root, catalogue, meta, state, onState, onEmbed }) {
     this.root = root;
     this.catalogue = catalogue;
-    this.schema = schema;
+    this.meta = meta;
+    this.fields = meta.requests.train; // each request field's type, range, default, choices
+    this.form_ = meta.form; // the form: which field, in which group, labelled how
+    this.maxCompare = meta.caps.compare;
     this.onState = onState;
     this.latest = new Latest();
     this.trace = null;
@@ -86,7 +41,7 @@ export class NetworkView {
     this.panels = {};
     for (const node of root.querySelectorAll("[data-panel]")) {
       const name = node.dataset.panel;
-      this.panels[name] = new Panel(node, { ...PANELS[name], name, embed: true, onEmbed });
+      this.panels[name] = new Panel(node, { ...panelSpec(meta, name), name, embed: true, onEmbed });
     }
     this.form = root.querySelector("#net-controls");
     this.status = root.querySelector("#train-status");
@@ -107,13 +62,13 @@ export class NetworkView {
     }
     root.querySelector("#net-add").addEventListener("click", () => {
       const used = new Set(this.state.act.map((s) => s.name));
-      const next = ["leaky_relu", "elu", "tanh", "prelu", "gelu"].find((n) => !used.has(n)) || "relu";
+      const next = meta.explorer.compare_next.find((n) => !used.has(n)) || "relu";
       this.set({ act: [...this.state.act, { name: next, params: {} }] }, true, { rebuild: true });
     });
     this.sweepParam = root.querySelector("#sweep-param");
     this.sweepValues = root.querySelector("#sweep-values");
     this.sweepMetric = root.querySelector("#sweep-metric");
-    this.sweepMetric.replaceChildren(...Object.entries(METRICS).map(([v, t]) => el("option", { value: v, text: t })));
+    this.sweepMetric.replaceChildren(...Object.entries(meta.metrics).map(([v, t]) => el("option", { value: v, text: t })));
     this.sweepParam.addEventListener("change", () => {
       this.set({ sweep: this.sweepParam.value, values: this.defaultValues(this.sweepParam.value) }, true, { rebuild: true });
     });
@@ -130,7 +85,7 @@ export class NetworkView {
       this.set({ values }, true);
     });
     this.gradKind = root.querySelector("#grad-kind");
-    this.gradKind.replaceChildren(...Object.entries(GRADIENTS).map(([v, g]) => el("option", { value: v, text: g.menu })));
+    this.gradKind.replaceChildren(...Object.entries(meta.gradients).map(([v, g]) => el("option", { value: v, text: g.menu })));
     this.gradKind.addEventListener("change", () => {
       this.state.grad = this.gradKind.value;
       this.onState({ grad: this.state.grad }, true);
@@ -147,7 +102,7 @@ export class NetworkView {
   /** Take a whole state (first load, back/forward) and rebuild the controls. */
   apply(state) {
     const mode = ["train", "compare", "sweep"].includes(state.mode) ? state.mode : "train";
-    const max = mode === "train" ? 1 : MAX_COMPARE;
+    const max = mode === "train" ? 1 : this.maxCompare;
     let act = sanitiseSpecs(state.act, this.catalogue, max);
     if (!act.length) act = [{ name: "relu", params: {} }];
     this.state = { ...state, mode, act };
@@ -157,8 +112,7 @@ export class NetworkView {
   }
 
   defaultValues(param) {
-    if (param === "learning_rate") return ["0.001", "0.01", "0.1", "0.3", "1", "3"];
-    if (param === "momentum") return ["0", "0.5", "0.9", "0.95", "0.99"];
+    if (this.meta.sweep_defaults[param]) return [...this.meta.sweep_defaults[param]];
     const p = this.sweepableParams().find((q) => q.id === param);
     if (!p) return ["0.1"];
     const n = 6;
@@ -168,8 +122,8 @@ export class NetworkView {
   /** A swept parameter's name as the controls show it, and its allowed range. */
   sweepInfo(param, actNames = this.state.act.map((a) => a.name)) {
     if (param === "learning_rate" || param === "momentum") {
-      const info = this.schema.train[param];
-      return { label: param.replace(/_/g, " "), min: info.minimum, max: info.maximum };
+      const info = this.fields[param];
+      return { label: param.replace(/_/g, " "), min: info.min, max: info.max };
     }
     const specs = actNames.map((n) => this.catalogue.byId[n].params.find((p) => p.id === param)).filter(Boolean);
     if (!specs.length) return { label: param.replace(/_/g, " "), min: -Infinity, max: Infinity };
@@ -181,7 +135,8 @@ export class NetworkView {
   sweepValuesProblem(values) {
     const { label, min, max } = this.sweepInfo(this.state.sweep);
     if (!values.length) return `Enter one or more values of ${label}, separated by commas.`;
-    if (values.length > MAX_SWEEP_VALUES) return `Up to ${MAX_SWEEP_VALUES} values (there are ${values.length}).`;
+    const cap = this.meta.caps.sweep_values;
+    if (values.length > cap) return `Up to ${cap} values (there are ${values.length}).`;
     for (const v of values) {
       const x = Number(v);
       if (!Number.isFinite(x)) return `${v} is not a number.`;
@@ -202,7 +157,7 @@ export class NetworkView {
     for (const r of this.root.querySelectorAll('input[name="mode"]')) r.checked = r.value === s.mode;
     // activations
     const list = this.root.querySelector("#net-curves");
-    const max = s.mode === "train" ? 1 : MAX_COMPARE;
+    const max = s.mode === "train" ? 1 : this.maxCompare;
     this.root.querySelector("#net-activations legend").textContent = s.mode === "train" ? "Activation" : s.mode === "compare" ? "Activations to compare" : "Activations to sweep";
     list.replaceChildren(
       ...s.act.map((spec, i) =>
@@ -232,7 +187,7 @@ export class NetworkView {
     this.sweepValues.value = s.values.join(", ");
     this.sweepValues.setCustomValidity("");
     this.sweepMetric.value = s.metric;
-    this.gradKind.value = GRADIENTS[s.grad] ? s.grad : "input";
+    this.gradKind.value = this.meta.gradients[s.grad] ? s.grad : "input";
     this.root.querySelector("#net-show").hidden = s.mode === "sweep";
     this.root.querySelector("#net-panels").hidden = s.mode === "sweep";
     this.root.querySelector("#sweep-panels").hidden = s.mode !== "sweep";
@@ -241,8 +196,8 @@ export class NetworkView {
     for (const [g, sel] of Object.entries(groups)) {
       const fs = this.root.querySelector(sel);
       fs.querySelectorAll(":scope > :not(legend)").forEach((n) => n.remove());
-      for (const f of FIELDS.filter((x) => x.group === g)) {
-        if (f.when && !f.when(s)) continue;
+      for (const f of this.form_.filter((x) => x.group === g)) {
+        if (f.when && Object.entries(f.when).some(([k, v]) => s[k] !== v)) continue;
         fs.append(this.fieldControl(f));
       }
       if (g === "training") {
@@ -258,24 +213,24 @@ export class NetworkView {
   }
 
   fieldControl(f) {
-    const info = this.schema.train[f.key];
+    const info = this.fields[f.key];
     const value = this.state[f.key];
     const help = f.help || info.description || "";
-    if (info.enum) {
+    if (info.choices) {
       return select({
         label: f.label,
         name: f.key,
-        choices: info.enum.map((v) => [v, (LABELS[f.key] || {})[v] || v]),
+        choices: info.choices.map((v) => [v, (this.meta.labels[f.key] || {})[v] || v]),
         value,
         onChange: (v) => this.set({ [f.key]: v }, true, { rebuild: f.key === "optimizer" }),
       });
     }
     if (f.number) {
       const id = `net-${f.key}`;
-      const input = el("input", { type: "number", id, min: info.minimum, max: info.maximum, step: f.step, value, "data-param": f.key });
+      const input = el("input", { type: "number", id, min: info.min, max: info.max, step: f.step, value, "data-param": f.key });
       input.addEventListener("change", () => {
         const v = Math.round(Number(input.value));
-        if (!Number.isFinite(v) || v < info.minimum || v > info.maximum) {
+        if (!Number.isFinite(v) || v < info.min || v > info.max) {
           input.value = String(this.state[f.key]);
           return;
         }
@@ -287,8 +242,8 @@ export class NetworkView {
     return slider({
       label: f.label,
       name: f.key,
-      min: info.minimum,
-      max: info.maximum,
+      min: info.min,
+      max: info.max,
       step: f.step,
       log: f.log,
       value,
@@ -304,7 +259,7 @@ export class NetworkView {
 
   set(patch, committed, { rebuild = false } = {}) {
     if (patch.mode) {
-      const max = patch.mode === "train" ? 1 : MAX_COMPARE;
+      const max = patch.mode === "train" ? 1 : this.maxCompare;
       patch.act = (patch.act || this.state.act).slice(0, max);
       if (patch.mode !== "train" && patch.act.length === 1 && patch.mode === "compare") {
         patch.act = [...patch.act, { name: patch.act[0].name === "relu" ? "leaky_relu" : "relu", params: {} }];
@@ -334,7 +289,7 @@ export class NetworkView {
   }
 
   requestBody() {
-    return requestBody(this.state, this.catalogue);
+    return requestBody(this.state, this.catalogue, this.meta);
   }
 
   setStatus(text, error = false) {
@@ -424,13 +379,12 @@ export class NetworkView {
       }
     } catch (err) {
       if (isAbort(err)) return;
-      // the API names its fields (n_points, depth, …): say them as the form labels them
-      const label = (key) => (FIELDS.find((f) => f.key === key) || {}).label;
-      const message = err.message
-        .replace(/ \(epochs ×[^;]*;/, ";") // the cost formula is for API users (the README has it)
-        .replace(FIELD_NAMES, (k) => label(k).toLowerCase());
+      // the API says what is wrong by code and numbers: say it in the form's words
+      const label = (key) => (this.form_.find((f) => f.key === key) || {}).label;
+      const budget = ["budget", "memory", "boundary_cells"].includes(err.code);
+      const message = budget ? budgetText(err, label) : err.message;
       const where = err.field && label(err.field) ? ` (see ${label(err.field)})` : "";
-      this.setStatus(`${err.status === 503 ? "The server is busy — try again in a moment." : "Could not train"}: ${message}${where}`, true);
+      this.setStatus(`${err.code === "busy" ? "The server is busy — try again in a moment." : "Could not train"}: ${message}${where}`, true);
     } finally {
       if (!signal.aborted) this.running(false);
     }
@@ -451,8 +405,8 @@ export class NetworkView {
     const t = this.trace;
     const P = this.panels;
     const opts = this.figureOptions();
-    const grad = GRADIENTS[this.state.grad] || GRADIENTS.input;
-    const fig = (name) => PANELS[name].figure(t, { ...opts, grad: this.state.grad });
+    const grad = this.meta.gradients[this.state.grad] || this.meta.gradients.input;
+    const fig = (name) => this.panels[name].opts.figure(t, { ...opts, grad: this.state.grad, gradients: this.meta.gradients });
     // several activations: the plots with one line or subplot each span the grid (app.css)
     this.root.dataset.variants = String(t.variants.length);
     draw(P.loss, fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy })) });
@@ -483,7 +437,7 @@ export class NetworkView {
       P.showEmpty("No boundary frames recorded.");
       return;
     }
-    draw(P, PANELS.boundary.figure(t, { ...this.figureOptions(), frame: this.frame }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
+    draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
       const play = el("button", { type: "button", text: "▶ Play", "aria-label": "Play the decision boundary through training" });
@@ -548,21 +502,21 @@ export class NetworkView {
   drawSweep() {
     const sw = this.sweep;
     const metric = this.state.metric;
-    const label = METRICS[metric] || metric;
+    const label = this.meta.metrics[metric] || metric;
     const paramLabel = this.sweepInfo(sw.param, sw.series.map((s) => s.activation.name)).label;
     const opts = { ...this.figureOptions(), paramLabel };
     this.panels.sweep.setTitle(`Sweep: ${label} against ${paramLabel}`);
-    draw(this.panels.sweep, PANELS.sweep.figure(sw, { ...opts, metric }), { table: tables.sweepTable(sw), json: sw });
-    draw(this.panels["sweep-curves"], PANELS["sweep-curves"].figure(sw, opts), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })) });
+    draw(this.panels.sweep, this.panels.sweep.opts.figure(sw, { ...opts, metric, metrics: this.meta.metrics }), { table: tables.sweepTable(sw), json: sw });
+    draw(this.panels["sweep-curves"], this.panels["sweep-curves"].opts.figure(sw, opts), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })) });
     this.summary.replaceChildren();
     this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
   }
 }
 
 /** The /api/train (or, in sweep mode, /api/sweep) body for a network-view state. */
-export function requestBody(s, catalogue) {
-  const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, catalogue) })), ...RECORDING };
-  for (const f of FIELDS) if (s[f.key] !== undefined) body[f.key] = s[f.key];
+export function requestBody(s, catalogue, meta) {
+  const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, catalogue) })), ...meta.explorer.recording };
+  for (const f of meta.form) if (s[f.key] !== undefined) body[f.key] = s[f.key];
   if (s.mode === "sweep") {
     body.sweep = { param: s.sweep, values: s.values.map(Number) };
     body.boundary_frames = 0;
