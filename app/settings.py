@@ -84,7 +84,7 @@ class Settings:
                 raise SettingsError(f.name, allowed, value)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Settings from ``ACTLAB_*`` variables of ``environ`` (default: the process environment)."""
         env = os.environ if environ is None else environ
         values = {}

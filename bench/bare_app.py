@@ -32,7 +32,7 @@ def _in_app():
     """The app itself (all its middleware: security headers, request log, gzip, error
     handling) with the same constant endpoint as its first route: the ceiling of the app's
     own stack, so /api/curve ÷ this is what the curve handler itself costs."""
-    from app.main import create_app  # noqa: PLC0415 — only when this server is asked for
+    from app.main import create_app
 
     full = create_app()
     full.add_api_route("/bare", bare, methods=["GET"], include_in_schema=False)

@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.datasets import DatasetSpec, make_dataset  # noqa: E402
-from app.core.network import Architecture, Layout, Variant  # noqa: E402
-from app.core.training import ADAM_BETAS, ADAM_EPS, TrainConfig, train  # noqa: E402
+from app.core.datasets import DatasetSpec, make_dataset
+from app.core.network import Architecture, Layout, Variant
+from app.core.training import ADAM_BETAS, ADAM_EPS, TrainConfig, train
 
 TOLERANCE = 1e-9
 SWEEP_LRS = tuple(float(v) for v in np.geomspace(1e-3, 0.3, 16))

@@ -63,7 +63,7 @@ def wait_ready(port: int, proc: subprocess.Popen | None = None, path: str = "/he
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as r:
                 if r.status < 500:
                     return
-        except Exception:  # noqa: BLE001 — not up yet
+        except Exception:
             time.sleep(0.1)
     raise RuntimeError(f"server on port {port} did not become ready")
 
@@ -182,7 +182,7 @@ async def _load(port: int, paths: list[str], concurrency: int, seconds: float, w
 def load(port: int, paths: list[str], concurrency: int = 32, seconds: float = 3.0, warmup: float = 0.5, headers: dict[str, str] | None = None) -> LoadResult:
     """Closed-loop GET load on 127.0.0.1:port over ``paths`` (round robin per connection)."""
     try:
-        import uvloop  # noqa: PLC0415
+        import uvloop
 
         runner = uvloop.run
     except ImportError:  # pragma: no cover
@@ -192,6 +192,6 @@ def load(port: int, paths: list[str], concurrency: int = 32, seconds: float = 3.
 
 if __name__ == "__main__":  # a quick look: python3 bench/httpbench.py
     sys.path.insert(0, str(ROOT))
-    from bench.run import serving  # noqa: E402
+    from bench.run import serving
 
     serving(rounds=3, seconds=3.0, concurrency=32, report=print)

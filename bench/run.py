@@ -31,8 +31,8 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench import httpbench  # noqa: E402
 
-CURVE_TARGET = 0.60
+CURVE_TARGET = 0.80  # /api/curve through its declared route ÷ a bare FastAPI endpoint
+STACK_TARGET = 0.85  # the app's stack (middleware, settings) on a constant endpoint ÷ the bare one
 TORCH_TARGET = 5.0
 SWEEP_TARGET = 0.30
 TOLERANCE = 1e-9
@@ -87,7 +88,7 @@ def serving(rounds: int = 5, seconds: float = 3.0, concurrency: int = 32, report
     paths = curve_paths()
     ports = {k: httpbench.free_port() for k in ("curve", "bare", "stack")}
     env = {"ACTLAB_LOG_LEVEL": log_level}
-    log = open(os.devnull, "w")  # noqa: SIM115 — the app's per-request log lines go nowhere, as to a log collector
+    log = open(os.devnull, "w")
     with httpbench.server("app.main:app", ports["curve"], env=env, stderr=log):
         sizes = [len(httpbench.get(ports["curve"], p)[2]) for p in paths]
         size = int(statistics.median(sizes))
@@ -116,6 +117,7 @@ def serving(rounds: int = 5, seconds: float = 3.0, concurrency: int = 32, report
             reval = httpbench.load(ports["curve"], [paths[0]], concurrency, seconds, headers={"If-None-Match": etag}) if etag else None
     ratios = [c / b for c, b in zip(rps["curve"], rps["bare"])]
     in_stack = [c / b for c, b in zip(rps["curve"], rps["stack"])]
+    stack_ratios = [s / b for s, b in zip(rps["stack"], rps["bare"])]
     report(f"  {'':34s} {'req/s median [min–max]':>24s} {'p50 ms':>8s}")
     for label, k in (("bare FastAPI app, constant", "bare"), ("the app's stack, constant", "stack"), ("/api/curve", "curve")):
         report(f"  {label:34s} {spread(rps[k], '{:.0f}'):>24s} {statistics.median(p50[k]):8.1f}")
@@ -123,18 +125,19 @@ def serving(rounds: int = 5, seconds: float = 3.0, concurrency: int = 32, report
         report(f"  {'/api/curve → 304 (If-None-Match)':34s} {reval.rps:24.0f} {reval.p50:8.1f}")
     ratio = statistics.median(ratios)
     report(f"  /api/curve ÷ bare FastAPI: {spread([100 * r for r in ratios], '{:.0f}')} %   (target ≥ {CURVE_TARGET:.0%})")
-    report(f"  /api/curve ÷ the app's own constant endpoint: {spread([100 * r for r in in_stack], '{:.0f}')} %   "
-           "(over 100 %: well-formed curve queries are answered by the app's middleware before FastAPI's routing)")
-    return {"curve_rps": rps["curve"], "bare_rps": rps["bare"], "stack_rps": rps["stack"], "ratio": ratio,
-            "in_stack": statistics.median(in_stack), "ok": ratio >= CURVE_TARGET}
+    report(f"  the app's stack, constant ÷ bare FastAPI: {spread([100 * r for r in stack_ratios], '{:.0f}')} %   (target ≥ {STACK_TARGET:.0%})")
+    report(f"  /api/curve ÷ the app's own constant endpoint: {spread([100 * r for r in in_stack], '{:.0f}')} %   (what the curve route itself costs)")
+    stack = statistics.median(stack_ratios)
+    return {"curve_rps": rps["curve"], "bare_rps": rps["bare"], "stack_rps": rps["stack"], "ratio": ratio, "stack_ratio": stack,
+            "in_stack": statistics.median(in_stack), "ok": ratio >= CURVE_TARGET and stack >= STACK_TARGET}
 
 
 # ----------------------------------------------------------------------------- 2. engine
 
 
 def engine(rounds: int = 7, report: Callable[[str], None] = print) -> dict:
-    from bench.bench_engine import engine_config, rel_diff, torch_run
     from app.core.training import train
+    from bench.bench_engine import engine_config, rel_diff, torch_run
 
     try:
         import torch
@@ -172,9 +175,9 @@ def engine(rounds: int = 7, report: Callable[[str], None] = print) -> dict:
 
 
 def sweep(rounds: int = 7, report: Callable[[str], None] = print) -> dict:
-    from bench.bench_engine import SWEEP_LRS, engine_config, rel_diff
     from app.core.network import Variant
     from app.core.training import train
+    from bench.bench_engine import SWEEP_LRS, engine_config, rel_diff
 
     out: dict = {"ok": True}
     report(f"  16 learning rates {SWEEP_LRS[0]:g} … {SWEEP_LRS[-1]:g}, default network, 300 epochs, 100 recorded frames "
@@ -268,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     print("summary")
     s = results
     if (r := s.get(sections[0][0])) is not None:
-        print(f"  /api/curve at {r['ratio']:.0%} of the bare endpoint's throughput (target ≥ {CURVE_TARGET:.0%})")
+        print(f"  /api/curve at {r['ratio']:.0%} of the bare endpoint's throughput (target ≥ {CURVE_TARGET:.0%}); "
+              f"the app's stack at {r['stack_ratio']:.0%} (target ≥ {STACK_TARGET:.0%})")
     if (r := s.get(sections[1][0])) is not None and not r.get("skipped"):
         print(f"  engine {r['default 2-8-8-8-1, Adam']:.1f}x faster than PyTorch eager on the default network "
               f"(target ≥ {TORCH_TARGET:g}x), {r['deep 2-16×8-1, Adam']:.1f}x on the deep one")

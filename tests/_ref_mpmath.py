@@ -9,7 +9,7 @@ forms in Klambauer et al. (2017), not copied.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import mpmath as mp
 

@@ -1,12 +1,34 @@
-"""Shared fixtures: an in-process client for the API."""
+"""Shared fixtures (an in-process client for the API) and the test tiers.
+
+Every test belongs to one tier, by marker: ``core`` (tests/core: the numbers, no server),
+``api`` (tests/api: the app in process), ``live`` (servers started as processes: app
+workers, Redis, nginx), ``browser`` (Chromium) and ``perf`` (assertions on wall-clock time,
+run one at a time after the rest, so a busy machine cannot fail them). A test marked
+``live``, ``browser`` or ``perf`` is in that tier only; the others take their directory's.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+
+TESTS = Path(__file__).resolve().parent
+EXPLICIT = ("live", "browser", "perf")
+BY_DIRECTORY = {"core": "core", "api": "api", "browser": "browser", "live": "live", "deploy": "live"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if any(item.get_closest_marker(m) for m in EXPLICIT):
+            continue
+        tier = BY_DIRECTORY.get(Path(item.fspath).resolve().relative_to(TESTS).parts[0])
+        if tier:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -30,7 +30,7 @@ MAX_SPECS = 8
 ActivationName = Literal[acts.IDS]  # type: ignore[valid-type]
 
 
-@lru_cache(maxsize=None)
+@cache
 def mathml(latex: str) -> str:
     return latex_to_mathml(latex)
 
@@ -82,7 +82,7 @@ class GridOptions(BaseModel):
             raise ValueError("must be a plain decimal number")
         return v
 
-    def check(self) -> "GridOptions":
+    def check(self) -> GridOptions:
         if not self.xmin < self.xmax:
             raise ApiError(422, f"xmax must be greater than xmin (got xmin={self.xmin:g}, xmax={self.xmax:g})", "xmax", code="constraint")
         return self

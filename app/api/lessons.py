@@ -29,7 +29,8 @@ import inspect
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -41,11 +42,11 @@ from app.core import lessons as core
 from app.core import spec
 from app.core.training import train
 
+from .deps import get_pool, get_settings
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .pages import render
-from .responses import CACHE_CONTROL, cached_json, dumps, dynamic, etag_for, not_modified
-from .deps import get_pool, get_settings
 from .pool import run_in_pool
+from .responses import CACHE_CONTROL, cached_json, dumps, dynamic, etag_for, not_modified
 
 router = APIRouter(tags=["lessons"], responses=ERROR_RESPONSES)
 NOT_FOUND = {404: {"model": ErrorResponse, "description": "No lesson with this slug; `detail` lists the known ones"}}

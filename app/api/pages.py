@@ -30,7 +30,7 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> Re
     assets' versions), then served from memory with a strong ETag and ``no-cache``, so a
     browser revalidates it with a cheap 304."""
     context.setdefault("asset", lambda p: f"/static/{request.app.state.asset_version}/{p}")
-    build = lambda: templates.get_template(name).render(request=request, **context)  # noqa: E731
+    build = lambda: templates.get_template(name).render(request=request, **context)
     if status_code != 200:
         return HTMLResponse(build(), status_code=status_code, headers={"Cache-Control": "no-store"})
     return cached_html(request, f"{name}|{request.url}", build)

@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core import activations as acts
 from app.core.datasets import DATASETS, MIN_POINTS, DatasetSpec
-from app.core.network import INITS, Architecture, Layout, Variant
 from app.core.errors import BudgetError
+from app.core.network import INITS, Architecture, Layout, Variant
 from app.core.training import DTYPES, OPTIMIZERS, Trace, TrainConfig, check_budget, init_statistics, train
 
 from .deps import PoolDep, SettingsDep
@@ -264,7 +264,7 @@ def sweep_variants(body: SweepRequest, resolved: list[tuple[str, dict]]) -> list
         for name, params in resolved:
             out += [Variant(name, params, **{param: v}) for v in values]
         return out
-    for i, (name, params) in enumerate(resolved):
+    for name, params in resolved:
         act = acts.get(name)
         floats = [p.id for p in act.params if p.kind == "float"]
         if param not in floats:
@@ -482,7 +482,7 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
             while not future.done():
                 try:
                     item = await asyncio.wait_for(queue.get(), timeout=0.25)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     idle += 0.25
                     if idle >= KEEPALIVE_S:
                         idle = 0.0
@@ -494,7 +494,7 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
                 yield _sse("progress", queue.get_nowait())
             try:
                 result = future.result()
-            except Exception:  # noqa: BLE001 — reported to the client, logged here
+            except Exception:
                 request.app.state.logger.exception("training run failed")
                 yield _sse("error", error_body("internal error during training", code="internal"))
                 return

@@ -22,7 +22,7 @@ class CoreError(ValueError):
         self.code = code
         self.info = info
 
-    def within(self, prefix: str, message_prefix: str = "") -> "CoreError":
+    def within(self, prefix: str, message_prefix: str = "") -> CoreError:
         """The same error with its field inside ``prefix`` (e.g. "activations.0.params.")."""
         err = type(self).__new__(type(self))
         CoreError.__init__(err, prefix + (self.field or ""), message_prefix + self.message, self.code, **self.info)

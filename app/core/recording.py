@@ -117,7 +117,7 @@ class Recorder:
     def finish(self, F: int) -> None:
         """The statistics of the first F frames, (K, F, depth) each, NaN where diverged."""
         W, count = self.net.arch.width, self.count
-        kfd = lambda a: np.ascontiguousarray(a[:F].transpose(1, 0, 2))  # noqa: E731 — (F, ·, ·) → (K, F, D)
+        kfd = lambda a: np.ascontiguousarray(a[:F].transpose(1, 0, 2))
         mean = self.h_sum[:F] / count
         var = np.maximum(self.h_sq[:F] / count - mean * mean, 0.0)  # one-pass variance, clamped at 0
         L = {

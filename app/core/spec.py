@@ -7,7 +7,7 @@ One grammar, here (and its twin ``static/js/lib/spec.js``; both run the cases in
     spec    := head ["(" [pair (sep pair)*] ")"]
     head    := name | "[" formula "]"                 (formula: any text without "]")
     name    := [A-Za-z0-9_]+
-    pair    := key "=" value        sep := "," | ";"
+    pair    := key "=" value        sep := "," | ";"          (empty pieces and pairs are skipped)
     key     := [A-Za-z0-9_]+        value := text without , ; ( ) = [ ] (spaces trimmed)
 
 :func:`parse` reads text into :class:`Spec` s with the values as written (strings) and
@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from . import activations as acts
 
@@ -95,6 +96,8 @@ def _parse_piece(piece: str) -> Spec | None:
             return None
         inner = rest[1:-1].strip()
         for pair in re.split(r"[;,]", inner) if inner else []:
+            if not pair.strip():  # "leak=0.1;" or "a=1,,b=2": an empty pair is no pair
+                continue
             key, eq, value = (s.strip() for s in pair.partition("="))
             if not eq or not _NAME.fullmatch(key) or not value or _VALUE_FORBIDDEN & set(value) or key in params:
                 return None
@@ -109,6 +112,8 @@ def parse(text: str) -> tuple[list[Spec], list[Note]]:
     if not text or not text.strip():
         return specs, notes
     for piece in _pieces(text):
+        if not piece:  # "relu,,elu" or a trailing comma
+            continue
         spec = _parse_piece(piece)
         if spec is None:
             notes.append({"code": "unreadable", "text": piece[:60]})

@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
 
 import numpy as np
 from scipy import special as sc
@@ -254,7 +254,7 @@ class Plan:
     batch: int
 
     @classmethod
-    def of(cls, config: TrainConfig, n_train: int, n_test: int, stochastic: bool) -> "Plan":
+    def of(cls, config: TrainConfig, n_train: int, n_test: int, stochastic: bool) -> Plan:
         frames = frame_epochs(config.epochs, config.frames)
         batch = n_train if config.batch_size <= 0 or config.batch_size >= n_train else config.batch_size
         return cls(

@@ -235,6 +235,7 @@ def _request(port: int, method: str, path: str, body: dict | None, pids: list[in
     return r.status, headers, data, owner
 
 
+@pytest.mark.live
 def test_two_workers_answer_identically(two_workers) -> None:
     port, pids = two_workers
     train = {"epochs": 40, "frames": 9, "seed": 3, "boundary_frames": 2, "boundary_grid": 12, "activations": [{"name": "leaky_relu", "params": {"leak": 0.05}}, {"name": "tanh"}]}

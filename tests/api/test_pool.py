@@ -99,6 +99,7 @@ def busy_server():
     server.close()
 
 
+@pytest.mark.perf
 def test_saturated_pool_turns_runs_away_quickly_and_drains_when_clients_leave(busy_server) -> None:
     s = busy_server
     assert s.ready().status_code == 200 and _taken(s) == 0
@@ -146,6 +147,7 @@ def test_saturated_pool_turns_runs_away_quickly_and_drains_when_clients_leave(bu
     assert httpx.post(s.url + "/api/train", json={"epochs": 5}, timeout=30).status_code == 200
 
 
+@pytest.mark.live
 def test_stream_client_leaving_frees_the_slot_on_a_live_server(busy_server) -> None:
     s = busy_server
     sock = s.open_request("/api/train/stream", LONG_RUN)
@@ -160,6 +162,7 @@ def test_stream_client_leaving_frees_the_slot_on_a_live_server(busy_server) -> N
     assert _wait_for(lambda: _taken(s) == 0, 8.0)
 
 
+@pytest.mark.perf
 def test_wall_clock_limit_on_a_live_server() -> None:
     server = LiveServer({"ACTLAB_TRAIN_TIMEOUT_S": "1"})
     try:
@@ -174,6 +177,7 @@ def test_wall_clock_limit_on_a_live_server() -> None:
         server.close()
 
 
+@pytest.mark.live
 def test_chunked_body_over_the_cap_on_a_live_server() -> None:
     server = LiveServer({"ACTLAB_MAX_BODY_BYTES": "4096"})
     try:

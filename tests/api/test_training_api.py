@@ -183,6 +183,7 @@ def _in_flight(app) -> int:
     return 0 if pool is None else pool.in_flight
 
 
+@pytest.mark.perf
 def test_full_pool_gives_503_with_retry_after_and_the_long_run_is_cut_short() -> None:
     app = create_app(Settings(train_workers=1, train_queue=0, train_timeout_s=1.5))
     with TestClient(app) as client:
@@ -243,6 +244,7 @@ def test_stream_validation_errors_are_plain_422(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["field"] == "width"
 
 
+@pytest.mark.perf
 def test_stream_stops_the_run_when_the_client_goes_away() -> None:
     app = create_app(Settings(train_workers=1, train_queue=0, train_timeout_s=20))
     with TestClient(app) as client:

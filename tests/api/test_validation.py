@@ -310,6 +310,7 @@ def test_missing_parameters(client) -> None:
     _names(_err(client.post("/api/sweep", json={"sweep": {"values": [0.1]}})), "sweep.param", "32 characters")
 
 
+@pytest.mark.perf
 def test_thousands_of_errors_are_answered_quickly_and_capped(client) -> None:
     """A 50 KB body of 4000 unknown fields (named like pydantic's union tags, to tempt the merger)."""
     import time

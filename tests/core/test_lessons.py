@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from app.core.training import TrainConfig, init_statistics
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@lru_cache(maxsize=None)
+@cache
 def measured(slug: str, **given) -> L.Measurement:
     return L.run_measure(L.get(slug), given)
 

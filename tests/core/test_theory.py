@@ -363,6 +363,7 @@ def test_relu_gradient_prediction_closed_form() -> None:
 # --------------------------------------------------------------------------- initialisation over depth
 
 
+@pytest.mark.perf
 def test_init_over_depth_relu_he_and_lecun() -> None:
     relu = PHI["relu"]
     t0 = time.perf_counter()
@@ -399,6 +400,7 @@ def test_init_monte_carlo_methods_agree() -> None:
 # --------------------------------------------------------------------------- finiteness, time, budget
 
 
+@pytest.mark.perf
 def test_phase_diagram_finite_for_every_activation() -> None:
     sw2 = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0]
     sb2 = [0.0, 0.25, 0.5]

@@ -16,33 +16,44 @@ a neutral :class:`View` of the explorer setting that reproduces it (the API make
 from __future__ import annotations
 
 from .dying import *  # noqa: F403
+from .dying import DYING
 from .efficiency import *  # noqa: F403
+from .efficiency import EFFICIENCY
 from .formatting import fmt, pct
 from .framework import (
-    LESSON_MAX_COST, Control, ControlError, Lesson, Measurement, Plot, Readout, Verdict, View, check_budget, explorer_note,
-    resolve_controls, run_measure,
+    LESSON_MAX_COST,
+    Control,
+    ControlError,
+    Lesson,
+    Measurement,
+    Plot,
+    Readout,
+    Verdict,
+    View,
+    check_budget,
+    explorer_note,
+    resolve_controls,
+    run_measure,
 )
 from .kink import *  # noqa: F403
-from .noisy import *  # noqa: F403
-from .one_sided import *  # noqa: F403
-from .prelu import *  # noqa: F403
-from .scale import *  # noqa: F403
-from .softplus import *  # noqa: F403
-from .sparse import *  # noqa: F403
-from .unbounded import *  # noqa: F403
-from .vanishing import *  # noqa: F403
-from .zero_centred import *  # noqa: F403
-from .dying import DYING
-from .efficiency import EFFICIENCY
 from .kink import KINK
+from .noisy import *  # noqa: F403
 from .noisy import NOISY
+from .one_sided import *  # noqa: F403
 from .one_sided import ONE_SIDED
+from .prelu import *  # noqa: F403
 from .prelu import PRELU
+from .scale import *  # noqa: F403
 from .scale import SCALE
+from .softplus import *  # noqa: F403
 from .softplus import SOFTPLUS
+from .sparse import *  # noqa: F403
 from .sparse import SPARSE
+from .unbounded import *  # noqa: F403
 from .unbounded import UNBOUNDED
+from .vanishing import *  # noqa: F403
 from .vanishing import VANISHING
+from .zero_centred import *  # noqa: F403
 from .zero_centred import ZERO_CENTRED
 
 __all__ = [

@@ -14,7 +14,6 @@ from .formatting import _finite, _verdict, fmt, pct
 from .framework import Array, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view, param_control
 from .runs import _label, _nanmean
 
-
 DYING_LRS: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 DYING_GAP = 0.25  # "well above"
 LEAKY_ALIVE = 0.05

@@ -11,7 +11,6 @@ from .. import activations as acts
 from .formatting import _verdict, fmt
 from .framework import Array, Lesson, Measurement, Plot, Readout, Runner, function_view
 
-
 TIMING_N = 200_000
 TIMING_REPEATS = 5
 TIMED = ("relu", "leaky_relu", "elu", "softplus", "sigmoid", "tanh", "gelu")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +14,6 @@ from ..training import TrainConfig
 from .formatting import _finite, _names, _verdict, fmt
 from .framework import Array, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, function_view
 from .runs import _pass_after
-
 
 KINK_JUMP = 0.5
 KINK_SMOOTH = 1e-6

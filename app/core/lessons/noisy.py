@@ -11,7 +11,6 @@ from .. import activations as acts
 from .formatting import _verdict, fmt
 from .framework import Control, Lesson, Measurement, Plot, Readout, Runner, function_view, param_control
 
-
 NOISY_SMOOTH = 1e-3
 NOISY_MC_SE = 5.0  # Monte-Carlo agreement, in standard errors
 NOISY_GRID = (-3.0, 3.0, 121)

@@ -10,7 +10,6 @@ from .. import activations as acts
 from .formatting import _verdict, fmt, pct
 from .framework import Lesson, Measurement, Plot, Readout, Runner, function_view
 
-
 ONE_SIDED_X = 5.0  # inputs of each sign up to this size
 
 

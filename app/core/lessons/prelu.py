@@ -13,7 +13,6 @@ from ..training import TrainConfig
 from .formatting import _finite, _verdict, fmt, pct
 from .framework import Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view
 
-
 PRELU_STARTS: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0)
 PRELU_EXPLORED = (0.0, 0.25, 1.0)  # the explorer compares up to three activations
 PRELU_MOVES = 0.05

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from .. import activations as acts
 from ..datasets import DatasetSpec, make_dataset
 from ..network import Architecture, StackedMLP, Variant, augment
-from ..training import TrainConfig, _initial_theta
 from ..spec import format_value
+from ..training import TrainConfig, _initial_theta
 
 Array = np.ndarray
 

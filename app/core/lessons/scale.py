@@ -10,7 +10,6 @@ from .. import activations as acts
 from .formatting import _names, _verdict, fmt
 from .framework import Control, Lesson, Measurement, Plot, Readout, Runner, function_view
 
-
 SCALE_EXACT = 1e-12
 SCALE_FAILS = 1e-6
 SCALE_GRID = (-5.0, 5.0, 1001)

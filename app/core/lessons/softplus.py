@@ -11,7 +11,6 @@ from .. import activations as acts
 from .formatting import _verdict, fmt
 from .framework import Array, Control, Lesson, Measurement, Plot, Readout, Runner, function_view, param_control
 
-
 SOFTPLUS_EXACT = 1e-12
 SOFTPLUS_FD = 1e-6
 SOFTPLUS_FD_STEP = 1e-5

@@ -8,9 +8,8 @@ import numpy as np
 
 from ..network import INITS, Architecture
 from .formatting import _verdict, pct
-from .framework import Array, Control, INIT_LABELS, Lesson, Measurement, Plot, Readout, Runner, network_view
+from .framework import INIT_LABELS, Array, Control, Lesson, Measurement, Plot, Readout, Runner, network_view
 from .runs import _init_pass, _label
-
 
 SPARSE_RANGE = (0.45, 0.55)
 NOT_SPARSE = 0.99

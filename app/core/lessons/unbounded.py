@@ -10,7 +10,6 @@ from .. import activations as acts
 from .formatting import _verdict, fmt
 from .framework import Lesson, Measurement, Plot, Readout, Runner, function_view
 
-
 UNBOUNDED_LIMITS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
 UNBOUNDED_VIEW = 10.0  # the explorer link's x range
 

@@ -9,11 +9,10 @@ from typing import Any
 import numpy as np
 
 from ..network import INITS, Architecture, Variant
-from ..training import init_statistics, TrainConfig
+from ..training import TrainConfig, init_statistics
 from .formatting import _SUP, _finite, _verdict, fmt, pct
-from .framework import Array, Control, INIT_LABELS, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view
+from .framework import INIT_LABELS, Array, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view
 from .runs import _label
-
 
 VANISH_BELOW = 1e-2
 HEALTHY_RANGE = (0.1, 10.0)

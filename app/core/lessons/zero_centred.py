@@ -10,9 +10,8 @@ import numpy as np
 from ..network import INITS, Architecture, Variant
 from ..training import TrainConfig
 from .formatting import _finite, _verdict, fmt, pct
-from .framework import Control, INIT_LABELS, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view, param_control
+from .framework import INIT_LABELS, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view, param_control
 from .runs import _label, _nanmean
-
 
 FAST_LOSS = 0.1
 

@@ -107,7 +107,7 @@ def mean_var_fixed_point(phi: Phi, omega: float = 0.0, tau: float = 1.0, start: 
     mu, nu = map(float, start)
     converged = False
     steps = 0
-    for steps in range(1, MV_MAX_STEPS + 1):
+    for steps in range(1, MV_MAX_STEPS + 1):  # noqa: B007 — the count is reported after the loop
         if _escaped(mu, nu):
             break
         m2, n2 = mean_var_map(phi, mu, nu, omega, tau)

@@ -5,8 +5,8 @@ gradient norms per layer (equations in the package docstring, :mod:`app.core.the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
@@ -78,7 +78,7 @@ def _bracket(phi: Phi, sw2: float, sb2: float, q_from: float) -> tuple[float, st
     if g0 == 0.0:
         return q_from, "bracket"
     up = g0 > 0
-    pts = LOG_Q_GRID[LOG_Q_GRID > q_from] if up else LOG_Q_GRID[LOG_Q_GRID < q_from][::-1]
+    pts = LOG_Q_GRID[q_from < LOG_Q_GRID] if up else LOG_Q_GRID[q_from > LOG_Q_GRID][::-1]
     pts = np.concatenate(([q_from], pts))
     g = np.full(len(pts), np.nan)
     g[0] = g0

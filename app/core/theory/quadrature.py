@@ -28,8 +28,8 @@ with g built from φ and φ′. A Gauss–Hermite rule assumes g is smooth; at a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 

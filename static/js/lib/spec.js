@@ -49,6 +49,7 @@ function parsePiece(piece) {
     if (!(rest.startsWith("(") && rest.endsWith(")"))) return null;
     const inner = rest.slice(1, -1).trim();
     for (const pair of inner ? inner.split(/[;,]/) : []) {
+      if (!pair.trim()) continue; // "leak=0.1;" or "a=1,,b=2": an empty pair is no pair
       const at = pair.indexOf("=");
       if (at < 0) return null;
       const key = pair.slice(0, at).trim();
@@ -66,6 +67,7 @@ export function parse(text) {
   const notes = [];
   if (!text || !text.trim()) return { specs, notes };
   for (const piece of pieces(text)) {
+    if (!piece) continue; // "relu,,elu" or a trailing comma
     const spec = parsePiece(piece);
     if (spec) specs.push(spec);
     else notes.push({ code: "unreadable", text: piece.slice(0, 60) });
