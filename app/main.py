@@ -16,6 +16,7 @@ from app.settings import Settings
 from .api import activations, assets, embed, errors, health, pages
 from .api import training
 from .api import lessons
+from .api import classes
 from .api.middleware import AppMiddleware, stderr_request_log
 from .api.responses import JSON
 from .api.static import VersionedStatic
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(embed.router)
     app.include_router(training.router)
     app.include_router(lessons.router)
+    app.include_router(classes.router)
     static = VersionedStatic(directory=ROOT / "static")
     app.state.asset_version = static.version
     app.mount("/static", static, name="static")

@@ -27,17 +27,19 @@ class ErrorResponse(BaseModel):
     detail: str
     field: str | None = None
     errors: list[FieldError] = []
+    code: str | None = None  # a stable machine name, where the route gives one
 
 
 class ApiError(Exception):
     """A client error naming the offending field."""
 
-    def __init__(self, status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None, code: str | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
         self.headers = headers or {}
+        self.code = code
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -55,8 +57,11 @@ _MAX_SHOWN = 40  # characters of a rejected input quoted back
 MAX_ERRORS = 20  # errors described in one response (a hostile body can carry thousands)
 
 
-def error_body(message: str, field: str | None = None, errors: list[dict] | None = None) -> dict:
-    return {"detail": message, "field": field, "errors": errors if errors is not None else [{"field": field, "message": message}]}
+def error_body(message: str, field: str | None = None, errors: list[dict] | None = None, code: str | None = None) -> dict:
+    body = {"detail": message, "field": field, "errors": errors if errors is not None else [{"field": field, "message": message}]}
+    if code is not None:
+        body["code"] = code
+    return body
 
 
 # ----------------------------------------------------------------------------- schema lookup
@@ -281,7 +286,7 @@ async def validation_handler(request: Request, exc: RequestValidationError) -> J
 
 
 async def api_error_handler(request: Request, exc: ApiError) -> JSON:
-    return JSON(error_body(exc.message, exc.field), status_code=exc.status, headers=exc.headers)
+    return JSON(error_body(exc.message, exc.field, code=exc.code), status_code=exc.status, headers=exc.headers)
 
 
 async def http_error_handler(request: Request, exc: StarletteHTTPException) -> JSON:
