@@ -74,7 +74,7 @@ def start_apps(ports: list[int], env: dict[str, str]) -> list[subprocess.Popen]:
         )
         for port in ports
     ]
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 30
     pending = dict(zip(ports, procs))
     while pending and time.monotonic() < deadline:
         for port, proc in list(pending.items()):
@@ -91,7 +91,7 @@ def start_apps(ports: list[int], env: dict[str, str]) -> list[subprocess.Popen]:
     if pending:
         for p in procs:
             _stop(p)
-        raise RuntimeError(f"apps on ports {sorted(pending)} did not start within 60 s")
+        raise RuntimeError(f"apps on ports {sorted(pending)} did not start within 30 s")
     return procs
 
 
