@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     os.environ["ACTLAB_LOG_LEVEL"] = args.log_level.lower()  # worker processes read settings from the environment
+    os.environ["ACTLAB_WORKERS"] = str(args.workers)  # e.g. live classes need Redis with several
 
     uvicorn.run(
         "app.main:app",

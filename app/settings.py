@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from urllib.parse import urlsplit
 
 PREFIX = "ACTLAB_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -28,7 +29,8 @@ class SettingsError(ValueError):
     """A setting (usually an ACTLAB_* environment variable) has a value outside its range."""
 
     def __init__(self, field: str, allowed: str, value: object):
-        super().__init__(f"{env_name(field)} must be {allowed} (got {value!r})")
+        shown = _without_password(value) if field == "redis_url" and isinstance(value, str) else value
+        super().__init__(f"{env_name(field)} must be {allowed} (got {shown!r})")
         self.field, self.allowed, self.value = field, allowed, value
 
 
@@ -51,7 +53,31 @@ _RULES = {
         "https://*.example.org, 'self' or 'none'",
         lambda v: bool(frame_ancestor_sources(v)) and all(_SOURCE.match(s) for s in frame_ancestor_sources(v)),
     ),
+    "redis_url": ("empty (no Redis), or a URL such as redis://127.0.0.1:6379/0, rediss://host:6380 or unix:///run/redis.sock", lambda v: redis_url_ok(v)),
+    "class_idle_s": ("a number of seconds in [1, 604800] (1 s – 7 days)", lambda v: 1 <= v <= 604800),
+    "class_max_students": ("an integer in [1, 10000]", lambda v: 1 <= v <= 10000),
 }
+
+
+def redis_url_ok(value: str) -> bool:
+    """Empty (no Redis), or a redis://, rediss:// or unix:// URL redis-py can open."""
+    if value == "":
+        return True
+    if any(c.isspace() for c in value):
+        return False
+    try:
+        url = urlsplit(value)
+        url.port  # noqa: B018 — raises ValueError for a port out of range
+    except ValueError:
+        return False
+    if url.scheme in ("redis", "rediss"):
+        return bool(url.hostname)
+    return url.scheme == "unix" and bool(url.path)
+
+
+def _without_password(url: str) -> str:
+    """A Redis URL fit for an error message: any password replaced by ***."""
+    return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
 
 
 def frame_ancestor_sources(value: str) -> list[str]:
@@ -71,6 +97,11 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     # Origins allowed to frame /embed/* pages ("*" for anyone); pages and the API only allow 'self'.
     frame_ancestors: str = "*"
+    # Live classes: shared through this Redis when set (needed with several workers), else
+    # held in the process; a class without activity for class_idle_s seconds is gone.
+    redis_url: str = field(default="", repr=False)  # may carry a password
+    class_idle_s: float = 10800.0
+    class_max_students: int = 200
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -23,6 +23,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from app.live import Limits
 from app.main import create_app
 from app.settings import Settings
 
@@ -31,6 +32,8 @@ MAX_EXAMPLES_SLOW = 12  # operations that train a network on every accepted case
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 app = create_app(Settings(train_timeout_s=0.1, train_workers=1, train_queue=4))
+# one fuzzing client would hit the live classes' per-address limits (tests/api/test_classes.py tests them)
+app.state.live_limits = Limits(misses_per_min=10**9, creates_per_hour=10**9, messages_per_s=10**9, results_per_s=10**9)
 config = schemathesis.Config.from_dict(
     {
         "generation": {"max-examples": MAX_EXAMPLES},

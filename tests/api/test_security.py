@@ -109,7 +109,8 @@ def _template_regex(template: str) -> re.Pattern:
 
 def concrete_paths(client: TestClient, templates: list[str]) -> dict[str, list[str]]:
     """Real paths for each template: links found in the parameterless pages, plus the values
-    a 404 lists after "available:" (the app's error convention)."""
+    a 404 lists after "available:" (the app's error convention); failing both, the probe path
+    itself when it answers HTML."""
     fixed = [t for t in templates if "{" not in t]
     links: set[str] = set()
     for t in fixed:
@@ -126,6 +127,8 @@ def concrete_paths(client: TestClient, templates: list[str]) -> dict[str, list[s
         if m and len(re.findall(r"\{[^}]+\}", t)) == 1:
             for value in [v.strip() for v in m.group(1).split(",") if v.strip()]:
                 found.append(re.sub(r"\{[^}]+\}", value, t))
+        if not found and "html" in r.headers.get("content-type", ""):
+            found.append(probe)  # values that exist only at run time (a class code): the page it shows for an unknown one
         found = sorted(set(found))
         # spread over the list: first, last and a few between
         if len(found) > MAX_VALUES_PER_PARAM:

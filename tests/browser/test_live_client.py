@@ -1,0 +1,125 @@
+"""LiveClient (static/js/live/client.js) in Chromium: a teacher and two students, each in its
+own browser context. Students come in through the join page (the nickname it remembers is
+sent with their results); the teacher's view reaches both, a student who breaks away stops
+following and one click brings the latest view back; pause and release arrive; a class
+experiment collects both results; a student's client cannot control the class.
+(The explorer reading ``?class=`` comes later; here the pages drive LiveClient directly.)"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .conftest import PageWatch, shot
+
+IMPORT = "async () => { window.live = await import(new URL('client.js', document.querySelector('script[type=module][src*=\"live/\"]').src).href); return true; }"
+
+FOLLOW = """
+async (code) => {
+  const { LiveClient } = await import(new URL('/static/' + document.querySelector('link[rel=stylesheet]').href.split('/static/')[1].split('/')[0] + '/js/live/client.js', location.href).href);
+  window.got = { states: [], pauses: [], releases: 0, experiments: [] };
+  window.student = new LiveClient(code, {
+    onState: (q) => window.got.states.push(q),
+    onPause: (m) => window.got.pauses.push(m),
+    onRelease: () => { window.got.releases++; },
+    onExperiment: (e) => window.got.experiments.push(e),
+  }).connect();
+  return true;
+}
+"""
+
+
+def until(page, expression: str, timeout_s: float = 5.0) -> None:
+    """Poll ``expression`` in the page (wait_for_function would eval, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not within {timeout_s} s: {expression}"
+        time.sleep(0.02)
+
+
+def test_a_teacher_and_two_students(browser, server):
+    contexts = [browser.new_context(viewport={"width": 1000, "height": 700}) for _ in range(3)]
+    try:
+        teacher, *students = [ctx.new_page() for ctx in contexts]
+        for p in (teacher, *students):
+            p.watch = PageWatch(p, server)
+        teacher.goto(f"{server}/join")
+        teacher.evaluate(IMPORT)
+        started = teacher.evaluate("async () => { const s = await live.LiveClient.start({ query: '?fn=relu' }); window.t = new live.LiveClient(s.code, { token: s.teacher_token }); return s; }")
+        code = started["code"]
+        assert started["join_url"] == f"{server}/join/{code}"
+
+        for nickname, page in zip(("Ada", ""), students):
+            page.goto(started["join_url"].replace(code, code.lower()))
+            assert page.locator(".join-code").inner_text() == f"{code[:4]}-{code[4:]}"
+            if nickname:
+                page.fill("#nickname", nickname)
+            if page is students[0]:
+                shot(page, "live-join")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{server}/?class={code}")
+            page.evaluate(FOLLOW, code)
+            until(page, "window.got.states.length === 1 && window.got.states[0] === 'fn=relu'")
+        assert teacher.evaluate("t.info().then((i) => i.students)") == 2
+
+        teacher.evaluate("t.setState('fn=leaky_relu(leak=0.2)&view=function')")
+        for page in students:
+            until(page, "window.got.states.at(-1) === 'fn=leaky_relu(leak=0.2)&view=function'")
+
+        # breaking away and rejoining
+        students[0].evaluate("student.unfollow()")
+        teacher.evaluate("t.setState('fn=elu')")
+        until(students[1], "window.got.states.at(-1) === 'fn=elu'")
+        assert students[0].evaluate("[window.got.states.at(-1), student.query]") == ["fn=leaky_relu(leak=0.2)&view=function", "fn=elu"]
+        students[0].evaluate("student.follow()")
+        assert students[0].evaluate("window.got.states.at(-1)") == "fn=elu"
+
+        # pause and release
+        teacher.evaluate("t.pause('Pens down')")
+        for page in students:
+            until(page, "student.paused && window.got.pauses.at(-1) === 'Pens down'")
+        teacher.evaluate("t.release()")
+        for page in students:
+            until(page, "!student.paused && window.got.releases >= 2")  # one from the snapshot
+
+        # a class experiment collects both results
+        teacher.evaluate("t.setExperiment({ prompt: 'Pick a leak, train, submit', param: 'leak', collect: ['test_accuracy', 'dead_fraction'] })")
+        for i, page in enumerate(students):
+            until(page, "student.experiment && student.experiment.open")
+            count = page.evaluate(f"student.submitResult({{ activation: 'leaky_relu(leak=0.{i + 1})', params: {{ leak: 0.{i + 1} }}, test_accuracy: 0.9, dead_fraction: 0.0{i} }}).then((r) => r.count)")
+            assert count == i + 1
+        # a resubmission from the same tab replaces the first
+        students[0].evaluate("student.submitResult({ params: { leak: 0.15 }, test_accuracy: 0.91, dead_fraction: 0.0 })")
+        results = teacher.evaluate("t.getResults()")
+        assert results["count"] == 2
+        assert sorted((r["nickname"] or "", r["params"]["leak"]) for r in results["results"]) == [("", 0.2), ("Ada", 0.15)]
+
+        # a student's client cannot control the class
+        refused = students[1].evaluate("""async (code) => {
+          const out = [];
+          for (const c of [student, new (student.constructor)(code, { token: 'not-the-teacher-token-at-all' })]) {
+            try { await c._fetch('POST', '/pause', undefined, true); out.push('accepted'); } catch (e) { out.push([e.status, e.code]); }
+          }
+          return out;
+        }""", code)
+        assert refused == [[401, "teacher_token_missing"], [403, "teacher_token_wrong"]]
+        students[1].watch.errors = [e for e in students[1].watch.errors if "status of 401" not in e and "status of 403" not in e]
+
+        qr = teacher.evaluate(f"fetch('{started['qr_url']}').then(async (r) => [r.headers.get('content-type'), (await r.text()).slice(0, 4)])")
+        assert qr == ["image/svg+xml", "<svg"]
+        for p in (teacher, *students):
+            p.watch.assert_clean()
+    finally:
+        for ctx in contexts:
+            ctx.close()
+
+
+@pytest.mark.parametrize("typed", ["abcd-efgh", "ZZZZ ZZZZ"])
+def test_the_code_form_goes_to_the_join_page(page, server, typed):
+    page.goto(f"{server}/join")
+    page.fill("#code", typed)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/join/{typed.replace('-', '').replace(' ', '').upper()}")
+    assert "no live class has the code" in page.locator(".join-problem").inner_text()
+    page.watch.errors = [e for e in page.watch.errors if "404" not in e]  # the page itself answers 404

@@ -1,0 +1,124 @@
+"""A live class served by two app processes that share one Redis (Debian's redis-server).
+
+60 simulated students follow the class over server-sent events, half through each
+process; the teacher changes the view 20 times through the first: every student receives
+every change, in order. A student cannot control the class; results submitted through one
+process are read back through the other; a class nobody touches expires and is gone from
+both processes, and its followers are told. A stopping process ends its streams at once.
+Loopback only; about 20 s (each scenario is cut off at 30 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.live.harness import REDIS_SERVER, Classroom, Cluster, Student
+
+pytestmark = pytest.mark.live
+
+STUDENTS = 60
+CHANGES = 20
+IDLE_S = 5.0  # ACTLAB_CLASS_IDLE_S of both processes: every step below stays well inside it
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    if not Path(REDIS_SERVER).exists():
+        missing = f"{REDIS_SERVER} is missing: apt-get install redis-server (tests/run.sh does)"
+        pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
+    c = Cluster.start(workers=2, idle_s=IDLE_S)
+    yield c
+    c.stop()
+
+
+def test_sixty_students_on_two_workers_receive_every_change_in_order(cluster):
+    async def scenario():
+        room = Classroom(cluster.urls)
+        try:
+            await room.start("fn=relu")
+            await room.join(STUDENTS)
+            assert all(s.status == 200 and s.snapshot and s.snapshot["query"] == "fn=relu" for s in room.students)
+            info = (await room.client.get(f"{cluster.urls[1]}/api/classes/{room.code}")).json()
+            assert info["students"] == STUDENTS  # counted across both processes
+
+            queries = [f"fn=leaky_relu(leak={i / 100})&view=function&step={i}" for i in range(1, CHANGES + 1)]
+            for q in queries:
+                await room.change(q)
+                await asyncio.sleep(0.06)  # a slider's pace, inside 20 changes a second
+            assert await room.received_all(CHANGES), "some students did not receive every change"
+            for s in room.students:
+                assert s.error is None, s.error
+                assert [seq for seq, _, _ in s.states] == list(range(1, CHANGES + 1))
+                assert [q for _, q, _ in s.states] == queries
+
+            # a student (no token, or a made-up one) cannot control the class, through either process
+            for url in cluster.urls:
+                r = await room.client.put(f"{url}/api/classes/{room.code}/state", json={"query": "fn=sigmoid"})
+                assert r.status_code == 401 and r.json()["code"] == "teacher_token_missing"
+                r = await room.client.post(f"{url}/api/classes/{room.code}/pause", headers={"Authorization": "Bearer " + "x" * 43})
+                assert r.status_code == 403 and r.json()["code"] == "teacher_token_wrong"
+            assert (await room.client.get(f"{cluster.urls[1]}/api/classes/{room.code}")).json()["seq"] == CHANGES
+
+            # a class experiment: results submitted through one process, read through the other
+            r = await room.client.post(f"{cluster.urls[0]}/api/classes/{room.code}/experiment", headers=room.teacher(),
+                                       json={"prompt": "Pick a leak, train, submit", "param": "leak", "collect": ["test_accuracy", "dead_fraction"]})
+            assert r.status_code == 200, r.text
+            experiment = r.json()["experiment"]
+            for i in range(5):
+                r = await room.client.post(f"{cluster.urls[1]}/api/classes/{room.code}/results", json={
+                    "experiment": experiment["id"], "student": f"student-{i:04d}", "params": {"leak": i / 10},
+                    "test_accuracy": 0.8 + i / 100, "dead_fraction": 0.1, "activation": f"leaky_relu(leak={i / 10})"})
+                assert r.status_code == 201, r.text
+            r = await room.client.get(f"{cluster.urls[0]}/api/classes/{room.code}/results", headers=room.teacher())
+            assert r.json()["count"] == 5 and sorted(x["params"]["leak"] for x in r.json()["results"]) == [0.0, 0.1, 0.2, 0.3, 0.4]
+            await asyncio.sleep(0.3)
+            assert all(("experiment", {"seq": CHANGES + 1, "experiment": experiment}) in s.other for s in room.students)
+
+            # left alone, the class expires: gone from both processes, and every follower is told
+            deadline = time.monotonic() + IDLE_S + 5
+            while time.monotonic() < deadline and not all(s.closed for s in room.students):
+                await asyncio.sleep(0.1)
+            assert all(s.closed == "expired" for s in room.students)
+            for url in cluster.urls:
+                r = await room.client.get(f"{url}/api/classes/{room.code}")
+                assert r.status_code == 404 and r.json()["code"] == "class_not_found"
+        finally:
+            await room.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+def test_an_untouched_class_is_gone_and_a_stopping_worker_ends_its_streams(cluster):
+    async def scenario():
+        room = Classroom(cluster.urls)
+        try:
+            await room.start()
+            await room.join(2)  # one student on each process
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < IDLE_S + 4 and not all(s.closed for s in room.students):
+                await asyncio.sleep(0.1)
+            assert [s.closed for s in room.students] == ["expired", "expired"]
+            for url in cluster.urls:
+                assert (await room.client.get(f"{url}/api/classes/{room.code}")).status_code == 404
+                r = await room.client.put(f"{url}/api/classes/{room.code}/state", json={"query": "fn=relu"}, headers=room.teacher())
+                assert r.status_code == 404
+
+            # a fresh class; the second process is told to stop while a student follows through it
+            await room.start()
+            student = Student(cluster.urls[1])
+            task = asyncio.create_task(student.follow(room.client, room.code))
+            await asyncio.wait_for(student.ready.wait(), 10)
+            t = time.monotonic()
+            cluster.apps[1].terminate()
+            await asyncio.wait_for(task, 5)  # the stream ends (EventSource would reconnect)
+            assert await asyncio.to_thread(cluster.apps[1].wait, 10) is not None
+            assert time.monotonic() - t < 5
+        finally:
+            await room.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 25))
