@@ -24,23 +24,32 @@ import signal
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 import segno
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.background import BackgroundTask
 
 from app.live import ClassInfo, ClassStore, Event, Limits, LiveError, make_store
 from app.live.codes import (
-    ALPHABET, CODE_LENGTH, MAX_QUERY_CHARS, client_key, display_code, new_token, normalise_code, token_hash,
-    token_matches, validate_query,
+    ALPHABET,
+    CODE_LENGTH,
+    MAX_QUERY_CHARS,
+    client_key,
+    display_code,
+    new_token,
+    normalise_code,
+    token_hash,
+    token_matches,
+    validate_query,
 )
 from app.live.store import CLOSED, RESYNC, STOP
 

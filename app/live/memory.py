@@ -13,7 +13,16 @@ from typing import Any
 
 from .codes import new_code
 from .store import (
-    RESULTS, STOP, ClassInfo, Event, LiveError, Limits, LocalSubscription, NotFound, PRESENCE_S, apply_change,
+    PRESENCE_S,
+    RESULTS,
+    STOP,
+    ClassInfo,
+    Event,
+    Limits,
+    LiveError,
+    LocalSubscription,
+    NotFound,
+    apply_change,
 )
 
 MAX_CLASSES = 10_000  # live classes held at once by one process

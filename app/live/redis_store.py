@@ -24,7 +24,15 @@ from redis.exceptions import RedisError
 
 from .codes import new_code
 from .store import (
-    RESYNC, STOP, ClassInfo, Event, LiveError, Limits, LocalSubscription, NotFound, PRESENCE_S,
+    PRESENCE_S,
+    RESYNC,
+    STOP,
+    ClassInfo,
+    Event,
+    Limits,
+    LiveError,
+    LocalSubscription,
+    NotFound,
 )
 
 PREFIX = "actlab:live:"
@@ -228,7 +236,7 @@ class _Hub:
             self.task.cancel()
             try:
                 await self.task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 — closing anyway
+            except (asyncio.CancelledError, Exception):
                 pass
         if self.pubsub is not None:
             try:
@@ -345,7 +353,7 @@ class RedisStore:
         sub = LocalSubscription(on_close=unsubscribe)
         try:
             await self._hub.add(channel, sub)
-        except (RedisError, OSError, asyncio.TimeoutError):
+        except (TimeoutError, RedisError, OSError):
             self._hub.remove(channel, sub)
             raise _unavailable() from None
         return sub

@@ -153,7 +153,7 @@ class LocalSubscription:
     async def next(self, timeout: float) -> Event | None:
         try:
             return await asyncio.wait_for(self.queue.get(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
 
     async def close(self) -> None:

@@ -13,9 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator
 
 import httpx
 import orjson
@@ -105,7 +105,7 @@ class Cluster:
     redis_url: str
 
     @classmethod
-    def start(cls, workers: int = 2, idle_s: float | None = None, max_students: int | None = None) -> "Cluster":
+    def start(cls, workers: int = 2, idle_s: float | None = None, max_students: int | None = None) -> Cluster:
         redis_port = free_port()
         redis = start_redis(redis_port)
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
