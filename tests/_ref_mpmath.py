@@ -138,6 +138,13 @@ REFS: dict[str, tuple[Callable, Callable]] = {
     "softsign": (lambda x: x / (1 + abs(x)), lambda: [0.0]),
     "rrelu": (lambda x, lower, upper: x if x >= 0 else x * (lower + upper) / 2, lambda lower, upper: [0.0]),
     "noisy_relu": (noisy_mean, lambda sigma, sigma_growth: [0.0] if (sigma == 0 or sigma_growth > 0) else []),
+    "squared_relu": (lambda x: pos(x) ** 2, lambda: [0.0]),
+    # (x + √(x² + b))/2, as b/(2(√(x² + b) − x)) for x < 0 (the same number, no cancellation)
+    "squareplus": (lambda x, b: (x + mp.sqrt(x * x + b)) / 2 if x >= 0 else b / (2 * (mp.sqrt(x * x + b) - x)), lambda b: [0.0]),
+    "logsigmoid": (lambda x: -mp.log1p(mp.exp(-x)), lambda: []),
+    "softshrink": (lambda x, lambd: x - lambd if x > lambd else (x + lambd if x < -lambd else mp.mpf(0)), lambda lambd: [-lambd, lambd]),
+    "hardshrink": (lambda x, lambd: x if abs(x) > lambd else mp.mpf(0), lambda lambd: [-lambd, lambd]),
+    "tanhshrink": (lambda x: x - mp.tanh(x), lambda: []),
 }
 
 

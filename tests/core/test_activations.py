@@ -94,6 +94,8 @@ TORCH_DEFAULTS = {
     "rrelu": {"lower": 1.0 / 8.0, "upper": 1.0 / 3.0},
     "hardtanh": {"min_val": -1.0, "max_val": 1.0},
     "gelu": {"approximate": "none"},
+    "softshrink": {"lambd": 0.5},
+    "hardshrink": {"lambd": 0.5},
 }
 
 
@@ -204,6 +206,21 @@ KNOWN = [
     ("noisy_relu", {}, 0.0, 0.5 / math.sqrt(2 * math.pi)),  # σ·φ(0)
     ("noisy_relu", {"sigma": 0.0}, -2.0, 0.0),
     ("noisy_relu", {"sigma": 0.0}, 2.0, 2.0),
+    ("squared_relu", {}, -2.0, 0.0),
+    ("squared_relu", {}, 3.0, 9.0),
+    ("squareplus", {}, 0.0, 1.0),  # √b/2
+    ("squareplus", {}, 1.5, 2.0),  # (1.5 + √6.25)/2
+    ("squareplus", {"b": 0.0}, -2.0, 0.0),
+    ("logsigmoid", {}, 0.0, -math.log(2.0)),
+    ("logsigmoid", {}, -1.0, -math.log1p(E)),
+    ("softshrink", {}, 2.0, 1.5),
+    ("softshrink", {}, -2.0, -1.5),
+    ("softshrink", {}, 0.3, 0.0),
+    ("hardshrink", {}, 2.0, 2.0),
+    ("hardshrink", {}, 0.3, 0.0),
+    ("hardshrink", {}, -0.6, -0.6),
+    ("tanhshrink", {}, 1.0, 1.0 - math.tanh(1.0)),
+    ("tanhshrink", {}, 0.0, 0.0),
 ]
 
 
@@ -301,6 +318,13 @@ AUTOGRAD_AT_KINKS = [
     ("softplus", {}, 20.0, 1 / (1 + math.exp(-20.0))),  # βx = threshold is not above it
     ("softplus", {"beta": 2.0, "threshold": 10.0}, 5.0, 1 / (1 + math.exp(-10.0))),
     ("noisy_relu", {"sigma": 0.0}, 0.0, 0.0),  # ReLU
+    ("squareplus", {"b": 0.0}, 0.0, 0.0),  # ReLU
+    ("softshrink", {}, 0.5, 0.0),  # torch: grad·(x > λ or x < −λ)
+    ("softshrink", {}, -0.5, 0.0),
+    ("softshrink", {"lambd": 2.0}, 2.0, 0.0),
+    ("hardshrink", {}, 0.5, 0.0),
+    ("hardshrink", {}, -0.5, 0.0),
+    ("hardshrink", {"lambd": 5.0}, -5.0, 0.0),
 ]
 
 

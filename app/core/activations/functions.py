@@ -315,6 +315,97 @@ def noisy_relu_sample(
     return np.where(on, pre, 0.0), on * (1.0 + sigma_growth * np.sign(x) * z)
 
 
+# --------------------------------------------------------------------------- more rectifiers and shrinks
+
+
+def squared_relu(x: Array) -> Array:
+    """max(0, x)² (Primer's activation)."""
+    r = np.maximum(x, 0.0)
+    return r * r
+
+
+def squared_relu_grad(x: Array) -> Array:
+    """2·max(0, x): continuous, so no kink (f″ jumps at 0)."""
+    return 2.0 * np.maximum(x, 0.0)
+
+
+def _squareplus_root(x: Array, b: ParamValue) -> Array:
+    return np.sqrt(x * x + b)
+
+
+def squareplus(x: Array, b: ParamValue = 4.0) -> Array:
+    """(x + √(x² + b))/2, written b/(2(√(x² + b) − x)) for x < 0 (no cancellation)."""
+    s = _squareplus_root(x, b)
+    neg = x < 0
+    den = np.where(neg, s - x, 1.0)
+    return np.where(neg, 0.5 * b / den, 0.5 * (x + s))
+
+
+def squareplus_grad(x: Array, b: ParamValue = 4.0) -> Array:
+    """(1 + x/√(x² + b))/2, written b/(2√(x² + b)(√(x² + b) − x)) for x < 0; 0 at x = 0 when
+    b = 0 (then it is ReLU, and ReLU′(0) = 0 as PyTorch)."""
+    s = _squareplus_root(x, b)
+    neg = x < 0
+    safe = np.where(s > 0, s, 1.0)
+    left = 0.5 * b / (safe * np.where(neg, s - x, 1.0))
+    right = np.where(s > 0, 0.5 * (1.0 + x / safe), 0.0)
+    return np.where(neg, left, right)
+
+
+def logsigmoid(x: Array) -> Array:
+    """log σ(x) = −softplus(−x)."""
+    return -softplus_unit(-np.asarray(x, dtype=float))
+
+
+def logsigmoid_grad(x: Array) -> Array:
+    """σ(−x) = 1 − σ(x)."""
+    return sc.expit(-np.asarray(x, dtype=float))
+
+
+def softshrink(x: Array, lambd: ParamValue = 0.5) -> Array:
+    """x − λ for x > λ, x + λ for x < −λ, 0 between (soft thresholding)."""
+    return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0.0))
+
+
+def softshrink_grad(x: Array, lambd: ParamValue = 0.5) -> Array:
+    """1 for |x| > λ, else 0 (0 at ±λ, as PyTorch)."""
+    return ((x > lambd) | (x < -lambd)).astype(float)
+
+
+def hardshrink(x: Array, lambd: ParamValue = 0.5) -> Array:
+    """x for |x| > λ, 0 between (hard thresholding: f jumps at ±λ)."""
+    return np.where((x > lambd) | (x < -lambd), x, 0.0)
+
+
+def hardshrink_grad(x: Array, lambd: ParamValue = 0.5) -> Array:
+    """1 for |x| > λ, else 0 (0 at ±λ, as PyTorch)."""
+    return ((x > lambd) | (x < -lambd)).astype(float)
+
+
+# x − tanh x = Σ_{n≥2} c_n x^{2n−1} near 0 (tanh's Taylor series, from the Bernoulli numbers), where
+# the difference would cancel: below |x| = 0.1 eight terms reach the last bit.
+_TANHSHRINK_SERIES = (1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925, -21844 / 6081075, 929569 / 638512875, -6404582 / 10854718875)
+_TANHSHRINK_SMALL = 0.1
+
+
+def tanhshrink(x: Array) -> Array:
+    """x − tanh x (a series near 0, where the subtraction would lose the digits)."""
+    x = np.asarray(x, dtype=float)
+    small = np.abs(x) < _TANHSHRINK_SMALL
+    xs = np.where(small, x, 0.0)
+    x2 = xs * xs
+    series = np.zeros_like(xs)
+    for c in reversed(_TANHSHRINK_SERIES):
+        series = series * x2 + c
+    return np.where(small, series * x2 * xs, x - np.tanh(x))
+
+
+def tanhshrink_grad(x: Array) -> Array:
+    """1 − sech² x = tanh² x."""
+    t = np.tanh(x)
+    return t * t
+
+
 # --------------------------------------------------------------------------- in-place kernels
 # The training engine's h = f(z), df = f′(z) written into its buffers, for the activations
 # where that is much faster than f and df; equal to them exactly (tests/core checks).
