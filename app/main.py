@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.settings import Settings
@@ -16,11 +16,19 @@ from app.settings import Settings
 from .api import activations, assets, embed, errors, health, pages
 from .api import training
 from .api import lessons
-from .api.middleware import AppMiddleware, stderr_request_log
+from .api.compressed import ASSETS
+from .api.middleware import AppMiddleware, NegotiatedGZip, stderr_request_log
 from .api.responses import JSON
 from .api.static import VersionedStatic
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    # compress the static files (gzip, brotli) in the background, before visitors ask for them
+    ASSETS.warm_up()
+    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JSON,
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.logger = logger
@@ -61,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.asset_version = static.version
     app.mount("/static", static, name="static")
 
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(NegotiatedGZip, minimum_size=1024)
     app.add_middleware(AppMiddleware, max_body_bytes=settings.max_body_bytes, embed_frame_ancestors=settings.frame_ancestors, state=app.state)
     return app
 

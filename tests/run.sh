@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (Python packages, Debian's chromium) and runs them all.
+# Installs everything the tests need (Python packages, Debian's chromium and nginx) and runs them all.
 # Usage: bash tests/run.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "== installing Debian's chromium for the browser tests"
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then
+  echo "== installing Debian's chromium and nginx for the browser and proxy tests"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium nginx >/dev/null
 fi
 
 echo "== installing the app and its test dependencies"

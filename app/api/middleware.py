@@ -12,11 +12,14 @@ import time
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
+from starlette.datastructures import Headers
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import frame_ancestor_sources
 
+from .compressed import choose_encoding
 from .errors import error_body
 from .responses import FAST_ROUTES, dumps
 
@@ -67,6 +70,18 @@ class RequestLog:
 def stderr_request_log() -> RequestLog:
     """The process's one request log on stderr (every app built in the process shares it)."""
     return RequestLog()
+
+
+class NegotiatedGZip(GZipMiddleware):
+    """Starlette's GZipMiddleware, but only for clients whose Accept-Encoding really takes gzip
+    (it looks for the substring "gzip", so it would compress for ``gzip;q=0``). Responses
+    that already carry a Content-Encoding (pre-compressed ones) pass through untouched."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and choose_encoding(Headers(scope=scope).get("accept-encoding"), ("gzip",)) != "gzip":
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 class AppMiddleware:

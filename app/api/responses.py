@@ -29,6 +29,8 @@ from fastapi.responses import Response
 
 from app import __version__
 
+from .compressed import choose_encoding
+
 _OPTS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
@@ -126,14 +128,9 @@ BODIES = BodyCache()
 
 
 def _accepts_gzip(accept_encoding: str | None) -> bool:
-    if not accept_encoding:
-        return False
-    for part in accept_encoding.split(","):
-        coding, _, q = part.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            q = q.strip()
-            return not (q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"))
-    return False
+    """Whether the client takes gzip (q-values respected: ``gzip;q=0`` or ``*;q=0`` refuse it,
+    and so does an identity it prefers with a higher q)."""
+    return choose_encoding(accept_encoding, ("gzip",)) == "gzip"
 
 
 def conditional(
