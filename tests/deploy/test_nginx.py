@@ -208,6 +208,10 @@ def stack():
 def test_nginx_in_front_of_two_replicas(stack) -> None:
     apps, proxy, short = stack
     t_start = time.monotonic()
+    marks: list[tuple[str, float]] = []
+
+    def mark(step: str) -> None:
+        marks.append((step, time.monotonic() - t_start - sum(t for _, t in marks)))
 
     # (1) a repeated GET is served from the cache (the app said max-age=3600)
     url = "/api/curve?name=elu&alpha=0.5"
@@ -226,6 +230,8 @@ def test_nginx_in_front_of_two_replicas(stack) -> None:
     assert g1[1]["x-cache-status"] == "MISS" and g2[1]["x-cache-status"] == "HIT"
     assert g2[1]["content-encoding"] == "gzip" and g2[1]["etag"] == h1["etag"][:-1] + '-gz"'
     assert wait_for(lambda: curves_served() == 2)
+
+    mark("cache")
 
     # (2a) revalidation by ETag: If-None-Match → 304 from the proxy, without a body
     s, h, b = request(proxy.port, "GET", url, headers={"If-None-Match": h1["etag"]})
@@ -248,8 +254,10 @@ def test_nginx_in_front_of_two_replicas(stack) -> None:
     s, h3, b3 = request(short.port, "GET", url)  # refreshed by that 304: fresh again, same bytes
     assert s == 200 and h3["x-cache-status"] == "HIT" and b3 == b and h3["etag"] == h["etag"], h3
 
+    mark("revalidation")
+
     # (3) server-sent events pass through unbuffered: progress arrives while training runs
-    body = {"epochs": 5000, "depth": 4, "width": 16, "n_points": 1000, "frames": 20, "boundary_frames": 0}
+    body = {"epochs": 5000, "depth": 3, "width": 16, "n_points": 600, "frames": 20, "boundary_frames": 0}  # ~0.5–1 s of training
     conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=60)
     t0 = time.monotonic()
     conn.request("POST", "/api/train/stream", body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
@@ -272,6 +280,8 @@ def test_nginx_in_front_of_two_replicas(stack) -> None:
     assert end > 0.5, f"the run took {end:.2f} s: too short to tell buffering from streaming"
     assert first_progress < 0.5 * end and end - first_progress > 0.3, f"first progress at {first_progress:.2f} s of {end:.2f} s"
     assert len(arrivals) >= 3 and arrivals[-1] - arrivals[0] > 0.25 * end, arrivals
+
+    mark("events")
 
     # (4) one replica SIGKILLed while 200 curve and training requests go through: none fails
     victim, survivor = apps[1], apps[0]
@@ -304,5 +314,6 @@ def test_nginx_in_front_of_two_replicas(stack) -> None:
     print(f"failover: {len(retried)} requests passed on to the other replica; the killed one served {len(victim.requests()) - before_kill[id(victim)]}")
     assert retried, log[-2000:]
 
-    print(f"steps took {time.monotonic() - t_start:.1f} s")
+    mark("failover")
+    print("steps: " + ", ".join(f"{step} {t:.1f} s" for step, t in marks))
     assert time.monotonic() - t_start < 60
