@@ -7,6 +7,9 @@ through Playwright, each time in a fresh browser context with the HTTP cache dis
 - **first plot**: from navigation start (``performance.timeOrigin``) to the moment the first
   ``.js-plotly-plot`` has an SVG with data in it (a trace's path with a non-empty ``d``, or a heatmap's image), seen by a
   MutationObserver installed before any page script runs;
+- **main-thread busy time** until then (CDP ``Performance.getMetrics``: ScriptDuration and
+  TaskDuration, the wall-clock time of the renderer's script and other tasks — on a busy
+  machine these stretch too, but idle waits for the network are left out);
 - **bytes**: the sum of CDP ``Network.loadingFinished`` ``encodedDataLength`` over every
   request of the load (compressed bytes on the wire, response headers included), counted
   until the network is idle after the first plot; plus the largest single response.
@@ -97,6 +100,7 @@ def load_once(browser, url: str, timeout_ms: int = 30000) -> dict:
         page.add_init_script(FIRST_PLOT_JS)
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
+        cdp.send("Performance.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         responses: dict[str, dict] = {}
         finished: dict[str, float] = {}
@@ -112,6 +116,8 @@ def load_once(browser, url: str, timeout_ms: int = 30000) -> dict:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url}: no plot drawn within {timeout_ms} ms")
             time.sleep(0.05)
+        # main-thread busy time so far (script and other tasks; waits for the network excluded)
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
         page.wait_for_load_state("networkidle", timeout=timeout_ms)
         per_url = {}
         plotly = {}
@@ -123,7 +129,7 @@ def load_once(browser, url: str, timeout_ms: int = 30000) -> dict:
                 headers = {k.lower(): v for k, v in resp.get("headers", {}).items()}
                 sent = {k.lower(): v for k, v in request_headers.get(rid, {}).items()}
                 plotly = {"url": u, "bytes": size, "encoding": headers.get("content-encoding", "identity"), "accept_encoding": sent.get("accept-encoding", "?")}
-        return {"first_plot_ms": first_plot, "bytes": sum(finished.values()), "requests": len(finished), "largest": max(per_url.items(), key=lambda kv: kv[1]) if per_url else None, "plotly": plotly}
+        return {"first_plot_ms": first_plot, "script_ms": metrics.get("ScriptDuration", 0) * 1000, "task_ms": metrics.get("TaskDuration", 0) * 1000, "bytes": sum(finished.values()), "requests": len(finished), "largest": max(per_url.items(), key=lambda kv: kv[1]) if per_url else None, "plotly": plotly}
     finally:
         context.close()
 
@@ -172,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         plotly = runs[-1]["plotly"]
         print(
             f"  {path:<18} first plot {summarise([r['first_plot_ms'] for r in runs])} ms   "
-            f"bytes {summarise([r['bytes'] for r in runs])}   requests {runs[-1]['requests']}"
+            f"bytes {summarise([r['bytes'] for r in runs])}   requests {runs[-1]['requests']}\n"
+            f"  {'':<18} main thread busy until then: scripts {summarise([r['script_ms'] for r in runs])} ms, "
+            f"all tasks {summarise([r['task_ms'] for r in runs])} ms"
         )
         if plotly:
             print(f"  {'':<18} plotly: {plotly['bytes']:,} B {plotly['encoding']} ({plotly['url'].replace(base, '')}; Accept-Encoding: {plotly['accept_encoding']})")
