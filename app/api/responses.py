@@ -191,9 +191,10 @@ def cached_html(request: Request, key: str, build: Callable[[], str | bytes], ca
 
 
 def cached_file(request: Request, key: str, path: Any, media_type: str, cache_control: str) -> Response:
-    """A static file (e.g. the plotly.js bundle) as a deterministic resource named by ``key``
-    (which must change when the file does, e.g. its version): read once, gzip-compressed
-    once, then served from memory — instead of compressing megabytes for every new visitor."""
+    """A file as a deterministic resource named by ``key`` (which must change when the file
+    does, e.g. its version): read once, gzip-compressed once, then served from memory.
+    (The files under static/, plotly.js included, are served by ``compressed`` instead:
+    gzip and brotli, ETags from their content.)"""
     h = request.headers
     return conditional(etag_for(key), lambda: Path(path).read_bytes(), media_type, cache_control, h.get("if-none-match"), h.get("accept-encoding"))
 
