@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
+    from app.serving import PROTOCOL
+
     os.environ["ACTLAB_LOG_LEVEL"] = args.log_level.lower()  # worker processes read settings from the environment
     os.environ["ACTLAB_WORKERS"] = str(args.workers)  # e.g. live classes need Redis with several
 
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=max(1, args.workers),
         log_level=args.log_level.lower(),
         access_log=False,  # the app logs one structured line per request itself
+        http=PROTOCOL,  # a response's head and body in one write (see app/serving.py)
     )
 
 

@@ -15,6 +15,7 @@ from app.core.errors import CoreError
 from app.settings import Settings
 
 from .api import activations, assets, classes, embed, errors, health, lessons, meta, pages, training
+from .api.compressed import ASSETS
 from .api.middleware import AppMiddleware, stderr_request_log
 from .api.pool import TrainingPool
 from .api.responses import JSON
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.training_pool = TrainingPool(settings.train_workers, settings.train_queue)
+        ASSETS.warm_up()  # compress the static files (gzip, brotli) in the background, before visitors ask
         try:
             yield
         finally:

@@ -1,40 +1,48 @@
-"""plotly.js from the installed plotly package, at a versioned, immutable URL."""
+"""plotly.js — the official cartesian partial bundle, vendored — at a versioned, immutable URL.
+
+The app draws only scatter, heatmap and bar traces, so it ships plotly.js's *cartesian*
+distribution (``plotly.js-cartesian-dist-min``: bar, box, contour, heatmap, histogram,
+histogram2d, image, pie, scatter, violin, …; 1.5 MB) instead of the full bundle (4.8 MB).
+``deploy/vendor_plotly.py`` fetches it from the npm registry, checks it against pinned hashes
+and writes it to static/vendor/; ``--check`` verifies the committed copy. A trace type outside
+that list (e.g. scatter3d, scattergl) would fail to draw: switch to a bigger bundle first.
+
+Served from memory, compressed once (gzip and brotli), by ``compressed``.
+"""
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from pathlib import Path
 
-import plotly
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from .compressed import ASSETS, respond
 from .errors import ApiError
-from .responses import cached_file
 
 router = APIRouter(include_in_schema=False)
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+ROOT = Path(__file__).resolve().parents[2]
+PLOTLY_JS_VERSION = "4.1.1"  # = deploy/vendor_plotly.py's VERSION
+PLOTLY_BUNDLE = "cartesian"
+PLOTLY_JS = ROOT / "static" / "vendor" / f"plotly-{PLOTLY_BUNDLE}-{PLOTLY_JS_VERSION}.min.js"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@lru_cache(maxsize=1)
 def plotly_js_version() -> str:
-    """The plotly.js version in the bundle's banner (e.g. 4.1.1)."""
-    with PLOTLY_JS.open("r", encoding="utf-8") as fh:
-        head = fh.read(400)
-    match = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", head)
-    return match.group(1) if match else plotly.__version__
+    """The vendored plotly.js version (e.g. 4.1.1)."""
+    return PLOTLY_JS_VERSION
 
 
 def plotly_url() -> str:
-    return f"/vendor/plotly-{plotly_js_version()}.min.js"
+    """The one URL pages load plotly.js from (the bundle and version are in it, so it is immutable)."""
+    return f"/vendor/plotly-{PLOTLY_BUNDLE}-{PLOTLY_JS_VERSION}.min.js"
 
 
-@router.get("/vendor/plotly-{version}.min.js")
-def plotly_bundle(version: str, request: Request) -> Response:
-    if version != plotly_js_version():
-        raise ApiError(404, f"plotly.js {version} is not served here; use {plotly_url()}", "version")
-    # compressed once per process, not once per visitor
-    return cached_file(request, f"plotly-{version}", PLOTLY_JS, "text/javascript", IMMUTABLE)
+@router.get("/vendor/plotly-{name}.min.js")
+async def plotly_bundle(name: str, request: Request) -> Response:
+    if name != f"{PLOTLY_BUNDLE}-{PLOTLY_JS_VERSION}":
+        raise ApiError(404, f"plotly-{name}.min.js is not served here; use {plotly_url()}", "name")
+    asset = ASSETS.get(PLOTLY_JS) or ASSETS.load(PLOTLY_JS)
+    h = request.headers
+    return await respond(asset, h.get("if-none-match"), h.get("accept-encoding"), IMMUTABLE)

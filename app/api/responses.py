@@ -30,6 +30,8 @@ from fastapi.responses import Response
 
 from app import __version__
 
+from .compressed import choose_encoding
+
 _OPTS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
@@ -127,14 +129,9 @@ BODIES = BodyCache()
 
 
 def _accepts_gzip(accept_encoding: str | None) -> bool:
-    if not accept_encoding:
-        return False
-    for part in accept_encoding.split(","):
-        coding, _, q = part.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            q = q.strip()
-            return not (q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"))
-    return False
+    """Whether the client takes gzip (q-values respected: ``gzip;q=0`` or ``*;q=0`` refuse it,
+    and so does an identity it prefers with a higher q)."""
+    return choose_encoding(accept_encoding, ("gzip",)) == "gzip"
 
 
 def _headers(etag: str, cache_control: str) -> dict[str, str]:
@@ -213,9 +210,10 @@ def cached_html(request: Request, key: str, build: Callable[[], str | bytes], ca
 
 
 def cached_file(request: Request, key: str, path: Any, media_type: str, cache_control: str) -> Response:
-    """A static file (e.g. the plotly.js bundle) as a deterministic resource named by ``key``
-    (which must change when the file does, e.g. its version): read once, gzip-compressed
-    once, then served from memory — instead of compressing megabytes for every new visitor."""
+    """A file as a deterministic resource named by ``key`` (which must change when the file
+    does, e.g. its version): read once, gzip-compressed once, then served from memory.
+    (The files under static/, plotly.js included, are served by ``compressed`` instead:
+    gzip and brotli, ETags from their content.)"""
     h = request.headers
     return conditional(etag_for(key), lambda: Path(path).read_bytes(), media_type, cache_control, h.get("if-none-match"), h.get("accept-encoding"))
 
