@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JSON,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # served by app.api.pages with an ETag and compression, like the other documents
         lifespan=lifespan,
         # no OpenTelemetry: its per-request provider check costs ~13 µs and the app exports nothing
         telemetry={"tracing": False, "metrics": False, "logs": False},

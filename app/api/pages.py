@@ -13,7 +13,7 @@ from app import __version__
 
 from .assets import IMMUTABLE, plotly_url
 from .errors import ApiError
-from .responses import cached_html
+from .responses import cached_html, cached_json
 
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -39,6 +39,12 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> Re
 @router.get("/", response_class=HTMLResponse)
 def explorer(request: Request) -> HTMLResponse:
     return render(request, "explorer.html", oembed_target=str(request.url))
+
+
+@router.get("/openapi.json")
+def openapi_schema(request: Request) -> Response:
+    """The OpenAPI document (built once per process), with an ETag, gzip for those who take it."""
+    return cached_json(request, "openapi", request.app.openapi)
 
 
 @router.get("/docs", response_class=HTMLResponse)
