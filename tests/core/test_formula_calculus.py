@@ -189,9 +189,12 @@ def test_text_round_trip(case):
     assert simplify(F.dtree) == F.dtree
 
 
-@pytest.mark.parametrize("case", VALID, ids=IDS)
+BUILTIN = json.loads((Path(__file__).parents[1] / "cases" / "builtin_formulas.json").read_text())
+
+
+@pytest.mark.parametrize("case", VALID + BUILTIN, ids=IDS + [c["formula"] for c in BUILTIN])
 def test_latex_converts_to_mathml(case):
-    F = compile_formula(case["text"], case.get("params"))
+    F = compile_formula(case.get("text") or case["formula"], case.get("params"))
     for tex in [F.latex, F.dlatex] + [F.dparam_latex(n) for n in F.param_names]:
         assert "<math" in convert(tex), tex
 
@@ -235,7 +238,8 @@ def test_printing_examples():
 STABLE = ["log(1+exp(x))", "x*sigmoid(x)", "1/(1+exp(-x))", "where(x>0, x, exp(x)-1)",
           "exp(x)/(1 + exp(x))", "log(sigmoid(x))", "x*tanh(softplus(x))", "x*(1 + erf(x/sqrt(2)))/2",
           "0.5*x*(1 + tanh(sqrt(2/pi)*(x + 0.044715*x^3)))", "x^16", "sigmoid(x)*(1 - sigmoid(x))",
-          "log(exp(x) + 1) - x/2", "x/(1 + exp(-x))"]
+          "log(exp(x) + 1) - x/2", "x/(1 + exp(-x))", "(exp(x) - exp(-x))/(exp(x) + exp(-x))",
+          "1 - 2/(exp(2*x) + 1)"]
 
 
 @pytest.mark.parametrize("text", STABLE)

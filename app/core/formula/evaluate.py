@@ -282,81 +282,88 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def finite_report(prog_f: Program, prog_df: Program, x, params: Mapping[str, object], f: Array, df: Array) -> FiniteReport:
+def finite_report(
+    prog_f: Program, prog_df: Program, x, params: Mapping[str, object], f: Array, df: Array
+) -> FiniteReport:
     x = np.asarray(x, dtype=float)
     for which, prog, values in (("f", prog_f, f), ("f′", prog_df, df)):
         bad = ~np.isfinite(values)
-        if not bad.any():
-            continue
-        xb = np.broadcast_to(x, values.shape)
-        idx = np.flatnonzero(bad.reshape(-1))
-        bad_x = xb.reshape(-1)[idx]
-        i0 = idx[int(np.argmin(bad_x))]
-        x0 = float(xb.reshape(-1)[i0])
-        scalar_params = {k: float(np.broadcast_to(np.asarray(v, dtype=float), values.shape).reshape(-1)[i0])
-                         for k, v in params.items()}
-        out_slot = prog.outputs[0]
-
-        def is_bad(t: float) -> bool:
-            r = run(prog, np.float64(t), scalar_params)[out_slot]
-            return not bool(np.all(np.isfinite(r)))
-
-        def bisect(lo: float, hi: float) -> float:
-            """The boundary between a good x (lo) and a bad x (hi); returns a bad x next to it."""
-            for _ in range(200):
-                mid = 0.5 * (lo + hi)
-                if mid in (lo, hi) or abs(hi - lo) <= 1e-9 * max(1.0, abs(mid)):
-                    break
-                if is_bad(mid):
-                    hi = mid
-                else:
-                    lo = mid
-            return hi
-
-        flat_x = xb.reshape(-1)
-        good_x = flat_x[np.flatnonzero(~bad.reshape(-1))]
-        side, threshold, at = "at", None, x0
-        if good_x.size:
-            g_lo, g_hi = float(good_x.min()), float(good_x.max())
-            inside = (flat_x >= g_lo) & (flat_x <= g_hi)
-            if not bad.reshape(-1)[inside].any():  # the good x form one interval
-                above = bad_x[bad_x > g_hi]
-                below = bad_x[bad_x < g_lo]
-                t_hi = bisect(g_hi, float(above.min())) if above.size else None
-                t_lo = bisect(g_lo, float(below.max())) if below.size else None
-                if t_hi is not None and t_lo is not None:
-                    side, threshold, at = "outside", t_hi, t_hi
-                    where = f"for x < {_fmt(t_lo)} and for x > {_fmt(t_hi)}"
-                elif t_hi is not None:
-                    side, threshold, at = "above", t_hi, t_hi
-                    where = f"for x > {_fmt(t_hi)}"
-                else:
-                    side, threshold, at = "below", t_lo, t_lo
-                    where = f"for x < {_fmt(t_lo)}"  # type: ignore[arg-type]
-        if side != "at" and idx.size == 1 and threshold == x0:
-            side, threshold = "at", None  # one bad point at the edge of the range: just say where
-        if side == "at":
-            where = f"at x = {_fmt(x0)}" + (f" (and {idx.size - 1} more points)" if idx.size > 1 else "")
-        kind = "undefined" if np.isnan(values.reshape(-1)[idx]).any() else "overflow"
-
-        def kind_at(t: float) -> tuple[list, str]:
-            vals = run(prog, np.float64(t), scalar_params)
-            v = np.asarray(vals[out_slot], dtype=float).reshape(-1)[0]
-            return vals, ("undefined" if math.isnan(v) else "overflow")
-
-        # the subexpression to blame: just past the boundary if it fails the same way there,
-        # else at the failing sample nearest the boundary that does
-        vals, k = kind_at(at)
-        if k != kind:
-            same = idx[np.isnan(values.reshape(-1)[idx]) == (kind == "undefined")]
-            cand = flat_x[same]
-            ref = threshold if threshold is not None else x0
-            vals, k = kind_at(float(cand[np.argmin(np.abs(cand - ref))]))
-        slot, how = _culprit(prog, out_slot, vals)
-        culprit = to_text(prog.nodes[slot])
-        if len(culprit) > 60:
-            culprit = culprit[:57] + "..."
-        word = "infinite" if kind == "overflow" else "undefined (NaN)"
-        msg = f"{which}(x) is {word} {where}: {culprit} {how}"
-        return FiniteReport(False, f, df, msg, which, x0, side, threshold, culprit, kind)
+        if bad.any():
+            return _describe(which, prog, values, bad, x, params, f, df)
     return FiniteReport(True, f, df)
+
+
+def _describe(which: str, prog: Program, values: Array, bad: Array, x: Array, params: Mapping[str, object],
+              f: Array, df: Array) -> FiniteReport:
+    """The report for the first of f, f′ that is not finite somewhere."""
+    xb = np.broadcast_to(x, values.shape)
+    idx = np.flatnonzero(bad.reshape(-1))
+    bad_x = xb.reshape(-1)[idx]
+    i0 = idx[int(np.argmin(bad_x))]
+    x0 = float(xb.reshape(-1)[i0])
+    scalar_params = {k: float(np.broadcast_to(np.asarray(v, dtype=float), values.shape).reshape(-1)[i0])
+                     for k, v in params.items()}
+    out_slot = prog.outputs[0]
+
+    def is_bad(t: float) -> bool:
+        r = run(prog, np.float64(t), scalar_params)[out_slot]
+        return not bool(np.all(np.isfinite(r)))
+
+    def bisect(lo: float, hi: float) -> float:
+        """The boundary between a good x (lo) and a bad x (hi); returns a bad x next to it."""
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi) or abs(hi - lo) <= 1e-9 * max(1.0, abs(mid)):
+                break
+            if is_bad(mid):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    flat_x = xb.reshape(-1)
+    good_x = flat_x[np.flatnonzero(~bad.reshape(-1))]
+    side, threshold, at = "at", None, x0
+    if good_x.size:
+        g_lo, g_hi = float(good_x.min()), float(good_x.max())
+        inside = (flat_x >= g_lo) & (flat_x <= g_hi)
+        if not bad.reshape(-1)[inside].any():  # the good x form one interval
+            above = bad_x[bad_x > g_hi]
+            below = bad_x[bad_x < g_lo]
+            t_hi = bisect(g_hi, float(above.min())) if above.size else None
+            t_lo = bisect(g_lo, float(below.max())) if below.size else None
+            if t_hi is not None and t_lo is not None:
+                side, threshold, at = "outside", t_hi, t_hi
+                where = f"for x < {_fmt(t_lo)} and for x > {_fmt(t_hi)}"
+            elif t_hi is not None:
+                side, threshold, at = "above", t_hi, t_hi
+                where = f"for x > {_fmt(t_hi)}"
+            else:
+                side, threshold, at = "below", t_lo, t_lo
+                where = f"for x < {_fmt(t_lo)}"  # type: ignore[arg-type]
+    if side != "at" and idx.size == 1 and threshold == x0:
+        side, threshold = "at", None  # one bad point at the edge of the range: just say where
+    if side == "at":
+        where = f"at x = {_fmt(x0)}" + (f" (and {idx.size - 1} more points)" if idx.size > 1 else "")
+    kind = "undefined" if np.isnan(values.reshape(-1)[idx]).any() else "overflow"
+
+    def kind_at(t: float) -> tuple[list, str]:
+        vals = run(prog, np.float64(t), scalar_params)
+        v = np.asarray(vals[out_slot], dtype=float).reshape(-1)[0]
+        return vals, ("undefined" if math.isnan(v) else "overflow")
+
+    # the subexpression to blame: just past the boundary if it fails the same way there,
+    # else at the failing sample nearest the boundary that does
+    vals, k = kind_at(at)
+    if k != kind:
+        same = idx[np.isnan(values.reshape(-1)[idx]) == (kind == "undefined")]
+        cand = flat_x[same]
+        ref = threshold if threshold is not None else x0
+        vals, k = kind_at(float(cand[np.argmin(np.abs(cand - ref))]))
+    slot, how = _culprit(prog, out_slot, vals)
+    culprit = to_text(prog.nodes[slot])
+    if len(culprit) > 60:
+        culprit = culprit[:57] + "..."
+    word = "infinite" if kind == "overflow" else "undefined (NaN)"
+    msg = f"{which}(x) is {word} {where}: {culprit} {how}"
+    return FiniteReport(False, f, df, msg, which, x0, side, threshold, culprit, kind)

@@ -46,7 +46,8 @@ def _spec(name: str, given: object) -> ParamSpec:
     elif isinstance(given, Mapping):
         extra = set(given) - {"default", "min", "max", "name"}
         if extra:
-            raise FormulaError("param_spec", f"parameter {name!r}: unknown field(s) {', '.join(sorted(map(str, extra)))}; "
+            fields = ", ".join(sorted(map(str, extra)))
+            raise FormulaError("param_spec", f"parameter {name!r}: unknown field(s) {fields}; "
                                "give default, min and max", param=name)
         values = {k: given.get(k, v) for k, v in zip(("default", "min", "max"), DEFAULT_PARAM)}
     else:
@@ -82,7 +83,8 @@ def compile_formula(
     for name in given:
         if name not in names:
             used = ", ".join(names) or "none"
-            raise FormulaError("param_spec", f"the formula has no parameter {name!r} (its parameters: {used})", param=name)
+            raise FormulaError("param_spec", f"the formula has no parameter {name!r} (its parameters: {used})",
+                               param=name)
     specs = tuple(_spec(n, given.get(n)) for n in names)
     return Formula(text, tree, specs)
 
@@ -280,7 +282,8 @@ class Formula:
             if not isinstance(v, float):
                 raise FormulaError("param_value", f"{k} must be a single number for the PyTorch snippet", param=k)
         try:
-            return torch_module_source(self.eval_tree, self.text, [(n, float(p[n])) for n in self.param_names], class_name)
+            values = [(n, float(p[n])) for n in self.param_names]  # type: ignore[arg-type]
+            return torch_module_source(self.eval_tree, self.text, values, class_name)
         except ValueError as e:
             raise FormulaError("param_spec", str(e)) from None
 

@@ -195,7 +195,8 @@ class _Lexer:
             if name.startswith("_"):
                 raise FormulaError("not_allowed", f"names starting with '_' are not allowed ({name!r})", i, j)
             if keyword.iskeyword(name) and name not in KEYWORDS:
-                raise FormulaError("not_allowed", f"{name!r} is a Python keyword, not part of the formula language", i, j)
+                raise FormulaError("not_allowed", f"{name!r} is a Python keyword, not part of the formula language",
+                                   i, j)
             if len(name) > self.limits.max_name:
                 raise FormulaError("name_too_long", f"the name {name[:20]!r}... is {len(name)} characters long; "
                                    f"names have at most {self.limits.max_name}", i, j)

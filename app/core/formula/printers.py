@@ -206,7 +206,10 @@ def _latex(n: Node, p) -> str:
             if i == 0:
                 out = s
             else:
-                out += (r" \cdot " if (s[:1].isdigit() or s.startswith("-")) else (" " if out[-1:].isdigit() else r"\,")) + s
+                if s[:1].isdigit() or s.startswith("-"):
+                    out += r" \cdot " + s  # number times number
+                else:
+                    out += (" " if out[-1:].isdigit() else r"\,") + s
         return out
     if isinstance(n, Div):
         if isinstance(n.num, Num) and n.num.value < 0:

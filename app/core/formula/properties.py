@@ -154,7 +154,8 @@ def measure(formula, params: dict) -> Measurements:
 
     notes = []
     if kinks:
-        notes.append("not differentiable at x = " + ", ".join(f"{k:.6g}" for k in kinks[:6]) + ("…" if len(kinks) > 6 else ""))
+        shown = ", ".join(f"{k:.6g}" for k in kinks[:6]) + ("…" if len(kinks) > 6 else "")
+        notes.append("not differentiable at x = " + shown.replace("-", "−"))
     if jumps:
         notes.append("f or f′ appears to jump near x ≈ " + ", ".join(f"{k:.3g}" for k in jumps[:6]))
     if not formula.kinks_known:

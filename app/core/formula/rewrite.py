@@ -16,6 +16,7 @@ log(sigmoid(u))                  log_sigmoid(u)         (scipy's log_expit)
 1 − tanh(u)^2                    sech2(u) = 4σ(2u)σ(−2u)
 1 + tanh(u), 1 − tanh(u)         2σ(2u), 2σ(−2u)        (GELU's tanh form for u ≪ 0)
 1 + erf(u), 1 − erf(u)           erfc(−u), erfc(u)      (Φ in the far tail)
+(e^u − e^−u)/(e^u + e^−u)        tanh(u)                (no overflow, no cancelling in f′)
 ===============================  ======================================================
 
 Sums match in any order of their two terms (``exp(x) + 1`` too).
@@ -71,6 +72,21 @@ def _c(fn: str, u: Node) -> Node:
     return Call(fn, (u,))
 
 
+def _tanh_by_definition(n: Div) -> Node | None:
+    """(exp(u) − exp(−u))/(exp(u) + exp(−u)) → tanh(u) (terms in any order)."""
+    top, bottom = _terms(n.num), _terms(n.den)
+    if not (top and bottom and len(top) == 2 == len(bottom)) or any(s != 1 for s, _ in bottom):
+        return None
+    if not all(_is(t, "exp") for _, t in top + bottom):
+        return None
+    (s1, a), (s2, b) = top
+    if s1 == s2 or {a, b} != {t for _, t in bottom}:
+        return None
+    plus, minus = (a, b) if s1 == 1 else (b, a)
+    u = plus.args[0]
+    return _c("tanh", u) if neg(u) == minus.args[0] else None
+
+
 def _rule(n: Node) -> Node:
     if isinstance(n, Call) and n.fn == "log":
         (u,) = n.args
@@ -84,6 +100,9 @@ def _rule(n: Node) -> Node:
             return _c("log1p", v if s == 1 else neg(v))
         return n
     if isinstance(n, Div):
+        tanh = _tanh_by_definition(n)
+        if tanh is not None:
+            return tanh
         op = _one_plus(n.den)
         if op is not None and op[0] == 1 and _is(op[1], "exp"):
             v = op[1].args[0]
