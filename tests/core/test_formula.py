@@ -93,6 +93,13 @@ def test_non_ascii_message_names_character_and_position():
     assert "write '<='" in info.value.message
 
 
+@pytest.mark.parametrize("value", [None, b"x", 1.5, ["x"]])
+def test_only_text_is_a_formula(value):
+    with pytest.raises(FormulaError) as info:
+        compile_formula(value)  # type: ignore[arg-type]
+    assert info.value.code == "syntax" and "must be text" in info.value.message
+
+
 def test_unknown_function_message():
     with pytest.raises(FormulaError) as info:
         parse("2*x + foo(x)")

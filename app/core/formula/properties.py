@@ -15,7 +15,9 @@ out to ±1e4, and the kinks. On it:
   of f or f′ between neighbouring grid points that stands out from its neighbours.
 * ``saturates``: |f′| beyond |x| = 5000 is at most 1e-3 of its largest value on [−20, 20].
 * ``output_range``: the extremes, with "[" when reached at a turning point or on a flat
-  stretch inside [−20, 20] and "(" when only approached in a tail.
+  stretch inside [−20, 20] and "(" when only approached in a tail; a bound approached in a
+  tail is extrapolated from the last two grid points (f ≈ L + C|x|^−k), so softsign's is 1,
+  not 0.9999. Exact when an integer or short decimal, else "≈" and 4 digits.
 """
 
 from __future__ import annotations
@@ -53,13 +55,31 @@ class Measurements:
     overflow: str | None  # a note if f or f′ is infinite somewhere on the grid
 
 
-def _nice(v: float) -> str:
+def _nice(v: float, rtol: float = 1e-9) -> str:
+    """v as the catalogue writes bounds: exact for integers and short decimals, else ≈ 4 digits."""
     if math.isinf(v):
         return "−∞" if v < 0 else "∞"
-    r = round(v)
-    if abs(v - r) <= 1e-9 * max(1.0, abs(v)):
-        return str(int(r)).replace("-", "−")
+    digits = 6 if rtol <= 1e-9 else 3  # an extrapolated limit snaps only to a short number
+    short = float(f"{v:.{digits}g}")
+    if abs(v - short) <= rtol * max(1.0, abs(v)):
+        return f"{short:.{digits}g}".replace("-", "−")
     return ("≈ " + f"{v:.4g}").replace("-", "−")
+
+
+def _tail_limit(xo: np.ndarray, fo: np.ndarray, do: np.ndarray, end: int) -> float | None:
+    """The limit of f at the left (end = 0) or right (end = −1) end of the grid, assuming
+    an algebraic approach f ≈ L + C|x|^−k (exponential approaches give L = f there)."""
+    i, j = (0, 1) if end == 0 else (-1, -2)
+    x1, x2, d1, d2 = xo[j], xo[i], do[j], do[i]
+    if d2 == 0.0:
+        return float(fo[i])
+    if d1 == 0.0 or d1 * d2 < 0 or abs(x2) <= abs(x1):
+        return None
+    k = math.log(abs(d1 / d2)) / math.log(abs(x2 / x1)) - 1.0
+    if not k > 0.05:
+        return None
+    limit = float(fo[i] + x2 * d2 / k)
+    return limit if abs(limit - fo[i]) <= 0.01 * max(1.0, abs(fo[i])) else None
 
 
 def _jumps(xs: np.ndarray, f: np.ndarray, d: np.ndarray) -> list[float]:
@@ -128,8 +148,18 @@ def measure(formula, params: dict) -> Measurements:
 
     argmin = None if below else attained(fmin)
     argmax = None if above else attained(fmax)
-    lo_s = "(−∞" if below else ("[" if argmin is not None else "(") + _nice(fmin)
-    hi_s = "∞)" if above else _nice(fmax) + ("]" if argmax is not None else ")")
+
+    def bound(value: float) -> str:
+        """A bound only approached in a tail: extrapolate to its limit before rounding."""
+        for end in (0, -1):
+            if abs(float(fo[end]) - value) <= 1e-6 * span:
+                limit = _tail_limit(xo, fo, do, end)
+                if limit is not None:
+                    return _nice(limit, 1e-6)
+        return _nice(value)
+
+    lo_s = "(−∞" if below else ("[" + _nice(fmin) if argmin is not None else "(" + bound(fmin))
+    hi_s = "∞)" if above else (_nice(fmax) + "]" if argmax is not None else bound(fmax) + ")")
     output_range = f"{lo_s}, {hi_s}"
 
     with np.errstate(all="ignore"):
