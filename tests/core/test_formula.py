@@ -258,6 +258,13 @@ def test_torch_source_is_valid_python(case):
         assert f"{p.name}: float = {p.default!r}" in src and f"self.{p.name} = float({p.name})" in src
 
 
+def test_torch_source_locals_do_not_clash_with_parameters():
+    src = compile_formula("t0*softplus(softplus(t1*x))").torch_source()
+    assigned = re.findall(r"^        (\w+) = ", src, re.M)
+    assert assigned == ["t0", "t1", "_t0", "_t1"]  # each name bound once: no parameter overwritten
+    assert src.rstrip().endswith("return (t0 * torch.logaddexp(_t1, torch.zeros_like(_t1)))")
+
+
 def test_torch_source_defaults_and_class_name():
     F = compile_formula("where(x > 0, x, a*x)", {"a": {"default": 0.25, "min": -1, "max": 2}})
     src = F.torch_source("LeakyThing", a=0.5)

@@ -266,7 +266,7 @@ _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*|\(?-?[0-9][0-9.e+-]*\)?")
 class _TorchWriter:
     """Writes a tree as torch code: one expression, with subexpressions that are used more
     than once (or that the torch code needs twice, like both sides of max) bound to locals
-    ``t0, t1, ...`` first, so the source grows linearly with the tree."""
+    ``_t0, _t1, ...`` first, so the source grows linearly with the tree."""
 
     def __init__(self, tree: Node):
         self.lines: list[str] = []
@@ -280,7 +280,7 @@ class _TorchWriter:
                 stack.extend(children(n))
 
     def _bind(self, n: Node, s: str) -> str:
-        name = f"t{len(self.bound)}"
+        name = f"_t{len(self.bound)}"  # parameters cannot start with "_": no clash
         self.lines.append(f"{name} = {s}")
         self.bound[n] = name
         return name
