@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.core.formula import FormulaError, compile_formula  # noqa: E402
+from app.core.formula import FormulaError, compile_formula
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "cases" / "formula_hostile.json"
 GRID = np.linspace(-1e4, 1e4, 2001)

@@ -15,7 +15,14 @@ import pytest
 import app.core.formula as formula_pkg
 from app.core.activations import Properties
 from app.core.formula import (
-    CODES, CONVENTION, RELAXED_LIMITS, Formula, FormulaError, ParamSpec, compile_formula, parse,
+    CODES,
+    CONVENTION,
+    RELAXED_LIMITS,
+    Formula,
+    FormulaError,
+    ParamSpec,
+    compile_formula,
+    parse,
 )
 from app.core.formula import properties as _properties  # noqa: F401  (imported before the no-eval patch)
 
@@ -111,7 +118,7 @@ def test_unknown_function_message():
 
 
 def test_precedence_and_associativity():
-    eq = lambda a, b: parse(a) == parse(b)  # noqa: E731
+    eq = lambda a, b: parse(a) == parse(b)
     assert eq("-x^2", "-(x^2)")
     assert eq("2^3^2", "2^(3^2)")
     assert eq("x**2", "x^2")

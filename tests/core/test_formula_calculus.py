@@ -20,7 +20,22 @@ from latex2mathml.converter import convert
 from app.core.formula import RELAXED_LIMITS, compile_formula, parse, to_text
 from app.core.formula.simplify import rational, simplify
 from app.core.formula.tree import (
-    Add, And, Call, Cmp, Const, Div, Mul, Neg, Not, Num, Or, Param, Pow, Sub, Where, X,
+    Add,
+    And,
+    Call,
+    Cmp,
+    Const,
+    Div,
+    Mul,
+    Neg,
+    Not,
+    Num,
+    Or,
+    Param,
+    Pow,
+    Sub,
+    Where,
+    X,
 )
 
 VALID = json.loads((Path(__file__).parents[1] / "cases" / "formula_valid.json").read_text())
@@ -141,7 +156,7 @@ def test_values_and_derivatives_against_mpmath(case):
             xs = points(case, F, params, seed=which)
             f, d = F.f_and_df(np.array(xs), **params)
             for x, gf, gd in zip(xs, f, d):
-                fx = lambda t: mp_eval(F.tree, t, mparams)  # noqa: E731
+                fx = lambda t: mp_eval(F.tree, t, mparams)
                 X0 = mp.mpf(x)
                 rf = fx(X0)
                 rd = mp.diff(fx, X0)
@@ -162,7 +177,7 @@ def test_values_and_derivatives_against_mpmath(case):
                 # size of f/a (log1p(exp(a*x))/a has x·σ(ax)/a − softplus(ax)/a², which
                 # cancel), so that is the scale of the rounding error allowed
                 for name in F.param_names:
-                    fp = lambda t: mp_eval(F.tree, X0, {**mparams, name: t})  # noqa: E731
+                    fp = lambda t: mp_eval(F.tree, X0, {**mparams, name: t})
                     rp = mp.diff(fp, mparams[name])
                     got = float(F.dparam(name)(np.array([x]), **params)[0])
                     size = float(abs(rf) + abs(X0 * rd)) / max(abs(params[name]), 0.1)

@@ -5,7 +5,24 @@ from __future__ import annotations
 from .errors import FormulaError
 from .simplify import add, call, cmp, div, exponent_node, make_pow, mul, neg, num, rational, simplify, sub, where
 from .tree import (
-    ONE, TWO, ZERO, Add, Call, Const, Div, Mul, Neg, Node, Num, Param, Pow, Sub, Where, X, children, const_value,
+    ONE,
+    TWO,
+    ZERO,
+    Add,
+    Call,
+    Const,
+    Div,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Param,
+    Pow,
+    Sub,
+    Where,
+    X,
+    children,
+    const_value,
     size,
 )
 

@@ -14,8 +14,8 @@ new array (never x itself).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 from scipy import special as sc
@@ -23,7 +23,24 @@ from scipy import special as sc
 from .errors import FormulaError
 from .printers import to_text
 from .tree import (
-    CONSTANTS, Add, And, Call, Cmp, Const, Div, Mul, Neg, Node, Not, Num, Or, Param, Pow, Sub, Where, X,
+    CONSTANTS,
+    Add,
+    And,
+    Call,
+    Cmp,
+    Const,
+    Div,
+    Mul,
+    Neg,
+    Node,
+    Not,
+    Num,
+    Or,
+    Param,
+    Pow,
+    Sub,
+    Where,
+    X,
     const_value,
 )
 

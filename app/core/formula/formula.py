@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -71,7 +71,7 @@ def compile_formula(
     text: str,
     params: Mapping[str, Mapping[str, float] | ParamSpec | None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
-) -> "Formula":
+) -> Formula:
     """Parse, check, differentiate and compile ``text``.
 
     ``params`` declares the parameters' defaults and ranges ({"a": {"default": 0.25,
@@ -199,7 +199,7 @@ class Formula:
         out: dict[str, object] = {}
         for p in self.params:
             v = values.get(p.name, p.default)
-            if isinstance(v, bool) or isinstance(v, str):
+            if isinstance(v, (bool, str)):
                 raise FormulaError("param_value", f"{p.name} must be a number in [{p.min:g}, {p.max:g}] (got {v!r})",
                                    param=p.name)
             try:

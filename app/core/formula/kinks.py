@@ -33,14 +33,28 @@ sides, so for every numerical purpose there is no kink).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
 from .evaluate import Program, compile_trees, evaluate
 from .tree import (
-    Add, Call, Const, Div, Mul, Neg, Node, Num, Param, Sub, Where, X, comparisons, has_x, walk,
+    Add,
+    Call,
+    Const,
+    Div,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Param,
+    Sub,
+    Where,
+    X,
+    comparisons,
+    has_x,
+    walk,
 )
 
 MAX_SOURCES = 64  # kink equations examined per formula (each is a small program)
@@ -72,8 +86,8 @@ def piecewise_linear(n: Node) -> bool:
         if isinstance(m, (X, Num, Const, Param)) or not has_x(m):
             r = True
         elif isinstance(m, (Add, Sub, Neg)):
-            r = all(go(c) for c in ((m.terms if isinstance(m, Add) else (m.left, m.right) if isinstance(m, Sub)
-                                      else (m.arg,))))
+            r = all(go(c) for c in (m.terms if isinstance(m, Add) else (m.left, m.right) if isinstance(m, Sub)
+                                      else (m.arg,)))
         elif isinstance(m, Mul):
             with_x = [f for f in m.factors if has_x(f)]
             r = len(with_x) == 1 and go(with_x[0])
@@ -97,7 +111,7 @@ class _Linear:
 
     prog: Program
     out: int
-    inner: tuple["_Linear", ...]
+    inner: tuple[_Linear, ...]
 
     def roots(self, params: Mapping[str, float], memo: dict[int, list[float]] | None = None) -> list[float]:
         memo = {} if memo is None else memo

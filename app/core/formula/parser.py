@@ -52,8 +52,30 @@ from dataclasses import dataclass
 
 from .errors import FormulaError
 from .tree import (
-    CMP_OPS, CONDITION_TYPES, CONSTANTS, FUNCTIONS, INTERNAL_FUNCTIONS, Add, And, Call, Cmp, Const, Div,
-    Mul, Neg, Node, Not, Num, Or, Param, Pow, Sub, Where, XVAR, const_value, walk,
+    CMP_OPS,
+    CONDITION_TYPES,
+    CONSTANTS,
+    FUNCTIONS,
+    INTERNAL_FUNCTIONS,
+    XVAR,
+    Add,
+    And,
+    Call,
+    Cmp,
+    Const,
+    Div,
+    Mul,
+    Neg,
+    Node,
+    Not,
+    Num,
+    Or,
+    Param,
+    Pow,
+    Sub,
+    Where,
+    const_value,
+    walk,
 )
 
 

@@ -13,7 +13,25 @@ import keyword
 import re
 
 from .tree import (
-    Add, And, Call, Cmp, Const, Div, Mul, Neg, Node, Not, Num, Or, Param, Pow, Sub, Where, X, children, const_value,
+    Add,
+    And,
+    Call,
+    Cmp,
+    Const,
+    Div,
+    Mul,
+    Neg,
+    Node,
+    Not,
+    Num,
+    Or,
+    Param,
+    Pow,
+    Sub,
+    Where,
+    X,
+    children,
+    const_value,
     has_x,
 )
 

@@ -28,10 +28,30 @@ import math
 from fractions import Fraction
 
 from .tree import (
-    FLIP, ONE, ZERO, Add, And, Call, Cmp, Const, Div, Mul, Neg, Node, Num, Param, Pow, Sub, Where,
-    X, const_value, has_x, transform,
+    FLIP,
+    ONE,
+    ZERO,
+    Add,
+    And,
+    Call,
+    Cmp,
+    Const,
+    Div,
+    Mul,
+    Neg,
+    Node,
+    Not,
+    Num,
+    Or,
+    Param,
+    Pow,
+    Sub,
+    Where,
+    X,
+    const_value,
+    has_x,
+    transform,
 )
-from .tree import Not, Or  # noqa: F401  (conditions, used by truth())
 
 # --------------------------------------------------------------------------- numbers
 

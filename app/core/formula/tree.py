@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
-from typing import Callable, Iterator
 
 # name -> number of arguments the user may call it with (None: piecewise's odd count >= 3)
 FUNCTIONS: dict[str, int | None] = {
@@ -271,10 +271,7 @@ def has_x(n: Node) -> bool:
 
 def depends_on(n: Node, wrt: str | None) -> bool:
     """Does ``n`` depend on x (``wrt=None``) or on parameter ``wrt``?"""
-    for m in walk(n):
-        if (wrt is None and isinstance(m, X)) or (wrt is not None and isinstance(m, Param) and m.name == wrt):
-            return True
-    return False
+    return any(wrt is None and isinstance(m, X) or wrt is not None and isinstance(m, Param) and m.name == wrt for m in walk(n))
 
 
 def params_in(n: Node) -> tuple[str, ...]:
