@@ -50,7 +50,7 @@ def _param_sets(case) -> list[dict]:
 
 def test_the_table_covers_the_catalogue():
     assert {c["id"] for c in CASES} == set(A.IDS)
-    assert len(A.IDS) == 20
+    assert len(A.IDS) == 26
     for c in CASES:
         act = A.get(c["id"])
         floats = {p.id: p for p in act.params if p.kind == "float"}
