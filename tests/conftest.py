@@ -12,14 +12,32 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-
-from app.main import create_app
-from app.settings import Settings
 
 TESTS = Path(__file__).resolve().parent
 EXPLICIT = ("live", "browser", "perf")
 BY_DIRECTORY = {"core": "core", "api": "api", "browser": "browser", "live": "live", "deploy": "live"}
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With ``-m``, a tier directory none of whose tests can match is not even imported (so
+    ``-m core`` does not load the app, Playwright or schemathesis)."""
+    expr = config.getoption("markexpr", "")
+    if not expr:
+        return None
+    try:
+        path = Path(collection_path).resolve().relative_to(TESTS)
+    except ValueError:
+        return None
+    tier = BY_DIRECTORY.get(path.parts[0]) if path.parts else None
+    if tier is None or len(path.parts) > 1:
+        return None  # decide once, at the directory
+    from _pytest.mark.expression import Expression  # pytest's own -m grammar
+
+    compiled = Expression.compile(expr)
+    possible = [{tier}] + [{m} for m in EXPLICIT]
+    if not any(compiled.evaluate(lambda name, _m=m, **kw: name in _m) for m in possible):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -32,6 +50,11 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 @pytest.fixture(scope="session")
-def client() -> TestClient:
+def client():
+    from fastapi.testclient import TestClient  # imported here: the core tier never loads the app
+
+    from app.main import create_app
+    from app.settings import Settings
+
     with TestClient(create_app(Settings())) as c:  # runs the app's lifespan (the training pool)
         yield c
