@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PageWatch, shot
+from .conftest import PageWatch, free_port, shot, start_server
 from .test_explorer import drag_slider
 
 pytestmark = pytest.mark.browser
@@ -222,6 +222,34 @@ def test_the_class_panel_and_a_paused_student_on_a_phone(contexts, server, width
     assert student.evaluate("document.querySelector('#fn-controls').inert")
     assert student.locator(f"{FN_PLOT} .main-svg").first.is_visible()  # the plot stays
     shot(student, "live-student-paused-phone")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def idle_server():
+    """A server whose classes end after 8 s without activity."""
+    port = free_port()
+    proc = start_server(port, {"ACTLAB_CLASS_IDLE_S": "8"})
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_a_class_that_idles_out_tells_its_students_and_its_teacher(contexts, idle_server):
+    teacher = open_page(contexts(), idle_server, "/")
+    code = start_class(teacher)
+    student = join(contexts(), idle_server, code)
+    teacher.click("#live-pause")
+    until(student, "document.querySelector('.live-bar').dataset.paused === '1'")
+    until(student, "document.querySelector('.live-bar').dataset.live === 'ended'", timeout_s=30)
+    assert "The class has ended" in student.inner_text(".live-bar")
+    assert not student.evaluate("document.querySelector('#fn-controls').inert")  # unlocked: the page is the student's again
+    assert student.evaluate("sessionStorage.getItem('actlab-live-class')") is None
+    until(teacher, "document.querySelector('#live-panel').dataset.ended === '1'", timeout_s=20)
+    assert "expired" in teacher.inner_text("#live-panel .live-status")
+    # the teacher's page asked once more and got 404: that is how it learnt it
+    teacher.watch.errors = [e for e in teacher.watch.errors if "404" not in e]
     for p in (teacher, student):
         p.watch.assert_clean()
 

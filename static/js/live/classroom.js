@@ -86,7 +86,12 @@ async function main() {
   };
   if (mine && !mine.token) {
     if (button) button.hidden = true;
-    window.__actlabLive = new Student(mine.code, await context());
+    const onLeave = () => {
+      if (!button) return;
+      button.hidden = false;
+      offerToStart(button, context);
+    };
+    window.__actlabLive = new Student(mine.code, { ...(await context()), onLeave });
   } else if (mine) {
     window.__actlabLive = new Teacher(mine, { ...(await context()), button, adopt, onStop: () => button && offerToStart(button, context) });
   } else if (button) {

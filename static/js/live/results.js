@@ -48,6 +48,10 @@ export function resultText(run, experiment, labels) {
 }
 
 const activationName = (text) => String(text || "").split("(")[0] || "?";
+// Students' text (nicknames, activation lists) as Plotly shows it: its tags are not markup.
+const plain = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+// … and as a spreadsheet reads a CSV cell: never a formula.
+const cell = (text) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
 
 /**
  * The class plot: the experiment's parameter (x; without one, each activation is a category)
@@ -60,12 +64,12 @@ export function classResultsFigure(results, { param, paramLabel, number, numberL
     const { color } = seriesStyle(i);
     const rows = results.filter((r) => activationName(r.activation) === name && r[number] !== null && r[number] !== undefined);
     return {
-      x: rows.map((r) => (param ? r.params[param] : nameOf(name))),
+      x: rows.map((r) => (param ? r.params[param] : plain(nameOf(name)))),
       y: rows.map((r) => r[number]),
-      text: rows.map((r) => `${r.nickname || "a student"} · ${r.activation}`),
+      text: rows.map((r) => plain(`${r.nickname || "a student"} · ${r.activation}`)),
       type: "scatter",
       mode: "markers",
-      name: nameOf(name),
+      name: plain(nameOf(name)),
       marker: { size: 12, color, line: { width: 1, color: "rgba(0,0,0,0.35)" } },
       hovertemplate: `${param ? `${paramLabel} = %{x}<br>` : ""}${numberLabel} = %{y:.3g}<br>%{text}<extra></extra>`,
     };
@@ -88,6 +92,6 @@ export function classResultsFigure(results, { param, paramLabel, number, numberL
 /** The results as a table for the CSV export. */
 export function classResultsTable(results, param, numbers) {
   const columns = ["nickname", "activation", ...(param ? [param] : []), ...numbers];
-  const rows = results.map((r) => [r.nickname || "", r.activation, ...(param ? [r.params[param]] : []), ...numbers.map((n) => r[n])]);
+  const rows = results.map((r) => [cell(r.nickname || ""), cell(r.activation), ...(param ? [r.params[param]] : []), ...numbers.map((n) => r[n])]);
   return { columns, rows };
 }

@@ -14,7 +14,8 @@ const LOCKED = "main form, [role=tablist], .presenter"; // what a pause locks: t
 const NAV_KEYS = new Set(["ArrowLeft", "ArrowRight", "PageUp", "PageDown", " ", "Spacebar", "Home", "End", "Escape"]); // a presentation's keys
 
 export class Student {
-  constructor(code, { meta, catalogue, forget }) {
+  constructor(code, { meta, catalogue, forget, onLeave }) {
+    this.onLeave = onLeave;
     this.meta = meta;
     this.catalogue = catalogue;
     this.forget = forget;
@@ -185,5 +186,6 @@ export class Student {
     this.lock(false);
     this.forget();
     this.bar.remove();
+    if (this.onLeave) this.onLeave();
   }
 }

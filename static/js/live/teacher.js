@@ -372,8 +372,11 @@ export class Teacher {
 
   ended(text) {
     clearInterval(this.timer);
+    window.removeEventListener("actlab:state", this.onAnnounce);
     this.say(text, true);
     this.forget();
     this.panel.dataset.ended = "1";
+    this.panel.querySelector(".live-stop").textContent = "Close (a new class starts from “Live class”)";
+    if (this.button) this.button.textContent = "Live class ended";
   }
 }
