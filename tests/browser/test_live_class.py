@@ -192,6 +192,16 @@ def test_a_student_follows_the_teacher_into_a_lesson_and_its_steps(contexts, ser
     teacher.locator('[data-param-box="beta"]').press("Enter")
     until(student, "new URLSearchParams(location.search).get('beta') === '5'")
     until(student, "document.querySelector('[data-param-box=beta]').value === '5'")
+    # the student opens the explorer themselves: they explore there (not taken back), and
+    # one click on Rejoin takes them back to the teacher's lesson
+    student.click("header a.explorer-link")
+    student.wait_for_url(f"{server}/?**")
+    student.wait_for_selector(".live-bar.live-student[data-live='exploring']")
+    time.sleep(0.5)
+    assert student.url.startswith(f"{server}/?")
+    student.click("#live-follow")
+    student.wait_for_url("**/lessons/softplus-logistic?beta=5")
+    student.wait_for_selector(".live-bar.live-student[data-live='following']")
     # presenting: the student's page takes the presentation and each step
     teacher.click("#present-link")
     teacher.wait_for_selector("body.present")

@@ -41,8 +41,8 @@ function whoAmI() {
   if (token && location.hash) history.replaceState(history.state, "", `${location.pathname}${location.search}`); // never leave the secret on screen
   const mine = recall();
   if (code && token) return { mine: remember({ code, token }), adopt: true };
-  if (code && (!mine || mine.code !== code)) return { mine: remember({ code }), adopt: false }; // a student's link
-  return { mine, adopt: false };
+  if (code && !(mine && mine.token && mine.code === code)) return { mine: remember({ code, following: true }), joined: true }; // a student's link
+  return { mine };
 }
 
 /** The page's state as it stands (what a class started here begins with). */
@@ -79,7 +79,7 @@ function offerToStart(button, context) {
 
 async function main() {
   const button = document.getElementById("live-class");
-  const { mine, adopt } = whoAmI();
+  const { mine, adopt = false, joined = false } = whoAmI();
   const context = async () => {
     const [meta, catalogue] = await Promise.all([loadMeta(), loadCatalogue()]);
     return { meta, catalogue, forget: () => remember(null) };
@@ -91,7 +91,8 @@ async function main() {
       button.hidden = false;
       offerToStart(button, context);
     };
-    window.__actlabLive = new Student(mine.code, { ...(await context()), onLeave });
+    const save = (patch) => remember({ ...(recall() || mine), ...patch });
+    window.__actlabLive = new Student(mine.code, { ...(await context()), following: mine.following !== false, joined, save, onLeave });
   } else if (mine) {
     window.__actlabLive = new Teacher(mine, { ...(await context()), button, adopt, onStop: () => button && offerToStart(button, context) });
   } else if (button) {

@@ -11,11 +11,34 @@ import { LiveClient } from "./client.js";
 import { resultProblem, resultText, runResult } from "./results.js";
 
 const LOCKED = "main form, [role=tablist], .presenter"; // what a pause locks: the controls (the plots stay)
+const REDIRECT = "actlab-live-redirect"; // the page this tab is being taken to by the class
+
+/** Where the class took this tab last (read once per page), and setting it. */
+function redirect(path = undefined) {
+  try {
+    if (path === undefined) {
+      const was = sessionStorage.getItem(REDIRECT);
+      sessionStorage.removeItem(REDIRECT);
+      return was;
+    }
+    sessionStorage.setItem(REDIRECT, path);
+  } catch {
+    /* storage blocked */
+  }
+  return null;
+}
+
 const NAV_KEYS = new Set(["ArrowLeft", "ArrowRight", "PageUp", "PageDown", " ", "Spacebar", "Home", "End", "Escape"]); // a presentation's keys
 
 export class Student {
-  constructor(code, { meta, catalogue, forget, onLeave }) {
+  /** ctx: {meta, catalogue, forget, save (remember a change for this tab), following (at the start),
+   * joined (this page was opened from the join page), onLeave}. */
+  constructor(code, { meta, catalogue, forget, save, following = true, joined = false, onLeave }) {
     this.onLeave = onLeave;
+    this.save = save;
+    // a page the class did not bring this tab to, opened while following (a link, a typed
+    // address): the student went there themselves, so they explore there
+    this.cameByThemselves = !joined && redirect() !== location.pathname;
     this.meta = meta;
     this.catalogue = catalogue;
     this.forget = forget;
@@ -24,6 +47,7 @@ export class Student {
     this.synced = false; // the page has shown it (so a change of the page's own is the student's)
     this.trace = null; // the network view's last run
     this.client = new LiveClient(code, {
+      follow: following,
       onState: (query) => this.show(query),
       onPause: (message) => this.lock(true, message),
       onRelease: () => this.lock(false),
@@ -35,6 +59,7 @@ export class Student {
       onClosed: (reason) => this.closed(reason),
     });
     this.buildBar(code);
+    if (!following) this.showFollowing(false);
     window.addEventListener("actlab:state", (e) => this.onPageState(e.detail));
     document.addEventListener("net:drawn", (e) => {
       this.trace = (e.detail && e.detail.trace) || null; // a sweep is no single run
@@ -58,14 +83,15 @@ export class Student {
     this.pausedEl = el("p", { class: "live-paused", role: "alert", hidden: true });
     this.promptEl = el("strong", {});
     this.asksEl = el("span", { class: "muted" });
-    this.runEl = el("p", { class: "live-run" });
+    this.runEl = el("span", { class: "live-run" });
+    this.netLink = el("a", { href: "/?view=network", text: "Go to the Network view", hidden: location.pathname === "/" });
     this.submitBtn = el("button", { type: "button", id: "live-submit", class: "primary", text: "Submit to class", disabled: true, onclick: () => this.submit() });
     this.sentEl = el("output", { "aria-live": "polite" });
     this.expEl = el(
       "div",
       { class: "live-experiment", hidden: true, role: "group", "aria-label": "Class experiment" },
       el("p", {}, "Class experiment: ", this.promptEl, " ", this.asksEl),
-      this.runEl,
+      el("p", {}, this.runEl, " ", this.netLink),
       el("div", { class: "live-row" }, this.submitBtn, this.sentEl),
     );
     this.bar = el(
@@ -90,7 +116,14 @@ export class Student {
     this.target = state;
     const page = pageFor(state, currentTheme());
     if (!page) return;
+    const cameByThemselves = this.cameByThemselves;
+    this.cameByThemselves = false; // only the first state can find the student elsewhere
     if (page.path !== location.pathname) {
+      if (cameByThemselves) {
+        this.client.unfollow();
+        return;
+      }
+      redirect(page.path);
       location.replace(`${page.path}${page.query ? `?${page.query}` : ""}`); // this tab remembers the class
       return;
     }
@@ -107,6 +140,7 @@ export class Student {
   }
 
   showFollowing(on) {
+    if (this.save) this.save({ following: on });
     this.bar.dataset.live = on ? "following" : "exploring";
     this.modeEl.textContent = on ? "Following the teacher" : "Exploring on your own";
     this.toggleBtn.textContent = on ? "Explore on my own" : "Rejoin";
