@@ -40,7 +40,7 @@ async def measure(urls: list[str], students: int, changes: int, interval: float)
         await room.join(students, timeout_s=60)
         join_s = time.perf_counter() - t0
         for i in range(1, changes + 1):
-            await room.change(f"fn=leaky_relu(leak={i / 1000:g})&view=function&step={i}")
+            await room.change(f"fn=leaky_relu(leak={i / 1000:g})&view=function")
             await asyncio.sleep(interval)
         complete = await room.received_all(changes, timeout_s=15)
         in_order = all([seq for seq, _, _ in s.states] == list(range(1, changes + 1)) for s in room.students)

@@ -33,7 +33,7 @@ from app.core.optim import OPTIMIZER_LABELS
 from app.core.training import MAX_COST
 
 from . import activations as curve_api
-from . import training
+from . import classes, training
 from .responses import cached_json
 
 router = APIRouter(prefix="/api", tags=["meta"])
@@ -52,6 +52,9 @@ COMPARE_NEXT = ("leaky_relu", "elu", "tanh", "prelu", "gelu")
 FUNCTION_NEXT = ("leaky_relu", "elu", "softplus", "gelu", "tanh", "sigmoid")
 SWEEP_DEFAULTS = {"learning_rate": ["0.001", "0.01", "0.1", "0.3", "1", "3"], "momentum": ["0", "0.5", "0.9", "0.95", "0.99"]}
 EMBED_ONLY_KEYS = ("controls", "title", "modebar")
+# Settings of the page rather than of the view: the live class it follows or teaches
+# (static/js/live/classroom.js). Links' rule ignores them; they never reach a class's state.
+PAGE_KEYS = ("class",)
 
 # Plots: name → (kind, title, help). The explorer, the embeds and the lessons draw them.
 PANELS: dict[str, dict[str, str]] = {
@@ -66,6 +69,7 @@ PANELS: dict[str, dict[str, str]] = {
     "histogram": {"kind": "train", "title": "Pre-activations at init and at the end", "help": "Distribution of z = Wx + b per layer, over every unit and training input. For ReLU, the mass below 0 is inactive."},
     "sweep": {"kind": "sweep", "title": "Sweep", "help": "One trained network per value, all from the same data and initial weights. × marks a diverged run."},
     "sweep-curves": {"kind": "sweep", "title": "Training loss for every swept value", "help": "Colour runs from the smallest value (dark) to the largest (light)."},
+    "class-results": {"kind": "class", "title": "Class results", "help": "One point per student of a live class: the value each chose of the experiment's parameter (x) against a number their run measured (y), coloured by activation. Updates as results arrive."},
 }
 # The two per-layer gradient sizes a trace records (URL: grad=input|weights).
 GRADIENTS = {
@@ -73,6 +77,10 @@ GRADIENTS = {
     "weights": {"key": "grad_norm_weights", "label": "‖∂L/∂W‖", "menu": "of each layer's weights ‖∂L/∂W‖"},
 }
 METRICS = {"dead_fraction": "dead fraction", "final_loss": "final training loss", "final_test_accuracy": "final test accuracy", "active_fraction": "active fraction"}
+# The numbers a class experiment collects from each student's run (app.api.classes.NUMBERS),
+# labelled as the sweep's metrics of the same name.
+_CLASS_METRIC = {"test_accuracy": "final_test_accuracy", "dead_fraction": "dead_fraction", "final_loss": "final_loss"}
+CLASS_NUMBERS = {n: METRICS[_CLASS_METRIC[n]] for n in classes.NUMBERS}
 
 # The network form: which request field, in which group, labelled how, moving in which steps.
 # A step is a power of ten, so every value a number box shows is a whole number of steps from
@@ -164,7 +172,7 @@ def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]] 
     state: dict[str, Any] = {}
     notes: list[dict[str, Any]] = []
     for key in query:
-        if key not in fields and key not in EMBED_ONLY_KEYS:
+        if key not in fields and key not in EMBED_ONLY_KEYS and key not in PAGE_KEYS:
             notes.append({"code": "unknown_setting", "key": key})
     for key, f in fields.items():
         raw = query.get(key)
@@ -224,6 +232,7 @@ def meta_json() -> dict[str, Any]:
         "version": __version__,
         "state": STATE,
         "embed_keys": list(EMBED_ONLY_KEYS),
+        "page_keys": list(PAGE_KEYS),
         "form": list(FORM),
         "labels": LABELS,
         "requests": {"train": request_fields(training.TrainRequest), "sweep": request_fields(training.SweepRequest)},
@@ -243,6 +252,7 @@ def meta_json() -> dict[str, Any]:
         "metrics": METRICS,
         "themes": list(THEMES),
         "budget": {"max_cost": MAX_COST, "autorun_cost": AUTORUN_COST},
+        "live": {"numbers": CLASS_NUMBERS, "max_prompt": classes.MAX_PROMPT, "max_message": classes.MAX_MESSAGE},
     }
 
 

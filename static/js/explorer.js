@@ -7,6 +7,7 @@ import { applyTheme, preferredTheme } from "./lib/theme.js";
 import { FunctionView } from "./views/function-view.js";
 import { NetworkView } from "./views/network-view.js";
 import { openEmbedDialog } from "./lib/embed-dialog.js";
+import { announceState, onApplyState } from "./lib/page-state.js";
 
 window.__actlab = { draws: [], lastInput: 0 };
 
@@ -24,7 +25,7 @@ async function main() {
   // a link read by the links' one rule (app/api/meta.py), activation lists checked against the
   // catalogue; the URL's theme, else the one this browser last chose
   const readWithTheme = () => {
-    const { state: s, notes } = readLink(SCHEMA, location.search, meta.embed_keys);
+    const { state: s, notes } = readLink(SCHEMA, location.search, [...meta.embed_keys, ...meta.page_keys]);
     for (const key of ["fn", "act"]) {
       const checked = sanitise(s[key], catalogue, SCHEMA[key].max);
       s[key] = checked.specs.filter((x) => x.name); // own formulas come with issue 13
@@ -53,6 +54,7 @@ async function main() {
   const onState = (patch, committed) => {
     Object.assign(state, patch);
     writeUrl(committed);
+    announceState({ draft: !committed && state.view === "network" }); // the network view trains when a change is committed
   };
   const embed = (panel, view) => openEmbedDialog(panel, view, state, SCHEMA, catalogue);
 
@@ -119,7 +121,7 @@ async function main() {
     info.focus();
   });
 
-  window.addEventListener("popstate", () => {
+  const fromAddress = () => {
     state = readWithTheme().s;
     midGesture = false;
     applyTheme(state.theme);
@@ -127,11 +129,19 @@ async function main() {
     fnView.apply(state);
     netView.apply(state);
     showView(state.view);
-  });
+    announceState();
+  };
+  window.addEventListener("popstate", fromAddress);
   if (notes.length) {
     showNotice(notes);
     history.replaceState(null, "", `${location.pathname}${buildQuery(state, SCHEMA, catalogue)}`); // the link now says what is shown
   }
+  announceState();
+  // a live class shows the teacher's view here: the address it would have, without a history entry
+  onApplyState((query) => {
+    history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}`);
+    fromAddress();
+  });
   document.body.dataset.ready = "1";
 }
 

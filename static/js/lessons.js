@@ -9,6 +9,7 @@ import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
 import { formatNumber } from "./lib/spec.js";
 import { FIGURES } from "./lessons/figures.js";
 import { Presenter } from "./lessons/present.js";
+import { announceState, onApplyState } from "./lib/page-state.js";
 
 window.__actlab = { measures: 0 };
 
@@ -144,18 +145,19 @@ class LessonPage {
 
   buildControls() {
     const live = !this.lesson.trains; // cheap lessons follow a slider while it moves
+    this.widgets = {};
     for (const c of this.lesson.controls) {
       const onValue = (v, committed) => {
         this.state[c.id] = c.kind === "int" ? Math.round(v) : v;
-        this.updateLinks();
+        this.updateLinks({ draft: !committed && !live });
         if (committed || live) this.schedule(committed ? 0 : 60);
       };
       if (c.kind === "choice") {
         const labels = c.labels || c.choices;
-        this.form.append(select({ label: c.label, name: c.id, help: c.help, choices: c.choices.map((x, i) => [x, labels[i]]), value: this.state[c.id], onChange: (v) => onValue(v, true) }));
+        this.form.append(this.widgets[c.id] = select({ label: c.label, name: c.id, help: c.help, choices: c.choices.map((x, i) => [x, labels[i]]), value: this.state[c.id], onChange: (v) => onValue(v, true) }));
       } else {
         this.form.append(
-          slider({
+          this.widgets[c.id] = slider({
             label: c.label,
             name: c.id,
             min: c.min,
@@ -186,15 +188,32 @@ class LessonPage {
     return q;
   }
 
-  updateLinks() {
+  updateLinks({ draft = false } = {}) {
     const q = this.pageQuery();
     const s = q.toString();
     const url = `${location.pathname}${s ? `?${s}` : ""}`;
     if (url !== `${location.pathname}${location.search}`) history.replaceState(null, "", url);
+    announceState({ draft });
     const pq = this.pageQuery({ present: true, step: 1 });
     document.getElementById("present-link").href = `${location.pathname}?${pq}`;
     const eq = this.pageQuery({ present: false });
     document.getElementById("present-exit").href = `${location.pathname}${eq.toString() ? `?${eq}` : ""}`;
+  }
+
+  /** Show the settings and the screen a query gives (a live class's state for this lesson). */
+  apply(query) {
+    const q = new URLSearchParams(query);
+    const present = q.get("present") === "1" || q.get("present") === "true";
+    if (present !== this.present) {
+      location.replace(`${location.pathname}${query ? `?${query}` : ""}`); // the other layout: load it
+      return;
+    }
+    history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}`);
+    this.state = readControls(this.lesson.controls, q);
+    for (const c of this.lesson.controls) this.widgets[c.id].set(this.state[c.id]);
+    if (this.present) this.presenter.show(this.presenter.stepFromUrl(), { push: false });
+    this.updateLinks();
+    this.measure();
   }
 
   schedule(delay) {
@@ -310,6 +329,7 @@ async function lessonMain() {
   setupTheme(() => page && page.restyle());
   page = new LessonPage(main, lesson);
   window.__actlab.page = page;
+  onApplyState((query) => page.apply(query));
 }
 
 function indexMain() {

@@ -178,9 +178,41 @@ def test_a_state_outside_the_url_query_vocabulary_is_refused_naming_query(client
     assert words in r.json()["detail"]
 
 
+@pytest.mark.parametrize("query,words", [
+    ("step=3", "'step' is not a setting of the explorer"),
+    ("class=ABCDEFGH", "'class' is not a setting of the explorer"),
+    ("fn=relu&fn=elu", "given more than once"),
+    ("view=tabs", "view='tabs' must be one of function, network"),
+    ("depth=99", "depth='99' must be a whole number from 1 to"),
+    ("learning_rate=abc", "learning_rate='abc'"),
+    ("fn=nope", "unknown activation"),
+    ("fn=elu(alpha=99)", "out of range"),
+    ("fn=" + ",".join(["relu"] * 7), "too many"),
+    ("page=lessons/no-such-lesson", "page must be lessons/<slug>"),
+    ("page=explorer&fn=relu", "page must be lessons/<slug>"),
+    ("page=lessons/dying-relu&fn=relu", "'fn' is not a setting of lesson 'dying-relu'"),
+    ("page=lessons/dying-relu&leak=5", "leak must be a number in [0, 1]"),
+    ("page=lessons/dying-relu&step=99", "step must be a whole number from 1 to 5"),
+    ("page=lessons/dying-relu&present=yes", "present must be 0 or 1"),
+    ("theme=neon", "theme='neon' must be one of light, dark, contrast"),
+], ids=["explorer-step", "class-key", "repeated", "not-a-choice", "out-of-range", "not-a-number", "unknown-activation",
+        "param-out-of-range", "too-many-curves", "unknown-lesson", "page-not-a-lesson", "lesson-unknown-key", "lesson-control-range",
+        "lesson-step-range", "lesson-present", "theme"])
+def test_a_state_the_pages_would_not_show_as_written_is_refused(client, query, words):
+    """The class state speaks the app's vocabulary: the explorer's settings (app/api/meta.py STATE,
+    read by the links' rule) or a lesson's (page=lessons/<slug>, its controls, present, step), so
+    every student's page shows what the teacher's does."""
+    code, teacher, _ = start(client)
+    r = client.put(f"/api/classes/{code}/state", json={"query": query}, headers=teacher)
+    assert r.status_code == 422 and r.json()["field"] == "query" and r.json()["code"] == "invalid_input", r.text
+    assert words in r.json()["detail"]
+    assert client.post("/api/classes", json={"query": query}).status_code == 422  # the same rule when a class starts
+
+
 def test_validate_query_keeps_what_the_explorer_writes():
-    for q in ("", "fn=relu", "fn=elu(alpha=0.5),relu&view=function&xmin=-6&xmax=6", "lesson=dying-relu&step=2",
-              "fn=noisy_relu(sigma=0.2)&seed=3&q=%CF%83", "title=a+b&url=https://example.org/x?y=1"):
+    for q in ("", "fn=relu", "fn=elu(alpha=0.5),relu&view=function&xmin=-6&xmax=6", "page=lessons/dying-relu&present=1&step=2&leak=0.1",
+              "fn=noisy_relu(sigma=0.2)&view=network&seed=3", "view=network&mode=compare&act=relu,leaky_relu(leak=0.1)&learning_rate=0.3&theme=dark",
+              "fn=%5Bx%5D", "fn=[x](a=1)", "view=network&mode=sweep&sweep=learning_rate&values=0.01,0.1,1"):
         assert validate_query(q) == q
     assert validate_query("?fn=relu") == "fn=relu"
 
@@ -326,11 +358,11 @@ def test_a_teachers_changes_are_capped_per_second():
     c = TestClient(make_app(messages_per_s=3))
     code, teacher, _ = start(c)
     for i in range(3):
-        assert c.put(f"/api/classes/{code}/state", json={"query": f"step={i}"}, headers=teacher).status_code == 200
-    r = c.put(f"/api/classes/{code}/state", json={"query": "step=9"}, headers=teacher)
+        assert c.put(f"/api/classes/{code}/state", json={"query": f"xmax={i + 1}"}, headers=teacher).status_code == 200
+    r = c.put(f"/api/classes/{code}/state", json={"query": "xmax=9"}, headers=teacher)
     assert r.status_code == 429 and r.json()["code"] == "too_many_messages" and r.headers["Retry-After"] == "1"
     time.sleep(1.05)
-    assert c.put(f"/api/classes/{code}/state", json={"query": "step=9"}, headers=teacher).json() == {"seq": 4}
+    assert c.put(f"/api/classes/{code}/state", json={"query": "xmax=9"}, headers=teacher).json() == {"seq": 4}
 
 
 def test_results_are_capped_per_experiment_and_per_second():
@@ -385,12 +417,12 @@ def test_a_class_left_alone_expires():
     c = TestClient(app)
     code, teacher, _ = start(c)
     now[0] += 59
-    assert c.put(f"/api/classes/{code}/state", json={"query": "a=1"}, headers=teacher).status_code == 200  # activity
+    assert c.put(f"/api/classes/{code}/state", json={"query": "fn=elu"}, headers=teacher).status_code == 200  # activity
     now[0] += 59
     assert c.get(f"/api/classes/{code}").status_code == 200  # reading is no activity
     now[0] += 2
     for method, path in (("GET", ""), ("PUT", "/state"), ("GET", "/qr.svg"), ("GET", "/events")):
-        r = c.request(method, f"/api/classes/{code}{path}", json={"query": "a=2"} if method == "PUT" else None, headers=teacher)
+        r = c.request(method, f"/api/classes/{code}{path}", json={"query": "fn=tanh"} if method == "PUT" else None, headers=teacher)
         assert r.status_code == 404 and r.json()["code"] == "class_not_found", path
 
 
@@ -409,9 +441,9 @@ def test_a_follower_gets_a_snapshot_then_every_change_in_order():
             snap, eid = next_event(events, "snapshot")
             assert (snap["seq"], snap["query"], snap["students"], eid) == (0, "fn=relu", 1, "0")
             for i in range(1, 6):
-                http.put(f"/api/classes/{code}/state", json={"query": f"fn=relu&step={i}"}, headers=teacher)
+                http.put(f"/api/classes/{code}/state", json={"query": f"fn=relu&xmax={i}"}, headers=teacher)
             got = [next(events) for _ in range(5)]
-            assert got == [("state", {"seq": i, "query": f"fn=relu&step={i}"}, str(i)) for i in range(1, 6)]
+            assert got == [("state", {"seq": i, "query": f"fn=relu&xmax={i}"}, str(i)) for i in range(1, 6)]
             http.post(f"/api/classes/{code}/pause", json={"message": "Look up"}, headers=teacher)
             http.post(f"/api/classes/{code}/release", headers=teacher)
             http.post(f"/api/classes/{code}/experiment", json={"prompt": "Try a leak", "collect": ["test_accuracy"]}, headers=teacher)
@@ -428,11 +460,11 @@ def test_reconnecting_with_last_event_id_replays_the_latest_state():
     with serving(app) as url, httpx.Client(base_url=url, timeout=5) as http:
         code, teacher, _ = start(http)
         for i in range(3):
-            http.put(f"/api/classes/{code}/state", json={"query": f"step={i}"}, headers=teacher)
+            http.put(f"/api/classes/{code}/state", json={"query": f"xmax={i + 1}"}, headers=teacher)
         http.post(f"/api/classes/{code}/pause", headers=teacher)
         with http.stream("GET", f"/api/classes/{code}/events", headers={"Last-Event-ID": "1"}) as r:
             snap, eid = next_event(sse(r), "snapshot")
-            assert (snap["seq"], snap["query"], snap["paused"], snap["resumed_from"], eid) == (4, "step=2", True, 1, "4")
+            assert (snap["seq"], snap["query"], snap["paused"], snap["resumed_from"], eid) == (4, "xmax=3", True, 1, "4")
         r = http.get(f"/api/classes/{code}/events", headers={"Last-Event-ID": "x"})
         assert r.status_code == 422 and r.json()["field"] == "Last-Event-ID"
 

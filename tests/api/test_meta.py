@@ -49,3 +49,15 @@ def test_the_javascript_declares_no_vocabulary() -> None:
         assert needle not in text, needle
     catalogue = {a.id for a in acts.CATALOGUE}
     assert "relu" in catalogue
+
+
+def test_a_live_class_is_a_page_setting_and_its_numbers_come_from_the_class_api(client) -> None:
+    from app.api import classes
+
+    m = client.get("/api/meta").json()
+    assert m["page_keys"] == ["class"]
+    _, notes = meta.read_link({"class": "ABCDEFGH", "fn": "relu"})
+    assert notes == []  # not an unknown setting
+    assert list(m["live"]["numbers"]) == list(classes.NUMBERS)
+    assert (m["live"]["max_prompt"], m["live"]["max_message"]) == (classes.MAX_PROMPT, classes.MAX_MESSAGE)
+    assert m["panels"]["class-results"]["kind"] == "class" and m["panels"]["class-results"]["help"]

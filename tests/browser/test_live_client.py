@@ -3,7 +3,8 @@ own browser context. Students come in through the join page (the nickname it rem
 sent with their results); the teacher's view reaches both, a student who breaks away stops
 following and one click brings the latest view back; pause and release arrive; a class
 experiment collects both results; a student's client cannot control the class.
-(The explorer reading ``?class=`` comes later; here the pages drive LiveClient directly.)"""
+(The explorer follows ``?class=`` by itself: tests/browser/test_live_class.py. Here each student
+goes on to a page that does not, and drives LiveClient directly.)"""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ def test_a_teacher_and_two_students(browser, server):
                 shot(page, "live-join")
             page.click("button[type=submit]")
             page.wait_for_url(f"{server}/?class={code}")
+            page.evaluate("sessionStorage.clear()")  # the explorer there follows the class itself: leave it to this test's client
+            page.goto(f"{server}/join")
             page.evaluate(FOLLOW, code)
             until(page, "window.got.states.length === 1 && window.got.states[0] === 'fn=relu'")
         assert teacher.evaluate("t.info().then((i) => i.students)") == 2

@@ -4,6 +4,8 @@
 // navigation: → / Page Down / Space next, ← / Page Up / Shift+Space previous, Home / End,
 // Esc leaves. Past the last screen it continues with the next lesson (and back).
 
+import { announceState } from "../lib/page-state.js";
+
 const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
 
 export class Presenter {
@@ -72,6 +74,7 @@ export class Presenter {
         if (push) history.pushState(null, "", url);
         else history.replaceState(null, "", url);
       }
+      announceState();
       const heading = this.main.querySelector(`.step[data-step="${n}"]`);
       if (heading && push) heading.focus({ preventScroll: true });
       window.scrollTo(0, 0);

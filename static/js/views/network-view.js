@@ -426,7 +426,7 @@ export class NetworkView {
     if (hasPrelu) draw(P.prelu, fig("prelu"), { table: tables.layerTable(t, "prelu_slope"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, prelu_slope: v.layers.prelu_slope })) });
     draw(P.histogram, fig("histogram"), { json: pick(t, [], (v) => ({ activation: v.activation, histograms: v.histograms })), table: tables.histogramTable(t), note: t.variants.length > 1 ? `Showing ${t.variants[0].label}.` : "" });
     this.drawSummary();
-    this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
+    this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true, detail: { trace: t } })); // a live class submits from it
   }
 
   drawBoundary() {
@@ -509,7 +509,7 @@ export class NetworkView {
     draw(this.panels.sweep, this.panels.sweep.opts.figure(sw, { ...opts, metric, metrics: this.meta.metrics }), { table: tables.sweepTable(sw), json: sw });
     draw(this.panels["sweep-curves"], this.panels["sweep-curves"].opts.figure(sw, opts), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })) });
     this.summary.replaceChildren();
-    this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
+    this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true, detail: { sweep: sw } }));
   }
 }
 

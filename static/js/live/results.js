@@ -1,0 +1,97 @@
+// A class experiment's data: what a student submits from a training run, and the teacher's
+// plot of everyone's results (panel "class-results": one point per student).
+
+import { baseLayout, seriesStyle } from "../lib/theme.js";
+import { format, formatNumber } from "../lib/spec.js";
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * What a student can submit from a finished /api/train run (the trace the network view drew):
+ * its activation, numeric parameters, final test accuracy, dead fraction (over every hidden
+ * unit; the layers are equally wide) and final training loss. Null for a run of several
+ * activations (compare mode). `param`: the experiment's parameter, taken from the run's
+ * training settings when it is not an activation parameter (e.g. learning_rate).
+ */
+export function runResult(trace, catalogue, param = null) {
+  if (!trace || !trace.variants || trace.variants.length !== 1) return null;
+  const v = trace.variants[0];
+  const last = v.loss.train.length - 1;
+  const params = {};
+  for (const [k, x] of Object.entries(v.activation.params || {})) if (typeof x === "number") params[k] = x;
+  if (param && !(param in params) && typeof (trace.config || {})[param] === "number") params[param] = trace.config[param];
+  const dead = v.layers.dead_fraction[last];
+  const num = (x) => (typeof x === "number" && Number.isFinite(x) ? x : null);
+  return {
+    activation: format([v.activation], catalogue),
+    params,
+    test_accuracy: num(v.accuracy.test[last]),
+    dead_fraction: dead && dead.length ? num(mean(dead)) : null,
+    final_loss: num(v.loss.train[last]),
+  };
+}
+
+/** Why `run` cannot answer `experiment` ("" when it can). labels: meta.live.numbers. */
+export function resultProblem(run, experiment, labels) {
+  if (!run) return "Train one activation in the Network view first: its run is what you submit.";
+  if (experiment.param && !(experiment.param in run.params)) return `Your run has no ${experiment.param}: train an activation (or a setting) that has it.`;
+  for (const n of experiment.collect) if (run[n] === null) return `Your run has no ${labels[n] || n} (did it diverge?): train again.`;
+  return "";
+}
+
+const fmt = (n, x) => (x === null || x === undefined ? "—" : n === "final_loss" ? formatNumber(Number(x.toPrecision(3))) : `${(100 * x).toFixed(1)} %`);
+
+/** One line saying what a result holds, e.g. "leaky_relu(leak=0.05): test accuracy 93.8 %". */
+export function resultText(run, experiment, labels) {
+  const parts = experiment.collect.map((n) => `${labels[n] || n} ${fmt(n, run[n])}`);
+  return `${run.activation}: ${parts.join(", ")}`;
+}
+
+const activationName = (text) => String(text || "").split("(")[0] || "?";
+// Students' text (nicknames, activation lists) as Plotly shows it: its tags are not markup.
+const plain = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+// … and as a spreadsheet reads a CSV cell: never a formula.
+const cell = (text) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+
+/**
+ * The class plot: the experiment's parameter (x; without one, each activation is a category)
+ * against `number` (y), one marker per student, one colour per activation.
+ * opts: {param, paramLabel, number, numberLabel, narrow, nameOf (an activation's id → its name)}
+ */
+export function classResultsFigure(results, { param, paramLabel, number, numberLabel, narrow = false, nameOf = (id) => id }) {
+  const names = [...new Set(results.map((r) => activationName(r.activation)))].sort();
+  const data = names.map((name, i) => {
+    const { color } = seriesStyle(i);
+    const rows = results.filter((r) => activationName(r.activation) === name && r[number] !== null && r[number] !== undefined);
+    return {
+      x: rows.map((r) => (param ? r.params[param] : plain(nameOf(name)))),
+      y: rows.map((r) => r[number]),
+      text: rows.map((r) => plain(`${r.nickname || "a student"} · ${r.activation}`)),
+      type: "scatter",
+      mode: "markers",
+      name: plain(nameOf(name)),
+      marker: { size: 12, color, line: { width: 1, color: "rgba(0,0,0,0.35)" } },
+      hovertemplate: `${param ? `${paramLabel} = %{x}<br>` : ""}${numberLabel} = %{y:.3g}<br>%{text}<extra></extra>`,
+    };
+  });
+  const layout = baseLayout();
+  layout.margin = { ...layout.margin, t: 36 };
+  layout.xaxis = { ...layout.xaxis, title: { text: param ? paramLabel : "activation" } };
+  if (!param) layout.xaxis.type = "category";
+  layout.yaxis = { ...layout.yaxis, title: { text: numberLabel } };
+  if (number !== "final_loss") layout.yaxis.range = [-0.02, 1.02];
+  else layout.yaxis = { ...layout.yaxis, type: "log", exponentformat: "power" };
+  layout.showlegend = true;
+  if (!results.length) {
+    layout.annotations = [{ text: "No results yet: they appear here as students submit.", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: narrow ? 12 : 14 } }];
+    layout.xaxis.showticklabels = false;
+  }
+  return { data, layout };
+}
+
+/** The results as a table for the CSV export. */
+export function classResultsTable(results, param, numbers) {
+  const columns = ["nickname", "activation", ...(param ? [param] : []), ...numbers];
+  const rows = results.map((r) => [cell(r.nickname || ""), cell(r.activation), ...(param ? [r.params[param]] : []), ...numbers.map((n) => r[n])]);
+  return { columns, rows };
+}

@@ -1,0 +1,225 @@
+// A student's side of a live class: the page shows each state the teacher sends (through
+// the page-state hook, replacing the address: no history entries) until the student changes
+// something (then they explore on their own, and one click rejoins); a pause locks the
+// page's controls with the teacher's message; a class experiment takes the student's last run.
+
+import { el } from "../lib/controls.js";
+import { applyState } from "../lib/page-state.js";
+import { currentTheme } from "../lib/theme.js";
+import { pageFor, sameQuery } from "./address.js";
+import { LiveClient } from "./client.js";
+import { resultProblem, resultText, runResult } from "./results.js";
+
+const LOCKED = "main form, [role=tablist], .presenter"; // what a pause locks: the controls (the plots stay)
+const REDIRECT = "actlab-live-redirect"; // the page this tab is being taken to by the class
+
+/** Where the class took this tab last (read once per page), and setting it. */
+function redirect(path = undefined) {
+  try {
+    if (path === undefined) {
+      const was = sessionStorage.getItem(REDIRECT);
+      sessionStorage.removeItem(REDIRECT);
+      return was;
+    }
+    sessionStorage.setItem(REDIRECT, path);
+  } catch {
+    /* storage blocked */
+  }
+  return null;
+}
+
+const NAV_KEYS = new Set(["ArrowLeft", "ArrowRight", "PageUp", "PageDown", " ", "Spacebar", "Home", "End", "Escape"]); // a presentation's keys
+
+export class Student {
+  /** ctx: {meta, catalogue, forget, save (remember a change for this tab), following (at the start),
+   * joined (this page was opened from the join page), onLeave}. */
+  constructor(code, { meta, catalogue, forget, save, following = true, joined = false, onLeave }) {
+    this.onLeave = onLeave;
+    this.save = save;
+    // a page the class did not bring this tab to, opened while following (a link, a typed
+    // address): the student went there themselves, so they explore there
+    this.cameByThemselves = !joined && redirect() !== location.pathname;
+    this.meta = meta;
+    this.catalogue = catalogue;
+    this.forget = forget;
+    this.labels = meta.live.numbers;
+    this.target = null; // the teacher's latest state, as followed
+    this.synced = false; // the page has shown it (so a change of the page's own is the student's)
+    this.trace = null; // the network view's last run
+    this.client = new LiveClient(code, {
+      follow: following,
+      onState: (query) => this.show(query),
+      onPause: (message) => this.lock(true, message),
+      onRelease: () => this.lock(false),
+      onExperiment: () => this.showExperiment(),
+      onResults: (count) => this.showCount(count),
+      onSnapshot: (info) => (this.codeEl.textContent = info.display_code),
+      onFollow: (on) => this.showFollowing(on),
+      onStatus: (status) => this.showStatus(status),
+      onClosed: (reason) => this.closed(reason),
+    });
+    this.buildBar(code);
+    if (!following) this.showFollowing(false);
+    window.addEventListener("actlab:state", (e) => this.onPageState(e.detail));
+    document.addEventListener("net:drawn", (e) => {
+      this.trace = (e.detail && e.detail.trace) || null; // a sweep is no single run
+      this.showExperiment();
+    });
+    window.addEventListener(
+      "keydown",
+      (e) => {
+        if (this.client.paused && NAV_KEYS.has(e.key) && !this.bar.contains(e.target)) e.preventDefault(); // the presenter ignores handled keys
+      },
+      true,
+    );
+    this.client.connect();
+  }
+
+  buildBar(code) {
+    this.modeEl = el("strong", { class: "live-mode", text: "Following the teacher" });
+    this.codeEl = el("span", { class: "live-bar-code", text: code });
+    this.statusEl = el("span", { class: "muted live-status", "aria-live": "polite", text: "connecting…" });
+    this.toggleBtn = el("button", { type: "button", id: "live-follow", text: "Explore on my own", onclick: () => (this.client.following ? this.client.unfollow() : this.client.follow()) });
+    this.pausedEl = el("p", { class: "live-paused", role: "alert", hidden: true });
+    this.promptEl = el("strong", {});
+    this.asksEl = el("span", { class: "muted" });
+    this.runEl = el("span", { class: "live-run" });
+    this.netLink = el("a", { href: "/?view=network", text: "Go to the Network view", hidden: location.pathname === "/" });
+    this.submitBtn = el("button", { type: "button", id: "live-submit", class: "primary", text: "Submit to class", disabled: true, onclick: () => this.submit() });
+    this.sentEl = el("output", { "aria-live": "polite" });
+    this.expEl = el(
+      "div",
+      { class: "live-experiment", hidden: true, role: "group", "aria-label": "Class experiment" },
+      el("p", {}, "Class experiment: ", this.promptEl, " ", this.asksEl),
+      el("p", {}, this.runEl, " ", this.netLink),
+      el("div", { class: "live-row" }, this.submitBtn, this.sentEl),
+    );
+    this.bar = el(
+      "div",
+      { class: "live-bar live-student", role: "region", "aria-label": "Live class", "data-live": "following", "data-paused": "0" },
+      el("span", { class: "live-dot", "aria-hidden": "true" }),
+      this.modeEl,
+      el("span", { class: "muted" }, "· class ", this.codeEl),
+      this.statusEl,
+      this.toggleBtn,
+      el("button", { type: "button", class: "live-leave", text: "Leave the class", onclick: () => this.leave() }),
+      this.pausedEl,
+      this.expEl,
+    );
+    document.querySelector("header.topbar").after(this.bar);
+  }
+
+  // ------------------------------------------------------------------ following
+
+  /** Show the teacher's state: another page loads; on this one the page applies it. */
+  show(state) {
+    this.target = state;
+    const page = pageFor(state, currentTheme());
+    if (!page) return;
+    const cameByThemselves = this.cameByThemselves;
+    this.cameByThemselves = false; // only the first state can find the student elsewhere
+    if (page.path !== location.pathname) {
+      if (cameByThemselves) {
+        this.client.unfollow();
+        return;
+      }
+      redirect(page.path);
+      location.replace(`${page.path}${page.query ? `?${page.query}` : ""}`); // this tab remembers the class
+      return;
+    }
+    this.synced = sameQuery(location.search, page.query, this.meta.page_keys);
+    if (!this.synced) applyState(page.query);
+  }
+
+  /** The page's state changed: the teacher's arriving, or the student's own (then they explore). */
+  onPageState(state) {
+    if (!this.client.following || this.target === null) return;
+    const page = pageFor(this.target, currentTheme());
+    if (page && state.path === page.path && sameQuery(state.query, page.query, this.meta.page_keys)) this.synced = true;
+    else if (this.synced) this.client.unfollow();
+  }
+
+  showFollowing(on) {
+    if (this.save) this.save({ following: on });
+    this.bar.dataset.live = on ? "following" : "exploring";
+    this.modeEl.textContent = on ? "Following the teacher" : "Exploring on your own";
+    this.toggleBtn.textContent = on ? "Explore on my own" : "Rejoin";
+    this.toggleBtn.title = on ? "Stop following: change anything you like" : "Follow the teacher's screen again";
+  }
+
+  showStatus(status) {
+    this.statusEl.textContent = { connecting: "connecting…", reconnecting: "reconnecting…" }[status] || "";
+  }
+
+  /** Pause: the page's controls are locked (inert) with the teacher's message; its plots stay. */
+  lock(on, message = "") {
+    document.body.classList.toggle("live-locked", on);
+    for (const node of document.querySelectorAll(LOCKED)) node.inert = on;
+    this.bar.dataset.paused = on ? "1" : "0";
+    this.pausedEl.hidden = !on;
+    this.pausedEl.textContent = on ? `Paused by the teacher: ${message}` : "";
+  }
+
+  // ------------------------------------------------------------------ the class experiment
+
+  showExperiment() {
+    const exp = this.client.experiment;
+    const open = Boolean(exp && exp.open);
+    this.expEl.hidden = !open;
+    if (!open) return;
+    if (this.sentFor !== exp.id) {
+      this.sentFor = exp.id;
+      this.sentEl.textContent = "";
+      this.submitBtn.textContent = "Submit to class";
+    }
+    this.promptEl.textContent = exp.prompt;
+    const sends = [...(exp.param ? [exp.param] : []), ...exp.collect.map((n) => this.labels[n] || n)];
+    const who = this.client.nickname ? ` as “${this.client.nickname}” (only the teacher sees it)` : "";
+    this.asksEl.textContent = `— train in the Network view, then submit: sends ${sends.join(", ")}${who}.`;
+    const run = runResult(this.trace, this.catalogue, exp.param);
+    const problem = resultProblem(run, exp, this.labels);
+    this.runEl.textContent = problem || `Your run: ${resultText(run, exp, this.labels)}${exp.param ? ` (${exp.param} = ${run.params[exp.param]})` : ""}`;
+    this.runEl.classList.toggle("muted", Boolean(problem));
+    this.submitBtn.disabled = Boolean(problem);
+  }
+
+  showCount(count) {
+    if (this.sentFor !== undefined && this.sentEl.textContent) this.sentEl.textContent = `Sent ✓ — ${count} result${count === 1 ? "" : "s"} in the class so far.`;
+  }
+
+  async submit() {
+    const exp = this.client.experiment;
+    const run = runResult(this.trace, this.catalogue, exp && exp.param);
+    if (!exp || resultProblem(run, exp, this.labels)) return;
+    this.submitBtn.disabled = true;
+    try {
+      const { count } = await this.client.submitResult(run);
+      this.sentEl.textContent = `Sent ✓ — ${count} result${count === 1 ? "" : "s"} in the class so far.`;
+      this.submitBtn.textContent = "Submit again (replaces yours)";
+      this.bar.dataset.submitted = String(exp.id);
+    } catch (e) {
+      this.sentEl.textContent = `Not sent: ${e.message}`;
+    } finally {
+      this.submitBtn.disabled = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ leaving
+
+  closed(reason) {
+    this.lock(false);
+    this.forget();
+    this.bar.dataset.live = "ended";
+    this.modeEl.textContent = reason === "not found" || reason === "expired" ? "The class has ended" : `The class has ended (${reason})`;
+    this.toggleBtn.hidden = true;
+    this.expEl.hidden = true;
+  }
+
+  leave() {
+    this.client.disconnect();
+    this.lock(false);
+    this.forget();
+    this.bar.remove();
+    if (this.onLeave) this.onLeave();
+  }
+}

@@ -1,0 +1,303 @@
+"""A live class in the browser, as its people use it: a teacher starts one from the explorer's
+top bar, two students (each in a browser of their own) join with the code, and their
+explorers follow the teacher's — the plots, not only the address; a pause locks their
+controls and a release unlocks them; a class experiment collects both students' runs into
+one plot on the teacher's screen. A lesson's page and presentation step are followed too."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import PageWatch, free_port, shot, start_server
+from .test_explorer import drag_slider
+
+pytestmark = pytest.mark.browser
+
+FN_PLOT = '[data-panel="function"] .plot'
+RESULTS_PLOT = '[data-panel="class-results"] .plot'
+LEAK = '#fn-curves input[type="range"][data-param="leak"]'
+
+
+def until(page, expression: str, timeout_s: float = 10.0, arg=None) -> None:
+    """Poll ``expression`` in the page (wait_for_function would eval, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression, arg):
+        assert time.monotonic() < deadline, f"not within {timeout_s} s: {expression}"
+        time.sleep(0.02)
+
+
+def negative_slope(page) -> float | None:
+    """The derivative the function plot draws at x = −1 (the leak of a leaky ReLU)."""
+    return page.evaluate(
+        """(sel) => {
+          const plot = document.querySelector(sel);
+          const d = plot && plot.data && plot.data.find((t) => t.yaxis === 'y2');
+          if (!d) return null;
+          const i = d.x.findIndex((x) => x >= -1);
+          return d.y[i];
+        }""",
+        FN_PLOT,
+    )
+
+
+def open_page(context, server, path: str):
+    page = context.new_page()
+    page.watch = PageWatch(page, server)
+    page.goto(f"{server}{path}")
+    page.wait_for_selector("body[data-ready='1']")
+    return page
+
+
+def start_class(teacher) -> str:
+    teacher.click("#live-class")
+    teacher.wait_for_selector("#live-panel:not([hidden])")
+    until(teacher, "document.querySelector('#live-code').textContent.includes('-')")
+    return teacher.evaluate("window.__actlabLive.code")
+
+
+def join(context, server, code: str, nickname: str = ""):
+    page = context.new_page()
+    page.watch = PageWatch(page, server)
+    page.goto(f"{server}/join/{code}")
+    if nickname:
+        page.fill("#nickname", nickname)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".live-bar.live-student[data-live='following']")
+    return page
+
+
+@pytest.fixture
+def contexts(browser):
+    made = []
+
+    def make(width=1280, height=800):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        ctx.close()
+
+
+def test_a_teacher_and_two_students(contexts, server):
+    teacher = open_page(contexts(), server, "/?fn=leaky_relu")
+    code = start_class(teacher)
+    ada = join(contexts(), server, code, "Ada")
+    bo = join(contexts(), server, code)
+    students = (ada, bo)
+    for s in students:
+        until(s, "location.search.includes('fn=leaky_relu')")  # the teacher's view, not the default
+        until(s, f"document.querySelector('{FN_PLOT}')?.dataset.rendered === '1'")
+    until(teacher, "document.querySelector('.live-count').textContent.startsWith('2 students')")
+    assert negative_slope(ada) == pytest.approx(0.01)
+    shot(teacher, "live-teacher-panel")
+
+    # the teacher moves the leak slider: both students' plots change to the same slope
+    teacher.click("#live-panel .live-close")
+    drag_slider(teacher, LEAK, 0.4)
+    leak = float(teacher.input_value('#fn-curves [data-param-box="leak"]'))
+    assert 0.3 < leak < 0.5 and negative_slope(teacher) == pytest.approx(leak)
+    for s in students:
+        until(s, f"(() => {{ const p = document.querySelector('{FN_PLOT}'); const d = p.data.find((t) => t.yaxis === 'y2'); return Math.abs(d.y[d.x.findIndex((x) => x >= -1)] - {leak}) < 1e-9; }})()")
+        assert s.input_value('#fn-curves [data-param-box="leak"]') in (f"{leak:g}", f"{leak:.3f}", str(leak))
+        # following does not fill the history: the address is replaced, not pushed
+        assert s.evaluate("history.length") <= 3
+
+    # the teacher switches to the network view and trains leaky ReLU: so do the students
+    teacher.click("#tab-network")
+    teacher.select_option('#net-curves select[data-role="activation"]', "leaky_relu")
+    for s in students:
+        until(s, "document.querySelector('#tab-network').getAttribute('aria-selected') === 'true'")
+        until(s, "document.querySelector('#net-curves select[data-role=activation]').value === 'leaky_relu'")
+
+    # pause: the students' controls lock with the teacher's message; the plots stay
+    teacher.click("#live-class")
+    teacher.fill("#live-message", "Pens down, eyes up")
+    teacher.click("#live-pause")
+    for s in students:
+        until(s, "document.querySelector('[data-panel=loss] .plot').dataset.rendered === '1'", timeout_s=30)  # their own run of the teacher's view
+        until(s, "document.querySelector('.live-bar').dataset.paused === '1'")
+        assert s.evaluate("document.querySelector('#net-controls').inert && document.querySelector('[role=tablist]').inert")
+        assert "Pens down, eyes up" in s.inner_text(".live-paused")
+    # a locked control does not answer a click (as a user would try it)
+    bo.locator('input[name="mode"][value="compare"]').click(force=True)
+    assert bo.evaluate("document.querySelector('input[name=\"mode\"][value=\"train\"]').checked")
+    assert bo.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
+    shot(bo, "live-student-paused")
+    teacher.click("#live-pause")  # now "Release the class"
+    for s in students:
+        until(s, "document.querySelector('.live-bar').dataset.paused === '0' && !document.querySelector('#net-controls').inert")
+
+    # a class experiment: each student picks a leak, trains, submits; the teacher's plot has both
+    teacher.fill("#live-prompt", "Pick a leak, train, submit")
+    teacher.select_option("#live-param", "leak")
+    teacher.click("#live-experiment")
+    until(teacher, "document.querySelector('#live-panel').dataset.experiment === 'open'")
+    chosen = {}
+    for s, fraction in zip(students, (0.2, 0.7)):
+        until(s, "!document.querySelector('.live-experiment').hidden")
+        assert "Pick a leak, train, submit" in s.inner_text(".live-experiment")
+        box = s.locator('#net-curves [data-param-box="leak"]')
+        box.fill(str(fraction))
+        box.press("Enter")  # the student's own change: they explore on their own from here
+        until(s, "document.querySelector('.live-bar').dataset.live === 'exploring'")
+        until(s, f"location.search.includes('leak={fraction:g}')")
+        until(s, f"document.querySelector('.live-run').textContent.includes('leak = {fraction:g}')", timeout_s=30)  # after its own run
+        assert s.evaluate("!document.querySelector('#live-submit').disabled")
+        s.click("#live-submit")
+        until(s, "document.querySelector('.live-experiment output').textContent.startsWith('Sent')")
+        chosen[s] = fraction
+    until(teacher, f"(document.querySelector('{RESULTS_PLOT}').data || []).reduce((n, t) => n + t.x.length, 0) === 2")
+    xs = sorted(teacher.evaluate(f"document.querySelector('{RESULTS_PLOT}').data.flatMap((t) => t.x)"))
+    assert xs == pytest.approx(sorted(chosen.values()))
+    ys = teacher.evaluate(f"document.querySelector('{RESULTS_PLOT}').data.flatMap((t) => t.y)")
+    assert all(0 <= y <= 1 for y in ys)  # test accuracy, the first number collected
+    hover = teacher.evaluate(f"document.querySelector('{RESULTS_PLOT}').data.flatMap((t) => t.text)")
+    assert any("Ada" in h for h in hover) and any("a student" in h for h in hover)
+    assert "2 results" in teacher.inner_text(".live-state[aria-live]")
+    shot(teacher, "live-teacher-results")
+    # exportable like every plot
+    with teacher.expect_download() as dl:
+        teacher.click('[data-panel="class-results"] [data-export="csv"]')
+    csv = Path(dl.value.path()).read_text(encoding="utf-8").splitlines()
+    assert csv[0] == "nickname,activation,leak,test_accuracy,dead_fraction,final_loss" and len(csv) == 3
+
+    # one click rejoins: the student's view is the teacher's again
+    ada.click("#live-follow")
+    until(ada, "document.querySelector('.live-bar').dataset.live === 'following' && !location.search.includes('leak=0.2')")
+    for p in (teacher, *students):
+        p.watch.assert_clean()
+
+
+def test_a_student_follows_the_teacher_into_a_lesson_and_its_steps(contexts, server):
+    teacher = open_page(contexts(), server, "/")
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    until(student, "document.querySelector('.live-bar').dataset.live === 'following'")
+    # the teacher goes to the lessons and opens one: the student's page goes there too
+    teacher.click("#live-panel .live-close")
+    teacher.click("nav.links a[href='/lessons']")
+    teacher.click("a.lesson-link[href*='softplus-logistic']")
+    teacher.wait_for_selector("body[data-ready='1']")
+    assert teacher.inner_text("#live-class").startswith("Live ")  # still teaching, in this tab
+    student.wait_for_url("**/lessons/softplus-logistic**")
+    student.wait_for_selector(".live-bar.live-student[data-live='following']")
+    # a control of the lesson
+    teacher.locator('[data-param-box="beta"]').fill("5")
+    teacher.locator('[data-param-box="beta"]').press("Enter")
+    until(student, "new URLSearchParams(location.search).get('beta') === '5'")
+    until(student, "document.querySelector('[data-param-box=beta]').value === '5'")
+    # the student opens the explorer themselves: they explore there (not taken back), and
+    # one click on Rejoin takes them back to the teacher's lesson
+    student.click("header a.explorer-link")
+    student.wait_for_url(f"{server}/?**")
+    student.wait_for_selector(".live-bar.live-student[data-live='exploring']")
+    time.sleep(0.5)
+    assert student.url.startswith(f"{server}/?")
+    student.click("#live-follow")
+    student.wait_for_url("**/lessons/softplus-logistic?beta=5")
+    student.wait_for_selector(".live-bar.live-student[data-live='following']")
+    # presenting: the student's page takes the presentation and each step
+    teacher.click("#present-link")
+    teacher.wait_for_selector("body.present")
+    student.wait_for_selector("body.present")
+    teacher.keyboard.press("ArrowRight")
+    teacher.keyboard.press("ArrowRight")
+    until(teacher, "document.querySelector('main').dataset.step === '3'")
+    until(student, "document.querySelector('main').dataset.step === '3' && new URLSearchParams(location.search).get('beta') === '5'")
+    assert student.evaluate("document.querySelector('.step-plot[data-step=\"3\"]').hidden") is False
+    assert student.evaluate("history.length") <= 4
+    shot(teacher, "live-teacher-presenting")
+    shot(student, "live-student-presenting")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+@pytest.mark.parametrize("width,height", [(390, 844)])
+def test_the_class_panel_and_a_paused_student_on_a_phone(contexts, server, width, height):
+    teacher = open_page(contexts(width, height), server, "/?fn=elu")
+    code = start_class(teacher)
+    student = join(contexts(width, height), server, code, "Bo")
+    until(teacher, "document.querySelector('.live-count').textContent.startsWith('1 student')")
+    box = teacher.evaluate("(() => { const r = document.querySelector('#live-panel').getBoundingClientRect(); return [r.left, r.right]; })()")
+    assert box == [0, width]  # the panel takes the phone's whole width
+    shot(teacher, "live-teacher-panel-phone")
+    teacher.click("#live-pause")
+    until(student, "document.querySelector('.live-bar').dataset.paused === '1'")
+    assert student.evaluate("document.querySelector('#fn-controls').inert")
+    assert student.locator(f"{FN_PLOT} .main-svg").first.is_visible()  # the plot stays
+    shot(student, "live-student-paused-phone")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def idle_server():
+    """A server whose classes end after 8 s without activity."""
+    port = free_port()
+    proc = start_server(port, {"ACTLAB_CLASS_IDLE_S": "8"})
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_a_class_that_idles_out_tells_its_students_and_its_teacher(contexts, idle_server):
+    teacher = open_page(contexts(), idle_server, "/")
+    code = start_class(teacher)
+    student = join(contexts(), idle_server, code)
+    teacher.click("#live-pause")
+    until(student, "document.querySelector('.live-bar').dataset.paused === '1'")
+    until(student, "document.querySelector('.live-bar').dataset.live === 'ended'", timeout_s=30)
+    assert "The class has ended" in student.inner_text(".live-bar")
+    assert not student.evaluate("document.querySelector('#fn-controls').inert")  # unlocked: the page is the student's again
+    assert student.evaluate("sessionStorage.getItem('actlab-live-class')") is None
+    until(teacher, "document.querySelector('#live-panel').dataset.ended === '1'", timeout_s=20)
+    assert "expired" in teacher.inner_text("#live-panel .live-status")
+    # the teacher's page asked once more and got 404: that is how it learnt it
+    teacher.watch.errors = [e for e in teacher.watch.errors if "404" not in e]
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+HOOK = """() => {
+  window.__live = [];
+  const at = (kind) => window.__live.push([kind, performance.timeOrigin + performance.now()]);
+  window.addEventListener('actlab:state', () => at('state'));
+  document.addEventListener('fn:drawn', () => at('drawn'));
+}"""
+
+
+@pytest.mark.perf
+def test_students_plots_follow_the_teachers_slider_within_half_a_second(contexts, server):
+    """From the teacher's page announcing a change to each student's plot drawn with it, on one
+    clock (the pages' performance.timeOrigin + now(): the same machine)."""
+    teacher = open_page(contexts(), server, "/?fn=leaky_relu")
+    code = start_class(teacher)
+    students = [join(contexts(), server, code) for _ in range(2)]
+    for s in students:
+        until(s, "location.search.includes('fn=leaky_relu')")
+    teacher.click("#live-panel .live-close")
+    for p in (teacher, *students):
+        p.evaluate(HOOK)
+    box = teacher.locator('#fn-curves [data-param-box="leak"]')
+    delays = []
+    for i in range(1, 16):
+        leak = round(0.05 * i, 3)
+        for p in (teacher, *students):
+            p.evaluate("window.__live.length = 0")
+        box.fill(str(leak))
+        box.press("Enter")
+        for s in students:
+            until(s, f"Math.abs(((d) => d.y[d.x.findIndex((x) => x >= -1)])(document.querySelector('{FN_PLOT}').data.find((t) => t.yaxis === 'y2')) - {leak}) < 1e-9")
+        sent = min(t for kind, t in teacher.evaluate("window.__live") if kind == "state")
+        for s in students:
+            drawn = max(t for kind, t in s.evaluate("window.__live") if kind == "drawn")
+            delays.append((drawn - sent) / 1e3)
+    p95 = statistics.quantiles(delays, n=20)[-1]
+    print(f"teacher's change → a student's plot drawn: median {statistics.median(delays) * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms, max {max(delays) * 1e3:.0f} ms ({len(delays)} draws)")
+    assert p95 < 0.5, delays
