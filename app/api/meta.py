@@ -33,7 +33,8 @@ from app.core.optim import OPTIMIZER_LABELS
 from app.core.training import MAX_COST
 
 from . import activations as curve_api
-from . import classes, training
+from . import class_bodies as classes
+from . import training
 from .responses import cached_json
 
 router = APIRouter(prefix="/api", tags=["meta"])
@@ -77,7 +78,7 @@ GRADIENTS = {
     "weights": {"key": "grad_norm_weights", "label": "‖∂L/∂W‖", "menu": "of each layer's weights ‖∂L/∂W‖"},
 }
 METRICS = {"dead_fraction": "dead fraction", "final_loss": "final training loss", "final_test_accuracy": "final test accuracy", "active_fraction": "active fraction"}
-# The numbers a class experiment collects from each student's run (app.api.classes.NUMBERS),
+# The numbers a class experiment collects from each student's run (app.api.class_bodies.NUMBERS),
 # labelled as the sweep's metrics of the same name.
 _CLASS_METRIC = {"test_accuracy": "final_test_accuracy", "dead_fraction": "dead_fraction", "final_loss": "final_loss"}
 CLASS_NUMBERS = {n: METRICS[_CLASS_METRIC[n]] for n in classes.NUMBERS}

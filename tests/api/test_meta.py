@@ -52,7 +52,7 @@ def test_the_javascript_declares_no_vocabulary() -> None:
 
 
 def test_a_live_class_is_a_page_setting_and_its_numbers_come_from_the_class_api(client) -> None:
-    from app.api import classes
+    from app.api import class_bodies as classes
 
     m = client.get("/api/meta").json()
     assert m["page_keys"] == ["class"]
