@@ -56,5 +56,6 @@ def client():
     from app.main import create_app
     from app.settings import Settings
 
-    with TestClient(create_app(Settings())) as c:  # runs the app's lifespan (the training pool)
+    # runs the app's lifespan (the training pool); request log lines off (tests that read them set their own)
+    with TestClient(create_app(Settings(log_level="warning"))) as c:
         yield c
