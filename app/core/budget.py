@@ -4,11 +4,12 @@ One unit of cost ≈ one multiply-add of a matrix product on the reference machi
 ``bench/unit_costs.py`` measures every constant here and each activation's declared
 ``unit_cost`` / ``eval_unit_cost``, and prints them to paste back). A run costs
 
-  training   epochs × n_train × Σ_variants (Σ layer weights + unit_cost[f] × hidden units)
-  frames     frames × n_points × Σ_variants (FRAME_WEIGHTS × Σ layer weights + eval_unit_cost[f] × units)
-  grids      (boundary_frames × boundary_grid² + unit_grid²) × Σ_variants (Σ layer weights + eval_unit_cost[f] × units)
-  histograms 2 × Σ_variants units × n_train × HIST_COST
+  training   epochs × (n_train + PASS_COLS × batches) × Σ_variants (Σ layer weights + unit_cost[f] × hidden units)
   steps      optimiser steps × (STEP_COST + CALL_COST × depth × activation groups + PARAM_COST × K × P)
+  frames     frames × ((n_points + PASS_COLS) × Σ_variants (FRAME_WEIGHTS × Σ layer weights + eval_unit_cost[f] × units)
+                       + FRAME_COST + FRAME_CALL_COST × depth × activation groups)
+  grids      (boundary_frames × boundary_grid² + unit_grid²) × GRID_WEIGHTS × Σ_variants (Σ layer weights + eval_unit_cost[f] × units)
+  histograms 2 × Σ_variants units × n_train × HIST_COST
 
 — the recorded frames, the boundary grids and the histograms counted like the training
 itself, so that the most expensive run the budget admits takes about as long as the cheapest
@@ -24,13 +25,17 @@ from typing import Any
 from . import activations as acts
 from .errors import BudgetError
 
-MAX_COST = 9.0e9
+MAX_COST = 1.6e10  # the largest ReLU run: about 3 CPU s here (bench/budget_spread.py)
 # A recorded frame's evaluation pass (forward, loss, backward, statistics) per weight, against a training pass's.
-FRAME_WEIGHTS = 1.3
-HIST_COST = 30.0  # per (unit, training input), for the two histograms
-STEP_COST = 60_000  # the fixed cost of one optimiser step and one pass's Python (~80 numpy calls)
-CALL_COST = 12_000  # per layer and activation group in a pass (a few numpy calls each)
-PARAM_COST = 6.0  # per parameter per optimiser step (Adam: ~12 elementwise operations)
+FRAME_WEIGHTS = 1.1
+GRID_WEIGHTS = 0.25  # a boundary-grid point's forward pass, against a frame's pass
+HIST_COST = 26.0  # per (unit, training input), for the two histograms
+PASS_COLS = 40.0  # a pass over b inputs costs as b + PASS_COLS would
+FRAME_COST = 200_000  # a recorded frame's fixed cost (its numpy calls)
+FRAME_CALL_COST = 32_000  # … per layer and activation group
+STEP_COST = 90_000  # the fixed cost of one optimiser step and one pass's Python (~80 numpy calls)
+CALL_COST = 32_000  # per layer and activation group in a pass (a few numpy calls each)
+PARAM_COST = 18.0  # per parameter per optimiser step (Adam: ~12 elementwise operations)
 # Memory: variants × points × Σ widths numbers per activation buffer (four of them,
 # so at most 4 × 8 B × 6.2e6 ≈ 200 MB per run in float64).
 MAX_ELEMENTS = 6_200_000
@@ -55,16 +60,19 @@ def cost(config: Any) -> float:
     units = arch.units
     decls = [acts.get(v.activation) for v in config.variants]
     train_pp = sum(arch.n_weights + a.unit_cost * units for a in decls)
-    eval_pp = sum(arch.n_weights + _eval(a) * units for a in decls)
+    eval_pp = sum(GRID_WEIGHTS * (arch.n_weights + _eval(a) * units) for a in decls)
     frame_pp = sum(FRAME_WEIGHTS * arch.n_weights + _eval(a) * units for a in decls)
     batch = n if config.batch_size <= 0 else min(config.batch_size, n)
-    steps = config.epochs * math.ceil(n / batch)
-    frames = min(config.frames, config.epochs + 1) + 1  # (+1: the last, if the schedule misses it)
+    batches = math.ceil(n / batch)
+    steps = config.epochs * batches
+    frames = min(config.frames, config.epochs + 1)
     cells = config.boundary_frames * config.boundary_grid**2 + config.unit_grid**2
     hist = 2 * len(decls) * units * n * HIST_COST if config.histograms else 0.0
-    K, P = len(decls), _params(arch)
-    per_step = STEP_COST + CALL_COST * arch.depth * _groups(config.variants) + PARAM_COST * K * P
-    return float(config.epochs) * n * train_pp + frames * n_all * frame_pp + cells * eval_pp + hist + steps * per_step
+    K, P, calls = len(decls), _params(arch), arch.depth * _groups(config.variants)
+    per_step = STEP_COST + CALL_COST * calls + PARAM_COST * K * P
+    per_frame = (n_all + PASS_COLS) * frame_pp + FRAME_COST + FRAME_CALL_COST * calls
+    training = float(config.epochs) * (n + PASS_COLS * batches) * train_pp
+    return training + steps * per_step + frames * per_frame + cells * eval_pp + hist
 
 
 def _params(arch: Any) -> int:

@@ -74,7 +74,7 @@ from .datasets import DEFAULT_FEATURES, Dataset, DatasetSpec, featurize, make_da
 from .errors import BudgetError
 from .losses import targets as _targets
 from .losses import task_losses
-from .network import Architecture, StackedMLP, Variant, augment, stacked_init
+from .network import Architecture, Layout, StackedMLP, Variant, augment, stacked_init
 from .optim import ADAM_BETAS, ADAM_EPS, OPTIMIZERS, Optimizer
 from .plan import Plan, boundary_schedule, frame_epochs
 from .recording import BIG_STATS, DEAD_EPS, STAT_NAMES, Recorder, boundary_grid, histograms
@@ -83,7 +83,7 @@ from .state import RunState
 __all__ = [
     "ADAM_BETAS", "ADAM_EPS", "BIG_STATS", "Optimizer", "DEAD_EPS", "MAX_COST", "MAX_ELEMENTS", "OPTIMIZERS", "STAT_NAMES", "STEP_COST",
     "BudgetError", "RunAbandoned", "RunState", "Trace", "TrainConfig",
-    "boundary_schedule", "check_budget", "cost", "elements", "frame_epochs", "init_statistics", "train",
+    "boundary_schedule", "check_budget", "parameter_count", "cost", "elements", "frame_epochs", "init_statistics", "train",
 ]
 
 Array = np.ndarray
@@ -182,6 +182,14 @@ class Trace:
 
 
 # --------------------------------------------------------------------------- the engine
+
+
+def parameter_count(config: TrainConfig) -> int:
+    """P: one variant's parameters (the learned activation parameters in the engine's order)."""
+    learned: list[str] = []
+    for v in config.variants:
+        learned += [n for n in acts.get(v.activation).param_grads if n not in learned]
+    return Layout(config.network, tuple(learned)).size
 
 
 def _initial_theta(net: StackedMLP, config: TrainConfig, seeds: Sequence[int]) -> Array:
