@@ -121,7 +121,7 @@ class TrainRequest(BaseModel):
     depth: int = Field(3, ge=1, le=MAX_DEPTH, description="Hidden layers.")
     width: int = Field(8, ge=1, le=MAX_WIDTH, description="Units per hidden layer.")
     widths: list[int] | None = Field(None, min_length=1, max_length=MAX_DEPTH, description="Units per hidden layer, one number per layer (instead of depth × width), each 1–64.")
-    features: list[FeatureName] = Field(default_factory=lambda: list(DEFAULT_FEATURES), min_length=1, max_length=len(FEATURES), description="The network's inputs, computed from each point: x1, x2, x1_sq, x2_sq, x1x2, sin_x1, sin_x2.")  # type: ignore[valid-type]
+    features: list[FeatureName] = Field(list(DEFAULT_FEATURES), min_length=1, max_length=len(FEATURES), description="The network's inputs, computed from each point: x1, x2, x1_sq, x2_sq, x1x2, sin_x1, sin_x2.")  # type: ignore[valid-type]
     init: Literal[INITS] = Field("he", description="Weight initialisation: he N(0, 2/fan_in), glorot U(±√(6/(fan_in+fan_out))), lecun N(0, 1/fan_in), uniform U(±0.5).")  # type: ignore[valid-type]
     bias_init: float = Field(0.0, ge=-BIAS_INIT_LIMIT, le=BIAS_INIT_LIMIT, allow_inf_nan=False, description="Initial value of every bias.")
     activations: list[ActivationChoice] = Field(default_factory=lambda: [ActivationChoice()], min_length=1, max_length=MAX_VARIANTS, description="1–4 activations, each trained from the same initial weights on the same data.")
