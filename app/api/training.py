@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core import activations as acts
 from app.core import state as states
-from app.core.datasets import ALL_DATASETS, DEFAULT_FEATURES, FEATURES, MAX_CLASSES, MAX_OWN_POINTS, MIN_CLASSES, MIN_POINTS, OWN, DatasetSpec, canonical_features, own_points
+from app.core.datasets import ALL_DATASETS, DEFAULT_FEATURES, FEATURES, MAX_CLASSES, MAX_OWN_POINTS, MIN_CLASSES, MIN_POINTS, OWN, DatasetSpec, canonical_features, own_points, parse_csv
 from app.core.errors import BudgetError
 from app.core.network import INITS, Architecture, Variant
 from app.core.training import DTYPES, OPTIMIZERS, RunAbandoned, RunState, TrainConfig, check_budget, init_statistics, parameter_count, train
@@ -69,7 +69,7 @@ REGULARISATION_MAX = 10.0
 MAX_UNIT_GRID = 24  # the diagram's heatmaps: points per side
 PROBE_LIMIT = 1000.0
 # Routes whose bodies may carry a state or own points (their own body cap).
-LARGE_BODY_PATHS = ("/api/train", "/api/train/stream", "/api/train/probe", "/api/sweep", "/api/init_stats")
+LARGE_BODY_PATHS = ("/api/train", "/api/train/stream", "/api/train/probe", "/api/sweep", "/api/init_stats", "/api/points")
 # /api/train/stream: progress events at most this often, a keep-alive comment when idle.
 PROGRESS_INTERVAL_S = 0.05
 KEEPALIVE_S = 1.0
@@ -467,6 +467,41 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
         return dumps({"config": echo, "seeds": seeds, "series": series})
 
     return await run_in_pool(request, pool, job)
+
+
+class PointsOut(BaseModel):
+    x: list[list[float]]
+    y: list[float]
+    task: str
+    classes: int
+
+
+@router.post(
+    "/points",
+    summary="Read and check own points (CSV or JSON)",
+    response_model=PointsOut,
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": OwnPointsIn.model_json_schema()}}}},
+)
+async def post_points(request: Request, task: Literal["classify", "regress"] = "classify") -> Response:
+    """Own data as the network lab takes it: a CSV file (rows x1,x2,label — or target with
+    ``?task=regress`` — an optional header; ≤ 5,000 rows) or JSON {"x", "y", "task"}; returns
+    the points checked, or a 422 naming the CSV line and column (field ``csv``) or the JSON
+    field (``points.x.12.1``)."""
+    raw = await request.body()
+    ctype = request.headers.get("content-type", "")
+    if "json" in ctype:
+        try:
+            body = OwnPointsIn.model_validate_json(raw)
+        except ValueError:
+            raise ApiError(422, "points: expected {\"x\": [[x1, x2], …], \"y\": [...], \"task\"}", "points", code="invalid") from None
+        pts = own_points(body.x, body.y, body.task)
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApiError(422, "csv: the file is not UTF-8 text", "csv", code="not_text") from None
+        pts = parse_csv(text, task)
+    return Response(dumps({"x": pts.x, "y": pts.y, "task": pts.task, "classes": pts.classes}), media_type="application/json")
 
 
 def _sse(event: str, data: Any) -> bytes:

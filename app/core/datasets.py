@@ -295,3 +295,48 @@ def make_dataset(spec: DatasetSpec, dtype: np.dtype | type = np.float64) -> Data
     x, label = x[order].astype(dtype), label[order]
     n_train, _ = split_sizes(n, spec.test_fraction)
     return Dataset(x[:n_train], label[:n_train], x[n_train:], label[n_train:])
+
+
+def parse_csv(text: str, task: str = "classify") -> OwnPoints:
+    """Own points from CSV text: rows x1,x2,label (or target), comma-, semicolon- or
+    tab-separated, an optional header line; CoreError naming the line and column."""
+    rows = [(i + 1, line.strip()) for i, line in enumerate(text.splitlines()) if line.strip()]
+    if rows and not _numeric(_cells(rows[0][1])[0]):
+        rows = rows[1:]  # a header
+    if len(rows) > MAX_OWN_POINTS:
+        raise CoreError("csv", f"csv: at most {MAX_OWN_POINTS:,} rows (this file has {len(rows):,})", "too_many", max=MAX_OWN_POINTS, got=len(rows))
+    x, y = [], []
+    for line, text_row in rows:
+        cells = _cells(text_row)
+        if len(cells) != 3:
+            raise CoreError("csv", f"csv: line {line} has {len(cells)} columns; each row is x1, x2, {'label' if task == 'classify' else 'target'}", "columns", line=line, columns=len(cells))
+        values = []
+        for col, cell in enumerate(cells, start=1):
+            if not _numeric(cell):
+                raise CoreError("csv", f"csv: line {line}, column {col}: {cell[:20]!r} is not a number", "not_a_number", line=line, column=col)
+            values.append(float(cell))
+        x.append(values[:2])
+        y.append(values[2])
+    try:
+        return own_points(x, y, task)
+    except CoreError as e:  # points.x.i.j / points.y.i → the file's line and column
+        parts = (e.field or "").split(".")
+        if len(parts) >= 3 and parts[2].isdigit():
+            line = rows[int(parts[2])][0]
+            col = int(parts[3]) + 1 if parts[1] == "x" and len(parts) > 3 else 3
+            raise CoreError("csv", f"csv: line {line}, column {col}: " + e.message.split(": ", 1)[-1], e.code, line=line, column=col) from None
+        raise CoreError("csv", "csv: " + e.message.split(": ", 1)[-1], e.code, **e.info) from None
+
+
+def _cells(row: str) -> list[str]:
+    for sep in (",", ";", "\t"):
+        if sep in row:
+            return [c.strip() for c in row.split(sep)]
+    return row.split()
+
+
+def _numeric(cell: str) -> bool:
+    try:
+        return math.isfinite(float(cell))
+    except ValueError:
+        return False
