@@ -70,6 +70,7 @@ PANELS: dict[str, dict[str, str]] = {
     "dead": {"kind": "train", "title": "Dead units", "help": "A unit counts as dead when its |f′(z)|, summed over every training input, is below 10⁻⁸: no gradient reaches its weights. For ReLU that means z ≤ 0 on every input; for sigmoid and tanh, saturated on every input; for ELU (f′ = αeᶻ), z below about −20 on every input."},
     "prelu": {"kind": "train", "title": "Learned PReLU slopes", "help": "PReLU learns its negative slope a, one per layer."},
     "histogram": {"kind": "train", "title": "Pre-activations at init and at the end", "help": "Distribution of z = Wx + b per layer, over every unit and training input. For ReLU, the mass below 0 is inactive."},
+    "network": {"kind": "diagram", "title": "The network", "help": "Each node draws its own output over the input plane (blue positive, orange negative). Edges: blue positive weights, orange negative, thicker is larger. ✕ marks a dead unit. Hover or focus a unit (arrow keys) for z = w·a + b, φ(z), φ′(z) and its gradient; [ and ] step through its incoming weights; click a data point on the boundary plot for that point's numbers."},
     "sweep": {"kind": "sweep", "title": "Sweep", "help": "One trained network per value, all from the same data and initial weights. × marks a diverged run."},
     "sweep-curves": {"kind": "sweep", "title": "Training loss for every swept value", "help": "Colour runs from the smallest value (dark) to the largest (light)."},
 }

@@ -120,7 +120,7 @@ class TrainRequest(BaseModel):
     test_fraction: float = Field(0.25, ge=0.05, le=0.9, allow_inf_nan=False, description="Share of the points held out as the test set.")
     depth: int = Field(3, ge=1, le=MAX_DEPTH, description="Hidden layers.")
     width: int = Field(8, ge=1, le=MAX_WIDTH, description="Units per hidden layer.")
-    widths: list[int] | None = Field(None, min_length=1, max_length=MAX_DEPTH, description="Units per hidden layer, one number per layer (instead of depth × width), each 1–64.")
+    widths: list[int] | None = Field(None, max_length=MAX_DEPTH, description="Units per hidden layer, one number per layer, each 1–64 (instead of depth × width; empty or null: depth × width).")
     features: list[FeatureName] = Field(list(DEFAULT_FEATURES), min_length=1, max_length=len(FEATURES), description="The network's inputs, computed from each point: x1, x2, x1_sq, x2_sq, x1x2, sin_x1, sin_x2.")  # type: ignore[valid-type]
     init: Literal[INITS] = Field("he", description="Weight initialisation: he N(0, 2/fan_in), glorot U(±√(6/(fan_in+fan_out))), lecun N(0, 1/fan_in), uniform U(±0.5).")  # type: ignore[valid-type]
     bias_init: float = Field(0.0, ge=-BIAS_INIT_LIMIT, le=BIAS_INIT_LIMIT, allow_inf_nan=False, description="Initial value of every bias.")
