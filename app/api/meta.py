@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from app import __version__
 from app.core import spec as specs
 from app.core.activations import DECIMAL
-from app.core.datasets import DATASET_LABELS, FEATURE_LABELS, MAX_CLASSES, MAX_OWN_POINTS, MIN_OWN_POINTS, OWN_LIMIT
+from app.core.datasets import ALL_DATASETS, DATASET_LABELS, FEATURE_LABELS, MAX_CLASSES, MAX_OWN_POINTS, MIN_OWN_POINTS, OWN, OWN_LIMIT
 from app.core.network import INIT_LABELS
 from app.core.optim import OPTIMIZER_LABELS
 from app.core.training import MAX_COST
@@ -86,8 +86,8 @@ METRICS = {"dead_fraction": "dead fraction", "final_loss": "final training loss"
 # the minimum and passes the browser's form check. Ranges and defaults come from the request model.
 FORM: tuple[dict[str, Any], ...] = (
     {"key": "dataset", "group": "data", "label": "Dataset"},
-    {"key": "n_points", "group": "data", "label": "Points", "step": 1},
-    {"key": "noise", "group": "data", "label": "Noise σ", "step": 0.01, "help": "Gaussian jitter added to every point."},
+    {"key": "n_points", "group": "data", "label": "Points", "step": 1, "when": {"dataset": [d for d in ALL_DATASETS if d != OWN]}},
+    {"key": "noise", "group": "data", "label": "Noise σ", "step": 0.01, "help": "Gaussian jitter added to every point.", "when": {"dataset": [d for d in ALL_DATASETS if d != OWN]}},
     {"key": "test_fraction", "group": "data", "label": "Test fraction", "step": 0.01},
     {"key": "classes", "group": "data", "label": "Classes", "step": 1, "when": {"dataset": ["class_blobs", "class_spirals"]}},
     {"key": "depth", "group": "network", "label": "Hidden layers", "step": 1, "when": {"widths": []}},

@@ -88,7 +88,8 @@ export class Diagram {
     const widths = d.units.map((u) => u.length);
     const inputs = config.features;
     this.columnsFeatures = inputs;
-    this.columns = [inputs.length, ...widths, 1];
+    const nOut = task === "multiclass" ? d.output.length : 1;
+    this.columns = [inputs.length, ...widths, nOut];
     const W = this.root.clientWidth || 600;
     const maxCount = Math.max(...this.columns);
     const size = Math.max(8, Math.min(36, Math.floor(420 / (maxCount * 1.25))));
@@ -139,10 +140,8 @@ export class Diagram {
         b.style.width = b.style.height = `${size}px`;
         if (col === 0) paint(canvas, d.inputs[row]);
         else if (col <= widths.length) paint(canvas, d.units[col - 1][row]);
-        else {
-          const o = outputGrid(task, d.output);
-          paint(canvas, o.grid, o.classes);
-        }
+        else if (task === "multiclass") paint(canvas, d.output[row].map((r) => r.map((p) => p - 0.5)));
+        else paint(canvas, outputGrid(task, d.output).grid);
         b.addEventListener("focus", () => this.showNode(col, row));
         b.addEventListener("mouseenter", () => this.showNode(col, row));
         b.addEventListener("click", () => b.focus());
@@ -162,7 +161,7 @@ export class Diagram {
   nodeName(col, row) {
     const feats = this.columnsFeatures || [];
     if (col === 0) return `input ${this.labels[feats[row]] || feats[row] || row + 1}`;
-    if (col === this.columns.length - 1) return "output";
+    if (col === this.columns.length - 1) return this.task === "multiclass" ? `output: class ${row}` : "output";
     return `layer ${col}, unit ${row + 1}`;
   }
 
@@ -214,10 +213,11 @@ export class Diagram {
       title = `Input ${this.labels[feats[row]] || feats[row]}`;
       items.push(["what", "the value every unit of layer 1 receives from this input"]);
     } else if (col === this.columns.length - 1) {
-      title = "Output";
+      const multi = this.task === "multiclass";
+      title = multi ? `Output: class ${row}` : "Output";
       const b = d.weights.b[d.weights.b.length - 1];
-      items.push(["what", this.task === "multiclass" ? "the most likely class over the plane (softmax of the outputs)" : this.task === "binary" ? "P(class 1) over the plane" : "the prediction over the plane"]);
-      items.push(["bias b", b.map(fmt).join(", ")]);
+      items.push(["what", multi ? `P(class ${row}) over the plane (softmax of the outputs)` : this.task === "binary" ? "P(class 1) over the plane" : "the prediction over the plane"]);
+      items.push(["bias b", fmt(b[multi ? row : 0])]);
     } else {
       const l = col - 1;
       title = `Layer ${col}, unit ${row + 1}${d.dead[l][row] ? " — dead: no gradient reaches its weights" : ""}`;

@@ -251,7 +251,7 @@ export function boundaryCells(task, p, classes, discrete) {
     }
     const scale = [];
     CLASS_COLOURS.slice(0, classes).forEach((colour, k) => {
-      scale.push([k / classes, rgba(colour, 0.08)], [(k + 1) / classes - 1e-6, colour]);
+      scale.push([k / classes, rgba(colour, 0.08)], [k === classes - 1 ? 1 : (k + 1) / classes - 1e-6, colour]);
     });
     return { z, zmin: 0, zmax: classes, colorscale: scale, text, hover: "%{text}", bar: null };
   }
