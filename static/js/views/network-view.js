@@ -536,7 +536,7 @@ export class NetworkView {
     this.own.attach(P);
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
-      const play = el("button", { type: "button", text: "▶ Play", "aria-label": "Play the decision boundary through training" });
+      const play = el("button", { type: "button", text: "▶ Replay", "aria-label": "Replay the decision boundary through training" });
       const label = el("output", {});
       range.addEventListener("input", () => {
         this.frame = Number(range.value);
@@ -557,7 +557,7 @@ export class NetworkView {
     if (this.playTimer) {
       clearInterval(this.playTimer);
       this.playTimer = null;
-      sc.play.textContent = "▶ Play";
+      sc.play.textContent = "▶ Replay";
       return;
     }
     const n = this.trace.variants[0].boundary.frames.length;
