@@ -303,11 +303,8 @@ export function ownPointsFigure(points, task, { big = false, range = 1.5 } = {})
   const set = { x: points.map((q) => [q[0], q[1]]), y: points.map((q) => q[2]) };
   const classes = task === "regression" ? 0 : Math.max(2, ...set.y.map((v) => v + 1));
   const data = pointTraces(set, "circle", "train", task, classes, ["x", "y"], true);
-  // an invisible grid of the plane, so that a click anywhere gives its coordinates
-  const n = 41;
-  const g = Array.from({ length: n }, (_, i) => -lim + (2 * lim * i) / (n - 1));
-  data.unshift({ type: "heatmap", x: g, y: g, z: g.map(() => g.map(() => 0)), showscale: false, opacity: 0.01, colorscale: [[0, "#888"], [1, "#888"]], hovertemplate: "(%{x:.2f}, %{y:.2f})<extra>click to add a point</extra>" });
-  layout.xaxis = { ...layout.xaxis, range: [-lim, lim], showgrid: false, title: { text: "x₁" } };
+  layout.dragmode = false; // a click adds a point
+  layout.xaxis = { ...layout.xaxis, range: [-lim, lim], showgrid: false, constrain: "domain", title: { text: "x₁" } };
   layout.yaxis = { ...layout.yaxis, range: [-lim, lim], showgrid: false, scaleanchor: "x", constrain: "domain", title: { text: "x₂" } };
   layout.legend = { ...layout.legend, y: -0.12, yanchor: "top" };
   return { data, layout };

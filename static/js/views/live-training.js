@@ -100,7 +100,7 @@ export class LiveTraining {
     view.frame = b ? b.frames.length - 1 : 0;
     view.drawTrace({ diagramOnly: true });
     cancelAnimationFrame(this.redraw);
-    this.redraw = requestAnimationFrame(() => view.drawTrace());
+    this.redraw = requestAnimationFrame(() => view.drawTrace({ diagram: false }));
     const losses = result.variants.map((v) => v.loss.train[v.loss.train.length - 1]);
     view.setStatus(`Epoch ${result.epochs} — training loss ${losses.map((l) => (l === null ? "diverged" : Number(l).toPrecision(3))).join(" / ")}${result.cut_short ? " (cut short by the time limit)" : ""}`);
     view.root.dataset.epoch = String(result.epochs);

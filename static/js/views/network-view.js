@@ -347,6 +347,12 @@ export class NetworkView {
 
   autoRun(force) {
     if (!this.visible) return;
+    const min = this.meta.own_points.min;
+    if (this.own.active && this.own.points().length < min) {
+      this.own.refresh();
+      this.setStatus(`Add points by clicking the plane (or upload a CSV): at least ${min} to train.`);
+      return;
+    }
     if (!force && !this.state.auto) {
       this.setStatus("Settings changed — press Train to see them.");
       return;
@@ -494,8 +500,8 @@ export class NetworkView {
     this.root.dispatchEvent(new CustomEvent("net:diagram", { bubbles: true }));
   }
 
-  drawTrace({ diagramOnly = false } = {}) {
-    this.drawDiagram();
+  drawTrace({ diagramOnly = false, diagram = true } = {}) {
+    if (diagram) this.drawDiagram();
     if (diagramOnly) return;
     const t = this.trace;
     const P = this.panels;
@@ -532,8 +538,8 @@ export class NetworkView {
       P.showEmpty("No boundary frames recorded.");
       return;
     }
-    draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
-    this.own.attach(P);
+    const drawn = draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
+    Promise.resolve(drawn).then(() => this.own.attach(P));
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
       const play = el("button", { type: "button", text: "▶ Replay", "aria-label": "Replay the decision boundary through training" });

@@ -72,7 +72,7 @@ export class OwnData {
       "div",
       { class: "own-data" },
       el("p", { class: "hint", text: "Click the plane (the boundary plot) to add a point of:" }),
-      el("div", { class: "row2" }, brush, taskSel),
+      el("div", { class: "own-row" }, brush, taskSel),
       el(
         "div",
         { class: "own-actions" },
@@ -95,38 +95,49 @@ export class OwnData {
     const n = this.points().length;
     const min = this.view.meta.own_points.min;
     this.count.textContent = `${n} point${n === 1 ? "" : "s"}${n < min ? ` — at least ${min} to train` : ""}. ${note}`;
-    if (this.active && !this.view.trace) this.showPlane();
+    const t = this.view.trace;
+    if (this.active && (!t || t.config.dataset !== "own")) this.showPlane();
   }
 
   /** The plane with the points, before any training (where the first points are drawn). */
   showPlane() {
     const panel = this.view.panels.boundary;
     const task = (this.view.state.ptask || "classify") === "regress" ? "regression" : "classify";
-    panel.render(ownPointsFigure(this.points(), task), { json: { points: this.points() } });
-    this.attach(panel);
+    Promise.resolve(panel.render(ownPointsFigure(this.points(), task), { json: { points: this.points() } })).then(() => this.attach(panel));
   }
 
-  /** Clicks on the boundary plot: add a point (own data) or select the nearest data point. */
+  /** Clicks on the boundary plot (its first subplot): add a point (own data) or select the
+   * nearest data point. The click's plane coordinates come from the plot's own axes. */
   attach(panel) {
-    if (this.attached.has(panel.plot) || !panel.plot.on) return;
-    this.attached.add(panel.plot);
-    panel.plot.on("plotly_click", (ev) => {
-      const p = ev && ev.points && ev.points[0];
-      if (!p || typeof p.x !== "number" || typeof p.y !== "number") return;
-      if (this.active) {
-        if (this.points().length >= this.view.meta.own_points.max) return;
-        this.setPoints([...this.points(), [round2(p.x), round2(p.y), this.brush]]);
-        return;
-      }
-      const t = this.view.trace;
-      if (!t) return;
-      let best = null;
-      t.data.train.x.forEach((q, j) => {
-        const d = (q[0] - p.x) ** 2 + (q[1] - p.y) ** 2;
-        if (!best || d < best.d) best = { d, x: q, y: t.data.train.y[j] };
-      });
-      if (best) this.view.live.probe(best.x, best.y);
+    const plot = panel.plot;
+    if (this.attached.has(plot)) return;
+    this.attached.add(plot);
+    plot.addEventListener("click", (ev) => {
+      const drag = plot.querySelector(".nsewdrag");
+      const full = plot._fullLayout;
+      if (!drag || !full || !full.xaxis || !drag.contains(ev.target)) return;
+      const rect = drag.getBoundingClientRect();
+      const x = full.xaxis.p2d(ev.clientX - rect.left);
+      const y = full.yaxis.p2d(ev.clientY - rect.top);
+      if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+      this.clicked(x, y);
     });
+  }
+
+  clicked(x, y) {
+    if (this.active) {
+      if (this.points().length >= this.view.meta.own_points.max) return;
+      this.setPoints([...this.points(), [round2(x), round2(y), this.brush]]);
+      return;
+    }
+    const t = this.view.trace;
+    if (!t) return;
+    let best = null;
+    t.data.train.x.forEach((q, j) => {
+      const d = (q[0] - x) ** 2 + (q[1] - y) ** 2;
+      if (!best || d < best.d) best = { d, x: q, y: t.data.train.y[j] };
+    });
+    if (best) this.view.live.probe(best.x, best.y);
   }
 
   async upload(file, kind) {
