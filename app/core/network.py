@@ -309,16 +309,19 @@ class StackedMLP:
         # unit rows of layer l start at K·Σ_{j<l} w_j in the flat buffers (ĥ: plus one ones row per layer)
         starts = np.concatenate([[0], np.cumsum(ws)]).astype(int)
         self.unit_rows = K * int(starts[-1])
+        # (np.zeros: pages are zeroed lazily, so a big run starts at once and can stop at once)
         self.Zf = np.zeros((self.unit_rows, rows), self.dtype)  # pre-activations z
-        self.DFf = np.zeros_like(self.Zf)  # f'(z), then δ = ∂L/∂z after backward
-        self.DHf = np.zeros_like(self.Zf)  # ∂L/∂h
-        self.Hf = np.ones((self.unit_rows + K * D, rows), self.dtype)  # ĥ = [f(z); 1]
+        self.DFf = np.zeros((self.unit_rows, rows), self.dtype)  # f'(z), then δ = ∂L/∂z after backward
+        self.DHf = np.zeros((self.unit_rows, rows), self.dtype)  # ∂L/∂h
+        self.Hf = np.zeros((self.unit_rows + K * D, rows), self.dtype)  # ĥ = [f(z); 1]
         block = lambda buf, lo, w: buf[lo : lo + K * w].reshape(K, w, rows)
         self.Zs = [block(self.Zf, K * int(starts[j]), w) for j, w in enumerate(ws)]
         self.DFs = [block(self.DFf, K * int(starts[j]), w) for j, w in enumerate(ws)]
         self.DHs = [block(self.DHf, K * int(starts[j]), w) for j, w in enumerate(ws)]
         self.Haugs = [block(self.Hf, K * (int(starts[j]) + j), w + 1) for j, w in enumerate(ws)]
         self.Hs = [ha[:, :-1] for ha in self.Haugs]
+        for ha in self.Haugs:
+            ha[:, -1] = 1.0
         # each (layer, variant) block's first unit row in the flat buffers (segment sums)
         self.seg_starts = np.array([K * int(starts[j]) + k * w for j, w in enumerate(ws) for k in range(K)], dtype=np.intp)
         self.seg_starts_h = np.array([K * (int(starts[j]) + j) + k * (w + 1) for j, w in enumerate(ws) for k in range(K)], dtype=np.intp)

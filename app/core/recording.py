@@ -158,6 +158,8 @@ def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, 
     """Per variant, per layer: (edges, counts) of the pre-activations over the training set."""
     out: list[list[tuple[Array, Array]] | None] = []
     for k in range(net.K):
+        if net.tick is not None:
+            net.tick()
         if not alive[k]:
             out.append(None)
             continue

@@ -213,10 +213,12 @@ def train(
     layer of every pass and raises :class:`RunAbandoned`. ``time_limit_s`` bounds the
     wall-clock time, checked there too: the run ends with the state after its last whole
     epoch (``cut_short``), recorded as the last frame when a frame takes less than
-    FINAL_FRAME_S (the first frame, at initialisation, always completes).
+    FINAL_FRAME_S (a run stopped inside its first frame has no frame at all).
     ``on_progress(epoch, train_losses)`` is called at most once per ``progress_interval_s``.
     """
     start = time.perf_counter()
+    if abandoned is not None and abandoned():  # gone before its turn came
+        raise RunAbandoned()
     with np.errstate(all="ignore"):
         trace = _Run(config, state).run(should_stop, abandoned, on_progress, time_limit_s, progress_interval_s, start)
     trace.elapsed_ms = (time.perf_counter() - start) * 1e3
@@ -316,7 +318,7 @@ class _Run:
         """After every layer of every pass: has the client gone, or the time run out?"""
         if self.abandoned is not None and self.abandoned():
             raise RunAbandoned()
-        if self.fi and time.perf_counter() > self.deadline:  # (the first frame always completes)
+        if time.perf_counter() > self.deadline:
             raise _Stopped()
 
     def _check(self, loss: Array, epoch: int) -> None:
