@@ -23,16 +23,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import app  # noqa: F401,E402  (one BLAS thread, before numpy loads)
-
-from app.core.budget import MAX_COST, cost  # noqa: E402
-from app.core.datasets import DatasetSpec  # noqa: E402
-from app.core.errors import BudgetError  # noqa: E402
-from app.core.network import Architecture, Variant  # noqa: E402
-from app.core.training import TrainConfig, check_budget, train  # noqa: E402
+import app  # noqa: F401  (one BLAS thread, before numpy loads)
+from app.core.budget import MAX_COST, cost
+from app.core.datasets import DatasetSpec
+from app.core.errors import BudgetError
+from app.core.network import Architecture, Variant
+from app.core.training import TrainConfig, check_budget, train
 
 BIG = dict(data=DatasetSpec("moons", 2000, 0.1, 0.05), arch=Architecture(12, 64), frames=10, boundary_frames=7, boundary_grid=80)
-V = lambda name, k=1: tuple(Variant(name) for _ in range(k))  # noqa: E731
+V = lambda name, k=1: tuple(Variant(name) for _ in range(k))
 CASES: dict[str, dict] = {
     "relu 12×64 (largest ReLU run)": dict(BIG, variants=V("relu")),
     "4 × noisy_relu 12×64, 1000 points": dict(BIG, data=DatasetSpec("moons", 1000, 0.1, 0.05), variants=V("noisy_relu", 4), frames=3, boundary_frames=2, boundary_grid=40),

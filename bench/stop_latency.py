@@ -25,10 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import app  # noqa: F401,E402
-
 import httpx  # noqa: E402
 
+import app  # noqa: F401,E402
 from app.core.budget import MAX_COST, cost  # noqa: E402
 from app.core.datasets import DatasetSpec  # noqa: E402
 from app.core.network import Architecture, Variant  # noqa: E402
@@ -62,7 +61,7 @@ class Server:
     def __init__(self, env: dict[str, str]):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(f"/tmp/actlab-stop-{self.port}.log", "w+")  # noqa: SIM115
+        self.log = open(f"/tmp/actlab-stop-{self.port}.log", "w+")
         self.proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "info"],
                                      cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(300):

@@ -22,15 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import app  # noqa: F401,E402  (one BLAS thread, before numpy loads)
+import numpy as np
+import orjson
 
-import numpy as np  # noqa: E402
-import orjson  # noqa: E402
-
-from app.core import state as states  # noqa: E402
-from app.core.datasets import DatasetSpec, featurize, make_dataset  # noqa: E402
-from app.core.network import Architecture, Layout, Variant  # noqa: E402
-from app.core.training import ADAM_BETAS, ADAM_EPS, TrainConfig, train  # noqa: E402
+import app  # noqa: F401  (one BLAS thread, before numpy loads)
+from app.core import state as states
+from app.core.datasets import DatasetSpec, featurize, make_dataset
+from app.core.network import Architecture, Layout, Variant
+from app.core.training import ADAM_BETAS, ADAM_EPS, TrainConfig, train
 
 TOLERANCE = 1e-9
 EPOCHS = 60

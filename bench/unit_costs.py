@@ -27,14 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import app  # noqa: F401,E402  (one BLAS thread, before numpy loads)
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from app.core import activations as acts  # noqa: E402
-from app.core import budget  # noqa: E402
-from app.core.network import Architecture, StackedMLP, Variant, augment  # noqa: E402
-from app.core.recording import Recorder, histograms  # noqa: E402
+import app  # noqa: F401  (one BLAS thread, before numpy loads)
+from app.core import activations as acts
+from app.core import budget
+from app.core.network import Architecture, StackedMLP, Variant, augment
+from app.core.recording import Recorder, histograms
 
 N = 1000  # inputs
 ARCH = Architecture(widths=(64, 64, 64, 64))  # units 256, weights 2·64 + 3·64² + 64
@@ -103,7 +102,7 @@ def main() -> int:
     t_relu = training_pass("relu", r)
     unit_s = t_relu / (N * K * (n_w + relu.unit_cost * units))  # seconds per cost unit
     print(f"one cost unit = {unit_s * 1e9:.3f} ns (ReLU training pass {t_relu * 1e3:.1f} ms CPU, {N} inputs, K = {K}, widths {ARCH.widths})")
-    per_unit = lambda t: t / (unit_s * N * K * units)  # noqa: E731
+    per_unit = lambda t: t / (unit_s * N * K * units)
     f_relu = frame_pass("relu", r)
     frame_weights = (f_relu / (unit_s * N * K) - relu.unit_cost * units) / n_w
     # a boundary grid: the evaluation forward pass alone

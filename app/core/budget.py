@@ -30,10 +30,10 @@ MAX_COST = 1.6e10  # the largest ReLU run: about 3 CPU s here (bench/budget_spre
 FRAME_WEIGHTS = 1.1
 GRID_WEIGHTS = 0.25  # a boundary-grid point's forward pass, against a frame's pass
 HIST_COST = 26.0  # per (unit, training input), for the two histograms
-PASS_COLS = 40.0  # a pass over b inputs costs as b + PASS_COLS would
+PASS_COLS = 160.0  # a pass over b inputs costs as b + PASS_COLS would (small batches: fitted by bench/budget_spread.py)
 FRAME_COST = 200_000  # a recorded frame's fixed cost (its numpy calls)
 FRAME_CALL_COST = 32_000  # … per layer and activation group
-STEP_COST = 90_000  # the fixed cost of one optimiser step and one pass's Python (~80 numpy calls)
+STEP_COST = 200_000  # the fixed cost of one optimiser step and one pass's Python (~80 numpy calls)
 CALL_COST = 32_000  # per layer and activation group in a pass (a few numpy calls each)
 PARAM_COST = 18.0  # per parameter per optimiser step (Adam: ~12 elementwise operations)
 # Memory: variants × points × Σ widths numbers per activation buffer (four of them,

@@ -65,7 +65,7 @@ def test_a_units_numbers_are_the_apis(page, server):
     info = page.locator("#diagram-info")
     info.get_by_text("Layer 2, unit 4").wait_for()
     shown = dict(zip(info.locator("dt").all_text_contents(), info.locator("dd").all_text_contents()))
-    fmt = lambda x: f"{x:.4g}" if abs(x) >= 1e-4 else page.evaluate(f"() => Number({x!r}).toPrecision(4)")  # noqa: E731
+    fmt = lambda x: f"{x:.4g}" if abs(x) >= 1e-4 else page.evaluate(f"() => Number({x!r}).toPrecision(4)")
     want = {"z = w·a + b (mean)": api["mean"]["z"][1][3], "φ(z) (mean)": api["mean"]["h"][1][3], "φ′(z) (mean)": api["mean"]["df"][1][3],
             "∂L/∂z summed over the data (= ∂L/∂b)": api["mean"]["grad"][1][3], "bias b": api["weights"]["b"][1][3]}
     for key, value in want.items():

@@ -51,8 +51,8 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="Dugas et al. 2001; Glorot, Bordes & Bengio 2011",
         torch="torch.nn.Softplus(beta={beta}, threshold={threshold})",
         in_source=True,
-        unit_cost=154,
-        eval_unit_cost=213,
+        unit_cost=130,
+        eval_unit_cost=180,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -248,7 +248,7 @@ CATALOGUE: tuple[Activation, ...] = (
         description="Self-regularised non-monotonic activation.",
         reference="Misra 2019",
         torch="torch.nn.Mish()",
-        unit_cost=448,
+        unit_cost=400,
     ),
     Activation(
         id="relu6",
