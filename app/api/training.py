@@ -175,21 +175,27 @@ class VariantOut(BaseModel):
     activation: ActivationOut
     diverged_at_epoch: int | None
     loss: dict[str, list[float | None]]
-    accuracy: dict[str, list[float | None]]
+    accuracy: dict[str, list[float | None]] | None  # classification
+    r2: dict[str, list[float | None]] | None  # regression
     layers: dict[str, list[list[float | None]] | None]
     histograms: dict[str, list[dict[str, list[float]]] | None]
     boundary: dict[str, Any] | None
     weights: dict[str, Any] | None
+    diagram: dict[str, Any] | None
 
 
 class TrainResponse(BaseModel):
     config: dict[str, Any]
+    task: str
+    classes: int
     epochs: int
+    epoch_start: int
     frames: list[int]
     cut_short: bool
     elapsed_ms: float
     data: dict[str, Any]
     variants: list[VariantOut]
+    state: dict[str, Any] | None
 
 
 class InitStatsSeries(BaseModel):
@@ -221,6 +227,7 @@ class SweepSeries(BaseModel):
 
 class SweepResponse(BaseModel):
     config: dict[str, Any]
+    task: str
     param: str
     values: list[float]
     frames: list[int]
@@ -376,7 +383,7 @@ def _outcome(request: Request, value: str) -> None:
 
 def _train_job(request: Request, config: TrainConfig, echo: dict[str, Any], state: RunState | None, limit: float, **kw: Any):
     def job(stop: threading.Event) -> bytes:
-        trace = train(config, state=state, abandoned=stop.is_set, time_limit_s=limit, **kw)
+        trace = train(config, state=state, abandoned=stop.is_set, time_limit_s=limit, first_frame=False, **kw)
         if trace.cut_short:
             _outcome(request, "cut_short")
         return dumps(train_json(config, trace, echo))
@@ -432,7 +439,7 @@ async def post_sweep(body: SweepRequest, request: Request, pool: PoolDep, settin
     limit = settings.train_timeout_s
 
     def job(stop: threading.Event) -> bytes:
-        trace = train(config, abandoned=stop.is_set, time_limit_s=limit)
+        trace = train(config, abandoned=stop.is_set, time_limit_s=limit, first_frame=False)
         if trace.cut_short:
             _outcome(request, "cut_short")
         return dumps(sweep_json(config, trace, echo, body.sweep.param, body.sweep.values))
@@ -480,6 +487,7 @@ class PointsOut(BaseModel):
     "/points",
     summary="Read and check own points (CSV or JSON)",
     response_model=PointsOut,
+    response_class=JSONResponse,
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": OwnPointsIn.model_json_schema()}}}},
 )
 async def post_points(request: Request, task: Literal["classify", "regress"] = "classify") -> Response:
@@ -532,7 +540,7 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
         loop.call_soon_threadsafe(queue.put_nowait, item)
 
     def job() -> bytes:
-        trace = train(config, state=state, abandoned=stop.is_set, on_progress=progress, time_limit_s=limit, progress_interval_s=PROGRESS_INTERVAL_S)
+        trace = train(config, state=state, abandoned=stop.is_set, on_progress=progress, time_limit_s=limit, progress_interval_s=PROGRESS_INTERVAL_S, first_frame=False)
         if trace.cut_short:
             _outcome(request, "cut_short")
         return dumps(train_json(config, trace, echo))

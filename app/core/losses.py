@@ -7,6 +7,7 @@ one logit, softmax cross-entropy on C logits, squared error).
 from __future__ import annotations
 
 import numpy as np
+from scipy import special as sc
 
 Array = np.ndarray
 
@@ -33,3 +34,15 @@ def task_losses(loss: str, s: Array, target: Array) -> tuple[Array, Array]:
     sy = np.einsum("kcn,cn->kn", s, target[0])[:, None]
     ell = np.log(np.add.reduce(np.exp(s - m), axis=1, keepdims=True)) + m - sy
     return ell, (sy >= m).astype(s.dtype)
+
+
+def shown(task: str, out: Array, rows: int, cols: int) -> Array:
+    """What the boundary plot shows from outputs (K, n_out, rows·cols): P(class 1) (K, rows,
+    cols), P(class) per class (K, C, rows, cols), or the prediction (K, rows, cols)."""
+    out = out.astype(np.float64)
+    K = out.shape[0]
+    if task == "binary":
+        return sc.expit(out[:, 0]).reshape(K, rows, cols)
+    if task == "multiclass":
+        return sc.softmax(out, axis=1).reshape(K, out.shape[1], rows, cols)
+    return out[:, 0].reshape(K, rows, cols)

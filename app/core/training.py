@@ -64,7 +64,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import special as sc
 
 from . import activations as acts
 from . import diagram as diagrams
@@ -72,8 +71,8 @@ from . import state as states
 from .budget import MAX_COST, MAX_ELEMENTS, STEP_COST, check_budget, cost, elements
 from .datasets import DEFAULT_FEATURES, Dataset, DatasetSpec, featurize, make_dataset, split_sizes
 from .errors import BudgetError
+from .losses import shown, task_losses
 from .losses import targets as _targets
-from .losses import task_losses
 from .network import Architecture, Layout, StackedMLP, Variant, augment, stacked_init
 from .optim import ADAM_BETAS, ADAM_EPS, OPTIMIZERS, Optimizer
 from .plan import Plan, boundary_schedule, frame_epochs
@@ -181,9 +180,6 @@ class Trace:
     elapsed_ms: float = 0.0
 
 
-# --------------------------------------------------------------------------- the engine
-
-
 def parameter_count(config: TrainConfig) -> int:
     """P: one variant's parameters (the learned activation parameters in the engine's order)."""
     learned: list[str] = []
@@ -205,6 +201,7 @@ def train(
     on_progress: Callable[[int, Array], None] | None = None,
     time_limit_s: float | None = None,
     progress_interval_s: float = 0.05,
+    first_frame: bool = True,
 ) -> Trace:
     """Train every variant of ``config`` together (from ``state``, if given) and record the trace.
 
@@ -213,14 +210,17 @@ def train(
     layer of every pass and raises :class:`RunAbandoned`. ``time_limit_s`` bounds the
     wall-clock time, checked there too: the run ends with the state after its last whole
     epoch (``cut_short``), recorded as the last frame when a frame takes less than
-    FINAL_FRAME_S (a run stopped inside its first frame has no frame at all).
+    FINAL_FRAME_S. With ``first_frame`` the first frame (at initialisation) always completes;
+    without, the limit may stop the run inside it, which then has no frame at all.
     ``on_progress(epoch, train_losses)`` is called at most once per ``progress_interval_s``.
     """
     start = time.perf_counter()
     if abandoned is not None and abandoned():  # gone before its turn came
         raise RunAbandoned()
     with np.errstate(all="ignore"):
-        trace = _Run(config, state).run(should_stop, abandoned, on_progress, time_limit_s, progress_interval_s, start)
+        run = _Run(config, state)
+        run.first_frame = first_frame
+        trace = run.run(should_stop, abandoned, on_progress, time_limit_s, progress_interval_s, start)
     trace.elapsed_ms = (time.perf_counter() - start) * 1e3
     return trace
 
@@ -284,6 +284,7 @@ class _Run:
         self.pen = np.empty_like(net.theta) if (c.l1 or c.l2) else None
         self.deadline = math.inf
         self.abandoned: Callable[[], bool] | None = None
+        self.first_frame = True
 
     def _scale(self, tgt: Array, m: int) -> Array:
         """grad_scale for a pass over m training inputs with targets ``tgt``."""
@@ -318,7 +319,7 @@ class _Run:
         """After every layer of every pass: has the client gone, or the time run out?"""
         if self.abandoned is not None and self.abandoned():
             raise RunAbandoned()
-        if time.perf_counter() > self.deadline:
+        if time.perf_counter() > self.deadline and (self.fi or not self.first_frame):
             raise _Stopped()
 
     def _check(self, loss: Array, epoch: int) -> None:
@@ -480,17 +481,7 @@ class _Run:
         return train_loss
 
     def _boundary(self, out: Array, rows: int, cols: int) -> Array:
-        """What the boundary plot shows from outputs (K, n_out, rows·cols): P(class 1), P(class)
-        per class, or the prediction."""
-        out = out.astype(np.float64)
-        K = out.shape[0]
-        if self.task == "binary":
-            p = sc.expit(out[:, 0]).reshape(K, rows, cols)
-        elif self.task == "multiclass":
-            p = sc.softmax(out, axis=1).reshape(K, out.shape[1], rows, cols)
-        else:
-            p = out[:, 0].reshape(K, rows, cols)
-        return np.round(p, BOUNDARY_DECIMALS)
+        return np.round(shown(self.task, out, rows, cols), BOUNDARY_DECIMALS)
 
     def _target_of(self, y: Array) -> Array:
         return _targets(self.task, y.astype(np.float64 if self.task == "regression" else np.int64), self.data.classes, self.dtype)

@@ -98,6 +98,10 @@ export class NetworkView {
     diagramRoot.querySelector("h2").textContent = meta.panels.network.title;
     diagramRoot.querySelector(".help-dot").title = meta.panels.network.help;
     this.diagram = new Diagram(diagramRoot.querySelector(".diagram-box"), { labels: meta.labels.features });
+    diagramRoot.querySelector("#diagram-variant").addEventListener("change", (e) => {
+      this.diagramVariant = Number(e.target.value);
+      this.drawDiagram();
+    });
     this.live = new LiveTraining(this);
     this.own = new OwnData(this);
     this.gradKind = root.querySelector("#grad-kind");
@@ -491,8 +495,17 @@ export class NetworkView {
   /** The diagram of the run's last state (first: it is what Step and Play wait for). */
   drawDiagram() {
     const t = this.trace;
-    const v = t && t.variants[0];
     const box = this.root.querySelector("#diagram-panel");
+    // compare mode: one network at a time, picked in the panel's head
+    const pick = box.querySelector("#diagram-variant");
+    const n = t ? t.variants.length : 0;
+    pick.hidden = n < 2;
+    if (n > 1) {
+      pick.replaceChildren(...t.variants.map((v, i) => el("option", { value: String(i), text: v.label })));
+      this.diagramVariant = Math.min(this.diagramVariant || 0, n - 1);
+      pick.value = String(this.diagramVariant);
+    }
+    const v = t && t.variants[n > 1 ? this.diagramVariant : 0];
     box.hidden = !(v && v.diagram);
     if (!v || !v.diagram) return;
     this.diagram.draw(v.diagram, { task: t.task, config: t.config, n_train: t.data.train.x.length, label: v.label });
