@@ -452,6 +452,8 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
     """One forward/backward pass per weight seed (stacked, no training): per hidden layer the
     active and dead fractions, activation mean and std, gradient norms — e.g. about half
     of ReLU units are active at initialisation with He init."""
+    if body.state is not None or body.include_state or body.unit_grid or body.probe is not None:
+        raise ApiError(422, "init_stats measures initial weights: it takes no state, include_state, unit_grid or probe", "state", code="not_allowed")
     resolved = resolve_activations(body)
     seeds = [body.seed + i for i in range(body.seeds)]
     configs = [make_config(body, [Variant(name, params)] * len(seeds), "seeds", epochs=0, boundary_frames=0) for name, params in resolved]
