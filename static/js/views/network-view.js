@@ -523,6 +523,7 @@ export class NetworkView {
     const fig = (name) => this.panels[name].opts.figure(t, { ...opts, grad: this.state.grad, gradients: this.meta.gradients });
     // several activations: the plots with one line or subplot each span the grid (app.css)
     this.root.dataset.variants = String(t.variants.length);
+    P.loss.setTitle(t.task === "regression" ? this.meta.panels.loss.title.replace("accuracy", "R²") : this.meta.panels.loss.title);
     draw(P.loss, fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy })) });
     this.drawBoundary();
     const gradJson = pick(t, ["frames"], (v) => ({ activation: v.activation, [grad.key]: v.layers[grad.key] }));
