@@ -15,12 +15,18 @@ const MAX_EDGES = 3000; // beyond this, only the largest weights are drawn
 
 export const fmt = (x) => (x === null || x === undefined ? "—" : Number(x).toPrecision(4));
 
-/** Colour of value v in [-m, m]: blue (positive) through white to orange (negative). */
-function shade(v, m) {
+/** Colour of value v in [-m, m]: blue (positive) through the page's background (0) to orange (negative). */
+function shade(v, m, bg) {
   const t = Math.max(-1, Math.min(1, m > 0 ? v / m : 0));
   const c = t >= 0 ? NEG : POS;
   const a = Math.abs(t);
-  return [255 + (c[0] - 255) * a, 255 + (c[1] - 255) * a, 255 + (c[2] - 255) * a];
+  return [bg[0] + (c[0] - bg[0]) * a, bg[1] + (c[1] - bg[1]) * a, bg[2] + (c[2] - bg[2]) * a];
+}
+
+/** The theme's surface colour as [r, g, b] (white if it is not written #rrggbb). */
+function surface() {
+  const v = getComputedStyle(document.documentElement).getPropertyValue("--surface").trim();
+  return /^#[0-9a-f]{6}$/i.test(v) ? hexRgb(v) : [255, 255, 255];
 }
 
 function paint(canvas, grid, classes = null) {
@@ -31,12 +37,13 @@ function paint(canvas, grid, classes = null) {
   const img = ctx.createImageData(g, g);
   const flat = grid.flat();
   const m = Math.max(1e-12, ...flat.map((v) => Math.abs(v)));
+  const bg = surface();
   for (let r = 0; r < g; r++) {
     for (let c = 0; c < g; c++) {
       const v = grid[r][c];
       let rgb;
       if (classes) rgb = hexRgb(CLASS_COLOURS[v]);
-      else rgb = shade(v, m);
+      else rgb = shade(v, m, bg);
       const o = ((g - 1 - r) * g + c) * 4; // higher y on top
       img.data[o] = rgb[0];
       img.data[o + 1] = rgb[1];

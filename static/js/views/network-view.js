@@ -524,7 +524,7 @@ export class NetworkView {
     // several activations: the plots with one line or subplot each span the grid (app.css)
     this.root.dataset.variants = String(t.variants.length);
     P.loss.setTitle(t.task === "regression" ? this.meta.panels.loss.title.replace("accuracy", "R²") : this.meta.panels.loss.title);
-    draw(P.loss, fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy })) });
+    draw(P.loss, fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy, r2: v.r2 })) });
     this.drawBoundary();
     const gradJson = pick(t, ["frames"], (v) => ({ activation: v.activation, [grad.key]: v.layers[grad.key] }));
     draw(P["gradient-flow"], fig("gradient-flow"), { table: tables.layerTable(t, grad.key), json: gradJson });
