@@ -51,8 +51,8 @@ LIVE = {"chunk_epochs": 10, "frames": 2, "boundary_frames": 1, "boundary_grid": 
 # Own points: kept in the link (pts=) up to this many; more go through JSON export/import.
 MAX_LINK_POINTS = 200
 REGULARISATION_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]
-# Training embeds run on load up to this share of the compute budget (≈ 1 s here).
-AUTORUN_COST = 1.5e9
+# Training embeds run on load up to this share of the compute budget (≈ 0.5 s here).
+AUTORUN_COST = MAX_COST / 6
 # Activations the "+" buttons add, in this order, skipping those already chosen.
 COMPARE_NEXT = ("leaky_relu", "elu", "tanh", "prelu", "gelu")
 FUNCTION_NEXT = ("leaky_relu", "elu", "softplus", "gelu", "tanh", "sigmoid")
