@@ -86,7 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.asset_version = static.version
     app.mount("/static", static, name="static")
 
-    app.add_middleware(AppMiddleware, max_body_bytes=settings.max_body_bytes, embed_frame_ancestors=settings.frame_ancestors, state=app.state)
+    app.add_middleware(
+        AppMiddleware, max_body_bytes=settings.max_body_bytes, embed_frame_ancestors=settings.frame_ancestors, state=app.state,
+        large_body_paths=training.LARGE_BODY_PATHS, large_body_bytes=settings.train_max_body_bytes,
+    )
     return app
 
 

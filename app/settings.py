@@ -48,6 +48,7 @@ _RULES = {
     "train_queue": ("an integer in [0, 1000]", lambda v: 0 <= v <= 1000),
     "train_timeout_s": ("a number of seconds in [0.1, 3600]", lambda v: 0.1 <= v <= 3600),
     "max_body_bytes": ("an integer in [1024, 16777216] (1 KiB – 16 MiB)", lambda v: 1024 <= v <= 16 * 1024 * 1024),
+    "train_max_body_bytes": ("an integer in [1024, 67108864] (1 KiB – 64 MiB)", lambda v: 1024 <= v <= 64 * 1024 * 1024),
     "frame_ancestors": (
         "'*', or a space- or comma-separated list of CSP sources such as https://example.org, "
         "https://*.example.org, 'self' or 'none'",
@@ -95,6 +96,8 @@ class Settings:
     train_queue: int = 2  # runs that may wait for a training slot before new ones get 503
     train_timeout_s: float = 30.0  # wall-clock limit of one training run
     max_body_bytes: int = 64 * 1024
+    # the training routes' bodies: a run's state (weights and optimiser moments) and own data
+    train_max_body_bytes: int = 8 * 1024 * 1024
     # Origins allowed to frame /embed/* pages ("*" for anyone); pages and the API only allow 'self'.
     frame_ancestors: str = "*"
     # Live classes: shared through this Redis when set (needed with several workers), else

@@ -66,7 +66,7 @@ def torch_run(config: TrainConfig, theta0: np.ndarray, torch):
     xt = torch.tensor(data.x_test)
     yt = torch.tensor(data.y_test, dtype=torch.float64).reshape(-1, 1)
     layers: list = []
-    weights = Layout(config.arch, ()).unpack(theta0)  # W: fan_in × fan_out
+    weights = Layout(config.network, ()).unpack(theta0)  # W: fan_in × fan_out
     for i, (W, b) in enumerate(zip(weights["W"], weights["b"])):
         lin = torch.nn.Linear(*W.shape, dtype=torch.float64)
         with torch.no_grad():

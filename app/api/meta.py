@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from app import __version__
 from app.core import spec as specs
 from app.core.activations import DECIMAL
-from app.core.datasets import DATASET_LABELS
+from app.core.datasets import ALL_DATASETS, DATASET_LABELS, FEATURE_LABELS, MAX_CLASSES, MAX_OWN_POINTS, MIN_OWN_POINTS, OWN, OWN_LIMIT
 from app.core.network import INIT_LABELS
 from app.core.optim import OPTIMIZER_LABELS
 from app.core.training import MAX_COST
@@ -45,9 +45,15 @@ MAX_COMPARE = 3  # activations the compare mode trains side by side (the API tak
 GRID_POINTS = 401  # points per curve the pages ask for
 SAMPLES = 300  # random draws shown for stochastic activations
 # Recorded detail for the explorer's runs (within the API's caps).
-RECORDING = {"frames": 100, "boundary_frames": 12, "boundary_grid": 40}
-# Training embeds run on load up to this share of the compute budget (≈ 1 s here).
-AUTORUN_COST = 1.5e9
+RECORDING = {"frames": 100, "boundary_frames": 12, "boundary_grid": 40, "unit_grid": 12}
+# Live training (Play / Step): epochs per streamed chunk, the recording of each chunk, and the
+# epochs a Step trains (one epoch, or one batch when the batch size is 1 epoch's worth).
+LIVE = {"chunk_epochs": 10, "frames": 2, "boundary_frames": 1, "boundary_grid": 40, "unit_grid": 12, "history": 400}
+# Own points: kept in the link (pts=) up to this many; more go through JSON export/import.
+MAX_LINK_POINTS = 200
+REGULARISATION_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]
+# Training embeds run on load up to this share of the compute budget (≈ 0.5 s here).
+AUTORUN_COST = MAX_COST / 6
 # Activations the "+" buttons add, in this order, skipping those already chosen.
 COMPARE_NEXT = ("leaky_relu", "elu", "tanh", "prelu", "gelu")
 FUNCTION_NEXT = ("leaky_relu", "elu", "softplus", "gelu", "tanh", "sigmoid")
@@ -68,6 +74,7 @@ PANELS: dict[str, dict[str, str]] = {
     "dead": {"kind": "train", "title": "Dead units", "help": "A unit counts as dead when its |f′(z)|, summed over every training input, is below 10⁻⁸: no gradient reaches its weights. For ReLU that means z ≤ 0 on every input; for sigmoid and tanh, saturated on every input; for ELU (f′ = αeᶻ), z below about −20 on every input."},
     "prelu": {"kind": "train", "title": "Learned PReLU slopes", "help": "PReLU learns its negative slope a, one per layer."},
     "histogram": {"kind": "train", "title": "Pre-activations at init and at the end", "help": "Distribution of z = Wx + b per layer, over every unit and training input. For ReLU, the mass below 0 is inactive."},
+    "network": {"kind": "diagram", "title": "The network", "help": "Each node draws its own output over the input plane (blue positive, orange negative). Edges: blue positive weights, orange negative, thicker is larger. ✕ marks a dead unit. Hover or focus a unit (arrow keys) for z = w·a + b, φ(z), φ′(z) and its gradient; [ and ] step through its incoming weights; click a data point on the boundary plot for that point's numbers."},
     "sweep": {"kind": "sweep", "title": "Sweep", "help": "One trained network per value, all from the same data and initial weights. × marks a diverged run."},
     "sweep-curves": {"kind": "sweep", "title": "Training loss for every swept value", "help": "Colour runs from the smallest value (dark) to the largest (light)."},
     "class-results": {"kind": "class", "title": "Class results", "help": "One point per student of a live class: the value each chose of the experiment's parameter (x) against a number their run measured (y), coloured by activation. Updates as results arrive."},
@@ -88,21 +95,26 @@ CLASS_NUMBERS = {n: METRICS[_CLASS_METRIC[n]] for n in classes.NUMBERS}
 # the minimum and passes the browser's form check. Ranges and defaults come from the request model.
 FORM: tuple[dict[str, Any], ...] = (
     {"key": "dataset", "group": "data", "label": "Dataset"},
-    {"key": "n_points", "group": "data", "label": "Points", "step": 1},
-    {"key": "noise", "group": "data", "label": "Noise σ", "step": 0.01, "help": "Gaussian jitter added to every point."},
+    {"key": "n_points", "group": "data", "label": "Points", "step": 1, "when": {"dataset": [d for d in ALL_DATASETS if d != OWN]}},
+    {"key": "noise", "group": "data", "label": "Noise σ", "step": 0.01, "help": "Gaussian jitter added to every point.", "when": {"dataset": [d for d in ALL_DATASETS if d != OWN]}},
     {"key": "test_fraction", "group": "data", "label": "Test fraction", "step": 0.01},
-    {"key": "depth", "group": "network", "label": "Hidden layers", "step": 1},
-    {"key": "width", "group": "network", "label": "Units per layer", "step": 1},
+    {"key": "classes", "group": "data", "label": "Classes", "step": 1, "when": {"dataset": ["class_blobs", "class_spirals"]}},
+    {"key": "depth", "group": "network", "label": "Hidden layers", "step": 1, "when": {"widths": []}},
+    {"key": "width", "group": "network", "label": "Units per layer", "step": 1, "when": {"widths": []}},
+    {"key": "widths", "group": "network", "label": "Widths per layer", "kind": "widths", "help": "One number per hidden layer, e.g. 8, 4, 2 (empty: hidden layers × units per layer)."},
+    {"key": "features", "group": "network", "label": "Input features", "kind": "checks", "help": "What the network sees of each point (TensorFlow Playground's inputs)."},
     {"key": "init", "group": "network", "label": "Initialisation"},
     {"key": "bias_init", "group": "network", "label": "Initial bias", "step": 0.01, "help": "A negative initial bias starts ReLU units closer to dying."},
     {"key": "optimizer", "group": "training", "label": "Optimiser"},
     {"key": "learning_rate", "group": "training", "label": "Learning rate", "log": True, "help": "Too high and ReLU units die; try 0.3 with SGD."},
     {"key": "momentum", "group": "training", "label": "Momentum", "step": 0.01, "when": {"optimizer": "sgd"}},
+    {"key": "l1", "group": "training", "label": "L1 regularisation", "options": REGULARISATION_RATES, "help": "Adds l1·Σ|w| over the weights to what is minimised: pushes weights to exactly 0."},
+    {"key": "l2", "group": "training", "label": "L2 regularisation", "options": REGULARISATION_RATES, "help": "Adds ½·l2·Σw² over the weights: shrinks them (weight decay)."},
     {"key": "batch_size", "group": "training", "label": "Batch size (0 = full batch)", "step": 1},
     {"key": "epochs", "group": "training", "label": "Epochs", "step": 1},
     {"key": "seed", "group": "training", "label": "Seed", "step": 1, "number": True, "help": "Same seed, same data and initial weights: runs are reproducible bit for bit."},
 )
-LABELS = {"dataset": DATASET_LABELS, "init": INIT_LABELS, "optimizer": OPTIMIZER_LABELS}
+LABELS = {"dataset": DATASET_LABELS, "init": INIT_LABELS, "optimizer": OPTIMIZER_LABELS, "features": FEATURE_LABELS}
 
 
 # ----------------------------------------------------------------------------- request fields
@@ -156,10 +168,16 @@ def state_fields() -> dict[str, dict[str, Any]]:
         "metric": {"type": "string", "default": "dead_fraction", "choices": list(METRICS)},
         "grad": {"type": "string", "default": "input", "choices": list(GRADIENTS)},
         "auto": {"type": "bool", "default": True},
+        "discrete": {"type": "bool", "default": False},
+        "pts": {"type": "points", "default": "", "max": MAX_LINK_POINTS, "limit": OWN_LIMIT},
+        "ptask": {"type": "string", "default": "classify", "choices": ["classify", "regress"]},
     }
     for f in FORM:
         info = train[f["key"]]
-        if "choices" in info:
+        if f.get("kind") in ("widths", "checks"):
+            default = info["default"] if info["default"] is not None else []
+            out[f["key"]] = {"type": "list", "default": [str(v) for v in default], "max": info.get("max_items") or training.MAX_DEPTH}
+        elif "choices" in info:
             out[f["key"]] = {"type": "string", "default": info["default"], "choices": info["choices"]}
         else:
             out[f["key"]] = {"type": "int" if info["type"] == "integer" else "number", "default": info["default"], "min": info["min"], "max": info["max"]}
@@ -205,6 +223,8 @@ def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]] 
             state[key] = parsed
         elif kind == "list":
             state[key] = [s.strip() for s in raw.split(",") if s.strip()]
+        elif kind == "points":
+            state[key] = _read_points(raw, f, key, notes)
         elif "choices" in f and raw not in f["choices"]:
             notes.append({"code": "not_a_choice", "key": key, "given": raw, "used": default, "choices": f["choices"]})
             state[key] = default
@@ -213,11 +233,30 @@ def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]] 
     return state, notes
 
 
+def _read_points(raw: str, f: Mapping[str, Any], key: str, notes: list[dict[str, Any]]) -> list[list[float]]:
+    """Own points written x1,x2,label_x1,x2,label_…: a point that is not three plain decimals
+    within ±limit is left out, and so are those beyond the cap — each with a note."""
+    points: list[list[float]] = []
+    parts = [p for p in raw.split("_") if p] if raw else []
+    for i, part in enumerate(parts):
+        if len(points) >= f["max"]:
+            notes.append({"code": "too_many", "key": key, "max": f["max"]})
+            break
+        nums = part.split(",")
+        if len(nums) != 3 or not all(DECIMAL.fullmatch(n) for n in nums) or not all(abs(float(n)) <= f["limit"] for n in nums):
+            notes.append({"code": "bad_point", "key": key, "index": i, "given": part})
+            continue
+        points.append([float(n) for n in nums])
+    return points
+
+
 def _parse_default(f: Mapping[str, Any]) -> Any:
     if f["type"] == "specs":
         return specs.parse(f["default"])[0]
     if f["type"] == "list":
         return list(f["default"])
+    if f["type"] == "points":
+        return []
     return f["default"]
 
 
@@ -246,7 +285,8 @@ def meta_json() -> dict[str, Any]:
             "curve_points": curve_api.MAX_POINTS,
             "x_limit": curve_api.X_LIMIT,
         },
-        "explorer": {"grid_points": GRID_POINTS, "samples": SAMPLES, "recording": RECORDING, "compare_next": list(COMPARE_NEXT), "function_next": list(FUNCTION_NEXT)},
+        "explorer": {"grid_points": GRID_POINTS, "samples": SAMPLES, "recording": RECORDING, "live": LIVE, "compare_next": list(COMPARE_NEXT), "function_next": list(FUNCTION_NEXT)},
+        "own_points": {"min": MIN_OWN_POINTS, "max": MAX_OWN_POINTS, "link_max": MAX_LINK_POINTS, "limit": OWN_LIMIT, "max_classes": MAX_CLASSES},
         "sweep_defaults": SWEEP_DEFAULTS,
         "panels": PANELS,
         "gradients": GRADIENTS,

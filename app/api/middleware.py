@@ -52,6 +52,11 @@ def is_embed_path(path: str) -> bool:
     return path == "/embed" or path.startswith("/embed/")
 
 
+# A route notes in scope["state"][OUTCOME_KEY] what became of its work ("cut_short" by the
+# time limit, "abandoned" by its client) and the log line says so.
+OUTCOME_KEY = "actlab.outcome"
+
+
 class RequestLog:
     """Request log lines written to a stream by a background thread: a request only appends
     a tuple to a deque; the thread formats and writes what has gathered every ``interval_s``."""
@@ -67,7 +72,7 @@ class RequestLog:
 
     @staticmethod
     def line(record: tuple) -> str:
-        wall, method, path, status, duration_ms, client = record
+        wall, method, path, status, duration_ms, client, *rest = record
         out: dict[str, Any] = {
             "time": datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds"),
             "method": method,
@@ -77,6 +82,8 @@ class RequestLog:
         }
         if client:
             out["client"] = client
+        if rest and rest[0]:
+            out["outcome"] = rest[0]  # what a route said of its work: "cut_short", "abandoned"
         return orjson.dumps(out).decode()
 
     def flush(self) -> None:
@@ -106,9 +113,12 @@ class AppMiddleware:
     """Caps request bodies, answers HEAD like GET without the body, adds security headers
     (framing policy by route), and logs one line per request."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, embed_frame_ancestors: str, state: Any):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, embed_frame_ancestors: str, state: Any, large_body_paths: tuple[str, ...] = (), large_body_bytes: int = 0):
         self.app = app
         self.max_body = max_body_bytes
+        # routes that take large bodies (a training run's state, own data) have their own cap
+        self.large_body_paths = frozenset(large_body_paths)
+        self.large_body = max(large_body_bytes, max_body_bytes)
         self.state = state  # the app's state: state.request_log takes each record (None: no log)
         csp_page = f"{_CSP_BASE}; frame-ancestors 'self'".encode()
         csp_embed = f"{_CSP_BASE}; frame-ancestors {frame_ancestors_value(embed_frame_ancestors)}".encode()
@@ -145,15 +155,16 @@ class AppMiddleware:
 
         try:
             if method in _BODY_METHODS:
+                cap = self.large_body if scope["path"] in self.large_body_paths else self.max_body
                 length = _content_length(scope)
-                if length is not None and length > self.max_body:
-                    await self._too_large(send_with_headers)
+                if length is not None and length > cap:
+                    await self._too_large(send_with_headers, cap)
                     return
                 # Read the (capped) body before the app sees the request: a body sent without
                 # Content-Length (chunked) gets the same 413 as one that declares its size.
-                body = await _read_body(receive, self.max_body)
+                body = await _read_body(receive, cap)
                 if body is None:
-                    await self._too_large(send_with_headers)
+                    await self._too_large(send_with_headers, cap)
                     return
                 duplicate = _duplicate_key(body, scope)
                 if duplicate is not None:
@@ -173,10 +184,11 @@ class AppMiddleware:
             sink = self.state.request_log
             if sink is not None:
                 client = scope.get("client")
-                sink((time.time(), method, scope["path"], status, (time.perf_counter() - start) * 1000, client[0] if client else None))
+                outcome = (scope.get("state") or {}).get(OUTCOME_KEY)
+                sink((time.time(), method, scope["path"], status, (time.perf_counter() - start) * 1000, client[0] if client else None, outcome))
 
-    async def _too_large(self, send: Send) -> None:
-        body = error_body(f"body: the request body exceeds the limit of {self.max_body} bytes", "body", code="body_too_large", limit=self.max_body)
+    async def _too_large(self, send: Send, cap: int) -> None:
+        body = error_body(f"body: the request body exceeds the limit of {cap} bytes", "body", code="body_too_large", limit=cap)
         await _send_json(send, 413, body, close=True)
 
 

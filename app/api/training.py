@@ -4,11 +4,15 @@ Runs execute off the event loop in a thread pool of ``settings.train_workers`` t
 (numpy releases the GIL in its heavy loops) with at most ``settings.train_queue`` runs
 waiting; beyond that a request gets 503 with Retry-After. Each run stops after
 ``settings.train_timeout_s`` seconds of wall-clock time and returns what it has, with
-``cut_short: true``. A run whose client goes away is cancelled (the engine polls a flag
-once per epoch), so no computation outlives its request.
+``cut_short: true``. A run whose client goes away is abandoned (the engine checks after
+every layer of every pass), so no computation outlives its request; the request log says
+``"outcome": "cut_short"`` or ``"abandoned"``.
 
-Numbers that do not exist — every value of a variant from the epoch it diverged, a
-statistic that overflowed — are JSON ``null``; NaN and Infinity never appear.
+The server keeps nothing between requests: ``include_state`` returns the run's state after
+its last epoch (weights, optimiser moments, random stream — :mod:`app.core.state`), and a
+request with ``state`` continues from it (Step, Play). These routes take bodies up to
+``settings.train_max_body_bytes`` (a state and own points are larger than other bodies).
+Response shaping is in :mod:`app.api.train_json`.
 """
 
 from __future__ import annotations
@@ -19,21 +23,23 @@ import threading
 from dataclasses import replace
 from typing import Any, Literal
 
-import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core import activations as acts
-from app.core.datasets import DATASETS, MIN_POINTS, DatasetSpec
+from app.core import state as states
+from app.core.datasets import ALL_DATASETS, DEFAULT_FEATURES, FEATURES, MAX_CLASSES, MAX_OWN_POINTS, MIN_CLASSES, MIN_POINTS, OWN, DatasetSpec, canonical_features, own_points, parse_csv
 from app.core.errors import BudgetError
-from app.core.network import INITS, Architecture, Layout, Variant
-from app.core.training import DTYPES, OPTIMIZERS, Trace, TrainConfig, check_budget, init_statistics, train
+from app.core.network import INITS, Architecture, Variant
+from app.core.training import DTYPES, OPTIMIZERS, RunAbandoned, RunState, TrainConfig, check_budget, init_statistics, parameter_count, train
 
 from .deps import PoolDep, SettingsDep
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse, error_body
+from .middleware import OUTCOME_KEY
 from .pool import run_in_pool
 from .responses import dumps
+from .train_json import sweep_json, train_json
 
 router = APIRouter(
     prefix="/api",
@@ -59,11 +65,17 @@ MAX_INIT_SEEDS = 64
 LEARNING_RATE_RANGE = (1e-4, 10.0)
 MOMENTUM_MAX = 0.99
 BIAS_INIT_LIMIT = 2.0
+REGULARISATION_MAX = 10.0
+MAX_UNIT_GRID = 24  # the diagram's heatmaps: points per side
+PROBE_LIMIT = 1000.0
+# Routes whose bodies may carry a state or own points (their own body cap).
+LARGE_BODY_PATHS = ("/api/train", "/api/train/stream", "/api/train/probe", "/api/sweep", "/api/init_stats", "/api/points")
 # /api/train/stream: progress events at most this often, a keep-alive comment when idle.
 PROGRESS_INTERVAL_S = 0.05
 KEEPALIVE_S = 1.0
 
 ActivationName = Literal[acts.IDS]  # type: ignore[valid-type]
+FeatureName = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
 
 
 # ----------------------------------------------------------------------------- schemas
@@ -76,23 +88,48 @@ class ActivationChoice(BaseModel):
     params: dict[str, float | str] = Field(default_factory=dict, max_length=8, description="Parameter values; missing ones take their defaults.")
 
 
+class OwnPointsIn(BaseModel):
+    """The user's points (drawn or uploaded): dataset "own"."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    x: list[list[float]] = Field(max_length=MAX_OWN_POINTS, description="Points [[x1, x2], …], 10–5000 of them, each coordinate within ±1000.")
+    y: list[float] = Field(max_length=MAX_OWN_POINTS, description="One per point: a class label 0–5 (task classify; two labels = binary, more = softmax) or a real target (task regress).")
+    task: Literal["classify", "regress"] = Field("classify", description="classify: labels are classes; regress: y is a real target (squared-error loss).")
+
+
+class ProbeIn(BaseModel):
+    """One point whose numbers the diagram shows (its z, φ(z), φ′(z) and ∂ℓ/∂z per unit)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    x: list[float] = Field(min_length=2, max_length=2, description="[x1, x2]")
+    y: float = Field(0.0, description="Its target: a class label, or a real value for regression.")
+
+
 class TrainRequest(BaseModel):
     """One network trained with 1–4 activations side by side (compare mode)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    dataset: Literal[DATASETS] = Field("moons", description="Toy problem: two moons, concentric circles, XOR, two spirals or two Gaussian blobs.")  # type: ignore[valid-type]
+    dataset: Literal[ALL_DATASETS] = Field("moons", description="Binary: moons, circles, xor, spirals, blobs; multi-class: class_blobs, class_spirals (classes); regression: plane, multi_gaussian; own: the points field.")  # type: ignore[valid-type]
+    classes: int = Field(MIN_CLASSES, ge=MIN_CLASSES, le=MAX_CLASSES, description="Classes of class_blobs and class_spirals.")
+    points: OwnPointsIn | None = Field(None, description="Own data, for dataset own.")
     n_points: int = Field(256, ge=MIN_POINTS, le=MAX_POINTS, description="Points in the dataset (training + test).")
     noise: float = Field(0.1, ge=0.0, le=MAX_NOISE, allow_inf_nan=False, description="Standard deviation of the Gaussian jitter added to every point.")
     test_fraction: float = Field(0.25, ge=0.05, le=0.9, allow_inf_nan=False, description="Share of the points held out as the test set.")
     depth: int = Field(3, ge=1, le=MAX_DEPTH, description="Hidden layers.")
     width: int = Field(8, ge=1, le=MAX_WIDTH, description="Units per hidden layer.")
+    widths: list[int] | None = Field(None, max_length=MAX_DEPTH, description="Units per hidden layer, one number per layer, each 1–64 (instead of depth × width; empty or null: depth × width).")
+    features: list[FeatureName] = Field(list(DEFAULT_FEATURES), min_length=1, max_length=len(FEATURES), description="The network's inputs, computed from each point: x1, x2, x1_sq, x2_sq, x1x2, sin_x1, sin_x2.")  # type: ignore[valid-type]
     init: Literal[INITS] = Field("he", description="Weight initialisation: he N(0, 2/fan_in), glorot U(±√(6/(fan_in+fan_out))), lecun N(0, 1/fan_in), uniform U(±0.5).")  # type: ignore[valid-type]
     bias_init: float = Field(0.0, ge=-BIAS_INIT_LIMIT, le=BIAS_INIT_LIMIT, allow_inf_nan=False, description="Initial value of every bias.")
     activations: list[ActivationChoice] = Field(default_factory=lambda: [ActivationChoice()], min_length=1, max_length=MAX_VARIANTS, description="1–4 activations, each trained from the same initial weights on the same data.")
     optimizer: Literal[OPTIMIZERS] = Field("adam", description="adam (PyTorch's defaults β = (0.9, 0.999), ε = 1e-8) or sgd.")  # type: ignore[valid-type]
     learning_rate: float = Field(0.01, ge=LEARNING_RATE_RANGE[0], le=LEARNING_RATE_RANGE[1], allow_inf_nan=False)
     momentum: float = Field(0.0, ge=0.0, le=MOMENTUM_MAX, allow_inf_nan=False, description="SGD momentum (ignored by Adam).")
+    l1: float = Field(0.0, ge=0.0, le=REGULARISATION_MAX, allow_inf_nan=False, description="L1 penalty rate: adds l1·Σ|w| over the weights (not biases) to the loss being minimised.")
+    l2: float = Field(0.0, ge=0.0, le=REGULARISATION_MAX, allow_inf_nan=False, description="L2 penalty rate: adds ½·l2·Σw² over the weights (not biases). The reported loss is the data term.")
     batch_size: int = Field(0, ge=0, le=MAX_POINTS, description="Mini-batch size; 0 (or at least the training set) = full batch.")
     epochs: int = Field(300, ge=1, le=MAX_EPOCHS)
     frames: int = Field(100, ge=2, le=MAX_FRAMES, description="Recorded epochs, evenly spaced, first (at initialisation) and last included; clamped to epochs + 1.")
@@ -100,6 +137,10 @@ class TrainRequest(BaseModel):
     boundary_grid: int = Field(40, ge=8, le=MAX_BOUNDARY_GRID, description="Boundary grid points per side.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seeds the data, the initial weights and the training noise (separate streams).")
     include_weights: bool = Field(False, description="Add every variant's initial and final weights and biases.")
+    include_state: bool = Field(False, description="Add the run's state after its last epoch (opaque: send it back as state to continue).")
+    state: dict[str, Any] | None = Field(None, description="A state from a previous response of the same settings: the run continues from it (epochs more).")
+    unit_grid: int = Field(0, ge=0, le=MAX_UNIT_GRID, description="> 0: each variant's diagram at the last frame — every unit's output over a unit_grid² grid, per-unit numbers, weights and gradients.")
+    probe: ProbeIn | None = Field(None, description="A point whose per-unit numbers the diagram adds (needs unit_grid > 0).")
     dtype: Literal[DTYPES] = Field("float64", description="Arithmetic precision.")  # type: ignore[valid-type]
 
 
@@ -134,21 +175,27 @@ class VariantOut(BaseModel):
     activation: ActivationOut
     diverged_at_epoch: int | None
     loss: dict[str, list[float | None]]
-    accuracy: dict[str, list[float | None]]
+    accuracy: dict[str, list[float | None]] | None  # classification
+    r2: dict[str, list[float | None]] | None  # regression
     layers: dict[str, list[list[float | None]] | None]
     histograms: dict[str, list[dict[str, list[float]]] | None]
     boundary: dict[str, Any] | None
     weights: dict[str, Any] | None
+    diagram: dict[str, Any] | None
 
 
 class TrainResponse(BaseModel):
     config: dict[str, Any]
+    task: str
+    classes: int
     epochs: int
+    epoch_start: int
     frames: list[int]
     cut_short: bool
     elapsed_ms: float
     data: dict[str, Any]
     variants: list[VariantOut]
+    state: dict[str, Any] | None
 
 
 class InitStatsSeries(BaseModel):
@@ -180,6 +227,7 @@ class SweepSeries(BaseModel):
 
 class SweepResponse(BaseModel):
     config: dict[str, Any]
+    task: str
     param: str
     values: list[float]
     frames: list[int]
@@ -204,14 +252,42 @@ def resolve_activations(body: TrainRequest) -> list[tuple[str, dict]]:
     return out
 
 
+def data_spec(body: TrainRequest) -> DatasetSpec:
+    points = None
+    if body.dataset == OWN:
+        if body.points is None:
+            raise ApiError(422, "points: dataset own needs your points ({\"x\": [[x1, x2], …], \"y\": [...]})", "points", code="missing")
+        points = own_points(body.points.x, body.points.y, body.points.task)
+    elif body.points is not None:
+        raise ApiError(422, "points: only with dataset own", "points", code="not_allowed")
+    return DatasetSpec(body.dataset, body.n_points, body.noise, body.test_fraction, body.seed, body.classes, points)
+
+
 def make_config(body: TrainRequest, variants: list[Variant], variants_field: str = "activations", **overrides: Any) -> TrainConfig:
     """The core's configuration, within the compute budget (``variants_field``: what the
     stacked variants are in the request — activations, sweep.values, seeds — named among
     what to reduce in a budget error)."""
-    frames = min(body.frames, body.epochs + 1)
+    epochs = overrides.pop("epochs", body.epochs)
+    frames = min(body.frames, epochs + 1)
+    probe = None
+    if body.probe is not None:
+        x1, x2 = body.probe.x
+        if not all(math.isfinite(v) and abs(v) <= PROBE_LIMIT for v in (x1, x2, body.probe.y)):
+            raise ApiError(422, f"probe: coordinates and target must be finite, within ±{PROBE_LIMIT:g}", "probe", code="out_of_range", min=-PROBE_LIMIT, max=PROBE_LIMIT)
+        probe = (x1, x2, body.probe.y)
+    if body.widths:
+        for i, w in enumerate(body.widths):
+            if not 1 <= w <= MAX_WIDTH:
+                raise ApiError(422, f"widths.{i} must be in [1, {MAX_WIDTH}] (got {w})", f"widths.{i}", code="out_of_range", min=1, max=MAX_WIDTH)
     config = TrainConfig(
-        data=DatasetSpec(body.dataset, body.n_points, body.noise, body.test_fraction, body.seed),
-        arch=Architecture(body.depth, body.width),
+        data=data_spec(body),
+        arch=Architecture(widths=tuple(body.widths)) if body.widths else Architecture(body.depth, body.width),
+        features=canonical_features(body.features),
+        l1=body.l1,
+        l2=body.l2,
+        include_state=body.include_state,
+        unit_grid=body.unit_grid,
+        probe=probe,
         init=body.init,
         bias_init=body.bias_init,
         variants=tuple(variants),
@@ -219,7 +295,7 @@ def make_config(body: TrainRequest, variants: list[Variant], variants_field: str
         learning_rate=body.learning_rate,
         momentum=body.momentum,
         batch_size=body.batch_size,
-        epochs=body.epochs,
+        epochs=epochs,
         frames=frames,
         boundary_frames=min(body.boundary_frames, frames),
         boundary_grid=body.boundary_grid,
@@ -229,12 +305,15 @@ def make_config(body: TrainRequest, variants: list[Variant], variants_field: str
     )
     if overrides:
         config = replace(config, **overrides)
+    if config.data.task == "multiclass" and config.data.n_classes > MAX_CLASSES:
+        raise ApiError(422, f"points.y: at most {MAX_CLASSES} classes", "points.y", code="out_of_range", max=MAX_CLASSES - 1)
     check_budget(config, variants_field)  # BudgetError: a 422 with code budget or memory
-    cells = config.boundary_frames * config.boundary_grid**2 * len(variants)
+    classes = config.data.n_classes if config.data.task == "multiclass" else 1
+    cells = config.boundary_frames * config.boundary_grid**2 * len(variants) * classes
     if cells > MAX_BOUNDARY_CELLS:
         raise BudgetError(
             "boundary_frames",
-            f"boundary_frames × boundary_grid² × activations = {cells:,} exceeds {MAX_BOUNDARY_CELLS:,}: "
+            f"boundary_frames × boundary_grid² × activations × classes = {cells:,} exceeds {MAX_BOUNDARY_CELLS:,}: "
             "reduce boundary_frames or boundary_grid",
             "boundary_cells", cells=cells, limit=MAX_BOUNDARY_CELLS, reduce=["boundary_frames", "boundary_grid"],
         )
@@ -242,8 +321,13 @@ def make_config(body: TrainRequest, variants: list[Variant], variants_field: str
 
 
 def normalised(body: TrainRequest, config: TrainConfig, resolved: list[tuple[str, dict]]) -> dict[str, Any]:
-    out = body.model_dump()
+    out = body.model_dump(exclude={"state", "points"})
     out["activations"] = [{"name": name, "params": params} for name, params in resolved]
+    out["widths"] = list(config.arch.widths)
+    out["depth"], out["width"] = config.arch.depth, config.arch.width
+    out["features"] = list(config.features)
+    out["n_points"] = config.data.size
+    out["epochs"] = config.epochs
     out["frames"] = config.frames
     out["boundary_frames"] = config.boundary_frames
     return out
@@ -279,121 +363,65 @@ def sweep_variants(body: SweepRequest, resolved: list[tuple[str, dict]]) -> list
     return out
 
 
-# ----------------------------------------------------------------------------- response shaping
-
-
-def _activation(v: Variant) -> dict[str, Any]:
-    return {"name": v.activation, "params": dict(v.params)}
-
-
-def _hist_json(h: list | None) -> list[dict[str, Any]] | None:
-    return None if h is None else [{"edges": edges, "counts": counts} for edges, counts in h]
-
-
-def train_json(config: TrainConfig, trace: Trace, cfg_echo: dict[str, Any]) -> dict[str, Any]:
-    layout = Layout(config.arch, ())
-    d = trace.data
-    variants = []
-    for k, v in enumerate(config.variants):
-        learns_slope = "a" in trace.learned and "a" in acts.get(v.activation).param_grads
-        layers: dict[str, Any] = {name: arr[k] for name, arr in trace.layers.items()}
-        layers["prelu_slope"] = trace.learned["a"][k] if learns_slope else None
-        diverged = trace.diverged_at[k]
-        out: dict[str, Any] = {
-            "activation": _activation(v),
-            "diverged_at_epoch": diverged,
-            "loss": {"train": trace.loss_train[k], "test": trace.loss_test[k]},
-            "accuracy": {"train": trace.acc_train[k], "test": trace.acc_test[k]},
-            "layers": layers,
-            "histograms": {
-                "init": _hist_json(trace.hist_init[k]) if trace.hist_init else None,
-                "final": _hist_json(trace.hist_final[k]) if trace.hist_final else None,
-            },
-            "boundary": None,
-            "weights": None,
-        }
-        if len(trace.boundary_frames):
-            out["boundary"] = {"frames": trace.boundary_frames, "x": trace.boundary_x, "y": trace.boundary_y, "p": trace.boundary_p[k]}
-        if trace.theta_initial is not None and trace.theta_final is not None:
-            out["weights"] = {
-                "initial": layout.unpack(trace.theta_initial[k]),
-                "final": None if diverged is not None else layout.unpack(trace.theta_final[k]),
-            }
-        variants.append(out)
-    return {
-        "config": cfg_echo,
-        "epochs": trace.epochs_run,
-        "frames": trace.frames,
-        "cut_short": trace.cut_short,
-        "elapsed_ms": round(trace.elapsed_ms, 3),
-        "data": {
-            "train": {"x": d.x_train, "y": d.y_train},
-            "test": {"x": d.x_test, "y": d.y_test},
-        },
-        "variants": variants,
-    }
-
-
-def sweep_json(config: TrainConfig, trace: Trace, cfg_echo: dict[str, Any], body: SweepRequest) -> dict[str, Any]:
-    V = len(body.sweep.values)
-    dead = trace.layers["dead_fraction"].mean(axis=2)  # over all hidden units (equal widths): (K, F)
-    active = trace.layers["active_fraction"].mean(axis=2)
-    series = []
-    for i in range(len(config.variants) // V):
-        ks = slice(i * V, (i + 1) * V)
-        v0 = config.variants[i * V]
-        params = {k: val for k, val in v0.params.items() if k != body.sweep.param}
-        series.append(
-            {
-                "activation": {"name": v0.activation, "params": params},
-                "final_loss": np.ascontiguousarray(trace.loss_train[ks, -1]),
-                "final_test_loss": np.ascontiguousarray(trace.loss_test[ks, -1]),
-                "final_train_accuracy": np.ascontiguousarray(trace.acc_train[ks, -1]),
-                "final_test_accuracy": np.ascontiguousarray(trace.acc_test[ks, -1]),
-                "dead_fraction": np.ascontiguousarray(dead[ks, -1]),
-                "active_fraction": np.ascontiguousarray(active[ks, -1]),
-                "diverged_at_epoch": trace.diverged_at[ks],
-                "loss": trace.loss_train[ks],
-                "dead_fraction_curve": dead[ks],
-            }
-        )
-    return {
-        "config": cfg_echo,
-        "param": body.sweep.param,
-        "values": body.sweep.values,
-        "frames": trace.frames,
-        "epochs": trace.epochs_run,
-        "cut_short": trace.cut_short,
-        "elapsed_ms": round(trace.elapsed_ms, 3),
-        "series": series,
-    }
-
-
 # ----------------------------------------------------------------------------- routes
 
 
-def _prepare_train(body: TrainRequest) -> tuple[TrainConfig, dict[str, Any]]:
+def _prepare_train(body: TrainRequest, **overrides: Any) -> tuple[TrainConfig, dict[str, Any], RunState | None]:
     resolved = resolve_activations(body)
-    config = make_config(body, [Variant(name, params) for name, params in resolved])
-    return config, normalised(body, config, resolved)
+    config = make_config(body, [Variant(name, params) for name, params in resolved], **overrides)
+    state = None
+    if body.state is not None:
+        K, P = len(config.variants), parameter_count(config)
+        state = states.decode(body.state, config, K, P)  # CoreError: a 422 naming state.…
+    return config, normalised(body, config, resolved), state
+
+
+def _outcome(request: Request, value: str) -> None:
+    """Tell the request log what became of the run (see app.api.middleware.OUTCOME_KEY)."""
+    request.scope.setdefault("state", {})[OUTCOME_KEY] = value
+
+
+def _train_job(request: Request, config: TrainConfig, echo: dict[str, Any], state: RunState | None, limit: float, **kw: Any):
+    def job(stop: threading.Event) -> bytes:
+        trace = train(config, state=state, abandoned=stop.is_set, time_limit_s=limit, first_frame=False, **kw)
+        if trace.cut_short:
+            _outcome(request, "cut_short")
+        return dumps(train_json(config, trace, echo))
+
+    return job
+
+
+async def _run(request: Request, pool: Any, job: Any) -> Response:
+    try:
+        return await run_in_pool(request, pool, job)
+    except RunAbandoned:
+        _outcome(request, "abandoned")
+        return Response(status_code=499)  # nobody reads it: the client has gone
 
 
 # (response_class=JSONResponse only tells /docs the body is the response_model's JSON; the
 # handlers return orjson bytes themselves)
 @router.post("/train", summary="Train a small MLP and record what the activation does", response_model=TrainResponse, response_class=JSONResponse)
 async def post_train(body: TrainRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
-    """Trains 2 → depth × width → 1 on a 2-D toy problem with each listed activation (same data,
-    same initial weights) and returns, per recorded epoch, losses, accuracies and per-layer
-    gradient norms, active and dead fractions, activation mean and std, learned PReLU slopes;
-    pre-activation histograms at the start and end, and decision-boundary grids."""
-    config, echo = _prepare_train(body)
-    limit = settings.train_timeout_s
+    """Trains features → widths → outputs on a 2-D problem with each listed activation (same
+    data, same initial weights) and returns, per recorded epoch, losses, accuracies (R² for
+    regression) and per-layer gradient norms, active and dead fractions, activation mean and
+    std, learned PReLU slopes; pre-activation histograms at the start and end, boundary
+    grids; with ``unit_grid`` the diagram; with ``include_state`` the state to continue from."""
+    config, echo, state = _prepare_train(body)
+    return await _run(request, pool, _train_job(request, config, echo, state, settings.train_timeout_s))
 
-    def job(stop: threading.Event) -> bytes:
-        trace = train(config, should_stop=stop.is_set, time_limit_s=limit)
-        return dumps(train_json(config, trace, echo))
 
-    return await run_in_pool(request, pool, job)
+@router.post("/train/probe", summary="The diagram of a state, without training", response_model=TrainResponse, response_class=JSONResponse)
+async def post_train_probe(body: TrainRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+    """The body of /api/train with a ``state``: no epochs run; the response records the state
+    as one frame, with its diagram (``unit_grid``, default 12) and, with ``probe``, one
+    point's numbers."""
+    if body.state is None:
+        raise ApiError(422, "state: /api/train/probe shows a state: send the state a previous response returned", "state", code="missing")
+    grid = body.unit_grid or 12
+    config, echo, state = _prepare_train(body, epochs=0, unit_grid=grid, histograms=False)
+    return await _run(request, pool, _train_job(request, config, echo, state, settings.train_timeout_s))
 
 
 @router.post("/sweep", summary="Sweep one parameter over up to 16 values, in one stacked pass", response_model=SweepResponse, response_class=JSONResponse)
@@ -401,6 +429,8 @@ async def post_sweep(body: SweepRequest, request: Request, pool: PoolDep, settin
     """Each of 1–3 activations trained at every value of ``sweep.param`` (learning_rate,
     momentum, or an activation parameter such as leak, alpha or sigma), all from the same
     initial weights on the same data; returns final and per-frame losses and dead fractions."""
+    if body.state is not None or body.include_state or body.unit_grid or body.probe is not None:
+        raise ApiError(422, "a sweep takes no state, include_state, unit_grid or probe", "state", code="not_allowed")
     resolved = resolve_activations(body)
     variants = sweep_variants(body, resolved)
     config = make_config(body, variants, "sweep.values", boundary_frames=0, histograms=False, include_weights=False)
@@ -409,10 +439,12 @@ async def post_sweep(body: SweepRequest, request: Request, pool: PoolDep, settin
     limit = settings.train_timeout_s
 
     def job(stop: threading.Event) -> bytes:
-        trace = train(config, should_stop=stop.is_set, time_limit_s=limit)
-        return dumps(sweep_json(config, trace, echo, body))
+        trace = train(config, abandoned=stop.is_set, time_limit_s=limit, first_frame=False)
+        if trace.cut_short:
+            _outcome(request, "cut_short")
+        return dumps(sweep_json(config, trace, echo, body.sweep.param, body.sweep.values))
 
-    return await run_in_pool(request, pool, job)
+    return await _run(request, pool, job)
 
 
 @router.post("/init_stats", summary="Per-layer statistics at initialisation over many seeds", response_model=InitStatsResponse, response_class=JSONResponse)
@@ -420,6 +452,8 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
     """One forward/backward pass per weight seed (stacked, no training): per hidden layer the
     active and dead fractions, activation mean and std, gradient norms — e.g. about half
     of ReLU units are active at initialisation with He init."""
+    if body.state is not None or body.include_state or body.unit_grid or body.probe is not None:
+        raise ApiError(422, "init_stats measures initial weights: it takes no state, include_state, unit_grid or probe", "state", code="not_allowed")
     resolved = resolve_activations(body)
     seeds = [body.seed + i for i in range(body.seeds)]
     configs = [make_config(body, [Variant(name, params)] * len(seeds), "seeds", epochs=0, boundary_frames=0) for name, params in resolved]
@@ -444,6 +478,42 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
     return await run_in_pool(request, pool, job)
 
 
+class PointsOut(BaseModel):
+    x: list[list[float]]
+    y: list[float]
+    task: str
+    classes: int
+
+
+@router.post(
+    "/points",
+    summary="Read and check own points (CSV or JSON)",
+    response_model=PointsOut,
+    response_class=JSONResponse,
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": OwnPointsIn.model_json_schema()}}}},
+)
+async def post_points(request: Request, task: Literal["classify", "regress"] = "classify") -> Response:
+    """Own data as the network lab takes it: a CSV file (rows x1,x2,label — or target with
+    ``?task=regress`` — an optional header; ≤ 5,000 rows) or JSON {"x", "y", "task"}; returns
+    the points checked, or a 422 naming the CSV line and column (field ``csv``) or the JSON
+    field (``points.x.12.1``)."""
+    raw = await request.body()
+    ctype = request.headers.get("content-type", "")
+    if "json" in ctype:
+        try:
+            body = OwnPointsIn.model_validate_json(raw)
+        except ValueError:
+            raise ApiError(422, "points: expected {\"x\": [[x1, x2], …], \"y\": [...], \"task\"}", "points", code="invalid") from None
+        pts = own_points(body.x, body.y, body.task)
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApiError(422, "csv: the file is not UTF-8 text", "csv", code="not_text") from None
+        pts = parse_csv(text, task)
+    return Response(dumps({"x": pts.x, "y": pts.y, "task": pts.task, "classes": pts.classes}), media_type="application/json")
+
+
 def _sse(event: str, data: Any) -> bytes:
     return b"event: " + event.encode() + b"\ndata: " + dumps(data) + b"\n\n"
 
@@ -459,24 +529,28 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
     {"epoch", "epochs", "loss": [current training loss per variant]} at most 20 times a
     second, then ``event: result`` with the /api/train response, or ``event: error`` with
     an error body. Invalid requests and a full pool are ordinary 422 / 503 responses.
-    Closing the connection stops the run."""
-    config, echo = _prepare_train(body)
+    Closing the connection abandons the run (within a layer's computation)."""
+    config, echo, state = _prepare_train(body)
     limit = settings.train_timeout_s
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     stop = threading.Event()
+    total = (state.epoch if state is not None else 0) + config.epochs
 
     def progress(epoch: int, losses: Any) -> None:
-        item = {"epoch": epoch, "epochs": config.epochs, "loss": losses.copy()}
+        item = {"epoch": epoch, "epochs": total, "loss": losses.copy()}
         loop.call_soon_threadsafe(queue.put_nowait, item)
 
     def job() -> bytes:
-        trace = train(config, should_stop=stop.is_set, on_progress=progress, time_limit_s=limit, progress_interval_s=PROGRESS_INTERVAL_S)
+        trace = train(config, state=state, abandoned=stop.is_set, on_progress=progress, time_limit_s=limit, progress_interval_s=PROGRESS_INTERVAL_S, first_frame=False)
+        if trace.cut_short:
+            _outcome(request, "cut_short")
         return dumps(train_json(config, trace, echo))
 
     future = asyncio.wrap_future(pool.submit(job))
 
     async def events():
+        finished = False
         try:
             idle = 0.0
             while not future.done():
@@ -494,12 +568,17 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
                 yield _sse("progress", queue.get_nowait())
             try:
                 result = future.result()
+            except RunAbandoned:
+                return
             except Exception:
                 request.app.state.logger.exception("training run failed")
                 yield _sse("error", error_body("internal error during training", code="internal"))
                 return
+            finished = True
             yield b"event: result\ndata: " + result + b"\n\n"
         finally:
+            if not finished and not future.done():
+                _outcome(request, "abandoned")
             stop.set()  # the client went away (or we are done): end the computation
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

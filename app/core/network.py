@@ -1,4 +1,4 @@
-"""A small multilayer perceptron, 2 → depth × width → 1 logit, for K variants at once.
+"""A small multilayer perceptron, n_in → w₁ → … → w_D → n_out, for K variants at once.
 
 The K variants (different activations, activation parameters or learning rates) share
 the architecture and are stacked along a leading axis, so every matrix product is one
@@ -8,25 +8,36 @@ learned value per hidden layer for each learnable activation parameter (PReLU's 
 — and the layers' weights and slopes are views into it, so an optimiser updates
 everything with a few whole-buffer operations.
 
+Hidden layers may differ in width (w_l). The inputs are the n_in features of the data
+(x₁, x₂, x₁², … see :mod:`app.core.datasets`); the outputs are one logit (binary
+cross-entropy), C logits (softmax cross-entropy) or one value (squared error).
+
 Activations are stored transposed, units × inputs, with a constant row of ones appended
 (ĥ = [h; 1]), so that one product applies weights and bias together. Per layer l
 (h₀ = x), over the n inputs as columns:
 
-Forward:    zᵀ_l = [Wᵀ_l | b_l] ĥᵀ_{l-1},   hᵀ_l = f(zᵀ_l);   logits sᵀ = [Wᵀ_out | b_out] ĥᵀ_D.
+Forward:    zᵀ_l = [Wᵀ_l | b_l] ĥᵀ_{l-1},   hᵀ_l = f(zᵀ_l);   outputs sᵀ = [Wᵀ_out | b_out] ĥᵀ_D.
+Loss (mean over the n training inputs of ℓ; ∂L/∂s per input):
+  binary      sign = 2y − 1, m = sign·s:  ℓ = log(1 + e^{−m}),        ∂L/∂s = −sign·σ(−m)/n
+  multiclass  ℓ = log Σ_c e^{s_c} − s_y,                               ∂L/∂s = (softmax(s) − onehot(y))/n
+  regression  ℓ = (s − y)²,                                            ∂L/∂s = 2(s − y)/n
 Backward (δ = ∂L/∂z):
             ∂L/∂[Wᵀ_l | b_l] = δᵀ_l ĥ_{l-1}   (so ∂L/∂b_l = Σ_n δ_l),   ∂L/∂hᵀ_{l-1} = W_l δᵀ_l,
             δ_l = ∂L/∂h_l ⊙ f'(z_l),   ∂L/∂a_l = Σ ∂L/∂h_l ⊙ ∂f/∂a(z_l)  (learned parameters).
+(Regularisation — l1·Σ|w| + ½·l2·Σw² over the weights, not biases — is added to the
+gradient by :mod:`app.core.training`.)
 
-Per-layer buffers are (depth, K, width, rows) arrays kept from the forward pass — z,
-ĥ (one more row), f'(z) (overwritten by δ in the backward pass) and ∂L/∂h — layer-major
-so that each layer's block is contiguous; statistics over all layers are single
-reductions.
+Per-layer buffers — z, ĥ (one more row), f'(z) (overwritten by δ in the backward pass) and
+∂L/∂h — are (K, w_l, rows) blocks of one flat buffer each, layer after layer, so that each
+layer's block is contiguous and statistics over all layers are single reductions (per-layer
+sums are segment sums). With equal widths the flat buffers are also (depth, K, width, rows)
+arrays: ``Z``, ``H``, ``Haug``, ``DF``, ``DH``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -40,18 +51,43 @@ INITS: tuple[str, ...] = ("he", "glorot", "lecun", "uniform")
 INIT_LABELS: dict[str, str] = {"he": "He (Kaiming)", "glorot": "Glorot (Xavier)", "lecun": "LeCun", "uniform": "Uniform ±0.5 (Playground)"}
 # TensorFlow Playground's weights: uniform on [−0.5, 0.5].
 UNIFORM_HALF_WIDTH = 0.5
+LOSSES: tuple[str, ...] = ("binary", "multiclass", "regression")
 
 
 @dataclass(frozen=True)
 class Architecture:
+    """Hidden layers ``widths`` (or ``depth`` × ``width`` when not given), ``n_in`` inputs
+    (features) and ``n_out`` outputs. ``depth`` and ``width`` are then the number of hidden
+    layers and the widest one."""
+
     depth: int = 3
     width: int = 8
     n_in: int = 2
+    widths: tuple[int, ...] = ()
+    n_out: int = 1
+
+    def __post_init__(self) -> None:
+        if self.widths:
+            ws = tuple(int(w) for w in self.widths)
+            object.__setattr__(self, "widths", ws)
+            object.__setattr__(self, "depth", len(ws))
+            object.__setattr__(self, "width", max(ws))
+        else:
+            object.__setattr__(self, "widths", (self.width,) * self.depth)
+
+    @property
+    def uniform(self) -> bool:
+        return len(set(self.widths)) <= 1
+
+    @property
+    def units(self) -> int:
+        return sum(self.widths)
 
     @property
     def shapes(self) -> list[tuple[int, int]]:
         """(fan_in, fan_out) of each weight matrix, hidden layers first, then the output."""
-        return [(self.n_in, self.width)] + [(self.width, self.width)] * (self.depth - 1) + [(self.width, 1)]
+        sizes = (self.n_in, *self.widths, self.n_out)
+        return list(zip(sizes[:-1], sizes[1:]))
 
     @property
     def n_weights(self) -> int:
@@ -148,6 +184,21 @@ def init_theta(layout: Layout, init: str, bias_init: float, learned_init: Mappin
     return theta
 
 
+def stacked_init(net: StackedMLP, variants: Sequence[Variant], init: str, bias_init: float, seeds: Sequence[int]) -> Array:
+    """(K, P): variant k's weights from the init stream of seeds[k] (one seed for all →
+    identical weights), its learned activation parameters from its own given value."""
+    layout = net.layout
+    by_seed = {s: init_theta(layout, init, bias_init, {}, np.random.default_rng((s, 1))) for s in dict.fromkeys(seeds)}
+    theta = np.stack([by_seed[s] for s in seeds]).astype(net.dtype)
+    for k, v in enumerate(variants):
+        learnable = acts.get(v.activation).param_grads
+        for name in layout.learned:
+            value = float(v.params.get(name, 0.0)) if name in learnable else 0.0
+            for layer in range(layout.arch.depth):
+                theta[k, layout.learned_slot(name, layer)] = value
+    return theta
+
+
 # --------------------------------------------------------------------------- activations
 
 
@@ -226,14 +277,21 @@ def make_groups(variants: Sequence[Variant], dtype: np.dtype) -> list[Activation
 class StackedMLP:
     """K networks of one architecture, with the buffers for passes over up to ``rows`` inputs.
 
-    Inputs are passed transposed with the ones row, x̂ᵀ of shape (3, n) (see
+    Inputs are passed transposed with the ones row, x̂ᵀ of shape (n_in + 1, n) (see
     :func:`augment`); a pass over n < rows inputs uses the first n columns of every buffer.
+    ``loss`` is "binary", "multiclass" or "regression" (see the module docstring).
+    ``tick``, when given, is called after each layer of a pass (the engine's stop check:
+    it may raise to abandon the pass).
     """
 
-    def __init__(self, arch: Architecture, variants: Sequence[Variant], rows: int, dtype: np.dtype | type = np.float64):
+    def __init__(self, arch: Architecture, variants: Sequence[Variant], rows: int, dtype: np.dtype | type = np.float64, loss: str = "binary"):
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
         self.arch = arch
+        self.loss = loss
         self.dtype = np.dtype(dtype)
         self.K = K = len(variants)
+        self.variants = tuple(variants)
         self.groups = make_groups(variants, self.dtype)
         learned: list[str] = []
         for g in self.groups:
@@ -246,16 +304,38 @@ class StackedMLP:
         self.gW = self._layer_views(self.grad)
         self.learned = {n: self._learned_views(self.theta, n) for n in learned}
         self.g_learned = {n: self._learned_views(self.grad, n) for n in learned}
-        D, H = arch.depth, arch.width
+        D, ws, C = arch.depth, arch.widths, arch.n_out
         self.rows = rows
-        # layer-major, so that each layer's (K, width, rows) block is contiguous
-        self.Z = np.zeros((D, K, H, rows), self.dtype)  # pre-activations z
-        self.Haug = np.ones((D, K, H + 1, rows), self.dtype)  # ĥ = [f(z); 1]
-        self.H = self.Haug[:, :, :H]  # activations h = f(z)
-        self.DF = np.zeros((D, K, H, rows), self.dtype)  # f'(z), then δ = ∂L/∂z after backward
-        self.DH = np.zeros((D, K, H, rows), self.dtype)  # ∂L/∂h
-        self.S = np.zeros((K, 1, rows), self.dtype)  # logits
-        self.T = np.zeros((K, 1, rows), self.dtype)  # −m, then ∂L/∂s
+        # unit rows of layer l start at K·Σ_{j<l} w_j in the flat buffers (ĥ: plus one ones row per layer)
+        starts = np.concatenate([[0], np.cumsum(ws)]).astype(int)
+        self.unit_rows = K * int(starts[-1])
+        # (np.zeros: pages are zeroed lazily, so a big run starts at once and can stop at once)
+        self.Zf = np.zeros((self.unit_rows, rows), self.dtype)  # pre-activations z
+        self.DFf = np.zeros((self.unit_rows, rows), self.dtype)  # f'(z), then δ = ∂L/∂z after backward
+        self.DHf = np.zeros((self.unit_rows, rows), self.dtype)  # ∂L/∂h
+        self.Hf = np.zeros((self.unit_rows + K * D, rows), self.dtype)  # ĥ = [f(z); 1]
+        block = lambda buf, lo, w: buf[lo : lo + K * w].reshape(K, w, rows)
+        self.Zs = [block(self.Zf, K * int(starts[j]), w) for j, w in enumerate(ws)]
+        self.DFs = [block(self.DFf, K * int(starts[j]), w) for j, w in enumerate(ws)]
+        self.DHs = [block(self.DHf, K * int(starts[j]), w) for j, w in enumerate(ws)]
+        self.Haugs = [block(self.Hf, K * (int(starts[j]) + j), w + 1) for j, w in enumerate(ws)]
+        self.Hs = [ha[:, :-1] for ha in self.Haugs]
+        for ha in self.Haugs:
+            ha[:, -1] = 1.0
+        # each (layer, variant) block's first unit row in the flat buffers (segment sums)
+        self.seg_starts = np.array([K * int(starts[j]) + k * w for j, w in enumerate(ws) for k in range(K)], dtype=np.intp)
+        self.seg_starts_h = np.array([K * (int(starts[j]) + j) + k * (w + 1) for j, w in enumerate(ws) for k in range(K)], dtype=np.intp)
+        self.seg_widths = np.array([w for w in ws for _ in range(K)], dtype=float).reshape(D, K)
+        if arch.uniform:  # the same memory as (depth, K, width, rows) arrays
+            W = arch.width
+            self.Z = self.Zf.reshape(D, K, W, rows)
+            self.DF = self.DFf.reshape(D, K, W, rows)
+            self.DH = self.DHf.reshape(D, K, W, rows)
+            self.Haug = self.Hf.reshape(D, K, W + 1, rows)
+            self.H = self.Haug[:, :, :W]
+        self.S = np.zeros((K, C, rows), self.dtype)  # outputs
+        self.T = np.zeros((K, C, rows), self.dtype)  # scratch, then ∂L/∂s
+        self.M = np.zeros((K, 1, rows), self.dtype)  # multiclass: max logit, then Σ e^{s − max}
         # per-input losses and 1 where classified correctly, side by side so that one product
         # averages both: LC[:, 0] = ℓ, LC[:, 1] = correct
         self.LC = np.zeros((K, 2, rows), self.dtype)
@@ -270,13 +350,14 @@ class StackedMLP:
         # a single group covering every variant takes whole buffers instead of slices
         whole = slice(None) if len(self.groups) == 1 else None
         self.plan = [[(g, whole or g.sl, g.params(self.learned, layer)) for g in self.groups] for layer in range(arch.depth)]
-        self._eval_bufs: dict[int, tuple[Array, Array]] = {}
+        self._eval_bufs: dict[int, list[tuple[Array, Array]]] = {}
         self._views: dict[int, list[tuple[Array, ...]]] = {}
+        self.tick: Callable[[], None] | None = None
         # The first layer's input x̂ is the same for every variant, so with K > 1 its product
-        # is one (K·width × 3) @ (3 × n) product instead of K small ones (and its weight
-        # gradient one (K·width × n) @ (n × 3)): the stacked weights go through these scratch copies.
+        # is one (K·w₁ × (n_in + 1)) @ ((n_in + 1) × n) product instead of K small ones (and its
+        # weight gradient one (K·w₁ × n) @ (n × (n_in + 1))): the stacked weights go through these scratch copies.
         self.fuse_first = K > 1
-        self.W0 = np.empty((K, H, arch.n_in + 1), self.dtype)
+        self.W0 = np.empty((K, ws[0], arch.n_in + 1), self.dtype)
         self.gW0 = np.empty_like(self.W0)
 
     def _layer_views(self, flat: Array) -> list[Array]:
@@ -292,14 +373,14 @@ class StackedMLP:
         if n not in self._views:
             self._views[n] = [
                 (z, h, df, dh, ha, ha.transpose(0, 2, 1))
-                for z, h, df, dh, ha in zip(*(buf[..., :n] for buf in (self.Z, self.H, self.DF, self.DH, self.Haug)))
+                for z, h, df, dh, ha in zip(*([b[..., :n] for b in bufs] for bufs in (self.Zs, self.Hs, self.DFs, self.DHs, self.Haugs)))
             ]
         return self._views[n]
 
     # ----------------------------------------------------------------- passes
 
     def _first_layer(self, xT: Array, z: Array) -> None:
-        """z = [Wᵀ₀ | b₀] x̂ᵀ for every variant; z is a contiguous (K, width, n) array."""
+        """z = [Wᵀ₀ | b₀] x̂ᵀ for every variant; z is a contiguous (K, w₁, n) array."""
         if self.fuse_first:
             np.copyto(self.W0, self.W[0])
             K, H, n = z.shape
@@ -308,7 +389,7 @@ class StackedMLP:
             np.matmul(self.W[0], xT, out=z)
 
     def forward(self, xT: Array, rng: np.random.Generator | None = None, need_df: bool = True, keep: bool = True) -> Array:
-        """Fill z, h, f'(z) for the n inputs x̂ᵀ (3, n) and return the logits (K, 1, n).
+        """Fill z, h, f'(z) for the n inputs x̂ᵀ (n_in + 1, n) and return the outputs (K, n_out, n).
 
         With ``rng``, stochastic activations draw a training sample; without, they use
         their deterministic (mean / evaluation-mode) curve. (``keep`` is accepted for
@@ -316,6 +397,7 @@ class StackedMLP:
         """
         n = xT.shape[1]
         h: Array = xT
+        tick = self.tick
         for layer, (z, out, df, _, ha, _) in enumerate(self.views(n)):
             if layer == 0 and n == self.rows:
                 self._first_layer(xT, z)
@@ -328,50 +410,96 @@ class StackedMLP:
                 for g, sl, p in self.plan[layer]:
                     g.apply(z[sl], out[sl], df[sl] if need_df else None, p, rng)
             h = ha
+            if tick is not None:
+                tick()
         s = self.S[:, :, :n]
         np.matmul(self.W[-1], h, out=s)
         return s
 
-    def logits(self, xT: Array) -> Array:
-        """Evaluation-mode logits (K, 1, n) for any inputs x̂ᵀ, without touching the training buffers."""
+    def eval_layers(self, xT: Array, keep: bool = False) -> tuple[Array, list[Array]]:
+        """Evaluation-mode outputs (K, n_out, n) for any inputs x̂ᵀ, without touching the
+        training buffers; with ``keep`` also each layer's activations h (K, w_l, n) (copies)."""
         n = xT.shape[1]
         if n not in self._eval_bufs:
-            self._eval_bufs[n] = (np.empty((self.K, self.arch.width, n), self.dtype), np.ones((self.K, self.arch.width + 1, n), self.dtype))
-        z, ha = self._eval_bufs[n]
-        h = ha[:, :-1]
+            self._eval_bufs[n] = [(np.empty((self.K, w, n), self.dtype), np.ones((self.K, w + 1, n), self.dtype)) for w in self.arch.widths]
         prev: Array = xT
-        for layer in range(self.arch.depth):
+        kept = []
+        for layer, (z, ha) in enumerate(self._eval_bufs[n]):
             if layer == 0:
                 self._first_layer(xT, z)
             else:
                 np.matmul(self.W[layer], prev, out=z)
+            h = ha[:, :-1]
             for g, sl, p in self.plan[layer]:
                 g.apply(z[sl], h[sl], None, p, None)
+            if keep:
+                kept.append(h.copy())
             prev = ha
-        return np.matmul(self.W[-1], prev)
+            if self.tick is not None:
+                self.tick()
+        return np.matmul(self.W[-1], prev), kept
 
-    def loss_grad(self, neg_sign: Array, grad_scale: Array, want_loss: bool = True) -> tuple[Array, Array] | None:
-        """Binary cross-entropy on the logits of the last forward pass over len(neg_sign) inputs.
+    def logits(self, xT: Array) -> Array:
+        """Evaluation-mode outputs (K, n_out, n) for any inputs x̂ᵀ, without touching the training buffers."""
+        return self.eval_layers(xT)[0]
 
-        With sign = 2y − 1 and margin m = sign·s, each input's loss is ℓ = log(1 + e^{−m})
-        (= −log σ(m), computed as logaddexp(0, −m): finite for any finite m). The training
-        loss L is the mean of ℓ over the training inputs, so there ∂L/∂s = −sign·σ(−m)/n =
-        grad_scale·σ(−m), left in T. ``grad_scale`` covers either the first n inputs (the rest
-        get 0: evaluation only) or all of them (then it is 0 on the evaluation-only ones).
-        With ``want_loss`` returns (ℓ, correct) per input, each (K, 1, inputs), correct as 0/1
-        (views of LC, whose first ``inputs`` columns then hold both).
+    def loss_grad(self, target: Array, grad_scale: Array, want_loss: bool = True) -> tuple[Array, Array] | None:
+        """The loss on the outputs of the last forward pass over target.shape[-1] inputs.
+
+        ``target``: binary −(2y − 1) (1, rows); multiclass one-hot(y) (1, C, rows);
+        regression y (1, 1, rows). ``grad_scale`` (…, n) weighs each of the first n inputs'
+        ∂ℓ/∂s into ∂L/∂s, left in T: binary −(2y − 1)/n (its sign folded in), otherwise 1/n;
+        it covers either the first n inputs (the rest get 0: evaluation only) or all of them
+        (then it is 0 on the evaluation-only ones).
+
+        binary: with m = sign·s, ℓ = log(1 + e^{−m}) (= −log σ(m), as logaddexp(0, −m): finite
+        for any finite m) and ∂L/∂s = grad_scale·σ(−m). multiclass: ℓ = m + log Σ e^{s − m} − s_y
+        with m = max s, and ∂L/∂s = grad_scale·(softmax(s) − onehot). regression: ℓ = (s − y)²,
+        ∂L/∂s = grad_scale·2(s − y). With ``want_loss`` returns (ℓ, correct) per input, each
+        (K, 1, inputs), correct as 0/1 (0 for regression) — views of LC.
         """
-        rows, n = neg_sign.shape[-1], grad_scale.shape[-1]
+        rows, n = target.shape[-1], grad_scale.shape[-1]
+        s = self.S[:, :, :rows]
         t = self.T[:, :, :rows]
-        np.multiply(self.S[:, :, :rows], neg_sign, out=t)  # −m
         out = None
-        if want_loss:
-            ell = np.logaddexp(0.0, t, out=self.L[:, :, :rows])
-            correct = np.less(t, 0.0, out=self.C[:, :, :rows])
-            out = (ell, correct)
-        td = t[:, :, :n]
-        sc.expit(td, out=td)
-        td *= grad_scale
+        if self.loss == "binary":
+            np.multiply(s, target, out=t)  # −m
+            if want_loss:
+                ell = np.logaddexp(0.0, t, out=self.L[:, :, :rows])
+                correct = np.less(t, 0.0, out=self.C[:, :, :rows])
+                out = (ell, correct)
+            td = t[:, :, :n]
+            sc.expit(td, out=td)
+            td *= grad_scale
+        elif self.loss == "regression":
+            np.subtract(s, target, out=t)  # s − y
+            if want_loss:
+                ell = np.multiply(t, t, out=self.L[:, :, :rows])
+                correct = self.C[:, :, :rows]
+                correct[...] = 0.0
+                out = (ell, correct)
+            td = t[:, :, :n]
+            td *= grad_scale
+            td *= 2.0
+        else:
+            m = self.M[:, :, :rows]
+            np.max(s, axis=1, keepdims=True, out=m)
+            np.subtract(s, m, out=t)
+            np.exp(t, out=t)
+            if want_loss:
+                sy = np.einsum("kcn,cn->kn", s, target[0])[:, None]  # s_y
+                correct = np.greater_equal(sy, m, out=self.C[:, :, :rows])
+                ell = self.L[:, :, :rows]
+                np.add.reduce(t, axis=1, keepdims=True, out=ell)
+                np.log(ell, out=ell)
+                ell += m
+                ell -= sy
+                out = (ell, correct)
+            np.add.reduce(t, axis=1, keepdims=True, out=m)  # Σ e^{s − max}
+            t /= m
+            t -= target
+            td = t[:, :, :n]
+            td *= grad_scale
         if rows > n:
             t[:, :, n:] = 0.0
         return out
@@ -380,14 +508,19 @@ class StackedMLP:
         """Gradients of the loss into ``grad`` (all weights, biases and learned parameters)
         from the last forward pass over x̂ᵀ and ∂L/∂s in T (zero for evaluation-only inputs,
         which then add nothing); f'(z) in DF becomes δ. With ``input_grad`` returns
-        ∂L/∂xᵀ (K, 2, n). Without ``keep``, a ReLU network may overwrite ∂L/∂h with δ."""
+        ∂L/∂x̂ᵀ without the ones row (K, n_in, n). Without ``keep``, a ReLU network may
+        overwrite ∂L/∂h with δ."""
         n = xT.shape[1]
         D = self.arch.depth
         views = self.views(n)
         ds = self.T[:, :, :n]
         np.matmul(ds, views[D - 1][5], out=self.gW[D])
-        np.multiply(self.WT[D], ds, out=views[D - 1][3])  # an outer product: faster as a broadcast
+        if self.arch.n_out == 1:
+            np.multiply(self.WT[D], ds, out=views[D - 1][3])  # an outer product: faster as a broadcast
+        else:
+            np.matmul(self.WT[D], ds, out=views[D - 1][3])
         delta = ds
+        tick = self.tick
         for layer in range(D - 1, -1, -1):
             z, _, df, dh, _, _ = views[layer]
             delta = df if keep or not self.relu_only else dh
@@ -406,13 +539,15 @@ class StackedMLP:
                 np.matmul(delta, xT.T, out=self.gW[0])
             if layer:
                 np.matmul(self.WT[layer], delta, out=views[layer - 1][3])
+            if tick is not None:
+                tick()
         if input_grad:
             return np.matmul(self.WT[0], delta)
         return None
 
 
 def augment(x: Array, dtype: np.dtype | type = np.float64) -> Array:
-    """Inputs (n, 2) as the (3, n) columns x̂ᵀ = [xᵀ; 1] the network takes."""
+    """Inputs (n, n_in) as the (n_in + 1, n) columns x̂ᵀ = [xᵀ; 1] the network takes."""
     out = np.ones((x.shape[1] + 1, x.shape[0]), dtype)
     out[:-1] = x.T
     return out

@@ -37,6 +37,16 @@ class Optimizer:
                 arr[k] = 0.0
         self.lr_scalar = None
 
+    def snapshot(self) -> tuple:
+        """Everything a step changes, to go back to (see :meth:`restore`)."""
+        return (self.theta.copy(), self.m.copy(), None if self.v is None else self.v.copy(), self.step, self.lr.copy(), self.momentum.copy(), self.lr_scalar)
+
+    def restore(self, snap: tuple) -> None:
+        theta, m, v, self.step, lr, momentum, self.lr_scalar = snap
+        self.theta[:], self.m[:], self.lr[:], self.momentum[:] = theta, m, lr, momentum
+        if v is not None and self.v is not None:
+            self.v[:] = v
+
     def update(self) -> None:
         self.step += 1
         g, t, m = self.grad, self.t, self.m

@@ -37,15 +37,16 @@ class Recorder:
 
     Each recorded frame stores a few raw sums per (layer, variant) — counts of dead units,
     Σ 1[z > 0], Σ h, Σ h², Σ (∂L/∂W)², Σ (∂L/∂input)², loss and accuracy — with one call
-    each, straight into (frames, …) arrays; fractions, means, standard deviations and norms
-    are derived for all frames at once in :meth:`finish`.
+    each, straight into (frames, …) arrays: a per-unit product over the flat buffers, then
+    segment sums per (layer, variant) block (layers may differ in width); fractions, means,
+    standard deviations and norms are derived for all frames at once in :meth:`finish`.
     """
 
     def __init__(self, net: StackedMLP, n: int, n_frames: int):
-        K, D, W = net.K, net.arch.depth, net.arch.width
+        K, D = net.K, net.arch.depth
         F = n_frames
         self.net, self.n, self.F = net, n, F
-        self.count = n * W
+        self.widths = net.seg_widths  # (D, K): each block's units
         # raw sums per frame
         self.dead = np.zeros((F, D, K))  # units with Σ_n |f'(z)| < DEAD_EPS
         self.active = np.zeros((F, D, K))  # Σ 1[z > 0] over units and training inputs
@@ -60,10 +61,14 @@ class Recorder:
         self.learned_raw = np.zeros((F, K, net.layout.size - learned_at)) if net.layout.learned else None
         # scratch
         dt = net.dtype
-        self.unit = np.empty((D, K, W), dt)
-        self.big = D * K * W * net.rows > BIG_STATS
-        self.unit_dead = np.empty((D, K, W), bool)
-        self.unit_h = np.empty((D, K, W + 1), dt)
+        U = net.unit_rows
+        self.unit = np.empty((U, 1), dt)
+        self.big = U * net.rows > BIG_STATS
+        self.unit_dead = np.empty((U, 1), bool)
+        self.unit_h = np.empty((len(net.Hf), 1), dt)
+        self.h_rows = np.empty(len(net.Hf), dt)
+        # ĥ's blocks without their ones rows: [start, start + w) pairs for reduceat
+        self.h_pairs = np.stack([net.seg_starts_h, net.seg_starts_h + net.seg_widths.ravel().astype(np.intp)], axis=1).ravel()
         # the hidden layers' weights (not the biases) in θ, layer by layer, and where each layer's run starts
         mask = net.layout.weight_mask
         mask[net.layout.layer_slices[D].start :] = 0.0
@@ -76,26 +81,32 @@ class Recorder:
         self.layers: dict[str, Array] = {}
         self.learned: dict[str, Array] = {}
 
+    def _seg(self, per_unit: Array, out: Array) -> None:
+        """Sums of per-unit values (U,) over each (layer, variant) block, into out (D, K)."""
+        out[...] = np.add.reduceat(per_unit, self.net.seg_starts).reshape(out.shape)
+
+    def _rowsq(self, a: Array, out: Array) -> Array:
+        """Σ over columns of a², per row of a (2-D)."""
+        if self.big:  # a dot product per row (BLAS); einsum's loop is slower at this size
+            return np.vecdot(a, a, out=out)
+        return np.einsum("rn,rn->r", a, a, out=out)
+
     def forward_stats(self, fi: int) -> None:
         """From z, h, f'(z) of the last forward pass (before backward overwrites f')."""
         net, cols, unit = self.net, self.train_cols, self.unit
-        rows = net.rows
-        # buffers are (D, K, W, rows), contiguous: per-unit sums over the training inputs are
-        # one (D·K·W × rows) @ (rows × 1) product, per-layer ones reductions of those
-        df = net.DF if net.nonneg_df else np.abs(net.DF, out=net.DH)  # DH is free until backward
-        np.matmul(df.reshape(-1, rows), cols, out=unit.reshape(-1, 1))  # Σ_n |f'(z)| per unit
+        # the flat buffers are (units, rows), contiguous: per-unit sums over the training inputs
+        # are one (units × rows) @ (rows × 1) product, per-block ones segment sums of those
+        df = net.DFf if net.nonneg_df else np.abs(net.DFf, out=net.DHf)  # DH is free until backward
+        np.matmul(df, cols, out=unit)  # Σ_n |f'(z)| per unit
         np.less(unit, DEAD_EPS, out=self.unit_dead)
-        np.add.reduce(self.unit_dead, axis=2, out=self.dead[fi])
+        self._seg(self.unit_dead[:, 0].astype(np.float64), self.dead[fi])
         if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
-            np.matmul(np.greater(net.Z, 0.0, out=net.DH).reshape(-1, rows), cols, out=unit.reshape(-1, 1))
-        np.add.reduce(unit, axis=2, out=self.active[fi])
-        np.matmul(net.Haug.reshape(-1, rows), cols, out=self.unit_h.reshape(-1, 1))  # (the ones row too)
-        np.add.reduce(self.unit_h[:, :, : net.arch.width], axis=2, out=self.h_sum[fi])
-        h = net.H[..., : self.n]
-        if self.big:  # a dot product per unit (BLAS), then per layer; einsum's loop is slower at this size
-            np.add.reduce(np.vecdot(h, h, out=unit), axis=2, out=self.h_sq[fi])
-        else:
-            np.einsum("dkwn,dkwn->dk", h, h, out=self.h_sq[fi])
+            np.matmul(np.greater(net.Zf, 0.0, out=net.DHf), cols, out=unit)
+        self._seg(unit[:, 0], self.active[fi])
+        np.matmul(net.Hf, cols, out=self.unit_h)  # (the ones rows too: left out by the pairs)
+        self.h_sum[fi] = np.add.reduceat(self.unit_h[:, 0], self.h_pairs)[::2].reshape(self.h_sum[fi].shape)
+        sq = self._rowsq(net.Hf[:, : self.n], self.h_rows)
+        self.h_sq[fi] = np.add.reduceat(sq, self.h_pairs)[::2].reshape(self.h_sq[fi].shape)
         if self.learned_raw is not None:
             self.learned_raw[fi] = net.theta[:, self.learned_cols]
 
@@ -107,16 +118,19 @@ class Recorder:
         np.multiply(self.gw, self.gw, out=self.gw)
         np.add.reduceat(self.gw, self.weight_starts, axis=1, out=self.gw_sq[fi])
         if D > 1:
-            dh = net.DH[: D - 1]
-            if self.big:
-                np.add.reduce(np.vecdot(dh, dh, out=self.unit[: D - 1]), axis=2, out=self.gin_sq[fi, 1:])
-            else:
-                np.einsum("dkwn,dkwn->dk", dh, dh, out=self.gin_sq[fi, 1:])
+            below = int(net.seg_starts[(D - 1) * net.K])  # the unit rows of layers 1 … D−1
+            sq = self._rowsq(net.DHf[:below], self.unit[:below, 0])
+            self.gin_sq[fi, 1:] = np.add.reduceat(sq, net.seg_starts[: (D - 1) * net.K]).reshape(D - 1, net.K)
         np.einsum("kin,kin->k", dxT, dxT, out=self.gin_sq[fi, 0])
+
+    def unit_sums(self, flat: Array) -> Array:
+        """Σ over the training inputs of a flat per-unit buffer (U, rows), per unit: (U,)."""
+        return (flat @ self.train_cols)[:, 0].astype(np.float64)
 
     def finish(self, F: int) -> None:
         """The statistics of the first F frames, (K, F, depth) each, NaN where diverged."""
-        W, count = self.net.arch.width, self.count
+        W = self.widths  # (D, K)
+        count = self.n * W
         kfd = lambda a: np.ascontiguousarray(a[:F].transpose(1, 0, 2))
         mean = self.h_sum[:F] / count
         var = np.maximum(self.h_sq[:F] / count - mean * mean, 0.0)  # one-pass variance, clamped at 0
@@ -144,12 +158,14 @@ def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, 
     """Per variant, per layer: (edges, counts) of the pre-activations over the training set."""
     out: list[list[tuple[Array, Array]] | None] = []
     for k in range(net.K):
+        if net.tick is not None:
+            net.tick()
         if not alive[k]:
             out.append(None)
             continue
         layers = []
         for layer in range(net.arch.depth):
-            z = net.Z[layer, k, :, :n].ravel().astype(np.float64)
+            z = net.Zs[layer][k, :, :n].ravel().astype(np.float64)
             lo, hi = float(z.min()), float(z.max())
             if not (math.isfinite(lo) and math.isfinite(hi)):
                 layers.append((np.zeros(0), np.zeros(0, np.int64)))

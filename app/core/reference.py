@@ -2,17 +2,22 @@
 
 The fast engine (:mod:`app.core.network`, :mod:`app.core.training`) stacks K networks, keeps
 its buffers transposed and fuses work; this module computes the same numbers the plain way,
-and the tests hold the fast engine to it on every activation. A network 2 → D × W → 1 with
-activation f, inputs X (n × 2), labels y ∈ {0, 1}:
+and the tests hold the fast engine to it on every activation and every knob. A network
+F → w₁ → … → w_D → C with activation f, inputs X (n × F: the features of the points),
+targets y:
 
 Forward     h₀ = X,   z_l = h_{l−1} W_l + b_l,   h_l = f(z_l)   (l = 1 … D),
-            s = h_D W_out + b_out                                  (one logit per input)
-Loss        m = (2y − 1)·s,   L = mean(log(1 + e^{−m}))            (binary cross-entropy)
-Backward    ∂L/∂s = −(2y − 1)·σ(−m)/n
-            ∂L/∂W_out = h_Dᵀ ∂L/∂s,   ∂L/∂b_out = Σ ∂L/∂s,   ∂L/∂h_D = ∂L/∂s W_outᵀ
+            s = h_D W_out + b_out                                  (C outputs per input)
+Loss        binary (C = 1, y ∈ {0, 1}):  m = (2y − 1)·s,  ℓ = log(1 + e^{−m}),  ∂ℓ/∂s = −(2y − 1)·σ(−m)
+            multiclass (y ∈ 0 … C−1):    ℓ = logsumexp(s) − s_y,          ∂ℓ/∂s = softmax(s) − onehot(y)
+            regression (C = 1, y real):  ℓ = (s − y)²,                    ∂ℓ/∂s = 2(s − y)
+            L = mean ℓ,  ∂L/∂s = ∂ℓ/∂s / n
+Backward    ∂L/∂W_out = h_Dᵀ ∂L/∂s,   ∂L/∂b_out = Σ ∂L/∂s,   ∂L/∂h_D = ∂L/∂s W_outᵀ
             δ_l = ∂L/∂h_l ⊙ f′(z_l)
             ∂L/∂W_l = h_{l−1}ᵀ δ_l,   ∂L/∂b_l = Σ_n δ_l,   ∂L/∂h_{l−1} = δ_l W_lᵀ
             a learned parameter a_l of f (PReLU's slope):  ∂L/∂a_l = Σ ∂L/∂h_l ⊙ ∂f/∂a(z_l)
+Penalty     l1·Σ|W| + ½·l2·ΣW² over the weight matrices (not biases): g_W += l1·sign(W) + l2·W
+            before each step (the reported loss is L without it)
 SGD         buf ← μ·buf + g (buf = g at the first step),   θ ← θ − lr·buf
 Adam        m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²,
             θ ← θ − lr·(m/(1 − β₁ᵗ)) / (√(v/(1 − β₂ᵗ)) + ε)          (PyTorch's)
@@ -31,7 +36,7 @@ import numpy as np
 from scipy import special as sc
 
 from . import activations as acts
-from .datasets import make_dataset
+from .datasets import featurize, make_dataset
 from .network import Layout
 from .optim import ADAM_BETAS, ADAM_EPS
 
@@ -53,13 +58,24 @@ def forward(params: dict[str, Any], act: acts.Activation, p: dict, X: Array, rng
     return h @ params["W"][-1] + params["b"][-1], cache
 
 
-def loss_and_grads(params: dict[str, Any], act: acts.Activation, p: dict, X: Array, y: Array, rng=None) -> tuple[float, dict[str, Any]]:
+def loss_and_ds(s: Array, y: Array, task: str) -> tuple[float, Array]:
+    """The mean loss of outputs s (n × C) and ∂L/∂s."""
+    n = len(s)
+    if task == "binary":
+        sign = 2.0 * y - 1.0
+        m = sign * s[:, 0]
+        return float(np.mean(np.logaddexp(0.0, -m))), (-sign * sc.expit(-m) / n)[:, None]
+    if task == "regression":
+        r = s[:, 0] - y
+        return float(np.mean(r * r)), (2.0 * r / n)[:, None]
+    onehot = np.arange(s.shape[1])[None, :] == y.astype(int)[:, None]
+    lse = sc.logsumexp(s, axis=1)
+    return float(np.mean(lse - s[onehot])), (sc.softmax(s, axis=1) - onehot) / n
+
+
+def loss_and_grads(params: dict[str, Any], act: acts.Activation, p: dict, X: Array, y: Array, rng=None, task: str = "binary") -> tuple[float, dict[str, Any]]:
     s, cache = forward(params, act, p, X, rng)
-    s = s[:, 0]
-    sign = 2.0 * y - 1.0
-    m = sign * s
-    loss = float(np.mean(np.logaddexp(0.0, -m)))
-    ds = (-sign * sc.expit(-m) / len(X))[:, None]
+    loss, ds = loss_and_ds(s, y, task)
     gW, gb, glearned = [None] * len(params["W"]), [None] * len(params["b"]), {k: np.zeros_like(v) for k, v in params["learned"].items()}
     h_last = cache[-1][1] if cache else X
     gW[-1], gb[-1] = h_last.T @ ds, ds.sum(axis=0)
@@ -83,10 +99,11 @@ def train(config, theta0: Array) -> dict[str, Any]:
     act = acts.get(variant.activation)
     p = acts.resolve_params(act, variant.params)
     learned = {name: p.pop(name) for name in act.param_grads}
-    layout = Layout(config.arch, tuple(learned))
+    layout = Layout(config.network, tuple(learned))
     params = {**layout.unpack(theta0), "learned": {k: np.array([theta0[layout.learned_slot(k, i)] for i in range(config.arch.depth)]) for k in learned}}
     data = make_dataset(config.data)
-    X, y, Xt, yt = data.x_train, data.y_train.astype(float), data.x_test, data.y_test.astype(float)
+    task = data.task
+    X, y, Xt, yt = featurize(data.x_train, config.features), data.y_train.astype(float), featurize(data.x_test, config.features), data.y_test.astype(float)
     n = len(X)
     batch = n if config.batch_size <= 0 or config.batch_size >= n else config.batch_size
     rng = np.random.default_rng((config.seed, 2))
@@ -96,14 +113,19 @@ def train(config, theta0: Array) -> dict[str, Any]:
     state = [dict(m=np.zeros_like(a), v=np.zeros_like(a)) for a in flat(params)]
     losses, test_losses, step = [], [], 0
     for epoch in range(config.epochs + 1):
-        losses.append(loss_and_grads(params, act, p, X, y)[0])
-        test_losses.append(loss_and_grads(params, act, p, Xt, yt)[0])
+        losses.append(loss_and_grads(params, act, p, X, y, task=task)[0])
+        test_losses.append(loss_and_grads(params, act, p, Xt, yt, task=task)[0])
         if epoch == config.epochs:
             break
         order = rng.permutation(n) if batch < n else np.arange(n)
         for lo in range(0, n, batch):
             idx = order[lo : lo + batch]
-            _, grads = loss_and_grads(params, act, p, X[idx], y[idx], rng if act.stochastic else None)
+            _, grads = loss_and_grads(params, act, p, X[idx], y[idx], rng if act.stochastic else None, task=task)
+            for W, g in zip(params["W"], grads["W"]):
+                if config.l1:
+                    g += config.l1 * np.sign(W)
+                if config.l2:
+                    g += config.l2 * W
             step += 1
             for a, g, st in zip(flat(params), flat(grads), state):
                 if config.optimizer == "adam":

@@ -1,11 +1,19 @@
 """Training K stacked MLP variants on one toy problem, recording what the activation does.
 
+The problem is binary classification (cross-entropy on one logit), multi-class
+(softmax cross-entropy on C logits) or regression (squared error), on the inputs'
+features; L1 and L2 penalties on the weights (not the biases) are optional:
+L = mean ℓ + l1·Σ|w| + ½·l2·Σw², whose gradient l1·sign(w) + l2·w is added before each
+optimiser step (the recorded loss is the data term, mean ℓ, and the recorded gradients
+are the data term's). A run may continue from a :class:`app.core.state.RunState`.
+
 One call trains every variant (activations to compare, or one value each of a swept
 parameter) on the same data from the same initial weights, in one stacked pass, and
 records at ``frames`` evenly spaced epochs (always epoch 0 — at initialisation, before
 any update — and the last):
 
-- loss and accuracy on the training and test sets (evaluation mode);
+- loss and accuracy (regression: R² = 1 − MSE / variance of the targets) on the training
+  and test sets (evaluation mode);
 - per hidden layer l, on the whole training set in evaluation mode:
   ``grad_norm_weights``  ‖∂L/∂W_l‖₂ (Frobenius);
   ``grad_norm_input``    ‖∂L/∂(input of layer l)‖₂, the gradient arriving at the layer's
@@ -21,7 +29,9 @@ any update — and the last):
   ``mean``, ``std``      of the activations h over units and inputs (zero-centredness);
   learned activation parameters (PReLU's slope ``a``), one per layer.
 - pre-activation histograms per layer at initialisation and at the end;
-- the decision boundary σ(s) on a grid over the data at ``boundary_frames`` frames.
+- the decision boundary on a grid over the data at ``boundary_frames`` frames: σ(s) (binary),
+  softmax(s) per class (multi-class), or the prediction s (regression);
+- with ``unit_grid``, the network's diagram at the last frame (see :mod:`app.core.diagram`).
 
 Stochastic activations (noisy ReLU, RReLU) draw fresh noise in training passes; every
 recorded number uses their deterministic evaluation-mode curve.
@@ -35,7 +45,15 @@ batch loss in the epoch that starts there. All arithmetic runs under
 ``np.errstate(all="ignore")``, so overflow never raises or warns.
 
 Same config → same trace, bit for bit (separate seeded streams for the data, the initial
-weights and the training noise / batch order).
+weights and the training noise / batch order), and a run continued from the state after N
+epochs for M more ends where one run of N + M epochs does, bit for bit.
+
+Stopping: ``abandoned`` (the client left) is checked after every layer of every pass and
+ends the run at once (:class:`RunAbandoned`); the wall-clock limit is checked there too
+and ends it with what it has (``cut_short``): the state after the last whole epoch, recorded
+as the last frame when one frame takes less than FINAL_FRAME_S (the first frame, at
+initialisation, always completes). ``should_stop`` is polled
+once per epoch and ends the run the same way.
 """
 
 from __future__ import annotations
@@ -46,18 +64,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import special as sc
 
 from . import activations as acts
-from .datasets import Dataset, DatasetSpec, make_dataset, split_sizes
+from . import diagram as diagrams
+from . import state as states
+from .budget import MAX_COST, MAX_ELEMENTS, STEP_COST, check_budget, cost, elements
+from .datasets import DEFAULT_FEATURES, Dataset, DatasetSpec, featurize, make_dataset, split_sizes
 from .errors import BudgetError
-from .network import Architecture, StackedMLP, Variant, augment, init_theta
+from .losses import shown, task_losses
+from .losses import targets as _targets
+from .network import Architecture, Layout, StackedMLP, Variant, augment, stacked_init
 from .optim import ADAM_BETAS, ADAM_EPS, OPTIMIZERS, Optimizer
+from .plan import Plan, boundary_schedule, frame_epochs
 from .recording import BIG_STATS, DEAD_EPS, STAT_NAMES, Recorder, boundary_grid, histograms
+from .state import RunState
 
 __all__ = [
-    "ADAM_BETAS", "ADAM_EPS", "BIG_STATS", "Optimizer", "DEAD_EPS", "OPTIMIZERS", "STAT_NAMES", "BudgetError", "Trace", "TrainConfig",
-    "boundary_schedule", "check_budget", "cost", "elements", "frame_epochs", "init_statistics", "train",
+    "ADAM_BETAS", "ADAM_EPS", "BIG_STATS", "Optimizer", "DEAD_EPS", "MAX_COST", "MAX_ELEMENTS", "OPTIMIZERS", "STAT_NAMES", "STEP_COST",
+    "BudgetError", "RunAbandoned", "RunState", "Trace", "TrainConfig",
+    "boundary_schedule", "check_budget", "parameter_count", "cost", "elements", "frame_epochs", "init_statistics", "train",
 ]
 
 Array = np.ndarray
@@ -65,20 +90,24 @@ Array = np.ndarray
 DTYPES: tuple[str, ...] = ("float64", "float32")
 # Boundary probabilities are rounded to this many decimals (keeps the JSON small).
 BOUNDARY_DECIMALS = 4
-# Compute budget (the API enforces it; measured on a 2-core machine, see bench/README.md).
-# One unit of cost ≈ one multiply-add of a matrix product (≈ 0.7 ns here); a run costs
-# epochs × training points × Σ_variants (Σ layer weights + unit_cost[f] × hidden units)
-# + STEP_COST × optimiser steps, where unit_cost is each activation's declared elementwise
-# work per unit and input (forward, derivative, backward), in the same units. The largest
-# allowed run takes about 7–10 s on a 2-core machine (see bench/README.md).
-STEP_COST = 250_000  # the fixed cost of one optimiser step (~80 numpy calls)
-MAX_COST = 9.0e9
-# Memory: variants × points × depth × width numbers per activation buffer (four of them,
-# so at most 4 × 8 B × 6.2e6 ≈ 200 MB per run in float64).
-MAX_ELEMENTS = 6_200_000
-
 # Passes with more than this many units × inputs leave the test inputs out between frames.
 TRAIN_ONLY_ELEMENTS = 8192
+# A run stopped by its time limit records its last state as a frame when a frame took less than this.
+FINAL_FRAME_S = 0.1
+
+
+def augment_features(x: Array, features: Sequence[str], dtype: np.dtype) -> Array:
+    """Points (n, 2) as the network's input columns: their features and the ones row."""
+    return augment(featurize(x, features), dtype)
+
+
+class RunAbandoned(Exception):
+    """The client went away: the run ended without a result."""
+
+
+class _Stopped(Exception):
+    """The time limit passed inside an epoch."""
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -99,23 +128,38 @@ class TrainConfig:
     histograms: bool = True
     include_weights: bool = False
     dtype: str = "float64"
+    features: tuple[str, ...] = DEFAULT_FEATURES  # in the order of datasets.FEATURES
+    l1: float = 0.0
+    l2: float = 0.0
+    include_state: bool = False
+    unit_grid: int = 0  # > 0: the diagram at the last frame, units drawn on a unit_grid² grid
+    probe: tuple[float, float, float] | None = None  # (x₁, x₂, target): the diagram's numbers at one point
 
     @property
     def n_train(self) -> int:
-        return split_sizes(self.data.n_points, self.data.test_fraction)[0]
+        return split_sizes(self.data.size, self.data.test_fraction)[0]
+
+    @property
+    def network(self) -> Architecture:
+        """The architecture with its inputs (features) and outputs (1, or C classes)."""
+        return replace(self.arch, n_in=len(self.features), n_out=self.data.n_classes)
+
+    @property
+    def task(self) -> str:
+        return self.data.task
 
 
 @dataclass
 class Trace:
     """What :func:`train` recorded. Per-variant arrays have K first; F = len(frames)."""
 
-    frames: Array  # (F,) epochs recorded
-    epochs_run: int
+    frames: Array  # (F,) epochs recorded (counted from the first epoch of the first run)
+    epochs_run: int  # epochs reached (likewise)
     cut_short: bool
     data: Dataset
     loss_train: Array  # (K, F)
     loss_test: Array
-    acc_train: Array
+    acc_train: Array  # accuracy, or R² for regression
     acc_test: Array
     layers: dict[str, Array]  # STAT_NAMES → (K, F, depth)
     learned: dict[str, Array]  # learnable activation parameter → (K, F, depth)
@@ -125,189 +169,91 @@ class Trace:
     boundary_frames: Array = field(default_factory=lambda: np.zeros(0, int))
     boundary_x: Array = field(default_factory=lambda: np.zeros(0))
     boundary_y: Array = field(default_factory=lambda: np.zeros(0))
-    boundary_p: Array = field(default_factory=lambda: np.zeros((0, 0, 0, 0)))  # (K, B, rows=y, cols=x)
+    # (K, B, rows=y, cols=x); multi-class (K, B, C, rows, cols)
+    boundary_p: Array = field(default_factory=lambda: np.zeros((0, 0, 0, 0)))
     theta_initial: Array | None = None
     theta_final: Array | None = None
+    state: RunState | None = None
+    diagram: diagrams.Diagram | None = None
+    task: str = "binary"
+    epoch_start: int = 0
     elapsed_ms: float = 0.0
 
 
-# --------------------------------------------------------------------------- planning
-
-
-def frame_epochs(epochs: int, frames: int) -> Array:
-    """``frames`` evenly spaced epochs in [0, epochs], both ends included, no repeats."""
-    frames = max(1, min(frames, epochs + 1))
-    if frames == 1:
-        return np.array([epochs])
-    return np.unique(np.floor(np.linspace(0, epochs, frames) + 0.5).astype(int))
-
-
-def boundary_schedule(frames: Array, count: int) -> Array:
-    """``count`` of the recorded epochs, evenly spread, first and last included."""
-    if count <= 0:
-        return np.zeros(0, int)
-    idx = np.unique(np.floor(np.linspace(0, len(frames) - 1, min(count, len(frames))) + 0.5).astype(int))
-    return frames[idx]
-
-
-def cost(config: TrainConfig) -> float:
-    """The compute a run needs, in multiply-add units (see MAX_COST)."""
-    n, arch = config.n_train, config.arch
-    units = arch.depth * arch.width
-    per_point = sum(arch.n_weights + acts.get(v.activation).unit_cost * units for v in config.variants)
-    batch = n if config.batch_size <= 0 else min(config.batch_size, n)
-    steps = config.epochs * math.ceil(n / batch)
-    return float(config.epochs) * n * per_point + STEP_COST * steps
-
-
-def elements(config: TrainConfig) -> int:
-    """Numbers in one per-layer activation buffer (the engine keeps four), for all points."""
-    return len(config.variants) * config.data.n_points * config.arch.depth * config.arch.width
-
-
-def check_budget(config: TrainConfig, variants_field: str = "activations") -> None:
-    """BudgetError if ``config`` is too large to run (``variants_field``: what the stacked
-    variants are to the user — activations, sweep.values, seeds — named among what to reduce)."""
-    c = cost(config)
-    if c > MAX_COST:
-        # the cost is proportional to the epochs: how many fit with the rest unchanged
-        fit = int(config.epochs * MAX_COST / c)
-        reduce = ["epochs", "n_points", "depth", "width", variants_field, "batch_size (raise it)"]
-        hint = f"with the rest unchanged, at most {fit:,} epochs fit; or " if fit >= 1 else ""
-        raise BudgetError(
-            "epochs",
-            f"this run costs {c:.3g} (epochs × training points × Σ over activations of (Σ layer weights + "
-            f"the activation's unit cost × hidden units) + {STEP_COST:,} × optimiser steps); the limit is {MAX_COST:.3g}: "
-            f"{hint}reduce epochs, n_points, depth, width, {variants_field}, or raise batch_size",
-            "budget", cost=c, limit=MAX_COST, fit_epochs=fit, reduce=reduce,
-        )
-    e = elements(config)
-    if e > MAX_ELEMENTS:
-        raise BudgetError(
-            "n_points",
-            f"this run keeps {e:,} numbers per layer buffer (variants × n_points × depth × width); "
-            f"the limit is {MAX_ELEMENTS:,}: reduce n_points, depth, width or {variants_field}",
-            "memory", elements=e, limit=MAX_ELEMENTS, reduce=["n_points", "depth", "width", variants_field],
-        )
-
-
-# --------------------------------------------------------------------------- the engine
+def parameter_count(config: TrainConfig) -> int:
+    """P: one variant's parameters (the learned activation parameters in the engine's order)."""
+    learned: list[str] = []
+    for v in config.variants:
+        learned += [n for n in acts.get(v.activation).param_grads if n not in learned]
+    return Layout(config.network, tuple(learned)).size
 
 
 def _initial_theta(net: StackedMLP, config: TrainConfig, seeds: Sequence[int]) -> Array:
-    """(K, P): variant k's weights from the init stream of seeds[k] (one seed for all →
-    identical weights), its learned activation parameters from its own given value."""
-    layout = net.layout
-    by_seed = {s: init_theta(layout, config.init, config.bias_init, {}, np.random.default_rng((s, 1))) for s in dict.fromkeys(seeds)}
-    theta = np.stack([by_seed[s] for s in seeds]).astype(net.dtype)
-    for k, v in enumerate(config.variants):
-        learnable = acts.get(v.activation).param_grads
-        for name in layout.learned:
-            value = float(v.params.get(name, 0.0)) if name in learnable else 0.0
-            for layer in range(layout.arch.depth):
-                theta[k, layout.learned_slot(name, layer)] = value
-    return theta
+    return stacked_init(net, config.variants, config.init, config.bias_init, seeds)
 
 
 def train(
     config: TrainConfig,
     *,
+    state: RunState | None = None,
     should_stop: Callable[[], bool] | None = None,
+    abandoned: Callable[[], bool] | None = None,
     on_progress: Callable[[int, Array], None] | None = None,
     time_limit_s: float | None = None,
     progress_interval_s: float = 0.05,
+    first_frame: bool = True,
 ) -> Trace:
-    """Train every variant of ``config`` together and record the trace.
+    """Train every variant of ``config`` together (from ``state``, if given) and record the trace.
 
-    ``should_stop`` is polled once per epoch (cooperative cancellation); ``time_limit_s``
-    bounds the wall-clock time. Either one ends the run early: the state reached is recorded
-    as the last frame and the trace says ``cut_short``. ``on_progress(epoch, train_losses)``
-    is called at most once per ``progress_interval_s``.
+    ``should_stop`` is polled once per epoch (cooperative cancellation) and ends the run with
+    the state reached (``cut_short``). ``abandoned`` (the client left) is polled after every
+    layer of every pass and raises :class:`RunAbandoned`. ``time_limit_s`` bounds the
+    wall-clock time, checked there too: the run ends with the state after its last whole
+    epoch (``cut_short``), recorded as the last frame when a frame takes less than
+    FINAL_FRAME_S. With ``first_frame`` the first frame (at initialisation) always completes;
+    without, the limit may stop the run inside it, which then has no frame at all.
+    ``on_progress(epoch, train_losses)`` is called at most once per ``progress_interval_s``.
     """
     start = time.perf_counter()
+    if abandoned is not None and abandoned():  # gone before its turn came
+        raise RunAbandoned()
     with np.errstate(all="ignore"):
-        trace = _Run(config).run(should_stop, on_progress, time_limit_s, progress_interval_s, start)
+        run = _Run(config, state)
+        run.first_frame = first_frame
+        trace = run.run(should_stop, abandoned, on_progress, time_limit_s, progress_interval_s, start)
     trace.elapsed_ms = (time.perf_counter() - start) * 1e3
     return trace
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a run does, decided before its first epoch.
-
-    ``frames``: the epochs recorded (an evaluation pass over the training and test inputs and
-    every statistic); ``boundary``: those that also record the boundary grid; ``histograms``:
-    whether the first and last frames record histograms; ``train_only``: the network's
-    buffers hold the training inputs only (big runs: the test set is evaluated apart) rather
-    than the training then the test inputs (small, call-bound runs); ``shared_pass``: full
-    batches and deterministic activations, so a recorded frame's evaluation pass is also the
-    training pass whose gradient makes the update, and between frames one pass per epoch
-    trains without recording. A run stopped early (cancelled, out of time, every variant
-    diverged) records the epoch it stopped at as its last frame, boundary and histograms
-    included."""
-
-    frames: tuple[int, ...]
-    boundary: frozenset[int]
-    histograms: bool
-    train_only: bool
-    shared_pass: bool
-    batch: int
-
-    @classmethod
-    def of(cls, config: TrainConfig, n_train: int, n_test: int, stochastic: bool) -> Plan:
-        frames = frame_epochs(config.epochs, config.frames)
-        batch = n_train if config.batch_size <= 0 or config.batch_size >= n_train else config.batch_size
-        return cls(
-            frames=tuple(frames.tolist()),
-            boundary=frozenset(boundary_schedule(frames, config.boundary_frames).tolist()),
-            histograms=config.histograms,
-            train_only=len(config.variants) * (n_train + n_test) * config.arch.width > TRAIN_ONLY_ELEMENTS,
-            shared_pass=batch == n_train and not stochastic,
-            batch=batch,
-        )
-
-    def records(self, epoch: int, last: bool) -> bool:
-        return last or epoch in self._frame_set
-
-    def records_boundary(self, epoch: int, last: bool) -> bool:
-        return bool(self.boundary) and (last or epoch in self.boundary)
-
-    def records_histograms(self, epoch: int, last: bool) -> bool:
-        return self.histograms and (epoch == 0 or last)
-
-    @property
-    def _frame_set(self) -> frozenset[int]:
-        return frozenset(self.frames)
 
 
 class _Run:
     """One training run, carried out as its :class:`Plan` says."""
 
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: TrainConfig, state: RunState | None = None):
         self.config = c = config
         self.dtype = dt = np.dtype(c.dtype)
         self.data = d = make_dataset(c.data, dt)
+        self.task = d.task
         self.n = n = len(d.x_train)
         n_test = len(d.x_test)
         rows = n + n_test
         K = len(c.variants)
         stochastic = any(acts.get(v.activation).stochastic is not None for v in c.variants)
-        self.plan = plan = Plan.of(c, n, n_test, stochastic)
+        self.plan = plan = Plan.of(c, n, n_test, stochastic, TRAIN_ONLY_ELEMENTS)
         self.train_only = plan.train_only
         net_rows = n if self.train_only else rows
-        # inputs as columns: the training set, then the test set
-        self.x_allT = augment(np.concatenate([d.x_train, d.x_test]), dt)
+        # inputs as columns (their features, and the ones row): the training set, then the test set
+        self.x_allT = augment_features(np.concatenate([d.x_train, d.x_test]), c.features, dt)
         self.xT = np.ascontiguousarray(self.x_allT[:, :n])
         self.x_testT = np.ascontiguousarray(self.x_allT[:, n:])
-        # −(2y − 1) per input; the loss gradient's scale −(2y − 1)/n on the training inputs, 0 on the test ones
-        self.neg_sign_all = (1.0 - 2.0 * np.concatenate([d.y_train, d.y_test])).astype(dt).reshape(1, -1)
-        self.neg_sign = np.ascontiguousarray(self.neg_sign_all[:, :n])
-        self.neg_sign_test = np.ascontiguousarray(self.neg_sign_all[:, n:])
-        self.grad_scale = np.zeros((1, net_rows), dt)
-        self.grad_scale[:, :n] = self.neg_sign / n
+        # targets per input; the loss gradient's scale on the training inputs, 0 on the test ones
+        self.tgt_all = _targets(self.task, np.concatenate([d.y_train, d.y_test]), d.classes, dt)
+        self.tgt = np.ascontiguousarray(self.tgt_all[..., :n])
+        self.tgt_test = np.ascontiguousarray(self.tgt_all[..., n:])
+        self.grad_scale = np.zeros((1, 1, net_rows) if self.task != "binary" else (1, net_rows), dt)
+        self.grad_scale[..., :n] = self._scale(self.tgt, n)
         # the columns a full-batch pass covers: all inputs, or the training ones only
         self.x_pass = self.xT if self.train_only else self.x_allT
-        self.neg_sign_pass = self.neg_sign if self.train_only else self.neg_sign_all
+        self.tgt_pass = self.tgt if self.train_only else self.tgt_all
         # column 0 averages the training inputs, column 1 the test inputs
         self.split_mean = np.zeros((rows, 2), dt)
         self.split_mean[:n, 0] = 1.0 / n
@@ -315,8 +261,7 @@ class _Run:
         self.train_mean = np.full((n, 1), 1.0 / n, dt)
         self.test_mean = np.full((n_test, 1), 1.0 / n_test, dt)
         self.test_lc = np.empty((K, 2, n_test), dt)  # test ℓ and correct (train-only runs)
-        self.net = net = StackedMLP(c.arch, c.variants, net_rows, dt)
-        net.theta[:] = _initial_theta(net, c, [c.seed] * net.K)
+        self.net = net = StackedMLP(c.network, c.variants, net_rows, dt, loss=self.task)
         self.rng = np.random.default_rng((c.seed, 2))
         lr = np.array([[v.learning_rate if v.learning_rate is not None else c.learning_rate] for v in c.variants], dt)
         mom = np.array([[v.momentum if v.momentum is not None else c.momentum] for v in c.variants], dt)
@@ -327,6 +272,55 @@ class _Run:
         self.alive = np.ones(net.K, bool)
         self.all_alive = True
         self.diverged_at: list[int | None] = [None] * net.K
+        self.start_epoch = 0
+        if state is None:
+            net.theta[:] = _initial_theta(net, c, [c.seed] * net.K)
+        else:
+            self._resume(state)
+        # the penalties' gradient l1·sign(w) + l2·w, on the weights only
+        wmask = net.layout.weight_mask.astype(dt)[None]
+        self.l1_mask = c.l1 * wmask if c.l1 else None
+        self.l2_mask = c.l2 * wmask if c.l2 else None
+        self.pen = np.empty_like(net.theta) if (c.l1 or c.l2) else None
+        self.deadline = math.inf
+        self.abandoned: Callable[[], bool] | None = None
+        self.first_frame = True
+
+    def _scale(self, tgt: Array, m: int) -> Array:
+        """grad_scale for a pass over m training inputs with targets ``tgt``."""
+        if self.task == "binary":
+            return tgt / m
+        return np.full((1, 1, m), 1.0 / m, self.dtype)
+
+    def _resume(self, st: RunState) -> None:
+        net, opt = self.net, self.opt
+        net.theta[:] = st.theta
+        opt.m[:] = st.m
+        if opt.v is not None and st.v is not None:
+            opt.v[:] = st.v
+        opt.step = st.step
+        self.rng.bit_generator.state = st.rng
+        self.start_epoch = st.epoch
+        self.diverged_at = list(st.diverged_at)
+        gone = np.array([dv is not None for dv in st.diverged_at])
+        if gone.any():
+            self.alive = ~gone
+            self.all_alive = False
+            opt.reset(gone)
+
+    def state(self) -> RunState:
+        opt = self.opt
+        return RunState(
+            self.start_epoch + self.epochs_done, opt.step, self.net.theta.copy(), opt.m.copy(), None if opt.v is None else opt.v.copy(),
+            self.rng.bit_generator.state, tuple(self.diverged_at), states.fingerprint(self.config),
+        )
+
+    def _tick(self) -> None:
+        """After every layer of every pass: has the client gone, or the time run out?"""
+        if self.abandoned is not None and self.abandoned():
+            raise RunAbandoned()
+        if time.perf_counter() > self.deadline and (self.fi or not self.first_frame):
+            raise _Stopped()
 
     def _check(self, loss: Array, epoch: int) -> None:
         """Freeze the variants whose loss just became non-finite."""
@@ -334,19 +328,28 @@ class _Run:
             return
         bad = ~np.isfinite(loss) & self.alive
         for k in np.flatnonzero(bad):
-            self.diverged_at[k] = epoch
+            self.diverged_at[k] = self.start_epoch + epoch
         self.alive &= ~bad
         self.all_alive = bool(self.alive.all())
         self.opt.reset(bad)
 
     def _shared_loss(self) -> Array:
-        """The training loss (K,) from the logits of the last full pass."""
-        neg_margin = self.net.S[:, 0, : self.n] * self.neg_sign
-        return np.add.reduce(np.logaddexp(0.0, neg_margin), axis=1) / self.n
+        """The training loss (K,) from the outputs of the last full pass."""
+        ell, _ = task_losses(self.task, self.net.S[:, :, : self.n], self.tgt)
+        return np.add.reduce(ell[:, 0], axis=1) / self.n
 
     def _update(self) -> None:
         if not self.all_alive:
             self.net.grad[~self.alive] = 0.0
+        if self.pen is not None:
+            theta, grad, pen = self.net.theta, self.net.grad, self.pen
+            if self.l1_mask is not None:
+                np.sign(theta, out=pen)
+                pen *= self.l1_mask
+                grad += pen
+            if self.l2_mask is not None:
+                np.multiply(theta, self.l2_mask, out=pen)
+                grad += pen
         self.opt.update()
 
     def _evaluate(self, rec: Recorder, fi: int) -> Array:
@@ -355,114 +358,187 @@ class _Run:
         net = self.net
         lossacc = rec.lossacc[fi]  # (K, [loss, accuracy], [train, test])
         net.forward(self.x_pass, keep=True)
-        net.loss_grad(self.neg_sign_pass, self.grad_scale)
+        net.loss_grad(self.tgt_pass, self.grad_scale)
         if not self.train_only:
             np.matmul(net.LC, self.split_mean, out=lossacc)
         else:
             np.matmul(net.LC, self.train_mean, out=lossacc[:, :, 0:1])
             t = self.test_lc
-            np.multiply(net.logits(self.x_testT), self.neg_sign_test, out=t[:, 0:1])  # −m
-            np.less(t[:, 0:1], 0.0, out=t[:, 1:2])
-            np.logaddexp(0.0, t[:, 0:1], out=t[:, 0:1])
+            ell, correct = task_losses(self.task, net.logits(self.x_testT), self.tgt_test)
+            t[:, 0:1], t[:, 1:2] = ell, correct
             np.matmul(t, self.test_mean, out=lossacc[:, :, 1:2])
         return lossacc[:, 0, 0]
 
-    def run(self, should_stop, on_progress, time_limit_s, progress_interval_s, start) -> Trace:
-        c, net, n, plan = self.config, self.net, self.n, self.plan
+    def run(self, should_stop, abandoned, on_progress, time_limit_s, progress_interval_s, start) -> Trace:
+        c, net, plan = self.config, self.net, self.plan
         K = net.K
-        F = len(plan.frames)
-        rec = Recorder(net, n, F)
+        F = len(plan.frames) + 1  # (+1: a final frame off the schedule)
+        self.rec = Recorder(net, self.n, F)
         theta_initial = net.theta.copy() if c.include_weights else None
-        gx = gy = grid_pts = None
+        self.grid = None
         if plan.boundary:
-            gx, gy, grid_pts = boundary_grid(self.data, c.boundary_grid)
-            grid_pts = augment(grid_pts, self.dtype)
-        boundary: list[tuple[int, Array]] = []
-        hist_init: list = []
-        hist_final: list = []
-        deadline = math.inf if time_limit_s is None else start + time_limit_s
+            gx, gy, pts = boundary_grid(self.data, c.boundary_grid)
+            self.grid = (gx, gy, augment_features(pts, c.features, self.dtype))
+        self.boundary: list[tuple[int, Array]] = []
+        self.hist_init: list = []
+        self.hist_final: list = []
+        self.diagram: diagrams.Diagram | None = None
+        self.deadline = math.inf if time_limit_s is None else start + time_limit_s
+        self.abandoned = abandoned
+        net.tick = self._tick if (abandoned is not None or time_limit_s is not None) else None
         last_progress = -math.inf
         loss: Array | None = np.full(K, np.nan)  # the latest training loss (None: compute from the logits)
-        fi = 0
+        self.fi = 0
+        self.frame_s = math.inf  # how long the last recorded frame took
         stopped = False
         epoch = 0
-        for epoch in range(c.epochs + 1):
-            if epoch and ((should_stop is not None and should_stop()) or time.perf_counter() > deadline or not (self.all_alive or self.alive.any())):
-                stopped = True
-            last = stopped or epoch == c.epochs
-            if plan.records(epoch, last):
-                train_loss = self._record(rec, fi, epoch)
-                if plan.shared_pass:
-                    loss = train_loss
-                if plan.records_histograms(epoch, last):
-                    hists = histograms(net, n, self.alive)
-                    hist_init = hists if epoch == 0 else hist_init
-                    hist_final = hists if last else hist_final
-                if plan.records_boundary(epoch, last):
-                    p = np.round(sc.expit(net.logits(grid_pts)[:, 0].astype(np.float64)), BOUNDARY_DECIMALS)
-                    boundary.append((epoch, p.reshape(K, len(gy), len(gx))))
-                rec.grad_stats(fi, net.backward(self.x_pass, input_grad=True))
-                if not self.all_alive:
-                    rec.gone[fi] = ~self.alive
-                fi += 1
-            elif plan.shared_pass:
-                loss = self._training_pass(epoch)
-            if not last:
-                if plan.shared_pass:
-                    self._update()
-                else:
-                    loss = self._train_epoch(epoch)
-            if on_progress is not None:
-                now = time.perf_counter()
-                if now - last_progress >= progress_interval_s or last:
-                    last_progress = now
-                    on_progress(epoch, np.where(self.alive, self._shared_loss() if loss is None else loss, np.nan))
-            if last:
-                break
+        snapshot = None
+        try:
+            for epoch in range(c.epochs + 1):
+                self.epochs_done = epoch
+                snapshot = None
+                if epoch and ((should_stop is not None and should_stop()) or not (self.all_alive or self.alive.any())):
+                    stopped = True
+                if epoch:
+                    self._tick()
+                last = stopped or epoch == c.epochs
+                if plan.records(epoch, last):
+                    train_loss = self._frame(epoch, last)
+                    if plan.shared_pass:
+                        loss = train_loss
+                elif plan.shared_pass:
+                    loss = self._training_pass(epoch)
+                if not last:
+                    if plan.shared_pass:
+                        self._update()
+                    else:
+                        if self.batch < self.n:  # mini-batches: a stop inside the epoch goes back to its start
+                            snapshot = self._snapshot()
+                        loss = self._train_epoch(epoch)
+                if on_progress is not None:
+                    now = time.perf_counter()
+                    if now - last_progress >= progress_interval_s or last:
+                        last_progress = now
+                        on_progress(self.start_epoch + epoch, np.where(self.alive, self._shared_loss() if loss is None else loss, np.nan))
+                if last:
+                    break
+        except _Stopped:
+            stopped = True
+            net.tick = self._abandon_tick if abandoned is not None else None
+            if snapshot is not None:
+                self._restore(snapshot)
+            self.epochs_done = epoch
+            if self.frame_s <= FINAL_FRAME_S:
+                self._frame(epoch, True, replace_last=self.fi > 0 and self.last_frame == epoch)
+        finally:
+            net.tick = None
+        return self._trace(stopped, theta_initial)
 
-        F = fi
+    def _abandon_tick(self) -> None:
+        if self.abandoned is not None and self.abandoned():
+            raise RunAbandoned()
+
+    def _snapshot(self) -> tuple:
+        return self.opt.snapshot(), self.rng.bit_generator.state, self.alive.copy(), list(self.diverged_at)
+
+    def _restore(self, snap: tuple) -> None:
+        opt_state, self.rng.bit_generator.state, alive, self.diverged_at = snap
+        self.opt.restore(opt_state)
+        self.alive[:] = alive
+        self.all_alive = bool(alive.all())
+
+    def _frame(self, epoch: int, last: bool, replace_last: bool = False) -> Array:
+        """Record frame ``epoch`` (boundary, histograms and diagram as the plan says)."""
+        t0 = time.perf_counter()
+        c, net, plan, rec = self.config, self.net, self.plan, self.rec
+        if replace_last:
+            self.fi -= 1
+        fi = self.fi
+        train_loss = self._evaluate(rec, fi)
+        self._check(train_loss, epoch)
+        rec.forward_stats(fi)
+        if plan.records_histograms(epoch, last):
+            hists = histograms(net, self.n, self.alive)
+            self.hist_init = hists if epoch == 0 else self.hist_init
+            self.hist_final = hists if last else self.hist_final
+        if plan.records_boundary(epoch, last) and self.grid is not None:
+            if self.boundary and self.boundary[-1][0] == epoch:
+                self.boundary.pop()
+            gx, gy, pts = self.grid
+            self.boundary.append((epoch, self._boundary(net.logits(pts), len(gy), len(gx))))
+        means = rec_means = None
+        if last and (c.unit_grid or c.probe is not None):
+            rec_means = diagrams.forward_means(net, rec)
+        rec.grad_stats(fi, net.backward(self.x_pass, input_grad=True))
+        if rec_means is not None:
+            means = diagrams.backward_means(net, rec, rec_means)
+            self.diagram = diagrams.build(net, self.data, c, means, self._boundary, self._target_of)
+        if not self.all_alive:
+            rec.gone[fi] = ~self.alive
+        self.fi += 1
+        self.last_frame = epoch
+        self.frame_s = time.perf_counter() - t0
+        return train_loss
+
+    def _boundary(self, out: Array, rows: int, cols: int) -> Array:
+        return np.round(shown(self.task, out, rows, cols), BOUNDARY_DECIMALS)
+
+    def _target_of(self, y: Array) -> Array:
+        return _targets(self.task, y.astype(np.float64 if self.task == "regression" else np.int64), self.data.classes, self.dtype)
+
+    def _trace(self, stopped: bool, theta_initial: Array | None) -> Trace:
+        c, net, rec, plan = self.config, self.net, self.rec, self.plan
+        K, F, n = net.K, self.fi, self.n
         rec.finish(F)
         la = rec.lossacc[:F]
         c_ = np.ascontiguousarray
+        epoch = self.epochs_done
+        frames = [e for e in plan.frames if e < self.last_frame] + [self.last_frame] if F else []
+        frames = frames[-F:] if F else []
+        boundary = self.boundary
         bp = np.stack([p for _, p in boundary], axis=1) if boundary else np.zeros((K, 0, 0, 0))
+        n_test = len(self.data.x_test)
+        if self.task == "regression":  # R² = 1 − MSE / variance of the targets, per set
+            acc_train = c_(1.0 - la[:, :, 0, 0].T / max(float(np.var(self.data.y_train)), 1e-300))
+            acc_test = c_(1.0 - la[:, :, 0, 1].T / max(float(np.var(self.data.y_test)), 1e-300))
+        else:  # accuracies are counts over n: exact fractions (the averaging product leaves 1.0000000000000062)
+            acc_train = c_(np.rint(la[:, :, 1, 0].T * n) / n)
+            acc_test = c_(np.rint(la[:, :, 1, 1].T * n_test) / n_test)
+        off = self.start_epoch
+        gx, gy = (self.grid[0], self.grid[1]) if self.grid is not None else (np.zeros(0), np.zeros(0))
         return Trace(
-            frames=np.array(list(plan.frames[: F - 1]) + [epoch]) if F else np.zeros(0, int),
-            epochs_run=epoch,
+            frames=np.array(frames, dtype=int) + off,
+            epochs_run=off + epoch,
             cut_short=stopped and bool(self.alive.any()),
             data=self.data,
             loss_train=c_(la[:, :, 0, 0].T),
             loss_test=c_(la[:, :, 0, 1].T),
-            # accuracies are counts over n: exact fractions (the averaging product leaves 1.0000000000000062)
-            acc_train=c_(np.rint(la[:, :, 1, 0].T * n) / n),
-            acc_test=c_(np.rint(la[:, :, 1, 1].T * len(self.data.x_test)) / len(self.data.x_test)),
+            acc_train=acc_train,
+            acc_test=acc_test,
             layers=rec.layers,
             learned=rec.learned,
             diverged_at=self.diverged_at,
-            hist_init=hist_init,
-            hist_final=hist_final,
-            boundary_frames=np.array([e for e, _ in boundary], int),
-            boundary_x=gx if gx is not None else np.zeros(0),
-            boundary_y=gy if gy is not None else np.zeros(0),
+            hist_init=self.hist_init,
+            hist_final=self.hist_final,
+            boundary_frames=np.array([e for e, _ in boundary], int) + off,
+            boundary_x=gx,
+            boundary_y=gy,
             boundary_p=bp,
             theta_initial=theta_initial,
             theta_final=net.theta.copy() if c.include_weights else None,
+            state=self.state() if c.include_state else None,
+            diagram=self.diagram,
+            task=self.task,
+            epoch_start=off,
         )
-
-    def _record(self, rec: Recorder, fi: int, epoch: int) -> Array:
-        """A recorded frame's evaluation pass and forward statistics (the loss gradient is
-        left for the backward pass that follows); returns the training losses (K,)."""
-        train_loss = self._evaluate(rec, fi)
-        self._check(train_loss, epoch)
-        rec.forward_stats(fi)
-        return train_loss
 
     def _training_pass(self, epoch: int) -> None:
         """Between frames (full batch, deterministic): the training pass alone, no loss
-        unless the logits are not all finite. Returns None: the loss comes from the logits."""
+        unless the outputs are not all finite. Returns None: the loss comes from the outputs."""
         net, x = self.net, self.x_pass
         net.forward(x, keep=False)
-        net.loss_grad(self.neg_sign_pass, self.grad_scale, want_loss=False)
-        if not math.isfinite(float(np.add.reduce(net.S[:, 0, : x.shape[1]], axis=None))):
+        net.loss_grad(self.tgt_pass, self.grad_scale, want_loss=False)
+        if not math.isfinite(float(np.add.reduce(net.S[:, :, : x.shape[1]], axis=None))):
             self._check(self._shared_loss(), epoch)
         net.backward(x, keep=False)
         return None
@@ -475,12 +551,12 @@ class _Run:
         total = np.zeros(net.K)
         for lo in range(0, n, b):
             if order is None:
-                xb, sb = self.xT, self.neg_sign
+                xb, tb = self.xT, self.tgt
             else:
                 idx = order[lo : lo + b]
-                xb, sb = self.xT[:, idx], self.neg_sign[:, idx]
+                xb, tb = self.xT[:, idx], self.tgt[..., idx]
             net.forward(xb, rng, keep=False)
-            ell, _ = net.loss_grad(sb, sb / xb.shape[1])
+            ell, _ = net.loss_grad(tb, self._scale(tb, xb.shape[1]))
             loss = np.add.reduce(ell, axis=2)[:, 0]
             self._check(loss, epoch)
             total += loss
@@ -501,15 +577,15 @@ def init_statistics(config: TrainConfig, seeds: Sequence[int]) -> dict[str, Arra
     cfg = replace(config, variants=tuple([variant] * len(seeds)))
     dtype = np.dtype(cfg.dtype)
     data = make_dataset(cfg.data, dtype)
-    xT = augment(data.x_train, dtype)
+    xT = augment_features(data.x_train, cfg.features, dtype)
     n = xT.shape[1]
-    neg_sign = (1.0 - 2.0 * data.y_train).astype(dtype).reshape(1, -1)
-    net = StackedMLP(cfg.arch, cfg.variants, n, dtype)
+    tgt = _targets(data.task, data.y_train, data.classes, dtype)
+    net = StackedMLP(cfg.network, cfg.variants, n, dtype, loss=data.task)
     net.theta[:] = _initial_theta(net, cfg, seeds)
     rec = Recorder(net, n, 1)
     with np.errstate(all="ignore"):
         net.forward(xT)
-        ell, correct = net.loss_grad(neg_sign, neg_sign / n)
+        ell, correct = net.loss_grad(tgt, tgt / n if data.task == "binary" else np.full((1, 1, n), 1.0 / n, dtype))
         loss = np.add.reduce(ell, axis=2)[:, 0] / n
         accuracy = np.add.reduce(correct, axis=2)[:, 0] / n
         rec.forward_stats(0)

@@ -34,7 +34,7 @@ def test_meta_serves_the_vocabulary(client) -> None:
     assert train["dataset"]["choices"] == list(m["labels"]["dataset"])
     # every form field is a request field; every setting of the URL state is typed
     assert all(f["key"] in train for f in m["form"])
-    assert all(s["type"] in ("string", "number", "int", "bool", "specs", "list") for s in m["state"].values())
+    assert all(s["type"] in ("string", "number", "int", "bool", "specs", "list", "points") for s in m["state"].values())
     assert m["state"]["depth"] == {"type": "int", "default": 3, "min": 1, "max": training.MAX_DEPTH}
     assert m["caps"]["sweep_values"] == training.MAX_SWEEP_VALUES and m["caps"]["curves"] <= m["caps"]["api_curves"]
     assert set(m["panels"]) >= {"function", "loss", "boundary", "gradient-flow", "sweep"} and all(p["title"] and p["help"] for p in m["panels"].values())

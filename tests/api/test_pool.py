@@ -182,7 +182,7 @@ def test_chunked_body_over_the_cap_on_a_live_server() -> None:
     server = LiveServer({"ACTLAB_MAX_BODY_BYTES": "4096"})
     try:
         s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        s.sendall(b"POST /api/train HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        s.sendall(b"POST /api/curves HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
         chunk = b"[" * 1000
         try:
             for _ in range(10):
@@ -200,7 +200,7 @@ def test_chunked_body_over_the_cap_on_a_live_server() -> None:
         head, _, body = reply.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 413"), reply[:300]
         assert json.loads(body)["field"] == "body" and b"4096" in body
-        r = httpx.post(server.url + "/api/train", content=b"{" + b" " * 5000 + b"}", headers={"content-type": "application/json"}, timeout=10)
+        r = httpx.post(server.url + "/api/curves", content=b"{" + b" " * 5000 + b"}", headers={"content-type": "application/json"}, timeout=10)
         assert r.status_code == 413
         assert httpx.get(server.url + "/healthz", timeout=5).status_code == 200  # still serving
     finally:

@@ -322,7 +322,7 @@ def test_static_assets_carry_nosniff_and_a_type(client) -> None:
 
 def test_413_is_json_with_the_headers() -> None:
     c = TestClient(create_app(Settings(max_body_bytes=2048)))
-    r = c.post("/api/train", content=b"{" + b" " * 4096 + b"}", headers={"content-type": "application/json"})
+    r = c.post("/api/curves", content=b"{" + b" " * 4096 + b"}", headers={"content-type": "application/json"})
     assert r.status_code == 413 and r.json()["field"] == "body" and "2048" in r.json()["detail"]
     assert r.headers["x-content-type-options"] == "nosniff"
 
@@ -349,7 +349,7 @@ def test_one_json_log_line_per_request() -> None:
             ("GET", "/api/curve?name=relu&n=5", None, 200),
             ("HEAD", "/healthz", None, 200),
             ("GET", "/nope", None, 404),
-            ("POST", "/api/train", b"{" + b" " * 4096 + b"}", 413),
+            ("POST", "/api/curves", b"{" + b" " * 4096 + b"}", 413),
             ("POST", "/api/train", b"{bad", 400),
             ("POST", "/api/train/stream", b'{"epochs": 5}', 200),
             ("GET", "/embed/function", None, 200),

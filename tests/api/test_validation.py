@@ -149,19 +149,24 @@ def test_integer_with_thousands_of_digits_in_json_is_a_400(client) -> None:
 
 
 def test_body_over_the_cap_is_413(client) -> None:
-    big = json.dumps({"activations": [{"name": "relu", "params": {"x": "y" * 70_000}}]}).encode()
-    body = _err(client.post("/api/train", content=big, headers=JSON_CT), 413)
+    big = json.dumps({"curves": [{"name": "relu", "params": {"x": "y" * 70_000}}]}).encode()
+    body = _err(client.post("/api/curves", content=big, headers=JSON_CT), 413)
     assert body["field"] == "body" and "65536 bytes" in body["detail"]
+    # the training routes take a run's state and own points: their own cap (8 MiB by default)
+    assert client.post("/api/train", content=big, headers=JSON_CT).status_code == 422
+    huge = json.dumps({"activations": [{"name": "relu", "params": {"x": "y" * (8 * 1024 * 1024)}}]}).encode()
+    body = _err(client.post("/api/train", content=huge, headers=JSON_CT), 413)
+    assert body["field"] == "body" and body["limit"] == 8 * 1024 * 1024
 
 
 def test_chunked_body_over_the_cap_is_413_too(client) -> None:
     def chunks():
-        yield b'{"activations": [{"name": "relu", "params": {"x": "'
+        yield b'{"curves": [{"name": "relu", "params": {"x": "'
         for _ in range(100):
             yield b"y" * 1000
         yield b'"}}]}'
 
-    body = _err(client.post("/api/train", content=chunks(), headers=JSON_CT), 413)
+    body = _err(client.post("/api/curves", content=chunks(), headers=JSON_CT), 413)
     assert body["field"] == "body"
 
 

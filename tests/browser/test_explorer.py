@@ -394,6 +394,8 @@ def test_too_large_run_is_explained_in_the_forms_words(context, server):
     page.goto(f"{server}/?view=network&epochs=5000&n_points=2000&depth=12&width=64")
     page.wait_for_function("() => document.querySelector('#train-status').textContent.startsWith('Could not train')", timeout=30_000)
     text = page.inner_text("#train-status")
-    assert "at most 113 epochs fit" in text and "hidden layers" in text and "units per layer" in text, text
+    import re
+
+    assert re.search(r"at most [0-9,]+ epochs fit", text) and "hidden layers" in text and "units per layer" in text, text
     assert "n_points" not in text and "Σ" not in text, text
     page.close()

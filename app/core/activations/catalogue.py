@@ -51,7 +51,8 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="Dugas et al. 2001; Glorot, Bordes & Bengio 2011",
         torch="torch.nn.Softplus(beta={beta}, threshold={threshold})",
         in_source=True,
-        unit_cost=92,
+        unit_cost=130,
+        eval_unit_cost=180,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -81,7 +82,8 @@ CATALOGUE: tuple[Activation, ...] = (
             F.noisy_relu_quantile,
             F.noisy_relu_sample,
         ),
-        unit_cost=105,
+        unit_cost=131,
+        eval_unit_cost=336,
     ),
     Activation(
         id="leaky_relu",
@@ -97,7 +99,8 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="Maas, Hannun & Ng 2013",
         torch="torch.nn.LeakyReLU(negative_slope={leak})",
         in_source=True,
-        unit_cost=14,
+        unit_cost=48,
+        eval_unit_cost=68,
         nonnegative_derivative=True,
         kernel=F.leaky_relu_kernel,
     ),
@@ -119,7 +122,8 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="He, Zhang, Ren & Sun 2015",
         torch="torch.nn.PReLU(init={a})",
         in_source=True,
-        unit_cost=16,
+        unit_cost=63,
+        eval_unit_cost=85,
     ),
     Activation(
         id="elu",
@@ -138,7 +142,8 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="Clevert, Unterthiner & Hochreiter 2015",
         torch="torch.nn.ELU(alpha={alpha})",
         in_source=True,
-        unit_cost=70,
+        unit_cost=83,
+        eval_unit_cost=111,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -153,7 +158,7 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="LeCun, Bottou, Orr & Müller 1998",
         torch="torch.nn.Sigmoid()",
         in_source=True,
-        unit_cost=60,
+        unit_cost=116,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -168,7 +173,7 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="LeCun, Bottou, Orr & Müller 1998",
         torch="torch.nn.Tanh()",
         in_source=True,
-        unit_cost=78,
+        unit_cost=106,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -183,7 +188,8 @@ CATALOGUE: tuple[Activation, ...] = (
         description="Scaled ELU whose fixed λ and α make activations self-normalising.",
         reference="Klambauer, Unterthiner, Mayr & Hochreiter 2017",
         torch="torch.nn.SELU()",
-        unit_cost=76,
+        unit_cost=94,
+        eval_unit_cost=119,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -198,7 +204,8 @@ CATALOGUE: tuple[Activation, ...] = (
         description="Continuously differentiable ELU.",
         reference="Barron 2017",
         torch="torch.nn.CELU(alpha={alpha})",
-        unit_cost=76,
+        unit_cost=85,
+        eval_unit_cost=115,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -213,7 +220,7 @@ CATALOGUE: tuple[Activation, ...] = (
         description="Gaussian error linear unit: the input weighted by the probability a standard normal is below it.",
         reference="Hendrycks & Gimpel 2016",
         torch="torch.nn.GELU(approximate={approximate})",
-        unit_cost=122,
+        unit_cost=190,
     ),
     Activation(
         id="silu",
@@ -228,7 +235,7 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="Ramachandran, Zoph & Le 2017; Elfwing et al. 2017",
         torch="torch.nn.SiLU()",
         torch_only={"beta": 1.0},
-        unit_cost=95,
+        unit_cost=140,
     ),
     Activation(
         id="mish",
@@ -241,7 +248,7 @@ CATALOGUE: tuple[Activation, ...] = (
         description="Self-regularised non-monotonic activation.",
         reference="Misra 2019",
         torch="torch.nn.Mish()",
-        unit_cost=290,
+        unit_cost=400,
     ),
     Activation(
         id="relu6",
@@ -255,7 +262,8 @@ CATALOGUE: tuple[Activation, ...] = (
         description="ReLU capped at 6, common in mobile networks.",
         reference="Krizhevsky 2010; Howard et al. 2017",
         torch="torch.nn.ReLU6()",
-        unit_cost=6,
+        unit_cost=10,
+        eval_unit_cost=37,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -275,7 +283,8 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="Collobert 2004",
         torch="torch.nn.Hardtanh(min_val={min_val}, max_val={max_val})",
         orders=(Order("min_val", "max_val"),),
-        unit_cost=6,
+        unit_cost=17,
+        eval_unit_cost=27,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -290,7 +299,8 @@ CATALOGUE: tuple[Activation, ...] = (
         description="A piecewise-linear logistic sigmoid.",
         reference="Courbariaux et al. 2015; Howard et al. 2019",
         torch="torch.nn.Hardsigmoid()",
-        unit_cost=8,
+        unit_cost=27,
+        eval_unit_cost=40,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -305,7 +315,8 @@ CATALOGUE: tuple[Activation, ...] = (
         description="A piecewise-polynomial Swish for mobile networks.",
         reference="Howard et al. 2019 (MobileNetV3)",
         torch="torch.nn.Hardswish()",
-        unit_cost=14,
+        unit_cost=31,
+        eval_unit_cost=46,
     ),
     Activation(
         id="softsign",
@@ -318,7 +329,8 @@ CATALOGUE: tuple[Activation, ...] = (
         description="A tanh-like squashing function with polynomial tails.",
         reference="Bergstra et al. 2009",
         torch="torch.nn.Softsign()",
-        unit_cost=8,
+        unit_cost=21,
+        eval_unit_cost=38,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -339,7 +351,8 @@ CATALOGUE: tuple[Activation, ...] = (
         torch="torch.nn.RReLU(lower={lower}, upper={upper})",
         stochastic=Stochastic("A random negative slope r ~ U(l, u) per unit while training; evaluation uses (l + u)/2.", F.rrelu_quantile, F.rrelu_sample),
         orders=(Order("lower", "upper", strict=False),),
-        unit_cost=24,
+        unit_cost=50,
+        eval_unit_cost=39,
         nonnegative_derivative=True,
     ),
     Activation(
@@ -353,6 +366,7 @@ CATALOGUE: tuple[Activation, ...] = (
         description="No activation at all: the baseline.",
         torch="torch.nn.Identity()",
         unit_cost=4,
+        eval_unit_cost=22,
         nonnegative_derivative=True,
     ),
 

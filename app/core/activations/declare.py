@@ -127,6 +127,9 @@ class Activation:
     # elementwise work per hidden unit and input (forward, f′ and backward) in the engine's
     # cost units (≈ one multiply-add); bench/unit_costs.py measures them
     unit_cost: int = 150
+    # the same for an evaluation pass (recorded frames, boundary grids: the deterministic
+    # curve, no sampling); None: as unit_cost
+    eval_unit_cost: int | None = None
     # f′ ≥ 0 for every parameter value in range: the dead-unit test may sum f′ instead of |f′|
     nonnegative_derivative: bool = False
     # f′(z) = 1[z > 0] exactly (ReLU): the backward pass may overwrite buffers in place

@@ -35,14 +35,14 @@ from .. import spec
 from ..errors import BudgetError, CoreError
 from ..network import INIT_LABELS as INIT_NAMES
 from ..network import INITS
-from ..training import MAX_ELEMENTS, Trace, TrainConfig, cost, elements, train
+from ..training import MAX_COST, MAX_ELEMENTS, Trace, TrainConfig, cost, elements, train
 
 Array = np.ndarray
 Runner = Callable[[TrainConfig], Trace]
 
-# The compute one measurement may use, in the engine's cost units (see app.core.training:
-# MAX_COST = 9e9 ≈ 7–10 s for one run). Lessons keep far below it with their caps.
-LESSON_MAX_COST = 6.0e9
+# The compute one measurement may use: two thirds of one run's (app.core.budget.MAX_COST,
+# about 3 CPU s here). Lessons keep far below it with their caps.
+LESSON_MAX_COST = 2.0 / 3.0 * MAX_COST
 
 
 # --------------------------------------------------------------------------- declarations

@@ -219,6 +219,97 @@ function phoneLayout(layout, data, { plotPx = PHONE.plot, width, colourBar = fal
   return layout;
 }
 
+/** A variant's second measure: accuracy (classes) or R² (regression), {train, test}. */
+export const metricOf = (v) => v.accuracy || v.r2 || { train: [], test: [] };
+export const metricName = (trace) => (trace.task === "regression" ? "R²" : "accuracy");
+
+/** Class colours (Okabe–Ito), class 0 first. */
+export const CLASS_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
+
+/** What the boundary heatmap shows at grid cell values ``p`` for the run's task: binary P(class 1);
+ * multi-class the most likely class, shaded by its probability (z = class + probability); regression
+ * the prediction. ``discrete``: the thresholded output (class 0/1, the class, the sign). */
+export function boundaryCells(task, p, classes, discrete) {
+  if (task === "multiclass") {
+    const rows = p[0].length;
+    const cols = p[0][0].length;
+    const z = [];
+    const text = [];
+    for (let r = 0; r < rows; r++) {
+      const zr = [];
+      const tr = [];
+      for (let c = 0; c < cols; c++) {
+        let best = 0;
+        for (let k = 1; k < classes; k++) if (p[k][r][c] > p[best][r][c]) best = k;
+        const conf = p[best][r][c];
+        // within class `best`'s band [best, best + 1): pale at 1/C (a toss-up), full at 1
+        zr.push(best + (discrete ? 0.999 : Math.min(0.999, Math.max(0, (conf - 1 / classes) / (1 - 1 / classes)))));
+        tr.push(p.map((q, k) => `P(class ${k}) = ${q[r][c].toFixed(2)}`).join("<br>"));
+      }
+      z.push(zr);
+      text.push(tr);
+    }
+    const scale = [];
+    CLASS_COLOURS.slice(0, classes).forEach((colour, k) => {
+      scale.push([k / classes, rgba(colour, 0.08)], [k === classes - 1 ? 1 : (k + 1) / classes - 1e-6, colour]);
+    });
+    return { z, zmin: 0, zmax: classes, colorscale: scale, text, hover: "%{text}", bar: null };
+  }
+  if (task === "regression") {
+    const flat = p.flat();
+    const m = Math.max(1e-9, ...flat.map((v) => Math.abs(v)));
+    const z = discrete ? p.map((r) => r.map((v) => Math.sign(v))) : p;
+    return { z, zmin: discrete ? -1 : -m, zmax: discrete ? 1 : m, colorscale: divergingScale(), hover: "prediction %{z:.3f}", bar: "prediction" };
+  }
+  const z = discrete ? p.map((r) => r.map((v) => (v > 0.5 ? 1 : 0))) : p;
+  return { z, zmin: 0, zmax: 1, colorscale: divergingScale(), hover: "P(class 1) = %{z:.2f}", bar: "P(class 1)" };
+}
+
+/** Marker traces for a set of points (train / test) by class, or coloured by target for regression. */
+function pointTraces(set, symbol, label, task, classes, axes, showlegend) {
+  const [xa, ya] = axes;
+  const size = label === "train" ? 6 : 7;
+  if (task === "regression") {
+    return [{
+      type: "scatter", mode: "markers", x: set.x.map((q) => q[0]), y: set.x.map((q) => q[1]), xaxis: xa, yaxis: ya, name: `${label} points`,
+      legendgroup: label, showlegend, marker: { symbol, size, color: set.y, colorscale: divergingScale(), cmid: 0, line: { width: 1, color: "#ffffff" } }, hoverinfo: "skip",
+    }];
+  }
+  const out = [];
+  for (let cls = 0; cls < Math.max(2, classes); cls++) {
+    const xs = [];
+    const ys = [];
+    set.y.forEach((yy, j) => {
+      if (yy === cls) {
+        xs.push(set.x[j][0]);
+        ys.push(set.x[j][1]);
+      }
+    });
+    if (!xs.length && cls > 1) continue;
+    out.push({
+      type: "scatter", mode: "markers", x: xs, y: ys, xaxis: xa, yaxis: ya, name: `class ${cls} (${label})`, legendgroup: `${label}${cls}`, showlegend,
+      marker: { symbol, size, color: CLASS_COLOURS[cls], line: { width: 1, color: "#ffffff" } }, hoverinfo: "skip",
+    });
+  }
+  return out;
+}
+
+/** The plane with own points only (before any training): where points are drawn. */
+export function ownPointsFigure(points, task, { big = false, range = 1.5 } = {}) {
+  const layout = trainLayout({ big });
+  const xs = points.map((q) => q[0]);
+  const ys = points.map((q) => q[1]);
+  const lim = Math.max(range, ...xs.map(Math.abs), ...ys.map(Math.abs)) * 1.1;
+  const set = { x: points.map((q) => [q[0], q[1]]), y: points.map((q) => q[2]) };
+  const classes = task === "regression" ? 0 : Math.max(2, ...set.y.map((v) => v + 1));
+  const data = pointTraces(set, "circle", "train", task, classes, ["x", "y"], true);
+  layout.dragmode = false; // a click adds a point
+  layout.xaxis = { ...layout.xaxis, range: [-lim, lim], showgrid: false, constrain: "domain", title: { text: "x₁" } };
+  layout.yaxis = { ...layout.yaxis, range: [-lim, lim], showgrid: false, scaleanchor: "x", constrain: "domain", title: { text: "x₂" } };
+  layout.legend = { ...layout.legend, y: -0.12, yanchor: "top" };
+  return { data, layout };
+}
+
 /** Loss (left axis, log) and accuracy (right axis) over epochs, train and test, per variant. */
 export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
   // several variants: the legend names each colour once and each line style once
@@ -231,9 +322,9 @@ export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
     const group = { legendgroup: `v${i}`, showlegend: !many };
     data.push({ x: ep, y: v.loss.train, name: `${name} train loss`, line: { color, width: 2.5 }, ...group });
     data.push({ x: ep, y: v.loss.test, name: `${name} test loss`, line: { color, width: 2, dash: "dash" }, ...group });
-    data.push({ x: ep, y: v.accuracy.test, name: `${name} test accuracy`, line: { color, width: 1.5, dash: "dot" }, yaxis: "y2", ...group });
+    data.push({ x: ep, y: metricOf(v).test, name: `${name} test ${metricName(trace)}`, line: { color, width: 1.5, dash: "dot" }, yaxis: "y2", ...group });
   });
-  if (many) data.push(...styleEntries([["train loss", {}], ["test loss", { dash: "dash" }], ["test accuracy", { dash: "dot", width: 1.5 }]]));
+  if (many) data.push(...styleEntries([["train loss", {}], ["test loss", { dash: "dash" }], [`test ${metricName(trace)}`, { dash: "dot", width: 1.5 }]]));
   for (const d of data) {
     d.type = "scatter";
     d.mode = "lines";
@@ -245,8 +336,9 @@ export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
   const losses = trace.variants.flatMap((v) => [...v.loss.train, ...v.loss.test]).filter((x) => x > 0 && Number.isFinite(x));
   const decades = losses.length ? Math.log10(Math.max(...losses) / Math.min(...losses)) : 0;
   const ticks = decades >= 1 ? { dtick: 1, exponentformat: "power" } : { tickformat: ".2~g" };
-  layout.yaxis = { ...layout.yaxis, title: { text: "cross-entropy loss" }, type: "log", ...ticks };
-  layout.yaxis2 = { ...baseLayout({ big }).yaxis, title: { text: "test accuracy" }, overlaying: "y", side: "right", range: [0, 1.02], tickmode: "array", tickvals: [0, 0.25, 0.5, 0.75, 1], tickformat: ".0%", showgrid: false, zeroline: false };
+  layout.yaxis = { ...layout.yaxis, title: { text: trace.task === "regression" ? "squared-error loss" : "cross-entropy loss" }, type: "log", ...ticks };
+  const pct = trace.task !== "regression";
+  layout.yaxis2 = { ...baseLayout({ big }).yaxis, title: { text: `test ${metricName(trace)}` }, overlaying: "y", side: "right", range: pct ? [0, 1.02] : undefined, tickmode: pct ? "array" : "auto", tickvals: pct ? [0, 0.25, 0.5, 0.75, 1] : undefined, tickformat: pct ? ".0%" : ".2~f", showgrid: false, zeroline: false };
   layout.margin.r = 56;
   layout.hovermode = "x unified";
   if (narrow) phoneLayout(layout, data, { width });
@@ -489,7 +581,7 @@ export function histogramFigure(trace, { big = false, variant = 0, narrow = fals
 }
 
 /** Decision boundary at one boundary frame, with the data points, one subplot per variant. */
-export function boundaryFigure(trace, frameIndex, { big = false, narrow = false, width } = {}) {
+export function boundaryFigure(trace, frameIndex, { big = false, narrow = false, width, discrete = false } = {}) {
   const n = trace.variants.length;
   const stacked = narrow && n > 1;
   const grid = trace.variants[0].boundary;
@@ -500,56 +592,33 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
   const data = [];
   const pts = trace.data.train;
   const test = trace.data.test;
-  const scale = divergingScale();
+  const task = trace.task || "binary";
+  const classes = trace.classes || 2;
   trace.variants.forEach((v, i) => {
     const [xa, ya] = axisRefs(i);
     const b = v.boundary;
     const k = Math.min(frameIndex, b.p.length - 1);
     if (k >= 0 && b.p[k]) {
+      const cells = boundaryCells(task, b.p[k], classes, discrete);
       data.push({
         type: "heatmap",
         x: b.x,
         y: b.y,
-        z: b.p[k],
-        zmin: 0,
-        zmax: 1,
-        colorscale: scale,
+        z: cells.z,
+        zmin: cells.zmin,
+        zmax: cells.zmax,
+        colorscale: cells.colorscale,
+        text: cells.text,
         opacity: 0.75,
-        showscale: i === n - 1,
-        colorbar: { title: { text: "P(class 1)", side: "right" }, thickness: 12 },
+        showscale: i === n - 1 && cells.bar !== null,
+        colorbar: { title: { text: cells.bar || "", side: "right" }, thickness: 12 },
         xaxis: xa,
         yaxis: ya,
-        hovertemplate: "(%{x:.2f}, %{y:.2f})<br>P(class 1) = %{z:.2f}<extra></extra>",
+        hovertemplate: `(%{x:.2f}, %{y:.2f})<br>${cells.hover}<extra></extra>`,
       });
     }
-    for (const [set, symbol, label] of [
-      [pts, "circle", "train"],
-      [test, "triangle-up", "test"],
-    ]) {
-      for (const cls of [0, 1]) {
-        const xs = [];
-        const ys = [];
-        set.y.forEach((yy, j) => {
-          if (yy === cls) {
-            xs.push(set.x[j][0]);
-            ys.push(set.x[j][1]);
-          }
-        });
-        data.push({
-          type: "scatter",
-          mode: "markers",
-          x: xs,
-          y: ys,
-          xaxis: xa,
-          yaxis: ya,
-          name: `class ${cls} (${label})`,
-          legendgroup: `${label}${cls}`,
-          showlegend: i === 0,
-          marker: { symbol, size: label === "train" ? 6 : 7, color: cls ? "#D55E00" : "#0072B2", line: { width: 1, color: "#ffffff" } },
-          hoverinfo: "skip",
-        });
-      }
-    }
+    data.push(...pointTraces(pts, "circle", "train", task, classes, [xa, ya], i === 0));
+    data.push(...pointTraces(test, "triangle-up", "test", task, classes, [xa, ya], i === 0));
     const [xkey, ykey] = axisKeys(i);
     layout[ykey].scaleanchor = xa;
     layout[ykey].constrain = "domain";

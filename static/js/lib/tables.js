@@ -1,10 +1,12 @@
 // The data behind each training plot as flat tables (for CSV export).
 
 export function lossTable(t) {
-  const columns = ["activation", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"];
+  const m = t.task === "regression" ? "r2" : "accuracy";
+  const columns = ["activation", "epoch", "train_loss", "test_loss", `train_${m}`, `test_${m}`];
   const rows = [];
   for (const v of t.variants) {
-    v.loss.train.forEach((_, k) => rows.push([v.label, t.frames[k], v.loss.train[k], v.loss.test[k], v.accuracy.train[k], v.accuracy.test[k]]));
+    const a = v[m];
+    v.loss.train.forEach((_, k) => rows.push([v.label, t.frames[k], v.loss.train[k], v.loss.test[k], a.train[k], a.test[k]]));
   }
   return { columns, rows };
 }

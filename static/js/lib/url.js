@@ -17,6 +17,7 @@ function encodeValue(value) {
 export function defaultOf(field) {
   if (field.type === "specs") return parse(field.default).specs;
   if (field.type === "list") return [...field.default];
+  if (field.type === "points") return [];
   return field.default;
 }
 
@@ -57,6 +58,8 @@ export function readLink(fields, search = window.location.search, ignore = []) {
       state[key] = specs;
     } else if (f.type === "list") {
       state[key] = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    } else if (f.type === "points") {
+      state[key] = readPoints(raw, f, key, notes);
     } else if (f.choices && !f.choices.includes(raw)) {
       notes.push({ code: "not_a_choice", key, given: raw, used: f.default, choices: f.choices });
       state[key] = f.default;
@@ -65,6 +68,31 @@ export function readLink(fields, search = window.location.search, ignore = []) {
     }
   }
   return { state, notes };
+}
+
+/** Own points written x1,x2,label_x1,x2,label_…: a point that is not three plain decimals
+ * within ±limit is left out, and so are those beyond the cap — each with a note. */
+function readPoints(raw, f, key, notes) {
+  const points = [];
+  const parts = raw ? raw.split("_").filter(Boolean) : [];
+  for (let i = 0; i < parts.length; i++) {
+    if (points.length >= f.max) {
+      notes.push({ code: "too_many", key, max: f.max });
+      break;
+    }
+    const nums = parts[i].split(",");
+    if (nums.length !== 3 || !nums.every((n) => isNumber(n) && Math.abs(Number(n)) <= f.limit)) {
+      notes.push({ code: "bad_point", key, index: i, given: parts[i] });
+      continue;
+    }
+    points.push(nums.map(Number));
+  }
+  return points;
+}
+
+/** Points as a link writes them. */
+export function formatPoints(points) {
+  return points.map((p) => p.map((v) => formatNumber(v)).join(",")).join("_");
 }
 
 /** Python's round(): halves go to the even neighbour, so the page rounds as the server does. */
@@ -76,6 +104,7 @@ function pyRound(x) {
 function text(value, field, catalogue) {
   if (field.type === "specs") return format(value, catalogue);
   if (field.type === "list") return value.join(",");
+  if (field.type === "points") return formatPoints(value);
   if (field.type === "bool") return value ? "1" : "0";
   if (field.type === "number" || field.type === "int") return formatNumber(value);
   return String(value);

@@ -3,8 +3,12 @@
 
 import { ApiError, isAbort, Latest, postJSON, postStream } from "../lib/api.js";
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
+import { Diagram } from "../lib/diagram.js";
+import { metricOf } from "../lib/figures.js";
 import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
+import { LiveTraining, mergeTrace } from "./live-training.js";
+import { OwnData } from "./own-data.js";
 import { seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
 import { curveLabel, sanitiseSpecs } from "./function-view.js";
@@ -84,6 +88,22 @@ export class NetworkView {
       this.setStatus("");
       this.set({ values }, true);
     });
+    this.discrete = root.querySelector("#net-discrete");
+    this.discrete.addEventListener("change", () => {
+      this.state.discrete = this.discrete.checked;
+      this.onState({ discrete: this.state.discrete }, true);
+      if (this.trace) this.drawBoundary();
+    });
+    const diagramRoot = root.querySelector("#diagram-panel");
+    diagramRoot.querySelector("h2").textContent = meta.panels.network.title;
+    diagramRoot.querySelector(".help-dot").title = meta.panels.network.help;
+    this.diagram = new Diagram(diagramRoot.querySelector(".diagram-box"), { labels: meta.labels.features });
+    diagramRoot.querySelector("#diagram-variant").addEventListener("change", (e) => {
+      this.diagramVariant = Number(e.target.value);
+      this.drawDiagram();
+    });
+    this.live = new LiveTraining(this);
+    this.own = new OwnData(this);
     this.gradKind = root.querySelector("#grad-kind");
     this.gradKind.replaceChildren(...Object.entries(meta.gradients).map(([v, g]) => el("option", { value: v, text: g.menu })));
     this.gradKind.addEventListener("change", () => {
@@ -188,6 +208,8 @@ export class NetworkView {
     this.sweepValues.setCustomValidity("");
     this.sweepMetric.value = s.metric;
     this.gradKind.value = this.meta.gradients[s.grad] ? s.grad : "input";
+    this.discrete.checked = !!s.discrete;
+    if (this.live) this.live.update();
     this.root.querySelector("#net-show").hidden = s.mode === "sweep";
     this.root.querySelector("#net-panels").hidden = s.mode === "sweep";
     this.root.querySelector("#sweep-panels").hidden = s.mode !== "sweep";
@@ -197,9 +219,10 @@ export class NetworkView {
       const fs = this.root.querySelector(sel);
       fs.querySelectorAll(":scope > :not(legend)").forEach((n) => n.remove());
       for (const f of this.form_.filter((x) => x.group === g)) {
-        if (f.when && Object.entries(f.when).some(([k, v]) => s[k] !== v)) continue;
+        if (f.when && !Object.entries(f.when).every(([k, v]) => matches(v, s[k]))) continue;
         fs.append(this.fieldControl(f));
       }
+      if (g === "data") fs.append(this.own.controls());
       if (g === "training") {
         const auto = el("input", { type: "checkbox", id: "net-auto" });
         auto.checked = s.auto;
@@ -216,13 +239,60 @@ export class NetworkView {
     const info = this.fields[f.key];
     const value = this.state[f.key];
     const help = f.help || info.description || "";
+    if (f.options) {
+      return select({
+        label: f.label,
+        name: f.key,
+        choices: f.options.map((v) => [String(v), String(v)]),
+        value: String(value),
+        help,
+        onChange: (v) => this.set({ [f.key]: Number(v) }, true),
+      });
+    }
+    if (f.kind === "checks") {
+      const labels = this.meta.labels[f.key] || {};
+      const box = el("fieldset", { class: "checks", id: `net-${f.key}` }, el("legend", { text: f.label }));
+      for (const [name, text] of Object.entries(labels)) {
+        const input = el("input", { type: "checkbox", value: name, "data-param": f.key });
+        input.checked = value.includes(name);
+        input.addEventListener("change", () => {
+          const chosen = [...box.querySelectorAll("input:checked")].map((x) => x.value);
+          if (!chosen.length) {
+            input.checked = true; // at least one input
+            return;
+          }
+          this.set({ [f.key]: chosen }, true);
+        });
+        box.append(el("label", { class: "check" }, input, ` ${text}`));
+      }
+      box.append(el("small", { text: help }));
+      return box;
+    }
+    if (f.kind === "widths") {
+      const id = `net-${f.key}`;
+      const input = el("input", { type: "text", id, inputmode: "numeric", spellcheck: "false", value: value.join(", "), placeholder: `${this.state.depth} × ${this.state.width}`, "data-param": f.key });
+      input.addEventListener("change", () => {
+        const parts = input.value.split(/[\s,]+/).filter(Boolean);
+        const w = this.fields.width;
+        const bad = parts.find((x) => !/^\d+$/.test(x) || Number(x) < w.min || Number(x) > w.max);
+        const problem = bad !== undefined ? `${bad} is not a width in ${w.min}–${w.max}` : parts.length > this.fields.depth.max ? `at most ${this.fields.depth.max} layers` : "";
+        input.setCustomValidity(problem);
+        if (problem) {
+          input.reportValidity();
+          this.setStatus(`${f.label}: ${problem}.`, true);
+          return;
+        }
+        this.set({ [f.key]: parts.map((x) => String(Number(x))) }, true, { rebuild: true });
+      });
+      return el("div", { class: "field" }, el("label", { for: id, text: f.label }), input, el("small", { text: help }));
+    }
     if (info.choices) {
       return select({
         label: f.label,
         name: f.key,
         choices: info.choices.map((v) => [v, (this.meta.labels[f.key] || {})[v] || v]),
         value,
-        onChange: (v) => this.set({ [f.key]: v }, true, { rebuild: f.key === "optimizer" }),
+        onChange: (v) => this.set({ [f.key]: v }, true, { rebuild: f.key === "optimizer" || f.key === "dataset" }),
       });
     }
     if (f.number) {
@@ -267,6 +337,7 @@ export class NetworkView {
     }
     Object.assign(this.state, patch);
     this.onState(patch, committed);
+    if (committed) this.live.settingsChanged();
     if (rebuild) keepingFocus(this.form, () => this.buildControls());
     this.stale = true;
     if (committed) this.autoRun(false);
@@ -280,6 +351,12 @@ export class NetworkView {
 
   autoRun(force) {
     if (!this.visible) return;
+    const min = this.meta.own_points.min;
+    if (this.own.active && this.own.points().length < min) {
+      this.own.refresh();
+      this.setStatus(`Add points by clicking the plane (or upload a CSV): at least ${min} to train.`);
+      return;
+    }
     if (!force && !this.state.auto) {
       this.setStatus("Settings changed — press Train to see them.");
       return;
@@ -289,7 +366,7 @@ export class NetworkView {
   }
 
   requestBody() {
-    return requestBody(this.state, this.catalogue, this.meta);
+    return requestBody(this.state, this.catalogue, this.meta, this.own.points());
   }
 
   setStatus(text, error = false) {
@@ -371,6 +448,7 @@ export class NetworkView {
         if (signal.aborted || !result) return;
         this.progress.value = 1;
         this.trace = result;
+        this.live.took(result);
         labelRuns(result.variants, this.catalogue);
         this.frame = Math.max(0, result.variants[0].boundary ? result.variants[0].boundary.frames.length - 1 : 0);
         this.drawTrace();
@@ -379,15 +457,28 @@ export class NetworkView {
       }
     } catch (err) {
       if (isAbort(err)) return;
-      // the API says what is wrong by code and numbers: say it in the form's words
-      const label = (key) => (this.form_.find((f) => f.key === key) || {}).label;
-      const budget = ["budget", "memory", "boundary_cells"].includes(err.code);
-      const message = budget ? budgetText(err, label) : err.message;
-      const where = err.field && label(err.field) ? ` (see ${label(err.field)})` : "";
-      this.setStatus(`${err.code === "busy" ? "The server is busy — try again in a moment." : "Could not train"}: ${message}${where}`, true);
+      this.showError(err);
     } finally {
       if (!signal.aborted) this.running(false);
     }
+  }
+
+  /** Nothing drawn (Reset): every plot empty, no diagram. */
+  clearPlots() {
+    for (const p of Object.values(this.panels)) if (p.showEmpty) p.showEmpty("Reset: nothing trained yet.");
+    this.root.querySelector("#diagram-panel").hidden = true;
+    this.summary.replaceChildren();
+    if (this.own.active) this.own.showPlane();
+  }
+
+  /** An API error in the form's words, from its code and numbers. */
+  showError(err, what = "Could not train") {
+    const label = (key) => (this.form_.find((f) => f.key === key) || {}).label;
+    const budget = ["budget", "memory", "boundary_cells"].includes(err.code);
+    const message = budget ? budgetText(err, label) : err.message;
+    const field = (err.field || "").split(".")[0];
+    const where = field && label(field) ? ` (see ${label(field)})` : "";
+    this.setStatus(`${err.code === "busy" ? "The server is busy — try again in a moment." : what}: ${message}${where}`, true);
   }
 
   restyle() {
@@ -401,7 +492,30 @@ export class NetworkView {
     return { narrow: this.narrow.matches, width: plot && plot.clientWidth ? plot.clientWidth : undefined };
   }
 
-  drawTrace() {
+  /** The diagram of the run's last state (first: it is what Step and Play wait for). */
+  drawDiagram() {
+    const t = this.trace;
+    const box = this.root.querySelector("#diagram-panel");
+    // compare mode: one network at a time, picked in the panel's head
+    const pick = box.querySelector("#diagram-variant");
+    const n = t ? t.variants.length : 0;
+    pick.hidden = n < 2;
+    if (n > 1) {
+      pick.replaceChildren(...t.variants.map((v, i) => el("option", { value: String(i), text: v.label })));
+      this.diagramVariant = Math.min(this.diagramVariant || 0, n - 1);
+      pick.value = String(this.diagramVariant);
+    }
+    const v = t && t.variants[n > 1 ? this.diagramVariant : 0];
+    box.hidden = !(v && v.diagram);
+    if (!v || !v.diagram) return;
+    this.diagram.draw(v.diagram, { task: t.task, config: t.config, n_train: t.data.train.x.length, label: v.label });
+    this.root.dataset.diagramEpoch = String(t.epochs);
+    this.root.dispatchEvent(new CustomEvent("net:diagram", { bubbles: true }));
+  }
+
+  drawTrace({ diagramOnly = false, diagram = true } = {}) {
+    if (diagram) this.drawDiagram();
+    if (diagramOnly) return;
     const t = this.trace;
     const P = this.panels;
     const opts = this.figureOptions();
@@ -409,7 +523,8 @@ export class NetworkView {
     const fig = (name) => this.panels[name].opts.figure(t, { ...opts, grad: this.state.grad, gradients: this.meta.gradients });
     // several activations: the plots with one line or subplot each span the grid (app.css)
     this.root.dataset.variants = String(t.variants.length);
-    draw(P.loss, fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy })) });
+    P.loss.setTitle(t.task === "regression" ? this.meta.panels.loss.title.replace("accuracy", "R²") : this.meta.panels.loss.title);
+    draw(P.loss, fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy, r2: v.r2 })) });
     this.drawBoundary();
     const gradJson = pick(t, ["frames"], (v) => ({ activation: v.activation, [grad.key]: v.layers[grad.key] }));
     draw(P["gradient-flow"], fig("gradient-flow"), { table: tables.layerTable(t, grad.key), json: gradJson });
@@ -437,10 +552,11 @@ export class NetworkView {
       P.showEmpty("No boundary frames recorded.");
       return;
     }
-    draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
+    const drawn = draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
+    Promise.resolve(drawn).then(() => this.own.attach(P));
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
-      const play = el("button", { type: "button", text: "▶ Play", "aria-label": "Play the decision boundary through training" });
+      const play = el("button", { type: "button", text: "▶ Replay", "aria-label": "Replay the decision boundary through training" });
       const label = el("output", {});
       range.addEventListener("input", () => {
         this.frame = Number(range.value);
@@ -461,7 +577,7 @@ export class NetworkView {
     if (this.playTimer) {
       clearInterval(this.playTimer);
       this.playTimer = null;
-      sc.play.textContent = "▶ Play";
+      sc.play.textContent = "▶ Replay";
       return;
     }
     const n = this.trace.variants[0].boundary.frames.length;
@@ -479,17 +595,20 @@ export class NetworkView {
 
   drawSummary() {
     const t = this.trace;
-    const total = t.config.depth * t.config.width;
+    const widths = t.config.widths;
+    const total = widths.reduce((a, b) => a + b, 0);
     this.summary.replaceChildren(
       ...t.variants.map((v, i) => {
         const last = v.loss.train.length - 1;
         const dead = v.layers.dead_fraction[last];
-        const deadCount = dead ? Math.round(dead.reduce((a, b) => a + b, 0) * t.config.width) : null;
+        const deadCount = dead ? Math.round(dead.reduce((a, b, l) => a + b * widths[l], 0)) : null;
+        const regression = t.task === "regression";
+        const m = metricOf(v).test[last];
         const box = el(
           "div",
           { class: "stat", "data-variant": i },
           el("div", { class: "label", text: v.label }),
-          el("div", { class: "value", text: `${fmtPct(v.accuracy.test[last])} test accuracy` }),
+          el("div", { class: "value", text: regression ? `R² ${m === null || m === undefined ? "—" : m.toFixed(3)} on the test set` : `${fmtPct(m)} test accuracy` }),
           el("div", { class: "label", text: `loss ${fmtLoss(v.loss.train[last])} · dead units ${deadCount === null ? "—" : `${deadCount} of ${total}`}` }),
         );
         box.style.setProperty("--swatch", seriesStyle(i).color);
@@ -513,16 +632,30 @@ export class NetworkView {
   }
 }
 
-/** The /api/train (or, in sweep mode, /api/sweep) body for a network-view state. */
-export function requestBody(s, catalogue, meta) {
+/** The /api/train (or, in sweep mode, /api/sweep) body for a network-view state; ``points``:
+ * own data (the link's pts, or more imported ones). */
+export function requestBody(s, catalogue, meta, points = s.pts || []) {
   const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, catalogue) })), ...meta.explorer.recording };
   for (const f of meta.form) if (s[f.key] !== undefined) body[f.key] = s[f.key];
+  body.widths = (s.widths || []).length ? s.widths.map(Number) : null;
+  if (s.dataset === "own") body.points = { x: points.map((p) => [p[0], p[1]]), y: points.map((p) => p[2]), task: s.ptask || "classify" };
   if (s.mode === "sweep") {
     body.sweep = { param: s.sweep, values: s.values.map(Number) };
     body.boundary_frames = 0;
+    delete body.unit_grid;
+  } else {
+    body.include_state = true;
   }
   return body;
 }
+
+/** A form field's "when": a value, a list of values, or [] for "empty". */
+function matches(want, have) {
+  if (Array.isArray(want)) return want.length ? want.includes(have) : !(have && have.length);
+  return have === want;
+}
+
+export { mergeTrace };
 
 /** Labels for a run's variants (or a sweep's series), as the legends show them. */
 export function labelRuns(list, catalogue) {

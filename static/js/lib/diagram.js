@@ -1,0 +1,278 @@
+// The network diagram: inputs, hidden units and outputs as nodes, each a small heatmap of
+// its own output over the input plane; edges coloured by the weight's sign and as thick as
+// its size; dead units marked. Focusing or hovering a unit or an edge shows its numbers as
+// the API computed them (the response's "diagram": z = w·a + b, φ(z), φ′(z) and the
+// back-propagated gradient, averaged over the data or at a selected point). Keyboard: one
+// tab stop; arrow keys move between units, [ and ] step through the focused unit's incoming
+// edges. A table below is the text alternative.
+
+import { el } from "./controls.js";
+import { CLASS_COLOURS } from "./figures.js";
+
+const POS = [213, 94, 0]; // #D55E00 (weights < 0: Playground's orange)
+const NEG = [0, 114, 178]; // #0072B2 (weights > 0: blue)
+const MAX_EDGES = 3000; // beyond this, only the largest weights are drawn
+
+export const fmt = (x) => (x === null || x === undefined ? "—" : Number(x).toPrecision(4));
+
+/** Colour of value v in [-m, m]: blue (positive) through the page's background (0) to orange (negative). */
+function shade(v, m, bg) {
+  const t = Math.max(-1, Math.min(1, m > 0 ? v / m : 0));
+  const c = t >= 0 ? NEG : POS;
+  const a = Math.abs(t);
+  return [bg[0] + (c[0] - bg[0]) * a, bg[1] + (c[1] - bg[1]) * a, bg[2] + (c[2] - bg[2]) * a];
+}
+
+/** The theme's surface colour as [r, g, b] (white if it is not written #rrggbb). */
+function surface() {
+  const v = getComputedStyle(document.documentElement).getPropertyValue("--surface").trim();
+  return /^#[0-9a-f]{6}$/i.test(v) ? hexRgb(v) : [255, 255, 255];
+}
+
+function paint(canvas, grid, classes = null) {
+  const g = grid.length;
+  canvas.width = g;
+  canvas.height = g;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(g, g);
+  const flat = grid.flat();
+  const m = Math.max(1e-12, ...flat.map((v) => Math.abs(v)));
+  const bg = surface();
+  for (let r = 0; r < g; r++) {
+    for (let c = 0; c < g; c++) {
+      const v = grid[r][c];
+      let rgb;
+      if (classes) rgb = hexRgb(CLASS_COLOURS[v]);
+      else rgb = shade(v, m, bg);
+      const o = ((g - 1 - r) * g + c) * 4; // higher y on top
+      img.data[o] = rgb[0];
+      img.data[o + 1] = rgb[1];
+      img.data[o + 2] = rgb[2];
+      img.data[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+const hexRgb = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+
+/** The output heatmap as one grid: P(class 1) − ½, the most likely class, or the prediction. */
+function outputGrid(task, out) {
+  if (task === "multiclass") {
+    const C = out.length;
+    return { grid: out[0].map((row, r) => row.map((_, c) => out.reduce((best, q, k) => (q[r][c] > out[best][r][c] ? k : best), 0))), classes: C };
+  }
+  if (task === "binary") return { grid: out.map((row) => row.map((p) => p - 0.5)), classes: null };
+  return { grid: out, classes: null };
+}
+
+export class Diagram {
+  /** root: the container; labels: meta.labels.features; onSelect(null) clears the selected point. */
+  constructor(root, { labels }) {
+    this.root = root;
+    this.labels = labels;
+    this.view = el("div", { class: "diagram", role: "group", "aria-label": "Network diagram: arrow keys move between units, [ and ] through a unit's incoming weights" });
+    this.svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    this.svg.setAttribute("class", "edges");
+    this.svg.setAttribute("aria-hidden", "true");
+    this.nodes = el("div", { class: "nodes" });
+    this.view.append(this.svg, this.nodes);
+    this.info = el("div", { class: "diagram-info", "aria-live": "polite", id: "diagram-info" });
+    this.summary = el("p", { class: "note" });
+    this.table = el("details", { class: "diagram-table" }, el("summary", { text: "The network as a table (every unit's numbers)" }));
+    this.info.textContent = "Hover or focus a unit (Tab to the diagram, then the arrow keys) to see its numbers.";
+    root.replaceChildren(this.view, this.info, this.summary, this.table);
+    this.focus = { col: 1, row: 0 };
+    this.edgeIndex = -1;
+    this.view.addEventListener("keydown", (e) => this.key(e));
+  }
+
+  /** Draw variant ``d`` (a response variant's "diagram") of a run with ``config`` and ``task``. */
+  draw(d, { task, config, n_train: nTrain, label }) {
+    this.d = d;
+    this.task = task;
+    this.nTrain = nTrain;
+    const widths = d.units.map((u) => u.length);
+    const inputs = config.features;
+    this.columnsFeatures = inputs;
+    const nOut = task === "multiclass" ? d.output.length : 1;
+    this.columns = [inputs.length, ...widths, nOut];
+    const W = this.root.clientWidth || 600;
+    const maxCount = Math.max(...this.columns);
+    const size = Math.max(8, Math.min(36, Math.floor(420 / (maxCount * 1.25))));
+    const H = Math.max(160, maxCount * size * 1.25 + 20);
+    this.view.style.height = `${H}px`;
+    this.svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    this.svg.setAttribute("width", String(W));
+    this.svg.setAttribute("height", String(H));
+    const xs = this.columns.map((_, i) => 20 + size / 2 + ((W - 40 - size) * i) / (this.columns.length - 1));
+    const ys = this.columns.map((count) => Array.from({ length: count }, (_, j) => H / 2 + (j - (count - 1) / 2) * size * 1.25));
+    this.pos = { xs, ys, size };
+    // edges
+    const lines = [];
+    d.weights.W.forEach((Wl, l) => {
+      const m = Math.max(1e-12, ...Wl.flat().map(Math.abs));
+      Wl.forEach((row, i) => row.forEach((w, j) => lines.push({ l, i, j, w, t: Math.abs(w) / m })));
+    });
+    const drawn = lines.length > MAX_EDGES ? [...lines].sort((a, b) => b.t - a.t).slice(0, MAX_EDGES) : lines;
+    this.edgeNote = lines.length > MAX_EDGES ? ` Showing the ${MAX_EDGES.toLocaleString("en")} largest of ${lines.length.toLocaleString("en")} weights.` : "";
+    this.svg.replaceChildren(
+      ...drawn.map((e) => {
+        const line = document.createElementNS("http://www.w3.org/2000/svg", "line");
+        line.setAttribute("x1", String(xs[e.l] + size / 2));
+        line.setAttribute("y1", String(ys[e.l][e.i]));
+        line.setAttribute("x2", String(xs[e.l + 1] - size / 2));
+        line.setAttribute("y2", String(ys[e.l + 1][e.j]));
+        line.setAttribute("stroke", e.w >= 0 ? "#0072B2" : "#D55E00");
+        line.setAttribute("stroke-width", String(0.4 + 3.6 * e.t));
+        line.setAttribute("stroke-opacity", String(0.25 + 0.6 * e.t));
+        line.dataset.edge = `${e.l}:${e.i}:${e.j}`;
+        line.addEventListener("mouseenter", () => this.showEdge(e.l, e.i, e.j));
+        return line;
+      }),
+    );
+    this.svg.style.pointerEvents = "none";
+    for (const line of this.svg.children) line.style.pointerEvents = "stroke";
+    // nodes
+    const buttons = [];
+    this.columns.forEach((count, col) => {
+      for (let row = 0; row < count; row++) {
+        const canvas = el("canvas", { class: "heat" });
+        const dead = col > 0 && col <= widths.length && d.dead[col - 1][row];
+        const name = this.nodeName(col, row);
+        const b = el("button", { type: "button", class: `node${dead ? " dead" : ""}`, tabindex: "-1", "data-col": col, "data-row": row, "aria-label": name + (dead ? " (dead)" : "") }, canvas);
+        if (dead) b.append(el("span", { class: "dead-mark", text: "✕", "aria-hidden": "true" }));
+        b.style.left = `${xs[col] - size / 2}px`;
+        b.style.top = `${ys[col][row] - size / 2}px`;
+        b.style.width = b.style.height = `${size}px`;
+        if (col === 0) paint(canvas, d.inputs[row]);
+        else if (col <= widths.length) paint(canvas, d.units[col - 1][row]);
+        else if (task === "multiclass") paint(canvas, d.output[row].map((r) => r.map((p) => p - 0.5)));
+        else paint(canvas, outputGrid(task, d.output).grid);
+        b.addEventListener("focus", () => this.showNode(col, row));
+        b.addEventListener("mouseenter", () => this.showNode(col, row));
+        b.addEventListener("click", () => b.focus());
+        buttons.push(b);
+      }
+    });
+    this.nodes.replaceChildren(...buttons);
+    this.focus.col = Math.min(this.focus.col, this.columns.length - 1);
+    this.focus.row = Math.min(this.focus.row, this.columns[this.focus.col] - 1);
+    this.button(this.focus.col, this.focus.row).tabIndex = 0;
+    const dead = d.dead.flat().filter(Boolean).length;
+    this.summary.textContent = `${label}: ${inputs.length} inputs (${inputs.map((f) => this.labels[f] || f).join(", ")}), hidden layers of ${widths.join(", ")} units, ${task === "multiclass" ? `${d.output.length} classes (softmax)` : "1 output"}; ${dead} dead unit${dead === 1 ? "" : "s"} (✕). Blue edges: positive weights, orange: negative; thicker is larger.${this.edgeNote}`;
+    this.buildTable(widths);
+    if (this.current) this.refresh();
+  }
+
+  nodeName(col, row) {
+    const feats = this.columnsFeatures || [];
+    if (col === 0) return `input ${this.labels[feats[row]] || feats[row] || row + 1}`;
+    if (col === this.columns.length - 1) return this.task === "multiclass" ? `output: class ${row}` : "output";
+    return `layer ${col}, unit ${row + 1}`;
+  }
+
+  button(col, row) {
+    return this.nodes.querySelector(`[data-col="${col}"][data-row="${row}"]`);
+  }
+
+  key(e) {
+    let { col, row } = this.focus;
+    if (e.key === "ArrowDown") row += 1;
+    else if (e.key === "ArrowUp") row -= 1;
+    else if (e.key === "ArrowRight") col += 1;
+    else if (e.key === "ArrowLeft") col -= 1;
+    else if (e.key === "[" || e.key === "]") {
+      if (col === 0) return;
+      const n = this.columns[col - 1];
+      this.edgeIndex = (this.edgeIndex + (e.key === "]" ? 1 : n - 1)) % n;
+      this.showEdge(col - 1, this.edgeIndex, row);
+      e.preventDefault();
+      return;
+    } else return;
+    e.preventDefault();
+    col = Math.max(0, Math.min(this.columns.length - 1, col));
+    row = Math.max(0, Math.min(this.columns[col] - 1, row));
+    const old = this.button(this.focus.col, this.focus.row);
+    if (old) old.tabIndex = -1;
+    this.focus = { col, row };
+    this.edgeIndex = -1;
+    const b = this.button(col, row);
+    b.tabIndex = 0;
+    b.focus();
+  }
+
+  refresh() {
+    const c = this.current;
+    if (c.kind === "node") this.showNode(c.col, c.row);
+    else this.showEdge(c.l, c.i, c.j);
+  }
+
+  /** The numbers of one unit (or input / output) in the info box. */
+  showNode(col, row) {
+    const d = this.d;
+    this.current = { kind: "node", col, row };
+    for (const line of this.svg.querySelectorAll(".hl")) line.classList.remove("hl");
+    const feats = this.featureNames();
+    const items = [];
+    let title;
+    if (col === 0) {
+      title = `Input ${this.labels[feats[row]] || feats[row]}`;
+      items.push(["what", "the value every unit of layer 1 receives from this input"]);
+    } else if (col === this.columns.length - 1) {
+      const multi = this.task === "multiclass";
+      title = multi ? `Output: class ${row}` : "Output";
+      const b = d.weights.b[d.weights.b.length - 1];
+      items.push(["what", multi ? `P(class ${row}) over the plane (softmax of the outputs)` : this.task === "binary" ? "P(class 1) over the plane" : "the prediction over the plane"]);
+      items.push(["bias b", fmt(b[multi ? row : 0])]);
+    } else {
+      const l = col - 1;
+      title = `Layer ${col}, unit ${row + 1}${d.dead[l][row] ? " — dead: no gradient reaches its weights" : ""}`;
+      const m = d.mean;
+      items.push(["z = w·a + b (mean)", fmt(m.z[l][row])], ["φ(z) (mean)", fmt(m.h[l][row])], ["φ′(z) (mean)", fmt(m.df[l][row])], ["∂L/∂z summed over the data (= ∂L/∂b)", fmt(m.grad[l][row])]);
+      items.push(["bias b", fmt(d.weights.b[l][row])]);
+      if (d.probe) {
+        const p = d.probe;
+        items.push(
+          [`at (${fmt(p.x[0])}, ${fmt(p.x[1])}): z`, fmt(p.z[l][row])],
+          ["φ(z)", fmt(p.h[l][row])],
+          ["φ′(z)", fmt(p.df[l][row])],
+          ["∂ℓ/∂z (this point's loss)", fmt(p.grad[l][row])],
+        );
+      }
+    }
+    this.render(title, items, col > 0 && col < this.columns.length - 1 ? `Averaged over the ${this.nTrain} training points${d.probe ? ", and at the selected point" : " (click a point of the boundary plot to see one)"}.` : "");
+  }
+
+  featureNames() {
+    return this.columnsFeatures || [];
+  }
+
+  showEdge(l, i, j) {
+    const d = this.d;
+    this.current = { kind: "edge", l, i, j };
+    for (const line of this.svg.querySelectorAll(".hl")) line.classList.remove("hl");
+    const line = this.svg.querySelector(`[data-edge="${l}:${i}:${j}"]`);
+    if (line) line.classList.add("hl");
+    const from = l === 0 ? `input ${this.labels[this.featureNames()[i]] || i + 1}` : `layer ${l}, unit ${i + 1}`;
+    const to = l === d.weights.W.length - 1 ? `output${d.weights.W[l][0].length > 1 ? ` ${j}` : ""}` : `layer ${l + 1}, unit ${j + 1}`;
+    this.render(`Weight from ${from} to ${to}`, [["w", fmt(d.weights.W[l][i][j])], ["∂L/∂w", fmt(d.gradients.W[l][i][j])]], "");
+  }
+
+  render(title, items, note) {
+    const dl = el("dl", {});
+    for (const [k, v] of items) dl.append(el("dt", { text: k }), el("dd", { text: v }));
+    this.info.replaceChildren(el("strong", { text: title }), dl, el("small", { text: note }));
+  }
+
+  buildTable(widths) {
+    const d = this.d;
+    const head = ["layer", "unit", "dead", "mean z", "mean φ(z)", "mean φ′(z)", "∂L/∂b", "bias"];
+    const rows = [];
+    widths.forEach((w, l) => {
+      for (let u = 0; u < w; u++) rows.push([l + 1, u + 1, d.dead[l][u] ? "yes" : "no", fmt(d.mean.z[l][u]), fmt(d.mean.h[l][u]), fmt(d.mean.df[l][u]), fmt(d.mean.grad[l][u]), fmt(d.weights.b[l][u])]);
+    });
+    const table = el("table", {}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { text: h, scope: "col" })))), el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", { text: String(c) }))))));
+    this.table.replaceChildren(this.table.querySelector("summary"), table);
+  }
+}

@@ -1,0 +1,164 @@
+// Own data in the network view (dataset "own"): points drawn by clicking the plane, uploaded
+// as CSV (checked by the server: POST /api/points, errors naming the line and column) or
+// imported from JSON; kept in the link (pts=, coordinates rounded) up to
+// meta.own_points.link_max points, beyond that exported and imported as JSON.
+// When the dataset is not own, a click on the boundary plot selects the nearest data point
+// and the diagram shows that point's numbers.
+
+import { errorFrom, isAbort } from "../lib/api.js";
+import { el } from "../lib/controls.js";
+import { CLASS_COLOURS, ownPointsFigure } from "../lib/figures.js";
+import { download } from "../lib/panel.js";
+
+const round2 = (v) => Math.round(v * 100) / 100;
+
+async function postPoints(body, type, task) {
+  const r = await fetch(`/api/points?task=${task}`, { method: "POST", headers: { "Content-Type": type }, body });
+  const j = await r.json();
+  if (!r.ok) throw errorFrom(r.status, j);
+  return j;
+}
+
+export class OwnData {
+  constructor(view) {
+    this.view = view;
+    this.big = null; // points beyond what a link holds (imported), else null: the link's pts
+    this.brush = 1; // the class (or target) a click adds
+    this.attached = new WeakSet();
+  }
+
+  get active() {
+    return this.view.state.dataset === "own";
+  }
+
+  points() {
+    return this.big || this.view.state.pts || [];
+  }
+
+  setPoints(list, note = "") {
+    const cap = this.view.meta.own_points.link_max;
+    this.big = list.length > cap ? list : null;
+    this.view.set({ pts: list.length > cap ? [] : list }, true);
+    this.refresh(note || (list.length > cap ? `${list.length.toLocaleString("en")} points: too many for a link (up to ${cap}) — Export JSON to keep or share them.` : ""));
+  }
+
+  /** The own-data tools (in the Data group), or nothing when the dataset is not own. */
+  controls() {
+    if (!this.active) return el("span", { hidden: true });
+    const meta = this.view.meta.own_points;
+    const task = this.view.state.ptask || "classify";
+    const brush = task === "classify"
+      ? el("select", { id: "own-brush", "aria-label": "Class a click adds" }, ...Array.from({ length: meta.max_classes }, (_, k) => el("option", { value: String(k), text: `class ${k}` })))
+      : el("input", { type: "number", id: "own-brush", step: "0.1", value: "1", "aria-label": "Target value a click adds" });
+    brush.value = String(this.brush);
+    if (task === "classify") brush.style.borderLeft = `6px solid ${CLASS_COLOURS[this.brush] || "#888"}`;
+    brush.addEventListener("change", () => {
+      this.brush = Number(brush.value);
+      if (task === "classify") brush.style.borderLeft = `6px solid ${CLASS_COLOURS[this.brush]}`;
+    });
+    const taskSel = el("select", { id: "own-task", "aria-label": "What the labels are" }, el("option", { value: "classify", text: "labels are classes" }), el("option", { value: "regress", text: "labels are targets (regression)" }));
+    taskSel.value = task;
+    taskSel.addEventListener("change", () => {
+      this.brush = taskSel.value === "classify" ? 1 : 1;
+      this.view.set({ ptask: taskSel.value }, true, { rebuild: true });
+    });
+    const csv = el("input", { type: "file", accept: ".csv,text/csv,text/plain", id: "own-csv", hidden: true });
+    csv.addEventListener("change", () => this.upload(csv.files[0], "csv"));
+    const json = el("input", { type: "file", accept: ".json,application/json", id: "own-json", hidden: true });
+    json.addEventListener("change", () => this.upload(json.files[0], "json"));
+    const button = (text, id, fn) => el("button", { type: "button", text, id, onclick: fn });
+    this.count = el("output", { id: "own-count", "aria-live": "polite" });
+    this.box = el(
+      "div",
+      { class: "own-data" },
+      el("p", { class: "hint", text: "Click the plane (the boundary plot) to add a point of:" }),
+      el("div", { class: "own-row" }, brush, taskSel),
+      el(
+        "div",
+        { class: "own-actions" },
+        button("Undo", "own-undo", () => this.setPoints(this.points().slice(0, -1))),
+        button("Clear", "own-clear", () => this.setPoints([])),
+        button("Upload CSV…", "own-upload", () => csv.click()),
+        button("Import JSON…", "own-import", () => json.click()),
+        button("Export JSON", "own-export", () => this.export()),
+      ),
+      csv,
+      json,
+      this.count,
+    );
+    this.refresh();
+    return this.box;
+  }
+
+  refresh(note = "") {
+    if (!this.count) return;
+    const n = this.points().length;
+    const min = this.view.meta.own_points.min;
+    this.count.textContent = `${n} point${n === 1 ? "" : "s"}${n < min ? ` — at least ${min} to train` : ""}. ${note}`;
+    const t = this.view.trace;
+    if (this.active && (!t || t.config.dataset !== "own")) this.showPlane();
+  }
+
+  /** The plane with the points, before any training (where the first points are drawn). */
+  showPlane() {
+    const panel = this.view.panels.boundary;
+    const task = (this.view.state.ptask || "classify") === "regress" ? "regression" : "classify";
+    Promise.resolve(panel.render(ownPointsFigure(this.points(), task), { json: { points: this.points() } })).then(() => this.attach(panel));
+  }
+
+  /** Clicks on the boundary plot (its first subplot): add a point (own data) or select the
+   * nearest data point. The click's plane coordinates come from the plot's own axes. */
+  attach(panel) {
+    const plot = panel.plot;
+    if (this.attached.has(plot)) return;
+    this.attached.add(plot);
+    plot.addEventListener("click", (ev) => {
+      const drag = plot.querySelector(".nsewdrag");
+      const full = plot._fullLayout;
+      if (!drag || !full || !full.xaxis || !drag.contains(ev.target)) return;
+      const rect = drag.getBoundingClientRect();
+      const x = full.xaxis.p2d(ev.clientX - rect.left);
+      const y = full.yaxis.p2d(ev.clientY - rect.top);
+      if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+      this.clicked(x, y);
+    });
+  }
+
+  clicked(x, y) {
+    if (this.active) {
+      if (this.points().length >= this.view.meta.own_points.max) return;
+      this.setPoints([...this.points(), [round2(x), round2(y), this.brush]]);
+      return;
+    }
+    const t = this.view.trace;
+    if (!t) return;
+    let best = null;
+    t.data.train.x.forEach((q, j) => {
+      const d = (q[0] - x) ** 2 + (q[1] - y) ** 2;
+      if (!best || d < best.d) best = { d, x: q, y: t.data.train.y[j] };
+    });
+    if (best) this.view.live.probe(best.x, best.y);
+  }
+
+  async upload(file, kind) {
+    if (!file) return;
+    try {
+      const text = await file.text();
+      const task = this.view.state.ptask || "classify";
+      const got = await postPoints(text, kind === "csv" ? "text/csv" : "application/json", task);
+      if (kind === "json" && got.task !== task) this.view.set({ ptask: got.task }, true, { rebuild: true });
+      this.setPoints(got.x.map((q, i) => [q[0], q[1], got.y[i]]), `Read ${got.x.length.toLocaleString("en")} points from ${file.name}.`);
+    } catch (err) {
+      if (isAbort(err)) return;
+      const where = err.body && err.body.line ? ` (line ${err.body.line}${err.body.column ? `, column ${err.body.column}` : ""})` : "";
+      this.view.setStatus(`Could not read ${file.name}${where}: ${err.message}`, true);
+      this.refresh(`${file.name}: not read.`);
+    }
+  }
+
+  export() {
+    const pts = this.points();
+    const body = { x: pts.map((p) => [p[0], p[1]]), y: pts.map((p) => p[2]), task: this.view.state.ptask || "classify" };
+    download("activation-lab-points.json", JSON.stringify(body), "application/json");
+  }
+}

@@ -1,0 +1,158 @@
+"""The network lab's API (issue 15): the new knobs, own data, the client-held state, the
+diagram and probe, and what the request log says of runs cut short or abandoned."""
+
+from __future__ import annotations
+
+import numpy as np
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.middleware import RequestLog
+from app.main import create_app
+from app.settings import Settings
+
+SMALL = {"epochs": 20, "frames": 5, "boundary_frames": 2, "boundary_grid": 10}
+
+
+def _post(client: TestClient, body: dict, path: str = "/api/train") -> dict:
+    r = client.post(path, json=body)
+    assert r.status_code == 200, r.text[:400]
+    return orjson.loads(r.content)  # (strict JSON: orjson refuses NaN and Infinity)
+
+
+def _err(client: TestClient, body: dict, path: str = "/api/train") -> dict:
+    r = client.post(path, json=body)
+    assert r.status_code == 422, r.text[:400]
+    return r.json()
+
+
+def test_the_new_knobs_flow_through_to_the_response(client: TestClient) -> None:
+    j = _post(client, {**SMALL, "dataset": "class_blobs", "classes": 5, "widths": [6, 3, 4], "features": ["sin_x2", "x1", "x1x2"], "l1": 0.001, "l2": 0.01,
+                       "include_weights": True, "batch_size": 32})
+    assert j["task"] == "multiclass" and j["classes"] == 5
+    assert j["config"]["widths"] == [6, 3, 4] and j["config"]["depth"] == 3 and j["config"]["features"] == ["x1", "x1x2", "sin_x2"]
+    (v,) = j["variants"]
+    assert [len(m) for m in v["weights"]["final"]["W"]] == [3, 6, 3, 4]  # fan_in rows: 3 features, then the widths
+    assert len(v["weights"]["final"]["b"][-1]) == 5  # five outputs
+    assert len(v["layers"]["dead_fraction"][0]) == 3 and v["r2"] is None
+    assert set(sum(j["data"]["train"]["y"] + j["data"]["test"]["y"], start=0) for _ in [0]) and max(j["data"]["train"]["y"]) == 4
+    p = v["boundary"]["p"]
+    assert len(p[0]) == 5 and len(p[0][0]) == 10  # per class
+    assert abs(sum(p[-1][c][3][4] for c in range(5)) - 1.0) < 5e-4
+
+
+def test_regression_reports_r2_and_the_prediction(client: TestClient) -> None:
+    j = _post(client, {**SMALL, "dataset": "plane", "epochs": 200, "learning_rate": 0.03})
+    (v,) = j["variants"]
+    assert j["task"] == "regression" and v["accuracy"] is None
+    assert v["r2"]["test"][-1] > 0.9 and v["loss"]["train"][-1] < v["loss"]["train"][0]
+    assert isinstance(j["data"]["train"]["y"][0], float)
+
+
+def test_widths_override_depth_and_width_and_are_checked(client: TestClient) -> None:
+    assert _err(client, {**SMALL, "widths": [4, 65]})["field"] == "widths.1"
+    assert _err(client, {**SMALL, "widths": [4] * 13})["field"] == "widths"
+    assert _err(client, {**SMALL, "features": ["x1", "x3"]})["field"].startswith("features")
+    assert _err(client, {**SMALL, "features": []})["field"] == "features"
+    assert _err(client, {**SMALL, "l2": -1})["field"] == "l2"
+
+
+def test_own_points_train_and_are_checked(client: TestClient) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (40, 2))
+    y = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0).astype(int)  # three classes
+    j = _post(client, {**SMALL, "dataset": "own", "points": {"x": x.tolist(), "y": y.tolist()}})
+    assert j["task"] == "multiclass" and j["classes"] == 3 and j["config"]["n_points"] == 40
+    assert _err(client, {**SMALL, "dataset": "own"})["field"] == "points"
+    assert _err(client, {**SMALL, "points": {"x": x.tolist(), "y": y.tolist()}})["field"] == "points"
+    bad = _err(client, {**SMALL, "dataset": "own", "points": {"x": x.tolist(), "y": [*y.tolist()[:-1], 9]}})
+    assert bad["field"] == "points.y.39" and bad["code"] == "not_a_label"
+    few = _err(client, {**SMALL, "dataset": "own", "points": {"x": x.tolist()[:5], "y": y.tolist()[:5]}})
+    assert few["code"] == "out_of_range" and few["min"] == 10
+
+
+def test_csv_upload_names_the_line_and_column(client: TestClient) -> None:
+    rows = "\n".join(f"{i / 10},{-i / 10},{i % 2}" for i in range(30))
+    r = client.post("/api/points", content="x1,x2,label\n" + rows, headers={"content-type": "text/csv"})
+    assert r.status_code == 200 and r.json()["classes"] == 2 and len(r.json()["x"]) == 30
+    r = client.post("/api/points", content="x1,x2,label\n" + rows + "\n1.5,oops,1", headers={"content-type": "text/csv"})
+    assert r.status_code == 422 and (r.json()["line"], r.json()["column"], r.json()["code"]) == (32, 2, "not_a_number")
+    r = client.post("/api/points", content=rows + "\n1,2", headers={"content-type": "text/csv"})
+    assert r.status_code == 422 and r.json()["line"] == 31 and r.json()["code"] == "columns"
+    too_many = "\n".join("0,0,0" for _ in range(5001))
+    r = client.post("/api/points", content=too_many, headers={"content-type": "text/csv"})
+    assert r.status_code == 422 and r.json()["code"] == "too_many"
+    r = client.post("/api/points?task=regress", content=rows, headers={"content-type": "text/csv"})
+    assert r.status_code == 200 and r.json()["task"] == "regress"
+
+
+def test_continuing_from_the_state_is_the_longer_run_bit_for_bit(client: TestClient) -> None:
+    base = {"activations": [{"name": "relu"}, {"name": "noisy_relu"}], "batch_size": 16, "frames": 3, "boundary_frames": 1, "boundary_grid": 8, "l2": 0.001}
+    whole = _post(client, {**base, "epochs": 30, "include_state": True})
+    first = _post(client, {**base, "epochs": 12, "include_state": True})
+    assert first["state"]["epoch"] == 12
+    then = _post(client, {**base, "epochs": 18, "include_state": True, "state": first["state"]})
+    assert then["state"]["theta"] == whole["state"]["theta"] and then["state"]["m"] == whole["state"]["m"]
+    assert then["epochs"] == 30 and then["frames"][0] == 12 and then["frames"][-1] == 30 and then["epoch_start"] == 12
+    for a, b in zip(then["variants"], whole["variants"]):
+        assert a["loss"]["train"][-1] == b["loss"]["train"][-1]
+
+
+def test_a_bad_state_is_a_422_naming_it(client: TestClient) -> None:
+    j = _post(client, {**SMALL, "include_state": True})
+    state = j["state"]
+    assert _err(client, {**SMALL, "state": {**state, "theta": state["theta"][:-4]}})["field"] == "state.theta"
+    mismatch = _err(client, {**SMALL, "depth": 2, "state": state})
+    assert mismatch["field"] == "state" and mismatch["code"] == "state_mismatch" and mismatch["key"] == "widths"
+    assert _err(client, {**SMALL, "state": {**state, "version": 0}})["code"] == "state_version"
+    assert _err(client, {**SMALL, "state": "nope"})["field"] == "state"
+    # what may change between steps: the learning rate, regularisation, the batch size
+    _post(client, {**SMALL, "learning_rate": 0.1, "l1": 0.01, "batch_size": 8, "state": state})
+
+
+def test_the_state_of_the_largest_network_fits_the_training_body_cap(client: TestClient) -> None:
+    body = {"epochs": 1, "frames": 2, "boundary_frames": 0, "widths": [64] * 12, "features": ["x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"],
+            "activations": [{"name": "relu"}] * 4, "n_points": 200, "include_state": True}
+    j = _post(client, body)
+    again = orjson.dumps({**body, "state": j["state"]})
+    assert 65536 < len(again) < Settings().train_max_body_bytes
+    assert client.post("/api/train", content=again, headers={"content-type": "application/json"}).status_code == 200
+
+
+def test_the_diagram_and_a_probed_point(client: TestClient) -> None:
+    j = _post(client, {**SMALL, "unit_grid": 6, "include_state": True, "widths": [3, 2]})
+    d = j["variants"][0]["diagram"]
+    assert len(d["units"]) == 2 and len(d["units"][0]) == 3 and len(d["units"][0][0]) == 6 and len(d["inputs"]) == 2
+    assert [len(a) for a in d["mean"]["z"]] == [3, 2] and d["probe"] is None
+    assert d["weights"]["W"] == j["variants"][0]["diagram"]["weights"]["W"]
+    p = _post(client, {**SMALL, "widths": [3, 2], "state": j["state"], "probe": {"x": [0.2, -0.1], "y": 1}}, "/api/train/probe")
+    assert p["epochs"] == 20 and p["frames"] == [20]
+    pd = p["variants"][0]["diagram"]
+    assert pd["weights"] == d["weights"] and pd["mean"] == d["mean"]  # the same state, the same numbers
+    assert pd["probe"]["x"] == [0.2, -0.1] and len(pd["probe"]["grad"][1]) == 2
+    assert _err(client, {**SMALL}, "/api/train/probe")["field"] == "state"
+
+
+def test_sweeps_take_the_new_knobs_and_weigh_dead_units_by_width(client: TestClient) -> None:
+    body = {**SMALL, "dataset": "class_spirals", "classes": 4, "widths": [8, 2], "sweep": {"param": "learning_rate", "values": [0.01, 0.1]}}
+    j = _post(client, body, "/api/sweep")
+    assert j["task"] == "multiclass" and len(j["series"][0]["final_loss"]) == 2
+    assert _err(client, {**body, "include_state": True}, "/api/sweep")["field"] == "state"
+
+
+def test_init_stats_with_features_and_widths(client: TestClient) -> None:
+    j = _post(client, {"seeds": 4, "widths": [5, 7], "features": ["x1", "x2", "x1_sq"]}, "/api/init_stats")
+    assert len(j["series"][0]["layers"]["dead_fraction"][0]) == 2
+
+
+@pytest.mark.parametrize("path", ["/api/train", "/api/train/stream"])
+def test_a_run_cut_short_says_so_in_the_log(path: str) -> None:
+    app = create_app(Settings(train_timeout_s=0.1))
+    lines: list[str] = []
+    app.state.request_log = lambda record: lines.append(RequestLog.line(record))
+    with TestClient(app) as c:
+        r = c.post(path, json={"n_points": 2000, "depth": 6, "width": 32, "epochs": 300, "frames": 3, "boundary_frames": 1})
+        assert r.status_code == 200
+    logged = [orjson.loads(x) for x in lines if path in x]
+    assert logged and logged[-1]["outcome"] == "cut_short" and logged[-1]["status"] == 200

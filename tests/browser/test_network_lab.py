@@ -1,0 +1,155 @@
+"""The network lab in a real browser (issue 15): Play, Pause, Step and Reset; the diagram
+updating while it plays; a unit's numbers on hover equal to the API's; own points drawn on
+the plane, trained, and kept by Copy link; a CSV with an error named by line and column."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from .conftest import PageWatch, shot
+
+pytestmark = pytest.mark.browser
+
+NET = "#view-network"
+
+
+def epoch(page) -> int:
+    return int(page.evaluate(f"() => Number(document.querySelector('{NET}').dataset.diagramEpoch || -1)"))
+
+
+def open_network(page, server, query=""):
+    page.goto(f"{server}/?view=network{query}")
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    page.wait_for_selector("#diagram-panel:not([hidden]) .node")
+
+
+def test_play_pause_step_and_reset(page, server):
+    open_network(page, server, "&epochs=40")
+    assert epoch(page) == 40
+    page.evaluate("() => { window.__diagrams = 0; document.addEventListener('net:diagram', () => window.__diagrams++); }")
+    page.click("#step")
+    page.wait_for_function(f"() => Number(document.querySelector('{NET}').dataset.diagramEpoch) === 41")
+    assert "Epoch 41" in page.text_content("#train-status")
+    page.click("#play")
+    assert page.is_visible("#pause") and not page.is_visible("#play")
+    # the diagram is redrawn chunk after chunk while it plays
+    page.wait_for_function("() => window.__diagrams >= 4", timeout=30000)
+    assert epoch(page) >= 41 + 3 * 10
+    shot(page, "lab-playing")
+    page.click("#pause")
+    page.wait_for_function(f"() => document.querySelector('{NET}').dataset.playing === '0'")
+    paused = epoch(page)
+    page.wait_for_timeout(800)
+    assert epoch(page) == paused and "Paused at epoch" in page.text_content("#train-status")
+    # the loss plot holds the whole history: the first run's frames and every chunk's
+    frames = page.evaluate("() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x")
+    assert frames[0] == 0 and frames[-1] == paused
+    page.click("#reset")
+    assert page.is_hidden("#diagram-panel") and "Reset" in page.text_content("#train-status")
+    page.click("#step")
+    page.wait_for_function(f"() => Number(document.querySelector('{NET}').dataset.diagramEpoch) === 1")
+    shot(page, "lab-after-reset-step")
+
+
+def test_a_units_numbers_are_the_apis(page, server):
+    bodies = []
+    page.on("request", lambda r: bodies.append(r.post_data) if r.url.endswith("/api/train/stream") else None)
+    open_network(page, server, "&epochs=60&act=elu")
+    body = json.loads(bodies[-1])
+    api = httpx.post(f"{server}/api/train", json=body, timeout=60).json()["variants"][0]["diagram"]
+    page.hover(".diagram .node[data-col='2'][data-row='3']")
+    info = page.locator("#diagram-info")
+    info.get_by_text("Layer 2, unit 4").wait_for()
+    shown = dict(zip(info.locator("dt").all_text_contents(), info.locator("dd").all_text_contents()))
+    fmt = lambda x: f"{x:.4g}" if abs(x) >= 1e-4 else page.evaluate(f"() => Number({x!r}).toPrecision(4)")
+    want = {"z = w·a + b (mean)": api["mean"]["z"][1][3], "φ(z) (mean)": api["mean"]["h"][1][3], "φ′(z) (mean)": api["mean"]["df"][1][3],
+            "∂L/∂z summed over the data (= ∂L/∂b)": api["mean"]["grad"][1][3], "bias b": api["weights"]["b"][1][3]}
+    for key, value in want.items():
+        assert float(shown[key]) == pytest.approx(value, rel=1e-3, abs=1e-12), key
+        assert shown[key] == page.evaluate(f"() => Number({value!r}).toPrecision(4)"), key
+    # keyboard: the diagram is one tab stop; arrows move between units, ] steps through weights
+    page.focus(".diagram .node[tabindex='0']")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    info.get_by_text("unit 2").first.wait_for()
+    page.keyboard.press("]")
+    info.get_by_text("Weight from").wait_for()
+    # a point selected on the boundary plot: its own numbers (POST /api/train/probe)
+    plot = page.locator('[data-panel="boundary"] .plot')
+    plot.scroll_into_view_if_needed()
+    box = page.locator('[data-panel="boundary"] .nsewdrag').first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
+    page.hover(".diagram .node[data-col='1'][data-row='0']")
+    info.get_by_text("∂ℓ/∂z (this point's loss)").wait_for(timeout=10000)
+    shot(page, "lab-unit-numbers")
+    _ = fmt
+
+
+def test_own_points_drawn_train_and_survive_copy_link(browser, server):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = ctx.new_page()
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/?view=network&dataset=own")
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("#own-count")
+    assert "at least 10" in page.text_content("#train-status")
+    plot = page.locator('[data-panel="boundary"] .nsewdrag').first
+    plot.scroll_into_view_if_needed()
+    box = plot.bounding_box()
+    for k in range(12):
+        page.select_option("#own-brush", str(k % 3))
+        page.mouse.click(box["x"] + box["width"] * (0.2 + 0.05 * k), box["y"] + box["height"] * (0.25 + 0.04 * (k % 5) + (0.3 if k % 3 == 1 else 0)))
+        page.wait_for_function(f"() => document.querySelector('#own-count').textContent.startsWith('{k + 1} point')")
+    page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    assert "pts=" in page.url
+    shot(page, "lab-own-points")
+    page.click("#copy-link")
+    link = page.evaluate("() => navigator.clipboard.readText()")
+    assert link == page.url
+    fresh = ctx.new_page()
+    fresh_watch = PageWatch(fresh, server)
+    fresh.goto(link)
+    fresh.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    assert fresh.text_content("#own-count").startswith("12 points")
+    assert fresh.locator(".diagram .node[data-col='4']").count() == 3  # three classes: three outputs
+    fresh_watch.assert_clean()
+    watch.assert_clean()
+    ctx.close()
+
+
+def test_a_bad_csv_is_named_by_line_and_column(context, server, tmp_path):
+    page = context.new_page()
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/?view=network&dataset=own")
+    page.wait_for_selector("#own-csv", state="attached")
+    bad = tmp_path / "points.csv"
+    bad.write_text("x1,x2,label\n" + "\n".join(f"{i / 10},{i / 20},{i % 2}" for i in range(15)) + "\n0.5,zero,1\n")
+    page.set_input_files("#own-csv", str(bad))
+    page.wait_for_function("() => document.querySelector('#train-status').textContent.includes('line 17, column 2')")
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(f"{i / 10},{(-1) ** i * i / 20},{i % 2}" for i in range(30)))
+    page.set_input_files("#own-csv", str(good))
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('30 points')")
+    page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    # the browser logs the refused upload (422) itself; nothing else went wrong
+    assert all("422" in e for e in watch.errors) and len(watch.errors) == 1 and not watch.foreign
+
+
+def test_the_lab_on_a_phone(browser, server):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/?view=network&dataset=class_blobs&classes=4&widths=6,4")
+    page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.locator("#diagram-panel").scroll_into_view_if_needed()
+    shot(page, "lab-phone-diagram")
+    page.locator("#step").scroll_into_view_if_needed()
+    shot(page, "lab-phone-controls")
+    watch.assert_clean()
+    ctx.close()

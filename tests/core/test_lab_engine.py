@@ -1,0 +1,168 @@
+"""The network lab's engine pieces: statistics with uneven widths, the diagram's numbers,
+the client-held state's checks, and stopping inside an epoch."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import threading
+import time
+
+import numpy as np
+import orjson
+import pytest
+
+from app.core import activations as acts
+from app.core import reference
+from app.core import state as states
+from app.core.datasets import DatasetSpec, featurize, make_dataset, own_points
+from app.core.errors import CoreError
+from app.core.network import Architecture, Layout, Variant
+from app.core.training import RunAbandoned, TrainConfig, train
+
+
+def _ref_params(cfg: TrainConfig, theta: np.ndarray, name: str) -> dict:
+    learned = tuple(acts.get(name).param_grads)
+    layout = Layout(cfg.network, learned)
+    return {**layout.unpack(theta), "learned": {k: np.array([theta[layout.learned_slot(k, i)] for i in range(cfg.arch.depth)]) for k in learned}}
+
+
+@pytest.mark.parametrize("name", ["relu", "elu", "tanh"])
+def test_statistics_per_layer_of_its_own_width(name: str) -> None:
+    """Frame 0's per-layer statistics with widths (5, 2, 7) against the reference's forward pass."""
+    cfg = TrainConfig(data=DatasetSpec("moons", 60, 0.1, 0.25, 1), arch=Architecture(widths=(5, 2, 7)), variants=(Variant(name),),
+                      bias_init=-0.3, epochs=1, frames=2, boundary_frames=0, include_weights=True, histograms=True)
+    t = train(cfg)
+    data = make_dataset(cfg.data)
+    act = acts.get(name)
+    _, cache = reference.forward(_ref_params(cfg, t.theta_initial[0], name), act, acts.resolve_params(act, {}), featurize(data.x_train, cfg.features))
+    for layer, (z, h, df, _) in enumerate(cache):
+        assert z.shape[1] == cfg.arch.widths[layer]
+        np.testing.assert_allclose(t.layers["active_fraction"][0, 0, layer], (z > 0).mean(), rtol=1e-12)
+        np.testing.assert_allclose(t.layers["dead_fraction"][0, 0, layer], (np.abs(df).sum(axis=0) < 1e-8).mean(), rtol=1e-12)
+        np.testing.assert_allclose(t.layers["mean"][0, 0, layer], h.mean(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(t.layers["std"][0, 0, layer], h.std(), rtol=1e-7, atol=1e-10)
+        counts = t.hist_init[0][layer][1]
+        assert counts.sum() == z.size
+
+
+def test_the_diagram_numbers_are_the_reference_forward_and_backward() -> None:
+    cfg = TrainConfig(data=DatasetSpec("class_blobs", 80, 0.1, 0.25, 0, classes=3), arch=Architecture(widths=(4, 3)), variants=(Variant("elu"),),
+                      features=("x1", "x2", "x1x2"), epochs=5, frames=2, boundary_frames=1, unit_grid=6, probe=(0.3, -0.2, 2.0), include_weights=True)
+    t = train(cfg)
+    d = t.diagram
+    params = _ref_params(cfg, t.theta_final[0], "elu")
+    act = acts.get("elu")
+    p = acts.resolve_params(act, {})
+    data = make_dataset(cfg.data)
+    X = featurize(data.x_train, cfg.features)
+    _, cache = reference.forward(params, act, p, X)
+    _, grads = reference.loss_and_grads(params, act, p, X, data.y_train.astype(float), task="multiclass")
+    for layer, (z, h, df, _) in enumerate(cache):
+        np.testing.assert_allclose(d.mean.z[layer][0], z.mean(axis=0), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(d.mean.h[layer][0], h.mean(axis=0), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(d.mean.df[layer][0], df.mean(axis=0), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(d.mean.grad[layer][0], grads["b"][layer], rtol=1e-8, atol=1e-12)  # Σ_n δ = ∂L/∂b
+    # one point: its own forward and backward
+    x = featurize(np.array([[0.3, -0.2]]), cfg.features)
+    _, cache = reference.forward(params, act, p, x)
+    _, grads = reference.loss_and_grads(params, act, p, x, np.array([2.0]), task="multiclass")
+    for layer, (z, h, df, _) in enumerate(cache):
+        np.testing.assert_allclose(d.probe["numbers"].z[layer][0], z[0], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(d.probe["numbers"].h[layer][0], h[0], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(d.probe["numbers"].grad[layer][0], grads["b"][layer], rtol=1e-9, atol=1e-13)
+    # heatmaps: units over the grid, the output as the boundary plot shows it (class probabilities)
+    assert [u.shape for u in d.units] == [(1, 4, 6, 6), (1, 3, 6, 6)] and d.inputs.shape == (3, 6, 6)
+    assert d.output.shape == (1, 3, 6, 6) and np.allclose(d.output.sum(axis=1), 1.0, atol=1e-3)
+
+
+def _state(cfg: TrainConfig) -> tuple[dict, int, int]:
+    t = train(dataclasses.replace(cfg, include_state=True))
+    K, P = t.state.theta.shape
+    return orjson.loads(orjson.dumps(states.encode(t.state))), K, P
+
+
+def test_a_state_is_checked_on_the_way_in() -> None:
+    cfg = TrainConfig(epochs=3, frames=2, boundary_frames=0)
+    wire, K, P = _state(cfg)
+
+    def code(mutate, config=cfg) -> tuple[str, str]:
+        w = orjson.loads(orjson.dumps(wire))
+        mutate(w)
+        with pytest.raises(CoreError) as e:
+            states.decode(w, config, K, P)
+        return e.value.field, e.value.code
+
+    assert states.decode(wire, cfg, K, P).epoch == 3
+    assert code(lambda w: w.update(version=99)) == ("state.version", "state_version")
+    assert code(lambda w: None, dataclasses.replace(cfg, arch=Architecture(widths=(8, 8, 7)))) == ("state", "state_mismatch")
+    assert code(lambda w: None, dataclasses.replace(cfg, data=DatasetSpec("xor"))) == ("state", "state_mismatch")
+    assert code(lambda w: w.update(theta=w["theta"][:-8])) == ("state.theta", "wrong_size")
+    assert code(lambda w: w.update(theta="***")) == ("state.theta", "not_base64")
+    nan = base64.b64encode(np.full(K * P, np.nan).tobytes()).decode()
+    assert code(lambda w: w.update(m=nan)) == ("state.m", "not_finite")
+    assert code(lambda w: w.update(v=base64.b64encode(np.full(K * P, -1.0).tobytes()).decode())) == ("state.v", "out_of_range")
+    assert code(lambda w: w["rng"].update(inc="2")) == ("state.rng.inc", "out_of_range")
+    assert code(lambda w: w["rng"].update(state="-1")) == ("state.rng.state", "not_a_number")
+    assert code(lambda w: w.update(epoch=-1)) == ("state.epoch", "out_of_range")
+    assert code(lambda w: w.update(diverged_at=[None, None])) == ("state.diverged_at", "wrong_size")
+    # what may change between continuations: learning rate, regularisation, batch size, recording
+    states.decode(wire, dataclasses.replace(cfg, learning_rate=0.1, l2=0.01, batch_size=16, frames=9), K, P)
+
+
+def test_own_points_are_validated_with_the_row_and_column() -> None:
+    good = own_points([[0.0, 1.0]] * 12, [0, 1] * 6)
+    assert make_dataset(DatasetSpec("own", points=good)).task == "binary"
+    with pytest.raises(CoreError) as e:
+        own_points([[0.0, 1.0]] * 11 + [[0.0, float("nan")]], [0, 1] * 6)
+    assert (e.value.field, e.value.info["row"], e.value.info["column"]) == ("points.x.11.1", 11, 1)
+    with pytest.raises(CoreError) as e:
+        own_points([[0.0, 1.0]] * 12, [0, 1] * 5 + [0, 7])
+    assert e.value.field == "points.y.11" and e.value.code == "not_a_label"
+    with pytest.raises(CoreError) as e:
+        own_points([[0.0, 1.0]] * 12, [0] * 12)
+    assert e.value.code == "one_class"
+    assert own_points([[0.0, 1.0]] * 12, [0, 3] * 6).classes == 4
+    reg = make_dataset(DatasetSpec("own", points=own_points([[0.1 * i, 0.0] for i in range(12)], [0.5 * i for i in range(12)], "regress")))
+    assert reg.task == "regression" and reg.y_train.dtype == np.float64
+
+
+# about the most expensive run the budget admits (bench/budget_spread.py)
+BIG = TrainConfig(data=DatasetSpec("moons", 1000, test_fraction=0.05), arch=Architecture(12, 64), epochs=15, frames=3, boundary_frames=2,
+                  variants=(Variant("noisy_relu"),) * 4)
+
+
+def test_the_biggest_runs_are_within_the_budget_and_issue_16s_reproduction_is_not() -> None:
+    from app.core.budget import check_budget
+    from app.core.errors import BudgetError
+
+    check_budget(BIG)
+    repro = TrainConfig(data=DatasetSpec("moons", 2000, test_fraction=0.05), arch=Architecture(12, 64), epochs=9, frames=10, boundary_frames=7,
+                        boundary_grid=80, variants=(Variant("noisy_relu"),) * 4)
+    with pytest.raises(BudgetError):
+        check_budget(repro)
+
+
+def test_a_run_stopped_in_its_first_frame_has_no_frame_and_a_state() -> None:
+    t = train(dataclasses.replace(BIG, include_state=True), time_limit_s=0.0, first_frame=False)
+    assert t.cut_short and len(t.frames) == 0 and t.loss_train.shape == (4, 0) and t.state.epoch == 0
+    t = train(dataclasses.replace(BIG, epochs=1, frames=2, boundary_frames=0), time_limit_s=0.0)  # first_frame: it always completes
+    assert list(t.frames) == [0]
+
+
+@pytest.mark.perf
+def test_the_time_limit_stops_inside_an_epoch() -> None:
+    t0 = time.perf_counter()
+    trace = train(BIG, time_limit_s=0.3, first_frame=False)
+    assert trace.cut_short and trace.epochs_run < BIG.epochs
+    assert time.perf_counter() - t0 < 0.3 + 0.25
+
+
+@pytest.mark.perf
+def test_a_client_leaving_abandons_the_run_inside_an_epoch() -> None:
+    gone = threading.Event()
+    threading.Timer(0.3, gone.set).start()
+    t0 = time.perf_counter()
+    with pytest.raises(RunAbandoned):
+        train(BIG, abandoned=gone.is_set)
+    assert time.perf_counter() - t0 < 0.3 + 0.25
