@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ["ACTLAB_LOG_LEVEL"] = args.log_level.lower()  # worker processes read settings from the environment
     os.environ["ACTLAB_WORKERS"] = str(args.workers)  # e.g. live classes need Redis with several
+    os.environ["ACTLAB_HOST"], os.environ["ACTLAB_PORT"] = args.host, str(args.port)  # the public origin's default
 
     uvicorn.run(
         "app.main:app",
@@ -40,7 +41,20 @@ def main(argv: list[str] | None = None) -> None:
         workers=max(1, args.workers),
         log_level=args.log_level.lower(),
         access_log=False,  # the app logs one structured line per request itself
+        **protocol_options(env),
     )
+
+
+def protocol_options(settings: Settings) -> dict:
+    """uvicorn's options for slow and greedy clients, from the settings: the guarded httptools
+    protocol (head deadline and size cap, connection ceiling: app/server.py), or h11 with
+    uvicorn's own caps where httptools is missing (no head deadline there)."""
+    options: dict = {"timeout_keep_alive": settings.keep_alive_s}
+    try:
+        import httptools  # noqa: F401 — installed with uvicorn[standard]
+    except ImportError:
+        return {**options, "http": "h11", "h11_max_incomplete_event_size": settings.max_header_bytes, "limit_concurrency": settings.max_connections}
+    return {**options, "http": "app.server:GuardedHttpToolsProtocol"}
 
 
 if __name__ == "__main__":

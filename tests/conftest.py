@@ -33,5 +33,6 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 @pytest.fixture(scope="session")
 def client() -> TestClient:
-    with TestClient(create_app(Settings())) as c:  # runs the app's lifespan (the training pool)
+    # public_url: the origin TestClient requests come from (absolute URLs the app writes use it)
+    with TestClient(create_app(Settings(public_url="http://testserver"))) as c:  # runs the app's lifespan (the training pool)
         yield c

@@ -54,6 +54,7 @@ from app.live.codes import (
 from app.live.store import CLOSED, RESYNC, STOP
 
 from . import errors
+from .deps import public_url
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .pages import render
 from .responses import JSON, dumps
@@ -393,7 +394,7 @@ class ExperimentSet(ChangeAccepted):
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return public_url(request, "")
 
 
 def _public(info: ClassInfo) -> dict[str, Any]:

@@ -164,18 +164,37 @@ def cached_response(etag: str, media_type: str, cache_control: str, if_none_matc
 
 def built_response(etag: str, body: bytes, media_type: str, cache_control: str, accept_encoding: str | None, cached: bool = False) -> Response:
     """The response for a body just built (kept in the cache), compressed once if wanted."""
-    headers = _headers(etag, cache_control)
     if not cached:
         BODIES.put(etag, body)
+    return stored_response(etag, *compress_stored(etag, body, accept_encoding), media_type, cache_control)
+
+
+def compress_stored(etag: str, body: bytes, accept_encoding: str | None) -> tuple[bytes, bool]:
+    """(the bytes to send, gzipped?) for a body named by ``etag``: gzip-compressed once, and
+    kept, when the client accepts it and it is worth it. The slow part of a big miss (a
+    megabyte takes ~70 ms at level 6), so safe to call in a worker thread."""
     if _accepts_gzip(accept_encoding) and len(body) >= GZIP_MIN_BYTES:
-        gz = _gz_tag(etag)
         # mtime=0: the same bytes in every process, as a strong ETag requires
         packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
-        BODIES.put(gz, packed)
-        headers["ETag"] = gz
+        BODIES.put(_gz_tag(etag), packed)
+        return packed, True
+    return body, False
+
+
+def render_stored(etag: str, build: Callable[[], bytes], accept_encoding: str | None) -> tuple[bytes, bool]:
+    """Build a body, keep it in the cache and compress it once: the whole work of a cache
+    miss, for a worker thread. Then :func:`stored_response` on the event loop."""
+    body = build()
+    BODIES.put(etag, body)
+    return compress_stored(etag, body, accept_encoding)
+
+
+def stored_response(etag: str, payload: bytes, gzipped: bool, media_type: str, cache_control: str) -> Response:
+    headers = _headers(etag, cache_control)
+    if gzipped:
+        headers["ETag"] = _gz_tag(etag)
         headers["Content-Encoding"] = "gzip"
-        return Response(packed, media_type=media_type, headers=headers)
-    return Response(body, media_type=media_type, headers=headers)
+    return Response(payload, media_type=media_type, headers=headers)
 
 
 def conditional(
@@ -231,13 +250,22 @@ def headers_of(request: Request) -> tuple[str | None, str | None]:
     return inm, ae
 
 
-def dynamic(request: Request, body: bytes, media_type: str = JSON_TYPE, headers: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    """A body computed for this request alone (a training run), gzip-compressed when the client
-    accepts it and it is worth it (the app has no compressing middleware: cached bodies are
-    compressed once, these each time)."""
-    headers = dict(headers or {})
-    headers.setdefault("Vary", "Accept-Encoding")
-    if len(body) >= GZIP_MIN_BYTES and _accepts_gzip(request.headers.get("accept-encoding")):
+def pack(body: bytes, accept_encoding: str | None) -> tuple[bytes, dict[str, str]]:
+    """A body computed for one request, gzip-compressed when the client accepts it and it is
+    worth it, with the headers that say so (safe in a worker thread: big bodies take tens of
+    milliseconds to compress, which must not be spent on the event loop)."""
+    headers = {"Vary": "Accept-Encoding"}
+    if len(body) >= GZIP_MIN_BYTES and _accepts_gzip(accept_encoding):
         headers["Content-Encoding"] = "gzip"
         body = gzip.compress(body, GZIP_LEVEL, mtime=0)
-    return Response(body, status_code=status_code, media_type=media_type, headers=headers)
+    return body, headers
+
+
+def dynamic(request: Request, body: bytes, media_type: str = JSON_TYPE, headers: dict[str, str] | None = None, status_code: int = 200, packed: dict[str, str] | None = None) -> Response:
+    """A body computed for this request alone (a training run), gzip-compressed when the client
+    accepts it and it is worth it (the app has no compressing middleware: cached bodies are
+    compressed once, these each time). ``packed``: the headers :func:`pack` gave, when the
+    body was compressed already (off the loop)."""
+    if packed is None:
+        body, packed = pack(body, request.headers.get("accept-encoding"))
+    return Response(body, status_code=status_code, media_type=media_type, headers={**packed, **(headers or {})})
