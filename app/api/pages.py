@@ -35,7 +35,7 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> Re
     build = lambda: templates.get_template(name).render(request=request, **context)
     if status_code != 200:
         return HTMLResponse(build(), status_code=status_code, headers={"Cache-Control": "no-store"})
-    return cached_html(request, f"{name}|{page_path(request)}", build)
+    return cached_html(request, f"{name}|{public_url(request, page_path(request))}", build)  # (pages name the public origin)
 
 
 def page_path(request: Request) -> str:
