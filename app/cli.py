@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["ACTLAB_LOG_LEVEL"] = args.log_level.lower()  # worker processes read settings from the environment
     os.environ["ACTLAB_WORKERS"] = str(args.workers)  # e.g. live classes need Redis with several
     os.environ["ACTLAB_HOST"], os.environ["ACTLAB_PORT"] = args.host, str(args.port)  # the public origin's default
+    if not env.public_url and args.host in ("0.0.0.0", "::"):
+        origin = replace(env, host=args.host, port=args.port).origin
+        print(f"actlab: ACTLAB_PUBLIC_URL is not set: the links this server writes (oEmbed, class join links) will start with {origin}", file=sys.stderr)
 
     uvicorn.run(
         "app.main:app",

@@ -26,11 +26,11 @@ const PLOT_MAX_PX = 460;
  * not the frame's height, which the plot stretches to fill. */
 function contentHeight() {
   const style = getComputedStyle(root);
-  const PLOT_MIN_PX = parseFloat(getComputedStyle(plot).minHeight) || 0;
+  const minPx = parseFloat(getComputedStyle(plot).minHeight) || 0; // app.css: .embed-plot
   const gap = parseFloat(style.rowGap) || 0;
   const shown = [...root.children].filter((c) => !c.hidden && getComputedStyle(c).display !== "none");
   let h = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) + gap * Math.max(0, shown.length - 1);
-  const preferred = Math.min(PLOT_MAX_PX, Math.max(PLOT_MIN_PX, 0.6 * root.clientWidth));
+  const preferred = Math.min(PLOT_MAX_PX, Math.max(minPx, 0.6 * root.clientWidth));
   // a legend above the plot (a narrow frame stacks its entries) comes on top of that
   const legend = plot.querySelector(".legend");
   const legendPx = legend ? legend.getBoundingClientRect().height : 0;
