@@ -18,6 +18,7 @@ A body that stalls is the app's to time out (``body_timeout_s``, see
 from __future__ import annotations
 
 import http
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -27,6 +28,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from app.settings import Settings
 
 RETRY_AFTER_S = 1
+# The event loop shares the GIL with the threads that compute curves and train networks:
+# waiting for it at most 1 ms (Python's default: 5 ms) keeps the loop's answers quick.
+sys.setswitchinterval(0.001)
 
 
 @lru_cache(maxsize=1)
