@@ -75,10 +75,7 @@ export function slider(opts) {
     if (opts.onCommit) opts.onCommit(c);
   };
   box.addEventListener("change", commitBox);
-  box.addEventListener("keydown", (e) => {
-    if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
-    e.preventDefault();
-    const dir = e.key === "ArrowUp" ? 1 : -1;
+  const stepBox = (dir) => {
     const v = Number(box.value);
     if (!Number.isFinite(v)) return;
     // to the next point of the slider's grid above (or below): 0.0005 ↑ 0.001, 0.01 ↑ 0.011
@@ -86,7 +83,18 @@ export function slider(opts) {
     const next = log ? Number((v * 10 ** (dir / 20)).toPrecision(3)) : Number((min + (dir > 0 ? Math.floor(k + 1e-9) + 1 : Math.ceil(k - 1e-9) - 1) * step).toPrecision(12));
     box.value = formatNumber(clamp(next));
     commitBox();
+  };
+  box.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
+    e.preventDefault();
+    stepBox(e.key === "ArrowUp" ? 1 : -1);
   });
+  // (a focused number box also steps on the wheel; app.css hides its spin buttons)
+  box.addEventListener("wheel", (e) => {
+    if (document.activeElement !== box) return;
+    e.preventDefault();
+    stepBox(e.deltaY < 0 ? 1 : -1);
+  }, { passive: false });
   const reset = el("button", {
     type: "button",
     text: `default ${formatNumber(opts.default)}`,
