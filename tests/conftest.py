@@ -29,6 +29,10 @@ def pytest_collection_modifyitems(config, items) -> None:
         tier = BY_DIRECTORY.get(Path(item.fspath).resolve().relative_to(TESTS).parts[0])
         if tier:
             item.add_marker(getattr(pytest.mark, tier))
+    # Browser tests last: Playwright's sync API leaves an event loop marked running in the
+    # process, after which asyncio.run() (live and api tests) fails. xdist hands each worker
+    # its tests in this order, so in every worker they come after the rest too.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session")
