@@ -30,10 +30,12 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
-    from app.serving import PROTOCOL
-
     os.environ["ACTLAB_LOG_LEVEL"] = args.log_level.lower()  # worker processes read settings from the environment
     os.environ["ACTLAB_WORKERS"] = str(args.workers)  # e.g. live classes need Redis with several
+    os.environ["ACTLAB_HOST"], os.environ["ACTLAB_PORT"] = args.host, str(args.port)  # the public origin's default
+    if not env.public_url and args.host in ("0.0.0.0", "::"):
+        origin = replace(env, host=args.host, port=args.port).origin
+        print(f"actlab: ACTLAB_PUBLIC_URL is not set: the links this server writes (oEmbed, class join links) will start with {origin}", file=sys.stderr)
 
     uvicorn.run(
         "app.main:app",
@@ -42,8 +44,21 @@ def main(argv: list[str] | None = None) -> None:
         workers=max(1, args.workers),
         log_level=args.log_level.lower(),
         access_log=False,  # the app logs one structured line per request itself
-        http=PROTOCOL,  # a response's head and body in one write (see app/serving.py)
+        **protocol_options(env),
     )
+
+
+def protocol_options(settings: Settings) -> dict:
+    """uvicorn's options for slow and greedy clients, from the settings: the guarded httptools
+    protocol (head deadline and size cap, connection ceiling: app/server.py), or h11 with
+    uvicorn's own caps where httptools is missing (no head deadline there)."""
+    options: dict = {"timeout_keep_alive": settings.keep_alive_s}
+    try:
+        import httptools  # noqa: F401 — installed with uvicorn[standard]
+    except ImportError:
+        return {**options, "http": "app.serving:CoalescingH11Protocol", "h11_max_incomplete_event_size": settings.max_header_bytes, "limit_concurrency": settings.max_connections}
+    # the guards, and each response's head and body in one write (app/serving.py)
+    return {**options, "http": "app.server:ServingProtocol"}
 
 
 if __name__ == "__main__":

@@ -62,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    # new curves: threads of their own (threads start on first use, so no lifespan is needed)
+    app.state.curve_pool = TrainingPool(activations.CURVE_THREADS, activations.CURVE_QUEUE, noun="curve")
     app.state.logger = logger = _logger(settings)
     # one JSON line per request (method, path, status, duration) at log level info and below
     app.state.request_log = stderr_request_log() if logger.isEnabledFor(logging.INFO) else None
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         AppMiddleware, max_body_bytes=settings.max_body_bytes, embed_frame_ancestors=settings.frame_ancestors, state=app.state,
         large_body_paths=training.LARGE_BODY_PATHS, large_body_bytes=settings.train_max_body_bytes,
+        body_timeout_s=settings.body_timeout_s, origin=settings.origin,
     )
     return app
 

@@ -57,7 +57,19 @@ _RULES = {
     "redis_url": ("empty (no Redis), or a URL such as redis://127.0.0.1:6379/0, rediss://host:6380 or unix:///run/redis.sock", lambda v: redis_url_ok(v)),
     "class_idle_s": ("a number of seconds in [1, 604800] (1 s – 7 days)", lambda v: 1 <= v <= 604800),
     "class_max_students": ("an integer in [1, 10000]", lambda v: 1 <= v <= 10000),
+    "public_url": ("empty (http://HOST:PORT of the bind address), or an origin such as https://lab.example.org or http://10.0.0.5:8000 (no path, query or user)", lambda v: public_url_ok(v)),
+    "header_timeout_s": ("a number of seconds in [0.5, 300]", lambda v: 0.5 <= v <= 300),
+    "body_timeout_s": ("a number of seconds in [0.5, 300]", lambda v: 0.5 <= v <= 300),
+    "keep_alive_s": ("an integer number of seconds in [1, 300]", lambda v: 1 <= v <= 300),
+    "max_connections": ("an integer in [16, 100000]", lambda v: 16 <= v <= 100000),
+    "max_header_bytes": ("an integer in [4096, 1048576] (4 KiB – 1 MiB)", lambda v: 4096 <= v <= 1024 * 1024),
 }
+
+# Numbers in the environment follow the API's grammar for numbers written as text (plain
+# ASCII decimals: no "3_0", no spaces inside, no full-width or Arabic-Indic digits); an
+# integer setting takes a whole number.
+_NETLOC = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::[0-9]{1,5})?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def redis_url_ok(value: str) -> bool:
@@ -74,6 +86,20 @@ def redis_url_ok(value: str) -> bool:
     if url.scheme in ("redis", "rediss"):
         return bool(url.hostname)
     return url.scheme == "unix" and bool(url.path)
+
+
+def public_url_ok(value: str) -> bool:
+    """Empty, or an http(s) origin: scheme, host and optional port, nothing else."""
+    if value == "":
+        return True
+    if any(c.isspace() for c in value) or not value.isascii():
+        return False
+    try:
+        url = urlsplit(value)
+        url.port  # noqa: B018 — raises ValueError for a port out of range
+    except ValueError:
+        return False
+    return url.scheme in ("http", "https") and bool(_NETLOC.fullmatch(url.netloc)) and url.path in ("", "/") and not (url.query or url.fragment or url.username or url.password or value.endswith("?") or value.endswith("#"))
 
 
 def _without_password(url: str) -> str:
@@ -105,6 +131,18 @@ class Settings:
     redis_url: str = field(default="", repr=False)  # may carry a password
     class_idle_s: float = 10800.0
     class_max_students: int = 200
+    # Absolute URLs the app writes (oEmbed, discovery links, redirects, live-class join links)
+    # start with this origin, never with the request's Host header; empty: http://host:port.
+    public_url: str = ""
+    # Slow clients: the request line and headers must arrive within header_timeout_s and a
+    # body within body_timeout_s (408 after); an idle keep-alive connection closes after
+    # keep_alive_s; beyond max_connections open connections a request gets 503; a request
+    # line plus headers longer than max_header_bytes gets 431.
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 15.0
+    keep_alive_s: int = 5
+    max_connections: int = 1000
+    max_header_bytes: int = 16384
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -116,6 +154,17 @@ class Settings:
                 object.__setattr__(self, f.name, value)
             if not isinstance(value, expected) or isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)) or not ok(value):
                 raise SettingsError(f.name, allowed, value)
+
+    @property
+    def origin(self) -> str:
+        """The public origin, without a trailing slash: ACTLAB_PUBLIC_URL, else the bind address
+        (a wildcard address 0.0.0.0 or :: stands for this machine: 127.0.0.1, [::1])."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -132,8 +181,13 @@ class Settings:
             if kind is str:
                 values[f.name] = raw.lower() if f.name == "log_level" else raw
                 continue
-            try:
-                values[f.name] = kind(raw)
-            except ValueError:
-                raise SettingsError(f.name, allowed, env[name]) from None
+            if not _NUMBER.fullmatch(raw):
+                raise SettingsError(f.name, allowed, env[name])
+            number = float(raw)
+            if kind is int:
+                if not (math.isfinite(number) and number.is_integer()):
+                    raise SettingsError(f.name, allowed, env[name])
+                values[f.name] = int(number) if abs(number) < 2**53 else number  # a float: out of every range
+            else:
+                values[f.name] = number
         return cls(**values)

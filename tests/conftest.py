@@ -47,6 +47,10 @@ def pytest_collection_modifyitems(config, items) -> None:
         tier = BY_DIRECTORY.get(Path(item.fspath).resolve().relative_to(TESTS).parts[0])
         if tier:
             item.add_marker(getattr(pytest.mark, tier))
+    # Browser tests last: Playwright's sync API leaves an event loop marked running in the
+    # process, after which asyncio.run() (live and api tests) fails. xdist hands each worker
+    # its tests in this order, so in every worker they come after the rest too.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +60,7 @@ def client():
     from app.main import create_app
     from app.settings import Settings
 
-    # runs the app's lifespan (the training pool); request log lines off (tests that read them set their own)
-    with TestClient(create_app(Settings(log_level="warning"))) as c:
+    # runs the app's lifespan (the training pool); request log lines off (tests that read them set
+    # their own); public_url: the origin TestClient requests come from (the app's absolute URLs use it)
+    with TestClient(create_app(Settings(log_level="warning", public_url="http://testserver"))) as c:
         yield c

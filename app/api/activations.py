@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal
@@ -12,13 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from latex2mathml.converter import convert as latex_to_mathml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from starlette.concurrency import run_in_threadpool
 
 from app.core import activations as acts
 from app.core.curves import SATURATION_EPS, Curve, sample_curve
 
-from .errors import ERROR_RESPONSES, ApiError
-from .responses import CACHE_CONTROL, JSON, JSON_TYPE, built_response, cached_json, cached_response, dumps, etag_for, headers_of
+from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from .pool import TrainingPool
+from .responses import CACHE_CONTROL, JSON_TYPE, cached_json, cached_response, dumps, dynamic, etag_for, headers_of, pack, render_stored, stored_response
 
 router = APIRouter(prefix="/api", tags=["activations"], responses=ERROR_RESPONSES)
 
@@ -27,6 +28,11 @@ X_LIMIT = 1e4
 MAX_POINTS = 10_001
 MAX_SAMPLES = 5_000
 MAX_SPECS = 8
+# Curves not yet cached are computed — and compressed — by CURVE_THREADS threads of their
+# own, with at most CURVE_QUEUE more waiting (beyond: 503 busy): a flood of new, large curves
+# neither blocks the event loop nor takes the threads other routes run in.
+CURVE_THREADS = 1
+CURVE_QUEUE = 256
 ActivationName = Literal[acts.IDS]  # type: ignore[valid-type]
 
 
@@ -294,6 +300,7 @@ def list_activations(request: Request) -> Response:
     response_model=CurveResponse,
     response_class=JSONResponse,
     openapi_extra={"parameters": _curve_parameters()},
+    responses={503: {"model": ErrorResponse, "description": "Too many new curves are being computed; retry after Retry-After seconds"}},
 )
 async def get_curve(request: Request) -> Response:
     """f(x) and f'(x) on a grid, plus the noisy/random band and samples where they apply.
@@ -305,15 +312,22 @@ async def get_curve(request: Request) -> Response:
     hit = cached_response(q.etag, JSON_TYPE, CACHE_CONTROL, inm, ae)
     if hit is not None:
         return hit
-    body = await run_in_threadpool(lambda: dumps(curve_json(q.act, q.params, q.grid)))
-    return built_response(q.etag, body, JSON_TYPE, CACHE_CONTROL, ae)
+    build = lambda: dumps(curve_json(q.act, q.params, q.grid))
+    payload, gzipped = await asyncio.wrap_future(curve_pool(request).submit(lambda: render_stored(q.etag, build, ae)))
+    return stored_response(q.etag, payload, gzipped, JSON_TYPE, CACHE_CONTROL)
 
 
-@router.post("/curves", summary="Several curves at once (overlays)", response_model=CurvesResponse, response_class=JSONResponse)
-def post_curves(body: CurvesRequest) -> Response:
+@router.post("/curves", summary="Several curves at once (overlays)", response_model=CurvesResponse, response_class=JSONResponse,
+             responses={503: {"model": ErrorResponse, "description": "Too many new curves are being computed; retry after Retry-After seconds"}})
+async def post_curves(body: CurvesRequest, request: Request) -> Response:
     body.check()
-    out = []
-    for i, spec in enumerate(body.curves):
-        act, values = resolve(spec.name, spec.params, f"curves.{i}.params.", text_numbers=False)
-        out.append(curve_json(act, values, body))
-    return JSON({"curves": out})
+    resolved = [resolve(spec.name, spec.params, f"curves.{i}.params.", text_numbers=False) for i, spec in enumerate(body.curves)]
+    accept = request.headers.get("accept-encoding")
+    job = lambda: pack(dumps({"curves": [curve_json(act, values, body) for act, values in resolved]}), accept)
+    payload, packed = await asyncio.wrap_future(curve_pool(request).submit(job))
+    return dynamic(request, payload, packed=packed)
+
+
+def curve_pool(request: Request) -> TrainingPool:
+    """The app's threads for curves (see CURVE_THREADS)."""
+    return request.app.state.curve_pool

@@ -64,6 +64,7 @@ from .class_bodies import (
     ResultBody,
     StateBody,
 )
+from .deps import public_url
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .pages import render
 from .responses import JSON, dumps
@@ -244,7 +245,7 @@ async def _change(request: Request, store: ClassStore, info: ClassInfo, kind: st
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return public_url(request, "")
 
 
 def _public(info: ClassInfo) -> dict[str, Any]:

@@ -13,21 +13,23 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from app.core import spec
 from app.core.errors import CoreError
 from app.core.training import cost
 
 from . import training
+from .deps import public_url
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .meta import AUTORUN_COST, EMBED_ONLY_KEYS, MAX_COMPARE, PANELS, RECORDING, THEMES, read_link
-from .pages import render
-from .responses import JSON
+from .pages import oembed_href, render
+from .responses import cached_json
 
 router = APIRouter(tags=["embed"])
 
 DEFAULT_SIZE = (720, 480)
+CACHE_AGE_S = 3600
 MIN_SIZE = (200, 150)
 
 
@@ -79,8 +81,8 @@ def embed_title(query: dict[str, str], panel: str) -> str:
 
 @router.get("/embed/{panel}", response_class=HTMLResponse, include_in_schema=False)
 def embed_page(panel: str, request: Request) -> Response:
-    if panel not in PANELS:
-        raise ApiError(404, f"no embeddable plot {panel!r}; available: {', '.join(PANELS)}", "panel", code="not_found", choices=list(PANELS))
+    if panel not in PANELS:  # a page in the frame, not JSON: says what can be embedded
+        return render(request, "embed_missing.html", status_code=404, panel=panel[:80], panels=list(PANELS))
     query = dict(request.query_params)
     kind = kind_of(panel)
     c = run_cost(query, kind) if kind != "function" else 0.0
@@ -96,7 +98,7 @@ def embed_page(panel: str, request: Request) -> Response:
         theme=query.get("theme") if query.get("theme") in THEMES else "light",
         autorun=c is not None and c <= AUTORUN_COST,
         explorer_url="/?" + explorer_query(query, panel),
-        oembed_target=str(request.url),
+        oembed_href=oembed_href(request),
     )
 
 
@@ -114,7 +116,7 @@ class OEmbedResponse(BaseModel):
     title: str
     provider_name: str = "Activation Lab"
     provider_url: str
-    cache_age: int = 3600
+    cache_age: int = Field(description="Seconds the response may be cached (its Cache-Control says the same).")
 
 
 def embed_target(url: str, request: Request) -> tuple[str, dict[str, str]]:
@@ -124,7 +126,7 @@ def embed_target(url: str, request: Request) -> tuple[str, dict[str, str]]:
         netloc = parts.netloc.lower()
     except ValueError:  # e.g. an unclosed IPv6 bracket
         raise ApiError(404, "url is not a valid URL of this Activation Lab", "url", code="not_ours") from None
-    ours = urlsplit(str(request.base_url))
+    ours = urlsplit(public_url(request))
     if parts.scheme not in ("http", "https") or netloc != ours.netloc.lower():
         raise ApiError(404, "url is not a page of this Activation Lab", "url", code="not_ours")
     query = dict(parse_qsl(parts.query, keep_blank_values=False))
@@ -162,11 +164,15 @@ def oembed(
     width = min(DEFAULT_SIZE[0], maxwidth) if maxwidth else DEFAULT_SIZE[0]
     height = min(DEFAULT_SIZE[1], maxheight) if maxheight else DEFAULT_SIZE[1]
     title = f"Activation Lab: {embed_title(query, panel)}"
-    base = str(request.base_url).rstrip("/")
+    base = public_url(request, "")
     src = f"{base}/embed/{panel}" + (f"?{urlencode(query, safe='(),=:[]')}" if query else "")
-    snippet = (
-        f'<iframe src="{html.escape(src, quote=True)}" width="{width}" height="{height}" '
-        f'title="{html.escape(title, quote=True)}" style="border:0;max-width:100%" loading="lazy"></iframe>'
-    )
-    body = OEmbedResponse(html=snippet, width=width, height=height, title=title, provider_url=base + "/")
-    return JSON(body.model_dump())
+
+    def build() -> dict[str, Any]:
+        snippet = (
+            f'<iframe src="{html.escape(src, quote=True)}" width="{width}" height="{height}" '
+            f'title="{html.escape(title, quote=True)}" style="border:0;max-width:100%" loading="lazy"></iframe>'
+        )
+        return OEmbedResponse(html=snippet, width=width, height=height, title=title, provider_url=base + "/", cache_age=CACHE_AGE_S).model_dump()
+
+    # cacheable for as long as it says (cache_age), like the curves
+    return cached_json(request, f"oembed|{src}|{width}|{height}|{title}", build, f"public, max-age={CACHE_AGE_S}")

@@ -83,7 +83,17 @@ _MAX_SHOWN = 40  # characters of a rejected input quoted back
 MAX_ERRORS = 20  # errors described in one response (a hostile body can carry thousands)
 
 
+def printable(text: str) -> str:
+    """Text fit for a JSON answer: a lone surrogate (which UTF-8 cannot carry) written as its escape."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def error_body(message: str, field: str | None = None, errors: list[dict] | None = None, code: str = "invalid", **info: Any) -> dict:
+    # user text (a key, a value) may reach the message or the field: never let it break the JSON
+    message = printable(message)
+    field = field if field is None else printable(field)
+    if errors is not None:
+        errors = [{**e, "field": e.get("field") if e.get("field") is None else printable(str(e["field"])), "message": printable(str(e.get("message", "")))} for e in errors]
     body = {"detail": message, "field": field, "code": code, "errors": errors if errors is not None else [{"field": field, "message": message, "code": code}]}
     body.update({k: v for k, v in info.items() if k not in body})
     return body

@@ -90,6 +90,11 @@ METRICS = {"dead_fraction": "dead fraction", "final_loss": "final training loss"
 _CLASS_METRIC = {"test_accuracy": "final_test_accuracy", "dead_fraction": "dead_fraction", "final_loss": "final_loss"}
 CLASS_NUMBERS = {n: METRICS[_CLASS_METRIC[n]] for n in classes.NUMBERS}
 
+# Hints that promise an effect carry their recipe ("try": the settings to change from the
+# defaults); tests/api/test_hints.py runs every hint through the engine and checks its promise.
+DYING_LEARNING_RATE = 1.0  # with the default network and Adam: most ReLU units die (15–17 of 24 over seeds 0–4)
+DEAD_BIAS = -1.0  # at initialisation about half or more of the ReLU units are dead (12–21 of 24 over seeds 0–4)
+
 # The network form: which request field, in which group, labelled how, moving in which steps.
 # A step is a power of ten, so every value a number box shows is a whole number of steps from
 # the minimum and passes the browser's form check. Ranges and defaults come from the request model.
@@ -104,9 +109,11 @@ FORM: tuple[dict[str, Any], ...] = (
     {"key": "widths", "group": "network", "label": "Widths per layer", "kind": "widths", "help": "One number per hidden layer, e.g. 8, 4, 2 (empty: hidden layers × units per layer)."},
     {"key": "features", "group": "network", "label": "Input features", "kind": "checks", "help": "What the network sees of each point (TensorFlow Playground's inputs)."},
     {"key": "init", "group": "network", "label": "Initialisation"},
-    {"key": "bias_init", "group": "network", "label": "Initial bias", "step": 0.01, "help": "A negative initial bias starts ReLU units closer to dying."},
+    {"key": "bias_init", "group": "network", "label": "Initial bias", "step": 0.01,
+     "help": f"A negative initial bias starts ReLU units dead: try {DEAD_BIAS:g} and about half of them are dead before training starts.", "try": {"bias_init": DEAD_BIAS}},
     {"key": "optimizer", "group": "training", "label": "Optimiser"},
-    {"key": "learning_rate", "group": "training", "label": "Learning rate", "log": True, "help": "Too high and ReLU units die; try 0.3 with SGD."},
+    {"key": "learning_rate", "group": "training", "label": "Learning rate", "log": True,
+     "help": f"Too high and ReLU units die: try {DYING_LEARNING_RATE:g} and watch most of them die (Dead units) as accuracy falls to chance.", "try": {"learning_rate": DYING_LEARNING_RATE}},
     {"key": "momentum", "group": "training", "label": "Momentum", "step": 0.01, "when": {"optimizer": "sgd"}},
     {"key": "l1", "group": "training", "label": "L1 regularisation", "options": REGULARISATION_RATES, "help": "Adds l1·Σ|w| over the weights to what is minimised: pushes weights to exactly 0."},
     {"key": "l2", "group": "training", "label": "L2 regularisation", "options": REGULARISATION_RATES, "help": "Adds ½·l2·Σw² over the weights: shrinks them (weight decay)."},

@@ -1,7 +1,10 @@
 """The app's one middleware (pure ASGI): what every request gets, whatever route serves it.
 
-- a cap on request bodies (413 beyond ``max_body_bytes``, before the route reads them) and
-  JSON bodies that say a key twice rejected (422, code ``duplicate_key``);
+- a cap on request bodies (413 beyond ``max_body_bytes``, before the route reads them), a
+  deadline for them to arrive (408 after ``body_timeout_s``: a stalled upload does not hold
+  the connection), and JSON bodies that say a key twice (422, code ``duplicate_key``) or
+  hold a lone UTF-16 surrogate such as ``"\\ud800"`` (422, code ``invalid_text``) rejected;
+- redirects point at the public origin (settings), never at the request's Host header;
 - HEAD answered as GET without the body;
 - security headers: nosniff, referrer policy, a Content-Security-Policy (framing by route);
 - one log line per request, formatted off the request's path by a background thread.
@@ -12,6 +15,7 @@ for a header append and a deque append.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import json
 import sys
@@ -26,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import frame_ancestor_sources
 
-from .errors import error_body
+from .errors import error_body, printable
 from .responses import dumps
 
 # Scripts come only from this origin (no inline script, no eval: plotly.js and Swagger UI
@@ -113,12 +117,15 @@ class AppMiddleware:
     """Caps request bodies, answers HEAD like GET without the body, adds security headers
     (framing policy by route), and logs one line per request."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, embed_frame_ancestors: str, state: Any, large_body_paths: tuple[str, ...] = (), large_body_bytes: int = 0):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, embed_frame_ancestors: str, state: Any, large_body_paths: tuple[str, ...] = (),
+                 large_body_bytes: int = 0, body_timeout_s: float = 15.0, origin: str = ""):
         self.app = app
         self.max_body = max_body_bytes
         # routes that take large bodies (a training run's state, own data) have their own cap
         self.large_body_paths = frozenset(large_body_paths)
         self.large_body = max(large_body_bytes, max_body_bytes)
+        self.body_timeout_s = body_timeout_s
+        self.origin = origin.encode()  # redirects are rewritten to it (empty: left alone)
         self.state = state  # the app's state: state.request_log takes each record (None: no log)
         csp_page = f"{_CSP_BASE}; frame-ancestors 'self'".encode()
         csp_embed = f"{_CSP_BASE}; frame-ancestors {frame_ancestors_value(embed_frame_ancestors)}".encode()
@@ -148,6 +155,8 @@ class AppMiddleware:
                     extra = self.embed_headers_own_csp if own_csp else self.embed_headers
                 else:
                     extra = self.page_headers_own_csp if own_csp else self.page_headers
+                if 300 <= status < 400 and self.origin:
+                    headers = _located(headers, scope, self.origin)
                 message["headers"] = [*headers, *extra]
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}  # HEAD: the GET response's headers, no body
@@ -162,14 +171,19 @@ class AppMiddleware:
                     return
                 # Read the (capped) body before the app sees the request: a body sent without
                 # Content-Length (chunked) gets the same 413 as one that declares its size.
-                body = await _read_body(receive, cap)
+                try:
+                    async with asyncio.timeout(self.body_timeout_s):
+                        body = await _read_body(receive, cap)
+                except TimeoutError:
+                    msg = f"body: the request body did not arrive within {self.body_timeout_s:g} s"
+                    await _send_json(send_with_headers, 408, error_body(msg, "body", code="timeout", limit_s=self.body_timeout_s), close=True)
+                    return
                 if body is None:
                     await self._too_large(send_with_headers, cap)
                     return
-                duplicate = _duplicate_key(body, scope)
-                if duplicate is not None:
-                    msg = f"{duplicate}: given more than once in one JSON object (send each field once)"
-                    await _send_json(send_with_headers, 422, error_body(msg, duplicate, code="duplicate_key"))
+                problem = _json_problem(body, scope)
+                if problem is not None:
+                    await _send_json(send_with_headers, 422, problem)
                     return
                 receive = _replay(body, receive)
             try:
@@ -214,22 +228,64 @@ def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _duplicate_key(body: bytes, scope: Scope) -> str | None:
-    """A key repeated within one object of a JSON body (which JSON parsers would silently
-    resolve to its last value, as a repeated query parameter is an error), else None.
-    Bodies that are not JSON are left to the route to reject."""
+def _json_problem(body: bytes, scope: Scope) -> dict | None:
+    """The error body for a JSON body that says a key twice (which JSON parsers would
+    silently resolve to its last value, as a repeated query parameter is an error) or holds
+    a lone surrogate (text no UTF-8 can carry), else None. Bodies that are not JSON are left
+    to the route to reject."""
     if not body or b'"' not in body:
         return None
     ctype = next((v for k, v in scope.get("headers", ()) if k == b"content-type"), b"")
-    if b"json" not in ctype.lower():
-        return None
+    if ctype and b"json" not in ctype.lower():
+        return None  # (without a Content-Type FastAPI still reads the body as JSON)
     try:
-        json.loads(body, object_pairs_hook=_pairs_without_duplicates)
+        parsed = json.loads(body, object_pairs_hook=_pairs_without_duplicates)
     except _Duplicate as e:
-        return str(e.args[0])[:60]
+        key = printable(str(e.args[0]))[:60]
+        return error_body(f"{key}: given more than once in one JSON object (send each field once)", key, code="duplicate_key")
     except (ValueError, RecursionError):
         return None
+    if b"\\ud" in body.lower():  # only a \uXXXX escape can write a surrogate in UTF-8 JSON
+        where = _lone_surrogate(parsed)
+        if where is not None:
+            field = ".".join(printable(str(p)) for p in where) or "body"
+            msg = f"{field}: holds a lone UTF-16 surrogate (\\ud800–\\udfff without its pair), which is not text"
+            return error_body(msg, field, code="invalid_text")
     return None
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _lone_surrogate(value: Any, path: tuple = ()) -> tuple | None:
+    """The path to the first key or string holding a lone surrogate, else None."""
+    stack = [(value, path)]
+    while stack:
+        node, at = stack.pop()
+        if isinstance(node, str):
+            if _has_surrogate(node):
+                return at
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if _has_surrogate(k):
+                    return (*at, k)
+                stack.append((v, (*at, k)))
+        elif isinstance(node, list):
+            stack.extend((v, (*at, i)) for i, v in enumerate(node))
+    return None
+
+
+def _located(headers: list, scope: Scope, origin: bytes) -> list:
+    """Response headers with an absolute Location on the request's own Host moved to ``origin``."""
+    host = next((v for k, v in scope.get("headers", ()) if k == b"host"), None)
+    out = []
+    for k, v in headers:
+        if k.lower() == b"location" and host and v.split(b"://", 1)[-1].split(b"/", 1)[0] == host and b"://" in v:
+            rest = v.split(b"://", 1)[1]
+            v = origin + (rest[rest.index(b"/"):] if b"/" in rest else b"/")
+        out.append((k, v))
+    return out
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import fastapi_offline
 from fastapi import APIRouter, Request
@@ -12,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from app import __version__
 
 from .assets import IMMUTABLE, plotly_url
+from .deps import public_url
 from .errors import ApiError
 from .responses import cached_html, cached_json
 
@@ -33,12 +35,23 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> Re
     build = lambda: templates.get_template(name).render(request=request, **context)
     if status_code != 200:
         return HTMLResponse(build(), status_code=status_code, headers={"Cache-Control": "no-store"})
-    return cached_html(request, f"{name}|{request.url}", build)
+    return cached_html(request, f"{name}|{public_url(request, page_path(request))}", build)  # (pages name the public origin)
+
+
+def page_path(request: Request) -> str:
+    """The page's path and query as asked (what a page depends on; the Host header is not)."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def oembed_href(request: Request) -> str:
+    """The oEmbed discovery URL of this page, on the public origin."""
+    return public_url(request, "/oembed?" + urlencode({"url": public_url(request, page_path(request)), "format": "json"}))
 
 
 @router.get("/", response_class=HTMLResponse)
 def explorer(request: Request) -> HTMLResponse:
-    return render(request, "explorer.html", oembed_target=str(request.url))
+    return render(request, "explorer.html", oembed_href=oembed_href(request))
 
 
 @router.get("/openapi.json")

@@ -18,18 +18,20 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from .errors import ApiError
-from .responses import dynamic
+from .responses import dynamic, pack
 
 RETRY_AFTER_S = 2
 
 
 class TrainingPool:
-    """``workers`` threads computing runs, with up to ``queue`` more waiting."""
+    """``workers`` threads computing runs, with up to ``queue`` more waiting (``noun``: what
+    they compute, for the busy message). The curve routes have a small one of their own."""
 
-    def __init__(self, workers: int, queue: int):
+    def __init__(self, workers: int, queue: int, noun: str = "training"):
+        self.noun = noun
         self.workers = max(1, workers)
         self.capacity = self.workers + max(0, queue)
-        self.executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="actlab-train")
+        self.executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"actlab-{noun}")
         self._lock = threading.Lock()
         self.in_flight = 0  # running + waiting
 
@@ -39,10 +41,10 @@ class TrainingPool:
             if self.in_flight >= self.capacity:
                 raise ApiError(
                     503,
-                    f"all {self.workers} training workers are busy and {self.capacity - self.workers} runs are waiting; "
+                    f"all {self.workers} {self.noun} workers are busy and {self.capacity - self.workers} {'runs' if self.noun == 'training' else 'requests'} are waiting; "
                     f"retry in {RETRY_AFTER_S} s",
                     "request",
-                    headers={"Retry-After": str(RETRY_AFTER_S)},
+                    headers={"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"},
                     code="busy",
                     retry_after=RETRY_AFTER_S,
                 )
@@ -62,9 +64,12 @@ class TrainingPool:
 
 
 async def run_in_pool(request: Request, pool: TrainingPool, job: Callable[[threading.Event], bytes], headers: dict[str, str] | None = None) -> Response:
-    """Run ``job(stop)`` in the pool; set ``stop`` if the client disconnects meanwhile."""
+    """Run ``job(stop)`` in the pool; set ``stop`` if the client disconnects meanwhile. The
+    body is compressed in the pool's thread too, not on the event loop. The answer is for
+    this request alone (and may be cut short): ``no-store`` unless ``headers`` say otherwise."""
     stop = threading.Event()
-    future = asyncio.wrap_future(pool.submit(lambda: job(stop)))
+    accept = request.headers.get("accept-encoding")
+    future = asyncio.wrap_future(pool.submit(lambda: pack(job(stop), accept)))
     try:
         while True:
             done, _ = await asyncio.wait({future}, timeout=0.25)
@@ -74,4 +79,5 @@ async def run_in_pool(request: Request, pool: TrainingPool, job: Callable[[threa
                 stop.set()
     finally:
         stop.set()
-    return dynamic(request, future.result(), headers=headers)
+    body, packed = future.result()
+    return dynamic(request, body, headers={"Cache-Control": "no-store", **(headers or {})}, packed=packed)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core import activations as acts
 from app.core import state as states
+from app.core import training as engine
 from app.core.datasets import ALL_DATASETS, DEFAULT_FEATURES, FEATURES, MAX_CLASSES, MAX_OWN_POINTS, MIN_CLASSES, MIN_POINTS, OWN, DatasetSpec, canonical_features, own_points, parse_csv
 from app.core.errors import BudgetError
 from app.core.network import INITS, Architecture, Variant
@@ -41,10 +42,26 @@ from .pool import run_in_pool
 from .responses import dumps
 from .train_json import sweep_json, train_json
 
+
+def _budget_doc() -> str:
+    """The budget in words, from the engine's own numbers (whatever they are calibrated to)."""
+    return (
+        "A request valid by this schema may still be refused: every run must fit the compute budget. Its cost is "
+        "epochs × training points × Σ over its activations (or sweep values, or seeds) of (the network's weights + "
+        f"the activation's unit cost × hidden units) + {engine.STEP_COST:,} × optimiser steps, and must not exceed "
+        f"{engine.MAX_COST:.3g} (`code` budget, with `cost`, `limit`, `fit_epochs` and the fields to `reduce`); one layer "
+        f"buffer holds variants × n_points × depth × width ≤ {engine.MAX_ELEMENTS:,} numbers (`code` memory), and "
+        f"boundary_frames × boundary_grid² × activations ≤ {MAX_BOUNDARY_CELLS:,} (`code` boundary_cells). "
+        "/api/meta says the budget too (`budget.max_cost`); each activation's unit cost is in the training engine."
+    )
+
+
+# (filled in below, once the request models exist: an over-budget request's real error)
+BUDGET_RESPONSE: dict[str, Any] = {"model": ErrorResponse}
 router = APIRouter(
     prefix="/api",
     tags=["training"],
-    responses={**ERROR_RESPONSES, 503: {"model": ErrorResponse, "description": "Every training slot is busy; retry after Retry-After seconds"}},
+    responses={**ERROR_RESPONSES, 422: BUDGET_RESPONSE, 503: {"model": ErrorResponse, "description": "Every training slot is busy; retry after Retry-After seconds"}},
 )
 
 # Caps on what a request controls (the compute budget in app.core.training caps their product).
@@ -108,7 +125,9 @@ class ProbeIn(BaseModel):
 
 
 class TrainRequest(BaseModel):
-    """One network trained with 1–4 activations side by side (compare mode)."""
+    """One network trained with 1–4 activations side by side (compare mode). Within the ranges
+    below, a run must also fit the compute budget (422 with code budget, memory or
+    boundary_cells otherwise; see the 422 response)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -318,6 +337,23 @@ def make_config(body: TrainRequest, variants: list[Variant], variants_field: str
             "boundary_cells", cells=cells, limit=MAX_BOUNDARY_CELLS, reduce=["boundary_frames", "boundary_grid"],
         )
     return config
+
+
+def _budget_example() -> dict[str, Any]:
+    """The error an over-budget request really gets (every field in range, too much at once)."""
+    body = TrainRequest(n_points=MAX_POINTS, depth=MAX_DEPTH, width=MAX_WIDTH, epochs=MAX_EPOCHS, boundary_frames=0)
+    try:
+        make_config(body, [Variant(name, params) for name, params in resolve_activations(body)])
+    except BudgetError as e:
+        return error_body(e.message, e.field, code=e.code, **e.info)
+    raise AssertionError("the largest request fits the budget: the example needs another")
+
+
+BUDGET_RESPONSE.update(
+    description="A field is missing, of the wrong type or out of range (`detail` names it and the allowed values), or the run is over the compute budget. "
+    + _budget_doc(),
+    content={"application/json": {"examples": {"budget": {"summary": "a run over the compute budget", "value": _budget_example()}}}},
+)
 
 
 def normalised(body: TrainRequest, config: TrainConfig, resolved: list[tuple[str, dict]]) -> dict[str, Any]:
@@ -581,4 +617,4 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
                 _outcome(request, "abandoned")
             stop.set()  # the client went away (or we are done): end the computation
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -1,13 +1,15 @@
 // An embedded plot: reads the explorer's query string, draws one plot that fills the frame,
 // optionally shows that plot's sliders, and tells the host page its height (postMessage).
 
-import { curveUrl, getJSON, isAbort, Latest, loadCatalogue, loadMeta, postJSON } from "./lib/api.js";
+import { curveUrl, getJSON, isAbort, Latest, loadCatalogue, loadMeta, postJSON, retryWhenBusy } from "./lib/api.js";
 import { activationCard, el } from "./lib/controls.js";
 import { functionFigure } from "./lib/figures.js";
+import { plotConfig } from "./lib/panel.js";
 import { FIGURES } from "./lib/panels.js";
+import { noteText, sanitise } from "./lib/spec.js";
 import { applyTheme } from "./lib/theme.js";
 import { defaultOf, readLink } from "./lib/url.js";
-import { curveLabel, sanitiseSpecs } from "./views/function-view.js";
+import { curveLabel } from "./views/function-view.js";
 import { labelRuns, requestBody } from "./views/network-view.js";
 
 const root = document.querySelector(".embed-root");
@@ -16,11 +18,47 @@ const status = root.querySelector(".embed-status");
 const panelName = root.dataset.panel;
 const kind = root.dataset.kind;
 const latest = new Latest();
+// the tallest the plot asks for when the host sizes the frame to the content
+const PLOT_MAX_PX = 460;
 
+/** The height the content needs: everything at its own height, the plot at its preferred
+ * height (60 % of the width, from its CSS min-height up to PLOT_MAX_PX, plus its legend) —
+ * not the frame's height, which the plot stretches to fill. */
+function contentHeight() {
+  const style = getComputedStyle(root);
+  const minPx = parseFloat(getComputedStyle(plot).minHeight) || 0; // app.css: .embed-plot
+  const gap = parseFloat(style.rowGap) || 0;
+  const shown = [...root.children].filter((c) => !c.hidden && getComputedStyle(c).display !== "none");
+  let h = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) + gap * Math.max(0, shown.length - 1);
+  const preferred = Math.min(PLOT_MAX_PX, Math.max(minPx, 0.6 * root.clientWidth));
+  // a legend above the plot (a narrow frame stacks its entries) comes on top of that
+  const legend = plot.querySelector(".legend");
+  const legendPx = legend ? legend.getBoundingClientRect().height : 0;
+  for (const c of shown) {
+    if (c === plot) h += preferred + legendPx;
+    else if (c.classList.contains("embed-run")) h += preferred;
+    else h += c.getBoundingClientRect().height;
+  }
+  return Math.ceil(h);
+}
+
+let lastHeight = 0;
 function postHeight() {
   if (window.parent === window) return;
-  const height = Math.ceil(document.documentElement.scrollHeight);
+  const height = contentHeight();
+  if (Math.abs(height - lastHeight) < 2) return;
+  lastHeight = height;
+  document.body.dataset.contentHeight = String(height);
   window.parent.postMessage({ type: "actlab:embed-height", height, src: location.href }, "*");
+}
+
+/** The corrections made to the link (an unknown activation, a value out of range), as the explorer lists them. */
+function showNotes(notes, catalogue) {
+  if (!notes.length) return;
+  const box = root.querySelector(".embed-notice");
+  const texts = notes.map((n) => noteText(n, catalogue));
+  box.textContent = `This link was corrected: ${texts.slice(0, 4).join(" ")}${texts.length > 4 ? ` … and ${texts.length - 4} more.` : ""}`;
+  box.hidden = false;
 }
 
 function setStatus(text, error = false) {
@@ -30,20 +68,22 @@ function setStatus(text, error = false) {
 
 async function draw(figure) {
   const layout = { ...figure.layout, autosize: true };
-  await window.Plotly.react(plot, figure.data, layout, {
-    responsive: true,
-    displaylogo: false,
-    displayModeBar: root.dataset.modebar === "1" ? "hover" : false,
-    toImageButtonOptions: { format: "png", filename: panelName, width: 1280, height: 720, scale: 1.5 },
-    modeBarButtonsToRemove: ["lasso2d", "select2d"],
-  });
+  await window.Plotly.react(plot, figure.data, layout, plotConfig(panelName, { displayModeBar: root.dataset.modebar === "1" ? "hover" : false }));
   plot.dataset.rendered = "1";
   postHeight();
 }
 
-async function functionEmbed(catalogue, meta, state) {
-  state.fn = sanitiseSpecs(state.fn, catalogue, meta.caps.curves);
+/** Catalogue activations with in-range parameters, at most `max` (the links' rule), the corrections noted. */
+function checkSpecs(specs, catalogue, max, notes) {
+  const checked = sanitise(specs, catalogue, max);
+  notes.push(...checked.notes);
+  return checked.specs.filter((s) => s.name);
+}
+
+async function functionEmbed(catalogue, meta, state, notes) {
+  state.fn = checkSpecs(state.fn, catalogue, meta.caps.curves, notes);
   if (!state.fn.length) state.fn = defaultOf(meta.state.fn);
+  showNotes(notes, catalogue);
   const render = async () => {
     const signal = latest.next();
     const grid = { xmin: state.xmin, xmax: state.xmax, n: meta.explorer.grid_points, samples: meta.explorer.samples, seed: 0 };
@@ -73,17 +113,21 @@ async function functionEmbed(catalogue, meta, state) {
   await render();
 }
 
-async function trainingEmbed(catalogue, meta, state) {
+async function trainingEmbed(catalogue, meta, state, notes) {
   const sweep = kind === "sweep";
   state.mode = sweep ? "sweep" : state.act.length > 1 ? "compare" : "train";
-  state.act = sanitiseSpecs(state.act, catalogue, sweep || state.mode === "compare" ? meta.caps.compare : 1);
+  state.act = checkSpecs(state.act, catalogue, sweep || state.mode === "compare" ? meta.caps.compare : 1, notes);
   if (!state.act.length) state.act = defaultOf(meta.state.act);
+  showNotes(notes, catalogue);
   const run = async () => {
     const signal = latest.next();
-    setStatus(sweep ? "Training one network per value…" : "Training…");
+    const working = sweep ? "Training one network per value…" : "Training…";
+    setStatus(working);
     try {
       const body = requestBody(state, catalogue, meta);
-      const result = await postJSON(sweep ? "/api/sweep" : "/api/train", body, { signal });
+      // a busy server (503) is asked again after its Retry-After, with a countdown
+      const busy = (left) => setStatus(left ? `The server is busy — trying again in ${left} s…` : working);
+      const result = await retryWhenBusy(() => postJSON(sweep ? "/api/sweep" : "/api/train", body, { signal }), { signal, onWait: busy });
       labelRuns(sweep ? result.series : result.variants, catalogue);
       if (panelName === "prelu" && !result.variants.some((v) => v.layers.prelu_slope)) {
         setStatus("This run has no PReLU layer: choose act=prelu.", true);
@@ -127,10 +171,10 @@ async function trainingEmbed(catalogue, meta, state) {
 
 async function main() {
   const [catalogue, meta] = await Promise.all([loadCatalogue(), loadMeta()]);
-  const { state } = readLink(meta.state, location.search, meta.embed_keys);
+  const { state, notes } = readLink(meta.state, location.search, meta.embed_keys);
   applyTheme(state.theme);
-  if (kind === "function") await functionEmbed(catalogue, meta, state);
-  else await trainingEmbed(catalogue, meta, state);
+  if (kind === "function") await functionEmbed(catalogue, meta, state, notes.filter((n) => n.key !== "act" && n.key !== "view"));
+  else await trainingEmbed(catalogue, meta, state, notes.filter((n) => n.key !== "fn"));
   new ResizeObserver(postHeight).observe(document.body);
   document.body.dataset.ready = "1";
 }

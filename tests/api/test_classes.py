@@ -26,7 +26,7 @@ from app.main import create_app
 from app.settings import Settings, SettingsError
 from tests.live.harness import free_port
 
-QUIET = Settings(log_level="warning")
+QUIET = Settings(log_level="warning", public_url="http://testserver")
 RESULT = {"params": {"leak": 0.1}, "test_accuracy": 0.9, "dead_fraction": 0.05, "final_loss": 0.3, "activation": "leaky_relu(leak=0.1)"}
 
 

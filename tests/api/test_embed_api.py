@@ -80,6 +80,11 @@ def test_embed_autorun_only_when_cheap(client):
     assert 'data-autorun="0"' in big
 
 
-def test_unknown_embed_is_404(client):
+def test_unknown_embed_is_an_html_404_page(client):
+    """An iframe pointed at a plot that does not exist shows a page saying so, not raw JSON."""
     r = client.get("/embed/nothing")
-    assert r.status_code == 404 and r.json()["field"] == "panel"
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["cache-control"] == "no-store" and "etag" not in r.headers
+    assert "There is no embeddable plot called “nothing”" in r.text
+    for panel in ("function", "loss", "sweep"):
+        assert f'href="/embed/{panel}"' in r.text

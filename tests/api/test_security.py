@@ -36,7 +36,7 @@ URL_ATTRS = {"href", "src", "action", "formaction", "data", "poster", "xlink:hre
 MAX_VALUES_PER_PARAM = 4
 
 
-APP = create_app(Settings())
+APP = create_app(Settings(public_url="http://testserver"))
 
 
 @pytest.fixture(scope="module")

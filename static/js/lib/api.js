@@ -23,7 +23,40 @@ async function handle(response) {
     /* not JSON */
   }
   if (!body.detail) body.detail = `${response.status} ${response.statusText}`;
+  // a busy server says when to come back: the header, or the body's number
+  const retry = Number(response.headers.get("Retry-After"));
+  if (body.retry_after === undefined && Number.isFinite(retry) && retry > 0) body.retry_after = retry;
   throw errorFrom(response.status, body);
+}
+
+/** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
+function pause(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(new DOMException("aborted", "AbortError"));
+    const timer = setTimeout(resolve, ms);
+    if (signal) signal.addEventListener("abort", () => (clearTimeout(timer), reject(new DOMException("aborted", "AbortError"))), { once: true });
+  });
+}
+
+/**
+ * `attempt()` again while the server answers 503 busy: after its Retry-After, counting down
+ * for the user — onWait(secondsLeft, attempt number) every second, onWait(0) when it tries
+ * again — at most `tries` times in all. Aborting `signal` ends the wait (AbortError).
+ */
+export async function retryWhenBusy(attempt, { signal, onWait = () => {}, tries = 6 } = {}) {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 503 || n >= tries) throw err;
+      const wait = Math.min(30, Math.max(1, Math.ceil(Number(err.body.retry_after) || 2)));
+      for (let left = wait; left > 0; left--) {
+        onWait(left, n);
+        await pause(1000, signal);
+      }
+      onWait(0, n);
+    }
+  }
 }
 
 export async function getJSON(url, { signal } = {}) {

@@ -21,11 +21,6 @@ function el(tag, attrs = {}, ...children) {
 }
 export { el };
 
-const decimals = (step) => {
-  const s = String(step);
-  return s.includes(".") ? s.split(".")[1].length : 0;
-};
-
 /**
  * A labelled slider with a number box, its range, and a reset-to-default button.
  * opts: {label, min, max, step, value, default, help, log, onInput(v), onCommit(v), name}
@@ -45,12 +40,13 @@ export function slider(opts) {
     "aria-describedby": opts.help ? `${id}-help` : undefined,
     "data-param": opts.name,
   });
+  // The box shows the value exactly (a leak of 1e-30 is not "0", 0.0005 is not "0.001"), so it
+  // takes any number; the arrow keys step it as the slider does.
   const box = el("input", {
     type: "number",
     min,
     max,
-    // the precision the box shows (RReLU's 1/3 shows as 0.333: a step of 0.005 would call it invalid)
-    step: log ? "any" : 10 ** -Math.min(decimals(step), 6),
+    step: "any",
     "aria-label": `${opts.label} (exact value)`,
     class: "exact",
     "data-param-box": opts.name,
@@ -58,7 +54,7 @@ export function slider(opts) {
   box.style.width = "5.5rem";
   const show = (v) => {
     range.value = String(toSlider(v));
-    box.value = log ? String(v) : Number(v).toFixed(Math.min(decimals(step), 6)).replace(/\.?0+$/, (m) => (m.startsWith(".") ? "" : m)) || "0";
+    box.value = formatNumber(Number(v));
     range.setAttribute("aria-valuetext", formatNumber(v));
   };
   show(opts.value);
@@ -70,14 +66,35 @@ export function slider(opts) {
     opts.onInput(v);
   });
   range.addEventListener("change", () => opts.onCommit && opts.onCommit(clamp(fromSlider(range.value))));
-  box.addEventListener("change", () => {
+  const commitBox = () => {
     const v = Number(box.value);
-    if (!Number.isFinite(v)) return show(opts.value);
+    if (box.value.trim() === "" || !Number.isFinite(v)) return show(opts.value);
     const c = clamp(v);
     show(c);
     opts.onInput(c);
     if (opts.onCommit) opts.onCommit(c);
+  };
+  box.addEventListener("change", commitBox);
+  const stepBox = (dir) => {
+    const v = Number(box.value);
+    if (!Number.isFinite(v)) return;
+    // to the next point of the slider's grid above (or below): 0.0005 ↑ 0.001, 0.01 ↑ 0.011
+    const k = (v - min) / step;
+    const next = log ? Number((v * 10 ** (dir / 20)).toPrecision(3)) : Number((min + (dir > 0 ? Math.floor(k + 1e-9) + 1 : Math.ceil(k - 1e-9) - 1) * step).toPrecision(12));
+    box.value = formatNumber(clamp(next));
+    commitBox();
+  };
+  box.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
+    e.preventDefault();
+    stepBox(e.key === "ArrowUp" ? 1 : -1);
   });
+  // (a focused number box also steps on the wheel; app.css hides its spin buttons)
+  box.addEventListener("wheel", (e) => {
+    if (document.activeElement !== box) return;
+    e.preventDefault();
+    stepBox(e.deltaY < 0 ? 1 : -1);
+  }, { passive: false });
   const reset = el("button", {
     type: "button",
     text: `default ${formatNumber(opts.default)}`,

@@ -116,7 +116,8 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
   layout.margin.t = 40;
   if (twoRows) {
     layout.yaxis = { ...layout.yaxis, domain: [0.4, 1], title: { text: "f(x)" } };
-    layout.yaxis2 = { ...layout.yaxis, domain: [0, 0.32], title: { text: "f′(x)" } };
+    // the derivative's axis always shows 0: a leak of 0.79 must not look like ReLU's slope of 1
+    layout.yaxis2 = { ...layout.yaxis, domain: [0, 0.32], title: { text: "f′(x)" }, rangemode: "tozero" };
     layout.xaxis = { ...layout.xaxis, anchor: "y2", title: { text: "x" }, range: xrange, autorange: false };
   } else {
     layout.yaxis = { ...layout.yaxis, title: { text: "f(x)" } };

@@ -5,6 +5,28 @@ import { el } from "./controls.js";
 
 const SLIDE = { width: 1280, height: 720, scale: 1.5 }; // 1920×1080 pixels, type scaled to match
 
+/**
+ * Plotly's options for every plot of the app. Nothing on the mode bar may leave this origin:
+ * plotly.js offers "Share chart…" (an upload to Plotly's cloud, on by default since v4), an
+ * "Edit in Chart Studio" link and its logo linking to plotly.com — all off. What stays is
+ * local: zoom, pan, autoscale, reset and download as PNG.
+ */
+export const OFF_ORIGIN_BUTTONS = ["sendChartToCloud", "sendDataToCloud", "editInChartStudio"];
+export function plotConfig(filename, extra = {}) {
+  return {
+    responsive: true,
+    displaylogo: false,
+    showLink: false,
+    showSendToCloud: false,
+    showEditInChartStudio: false,
+    plotlyServerURL: "",
+    scrollZoom: false,
+    modeBarButtonsToRemove: ["lasso2d", "select2d", ...OFF_ORIGIN_BUTTONS],
+    toImageButtonOptions: { format: "png", filename, ...SLIDE },
+    ...extra,
+  };
+}
+
 export function download(filename, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = el("a", { href: url, download: filename });
@@ -53,6 +75,14 @@ export class Panel {
     if (opts.help) head.append(el("span", { class: "help-dot", title: opts.help, "aria-label": opts.help, tabindex: "0", role: "note", text: "?" }));
     head.append(actions);
     this.plot = el("div", { class: "plot", role: "img", "aria-label": opts.title });
+    // Plotly sizes a plot when drawn and when the window resizes, not when its box changes
+    // (compare mode widens some plots to the whole grid): follow the box's width
+    let width = 0;
+    new ResizeObserver(() => {
+      const w = this.plot.clientWidth;
+      if (this.rendered && w && Math.abs(w - width) > 1) window.Plotly.Plots.resize(this.plot);
+      width = w;
+    }).observe(this.plot);
     this.note = el("p", { class: "note" });
     this.extra = el("div", { class: "extra" });
     root.replaceChildren(head, this.plot, this.extra, this.note);
@@ -67,14 +97,7 @@ export class Panel {
   /** Draw (or redraw in place with Plotly.react) and remember the data for export
    * (``table`` may be a function: built only when the CSV is asked for). */
   render(figure, { table, json, note } = {}) {
-    const config = {
-      responsive: true,
-      displaylogo: false,
-      scrollZoom: false,
-      modeBarButtonsToRemove: ["lasso2d", "select2d"],
-      toImageButtonOptions: { format: "png", filename: this.name, ...SLIDE },
-      ...(figure.config || {}),
-    };
+    const config = plotConfig(this.name, figure.config);
     if (this.empty) {
       this.empty.remove();
       this.empty = null;

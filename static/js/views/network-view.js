@@ -1,7 +1,7 @@
 // Network view: train a tiny MLP (or compare activations, or sweep a parameter) and watch
 // loss, gradient flow, sparsity, dead units and the decision boundary.
 
-import { ApiError, isAbort, Latest, postJSON, postStream } from "../lib/api.js";
+import { ApiError, isAbort, Latest, postJSON, postStream, retryWhenBusy } from "../lib/api.js";
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { Diagram } from "../lib/diagram.js";
 import { metricOf } from "../lib/figures.js";
@@ -82,7 +82,7 @@ export class NetworkView {
       this.sweepValues.setCustomValidity(problem);
       if (problem) {
         this.sweepValues.reportValidity();
-        this.setStatus(`Sweep values: ${problem}`, true);
+        this.setStatus(`Sweep values: ${problem}${this.staleNote()}`, true);
         return;
       }
       this.setStatus("");
@@ -383,6 +383,13 @@ export class NetworkView {
     this.setStatus(shown ? `Stopped${at}. The plots still show the previous run (${shown}).` : `Stopped${at}, so there is nothing to show yet: press Train to run again.`);
   }
 
+  /** After a failure: what the plots still show, said (and the plots marked stale), or "". */
+  staleNote() {
+    const shown = this.shownRun();
+    this.root.dataset.stale = shown ? "1" : "0";
+    return shown ? ` The plots still show an earlier run (${shown}), not these settings.` : "";
+  }
+
   /** The run the plots show now, in a few words (null when nothing is drawn). */
   shownRun() {
     if (this.state.mode === "sweep") {
@@ -409,16 +416,22 @@ export class NetworkView {
     this.running(true);
     this.progress.value = 0;
     this.progress.max = 1;
-    const started = performance.now();
+    let started = performance.now();
     this.lastProgress = null;
+    // a busy server (503) is asked again after its Retry-After, counting down; a newer click aborts the wait
+    const busy = (left, n) => {
+      if (left) this.setStatus(`The server is busy — trying again in ${left} s (attempt ${n + 1})…`);
+      else started = performance.now();
+    };
     try {
       if (this.state.mode === "sweep") {
         this.progress.removeAttribute("value"); // indeterminate: a sweep is one stacked pass
         this.setStatus(`Training ${body.activations.length * body.sweep.values.length} networks at once…`);
-        const sweep = await postJSON("/api/sweep", body, { signal });
+        const sweep = await retryWhenBusy(() => postJSON("/api/sweep", body, { signal }), { signal, onWait: busy });
         if (signal.aborted) return;
         this.progress.value = 1;
         this.sweep = sweep;
+        this.root.dataset.stale = "0";
         labelRuns(sweep.series, this.catalogue);
         this.drawSweep();
         const cut = sweep.cut_short ? " (cut short by the time limit)" : "";
@@ -426,7 +439,7 @@ export class NetworkView {
       } else {
         this.setStatus("Starting…");
         let result = null;
-        await postStream(
+        const stream = () => postStream(
           "/api/train/stream",
           body,
           (name, data) => {
@@ -445,10 +458,12 @@ export class NetworkView {
           },
           { signal },
         );
+        await retryWhenBusy(stream, { signal, onWait: busy });
         if (signal.aborted || !result) return;
         this.progress.value = 1;
         this.trace = result;
         this.live.took(result);
+        this.root.dataset.stale = "0";
         labelRuns(result.variants, this.catalogue);
         this.frame = Math.max(0, result.variants[0].boundary ? result.variants[0].boundary.frames.length - 1 : 0);
         this.drawTrace();
@@ -475,10 +490,10 @@ export class NetworkView {
   showError(err, what = "Could not train") {
     const label = (key) => (this.form_.find((f) => f.key === key) || {}).label;
     const budget = ["budget", "memory", "boundary_cells"].includes(err.code);
-    const message = budget ? budgetText(err, label) : err.message;
+    const message = (budget ? budgetText(err, label) : err.message).replace(/\.$/, "");
     const field = (err.field || "").split(".")[0];
     const where = field && label(field) ? ` (see ${label(field)})` : "";
-    this.setStatus(`${err.code === "busy" ? "The server is busy — try again in a moment." : what}: ${message}${where}`, true);
+    this.setStatus(`${err.code === "busy" ? "The server is busy — try again in a moment." : what}: ${message}${where}.${this.staleNote()}`, true);
   }
 
   restyle() {
