@@ -86,6 +86,8 @@ class TrainConfig:
     arch: Architecture = Architecture()
     init: str = "he"
     bias_init: float = 0.0
+    sigma_w2: float = 2.0  # init "custom" only: W ~ N(0, sigma_w2/fan_in)
+    sigma_b2: float = 0.0  # init "custom" only: b ~ N(bias_init, sigma_b2)
     variants: tuple[Variant, ...] = (Variant("relu"),)
     optimizer: str = "adam"
     learning_rate: float = 0.01
@@ -198,7 +200,7 @@ def _initial_theta(net: StackedMLP, config: TrainConfig, seeds: Sequence[int]) -
     """(K, P): variant k's weights from the init stream of seeds[k] (one seed for all →
     identical weights), its learned activation parameters from its own given value."""
     layout = net.layout
-    by_seed = {s: init_theta(layout, config.init, config.bias_init, {}, np.random.default_rng((s, 1))) for s in dict.fromkeys(seeds)}
+    by_seed = {s: init_theta(layout, config.init, config.bias_init, {}, np.random.default_rng((s, 1)), config.sigma_w2, config.sigma_b2) for s in dict.fromkeys(seeds)}
     theta = np.stack([by_seed[s] for s in seeds]).astype(net.dtype)
     for k, v in enumerate(config.variants):
         learnable = acts.get(v.activation).param_grads
