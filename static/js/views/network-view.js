@@ -9,6 +9,7 @@ import { seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
 import { curveLabel, sanitiseSpecs } from "./function-view.js";
 import * as tables from "../lib/tables.js";
+import { overlayPrediction } from "./theory-overlay.js";
 
 /** A budget error in the form's words, from its numbers (code "budget" / "memory" / "boundary_cells"). */
 function budgetText(err, label) {
@@ -197,7 +198,7 @@ export class NetworkView {
       const fs = this.root.querySelector(sel);
       fs.querySelectorAll(":scope > :not(legend)").forEach((n) => n.remove());
       for (const f of this.form_.filter((x) => x.group === g)) {
-        if (f.when && Object.entries(f.when).some(([k, v]) => s[k] !== v)) continue;
+        if (!shown(f, s)) continue;
         fs.append(this.fieldControl(f));
       }
       if (g === "training") {
@@ -222,7 +223,8 @@ export class NetworkView {
         name: f.key,
         choices: info.choices.map((v) => [v, (this.meta.labels[f.key] || {})[v] || v]),
         value,
-        onChange: (v) => this.set({ [f.key]: v }, true, { rebuild: f.key === "optimizer" }),
+        // a choice other fields depend on ("when": optimizer, init) rebuilds the form
+        onChange: (v) => this.set({ [f.key]: v }, true, { rebuild: this.form_.some((x) => x.when && f.key in x.when) }),
       });
     }
     if (f.number) {
@@ -426,6 +428,7 @@ export class NetworkView {
     if (hasPrelu) draw(P.prelu, fig("prelu"), { table: tables.layerTable(t, "prelu_slope"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, prelu_slope: v.layers.prelu_slope })) });
     draw(P.histogram, fig("histogram"), { json: pick(t, [], (v) => ({ activation: v.activation, histograms: v.histograms })), table: tables.histogramTable(t), note: t.variants.length > 1 ? `Showing ${t.variants[0].label}.` : "" });
     this.drawSummary();
+    overlayPrediction(this, t); // the theory's prediction over the measured gradients (theory-overlay.js)
     this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true }));
   }
 
@@ -516,13 +519,16 @@ export class NetworkView {
 /** The /api/train (or, in sweep mode, /api/sweep) body for a network-view state. */
 export function requestBody(s, catalogue, meta) {
   const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, catalogue) })), ...meta.explorer.recording };
-  for (const f of meta.form) if (s[f.key] !== undefined) body[f.key] = s[f.key];
+  for (const f of meta.form) if (s[f.key] !== undefined && shown(f, s)) body[f.key] = s[f.key];
   if (s.mode === "sweep") {
     body.sweep = { param: s.sweep, values: s.values.map(Number) };
     body.boundary_frames = 0;
   }
   return body;
 }
+
+/** Whether a form field is read in this state (its "when" holds): requests leave the others out. */
+export const shown = (f, s) => !f.when || Object.entries(f.when).every(([k, v]) => s[k] === v);
 
 /** Labels for a run's variants (or a sweep's series), as the legends show them. */
 export function labelRuns(list, catalogue) {
