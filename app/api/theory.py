@@ -13,6 +13,8 @@ engine at initialisation (in the training pool) and sets the prediction beside i
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,10 +38,11 @@ from app.core.theory.engine import BAND, measured_gradients, predict_gradients
 
 from . import activations as curve_api
 from . import training
-from .deps import PoolDep
-from .errors import ERROR_RESPONSES, ApiError
+from .deps import PoolDep, SettingsDep
+from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .pool import run_in_pool
 from .responses import CACHE_CONTROL, JSON_TYPE, built_response, cached_response, dumps, etag_for, headers_of
+from .theory_schemas import CriticalResponse, InitResponse, KernelResponse, MeanVarResponse, NetworkResponse, PhaseResponse, PropagationResponse
 
 router = APIRouter(prefix="/api/theory", tags=["theory"], responses=ERROR_RESPONSES)
 
@@ -131,7 +134,7 @@ class PropagationOptions(TheoryQuery):
 class CriticalOptions(TheoryQuery):
     sigma_b2: float | None = Field(None, ge=SIGMA_B2_RANGE[0], le=SIGMA_B2_RANGE[1], allow_inf_nan=False, description="σ_b² of the one point wanted; without it, the line on n points of [0, sigma_b2_max] (denser near 0, where it bends most).")
     sigma_b2_max: float = Field(1.0, gt=0.0, le=SIGMA_B2_RANGE[1], allow_inf_nan=False, description="The line's largest σ_b².")
-    n: int = Field(9, ge=2, le=MAX_LINE, description="Points of the line.")
+    n: int = Field(7, ge=2, le=MAX_LINE, description="Points of the line.")
     q_in: float = QIn
 
 
@@ -237,14 +240,16 @@ def query_parameters(model: type[TheoryQuery]) -> list[dict[str, Any]]:
     return out
 
 
-def _route(path: str, summary: str, model: type[TheoryQuery]) -> Callable:
-    return router.get(path, summary=summary, response_class=JSONResponse, openapi_extra={"parameters": query_parameters(model)})
+def _route(path: str, summary: str, model: type[TheoryQuery], response: type[BaseModel]) -> Callable:
+    # (response_class=JSONResponse only tells /docs the body is the response model's JSON; the
+    # handlers return orjson bytes themselves)
+    return router.get(path, summary=summary, response_model=response, response_class=JSONResponse, openapi_extra={"parameters": query_parameters(model)})
 
 
 # ----------------------------------------------------------------------------- routes
 
 
-@_route("/propagation", "Signal propagation at (σ_w², σ_b²): q*, c*, χ₁, depth scales, per-layer predictions", PropagationOptions)
+@_route("/propagation", "Signal propagation at (σ_w², σ_b²): q*, c*, χ₁, depth scales, per-layer predictions", PropagationOptions, PropagationResponse)
 async def get_propagation(request: Request) -> Response:
     """q*, c*, χ₁ = σ_w² E[φ′(√q* z)²] (its phase: ordered < 1 < chaotic), χ_c, the depth
     scales ξ_q and ξ_c (null where infinite), and per layer l = 1..depth from an input of
@@ -266,7 +271,7 @@ async def get_propagation(request: Request) -> Response:
     return await answer(request, q, build)
 
 
-@_route("/critical", "The critical σ_w² (χ₁ = 1) at σ_b², or the whole critical line", CriticalOptions)
+@_route("/critical", "The critical σ_w² (χ₁ = 1) at σ_b², or the whole critical line", CriticalOptions, CriticalResponse)
 async def get_critical(request: Request) -> Response:
     """With ``sigma_b2``: the σ_w² where χ₁ = 1 there (null if none in [0.1, 10]) and q*
     there. Without: the critical line on ``n`` points of σ_b² ∈ [0, sigma_b2_max]. (ReLU:
@@ -290,7 +295,7 @@ async def get_critical(request: Request) -> Response:
     return await answer(request, q, build)
 
 
-@_route("/phase", "Phase diagram: χ₁ over the (σ_w², σ_b²) plane", PhaseOptions)
+@_route("/phase", "Phase diagram: χ₁ over the (σ_w², σ_b²) plane", PhaseOptions, PhaseResponse)
 async def get_phase(request: Request) -> Response:
     """χ₁ and log χ₁ at q* (at large q where q diverges), q* and the phase (ordered,
     critical, chaotic) on a grid: rows are σ_b² ∈ [0, sigma_b2_max], columns σ_w²."""
@@ -307,7 +312,7 @@ async def get_phase(request: Request) -> Response:
     return await answer(request, q, build)
 
 
-@_route("/kernel", "The NNGP kernel k(ρ) and the Hermite coefficients", KernelOptions)
+@_route("/kernel", "The NNGP kernel k(ρ) and the Hermite coefficients", KernelOptions, KernelResponse)
 async def get_kernel(request: Request) -> Response:
     """k(ρ) = E[φ(u)φ(v)] for (u, v) of variance q and correlation ρ on ``n_rho`` points of
     [−1, 1] (ReLU also gets the arc-cosine closed form), and the Hermite coefficients a_0 …
@@ -327,7 +332,7 @@ async def get_kernel(request: Request) -> Response:
     return await answer(request, q, build)
 
 
-@_route("/init", "Activation variance over depth at initialisation: prediction and random networks", InitOptions)
+@_route("/init", "Activation variance over depth at initialisation: prediction and random networks", InitOptions, InitResponse)
 async def get_init(request: Request) -> Response:
     """q_l, l = 1..depth, for an initialisation: the mean-field prediction and the median and
     10–90 % band over ``draws`` random networks of ``width`` units (seeded), and the median
@@ -347,7 +352,7 @@ async def get_init(request: Request) -> Response:
     return await answer(request, q, build)
 
 
-@_route("/mean_var", "The (mean, variance) map across layers and its fixed point (SELU: (0, 1))", MeanVarOptions)
+@_route("/mean_var", "The (mean, variance) map across layers and its fixed point (SELU: (0, 1))", MeanVarOptions, MeanVarResponse)
 async def get_mean_var(request: Request) -> Response:
     """Klambauer et al.'s map g(μ, ν) = (E[φ(z)], Var[φ(z)]), z ~ N(μω, ντ): the flows from a
     few starting points over ``steps`` layers and the fixed point the iteration reaches from
@@ -368,14 +373,19 @@ async def get_mean_var(request: Request) -> Response:
     return await answer(request, q, build)
 
 
-@router.post("/network", summary="Predicted and measured per-layer gradients at initialisation of an explorer network", response_class=JSONResponse)
-async def post_network(body: training.InitStatsRequest, request: Request, pool: PoolDep) -> Response:
+@router.post(
+    "/network", summary="Predicted and measured per-layer gradients at initialisation of an explorer network", response_model=NetworkResponse, response_class=JSONResponse,
+    responses={503: {"model": ErrorResponse, "description": "Every training slot is busy; retry after Retry-After seconds"}},
+)
+async def post_network(body: training.InitStatsRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
     """For the network /api/init_stats describes (same body): per hidden layer, the gradient
     at the layer's input ‖∂L/∂(input of layer l)‖ relative to the last layer — predicted by
     mean-field theory for this network's initialisation (each layer's σ_w² = fan_in·Var(W)),
     its training inputs (each with its own second moment) and activation, and measured by
-    the training engine over ``seeds`` weight draws (median and 10–90 % band, log₁₀). No
-    prediction with a non-zero ``bias_init`` (the theory's biases have mean 0)."""
+    the training engine over ``seeds`` weight draws (median and 10–90 % band, log₁₀; draws
+    whose gradient vanished entirely are left out, ``draws`` counts the rest). No prediction
+    with a non-zero ``bias_init`` (the theory's biases have mean 0). Past the server's time
+    limit the seeds not yet done are left out and ``cut_short`` is true."""
     resolved = training.resolve_activations(body)
     plans = [training.init_stats_plan(body, name, params) for name, params in resolved]
     seeds = [body.seed + i for i in range(body.seeds)]
@@ -385,12 +395,17 @@ async def post_network(body: training.InitStatsRequest, request: Request, pool: 
         n_inputs = min(config.n_train, 33)
         check_budget(budget(phi, depth=config.arch.depth, n_inputs=n_inputs)["gradient_prediction_inputs"], "depth", ["depth"])
 
-    def job(stop: Any) -> bytes:
-        series = []
+    limit = settings.train_timeout_s
+
+    def job(stop: threading.Event) -> bytes:
+        deadline = time.perf_counter() + limit
+        series, cut, done = [], False, len(seeds)
         for (config, groups), (name, params) in zip(plans, resolved):
-            stats = training.init_stats_run(config, groups, stop)
+            stats, short = training.init_stats_run(config, groups, stop, deadline)
             if stop.is_set():
-                return b"{}"
+                return b"{}"  # the client went away
+            cut |= short
+            done = min(done, len(stats["loss"]))
             predicted = predict_gradients(config, make_dataset(config.data, np.float64).x_train)
             series.append({
                 "activation": {"name": name, "params": params},
@@ -399,7 +414,7 @@ async def post_network(body: training.InitStatsRequest, request: Request, pool: 
                 "predicted": predicted,
                 "measured": measured_gradients(stats["grad_norm_input"]),
             })
-        return dumps({"config": echo, "seeds": seeds, "quantity": "grad_norm_input", "band": list(BAND), "series": series})
+        return dumps({"config": echo, "seeds": seeds[:done], "cut_short": cut, "quantity": "grad_norm_input", "band": list(BAND), "series": series})
 
     return await run_in_pool(request, pool, job)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+import time
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -172,7 +173,8 @@ class InitStatsSeries(BaseModel):
 
 class InitStatsResponse(BaseModel):
     config: dict[str, Any]
-    seeds: list[int]
+    seeds: list[int] = Field(description="The seeds measured (all those asked for, unless cut_short).")
+    cut_short: bool = Field(False, description="The server's time limit left some seeds out.")
     series: list[InitStatsSeries]
 
 
@@ -460,34 +462,40 @@ def init_stats_plan(body: InitStatsRequest, name: str, params: dict) -> tuple[Tr
     return config, [seeds[i:i + group] for i in range(0, len(seeds), group)]
 
 
-def init_stats_run(config: TrainConfig, groups: list[list[int]], stop: threading.Event | None = None) -> dict[str, Any]:
-    """init_statistics for every seed, group by group (statistic → (seeds, depth) or (seeds,));
-    with ``stop`` set, what the groups done so far give."""
+def init_stats_run(config: TrainConfig, groups: list[list[int]], stop: threading.Event | None = None, deadline: float | None = None) -> tuple[dict[str, Any], bool]:
+    """init_statistics for every seed, group by group (statistic → (seeds, depth) or (seeds,)),
+    and whether it stopped early: with ``stop`` set or past ``deadline`` (perf_counter), what
+    the groups done so far give (the first group always runs)."""
     parts = []
     for seeds in groups:
-        if stop is not None and stop.is_set():
+        if parts and ((stop is not None and stop.is_set()) or (deadline is not None and time.perf_counter() > deadline)):
             break
         parts.append(init_statistics(config, seeds))
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, len(parts) < len(groups)
 
 
 @router.post("/init_stats", summary="Per-layer statistics at initialisation over many seeds", response_model=InitStatsResponse, response_class=JSONResponse)
-async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDep) -> Response:
+async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
     """One forward/backward pass per weight seed (stacked, no training): per hidden layer the
     active and dead fractions, activation mean and std, gradient norms — e.g. about half
     of ReLU units are active at initialisation with He init. Networks may be wider and deeper
-    than for training (width ≤ 256, depth ≤ 50), within the compute budget."""
+    than for training (width ≤ 256, depth ≤ 50), within the compute budget. Past the server's
+    time limit the seeds not yet done are left out (``seeds`` lists those done) and
+    ``cut_short`` is true."""
     resolved = resolve_activations(body)
     plans = [init_stats_plan(body, name, params) for name, params in resolved]
     seeds = [body.seed + i for i in range(body.seeds)]
     echo = normalised(body, plans[0][0], resolved)
+    limit = settings.train_timeout_s
 
     def job(stop: threading.Event) -> bytes:
-        series = []
+        deadline = time.perf_counter() + limit  # for the whole request, however many activations
+        series, cut = [], False
         for (config, groups), (name, params) in zip(plans, resolved):
-            stats = init_stats_run(config, groups, stop)
+            stats, short = init_stats_run(config, groups, stop, deadline)
             if stop.is_set():
                 return b"{}"  # the client went away: nobody reads this
+            cut |= short
             layers = {k: v for k, v in stats.items() if v.ndim == 2}
             series.append(
                 {
@@ -498,7 +506,8 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
                     "accuracy": stats["accuracy"],
                 }
             )
-        return dumps({"config": echo, "seeds": seeds, "series": series})
+        done = min(len(s["loss"]) for s in series)
+        return dumps({"config": echo, "seeds": seeds[:done], "cut_short": cut, "series": series})
 
     return await run_in_pool(request, pool, job)
 

@@ -451,3 +451,25 @@ def test_explorer_links_show_what_the_lessons_measure() -> None:
     assert set(L.PRELU_EXPLORED) < set(L.PRELU_STARTS) and len(L.PRELU_EXPLORED) == 3
     left = [a for a in L.PRELU_STARTS if a not in L.PRELU_EXPLORED]
     assert f"leaves out a = {', '.join(L.fmt(a) for a in left)}" in L.explorer_note(L.get("prelu-learns"), L.get("prelu-learns").defaults(), prelu)
+
+
+# ----------------------------------------------------------------------------- the theory's predictions (lessons 13–14)
+
+
+def test_theory_lessons_name_their_papers_and_flip() -> None:
+    """He initialisation and the edge of chaos state a paper's prediction (not the article) and
+    hold it to the engine's networks; a deep, narrow network (He) and a shallow one (chaotic
+    gradients have too few layers to explode over) no longer support it."""
+    for slug, paper in (("he-initialisation", "He, Zhang, Ren & Sun 2015"), ("edge-of-chaos", "Schoenholz")):
+        lesson = L.get(slug)
+        assert paper in lesson.paper and lesson.claim_from == lesson.paper and lesson.summary()["quoted"] is False
+    m = measured("he-initialisation")
+    assert readout(m, "lecun_per_layer").value == pytest.approx(0.5, abs=0.02)
+    he = m.data["series"][0]
+    assert he["predicted_last"] == pytest.approx(1.0, rel=1e-12)
+    assert not L.run_measure(L.get("he-initialisation"), {"depth": 50, "width": 16}).verdict.supports
+    edge = measured("edge-of-chaos")
+    assert readout(edge, "critical_sigma_w2").value == pytest.approx(1.76, abs=0.01)
+    assert edge.view.settings["init"] == "custom" and edge.view.settings["sigma_w2"] == pytest.approx(1.76, abs=0.01)
+    shallow = L.run_measure(L.get("edge-of-chaos"), {"depth": 6})
+    assert not shallow.verdict.supports and readout(shallow, "chaotic_ratio").supports is False  # 6 layers: 1.3, not > 3

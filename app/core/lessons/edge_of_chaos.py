@@ -19,7 +19,7 @@ EDGE_ACTIVATIONS = ("tanh", "hardtanh", "selu", "softsign")  # each has a critic
 ORDERED_FACTOR, CHAOTIC_FACTOR = 0.57, 1.7  # the ordered and chaotic points: this times the critical σ_w²
 VANISH_BELOW, EXPLODE_ABOVE = 1 / 3, 3.0  # first ÷ last layer gradient
 CRITICAL_RANGE = (0.5, 2.0)
-DATA = DatasetSpec(n_points=64)
+DATA = DatasetSpec(n_points=32)
 EXPLORER_DEPTH, EXPLORER_WIDTH = 12, 64  # the network view's caps
 
 
@@ -41,7 +41,7 @@ def measure_edge(p: dict[str, Any], run: Runner) -> Measurement:
     x = make_dataset(DATA).x_train
     series = []
     for (phase, sw2), config in zip(points, configs):
-        measured = measured_gradients(_init_statistics(config, seeds)["grad_norm_input"])
+        measured = measured_gradients(_init_statistics(config, seeds, chunk=8)["grad_norm_input"])
         predicted = predict_gradients(config, x)
         first = measured["median"][0]
         series.append({
@@ -115,9 +115,9 @@ EDGE_OF_CHAOS = Lesson(
     controls=(
         Control("activation", "Activation", "choice", "tanh", choices=EDGE_ACTIVATIONS, labels=_names(EDGE_ACTIVATIONS)),
         Control("sigma_b2", "Bias variance σ_b²", "float", 0.05, 0.0, 1.0, 0.01, help="Sets where the critical line is crossed (tanh: σ_w² = 1.76 at σ_b² = 0.05)."),
-        Control("depth", "Hidden layers", "int", 20, 6, 50, 1),
-        Control("width", "Units per layer", "int", 128, 32, 256, 1, help="The prediction is the wide limit."),
-        Control("seeds", "Weight draws", "int", 12, 4, 32, 1),
+        Control("depth", "Hidden layers", "int", 20, 6, 40, 1),
+        Control("width", "Units per layer", "int", 128, 32, 128, 1, help="The prediction is the wide limit."),
+        Control("seeds", "Weight draws", "int", 12, 4, 16, 1),
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(

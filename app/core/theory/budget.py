@@ -9,9 +9,11 @@ from . import kernels as _kernels
 from . import meanfield as _mf
 from . import quadrature as _quad
 
-# The most φ-evaluations (as estimated here) one request may cost: about 3 s of a 2-core
-# machine (the estimates run 1–2 s per 10⁸ under load), like the training budget's largest run.
-MAX_EVALS = 6.0e8
+# The most φ-evaluations (as estimated here) one request may cost. Measured on the 2-core
+# machine under load (5–8 runnable processes): 0.2–1.6 s per 10⁸ estimated evaluations
+# (phase diagrams dearest), so at most ≈ 5 s loaded and ≈ 2 s idle — within the time the
+# training budget allows one run (app.core.training.MAX_COST).
+MAX_EVALS = 3.5e8
 BRENT_EVALS = 60  # root polishing on a bracket (Brent, Illinois), typical worst case at these tolerances
 
 
