@@ -96,7 +96,7 @@ EDGE_OF_CHAOS = Lesson(
     title="The edge of chaos: where gradients neither vanish nor explode",
     claim="At initialisation, gradients vanish towards the input in the ordered phase (χ₁ < 1) and explode in the chaotic phase (χ₁ > 1); on the critical line χ₁ = 1 — the edge of chaos — they keep their size through depth.",
     source="§3–4 (gradient backpropagation, the phase diagram)",
-    paper="Schoenholz, Gilmer, Ganguli & Sohl-Dickstein 2017, “Deep Information Propagation” (ICLR) — mean-field theory's prediction",
+    paper="Schoenholz, Gilmer, Ganguli & Sohl-Dickstein 2017, “Deep Information Propagation” (ICLR)",
     measures=(
         "The gradient at each layer's input, ‖∂L/∂(layer input)‖, at initialisation (no training) in the training engine's networks initialised with W ~ N(0, σ_w²/n), b ~ N(0, σ_b²) "
         f"at three points: on the critical line (σ_w² where χ₁ = 1), ordered ({fmt(ORDERED_FACTOR)}× that σ_w²) and chaotic ({fmt(CHAOTIC_FACTOR)}×); "

@@ -86,7 +86,7 @@ HE_INIT = Lesson(
     title="Why He initialisation: 2/n keeps ReLU signals alive",
     claim="Weights drawn with variance 2/n keep the variance of a ReLU network's signals the same from layer to layer; with variance 1/n it halves at every layer.",
     source="§2.2 (forward propagation case)",
-    paper="He, Zhang, Ren & Sun 2015, “Delving Deep into Rectifiers” (ICCV) — mean-field theory's prediction",
+    paper="He, Zhang, Ren & Sun 2015, “Delving Deep into Rectifiers” (ICCV)",
     measures=(
         "The second moment q_l of the pre-activations, layer by layer, in the training engine's ReLU networks at initialisation (no training): "
         "E[h_l²] of the activations (for ReLU, q_l/2), relative to the first layer, median over random weight draws, with He (W ~ N(0, 2/n)) and LeCun (N(0, 1/n)) initialisation, "

@@ -102,8 +102,10 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     hovertemplate: "your point: σ_w² = %{x}, σ_b² = %{y}<extra></extra>",
   });
   const layout = baseLayout({ big });
-  layout.xaxis = { ...layout.xaxis, title: { text: "σ_w² (weight variance × fan-in)" }, range: [phase.sigma_w2[0], phase.sigma_w2[phase.sigma_w2.length - 1]] };
-  layout.yaxis = { ...layout.yaxis, title: { text: "σ_b² (bias variance)" }, range: [phase.sigma_b2[0], phase.sigma_b2[phase.sigma_b2.length - 1]] };
+  // whole cells on both axes (a cell is centred on its grid point), so points on the edges show
+  const cells = (v) => [v[0] - (v[1] - v[0]) / 2, v[v.length - 1] + (v[v.length - 1] - v[v.length - 2]) / 2];
+  layout.xaxis = { ...layout.xaxis, title: { text: "σ_w² (weight variance × fan-in)" }, range: cells(phase.sigma_w2), zeroline: false };
+  layout.yaxis = { ...layout.yaxis, title: { text: "σ_b² (bias variance)" }, range: cells(phase.sigma_b2), zeroline: false };
   layout.hovermode = "closest";
   layout.clickmode = "event";
   const flat = phase.phase.flat();
@@ -184,7 +186,10 @@ export function initDepthFigure(runs, labels, { big = false, narrow = false } = 
   data.push({ x: [null], y: [null], type: "scatter", mode: "lines", line: { color: muted, width: 2, dash: "dash" }, name: "mean-field prediction", legendgroup: "style1" });
   const layout = baseLayout({ big });
   layout.xaxis = { ...layout.xaxis, title: { text: "layer" } };
-  layout.yaxis = { ...layout.yaxis, title: { text: "second moment q_l" }, type: "log", exponentformat: "power" };
+  // one label every few decades: these curves span from one to dozens of them
+  const ys = runs.flatMap((r) => [...r.median, ...r.predicted]).filter((v) => v > 0 && Number.isFinite(v));
+  const decades = ys.length ? Math.log10(Math.max(...ys) / Math.min(...ys)) : 1;
+  layout.yaxis = { ...layout.yaxis, title: { text: "second moment q_l" }, type: "log", exponentformat: "power", dtick: Math.max(1, Math.ceil(decades / 6)) };
   layout.hovermode = "closest";
   legendAbove(layout, narrow);
   return { data, layout };
