@@ -15,7 +15,7 @@ from ..network import Architecture, Variant
 from ..training import TrainConfig
 from .formatting import _SUP, _verdict, fmt
 from .framework import LESSON_MAX_COST, Control, Lesson, Measurement, Plot, Readout, Runner, theory_view
-from .runs import _init_cost, _init_statistics
+from .runs import _init_cost, _init_pass
 
 HE_KEEPS = (0.25, 4.0)  # He: the measured q_L/q₁ stays within this range (a factor 4 of the predicted 1)
 LECUN_WITHIN = 4.0  # LeCun: the measured q_L/q₁ within this factor of 2^-(L-1)
@@ -23,26 +23,26 @@ DATA = DatasetSpec(n_points=32)  # the explorer's two moons, fewer points: one p
 INITS = (("he", "He (Kaiming)", 2.0), ("lecun", "LeCun", 1.0))  # σ_w² = fan_in·Var(W)
 
 
-def _q_ratios(stats: dict[str, np.ndarray]) -> np.ndarray:
-    """Per draw and layer, E[h_l²]/E[h_1²] over units and inputs (mean² + variance of the
-    activations the engine records): for ReLU, E[relu(z)²] = q/2, so this is q_l/q₁."""
-    m2 = stats["mean"] ** 2 + stats["std"] ** 2
+def _q_ratios(z: np.ndarray) -> np.ndarray:
+    """Per draw and layer, q_l/q₁: the pre-activations' second moment over units and inputs
+    (z of the engine's forward pass, (draws, depth, width·inputs)), relative to layer 1."""
+    q = np.mean(z * z, axis=2)
     with np.errstate(all="ignore"):
-        return m2 / m2[:, :1]
+        return q / q[:, :1]
 
 
 def measure_he(p: dict[str, Any], run: Runner) -> Measurement:
     arch = Architecture(p["depth"], p["width"])
     seeds = list(range(p["seed"], p["seed"] + p["seeds"]))
     configs = {init: TrainConfig(data=DATA, arch=arch, init=init, variants=(Variant("relu"),), epochs=0, boundary_frames=0, histograms=False) for init, _, _ in INITS}
-    total = sum(_init_cost(c, len(seeds)) for c in configs.values())
+    total = sum(_init_cost(c, len(seeds)) for c in configs.values())  # (a forward pass is about a third of it)
     if total > LESSON_MAX_COST:
         raise BudgetError("width", f"these settings cost {total:.3g} units of compute; a lesson may use {LESSON_MAX_COST:.3g}: reduce depth, width or seeds",
                           "budget", cost=total, limit=LESSON_MAX_COST, reduce=["depth", "width", "seeds"])
     relu = T.phi_from_activation(acts.get("relu"))
     series = []
     for init, label, sw2 in INITS:
-        ratios = _q_ratios(_init_statistics(configs[init], seeds, chunk=8))
+        ratios = _q_ratios(_init_pass(arch, init, 0.0, "relu", seeds, DATA)[0])
         lo, med, hi = np.quantile(ratios, [0.1, 0.5, 0.9], axis=0)
         predicted = np.array(T.q_trajectory(relu, sw2, 0.0, arch.depth)["q"], dtype=float)
         series.append({"init": init, "label": f"{label} (σ_w² = {fmt(sw2)})", "sigma_w2": sw2, "median": med, "low": lo, "high": hi,
@@ -88,8 +88,8 @@ HE_INIT = Lesson(
     source="§2.2 (forward propagation case)",
     paper="He, Zhang, Ren & Sun 2015, “Delving Deep into Rectifiers” (ICCV)",
     measures=(
-        "The second moment q_l of the pre-activations, layer by layer, in the training engine's ReLU networks at initialisation (no training): "
-        "E[h_l²] of the activations (for ReLU, q_l/2), relative to the first layer, median over random weight draws, with He (W ~ N(0, 2/n)) and LeCun (N(0, 1/n)) initialisation, "
+        "The second moment q_l of the pre-activations, layer by layer, in the training engine's ReLU networks at initialisation (its forward pass, no training), "
+        "relative to the first layer, median over random weight draws, with He (W ~ N(0, 2/n)) and LeCun (N(0, 1/n)) initialisation, "
         "next to the mean-field prediction q_l = (σ_w²/2)^(l−1)·q₁."
     ),
     threshold=f"With He, q_L/q₁ stays within {fmt(HE_KEEPS[0])}–{fmt(HE_KEEPS[1])}; with LeCun it is within a factor {fmt(LECUN_WITHIN)} of 2^−(L−1).",
