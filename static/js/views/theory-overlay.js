@@ -47,6 +47,7 @@ export async function overlayPrediction(view, trace) {
   }
   if (gen !== view.overlayGen || view.trace !== trace) return; // a newer drawing took over
   const muted = colours().muted;
+  const many = trace.variants.length > 1; // then the legend names each colour once and each line style once
   const extraNorms = [];
   const notes = [];
   res.series.forEach((s, i) => {
@@ -54,24 +55,30 @@ export async function overlayPrediction(view, trace) {
     const { color } = seriesStyle(i);
     const layers = s.measured.norm_median.map((_, l) => l + 1);
     const last = s.measured.norm_median[s.measured.norm_median.length - 1];
-    const group = `theory${i}`;
+    const group = many ? { legendgroup: `v${i}`, showlegend: false } : { legendgroup: "theory" };
     extraNorms.push({
       x: layers, y: s.measured.norm_median, type: "scatter", mode: "lines+markers", name: `${v.label} measured: median of ${s.measured.draws} inits`,
-      line: { color, width: 2 }, marker: { color, size: 7, symbol: "square" }, legendgroup: group,
+      line: { color, width: 2 }, marker: { color, size: 7, symbol: "square" }, ...group,
     });
     if (s.predicted.valid && last) {
       const y = s.predicted.log10_grad_norm.map((p) => (p === null ? null : last * 10 ** p));
-      extraNorms.push({ x: layers, y, type: "scatter", mode: "lines", name: `${v.label} predicted (mean field)`, line: { color, width: 3, dash: "dash" }, legendgroup: group });
+      extraNorms.push({ x: layers, y, type: "scatter", mode: "lines", name: `${v.label} predicted (mean field)`, line: { color, width: 3, dash: "dash" }, ...group });
       const p0 = s.predicted.log10_grad_norm[0];
       notes.push(`${v.label}: first ÷ last predicted ${fmt(10 ** p0)}, median of ${s.measured.draws} inits ${fmt(10 ** s.measured.median[0])}`);
     } else if (!s.predicted.valid) {
       notes.push(`${v.label}: no prediction with a non-zero initial bias (the theory's biases have mean 0)`);
     }
   });
+  if (many) {
+    const key = (name, line, marker) => ({ x: [null], y: [null], type: "scatter", mode: marker ? "lines+markers" : "lines", name, line: { color: muted, ...line }, ...(marker ? { marker } : {}), hoverinfo: "skip", legendgroup: name });
+    extraNorms.push(key(`measured: median of ${res.series[0].measured.draws} inits`, { width: 2 }, { color: muted, symbol: "square", size: 7 }), key("predicted (mean field)", { width: 3, dash: "dash" }));
+  }
   const sigma = (x) => (x === null || x === undefined ? "—" : Number(x.toPrecision(3)).toString());
   if (notes.length) addNote(norms, `Theory (σ_w² = ${sigma(res.series[0].sigma_w2)}, σ_b² = ${sigma(res.series[0].sigma_b2)}): ${notes.join(" · ")}.`);
-  await restyle(norms, extraNorms, {});
-  norms.json = { ...(norms.json || {}), theory: res };
+  // redraw the panel's own figure with these lines in it (its layout then makes room for them)
+  const fig = norms.opts.figure(trace, { ...view.figureOptions(), grad: view.state.grad, gradients: view.meta.gradients, extra: extraNorms });
+  norms.plot.style.height = fig.layout.height ? `${fig.layout.height}px` : "";
+  await norms.render(fig, { table: norms.table, json: { ...(norms.json || {}), theory: res }, note: norms.note.textContent });
   // the heat map: a predicted strip left of epoch 0, anchored at this run's last layer at epoch 0
   const gd = flow.plot;
   if (!gd.data) return;
@@ -103,12 +110,16 @@ export async function overlayPrediction(view, trace) {
     const ref = { xref: xa, yref: ya };
     shapes.push({ type: "rect", ...ref, x0: left, x1: right, y0: 0.5, y1: D + 0.5, line: { color: colours().text, width: 2, dash: "dash" } });
     shapes.push({ type: "rect", ...ref, x0: -step / 2, x1: step / 2, y0: 0.5, y1: D + 0.5, line: { color: colours().text, width: 2 } });
-    annotations.push({ ...ref, x: right, xanchor: "right", xshift: -2, y: D + 0.5, yanchor: "bottom", text: "predicted", showarrow: false, font: { size: 11, color: muted } });
-    annotations.push({ ...ref, x: -step / 2, xanchor: "left", xshift: 4, y: D + 0.5, yanchor: "bottom", text: "← measured at init", showarrow: false, font: { size: 11, color: muted } });
+    if (heat.length === 1) {
+      // one map: name the strip and the column above them (several maps have their titles there)
+      annotations.push({ ...ref, x: right, xanchor: "right", xshift: -2, y: D + 0.5, yanchor: "bottom", text: "predicted", showarrow: false, font: { size: 11, color: muted } });
+      annotations.push({ ...ref, x: -step / 2, xanchor: "left", xshift: 4, y: D + 0.5, yanchor: "bottom", text: "← measured at init", showarrow: false, font: { size: 11, color: muted } });
+    }
     const xkey = xa === "x" ? "xaxis" : `xaxis${xa.slice(1)}`;
     layoutPatch[xkey] = { ...(gd.layout[xkey] || {}), range: [left - width / 4, frames[frames.length - 1] + step / 2], autorange: false };
   });
   if (!extraFlow.length) return;
+  addNote(flow, "Left of epoch 0, outlined dashed: the theory's prediction at initialisation, on the same colours; outlined solid: the measured epoch 0.");
   await restyle(flow, extraFlow, { ...layoutPatch, shapes, annotations });
   flow.json = { ...(flow.json || {}), theory: res };
 }
