@@ -56,7 +56,15 @@ MAX_THEORY = 3  # activations the Theory view compares
 THEORY_DEFAULT = "tanh,relu,gelu"  # tanh's phase diagram is the classic one; GELU and ReLU share a₁
 THEORY_DEPTH = 30  # layers of the Theory view's per-layer predictions and random networks
 # the Theory view's Monte Carlo and the network view's overlay (weight draws at initialisation)
-THEORY_VIEW = {"draws": 32, "inits": ["lecun", "glorot", "he", "custom"], "overlay_seeds": 16, "hermite_shown": 12, "mean_var_reference": "selu"}
+THEORY_VIEW = {
+    "draws": 32, "inits": ["lecun", "glorot", "he", "custom"], "overlay_seeds": 16, "hermite_shown": 12, "mean_var_reference": "selu",
+    # the Theory view's own settings (ranges in "state"), as its controls label them
+    "controls": [
+        {"key": "th_depth", "label": "Layers", "step": 1, "help": "Depth of the per-layer predictions and of the random networks."},
+        {"key": "th_width", "label": "Units per layer (random networks)", "step": 1, "help": "Width of the networks drawn at initialisation; the theory is their wide limit."},
+        {"key": "q_in", "label": "Input second moment q_in", "log": True, "help": "‖x‖²/N of the input: the first layer's q₁ = σ_w² q_in + σ_b²."},
+    ],
+}
 
 # Plots: name → (kind, title, help). The explorer, the embeds and the lessons draw them.
 PANELS: dict[str, dict[str, str]] = {

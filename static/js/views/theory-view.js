@@ -95,18 +95,17 @@ export class TheoryView {
     this.showPoint();
     const depth = this.root.querySelector("#th-depth");
     depth.querySelectorAll(":scope > :not(legend)").forEach((n) => n.remove());
-    const labels = { th_depth: ["Layers", "Depth of the per-layer predictions and of the random networks."], th_width: ["Units per layer (random networks)", "Width of the networks drawn at initialisation; the theory is their wide limit."], q_in: ["Input second moment q_in", "‖x‖²/N of the input: the first layer's q₁ = σ_w² q_in + σ_b²."] };
-    for (const [key, [label, help]] of Object.entries(labels)) {
-      const info = this.meta.state[key];
+    for (const c of this.meta.theory.controls) {
+      const info = this.meta.state[c.key];
       const isInt = info.type === "int";
       depth.append(
         slider({
-          label, name: key, min: info.min, max: info.max, step: isInt ? 1 : 0.01, log: key === "q_in", value: s[key], default: info.default, help,
+          label: c.label, name: c.key, min: info.min, max: info.max, step: c.step || 0.01, log: c.log, value: s[c.key], default: info.default, help: c.help,
           onInput: (v) => {
-            this.state[key] = isInt ? Math.round(v) : v;
-            this.onState({ [key]: this.state[key] }, false);
+            this.state[c.key] = isInt ? Math.round(v) : v;
+            this.onState({ [c.key]: this.state[c.key] }, false);
           },
-          onCommit: (v) => this.set({ [key]: isInt ? Math.round(v) : v }, true),
+          onCommit: (v) => this.set({ [c.key]: isInt ? Math.round(v) : v }, true),
         }),
       );
     }
