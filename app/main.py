@@ -14,7 +14,7 @@ from app import __version__
 from app.core.errors import CoreError
 from app.settings import Settings
 
-from .api import activations, assets, classes, embed, errors, health, lessons, meta, pages, training
+from .api import activations, assets, classes, embed, errors, health, lessons, meta, pages, theory, training
 from .api.compressed import ASSETS
 from .api.middleware import AppMiddleware, stderr_request_log
 from .api.pool import TrainingPool
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(embed.router)
     app.include_router(training.router)
+    app.include_router(theory.router)
     app.include_router(lessons.router)
     app.include_router(classes.router)
     static = VersionedStatic(directory=ROOT / "static")

@@ -22,7 +22,7 @@ from app.core.training import cost
 from . import training
 from .deps import public_url
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
-from .meta import AUTORUN_COST, EMBED_ONLY_KEYS, MAX_COMPARE, PANELS, RECORDING, THEMES, read_link
+from .meta import AUTORUN_COST, EMBED_ONLY_KEYS, MAX_COMPARE, PANELS, RECORDING, THEMES, applies, read_link
 from .pages import oembed_href, render
 from .responses import cached_json
 
@@ -43,7 +43,7 @@ def training_request(query: dict[str, str], kind: str) -> BaseModel:
     state, _ = read_link(query)
     act, _ = spec.sanitise(state["act"], MAX_COMPARE if kind == "sweep" or len(state["act"]) > 1 else 1)
     fields = set(training.TrainRequest.model_fields) - {"activations", "include_weights", "dtype"}
-    body: dict[str, Any] = {k: v for k, v in state.items() if k in fields}
+    body: dict[str, Any] = {k: v for k, v in state.items() if k in fields and applies(k, state)}
     body["activations"] = [{"name": s.name, "params": dict(s.params)} for s in act] or [{"name": "relu", "params": {}}]
     body.update(RECORDING)
     if kind == "sweep":
@@ -69,7 +69,7 @@ def run_cost(query: dict[str, str], kind: str) -> float | None:
 
 def explorer_query(query: dict[str, str], panel: str) -> str:
     keep = {k: v for k, v in query.items() if k not in EMBED_ONLY_KEYS}
-    keep["view"] = "function" if kind_of(panel) == "function" else "network"
+    keep["view"] = {"function": "function", "theory": "theory"}.get(kind_of(panel), "network")
     if kind_of(panel) == "sweep":
         keep["mode"] = "sweep"
     return urlencode(keep, safe="(),=:[]")
@@ -85,7 +85,7 @@ def embed_page(panel: str, request: Request) -> Response:
         return render(request, "embed_missing.html", status_code=404, panel=panel[:80], panels=list(PANELS))
     query = dict(request.query_params)
     kind = kind_of(panel)
-    c = run_cost(query, kind) if kind != "function" else 0.0
+    c = run_cost(query, kind) if kind not in ("function", "theory") else 0.0
     return render(
         request,
         "embed.html",
@@ -134,9 +134,10 @@ def embed_target(url: str, request: Request) -> tuple[str, dict[str, str]]:
     if path.startswith("/embed/") and path[len("/embed/"):] in PANELS:
         return path[len("/embed/"):], query
     if path == "":
-        if query.pop("view", "function") == "network":
+        view = query.pop("view", "function")
+        if view == "network":
             return ("sweep" if query.get("mode") == "sweep" else "loss"), query
-        return "function", query
+        return ("phase" if view == "theory" else "function"), query
     raise ApiError(404, "url is not an explorer view or an embeddable plot of this site", "url", code="not_ours")
 
 

@@ -96,6 +96,8 @@ class LessonSummary(BaseModel):
     measures: str
     threshold: str
     optional: bool
+    claim_from: str
+    quoted: bool
     url: str
     measure_url: str
 
@@ -116,6 +118,9 @@ def explorer_query(view: core.View) -> dict[str, str]:
         if view.mode:
             q["mode"] = view.mode
         q["act"] = spec.format(view.activations)
+    elif view.view == "theory":
+        q["view"] = "theory"
+        q["th"] = spec.format(view.activations)
     else:
         q["fn"] = spec.format(view.activations)
     for key, value in view.settings.items():

@@ -34,7 +34,7 @@ from app.core.training import MAX_COST
 
 from . import activations as curve_api
 from . import class_bodies as classes
-from . import training
+from . import theory, training
 from .responses import cached_json
 
 router = APIRouter(prefix="/api", tags=["meta"])
@@ -63,6 +63,20 @@ EMBED_ONLY_KEYS = ("controls", "title", "modebar")
 # (static/js/live/classroom.js). Links' rule ignores them; they never reach a class's state.
 PAGE_KEYS = ("class",)
 
+MAX_THEORY = 3  # activations the Theory view compares
+THEORY_DEFAULT = "tanh,relu,gelu"  # tanh's phase diagram is the classic one; GELU and ReLU share a₁
+THEORY_DEPTH = 30  # layers of the Theory view's per-layer predictions and random networks
+# the Theory view's Monte Carlo and the network view's overlay (weight draws at initialisation)
+THEORY_VIEW = {
+    "draws": 32, "inits": ["lecun", "glorot", "he", "custom"], "overlay_seeds": 16, "hermite_shown": 12, "mean_var_reference": "selu",
+    # the Theory view's own settings (ranges in "state"), as its controls label them
+    "controls": [
+        {"key": "th_depth", "label": "Layers", "step": 1, "help": "Depth of the per-layer predictions and of the random networks."},
+        {"key": "th_width", "label": "Units per layer (random networks)", "step": 1, "help": "Width of the networks drawn at initialisation; the theory is their wide limit."},
+        {"key": "q_in", "label": "Input second moment q_in", "log": True, "help": "‖x‖²/N of the input: the first layer's q₁ = σ_w² q_in + σ_b²."},
+    ],
+}
+
 # Plots: name → (kind, title, help). The explorer, the embeds and the lessons draw them.
 PANELS: dict[str, dict[str, str]] = {
     "function": {"kind": "function", "title": "f(x) and its derivative f′(x)", "help": "Shaded: where f′ = 0 (dead) or |f′| < ε (saturated). Dotted: kinks."},
@@ -78,6 +92,12 @@ PANELS: dict[str, dict[str, str]] = {
     "sweep": {"kind": "sweep", "title": "Sweep", "help": "One trained network per value, all from the same data and initial weights. × marks a diverged run."},
     "sweep-curves": {"kind": "sweep", "title": "Training loss for every swept value", "help": "Colour runs from the smallest value (dark) to the largest (light)."},
     "class-results": {"kind": "class", "title": "Class results", "help": "One point per student of a live class: the value each chose of the experiment's parameter (x) against a number their run measured (y), coloured by activation. Updates as results arrive."},
+    "phase": {"kind": "theory", "title": "Phase diagram: order, chaos and the edge between", "help": "log χ₁ over the (σ_w², σ_b²) plane, χ₁ = σ_w² E[φ′(√q* z)²]: below 0 (χ₁ < 1) the network is ordered — gradients vanish with depth, nearby inputs merge; above, chaotic — gradients explode, nearby inputs decorrelate. The line is the critical line χ₁ = 1. Click a point to initialise the network there."},
+    "gradient-prediction": {"kind": "theory", "title": "Predicted gradient norm per layer", "help": "Mean-field prediction of log₁₀‖∂L/∂h_l‖ relative to the last layer at the chosen (σ_w², σ_b²): backpropagation multiplies ‖∂L/∂h‖² by χ(q_l) = σ_w² E[φ′(√q_l z)²] per layer. Flat at the edge of chaos; falling towards the input when ordered; rising when chaotic."},
+    "init-depth": {"kind": "theory", "title": "Activation variance over depth at initialisation", "help": "q_l, the pre-activations' second moment per layer, for LeCun, Glorot, He and the custom (σ_w², σ_b²): mean-field prediction (dashed) and the median (solid) with the 10–90 % band over random networks. With ReLU, He's σ_w² = 2 keeps q_l; LeCun's 1 halves it every layer."},
+    "mean-var": {"kind": "theory", "title": "Self-normalisation: the (mean, variance) map across layers", "help": "Each step maps a layer's (mean μ, variance ν) to the next one's for weights with Σw = 0, Σw² = 1 (normalised LeCun normal, Klambauer et al. 2017). SELU's flows converge on its fixed point (0, 1) from anywhere nearby."},
+    "kernel": {"kind": "theory", "title": "The activation's kernel k(ρ)", "help": "k(ρ) = E[φ(u)φ(v)] for unit-variance pre-activations with correlation ρ (the NNGP kernel of one layer). ReLU's is the arc-cosine kernel (dotted: its closed form)."},
+    "hermite": {"kind": "theory", "title": "Hermite coefficients a_k", "help": "φ(z) = Σ a_k He_k(z)/√k!: a_0 is the mean, a_1 = E[φ′] the linear part, the rest the non-linearity (k(ρ) = Σ a_k² ρ^k). GELU and ReLU share a₁ = ½."},
 }
 # The two per-layer gradient sizes a trace records (URL: grad=input|weights).
 GRADIENTS = {
@@ -111,6 +131,8 @@ FORM: tuple[dict[str, Any], ...] = (
     {"key": "init", "group": "network", "label": "Initialisation"},
     {"key": "bias_init", "group": "network", "label": "Initial bias", "step": 0.01,
      "help": f"A negative initial bias starts ReLU units dead: try {DEAD_BIAS:g} and about half of them are dead before training starts.", "try": {"bias_init": DEAD_BIAS}},
+    {"key": "sigma_w2", "group": "network", "label": "Weight variance σ_w²", "step": 0.01, "when": {"init": "custom"}, "help": "Weights N(0, σ_w²/fan_in). The Theory tab's phase diagram sets it."},
+    {"key": "sigma_b2", "group": "network", "label": "Bias variance σ_b²", "step": 0.01, "when": {"init": "custom"}, "help": "Biases N(initial bias, σ_b²)."},
     {"key": "optimizer", "group": "training", "label": "Optimiser"},
     {"key": "learning_rate", "group": "training", "label": "Learning rate", "log": True,
      "help": f"Too high and ReLU units die: try {DYING_LEARNING_RATE:g} and watch most of them die (Dead units) as accuracy falls to chance.", "try": {"learning_rate": DYING_LEARNING_RATE}},
@@ -122,6 +144,20 @@ FORM: tuple[dict[str, Any], ...] = (
     {"key": "seed", "group": "training", "label": "Seed", "step": 1, "number": True, "help": "Same seed, same data and initial weights: runs are reproducible bit for bit."},
 )
 LABELS = {"dataset": DATASET_LABELS, "init": INIT_LABELS, "optimizer": OPTIMIZER_LABELS, "features": FEATURE_LABELS}
+# settings the form shows only when others have given values (momentum with SGD, the variances with init custom)
+FORM_WHEN = {f["key"]: f["when"] for f in FORM if "when" in f}
+
+
+def _matches(want: Any, have: Any) -> bool:
+    """A form field's "when": a value, a list of values, or [] for "empty" (network-view.js twin)."""
+    if isinstance(want, list):
+        return have in want if want else not have
+    return have == want
+
+
+def applies(key: str, state: Mapping[str, Any]) -> bool:
+    """Whether a request field is read in this state (the form shows it): requests leave the others out."""
+    return all(_matches(v, state.get(k)) for k, v in FORM_WHEN.get(key, {}).items())
 
 
 # ----------------------------------------------------------------------------- request fields
@@ -161,7 +197,7 @@ def state_fields() -> dict[str, dict[str, Any]]:
     train = request_fields(training.TrainRequest)
     grid = request_fields(curve_api.GridOptions)
     out: dict[str, dict[str, Any]] = {
-        "view": {"type": "string", "default": "function", "choices": ["function", "network"]},
+        "view": {"type": "string", "default": "function", "choices": ["function", "network", "theory"]},
         "theme": {"type": "string", "default": "light", "choices": list(THEMES)},
         "fn": {"type": "specs", "default": "relu", "max": MAX_CURVES},
         "xmin": {"type": "number", "default": grid["xmin"]["default"], "min": grid["xmin"]["min"], "max": grid["xmin"]["max"]},
@@ -178,6 +214,13 @@ def state_fields() -> dict[str, dict[str, Any]]:
         "discrete": {"type": "bool", "default": False},
         "pts": {"type": "points", "default": "", "max": MAX_LINK_POINTS, "limit": OWN_LIMIT},
         "ptask": {"type": "string", "default": "classify", "choices": ["classify", "regress"]},
+        # the Theory view: its activations (the first one's phase diagram; all compared), the
+        # depth of its per-layer predictions and the width of its random networks; its point in
+        # the (σ_w², σ_b²) plane is the network's custom init (sigma_w2, sigma_b2)
+        "th": {"type": "specs", "default": THEORY_DEFAULT, "max": MAX_THEORY},
+        "th_depth": {"type": "int", "default": THEORY_DEPTH, "min": 1, "max": theory.MAX_DEPTH},
+        "th_width": {"type": "int", "default": theory.MAX_WIDTH, "min": 1, "max": theory.MAX_WIDTH},
+        "q_in": {"type": "number", "default": 1.0, "min": theory.Q_RANGE[0], "max": theory.Q_RANGE[1]},
     }
     for f in FORM:
         info = train[f["key"]]
@@ -291,6 +334,7 @@ def meta_json() -> dict[str, Any]:
             "api_curves": curve_api.MAX_SPECS,
             "curve_points": curve_api.MAX_POINTS,
             "x_limit": curve_api.X_LIMIT,
+            "theory": MAX_THEORY,
         },
         "explorer": {"grid_points": GRID_POINTS, "samples": SAMPLES, "recording": RECORDING, "live": LIVE, "compare_next": list(COMPARE_NEXT), "function_next": list(FUNCTION_NEXT)},
         "own_points": {"min": MIN_OWN_POINTS, "max": MAX_OWN_POINTS, "link_max": MAX_LINK_POINTS, "limit": OWN_LIMIT, "max_classes": MAX_CLASSES},
@@ -299,8 +343,9 @@ def meta_json() -> dict[str, Any]:
         "gradients": GRADIENTS,
         "metrics": METRICS,
         "themes": list(THEMES),
-        "budget": {"max_cost": MAX_COST, "autorun_cost": AUTORUN_COST},
+        "budget": {"max_cost": MAX_COST, "autorun_cost": AUTORUN_COST, "theory_max_evals": theory.T.MAX_EVALS},
         "live": {"numbers": CLASS_NUMBERS, "max_prompt": classes.MAX_PROMPT, "max_message": classes.MAX_MESSAGE},
+        "theory": THEORY_VIEW,
     }
 
 

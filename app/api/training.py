@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+import time
 from dataclasses import replace
 from typing import Any, Literal
 
+import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,8 +34,8 @@ from app.core import state as states
 from app.core import training as engine
 from app.core.datasets import ALL_DATASETS, DEFAULT_FEATURES, FEATURES, MAX_CLASSES, MAX_OWN_POINTS, MIN_CLASSES, MIN_POINTS, OWN, DatasetSpec, canonical_features, own_points, parse_csv
 from app.core.errors import BudgetError
-from app.core.network import INITS, Architecture, Variant
-from app.core.training import DTYPES, OPTIMIZERS, RunAbandoned, RunState, TrainConfig, check_budget, init_statistics, parameter_count, train
+from app.core.network import INITS, SIGMA_B2_RANGE, SIGMA_W2_RANGE, Architecture, Layout, Variant
+from app.core.training import DTYPES, MAX_COST, MAX_ELEMENTS, OPTIMIZERS, RunAbandoned, RunState, TrainConfig, check_budget, cost, elements, init_statistics, parameter_count, train
 
 from .deps import PoolDep, SettingsDep
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse, error_body
@@ -79,6 +81,13 @@ MAX_BOUNDARY_GRID = 80
 # boundary_frames × boundary_grid² × variants: the probabilities one response may carry
 MAX_BOUNDARY_CELLS = 200_000
 MAX_INIT_SEEDS = 64
+# /api/init_stats is one forward/backward pass, no training: wider and deeper networks (the
+# theory's predictions hold as width grows), bounded by the compute budget for one epoch.
+MAX_INIT_DEPTH = 50
+MAX_INIT_WIDTH = 256
+# parameters held at once by an init_stats pass (θ, its gradient, one more copy): seeds run
+# in groups of at most this many parameters (≈ 100 MB in float64)
+MAX_INIT_PARAMS = 4_000_000
 LEARNING_RATE_RANGE = (1e-4, 10.0)
 MOMENTUM_MAX = 0.99
 BIAS_INIT_LIMIT = 2.0
@@ -141,8 +150,10 @@ class TrainRequest(BaseModel):
     width: int = Field(8, ge=1, le=MAX_WIDTH, description="Units per hidden layer.")
     widths: list[int] | None = Field(None, max_length=MAX_DEPTH, description="Units per hidden layer, one number per layer, each 1–64 (instead of depth × width; empty or null: depth × width).")
     features: list[FeatureName] = Field(list(DEFAULT_FEATURES), min_length=1, max_length=len(FEATURES), description="The network's inputs, computed from each point: x1, x2, x1_sq, x2_sq, x1x2, sin_x1, sin_x2.")  # type: ignore[valid-type]
-    init: Literal[INITS] = Field("he", description="Weight initialisation: he N(0, 2/fan_in), glorot U(±√(6/(fan_in+fan_out))), lecun N(0, 1/fan_in), uniform U(±0.5).")  # type: ignore[valid-type]
-    bias_init: float = Field(0.0, ge=-BIAS_INIT_LIMIT, le=BIAS_INIT_LIMIT, allow_inf_nan=False, description="Initial value of every bias.")
+    init: Literal[INITS] = Field("he", description="Weight initialisation: he N(0, 2/fan_in), glorot U(±√(6/(fan_in+fan_out))), lecun N(0, 1/fan_in), uniform U(±0.5), custom N(0, sigma_w2/fan_in) with biases N(bias_init, sigma_b2).")  # type: ignore[valid-type]
+    bias_init: float = Field(0.0, ge=-BIAS_INIT_LIMIT, le=BIAS_INIT_LIMIT, allow_inf_nan=False, description="Initial value of every bias (with init custom: their mean).")
+    sigma_w2: float = Field(2.0, ge=SIGMA_W2_RANGE[0], le=SIGMA_W2_RANGE[1], allow_inf_nan=False, description="init custom only: weights N(0, sigma_w2/fan_in) (mean-field theory's σ_w²).")
+    sigma_b2: float = Field(0.0, ge=SIGMA_B2_RANGE[0], le=SIGMA_B2_RANGE[1], allow_inf_nan=False, description="init custom only: biases drawn from N(bias_init, sigma_b2) (mean-field theory's σ_b²).")
     activations: list[ActivationChoice] = Field(default_factory=lambda: [ActivationChoice()], min_length=1, max_length=MAX_VARIANTS, description="1–4 activations, each trained from the same initial weights on the same data.")
     optimizer: Literal[OPTIMIZERS] = Field("adam", description="adam (PyTorch's defaults β = (0.9, 0.999), ε = 1e-8) or sgd.")  # type: ignore[valid-type]
     learning_rate: float = Field(0.01, ge=LEARNING_RATE_RANGE[0], le=LEARNING_RATE_RANGE[1], allow_inf_nan=False)
@@ -180,6 +191,8 @@ class SweepRequest(TrainRequest):
 class InitStatsRequest(TrainRequest):
     """Per-layer statistics at initialisation (no training) for ``seeds`` weight seeds."""
 
+    depth: int = Field(3, ge=1, le=MAX_INIT_DEPTH, description="Hidden layers.")
+    width: int = Field(8, ge=1, le=MAX_INIT_WIDTH, description="Units per hidden layer.")
     seeds: int = Field(32, ge=1, le=MAX_INIT_SEEDS, description="Weight seeds seed, seed+1, …; the data use seed.")
 
 
@@ -227,7 +240,8 @@ class InitStatsSeries(BaseModel):
 
 class InitStatsResponse(BaseModel):
     config: dict[str, Any]
-    seeds: list[int]
+    seeds: list[int] = Field(description="The seeds measured (all those asked for, unless cut_short).")
+    cut_short: bool = Field(False, description="The server's time limit left some seeds out.")
     series: list[InitStatsSeries]
 
 
@@ -282,10 +296,23 @@ def data_spec(body: TrainRequest) -> DatasetSpec:
     return DatasetSpec(body.dataset, body.n_points, body.noise, body.test_fraction, body.seed, body.classes, points)
 
 
+CUSTOM_ONLY = ("sigma_w2", "sigma_b2")  # fields that only init "custom" reads
+
+
+def check_custom_only(body: BaseModel, init_field: str = "init") -> None:
+    """A 422 naming sigma_w2 / sigma_b2 when they are given with another initialisation."""
+    init = getattr(body, init_field)
+    for key in CUSTOM_ONLY:
+        if key in body.model_fields_set and init != "custom":
+            raise ApiError(422, f"{key} is read only with {init_field} custom (got {init_field} {init}): leave it out or set {init_field} to custom",
+                           key, code="needs_custom_init", requires={init_field: "custom"})
+
+
 def make_config(body: TrainRequest, variants: list[Variant], variants_field: str = "activations", **overrides: Any) -> TrainConfig:
     """The core's configuration, within the compute budget (``variants_field``: what the
     stacked variants are in the request — activations, sweep.values, seeds — named among
     what to reduce in a budget error)."""
+    check_custom_only(body)
     epochs = overrides.pop("epochs", body.epochs)
     frames = min(body.frames, epochs + 1)
     probe = None
@@ -309,6 +336,8 @@ def make_config(body: TrainRequest, variants: list[Variant], variants_field: str
         probe=probe,
         init=body.init,
         bias_init=body.bias_init,
+        sigma_w2=body.sigma_w2,
+        sigma_b2=body.sigma_b2,
         variants=tuple(variants),
         optimizer=body.optimizer,
         learning_rate=body.learning_rate,
@@ -357,7 +386,7 @@ BUDGET_RESPONSE.update(
 
 
 def normalised(body: TrainRequest, config: TrainConfig, resolved: list[tuple[str, dict]]) -> dict[str, Any]:
-    out = body.model_dump(exclude={"state", "points"})
+    out = body.model_dump(exclude={"state", "points"} | (set() if body.init == "custom" else set(CUSTOM_ONLY)))  # what the run read
     out["activations"] = [{"name": name, "params": params} for name, params in resolved]
     out["widths"] = list(config.arch.widths)
     out["depth"], out["width"] = config.arch.depth, config.arch.width
@@ -483,22 +512,62 @@ async def post_sweep(body: SweepRequest, request: Request, pool: PoolDep, settin
     return await _run(request, pool, job)
 
 
+def init_stats_plan(body: InitStatsRequest, name: str, params: dict) -> tuple[TrainConfig, list[list[int]]]:
+    """One seed's configuration (the memory check) and the seeds in groups small enough to
+    hold at once; the whole pass — one forward and backward per seed, about one training
+    epoch each — is held to the compute budget (code budget, naming seeds)."""
+    config = make_config(body, [Variant(name, params)], "seeds", epochs=0, boundary_frames=0)
+    seeds = [body.seed + i for i in range(body.seeds)]
+    c = cost(replace(config, epochs=1)) * len(seeds)
+    if c > MAX_COST:
+        fit = int(len(seeds) * MAX_COST / c)
+        raise BudgetError(
+            "seeds", f"one pass at initialisation over {len(seeds)} seeds costs {c:.3g}; the limit is {MAX_COST:.3g}: "
+            f"reduce seeds (at most {fit} fit), n_points, depth or width", "budget", cost=c, limit=MAX_COST, fit_seeds=fit,
+            reduce=["seeds", "n_points", "depth", "width"],
+        )
+    per_seed = max(Layout(config.arch, ()).size, 1)
+    group = max(1, min(len(seeds), MAX_INIT_PARAMS // per_seed, MAX_ELEMENTS // max(elements(config), 1)))
+    return config, [seeds[i:i + group] for i in range(0, len(seeds), group)]
+
+
+def init_stats_run(config: TrainConfig, groups: list[list[int]], stop: threading.Event | None = None, deadline: float | None = None) -> tuple[dict[str, Any], bool]:
+    """init_statistics for every seed, group by group (statistic → (seeds, depth) or (seeds,)),
+    and whether it stopped early: with ``stop`` set or past ``deadline`` (perf_counter), what
+    the groups done so far give (the first group always runs)."""
+    parts = []
+    for seeds in groups:
+        if parts and ((stop is not None and stop.is_set()) or (deadline is not None and time.perf_counter() > deadline)):
+            break
+        parts.append(init_statistics(config, seeds))
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, len(parts) < len(groups)
+
+
 @router.post("/init_stats", summary="Per-layer statistics at initialisation over many seeds", response_model=InitStatsResponse, response_class=JSONResponse)
-async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDep) -> Response:
+async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
     """One forward/backward pass per weight seed (stacked, no training): per hidden layer the
     active and dead fractions, activation mean and std, gradient norms — e.g. about half
-    of ReLU units are active at initialisation with He init."""
+    of ReLU units are active at initialisation with He init. Networks may be wider and deeper
+    than for training (width ≤ 256, depth ≤ 50), within the compute budget. Past the server's
+    time limit the seeds not yet done are left out (``seeds`` lists those done) and
+    ``cut_short`` is true."""
+
     if body.state is not None or body.include_state or body.unit_grid or body.probe is not None:
         raise ApiError(422, "init_stats measures initial weights: it takes no state, include_state, unit_grid or probe", "state", code="not_allowed")
     resolved = resolve_activations(body)
+    plans = [init_stats_plan(body, name, params) for name, params in resolved]
     seeds = [body.seed + i for i in range(body.seeds)]
-    configs = [make_config(body, [Variant(name, params)] * len(seeds), "seeds", epochs=0, boundary_frames=0) for name, params in resolved]
-    echo = normalised(body, configs[0], resolved)
+    echo = normalised(body, plans[0][0], resolved)
+    limit = settings.train_timeout_s
 
     def job(stop: threading.Event) -> bytes:
-        series = []
-        for config, (name, params) in zip(configs, resolved):
-            stats = init_statistics(config, seeds)
+        deadline = time.perf_counter() + limit  # for the whole request, however many activations
+        series, cut = [], False
+        for (config, groups), (name, params) in zip(plans, resolved):
+            stats, short = init_stats_run(config, groups, stop, deadline)
+            if stop.is_set():
+                return b"{}"  # the client went away: nobody reads this
+            cut |= short
             layers = {k: v for k, v in stats.items() if v.ndim == 2}
             series.append(
                 {
@@ -509,7 +578,8 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
                     "accuracy": stats["accuracy"],
                 }
             )
-        return dumps({"config": echo, "seeds": seeds, "series": series})
+        done = min(len(s["loss"]) for s in series)
+        return dumps({"config": echo, "seeds": seeds[:done], "cut_short": cut, "series": series})
 
     return await run_in_pool(request, pool, job)
 

@@ -47,8 +47,13 @@ from . import activations as acts
 
 Array = np.ndarray
 
-INITS: tuple[str, ...] = ("he", "glorot", "lecun", "uniform")
-INIT_LABELS: dict[str, str] = {"he": "He (Kaiming)", "glorot": "Glorot (Xavier)", "lecun": "LeCun", "uniform": "Uniform ±0.5 (Playground)"}
+INITS: tuple[str, ...] = ("he", "glorot", "lecun", "uniform", "custom")
+INIT_LABELS: dict[str, str] = {"he": "He (Kaiming)", "glorot": "Glorot (Xavier)", "lecun": "LeCun", "uniform": "Uniform ±0.5 (Playground)", "custom": "Custom variance (σ_w², σ_b²)"}
+# The named schemes: every init but "custom", which needs its two variances.
+SCHEME_INITS: tuple[str, ...] = tuple(i for i in INITS if i != "custom")
+# "custom": W ~ N(0, σ_w²/fan_in), b ~ N(bias_init, σ_b²) — the initialisation of mean-field theory.
+SIGMA_W2_RANGE = (0.01, 10.0)
+SIGMA_B2_RANGE = (0.0, 4.0)
 # TensorFlow Playground's weights: uniform on [−0.5, 0.5].
 UNIFORM_HALF_WIDTH = 0.5
 LOSSES: tuple[str, ...] = ("binary", "multiclass", "regression")
@@ -152,15 +157,20 @@ class Layout:
         }
 
 
-def init_theta(layout: Layout, init: str, bias_init: float, learned_init: Mapping[str, float], rng: np.random.Generator) -> Array:
+def init_theta(
+    layout: Layout, init: str, bias_init: float, learned_init: Mapping[str, float], rng: np.random.Generator,
+    sigma_w2: float = 2.0, sigma_b2: float = 0.0,
+) -> Array:
     """One variant's initial parameters (P,), drawn layer by layer from ``rng``.
 
     he:      W ~ N(0, 2/fan_in)                         (He et al. 2015, for rectifiers)
     glorot:  W ~ U(±√(6/(fan_in + fan_out)))            (Glorot & Bengio 2010, "Xavier")
     lecun:   W ~ N(0, 1/fan_in)                         (LeCun et al. 1998; SELU's init)
     uniform: W ~ U(±0.5)                                (TensorFlow Playground)
-    Every bias starts at ``bias_init``; learned activation parameters at their given value.
-    (The draws are i.i.d., so the storage order — fan_out × fan_in — does not matter.)
+    custom:  W ~ N(0, σ_w²/fan_in), b ~ N(bias_init, σ_b²)   (mean-field theory's network;
+             each layer's biases drawn after its weights)
+    Otherwise every bias starts at ``bias_init``; learned activation parameters at their
+    given value. (The draws are i.i.d., so the storage order — fan_out × fan_in — does not matter.)
     """
     theta = np.empty(layout.size)
     for (fi, fo), sl in zip(layout.arch.shapes, layout.layer_slices):
@@ -173,22 +183,26 @@ def init_theta(layout: Layout, init: str, bias_init: float, learned_init: Mappin
             w = rng.standard_normal(fi * fo) * math.sqrt(1.0 / fi)
         elif init == "uniform":
             w = rng.uniform(-UNIFORM_HALF_WIDTH, UNIFORM_HALF_WIDTH, fi * fo)
+        elif init == "custom":
+            w = rng.standard_normal(fi * fo) * math.sqrt(sigma_w2 / fi)
         else:
             raise ValueError(f"unknown init {init!r}; known: {', '.join(INITS)}")
         block = theta[sl].reshape(fo, fi + 1)
         block[:, :fi] = w.reshape(fo, fi)
         block[:, fi] = bias_init
+        if init == "custom" and sigma_b2 > 0:
+            block[:, fi] += rng.standard_normal(fo) * math.sqrt(sigma_b2)
     for name in layout.learned:
         for layer in range(layout.arch.depth):
             theta[layout.learned_slot(name, layer)] = learned_init.get(name, 0.0)
     return theta
 
 
-def stacked_init(net: StackedMLP, variants: Sequence[Variant], init: str, bias_init: float, seeds: Sequence[int]) -> Array:
+def stacked_init(net: StackedMLP, variants: Sequence[Variant], init: str, bias_init: float, seeds: Sequence[int], sigma_w2: float = 2.0, sigma_b2: float = 0.0) -> Array:
     """(K, P): variant k's weights from the init stream of seeds[k] (one seed for all →
     identical weights), its learned activation parameters from its own given value."""
     layout = net.layout
-    by_seed = {s: init_theta(layout, init, bias_init, {}, np.random.default_rng((s, 1))) for s in dict.fromkeys(seeds)}
+    by_seed = {s: init_theta(layout, init, bias_init, {}, np.random.default_rng((s, 1)), sigma_w2, sigma_b2) for s in dict.fromkeys(seeds)}
     theta = np.stack([by_seed[s] for s in seeds]).astype(net.dtype)
     for k, v in enumerate(variants):
         learnable = acts.get(v.activation).param_grads
@@ -197,6 +211,15 @@ def stacked_init(net: StackedMLP, variants: Sequence[Variant], init: str, bias_i
             for layer in range(layout.arch.depth):
                 theta[k, layout.learned_slot(name, layer)] = value
     return theta
+
+
+def weight_variance(init: str, fan_in: int, fan_out: int, sigma_w2: float = 2.0) -> float:
+    """Var(W) of one weight of a fan_in → fan_out layer as :func:`init_theta` draws it;
+    fan_in·Var(W) is the σ_w² of mean-field theory (the tests hold the draws to it)."""
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; known: {', '.join(INITS)}")
+    return {"he": 2.0 / fan_in, "glorot": 2.0 / (fan_in + fan_out), "lecun": 1.0 / fan_in,
+            "uniform": UNIFORM_HALF_WIDTH**2 / 3.0, "custom": sigma_w2 / fan_in}[init]
 
 
 # --------------------------------------------------------------------------- activations

@@ -115,6 +115,8 @@ class TrainConfig:
     arch: Architecture = Architecture()
     init: str = "he"
     bias_init: float = 0.0
+    sigma_w2: float = 2.0  # init "custom" only: W ~ N(0, sigma_w2/fan_in)
+    sigma_b2: float = 0.0  # init "custom" only: b ~ N(bias_init, sigma_b2)
     variants: tuple[Variant, ...] = (Variant("relu"),)
     optimizer: str = "adam"
     learning_rate: float = 0.01
@@ -189,7 +191,7 @@ def parameter_count(config: TrainConfig) -> int:
 
 
 def _initial_theta(net: StackedMLP, config: TrainConfig, seeds: Sequence[int]) -> Array:
-    return stacked_init(net, config.variants, config.init, config.bias_init, seeds)
+    return stacked_init(net, config.variants, config.init, config.bias_init, seeds, config.sigma_w2, config.sigma_b2)
 
 
 def train(

@@ -8,6 +8,7 @@ import { plotConfig } from "./lib/panel.js";
 import { FIGURES } from "./lib/panels.js";
 import { noteText, sanitise } from "./lib/spec.js";
 import { applyTheme } from "./lib/theme.js";
+import { theoryPanel } from "./lib/theory.js";
 import { defaultOf, readLink } from "./lib/url.js";
 import { curveLabel } from "./views/function-view.js";
 import { labelRuns, requestBody } from "./views/network-view.js";
@@ -169,11 +170,43 @@ async function trainingEmbed(catalogue, meta, state, notes) {
   }
 }
 
+async function theoryEmbed(catalogue, meta, state) {
+  state.th = sanitiseSpecs(state.th, catalogue, meta.caps.theory);
+  if (!state.th.length) state.th = defaultOf(meta.state.th);
+  const render = async () => {
+    const signal = latest.next();
+    setStatus("Computing…");
+    try {
+      const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, label: (s) => curveLabel(s, catalogue, state.th) });
+      await draw(out.figure);
+      setStatus(out.note || "");
+    } catch (err) {
+      if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);
+    }
+  };
+  if (root.dataset.controls === "1") {
+    const form = root.querySelector(".embed-controls");
+    form.hidden = false;
+    state.th.forEach((spec, i) =>
+      form.append(
+        activationCard(catalogue, spec, i, {
+          onChange: (next, committed) => {
+            state.th[i] = next;
+            if (committed) render();
+          },
+        }),
+      ),
+    );
+  }
+  await render();
+}
+
 async function main() {
   const [catalogue, meta] = await Promise.all([loadCatalogue(), loadMeta()]);
   const { state, notes } = readLink(meta.state, location.search, meta.embed_keys);
   applyTheme(state.theme);
   if (kind === "function") await functionEmbed(catalogue, meta, state, notes.filter((n) => n.key !== "act" && n.key !== "view"));
+  else if (kind === "theory") await theoryEmbed(catalogue, meta, state);
   else await trainingEmbed(catalogue, meta, state, notes.filter((n) => n.key !== "fn"));
   new ResizeObserver(postHeight).observe(document.body);
   document.body.dataset.ready = "1";

@@ -6,6 +6,7 @@ import { noteText, sanitise } from "./lib/spec.js";
 import { applyTheme, preferredTheme } from "./lib/theme.js";
 import { FunctionView } from "./views/function-view.js";
 import { NetworkView } from "./views/network-view.js";
+import { TheoryView } from "./views/theory-view.js";
 import { openEmbedDialog } from "./lib/embed-dialog.js";
 import { announceState, onApplyState } from "./lib/page-state.js";
 
@@ -26,7 +27,7 @@ async function main() {
   // catalogue; the URL's theme, else the one this browser last chose
   const readWithTheme = () => {
     const { state: s, notes } = readLink(SCHEMA, location.search, [...meta.embed_keys, ...meta.page_keys]);
-    for (const key of ["fn", "act"]) {
+    for (const key of ["fn", "act", "th"]) {
       const checked = sanitise(s[key], catalogue, SCHEMA[key].max);
       s[key] = checked.specs.filter((x) => x.name); // own formulas come with issue 13
       notes.push(...checked.notes);
@@ -60,6 +61,17 @@ async function main() {
 
   const fnView = new FunctionView({ root: document.getElementById("view-function"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, fnView) });
   const netView = new NetworkView({ root: document.getElementById("view-network"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, netView) });
+  // the Theory view's point is the network's custom initialisation: it sets it, and may switch to it
+  const onNetwork = (patch, { committed, train = false }) => {
+    onState(patch, committed);
+    if (!committed) return;
+    netView.apply(state);
+    if (train) {
+      onState({ view: "network" }, true);
+      showView("network");
+    }
+  };
+  const thView = new TheoryView({ root: document.getElementById("view-theory"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, thView), onNetwork });
 
   const tabs = [...document.querySelectorAll('[role="tab"]')];
   const showView = (name) => {
@@ -72,6 +84,10 @@ async function main() {
     document.querySelectorAll("[data-info]").forEach((d) => (d.hidden = d.dataset.info !== name));
     if (name === "network") netView.shown();
     else netView.visible = false;
+    if (name === "theory") {
+      thView.apply(state); // what the other views changed (the init, its variances)
+      thView.shown();
+    } else thView.visible = false;
     window.dispatchEvent(new Event("resize")); // let Plotly size plots that were hidden
   };
   tabs.forEach((t, i) => {
@@ -96,6 +112,7 @@ async function main() {
     onState({ theme: theme.value }, true);
     fnView.redraw();
     netView.restyle();
+    thView.restyle();
   });
 
   document.getElementById("copy-link").addEventListener("click", async () => {
@@ -128,7 +145,7 @@ async function main() {
     theme.value = state.theme;
     fnView.apply(state);
     netView.apply(state);
-    showView(state.view);
+    showView(state.view); // (the Theory view takes the state when shown)
     announceState();
   };
   window.addEventListener("popstate", fromAddress);

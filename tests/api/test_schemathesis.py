@@ -7,7 +7,8 @@ cannot express — xmin < xmax, an activation's own parameter ranges, the comput
 of a training run — so positive_data_acceptance accepts 2xx and 422, and 404 (/oembed answers 404 for
 a URL that is not a page of this site); a 400, 413 or 5xx for schema-valid data fails.
 
-Bounded: 25 generated cases per operation (12 where every accepted case trains a network) plus schemathesis' explicit-example and
+Bounded: 25 generated cases per operation (12 where every accepted case trains a network or
+computes a theory answer) plus schemathesis' explicit-example and
 coverage cases, and training runs stop after 0.1 s of wall-clock time. The number of
 cases per operation is written to tests/artifacts/schemathesis-<worker>.json.
 """
@@ -47,6 +48,8 @@ config = schemathesis.Config.from_dict(
                 "phases": {"coverage": {"enabled": False}},
             },
             {"include-path-regex": "^/api/lessons/.+/measure$", "generation": {"max-examples": MAX_EXAMPLES_SLOW}},
+            # the theory's routes compute for up to a few seconds per accepted case (their budget)
+            {"include-path-regex": "^/api/theory/", "generation": {"max-examples": MAX_EXAMPLES_SLOW}},
             {
                 # oEmbed 1.0 §2.3.4: an unsupported format is answered 501 Not Implemented.
                 "include-path": "/oembed",
@@ -84,7 +87,9 @@ def test_api_conforms_to_its_schema(case):
 def test_every_documented_operation_is_fuzzed():
     """The schema lists the API; a route that slips out of it would escape the fuzzing."""
     labels = {op.ok().label for op in schema.get_all_operations()}
-    for expected in ("GET /api/curve", "POST /api/curves", "GET /api/activations", "POST /api/train", "POST /api/train/stream", "POST /api/sweep", "POST /api/init_stats", "GET /healthz", "GET /readyz"):
+    for expected in ("GET /api/curve", "POST /api/curves", "GET /api/activations", "POST /api/train", "POST /api/train/stream", "POST /api/sweep", "POST /api/init_stats", "GET /healthz", "GET /readyz",
+                     "GET /api/theory/propagation", "GET /api/theory/critical", "GET /api/theory/phase", "GET /api/theory/kernel",
+                     "GET /api/theory/init", "GET /api/theory/mean_var", "POST /api/theory/network"):
         assert expected in labels, labels
 
 

@@ -49,7 +49,7 @@ def test_defaults_support_the_claim(slug: str) -> None:
 def test_lessons_are_declared_once_with_their_texts() -> None:
     assert len(L.SLUGS) == len(set(L.SLUGS)) == len(L.LESSONS)
     assert [lesson.number for lesson in L.LESSONS] == list(range(1, len(L.LESSONS) + 1))
-    main = [lesson for lesson in L.LESSONS if not lesson.optional]
+    main = [lesson for lesson in L.LESSONS if not lesson.optional and not lesson.paper]
     assert len(main) == 9
     for lesson in L.LESSONS:
         assert lesson.title and lesson.claim and lesson.source and lesson.measures and lesson.threshold
@@ -63,10 +63,14 @@ def test_lessons_are_declared_once_with_their_texts() -> None:
 
 
 def test_claims_are_quoted_from_the_source() -> None:
-    """Each claim's words come from the app's copy of the source (docs/source.md)."""
+    """Each claim's words come from the app's copy of the source (docs/source.md) — except a
+    theory's prediction, which names its paper instead (``paper``)."""
     seed = ROOT / "docs" / "source.md"
     text = re.sub(r"\s+", " ", seed.read_text(encoding="utf-8"))
+    assert all(lesson.claim_from == L.ARTICLE for lesson in L.LESSONS if not lesson.paper)
     for lesson in L.LESSONS:
+        if lesson.paper:
+            continue
         for part in re.split(r" — |: (?=[a-z])", lesson.claim):
             words = re.sub(r"[^\w%]+", " ", part).split()
             for i in range(0, max(1, len(words) - 3)):
@@ -87,7 +91,7 @@ def test_every_plot_has_a_figure_in_the_page_script() -> None:
 EXPLORER_KEYS = {
     "view", "theme", "fn", "xmin", "xmax", "regions", "samples", "mode", "act", "sweep", "values", "metric", "grad", "auto",
     "dataset", "n_points", "noise", "test_fraction", "depth", "width", "init", "bias_init", "optimizer",
-    "learning_rate", "momentum", "batch_size", "epochs", "seed",
+    "learning_rate", "momentum", "batch_size", "epochs", "seed", "sigma_w2", "sigma_b2", "th", "th_depth", "th_width", "q_in",
 }
 
 
@@ -96,7 +100,7 @@ def test_explorer_view_uses_the_explorer_state(slug: str) -> None:
     """A lesson's view names explorer settings only, and catalogue activations with valid parameters."""
     v = measured(slug).view
     assert set(v.settings) <= EXPLORER_KEYS, set(v.settings) - EXPLORER_KEYS
-    assert v.view in ("function", "network") and (v.mode is None) == (v.view == "function")
+    assert v.view in ("function", "network", "theory") and (v.mode is None) == (v.view != "network")
     assert v.activations
     for s in v.activations:
         acts.resolve_params(acts.get(s.name), s.params, text_numbers=False)
@@ -447,3 +451,25 @@ def test_explorer_links_show_what_the_lessons_measure() -> None:
     assert set(L.PRELU_EXPLORED) < set(L.PRELU_STARTS) and len(L.PRELU_EXPLORED) == 3
     left = [a for a in L.PRELU_STARTS if a not in L.PRELU_EXPLORED]
     assert f"leaves out a = {', '.join(L.fmt(a) for a in left)}" in L.explorer_note(L.get("prelu-learns"), L.get("prelu-learns").defaults(), prelu)
+
+
+# ----------------------------------------------------------------------------- the theory's predictions (lessons 13–14)
+
+
+def test_theory_lessons_name_their_papers_and_flip() -> None:
+    """He initialisation and the edge of chaos state a paper's prediction (not the article) and
+    hold it to the engine's networks; a deep, narrow network (He) and a shallow one (chaotic
+    gradients have too few layers to explode over) no longer support it."""
+    for slug, paper in (("he-initialisation", "He, Zhang, Ren & Sun 2015"), ("edge-of-chaos", "Schoenholz")):
+        lesson = L.get(slug)
+        assert paper in lesson.paper and lesson.claim_from == lesson.paper and lesson.summary()["quoted"] is False
+    m = measured("he-initialisation")
+    assert readout(m, "lecun_per_layer").value == pytest.approx(0.5, abs=0.02)
+    he = m.data["series"][0]
+    assert he["predicted_last"] == pytest.approx(1.0, rel=1e-12)
+    assert not L.run_measure(L.get("he-initialisation"), {"depth": 50, "width": 16}).verdict.supports
+    edge = measured("edge-of-chaos")
+    assert readout(edge, "critical_sigma_w2").value == pytest.approx(1.76, abs=0.01)
+    assert edge.view.settings["init"] == "custom" and edge.view.settings["sigma_w2"] == pytest.approx(1.76, abs=0.01)
+    shallow = L.run_measure(L.get("edge-of-chaos"), {"depth": 6})
+    assert not shallow.verdict.supports and readout(shallow, "chaotic_ratio").supports is False  # 6 layers: 1.3, not > 3

@@ -1,4 +1,6 @@
-"""Guided lessons: every claim of the source article, reproduced and measured.
+"""Guided lessons: every claim of the source article, reproduced and measured — and two
+predictions of mean-field theory (He initialisation, the edge of chaos), each stated with the
+paper it comes from (``Lesson.paper``) rather than quoted from the article.
 
 Each lesson is declared once, in its own module here: its title, the claim quoted from the
 source (``docs/source.md``), an explanation, the threshold its measurement is held to, the
@@ -17,10 +19,13 @@ from __future__ import annotations
 
 from .dying import *  # noqa: F403
 from .dying import DYING
+from .edge_of_chaos import *  # noqa: F403
+from .edge_of_chaos import EDGE_OF_CHAOS
 from .efficiency import *  # noqa: F403
 from .efficiency import EFFICIENCY
 from .formatting import fmt, pct
 from .framework import (
+    ARTICLE,
     LESSON_MAX_COST,
     Control,
     ControlError,
@@ -35,6 +40,8 @@ from .framework import (
     resolve_controls,
     run_measure,
 )
+from .he_init import *  # noqa: F403
+from .he_init import HE_INIT
 from .kink import *  # noqa: F403
 from .kink import KINK
 from .noisy import *  # noqa: F403
@@ -57,12 +64,12 @@ from .zero_centred import *  # noqa: F403
 from .zero_centred import ZERO_CENTRED
 
 __all__ = [
-    "LESSON_MAX_COST", "Control", "ControlError", "Lesson", "Measurement", "Plot", "Readout", "Verdict", "View", "check_budget",
+    "ARTICLE", "LESSON_MAX_COST", "Control", "ControlError", "Lesson", "Measurement", "Plot", "Readout", "Verdict", "View", "check_budget",
     "explorer_note", "fmt", "pct", "resolve_controls", "run_measure", "LESSONS", "BY_SLUG", "SLUGS", "get", "neighbours",
-    "DYING", "EFFICIENCY", "KINK", "NOISY", "ONE_SIDED", "PRELU", "SCALE", "SOFTPLUS", "SPARSE", "UNBOUNDED", "VANISHING", "ZERO_CENTRED",
+    "DYING", "EDGE_OF_CHAOS", "EFFICIENCY", "HE_INIT", "KINK", "NOISY", "ONE_SIDED", "PRELU", "SCALE", "SOFTPLUS", "SPARSE", "UNBOUNDED", "VANISHING", "ZERO_CENTRED",
 ]
 
-LESSONS: tuple[Lesson, ...] = (SPARSE, VANISHING, DYING, SCALE, SOFTPLUS, ZERO_CENTRED, KINK, NOISY, PRELU, EFFICIENCY, UNBOUNDED, ONE_SIDED)
+LESSONS: tuple[Lesson, ...] = (SPARSE, VANISHING, DYING, SCALE, SOFTPLUS, ZERO_CENTRED, KINK, NOISY, PRELU, EFFICIENCY, UNBOUNDED, ONE_SIDED, HE_INIT, EDGE_OF_CHAOS)
 BY_SLUG: dict[str, Lesson] = {lesson.slug: lesson for lesson in LESSONS}
 SLUGS: tuple[str, ...] = tuple(BY_SLUG)
 

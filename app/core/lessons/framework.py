@@ -34,7 +34,7 @@ from .. import activations as acts
 from .. import spec
 from ..errors import BudgetError, CoreError
 from ..network import INIT_LABELS as INIT_NAMES
-from ..network import INITS
+from ..network import SCHEME_INITS
 from ..training import MAX_COST, MAX_ELEMENTS, Trace, TrainConfig, cost, elements, train
 
 Array = np.ndarray
@@ -133,7 +133,7 @@ class View:
     activations (with parameters), which mode, and the other settings by their names in the
     explorer (``xmin``, ``learning_rate``, ``values``, ``grad`` …). The API makes it a link."""
 
-    view: Literal["function", "network"]
+    view: Literal["function", "network", "theory"]
     activations: tuple[spec.Spec, ...]
     mode: str | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
@@ -160,6 +160,11 @@ def network_view(mode: str, *activations: ActivationLike, **settings: Any) -> Vi
     return View("network", _specs(activations), mode, settings)
 
 
+def theory_view(*activations: ActivationLike, **settings: Any) -> View:
+    """The Theory view comparing these activations (the first one's phase diagram)."""
+    return View("theory", _specs(activations), None, settings)
+
+
 @dataclass
 class Measurement:
     readouts: list[Readout]
@@ -180,13 +185,18 @@ class Plot:
     help: str
 
 
+# Where a claim comes from: quoted from the app's source article (docs/source.md), or stated
+# as a theory's prediction with the paper it comes from (``Lesson.paper``).
+ARTICLE = "Wikipedia, “Rectifier (neural networks)”, 5 April 2018"
+
+
 @dataclass(frozen=True)
 class Lesson:
     slug: str
     number: int
     title: str
-    claim: str  # quoted from the source (SEED.md)
-    source: str  # where in the source
+    claim: str  # quoted from the source (SEED.md), or (with ``paper``) the theory's prediction in our words
+    source: str  # where in the source (or in the paper)
     measures: str  # what the lesson measures, in one sentence
     threshold: str  # what the measurement must show to support the claim
     explanation: tuple[str, ...]
@@ -197,6 +207,12 @@ class Lesson:
     trains: bool = False  # runs the training engine (the API schedules it in the training pool)
     deterministic: bool = True
     optional: bool = False  # one of the brief extra lessons
+    paper: str = ""  # the claim is this paper's prediction, not a quote of the article ("" = quoted from ARTICLE)
+
+    @property
+    def claim_from(self) -> str:
+        """Where the claim comes from: the source article, or the paper whose prediction it is."""
+        return self.paper or ARTICLE
 
     def defaults(self) -> dict[str, int | float | str]:
         return {c.id: c.default for c in self.controls}
@@ -217,6 +233,8 @@ class Lesson:
             "measures": self.measures,
             "threshold": self.threshold,
             "optional": self.optional,
+            "claim_from": self.claim_from,
+            "quoted": not self.paper,
         }
 
     def describe(self) -> dict[str, Any]:
@@ -267,4 +285,4 @@ def param_control(activation: str, param: str, label: str | None = None, default
     return Control(param, label or p.label, "float", p.default if default is None else default, p.min, p.max, p.step, help=help if help is not None else p.help)
 
 
-INIT_LABELS = tuple(INIT_NAMES[i] for i in INITS)
+INIT_LABELS = tuple(INIT_NAMES[i] for i in SCHEME_INITS)  # the lessons offer the named schemes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from .. import activations as acts
 from ..datasets import DatasetSpec, make_dataset
 from ..network import Architecture, StackedMLP, Variant, augment
 from ..spec import format_value
-from ..training import TrainConfig, _initial_theta
+from ..training import TrainConfig, _initial_theta, cost, init_statistics
 
 Array = np.ndarray
 
@@ -65,3 +66,15 @@ def _label(name: str, params: Mapping[str, float | str] | None = None) -> str:
         return act.name
     return f"{act.name} ({', '.join(f'{k}={format_value(v)}' for k, v in shown.items())})"
 
+
+
+def _init_statistics(config: TrainConfig, seeds: Sequence[int], chunk: int = 4) -> dict[str, Array]:
+    """The engine's init_statistics for many seeds, ``chunk`` at a time (wide, deep networks:
+    bounded memory); statistic → (seeds, depth) or (seeds,)."""
+    parts = [init_statistics(config, list(seeds[lo : lo + chunk])) for lo in range(0, len(seeds), chunk)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _init_cost(config: TrainConfig, seeds: int) -> float:
+    """The compute of one pass at initialisation per seed (≈ one full-batch epoch each)."""
+    return cost(replace(config, epochs=1)) * seeds

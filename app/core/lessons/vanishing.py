@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..network import INITS, Architecture, Variant
+from ..network import SCHEME_INITS, Architecture, Variant
 from ..training import TrainConfig, init_statistics
 from .formatting import _SUP, _finite, _verdict, fmt, pct
 from .framework import INIT_LABELS, Array, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view
@@ -140,7 +140,7 @@ VANISHING = Lesson(
     controls=(
         Control("depth", "Hidden layers", "int", VANISH_DEPTH, 2, 12, 1),
         Control("width", "Units per layer", "int", 16, 4, 32, 1),
-        Control("init", "Initialisation", "choice", "he", choices=INITS, labels=INIT_LABELS, help="The same initial weights for all three activations."),
+        Control("init", "Initialisation", "choice", "he", choices=SCHEME_INITS, labels=INIT_LABELS, help="The same initial weights for all three activations."),
         Control("seeds", "Weight seeds (at init)", "int", VANISH_SEEDS, 1, 16, 1, help="The norms at initialisation are averaged over seeds seed, seed+1, …; training uses the first."),
         Control("optimizer", "Optimiser", "choice", "sgd", choices=("sgd", "adam"), labels=("SGD", "Adam"), help="Adam rescales each weight's step, which hides vanishing gradients; SGD shows them."),
         Control("learning_rate", "Learning rate", "float", 0.1, 0.001, 1.0, 0.001, log=True),

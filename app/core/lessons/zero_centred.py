@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..network import INITS, Architecture, Variant
+from ..network import SCHEME_INITS, Architecture, Variant
 from ..training import TrainConfig
 from .formatting import _finite, _verdict, fmt, pct
 from .framework import INIT_LABELS, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view, param_control
@@ -86,7 +86,7 @@ ZERO_CENTRED = Lesson(
     controls=(
         Control("depth", "Hidden layers", "int", 6, 2, 10, 1),
         Control("width", "Units per layer", "int", 16, 4, 32, 1),
-        Control("init", "Initialisation", "choice", "he", choices=INITS, labels=INIT_LABELS),
+        Control("init", "Initialisation", "choice", "he", choices=SCHEME_INITS, labels=INIT_LABELS),
         param_control("elu", "alpha", "ELU's α", help="ELU saturates at −α for very negative inputs."),
         Control("learning_rate", "Learning rate (Adam)", "float", 0.01, 0.0001, 0.3, 0.0001, log=True),
         Control("epochs", "Epochs", "int", 300, 0, 800, 10),

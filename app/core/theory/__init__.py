@@ -13,8 +13,8 @@ Variance map and its fixed point
     q_1 = σ_w² q_in + σ_b²,   q_l = V(q_{l−1}) = σ_w² E[φ(√q_{l−1} z)²] + σ_b²
     q* = V(q*): iterate from q₁; if not converged to rounding after FP_ITER steps, bracket
     the root of V(q) − q on a log grid [1e−30, Q_MAX = 1e6] in the direction the iteration
-    moves and polish with Brent. No root upwards: q diverges (q_star None, q_diverges True);
-    none downwards: q* = 0 (σ_b² = 0), whose quantities are the q → 0⁺ limits (at q = 1e−30).
+    moves and polish with the Illinois method (every pair at once, batched). No root
+    upwards: q diverges (q_star None, q_diverges True); none downwards: q* = 0 (σ_b² = 0), whose quantities are the q → 0⁺ limits (at q = 1e−30).
 
 Correlation map and its fixed point, with u₁ = √q z₁, u₂ = √q (c z₁ + √(1 − c²) z₂)
     C(c) = (σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / (σ_w² E[φ(u₁)²] + σ_b²)   at q = q*
@@ -30,9 +30,11 @@ Gradient and correlation gains, depth scales
     ξ_q = −1/log|dq_l/dq_{l−1}|_{q*},   ξ_c = −1/log χ_c*      (None where infinite: critical)
     When q diverges, χ₁ is its large-q limit (evaluated at Q_MAX) and the rest is None.
 
-Critical line: σ_w²(σ_b²) with χ₁ = 1 (scan σ_w² geometrically, Brent on the first
-ordered→chaotic crossing; None if none in range). ReLU: χ₁ = σ_w²/2, so σ_w² = 2 for every
+Critical line: σ_w²(σ_b²) with χ₁ = 1 (scan σ_w² geometrically, Illinois on the first
+ordered→chaotic crossing, every σ_b² at once; None if none in range). ReLU: χ₁ = σ_w²/2, so σ_w² = 2 for every
 σ_b², but q* exists there only for σ_b² = 0: the critical point is (2, 0).
+
+Correlation along depth: c₁ = (σ_w² c_in q_in + σ_b²)/q₁, c_{l+1} = C(c_l) at q_l.
 
 Gradients: backprop multiplies ‖∂L/∂h‖² by σ_w² E[φ′(√q_l z)²] = χ(q_l) from layer l+1 to l,
     log₁₀‖∂L/∂h_l‖ − log₁₀‖∂L/∂h_L‖ = ½ Σ_{m=l}^{L−1} log₁₀ χ(q_m)   along the actual q_l.
@@ -59,16 +61,20 @@ gives the approximate work of every public function for given sizes.
 
 from __future__ import annotations
 
-from .budget import compute_budget, nodes_1d, nodes_2d
+from .budget import MAX_EVALS, compute_budget, nodes_1d, nodes_2d
 from .depth import INITS, init_over_depth, init_sigmas
-from .kernels import hermite_coefficients, mean_var_fixed_point, mean_var_flow, mean_var_map, nngp_kernel
+from .kernels import arccos_kernel, hermite_coefficients, mean_var_fixed_point, mean_var_flow, mean_var_map, nngp_kernel
 from .meanfield import (
     FixedPoint,
+    c_trajectory,
     correlation_map,
     critical_line,
     critical_sigma_w2,
+    critical_sigma_w2s,
     fixed_point,
     gradient_prediction,
+    gradient_prediction_inputs,
+    illinois,
     layer_terms,
     phase_diagram,
     phase_of,
@@ -81,8 +87,8 @@ from .meanfield import (
 from .quadrature import Q_MAX, Q_TINY, X_MAX, Phi, bivariate_expect, gauss_expect, locate_kinks, phi_from_activation
 
 __all__ = [
-    "INITS", "Q_MAX", "Q_TINY", "X_MAX", "FixedPoint", "Phi", "bivariate_expect", "compute_budget", "correlation_map",
-    "critical_line", "critical_sigma_w2", "fixed_point", "gauss_expect", "gradient_prediction", "hermite_coefficients",
+    "INITS", "MAX_EVALS", "Q_MAX", "Q_TINY", "X_MAX", "FixedPoint", "Phi", "arccos_kernel", "bivariate_expect", "c_trajectory", "compute_budget", "correlation_map",
+    "critical_line", "critical_sigma_w2", "critical_sigma_w2s", "illinois", "fixed_point", "gauss_expect", "gradient_prediction", "gradient_prediction_inputs", "hermite_coefficients",
     "init_over_depth", "init_sigmas", "layer_terms", "locate_kinks", "mean_var_fixed_point", "mean_var_flow",
     "mean_var_map", "nngp_kernel", "nodes_1d", "nodes_2d", "phase_diagram", "phase_of", "phi_from_activation",
     "q_trajectory", "signal_propagation", "solve_fixed_points", "variance_map", "variance_terms",

@@ -9,7 +9,12 @@ from . import kernels as _kernels
 from . import meanfield as _mf
 from . import quadrature as _quad
 
-BRENT_EVALS = 60  # Brent's method on a bracket, typical worst case at these tolerances
+# The most φ-evaluations (as estimated here) one request may cost. Measured on the 2-core
+# machine under load (5–8 runnable processes): 0.2–1.6 s per 10⁸ estimated evaluations
+# (phase diagrams dearest), so at most ≈ 5 s loaded and ≈ 2 s idle — within the time the
+# training budget allows one run (app.core.training.MAX_COST).
+MAX_EVALS = 3.5e8
+BRENT_EVALS = 60  # root polishing on a bracket (Brent, Illinois), typical worst case at these tolerances
 
 
 def nodes_1d(n_kinks: int = 2, adaptive: bool = False) -> int:
@@ -32,7 +37,7 @@ def nodes_2d(n_kinks: int = 2) -> int:
 
 def compute_budget(
     *, n_kinks: int = 2, adaptive: bool = False, n_rho: int = 41, order: int = 200, depth: int = 50, width: int = 256,
-    draws: int = 32, n_sigma_w2: int = 10, n_sigma_b2: int = 10, mv_steps: int = 20,
+    draws: int = 32, n_sigma_w2: int = 10, n_sigma_b2: int = 10, mv_steps: int = 20, n_inputs: int = 1,
 ) -> dict[str, int]:
     """Approximate φ/φ′ evaluations of each public function for these sizes.
 
@@ -59,6 +64,8 @@ def compute_budget(
         "phase_diagram": n_sigma_w2 * n_sigma_b2 * fixed,
         "q_trajectory": depth * n1 * 2,
         "gradient_prediction": depth * n1 * 2,
+        "c_trajectory": depth * (n1 * 3 + n2) + locate,
+        "gradient_prediction_inputs": depth * n_inputs * n1 * 2,
         "nngp_kernel": n_rho * n2 + locate,
         # the recurrence costs order × nodes multiply-adds, comparable to φ evaluations
         "hermite_coefficients": hermite_nodes * (order + 2) + n1 + locate,

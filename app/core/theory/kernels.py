@@ -27,6 +27,13 @@ def nngp_kernel(phi: Phi, rho: Sequence[float] | Array, q: float = 1.0) -> dict:
     return {"q": q, "rho": nums(rho), "k": nums(k)}
 
 
+def arccos_kernel(rho: Sequence[float] | Array, q: float = 1.0) -> list:
+    """ReLU's k(ρ) in closed form (Cho & Saul 2009's arc-cosine kernel of degree 1, halved):
+    q·(√(1 − ρ²) + (π − arccos ρ)·ρ)/(2π), the independent check of :func:`nngp_kernel`."""
+    r = np.clip(np.atleast_1d(np.asarray(rho, dtype=float)), -1.0, 1.0)
+    return nums(q * (np.sqrt(1.0 - r * r) + (math.pi - np.arccos(r)) * r) / (2.0 * math.pi))
+
+
 def hermite_coefficients(phi: Phi, order: int = 200, q: float = 1.0) -> dict:
     """a_k = E[φ(√q z)·He_k(z)]/√(k!), k = 0..order (normalised probabilists' Hermite, so
     φ(√q z) = Σ a_k He_k(z)/√(k!) and Σ a_k² = E[φ(√q z)²]).

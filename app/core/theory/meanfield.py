@@ -71,39 +71,104 @@ class FixedPoint:
         return math.isfinite(self.q_star)
 
 
-def _bracket(phi: Phi, sw2: float, sb2: float, q_from: float) -> tuple[float, str]:
-    """The root of g(q) = V(q) − q the iteration from q_from moves towards: up when
-    V(q_from) > q_from (then ∞ if there is none below Q_MAX), else down (then 0)."""
-    g0 = float(variance_map(phi, sw2, sb2, q_from)[0]) - q_from
-    if g0 == 0.0:
-        return q_from, "bracket"
-    up = g0 > 0
-    pts = LOG_Q_GRID[q_from < LOG_Q_GRID] if up else LOG_Q_GRID[q_from > LOG_Q_GRID][::-1]
-    pts = np.concatenate(([q_from], pts))
-    g = np.full(len(pts), np.nan)
-    g[0] = g0
-    i = None
-    for start in range(1, len(pts), BRACKET_CHUNK):  # nearest grid points first, a chunk at a time
-        stop = min(start + BRACKET_CHUNK, len(pts))
-        g[start:stop] = variance_map(phi, sw2, sb2, pts[start:stop]) - pts[start:stop]
-        if np.isnan(g[start:stop]).any():
-            return math.nan, "undefined"
-        change = np.flatnonzero(np.sign(g[1:stop]) != np.sign(g0))
-        if change.size:
-            i = int(change[0])
+def illinois(h, a: Array, b: Array, fa: Array, fb: Array, xtol: float, rtol: float, max_iter: int = 200) -> Array:
+    """Roots of h on the brackets [a, b] (one per row; fa·fb ≤ 0), all rows at once.
+
+    ``h(x, rows)`` evaluates row ``rows[j]``'s function at x[j] (one batched call per
+    step). The Illinois variant of regula falsi (superlinear), with a bisection step
+    whenever two steps have not halved the bracket; a row stops once its bracket is
+    within xtol + rtol·|x| or h hits 0. Returns, per row, the end with the smaller |h|."""
+    a, b, fa, fb = (np.array(v, dtype=float) for v in (a, b, fa, fb))
+    best = np.where(np.abs(fa) <= np.abs(fb), a, b)
+    active = (fa != 0.0) & (fb != 0.0)
+    width = np.abs(b - a)
+    stalls = np.zeros(len(a), dtype=int)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
             break
-    if i is None:
-        return (math.inf, "diverged") if up else (0.0, "to_zero")
-    a, b = sorted((math.log(pts[i]), math.log(pts[i + 1])))
+        A, B, FA, FB = a[idx], b[idx], fa[idx], fb[idx]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            c = B - FB * (B - A) / (FB - FA)
+        lo, hi = np.minimum(A, B), np.maximum(A, B)
+        bisect = (stalls[idx] >= 2) | ~np.isfinite(c) | (c <= lo) | (c >= hi)
+        c = np.where(bisect, 0.5 * (A + B), c)
+        fc = np.asarray(h(c, idx), dtype=float)
+        swap = fc * FB < 0  # the root lies between B and c: A takes B's place
+        fa[idx] = np.where(swap, FB, FA * 0.5)
+        a[idx] = np.where(swap, B, A)
+        b[idx], fb[idx] = c, fc
+        new_width = np.abs(b[idx] - a[idx])
+        stalls[idx] = np.where(new_width <= 0.5 * width[idx], 0, stalls[idx] + 1)
+        width[idx] = np.where(stalls[idx] == 0, new_width, width[idx])
+        best[idx] = np.where(np.abs(fa[idx]) < np.abs(fc), a[idx], c)
+        done = (fc == 0.0) | ~np.isfinite(fc) | (new_width <= xtol + rtol * np.abs(c))
+        active[idx[done]] = False
+    return best
 
-    def h(t: float) -> float:
-        q = math.exp(t)
-        return float(variance_map(phi, sw2, sb2, q)[0]) - q
 
-    ha, hb = h(a), h(b)
-    if ha * hb > 0:  # a root within rounding of an end (one-row and batched sums differ in the last bit)
-        return math.exp(a if abs(ha) <= abs(hb) else b), "bracket"
-    return math.exp(optimize.brentq(h, a, b, xtol=1e-15, rtol=1e-15, maxiter=200)), "bracket"
+def _bracket_many(phi: Phi, sw2: Array, sb2: Array, q_from: Array) -> tuple[Array, Array]:
+    """For each row, the root of g(q) = V(q) − q the iteration from q_from moves towards:
+    up when V(q_from) > q_from (∞ if there is none below Q_MAX), else down (then 0).
+
+    All rows at once: the log grid is scanned BRACKET_CHUNK points at a time in each row's
+    direction (nearest first) until g changes sign, then the bracket is polished in log q
+    by :func:`illinois`. A NaN of g on the way makes the row "undefined"."""
+    n = len(q_from)
+    out = np.full(n, np.nan)
+    how = np.array(["bracket"] * n, dtype=object)
+    g0 = variance_map(phi, sw2, sb2, q_from) - q_from
+    pending = g0 != 0.0
+    out[~pending] = q_from[~pending]
+    nan0 = np.isnan(g0)
+    how[nan0], pending[nan0] = "undefined", False
+    up = g0 > 0
+    # each row's grid points in its direction, nearest first (NaN-padded)
+    grid = np.where(up[:, None], LOG_Q_GRID[None, :], LOG_Q_GRID[None, ::-1])
+    ahead = np.where(up[:, None], grid > q_from[:, None], grid < q_from[:, None])
+    order = np.argsort(~ahead, axis=1, kind="stable")
+    pts = np.where(np.take_along_axis(ahead, order, axis=1), np.take_along_axis(grid, order, axis=1), np.nan)
+    count = ahead.sum(axis=1)
+    lo_q, lo_g = q_from.copy(), g0.copy()  # the last point before the sign change
+    hi_q, hi_g = np.full(n, np.nan), np.full(n, np.nan)
+    for start in range(0, pts.shape[1], BRACKET_CHUNK):
+        gone = pending & (count <= start)  # the grid ran out: no root that way
+        out[gone & up], how[gone & up] = math.inf, "diverged"
+        out[gone & ~up], how[gone & ~up] = 0.0, "to_zero"
+        pending &= ~gone
+        rows = np.flatnonzero(pending)
+        if rows.size == 0:
+            break
+        chunk = pts[rows, start:start + BRACKET_CHUNK]
+        valid = ~np.isnan(chunk)
+        r, j = np.nonzero(valid)
+        g = np.full(chunk.shape, np.nan)
+        g[r, j] = variance_map(phi, sw2[rows[r]], sb2[rows[r]], chunk[r, j]) - chunk[r, j]
+        bad = np.any(np.isnan(g) & valid, axis=1)
+        how[rows[bad]], pending[rows[bad]] = "undefined", False
+        change = valid & (np.sign(g) != np.sign(g0[rows])[:, None]) & ~bad[:, None]
+        hit = change.any(axis=1)
+        first = np.argmax(change, axis=1)
+        for k in np.flatnonzero(hit):  # bracket [previous point, first point past the change]
+            i, row = first[k], rows[k]
+            if i > 0:
+                lo_q[row], lo_g[row] = chunk[k, i - 1], g[k, i - 1]
+            hi_q[row], hi_g[row] = chunk[k, i], g[k, i]
+        pending[rows[hit]] = False
+        # rows without a change continue from the chunk's last point
+        last = np.flatnonzero(~hit & ~bad)
+        if last.size:
+            lj = valid[last].sum(axis=1) - 1
+            lo_q[rows[last]], lo_g[rows[last]] = chunk[last, lj], g[last, lj]
+    rows = np.flatnonzero(~np.isnan(hi_q))
+    if rows.size:
+        def h(t: Array, idx: Array) -> Array:
+            q = np.exp(t)
+            return variance_map(phi, sw2[rows[idx]], sb2[rows[idx]], q) - q
+
+        t = illinois(h, np.log(lo_q[rows]), np.log(hi_q[rows]), lo_g[rows], hi_g[rows], xtol=1e-15, rtol=1e-15)
+        out[rows] = np.exp(t)
+    return out, how
 
 
 def solve_fixed_points(phi: Phi, sigma_w2: Array, sigma_b2: Array, q_in: float = 1.0) -> list[FixedPoint]:
@@ -134,8 +199,9 @@ def solve_fixed_points(phi: Phi, sigma_w2: Array, sigma_b2: Array, q_in: float =
             method[j] = how
             active[j] = False
         q[idx] = qn
-    for i in np.flatnonzero(active):
-        out_q[i], method[i] = _bracket(phi, float(sw2[i]), float(sb2[i]), float(q[i]))
+    rest = np.flatnonzero(active)
+    if rest.size:
+        out_q[rest], method[rest] = _bracket_many(phi, sw2[rest], sb2[rest], q[rest])
     q_eval = np.clip(np.where(np.isinf(out_q), Q_MAX, np.nan_to_num(out_q, nan=1.0)), Q_TINY, Q_MAX)
     _e2, ed2, de2 = variance_terms(phi, q_eval)
     undefined = np.isnan(out_q)
@@ -225,31 +291,54 @@ def phase_of(chi1: float) -> str:
 # --------------------------------------------------------------------------- critical line, phase diagram
 
 
-def critical_sigma_w2(phi: Phi, sigma_b2: float, lo: float = 0.1, hi: float = 10.0, q_in: float = 1.0) -> float | None:
-    """σ_w² in [lo, hi] where χ₁(σ_w², σ_b²) = 1 (the first crossing from ordered to
-    chaotic on a geometric scan, polished by Brent's method); None if there is none."""
+def critical_sigma_w2s(phi: Phi, sigma_b2: Sequence[float], lo: float = 0.1, hi: float = 10.0, q_in: float = 1.0) -> list[float | None]:
+    """For each σ_b², the σ_w² in [lo, hi] where χ₁(σ_w², σ_b²) = 1: the first crossing from
+    ordered to chaotic on a geometric scan, polished by :func:`illinois` (all σ_b² at once:
+    one batched fixed-point solve per step); None where there is none."""
+    b2 = np.atleast_1d(np.asarray(sigma_b2, dtype=float))
     grid = np.geomspace(lo, hi, SW2_SCAN)
-    chi = np.array([fp.chi1 for fp in solve_fixed_points(phi, grid, sigma_b2, q_in)]) - 1.0
-    for i in range(len(grid)):
-        if chi[i] == 0.0:
-            return float(grid[i])
-        if i and chi[i - 1] < 0.0 < chi[i]:
+    fps = solve_fixed_points(phi, np.tile(grid, len(b2)), np.repeat(b2, len(grid)), q_in)
+    chi = np.array([fp.chi1 for fp in fps]).reshape(len(b2), len(grid)) - 1.0
+    out: list[float | None] = [None] * len(b2)
+    rows, lo_w, hi_w, lo_f, hi_f = [], [], [], [], []
+    for r in range(len(b2)):
+        for i in range(len(grid)):
+            if chi[r, i] == 0.0:
+                out[r] = float(grid[i])
+                break
+            if i and chi[r, i - 1] < 0.0 < chi[r, i]:
+                rows.append(r)
+                lo_w.append(grid[i - 1])
+                hi_w.append(grid[i])
+                lo_f.append(chi[r, i - 1])
+                hi_f.append(chi[r, i])
+                break
+    if rows:
+        rb2 = b2[rows]
 
-            def h(sw2: float) -> float:
-                return solve_fixed_points(phi, sw2, sigma_b2, q_in)[0].chi1 - 1.0
+        def h(sw2: Array, idx: Array) -> Array:
+            return np.array([fp.chi1 for fp in solve_fixed_points(phi, sw2, rb2[idx], q_in)]) - 1.0
 
-            return float(optimize.brentq(h, grid[i - 1], grid[i], xtol=1e-12, rtol=1e-14, maxiter=200))
-    return None
+        for r, w in zip(rows, illinois(h, lo_w, hi_w, lo_f, hi_f, xtol=1e-12, rtol=1e-14)):
+            out[r] = float(w)
+    return out
+
+
+def critical_sigma_w2(phi: Phi, sigma_b2: float, lo: float = 0.1, hi: float = 10.0, q_in: float = 1.0) -> float | None:
+    """σ_w² in [lo, hi] where χ₁(σ_w², σ_b²) = 1 (see :func:`critical_sigma_w2s`); None if there is none."""
+    return critical_sigma_w2s(phi, [sigma_b2], lo, hi, q_in)[0]
 
 
 def critical_line(phi: Phi, sigma_b2: Sequence[float], lo: float = 0.1, hi: float = 10.0, q_in: float = 1.0) -> dict:
     """The critical σ_w² for each σ_b² (None where there is none in [lo, hi]) and q* there
     (None where q diverges, as for ReLU at σ_w² = 2 with σ_b² > 0)."""
-    sw2 = [critical_sigma_w2(phi, float(b), lo, hi, q_in) for b in sigma_b2]
-    q_star = []
-    for w, b in zip(sw2, sigma_b2):
-        fp = solve_fixed_points(phi, w, b, q_in)[0] if w is not None else None
-        q_star.append(None if fp is None else num(fp.q_star))
+    sw2 = critical_sigma_w2s(phi, sigma_b2, lo, hi, q_in)
+    found = [i for i, w in enumerate(sw2) if w is not None]
+    q_star: list = [None] * len(sw2)
+    if found:
+        fps = solve_fixed_points(phi, np.array([sw2[i] for i in found]), np.array([float(sigma_b2[i]) for i in found]), q_in)
+        for i, fp in zip(found, fps):
+            q_star[i] = num(fp.q_star)
     return {"sigma_b2": nums(sigma_b2), "sigma_w2": [num(v) for v in sw2], "q_star": q_star}
 
 
@@ -307,6 +396,29 @@ def q_trajectory(phi: Phi, sigma_w2: float, sigma_b2: float, depth: int, q_in: f
     return {"layer": list(range(1, depth + 1)), "q": [num(v) for v in qs], "extrapolated_from": extrapolated}
 
 
+def c_trajectory(phi: Phi, sigma_w2: float, sigma_b2: float, depth: int, q_in: float = 1.0, c_in: float = 0.5) -> dict:
+    """c_l, l = 1..depth: the correlation between the pre-activations of two inputs of
+    second moment q_in whose correlation is c_in,
+
+        c₁ = (σ_w² c_in q_in + σ_b²)/q₁,   c_{l+1} = C(c_l) at q_l   (the correlation map at
+    the layer's own variance, so before q_l has reached q*). Beyond Q_MAX the map is taken at
+    Q_MAX (exact for positively homogeneous φ); None where q_l is."""
+    qs, _chis, extrapolated = layer_terms(phi, sigma_w2, sigma_b2, depth, q_in)
+    q1 = sigma_w2 * q_in + sigma_b2
+    c: float | None = (sigma_w2 * c_in * q_in + sigma_b2) / q1 if q1 > 0 else 1.0
+    out: list = []
+    for layer in range(depth):
+        q = qs[layer]
+        if q is None or c is None or not math.isfinite(c):
+            out.append(None)
+            c = None
+            continue
+        out.append(c)
+        if layer < depth - 1:
+            c = float(correlation_map(phi, sigma_w2, sigma_b2, c, min(q, Q_MAX))[0])
+    return {"layer": list(range(1, depth + 1)), "c": [num(v) for v in out], "c_in": float(c_in), "extrapolated_from": extrapolated}
+
+
 def gradient_prediction(phi: Phi, sigma_w2: float, sigma_b2: float, depth: int, q_in: float = 1.0) -> dict:
     """Predicted log₁₀‖∂L/∂h_l‖ − log₁₀‖∂L/∂h_L‖ for l = 1..L (0 at the last layer).
 
@@ -330,3 +442,30 @@ def gradient_prediction(phi: Phi, sigma_w2: float, sigma_b2: float, depth: int, 
         "log10_grad_norm": pred,
         "extrapolated_from": extrapolated,
     }
+
+
+def gradient_prediction_inputs(phi: Phi, sigma_w2: float, sigma_b2: float, depth: int, q_in: Sequence[float]) -> dict:
+    """:func:`gradient_prediction` for a set of inputs, each of its own second moment q_in[n]
+    (a dataset): a gradient norm measured over all inputs is √(Σ_n ‖∂L/∂h_l⁽ⁿ⁾‖²). With the
+    last layer's norms alike across inputs (every input's q_L near q*), its log ratio to the
+    last layer is ½·log₁₀ mean_n Π_{m=l}^{L−1} χ(q_m⁽ⁿ⁾), each input along its own q_m⁽ⁿ⁾
+    (all inputs at once, one batched quadrature per layer; Q_MAX and overflow as in
+    :func:`layer_terms`). None from a layer where some input's χ is not positive and finite."""
+    qn = np.atleast_1d(np.asarray(q_in, dtype=float))
+    q = sigma_w2 * qn + sigma_b2
+    log_chi = np.empty((len(qn), depth))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for layer in range(depth):
+            q_eval = np.clip(np.nan_to_num(q, nan=1.0, posinf=Q_MAX), Q_TINY, Q_MAX)
+            e2, ed2, _ = variance_terms(phi, q_eval)
+            chi = sigma_w2 * ed2
+            ok = np.isfinite(q) & (q <= Q_OVERFLOW) & (chi > 0) & np.isfinite(chi)
+            log_chi[:, layer] = np.where(ok, np.log(np.where(ok, chi, 1.0)), np.nan)
+            q = np.where(np.isfinite(q) & (q <= Q_OVERFLOW), sigma_w2 * e2 * np.where(q > Q_MAX, q / q_eval, 1.0) + sigma_b2, np.nan)
+    # per input, log Π_{m=l}^{L−1} χ(q_m) for l = 1..L (0 at the last layer), then a log-mean-exp over inputs
+    tail = np.concatenate((np.cumsum(log_chi[:, -2::-1], axis=1)[:, ::-1], np.zeros((len(qn), 1))), axis=1) if depth > 1 else np.zeros((len(qn), 1))
+    top = np.max(tail, axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean_log = top + np.log(np.mean(np.exp(tail - top), axis=0))
+    pred = np.where(np.isfinite(mean_log), 0.5 * mean_log / math.log(10.0), np.nan)
+    return {"layer": list(range(1, depth + 1)), "log10_grad_norm": nums(pred), "inputs": len(qn)}

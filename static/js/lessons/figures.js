@@ -416,6 +416,43 @@ function oneSided(d, { big }) {
 }
 
 /** slug → plot id → figure builder. */
+// ----------------------------------------------------------------------------- 13. He initialisation (theory)
+
+function heVariance(d, { big }) {
+  const data = [];
+  d.series.forEach((s, i) => {
+    data.push(...band(d.layers, s.low, s.high, i, `${s.label}: 10–90 %`));
+    data.push({ ...line(d.layers, s.median, `${s.label}: measured, q_${d.layers.length}/q₁ = ${fmtNumber(s.last)}`, i), mode: "lines+markers", marker: { color: seriesStyle(i).color, size: big ? 9 : 6 } });
+    data.push(line(d.layers, s.predicted, `${s.label}: predicted ${fmtNumber(s.predicted_last)}`, i, { line: { color: seriesStyle(i).color, dash: "dash", width: 2.5 } }));
+  });
+  const layout = layoutWith(big, {
+    xaxis: { title: title("hidden layer (1 = input side)") },
+    yaxis: { title: title("q_l ÷ q₁ (ReLU)"), type: "log", exponentformat: "power" },
+  });
+  layout.shapes = [hline(1)];
+  layout.margin.t = 72;
+  return { data, layout };
+}
+
+// ----------------------------------------------------------------------------- 14. the edge of chaos (theory)
+
+function edgeRatios(d, { big }) {
+  const data = [];
+  d.series.forEach((s, i) => {
+    const name = `${s.phase} (σ_w² = ${fmtNumber(s.sigma_w2, 3)})`;
+    data.push(...band(d.layers, s.measured.low, s.measured.high, i, `${name}: 10–90 %`));
+    data.push({ ...line(d.layers, s.measured.median, `${name}: measured`, i), mode: "lines+markers", marker: { color: seriesStyle(i).color, size: big ? 9 : 6 } });
+    data.push(line(d.layers, s.predicted, `${name}: predicted`, i, { line: { color: seriesStyle(i).color, dash: "dash", width: 2.5 } }));
+  });
+  const layout = layoutWith(big, {
+    xaxis: { title: title(`${d.label} hidden layer (1 = input side)`) },
+    yaxis: { title: title("log₁₀ ‖∂L/∂(layer input)‖ − last layer's") },
+  });
+  layout.shapes = [hline(0)];
+  layout.margin.t = 72;
+  return { data, layout };
+}
+
 export const FIGURES = {
   "sparse-activation": { active: sparseActive, histogram: sparseHistogram },
   "vanishing-gradients": { norms: vanishingNorms, flow: vanishingFlow },
@@ -429,4 +466,6 @@ export const FIGURES = {
   "efficient-computation": { times: efficiencyTimes },
   unbounded: { sup: unboundedSup },
   "one-sided": { sides: oneSided },
+  "he-initialisation": { variance: heVariance },
+  "edge-of-chaos": { ratios: edgeRatios },
 };

@@ -442,7 +442,7 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
 }
 
 /** Per-layer gradient norms at one frame (default: the first, i.e. at initialisation) and the last. */
-export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input", narrow = false, width } = {}) {
+export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input", narrow = false, width, extra = [] } = {}) {
   const many = trace.variants.length > 1;
   const data = many ? variantEntries(trace.variants.map((v, i) => [v, i])) : [];
   let lastEpoch = null;
@@ -457,6 +457,7 @@ export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input
     data.push({ x: layers, y: m[m.length - 1], name: `${v.label} at epoch ${lastEpoch}`, type: "scatter", mode: "lines+markers", line: { color }, marker: { color, size: 8, symbol: "diamond" }, ...group });
   });
   if (many) data.push(...styleEntries([["at init", { dash: "dot" }, { symbol: "circle" }], [`at epoch ${lastEpoch}`, {}, { symbol: "diamond" }]]));
+  data.push(...extra); // more lines (the theory's prediction), laid out with the rest
   const layout = trainLayout({ big });
   layout.xaxis.title = { text: "layer (1 = input side)" };
   layout.xaxis.dtick = 1;

@@ -13,6 +13,7 @@ import { seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
 import { curveLabel, sanitiseSpecs } from "./function-view.js";
 import * as tables from "../lib/tables.js";
+import { overlayPrediction } from "./theory-overlay.js";
 
 /** A budget error in the form's words, from its numbers (code "budget" / "memory" / "boundary_cells"). */
 function budgetText(err, label) {
@@ -219,7 +220,7 @@ export class NetworkView {
       const fs = this.root.querySelector(sel);
       fs.querySelectorAll(":scope > :not(legend)").forEach((n) => n.remove());
       for (const f of this.form_.filter((x) => x.group === g)) {
-        if (f.when && !Object.entries(f.when).every(([k, v]) => matches(v, s[k]))) continue;
+        if (!shown(f, s)) continue;
         fs.append(this.fieldControl(f));
       }
       if (g === "data") fs.append(this.own.controls());
@@ -292,7 +293,8 @@ export class NetworkView {
         name: f.key,
         choices: info.choices.map((v) => [v, (this.meta.labels[f.key] || {})[v] || v]),
         value,
-        onChange: (v) => this.set({ [f.key]: v }, true, { rebuild: f.key === "optimizer" || f.key === "dataset" }),
+        // a choice other fields depend on ("when": optimizer, init, dataset) rebuilds the form
+        onChange: (v) => this.set({ [f.key]: v }, true, { rebuild: f.key === "dataset" || this.form_.some((x) => x.when && f.key in x.when) }),
       });
     }
     if (f.number) {
@@ -556,6 +558,7 @@ export class NetworkView {
     if (hasPrelu) draw(P.prelu, fig("prelu"), { table: tables.layerTable(t, "prelu_slope"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, prelu_slope: v.layers.prelu_slope })) });
     draw(P.histogram, fig("histogram"), { json: pick(t, [], (v) => ({ activation: v.activation, histograms: v.histograms })), table: tables.histogramTable(t), note: t.variants.length > 1 ? `Showing ${t.variants[0].label}.` : "" });
     this.drawSummary();
+    overlayPrediction(this, t); // the theory's prediction over the measured gradients (theory-overlay.js)
     this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true, detail: { trace: t } })); // a live class submits from it
   }
 
@@ -651,7 +654,7 @@ export class NetworkView {
  * own data (the link's pts, or more imported ones). */
 export function requestBody(s, catalogue, meta, points = s.pts || []) {
   const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, catalogue) })), ...meta.explorer.recording };
-  for (const f of meta.form) if (s[f.key] !== undefined) body[f.key] = s[f.key];
+  for (const f of meta.form) if (s[f.key] !== undefined && shown(f, s)) body[f.key] = s[f.key];
   body.widths = (s.widths || []).length ? s.widths.map(Number) : null;
   if (s.dataset === "own") body.points = { x: points.map((p) => [p[0], p[1]]), y: points.map((p) => p[2]), task: s.ptask || "classify" };
   if (s.mode === "sweep") {
@@ -669,6 +672,9 @@ function matches(want, have) {
   if (Array.isArray(want)) return want.length ? want.includes(have) : !(have && have.length);
   return have === want;
 }
+
+/** Whether a form field is read in this state (its "when" holds): requests leave the others out. */
+export const shown = (f, s) => !f.when || Object.entries(f.when).every(([k, v]) => matches(v, s[k]));
 
 export { mergeTrace };
 

@@ -1,0 +1,356 @@
+// The Theory view's plots (mean-field signal propagation): each panel's data from
+// /api/theory/*, its figure, and the table behind it. Shared by the explorer's Theory tab
+// and the embeds (/embed/<panel>). Titles and help come from meta.panels; the routes' own
+// defaults (grids, orders) are the API's, so this file declares none of them.
+
+import { getJSON } from "./api.js";
+import { rgba } from "./figures.js";
+import { baseLayout, colours, divergingScale, seriesStyle } from "./theme.js";
+
+export const THEORY_PANELS = ["phase", "gradient-prediction", "init-depth", "mean-var", "kernel", "hermite"];
+
+/** Query string for GET /api/theory/<route>: the activation, its parameters, the options. */
+export function theoryUrl(route, spec, options = {}) {
+  const q = new URLSearchParams({ name: spec.name });
+  for (const [k, v] of Object.entries(spec.params || {})) q.set(k, String(v));
+  for (const [k, v] of Object.entries(options)) if (v !== undefined && v !== null) q.set(k, String(v));
+  return `/api/theory/${route}?${q}`;
+}
+
+const CACHE = new Map(); // url → promise of the answer (answers are deterministic)
+
+/** GET a theory route once per URL (a failed or aborted request is forgotten). */
+export function fetchTheory(route, spec, options, { signal } = {}) {
+  const url = theoryUrl(route, spec, options);
+  if (!CACHE.has(url)) {
+    if (CACHE.size > 300) CACHE.clear();
+    const p = getJSON(url, { signal });
+    CACHE.set(url, p);
+    p.catch(() => CACHE.delete(url));
+  }
+  return CACHE.get(url);
+}
+
+// depth scales beyond this many layers read as infinite (the critical point, up to rounding)
+const EFFECTIVELY_INFINITE = 1e6;
+const fmt = (x, d = 3) =>
+  x === null || x === undefined || !Number.isFinite(x) || x >= EFFECTIVELY_INFINITE ? "∞" : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : Number(x.toPrecision(d)).toString();
+const fixed = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : (Math.abs(x) < 0.5 * 10 ** -d ? 0 : x).toFixed(d));
+
+/** The settings every theory panel reads, from the explorer state (th, sigma_w2, sigma_b2, th_depth, th_width, q_in). */
+export function theorySettings(state) {
+  return { specs: state.th, sw2: state.sigma_w2, sb2: state.sigma_b2, depth: state.th_depth, width: state.th_width, qIn: state.q_in };
+}
+
+/** The phase diagram's legend goes under it (its plot is tall); the others' above the plot, as the explorer's. */
+function legendBelow(layout, narrow) {
+  layout.legend = { ...layout.legend, orientation: "h", x: 0, xanchor: "left", y: narrow ? -0.3 : -0.22, yanchor: "top" };
+  layout.margin = { ...layout.margin, b: narrow ? 120 : 96 };
+}
+
+function legendAbove(layout, narrow = false) {
+  layout.legend = { ...layout.legend, orientation: "h", x: -0.01, xanchor: "left", y: 1.02, yanchor: "bottom" };
+  if (narrow) layout.height = 460; // a phone: the legend above, and still room for the plot
+}
+
+// ----------------------------------------------------------------------------- phase diagram
+
+/** log χ₁ over the (σ_w², σ_b²) plane with the critical line, the chosen point and the phases named. */
+export function phaseFigure(phase, critical, point, { big = false, narrow = false, label = "" } = {}) {
+  const c = colours();
+  const finite = phase.log_chi1.flat().filter((v) => v !== null && Number.isFinite(v));
+  // a symmetric colour range around χ₁ = 1, saturating at e^±1 so the milder side shows too
+  const span = Math.min(1, Math.max(0.25, ...finite.map(Math.abs)));
+  const text = phase.chi1.map((row, r) => row.map((chi, k) => `χ₁ = ${fmt(chi)} (${phase.phase[r][k]}${phase.q_diverges[r][k] ? ", q grows without bound" : ""})`));
+  const data = [
+    {
+      type: "heatmap",
+      x: phase.sigma_w2,
+      y: phase.sigma_b2,
+      z: phase.log_chi1,
+      text,
+      zmin: -span,
+      zmax: span,
+      zmid: 0,
+      colorscale: divergingScale(),
+      colorbar: { title: { text: "log χ₁", side: "right" }, thickness: 12, tickvals: [-span, 0, span], ticktext: ["ordered", "0 (χ₁ = 1)", "chaotic"] },
+      hovertemplate: "σ_w² = %{x:.2f}, σ_b² = %{y:.2f}<br>%{text}<extra>click: initialise here</extra>",
+      name: "log χ₁",
+    },
+  ];
+  if (critical && critical.line) {
+    const l = critical.line;
+    const pts = l.sigma_w2.map((w, i) => [w, l.sigma_b2[i], l.q_star[i]]).filter(([w]) => w !== null);
+    data.push({
+      type: "scatter",
+      mode: "lines+markers",
+      x: pts.map((p) => p[0]),
+      y: pts.map((p) => p[1]),
+      name: "critical line χ₁ = 1",
+      line: { color: c.text, width: 3 },
+      marker: { color: c.text, size: 7, symbol: pts.map((p) => (p[2] === null ? "circle-open" : "circle")) },
+      hovertemplate: "critical: σ_w² = %{x:.4f} at σ_b² = %{y:.2f}<extra></extra>",
+    });
+  }
+  data.push({
+    type: "scatter",
+    mode: "markers",
+    x: [point.sw2],
+    y: [point.sb2],
+    name: `your point (${fmt(point.sw2)}, ${fmt(point.sb2)})`,
+    marker: { symbol: "x-thin", size: 16, line: { width: 4, color: c.text }, color: c.text },
+    hovertemplate: "your point: σ_w² = %{x}, σ_b² = %{y}<extra></extra>",
+  });
+  const layout = baseLayout({ big });
+  // whole cells on both axes (a cell is centred on its grid point), so points on the edges show
+  const cells = (v) => [v[0] - (v[1] - v[0]) / 2, v[v.length - 1] + (v[v.length - 1] - v[v.length - 2]) / 2];
+  layout.xaxis = { ...layout.xaxis, title: { text: "σ_w² (weight variance × fan-in)" }, range: cells(phase.sigma_w2), zeroline: false };
+  layout.yaxis = { ...layout.yaxis, title: { text: "σ_b² (bias variance)" }, range: cells(phase.sigma_b2), zeroline: false };
+  layout.hovermode = "closest";
+  layout.clickmode = "event";
+  const flat = phase.phase.flat();
+  const mid = phase.sigma_b2[Math.floor(phase.sigma_b2.length * 0.6)];
+  layout.annotations = [];
+  const where = (name) => {
+    // the column nearest the middle of this phase's cells on the middle row
+    const row = phase.phase[Math.floor(phase.sigma_b2.length * 0.6)];
+    const ks = row.map((p, k) => (p === name ? k : -1)).filter((k) => k >= 0);
+    return ks.length ? phase.sigma_w2[ks[Math.floor(ks.length / 2)]] : null;
+  };
+  for (const name of ["ordered", "chaotic"]) {
+    const x = flat.includes(name) ? where(name) : null;
+    if (x !== null) layout.annotations.push({ x, y: mid, text: `<b>${name}</b>`, showarrow: false, font: { size: big ? 20 : 15, color: c.text }, bgcolor: rgba(c.bg && c.bg.startsWith("#") ? c.bg : "#ffffff", 0.6) });
+  }
+  if (label) layout.title = { text: label, x: 0.01, xanchor: "left", font: { size: 13 } };
+  layout.margin = { ...layout.margin, t: label ? 34 : 16, r: 16 };
+  legendBelow(layout, narrow);
+  return { data, layout };
+}
+
+export function phaseTable(phase) {
+  const rows = [];
+  phase.sigma_b2.forEach((b, r) => phase.sigma_w2.forEach((w, k) => rows.push([w, b, phase.chi1[r][k], phase.log_chi1[r][k], phase.phase[r][k], phase.q_star[r][k]])));
+  return { columns: ["sigma_w2", "sigma_b2", "chi1", "log_chi1", "phase", "q_star"], rows };
+}
+
+// ----------------------------------------------------------------------------- predicted gradients
+
+/** Predicted log₁₀‖∂L/∂h_l‖ relative to the last layer, per activation, at the chosen point. */
+export function gradientPredictionFigure(runs, { big = false, narrow = false } = {}) {
+  const data = runs.map(({ label, data: p }, i) => {
+    const { color, dash } = seriesStyle(i);
+    const xi = p.xi_c === null ? "∞" : fmt(p.xi_c, 3);
+    return {
+      type: "scatter",
+      mode: "lines+markers",
+      x: p.layers.layer,
+      y: p.layers.log10_grad_norm,
+      customdata: p.layers.layer.map((_, l) => [p.layers.q[l], p.layers.c[l], p.layers.chi[l]]),
+      name: `${label}: χ₁ = ${fmt(p.chi1)}, ${p.phase}, ξ_c = ${xi}`,
+      line: { color, dash, width: 2.5 },
+      marker: { color, size: 5 },
+      hovertemplate: "layer %{x}: %{y:.3f} decades<br>q_l = %{customdata[0]:.3g}, c_l = %{customdata[1]:.3f}, χ(q_l) = %{customdata[2]:.3f}<extra>" + label + "</extra>",
+    };
+  });
+  const layout = baseLayout({ big });
+  layout.xaxis = { ...layout.xaxis, title: { text: "layer (1 = input side)" } };
+  layout.yaxis = { ...layout.yaxis, title: { text: "log₁₀ ‖∂L/∂h_l‖ (last layer 0)" }, zeroline: true };
+  layout.hovermode = "closest";
+  legendAbove(layout, narrow);
+  return { data, layout };
+}
+
+export function gradientPredictionTable(runs) {
+  const rows = [];
+  for (const { label, data: p } of runs) p.layers.layer.forEach((l, k) => rows.push([label, l, p.layers.q[k], p.layers.c[k], p.layers.chi[k], p.layers.log10_grad_norm[k]]));
+  return { columns: ["activation", "layer", "q", "c", "chi", "predicted_log10_grad_norm"], rows };
+}
+
+// ----------------------------------------------------------------------------- initialisation over depth
+
+/** q_l over depth for each initialisation: prediction dashed, median solid, 10–90 % band. */
+export function initDepthFigure(runs, labels, { big = false, narrow = false } = {}) {
+  const data = [];
+  runs.forEach((r, i) => {
+    const { color } = seriesStyle(i);
+    const name = r.init === "custom" ? "custom" : labels[r.init] || r.init;
+    const custom = r.init === "custom" ? ` (σ_w² = ${fmt(r.sigma_w2)}, σ_b² = ${fmt(r.sigma_b2)})` : ` (σ_w² = ${fmt(r.sigma_w2)})`;
+    const group = `init${i}`;
+    data.push({ x: r.layer, y: r.low, type: "scatter", mode: "lines", line: { width: 0, color }, hoverinfo: "skip", showlegend: false, legendgroup: group });
+    data.push({ x: r.layer, y: r.high, type: "scatter", mode: "lines", line: { width: 0, color }, fill: "tonexty", fillcolor: rgba(color, 0.16), hoverinfo: "skip", showlegend: false, legendgroup: group });
+    data.push({ x: r.layer, y: r.median, type: "scatter", mode: "lines", line: { color, width: 2.5 }, name: `${name}${custom}`, legendgroup: group, hovertemplate: `layer %{x}: median q = %{y:.3g}<extra>${name}</extra>` });
+    data.push({ x: r.layer, y: r.predicted, type: "scatter", mode: "lines", line: { color, width: 2, dash: "dash" }, showlegend: false, legendgroup: group, hovertemplate: `layer %{x}: predicted q = %{y:.3g}<extra>${name}</extra>` });
+  });
+  const muted = colours().muted;
+  data.push({ x: [null], y: [null], type: "scatter", mode: "lines", line: { color: muted, width: 2.5 }, name: `median of ${runs[0] ? runs[0].draws : ""} random networks (band: 10–90 %)`, legendgroup: "style0" });
+  data.push({ x: [null], y: [null], type: "scatter", mode: "lines", line: { color: muted, width: 2, dash: "dash" }, name: "mean-field prediction", legendgroup: "style1" });
+  const layout = baseLayout({ big });
+  layout.xaxis = { ...layout.xaxis, title: { text: "layer" } };
+  // one label every few decades: these curves span from one to dozens of them
+  const ys = runs.flatMap((r) => [...r.median, ...r.predicted]).filter((v) => v > 0 && Number.isFinite(v));
+  const decades = ys.length ? Math.log10(Math.max(...ys) / Math.min(...ys)) : 1;
+  layout.yaxis = { ...layout.yaxis, title: { text: "second moment q_l" }, type: "log", exponentformat: "power", dtick: Math.max(1, Math.ceil(decades / 6)) };
+  layout.hovermode = "closest";
+  legendAbove(layout, narrow);
+  return { data, layout };
+}
+
+export function initDepthTable(runs) {
+  const rows = [];
+  for (const r of runs) r.layer.forEach((l, k) => rows.push([r.init, r.sigma_w2, r.sigma_b2, l, r.predicted[k], r.median[k], r.low[k], r.high[k]]));
+  return { columns: ["init", "sigma_w2", "sigma_b2", "layer", "predicted_q", "median_q", "q10", "q90"], rows };
+}
+
+// ----------------------------------------------------------------------------- (mean, variance) flow
+
+/** The (μ, ν) flows of each activation from several starts, with its fixed point. */
+export function meanVarFigure(runs, { big = false, narrow = false } = {}) {
+  const data = [];
+  runs.forEach(({ label, data: mv }, i) => {
+    const { color } = seriesStyle(i);
+    mv.flows.forEach((f, j) => {
+      data.push({
+        type: "scatter",
+        mode: "lines+markers",
+        x: f.mu,
+        y: f.nu,
+        line: { color: rgba(color, 0.75), width: 1.5 },
+        marker: { color, size: f.mu.map((_, k) => (k === 0 ? 9 : 5)), symbol: f.mu.map((_, k) => (k === 0 ? "circle-open" : "circle")) },
+        name: `${label}: flows from ${mv.flows.length} starts`,
+        legendgroup: `mv${i}`,
+        showlegend: j === 0,
+        hovertemplate: "layer %{pointNumber}: μ = %{x:.4f}, ν = %{y:.4f}<extra>" + label + "</extra>",
+      });
+    });
+    const fp = mv.fixed_point;
+    if (fp.converged) {
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        x: [fp.mu],
+        y: [fp.nu],
+        name: `${label}: fixed point (${fixed(fp.mu)}, ${fixed(fp.nu)})`,
+        marker: { symbol: "star", size: 18, color, line: { width: 1.5, color: colours().text } },
+        legendgroup: `mv${i}`,
+        hovertemplate: `fixed point μ = %{x:.2e}, ν = %{y:.6f}<br>spectral radius ${fmt(fp.spectral_radius)}<extra>${label}</extra>`,
+      });
+    }
+  });
+  const layout = baseLayout({ big });
+  layout.xaxis = { ...layout.xaxis, title: { text: "mean μ of a layer's outputs" }, zeroline: true };
+  layout.yaxis = { ...layout.yaxis, title: { text: "variance ν" }, rangemode: "tozero" };
+  layout.hovermode = "closest";
+  legendAbove(layout, narrow);
+  return { data, layout };
+}
+
+export function meanVarTable(runs) {
+  const rows = [];
+  for (const { label, data: mv } of runs) mv.flows.forEach((f, j) => f.mu.forEach((m, k) => rows.push([label, `${f.start[0]},${f.start[1]}`, k, m, f.nu[k]])));
+  return { columns: ["activation", "start", "layer", "mu", "nu"], rows };
+}
+
+// ----------------------------------------------------------------------------- kernel and Hermite coefficients
+
+export function kernelFigure(runs, { big = false, narrow = false } = {}) {
+  const data = [];
+  runs.forEach(({ label, data: k }, i) => {
+    const { color, dash } = seriesStyle(i);
+    data.push({ type: "scatter", mode: "lines", x: k.rho, y: k.k, name: label, line: { color, dash, width: 3 }, hovertemplate: "ρ = %{x:.2f}: k = %{y:.4f}<extra>" + label + "</extra>" });
+    if (k.closed_form) {
+      data.push({ type: "scatter", mode: "markers", x: k.rho, y: k.closed_form.k, name: `${label}: ${k.closed_form.name}`, marker: { color: colours().text, size: 5, symbol: "circle-open" }, hovertemplate: "closed form: %{y:.6f}<extra></extra>" });
+    }
+  });
+  const layout = baseLayout({ big });
+  layout.xaxis = { ...layout.xaxis, title: { text: "correlation ρ of the two inputs" }, range: [-1.02, 1.02] };
+  layout.yaxis = { ...layout.yaxis, title: { text: "k(ρ) = E[φ(u)φ(v)]" } };
+  layout.hovermode = "closest";
+  legendAbove(layout, narrow);
+  return { data, layout };
+}
+
+export function kernelTable(runs) {
+  const rows = [];
+  for (const { label, data: k } of runs) k.rho.forEach((r, j) => rows.push([label, r, k.k[j], k.closed_form ? k.closed_form.k[j] : null]));
+  return { columns: ["activation", "rho", "k", "closed_form"], rows };
+}
+
+export function hermiteFigure(runs, shown, { big = false, narrow = false } = {}) {
+  const data = runs.map(({ label, data: k }, i) => {
+    const { color } = seriesStyle(i);
+    const a = k.hermite.a.slice(0, shown);
+    return { type: "bar", x: a.map((_, j) => j), y: a, name: label, marker: { color }, hovertemplate: "a_%{x} = %{y:.5f}<extra>" + label + "</extra>" };
+  });
+  const layout = baseLayout({ big });
+  layout.barmode = "group";
+  layout.xaxis = { ...layout.xaxis, title: { text: "k (a_k multiplies He_k(z)/√k!)" }, dtick: 1 };
+  layout.yaxis = { ...layout.yaxis, title: { text: "Hermite coefficient a_k" }, zeroline: true };
+  legendAbove(layout, narrow);
+  return { data, layout };
+}
+
+export function hermiteTable(runs) {
+  const rows = [];
+  for (const { label, data: k } of runs) k.hermite.a.forEach((a, j) => rows.push([label, j, a]));
+  return { columns: ["activation", "k", "a_k"], rows };
+}
+
+// ----------------------------------------------------------------------------- one panel, by name
+
+/**
+ * Everything one panel shows for the explorer state: {figure, table, json, note, summary?}.
+ * ctx: {state, catalogue, meta, label(spec), signal, narrow}
+ */
+export async function theoryPanel(name, ctx) {
+  const { state, meta, signal, narrow } = ctx;
+  const s = theorySettings(state);
+  const first = s.specs[0];
+  const label = (spec) => ctx.label(spec);
+  const get = (route, spec, options) => fetchTheory(route, spec, options, { signal });
+  const opts = { narrow };
+  if (name === "phase") {
+    const [phase, critical] = await Promise.all([get("phase", first, { q_in: s.qIn }), get("critical", first, { q_in: s.qIn })]);
+    const relu = critical.line && critical.line.q_star.some((q) => q === null) ? " Open circles: no q* there (q grows without bound)." : "";
+    return {
+      figure: phaseFigure(phase, critical, { sw2: s.sw2, sb2: s.sb2 }, { ...opts, label: label(first) }),
+      table: () => phaseTable(phase),
+      json: { phase, critical },
+      note: `${label(first)}: the critical line (χ₁ = 1) on ${critical.line.sigma_b2.length} values of σ_b².${relu} Click the plane to initialise the network there.`,
+    };
+  }
+  if (name === "gradient-prediction") {
+    const runs = await Promise.all(s.specs.map(async (spec) => ({ label: label(spec), data: await get("propagation", spec, { sigma_w2: s.sw2, sigma_b2: s.sb2, depth: s.depth, q_in: s.qIn }) })));
+    const depthScales = runs.map(({ label: l, data: p }) => `${l}: ξ_q = ${fmt(p.xi_q)}, ξ_c = ${fmt(p.xi_c)} layers`).join(" · ");
+    return { figure: gradientPredictionFigure(runs, opts), table: () => gradientPredictionTable(runs), json: runs.map((r) => r.data), note: `Depth scales (∞ at the edge of chaos): ${depthScales}.`, runs };
+  }
+  if (name === "init-depth") {
+    const runs = await Promise.all(
+      meta.theory.inits.map((init) => {
+        const options = { init, depth: s.depth, width: s.width, draws: meta.theory.draws, q_in: s.qIn };
+        if (init === "custom") Object.assign(options, { sigma_w2: s.sw2, sigma_b2: s.sb2 });
+        return get("init", first, options);
+      }),
+    );
+    const he = runs.find((r) => r.init === "he");
+    const lecun = runs.find((r) => r.init === "lecun");
+    const last = (r) => (r && r.median_ratio_to_first ? r.median_ratio_to_first[r.median_ratio_to_first.length - 1] : null);
+    const note = `${label(first)}, width ${s.width}: q_${s.depth}/q₁ (median over ${meta.theory.draws} networks) — He ${fmt(last(he))}, LeCun ${fmt(last(lecun))}; predicted He ${fmt(he.predicted[he.predicted.length - 1] / he.predicted[0])}, LeCun ${fmt(lecun.predicted[lecun.predicted.length - 1] / lecun.predicted[0])}.`;
+    return { figure: initDepthFigure(runs, meta.labels.init, opts), table: () => initDepthTable(runs), json: runs, note };
+  }
+  if (name === "mean-var") {
+    const ref = meta.theory.mean_var_reference;
+    const specs = first.name === ref ? [first] : [{ name: ref, params: {} }, first];
+    const runs = await Promise.all(specs.map(async (spec) => ({ label: label(spec), data: await get("mean_var", spec, {}) })));
+    const fp = runs[0].data.fixed_point;
+    const note = fp.converged ? `${runs[0].label}'s flows converge on (${fixed(fp.mu)}, ${fixed(fp.nu)}) (spectral radius of the map there ${fmt(fp.spectral_radius)} < 1: attracting).` : "";
+    return { figure: meanVarFigure(runs, opts), table: () => meanVarTable(runs), json: runs.map((r) => r.data), note };
+  }
+  if (name === "kernel" || name === "hermite") {
+    const runs = await Promise.all(s.specs.map(async (spec) => ({ label: label(spec), data: await get("kernel", spec, {}) })));
+    if (name === "kernel") return { figure: kernelFigure(runs, opts), table: () => kernelTable(runs), json: runs.map((r) => r.data), note: "" };
+    const a1 = runs.map(({ label: l, data: k }) => `${l} a₁ = ${fmt(k.hermite.a[1], 4)}`).join(", ");
+    const parseval = runs.map(({ label: l, data: k }) => `${l} Σa_k² = ${fmt(k.hermite.sum_squares, 6)} of E[φ²] = ${fmt(k.hermite.second_moment, 6)}`).join(" · ");
+    return { figure: hermiteFigure(runs, meta.theory.hermite_shown, opts), table: () => hermiteTable(runs), json: runs.map((r) => r.data), note: `${a1}. ${parseval} (k ≤ ${runs[0].data.hermite.order}).` };
+  }
+  throw new Error(`no theory panel ${name}`);
+}

@@ -1,0 +1,132 @@
+// The theory's prediction over the network view's measured gradients: for the run's own
+// network (activation, initialisation, width, depth, data), POST /api/theory/network gives the
+// mean-field prediction of ‖∂L/∂(layer input)‖ per layer and the engine's measurement over
+// several weight draws. On "Gradient norm per layer": the measured median (solid) and the
+// prediction (dashed). On the gradient-flow heatmap: a "predicted" strip left of epoch 0
+// (dashed outline) beside the measured epoch-0 column (solid outline), on the same colours.
+
+import { isAbort, postJSON } from "../lib/api.js";
+import { colours, seriesStyle } from "../lib/theme.js";
+
+const CACHE = new Map(); // request body → promise of the answer (deterministic)
+
+function predictionFor(body) {
+  const key = JSON.stringify(body);
+  if (!CACHE.has(key)) {
+    if (CACHE.size > 50) CACHE.clear();
+    const p = postJSON("/api/theory/network", body);
+    CACHE.set(key, p);
+    p.catch(() => CACHE.delete(key));
+  }
+  return CACHE.get(key);
+}
+
+const fmt = (x) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : Number(x.toPrecision(2)).toString());
+
+function addNote(panel, text) {
+  const before = panel.note.textContent.trim();
+  panel.note.textContent = before ? `${before}${/[.!?]$/.test(before) ? "" : "."} ${text}` : text;
+}
+
+/** Lay the prediction for run `trace` over the view's gradient panels (called after each drawTrace). */
+export async function overlayPrediction(view, trace) {
+  const gen = (view.overlayGen = (view.overlayGen || 0) + 1);
+  const norms = view.panels["gradient-norms"];
+  const flow = view.panels["gradient-flow"];
+  const grad = view.meta.gradients[view.state.grad] || view.meta.gradients.input;
+  if (grad.key !== "grad_norm_input") {
+    addNote(norms, "The theory predicts the gradient at each layer's input: choose it in the Gradient menu to see the prediction.");
+    return;
+  }
+  let res;
+  try {
+    res = await predictionFor({ ...trace.config, seeds: view.meta.theory.overlay_seeds });
+  } catch (err) {
+    if (gen === view.overlayGen && !isAbort(err)) addNote(norms, `No prediction: ${err.message}`);
+    return;
+  }
+  if (gen !== view.overlayGen || view.trace !== trace) return; // a newer drawing took over
+  const muted = colours().muted;
+  const many = trace.variants.length > 1; // then the legend names each colour once and each line style once
+  const extraNorms = [];
+  const notes = [];
+  res.series.forEach((s, i) => {
+    const v = trace.variants[i];
+    const { color } = seriesStyle(i);
+    const layers = s.measured.norm_median.map((_, l) => l + 1);
+    const last = s.measured.norm_median[s.measured.norm_median.length - 1];
+    const group = many ? { legendgroup: `v${i}`, showlegend: false } : { legendgroup: "theory" };
+    extraNorms.push({
+      x: layers, y: s.measured.norm_median, type: "scatter", mode: "lines+markers", name: `${v.label} measured: median of ${s.measured.draws} inits`,
+      line: { color, width: 2 }, marker: { color, size: 7, symbol: "square" }, ...group,
+    });
+    if (s.predicted.valid && last) {
+      const y = s.predicted.log10_grad_norm.map((p) => (p === null ? null : last * 10 ** p));
+      extraNorms.push({ x: layers, y, type: "scatter", mode: "lines", name: `${v.label} predicted (mean field)`, line: { color, width: 3, dash: "dash" }, ...group });
+      const p0 = s.predicted.log10_grad_norm[0];
+      notes.push(`${v.label}: first ÷ last predicted ${fmt(10 ** p0)}, median of ${s.measured.draws} inits ${fmt(10 ** s.measured.median[0])}`);
+    } else if (!s.predicted.valid) {
+      notes.push(`${v.label}: no prediction with a non-zero initial bias (the theory's biases have mean 0)`);
+    }
+  });
+  if (many) {
+    const key = (name, line, marker) => ({ x: [null], y: [null], type: "scatter", mode: marker ? "lines+markers" : "lines", name, line: { color: muted, ...line }, ...(marker ? { marker } : {}), hoverinfo: "skip", legendgroup: name });
+    extraNorms.push(key(`measured: median of ${res.series[0].measured.draws} inits`, { width: 2 }, { color: muted, symbol: "square", size: 7 }), key("predicted (mean field)", { width: 3, dash: "dash" }));
+  }
+  const sigma = (x) => (x === null || x === undefined ? "—" : Number(x.toPrecision(3)).toString());
+  if (notes.length) addNote(norms, `Theory (σ_w² = ${sigma(res.series[0].sigma_w2)}, σ_b² = ${sigma(res.series[0].sigma_b2)}): ${notes.join(" · ")}.`);
+  // redraw the panel's own figure with these lines in it (its layout then makes room for them)
+  const fig = norms.opts.figure(trace, { ...view.figureOptions(), grad: view.state.grad, gradients: view.meta.gradients, extra: extraNorms });
+  norms.plot.style.height = fig.layout.height ? `${fig.layout.height}px` : "";
+  await norms.render(fig, { table: norms.table, json: { ...(norms.json || {}), theory: res }, note: norms.note.textContent });
+  // the heat map: a predicted strip left of epoch 0, anchored at this run's last layer at epoch 0
+  const gd = flow.plot;
+  if (!gd.data) return;
+  const heat = gd.data.filter((d) => d.type === "heatmap");
+  const frames = trace.frames;
+  const step = frames.length > 1 ? frames[1] - frames[0] : 1;
+  const width = Math.max(step, 0.1 * frames[frames.length - 1]);
+  const right = -step / 2 - width / 4;
+  const left = right - width;
+  const extraFlow = [];
+  const shapes = [...((gd.layout && gd.layout.shapes) || [])];
+  const annotations = [...((gd.layout && gd.layout.annotations) || [])];
+  const layoutPatch = {};
+  res.series.forEach((s, i) => {
+    const h = heat[i];
+    const v = trace.variants[i];
+    const m = v.layers[grad.key];
+    if (!h || !s.predicted.valid || !m || !m.length) return;
+    const D = m[0].length;
+    const anchor = m[0][D - 1];
+    if (!(anchor > 0)) return;
+    const z = s.predicted.log10_grad_norm.map((p) => [p === null ? null : Math.log10(anchor) + p]);
+    const xa = h.xaxis || "x";
+    const ya = h.yaxis || "y";
+    extraFlow.push({
+      type: "heatmap", x: [left, right], y: z.map((_, l) => l + 1), z, zmin: h.zmin, zmax: h.zmax, colorscale: h.colorscale, showscale: false, xaxis: xa, yaxis: ya,
+      name: "predicted", hovertemplate: "predicted at init<br>layer %{y}<br>log₁₀‖∇‖ = %{z:.2f}<extra>" + v.label + "</extra>",
+    });
+    const ref = { xref: xa, yref: ya };
+    shapes.push({ type: "rect", ...ref, x0: left, x1: right, y0: 0.5, y1: D + 0.5, line: { color: colours().text, width: 2, dash: "dash" } });
+    shapes.push({ type: "rect", ...ref, x0: -step / 2, x1: step / 2, y0: 0.5, y1: D + 0.5, line: { color: colours().text, width: 2 } });
+    if (heat.length === 1) {
+      // one map: name the strip and the column above them (several maps have their titles there)
+      annotations.push({ ...ref, x: right, xanchor: "right", xshift: -2, y: D + 0.5, yanchor: "bottom", text: "predicted", showarrow: false, font: { size: 11, color: muted } });
+      annotations.push({ ...ref, x: -step / 2, xanchor: "left", xshift: 4, y: D + 0.5, yanchor: "bottom", text: "← measured at init", showarrow: false, font: { size: 11, color: muted } });
+    }
+    const xkey = xa === "x" ? "xaxis" : `xaxis${xa.slice(1)}`;
+    layoutPatch[xkey] = { ...(gd.layout[xkey] || {}), range: [left - width / 4, frames[frames.length - 1] + step / 2], autorange: false };
+  });
+  if (!extraFlow.length) return;
+  addNote(flow, "Left of epoch 0, outlined dashed: the theory's prediction at initialisation, on the same colours; outlined solid: the measured epoch 0.");
+  await restyle(flow, extraFlow, { ...layoutPatch, shapes, annotations });
+  flow.json = { ...(flow.json || {}), theory: res };
+}
+
+/** Redraw a panel's plot with more traces and a layout patch (same path as Panel.render). */
+function restyle(panel, traces, patch) {
+  const gd = panel.plot;
+  if (!gd.data || !traces.length) return Promise.resolve();
+  return window.Plotly.react(gd, [...gd.data, ...traces], { ...gd.layout, ...patch });
+}

@@ -1,0 +1,115 @@
+"""The Theory tab in a real browser: every plot renders, a click on the phase diagram sets the
+network view's initialisation (custom, at that point), and the network view lays the
+prediction over its measured gradients — as a user sees it, with screenshots at 1280×800 and
+390×844 (the `page` fixture checks for console errors and foreign requests after each test)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import PageWatch, shot
+
+pytestmark = pytest.mark.browser
+
+PANELS = ("phase", "gradient-prediction", "init-depth", "mean-var", "kernel", "hermite")
+PHASE = "#view-theory [data-panel='phase'] .plot"
+
+
+def open_theory(page, server, query: str = "") -> None:
+    page.goto(f"{server}/?view=theory{query}")
+    page.wait_for_selector("body[data-ready='1']")
+    for name in PANELS:
+        page.wait_for_selector(f"#view-theory [data-panel='{name}'] .plot[data-rendered='1']", timeout=90_000)
+
+
+def names(page, selector: str) -> list[str]:
+    return page.eval_on_selector(selector, "e => (e.data || []).map(t => `${t.name}|${t.type}|${(t.line || {}).dash || ''}`)")
+
+
+def test_theory_tab_renders_every_plot(page, server):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_theory(page, server)
+    phase = names(page, PHASE)
+    assert any(n.startswith("log χ₁|heatmap") for n in phase), phase
+    assert any(n.startswith("critical line χ₁ = 1|scatter") for n in phase), phase
+    assert any(n.startswith("your point (2, 0)") for n in phase), phase
+    # the phases are named on the plane, and the summary says where the point is
+    labels = page.eval_on_selector(PHASE, "e => e.layout.annotations.map(a => a.text)")
+    assert "<b>ordered</b>" in labels and "<b>chaotic</b>" in labels
+    stats = page.locator("#th-summary .stat").all_inner_texts()
+    assert len(stats) == 3 and "chaotic" in stats[0] and "critical" in stats[1]  # tanh, ReLU at (2, 0)
+    # the init plot draws LeCun, Glorot, He and custom, each predicted (dashed) and measured
+    init = names(page, "#view-theory [data-panel='init-depth'] .plot")
+    assert sum("|scatter|dash" in n for n in init) >= 4 and any(n.startswith("He (Kaiming)") for n in init)
+    assert "converge on (0.000, 1.000)" in page.inner_text("#view-theory [data-panel='mean-var'] .note")
+    hermite = page.inner_text("#view-theory [data-panel='hermite'] .note")
+    assert "ReLU a₁ = 0.5" in hermite and "GELU a₁ = 0.5" in hermite
+    page.locator(PHASE).scroll_into_view_if_needed()
+    shot(page, "theory-1280x800")
+    page.locator("#view-theory [data-panel='init-depth']").scroll_into_view_if_needed()
+    shot(page, "theory-1280x800-init-and-kernel")
+
+
+def test_theory_tab_on_a_phone(browser, server):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    watch = PageWatch(page, server)
+    try:
+        open_theory(page, server, "&th=relu,gelu")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"page scrolls sideways: {width}px"
+        page.locator(PHASE).scroll_into_view_if_needed()
+        shot(page, "theory-390x844-phase")
+        page.locator("#view-theory [data-panel='init-depth']").scroll_into_view_if_needed()
+        shot(page, "theory-390x844-init")
+        watch.assert_clean()
+    finally:
+        ctx.close()
+
+
+def test_clicking_the_phase_diagram_sets_the_networks_init(page, server):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_theory(page, server)
+    assert "init=custom" not in page.url
+    box = page.locator(f"{PHASE} .nsewdrag").bounding_box()
+    page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.5 * box["height"])  # the chaotic side
+    page.wait_for_function("() => /sigma_w2=/.test(location.search)")
+    q = dict(re.findall(r"(\w+)=([^&]+)", page.url.split("?", 1)[1]))
+    assert q["init"] == "custom"
+    sw2, sb2 = float(q["sigma_w2"]), float(q["sigma_b2"])
+    assert 2.5 < sw2 < 3.5 and 0.3 < sb2 < 0.7, (sw2, sb2)
+    page.wait_for_function("(w) => document.querySelector('#th-point .point-text').textContent.includes(w)", arg=f"σ_w² = {q['sigma_w2']}")
+    assert f"your point ({q['sigma_w2']}, {q['sigma_b2']})" in " ".join(names(page, PHASE))
+    # the network view already holds that init, before any training
+    page.click("#tab-network")
+    assert page.eval_on_selector("#net-network select[data-param='init']", "e => e.value") == "custom"
+    assert float(page.input_value("#net-network [data-param-box='sigma_w2']")) == sw2
+    assert float(page.input_value("#net-network [data-param-box='sigma_b2']")) == sb2
+    # back to the Theory tab: "Train at this point" trains its activation there
+    page.click("#tab-theory")
+    page.click("#th-train")
+    page.wait_for_selector("#view-network:not([hidden])")
+    assert "view=network" in page.url and "act=tanh" in page.url and "init=custom" in page.url
+    norms = "#view-network [data-panel='gradient-norms'] .plot"
+    page.wait_for_function(f"() => (document.querySelector(\"{norms}\").data || []).some(t => /predicted/.test(t.name))", timeout=90_000)
+    shown = names(page, norms)
+    predicted = [n for n in shown if "predicted (mean field)" in n]
+    measured = [n for n in shown if "measured: median of" in n]
+    assert predicted and predicted[0].endswith("|dash"), shown  # predicted: dashed
+    assert measured and not measured[0].endswith("|dash"), shown  # measured: solid
+    flow = names(page, "#view-network [data-panel='gradient-flow'] .plot")
+    assert any(n.startswith("predicted|heatmap") for n in flow), flow
+    assert "Theory (σ_w²" in page.inner_text("#view-network [data-panel='gradient-norms'] .note")
+    page.locator("#view-network [data-panel='gradient-flow']").scroll_into_view_if_needed()
+    shot(page, "theory-trained-at-the-point")
+
+
+def test_theory_panel_embeds(page, server):
+    page.goto(f"{server}/embed/kernel?th=relu,gelu")
+    page.wait_for_selector(".embed-plot[data-rendered='1']", timeout=60_000)
+    assert [n.split("|")[0] for n in names(page, ".embed-plot")][:2] == ["ReLU", "ReLU: arc-cosine (Cho & Saul 2009)"]
+    page.goto(f"{server}/embed/phase?th=tanh&sigma_w2=1.5&sigma_b2=0.2&init=custom")
+    page.wait_for_selector(".embed-plot[data-rendered='1']", timeout=60_000)
+    assert any(n.startswith("your point (1.5, 0.2)") for n in names(page, ".embed-plot"))
