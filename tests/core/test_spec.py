@@ -41,4 +41,4 @@ def test_sanitise(case: dict) -> None:
 def test_every_note_code_is_covered_by_a_case() -> None:
     codes = {n["code"] for group in ("parse", "sanitise", "link") for c in CASES[group] for n in c["notes"]}
     assert {"unreadable", "unknown_activation", "unknown_parameter", "not_a_number", "out_of_range", "not_a_choice", "constraint", "too_many",
-            "unknown_setting", "not_whole", "not_a_bool"} <= codes
+            "unknown_setting", "not_whole", "not_a_bool", "formula_error", "bad_range"} <= codes
