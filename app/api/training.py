@@ -30,6 +30,7 @@ from app.core.errors import BudgetError
 from app.core.network import INITS, Architecture, Layout, Variant
 from app.core.training import DTYPES, OPTIMIZERS, Trace, TrainConfig, check_budget, init_statistics, train
 
+from .activations import ActivationFields, activation_json
 from .deps import PoolDep, SettingsDep
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse, error_body
 from .pool import run_in_pool
@@ -69,11 +70,8 @@ ActivationName = Literal[acts.IDS]  # type: ignore[valid-type]
 # ----------------------------------------------------------------------------- schemas
 
 
-class ActivationChoice(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    name: ActivationName = Field("relu", description="Activation id, as listed by /api/activations.")  # type: ignore[valid-type]
-    params: dict[str, float | str] = Field(default_factory=dict, max_length=8, description="Parameter values; missing ones take their defaults.")
+class ActivationChoice(ActivationFields):
+    """A catalogue activation by ``name`` (relu when neither is given) or a typed ``formula``."""
 
 
 class TrainRequest(BaseModel):
@@ -124,8 +122,12 @@ class InitStatsRequest(TrainRequest):
 
 
 class ActivationOut(BaseModel):
-    name: str
+    """As requested: {name, params}, or {formula (canonical), params, ranges (every parameter's)}."""
+
+    name: str | None = None
+    formula: str | None = None
     params: dict[str, float | str]
+    ranges: dict[str, dict[str, float]] | None = None
 
 
 class VariantOut(BaseModel):
@@ -192,15 +194,17 @@ class SweepResponse(BaseModel):
 # ----------------------------------------------------------------------------- planning
 
 
-def resolve_activations(body: TrainRequest) -> list[tuple[str, dict]]:
-    """(id, validated params) per requested activation; errors name activations.i.params.p."""
-    out = []
+Resolved = list[tuple["str | acts.Activation", dict]]
+
+
+def resolve_activations(body: TrainRequest) -> Resolved:
+    """(what a Variant takes — a catalogue id, or a typed formula's Activation — and the
+    validated params) per requested activation; errors name activations.i.params.p (or
+    activations.i.formula with the formula's code and position)."""
+    out: Resolved = []
     for i, choice in enumerate(body.activations):
-        act = acts.get(choice.name)
-        try:
-            out.append((act.id, acts.resolve_params(act, choice.params, text_numbers=False)))
-        except acts.ParamError as e:
-            raise ApiError.of(e, f"activations.{i}.params.") from None
+        act, params = choice.resolve(f"activations.{i}.")
+        out.append((act.id if act.formula is None else act, params))
     return out
 
 
@@ -241,15 +245,15 @@ def make_config(body: TrainRequest, variants: list[Variant], variants_field: str
     return config
 
 
-def normalised(body: TrainRequest, config: TrainConfig, resolved: list[tuple[str, dict]]) -> dict[str, Any]:
+def normalised(body: TrainRequest, config: TrainConfig, resolved: Resolved) -> dict[str, Any]:
     out = body.model_dump()
-    out["activations"] = [{"name": name, "params": params} for name, params in resolved]
+    out["activations"] = [activation_json(acts.get(name), params) for name, params in resolved]
     out["frames"] = config.frames
     out["boundary_frames"] = config.boundary_frames
     return out
 
 
-def sweep_variants(body: SweepRequest, resolved: list[tuple[str, dict]]) -> list[Variant]:
+def sweep_variants(body: SweepRequest, resolved: Resolved) -> list[Variant]:
     """K = activations × values variants, activation-major."""
     param, values = body.sweep.param, body.sweep.values
     for j, v in enumerate(values):
@@ -270,7 +274,8 @@ def sweep_variants(body: SweepRequest, resolved: list[tuple[str, dict]]) -> list
         if param not in floats:
             shared = set.intersection(*[{p.id for p in acts.get(n).params if p.kind == "float"} for n, _ in resolved])
             allowed = ", ".join(["learning_rate", "momentum", *sorted(shared)])
-            raise ApiError(422, f"{name} has no float parameter {param!r}; sweep.param may be: {allowed}", "sweep.param", code="not_a_choice", choices=allowed.split(", "))
+            raise ApiError(422, f"{act.name if act.formula is not None else act.id} has no float parameter {param!r}; sweep.param may be: {allowed}",
+                           "sweep.param", code="not_a_choice", choices=allowed.split(", "))
         for j, v in enumerate(values):
             try:
                 out.append(Variant(name, acts.resolve_params(act, {**params, param: v})))
@@ -283,7 +288,7 @@ def sweep_variants(body: SweepRequest, resolved: list[tuple[str, dict]]) -> list
 
 
 def _activation(v: Variant) -> dict[str, Any]:
-    return {"name": v.activation, "params": dict(v.params)}
+    return activation_json(acts.get(v.activation), dict(v.params))
 
 
 def _hist_json(h: list | None) -> list[dict[str, Any]] | None:
@@ -345,7 +350,7 @@ def sweep_json(config: TrainConfig, trace: Trace, cfg_echo: dict[str, Any], body
         params = {k: val for k, val in v0.params.items() if k != body.sweep.param}
         series.append(
             {
-                "activation": {"name": v0.activation, "params": params},
+                "activation": activation_json(acts.get(v0.activation), params),
                 "final_loss": np.ascontiguousarray(trace.loss_train[ks, -1]),
                 "final_test_loss": np.ascontiguousarray(trace.loss_test[ks, -1]),
                 "final_train_accuracy": np.ascontiguousarray(trace.acc_train[ks, -1]),
@@ -432,7 +437,7 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
             layers = {k: v for k, v in stats.items() if v.ndim == 2}
             series.append(
                 {
-                    "activation": {"name": name, "params": params},
+                    "activation": activation_json(acts.get(name), params),
                     "layers": layers,  # [seed][layer]
                     "mean_over_seeds": {k: v.mean(axis=0) for k, v in layers.items()},
                     "loss": stats["loss"],

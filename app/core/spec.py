@@ -171,7 +171,8 @@ def formula_value(raw: Any) -> tuple[float, tuple[float, float, float] | None] |
 
 
 @lru_cache(maxsize=256)
-def _compiled(text: str):
+def compiled(text: str):
+    """The formula of ``text`` with no declarations (kept: links and queries repeat)."""
     return compile_formula(text)  # a FormulaError is not cached: it is raised again
 
 
@@ -182,8 +183,8 @@ def _range_ok(lo: float, hi: float, d: float) -> bool:
 def _sanitise_formula(s: Spec, notes: list[Note]) -> Spec | None:
     """A formula spec under the links' rule (the module's docstring), or None if it does not compile."""
     try:
-        compiled = _compiled(s.formula or "")
-        names, text = compiled.param_names, compiled.text
+        formula = compiled(s.formula or "")
+        names, text = formula.param_names, formula.text
     except FormulaError as e:
         notes.append({"code": "formula_error", "formula": (s.formula or "")[:60], "error": e.code, "position": e.position, "end": e.end, "message": e.message})
         return None

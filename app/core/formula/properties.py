@@ -141,7 +141,7 @@ def measure(formula, params: dict) -> Measurements:
     def attained(target: float) -> float | None:
         idx = np.flatnonzero(core & (np.abs(fo - target) <= 1e-12 * span))
         lo, hi = do[np.maximum(idx - 1, 0)], do[np.minimum(idx + 1, do.size - 1)]
-        turning = (do[idx] == 0.0) | (lo * hi < 0) | ((lo <= 0.0) & (hi >= 0.0)) | ((lo >= 0.0) & (hi <= 0.0))
+        turning = (do[idx] == 0.0) | (np.sign(lo) * np.sign(hi) < 0) | ((lo <= 0.0) & (hi >= 0.0)) | ((lo >= 0.0) & (hi <= 0.0))
         hit = idx[turning]  # vectorised: a huge span (exp) puts every grid point within tolerance
         # the closest to the extreme (x² near 0: x = 0, not the first point within tolerance)
         return float(xo[hit[np.argmin(np.abs(fo[hit] - target))]]) if hit.size else None
