@@ -20,7 +20,7 @@ from app.core import spec as specs
 from app.core.curves import SATURATION_EPS, Curve, sample_curve
 from app.core.formula import CONVENTION, DEFAULT_LIMITS, FormulaError
 from app.core.formula.activation import formula_activation
-from app.core.formula.formula import DEFAULT_PARAM
+from app.core.formula.formula import DEFAULT_PARAM, PARAM_LIMIT
 from app.core.formula.tree import FUNCTIONS
 
 from .errors import ERROR_RESPONSES, ApiError
@@ -69,6 +69,7 @@ FORMULA_VOCABULARY: dict[str, Any] = {
     "max_chars": DEFAULT_LIMITS.max_chars,
     "max_params": DEFAULT_LIMITS.max_params,
     "default_param": dict(zip(("default", "min", "max"), DEFAULT_PARAM)),
+    "param_limit": PARAM_LIMIT,
     "convention": CONVENTION,
 }
 

@@ -7,6 +7,7 @@ import { functionFigure } from "./lib/figures.js";
 import { FIGURES } from "./lib/panels.js";
 import { applyTheme } from "./lib/theme.js";
 import { defaultOf, readLink } from "./lib/url.js";
+import { describeFormulas, prepareFormulas } from "./lib/formula.js";
 import { curveLabel, sanitiseSpecs } from "./views/function-view.js";
 import { labelRuns, requestBody } from "./views/network-view.js";
 
@@ -42,8 +43,10 @@ async function draw(figure) {
 }
 
 async function functionEmbed(catalogue, meta, state) {
+  await prepareFormulas(state.fn, catalogue); // typed formulas: checked by the server
   state.fn = sanitiseSpecs(state.fn, catalogue, meta.caps.curves);
   if (!state.fn.length) state.fn = defaultOf(meta.state.fn);
+  await describeFormulas(state.fn, catalogue);
   const render = async () => {
     const signal = latest.next();
     const grid = { xmin: state.xmin, xmax: state.xmax, n: meta.explorer.grid_points, samples: meta.explorer.samples, seed: 0 };
@@ -76,8 +79,10 @@ async function functionEmbed(catalogue, meta, state) {
 async function trainingEmbed(catalogue, meta, state) {
   const sweep = kind === "sweep";
   state.mode = sweep ? "sweep" : state.act.length > 1 ? "compare" : "train";
+  await prepareFormulas(state.act, catalogue);
   state.act = sanitiseSpecs(state.act, catalogue, sweep || state.mode === "compare" ? meta.caps.compare : 1);
   if (!state.act.length) state.act = defaultOf(meta.state.act);
+  await describeFormulas(state.act, catalogue);
   const run = async () => {
     const signal = latest.next();
     setStatus(sweep ? "Training one network per value…" : "Training…");

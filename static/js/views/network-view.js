@@ -3,6 +3,7 @@
 
 import { ApiError, isAbort, Latest, postJSON, postStream } from "../lib/api.js";
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
+import { actOf, requestActivation } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
 import { seriesStyle } from "../lib/theme.js";
@@ -120,12 +121,12 @@ export class NetworkView {
   }
 
   /** A swept parameter's name as the controls show it, and its allowed range. */
-  sweepInfo(param, actNames = this.state.act.map((a) => a.name)) {
+  sweepInfo(param, actSpecs = this.state.act) {
     if (param === "learning_rate" || param === "momentum") {
       const info = this.fields[param];
       return { label: param.replace(/_/g, " "), min: info.min, max: info.max };
     }
-    const specs = actNames.map((n) => this.catalogue.byId[n].params.find((p) => p.id === param)).filter(Boolean);
+    const specs = actSpecs.map((a) => actOf(a, this.catalogue).params.find((p) => p.id === param)).filter(Boolean);
     if (!specs.length) return { label: param.replace(/_/g, " "), min: -Infinity, max: Infinity };
     // every activation must accept the value
     return { label: specs[0].label, min: Math.max(...specs.map((p) => p.min)), max: Math.min(...specs.map((p) => p.max)) };
@@ -147,7 +148,7 @@ export class NetworkView {
 
   /** Float parameters shared by every chosen activation (what a sweep can move). */
   sweepableParams() {
-    const lists = this.state.act.map((s) => this.catalogue.byId[s.name].params.filter((p) => p.kind === "float"));
+    const lists = this.state.act.map((s) => actOf(s, this.catalogue).params.filter((p) => p.kind === "float"));
     if (!lists.length) return [];
     return lists[0].filter((p) => lists.every((l) => l.some((q) => q.id === p.id)));
   }
@@ -312,7 +313,7 @@ export class NetworkView {
       const sw = this.sweep;
       if (!sw) return null;
       const acts = sw.series.map((x) => x.label).join(", ");
-      return `${acts} at ${sw.values.length} values of ${this.sweepInfo(sw.param, sw.series.map((x) => x.activation.name)).label}, ${sw.epochs} epochs`;
+      return `${acts} at ${sw.values.length} values of ${this.sweepInfo(sw.param, sw.series.map((x) => x.activation)).label}, ${sw.epochs} epochs`;
     }
     const t = this.trace;
     return t ? `${t.variants.map((v) => v.label).join(", ")}, ${t.epochs} epochs` : null;
@@ -503,7 +504,7 @@ export class NetworkView {
     const sw = this.sweep;
     const metric = this.state.metric;
     const label = this.meta.metrics[metric] || metric;
-    const paramLabel = this.sweepInfo(sw.param, sw.series.map((s) => s.activation.name)).label;
+    const paramLabel = this.sweepInfo(sw.param, sw.series.map((s) => s.activation)).label;
     const opts = { ...this.figureOptions(), paramLabel };
     this.panels.sweep.setTitle(`Sweep: ${label} against ${paramLabel}`);
     draw(this.panels.sweep, this.panels.sweep.opts.figure(sw, { ...opts, metric, metrics: this.meta.metrics }), { table: tables.sweepTable(sw), json: sw });
@@ -515,7 +516,7 @@ export class NetworkView {
 
 /** The /api/train (or, in sweep mode, /api/sweep) body for a network-view state. */
 export function requestBody(s, catalogue, meta) {
-  const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, catalogue) })), ...meta.explorer.recording };
+  const body = { activations: s.act.map((a) => requestActivation(a, catalogue) || { name: a.name, params: coerceParams(a, catalogue) }), ...meta.explorer.recording };
   for (const f of meta.form) if (s[f.key] !== undefined) body[f.key] = s[f.key];
   if (s.mode === "sweep") {
     body.sweep = { param: s.sweep, values: s.values.map(Number) };
