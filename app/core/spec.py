@@ -188,21 +188,27 @@ def _sanitise_formula(s: Spec, notes: list[Note]) -> Spec | None:
     except FormulaError as e:
         notes.append({"code": "formula_error", "formula": (s.formula or "")[:60], "error": e.code, "position": e.position, "end": e.end, "message": e.message})
         return None
-    for key in s.params:
+    for key in [*s.params, *(k for k in s.ranges if k not in s.params)]:
         if key not in names:
             notes.append({"code": "unknown_parameter", "activation": text, "param": key, "allowed": list(names)})
     usual = (DEFAULT_PARAM[1], DEFAULT_PARAM[2], DEFAULT_PARAM[0])
     params: dict[str, float] = {}
     ranges: dict[str, dict[str, float]] = {}
     for name in names:
-        if name not in s.params:
+        given = s.ranges.get(name)  # a spec already read (a page's state): its ranges apart
+        if name not in s.params and given is None:
             continue
-        raw = s.params[name]
+        if given is not None:
+            lo, hi = given.get("min", usual[0]), given.get("max", usual[1])
+            given = {"min": lo, "max": hi, "default": given.get("default", default_range(lo, hi))}
+        raw = s.params[name] if name in s.params else given["default"]  # type: ignore[index]
         read = formula_value(raw)
         if read is None:
             notes.append({"code": "not_a_number", "activation": text, "param": name, "given": raw, "default": DEFAULT_PARAM[0]})
             continue
         value, declared = read
+        if declared is None and given is not None:
+            declared = (given["min"], given["max"], given["default"])
         lo, hi, d = declared or usual
         if not _range_ok(lo, hi, d):
             notes.append({"code": "bad_range", "activation": text, "param": name, "given": raw, "min": usual[0], "max": usual[1], "default": usual[2]})

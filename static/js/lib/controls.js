@@ -279,7 +279,10 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
       el("p", { text: `A formula of x. Functions: ${catalogue.formula.functions.join(", ")}; operators + − * / ^ (constant powers); comparisons and and/or/not inside where(condition, then, otherwise). Other names (a, b, beta, …) are parameters: each gets a slider whose range you set.` })),
   );
 
-  const showError = (text, err) => showFormulaError(input, error, text, err);
+  const showError = (text, err) => {
+    showFormulaError(input, error, text, err);
+    error.append(el("small", { text: "The plots show your last formula that worked." }));
+  };
   const clearError = () => clearFormulaError(input, error);
 
   function showDerivative() {

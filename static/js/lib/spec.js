@@ -118,7 +118,9 @@ function sanitiseFormula(s, catalogue, notes) {
     return null;
   }
   const { text, params: names } = compiled;
-  for (const key of Object.keys(s.params || {})) {
+  const given = s.ranges || {}; // a spec already read (a page's state): its ranges apart
+  const keys = [...Object.keys(s.params || {}), ...Object.keys(given).filter((k) => !(k in (s.params || {})))];
+  for (const key of keys) {
     if (!names.includes(key)) notes.push({ code: "unknown_parameter", activation: text, param: key, allowed: [...names] });
   }
   const u = usual(catalogue);
@@ -126,13 +128,20 @@ function sanitiseFormula(s, catalogue, notes) {
   const params = {};
   const ranges = {};
   for (const name of names) {
-    if (!(name in (s.params || {}))) continue;
-    const raw = s.params[name];
+    let r = given[name];
+    if (!(name in (s.params || {})) && !r) continue;
+    if (r) {
+      const lo = r.min ?? u.min;
+      const hi = r.max ?? u.max;
+      r = { min: lo, max: hi, default: r.default ?? defaultIn(catalogue, lo, hi) };
+    }
+    const raw = name in (s.params || {}) ? s.params[name] : r.default;
     const read = formulaValue(raw, catalogue);
     if (!read) {
       notes.push({ code: "not_a_number", activation: text, param: name, given: raw, default: u.default });
       continue;
     }
+    if (!read.range && r) read.range = [r.min, r.max, r.default];
     let [lo, hi, d] = read.range || [u.min, u.max, u.default];
     const LIMIT = catalogue.formula.param_limit;
     if (!(lo < hi && lo <= d && d <= hi && Math.max(Math.abs(lo), Math.abs(hi)) <= LIMIT)) {
