@@ -30,6 +30,9 @@ router = APIRouter(prefix="/api", tags=["activations"], responses=ERROR_RESPONSE
 
 # Sizes a request controls, and their caps.
 X_LIMIT = 1e4
+# A formula's derivative is typeset as MathML up to this much LaTeX (a few lines; beyond,
+# latex2mathml takes 0.1–0.5 s and the page shows the derivative's text instead)
+MATHML_MAX_LATEX = 2000
 MAX_POINTS = 10_001
 MAX_SAMPLES = 5_000
 MAX_SPECS = 8
@@ -170,7 +173,7 @@ class FormulaInfo(BaseModel):
     text: str = Field(description="The canonical text.")
     latex: str
     mathml: str
-    dformula: dict[str, str] = Field(description="The exact derivative: text, latex, mathml.")
+    dformula: dict[str, str | None] = Field(description="The exact derivative: text, latex, mathml (null when too long to typeset).")
     params: list[dict[str, Any]] = Field(description="Each parameter's name, default, min and max.")
     values: dict[str, float]
     properties: dict[str, Any] = Field(description="Measured numerically at these values.")
@@ -272,18 +275,20 @@ def resolve_formula(text: str, given: dict[str, Any], ranges: dict[str, dict[str
 
 def formula_json(act: acts.Activation, values: dict) -> dict[str, Any]:
     """What the page shows of a typed formula: canonical text, derivative (text, LaTeX,
-    MathML), parameters, properties measured at ``values``, kink conventions, PyTorch."""
+    MathML — null for a derivative too long to typeset, see MATHML_MAX_LATEX), parameters,
+    properties measured at ``values``, kink conventions, PyTorch."""
     f = act.formula
     dlatex = "f'(x) = " + f.dlatex
+    at_defaults = values == act.defaults()
     return {
         "id": act.id,
         "text": f.text,
         "latex": act.latex,
         "mathml": mathml(act.latex),
-        "dformula": {"text": f.dtext, "latex": dlatex, "mathml": mathml(dlatex)},
+        "dformula": {"text": f.dtext, "latex": dlatex, "mathml": mathml(dlatex) if len(dlatex) <= MATHML_MAX_LATEX else None},
         "params": [p.as_dict() for p in f.params],
         "values": values,
-        "properties": f.properties(**values).as_dict(),
+        "properties": (act.properties if at_defaults else f.properties(**values)).as_dict(),
         "convention": act.convention,
         "kinks_known": f.kinks_known,
         "torch_source": f.torch_source("MyActivation", **values),

@@ -12,8 +12,9 @@ is given). What a catalogue entry declares by hand is measured or derived here:
 * ``unit_cost``: :attr:`Formula.cost` (np.add units for f and f′ together) times
   :data:`UNIT_COST_PER_OP` plus :data:`UNIT_COST_BASE` (the per-call overhead), fitted to
   the catalogue's declared costs by ``bench/formula_unit_cost.py``;
-* ``nonnegative_derivative``: f′ ≥ 0 on the measuring grid at the defaults and with each
-  parameter at either end of its range (the others at their defaults);
+* ``nonnegative_derivative``: f′ ≥ 0 on the measuring grid at the defaults (as measured for
+  the properties) and with each parameter at either end of its range (the others at their
+  defaults);
 * ``kernel``: f and f′ in one pass (shared subexpressions computed once);
 * no ``torch`` module: :meth:`Formula.torch_source` writes one instead.
 """
@@ -55,9 +56,11 @@ def _step(lo: float, hi: float) -> float:
     return float(10.0 ** math.floor(math.log10(span / 1000.0) + 1e-9))
 
 
-def _derivative_nonnegative(formula: Formula) -> bool:
-    """f′ ≥ 0 at the defaults and at each parameter's range ends (finite values only)."""
-    trials = [formula.defaults()]
+def _derivative_nonnegative(formula: Formula, at_defaults: bool) -> bool:
+    """f′ ≥ 0 at the defaults (``at_defaults``: as measured) and at each parameter's range ends."""
+    if not at_defaults:
+        return False
+    trials = []
     for p in formula.params:
         trials += [{**formula.defaults(), p.name: p.min}, {**formula.defaults(), p.name: p.max}]
     for values in trials:
@@ -91,13 +94,14 @@ def as_activation(formula: Formula) -> Activation:
     def kinks(**p):
         return formula.kinks(**p)
 
+    measured = formula.measurements()
     return Activation(
         id=activation_id(formula),
         name=formula.text,
         latex="f(x) = " + formula.latex,
         f=formula.f,
         df=formula.df,
-        properties=formula.properties(),
+        properties=measured.properties,
         convention=CONVENTION_SHORT,
         params=params,
         kinks=kinks,
@@ -105,7 +109,7 @@ def as_activation(formula: Formula) -> Activation:
         reference="",
         torch=None,
         unit_cost=int(math.ceil(UNIT_COST_PER_OP * formula.cost)) + UNIT_COST_BASE,
-        nonnegative_derivative=_derivative_nonnegative(formula),
+        nonnegative_derivative=_derivative_nonnegative(formula, measured.derivative_nonnegative and measured.undefined is None),
         kernel=kernel,
         formula=formula,
     )
