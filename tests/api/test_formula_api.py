@@ -342,3 +342,25 @@ def test_no_request_reaches_eval_exec_compile_or_sympy(big_client, monkeypatch):
     monkeypatch.undo()  # (pytest's own reporting compiles)
     assert calls == [] and statuses <= {200, 422}, (calls, statuses)
     assert acts.get("relu")  # the catalogue is untouched
+
+
+# ----------------------------------------------------------------------------- links, embeds, lessons
+
+
+def test_embeds_and_oembed_carry_a_formula(client):
+    act = quote("[x*sigmoid(b*x)](b=1.5:0:5)", safe="()[]=:,")
+    page = client.get(f"/embed/loss?act={act}&epochs=50")
+    assert page.status_code == 200 and 'data-autorun="1"' in page.text  # the embed's run is valid and cheap
+    assert 'href="/?act=[x%2Asigmoid(b%2Ax)](b=1.5:0:5)&amp;epochs=50&amp;view=network"' in page.text  # "Open in Activation Lab"
+    sweep = client.get(f"/embed/sweep?act={act}&sweep=b&values=0.5,1,2&epochs=50")
+    assert 'data-autorun="1"' in sweep.text
+    o = client.get("/oembed", params={"url": f"http://testserver/embed/function?fn={act}"}).json()
+    assert "/embed/function?fn=[x%2Asigmoid(b%2Ax)](b=1.5:0:5)" in o["html"]
+
+
+def test_a_lessons_formula_control_is_checked_with_its_position(client):
+    ok = client.get("/api/lessons/scale-invariance/measure", params={"own": "x * sigmoid(x)"}).json()
+    assert ok["params"]["own"] == "x*sigmoid(x)" and ok["readouts"][-1]["id"] == "own_error"
+    assert ok["explorer"] == "/?fn=relu,[x%2Asigmoid(x)]&xmin=-5&xmax=5"
+    bad = client.get("/api/lessons/scale-invariance/measure", params={"own": "x + foo(x)"}).json()
+    assert (bad["field"], bad["code"], bad["position"], bad["end"]) == ("own", "unknown_name", 4, 7)
