@@ -126,3 +126,22 @@ def test_canonical_text_is_a_fixed_point():
     for text in ("where(x>0,x,a*(exp(x)-1))", "x * tanh( softplus(x) )", "-x^2/2 + 3", "piecewise(x < -1, -1, x > 1, 1, x)"):
         once = compile_formula(text).text
         assert compile_formula(once).text == once
+
+
+@pytest.mark.parametrize("text", ["x*sigmoid(b*x) + c*sin(x)", "where(x > 0, x, a*tanh(x))", "max(x, 0.1*x) + min(x, 0)^2"])
+def test_the_fast_engine_equals_the_reference_on_formulas(text):
+    """tests/core/test_reference.py's check, on typed formulas (the reference engine takes the
+    adapter as it takes a catalogue entry)."""
+    from app.core import reference
+    from app.core.datasets import DatasetSpec
+    from app.core.network import Layout
+
+    act = formula_activation(text)
+    cfg = TrainConfig(data=DatasetSpec("moons", 64, 0.1, 0.25, 3), arch=Architecture(2, 5), variants=(Variant(act, acts.resolve_params(act, {})),),
+                      epochs=12, frames=13, boundary_frames=0, histograms=False, include_weights=True, seed=5, learning_rate=0.02)
+    fast = train(cfg)
+    ref = reference.train(cfg, fast.theta_initial[0])
+    np.testing.assert_allclose(fast.loss_train[0], ref["loss"], rtol=1e-11, atol=1e-15)
+    final = Layout(cfg.arch, ()).unpack(fast.theta_final[0])
+    for a, b in zip(final["W"] + final["b"], ref["params"]["W"] + ref["params"]["b"]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
