@@ -44,7 +44,7 @@ def training_request(query: dict[str, str], kind: str) -> BaseModel:
     act, _ = spec.sanitise(state["act"], MAX_COMPARE if kind == "sweep" or len(state["act"]) > 1 else 1)
     fields = set(training.TrainRequest.model_fields) - {"activations", "include_weights", "dtype"}
     body: dict[str, Any] = {k: v for k, v in state.items() if k in fields and applies(k, state)}
-    body["activations"] = [{"name": s.name, "params": dict(s.params)} for s in act] or [{"name": "relu", "params": {}}]
+    body["activations"] = [s.as_dict() for s in act] or [{"name": "relu", "params": {}}]  # a name, or a formula with its ranges
     body.update(RECORDING)
     if kind == "sweep":
         body["sweep"] = {"param": state["sweep"], "values": [float(v) if spec.is_number(v) else v for v in state["values"]]}

@@ -257,6 +257,9 @@ def _query_param(c: core.Control) -> inspect.Parameter:
     if c.kind == "choice":
         annotation: Any = Literal[c.choices]  # type: ignore[valid-type]
         default = Query(c.default, description=c.help or c.label)
+    elif c.kind == "formula":  # compiled by the control itself: a 422 with the formula's code and position
+        annotation = str
+        default = Query(c.default, description=c.help or c.label)
     elif c.kind == "int":
         annotation = int
         default = Query(c.default, ge=int(c.min), le=int(c.max), description=c.help or c.label)

@@ -16,9 +16,12 @@ from app.core.diagram import Diagram, UnitNumbers
 from app.core.network import Layout, Variant
 from app.core.training import Trace, TrainConfig
 
+from .activations import activation_json
+
 
 def _activation(v: Variant) -> dict[str, Any]:
-    return {"name": v.activation, "params": dict(v.params)}
+    """A built-in by name, or a typed formula with its ranges (as the request gave it)."""
+    return activation_json(acts.get(v.activation), dict(v.params))
 
 
 def _hist_json(h: list | None) -> list[dict[str, Any]] | None:
@@ -116,7 +119,7 @@ def sweep_json(config: TrainConfig, trace: Trace, cfg_echo: dict[str, Any], para
         params = {k: val for k, val in v0.params.items() if k != param}
         series.append(
             {
-                "activation": {"name": v0.activation, "params": params},
+                "activation": activation_json(acts.get(v0.activation), params),
                 "final_loss": np.ascontiguousarray(trace.loss_train[ks, -1]),
                 "final_test_loss": np.ascontiguousarray(trace.loss_test[ks, -1]),
                 "final_train_accuracy": np.ascontiguousarray(trace.acc_train[ks, -1]),

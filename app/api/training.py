@@ -37,6 +37,7 @@ from app.core.errors import BudgetError
 from app.core.network import INITS, SIGMA_B2_RANGE, SIGMA_W2_RANGE, Architecture, Layout, Variant
 from app.core.training import DTYPES, MAX_COST, MAX_ELEMENTS, OPTIMIZERS, RunAbandoned, RunState, TrainConfig, check_budget, cost, elements, init_statistics, parameter_count, train
 
+from .activations import ActivationFields, activation_json
 from .deps import PoolDep, SettingsDep
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse, error_body
 from .middleware import OUTCOME_KEY
@@ -107,11 +108,8 @@ FeatureName = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
 # ----------------------------------------------------------------------------- schemas
 
 
-class ActivationChoice(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    name: ActivationName = Field("relu", description="Activation id, as listed by /api/activations.")  # type: ignore[valid-type]
-    params: dict[str, float | str] = Field(default_factory=dict, max_length=8, description="Parameter values; missing ones take their defaults.")
+class ActivationChoice(ActivationFields):
+    """A catalogue activation by ``name`` (relu when neither is given) or a typed ``formula``."""
 
 
 class OwnPointsIn(BaseModel):
@@ -197,8 +195,12 @@ class InitStatsRequest(TrainRequest):
 
 
 class ActivationOut(BaseModel):
-    name: str
+    """As requested: {name, params}, or {formula (canonical), params, ranges (every parameter's)}."""
+
+    name: str | None = None
+    formula: str | None = None
     params: dict[str, float | str]
+    ranges: dict[str, dict[str, float]] | None = None
 
 
 class VariantOut(BaseModel):
@@ -273,15 +275,17 @@ class SweepResponse(BaseModel):
 # ----------------------------------------------------------------------------- planning
 
 
-def resolve_activations(body: TrainRequest) -> list[tuple[str, dict]]:
-    """(id, validated params) per requested activation; errors name activations.i.params.p."""
-    out = []
+Resolved = list[tuple["str | acts.Activation", dict]]
+
+
+def resolve_activations(body: TrainRequest) -> Resolved:
+    """(what a Variant takes — a catalogue id, or a typed formula's Activation — and the
+    validated params) per requested activation; errors name activations.i.params.p (or
+    activations.i.formula with the formula's code and position)."""
+    out: Resolved = []
     for i, choice in enumerate(body.activations):
-        act = acts.get(choice.name)
-        try:
-            out.append((act.id, acts.resolve_params(act, choice.params, text_numbers=False)))
-        except acts.ParamError as e:
-            raise ApiError.of(e, f"activations.{i}.params.") from None
+        act, params = choice.resolve(f"activations.{i}.")
+        out.append((act.id if act.formula is None else act, params))
     return out
 
 
@@ -385,9 +389,9 @@ BUDGET_RESPONSE.update(
 )
 
 
-def normalised(body: TrainRequest, config: TrainConfig, resolved: list[tuple[str, dict]]) -> dict[str, Any]:
+def normalised(body: TrainRequest, config: TrainConfig, resolved: Resolved) -> dict[str, Any]:
     out = body.model_dump(exclude={"state", "points"} | (set() if body.init == "custom" else set(CUSTOM_ONLY)))  # what the run read
-    out["activations"] = [{"name": name, "params": params} for name, params in resolved]
+    out["activations"] = [activation_json(acts.get(name), params) for name, params in resolved]
     out["widths"] = list(config.arch.widths)
     out["depth"], out["width"] = config.arch.depth, config.arch.width
     out["features"] = list(config.features)
@@ -398,7 +402,7 @@ def normalised(body: TrainRequest, config: TrainConfig, resolved: list[tuple[str
     return out
 
 
-def sweep_variants(body: SweepRequest, resolved: list[tuple[str, dict]]) -> list[Variant]:
+def sweep_variants(body: SweepRequest, resolved: Resolved) -> list[Variant]:
     """K = activations × values variants, activation-major."""
     param, values = body.sweep.param, body.sweep.values
     for j, v in enumerate(values):
@@ -419,7 +423,8 @@ def sweep_variants(body: SweepRequest, resolved: list[tuple[str, dict]]) -> list
         if param not in floats:
             shared = set.intersection(*[{p.id for p in acts.get(n).params if p.kind == "float"} for n, _ in resolved])
             allowed = ", ".join(["learning_rate", "momentum", *sorted(shared)])
-            raise ApiError(422, f"{name} has no float parameter {param!r}; sweep.param may be: {allowed}", "sweep.param", code="not_a_choice", choices=allowed.split(", "))
+            raise ApiError(422, f"{act.name if act.formula is not None else act.id} has no float parameter {param!r}; sweep.param may be: {allowed}",
+                           "sweep.param", code="not_a_choice", choices=allowed.split(", "))
         for j, v in enumerate(values):
             try:
                 out.append(Variant(name, acts.resolve_params(act, {**params, param: v})))
@@ -571,7 +576,7 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
             layers = {k: v for k, v in stats.items() if v.ndim == 2}
             series.append(
                 {
-                    "activation": {"name": name, "params": params},
+                    "activation": activation_json(acts.get(name), params),
                     "layers": layers,  # [seed][layer]
                     "mean_over_seeds": {k: v.mean(axis=0) for k, v in layers.items()},
                     "loss": stats["loss"],

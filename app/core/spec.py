@@ -22,6 +22,15 @@ takes the default; a number outside its range is moved to the nearest end; a cho
 offered takes the default; parameters that break a constraint between them (hard tanh's
 bounds) all take their defaults; beyond ``max_count`` activations the rest are left out.
 Every such change is reported as a :data:`Note` with a ``code`` and its numbers.
+
+A typed formula (``[x*sigmoid(b*x)](b=1.5:0:5)``, see :mod:`app.core.formula`) is compiled:
+one that does not compile is left out (note ``formula_error`` with the formula's own
+``error`` code and the ``position`` in its text); it comes out in its canonical text. Its
+parameters' values are written ``value`` or ``value:min:max`` or ``value:min:max:default``
+(:func:`formula_value`): the range and default it declares travel with it. A range that is
+not min < max with the default inside (or beyond ±1e6) takes the usual declaration,
+default 1 in [−10, 10] (note ``bad_range``); without a default, the default is 1 moved
+into the range; the value is then held to the range like any other.
 """
 
 from __future__ import annotations
@@ -30,9 +39,12 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from . import activations as acts
+from .formula import FormulaError, compile_formula
+from .formula.formula import DEFAULT_PARAM, PARAM_LIMIT
 
 Note = dict[str, Any]
 
@@ -42,15 +54,20 @@ _VALUE_FORBIDDEN = set(",;()=[]")
 
 @dataclass(frozen=True)
 class Spec:
-    """One activation of a list: a catalogue ``name`` or a typed ``formula``, and its parameters."""
+    """One activation of a list: a catalogue ``name`` or a typed ``formula``, its parameters
+    and, for a formula, the ranges it declares ({param: {min, max, default}}; a parameter
+    not listed has the usual default 1 in [−10, 10])."""
 
     name: str | None = None
     formula: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    ranges: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"formula": self.formula} if self.formula is not None else {"name": self.name}
         out["params"] = dict(self.params)
+        if self.ranges:
+            out["ranges"] = {k: dict(v) for k, v in self.ranges.items()}
         return out
 
 
@@ -129,11 +146,87 @@ def is_number(text: str) -> bool:
     return bool(acts.DECIMAL.fullmatch(text))
 
 
+def default_range(lo: float = DEFAULT_PARAM[1], hi: float = DEFAULT_PARAM[2]) -> float:
+    """A formula parameter's default when none is declared: 1 moved into [lo, hi]."""
+    return min(max(DEFAULT_PARAM[0], lo), hi)
+
+
+def formula_value(raw: Any) -> tuple[float, tuple[float, float, float] | None] | None:
+    """A formula parameter's value in a link, ``value[:min:max[:default]]``: (value, (min,
+    max, default) or None when no range is written), or None when it is not that."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return (float(raw), None) if math.isfinite(raw) else None
+    if not isinstance(raw, str):
+        return None
+    parts = raw.split(":")
+    if len(parts) not in (1, 3, 4) or not all(is_number(p) for p in parts):
+        return None
+    nums = [float(p) for p in parts]
+    if not all(math.isfinite(v) for v in nums):
+        return None
+    if len(nums) == 1:
+        return nums[0], None
+    lo, hi = nums[1], nums[2]
+    return nums[0], (lo, hi, nums[3] if len(nums) == 4 else default_range(lo, hi))
+
+
+@lru_cache(maxsize=256)
+def compiled(text: str):
+    """The formula of ``text`` with no declarations (kept: links and queries repeat)."""
+    return compile_formula(text)  # a FormulaError is not cached: it is raised again
+
+
+def _range_ok(lo: float, hi: float, d: float) -> bool:
+    return lo < hi and lo <= d <= hi and max(abs(lo), abs(hi)) <= PARAM_LIMIT
+
+
+def _sanitise_formula(s: Spec, notes: list[Note]) -> Spec | None:
+    """A formula spec under the links' rule (the module's docstring), or None if it does not compile."""
+    try:
+        formula = compiled(s.formula or "")
+        names, text = formula.param_names, formula.text
+    except FormulaError as e:
+        notes.append({"code": "formula_error", "formula": (s.formula or "")[:60], "error": e.code, "position": e.position, "end": e.end, "message": e.message})
+        return None
+    for key in [*s.params, *(k for k in s.ranges if k not in s.params)]:
+        if key not in names:
+            notes.append({"code": "unknown_parameter", "activation": text, "param": key, "allowed": list(names)})
+    usual = (DEFAULT_PARAM[1], DEFAULT_PARAM[2], DEFAULT_PARAM[0])
+    params: dict[str, float] = {}
+    ranges: dict[str, dict[str, float]] = {}
+    for name in names:
+        given = s.ranges.get(name)  # a spec already read (a page's state): its ranges apart
+        if name not in s.params and given is None:
+            continue
+        if given is not None:
+            lo, hi = given.get("min", usual[0]), given.get("max", usual[1])
+            given = {"min": lo, "max": hi, "default": given.get("default", default_range(lo, hi))}
+        raw = s.params[name] if name in s.params else given["default"]  # type: ignore[index]
+        read = formula_value(raw)
+        if read is None:
+            notes.append({"code": "not_a_number", "activation": text, "param": name, "given": raw, "default": DEFAULT_PARAM[0]})
+            continue
+        value, declared = read
+        if declared is None and given is not None:
+            declared = (given["min"], given["max"], given["default"])
+        lo, hi, d = declared or usual
+        if not _range_ok(lo, hi, d):
+            notes.append({"code": "bad_range", "activation": text, "param": name, "given": raw, "min": usual[0], "max": usual[1], "default": usual[2]})
+            lo, hi, d = usual
+        if (lo, hi, d) != usual:
+            ranges[name] = {"min": lo, "max": hi, "default": d}
+        used = min(hi, max(lo, value))
+        if used != value:
+            notes.append({"code": "out_of_range", "activation": text, "param": name, "given": raw, "default": d, "used": used, "min": lo, "max": hi})
+        params[name] = used
+    return Spec(None, text, params, ranges)
+
+
 def sanitise(specs: Iterable[Spec], max_count: int) -> tuple[list[Spec], list[Note]]:
     """The specs a link can show (see the module's rule), with one note per change.
 
     Catalogue activations come out with float parameters as floats and choices as strings;
-    formula specs are passed through (checked where formulas are compiled)."""
+    formulas compiled, in their canonical text, with float values and declared ranges."""
     out: list[Spec] = []
     notes: list[Note] = []
     specs = list(specs)
@@ -142,7 +235,9 @@ def sanitise(specs: Iterable[Spec], max_count: int) -> tuple[list[Spec], list[No
             notes.append({"code": "too_many", "max": max_count, "dropped": len(specs) - i})
             break
         if s.formula is not None:
-            out.append(s)
+            checked = _sanitise_formula(s, notes)
+            if checked is not None:
+                out.append(checked)
             continue
         try:
             act = acts.get(s.name or "")
@@ -220,15 +315,37 @@ def format_value(v: Any) -> str:
     return v if isinstance(v, str) else format_number(float(v))
 
 
+def _formula_pairs(s: Spec) -> list[tuple[str, str]]:
+    """A formula's parameters as written in a link: ``value``, ``value:min:max`` (default
+    1 moved into the range) or ``value:min:max:default``; at the usual declaration and
+    value 1, left out."""
+    out = []
+    for k in [*s.params, *(k for k in s.ranges if k not in s.params)]:
+        r = s.ranges.get(k)
+        v = s.params.get(k, r["default"] if r else DEFAULT_PARAM[0])
+        if isinstance(v, str):
+            out.append((k, v))
+            continue
+        lo, hi, d = (r["min"], r["max"], r["default"]) if r else (DEFAULT_PARAM[1], DEFAULT_PARAM[2], DEFAULT_PARAM[0])
+        if (lo, hi, d) == (DEFAULT_PARAM[1], DEFAULT_PARAM[2], DEFAULT_PARAM[0]):
+            if float(v) != d:
+                out.append((k, format_number(float(v))))
+            continue
+        text = ":".join(format_number(float(n)) for n in (v, lo, hi))
+        out.append((k, text if d == default_range(lo, hi) else f"{text}:{format_number(float(d))}"))
+    return out
+
+
 def format(specs: Iterable[Spec | Mapping[str, Any]]) -> str:
-    """The notation for ``specs`` (Spec objects or {name | formula, params} dicts); a
-    catalogue activation's parameters equal to their default are left out."""
+    """The notation for ``specs`` (Spec objects or {name | formula, params, ranges} dicts); a
+    catalogue activation's parameters equal to their default are left out, and so are a
+    formula's at the usual declaration and value."""
     out = []
     for s in specs:
         if isinstance(s, Mapping):
-            s = Spec(s.get("name"), s.get("formula"), s.get("params") or {})
+            s = Spec(s.get("name"), s.get("formula"), s.get("params") or {}, s.get("ranges") or {})
         if s.formula is not None:
-            head, keep = f"[{s.formula}]", list(s.params.items())
+            head, keep = f"[{s.formula}]", _formula_pairs(s)
         else:
             act = acts.get(s.name or "")
             keep = []

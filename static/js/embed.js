@@ -10,6 +10,7 @@ import { noteText, sanitise } from "./lib/spec.js";
 import { applyTheme } from "./lib/theme.js";
 import { theoryPanel } from "./lib/theory.js";
 import { defaultOf, readLink } from "./lib/url.js";
+import { describeFormulas, prepareFormulas } from "./lib/formula.js";
 import { curveLabel } from "./views/function-view.js";
 import { labelRuns, requestBody } from "./views/network-view.js";
 
@@ -74,17 +75,20 @@ async function draw(figure) {
   postHeight();
 }
 
-/** Catalogue activations with in-range parameters, at most `max` (the links' rule), the corrections noted. */
+/** Activations with in-range parameters (typed formulas as the server checked them), at most
+ * `max` (the links' rule), the corrections noted. */
 function checkSpecs(specs, catalogue, max, notes) {
   const checked = sanitise(specs, catalogue, max);
   notes.push(...checked.notes);
-  return checked.specs.filter((s) => s.name);
+  return checked.specs;
 }
 
 async function functionEmbed(catalogue, meta, state, notes) {
+  await prepareFormulas(state.fn, catalogue); // typed formulas: checked by the server
   state.fn = checkSpecs(state.fn, catalogue, meta.caps.curves, notes);
   if (!state.fn.length) state.fn = defaultOf(meta.state.fn);
   showNotes(notes, catalogue);
+  await describeFormulas(state.fn, catalogue);
   const render = async () => {
     const signal = latest.next();
     const grid = { xmin: state.xmin, xmax: state.xmax, n: meta.explorer.grid_points, samples: meta.explorer.samples, seed: 0 };
@@ -117,9 +121,11 @@ async function functionEmbed(catalogue, meta, state, notes) {
 async function trainingEmbed(catalogue, meta, state, notes) {
   const sweep = kind === "sweep";
   state.mode = sweep ? "sweep" : state.act.length > 1 ? "compare" : "train";
+  await prepareFormulas(state.act, catalogue);
   state.act = checkSpecs(state.act, catalogue, sweep || state.mode === "compare" ? meta.caps.compare : 1, notes);
   if (!state.act.length) state.act = defaultOf(meta.state.act);
   showNotes(notes, catalogue);
+  await describeFormulas(state.act, catalogue);
   const run = async () => {
     const signal = latest.next();
     const working = sweep ? "Training one network per value…" : "Training…";

@@ -3,6 +3,7 @@
 import { loadCatalogue, loadMeta } from "./lib/api.js";
 import { buildQuery, defaultOf, readLink } from "./lib/url.js";
 import { noteText, sanitise } from "./lib/spec.js";
+import { describeFormulas, prepareFormulas } from "./lib/formula.js";
 import { applyTheme, preferredTheme } from "./lib/theme.js";
 import { FunctionView } from "./views/function-view.js";
 import { NetworkView } from "./views/network-view.js";
@@ -24,19 +25,21 @@ async function main() {
   const [catalogue, meta] = await Promise.all([loadCatalogue(), loadMeta()]);
   const SCHEMA = meta.state;
   // a link read by the links' one rule (app/api/meta.py), activation lists checked against the
-  // catalogue; the URL's theme, else the one this browser last chose
-  const readWithTheme = () => {
+  // catalogue (typed formulas by the server); the URL's theme, else the one this browser last chose
+  const readWithTheme = async () => {
     const { state: s, notes } = readLink(SCHEMA, location.search, [...meta.embed_keys, ...meta.page_keys]);
+    await prepareFormulas([...s.fn, ...s.act], catalogue);
     for (const key of ["fn", "act", "th"]) {
       const checked = sanitise(s[key], catalogue, SCHEMA[key].max);
-      s[key] = checked.specs.filter((x) => x.name); // own formulas come with issue 13
+      s[key] = checked.specs;
       notes.push(...checked.notes);
       if (!s[key].length) s[key] = defaultOf(SCHEMA[key]);
     }
+    await describeFormulas([...s.fn, ...s.act], catalogue);
     if (!new URLSearchParams(location.search).has("theme")) s.theme = preferredTheme();
     return { s, notes: notes.map((n) => noteText(n, catalogue)) };
   };
-  const first = readWithTheme();
+  const first = await readWithTheme();
   let state = first.s;
   const notes = first.notes;
   applyTheme(state.theme);
@@ -138,8 +141,8 @@ async function main() {
     info.focus();
   });
 
-  const fromAddress = () => {
-    state = readWithTheme().s;
+  const fromAddress = async () => {
+    state = (await readWithTheme()).s;
     midGesture = false;
     applyTheme(state.theme);
     theme.value = state.theme;

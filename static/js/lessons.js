@@ -3,7 +3,7 @@
 // place a lesson's number and verdict come from). Presentation mode: ?present=1&step=N.
 
 import { ApiError, getJSON, isAbort, Latest } from "./lib/api.js";
-import { el, select, slider } from "./lib/controls.js";
+import { clearFormulaError, el, select, showFormulaError, slider } from "./lib/controls.js";
 import { Panel } from "./lib/panel.js";
 import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
 import { formatNumber } from "./lib/spec.js";
@@ -35,7 +35,8 @@ function readControls(controls, q) {
     const raw = q.get(c.id);
     let v = c.default;
     if (raw !== null) {
-      if (c.kind === "choice") v = c.choices.includes(raw) ? raw : c.default;
+      if (c.kind === "formula") v = raw; // checked by the server, which says where it is wrong
+      else if (c.kind === "choice") v = c.choices.includes(raw) ? raw : c.default;
       else {
         const x = Number(raw);
         if (raw.trim() !== "" && Number.isFinite(x)) v = Math.min(c.max, Math.max(c.min, c.kind === "int" ? Math.round(x) : x));
@@ -51,7 +52,8 @@ function controlQuery(controls, state) {
   const q = new URLSearchParams();
   for (const c of controls) {
     const v = state[c.id];
-    if (c.kind === "choice" ? v !== c.default : Number(v) !== Number(c.default)) q.set(c.id, c.kind === "choice" ? v : formatNumber(Number(v)));
+    const text = c.kind === "choice" || c.kind === "formula";
+    if (text ? v !== c.default : Number(v) !== Number(c.default)) q.set(c.id, text ? v : formatNumber(Number(v)));
   }
   return q;
 }
@@ -152,7 +154,9 @@ class LessonPage {
         this.updateLinks({ draft: !committed && !live });
         if (committed || live) this.schedule(committed ? 0 : 60);
       };
-      if (c.kind === "choice") {
+      if (c.kind === "formula") {
+        this.form.append(this.formulaControl(c, onValue));
+      } else if (c.kind === "choice") {
         const labels = c.labels || c.choices;
         this.form.append(this.widgets[c.id] = select({ label: c.label, name: c.id, help: c.help, choices: c.choices.map((x, i) => [x, labels[i]]), value: this.state[c.id], onChange: (v) => onValue(v, true) }));
       } else {
@@ -174,6 +178,16 @@ class LessonPage {
       }
     }
     this.form.addEventListener("submit", (e) => e.preventDefault());
+  }
+
+  /** A student's own formula: a text field; the server checks it when the measurement runs. */
+  formulaControl(c, onValue) {
+    const id = `control-${c.id}`;
+    const input = el("input", { type: "text", id, class: "formula-input", value: this.state[c.id], "data-param": c.id, spellcheck: "false", autocomplete: "off", "aria-describedby": `${id}-error` });
+    const error = el("div", { class: "formula-error", id: `${id}-error`, role: "status", hidden: true });
+    input.addEventListener("change", () => onValue(input.value.trim(), true));
+    this.formulas = { ...(this.formulas || {}), [c.id]: { input, error } };
+    return el("div", { class: "field formula-field" }, el("label", { for: id, text: c.label }), input, error, c.help ? el("small", { text: c.help }) : null);
   }
 
   /** The page's own query: controls (non-default), presentation state, theme. */
@@ -236,6 +250,7 @@ class LessonPage {
     try {
       const result = await getJSON(url, { signal });
       if (signal.aborted) return;
+      for (const f of Object.values(this.formulas || {})) clearFormulaError(f.input, f.error);
       this.result = result;
       this.renderReadout();
       this.draw();
@@ -246,6 +261,15 @@ class LessonPage {
       document.body.dataset.ready = "1";
     } catch (err) {
       if (isAbort(err)) return;
+      const own = err instanceof ApiError && err.status === 422 && (this.formulas || {})[err.field];
+      if (own) {
+        // a formula the server could not read: say where in it, and keep the last measurement
+        const message = err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
+        showFormulaError(own.input, own.error, own.input.value, { position: err.body.position, end: err.body.end, message });
+        this.setStatus(`Your formula could not be measured: ${message}`, true);
+        document.body.dataset.ready = "1";
+        return;
+      }
       const where = err instanceof ApiError && err.field ? ` (${err.field})` : "";
       const msg = err.status === 503 ? "The server is busy — measure again in a moment." : `Could not measure${where}: ${err.message}`;
       this.setStatus(msg, true);

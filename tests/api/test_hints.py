@@ -13,6 +13,7 @@ import pytest
 
 from app.api import meta, training
 from app.core.datasets import DatasetSpec, make_dataset
+from app.core.network import Layout
 from app.core.training import train
 
 SEEDS = (0, 1, 2)
@@ -22,7 +23,14 @@ def run(**settings):
     """A run as the explorer asks for it: the form's defaults, its recording, these settings."""
     body = training.TrainRequest.model_validate({**meta.RECORDING, "boundary_frames": 0, **settings}, strict=False)
     config = training.make_config(body, [training.Variant(n, p) for n, p in training.resolve_activations(body)])
-    return body, train(config)
+    trace = train(config)
+    trace.layout = Layout(config.network, ())  # to read the weights (include_weights=True)
+    return body, trace
+
+
+def weights(trace, when: str) -> dict:
+    """The first variant's {"W": [...], "b": [...]} at the start or the end of the run."""
+    return trace.layout.unpack((trace.theta_initial if when == "initial" else trace.theta_final)[0])
 
 
 def dead_units(body, trace, frame: int = -1) -> float:
@@ -67,7 +75,55 @@ def check_noise(hint: dict) -> None:
     assert np.all(moved != 0) and abs(moved.std() - 0.3) < 0.03 and abs(moved.mean()) < 0.03
 
 
+def check_widths(hint: dict) -> None:
+    """e.g. 8, 4, 2: one hidden layer per number, of that many units."""
+    body, t = run(widths=[8, 4, 2], epochs=1, include_weights=True)
+    assert [w.shape for w in weights(t, "initial")["W"]][:3] == [(2, 8), (8, 4), (4, 2)]
+
+
+def check_features(hint: dict) -> None:
+    """The network's inputs are the chosen features of each point."""
+    body, t = run(features=["x1", "x2", "x1_sq", "x2_sq", "x1x2"], epochs=1, include_weights=True)
+    assert weights(t, "initial")["W"][0].shape[0] == 5
+
+
+def check_sigma_w2(hint: dict) -> None:
+    """Weights N(0, σ_w²/fan_in): fan_in × their variance is σ_w²."""
+    body, t = run(init="custom", sigma_w2=3.0, depth=6, width=64, epochs=1, include_weights=True)
+    w = np.concatenate([m.ravel() * np.sqrt(m.shape[0]) for m in weights(t, "initial")["W"][1:-1]])
+    assert abs(w.mean()) < 0.05 and abs(w.var() - 3.0) < 0.15
+
+
+def check_sigma_b2(hint: dict) -> None:
+    """Biases N(initial bias, σ_b²)."""
+    body, t = run(init="custom", sigma_b2=0.5, bias_init=-0.3, depth=6, width=64, epochs=1, include_weights=True)
+    b = np.concatenate(weights(t, "initial")["b"][:-1])
+    assert abs(b.mean() + 0.3) < 0.08 and abs(b.var() - 0.5) < 0.08
+
+
+def check_l1(hint: dict) -> None:
+    for seed in SEEDS:
+        _, tried = run(seed=seed, epochs=300, include_weights=True, **hint["try"])
+        _, default = run(seed=seed, epochs=300, include_weights=True)
+        small = lambda t: np.mean(np.abs(np.concatenate([w.ravel() for w in weights(t, "final")["W"]])) < 1e-3)
+        assert small(tried) >= 0.25 > 0.05 >= small(default), (seed, small(tried), small(default))
+
+
+def check_l2(hint: dict) -> None:
+    for seed in SEEDS:
+        _, tried = run(seed=seed, epochs=300, include_weights=True, **hint["try"])
+        _, default = run(seed=seed, epochs=300, include_weights=True)
+        norm = lambda t: np.linalg.norm(np.concatenate([w.ravel() for w in weights(t, "final")["W"]]))
+        assert 0.3 <= norm(tried) / norm(default) <= 0.7, (seed, norm(tried) / norm(default))
+
+
 CHECKS: dict[str, Callable[[dict], None]] = {
+    "widths": check_widths,
+    "features": check_features,
+    "sigma_w2": check_sigma_w2,
+    "sigma_b2": check_sigma_b2,
+    "l1": check_l1,
+    "l2": check_l2,
     "learning_rate": check_learning_rate,
     "bias_init": check_bias_init,
     "seed": check_seed,

@@ -49,7 +49,7 @@ def test_measure_contract_and_the_same_verdict_as_the_core(client: TestClient) -
     r = client.get("/api/lessons/scale-invariance/measure?a=3")
     assert r.status_code == 200
     j = r.json()
-    assert j["slug"] == "scale-invariance" and j["params"] == {"a": 3.0, "compare": "elu"}
+    assert j["slug"] == "scale-invariance" and j["params"] == {"a": 3.0, "compare": "elu", "own": ""}
     core = L.run_measure(L.get("scale-invariance"), {"a": 3})
     assert j["verdict"] == {"supports": core.verdict.supports, "text": core.verdict.text}
     assert [ro["id"] for ro in j["readouts"]] == [ro.id for ro in core.readouts]
@@ -116,6 +116,8 @@ def test_every_lesson_documents_its_controls_in_openapi(client: TestClient) -> N
             schema = params[c.id]["schema"]
             if c.kind == "choice":
                 assert schema["enum"] == list(c.choices)
+            elif c.kind == "formula":
+                assert schema["type"] == "string"
             else:
                 assert schema["minimum"] == c.min and schema["maximum"] == c.max
         assert ("503" in op["responses"]) == lesson.trains

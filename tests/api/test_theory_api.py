@@ -86,7 +86,9 @@ def test_every_kernel_matches_monte_carlo_and_parseval(client, normals) -> None:
             worst = max(worst, score)
             assert score < 3.0, (aid, r)
         h = out["hermite"]
-        assert len(h["a"]) == 2001 and abs(h["sum_squares"] - h["second_moment"]) <= 1e-6, (aid, h["remainder"])
+        # hardshrink jumps at ±λ: its tail falls as K^-1/2 (tests/core/test_theory.py), far from 1e-6 at K = 2000
+        tol = 0.01 if aid == "hardshrink" else 1e-6
+        assert len(h["a"]) == 2001 and abs(h["sum_squares"] - h["second_moment"]) <= tol, (aid, h["remainder"])
     print(f"largest |k − MC|/SE over {len(IDS)} activations × 3 ρ: {worst:.2f}")
 
 

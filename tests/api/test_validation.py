@@ -229,7 +229,7 @@ def test_unknown_choice_lists_the_allowed_values(client, body, field, allowed) -
 
 def test_unknown_fields_list_the_allowed_ones(client) -> None:
     _names(_err(client.post("/api/train", json={"colour": "red"})), "colour", "allowed fields", "epochs", "learning_rate")
-    _names(_err(client.post("/api/curves", json={"curves": [{"name": "relu", "extra": 1}]})), "curves.0.extra", "allowed fields: name, params")
+    _names(_err(client.post("/api/curves", json={"curves": [{"name": "relu", "extra": 1}]})), "curves.0.extra", "allowed fields: name, formula, params, ranges")
     _names(_err(client.post("/api/sweep", json={"sweep": {"param": "learning_rate", "values": [1], "steps": 3}})), "sweep.steps", "param, values")
     _names(_err(client.get("/api/curve", params={"name": "relu", "colour": "red"})), "colour", "allowed", "xmin")
 

@@ -58,6 +58,8 @@ def test_lessons_are_declared_once_with_their_texts() -> None:
         for c in lesson.controls:
             if c.kind == "choice":
                 assert c.default in c.choices and (not c.labels or len(c.labels) == len(c.choices))
+            elif c.kind == "formula":
+                assert c.check(c.default) == c.default  # "" (none) or a formula in its canonical text
             else:
                 assert c.min <= c.default <= c.max, c
 
@@ -239,6 +241,24 @@ def test_a_equal_one_is_trivial() -> None:
     m = L.run_measure(L.get("scale-invariance"), {"a": 1.0})
     assert all(readout(m, f"{n}_error").value == 0.0 for n in ("elu", "softplus", "gelu"))
     assert all(readout(m, f"{n}_error").supports is None for n in ("elu", "softplus", "gelu"))
+
+
+def test_try_your_own_formula_measured_the_same_way() -> None:
+    """A student's formula replaces "Compare with": compiled like any typed activation,
+    measured with the same identity, and the explorer link draws it."""
+    lesson = L.get("scale-invariance")
+    straight = L.run_measure(lesson, {"own": "where(x>0, x, 0.2*x)", "a": 3.0})
+    assert readout(straight, "own_error").value <= 1e-15 and "scale-invariant" in readout(straight, "own_error").target
+    assert straight.data["compare"] == "own" and straight.view.activations[1].formula == "where(x > 0, x, 0.2*x)"
+    curved = L.run_measure(lesson, {"own": "x*sigmoid(x)", "a": 3.0})
+    x = np.linspace(-5, 5, 1001)
+    swish = lambda t: t / (1 + np.exp(-t))
+    assert readout(curved, "own_error").value == pytest.approx(np.max(np.abs(swish(3 * x) - 3 * swish(x))), rel=1e-12)
+    assert readout(curved, "own_error").supports is None and curved.verdict.supports  # for comparison only
+    assert L.run_measure(lesson, {"own": "exp(exp(x))"}).readouts[-1].value is None  # overflows on the grid: no number
+    with pytest.raises(CoreError) as e:
+        L.run_measure(lesson, {"own": "x*("})
+    assert (e.value.field, e.value.code, e.value.info) == ("own", "syntax", {"position": 3, "end": 4})
 
 
 # ----------------------------------------------------------------------------- 5. softplus

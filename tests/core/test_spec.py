@@ -41,4 +41,12 @@ def test_sanitise(case: dict) -> None:
 def test_every_note_code_is_covered_by_a_case() -> None:
     codes = {n["code"] for group in ("parse", "sanitise", "link") for c in CASES[group] for n in c["notes"]}
     assert {"unreadable", "unknown_activation", "unknown_parameter", "not_a_number", "out_of_range", "not_a_choice", "constraint", "too_many",
-            "unknown_setting", "not_whole", "not_a_bool"} <= codes
+            "unknown_setting", "not_whole", "not_a_bool", "formula_error", "bad_range"} <= codes
+
+
+@pytest.mark.parametrize("case", CASES["sanitise"], ids=lambda c: c["text"])
+def test_sanitise_is_idempotent(case: dict) -> None:
+    """What sanitise gives (a page's state: numbers, formulas with their ranges apart) reads back
+    unchanged, with no notes (the page runs its state through it again; so does the browser test)."""
+    again, notes = spec.sanitise([spec.Spec(**{"params": {}, **s}) for s in case["specs"]], case["max"])
+    assert [s.as_dict() for s in again] == case["specs"] and notes == []

@@ -464,8 +464,11 @@ BY_ID: dict[str, Activation] = {a.id: a for a in CATALOGUE}
 IDS: tuple[str, ...] = tuple(BY_ID)
 
 
-def get(activation_id: str) -> Activation:
-    """The activation with this id (KeyError names the known ids)."""
+def get(activation_id: str | Activation) -> Activation:
+    """The activation with this id (KeyError names the known ids); an Activation given
+    (a user's formula, app.core.formula.activation) is returned as it is."""
+    if isinstance(activation_id, Activation):
+        return activation_id
     try:
         return BY_ID[activation_id]
     except KeyError:

@@ -137,6 +137,8 @@ class Activation:
     # in-place kernel(z, h, df, mask, **params): h = f(z), df = f′(z) (df may be None), with a
     # boolean scratch ``mask`` of z's shape; must equal f and df exactly (the tests check)
     kernel: Callable[..., None] | None = None
+    # a user's own formula (app.core.formula.Formula) this activation was made from, else None
+    formula: Any = None
 
     def param(self, pid: str) -> Param:
         for p in self.params:

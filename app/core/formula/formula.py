@@ -50,6 +50,10 @@ def _spec(name: str, given: object) -> ParamSpec:
             raise FormulaError("param_spec", f"parameter {name!r}: unknown field(s) {fields}; "
                                "give default, min and max", param=name)
         values = {k: given.get(k, v) for k, v in zip(("default", "min", "max"), DEFAULT_PARAM)}
+        if "default" not in given:  # the usual default, moved into a declared range
+            lo, hi = values["min"], values["max"]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi)) and lo <= hi:
+                values["default"] = min(max(DEFAULT_PARAM[0], float(lo)), float(hi))
     else:
         raise FormulaError("param_spec", f"parameter {name!r}: expected {{default, min, max}}", param=name)
     out = {}
@@ -75,7 +79,8 @@ def compile_formula(
     """Parse, check, differentiate and compile ``text``.
 
     ``params`` declares the parameters' defaults and ranges ({"a": {"default": 0.25,
-    "min": -1, "max": 2}}); undeclared ones get default 1 and range [−10, 10]; declaring
+    "min": -1, "max": 2}}); undeclared ones get default 1 and range [−10, 10], a declared
+    range without a default gets 1 moved into the range (its nearest end); declaring
     a name the formula does not use is a ``param_spec`` error. Raises :class:`FormulaError`."""
     tree = parse(text, limits)
     names = params_in(tree)

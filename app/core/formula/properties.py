@@ -140,11 +140,11 @@ def measure(formula, params: dict) -> Measurements:
 
     def attained(target: float) -> float | None:
         idx = np.flatnonzero(core & (np.abs(fo - target) <= 1e-12 * span))
-        for i in idx:
-            lo, hi = max(i - 1, 0), min(i + 1, do.size - 1)
-            if do[i] == 0.0 or do[lo] * do[hi] < 0 or (do[lo] <= 0.0 <= do[hi]) or (do[lo] >= 0.0 >= do[hi]):
-                return float(xo[i])
-        return None
+        lo, hi = do[np.maximum(idx - 1, 0)], do[np.minimum(idx + 1, do.size - 1)]
+        turning = (do[idx] == 0.0) | (np.sign(lo) * np.sign(hi) < 0) | ((lo <= 0.0) & (hi >= 0.0)) | ((lo >= 0.0) & (hi <= 0.0))
+        hit = idx[turning]  # vectorised: a huge span (exp) puts every grid point within tolerance
+        # the closest to the extreme (x² near 0: x = 0, not the first point within tolerance)
+        return float(xo[hit[np.argmin(np.abs(fo[hit] - target))]]) if hit.size else None
 
     argmin = None if below else attained(fmin)
     argmax = None if above else attained(fmax)

@@ -116,7 +116,7 @@ EDGE_OF_CHAOS = Lesson(
         Control("activation", "Activation", "choice", "tanh", choices=EDGE_ACTIVATIONS, labels=_names(EDGE_ACTIVATIONS)),
         Control("sigma_b2", "Bias variance σ_b²", "float", 0.05, 0.0, 1.0, 0.01, help="Sets where the critical line is crossed (tanh: σ_w² = 1.76 at σ_b² = 0.05)."),
         Control("depth", "Hidden layers", "int", 20, 6, 30, 1),
-        Control("width", "Units per layer", "int", 128, 32, 128, 1, help="The prediction is the wide limit."),
+        Control("width", "Units per layer", "int", 96, 32, 128, 1, help="The prediction is the wide limit."),
         Control("seeds", "Weight draws", "int", 12, 4, 12, 1),
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),

@@ -33,6 +33,7 @@ import numpy as np
 from .. import activations as acts
 from .. import spec
 from ..errors import BudgetError, CoreError
+from ..formula import DEFAULT_LIMITS, FormulaError, compile_formula
 from ..network import INIT_LABELS as INIT_NAMES
 from ..network import SCHEME_INITS
 from ..training import MAX_COST, MAX_ELEMENTS, Trace, TrainConfig, cost, elements, train
@@ -61,7 +62,7 @@ class Control:
 
     id: str
     label: str
-    kind: Literal["int", "float", "choice"]
+    kind: Literal["int", "float", "choice", "formula"]  # formula: a student's own activation, "" for none
     default: int | float | str
     min: float = 0.0
     max: float = 1.0
@@ -76,12 +77,24 @@ class Control:
         if self.kind == "choice":
             d["choices"] = list(self.choices)
             d["labels"] = list(self.labels or self.choices)
+        elif self.kind == "formula":
+            d["max_chars"] = DEFAULT_LIMITS.max_chars
         else:
             d.update(min=self.min, max=self.max, step=self.step, log=self.log)
         return d
 
     def check(self, raw: object) -> int | float | str:
-        """The validated value (strings from a query are converted), or ControlError."""
+        """The validated value (strings from a query are converted), or ControlError. A
+        formula is compiled like any typed activation and comes back in its canonical text;
+        its error carries the formula's code and ``position``/``end`` in the text."""
+        if self.kind == "formula":
+            text = str(raw)
+            if not text.strip():
+                return ""
+            try:
+                return compile_formula(text).text
+            except FormulaError as e:
+                raise ControlError(self.id, f"{self.id}: {e.message}", e.code, position=e.position, end=e.end) from None
         if self.kind == "choice":
             if raw not in self.choices:
                 raise ControlError(self.id, f"{self.id} must be one of {', '.join(self.choices)} (got {raw!r})", "not_a_choice", choices=list(self.choices))
@@ -143,15 +156,15 @@ class View:
         return [s.name or "" for s in self.activations]
 
 
-ActivationLike = str | tuple[str, Mapping[str, Any]]
+ActivationLike = str | tuple[str, Mapping[str, Any]] | spec.Spec
 
 
 def _specs(items: Sequence[ActivationLike]) -> tuple[spec.Spec, ...]:
-    return tuple(spec.Spec(a, None, {}) if isinstance(a, str) else spec.Spec(a[0], None, dict(a[1])) for a in items)
+    return tuple(a if isinstance(a, spec.Spec) else spec.Spec(a, None, {}) if isinstance(a, str) else spec.Spec(a[0], None, dict(a[1])) for a in items)
 
 
 def function_view(*activations: ActivationLike, **settings: Any) -> View:
-    """The function view of these activations ("relu" or ("elu", {"alpha": 0.5}))."""
+    """The function view of these activations ("relu", ("elu", {"alpha": 0.5}) or a Spec, e.g. a formula's)."""
     return View("function", _specs(activations), None, settings)
 
 

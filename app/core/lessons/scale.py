@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 
 from .. import activations as acts
+from .. import spec
+from ..formula.activation import formula_activation
 from .formatting import _names, _verdict, fmt
 from .framework import Control, Lesson, Measurement, Plot, Readout, Runner, function_view
 
@@ -18,20 +20,33 @@ SCALE_BROKEN = ("elu", "softplus", "gelu")
 SCALE_COMPARE = ("elu", "softplus", "gelu", "silu", "tanh", "sigmoid", "leaky_relu", "prelu")
 
 
+OWN = "own"  # the key of a student's own formula among the curves
+
+
+def _compared(p: dict[str, Any]) -> tuple[str, acts.Activation]:
+    """The second activation: the student's own formula when typed, else "Compare with"."""
+    if p.get("own"):
+        return OWN, formula_activation(p["own"])
+    return p["compare"], acts.get(p["compare"])
+
+
 def measure_scale(p: dict[str, Any], run: Runner) -> Measurement:
     a = float(p["a"])
     x = np.linspace(*SCALE_GRID)
     names = ["relu", "leaky_relu", *SCALE_BROKEN]
-    if p["compare"] not in names:
-        names.append(p["compare"])
+    compare, compare_act = _compared(p)
+    if compare not in names:
+        names.append(compare)
     curves = {}
     for name in names:
-        act = acts.get(name)
+        act = compare_act if name == compare else acts.get(name)
         d = act.defaults()
-        lhs = act.f(a * x, **d)
-        rhs = a * act.f(x, **d)
-        err = np.abs(lhs - rhs)
-        curves[name] = {"label": act.name, "lhs": lhs, "rhs": rhs, "error": err, "max_error": float(err.max())}
+        with np.errstate(all="ignore"):  # an own formula may overflow: its error is then "—"
+            lhs = act.f(a * x, **d)
+            rhs = a * act.f(x, **d)
+            err = np.abs(lhs - rhs)
+        worst = float(np.max(err)) if np.all(np.isfinite(err)) else float("nan")
+        curves[name] = {"label": act.name, "lhs": lhs, "rhs": rhs, "error": err, "max_error": worst}
     relu_err = curves["relu"]["max_error"]
     trivial = a == 1.0
 
@@ -47,9 +62,14 @@ def measure_scale(p: dict[str, Any], run: Runner) -> Measurement:
         Readout("leaky_relu_error", "Leaky ReLU: max |f(a·x) − a·f(x)|", curves["leaky_relu"]["max_error"], fmt(curves["leaky_relu"]["max_error"]), "0 too, up to rounding: a line through 0 on each side"),
         *[fails(n) for n in SCALE_BROKEN],
     ]
-    if p["compare"] not in ("relu", "leaky_relu", *SCALE_BROKEN):
-        e = curves[p["compare"]]["max_error"]
-        readouts.append(Readout(f"{p['compare']}_error", f"{acts.get(p['compare']).name}: max |f(a·x) − a·f(x)|", e, fmt(e), "for comparison"))
+    if compare == OWN:
+        e = curves[OWN]["max_error"]
+        verdict_own = "not finite on the grid" if not np.isfinite(e) else f"scale-invariant here (≤ {fmt(SCALE_EXACT)})" if e <= SCALE_EXACT else "not scale-invariant"
+        readouts.append(Readout("own_error", f"Your formula {compare_act.name}: max |f(a·x) − a·f(x)|", e if np.isfinite(e) else None, fmt(e),
+                                f"for comparison: {verdict_own}"))
+    elif compare not in ("relu", "leaky_relu", *SCALE_BROKEN):
+        e = curves[compare]["max_error"]
+        readouts.append(Readout(f"{compare}_error", f"{acts.get(compare).name}: max |f(a·x) − a·f(x)|", e, fmt(e), "for comparison"))
     broken = ", ".join(f"{acts.get(n).name} {fmt(curves[n]['max_error'])}" for n in SCALE_BROKEN)
     verdict = _verdict(
         readouts,
@@ -60,14 +80,15 @@ def measure_scale(p: dict[str, Any], run: Runner) -> Measurement:
     data = {
         "a": a,
         "x": x,
-        "compare": p["compare"],
+        "compare": compare,
         "curves": [{"activation": n, **curves[n]} for n in names],
     }
-    return Measurement(readouts, verdict, data, function_view("relu", p["compare"], xmin=SCALE_GRID[0], xmax=SCALE_GRID[1]))
+    shown = spec.Spec(None, compare_act.name, {}) if compare == OWN else compare
+    return Measurement(readouts, verdict, data, function_view("relu", shown, xmin=SCALE_GRID[0], xmax=SCALE_GRID[1]))
 
 
 def note_scale(p: dict[str, Any], m: Measurement) -> str:
-    return (f"The explorer draws f and f′ of ReLU and {acts.get(p['compare']).name} on {SCALE_RANGE}, the range measured here. "
+    return (f"The explorer draws f and f′ of ReLU and {_compared(p)[1].name} on {SCALE_RANGE}, the range measured here. "
             f"It does not compare f(a·x) with a·f(x): that check, with a = {fmt(float(p['a']))}, is made only here.")
 
 
@@ -88,6 +109,8 @@ SCALE = Lesson(
     controls=(
         Control("a", "Scale a", "float", 2.0, 0.0, 10.0, 0.05, help="The claim is for a ≥ 0; a = 1 is the trivial case."),
         Control("compare", "Compare with", "choice", "elu", choices=SCALE_COMPARE, labels=_names(SCALE_COMPARE), help="A second activation to plot both sides for."),
+        Control("own", "…or try your own", "formula", "", help="A formula of x, e.g. x*sigmoid(x) or where(x > 0, x, 0.2*x) (its parameters at their defaults); "
+                "it replaces “Compare with”. Which are scale-invariant?"),
     ),
     plots=(
         Plot("sides", "Both sides of the identity", "Solid: f(a·x); dashed: a·f(x). ReLU's two lines coincide; the comparison's do not."),

@@ -1,6 +1,8 @@
 // Talking to the API: JSON with clear errors, aborting stale requests, and reading
 // Server-Sent Events from a POST (fetch + stream reader; EventSource can't POST).
 
+import { formulaQuery } from "./spec.js";
+
 /** An error answer: `code` says what is wrong, `body` has its numbers (limit, fit_epochs, min …). */
 export class ApiError extends Error {
   constructor(status, detail, field, code = "invalid", body = {}) {
@@ -124,13 +126,17 @@ export const isAbort = (err) => err && err.name === "AbortError";
 
 let cataloguePromise = null;
 
-/** The activation catalogue, fetched once: {list, byId, eps}. */
+/** The activation catalogue, fetched once: {list, byId, eps, formula (what typed formulas may use)};
+ * lib/formula.js adds what the server said about the formulas seen. */
 export function loadCatalogue() {
   if (!cataloguePromise) {
     cataloguePromise = getJSON("/api/activations").then((body) => ({
       list: body.activations,
       byId: Object.fromEntries(body.activations.map((a) => [a.id, a])),
       eps: body.saturation_eps,
+      formula: body.formula,
+      formulas: new Map(),
+      described: new Map(),
     }));
   }
   return cataloguePromise;
@@ -144,10 +150,11 @@ export function loadMeta() {
   return metaPromise;
 }
 
-/** Query string for GET /api/curve. */
+/** Query string for GET /api/curve (a typed formula: formula=…&b=value[:min:max:default]). */
 export function curveUrl(spec, grid) {
-  const q = new URLSearchParams({ name: spec.name });
-  for (const [k, v] of Object.entries(spec.params || {})) q.set(k, String(v));
+  const isFormula = spec.formula !== undefined && spec.formula !== null;
+  const q = new URLSearchParams(isFormula ? formulaQuery(spec) : { name: spec.name });
+  if (!isFormula) for (const [k, v] of Object.entries(spec.params || {})) q.set(k, String(v));
   for (const [k, v] of Object.entries(grid)) if (v !== undefined && v !== null) q.set(k, String(v));
   return `/api/curve?${q}`;
 }

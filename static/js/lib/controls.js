@@ -1,6 +1,8 @@
 // Controls generated from declarations: a parameter's label, range, step and default come
 // from the catalogue (or the training schema), never from this file.
 
+import { getJSON } from "./api.js";
+import { actOf, compileFormula, describeFormulas, formulaInfo, formulaUrl, isFormula } from "./formula.js";
 import { formatNumber } from "./url.js";
 import { swatch } from "./theme.js";
 
@@ -174,8 +176,33 @@ export function keepingFocus(container, rebuild) {
   return result;
 }
 
+const OWN = "__formula__"; // the menu entry "Your own formula…"
+
+/** Where the server says a typed formula is wrong: the text again, the place underlined
+ * (err.position to err.end, from the API), and the message. */
+export function showFormulaError(input, box, text, err) {
+  input.setAttribute("aria-invalid", "true");
+  const parts = [];
+  if (err.position !== null && err.position !== undefined) {
+    const a = Math.min(err.position, text.length);
+    const b = Math.max(a + 1, Math.min(err.end ?? a + 1, text.length + 1));
+    parts.push(el("code", { class: "formula-echo" }, text.slice(0, a), el("mark", { text: text.slice(a, b) || " " }), text.slice(b)));
+  }
+  parts.push(el("span", { text: err.message }));
+  box.replaceChildren(...parts);
+  box.hidden = false;
+}
+
+export function clearFormulaError(input, box) {
+  input.removeAttribute("aria-invalid");
+  box.hidden = true;
+  box.replaceChildren();
+}
+
 /**
- * A card choosing one activation and its parameters.
+ * A card choosing one activation and its parameters, or a typed formula ("Your own
+ * formula…": a text field the server checks, sliders for the parameters it finds, each
+ * range editable, the derivative, and Copy as PyTorch).
  * onChange(spec, committed) fires on every change; committed is true when a drag ends.
  */
 export function activationCard(catalogue, spec, index, { onChange, onRemove, allowed }) {
@@ -187,34 +214,171 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
     if (allowed && !allowed(a)) continue;
     choose.append(el("option", { value: a.id, text: a.name }));
   }
-  choose.value = spec.name;
+  choose.append(el("option", { value: OWN, text: "Your own formula…" }));
+  const own = isFormula(spec);
+  choose.value = own ? OWN : spec.name;
   const params = el("div", { class: "params" });
-  const state = { name: spec.name, params: { ...spec.params } };
+  const editor = el("div", { class: "formula-editor" });
+  let state = own ? { formula: spec.formula, params: { ...spec.params }, ranges: { ...(spec.ranges || {}) } } : { name: spec.name, params: { ...spec.params } };
 
-  const emit = (committed) => onChange({ name: state.name, params: { ...state.params } }, committed);
+  const current = () => (isFormula(state) ? { formula: state.formula, params: { ...state.params }, ranges: { ...state.ranges } } : { name: state.name, params: { ...state.params } });
+  const emit = (committed) => onChange(current(), committed);
 
   function buildParams() {
     params.replaceChildren();
-    const act = catalogue.byId[state.name];
+    const act = actOf(state, catalogue);
     for (const p of act.params) {
       const v = state.params[p.id] ?? p.default;
-      params.append(
-        paramControl(p, v, {
-          onInput: (x) => {
-            state.params[p.id] = x;
-            emit(false);
-          },
-          onCommit: (x) => {
-            state.params[p.id] = x;
-            emit(true);
-          },
-        }),
-      );
+      const control = paramControl(p, v, {
+        onInput: (x) => {
+          state.params[p.id] = x;
+          emit(false);
+        },
+        onCommit: (x) => {
+          state.params[p.id] = x;
+          emit(true);
+        },
+      });
+      if (isFormula(state)) rangeEditor(p, control);
+      params.append(control);
     }
   }
-  choose.addEventListener("change", () => {
-    state.name = choose.value;
-    state.params = {};
+
+  /** A formula parameter's slider gets its min, default and max as number boxes, in the row
+   * under the slider where a built-in's range is written. */
+  function rangeEditor(p, control) {
+    const box = (label, value) => el("input", { type: "number", step: "any", value: formatNumber(value), "aria-label": `${p.id}: ${label} of the range`, "data-range": `${p.id}.${label}` });
+    const lo = box("min", p.min);
+    const d = box("default", p.default);
+    const hi = box("max", p.max);
+    const row = control.querySelector(".range");
+    const reset = row.querySelector("button");
+    reset.textContent = "↺";
+    row.replaceChildren(lo, el("span", { class: "range-default" }, "default ", d, reset), hi);
+    row.classList.add("range-edit");
+    const change = async () => {
+      const [a, b, c] = [lo, d, hi].map((i) => Number(i.value));
+      const ok = [a, b, c].every(Number.isFinite) && a < c && a <= b && b <= c;
+      lo.setCustomValidity(ok ? "" : "Need min < max, with the default between them.");
+      if (!ok) return lo.reportValidity();
+      const next = { ...state, ranges: { ...state.ranges, [p.id]: { min: a, max: c, default: b } } };
+      if (p.id in next.params) next.params = { ...next.params, [p.id]: Math.min(c, Math.max(a, next.params[p.id])) };
+      const got = await compileFormula(next.formula, catalogue, next);
+      if (!got.ok) {
+        lo.setCustomValidity(got.error.message);
+        return lo.reportValidity();
+      }
+      state = next;
+      await describeFormulas([state], catalogue);
+      keepingFocus(params, buildParams);
+      emit(true);
+    };
+    for (const i of [lo, d, hi]) i.addEventListener("change", change);
+  }
+
+  // ---- the formula editor
+  const fieldId = nextId("fx");
+  const input = el("input", { type: "text", id: fieldId, class: "formula-input", spellcheck: "false", autocomplete: "off", autocapitalize: "off", "data-role": "formula",
+    "aria-describedby": `${fieldId}-error`, placeholder: catalogue.formula.example });
+  const error = el("div", { class: "formula-error", id: `${fieldId}-error`, role: "status", hidden: true });
+  const derivative = el("div", { class: "formula dformula", "aria-label": "its derivative" });
+  const torchBtn = el("button", { type: "button", class: "torch-copy", text: "Copy as PyTorch", title: "A torch.nn.Module whose forward is this formula, at these parameter values" });
+  const torchOut = el("details", { class: "torch-snippet", hidden: true }, el("summary", { text: "PyTorch" }), el("pre", {}, el("code", {})));
+  const note = el("small", { class: "formula-note", role: "status" });
+  editor.append(
+    el("label", { for: fieldId, class: "name", text: "f(x) =" }),
+    input,
+    error,
+    derivative,
+    el("div", { class: "formula-actions" }, torchBtn, note),
+    torchOut,
+    el("details", { class: "formula-help" }, el("summary", { text: "What can I type?" }),
+      el("p", { text: `A formula of x. Functions: ${catalogue.formula.functions.join(", ")}; operators + − * / ^ (constant powers); comparisons and and/or/not inside where(condition, then, otherwise). Other names (a, b, beta, …) are parameters: each gets a slider whose range you set.` })),
+  );
+
+  const showError = (text, err) => {
+    showFormulaError(input, error, text, err);
+    error.append(el("small", { text: "The plots show your last formula that worked." }));
+  };
+  const clearError = () => clearFormulaError(input, error);
+
+  function showDerivative() {
+    const info = formulaInfo(state, catalogue);
+    if (info && info.dformula.mathml) derivative.innerHTML = info.dformula.mathml; // MathML generated by the server from its own LaTeX
+    else derivative.textContent = info ? `f′(x) = ${info.dformula.text}` : ""; // too long to typeset
+    derivative.title = info ? info.dformula.text : "";
+  }
+
+  let typing = null;
+  let asked = 0;
+  async function check(committed) {
+    const text = input.value;
+    const mine = ++asked;
+    if (!text.trim()) return showError(text, { message: "Type a formula of x, e.g. " + catalogue.formula.example, field: "formula" });
+    const first = await compileFormula(text, catalogue).catch((err) => ({ ok: false, error: { message: err.message } }));
+    if (mine !== asked) return; // a newer keystroke is being checked
+    if (!first.ok) return showError(text, first.error);
+    const names = first.info.params.map((p) => p.name);
+    const keep = (o) => Object.fromEntries(Object.entries(o).filter(([k]) => names.includes(k)));
+    const next = { formula: first.info.text, params: keep(state.params || {}), ranges: keep(state.ranges || {}) };
+    await describeFormulas([next], catalogue).catch(() => {});
+    if (mine !== asked) return;
+    clearError();
+    const changed = next.formula !== state.formula || JSON.stringify(Object.keys(next.params)) !== JSON.stringify(Object.keys(state.params));
+    state = next;
+    showDerivative();
+    if (changed) keepingFocus(params, buildParams);
+    emit(committed);
+  }
+  input.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => check(false), 250);
+  });
+  input.addEventListener("change", () => {
+    clearTimeout(typing);
+    check(true);
+  });
+  torchBtn.addEventListener("click", async () => {
+    note.textContent = "";
+    try {
+      const info = await getJSON(formulaUrl(state));
+      torchOut.querySelector("code").textContent = info.torch_source;
+      torchOut.hidden = false;
+      try {
+        await navigator.clipboard.writeText(info.torch_source);
+        note.textContent = "Copied.";
+      } catch {
+        torchOut.open = true;
+        note.textContent = "Select the code below to copy it.";
+      }
+    } catch (err) {
+      note.textContent = `Could not make the snippet: ${err.message}`;
+    }
+  });
+
+  function showMode() {
+    const formula = isFormula(state);
+    editor.hidden = !formula;
+    card.classList.toggle("own-formula", formula);
+    if (formula) {
+      input.value = state.formula;
+      clearError();
+      showDerivative();
+    }
+  }
+
+  choose.addEventListener("change", async () => {
+    if (choose.value !== OWN) {
+      state = { name: choose.value, params: {} };
+      showMode();
+      buildParams();
+      emit(true);
+      return;
+    }
+    state = { formula: catalogue.formula.example, params: {}, ranges: {} };
+    await compileFormula(state.formula, catalogue);
+    await describeFormulas([state], catalogue);
+    showMode();
     buildParams();
     emit(true);
   });
@@ -222,7 +386,14 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
   if (onRemove) {
     head.append(el("button", { type: "button", class: "remove", text: "×", title: "Remove this curve", "aria-label": `Remove activation ${index + 1}`, onclick: onRemove }));
   }
-  card.append(head, params);
+  card.append(head, editor, params);
+  showMode();
   buildParams();
+  if (isFormula(state) && !formulaInfo(state, catalogue)) {
+    describeFormulas([state], catalogue).then(() => {
+      showDerivative();
+      buildParams();
+    }, () => {});
+  }
   return card;
 }

@@ -1,6 +1,8 @@
-// The activation-list notation of links: `leaky_relu(leak=0.1),elu(alpha=0.5)`.
+// The activation-list notation of links: `leaky_relu(leak=0.1),elu(alpha=0.5)`, and typed
+// formulas `[x*sigmoid(b*x)](b=1.5:0:5)` whose parameters carry value:min:max[:default].
 // The twin of app/core/spec.py (the grammar and the links' rule are written there); both run
-// the cases in tests/cases/spec_cases.json.
+// the cases in tests/cases/spec_cases.json. Formulas are compiled by the server only:
+// sanitise reads its answers from catalogue.formulas (lib/formula.js prepare() fills it).
 
 const NAME = /^[A-Za-z0-9_]+/;
 const FULL_NAME = /^[A-Za-z0-9_]+$/;
@@ -87,6 +89,75 @@ function constraint(act, params) {
   return null;
 }
 
+const usual = (catalogue) => catalogue.formula.default_param; // {default, min, max}: a parameter declared by nothing
+
+/** A formula parameter's default when none is declared: 1 moved into [lo, hi]. */
+export function defaultIn(catalogue, lo, hi) {
+  return Math.min(Math.max(usual(catalogue).default, lo), hi);
+}
+
+/** A formula parameter's value in a link, value[:min:max[:default]]: {value, range: [min, max, default] | null}, or null. */
+export function formulaValue(raw, catalogue) {
+  if (typeof raw === "number") return Number.isFinite(raw) ? { value: raw, range: null } : null;
+  if (typeof raw !== "string") return null;
+  const parts = raw.split(":");
+  if (![1, 3, 4].includes(parts.length) || !parts.every(isNumber)) return null;
+  const nums = parts.map(Number);
+  if (!nums.every(Number.isFinite)) return null;
+  if (nums.length === 1) return { value: nums[0], range: null };
+  const [, lo, hi] = nums;
+  return { value: nums[0], range: [lo, hi, nums.length === 4 ? nums[3] : defaultIn(catalogue, lo, hi)] };
+}
+
+function sanitiseFormula(s, catalogue, notes) {
+  const compiled = (catalogue.formulas || new Map()).get(s.formula);
+  if (!compiled) throw new Error(`formula not checked by the server yet: ${s.formula}`);
+  if (compiled.error) {
+    const e = compiled.error;
+    notes.push({ code: "formula_error", formula: s.formula.slice(0, 60), error: e.code, position: e.position, end: e.end, message: e.message });
+    return null;
+  }
+  const { text, params: names } = compiled;
+  const given = s.ranges || {}; // a spec already read (a page's state): its ranges apart
+  const keys = [...Object.keys(s.params || {}), ...Object.keys(given).filter((k) => !(k in (s.params || {})))];
+  for (const key of keys) {
+    if (!names.includes(key)) notes.push({ code: "unknown_parameter", activation: text, param: key, allowed: [...names] });
+  }
+  const u = usual(catalogue);
+  const isUsual = (lo, hi, d) => lo === u.min && hi === u.max && d === u.default;
+  const params = {};
+  const ranges = {};
+  for (const name of names) {
+    let r = given[name];
+    if (!(name in (s.params || {})) && !r) continue;
+    if (r) {
+      const lo = r.min ?? u.min;
+      const hi = r.max ?? u.max;
+      r = { min: lo, max: hi, default: r.default ?? defaultIn(catalogue, lo, hi) };
+    }
+    const raw = name in (s.params || {}) ? s.params[name] : r.default;
+    const read = formulaValue(raw, catalogue);
+    if (!read) {
+      notes.push({ code: "not_a_number", activation: text, param: name, given: raw, default: u.default });
+      continue;
+    }
+    if (!read.range && r) read.range = [r.min, r.max, r.default];
+    let [lo, hi, d] = read.range || [u.min, u.max, u.default];
+    const LIMIT = catalogue.formula.param_limit;
+    if (!(lo < hi && lo <= d && d <= hi && Math.max(Math.abs(lo), Math.abs(hi)) <= LIMIT)) {
+      notes.push({ code: "bad_range", activation: text, param: name, given: raw, min: u.min, max: u.max, default: u.default });
+      [lo, hi, d] = [u.min, u.max, u.default];
+    }
+    if (!isUsual(lo, hi, d)) ranges[name] = { min: lo, max: hi, default: d };
+    const used = Math.min(hi, Math.max(lo, read.value));
+    if (used !== read.value) notes.push({ code: "out_of_range", activation: text, param: name, given: raw, default: d, used, min: lo, max: hi });
+    params[name] = used;
+  }
+  const out = { formula: text, params };
+  if (Object.keys(ranges).length) out.ranges = ranges;
+  return out;
+}
+
 /** {specs, notes}: what a link can show (the rule of app/core/spec.py), one note per change. */
 export function sanitise(specs, catalogue, maxCount) {
   const out = [];
@@ -98,7 +169,8 @@ export function sanitise(specs, catalogue, maxCount) {
       break;
     }
     if (s.formula !== undefined && s.formula !== null) {
-      out.push({ formula: s.formula, params: { ...s.params } });
+      const checked = sanitiseFormula(s, catalogue, notes);
+      if (checked) out.push(checked);
       continue;
     }
     const act = catalogue.byId[s.name];
@@ -150,6 +222,41 @@ export function formatNumber(x) {
 
 const formatValue = (v) => (typeof v === "string" ? v : formatNumber(Number(v)));
 
+/** A formula's parameters as a link writes them (value, value:min:max or value:min:max:default;
+ * left out at the usual declaration and value), or, with `explicit`, as the API's queries take
+ * them: every given or declared one, the range always with its default. */
+export function formulaPairs(s, catalogue, explicit = false) {
+  const params = s.params || {};
+  const ranges = s.ranges || {};
+  const out = [];
+  for (const k of [...Object.keys(params), ...Object.keys(ranges).filter((k) => !(k in params))]) {
+    const r = ranges[k];
+    const v = k in params ? params[k] : r.default;
+    if (typeof v === "string") {
+      out.push([k, v]);
+      continue;
+    }
+    const n = [v, r ? r.min : null, r ? r.max : null, r ? r.default : null].map((x) => (x === null ? null : formatNumber(Number(x))));
+    if (explicit) {
+      out.push([k, r ? n.join(":") : n[0]]);
+      continue;
+    }
+    const u = usual(catalogue);
+    if (!r || (r.min === u.min && r.max === u.max && r.default === u.default)) {
+      if (Number(v) !== u.default) out.push([k, n[0]]);
+      continue;
+    }
+    const text = n.slice(0, 3).join(":");
+    out.push([k, Number(r.default) === defaultIn(catalogue, r.min, r.max) ? text : `${text}:${n[3]}`]);
+  }
+  return out;
+}
+
+/** The query of GET /api/curve and /api/formula for a formula spec: formula=…&b=value[:min:max:default]. */
+export function formulaQuery(s) {
+  return [["formula", s.formula], ...formulaPairs(s, null, true)];
+}
+
 /** The notation for `specs`; a catalogue activation's parameters at their default are left out. */
 export function format(specs, catalogue) {
   return specs
@@ -158,7 +265,7 @@ export function format(specs, catalogue) {
       let keep;
       if (s.formula !== undefined && s.formula !== null) {
         head = `[${s.formula}]`;
-        keep = Object.entries(s.params || {});
+        keep = formulaPairs(s, catalogue);
       } else {
         const act = catalogue.byId[s.name];
         head = s.name;
@@ -220,6 +327,10 @@ export function noteText(note, catalogue) {
       return `${name(note.activation)}: ${note.param}=${note.given} is outside ${formatNumber(note.min)} to ${formatNumber(note.max)}: using ${formatNumber(note.used)}.`;
     case "constraint":
       return `${name(note.activation)}: ${note.message}: using the defaults.`;
+    case "bad_range":
+      return `${name(note.activation)}: ${note.param}=${note.given} is not a range min < max with the default inside: using ${formatNumber(note.min)} to ${formatNumber(note.max)}.`;
+    case "formula_error":
+      return `Your formula ${shown(note.formula)} could not be used (${note.message}): left out.`;
     case "empty":
       return `No activation could be used: showing ${name(note.used)}.`;
     default:

@@ -5,6 +5,7 @@ import { ApiError, isAbort, Latest, postJSON, postStream, retryWhenBusy } from "
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { Diagram } from "../lib/diagram.js";
 import { metricOf } from "../lib/figures.js";
+import { actOf, requestActivation } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
 import { LiveTraining, mergeTrace } from "./live-training.js";
@@ -141,12 +142,12 @@ export class NetworkView {
   }
 
   /** A swept parameter's name as the controls show it, and its allowed range. */
-  sweepInfo(param, actNames = this.state.act.map((a) => a.name)) {
+  sweepInfo(param, actSpecs = this.state.act) {
     if (param === "learning_rate" || param === "momentum") {
       const info = this.fields[param];
       return { label: param.replace(/_/g, " "), min: info.min, max: info.max };
     }
-    const specs = actNames.map((n) => this.catalogue.byId[n].params.find((p) => p.id === param)).filter(Boolean);
+    const specs = actSpecs.map((a) => actOf(a, this.catalogue).params.find((p) => p.id === param)).filter(Boolean);
     if (!specs.length) return { label: param.replace(/_/g, " "), min: -Infinity, max: Infinity };
     // every activation must accept the value
     return { label: specs[0].label, min: Math.max(...specs.map((p) => p.min)), max: Math.min(...specs.map((p) => p.max)) };
@@ -168,7 +169,7 @@ export class NetworkView {
 
   /** Float parameters shared by every chosen activation (what a sweep can move). */
   sweepableParams() {
-    const lists = this.state.act.map((s) => this.catalogue.byId[s.name].params.filter((p) => p.kind === "float"));
+    const lists = this.state.act.map((s) => actOf(s, this.catalogue).params.filter((p) => p.kind === "float"));
     if (!lists.length) return [];
     return lists[0].filter((p) => lists.every((l) => l.some((q) => q.id === p.id)));
   }
@@ -398,7 +399,7 @@ export class NetworkView {
       const sw = this.sweep;
       if (!sw) return null;
       const acts = sw.series.map((x) => x.label).join(", ");
-      return `${acts} at ${sw.values.length} values of ${this.sweepInfo(sw.param, sw.series.map((x) => x.activation.name)).label}, ${sw.epochs} epochs`;
+      return `${acts} at ${sw.values.length} values of ${this.sweepInfo(sw.param, sw.series.map((x) => x.activation)).label}, ${sw.epochs} epochs`;
     }
     const t = this.trace;
     return t ? `${t.variants.map((v) => v.label).join(", ")}, ${t.epochs} epochs` : null;
@@ -640,7 +641,7 @@ export class NetworkView {
     const sw = this.sweep;
     const metric = this.state.metric;
     const label = this.meta.metrics[metric] || metric;
-    const paramLabel = this.sweepInfo(sw.param, sw.series.map((s) => s.activation.name)).label;
+    const paramLabel = this.sweepInfo(sw.param, sw.series.map((s) => s.activation)).label;
     const opts = { ...this.figureOptions(), paramLabel };
     this.panels.sweep.setTitle(`Sweep: ${label} against ${paramLabel}`);
     draw(this.panels.sweep, this.panels.sweep.opts.figure(sw, { ...opts, metric, metrics: this.meta.metrics }), { table: tables.sweepTable(sw), json: sw });
@@ -653,7 +654,7 @@ export class NetworkView {
 /** The /api/train (or, in sweep mode, /api/sweep) body for a network-view state; ``points``:
  * own data (the link's pts, or more imported ones). */
 export function requestBody(s, catalogue, meta, points = s.pts || []) {
-  const body = { activations: s.act.map((a) => ({ name: a.name, params: coerceParams(a, catalogue) })), ...meta.explorer.recording };
+  const body = { activations: s.act.map((a) => requestActivation(a, catalogue) || { name: a.name, params: coerceParams(a, catalogue) }), ...meta.explorer.recording };
   for (const f of meta.form) if (s[f.key] !== undefined && shown(f, s)) body[f.key] = s[f.key];
   body.widths = (s.widths || []).length ? s.widths.map(Number) : null;
   if (s.dataset === "own") body.points = { x: points.map((p) => [p[0], p[1]]), y: points.map((p) => p[2]), task: s.ptask || "classify" };

@@ -1,0 +1,122 @@
+// Your own activation on the page. The server reads and compiles every formula (GET
+// /api/formula); this file never looks inside the text: it asks, keeps the answers on the
+// catalogue object, and finds the description a spec stands for.
+//
+//   catalogue.formulas  : source text → {text (canonical), params: [names]} | {error: {code, position, end, message}}
+//   catalogue.described : key(spec)   → the /api/formula answer (its .activation has the catalogue's shape)
+
+import { getJSON } from "./api.js";
+import { formulaQuery } from "./spec.js";
+
+const isFormula = (spec) => spec && spec.formula !== undefined && spec.formula !== null;
+export { isFormula };
+
+const inflight = new Map(); // url → promise of the answer
+
+function fetchOnce(url) {
+  if (!inflight.has(url)) {
+    const p = getJSON(url).catch((err) => {
+      inflight.delete(url); // an error answer (or a network failure) is asked again next time
+      throw err;
+    });
+    inflight.set(url, p);
+    if (inflight.size > 500) inflight.delete(inflight.keys().next().value);
+  }
+  return inflight.get(url);
+}
+
+/** GET /api/formula for a spec (its text, parameter values and ranges). */
+export function formulaUrl(spec) {
+  return `/api/formula?${new URLSearchParams(formulaQuery(spec))}`;
+}
+
+/** What a spec's description is kept under: its text and its ranges other than the usual one. */
+export function formulaKey(spec, catalogue) {
+  const u = catalogue.formula.default_param;
+  const ranges = Object.entries(spec.ranges || {})
+    .filter(([, r]) => !(r.min === u.min && r.max === u.max && r.default === u.default))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, r]) => `${k}=${r.min}:${r.max}:${r.default}`);
+  return `${spec.formula}|${ranges.join(";")}`;
+}
+
+function tables(catalogue) {
+  if (!catalogue.formulas) catalogue.formulas = new Map();
+  if (!catalogue.described) catalogue.described = new Map();
+  return catalogue;
+}
+
+function remember(catalogue, source, info) {
+  const { formulas, described } = tables(catalogue);
+  formulas.set(source, { text: info.text, params: info.params.map((p) => p.name) });
+  formulas.set(info.text, formulas.get(source)); // the canonical text reads as itself
+  const ranges = Object.fromEntries(info.params.map((p) => [p.name, { min: p.min, max: p.max, default: p.default }]));
+  described.set(formulaKey({ formula: info.text, ranges }, catalogue), info);
+}
+
+/**
+ * Compile `text` on the server: {ok: true, info} (the /api/formula answer) or {ok: false,
+ * error: {code, position, end, message, field}} when the server refuses it (a 422 with the
+ * formula's code). Other failures (network, 503) throw.
+ */
+export async function compileFormula(text, catalogue, spec = { formula: text }) {
+  try {
+    const info = await fetchOnce(formulaUrl({ ...spec, formula: text }));
+    remember(catalogue, text, info);
+    return { ok: true, info };
+  } catch (err) {
+    if (err.status !== 422) throw err;
+    const b = err.body || {};
+    // the API's detail starts with the field ("formula: at character 7: …"): the card shows the rest
+    const message = err.field && err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
+    const error = { code: err.code, position: b.position ?? null, end: b.end ?? null, message, field: err.field };
+    if (err.field === "formula") tables(catalogue).formulas.set(text, { error });
+    return { ok: false, error };
+  }
+}
+
+/** Ask the server about every formula among `specs` (links: before spec.sanitise reads them). */
+export async function prepareFormulas(specs, catalogue) {
+  tables(catalogue);
+  const texts = [...new Set(specs.filter(isFormula).map((s) => s.formula))].filter((t) => !catalogue.formulas.has(t));
+  await Promise.all(texts.map((t) => compileFormula(t, catalogue)));
+}
+
+/** The description of each (sanitised) formula spec with its ranges, fetched where missing. */
+export async function describeFormulas(specs, catalogue) {
+  tables(catalogue);
+  await Promise.all(
+    specs
+      .filter((s) => isFormula(s) && !catalogue.described.has(formulaKey(s, catalogue)))
+      .map(async (s) => {
+        const info = await fetchOnce(formulaUrl({ formula: s.formula, params: {}, ranges: s.ranges }));
+        catalogue.described.set(formulaKey(s, catalogue), info);
+      }),
+  );
+}
+
+/** The server's full answer for a formula spec (derivative, snippet, …), if fetched. */
+export function formulaInfo(spec, catalogue) {
+  return tables(catalogue).described.get(formulaKey(spec, catalogue)) || null;
+}
+
+/** The activation a spec stands for, in the catalogue's shape: a built-in, or a formula's description. */
+export function actOf(spec, catalogue) {
+  if (!isFormula(spec)) return catalogue.byId[spec.name];
+  const info = formulaInfo(spec, catalogue);
+  if (info) return info.activation;
+  // not described yet: its text, and parameters as given (ranges from the spec or the usual one)
+  const u = catalogue.formula.default_param;
+  const params = Object.keys({ ...(spec.params || {}), ...(spec.ranges || {}) }).map((id) => {
+    const r = (spec.ranges || {})[id] || u;
+    return { id, label: id, kind: "float", default: r.default, min: r.min, max: r.max, step: 0.01, help: "" };
+  });
+  return { id: `formula:${spec.formula}`, name: spec.formula, params, properties: {}, mathml: "", convention: "", description: "", formula: true };
+}
+
+/** A spec as the API's JSON bodies take it: {name, params} or {formula, params, ranges}. */
+export function requestActivation(spec, catalogue) {
+  if (!isFormula(spec)) return null;
+  const params = Object.fromEntries(Object.entries(spec.params || {}).map(([k, v]) => [k, Number(v)]));
+  return { formula: spec.formula, params, ranges: { ...(spec.ranges || {}) } };
+}

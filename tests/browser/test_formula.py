@@ -1,0 +1,201 @@
+"""Your own activation in the browser, as a new user meets it: pick "Your own formula…", type
+one (a mistake is underlined where the server says it is), drag its parameter (f and f′
+redraw), set its range, copy it as PyTorch, train it, and open the copied link in a new
+browser context to get the same view. Also the embed, and the lesson's "try your own"."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import quote
+
+import pytest
+
+from .conftest import PageWatch, shot
+
+pytestmark = pytest.mark.browser
+
+PLOT = '[data-panel="function"] .plot[data-rendered="1"]'
+CARD = "#fn-curves .curve-card"
+ELU_TYPO = "where(x > 0, x, a*(exp(x) - 1)"  # one ")" short
+ELU = "where(x > 0, x, a*(exp(x) - 1))"
+
+
+def traces(page) -> dict[str, list[float]]:
+    """The plotted f and f′ of each curve, by legend name."""
+    return page.evaluate(
+        """() => Object.fromEntries(document.querySelector('[data-panel="function"] .plot').data
+             .filter(t => t.mode === 'lines' && t.line && t.line.width > 0).map(t => [t.name, Array.from(t.y)]))"""
+    )
+
+
+def draws(page) -> int:
+    return page.evaluate("() => window.__actlab.draws.length")
+
+
+def drop_expected_422(page) -> None:
+    """A formula with a mistake is answered 422 by the server (that is how it says where): the
+    browser logs that as a failed resource, which is expected here and nothing else is."""
+    page.watch.errors = [e for e in page.watch.errors if "status of 422" not in e]
+
+
+def test_type_drag_train_and_share_a_formula(page, server, browser):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/?fn=relu")
+    page.wait_for_selector(PLOT)
+    page.locator(f'{CARD} [data-role="activation"]').select_option(label="Your own formula…")
+    field = page.locator(f'{CARD} [data-role="formula"]')
+    field.wait_for()
+    page.wait_for_function("() => location.search.includes('fn=[')")
+
+    # a typo: the field is marked invalid and the place the server names is underlined
+    field.fill(ELU_TYPO)
+    page.wait_for_selector(f'{CARD} [data-role="formula"][aria-invalid="true"]')
+    error = page.locator(f"{CARD} .formula-error")
+    assert "at character 30" in error.inner_text() and "ends too early" in error.inner_text()
+    assert page.locator(f"{CARD} .formula-error mark").count() == 1
+    assert page.locator(f"{CARD} .formula-echo").inner_text().startswith(ELU_TYPO)
+    shot(page, "formula-typo-1280")
+    drop_expected_422(page)
+
+    # fixed: the parameter a becomes a slider, the curve and its derivative are drawn
+    before = draws(page)
+    field.fill(ELU)
+    page.wait_for_selector(f'{CARD} input[type="range"][data-param="a"]')
+    page.wait_for_function(f"() => window.__actlab.draws.length > {before}")
+    assert page.locator(f'{CARD} [data-role="formula"][aria-invalid="true"]').count() == 0
+    assert page.locator(f"{CARD} .dformula math").count() == 1  # f′ as MathML
+    first = traces(page)
+    assert set(first) == {ELU, f"{ELU}: f′"}, first.keys()
+
+    # drag a's slider to the left: f and f′ redraw while it moves
+    slider = page.locator(f'{CARD} input[type="range"][data-param="a"]')
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    start = draws(page)
+    page.mouse.move(box["x"] + box["width"] * 0.55, y)
+    page.mouse.down()
+    for k in range(1, 6):
+        page.mouse.move(box["x"] + box["width"] * (0.55 - 0.004 * k), y)
+        page.wait_for_timeout(60)
+    page.mouse.up()
+    page.wait_for_function(f"() => window.__actlab.draws.length > {start}")
+    page.wait_for_timeout(400)
+    a = page.evaluate(f"() => Number(document.querySelector('{CARD} input[type=range][data-param=a]').value)")
+    assert 0 < a < 1.0
+    after = traces(page)
+    (label,) = [k for k in after if k.startswith(f"{ELU} (a=") and not k.endswith("f′")]
+    assert after[label] != first[ELU] and after[f"{label}: f′"] != first[f"{ELU}: f′"]
+    assert after[label][0] == pytest.approx(a * math.expm1(-5.0), rel=1e-9)  # f(−5) = a(e⁻⁵ − 1)
+    assert after[f"{label}: f′"][0] == pytest.approx(a * math.exp(-5.0), rel=1e-9)  # f′(−5) = a·e⁻⁵
+
+    # its range, set in the card, travels in the link
+    lo = page.locator(f'{CARD} [data-range="a.min"]')
+    lo.fill("0")
+    lo.dispatch_event("change")
+    hi = page.locator(f'{CARD} [data-range="a.max"]')
+    hi.fill("2")
+    hi.dispatch_event("change")
+    page.wait_for_function("() => /a=[0-9.]+:0:2/.test(decodeURIComponent(location.search))")
+    assert page.locator(f'{CARD} input[type="range"][data-param="a"]').get_attribute("max") == "2"
+
+    # the card: properties measured, the convention at kinks, the derivative
+    card = page.locator("#fn-cards article").first
+    text = card.inner_text()
+    assert "measured numerically" in text and "monotonic" in text and "where(…) takes the derivative" in text
+    assert card.locator(".dformula math").count() == 1
+
+    # Copy as PyTorch
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page.locator(f"{CARD} .torch-copy").click()
+    page.wait_for_function("() => document.querySelector('#fn-curves .formula-note').textContent.length > 0")
+    snippet = page.evaluate("() => navigator.clipboard.readText()")
+    assert "class MyActivation(torch.nn.Module)" in snippet and "torch.expm1" in snippet and "a: float = 0." in snippet
+    shot(page, "formula-function-1280")
+
+    # train it: the network view's card takes the same formula
+    page.locator('[role="tab"][data-view="network"]').click()
+    net_card = "#net-curves .curve-card"
+    page.wait_for_selector('#view-network[data-training="0"] #net-summary .stat', timeout=30000)
+    page.locator(f'{net_card} [data-role="activation"]').select_option(label="Your own formula…")
+    page.locator(f'{net_card} [data-role="formula"]').wait_for()
+    nfield = page.locator(f'{net_card} [data-role="formula"]')
+    nfield.fill("x*sigmoid(b*x) + 0.1*x")
+    nfield.dispatch_event("change")
+    page.wait_for_function(
+        "() => document.querySelector('#net-summary .stat .label') && document.querySelector('#net-summary .stat .label').textContent.startsWith('x*sigmoid(b*x) + 0.1*x')",
+        timeout=30000,
+    )
+    status = page.locator("#train-status").inner_text()
+    assert status.startswith("Trained 300 epochs"), status
+    accuracy = page.locator("#net-summary .stat .value").first.inner_text()
+    assert float(accuracy.split("%")[0]) > 80, accuracy
+    shot(page, "formula-network-1280")
+
+    # Copy link, and open it in a new browser context: the same view
+    page.locator("#copy-link").click()
+    link = page.evaluate("() => navigator.clipboard.readText()")
+    assert link == page.url and "act=[x*sigmoid(b*x)" in link.replace("%20", " ")
+    shown_here = page.locator("#net-summary").inner_text()
+    page.locator('[role="tab"][data-view="function"]').click()
+    page.wait_for_selector(PLOT)
+    function_link = page.url.replace("view=network&", "")
+    fresh = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    try:
+        other = fresh.new_page()
+        other.watch = PageWatch(other, server)
+        other.goto(link)
+        other.wait_for_selector("#net-summary .stat", timeout=30000)
+        other.wait_for_function("() => document.querySelector('#view-network').dataset.training === '0'")
+        assert other.url == link  # nothing in the link had to be corrected
+        assert other.locator("#net-summary").inner_text() == shown_here  # the same run, bit for bit
+        assert other.locator('#net-curves [data-role="formula"]').input_value() == "x*sigmoid(b*x) + 0.1*x"
+        shot(other, "formula-network-390")
+        other.goto(function_link)
+        other.wait_for_selector(PLOT)
+        other.wait_for_timeout(300)
+        assert other.locator(f'{CARD} [data-role="formula"]').input_value() == ELU
+        value = f'{CARD} input[type="range"][data-param="a"]'
+        assert other.locator(value).input_value() == page.locator(value).input_value() == str(a)
+        assert other.locator(f'{CARD} [data-range="a.max"]').input_value() == "2"
+        assert traces(other) == traces(page)
+        other.locator(CARD).scroll_into_view_if_needed()
+        shot(other, "formula-function-390")
+        other.watch.assert_clean()
+    finally:
+        fresh.close()
+
+
+def test_a_link_with_a_broken_formula_says_so(page, server):
+    page.goto(f"{server}/?fn=relu,[2%5Ex](b=1),[x*sigmoid(b*x)](b=30:0:5)")
+    page.wait_for_selector(PLOT)
+    notice = page.locator("#url-notice").inner_text()
+    assert "Your formula \"2^x\" could not be used (at character 2" in notice
+    assert "is outside 0 to 5: using 5" in notice
+    assert page.url.endswith("?fn=relu,[x*sigmoid(b*x)](b=5:0:5)")
+    drop_expected_422(page)
+
+
+def test_an_embed_draws_a_formula_and_its_sliders(page, server):
+    q = quote("[x*sigmoid(b*x)](b=2:0:5)", safe="()[]=:,")
+    page.goto(f"{server}/embed/function?fn={q}&controls=1")
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    names = page.evaluate("() => document.querySelector('.embed-plot').data.map(t => t.name)")
+    assert "x*sigmoid(b*x) (b=2)" in names
+    assert page.locator('.embed-controls input[type="range"][data-param="b"]').get_attribute("max") == "5"
+
+
+def test_the_lessons_try_your_own(page, server):
+    page.goto(f"{server}/lessons/scale-invariance")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
+    own = page.locator('[data-param="own"]')
+    own.fill("x*(1 + ")
+    own.dispatch_event("change")
+    page.wait_for_selector('[data-param="own"][aria-invalid="true"]')
+    assert "at character 6" in page.locator(".formula-field .formula-error").inner_text()
+    drop_expected_422(page)
+    own.fill("where(x > 0, x, 0.2*x)")
+    own.dispatch_event("change")
+    page.wait_for_selector('tr[data-readout="own_error"]')
+    row = page.locator('tr[data-readout="own_error"]').inner_text()
+    assert "where(x > 0, x, 0.2*x)" in row and "scale-invariant here" in row
+    assert "[where(x" in page.locator("a.explorer-link").first.get_attribute("href")
