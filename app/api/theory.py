@@ -75,14 +75,22 @@ class Source:
     key: str
 
 
-def phi_for(name: str | None, params: dict[str, str], formula: str | None) -> Source:
+# a formula's text: the formula grammar's own cap (app.core.formula)
+MAX_FORMULA_CHARS = 500
+
+
+def phi_for(name: str | None, params: dict[str, str], formula: str | None, options: frozenset[str] = frozenset()) -> Source:
     """The activation a query names, as the theory's :class:`~app.core.theory.Phi`.
 
-    The one place where a query becomes a Phi: a user formula (issue 13) is one more branch
-    here — its parsed Formula's value and derivative with ``kinks=None`` (located
-    numerically, integrated adaptively; the budget counts that with ``phi.adaptive``)."""
+    The one place where a query becomes a Phi. A typed formula (``formula=`` with its own
+    parameters, read as GET /api/curve reads them) is compiled to the same Activation the
+    rest of the app uses; where its kinks cannot be found exactly it is integrated
+    adaptively (``kinks=None``; the budget counts that with ``phi.adaptive``)."""
     if formula is not None:
-        raise ApiError(422, "formula: own formulas are not available yet; name a catalogue activation with name=", "formula", code="not_supported")
+        if name is not None:
+            raise ApiError(422, "name and formula: give one of them", "formula", code="conflict")
+        act, values = curve_api._query_formula({"formula": formula, **params}, options, sorted(options))
+        return Source(T.phi_from_activation(act, values), curve_api.activation_json(act, values), dumps({"n": act.id, "p": values}).decode())
     if name is None:
         raise RequestValidationError([{"type": "missing", "loc": ("query", "name"), "msg": "Field required", "input": None}])
     act, values = curve_api.resolve(name, params)
@@ -192,13 +200,17 @@ def read_query(request: Request, route: str, model: type[TheoryQuery]) -> Query:
     out-of-range values raise errors naming the field."""
     pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
     allowed = ["name", "formula", *model.model_fields, *curve_api.PARAM_IDS]
+    typed = any(k == "formula" for k, _ in pairs)  # then the formula's parameters are checked where it is compiled
     seen: dict[str, str] = {}
     for key, value in pairs:
         if key in seen:
             raise ApiError(422, f"{key} is given more than once", key, code="repeated")
-        if key not in allowed:
+        if key not in allowed and not typed:
             raise ApiError(422, f"unknown query parameter {key!r}; allowed: {', '.join(allowed)}", key, code="unknown_field", allowed=allowed)
-        if len(value) > 64:
+        if key == "formula":
+            if len(value) > MAX_FORMULA_CHARS:
+                raise ApiError(422, f"formula: at most {MAX_FORMULA_CHARS} characters (got {len(value)})", key, code="too_long", max=MAX_FORMULA_CHARS)
+        elif len(value) > 64:
             raise ApiError(422, f"{key}: at most 64 characters (got {len(value)})", key, code="too_long", max=64)
         seen[key] = value
     try:
@@ -206,7 +218,11 @@ def read_query(request: Request, route: str, model: type[TheoryQuery]) -> Query:
     except ValidationError as e:
         raise RequestValidationError([{**err, "loc": ("query", *err["loc"])} for err in e.errors()]) from None
     options.check()
-    source = phi_for(seen.get("name"), {k: v for k, v in seen.items() if k in curve_api.PARAM_IDS}, seen.get("formula"))
+    if "formula" in seen:  # a formula's parameters have the names the formula gives them
+        params = {k: v for k, v in seen.items() if k not in model.model_fields and k not in ("name", "formula")}
+    else:
+        params = {k: v for k, v in seen.items() if k in curve_api.PARAM_IDS}
+    source = phi_for(seen.get("name"), params, seen.get("formula"), frozenset(model.model_fields))
     return Query(source, options, etag_for(f"theory|{route}|{source.key}|{dumps(options.model_dump()).decode()}"))
 
 
@@ -326,7 +342,7 @@ async def get_kernel(request: Request) -> Response:
     def build() -> dict[str, Any]:
         rho = np.linspace(-1.0, 1.0, o.n_rho)
         k = T.nngp_kernel(phi, rho, o.q)
-        closed = {"name": "arc-cosine (Cho & Saul 2009)", "k": T.arccos_kernel(rho, o.q)} if q.source.activation["name"] == "relu" else None
+        closed = {"name": "arc-cosine (Cho & Saul 2009)", "k": T.arccos_kernel(rho, o.q)} if q.source.activation.get("name") == "relu" else None
         return {"activation": q.source.activation, "q": o.q, "rho": k["rho"], "k": k["k"], "closed_form": closed, "hermite": T.hermite_coefficients(phi, o.order, o.q)}
 
     return await answer(request, q, build)
@@ -408,7 +424,7 @@ async def post_network(body: training.InitStatsRequest, request: Request, pool: 
             done = min(done, len(stats["loss"]))
             predicted = predict_gradients(config, make_dataset(config.data, np.float64).x_train)
             series.append({
-                "activation": {"name": name, "params": params},
+                "activation": curve_api.activation_json(acts.get(name), params),
                 "sigma_w2": predicted.pop("sigma_w2"), "first_layer_sigma_w2": predicted.pop("first_layer_sigma_w2"),
                 "sigma_b2": predicted.pop("sigma_b2"), "q_in": predicted.pop("q_in"),
                 "predicted": predicted,

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from . import activations as acts
 from .errors import CoreError
 
 Array = np.ndarray
@@ -71,7 +72,8 @@ def fingerprint(config: Any) -> dict[str, Any]:
         "seed": config.seed,
         "features": list(config.features),
         "widths": list(config.arch.widths),
-        "activations": [[v.activation, sorted((k, val) for k, val in v.params.items())] for v in config.variants],
+        # a built-in by id; a typed formula by its id, which names its canonical text and ranges
+        "activations": [[acts.get(v.activation).id, sorted((k, val) for k, val in v.params.items())] for v in config.variants],
         "optimizer": config.optimizer,
         "init": config.init,
         "bias_init": config.bias_init,

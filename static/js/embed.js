@@ -176,8 +176,9 @@ async function trainingEmbed(catalogue, meta, state, notes) {
   }
 }
 
-async function theoryEmbed(catalogue, meta, state) {
-  state.th = sanitiseSpecs(state.th, catalogue, meta.caps.theory);
+async function theoryEmbed(catalogue, meta, state, notes) {
+  await prepareFormulas(state.th, catalogue);
+  state.th = checkSpecs(state.th, catalogue, meta.caps.theory, notes);
   if (!state.th.length) state.th = defaultOf(meta.state.th);
   const render = async () => {
     const signal = latest.next();
@@ -212,7 +213,7 @@ async function main() {
   const { state, notes } = readLink(meta.state, location.search, meta.embed_keys);
   applyTheme(state.theme);
   if (kind === "function") await functionEmbed(catalogue, meta, state, notes.filter((n) => n.key !== "act" && n.key !== "view"));
-  else if (kind === "theory") await theoryEmbed(catalogue, meta, state);
+  else if (kind === "theory") await theoryEmbed(catalogue, meta, state, []);
   else await trainingEmbed(catalogue, meta, state, notes.filter((n) => n.key !== "fn"));
   new ResizeObserver(postHeight).observe(document.body);
   document.body.dataset.ready = "1";

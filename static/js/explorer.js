@@ -28,14 +28,14 @@ async function main() {
   // catalogue (typed formulas by the server); the URL's theme, else the one this browser last chose
   const readWithTheme = async () => {
     const { state: s, notes } = readLink(SCHEMA, location.search, [...meta.embed_keys, ...meta.page_keys]);
-    await prepareFormulas([...s.fn, ...s.act], catalogue);
+    await prepareFormulas([...s.fn, ...s.act, ...s.th], catalogue);
     for (const key of ["fn", "act", "th"]) {
       const checked = sanitise(s[key], catalogue, SCHEMA[key].max);
       s[key] = checked.specs;
       notes.push(...checked.notes);
       if (!s[key].length) s[key] = defaultOf(SCHEMA[key]);
     }
-    await describeFormulas([...s.fn, ...s.act], catalogue);
+    await describeFormulas([...s.fn, ...s.act, ...s.th], catalogue);
     if (!new URLSearchParams(location.search).has("theme")) s.theme = preferredTheme();
     return { s, notes: notes.map((n) => noteText(n, catalogue)) };
   };

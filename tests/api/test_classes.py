@@ -212,7 +212,7 @@ def test_a_state_the_pages_would_not_show_as_written_is_refused(client, query, w
 def test_validate_query_keeps_what_the_explorer_writes():
     for q in ("", "fn=relu", "fn=elu(alpha=0.5),relu&view=function&xmin=-6&xmax=6", "page=lessons/dying-relu&present=1&step=2&leak=0.1",
               "fn=noisy_relu(sigma=0.2)&view=network&seed=3", "view=network&mode=compare&act=relu,leaky_relu(leak=0.1)&learning_rate=0.3&theme=dark",
-              "fn=%5Bx%5D", "fn=[x](a=1)", "view=network&mode=sweep&sweep=learning_rate&values=0.01,0.1,1"):
+              "fn=%5Bx%5D", "fn=[a*x](a=1)", "view=network&mode=sweep&sweep=learning_rate&values=0.01,0.1,1"):
         assert validate_query(q) == q
     assert validate_query("?fn=relu") == "fn=relu"
 

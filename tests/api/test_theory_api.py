@@ -146,7 +146,8 @@ def test_propagation_layers(client) -> None:
         ("/api/theory/propagation?sigma_w2=1", "name", "missing"),
         ("/api/theory/propagation?name=elu&alpha=9", "alpha", "out_of_range"),
         ("/api/theory/propagation?name=elu&leak=0.1", "leak", "unknown_parameter"),
-        ("/api/theory/propagation?name=relu&formula=x*x", "formula", "not_supported"),
+        ("/api/theory/propagation?name=relu&formula=x*x", "formula", "conflict"),
+        ("/api/theory/propagation?formula=x*foo(x)", "formula", "unknown_name"),
         ("/api/theory/init?name=relu&init=he&sigma_w2=1", "sigma_w2", "needs_custom_init"),
         ("/api/theory/init?name=relu&init=zeros", "init", "not_a_choice"),
         ("/api/theory/init?name=relu&width=257", "width", "out_of_range"),
@@ -275,3 +276,17 @@ def test_theory_embeds(client) -> None:
     assert "view=theory" in r.text  # "Open in Activation Lab" opens the Theory tab
     o = client.get("/oembed", params={"url": "http://testserver/?view=theory&th=relu"}).json()
     assert "/embed/phase?th=relu" in o["html"]
+
+
+def test_typed_formulas_get_the_same_theory_as_their_built_ins(client) -> None:
+    """A formula goes through the same Phi as the catalogue: ReLU typed as max(x, 0) is critical
+    at σ_w² = 2 (σ_b² = 0), tanh typed with a parameter at 1.76 (σ_b² = 0.05), and a formula
+    whose kinks are only known numerically is integrated adaptively to the same answer."""
+    relu = get(client, "/api/theory/critical?formula=max(x,%200)&sigma_b2=0")
+    assert relu["sigma_w2"] == pytest.approx(2.0, abs=1e-6)
+    tanh = get(client, "/api/theory/critical?formula=tanh(a*x)&a=1&sigma_b2=0.05")
+    assert tanh["sigma_w2"] == pytest.approx(get(client, "/api/theory/critical?name=tanh&sigma_b2=0.05")["sigma_w2"], abs=1e-9)
+    builtin = get(client, "/api/theory/propagation?name=leaky_relu&leak=0.1&sigma_w2=1.5&sigma_b2=0.1")
+    typed = get(client, "/api/theory/propagation?formula=where(x%20%3E%200,%20x,%20l*x)&l=0.1&sigma_w2=1.5&sigma_b2=0.1")
+    assert typed["q_star"] == pytest.approx(builtin["q_star"], rel=1e-9) and typed["chi1"] == pytest.approx(builtin["chi1"], rel=1e-9)
+    assert typed["activation"]["formula"] == "where(x > 0, x, l*x)"

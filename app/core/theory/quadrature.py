@@ -104,6 +104,9 @@ def phi_from_activation(act: acts.Activation, params: Mapping[str, object] | Non
     """The catalogue activation at these parameters (defaults filled in and validated).
     Stochastic activations give their deterministic mean curve."""
     p = acts.resolve_params(act, params or {}, text_numbers=False)
+    formula = getattr(act, "formula", None)
+    if formula is not None and not formula.kinks_known:  # a typed formula whose kinks could not be found exactly
+        return Phi(lambda x: act.f(x, **p), lambda x: act.df(x, **p), None, False, act.id)
     kinks = tuple(act.kinks(**p))
     return Phi(lambda x: act.f(x, **p), lambda x: act.df(x, **p), kinks, not kinks, act.id)
 

@@ -4,6 +4,7 @@
 // defaults (grids, orders) are the API's, so this file declares none of them.
 
 import { getJSON } from "./api.js";
+import { formulaQuery } from "./spec.js";
 import { rgba } from "./figures.js";
 import { baseLayout, colours, divergingScale, seriesStyle } from "./theme.js";
 
@@ -11,8 +12,9 @@ export const THEORY_PANELS = ["phase", "gradient-prediction", "init-depth", "mea
 
 /** Query string for GET /api/theory/<route>: the activation, its parameters, the options. */
 export function theoryUrl(route, spec, options = {}) {
-  const q = new URLSearchParams({ name: spec.name });
-  for (const [k, v] of Object.entries(spec.params || {})) q.set(k, String(v));
+  const isFormula = spec.formula !== undefined && spec.formula !== null; // a typed formula: as GET /api/curve takes it
+  const q = new URLSearchParams(isFormula ? formulaQuery(spec) : { name: spec.name });
+  if (!isFormula) for (const [k, v] of Object.entries(spec.params || {})) q.set(k, String(v));
   for (const [k, v] of Object.entries(options)) if (v !== undefined && v !== null) q.set(k, String(v));
   return `/api/theory/${route}?${q}`;
 }
