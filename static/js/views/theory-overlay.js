@@ -38,6 +38,10 @@ export async function overlayPrediction(view, trace) {
     addNote(norms, "The theory predicts the gradient at each layer's input: choose it in the Gradient menu to see the prediction.");
     return;
   }
+  if (trace.config.dataset === "own") {
+    addNote(norms, "The theory's prediction is measured on the built-in datasets: choose one to see it (your own points are held by this page only).");
+    return;
+  }
   let res;
   try {
     res = await predictionFor({ ...trace.config, seeds: view.meta.theory.overlay_seeds });
