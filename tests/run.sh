@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need (Python packages, Debian's chromium, nginx, redis-server)
 # and runs them all. Usage: bash tests/run.sh [pytest args...]
-#   no arguments: ruff, then every tier in parallel (core, api, live, browser), then the perf
-#   tier (wall-clock assertions) one test at a time; with arguments: pytest -n 2 "$@"
+#   no arguments: ruff, then every tier, two tests at a time (core, api, live, browser);
+#   with arguments: pytest -n 2 "$@"
 #   (e.g. bash tests/run.sh -m core   — the fast tier; -m "api or live"; -k explorer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +35,4 @@ fi
 echo "== ruff"
 python3 -m ruff check .
 echo "== tests: core, api, live, browser (2 at a time)"
-python3 -m pytest -n 2 -m "not perf"
-echo "== tests: perf (wall-clock assertions, one at a time)"
-python3 -m pytest -p no:xdist -m perf
+python3 -m pytest -n 2

@@ -2,7 +2,7 @@
 view lays over its measured gradients. Thin: validate, bound, call ``app.core.theory``.
 
 Every GET names an activation as /api/curve does (``name=`` and its parameters, checked
-against the catalogue; ``formula=`` is reserved for user formulas, see :func:`phi_for`),
+against the catalogue; or ``formula=`` with a typed formula, see :func:`phi_for`),
 plus its own options. Each request's work is estimated with
 :func:`app.core.theory.compute_budget` before anything runs and refused beyond
 ``MAX_EVALS`` (422, code ``budget``, with ``cost``, ``limit`` and the fields to ``reduce``).
@@ -31,6 +31,7 @@ from app.core import activations as acts
 from app.core import theory as T
 from app.core.datasets import make_dataset
 from app.core.errors import BudgetError
+from app.core.formula import DEFAULT_LIMITS
 from app.core.network import SIGMA_B2_RANGE, SIGMA_W2_RANGE
 from app.core.theory import depth as theory_depth
 from app.core.theory import kernels as theory_kernels
@@ -76,7 +77,7 @@ class Source:
 
 
 # a formula's text: the formula grammar's own cap (app.core.formula)
-MAX_FORMULA_CHARS = 500
+MAX_FORMULA_CHARS = DEFAULT_LIMITS.max_chars
 
 
 def phi_for(name: str | None, params: dict[str, str], formula: str | None, options: frozenset[str] = frozenset()) -> Source:
@@ -244,7 +245,7 @@ def query_parameters(model: type[TheoryQuery]) -> list[dict[str, Any]]:
     """The OpenAPI parameters of a theory GET: the activation, its parameters, the options."""
     out: list[dict[str, Any]] = [
         {"name": "name", "in": "query", "required": False, "description": "Activation id (required unless formula is given).", "schema": {"type": "string", "enum": list(acts.IDS)}},
-        {"name": "formula", "in": "query", "required": False, "description": "Reserved for user formulas (not available yet: answers 422 not_supported).", "schema": {"type": "string", "maxLength": 64}},
+        {"name": "formula", "in": "query", "required": False, "description": "A typed formula of x (instead of name), e.g. x*sigmoid(b*x); its parameters are query names.", "schema": {"type": "string", "maxLength": MAX_FORMULA_CHARS}},
     ]
     out += [{"name": pid, "in": "query", "required": False, "description": _param_doc(pid), "schema": {"type": "string", "maxLength": 32}} for pid in curve_api.PARAM_IDS]
     for key, schema in model.model_json_schema()["properties"].items():

@@ -11,8 +11,12 @@ Num = float | None
 
 
 class ActivationOut(BaseModel):
-    name: str
+    """As requested: {name, params}, or {formula (canonical), params, ranges (every parameter's)}."""
+
+    name: str | None = None
+    formula: str | None = None
     params: dict[str, float | str]
+    ranges: dict[str, dict[str, float]] | None = None
 
 
 class LayersOut(BaseModel):

@@ -290,3 +290,24 @@ def test_typed_formulas_get_the_same_theory_as_their_built_ins(client) -> None:
     typed = get(client, "/api/theory/propagation?formula=where(x%20%3E%200,%20x,%20l*x)&l=0.1&sigma_w2=1.5&sigma_b2=0.1")
     assert typed["q_star"] == pytest.approx(builtin["q_star"], rel=1e-9) and typed["chi1"] == pytest.approx(builtin["chi1"], rel=1e-9)
     assert typed["activation"]["formula"] == "where(x > 0, x, l*x)"
+
+
+@pytest.mark.parametrize("path", ["propagation", "critical", "phase", "kernel", "init", "mean_var"])
+def test_a_formula_that_is_zero_everywhere_gets_finite_theory(client, path: str) -> None:
+    """φ ≡ 0 with no bias sends every input to one point: c = 1, not 0/0 (schemathesis found it)."""
+    r = client.get(f"/api/theory/{path}", params={"formula": "0"})
+    assert r.status_code == 200, r.text[:300]
+    assert "NaN" not in r.text and "Infinity" not in r.text
+    if path == "propagation":
+        assert r.json()["c_star"] == 1.0
+
+
+def test_the_schema_states_the_formula_cap_the_api_applies(client) -> None:
+    from app.core.formula import DEFAULT_LIMITS
+
+    MAX_FORMULA_CHARS = DEFAULT_LIMITS.max_chars
+    spec = client.get("/openapi.json").json()
+    for path in ("propagation", "kernel"):
+        [param] = [p for p in spec["paths"][f"/api/theory/{path}"]["get"]["parameters"] if p["name"] == "formula"]
+        assert param["schema"]["maxLength"] == MAX_FORMULA_CHARS
+    assert client.get("/api/theory/kernel", params={"formula": "x" * (MAX_FORMULA_CHARS + 1)}).json()["field"] == "formula"

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.middleware import RequestLog
 from app.main import create_app
 from app.settings import Settings
 
@@ -183,7 +184,6 @@ def _in_flight(app) -> int:
     return 0 if pool is None else pool.in_flight
 
 
-@pytest.mark.perf
 def test_full_pool_gives_503_with_retry_after_and_the_long_run_is_cut_short() -> None:
     app = create_app(Settings(train_workers=1, train_queue=0, train_timeout_s=1.5))
     with TestClient(app) as client:
@@ -209,7 +209,6 @@ def _full_pool(app, client) -> None:
     assert r.status_code == 200
     j = r.json()
     assert j["cut_short"] is True and 0 < j["epochs"] < 800 and j["frames"][-1] == j["epochs"]
-    assert j["elapsed_ms"] < 1500 + 8000  # stopped after the limit, not at the end (even on a loaded machine)
     assert _wait_for(lambda: _in_flight(app) == 0)
     assert client.post("/api/train", json={"epochs": 5}).status_code == 200
 
@@ -244,11 +243,14 @@ def test_stream_validation_errors_are_plain_422(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["field"] == "width"
 
 
-@pytest.mark.perf
 def test_stream_stops_the_run_when_the_client_goes_away() -> None:
-    app = create_app(Settings(train_workers=1, train_queue=0, train_timeout_s=20))
+    app = create_app(Settings(train_workers=1, train_queue=0, train_timeout_s=60))
+    lines: list[str] = []
+    app.state.request_log = lambda record: lines.append(RequestLog.line(record))
     with TestClient(app) as client:
         _stream_stops(app, client)
+    logged = [orjson.loads(x) for x in lines if "/api/train/stream" in x]
+    assert logged and logged[-1]["outcome"] == "abandoned"  # stopped, not run to its end
 
 
 def _stream_stops(app, client) -> None:
@@ -257,6 +259,4 @@ def _stream_stops(app, client) -> None:
             if line.startswith("event: progress"):
                 break
         assert _in_flight(app) == 1
-    start = time.monotonic()
-    assert _wait_for(lambda: _in_flight(app) == 0, timeout=5.0)  # well before the ~5 s run would end
-    assert time.monotonic() - start < 4.0
+    assert _wait_for(lambda: _in_flight(app) == 0, timeout=60.0)  # a hang guard; bench/stop_latency.py times it

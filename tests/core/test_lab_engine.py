@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import threading
-import time
+import types
 
 import numpy as np
 import orjson
@@ -15,6 +14,7 @@ import pytest
 from app.core import activations as acts
 from app.core import reference
 from app.core import state as states
+from app.core import training as training_module
 from app.core.datasets import DatasetSpec, featurize, make_dataset, own_points
 from app.core.errors import CoreError
 from app.core.network import Architecture, Layout, Variant
@@ -150,19 +150,54 @@ def test_a_run_stopped_in_its_first_frame_has_no_frame_and_a_state() -> None:
     assert list(t.frames) == [0]
 
 
-@pytest.mark.perf
-def test_the_time_limit_stops_inside_an_epoch() -> None:
-    t0 = time.perf_counter()
-    trace = train(BIG, time_limit_s=0.3, first_frame=False)
-    assert trace.cut_short and trace.epochs_run < BIG.epochs
-    assert time.perf_counter() - t0 < 0.3 + 0.25
+class _Polls:
+    """An ``abandoned`` callback that counts its polls and says "gone" from poll ``leave`` on."""
+
+    def __init__(self, leave: float = float("inf")):
+        self.n, self.leave = 0, leave
+
+    def __call__(self) -> bool:
+        self.n += 1
+        return self.n >= self.leave
 
 
-@pytest.mark.perf
+# small and deep, frames only at the ends: the middle epochs poll alike
+DEEP = TrainConfig(data=DatasetSpec("moons", 200), arch=Architecture(6, 8), epochs=8, frames=2, boundary_frames=0,
+                   variants=(Variant("noisy_relu"), Variant("relu")))
+
+
+def _polls_per_epoch() -> int:
+    polls = [_Polls(), _Polls()]
+    train(dataclasses.replace(DEEP, epochs=4), abandoned=polls[0], first_frame=False)
+    train(dataclasses.replace(DEEP, epochs=5), abandoned=polls[1], first_frame=False)
+    return polls[1].n - polls[0].n
+
+
 def test_a_client_leaving_abandons_the_run_inside_an_epoch() -> None:
-    gone = threading.Event()
-    threading.Timer(0.3, gone.set).start()
-    t0 = time.perf_counter()
+    """Polled after every layer of every pass (not once per epoch), and the first "gone" ends it."""
+    per_epoch = _polls_per_epoch()
+    assert per_epoch >= 2 * DEEP.arch.depth, per_epoch  # forward and backward, layer by layer
+    leave = _Polls(leave=3 * per_epoch + per_epoch // 2)  # inside the fourth epoch
     with pytest.raises(RunAbandoned):
-        train(BIG, abandoned=gone.is_set)
-    assert time.perf_counter() - t0 < 0.3 + 0.25
+        train(DEEP, abandoned=leave, first_frame=False)
+    assert leave.n == leave.leave  # not one more layer computed
+
+
+def test_the_time_limit_stops_inside_an_epoch(monkeypatch) -> None:
+    """A clock that jumps past the limit half-way through an epoch: the run stops at the next
+    layer (one poll later), keeps the state of its last whole epoch and says it was cut short."""
+    per_epoch = _polls_per_epoch()
+    polls = _Polls()
+    jump_at = 3 * per_epoch + per_epoch // 2
+    after: list[int] = []
+
+    def clock() -> float:
+        if polls.n >= jump_at:
+            after.append(polls.n)
+            return 1e9
+        return 0.0
+
+    monkeypatch.setattr(training_module, "time", types.SimpleNamespace(perf_counter=clock))
+    trace = train(DEEP, abandoned=polls, time_limit_s=1.0, first_frame=False)
+    assert trace.cut_short and trace.epochs_run in (2, 3)  # the state of its last whole epoch (epoch 0 polls more: its frame)
+    assert after[0] <= jump_at + 1  # the clock is read at the next layer, which stops the run

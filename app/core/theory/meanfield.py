@@ -236,6 +236,8 @@ def correlation_map(phi: Phi, sigma_w2: float, sigma_b2: float, c: Array | float
     den = sigma_w2 * float(variance_terms(phi, q, derivative=False)[0][0]) + sigma_b2
     kinks = phi.known_kinks()
     cs = np.atleast_1d(np.asarray(c, dtype=float))
+    if not den > 0.0:  # φ ≡ 0 and no bias: every input lands on one point, perfectly correlated
+        return np.ones_like(cs)
     num_ = np.array([sigma_w2 * bivariate_expect(phi, phi.f, phi.f, ci, q, kinks) + sigma_b2 for ci in cs])
     return num_ / den
 
@@ -244,6 +246,8 @@ def _c_star(phi: Phi, sw2: float, sb2: float, q: float) -> float:
     """The stable fixed point of C in [0, 1) (chaotic phase), 1.0 if none is resolvable."""
     kinks = phi.known_kinks()
     den = sw2 * float(variance_terms(phi, q, derivative=False)[0][0]) + sb2
+    if not den > 0.0:  # φ ≡ 0 and no bias: one point, c = 1
+        return 1.0
 
     def g(c: float) -> float:
         return (sw2 * bivariate_expect(phi, phi.f, phi.f, c, q, kinks) + sb2) / den - c
