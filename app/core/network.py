@@ -434,13 +434,12 @@ class StackedMLP:
         ps = self._pass(xT.shape[1])
         h: Array = xT
         tick, zero, relu = self.tick, self.zero, self.relu_only
-        for layer, (W, z, out, df, ha, groups) in enumerate(ps.fwd):
+        for layer, (W, z, out, ha, groups) in enumerate(ps.fwd):
             if layer:
                 np.matmul(W, h, out=z)
             else:
                 self._first_layer(xT, z, ps.z0)
             if relu:
-                np.greater(z, zero, out=df)
                 np.maximum(z, zero, out=out)
             else:
                 for g, zg, hg, dfg, p in groups:
@@ -448,6 +447,8 @@ class StackedMLP:
             h = ha
             if tick is not None:
                 tick()
+        if relu and need_df:  # f'(z) = 1[z > 0] of every layer in one call
+            np.greater(ps.z_all, zero, out=ps.df_all)
         np.matmul(self.W[-1], h, out=ps.s)
         return ps.s
 
@@ -560,7 +561,8 @@ class StackedMLP:
             for fn, zg, dhg, p, into in learned:
                 into[...] = np.einsum("kwn,kwn->k", dhg, fn(zg, **p)).reshape(-1, 1, 1)
             if layer:
-                np.matmul(delta, haT, out=gW)
+                if ps.gW_stack is None:
+                    np.matmul(delta, haT, out=gW)
                 np.matmul(WT, delta, out=below)
             elif self.fuse_first:  # one product for all variants (see _first_layer)
                 np.matmul(ps.dh0 if over_dh else ps.df0, xT.T, out=ps.gW0)
@@ -569,6 +571,8 @@ class StackedMLP:
                 np.matmul(delta, xT.T, out=gW)
             if tick is not None:
                 tick()
+        if ps.gW_stack is not None:  # the weight gradients of layers 1 … D−1 in one product
+            np.matmul(ps.dh_stack if over_dh else ps.df_stack, ps.haT_stack, out=ps.gW_stack)
         if input_grad:
             return np.matmul(self.WT[0], delta, out=ps.dx)
         return None
@@ -585,14 +589,25 @@ class _PassViews:
         two = lambda a: a.reshape(K * a.shape[1], n, copy=False) if net.fuse_first else None
         self.z0, self.df0, self.dh0 = (two(views[0][i]) for i in (0, 2, 3))
         self.gW0 = net.gW0.reshape(K * net.gW0.shape[1], -1)
-        self.fwd: list[tuple] = []  # per layer: [Wᵀ | b], z, h, f'(z), ĥ, and each group's slices
+        self.fwd: list[tuple] = []  # per layer: [Wᵀ | b], z, h, ĥ, and each group's slices
         self.bwd: list[tuple] = []  # per layer: f'(z), ∂L/∂h, ĥᵀ below, ∂L/∂[Wᵀ | b], W, ∂L/∂h below, learned
         for layer, (z, h, df, dh, ha, _) in enumerate(views):
-            self.fwd.append((net.W[layer], z, h, df, ha, [(g, z[sl], h[sl], df[sl], p) for g, sl, p in net.plan[layer]]))
+            self.fwd.append((net.W[layer], z, h, ha, [(g, z[sl], h[sl], df[sl], p) for g, sl, p in net.plan[layer]]))
             learned = [(g.act.param_grads[name], z[sl], dh[sl], p, net.g_learned[name][layer][sl]) for g, sl, p in net.plan[layer] for name in g.learned]
             below = views[layer - 1] if layer else (None,) * 6
             self.bwd.append((df, dh, below[5], net.gW[layer], net.WT[layer], below[3], learned))
         self.last_dh, self.last_haT = views[-1][3], views[-1][5]  # for the output layer
+        # f'(z) of all layers at once (a ReLU network's forward pass fills it in one call)
+        self.z_all, self.df_all = net.Zf[:, :n], net.DFf[:, :n]
+        # equal widths: layers 1 … D−1's weight gradients δ_l ĥᵀ_{l−1} are one batched product
+        # of (D−1, K, …) views, into θ's gradient seen as (D−1, K, w, w + 1)
+        self.gW_stack = self.df_stack = self.dh_stack = self.haT_stack = None
+        D = net.arch.depth
+        if net.arch.uniform and D > 1:
+            w, sl = net.arch.width, net.layout.layer_slices
+            self.gW_stack = net.grad[:, sl[1].start : sl[D - 1].stop].reshape(K, D - 1, w, w + 1).transpose(1, 0, 2, 3)
+            self.df_stack, self.dh_stack = net.DF[1:, :, :, :n], net.DH[1:, :, :, :n]
+            self.haT_stack = net.Haug[:-1, :, :, :n].transpose(0, 1, 3, 2)
 
 
 def augment(x: Array, dtype: np.dtype | type = np.float64) -> Array:
