@@ -435,7 +435,7 @@ class StackedMLP:
         h: Array = xT
         tick, zero, relu = self.tick, self.zero, self.relu_only
         for layer, (W, z, out, ha, groups) in enumerate(ps.fwd):
-            if layer:
+            if layer or not self.fuse_first:
                 np.matmul(W, h, out=z)
             else:
                 self._first_layer(xT, z, ps.z0)

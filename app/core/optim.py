@@ -59,7 +59,8 @@ class Optimizer:
         if v is not None and self.v is not None:
             self.v[:] = v
 
-    def update(self) -> None:
+    def update(self, squared: bool = False) -> None:
+        """One step. ``squared``: the gradient's square is already in ``grad_pair[1]`` (Adam)."""
         self.step += 1
         g, t, m = self.grad, self.t, self.m
         if self.kind == "adam":
@@ -72,7 +73,8 @@ class Optimizer:
             pair = self.pair
             if self.copy_grad:
                 np.copyto(pair[0], g)
-            np.multiply(g, g, out=pair[1])
+            if not squared or self.copy_grad:
+                np.multiply(g, g, out=pair[1])
             mv = self.moments
             mv *= self.betas
             mv += pair

@@ -129,7 +129,7 @@ class Recorder:
     def grad_stats(self, fi: int, dxT: Array | None = None) -> None:
         """From the gradients of the backward pass that followed over the training inputs
         (with input_grad: ∂L/∂x is in the network's buffer; ``dxT`` is that)."""
-        net, slot = self.net, self._slot(fi)
+        net, slot = self.net, fi - self.base  # (forward_stats(fi) made the place)
         if self.big:
             np.vecdot(self.sq_rows, self.sq_rows, out=self.stage_sq[slot])
         else:

@@ -269,6 +269,7 @@ class _Run:
         self.shared_pass = plan.shared_pass
         self.alive = np.ones(net.K, bool)
         self.all_alive = True
+        self.squared = False  # grad_pair[1] holds the current gradient's square
         self.diverged_at: list[int | None] = [None] * net.K
         self.start_epoch = 0
         if state is None:
@@ -322,7 +323,7 @@ class _Run:
 
     def _check(self, loss: Array, epoch: int) -> None:
         """Freeze the variants whose loss just became non-finite."""
-        if math.isfinite(float(np.add.reduce(loss))):
+        if math.isfinite(sum(loss.tolist())):  # (K is small: faster than a numpy reduction)
             return
         bad = ~np.isfinite(loss) & self.alive
         for k in np.flatnonzero(bad):
@@ -337,6 +338,9 @@ class _Run:
         return np.add.reduce(ell[:, 0], axis=1) / self.n
 
     def _update(self) -> None:
+        # a recorded frame left the gradient's square in grad_pair[1] (the recorder's): Adam
+        # takes it as it is unless the gradient changes first
+        squared, self.squared = self.squared and self.all_alive and self.pen is None, False
         if not self.all_alive:
             self.net.grad[~self.alive] = 0.0
         if self.pen is not None:
@@ -348,7 +352,7 @@ class _Run:
             if self.l2_mask is not None:
                 np.multiply(theta, self.l2_mask, out=pen)
                 grad += pen
-        self.opt.update()
+        self.opt.update(squared)
 
     def _evaluate(self, rec: Recorder, fi: int) -> Array:
         """A recorded frame's evaluation pass (z, h, f'(z) kept for the statistics): the loss
@@ -467,6 +471,7 @@ class _Run:
         if last and (c.unit_grid or c.probe is not None):
             rec_means = diagrams.forward_means(net, rec)
         rec.grad_stats(fi, net.backward(self.xT, input_grad=True))  # (the test inputs' gradient is 0)
+        self.squared = plan.shared_pass  # (the update that follows uses this gradient)
         if rec_means is not None:
             means = diagrams.backward_means(net, rec, rec_means)
             self.diagram = diagrams.build(net, self.data, c, means, self._boundary, self._target_of)
