@@ -127,8 +127,8 @@ class Recorder:
         return out[lc : lc + 2 * net.K : 2, 0]
 
     def grad_stats(self, fi: int, dxT: Array | None = None) -> None:
-        """From the gradients of the backward pass that followed over the training inputs
-        (with input_grad: ∂L/∂x is in the network's buffer; ``dxT`` is that)."""
+        """From the gradients of the backward pass that followed (with input_grad: ∂L/∂x is
+        in the network's buffer; ``dxT`` is that); sums over the training inputs."""
         net, slot = self.net, fi - self.base  # (forward_stats(fi) made the place)
         if self.big:
             np.vecdot(self.sq_rows, self.sq_rows, out=self.stage_sq[slot])

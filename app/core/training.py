@@ -253,7 +253,6 @@ class _Run:
         self.tgt_test = np.ascontiguousarray(self.tgt_all[..., n:])
         self.grad_scale = np.zeros((1, 1, net_rows) if self.task != "binary" else (1, net_rows), dt)
         self.grad_scale[..., :n] = self._scale(self.tgt, n)
-        self.grad_scale_train = self.grad_scale[..., :n]
         # the columns a full-batch pass covers: all inputs, or the training ones only
         self.x_pass = self.xT if self.train_only else self.x_allT
         self.tgt_pass = self.tgt if self.train_only else self.tgt_all
@@ -470,7 +469,8 @@ class _Run:
         means = rec_means = None
         if last and (c.unit_grid or c.probe is not None):
             rec_means = diagrams.forward_means(net, rec)
-        rec.grad_stats(fi, net.backward(self.xT, input_grad=True))  # (the test inputs' gradient is 0)
+        # over the pass's columns (contiguous: faster than the training ones alone); ∂L/∂s is 0 on the test inputs
+        rec.grad_stats(fi, net.backward(self.x_pass, input_grad=True))
         self.squared = plan.shared_pass  # (the update that follows uses this gradient)
         if rec_means is not None:
             means = diagrams.backward_means(net, rec, rec_means)
@@ -535,12 +535,12 @@ class _Run:
         )
 
     def _training_pass(self, epoch: int) -> None:
-        """Between frames (full batch, deterministic): the training pass alone, over the
-        training inputs, no loss unless the outputs are not all finite. Returns None: the
-        loss comes from the outputs."""
-        net, x = self.net, self.xT
+        """Between frames (full batch, deterministic): the training pass alone, over the same
+        columns as a recorded frame's (the same gradient, bit for bit), no loss unless the
+        outputs are not all finite. Returns None: the loss comes from the outputs."""
+        net, x = self.net, self.x_pass
         s = net.forward(x, keep=False)
-        net.loss_grad(self.tgt, self.grad_scale_train, want_loss=False)
+        net.loss_grad(self.tgt_pass, self.grad_scale, want_loss=False)
         if not math.isfinite(float(np.add.reduce(s, axis=None))):
             self._check(self._shared_loss(), epoch)
         net.backward(x, keep=False)
