@@ -24,9 +24,6 @@ DEAD_EPS = 1e-8
 HIST_BINS = 30
 # The grid extends the data's bounding box by this fraction on each side.
 BOUNDARY_MARGIN = 0.1
-# Sums of squares over more than this many numbers go through a dot product per row (BLAS),
-# fewer through einsum's loop (faster on small buffers).
-BIG_STATS = 16384
 # A frame's per-row sums wait in a stage of at most this many numbers, then are summed per
 # (layer, variant) for all the staged frames at once.
 STAGE_NUMBERS = 1 << 17
@@ -81,7 +78,6 @@ class Recorder:
         self.cols[n:, self.n_cols - 1] = 1.0
         # the rows the backward dot products cover: ∂L/∂x, ∂L/∂h, δ (not used) and ĥ
         self.sq_rows = net.flat[: off["lc"], :n]
-        self.big = self.sq_rows.size > BIG_STATS
         self.signed = not net.nonneg_df  # f' may be negative: the dead-unit test sums |f'| apart
         per_frame = len(self.fwd_rows) * self.n_cols + len(self.sq_rows) + (U if self.signed else 0)
         self.C = C = max(1, min(F, STAGE_NUMBERS // per_frame))
@@ -130,10 +126,7 @@ class Recorder:
         """From the gradients of the backward pass that followed (with input_grad: ∂L/∂x is
         in the network's buffer; ``dxT`` is that); sums over the training inputs."""
         net, slot = self.net, fi - self.base  # (forward_stats(fi) made the place)
-        if self.big:
-            np.vecdot(self.sq_rows, self.sq_rows, out=self.stage_sq[slot])
-        else:
-            np.einsum("rn,rn->r", self.sq_rows, self.sq_rows, out=self.stage_sq[slot])
+        np.vecdot(self.sq_rows, self.sq_rows, out=self.stage_sq[slot])
         g2 = net.grad_pair[1]
         np.multiply(net.grad, net.grad, out=g2)
         np.matmul(g2, self.weight_mask, out=self.gw_sq[fi])

@@ -76,11 +76,11 @@ from .losses import targets as _targets
 from .network import Architecture, Layout, StackedMLP, Variant, augment, stacked_init
 from .optim import ADAM_BETAS, ADAM_EPS, OPTIMIZERS, Optimizer
 from .plan import Plan, boundary_schedule, frame_epochs
-from .recording import BIG_STATS, DEAD_EPS, STAT_NAMES, Recorder, boundary_grid, histograms
+from .recording import DEAD_EPS, STAT_NAMES, Recorder, boundary_grid, histograms
 from .state import RunState
 
 __all__ = [
-    "ADAM_BETAS", "ADAM_EPS", "BIG_STATS", "Optimizer", "DEAD_EPS", "MAX_COST", "MAX_ELEMENTS", "OPTIMIZERS", "STAT_NAMES", "STEP_COST",
+    "ADAM_BETAS", "ADAM_EPS", "Optimizer", "DEAD_EPS", "MAX_COST", "MAX_ELEMENTS", "OPTIMIZERS", "STAT_NAMES", "STEP_COST",
     "BudgetError", "RunAbandoned", "RunState", "Trace", "TrainConfig",
     "boundary_schedule", "check_budget", "parameter_count", "cost", "elements", "frame_epochs", "init_statistics", "train",
 ]
