@@ -504,7 +504,7 @@ class StackedMLP:
         if self.loss == "binary":
             np.multiply(s, target, out=t)  # −m
             if want_loss:
-                np.logaddexp(0.0, t, out=ell)
+                np.logaddexp(self.zero, t, out=ell)  # (0 as an array: ~2 µs faster than the float)
                 np.less(t, self.zero, out=correct)
                 out = (ell, correct)
             sc.expit(td, out=td)

@@ -41,6 +41,7 @@ class Optimizer:
             self.pair = np.zeros((2, *theta.shape), theta.dtype) if own else grad_pair
             self.copy_grad = own  # the gradient is copied into pair[0] at each step
             self.betas = np.array(ADAM_BETAS, theta.dtype).reshape(2, 1, 1)
+            self.scalars = (np.zeros((), theta.dtype), np.zeros((), theta.dtype))
 
     def reset(self, k: Array) -> None:
         """Freeze variants ``k`` (a boolean mask): zero parameters, state and learning rate."""
@@ -79,11 +80,17 @@ class Optimizer:
             mv *= self.betas
             mv += pair
             c = math.sqrt((1.0 - b2) / (1.0 - b2**self.step))
+            eps, step = self.scalars  # the step's numbers as 0-d arrays (faster operands than floats)
+            eps[()] = ADAM_EPS / c
             np.sqrt(self.v, out=t)
-            t += ADAM_EPS / c
+            t += eps
             np.divide(m, t, out=t)
             scale = -(1.0 - b1) / ((1.0 - b1**self.step) * c)
-            t *= scale * self.lr_scalar if self.lr_scalar is not None else self.lr * scale
+            if self.lr_scalar is not None:
+                step[()] = scale * self.lr_scalar
+                t *= step
+            else:
+                t *= self.lr * scale
             self.theta += t
         else:
             if self.use_momentum:  # buf ← μ·buf + g (the first step gives buf = g); θ ← θ − lr·buf

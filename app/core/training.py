@@ -400,8 +400,8 @@ class _Run:
                 snapshot = None
                 if epoch and ((should_stop is not None and should_stop()) or not (self.all_alive or self.alive.any())):
                     stopped = True
-                if epoch:
-                    self._tick()
+                if epoch and net.tick is not None:
+                    net.tick()
                 last = stopped or epoch == c.epochs
                 if plan.records(epoch, last):
                     train_sums = self._frame(epoch, last)
