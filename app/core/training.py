@@ -337,8 +337,7 @@ class _Run:
         return np.add.reduce(ell[:, 0], axis=1) / self.n
 
     def _update(self) -> None:
-        # a recorded frame left the gradient's square in grad_pair[1] (the recorder's): Adam
-        # takes it as it is unless the gradient changes first
+        # a recorded frame left the gradient's square in grad_pair[1]: Adam takes it if still true
         squared, self.squared = self.squared and self.all_alive and self.pen is None, False
         if not self.all_alive:
             self.net.grad[~self.alive] = 0.0
