@@ -27,11 +27,12 @@ Backward (δ = ∂L/∂z):
 (Regularisation — l1·Σ|w| + ½·l2·Σw² over the weights, not biases — is added to the
 gradient by :mod:`app.core.training`.)
 
-Per-layer buffers — z, ĥ (one more row), f'(z) (overwritten by δ in the backward pass) and
-∂L/∂h — are (K, w_l, rows) blocks of one flat buffer each, layer after layer, so that each
-layer's block is contiguous and statistics over all layers are single reductions (per-layer
-sums are segment sums). With equal widths the flat buffers are also (depth, K, width, rows)
-arrays: ``Z``, ``H``, ``Haug``, ``DF``, ``DH``.
+Per-layer buffers are (K, w_l, rows) blocks, layer after layer, of two flat buffers: z, and
+one holding ∂L/∂x (K·n_in rows, filled by a pass with input_grad), ∂L/∂h, f'(z) (overwritten
+by δ in the backward pass), ĥ (one more row per block) and per input [ℓ; correct] (2K rows),
+in this order, so that a recorded frame's statistics are a product and a row-wise dot
+product over contiguous ranges (see :mod:`app.core.recording`). With equal widths they are
+also (depth, K, width, rows) arrays: ``Z``, ``H``, ``Haug``, ``DF``, ``DH``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import numpy as np
 from scipy import special as sc
 
 from . import activations as acts
+from .passes import PassViews
 
 Array = np.ndarray
 
@@ -312,31 +314,35 @@ class StackedMLP:
             raise ValueError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
         self.arch = arch
         self.loss = loss
-        self.dtype = np.dtype(dtype)
+        self.dtype = dt = np.dtype(dtype)
         self.K = K = len(variants)
         self.variants = tuple(variants)
-        self.groups = make_groups(variants, self.dtype)
+        self.groups = make_groups(variants, dt)
         learned: list[str] = []
         for g in self.groups:
             learned += [n for n in g.learned if n not in learned]
         self.layout = Layout(arch, tuple(learned))
-        self.theta = np.zeros((K, self.layout.size), self.dtype)
-        self.grad = np.zeros_like(self.theta)
+        self.theta = np.zeros((K, self.layout.size), dt)
+        # the gradient and a scratch of its size side by side (Adam keeps g² there: see optim)
+        self.grad_pair = np.zeros((2, *self.theta.shape), dt)
+        self.grad = self.grad_pair[0]
         self.W = self._layer_views(self.theta)  # [Wᵀ | b]: (K, fan_out, fan_in + 1)
         self.WT = [w[:, :, :-1].transpose(0, 2, 1) for w in self.W]  # W without the bias: (K, fan_in, fan_out)
         self.gW = self._layer_views(self.grad)
         self.learned = {n: self._learned_views(self.theta, n) for n in learned}
         self.g_learned = {n: self._learned_views(self.grad, n) for n in learned}
-        D, ws, C = arch.depth, arch.widths, arch.n_out
+        D, ws, C, n_in = arch.depth, arch.widths, arch.n_out, arch.n_in
         self.rows = rows
-        # unit rows of layer l start at K·Σ_{j<l} w_j in the flat buffers (ĥ: plus one ones row per layer)
+        # unit rows of layer l start at K·Σ_{j<l} w_j in the per-unit buffers (ĥ: plus one ones row per layer)
         starts = np.concatenate([[0], np.cumsum(ws)]).astype(int)
-        self.unit_rows = K * int(starts[-1])
+        self.unit_rows = U = K * int(starts[-1])
+        # the flat buffer's parts (see the module docstring): where each starts
         # (np.zeros: pages are zeroed lazily, so a big run starts at once and can stop at once)
-        self.Zf = np.zeros((self.unit_rows, rows), self.dtype)  # pre-activations z
-        self.DFf = np.zeros((self.unit_rows, rows), self.dtype)  # f'(z), then δ = ∂L/∂z after backward
-        self.DHf = np.zeros((self.unit_rows, rows), self.dtype)  # ∂L/∂h
-        self.Hf = np.zeros((self.unit_rows + K * D, rows), self.dtype)  # ĥ = [f(z); 1]
+        self.offsets = off = {"dx": 0, "dh": K * n_in, "df": K * n_in + U, "h": K * n_in + 2 * U, "lc": K * n_in + 3 * U + K * D}
+        self.flat = np.zeros((off["lc"] + 2 * K, rows), dt)
+        self.Zf = np.zeros((U, rows), dt)  # pre-activations z
+        self.DXf, self.DHf, self.DFf, self.Hf = (self.flat[off[a] : off[b]] for a, b in (("dx", "dh"), ("dh", "df"), ("df", "h"), ("h", "lc")))
+        self.DX = self.DXf.reshape(K, n_in, rows)
         block = lambda buf, lo, w: buf[lo : lo + K * w].reshape(K, w, rows)
         self.Zs = [block(self.Zf, K * int(starts[j]), w) for j, w in enumerate(ws)]
         self.DFs = [block(self.DFf, K * int(starts[j]), w) for j, w in enumerate(ws)]
@@ -345,7 +351,7 @@ class StackedMLP:
         self.Hs = [ha[:, :-1] for ha in self.Haugs]
         for ha in self.Haugs:
             ha[:, -1] = 1.0
-        # each (layer, variant) block's first unit row in the flat buffers (segment sums)
+        # each (layer, variant) block's first unit row in the per-unit buffers (segment sums)
         self.seg_starts = np.array([K * int(starts[j]) + k * w for j, w in enumerate(ws) for k in range(K)], dtype=np.intp)
         self.seg_starts_h = np.array([K * (int(starts[j]) + j) + k * (w + 1) for j, w in enumerate(ws) for k in range(K)], dtype=np.intp)
         self.seg_widths = np.array([w for w in ws for _ in range(K)], dtype=float).reshape(D, K)
@@ -356,14 +362,12 @@ class StackedMLP:
             self.DH = self.DHf.reshape(D, K, W, rows)
             self.Haug = self.Hf.reshape(D, K, W + 1, rows)
             self.H = self.Haug[:, :, :W]
-        self.S = np.zeros((K, C, rows), self.dtype)  # outputs
-        self.T = np.zeros((K, C, rows), self.dtype)  # scratch, then ∂L/∂s
-        self.M = np.zeros((K, 1, rows), self.dtype)  # multiclass: max logit, then Σ e^{s − max}
-        # per-input losses and 1 where classified correctly, side by side so that one product
-        # averages both: LC[:, 0] = ℓ, LC[:, 1] = correct
-        self.LC = np.zeros((K, 2, rows), self.dtype)
-        self.L = self.LC[:, 0:1]
-        self.C = self.LC[:, 1:2]
+        self.S = np.zeros((K, C, rows), dt)  # outputs
+        self.T = np.zeros((K, C, rows), dt)  # scratch, then ∂L/∂s
+        self.M = np.zeros((K, 1, rows), dt)  # multiclass: max logit, then Σ e^{s − max}
+        # per-input losses and 1 where classified correctly: LC[:, 0] = ℓ, LC[:, 1] = correct
+        self.LC = self.flat[off["lc"] :].reshape(K, 2, rows)
+        self.L, self.C = self.LC[:, 0:1], self.LC[:, 1:2]
         # f' ≥ 0 everywhere: the dead-unit test sums f' rather than |f'|
         self.nonneg_df = all(g.act.nonnegative_derivative for g in self.groups)
         # ReLU everywhere: f'(z) = 1[z > 0], and passes that keep nothing for statistics can
@@ -375,12 +379,15 @@ class StackedMLP:
         self.plan = [[(g, whole or g.sl, g.params(self.learned, layer)) for g in self.groups] for layer in range(arch.depth)]
         self._eval_bufs: dict[int, list[tuple[Array, Array]]] = {}
         self._views: dict[int, list[tuple[Array, ...]]] = {}
+        self._passes: dict[int, PassViews] = {}
+        self._losses: dict[tuple[int, int], tuple[Array, ...]] = {}
+        self.zero = np.zeros((), dt)  # 0 as an array of the buffers' type (a little faster than the float)
         self.tick: Callable[[], None] | None = None
-        # The first layer's input x̂ is the same for every variant, so with K > 1 its product
-        # is one (K·w₁ × (n_in + 1)) @ ((n_in + 1) × n) product instead of K small ones (and its
-        # weight gradient one (K·w₁ × n) @ (n × (n_in + 1))): the stacked weights go through these scratch copies.
+        # The first layer's input x̂ is the same for every variant, so with K > 1 its product is one
+        # (K·w₁ × (n_in + 1)) @ ((n_in + 1) × n) product instead of K small ones (and its weight gradient
+        # one (K·w₁ × n) @ (n × (n_in + 1))): the stacked weights go through these scratch copies.
         self.fuse_first = K > 1
-        self.W0 = np.empty((K, ws[0], arch.n_in + 1), self.dtype)
+        self.W0 = np.empty((K, ws[0], n_in + 1), dt)
         self.gW0 = np.empty_like(self.W0)
 
     def _layer_views(self, flat: Array) -> list[Array]:
@@ -400,14 +407,21 @@ class StackedMLP:
             ]
         return self._views[n]
 
+    def _pass(self, n: int) -> PassViews:
+        """Everything a pass over n inputs touches, as views made once."""
+        ps = self._passes.get(n)
+        if ps is None:
+            ps = self._passes[n] = PassViews(self, n)
+        return ps
+
     # ----------------------------------------------------------------- passes
 
-    def _first_layer(self, xT: Array, z: Array) -> None:
-        """z = [Wᵀ₀ | b₀] x̂ᵀ for every variant; z is a contiguous (K, w₁, n) array."""
+    def _first_layer(self, xT: Array, z: Array, z2: Array | None = None) -> None:
+        """z = [Wᵀ₀ | b₀] x̂ᵀ for every variant (z2: z as K·w₁ rows, when it can be)."""
         if self.fuse_first:
             np.copyto(self.W0, self.W[0])
             K, H, n = z.shape
-            np.matmul(self.W0.reshape(K * H, -1), xT, out=z.reshape(K * H, n))
+            np.matmul(self.W0.reshape(K * H, -1), xT, out=z.reshape(K * H, n) if z2 is None else z2)
         else:
             np.matmul(self.W[0], xT, out=z)
 
@@ -418,26 +432,26 @@ class StackedMLP:
         their deterministic (mean / evaluation-mode) curve. (``keep`` is accepted for
         symmetry with :meth:`backward`; z is always kept.)
         """
-        n = xT.shape[1]
+        ps = self._pass(xT.shape[1])
         h: Array = xT
-        tick = self.tick
-        for layer, (z, out, df, _, ha, _) in enumerate(self.views(n)):
-            if layer == 0 and n == self.rows:
-                self._first_layer(xT, z)
+        tick, zero, relu = self.tick, self.zero, self.relu_only
+        for layer, (W, z, out, ha, groups) in enumerate(ps.fwd):
+            if layer or not self.fuse_first:
+                np.matmul(W, h, out=z)
             else:
-                np.matmul(self.W[layer], h, out=z)
-            if self.relu_only:
-                np.greater(z, 0.0, out=df)
-                np.maximum(z, 0.0, out=out)
+                self._first_layer(xT, z, ps.z0)
+            if relu:
+                np.maximum(z, zero, out=out)
             else:
-                for g, sl, p in self.plan[layer]:
-                    g.apply(z[sl], out[sl], df[sl] if need_df else None, p, rng)
+                for g, zg, hg, dfg, p in groups:
+                    g.apply(zg, hg, dfg if need_df else None, p, rng)
             h = ha
             if tick is not None:
                 tick()
-        s = self.S[:, :, :n]
-        np.matmul(self.W[-1], h, out=s)
-        return s
+        if relu and need_df:  # f'(z) = 1[z > 0] of every layer in one call
+            np.greater(ps.z_all, zero, out=ps.df_all)
+        np.matmul(self.W[-1], h, out=ps.s)
+        return ps.s
 
     def eval_layers(self, xT: Array, keep: bool = False) -> tuple[Array, list[Array]]:
         """Evaluation-mode outputs (K, n_out, n) for any inputs x̂ᵀ, without touching the
@@ -482,37 +496,35 @@ class StackedMLP:
         (K, 1, inputs), correct as 0/1 (0 for regression) — views of LC.
         """
         rows, n = target.shape[-1], grad_scale.shape[-1]
-        s = self.S[:, :, :rows]
-        t = self.T[:, :, :rows]
+        key = (rows, n)
+        v = self._losses.get(key)
+        if v is None:
+            v = self._losses[key] = (self.S[:, :, :rows], self.T[:, :, :rows], self.T[:, :, :n], self.L[:, :, :rows], self.C[:, :, :rows], self.M[:, :, :rows], self.T[:, :, n:rows])
+        s, t, td, ell, correct, m, rest = v
         out = None
         if self.loss == "binary":
             np.multiply(s, target, out=t)  # −m
             if want_loss:
-                ell = np.logaddexp(0.0, t, out=self.L[:, :, :rows])
-                correct = np.less(t, 0.0, out=self.C[:, :, :rows])
+                np.logaddexp(self.zero, t, out=ell)  # (0 as an array: ~2 µs faster than the float)
+                np.less(t, self.zero, out=correct)
                 out = (ell, correct)
-            td = t[:, :, :n]
             sc.expit(td, out=td)
             td *= grad_scale
         elif self.loss == "regression":
             np.subtract(s, target, out=t)  # s − y
             if want_loss:
-                ell = np.multiply(t, t, out=self.L[:, :, :rows])
-                correct = self.C[:, :, :rows]
+                np.multiply(t, t, out=ell)
                 correct[...] = 0.0
                 out = (ell, correct)
-            td = t[:, :, :n]
             td *= grad_scale
             td *= 2.0
         else:
-            m = self.M[:, :, :rows]
             np.max(s, axis=1, keepdims=True, out=m)
             np.subtract(s, m, out=t)
             np.exp(t, out=t)
             if want_loss:
                 sy = np.einsum("kcn,cn->kn", s, target[0])[:, None]  # s_y
-                correct = np.greater_equal(sy, m, out=self.C[:, :, :rows])
-                ell = self.L[:, :, :rows]
+                np.greater_equal(sy, m, out=correct)
                 np.add.reduce(t, axis=1, keepdims=True, out=ell)
                 np.log(ell, out=ell)
                 ell += m
@@ -521,51 +533,49 @@ class StackedMLP:
             np.add.reduce(t, axis=1, keepdims=True, out=m)  # Σ e^{s − max}
             t /= m
             t -= target
-            td = t[:, :, :n]
             td *= grad_scale
         if rows > n:
-            t[:, :, n:] = 0.0
+            rest[...] = 0.0
         return out
 
     def backward(self, xT: Array, input_grad: bool = False, keep: bool = True) -> Array | None:
         """Gradients of the loss into ``grad`` (all weights, biases and learned parameters)
         from the last forward pass over x̂ᵀ and ∂L/∂s in T (zero for evaluation-only inputs,
         which then add nothing); f'(z) in DF becomes δ. With ``input_grad`` returns
-        ∂L/∂x̂ᵀ without the ones row (K, n_in, n). Without ``keep``, a ReLU network may
-        overwrite ∂L/∂h with δ."""
-        n = xT.shape[1]
+        ∂L/∂x̂ᵀ without the ones row (K, n_in, n), a view of DX. Without ``keep``, a ReLU
+        network may overwrite ∂L/∂h with δ."""
+        ps = self._pass(xT.shape[1])
         D = self.arch.depth
-        views = self.views(n)
-        ds = self.T[:, :, :n]
-        np.matmul(ds, views[D - 1][5], out=self.gW[D])
+        ds = ps.t
+        np.matmul(ds, ps.last_haT, out=self.gW[D])
         if self.arch.n_out == 1:
-            np.multiply(self.WT[D], ds, out=views[D - 1][3])  # an outer product: faster as a broadcast
+            np.multiply(self.WT[D], ds, out=ps.last_dh)  # an outer product: faster as a broadcast
         else:
-            np.matmul(self.WT[D], ds, out=views[D - 1][3])
-        delta = ds
+            np.matmul(self.WT[D], ds, out=ps.last_dh)
         tick = self.tick
+        over_dh = not keep and self.relu_only
+        delta = ds
         for layer in range(D - 1, -1, -1):
-            z, _, df, dh, _, _ = views[layer]
-            delta = df if keep or not self.relu_only else dh
+            df, dh, haT, gW, WT, below, learned = ps.bwd[layer]
+            delta = dh if over_dh else df
             np.multiply(dh, df, out=delta)  # δ = ∂L/∂h ⊙ f'(z), in place of f'(z) (or of ∂L/∂h)
-            for g, sl, p in self.plan[layer]:
-                for name in g.learned:
-                    dfa = g.act.param_grads[name](z[sl], **p)
-                    self.g_learned[name][layer][sl] = np.einsum("kwn,kwn->k", dh[sl], dfa).reshape(-1, 1, 1)
+            for fn, zg, dhg, p, into in learned:
+                into[...] = np.einsum("kwn,kwn->k", dhg, fn(zg, **p)).reshape(-1, 1, 1)
             if layer:
-                np.matmul(delta, views[layer - 1][5], out=self.gW[layer])
-            elif self.fuse_first and n == self.rows:  # one product for all variants (see _first_layer)
-                K, H, _ = delta.shape
-                np.matmul(delta.reshape(K * H, n), xT.T, out=self.gW0.reshape(K * H, -1))
-                np.copyto(self.gW[0], self.gW0)
+                if ps.gW_stack is None:
+                    np.matmul(delta, haT, out=gW)
+                np.matmul(WT, delta, out=below)
+            elif self.fuse_first:  # one product for all variants (see _first_layer)
+                np.matmul(ps.dh0 if over_dh else ps.df0, xT.T, out=ps.gW0)
+                np.copyto(gW, self.gW0)
             else:
-                np.matmul(delta, xT.T, out=self.gW[0])
-            if layer:
-                np.matmul(self.WT[layer], delta, out=views[layer - 1][3])
+                np.matmul(delta, xT.T, out=gW)
             if tick is not None:
                 tick()
+        if ps.gW_stack is not None:  # the weight gradients of layers 1 … D−1 in one product
+            np.matmul(ps.dh_stack if over_dh else ps.df_stack, ps.haT_stack, out=ps.gW_stack)
         if input_grad:
-            return np.matmul(self.WT[0], delta)
+            return np.matmul(self.WT[0], delta, out=ps.dx)
         return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,6 @@ class Plan:
     def records_histograms(self, epoch: int, last: bool) -> bool:
         return self.histograms and (epoch == 0 or last)
 
-    @property
-    def _frame_set(self) -> frozenset[int]:
+    @cached_property
+    def _frame_set(self) -> frozenset[int]:  # (made once: records() is asked every epoch)
         return frozenset(self.frames)

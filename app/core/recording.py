@@ -24,9 +24,9 @@ DEAD_EPS = 1e-8
 HIST_BINS = 30
 # The grid extends the data's bounding box by this fraction on each side.
 BOUNDARY_MARGIN = 0.1
-# Sums of squares over more than this many (layer, variant, unit, input) numbers go through
-# a dot product per unit (one call more, much faster on big buffers).
-BIG_STATS = 16384
+# A frame's per-row sums wait in a stage of at most this many numbers, then are summed per
+# (layer, variant) for all the staged frames at once.
+STAGE_NUMBERS = 1 << 17
 
 STAT_NAMES: tuple[str, ...] = ("grad_norm_weights", "grad_norm_input", "active_fraction", "dead_fraction", "mean", "std")
 
@@ -35,11 +35,17 @@ class Recorder:
     """Per-frame statistics of one evaluation pass over all of the network's input columns,
     of which the first n are the training set (statistics are over those).
 
-    Each recorded frame stores a few raw sums per (layer, variant) — counts of dead units,
-    Σ 1[z > 0], Σ h, Σ h², Σ (∂L/∂W)², Σ (∂L/∂input)², loss and accuracy — with one call
-    each, straight into (frames, …) arrays: a per-unit product over the flat buffers, then
-    segment sums per (layer, variant) block (layers may differ in width); fractions, means,
-    standard deviations and norms are derived for all frames at once in :meth:`finish`.
+    A recorded frame costs a few calls on the network's flat buffer (see
+    :class:`app.core.network.StackedMLP`): after the forward pass and the loss, one product
+    with a 0/1 (inputs × [train, test]) matrix sums every row — f′(z) per unit, ĥ per unit,
+    ℓ and correct per variant (and, for activations other than ReLU, 1[z > 0] and |f′(z)|
+    first written into the ∂L/∂h rows, free until the backward pass); after the backward
+    pass, one row-wise dot product over the training inputs sums the squares of ∂L/∂x, ∂L/∂h
+    and ĥ, and the weight gradient's squares are summed per layer by a product with a 0/1
+    (parameters × layers) matrix. The per-row sums wait in a stage; :meth:`flush` sums them
+    per (layer, variant) for all the staged frames at once — dead units (Σ_n |f′| <
+    DEAD_EPS), Σ 1[z > 0], Σ h, Σ h², Σ (∂L/∂input)², loss and accuracy — and :meth:`finish`
+    derives fractions, means, standard deviations and norms for all frames.
     """
 
     def __init__(self, net: StackedMLP, n: int, n_frames: int):
@@ -47,7 +53,7 @@ class Recorder:
         F = n_frames
         self.net, self.n, self.F = net, n, F
         self.widths = net.seg_widths  # (D, K): each block's units
-        # raw sums per frame
+        # per frame, per (layer, variant)
         self.dead = np.zeros((F, D, K))  # units with Σ_n |f'(z)| < DEAD_EPS
         self.active = np.zeros((F, D, K))  # Σ 1[z > 0] over units and training inputs
         self.h_sum = np.zeros((F, D, K))
@@ -59,76 +65,101 @@ class Recorder:
         learned_at = net.layout.learned_offset
         self.learned_cols = slice(learned_at, net.layout.size)
         self.learned_raw = np.zeros((F, K, net.layout.size - learned_at)) if net.layout.learned else None
-        # scratch
-        dt = net.dtype
-        U = net.unit_rows
-        self.unit = np.empty((U, 1), dt)
-        self.big = U * net.rows > BIG_STATS
-        self.unit_dead = np.empty((U, 1), bool)
-        self.unit_h = np.empty((len(net.Hf), 1), dt)
-        self.h_rows = np.empty(len(net.Hf), dt)
+        dt, U, off, rows = net.dtype, net.unit_rows, net.offsets, net.rows
+        # the rows the forward product sums: from f'(z) on for ReLU, else from ∂L/∂h on
+        # (1[z > 0] there), and where each part starts among them
+        lo = off["df"] if net.relu_only else off["dh"]
+        self.fwd_rows = net.flat[lo:]
+        self.at = {k: v - lo for k, v in off.items() if v >= lo}
+        # columns: the training inputs, and the test inputs when the passes carry them
+        self.n_cols = 2 if rows > n else 1
+        self.cols = np.zeros((rows, self.n_cols), dt)
+        self.cols[:n, 0] = 1.0
+        self.cols[n:, self.n_cols - 1] = 1.0
+        # the rows the backward dot products cover: ∂L/∂x, ∂L/∂h, δ (not used) and ĥ
+        self.sq_rows = net.flat[: off["lc"], :n]
+        self.signed = not net.nonneg_df  # f' may be negative: the dead-unit test sums |f'| apart
+        per_frame = len(self.fwd_rows) * self.n_cols + len(self.sq_rows) + (U if self.signed else 0)
+        self.C = C = max(1, min(F, STAGE_NUMBERS // per_frame))
+        self.stage_fwd = np.zeros((C, len(self.fwd_rows), self.n_cols), dt)
+        self.stage_sq = np.zeros((C, len(self.sq_rows)), dt)
+        self.stage_abs = np.zeros((C, U, 1), dt) if self.signed else None
+        self.base = self.top = 0  # the staged frames: [base, top)
+        # the hidden layers' weights (not the biases) in θ: a 0/1 (P, D) matrix
+        self.weight_mask = np.zeros((net.layout.size, D), dt)
+        for layer, (sl, (fi, fo)) in enumerate(zip(net.layout.layer_slices[:D], net.arch.shapes)):
+            self.weight_mask[sl, layer].reshape(fo, fi + 1)[:, :fi] = 1.0
         # ĥ's blocks without their ones rows: [start, start + w) pairs for reduceat
         self.h_pairs = np.stack([net.seg_starts_h, net.seg_starts_h + net.seg_widths.ravel().astype(np.intp)], axis=1).ravel()
-        # the hidden layers' weights (not the biases) in θ, layer by layer, and where each layer's run starts
-        mask = net.layout.weight_mask
-        mask[net.layout.layer_slices[D].start :] = 0.0
-        self.weight_idx = np.flatnonzero(mask)
-        self.weight_starts = np.searchsorted(self.weight_idx, [s.start for s in net.layout.layer_slices[:D]])
-        self.gw = np.empty((K, len(self.weight_idx)), dt)
-        # sums over the training inputs are products with this 0/1 column
-        self.train_cols = np.zeros((net.rows, 1), dt)
-        self.train_cols[:n] = 1.0
+        # ∂L/∂(input of layer l) among the dot products: ∂L/∂x per variant, then ∂L/∂h of layers 0 … D−2
+        n_in = net.arch.n_in
+        self.gin_starts = np.concatenate([np.arange(K) * n_in, off["dh"] + net.seg_starts[: (D - 1) * K]]).astype(np.intp)
+        self.gin_stop = off["dh"] + (int(net.seg_starts[(D - 1) * K]) if D > 1 else 0)
         self.layers: dict[str, Array] = {}
         self.learned: dict[str, Array] = {}
 
-    def _seg(self, per_unit: Array, out: Array) -> None:
-        """Sums of per-unit values (U,) over each (layer, variant) block, into out (D, K)."""
-        out[...] = np.add.reduceat(per_unit, self.net.seg_starts).reshape(out.shape)
+    def _slot(self, fi: int) -> int:
+        """Frame fi's place in the stage (flushing it first when full)."""
+        if fi - self.base >= self.C:
+            self.flush()
+            self.base = fi
+        self.top = max(self.top, fi + 1)
+        return fi - self.base
 
-    def _rowsq(self, a: Array, out: Array) -> Array:
-        """Σ over columns of a², per row of a (2-D)."""
-        if self.big:  # a dot product per row (BLAS); einsum's loop is slower at this size
-            return np.vecdot(a, a, out=out)
-        return np.einsum("rn,rn->r", a, a, out=out)
-
-    def forward_stats(self, fi: int) -> None:
-        """From z, h, f'(z) of the last forward pass (before backward overwrites f')."""
-        net, cols, unit = self.net, self.train_cols, self.unit
-        # the flat buffers are (units, rows), contiguous: per-unit sums over the training inputs
-        # are one (units × rows) @ (rows × 1) product, per-block ones segment sums of those
-        df = net.DFf if net.nonneg_df else np.abs(net.DFf, out=net.DHf)  # DH is free until backward
-        np.matmul(df, cols, out=unit)  # Σ_n |f'(z)| per unit
-        np.less(unit, DEAD_EPS, out=self.unit_dead)
-        self._seg(self.unit_dead[:, 0].astype(np.float64), self.dead[fi])
+    def forward_stats(self, fi: int) -> Array:
+        """From z, h, f'(z), ℓ and correct of the last forward pass and its loss (before backward
+        overwrites f'). Returns the training inputs' Σ ℓ per variant (K,)."""
+        net, slot = self.net, self._slot(fi)
+        if self.signed:
+            np.abs(net.DFf, out=net.DHf)
+            np.matmul(net.DHf, self.cols[:, :1], out=self.stage_abs[slot])
         if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
-            np.matmul(np.greater(net.Zf, 0.0, out=net.DHf), cols, out=unit)
-        self._seg(unit[:, 0], self.active[fi])
-        np.matmul(net.Hf, cols, out=self.unit_h)  # (the ones rows too: left out by the pairs)
-        self.h_sum[fi] = np.add.reduceat(self.unit_h[:, 0], self.h_pairs)[::2].reshape(self.h_sum[fi].shape)
-        sq = self._rowsq(net.Hf[:, : self.n], self.h_rows)
-        self.h_sq[fi] = np.add.reduceat(sq, self.h_pairs)[::2].reshape(self.h_sq[fi].shape)
+            np.greater(net.Zf, net.zero, out=net.DHf)
+        out = self.stage_fwd[slot]
+        np.matmul(self.fwd_rows, self.cols, out=out)
         if self.learned_raw is not None:
             self.learned_raw[fi] = net.theta[:, self.learned_cols]
+        lc = self.at["lc"]
+        return out[lc : lc + 2 * net.K : 2, 0]
 
-    def grad_stats(self, fi: int, dxT: Array) -> None:
-        """From the gradients of the backward pass that followed (zero on the test inputs)."""
-        net = self.net
-        D = net.arch.depth
-        np.take(net.grad, self.weight_idx, axis=1, out=self.gw)
-        np.multiply(self.gw, self.gw, out=self.gw)
-        np.add.reduceat(self.gw, self.weight_starts, axis=1, out=self.gw_sq[fi])
-        if D > 1:
-            below = int(net.seg_starts[(D - 1) * net.K])  # the unit rows of layers 1 … D−1
-            sq = self._rowsq(net.DHf[:below], self.unit[:below, 0])
-            self.gin_sq[fi, 1:] = np.add.reduceat(sq, net.seg_starts[: (D - 1) * net.K]).reshape(D - 1, net.K)
-        np.einsum("kin,kin->k", dxT, dxT, out=self.gin_sq[fi, 0])
+    def grad_stats(self, fi: int, dxT: Array | None = None) -> None:
+        """From the gradients of the backward pass that followed (with input_grad: ∂L/∂x is
+        in the network's buffer; ``dxT`` is that); sums over the training inputs."""
+        net, slot = self.net, fi - self.base  # (forward_stats(fi) made the place)
+        np.vecdot(self.sq_rows, self.sq_rows, out=self.stage_sq[slot])
+        g2 = net.grad_pair[1]
+        np.multiply(net.grad, net.grad, out=g2)
+        np.matmul(g2, self.weight_mask, out=self.gw_sq[fi])
 
-    def unit_sums(self, flat: Array) -> Array:
-        """Σ over the training inputs of a flat per-unit buffer (U, rows), per unit: (U,)."""
-        return (flat @ self.train_cols)[:, 0].astype(np.float64)
+    def flush(self) -> None:
+        """Sum the staged frames' rows per (layer, variant)."""
+        lo, hi = self.base, self.top
+        if hi <= lo:
+            return
+        net, at, m = self.net, self.at, hi - lo
+        K, D, U = net.K, net.arch.depth, net.unit_rows
+        fwd = self.stage_fwd[:m].astype(np.float64)
+        train = fwd[:, :, 0]
+        seg = lambda a, starts: np.add.reduceat(a, starts, axis=1)
+        df = train[:, at["df"] : at["df"] + U]
+        dead_test = self.stage_abs[:m, :, 0].astype(np.float64) if self.signed else df
+        self.dead[lo:hi] = seg((dead_test < DEAD_EPS).astype(np.float64), net.seg_starts).reshape(m, D, K)
+        positive = df if net.relu_only else train[:, at["dh"] : at["dh"] + U]
+        self.active[lo:hi] = seg(positive, net.seg_starts).reshape(m, D, K)
+        h = train[:, at["h"] : at["lc"]]
+        self.h_sum[lo:hi] = seg(h, self.h_pairs)[:, ::2].reshape(m, D, K)
+        sq = self.stage_sq[:m].astype(np.float64)
+        self.h_sq[lo:hi] = seg(sq[:, net.offsets["h"] :], self.h_pairs)[:, ::2].reshape(m, D, K)
+        self.gin_sq[lo:hi] = seg(sq[:, : self.gin_stop], self.gin_starts).reshape(m, D, K)
+        lc = fwd[:, at["lc"] : at["lc"] + 2 * K].reshape(m, K, 2, self.n_cols)
+        self.lossacc[lo:hi, :, :, 0] = lc[..., 0] / self.n
+        if self.n_cols == 2:
+            self.lossacc[lo:hi, :, :, 1] = lc[..., 1] / (net.rows - self.n)
+        self.base = hi
 
     def finish(self, F: int) -> None:
         """The statistics of the first F frames, (K, F, depth) each, NaN where diverged."""
+        self.flush()
         W = self.widths  # (D, K)
         count = self.n * W
         kfd = lambda a: np.ascontiguousarray(a[:F].transpose(1, 0, 2))

@@ -76,11 +76,11 @@ from .losses import targets as _targets
 from .network import Architecture, Layout, StackedMLP, Variant, augment, stacked_init
 from .optim import ADAM_BETAS, ADAM_EPS, OPTIMIZERS, Optimizer
 from .plan import Plan, boundary_schedule, frame_epochs
-from .recording import BIG_STATS, DEAD_EPS, STAT_NAMES, Recorder, boundary_grid, histograms
+from .recording import DEAD_EPS, STAT_NAMES, Recorder, boundary_grid, histograms
 from .state import RunState
 
 __all__ = [
-    "ADAM_BETAS", "ADAM_EPS", "BIG_STATS", "Optimizer", "DEAD_EPS", "MAX_COST", "MAX_ELEMENTS", "OPTIMIZERS", "STAT_NAMES", "STEP_COST",
+    "ADAM_BETAS", "ADAM_EPS", "Optimizer", "DEAD_EPS", "MAX_COST", "MAX_ELEMENTS", "OPTIMIZERS", "STAT_NAMES", "STEP_COST",
     "BudgetError", "RunAbandoned", "RunState", "Trace", "TrainConfig",
     "boundary_schedule", "check_budget", "parameter_count", "cost", "elements", "frame_epochs", "init_statistics", "train",
 ]
@@ -256,23 +256,19 @@ class _Run:
         # the columns a full-batch pass covers: all inputs, or the training ones only
         self.x_pass = self.xT if self.train_only else self.x_allT
         self.tgt_pass = self.tgt if self.train_only else self.tgt_all
-        # column 0 averages the training inputs, column 1 the test inputs
-        self.split_mean = np.zeros((rows, 2), dt)
-        self.split_mean[:n, 0] = 1.0 / n
-        self.split_mean[n:, 1] = 1.0 / n_test
-        self.train_mean = np.full((n, 1), 1.0 / n, dt)
         self.test_mean = np.full((n_test, 1), 1.0 / n_test, dt)
         self.test_lc = np.empty((K, 2, n_test), dt)  # test ℓ and correct (train-only runs)
         self.net = net = StackedMLP(c.network, c.variants, net_rows, dt, loss=self.task)
         self.rng = np.random.default_rng((c.seed, 2))
         lr = np.array([[v.learning_rate if v.learning_rate is not None else c.learning_rate] for v in c.variants], dt)
         mom = np.array([[v.momentum if v.momentum is not None else c.momentum] for v in c.variants], dt)
-        self.opt = Optimizer(c.optimizer, net.theta, net.grad, lr, mom)
+        self.opt = Optimizer(c.optimizer, net.theta, net.grad, lr, mom, net.grad_pair)
         self.batch = plan.batch
         self.stochastic = stochastic
         self.shared_pass = plan.shared_pass
         self.alive = np.ones(net.K, bool)
         self.all_alive = True
+        self.squared = False  # grad_pair[1] holds the current gradient's square
         self.diverged_at: list[int | None] = [None] * net.K
         self.start_epoch = 0
         if state is None:
@@ -326,7 +322,7 @@ class _Run:
 
     def _check(self, loss: Array, epoch: int) -> None:
         """Freeze the variants whose loss just became non-finite."""
-        if math.isfinite(float(np.add.reduce(loss))):
+        if math.isfinite(sum(loss.tolist())):  # (K is small: faster than a numpy reduction)
             return
         bad = ~np.isfinite(loss) & self.alive
         for k in np.flatnonzero(bad):
@@ -341,6 +337,8 @@ class _Run:
         return np.add.reduce(ell[:, 0], axis=1) / self.n
 
     def _update(self) -> None:
+        # a recorded frame left the gradient's square in grad_pair[1]: Adam takes it if still true
+        squared, self.squared = self.squared and self.all_alive and self.pen is None, False
         if not self.all_alive:
             self.net.grad[~self.alive] = 0.0
         if self.pen is not None:
@@ -352,24 +350,22 @@ class _Run:
             if self.l2_mask is not None:
                 np.multiply(theta, self.l2_mask, out=pen)
                 grad += pen
-        self.opt.update()
+        self.opt.update(squared)
 
     def _evaluate(self, rec: Recorder, fi: int) -> Array:
         """A recorded frame's evaluation pass (z, h, f'(z) kept for the statistics): the loss
-        gradient left in T, loss and accuracy on both sets stored; returns the training losses (K,)."""
+        gradient left in T, the forward statistics staged (loss and accuracy on both sets
+        among them); returns the training inputs' summed losses (K,)."""
         net = self.net
-        lossacc = rec.lossacc[fi]  # (K, [loss, accuracy], [train, test])
         net.forward(self.x_pass, keep=True)
         net.loss_grad(self.tgt_pass, self.grad_scale)
-        if not self.train_only:
-            np.matmul(net.LC, self.split_mean, out=lossacc)
-        else:
-            np.matmul(net.LC, self.train_mean, out=lossacc[:, :, 0:1])
+        train_sums = rec.forward_stats(fi)
+        if self.train_only:  # the test set apart
             t = self.test_lc
             ell, correct = task_losses(self.task, net.logits(self.x_testT), self.tgt_test)
             t[:, 0:1], t[:, 1:2] = ell, correct
-            np.matmul(t, self.test_mean, out=lossacc[:, :, 1:2])
-        return lossacc[:, 0, 0]
+            np.matmul(t, self.test_mean, out=rec.lossacc[fi][:, :, 1:2])
+        return train_sums
 
     def run(self, should_stop, abandoned, on_progress, time_limit_s, progress_interval_s, start) -> Trace:
         c, net, plan = self.config, self.net, self.plan
@@ -389,7 +385,9 @@ class _Run:
         self.abandoned = abandoned
         net.tick = self._tick if (abandoned is not None or time_limit_s is not None) else None
         last_progress = -math.inf
-        loss: Array | None = np.full(K, np.nan)  # the latest training loss (None: compute from the logits)
+        # the latest training loss × loss_scale (None: compute it from the logits)
+        loss: Array | None = np.full(K, np.nan)
+        loss_scale = 1.0
         self.fi = 0
         self.frame_s = math.inf  # how long the last recorded frame took
         stopped = False
@@ -401,13 +399,13 @@ class _Run:
                 snapshot = None
                 if epoch and ((should_stop is not None and should_stop()) or not (self.all_alive or self.alive.any())):
                     stopped = True
-                if epoch:
-                    self._tick()
+                if epoch and net.tick is not None:
+                    net.tick()
                 last = stopped or epoch == c.epochs
                 if plan.records(epoch, last):
-                    train_loss = self._frame(epoch, last)
+                    train_sums = self._frame(epoch, last)
                     if plan.shared_pass:
-                        loss = train_loss
+                        loss, loss_scale = train_sums, 1.0 / self.n
                 elif plan.shared_pass:
                     loss = self._training_pass(epoch)
                 if not last:
@@ -416,12 +414,12 @@ class _Run:
                     else:
                         if self.batch < self.n:  # mini-batches: a stop inside the epoch goes back to its start
                             snapshot = self._snapshot()
-                        loss = self._train_epoch(epoch)
+                        loss, loss_scale = self._train_epoch(epoch), 1.0
                 if on_progress is not None:
                     now = time.perf_counter()
                     if now - last_progress >= progress_interval_s or last:
                         last_progress = now
-                        on_progress(self.start_epoch + epoch, np.where(self.alive, self._shared_loss() if loss is None else loss, np.nan))
+                        on_progress(self.start_epoch + epoch, np.where(self.alive, self._shared_loss() if loss is None else loss * loss_scale, np.nan))
                 if last:
                     break
         except _Stopped:
@@ -456,9 +454,8 @@ class _Run:
         if replace_last:
             self.fi -= 1
         fi = self.fi
-        train_loss = self._evaluate(rec, fi)
-        self._check(train_loss, epoch)
-        rec.forward_stats(fi)
+        train_sums = self._evaluate(rec, fi)
+        self._check(train_sums, epoch)
         if plan.records_histograms(epoch, last):
             hists = histograms(net, self.n, self.alive)
             self.hist_init = hists if epoch == 0 else self.hist_init
@@ -471,7 +468,9 @@ class _Run:
         means = rec_means = None
         if last and (c.unit_grid or c.probe is not None):
             rec_means = diagrams.forward_means(net, rec)
+        # over the pass's columns (contiguous: faster than the training ones alone); ∂L/∂s is 0 on the test inputs
         rec.grad_stats(fi, net.backward(self.x_pass, input_grad=True))
+        self.squared = plan.shared_pass  # (the update that follows uses this gradient)
         if rec_means is not None:
             means = diagrams.backward_means(net, rec, rec_means)
             self.diagram = diagrams.build(net, self.data, c, means, self._boundary, self._target_of)
@@ -480,7 +479,7 @@ class _Run:
         self.fi += 1
         self.last_frame = epoch
         self.frame_s = time.perf_counter() - t0
-        return train_loss
+        return train_sums
 
     def _boundary(self, out: Array, rows: int, cols: int) -> Array:
         return np.round(shown(self.task, out, rows, cols), BOUNDARY_DECIMALS)
@@ -535,12 +534,13 @@ class _Run:
         )
 
     def _training_pass(self, epoch: int) -> None:
-        """Between frames (full batch, deterministic): the training pass alone, no loss
-        unless the outputs are not all finite. Returns None: the loss comes from the outputs."""
+        """Between frames (full batch, deterministic): the training pass alone, over the same
+        columns as a recorded frame's (the same gradient, bit for bit), no loss unless the
+        outputs are not all finite. Returns None: the loss comes from the outputs."""
         net, x = self.net, self.x_pass
-        net.forward(x, keep=False)
+        s = net.forward(x, keep=False)
         net.loss_grad(self.tgt_pass, self.grad_scale, want_loss=False)
-        if not math.isfinite(float(np.add.reduce(net.S[:, :, : x.shape[1]], axis=None))):
+        if not math.isfinite(float(np.add.reduce(s, axis=None))):
             self._check(self._shared_loss(), epoch)
         net.backward(x, keep=False)
         return None

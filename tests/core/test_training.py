@@ -211,7 +211,10 @@ def test_divergence_is_reported_and_isolated() -> None:
     np.testing.assert_allclose(trace.loss_train[1], alone.loss_train[0], rtol=1e-12)
 
 
-def test_wall_clock_limit_cuts_the_run_short() -> None:
+def test_wall_clock_limit_cuts_the_run_short(monkeypatch) -> None:
+    # the last state becomes a frame when frames are cheap enough; how cheap depends on the
+    # machine's load, so the threshold is lifted here (the behaviour, not the speed, is tested)
+    monkeypatch.setattr(tr, "FINAL_FRAME_S", float("inf"))
     cfg = TrainConfig(arch=Architecture(6, 32), data=DatasetSpec("spirals", 1000), epochs=5000, frames=50)
     trace = train(cfg, time_limit_s=0.2)
     assert trace.cut_short and trace.epochs_run < 5000
