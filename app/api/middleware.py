@@ -150,7 +150,7 @@ class AppMiddleware:
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
                 headers = message.get("headers") or []
-                own_csp = any(k.lower() == b"content-security-policy" for k, _ in headers)
+                own_csp = any(k == b"content-security-policy" for k, _ in headers)  # ASGI header names are lower-case
                 if embed:
                     extra = self.embed_headers_own_csp if own_csp else self.embed_headers
                 else:

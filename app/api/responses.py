@@ -21,6 +21,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -195,12 +196,26 @@ def render_stored(etag: str, build: Callable[[], bytes], accept_encoding: str | 
     return compress_stored(etag, body, accept_encoding, fast=True)
 
 
-def stored_response(etag: str, payload: bytes, gzipped: bool, media_type: str, cache_control: str) -> Response:
-    headers = _headers(etag, cache_control)
+class Stored(Response):
+    """A stored body with its headers written out once: serving it builds nothing per request."""
+
+    def __init__(self, payload: bytes, raw_headers: list[tuple[bytes, bytes]]):
+        self.body, self.status_code, self.background = payload, 200, None
+        self.raw_headers = list(raw_headers)
+
+
+@lru_cache(maxsize=4096)
+def _stored_headers(etag: str, gzipped: bool, media_type: str, cache_control: str, length: int) -> tuple[tuple[bytes, bytes], ...]:
+    headers = _headers(_gz_tag(etag) if gzipped else etag, cache_control)
     if gzipped:
-        headers["ETag"] = _gz_tag(etag)
         headers["Content-Encoding"] = "gzip"
-    return Response(payload, media_type=media_type, headers=headers)
+    content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") and "charset" not in media_type else "")
+    out = [(b"content-length", str(length).encode()), (b"content-type", content_type.encode())]
+    return tuple(out + [(k.lower().encode(), v.encode()) for k, v in headers.items()])
+
+
+def stored_response(etag: str, payload: bytes, gzipped: bool, media_type: str, cache_control: str) -> Response:
+    return Stored(payload, _stored_headers(etag, gzipped, media_type, cache_control, len(payload)))
 
 
 def conditional(
