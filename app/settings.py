@@ -124,7 +124,7 @@ class Settings:
     train_queue: int = 2  # runs that may wait for a training slot before new ones get 503
     train_timeout_s: float = 30.0  # wall-clock limit of one training run
     # concurrent training requests of one network shape trained in one stacked pass (1), or each alone (0)
-    train_batching: int = 0
+    train_batching: int = 1
     # complete training results kept per process for identical requests, in bytes (0: none)
     train_cache_bytes: int = 64 * 1024 * 1024
     max_body_bytes: int = 64 * 1024
