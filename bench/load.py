@@ -122,7 +122,8 @@ def assignment(t: float, args) -> dict:
 
 
 def slider_requests(catalogue: list[dict], rng: random.Random) -> list[tuple[str, str, dict]]:
-    act = rng.choice([a for a in catalogue if any(p["kind"] != "choice" for p in a["params"])] or catalogue)
+    # (hardtanh and rrelu: a parameter bounded by another — the page keeps min < max, this script does not)
+    act = rng.choice([a for a in catalogue if any(p["kind"] != "choice" for p in a["params"]) and a["id"] not in ("hardtanh", "rrelu")])
     floats = [p for p in act["params"] if p["kind"] != "choice"]
     p = rng.choice(floats) if floats else None
     out = []
@@ -290,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batching", type=int, choices=(0, 1), default=1, help="ACTLAB_TRAIN_BATCHING of the classroom's server (default 1)")
     ap.add_argument("--burst", type=int, default=32, help="distinct same-shape training requests sent at once (default 32; 0: no burst)")
     ap.add_argument("--rounds", type=int, default=2, help="bursts per setting (default 2)")
+    ap.add_argument("--queue", type=int, help="ACTLAB_TRAIN_QUEUE of the burst's servers (default: the server's default, 2)")
     ap.add_argument("--timeout", type=float, default=60.0, help="per-request timeout, s (default 60)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--server-log", help="write the classroom server's log here")
@@ -318,18 +320,21 @@ def main(argv: list[str] | None = None) -> int:
         failed |= bool(out.errors) or not ok
     if args.burst > 0 and not args.url:
         walls: dict[int, list[float]] = {1: [], 0: []}
-        print(f"\nburst: {args.burst} distinct same-shape /api/train requests at once, {args.workers} workers, fresh servers")
+        queue = f"queue {args.queue}" if args.queue is not None else "default queue"
+        print(f"\nburst: {args.burst} distinct same-shape /api/train requests at once, {args.workers} workers, {queue}, fresh servers")
         for r in range(args.rounds):
             for batching in (1, 0):
                 port = free_port()
-                proc = start_server(port, args.workers, {"ACTLAB_TRAIN_BATCHING": str(batching)})
+                env = {"ACTLAB_TRAIN_BATCHING": str(batching), **({"ACTLAB_TRAIN_QUEUE": str(args.queue)} if args.queue is not None else {})}
+                proc = start_server(port, args.workers, env)
                 try:
-                    wall, out = asyncio.run(burst(f"http://127.0.0.1:{port}", burst_bodies(args.burst, r), args))
+                    bodies = burst_bodies(args.burst, r)
+                    wall, out = asyncio.run(burst(f"http://127.0.0.1:{port}", bodies, args))
                 finally:
                     stop_server(proc)
                 walls[batching].append(wall)
                 t = out.times["burst"]
-                print(f"  round {r + 1}, batching {'on ' if batching else 'off'}: all {len(t)} answered in {wall:.2f} s "
+                print(f"  round {r + 1}, batching {'on ' if batching else 'off'}: {len(t)} of {len(bodies)} answered, the last after {wall:.2f} s "
                       f"(p50 {percentile(t, 50):.2f} s, p95 {percentile(t, 95):.2f} s), 503s retried {out.retries['burst']}, "
                       f"errors {sum(out.errors.values())}, batched answers {out.served['batched']}")
                 failed |= bool(out.errors)
