@@ -113,3 +113,23 @@ def test_continuations_are_never_batched() -> None:
         first = client.post("/api/train", json={**FIRST, "include_state": True}).json()
         r = client.post("/api/train", json={**FIRST, "state": first["state"], "epochs": 30})
         assert r.status_code == 200 and r.headers["x-run-batch"] == "1" and r.json()["epoch_start"] == 90
+
+
+@pytest.mark.parametrize("batching_on", [1, 0])
+def test_a_burst_of_one_shape_is_not_turned_away_when_batched(gate, batching_on) -> None:
+    """One worker, one queue place, the worker busy: five more runs of the same shape all
+    join one pending batch (a joiner takes no queue place); without batching four get 503."""
+    app = create_app(Settings(log_level="warning", train_workers=1, train_queue=1, train_batching=batching_on))
+    codes: list[int] = []
+    with TestClient(app) as client:
+        first = threading.Thread(target=lambda: codes.append(client.post("/api/train", json=FIRST).status_code))
+        first.start()
+        _until(lambda: gate.calls == 1)
+        burst = [threading.Thread(target=lambda i=i: codes.append(client.post("/api/train", json={**BATCHED[0], "learning_rate": 0.001 * (i + 1)}).status_code)) for i in range(5)]
+        for t in burst:
+            t.start()
+        _until(lambda: len(codes) == 4 or app.state.training_pool.stats["batched"] == 4)
+        gate.opened.set()
+        for t in [first, *burst]:
+            t.join(120)
+    assert sorted(codes) == ([200] * 6 if batching_on else [200, 200, 503, 503, 503, 503])
