@@ -3,15 +3,16 @@
 Inference servers batch requests; so does this one. Concurrent ``/api/train`` (and stream)
 requests that differ only in values — activations and their parameters, learning rate,
 momentum — share a *shape* (:func:`app.core.stacking.shape_key`: the data, the network,
-the recording…), and the engine trains K variants at once for much less than K runs
-(``bench/load.py --burst``). A request joins a *pending* batch of its shape — one queued in
-the training pool, not yet taken by a worker — when the combined run fits the compute
-budget, the memory cap and :data:`MAX_BATCH_VARIANTS`; otherwise it queues a batch of its
-own. Nothing waits on purpose: with a worker free a request's batch is taken at once and
-runs alone; under a burst, the requests that wait for a worker accumulate. With a shape's
-pending batches already as many as the pool has workers (or the queue full), a request joins
-the smallest, so a burst is spread over the workers. A request that joins a batch takes no
-place in the queue, so a burst of similar requests is not turned away with 503.
+the recording…), and the engine trains K variants at once for less than K runs cost (for
+the explorer's small default network 1.1–1.7×, bench/README.md). The larger gain is
+admission: a request that joins a *pending* batch of its shape — one queued in the training
+pool, not yet taken by a worker — takes no queue place, so a burst of similar requests is
+not turned away with 503 (``bench/load.py``: the burst). It joins when the combined run fits
+the compute budget, the memory cap and :data:`MAX_BATCH_VARIANTS`; otherwise it queues a
+batch of its own. Nothing waits on purpose: with a worker free a request's batch is taken at
+once and runs alone; under a burst, the requests that wait for a worker accumulate. With a
+shape's pending batches already as many as the pool has workers (or the queue full), a
+request joins the smallest, so a burst is spread over the workers.
 
 When a worker takes a batch, its requests' variants are trained in one pass and the trace is
 split back per request; each response is shaped as the request alone would have it (same
@@ -41,8 +42,7 @@ from .pool import Flight, Result, TrainingPool
 from .responses import dumps
 from .train_json import train_json
 
-# Variants in one stacked pass at most: past ~16 the engine's time per variant hardly falls
-# (bench/README.md), while every request in the batch waits for the whole pass.
+# Variants in one stacked pass at most: every request in a batch waits for the whole pass.
 MAX_BATCH_VARIANTS = 16
 # Progress (the training stream) at most this often.
 PROGRESS_INTERVAL_S = 0.05
