@@ -3,8 +3,8 @@
 Inference servers batch requests; so does this one. Concurrent ``/api/train`` (and stream)
 requests that differ only in values — activations and their parameters, learning rate,
 momentum — share a *shape* (:func:`app.core.stacking.shape_key`: the data, the network,
-the recording…), and the engine trains K variants at once for about what K runs cost (for
-the explorer's small default network 0.9–1.7×, bench/README.md). The larger gain is
+the recording…), and the engine trains K variants at once (for the explorer's small default
+network K runs alone take 0.9–1.7× as long as the one pass, bench/README.md). The larger gain is
 admission: a request that joins a *pending* batch of its shape — one queued in the training
 pool, not yet taken by a worker — takes no queue place, so a burst of similar requests is
 not turned away with 503 (``bench/load.py``: the burst). It joins when the combined run fits
