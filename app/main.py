@@ -15,6 +15,7 @@ from app.core.errors import CoreError
 from app.settings import Settings
 
 from .api import activations, assets, classes, embed, errors, health, lessons, meta, pages, theory, training
+from .api.batching import Batcher
 from .api.compressed import ASSETS
 from .api.middleware import AppMiddleware, stderr_request_log
 from .api.pool import TrainingPool
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.training_pool = TrainingPool(settings.train_workers, settings.train_queue)
+        pool = app.state.training_pool = TrainingPool(settings.train_workers, settings.train_queue, cache_bytes=settings.train_cache_bytes)
+        pool.batcher = Batcher(pool) if settings.train_batching else None
         ASSETS.warm_up()  # compress the static files (gzip, brotli) in the background, before visitors ask
         try:
             yield
@@ -63,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     # new curves: threads of their own (threads start on first use, so no lifespan is needed)
-    app.state.curve_pool = TrainingPool(activations.CURVE_THREADS, activations.CURVE_QUEUE, noun="curve")
+    app.state.curve_pool = TrainingPool(activations.CURVE_THREADS, activations.CURVE_QUEUE, noun="curve", cache_bytes=0)
     app.state.logger = logger = _logger(settings)
     # one JSON line per request (method, path, status, duration) at log level info and below
     app.state.request_log = stderr_request_log() if logger.isEnabledFor(logging.INFO) else None

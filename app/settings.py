@@ -47,6 +47,8 @@ _RULES = {
     "train_workers": ("an integer in [1, 64]", lambda v: 1 <= v <= 64),
     "train_queue": ("an integer in [0, 1000]", lambda v: 0 <= v <= 1000),
     "train_timeout_s": ("a number of seconds in [0.1, 3600]", lambda v: 0.1 <= v <= 3600),
+    "train_batching": ("0 (off) or 1 (on)", lambda v: v in (0, 1)),
+    "train_cache_bytes": ("an integer in [0, 4294967296] (0: no cache; at most 4 GiB)", lambda v: 0 <= v <= 4 * 1024**3),
     "max_body_bytes": ("an integer in [1024, 16777216] (1 KiB – 16 MiB)", lambda v: 1024 <= v <= 16 * 1024 * 1024),
     "train_max_body_bytes": ("an integer in [1024, 67108864] (1 KiB – 64 MiB)", lambda v: 1024 <= v <= 64 * 1024 * 1024),
     "frame_ancestors": (
@@ -121,6 +123,10 @@ class Settings:
     train_workers: int = 2  # concurrent training runs per process
     train_queue: int = 2  # runs that may wait for a training slot before new ones get 503
     train_timeout_s: float = 30.0  # wall-clock limit of one training run
+    # concurrent training requests of one network shape trained in one stacked pass (1), or each alone (0)
+    train_batching: int = 1
+    # complete training results kept per process for identical requests, in bytes (0: none)
+    train_cache_bytes: int = 64 * 1024 * 1024
     max_body_bytes: int = 64 * 1024
     # the training routes' bodies: a run's state (weights and optimiser moments) and own data
     train_max_body_bytes: int = 8 * 1024 * 1024

@@ -45,7 +45,7 @@ from app.core.training import train
 from .deps import get_pool, get_settings
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .pages import render
-from .pool import run_in_pool
+from .pool import Result, respond, shared
 from .responses import CACHE_CONTROL, cached_json, dumps, dynamic, etag_for, not_modified
 
 router = APIRouter(tags=["lessons"], responses=ERROR_RESPONSES)
@@ -225,31 +225,34 @@ async def measure_response(request: Request, lesson: core.Lesson) -> Response:
         cached = _cache.get(key)
         if cached is not None:
             return dynamic(request, cached, headers=complete)
-    outcome: dict[str, bool] = {}
 
-    def compute(run: core.Runner) -> bytes:
+    def compute(run: core.Runner) -> Result:
         start = time.perf_counter()
         m = lesson.measure(params, run)  # a CoreError (budget) is a 422 with its code
         body = dumps(measurement_json(lesson, params, m, (time.perf_counter() - start) * 1e3))
-        outcome["cut_short"] = m.cut_short
         if etag and not m.cut_short:
             _cache.put(key, body)
-        return body
+        return Result(body, m.cut_short)
 
     if lesson.trains:
         limit = get_settings(request).train_timeout_s
 
-        def job(stop: threading.Event) -> bytes:
+        def job(stop: threading.Event) -> Result:
             # the time limit is for the whole measurement, however many runs it takes
             deadline = time.perf_counter() + limit
             return compute(lambda config: train(config, should_stop=stop.is_set, time_limit_s=max(0.0, deadline - time.perf_counter())))
 
-        response = await run_in_pool(request, get_pool(request), job)
+        # identical measurements asked at once (a class opening the same lesson) share one computation
+        # (the lessons' own cache keeps the complete ones)
+        pool = get_pool(request)
+        result, how = await shared(request, pool, key if etag else None, lambda flight: pool.submit(lambda: flight.run(job)), cache=False)
+        if result is None:
+            return Response(status_code=499)  # the client has gone
+        complete = {**complete, "X-Run": how}
     else:
-        response = dynamic(request, await run_in_threadpool(compute, train))
+        result = await run_in_threadpool(compute, train)
     # a measurement cut short by the time limit is partial: never stored, never named by the ETag
-    response.headers.update({"Cache-Control": "no-store"} if outcome.get("cut_short") else complete)
-    return response
+    return await respond(request, result, {"Cache-Control": "no-store"} if result.cut_short else complete)
 
 
 def _query_param(c: core.Control) -> inspect.Parameter:

@@ -1,39 +1,71 @@
-"""The training pool: a fixed set of worker threads plus a bounded number of waiting runs.
+"""The training pool, and how identical requests share one computation.
 
-Runs execute off the event loop (numpy releases the GIL in its heavy loops); beyond the
-workers and the queue a request gets 503 with Retry-After (code ``busy``). The app creates
-one pool per process in its lifespan (see :func:`app.main.create_app`); routes receive it
-as a dependency (:data:`app.api.deps.PoolDep`).
+Runs execute off the event loop in a fixed set of worker threads (numpy releases the GIL in
+its heavy loops), with a bounded number waiting; beyond that a request gets 503 with
+Retry-After (code ``busy``). The app creates one pool per process in its lifespan (see
+:func:`app.main.create_app`); routes receive it as a dependency (:data:`app.api.deps.PoolDep`).
+
+**Single flight.** A request may name its computation by a *key* — the route and the
+normalised request, everything its answer depends on. While a computation of that key is
+under way, an identical request joins it (a :class:`Flight`, which counts its waiters)
+instead of starting another, and the one result answers them all. A waiter whose client
+goes away leaves; the computation is stopped only when its *last* waiter has left, and a
+flight told to stop takes no new waiters (the next identical request starts afresh).
+Progress (the training stream) is fanned out to every waiter's queue.
+
+**Result cache.** A complete result (never one cut short by the time limit, nor one whose
+waiters all left) is kept by key in a per-process LRU bounded in bytes, and answers later
+identical requests at once. Every answer depends only on its request, so this is only a
+cache: any worker process computes the same bytes.
+
+Answers say how they were served in ``X-Run``: ``computed`` (this request started the
+computation), ``joined`` (it joined one under way) or ``cached``; a training run also says
+in ``X-Run-Batch`` how many requests its stacked pass trained (see :mod:`app.api.batching`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from .errors import ApiError
-from .responses import dynamic, pack
+from .responses import GZIP_MIN_BYTES, _accepts_gzip, gzip_bytes
 
 RETRY_AFTER_S = 2
+# How often a waiting request checks whether its client is still there.
+POLL_S = 0.25
+# The largest result kept (the cache's size is a setting: ACTLAB_TRAIN_CACHE_BYTES).
+MAX_CACHED_RESULT = 8 * 1024 * 1024
 
 
 class TrainingPool:
     """``workers`` threads computing runs, with up to ``queue`` more waiting (``noun``: what
-    they compute, for the busy message). The curve routes have a small one of their own."""
+    they compute, for the busy message). The curve routes have a small one of their own.
+    ``cache_bytes``: the size of its result cache (0: none)."""
 
-    def __init__(self, workers: int, queue: int, noun: str = "training"):
+    def __init__(self, workers: int, queue: int, noun: str = "training", cache_bytes: int = 0):
         self.noun = noun
         self.workers = max(1, workers)
         self.capacity = self.workers + max(0, queue)
         self.executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"actlab-{noun}")
         self._lock = threading.Lock()
         self.in_flight = 0  # running + waiting
+        self.results = ResultCache(cache_bytes)
+        self.flights = Flights(self.results)
+        self.batcher: Any = None  # app.api.batching.Batcher, when training requests are batched
+        self.stats: Counter[str] = Counter()  # computed, joined, cached, batches, batched (requests)
+
+    def full(self) -> bool:
+        return self.in_flight >= self.capacity
 
     def submit(self, fn: Callable[[], Any]) -> Future:
         """Queue ``fn``, or raise 503 when every worker is busy and the queue is full."""
@@ -63,21 +95,235 @@ class TrainingPool:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-async def run_in_pool(request: Request, pool: TrainingPool, job: Callable[[threading.Event], bytes], headers: dict[str, str] | None = None) -> Response:
-    """Run ``job(stop)`` in the pool; set ``stop`` if the client disconnects meanwhile. The
-    body is compressed in the pool's thread too, not on the event loop. The answer is for
-    this request alone (and may be cut short): ``no-store`` unless ``headers`` say otherwise."""
-    stop = threading.Event()
-    accept = request.headers.get("accept-encoding")
-    future = asyncio.wrap_future(pool.submit(lambda: pack(job(stop), accept)))
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass
+class Result:
+    """A computation's answer: the JSON body, whether the time limit cut it short, and for a
+    training run how many requests its pass trained (``batch``); ``gz`` once compressed."""
+
+    body: bytes
+    cut_short: bool = False
+    batch: int | None = None
+    gz: bytes | None = field(default=None, repr=False)
+
+    def compress(self) -> None:
+        """gzip the body (in a worker thread: big bodies take tens of milliseconds)."""
+        if self.gz is None and len(self.body) >= GZIP_MIN_BYTES:
+            self.gz = gzip_bytes(self.body, fast=True)
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gz or b"")
+
+
+class ResultCache:
+    """An LRU of complete results by key, bounded in bytes (thread-safe)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[str, Result] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Result | None:
+        with self._lock:
+            result = self._items.get(key)
+            if result is not None:
+                self._items.move_to_end(key)
+            return result
+
+    def put(self, key: str, result: Result) -> None:
+        if result.cut_short or result.size > min(MAX_CACHED_RESULT, self.max_bytes):
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= old.size
+            self._items[key] = result
+            self.size += result.size
+            while self.size > self.max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self.size -= dropped.size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Flight:
+    """One computation and the requests waiting for it (on the event loop's thread; the
+    worker computing it calls :meth:`publish` and :meth:`finish` from its own)."""
+
+    def __init__(self, key: str | None, loop: asyncio.AbstractEventLoop, owner: Flights):
+        self.key = key
+        self.loop = loop
+        self.owner = owner
+        self.waiters = 0
+        self.stop = threading.Event()  # set when the last waiter has left: the computation ends
+        self.done: asyncio.Future[Result] = loop.create_future()
+        self.done.add_done_callback(lambda f: f.cancelled() or f.exception())  # an error nobody waits for is not "never retrieved"
+        self.listeners: set[asyncio.Queue] = set()
+        self.last_progress: Any = None  # for a stream that joins late
+        self.gzip = False  # compress the body in the worker (a waiter takes gzip)
+        self.cache = True  # keep a complete result in the result cache
+
+    # from the worker's thread
+    def publish(self, item: Any) -> None:
+        self._call(self._publish, item)
+
+    def finish(self, result: Result | None = None, error: BaseException | None = None) -> None:
+        if result is not None and self.gzip:
+            result.compress()
+        self._call(self._settle, result, error)
+
+    def run(self, job: Callable[[threading.Event], Any]) -> None:
+        """Compute ``job(stop)`` (a Result, or bytes: a complete body) and settle the flight."""
+        try:
+            out = job(self.stop)
+        except BaseException as e:
+            self.finish(error=e)
+            return
+        self.finish(out if isinstance(out, Result) else Result(out))
+
+    def _call(self, fn: Callable[..., None], *args: Any) -> None:
+        try:
+            self.loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop has closed (the app stopped): nobody is waiting
+            pass
+
+    # on the loop
+    def _publish(self, item: Any) -> None:
+        self.last_progress = item
+        for queue in self.listeners:
+            queue.put_nowait(item)
+
+    def _settle(self, result: Result | None, error: BaseException | None) -> None:
+        if self.done.done():
+            return
+        self.owner.forget(self)
+        if error is not None:
+            self.done.set_exception(error)
+            return
+        assert result is not None
+        if self.key is not None and self.cache and not self.stop.is_set():
+            self.owner.cache.put(self.key, result)
+        self.done.set_result(result)
+
+
+class Flights:
+    """The computations under way, by key (used on the event loop's thread only)."""
+
+    def __init__(self, cache: ResultCache):
+        self.cache = cache
+        self.active: dict[str, Flight] = {}
+
+    def join(self, key: str) -> Flight | None:
+        flight = self.active.get(key)
+        if flight is None or flight.stop.is_set():
+            return None
+        flight.waiters += 1
+        return flight
+
+    def open(self, key: str | None) -> Flight:
+        flight = Flight(key, asyncio.get_running_loop(), self)
+        flight.waiters = 1
+        if key is not None:
+            self.active[key] = flight
+        return flight
+
+    def leave(self, flight: Flight) -> None:
+        """A waiter has its answer, or its client went away: the last one to go stops the run."""
+        flight.waiters -= 1
+        if flight.waiters <= 0 and not flight.done.done():
+            flight.stop.set()
+            self.forget(flight)
+
+    def forget(self, flight: Flight) -> None:
+        if flight.key is not None and self.active.get(flight.key) is flight:
+            del self.active[flight.key]
+
+
+def attach(request: Request, pool: TrainingPool, key: str | None, launch: Callable[[Flight], None], cache: bool = True) -> tuple[Result | Flight, str]:
+    """The cached result of ``key``, the flight computing it (joined), or a new flight that
+    ``launch(flight)`` starts (it may raise 503: then there is no flight); and how (X-Run).
+    Without ``cache`` the result cache is neither read nor filled (the caller keeps its own)."""
+    if key is not None and cache:
+        hit = pool.results.get(key)
+        if hit is not None:
+            pool.stats["cached"] += 1
+            return hit, "cached"
+    if key is not None:
+        flight = pool.flights.join(key)
+        if flight is not None:
+            pool.stats["joined"] += 1
+            flight.gzip |= _accepts_gzip(request.headers.get("accept-encoding"))
+            return flight, "joined"
+    flight = pool.flights.open(key)
+    flight.gzip = _accepts_gzip(request.headers.get("accept-encoding"))
+    flight.cache = cache
     try:
-        while True:
-            done, _ = await asyncio.wait({future}, timeout=0.25)
-            if done:
-                break
-            if await request.is_disconnected():
-                stop.set()
+        launch(flight)
+    except BaseException:
+        pool.flights.leave(flight)
+        raise
+    pool.stats["computed"] += 1
+    return flight, "computed"
+
+
+async def wait(request: Request, pool: TrainingPool, flight: Flight) -> Result | None:
+    """The flight's result, or None if the client went away first (it leaves the flight)."""
+    try:
+        while not flight.done.done():
+            await asyncio.wait({flight.done}, timeout=POLL_S)
+            if not flight.done.done() and await request.is_disconnected():
+                return None
+        return flight.done.result()
     finally:
-        stop.set()
-    body, packed = future.result()
-    return dynamic(request, body, headers={"Cache-Control": "no-store", **(headers or {})}, packed=packed)
+        pool.flights.leave(flight)
+
+
+async def respond(request: Request, result: Result, headers: dict[str, str] | None = None) -> Response:
+    """The result as this request's answer: gzip when the client takes it (compressed once
+    per result, off the event loop), ``no-store`` unless ``headers`` say otherwise."""
+    packed = {"Vary": "Accept-Encoding"}
+    body = result.body
+    if len(body) >= GZIP_MIN_BYTES and _accepts_gzip(request.headers.get("accept-encoding")):
+        if result.gz is None:
+            await run_in_threadpool(result.compress)
+        body = result.gz or body
+        packed["Content-Encoding"] = "gzip"
+    if result.batch is not None:
+        packed["X-Run-Batch"] = str(result.batch)
+    return Response(body, media_type="application/json", headers={**packed, "Cache-Control": "no-store", **(headers or {})})
+
+
+async def shared(request: Request, pool: TrainingPool, key: str | None, launch: Callable[[Flight], None], cache: bool = True) -> tuple[Result | None, str]:
+    """The result of the computation ``key`` names — cached, joined or launched — or None
+    if the client went away first; and how it was served."""
+    found, how = attach(request, pool, key, launch, cache)
+    if isinstance(found, Result):
+        return found, how
+    return await wait(request, pool, found), how
+
+
+async def run_in_pool(
+    request: Request, pool: TrainingPool, job: Callable[[threading.Event], Any], headers: dict[str, str] | None = None, key: str | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> Response:
+    """Run ``job(stop)`` in the pool — it returns a :class:`Result` or a complete body — or,
+    with a ``key``, share the computation with identical requests (single flight, result
+    cache). ``stop`` is set when every waiting client has gone. The body is compressed in
+    the pool's thread. The answer is ``no-store`` unless ``headers`` say otherwise; a client
+    that left gets 499 (nobody reads it). ``on_result`` sees the result first."""
+    result, how = await shared(request, pool, key, lambda flight: pool.submit(lambda: flight.run(job)))
+    if result is None:
+        return Response(status_code=499)
+    if on_result is not None:
+        on_result(result)
+    return await respond(request, result, {"X-Run": how, **(headers or {})})

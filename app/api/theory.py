@@ -41,7 +41,7 @@ from . import activations as curve_api
 from . import training
 from .deps import PoolDep, SettingsDep
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
-from .pool import run_in_pool
+from .pool import Result, run_in_pool
 from .responses import CACHE_CONTROL, JSON_TYPE, built_response, cached_response, dumps, etag_for, headers_of
 from .theory_schemas import CriticalResponse, InitResponse, KernelResponse, MeanVarResponse, NetworkResponse, PhaseResponse, PropagationResponse
 
@@ -414,7 +414,7 @@ async def post_network(body: training.InitStatsRequest, request: Request, pool: 
 
     limit = settings.train_timeout_s
 
-    def job(stop: threading.Event) -> bytes:
+    def job(stop: threading.Event) -> Result | bytes:
         deadline = time.perf_counter() + limit
         series, cut, done = [], False, len(seeds)
         for (config, groups), (name, params) in zip(plans, resolved):
@@ -431,7 +431,7 @@ async def post_network(body: training.InitStatsRequest, request: Request, pool: 
                 "predicted": predicted,
                 "measured": measured_gradients(stats["grad_norm_input"]),
             })
-        return dumps({"config": echo, "seeds": seeds[:done], "cut_short": cut, "quantity": "grad_norm_input", "band": list(BAND), "series": series})
+        return Result(dumps({"config": echo, "seeds": seeds[:done], "cut_short": cut, "quantity": "grad_norm_input", "band": list(BAND), "series": series}), cut)
 
-    return await run_in_pool(request, pool, job)
+    return await run_in_pool(request, pool, job, key=training.run_key("theory_network", echo, body))
 

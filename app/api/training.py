@@ -18,6 +18,7 @@ Response shaping is in :mod:`app.api.train_json`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import threading
 import time
@@ -30,6 +31,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core import activations as acts
+from app.core import stacking
 from app.core import state as states
 from app.core import training as engine
 from app.core.datasets import ALL_DATASETS, DEFAULT_FEATURES, FEATURES, MAX_CLASSES, MAX_OWN_POINTS, MIN_CLASSES, MIN_POINTS, OWN, DatasetSpec, canonical_features, own_points, parse_csv
@@ -38,12 +40,13 @@ from app.core.network import INITS, SIGMA_B2_RANGE, SIGMA_W2_RANGE, Architecture
 from app.core.training import DTYPES, MAX_COST, MAX_ELEMENTS, OPTIMIZERS, RunAbandoned, RunState, TrainConfig, check_budget, cost, elements, init_statistics, parameter_count, train
 
 from .activations import ActivationFields, activation_json
+from .batching import train_alone
 from .deps import PoolDep, SettingsDep
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse, error_body
 from .middleware import OUTCOME_KEY
-from .pool import run_in_pool
+from .pool import Flight, Result, attach, respond, shared
 from .responses import dumps
-from .train_json import sweep_json, train_json
+from .train_json import sweep_json
 
 
 def _budget_doc() -> str:
@@ -97,8 +100,7 @@ MAX_UNIT_GRID = 24  # the diagram's heatmaps: points per side
 PROBE_LIMIT = 1000.0
 # Routes whose bodies may carry a state or own points (their own body cap).
 LARGE_BODY_PATHS = ("/api/train", "/api/train/stream", "/api/train/probe", "/api/sweep", "/api/init_stats", "/api/points")
-# /api/train/stream: progress events at most this often, a keep-alive comment when idle.
-PROGRESS_INTERVAL_S = 0.05
+# /api/train/stream: a keep-alive comment when idle (progress: app.api.batching.PROGRESS_INTERVAL_S).
 KEEPALIVE_S = 1.0
 
 ActivationName = Literal[acts.IDS]  # type: ignore[valid-type]
@@ -451,22 +453,49 @@ def _outcome(request: Request, value: str) -> None:
     request.scope.setdefault("state", {})[OUTCOME_KEY] = value
 
 
-def _train_job(request: Request, config: TrainConfig, echo: dict[str, Any], state: RunState | None, limit: float, **kw: Any):
-    def job(stop: threading.Event) -> bytes:
-        trace = train(config, state=state, abandoned=stop.is_set, time_limit_s=limit, first_frame=False, **kw)
-        if trace.cut_short:
-            _outcome(request, "cut_short")
-        return dumps(train_json(config, trace, echo))
+def run_key(route: str, echo: dict[str, Any], body: TrainRequest) -> str:
+    """What names a computation for single flight and the result cache: the route and the
+    normalised request (the echo), with the own points and the state it leaves out."""
+    h = hashlib.sha256(route.encode())
+    h.update(dumps(echo))
+    if body.points is not None:
+        h.update(b"|points|" + dumps(body.points.model_dump()))
+    if body.state is not None:
+        h.update(b"|state|" + dumps(body.state))
+    return f"{route}|{h.hexdigest()}"
 
-    return job
+
+def _launch_train(pool: Any, config: TrainConfig, echo: dict[str, Any], state: RunState | None, limit: float):
+    """How a training request's computation starts: in a batch of its shape (app.api.batching),
+    or as a run of its own."""
+    total = (state.epoch if state is not None else 0) + config.epochs
+
+    def launch(flight: Flight) -> None:
+        if pool.batcher is not None and state is None and stacking.combinable(config):
+            pool.batcher.add(flight, config, echo, limit, total)
+        else:
+            pool.submit(lambda: flight.run(lambda stop: train_alone(config, echo, state, flight, limit, total)))
+
+    return launch
 
 
-async def _run(request: Request, pool: Any, job: Any) -> Response:
-    try:
-        return await run_in_pool(request, pool, job)
-    except RunAbandoned:
+def _noted(request: Request):
+    """A result cut short is noted in the request log."""
+    return lambda result: result.cut_short and _outcome(request, "cut_short")
+
+
+def _launch(pool: Any, job: Any):
+    """A computation of its own in the pool: ``job(stop)`` returns a Result."""
+    return lambda flight: pool.submit(lambda: flight.run(job))
+
+
+async def _answer(request: Request, pool: Any, key: str, launch: Any) -> Response:
+    result, how = await shared(request, pool, key, launch)
+    if result is None:
         _outcome(request, "abandoned")
         return Response(status_code=499)  # nobody reads it: the client has gone
+    _noted(request)(result)
+    return await respond(request, result, {"X-Run": how})
 
 
 # (response_class=JSONResponse only tells /docs the body is the response_model's JSON; the
@@ -477,9 +506,11 @@ async def post_train(body: TrainRequest, request: Request, pool: PoolDep, settin
     data, same initial weights) and returns, per recorded epoch, losses, accuracies (R² for
     regression) and per-layer gradient norms, active and dead fractions, activation mean and
     std, learned PReLU slopes; pre-activation histograms at the start and end, boundary
-    grids; with ``unit_grid`` the diagram; with ``include_state`` the state to continue from."""
+    grids; with ``unit_grid`` the diagram; with ``include_state`` the state to continue from.
+    Identical concurrent requests share one run, and concurrent requests of the same shape
+    may be trained in one stacked pass (``X-Run``, ``X-Run-Batch``)."""
     config, echo, state = _prepare_train(body)
-    return await _run(request, pool, _train_job(request, config, echo, state, settings.train_timeout_s))
+    return await _answer(request, pool, run_key("train", echo, body), _launch_train(pool, config, echo, state, settings.train_timeout_s))
 
 
 @router.post("/train/probe", summary="The diagram of a state, without training", response_model=TrainResponse, response_class=JSONResponse)
@@ -491,7 +522,7 @@ async def post_train_probe(body: TrainRequest, request: Request, pool: PoolDep, 
         raise ApiError(422, "state: /api/train/probe shows a state: send the state a previous response returned", "state", code="missing")
     grid = body.unit_grid or 12
     config, echo, state = _prepare_train(body, epochs=0, unit_grid=grid, histograms=False)
-    return await _run(request, pool, _train_job(request, config, echo, state, settings.train_timeout_s))
+    return await _answer(request, pool, run_key("probe", echo, body), _launch_train(pool, config, echo, state, settings.train_timeout_s))
 
 
 @router.post("/sweep", summary="Sweep one parameter over up to 16 values, in one stacked pass", response_model=SweepResponse, response_class=JSONResponse)
@@ -508,13 +539,11 @@ async def post_sweep(body: SweepRequest, request: Request, pool: PoolDep, settin
     echo["boundary_frames"] = 0
     limit = settings.train_timeout_s
 
-    def job(stop: threading.Event) -> bytes:
+    def job(stop: threading.Event) -> Result:
         trace = train(config, abandoned=stop.is_set, time_limit_s=limit, first_frame=False)
-        if trace.cut_short:
-            _outcome(request, "cut_short")
-        return dumps(sweep_json(config, trace, echo, body.sweep.param, body.sweep.values))
+        return Result(dumps(sweep_json(config, trace, echo, body.sweep.param, body.sweep.values)), trace.cut_short)
 
-    return await _run(request, pool, job)
+    return await _answer(request, pool, run_key("sweep", echo, body), _launch(pool, job))
 
 
 def init_stats_plan(body: InitStatsRequest, name: str, params: dict) -> tuple[TrainConfig, list[list[int]]]:
@@ -565,7 +594,7 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
     echo = normalised(body, plans[0][0], resolved)
     limit = settings.train_timeout_s
 
-    def job(stop: threading.Event) -> bytes:
+    def job(stop: threading.Event) -> Result | bytes:
         deadline = time.perf_counter() + limit  # for the whole request, however many activations
         series, cut = [], False
         for (config, groups), (name, params) in zip(plans, resolved):
@@ -584,9 +613,9 @@ async def post_init_stats(body: InitStatsRequest, request: Request, pool: PoolDe
                 }
             )
         done = min(len(s["loss"]) for s in series)
-        return dumps({"config": echo, "seeds": seeds[:done], "cut_short": cut, "series": series})
+        return Result(dumps({"config": echo, "seeds": seeds[:done], "cut_short": cut, "series": series}), cut)
 
-    return await run_in_pool(request, pool, job)
+    return await _answer(request, pool, run_key("init_stats", echo, body), _launch(pool, job))
 
 
 class PointsOut(BaseModel):
@@ -642,43 +671,33 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
     an error body. Invalid requests and a full pool are ordinary 422 / 503 responses.
     Closing the connection abandons the run (within a layer's computation)."""
     config, echo, state = _prepare_train(body)
-    limit = settings.train_timeout_s
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    stop = threading.Event()
-    total = (state.epoch if state is not None else 0) + config.epochs
-
-    def progress(epoch: int, losses: Any) -> None:
-        item = {"epoch": epoch, "epochs": total, "loss": losses.copy()}
-        loop.call_soon_threadsafe(queue.put_nowait, item)
-
-    def job() -> bytes:
-        trace = train(config, state=state, abandoned=stop.is_set, on_progress=progress, time_limit_s=limit, progress_interval_s=PROGRESS_INTERVAL_S, first_frame=False)
-        if trace.cut_short:
-            _outcome(request, "cut_short")
-        return dumps(train_json(config, trace, echo))
-
-    future = asyncio.wrap_future(pool.submit(job))
+    found, how = attach(request, pool, run_key("train", echo, body), _launch_train(pool, config, echo, state, settings.train_timeout_s))
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "X-Run": how}
+    if isinstance(found, Result):  # from the result cache: the result at once
+        _noted(request)(found)
+        return StreamingResponse(iter([b"event: result\ndata: " + found.body + b"\n\n"]), media_type="text/event-stream", headers=headers)
+    flight = found
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    flight.listeners.add(queue)
+    if flight.last_progress is not None:  # joined under way: where it is
+        queue.put_nowait(flight.last_progress)
 
     async def events():
         finished = False
         try:
-            idle = 0.0
-            while not future.done():
-                try:
-                    item = await asyncio.wait_for(queue.get(), timeout=0.25)
-                except TimeoutError:
-                    idle += 0.25
-                    if idle >= KEEPALIVE_S:
-                        idle = 0.0
+            while not flight.done.done():
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({getter, flight.done}, timeout=KEEPALIVE_S, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield _sse("progress", getter.result())
+                else:
+                    getter.cancel()
+                    if not done:
                         yield b": keep-alive\n\n"
-                    continue
-                idle = 0.0
-                yield _sse("progress", item)
             while not queue.empty():
                 yield _sse("progress", queue.get_nowait())
             try:
-                result = future.result()
+                result = flight.done.result()
             except RunAbandoned:
                 return
             except Exception:
@@ -686,10 +705,12 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
                 yield _sse("error", error_body("internal error during training", code="internal"))
                 return
             finished = True
-            yield b"event: result\ndata: " + result + b"\n\n"
+            _noted(request)(result)
+            yield b"event: result\ndata: " + result.body + b"\n\n"
         finally:
-            if not finished and not future.done():
+            flight.listeners.discard(queue)
+            if not finished and not flight.done.done():
                 _outcome(request, "abandoned")
-            stop.set()  # the client went away (or we are done): end the computation
+            pool.flights.leave(flight)  # the last waiter to go ends the computation
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

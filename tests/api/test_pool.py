@@ -105,7 +105,7 @@ def test_saturated_pool_turns_runs_away_and_drains_when_clients_leave(busy_serve
     assert s.ready().status_code == 200 and _taken(s) == 0
     running = s.open_request("/api/train", LONG_RUN)
     assert _wait_for(lambda: _taken(s) == 1, 10)
-    queued = s.open_request("/api/train", LONG_RUN)
+    queued = s.open_request("/api/train", {**LONG_RUN, "seed": 1})  # (an identical request would join the running one)
     assert _wait_for(lambda: _taken(s) == 2, 10)
     try:
         # full: /readyz says so (HEAD too), with Retry-After
@@ -154,6 +154,32 @@ def test_stream_client_leaving_frees_the_slot_on_a_live_server(busy_server) -> N
     assert buf.startswith(b"HTTP/1.1 200") and _taken(s) == 1
     sock.close()
     assert _wait_for(lambda: _taken(s) == 0, 8.0)
+
+
+def _read_until(sock: socket.socket, marker: bytes, buf: bytes = b"") -> bytes:
+    while marker not in buf:
+        chunk = sock.recv(4096)
+        assert chunk, f"stream ended before {marker!r}"
+        buf += chunk
+    return buf
+
+
+@pytest.mark.live
+def test_a_shared_run_stops_only_when_its_last_client_leaves(busy_server) -> None:
+    s = busy_server
+    body = {**LONG_RUN, "seed": 17}
+    first = s.open_request("/api/train/stream", body)
+    _read_until(first, b"event: progress")
+    second = s.open_request("/api/train/stream", body)  # identical: joins the run under way
+    head = _read_until(second, b"event: progress")
+    assert b"x-run: joined" in head.lower() and _taken(s) == 1
+    first.close()
+    # the run goes on for the client still there: more progress, the slot still taken
+    _read_until(second, b"event: progress", b"")
+    _read_until(second, b"event: progress", b"")
+    assert _taken(s) == 1
+    second.close()
+    assert _wait_for(lambda: _taken(s) == 0, 8.0), "the run outlived its last client"
 
 
 @pytest.mark.live
