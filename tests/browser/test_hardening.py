@@ -122,7 +122,8 @@ def test_newest_train_click_wins(context, one_slot):
     aborted: list = []
     page.on("request", lambda r: sent.append(r) if r.url.endswith("/api/train/stream") else None)
     page.on("requestfailed", lambda r: aborted.append(r) if r.url.endswith("/api/train/stream") else None)
-    page.goto(one_slot + HEAVY)
+    # (not until "load": the run starts without waiting for plotly.js, and may be over by then)
+    page.goto(one_slot + HEAVY, wait_until="commit")
     page.wait_for_selector("body[data-ready='1']")
     page.wait_for_function("() => /^Epoch \\d+ of 4000/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
     # Train again while it trains: the new request reaches the server before the slot of the
