@@ -69,12 +69,14 @@ def test_explorer_loads_other_views_when_their_tab_opens(page, server):
     page.wait_for_selector("#net-network select[data-param='init']")  # its form, built once loaded
     assert seen.loaded("views/network-view.js") and not seen.loaded("views/theory-view.js")
     page.wait_for_selector("[data-panel='loss'] .plot[data-rendered='1']", timeout=60_000)
+    shot(page, "lazy-network-tab-1280")
     page.click("#tab-theory")
     page.wait_for_selector("[data-panel='phase'] .plot[data-rendered='1']", timeout=60_000)
     assert seen.loaded("views/theory-view.js") and seen.loaded("lib/theory.js")
     assert page.get_attribute("#tab-theory", "aria-selected") == "true"
     assert not page.is_visible("#view-network") and page.is_visible("#view-theory")
     assert not seen.loaded("live/teacher.js") and not seen.loaded("live/student.js")
+    shot(page, "lazy-theory-tab-1280")
     seen.assert_each_once()
 
 
