@@ -135,6 +135,7 @@ def test_newest_train_click_wins(context, one_slot):
     rapid = len(sent) - 1  # the run training now, then what the four clicks send
     page.evaluate("() => new Promise(done => { let n = 0; const t = setInterval(() => { document.querySelector('#train').click(); if (++n === 4) { clearInterval(t); done(); } }, 30); })")
     wait_trained(page, timeout=120_000)
+    page.wait_for_selector('[data-panel="loss"] .plot[data-rendered="1"] .main-svg')  # (drawn once plotly.js has run: a fresh server compresses it first)
     assert page.locator('[data-panel="loss"] .plot[data-rendered="1"] .main-svg').count() >= 1
     assert page.locator('[data-panel="boundary"] .plot[data-rendered="1"] .main-svg').count() >= 1
     assert sent[0] in aborted, "the first run was not given up"
