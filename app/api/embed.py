@@ -37,6 +37,11 @@ def kind_of(panel: str) -> str:
     return PANELS[panel]["kind"]
 
 
+def kind_module(kind: str) -> str:
+    """The module an embed of this kind imports (static/js/embed/): what its plot needs, nothing else."""
+    return "js/embed/" + {"function": "function.js", "theory": "theory.js"}.get(kind, "training.js")
+
+
 def training_request(query: dict[str, str], kind: str) -> BaseModel:
     """The /api/train or /api/sweep body an embed's query describes, read by the links' rule
     (the page reads it the same way), then validated."""
@@ -91,6 +96,7 @@ def embed_page(panel: str, request: Request) -> Response:
         "embed.html",
         panel=panel,
         kind=kind,
+        module=kind_module(kind),
         title=embed_title(query, panel),
         show_title=bool(query.get("title")),
         controls=query.get("controls") == "1",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,7 +21,30 @@ from .responses import cached_html, cached_json
 
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=ROOT / "templates")
-templates.env.globals.update(version=__version__, plotly_url=plotly_url)
+STATIC = ROOT / "static"
+STATIC_IMPORT = re.compile(r'^(?:import|export)\s[^;]*?\bfrom\s+"(\.{1,2}/[^"]+)";', re.M)
+
+
+@cache
+def modules(*entries: str) -> tuple[str, ...]:
+    """The modules (paths under static/) that ``entries`` load before they run: themselves and
+    their static imports, transitively, read from the files (a dynamic ``import()`` is not
+    followed: it loads on use). A page names them in ``<link rel="modulepreload">`` so the
+    browser fetches them side by side, not one import level after another."""
+    seen: dict[str, None] = {}
+    todo = list(entries)
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen[path] = None
+        source = (STATIC / path).read_text(encoding="utf-8")
+        base = (STATIC / path).parent
+        todo += [(base / dep).resolve().relative_to(STATIC).as_posix() for dep in STATIC_IMPORT.findall(source)]
+    return tuple(seen)
+
+
+templates.env.globals.update(version=__version__, plotly_url=plotly_url, modules=modules)
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,4 +1,6 @@
-// The explorer page: tabs, theme, URL state (copy link, back/forward) and the two views.
+// The explorer page: tabs, theme, URL state (copy link, back/forward) and the views. The
+// function view (the default tab) loads with the page; the network and theory views' modules
+// are imported when their tab is first shown.
 
 import { loadCatalogue, loadMeta } from "./lib/api.js";
 import { buildQuery, defaultOf, readLink } from "./lib/url.js";
@@ -6,12 +8,21 @@ import { noteText, sanitise } from "./lib/spec.js";
 import { describeFormulas, prepareFormulas } from "./lib/formula.js";
 import { applyTheme, preferredTheme } from "./lib/theme.js";
 import { FunctionView } from "./views/function-view.js";
-import { NetworkView } from "./views/network-view.js";
-import { TheoryView } from "./views/theory-view.js";
 import { openEmbedDialog } from "./lib/embed-dialog.js";
 import { announceState, onApplyState } from "./lib/page-state.js";
 
 window.__actlab = { draws: [], lastInput: 0 };
+
+/** A view whose module is imported on first use: `load()` builds it (once) with `make`;
+ * `view` is null until then. */
+function lazyView(importer, make) {
+  let loading = null;
+  const lazy = {
+    view: null,
+    load: () => (loading ??= importer().then((module) => (lazy.view = make(module)))),
+  };
+  return lazy;
+}
 
 const toast = (text) => {
   const t = document.getElementById("toast");
@@ -63,21 +74,36 @@ async function main() {
   const embed = (panel, view) => openEmbedDialog(panel, view, state, SCHEMA, catalogue);
 
   const fnView = new FunctionView({ root: document.getElementById("view-function"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, fnView) });
-  const netView = new NetworkView({ root: document.getElementById("view-network"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, netView) });
+  const net = lazyView(
+    () => import("./views/network-view.js"),
+    ({ NetworkView }) => {
+      const view = new NetworkView({ root: document.getElementById("view-network"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, view) });
+      return view;
+    },
+  );
   // the Theory view's point is the network's custom initialisation: it sets it, and may switch to it
   const onNetwork = (patch, { committed, train = false }) => {
     onState(patch, committed);
     if (!committed) return;
-    netView.apply(state);
+    if (net.view) net.view.apply(state);
     if (train) {
       onState({ view: "network" }, true);
-      showView("network");
+      show("network");
     }
   };
-  const thView = new TheoryView({ root: document.getElementById("view-theory"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, thView), onNetwork });
+  const th = lazyView(
+    () => import("./views/theory-view.js"),
+    ({ TheoryView }) => {
+      const view = new TheoryView({ root: document.getElementById("view-theory"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, view), onNetwork });
+      return view;
+    },
+  );
 
   const tabs = [...document.querySelectorAll('[role="tab"]')];
-  const showView = (name) => {
+  let current = null;
+  /** Select a tab and show its view (importing it the first time); resolves once it is shown. */
+  const showView = async (name) => {
+    current = name;
     for (const t of tabs) {
       const on = t.dataset.view === name;
       t.setAttribute("aria-selected", String(on));
@@ -85,18 +111,23 @@ async function main() {
       document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
     }
     document.querySelectorAll("[data-info]").forEach((d) => (d.hidden = d.dataset.info !== name));
-    if (name === "network") netView.shown();
-    else netView.visible = false;
-    if (name === "theory") {
-      thView.apply(state); // what the other views changed (the init, its variances)
-      thView.shown();
-    } else thView.visible = false;
+    if (net.view && name !== "network") net.view.visible = false;
+    if (th.view && name !== "theory") th.view.visible = false;
+    const lazy = { network: net, theory: th }[name];
+    if (lazy) {
+      const fresh = !lazy.view;
+      const view = await lazy.load();
+      if (current !== name) return; // another tab was chosen meanwhile
+      if (name === "theory" && !fresh) view.apply(state); // what the other views changed (the init, its variances)
+      view.shown();
+    }
     window.dispatchEvent(new Event("resize")); // let Plotly size plots that were hidden
   };
+  const show = (name) => showView(name).catch(failed);
   tabs.forEach((t, i) => {
     t.addEventListener("click", () => {
       onState({ view: t.dataset.view }, true);
-      showView(t.dataset.view);
+      show(t.dataset.view);
     });
     t.addEventListener("keydown", (e) => {
       const k = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
@@ -106,7 +137,7 @@ async function main() {
       next.click();
     });
   });
-  showView(state.view);
+  await showView(state.view);
 
   const theme = document.getElementById("theme");
   theme.value = state.theme;
@@ -114,8 +145,8 @@ async function main() {
     applyTheme(theme.value, { remember: true });
     onState({ theme: theme.value }, true);
     fnView.redraw();
-    netView.restyle();
-    thView.restyle();
+    if (net.view) net.view.restyle();
+    if (th.view) th.view.restyle();
   });
 
   document.getElementById("copy-link").addEventListener("click", async () => {
@@ -147,8 +178,8 @@ async function main() {
     applyTheme(state.theme);
     theme.value = state.theme;
     fnView.apply(state);
-    netView.apply(state);
-    showView(state.view); // (the Theory view takes the state when shown)
+    if (net.view) net.view.apply(state);
+    await showView(state.view); // (the Theory view takes the state when shown)
     announceState();
   };
   window.addEventListener("popstate", fromAddress);
@@ -175,8 +206,10 @@ function showNotice(notes) {
   box.querySelector("button").onclick = () => (box.hidden = true);
 }
 
-main().catch((err) => {
+function failed(err) {
   console.error(err);
   const main = document.getElementById("main");
   main.prepend(Object.assign(document.createElement("p"), { className: "error-box", textContent: `The explorer failed to start: ${err.message}` }));
-});
+}
+
+main().catch(failed);

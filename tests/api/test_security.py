@@ -310,7 +310,13 @@ def test_api_and_error_responses_carry_the_headers_too(client, path) -> None:
 
 def test_static_assets_carry_nosniff_and_a_type(client) -> None:
     html = client.get("/").text
-    assets = [a.get("src") or a.get("href") for t, a in _parse(html) if t in ("script", "link") and (a.get("src") or a.get("href", "")).startswith("/")]
+    tags = [a for t, a in _parse(html) if t in ("script", "link") and (a.get("src") or a.get("href", "")).startswith("/")]
+    preloaded_json = [a["href"] for a in tags if a.get("as") == "fetch"]  # /api/meta, /api/activations: the API's JSON
+    assert preloaded_json
+    for path in preloaded_json:
+        r = client.get(path)
+        assert r.status_code == 200 and r.headers["x-content-type-options"] == "nosniff" and r.headers["content-type"].startswith("application/json"), path
+    assets = [a.get("src") or a.get("href") for a in tags if a.get("as") != "fetch"]
     assets = [a for a in assets if not a.startswith("/oembed")]
     assert assets
     for path in assets:

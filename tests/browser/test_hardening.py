@@ -122,7 +122,8 @@ def test_newest_train_click_wins(context, one_slot):
     aborted: list = []
     page.on("request", lambda r: sent.append(r) if r.url.endswith("/api/train/stream") else None)
     page.on("requestfailed", lambda r: aborted.append(r) if r.url.endswith("/api/train/stream") else None)
-    page.goto(one_slot + HEAVY)
+    # (not until "load": the run starts without waiting for plotly.js, and may be over by then)
+    page.goto(one_slot + HEAVY, wait_until="commit")
     page.wait_for_selector("body[data-ready='1']")
     page.wait_for_function("() => /^Epoch \\d+ of 4000/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
     # Train again while it trains: the new request reaches the server before the slot of the
@@ -134,6 +135,7 @@ def test_newest_train_click_wins(context, one_slot):
     rapid = len(sent) - 1  # the run training now, then what the four clicks send
     page.evaluate("() => new Promise(done => { let n = 0; const t = setInterval(() => { document.querySelector('#train').click(); if (++n === 4) { clearInterval(t); done(); } }, 30); })")
     wait_trained(page, timeout=120_000)
+    page.wait_for_selector('[data-panel="loss"] .plot[data-rendered="1"] .main-svg')  # (drawn once plotly.js has run: a fresh server compresses it first)
     assert page.locator('[data-panel="loss"] .plot[data-rendered="1"] .main-svg').count() >= 1
     assert page.locator('[data-panel="boundary"] .plot[data-rendered="1"] .main-svg').count() >= 1
     assert sent[0] in aborted, "the first run was not given up"

@@ -84,6 +84,7 @@ def test_clicking_the_phase_diagram_sets_the_networks_init(page, server):
     assert f"your point ({q['sigma_w2']}, {q['sigma_b2']})" in " ".join(names(page, PHASE))
     # the network view already holds that init, before any training
     page.click("#tab-network")
+    page.wait_for_selector("#net-network select[data-param='init']")  # (the view's module loads on first use)
     assert page.eval_on_selector("#net-network select[data-param='init']", "e => e.value") == "custom"
     assert float(page.input_value("#net-network [data-param-box='sigma_w2']")) == sw2
     assert float(page.input_value("#net-network [data-param-box='sigma_b2']")) == sb2

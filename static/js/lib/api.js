@@ -124,13 +124,15 @@ export class Latest {
 
 export const isAbort = (err) => err && err.name === "AbortError";
 
+// The catalogue and the vocabulary are asked for as the pages preload them (templates/_macros.html
+// first_requests: no headers of their own), so that the preloaded answer is the one used.
 let cataloguePromise = null;
 
 /** The activation catalogue, fetched once: {list, byId, eps, formula (what typed formulas may use)};
  * lib/formula.js adds what the server said about the formulas seen. */
 export function loadCatalogue() {
   if (!cataloguePromise) {
-    cataloguePromise = getJSON("/api/activations").then((body) => ({
+    cataloguePromise = fetch("/api/activations").then(handle).then((body) => ({
       list: body.activations,
       byId: Object.fromEntries(body.activations.map((a) => [a.id, a])),
       eps: body.saturation_eps,
@@ -146,7 +148,7 @@ let metaPromise = null;
 
 /** The app's vocabulary (GET /api/meta), fetched once: settings, form, labels, panels, caps. */
 export function loadMeta() {
-  if (!metaPromise) metaPromise = getJSON("/api/meta");
+  if (!metaPromise) metaPromise = fetch("/api/meta").then(handle);
   return metaPromise;
 }
 

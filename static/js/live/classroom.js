@@ -10,8 +10,10 @@ import { el } from "../lib/controls.js";
 import { lastState, OPENED } from "../lib/page-state.js";
 import { classQuery } from "./address.js";
 import { LiveClient, normaliseCode, teacherTokenFromHash } from "./client.js";
-import { Student } from "./student.js";
-import { Teacher } from "./teacher.js";
+
+// the teacher's and the student's code load when a class starts or is joined
+const teacherModule = () => import("./teacher.js");
+const studentModule = () => import("./student.js");
 
 const STORE = "actlab-live-class"; // {code, token?}: a token means this tab teaches the class
 
@@ -61,7 +63,7 @@ function offerToStart(button, context) {
   button.addEventListener("click", async function start() {
     button.disabled = true;
     try {
-      const ctx = await context();
+      const [ctx, { Teacher }] = await Promise.all([context(), teacherModule()]);
       const started = await LiveClient.start({ query: classQuery(pageState(), ctx.meta.page_keys) || "" });
       button.removeEventListener("click", start);
       const mine = remember({ code: started.code, token: started.teacher_token });
@@ -92,8 +94,10 @@ async function main() {
       offerToStart(button, context);
     };
     const save = (patch) => remember({ ...(recall() || mine), ...patch });
+    const { Student } = await studentModule();
     window.__actlabLive = new Student(mine.code, { ...(await context()), following: mine.following !== false, joined, save, onLeave });
   } else if (mine) {
+    const { Teacher } = await teacherModule();
     window.__actlabLive = new Teacher(mine, { ...(await context()), button, adopt, onStop: () => button && offerToStart(button, context) });
   } else if (button) {
     offerToStart(button, context);

@@ -295,7 +295,7 @@ export class Teacher {
   }
 
   drawResults() {
-    if (!window.Plotly || this.panel.hidden) return;
+    if (this.panel.hidden) return;
     const exp = this.experiment;
     const number = this.yChoice.value || (exp ? exp.collect[0] : "test_accuracy");
     const param = exp ? exp.param : null;

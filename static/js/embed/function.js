@@ -1,0 +1,45 @@
+// The function embed (kind "function"): f(x) and f′(x) of the link's activations, with
+// their sliders when asked for. Loaded by ../embed.js for this kind only.
+
+import { curveUrl, getJSON, isAbort } from "../lib/api.js";
+import { activationCard } from "../lib/controls.js";
+import { functionFigure } from "../lib/figures.js";
+import { describeFormulas, prepareFormulas } from "../lib/formula.js";
+import { defaultOf } from "../lib/url.js";
+import { curveLabel } from "../views/function-view.js";
+
+export async function show(frame, catalogue, meta, state, notes) {
+  const { root, latest, setStatus, draw, showNotes, checkSpecs } = frame;
+  await prepareFormulas(state.fn, catalogue); // typed formulas: checked by the server
+  state.fn = checkSpecs(state.fn, catalogue, meta.caps.curves, notes);
+  if (!state.fn.length) state.fn = defaultOf(meta.state.fn);
+  showNotes(notes, catalogue);
+  await describeFormulas(state.fn, catalogue);
+  const render = async () => {
+    const signal = latest.next();
+    const grid = { xmin: state.xmin, xmax: state.xmax, n: meta.explorer.grid_points, samples: meta.explorer.samples, seed: 0 };
+    try {
+      const data = await Promise.all(state.fn.map((s) => getJSON(curveUrl(s, grid), { signal })));
+      const curves = data.map((d, i) => ({ label: curveLabel(state.fn[i], catalogue, state.fn), data: d }));
+      await draw(functionFigure(curves, { regions: state.regions, samples: state.samples }));
+      setStatus("");
+    } catch (err) {
+      if (!isAbort(err)) setStatus(err.message, true);
+    }
+  };
+  if (root.dataset.controls === "1") {
+    const form = root.querySelector(".embed-controls");
+    form.hidden = false;
+    state.fn.forEach((spec, i) =>
+      form.append(
+        activationCard(catalogue, spec, i, {
+          onChange: (next) => {
+            state.fn[i] = next;
+            render();
+          },
+        }),
+      ),
+    );
+  }
+  await render();
+}

@@ -1,0 +1,68 @@
+// The training embeds (kinds "train" and "sweep"): one plot of a run or a sweep, run on load
+// when cheap, else behind a Run button. Loaded by ../embed.js for these kinds only.
+
+import { isAbort, postJSON, retryWhenBusy } from "../lib/api.js";
+import { activationCard, el } from "../lib/controls.js";
+import { describeFormulas, prepareFormulas } from "../lib/formula.js";
+import { FIGURES } from "../lib/panels.js";
+import { defaultOf } from "../lib/url.js";
+import { labelRuns, requestBody } from "../views/network-view.js";
+
+export async function show(frame, catalogue, meta, state, notes) {
+  const { root, plot, latest, kind, panelName, setStatus, draw, showNotes, checkSpecs, postHeight } = frame;
+  const sweep = kind === "sweep";
+  state.mode = sweep ? "sweep" : state.act.length > 1 ? "compare" : "train";
+  await prepareFormulas(state.act, catalogue);
+  state.act = checkSpecs(state.act, catalogue, sweep || state.mode === "compare" ? meta.caps.compare : 1, notes);
+  if (!state.act.length) state.act = defaultOf(meta.state.act);
+  showNotes(notes, catalogue);
+  await describeFormulas(state.act, catalogue);
+  const run = async () => {
+    const signal = latest.next();
+    const working = sweep ? "Training one network per value…" : "Training…";
+    setStatus(working);
+    try {
+      const body = requestBody(state, catalogue, meta);
+      // a busy server (503) is asked again after its Retry-After, with a countdown
+      const busy = (left) => setStatus(left ? `The server is busy — trying again in ${left} s…` : working);
+      const result = await retryWhenBusy(() => postJSON(sweep ? "/api/sweep" : "/api/train", body, { signal }), { signal, onWait: busy });
+      labelRuns(sweep ? result.series : result.variants, catalogue);
+      if (panelName === "prelu" && !result.variants.some((v) => v.layers.prelu_slope)) {
+        setStatus("This run has no PReLU layer: choose act=prelu.", true);
+        return;
+      }
+      await draw(FIGURES[panelName](result, { metric: state.metric, metrics: meta.metrics, grad: state.grad, gradients: meta.gradients }));
+      setStatus(result.cut_short ? "Cut short by the server's time limit." : "");
+    } catch (err) {
+      if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);
+    }
+  };
+  if (root.dataset.controls === "1") {
+    const form = root.querySelector(".embed-controls");
+    form.hidden = false;
+    state.act.forEach((spec, i) =>
+      form.append(
+        activationCard(catalogue, spec, i, {
+          onChange: (next, committed) => {
+            state.act[i] = next;
+            if (committed) run();
+          },
+        }),
+      ),
+    );
+    form.append(el("button", { type: "button", class: "primary", text: "Run again", onclick: run }));
+  }
+  if (root.dataset.autorun === "1") {
+    await run();
+  } else {
+    const box = root.querySelector(".embed-run");
+    box.hidden = false;
+    plot.hidden = true;
+    root.querySelector("#embed-run").addEventListener("click", async () => {
+      box.hidden = true;
+      plot.hidden = false;
+      await run();
+    });
+    postHeight();
+  }
+}
