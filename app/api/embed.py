@@ -19,7 +19,7 @@ from app.core import spec
 from app.core.errors import CoreError
 from app.core.training import cost
 
-from . import training
+from . import training, training_schemas
 from .deps import public_url
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .meta import AUTORUN_COST, EMBED_ONLY_KEYS, MAX_COMPARE, PANELS, RECORDING, THEMES, applies, read_link
@@ -47,15 +47,15 @@ def training_request(query: dict[str, str], kind: str) -> BaseModel:
     (the page reads it the same way), then validated."""
     state, _ = read_link(query)
     act, _ = spec.sanitise(state["act"], MAX_COMPARE if kind == "sweep" or len(state["act"]) > 1 else 1)
-    fields = set(training.TrainRequest.model_fields) - {"activations", "include_weights", "dtype"}
+    fields = set(training_schemas.TrainRequest.model_fields) - {"activations", "include_weights", "dtype"}
     body: dict[str, Any] = {k: v for k, v in state.items() if k in fields and applies(k, state)}
     body["activations"] = [s.as_dict() for s in act] or [{"name": "relu", "params": {}}]  # a name, or a formula with its ranges
     body.update(RECORDING)
     if kind == "sweep":
         body["sweep"] = {"param": state["sweep"], "values": [float(v) if spec.is_number(v) else v for v in state["values"]]}
         body["boundary_frames"] = 0
-        return training.SweepRequest.model_validate(body, strict=False)
-    return training.TrainRequest.model_validate(body, strict=False)
+        return training_schemas.SweepRequest.model_validate(body, strict=False)
+    return training_schemas.TrainRequest.model_validate(body, strict=False)
 
 
 def run_cost(query: dict[str, str], kind: str) -> float | None:

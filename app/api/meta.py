@@ -34,7 +34,7 @@ from app.core.training import MAX_COST
 
 from . import activations as curve_api
 from . import class_bodies as classes
-from . import theory, training
+from . import theory, training_schemas
 from .responses import cached_json
 
 router = APIRouter(prefix="/api", tags=["meta"])
@@ -194,7 +194,7 @@ def request_fields(model: type) -> dict[str, dict[str, Any]]:
 def state_fields() -> dict[str, dict[str, Any]]:
     """The explorer's URL state: every setting a link may carry, with its type and default
     (types: string (with choices), number, int, bool, specs, list)."""
-    train = request_fields(training.TrainRequest)
+    train = request_fields(training_schemas.TrainRequest)
     grid = request_fields(curve_api.GridOptions)
     out: dict[str, dict[str, Any]] = {
         "view": {"type": "string", "default": "function", "choices": ["function", "network", "theory"]},
@@ -207,7 +207,7 @@ def state_fields() -> dict[str, dict[str, Any]]:
         "mode": {"type": "string", "default": "train", "choices": ["train", "compare", "sweep"]},
         "act": {"type": "specs", "default": "relu", "max": MAX_COMPARE},
         "sweep": {"type": "string", "default": "learning_rate"},
-        "values": {"type": "list", "default": SWEEP_DEFAULTS["learning_rate"], "max": training.MAX_SWEEP_VALUES},
+        "values": {"type": "list", "default": SWEEP_DEFAULTS["learning_rate"], "max": training_schemas.MAX_SWEEP_VALUES},
         "metric": {"type": "string", "default": "dead_fraction", "choices": list(METRICS)},
         "grad": {"type": "string", "default": "input", "choices": list(GRADIENTS)},
         "auto": {"type": "bool", "default": True},
@@ -226,7 +226,7 @@ def state_fields() -> dict[str, dict[str, Any]]:
         info = train[f["key"]]
         if f.get("kind") in ("widths", "checks"):
             default = info["default"] if info["default"] is not None else []
-            out[f["key"]] = {"type": "list", "default": [str(v) for v in default], "max": info.get("max_items") or training.MAX_DEPTH}
+            out[f["key"]] = {"type": "list", "default": [str(v) for v in default], "max": info.get("max_items") or training_schemas.MAX_DEPTH}
         elif "choices" in info:
             out[f["key"]] = {"type": "string", "default": info["default"], "choices": info["choices"]}
         else:
@@ -325,12 +325,12 @@ def meta_json() -> dict[str, Any]:
         "page_keys": list(PAGE_KEYS),
         "form": list(FORM),
         "labels": LABELS,
-        "requests": {"train": request_fields(training.TrainRequest), "sweep": request_fields(training.SweepRequest)},
+        "requests": {"train": request_fields(training_schemas.TrainRequest), "sweep": request_fields(training_schemas.SweepRequest)},
         "caps": {
             "curves": MAX_CURVES,
             "compare": MAX_COMPARE,
-            "sweep_activations": training.MAX_SWEEP_ACTIVATIONS,
-            "sweep_values": training.MAX_SWEEP_VALUES,
+            "sweep_activations": training_schemas.MAX_SWEEP_ACTIVATIONS,
+            "sweep_values": training_schemas.MAX_SWEEP_VALUES,
             "api_curves": curve_api.MAX_SPECS,
             "curve_points": curve_api.MAX_POINTS,
             "x_limit": curve_api.X_LIMIT,

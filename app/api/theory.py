@@ -38,7 +38,7 @@ from app.core.theory import kernels as theory_kernels
 from app.core.theory.engine import BAND, measured_gradients, predict_gradients
 
 from . import activations as curve_api
-from . import training
+from . import training, training_schemas
 from .deps import PoolDep, SettingsDep
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from .pool import Result, run_in_pool
@@ -394,7 +394,7 @@ async def get_mean_var(request: Request) -> Response:
     "/network", summary="Predicted and measured per-layer gradients at initialisation of an explorer network", response_model=NetworkResponse, response_class=JSONResponse,
     responses={503: {"model": ErrorResponse, "description": "Every training slot is busy; retry after Retry-After seconds"}},
 )
-async def post_network(body: training.InitStatsRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+async def post_network(body: training_schemas.InitStatsRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
     """For the network /api/init_stats describes (same body): per hidden layer, the gradient
     at the layer's input ‖∂L/∂(input of layer l)‖ relative to the last layer — predicted by
     mean-field theory for this network's initialisation (each layer's σ_w² = fan_in·Var(W)),

@@ -7,16 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .training_schemas import ActivationOut
+
 Num = float | None
-
-
-class ActivationOut(BaseModel):
-    """As requested: {name, params}, or {formula (canonical), params, ranges (every parameter's)}."""
-
-    name: str | None = None
-    formula: str | None = None
-    params: dict[str, float | str]
-    ranges: dict[str, dict[str, float]] | None = None
 
 
 class LayersOut(BaseModel):

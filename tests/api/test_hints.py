@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from app.api import meta, training
+from app.api import meta, training, training_schemas
 from app.core.datasets import DatasetSpec, make_dataset
 from app.core.network import Layout
 from app.core.training import train
@@ -21,7 +21,7 @@ SEEDS = (0, 1, 2)
 
 def run(**settings):
     """A run as the explorer asks for it: the form's defaults, its recording, these settings."""
-    body = training.TrainRequest.model_validate({**meta.RECORDING, "boundary_frames": 0, **settings}, strict=False)
+    body = training_schemas.TrainRequest.model_validate({**meta.RECORDING, "boundary_frames": 0, **settings}, strict=False)
     config = training.make_config(body, [training.Variant(n, p) for n, p in training.resolve_activations(body)])
     trace = train(config)
     trace.layout = Layout(config.network, ())  # to read the weights (include_weights=True)
@@ -136,7 +136,7 @@ def test_every_hint_has_a_check() -> None:
     assert {f["key"] for f in HINTS} == set(CHECKS)
     for f in HINTS:
         for key in f.get("try", {}):
-            assert key in training.TrainRequest.model_fields, (f["key"], key)
+            assert key in training_schemas.TrainRequest.model_fields, (f["key"], key)
 
 
 @pytest.mark.parametrize("hint", HINTS, ids=[f["key"] for f in HINTS])

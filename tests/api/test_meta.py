@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from app.api import meta, training
+from app.api import meta, training_schemas
 from app.core import activations as acts
 
 CASES = json.loads((Path(__file__).resolve().parents[1] / "cases" / "spec_cases.json").read_text(encoding="utf-8"))
@@ -28,15 +28,15 @@ def test_meta_serves_the_vocabulary(client) -> None:
     m = r.json()
     # the request fields are the request model's: same ranges, defaults and choices
     train = m["requests"]["train"]
-    for name, field in training.TrainRequest.model_fields.items():
+    for name, field in training_schemas.TrainRequest.model_fields.items():
         assert name in train
-    assert (train["depth"]["min"], train["depth"]["max"], train["depth"]["default"]) == (1, training.MAX_DEPTH, 3)
+    assert (train["depth"]["min"], train["depth"]["max"], train["depth"]["default"]) == (1, training_schemas.MAX_DEPTH, 3)
     assert train["dataset"]["choices"] == list(m["labels"]["dataset"])
     # every form field is a request field; every setting of the URL state is typed
     assert all(f["key"] in train for f in m["form"])
     assert all(s["type"] in ("string", "number", "int", "bool", "specs", "list", "points") for s in m["state"].values())
-    assert m["state"]["depth"] == {"type": "int", "default": 3, "min": 1, "max": training.MAX_DEPTH}
-    assert m["caps"]["sweep_values"] == training.MAX_SWEEP_VALUES and m["caps"]["curves"] <= m["caps"]["api_curves"]
+    assert m["state"]["depth"] == {"type": "int", "default": 3, "min": 1, "max": training_schemas.MAX_DEPTH}
+    assert m["caps"]["sweep_values"] == training_schemas.MAX_SWEEP_VALUES and m["caps"]["curves"] <= m["caps"]["api_curves"]
     assert set(m["panels"]) >= {"function", "loss", "boundary", "gradient-flow", "sweep"} and all(p["title"] and p["help"] for p in m["panels"].values())
     assert client.get("/api/meta", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
 
