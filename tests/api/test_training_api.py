@@ -208,7 +208,8 @@ def _full_pool(app, client) -> None:
     r = result["r"]
     assert r.status_code == 200
     j = r.json()
-    assert j["cut_short"] is True and 0 < j["epochs"] < 800 and j["frames"][-1] == j["epochs"]
+    # the state it stopped at is a last frame when frames are cheap enough (engine.FINAL_FRAME_S: on a busy machine not)
+    assert j["cut_short"] is True and 0 < j["epochs"] < 800 and j["frames"][-1] <= j["epochs"]
     assert _wait_for(lambda: _in_flight(app) == 0)
     assert client.post("/api/train", json={"epochs": 5}).status_code == 200
 

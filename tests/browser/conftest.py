@@ -87,7 +87,7 @@ class PageWatch:
     def __init__(self, page, origin: str):
         self.errors: list[str] = []
         self.foreign: list[str] = []
-        page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" and not self.retried(m.text) else None)
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
 
         def on_request(req):
@@ -96,6 +96,12 @@ class PageWatch:
                 self.foreign.append(url)
 
         page.on("request", on_request)
+
+    @staticmethod
+    def retried(text: str) -> bool:
+        """Chromium logs every 503 it receives; a busy training pool answers 503 with Retry-After
+        and the page asks again by design (api.js retryWhenBusy; tests/browser/test_hardening.py)."""
+        return text.startswith("Failed to load resource: the server responded with a status of 503")
 
     def assert_clean(self):
         assert not self.errors, "console errors:\n" + "\n".join(self.errors)

@@ -118,7 +118,9 @@ def test_compare_mode_trains_side_by_side(page, server):
     page.wait_for_selector('[data-panel="boundary"] .plot[data-rendered="1"]', timeout=60_000)
     assert page.locator("#net-summary .stat").count() == 3
     flow = traces(page, '[data-panel="gradient-flow"] .plot')
-    assert [t["type"] for t in flow] == ["heatmap"] * 3
+    measured = [t for t in flow if t["type"] == "heatmap" and t.get("name") != "predicted"]
+    assert len(measured) == 3  # one map per activation (the theory overlay may add a "predicted" strip to each)
+    assert len([t for t in flow if t.get("name") == "predicted"]) in (0, 3)
     shot(page, "explorer-network-compare")
 
 

@@ -101,9 +101,10 @@ def test_no_mode_bar_button_leaves_the_origin(context, server, path, plot):
 
 @pytest.fixture(scope="module")
 def one_slot():
-    """A server that trains one run at a time with nobody waiting: a second run is 503 at once."""
+    """A server that trains one run at a time with nobody waiting: a second run is 503 at once
+    (no result cache: a page asking again for a run it already has would be answered from it)."""
     port = free_port()
-    proc = start_server(port, {"ACTLAB_TRAIN_WORKERS": "1", "ACTLAB_TRAIN_QUEUE": "0", "ACTLAB_TRAIN_TIMEOUT_S": "6"})
+    proc = start_server(port, {"ACTLAB_TRAIN_WORKERS": "1", "ACTLAB_TRAIN_QUEUE": "0", "ACTLAB_TRAIN_TIMEOUT_S": "6", "ACTLAB_TRAIN_CACHE_BYTES": "0"})
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)
