@@ -103,12 +103,15 @@ def serving(rounds: int = 5, seconds: float = 3.0, concurrency: int = 32, report
                    f"{rounds} rounds × {seconds:g} s per server, the order rotating")
             report(f"  /api/curve: {len(paths)} distinct curves round robin, median body {size:,} B; the constant "
                    f"endpoints return that many bytes; app log level {log_level}")
+            # the constant endpoints get the same query strings: every server parses the same requests
+            same_urls = ["/bare?" + p.split("?", 1)[1] for p in paths]
+            report("  the constant endpoints are asked the same URLs' query strings (/bare?name=…): what differs is the route's work")
             rps: dict[str, list[float]] = {k: [] for k in ports}
             p50: dict[str, list[float]] = {k: [] for k in ports}
             order = ["curve", "bare", "stack"]
             for i in range(rounds):
                 for which in order[i % 3:] + order[: i % 3]:
-                    r = httpbench.load(ports[which], paths if which == "curve" else ["/bare"], concurrency, seconds)
+                    r = httpbench.load(ports[which], paths if which == "curve" else same_urls, concurrency, seconds)
                     if r.errors:
                         raise RuntimeError(f"{r.errors} error responses from {which}")
                     rps[which].append(r.rps)

@@ -2,9 +2,11 @@
 
 Every test belongs to one tier, by marker: ``core`` (tests/core: the numbers, no server),
 ``api`` (tests/api: the app in process), ``live`` (servers started as processes: app
-workers, Redis, nginx) and ``browser`` (Chromium). No test asserts on wall-clock time (a busy
-machine would fail it): speed is measured in ``bench/`` as ratios. A test marked ``live`` or
-``browser`` is in that tier only; the others take their directory's.
+workers, Redis, nginx), ``browser`` (Chromium) and ``deep`` (numerical cross-checks of
+seconds each, e.g. the theory against many random networks: kept out of the fast tier).
+No test asserts on wall-clock time (a busy machine would fail it): speed is measured in
+``bench/`` as ratios. A test marked ``live``, ``browser`` or ``deep`` is in that tier only;
+the others take their directory's.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-EXPLICIT = ("live", "browser")
+EXPLICIT = ("live", "browser", "deep")
 BY_DIRECTORY = {"core": "core", "api": "api", "browser": "browser", "live": "live", "deploy": "live"}
 
 

@@ -152,22 +152,22 @@ def _headers(etag: str, cache_control: str) -> dict[str, str]:
 def cached_response(etag: str, media_type: str, cache_control: str, if_none_match: str | None, accept_encoding: str | None) -> Response | None:
     """304 if the client holds ``etag``, else the cached body (identity or gzip) if there is
     one; None when the body must be built (then :func:`built_response`)."""
-    gz = _gz_tag(etag)
-    headers = _headers(etag, cache_control)
-    if if_none_match and _matches(if_none_match, etag, gz):
-        if _matches(if_none_match, gz) and not _matches(if_none_match, etag):
-            headers["ETag"] = gz
-        return Response(status_code=304, headers=headers)
-    if _accepts_gzip(accept_encoding):
-        body = BODIES.get(gz)
+    if if_none_match:
+        gz = _gz_tag(etag)
+        if _matches(if_none_match, etag, gz):
+            headers = _headers(gz if _matches(if_none_match, gz) and not _matches(if_none_match, etag) else etag, cache_control)
+            return Response(status_code=304, headers=headers)
+    gzip_ok = accept_encoding is not None and _accepts_gzip(accept_encoding)
+    if gzip_ok:
+        body = BODIES.get(_gz_tag(etag))
         if body is not None:
-            headers["ETag"] = gz
-            headers["Content-Encoding"] = "gzip"
-            return Response(body, media_type=media_type, headers=headers)
+            return stored_response(etag, body, True, media_type, cache_control)
     body = BODIES.get(etag)
     if body is None:
         return None
-    return built_response(etag, body, media_type, cache_control, accept_encoding, cached=True)
+    if gzip_ok:
+        return built_response(etag, body, media_type, cache_control, accept_encoding, cached=True)
+    return stored_response(etag, body, False, media_type, cache_control)
 
 
 def built_response(etag: str, body: bytes, media_type: str, cache_control: str, accept_encoding: str | None, cached: bool = False) -> Response:

@@ -17,6 +17,8 @@ from app.core.network import INITS, Architecture, Layout, Variant, init_theta, w
 from app.core.theory.engine import LAYER1_MEDIAN_SHIFT, engine_sigmas, measured_gradients, predict_gradients
 from app.core.training import TrainConfig, init_statistics, train
 
+pytestmark = pytest.mark.deep  # seconds per case: out of the fast tier
+
 PHI = {a.id: T.phi_from_activation(a) for a in A.CATALOGUE}
 
 
