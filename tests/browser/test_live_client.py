@@ -64,7 +64,8 @@ def test_a_teacher_and_two_students(browser, server):
             page.goto(f"{server}/join")
             page.evaluate(FOLLOW, code)
             until(page, "window.got.states.length === 1 && window.got.states[0] === 'fn=relu'")
-        assert teacher.evaluate("t.info().then((i) => i.students)") == 2
+        # the explorer pages each student left had joined too: gone once the server sees their streams close
+        until(teacher, "t.info().then((i) => i.students === 2)", timeout_s=30)
 
         teacher.evaluate("t.setState('fn=leaky_relu(leak=0.2)&view=function')")
         for page in students:
