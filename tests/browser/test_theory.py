@@ -6,6 +6,7 @@ prediction over its measured gradients — as a user sees it, with screenshots a
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -94,13 +95,18 @@ def test_clicking_the_phase_diagram_sets_the_networks_init(page, server):
     page.wait_for_selector("#view-network:not([hidden])")
     assert "view=network" in page.url and "act=tanh" in page.url and "init=custom" in page.url
     norms = "#view-network [data-panel='gradient-norms'] .plot"
-    page.wait_for_function(f"() => (document.querySelector(\"{norms}\").data || []).some(t => /predicted/.test(t.name))", timeout=90_000)
-    shown = names(page, norms)
-    predicted = [n for n in shown if "predicted (mean field)" in n]
-    measured = [n for n in shown if "measured: median of" in n]
+    flow_plot = "#view-network [data-panel='gradient-flow'] .plot"
+    # the overlay is laid again after every drawing of the run (training's last drawing may come after it)
+    deadline = time.monotonic() + 90
+    while True:
+        shown, flow = names(page, norms), names(page, flow_plot)
+        predicted = [n for n in shown if "predicted (mean field)" in n]
+        measured = [n for n in shown if "measured: median of" in n]
+        if (predicted and measured and any(n.startswith("predicted|heatmap") for n in flow)) or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
     assert predicted and predicted[0].endswith("|dash"), shown  # predicted: dashed
     assert measured and not measured[0].endswith("|dash"), shown  # measured: solid
-    flow = names(page, "#view-network [data-panel='gradient-flow'] .plot")
     assert any(n.startswith("predicted|heatmap") for n in flow), flow
     assert "Theory (σ_w²" in page.inner_text("#view-network [data-panel='gradient-norms'] .note")
     page.locator("#view-network [data-panel='gradient-flow']").scroll_into_view_if_needed()
