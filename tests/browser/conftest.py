@@ -129,3 +129,13 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def until(page, expression: str, timeout_s: float = 20.0, arg=None) -> None:
+    """Poll ``expression`` in the page until it is truthy (wait_for_function would eval, which
+    the CSP forbids). ``timeout_s`` is a hang guard, generous for a busy machine, not a speed check."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            pytest.fail(f"still false after {timeout_s} s: {expression}")
+        time.sleep(0.02)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PageWatch, free_port, shot, start_server
+from .conftest import PageWatch, free_port, shot, start_server, until
 from .test_explorer import drag_slider
 
 pytestmark = pytest.mark.browser
@@ -20,14 +20,6 @@ pytestmark = pytest.mark.browser
 FN_PLOT = '[data-panel="function"] .plot'
 RESULTS_PLOT = '[data-panel="class-results"] .plot'
 LEAK = '#fn-curves input[type="range"][data-param="leak"]'
-
-
-def until(page, expression: str, timeout_s: float = 10.0, arg=None) -> None:
-    """Poll ``expression`` in the page (wait_for_function would eval, which the CSP forbids)."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression, arg):
-        assert time.monotonic() < deadline, f"not within {timeout_s} s: {expression}"
-        time.sleep(0.02)
 
 
 def negative_slope(page) -> float | None:

@@ -8,11 +8,9 @@ goes on to a page that does not, and drives LiveClient directly.)"""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from .conftest import PageWatch, shot
+from .conftest import PageWatch, shot, until
 
 IMPORT = "async () => { window.live = await import(new URL('client.js', document.querySelector('script[type=module][src*=\"live/\"]').src).href); return true; }"
 
@@ -29,14 +27,6 @@ async (code) => {
   return true;
 }
 """
-
-
-def until(page, expression: str, timeout_s: float = 5.0) -> None:
-    """Poll ``expression`` in the page (wait_for_function would eval, which the CSP forbids)."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"not within {timeout_s} s: {expression}"
-        time.sleep(0.02)
 
 
 def test_a_teacher_and_two_students(browser, server):
