@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,7 +38,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from .errors import ApiError
-from .responses import GZIP_MIN_BYTES, _accepts_gzip, gzip_bytes
+from .responses import GZIP_MIN_BYTES, BodyCache, _accepts_gzip, gzip_bytes
 
 RETRY_AFTER_S = 2
 # How often a waiting request checks whether its client is still there.
@@ -118,42 +118,16 @@ class Result:
         return len(self.body) + len(self.gz or b"")
 
 
-class ResultCache:
-    """An LRU of complete results by key, bounded in bytes (thread-safe)."""
+class ResultCache(BodyCache):
+    """An LRU of complete results by key, bounded in bytes (thread-safe); a result cut short
+    is never kept."""
 
     def __init__(self, max_bytes: int):
-        self.max_bytes = max_bytes
-        self.size = 0
-        self._items: OrderedDict[str, Result] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Result | None:
-        with self._lock:
-            result = self._items.get(key)
-            if result is not None:
-                self._items.move_to_end(key)
-            return result
+        super().__init__(max_bytes, min(MAX_CACHED_RESULT, max_bytes), lambda result: result.size)
 
     def put(self, key: str, result: Result) -> None:
-        if result.cut_short or result.size > min(MAX_CACHED_RESULT, self.max_bytes):
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.size -= old.size
-            self._items[key] = result
-            self.size += result.size
-            while self.size > self.max_bytes and self._items:
-                _, dropped = self._items.popitem(last=False)
-                self.size -= dropped.size
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.size = 0
-
-    def __len__(self) -> int:
-        return len(self._items)
+        if not result.cut_short:
+            super().put(key, result)
 
 
 class Flight:
@@ -178,8 +152,8 @@ class Flight:
         self._call(self._publish, item)
 
     def finish(self, result: Result | None = None, error: BaseException | None = None) -> None:
-        if result is not None and self.gzip:
-            result.compress()
+        if result is not None and (self.gzip or (self.key is not None and self.cache)):
+            result.compress()  # here, in the worker; a cached result is compressed before it is counted
         self._call(self._settle, result, error)
 
     def run(self, job: Callable[[threading.Event], Any]) -> None:

@@ -98,42 +98,47 @@ def not_modified(request: Request, etag: str) -> bool:
 
 
 class BodyCache:
-    """A thread-safe LRU of rendered bodies by ETag, bounded in bytes."""
+    """A thread-safe LRU of rendered bodies by ETag, bounded in bytes (``size_of`` an item;
+    items over ``max_item`` are not kept)."""
 
-    def __init__(self, max_bytes: int = CACHE_BYTES):
-        self.max_bytes = max_bytes
+    def __init__(self, max_bytes: int = CACHE_BYTES, max_item: int = MAX_CACHED_BODY, size_of: Callable[[Any], int] = len):
+        self.max_bytes, self.max_item, self.size_of = max_bytes, max_item, size_of
         self.size = 0
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> Any:
         with self._lock:
-            body = self._items.get(key)
-            if body is None:
+            entry = self._items.get(key)
+            if entry is None:
                 self.misses += 1
                 return None
             self._items.move_to_end(key)
             self.hits += 1
-            return body
+            return entry[0]
 
-    def put(self, key: str, body: bytes) -> None:
-        if len(body) > MAX_CACHED_BODY:
+    def put(self, key: str, item: Any) -> None:
+        size = self.size_of(item)
+        if size > self.max_item:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self.size -= len(old)
-            self._items[key] = body
-            self.size += len(body)
+                self.size -= old[1]
+            self._items[key] = (item, size)  # its size as counted, whatever it becomes
+            self.size += size
             while self.size > self.max_bytes and self._items:
-                _, dropped = self._items.popitem(last=False)
-                self.size -= len(dropped)
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.size -= dropped
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 BODIES = BodyCache()
