@@ -65,10 +65,13 @@ def _check_pool(request: Request) -> Check:
     free = pool.capacity - pool.in_flight
     return Check(
         ok=free > 0,
-        detail=f"{pool.in_flight} of {pool.capacity} training places taken ({pool.workers} workers, {pool.capacity - pool.workers} queue places)",
+        detail=f"{pool.in_flight} of {pool.capacity} training places taken ({pool.workers} workers, {pool.capacity - pool.workers} queue places); "
+        f"{pool.bulk_in_flight} of {pool.bulk_capacity} places for sweeps and lessons",
         in_flight=pool.in_flight,
         capacity=pool.capacity,
         workers=pool.workers,
+        bulk_in_flight=pool.bulk_in_flight,
+        bulk_capacity=pool.bulk_capacity,
     )
 
 

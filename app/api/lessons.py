@@ -245,7 +245,7 @@ async def measure_response(request: Request, lesson: core.Lesson) -> Response:
         # identical measurements asked at once (a class opening the same lesson) share one computation
         # (the lessons' own cache keeps the complete ones)
         pool = get_pool(request)
-        result, how = await shared(request, pool, key if etag else None, lambda flight: pool.submit(lambda: flight.run(job)), cache=False)
+        result, how = await shared(request, pool, key if etag else None, lambda flight: pool.submit(lambda: flight.run(job), bulk=True), cache=False)
         if result is None:
             return Response(status_code=499)  # the client has gone
         complete = {**complete, "X-Run": how}

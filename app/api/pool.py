@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from .errors import ApiError
 from .responses import GZIP_MIN_BYTES, BodyCache, _accepts_gzip, gzip_bytes
 
-RETRY_AFTER_S = 2
+RETRY_AFTER_S = 1  # interactive work; bulk work is told twice as long
 # How often a waiting request checks whether its client is still there.
 POLL_S = 0.25
 # The largest result kept (the cache's size is a setting: ACTLAB_TRAIN_CACHE_BYTES).
@@ -50,49 +50,110 @@ MAX_CACHED_RESULT = 8 * 1024 * 1024
 class TrainingPool:
     """``workers`` threads computing runs, with up to ``queue`` more waiting (``noun``: what
     they compute, for the busy message). The curve routes have a small one of their own.
-    ``cache_bytes``: the size of its result cache (0: none)."""
+    ``cache_bytes``: the size of its result cache (0: none).
+
+    Two kinds of work share the workers. *Interactive* work is a training run someone is
+    watching for (train, its stream, a batch of them); *bulk* work is the rest (sweeps,
+    lessons' measurements, init statistics, the theory's network): longer, and fine to wait a
+    little. A free worker takes the oldest interactive job first, and bulk jobs hold at most
+    ``workers − 1`` workers at once (the one worker, when there is one), so a training run
+    never waits behind sweeps. Each kind has its own ``queue`` places; ``in_flight`` and
+    ``capacity`` count the interactive kind (``bulk_in_flight``, ``bulk_capacity``: the other).
+    """
 
     def __init__(self, workers: int, queue: int, noun: str = "training", cache_bytes: int = 0):
         self.noun = noun
         self.workers = max(1, workers)
         self.capacity = self.workers + max(0, queue)
-        self.executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"actlab-{noun}")
-        self._lock = threading.Lock()
-        self.in_flight = 0  # running + waiting
+        self.bulk_workers = max(1, self.workers - 1)
+        self.bulk_capacity = self.bulk_workers + max(0, queue)
+        self._cv = threading.Condition()
+        self._waiting: dict[bool, deque[tuple[Future, Callable[[], Any]]]] = {False: deque(), True: deque()}  # by bulk
+        self._bulk_running = 0
+        self._closed = False
+        self.in_flight = 0  # interactive jobs running + waiting
+        self.bulk_in_flight = 0
+        self._threads: list[threading.Thread] = []
         self.results = ResultCache(cache_bytes)
         self.flights = Flights(self.results)
         self.batcher: Any = None  # app.api.batching.Batcher, when training requests are batched
         self.stats: Counter[str] = Counter()  # computed, joined, cached, batches, batched (requests)
 
-    def full(self) -> bool:
-        return self.in_flight >= self.capacity
+    def full(self, bulk: bool = False) -> bool:
+        return self.bulk_in_flight >= self.bulk_capacity if bulk else self.in_flight >= self.capacity
 
-    def submit(self, fn: Callable[[], Any]) -> Future:
-        """Queue ``fn``, or raise 503 when every worker is busy and the queue is full."""
-        with self._lock:
-            if self.in_flight >= self.capacity:
+    def submit(self, fn: Callable[[], Any], bulk: bool = False) -> Future:
+        """Queue ``fn`` (``bulk``: see the class docstring), or raise 503 when its kind has
+        every place taken."""
+        future: Future = Future()
+        with self._cv:
+            if self.full(bulk):
+                taken, places = (self.bulk_in_flight, self.bulk_capacity) if bulk else (self.in_flight, self.capacity)
+                retry = RETRY_AFTER_S * (2 if bulk else 1)
                 raise ApiError(
                     503,
-                    f"all {self.workers} {self.noun} workers are busy and {self.capacity - self.workers} {'runs' if self.noun == 'training' else 'requests'} are waiting; "
-                    f"retry in {RETRY_AFTER_S} s",
+                    f"all {places} {self.noun} places are taken ({taken} {'runs' if self.noun == 'training' else 'requests'} running or waiting); "
+                    f"retry in {retry} s",
                     "request",
-                    headers={"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"},
+                    headers={"Retry-After": str(retry), "Cache-Control": "no-store"},
                     code="busy",
-                    retry_after=RETRY_AFTER_S,
+                    retry_after=retry,
                 )
-            self.in_flight += 1
+            if bulk:
+                self.bulk_in_flight += 1
+            else:
+                self.in_flight += 1
+            self._waiting[bulk].append((future, fn))
+            if len(self._threads) < self.workers and len(self._threads) < self.in_flight + self.bulk_in_flight:
+                t = threading.Thread(target=self._work, name=f"actlab-{self.noun}_{len(self._threads)}", daemon=True)
+                self._threads.append(t)
+                t.start()
+            self._cv.notify()
+        return future
 
-        def run() -> Any:
+    def _next(self) -> tuple[Future, Callable[[], Any], bool] | None:
+        """The job a free worker takes (under the lock), or None."""
+        if self._waiting[False]:
+            return (*self._waiting[False].popleft(), False)
+        if self._waiting[True] and self._bulk_running < self.bulk_workers:
+            self._bulk_running += 1
+            return (*self._waiting[True].popleft(), True)
+        return None
+
+    def _work(self) -> None:
+        while True:
+            with self._cv:
+                job = self._next()
+                while job is None and not self._closed:
+                    self._cv.wait()
+                    job = self._next()
+                if job is None:
+                    return
+            future, fn, bulk = job
             try:
-                return fn()
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(fn())
+                    except BaseException as e:
+                        future.set_exception(e)
             finally:
-                with self._lock:
-                    self.in_flight -= 1
-
-        return self.executor.submit(run)
+                with self._cv:
+                    if bulk:
+                        self._bulk_running -= 1
+                        self.bulk_in_flight -= 1
+                        if self._waiting[True]:
+                            self._cv.notify_all()  # a worker left idle by the bulk limit may take one now
+                    else:
+                        self.in_flight -= 1
 
     def shutdown(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        with self._cv:
+            self._closed = True
+            for waiting in self._waiting.values():
+                while waiting:
+                    future, _ = waiting.popleft()
+                    future.cancel()
+            self._cv.notify_all()
 
 
 # ----------------------------------------------------------------------------- results
@@ -292,10 +353,10 @@ async def run_in_pool(
 ) -> Response:
     """Run ``job(stop)`` in the pool — it returns a :class:`Result` or a complete body — or,
     with a ``key``, share the computation with identical requests (single flight, result
-    cache). ``stop`` is set when every waiting client has gone. The body is compressed in
+    cache), as bulk work. ``stop`` is set when every waiting client has gone. The body is compressed in
     the pool's thread. The answer is ``no-store`` unless ``headers`` say otherwise; a client
     that left gets 499 (nobody reads it). ``on_result`` sees the result first."""
-    result, how = await shared(request, pool, key, lambda flight: pool.submit(lambda: flight.run(job)))
+    result, how = await shared(request, pool, key, lambda flight: pool.submit(lambda: flight.run(job), bulk=True))
     if result is None:
         return Response(status_code=499)
     if on_result is not None:

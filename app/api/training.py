@@ -290,8 +290,8 @@ def _noted(request: Request):
 
 
 def _launch(pool: Any, job: Any):
-    """A computation of its own in the pool: ``job(stop)`` returns a Result."""
-    return lambda flight: pool.submit(lambda: flight.run(job))
+    """A bulk computation of its own in the pool (see TrainingPool): ``job(stop)`` returns a Result."""
+    return lambda flight: pool.submit(lambda: flight.run(job), bulk=True)
 
 
 async def _answer(request: Request, pool: Any, key: str, launch: Any) -> Response:

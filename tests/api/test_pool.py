@@ -22,6 +22,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.pool import TrainingPool
 from app.main import create_app
 from app.settings import Settings
 
@@ -113,17 +114,13 @@ def test_saturated_pool_turns_runs_away_and_drains_when_clients_leave(busy_serve
         assert r.status_code == 503 and r.json()["status"] == "not ready" and not r.json()["checks"]["training_pool"]["ok"]
         assert int(r.headers["retry-after"]) >= 1
         assert httpx.head(s.url + "/readyz", timeout=5).status_code == 503
-        # new runs: 503 + Retry-After, quickly
+        # new runs: 503 + Retry-After, quickly (sweeps and init statistics have places of their own:
+        # test_bulk_work_has_places_of_its_own)
         with httpx.Client(base_url=s.url, timeout=10) as c:
-            for path, body in (
-                ("/api/train", {"epochs": 5}),
-                ("/api/train/stream", {"epochs": 5}),
-                ("/api/sweep", {"epochs": 5, "sweep": {"param": "learning_rate", "values": [0.1]}}),
-                ("/api/init_stats", {"seeds": 2}),
-            ):
+            for path, body in (("/api/train", {"epochs": 5}), ("/api/train/stream", {"epochs": 5})):
                 r = c.post(path, json=body)
                 assert r.status_code == 503, (path, r.status_code, r.text[:200])
-                assert int(r.headers["retry-after"]) >= 1 and r.json()["field"] == "request" and "busy" in r.json()["detail"]
+                assert int(r.headers["retry-after"]) >= 1 and r.json()["field"] == "request" and r.json()["code"] == "busy"
             # the rest of the app keeps answering
             for q in ({"name": "relu"}, {"name": "gelu", "n": 2001}, {"name": "noisy_relu", "samples": 500, "seed": 3}, {"name": "elu", "alpha": "0.5"}):
                 r = c.get("/api/curve", params=q)
@@ -293,3 +290,95 @@ def test_head_answers_like_get_without_a_body(client, path) -> None:
 def test_head_on_a_post_only_route_is_405(client) -> None:
     r = client.head("/api/train")
     assert r.status_code == 405 and "POST" in r.headers["allow"]
+
+
+# ----------------------------------------------------------------------------- the two kinds of work
+
+
+def _started(order: list[str], name: str, gate: threading.Event | None = None):
+    def job() -> str:
+        order.append(name)
+        if gate is not None:
+            assert gate.wait(10)
+        return name
+
+    return job
+
+
+def test_interactive_work_goes_before_waiting_bulk_work() -> None:
+    pool = TrainingPool(1, 4)
+    order: list[str] = []
+    gate = threading.Event()
+    try:
+        first = pool.submit(_started(order, "run", gate))
+        assert _wait_for(lambda: order == ["run"], 5)
+        bulk = pool.submit(_started(order, "sweep"), bulk=True)
+        later = pool.submit(_started(order, "later run"))  # asked after the sweep, runs before it
+        assert (pool.in_flight, pool.bulk_in_flight) == (2, 1)
+        gate.set()
+        assert [f.result(10) for f in (first, later, bulk)] == ["run", "later run", "sweep"]
+        assert order == ["run", "later run", "sweep"]
+        assert _wait_for(lambda: (pool.in_flight, pool.bulk_in_flight) == (0, 0), 5)
+    finally:
+        gate.set()
+        pool.shutdown()
+
+
+def test_bulk_work_never_takes_every_worker() -> None:
+    pool = TrainingPool(2, 4)
+    order: list[str] = []
+    gate = threading.Event()
+    try:
+        a = pool.submit(_started(order, "sweep a", gate), bulk=True)
+        assert _wait_for(lambda: order == ["sweep a"], 5)
+        b = pool.submit(_started(order, "sweep b"), bulk=True)  # waits: bulk holds at most workers − 1
+        run = pool.submit(_started(order, "run"))  # the other worker takes it at once
+        assert run.result(10) == "run" and not b.done()
+        assert order == ["sweep a", "run"]
+        gate.set()
+        assert (a.result(10), b.result(10)) == ("sweep a", "sweep b")
+    finally:
+        gate.set()
+        pool.shutdown()
+
+
+def test_each_kind_is_turned_away_when_its_own_places_are_taken() -> None:
+    from app.api.errors import ApiError
+
+    pool = TrainingPool(1, 0)
+    gate = threading.Event()
+    try:
+        pool.submit(lambda: gate.wait(10))
+        with pytest.raises(ApiError) as busy:
+            pool.submit(lambda: None)
+        assert (busy.value.status, busy.value.code, busy.value.info["retry_after"]) == (503, "busy", 1)
+        waiting = pool.submit(lambda: "sweep", bulk=True)  # its own place, behind the run
+        with pytest.raises(ApiError) as bulk_busy:
+            pool.submit(lambda: None, bulk=True)
+        assert bulk_busy.value.info["retry_after"] == 2 and bulk_busy.value.headers["Retry-After"] == "2"
+        gate.set()
+        assert waiting.result(10) == "sweep"
+    finally:
+        gate.set()
+        pool.shutdown()
+
+
+def test_bulk_work_has_places_of_its_own(monkeypatch) -> None:
+    """With every training place taken, a sweep is still admitted (and 503 only when the
+    places for bulk work are taken)."""
+    from app.api import lessons
+
+    monkeypatch.setattr(lessons._cache, "get", lambda key: None)  # (a measurement another test made)
+    with TestClient(create_app(Settings(log_level="warning"))) as c:
+        pool = c.app.state.training_pool
+        sweep = {"epochs": 5, "sweep": {"param": "learning_rate", "values": [0.1]}}
+        pool.in_flight = pool.capacity
+        try:
+            assert c.post("/api/train", json={"epochs": 5}).status_code == 503
+            assert c.post("/api/sweep", json=sweep).status_code == 200
+            pool.bulk_in_flight = pool.bulk_capacity
+            for path, body in (("/api/sweep", {**sweep, "seed": 1}), ("/api/init_stats", {"seeds": 2}), ("/api/lessons/dying-relu/measure", None)):
+                r = c.post(path, json=body) if body is not None else c.get(path)
+                assert r.status_code == 503 and r.json()["code"] == "busy" and r.headers["retry-after"] == "2", path
+        finally:
+            pool.in_flight = pool.bulk_in_flight = 0
