@@ -19,7 +19,8 @@ function lazyView(importer, make) {
   let loading = null;
   const lazy = {
     view: null,
-    load: () => (loading ??= importer().then((module) => (lazy.view = make(module)))),
+    // a failed import is forgotten, so that choosing the tab again tries again
+    load: () => (loading ??= importer().then((module) => (lazy.view = make(module)), (err) => { loading = null; throw err; })),
   };
   return lazy;
 }
@@ -117,13 +118,14 @@ async function main() {
     if (lazy) {
       const fresh = !lazy.view;
       const view = await lazy.load();
+      document.getElementById(`view-${name}`).querySelector(":scope > .error-box")?.remove(); // an earlier failure
       if (current !== name) return; // another tab was chosen meanwhile
       if (name === "theory" && !fresh) view.apply(state); // what the other views changed (the init, its variances)
       view.shown();
     }
     window.dispatchEvent(new Event("resize")); // let Plotly size plots that were hidden
   };
-  const show = (name) => showView(name).catch(failed);
+  const show = (name) => showView(name).catch((err) => viewFailed(name, err));
   tabs.forEach((t, i) => {
     t.addEventListener("click", () => {
       onState({ view: t.dataset.view }, true);
@@ -137,7 +139,7 @@ async function main() {
       next.click();
     });
   });
-  await showView(state.view);
+  await show(state.view);
 
   const theme = document.getElementById("theme");
   theme.value = state.theme;
@@ -179,7 +181,7 @@ async function main() {
     theme.value = state.theme;
     fnView.apply(state);
     if (net.view) net.view.apply(state);
-    await showView(state.view); // (the Theory view takes the state when shown)
+    await show(state.view); // (the Theory view takes the state when shown)
     announceState();
   };
   window.addEventListener("popstate", fromAddress);
@@ -204,6 +206,18 @@ function showNotice(notes) {
   if (notes.length > 8) list.append(Object.assign(document.createElement("li"), { textContent: `… and ${notes.length - 8} more.` }));
   box.hidden = false;
   box.querySelector("button").onclick = () => (box.hidden = true);
+}
+
+/** A view whose code could not be loaded says so in its own place (choosing its tab again retries). */
+function viewFailed(name, err) {
+  console.error(err);
+  const section = document.getElementById(`view-${name}`);
+  section.querySelector(":scope > .error-box")?.remove();
+  const label = document.getElementById(`tab-${name}`)?.textContent ?? name;
+  section.prepend(Object.assign(document.createElement("p"), {
+    className: "error-box", role: "alert",
+    textContent: `The ${label} view could not be loaded (${err.message}). Check the connection and choose its tab again.`,
+  }));
 }
 
 function failed(err) {

@@ -140,3 +140,25 @@ def test_screenshots_after_lazy_loading(browser, server):
         page.wait_for_selector(".embed-plot[data-rendered='1']")
         shot(page, f"lazy-embed-function-{tag}")
         ctx.close()
+
+
+def test_a_view_that_fails_to_load_says_so_in_its_place_and_its_tab_retries(page, server):
+    """The network view's code cannot be fetched (a dropped connection): the network view
+    says which view failed, the function view still works, and its tab loads it once the
+    connection is back."""
+    page.route("**/views/network-view.js*", lambda route: route.abort())
+    page.goto(f"{server}/?view=network")
+    page.wait_for_selector("#view-network > .error-box")
+    box = page.text_content("#view-network > .error-box")
+    assert "Network view could not be loaded" in box and "choose its tab again" in box
+    assert page.evaluate("document.body.dataset.ready") == "1"  # the explorer itself started
+    assert page.locator("#main > .error-box").count() == 0
+    page.click("#tab-function")
+    page.wait_for_selector("#view-function .plot[data-rendered='1']")
+    page.unroute("**/views/network-view.js*")
+    page.click("#tab-network")
+    page.wait_for_selector("#view-network .plot[data-rendered='1']", timeout=30_000)
+    assert page.locator("#view-network > .error-box").count() == 0
+    # the failed import was logged (console.error, and Chromium's line for the aborted fetch), nothing else
+    assert page.watch.errors and all("network-view.js" in e or "net::ERR_FAILED" in e for e in page.watch.errors), page.watch.errors
+    page.watch.errors = []

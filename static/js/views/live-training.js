@@ -52,7 +52,7 @@ export class LiveTraining {
     this.latest = new Latest();
     const root = view.root;
     this.buttons = { play: root.querySelector("#play"), pause: root.querySelector("#pause"), step: root.querySelector("#step"), reset: root.querySelector("#reset") };
-    this.bar = root.querySelector("#live-bar");
+    this.bar = root.querySelector("#step-bar");
     this.buttons.play.addEventListener("click", () => this.play());
     this.buttons.pause.addEventListener("click", () => this.pause(true));
     this.buttons.step.addEventListener("click", () => this.step());
