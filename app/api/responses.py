@@ -63,10 +63,12 @@ GZIP_LEVEL = 6
 GZIP_FAST_FROM = 256 * 1024
 
 
-def gzip_bytes(body: bytes, fast: bool = False) -> bytes:
+def gzip_bytes(body: bytes, fast: bool = False, level: int | None = None) -> bytes:
     """``body`` gzip-compressed, the same bytes in every process (mtime=0; the level depends
-    only on ``fast`` and the size), as a strong ETag requires."""
-    return gzip.compress(body, 1 if fast and len(body) >= GZIP_FAST_FROM else GZIP_LEVEL, mtime=0)
+    only on ``fast`` and the size, or is ``level``), as a strong ETag requires."""
+    if level is None:
+        level = 1 if fast and len(body) >= GZIP_FAST_FROM else GZIP_LEVEL
+    return gzip.compress(body, level, mtime=0)
 # The per-process cache of rendered bodies: at most this many bytes (identity + gzip), and
 # no single body above MAX_CACHED_BODY (those are rebuilt each time).
 CACHE_BYTES = 64 * 1024 * 1024

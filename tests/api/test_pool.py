@@ -376,6 +376,7 @@ def test_bulk_work_has_places_of_its_own(monkeypatch) -> None:
         try:
             assert c.post("/api/train", json={"epochs": 5}).status_code == 503
             assert c.post("/api/sweep", json=sweep).status_code == 200
+            assert _wait_for(lambda: pool.bulk_in_flight == 0, 5)  # (its worker counts it out after answering)
             pool.bulk_in_flight = pool.bulk_capacity
             for path, body in (("/api/sweep", {**sweep, "seed": 1}), ("/api/init_stats", {"seeds": 2}), ("/api/lessons/dying-relu/measure", None)):
                 r = c.post(path, json=body) if body is not None else c.get(path)
