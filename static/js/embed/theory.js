@@ -6,7 +6,7 @@ import { activationCard } from "../lib/controls.js";
 import { prepareFormulas } from "../lib/formula.js";
 import { theoryPanel } from "../lib/theory.js";
 import { defaultOf } from "../lib/url.js";
-import { curveLabel } from "../views/function-view.js";
+import { curveLabel } from "../lib/runs.js";
 
 export async function show(frame, catalogue, meta, state, notes) {
   const { root, latest, panelName, setStatus, draw, checkSpecs } = frame;

@@ -6,7 +6,7 @@ import { activationCard, el } from "../lib/controls.js";
 import { describeFormulas, prepareFormulas } from "../lib/formula.js";
 import { FIGURES } from "../lib/panels.js";
 import { defaultOf } from "../lib/url.js";
-import { labelRuns, requestBody } from "../views/network-view.js";
+import { labelRuns, requestBody } from "../lib/runs.js";
 
 export async function show(frame, catalogue, meta, state, notes) {
   const { root, plot, latest, kind, panelName, setStatus, draw, showNotes, checkSpecs, postHeight } = frame;

@@ -5,6 +5,7 @@ import { activationCard, el, keepingFocus } from "../lib/controls.js";
 import { functionFigure, functionTable } from "../lib/figures.js";
 import { isFormula } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
+import { curveLabel } from "../lib/runs.js";
 import { sanitise } from "../lib/spec.js";
 import { swatch } from "../lib/theme.js";
 
@@ -14,22 +15,6 @@ export function sanitiseSpecs(specs, catalogue, max) {
   return sanitise(specs, catalogue, max).specs;
 }
 
-export function curveLabel(spec, catalogue, specs) {
-  if (isFormula(spec)) {
-    const same = specs.filter((s) => s.formula === spec.formula).length > 1;
-    const usual = catalogue.formula.default_param.default;
-    const parts = Object.entries(spec.params || {})
-      .filter(([k, v]) => same || Number(v) !== ((spec.ranges || {})[k] || { default: usual }).default)
-      .map(([k, v]) => `${k}=${v}`);
-    return parts.length ? `${spec.formula} (${parts.join(", ")})` : spec.formula;
-  }
-  const act = catalogue.byId[spec.name];
-  const sameName = specs.filter((s) => s.name === spec.name).length > 1;
-  const parts = act.params
-    .filter((p) => spec.params[p.id] !== undefined && (sameName || spec.params[p.id] !== p.default))
-    .map((p) => `${p.id}=${spec.params[p.id]}`);
-  return parts.length ? `${act.name} (${parts.join(", ")})` : act.name;
-}
 
 const yesNo = (b) => el("span", { class: b ? "yes" : "no", text: b ? "yes" : "no" });
 

@@ -6,7 +6,7 @@
 // history; the diagram is redrawn first, the other plots just after.
 
 import { isAbort, Latest, postJSON, postStream } from "../lib/api.js";
-import { labelRuns } from "./network-view.js";
+import { labelRuns } from "../lib/runs.js";
 
 /** ``prev`` followed by ``next`` (a continuation's response), at most ``cap`` frames kept
  * (the first and the latest). */

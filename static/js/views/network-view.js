@@ -5,14 +5,15 @@ import { ApiError, isAbort, Latest, postJSON, postStream, retryWhenBusy } from "
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { Diagram } from "../lib/diagram.js";
 import { metricOf } from "../lib/figures.js";
-import { actOf, requestActivation } from "../lib/formula.js";
+import { actOf } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
-import { LiveTraining, mergeTrace } from "./live-training.js";
+import { LiveTraining } from "./live-training.js";
 import { OwnData } from "./own-data.js";
 import { seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
-import { curveLabel, sanitiseSpecs } from "./function-view.js";
+import { sanitiseSpecs } from "./function-view.js";
+import { curveLabel, labelRuns, requestBody, shown } from "../lib/runs.js";
 import * as tables from "../lib/tables.js";
 import { overlayPrediction } from "./theory-overlay.js";
 
@@ -649,52 +650,6 @@ export class NetworkView {
     this.summary.replaceChildren();
     this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true, detail: { sweep: sw } }));
   }
-}
-
-/** The /api/train (or, in sweep mode, /api/sweep) body for a network-view state; ``points``:
- * own data (the link's pts, or more imported ones). */
-export function requestBody(s, catalogue, meta, points = s.pts || []) {
-  const body = { activations: s.act.map((a) => requestActivation(a, catalogue) || { name: a.name, params: coerceParams(a, catalogue) }), ...meta.explorer.recording };
-  for (const f of meta.form) if (s[f.key] !== undefined && shown(f, s)) body[f.key] = s[f.key];
-  body.widths = (s.widths || []).length ? s.widths.map(Number) : null;
-  if (s.dataset === "own") body.points = { x: points.map((p) => [p[0], p[1]]), y: points.map((p) => p[2]), task: s.ptask || "classify" };
-  if (s.mode === "sweep") {
-    body.sweep = { param: s.sweep, values: s.values.map(Number) };
-    body.boundary_frames = 0;
-    delete body.unit_grid;
-  } else {
-    body.include_state = true;
-  }
-  return body;
-}
-
-/** A form field's "when": a value, a list of values, or [] for "empty". */
-function matches(want, have) {
-  if (Array.isArray(want)) return want.length ? want.includes(have) : !(have && have.length);
-  return have === want;
-}
-
-/** Whether a form field is read in this state (its "when" holds): requests leave the others out. */
-export const shown = (f, s) => !f.when || Object.entries(f.when).every(([k, v]) => matches(v, s[k]));
-
-export { mergeTrace };
-
-/** Labels for a run's variants (or a sweep's series), as the legends show them. */
-export function labelRuns(list, catalogue) {
-  const acts = list.map((x) => x.activation);
-  list.forEach((x) => (x.label = curveLabel(x.activation, catalogue, acts)));
-}
-
-/** Parameters as the API wants them: numbers for float params, strings for choices. */
-export function coerceParams(spec, catalogue) {
-  const act = catalogue.byId[spec.name];
-  const out = {};
-  for (const p of act.params) {
-    const v = spec.params[p.id];
-    if (v === undefined) continue;
-    out[p.id] = p.kind === "float" ? Number(v) : String(v);
-  }
-  return out;
 }
 
 /** Draw a figure in a panel; a figure that sets its own height (phone layouts) gets a plot box that tall. */

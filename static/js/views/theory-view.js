@@ -9,7 +9,8 @@ import { Panel } from "../lib/panel.js";
 import { seriesStyle } from "../lib/theme.js";
 import { THEORY_PANELS, theoryPanel } from "../lib/theory.js";
 import { formatNumber } from "../lib/url.js";
-import { curveLabel, sanitiseSpecs } from "./function-view.js";
+import { sanitiseSpecs } from "./function-view.js";
+import { curveLabel } from "../lib/runs.js";
 
 const fmt = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) || x >= 1e6 ? "∞" : Number(x.toPrecision(d)).toString());
 
