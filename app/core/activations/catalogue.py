@@ -54,6 +54,7 @@ CATALOGUE: tuple[Activation, ...] = (
         unit_cost=130,
         eval_unit_cost=180,
         nonnegative_derivative=True,
+        kernel=F.softplus_kernel,
     ),
     Activation(
         id="noisy_relu",
@@ -124,6 +125,7 @@ CATALOGUE: tuple[Activation, ...] = (
         in_source=True,
         unit_cost=63,
         eval_unit_cost=85,
+        kernel=F.prelu_kernel,
     ),
     Activation(
         id="elu",
@@ -145,6 +147,7 @@ CATALOGUE: tuple[Activation, ...] = (
         unit_cost=83,
         eval_unit_cost=111,
         nonnegative_derivative=True,
+        kernel=F.elu_kernel,
     ),
     Activation(
         id="sigmoid",
@@ -160,6 +163,7 @@ CATALOGUE: tuple[Activation, ...] = (
         in_source=True,
         unit_cost=116,
         nonnegative_derivative=True,
+        kernel=F.sigmoid_kernel,
     ),
     Activation(
         id="tanh",
@@ -175,6 +179,7 @@ CATALOGUE: tuple[Activation, ...] = (
         in_source=True,
         unit_cost=106,
         nonnegative_derivative=True,
+        kernel=F.tanh_kernel,
     ),
     Activation(
         id="selu",
@@ -191,6 +196,7 @@ CATALOGUE: tuple[Activation, ...] = (
         unit_cost=94,
         eval_unit_cost=119,
         nonnegative_derivative=True,
+        kernel=F.selu_kernel,
     ),
     Activation(
         id="celu",
@@ -207,6 +213,7 @@ CATALOGUE: tuple[Activation, ...] = (
         unit_cost=85,
         eval_unit_cost=115,
         nonnegative_derivative=True,
+        kernel=F.celu_kernel,
     ),
     Activation(
         id="gelu",
@@ -221,6 +228,7 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="Hendrycks & Gimpel 2016",
         torch="torch.nn.GELU(approximate={approximate})",
         unit_cost=190,
+        kernel=F.gelu_kernel,
     ),
     Activation(
         id="silu",
@@ -236,6 +244,7 @@ CATALOGUE: tuple[Activation, ...] = (
         torch="torch.nn.SiLU()",
         torch_only={"beta": 1.0},
         unit_cost=140,
+        kernel=F.silu_kernel,
     ),
     Activation(
         id="mish",
@@ -249,6 +258,7 @@ CATALOGUE: tuple[Activation, ...] = (
         reference="Misra 2019",
         torch="torch.nn.Mish()",
         unit_cost=400,
+        kernel=F.mish_kernel,
     ),
     Activation(
         id="relu6",
