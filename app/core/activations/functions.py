@@ -458,8 +458,8 @@ def _exp_or_zero(t: Array, far: Array) -> None:
 def _logistic_parts(y: Array, e: Array, p: Array, far: Array) -> None:
     """e = e^{−|y|} (0 where |y| > 700) and p = 1 for y ≥ 0, e below: σ(y) = p/(1 + e) and
     σ(y)·σ(−y) = e/(1 + e)², with no cancellation. y may be p (not e)."""
-    np.abs(y, out=e)
-    np.negative(e, out=e)
+    np.negative(y, out=e)
+    np.minimum(e, y, out=e)  # −|y|
     _exp_or_zero(e, far)
     np.greater_equal(y, 0.0, out=p)
     np.maximum(p, e, out=p)
