@@ -3,7 +3,9 @@
 Functions take ``x`` and keyword parameters, which may be floats or arrays that broadcast
 against ``x`` (the training engine stacks K variants along a leading axis). Every function
 and derivative is finite and free of floating-point warnings (overflow, invalid, divide
-*and* underflow) for |x| up to 1e4 and any parameter within its declared range.
+*and* underflow) for |x| up to 1e4 and any parameter within its declared range. The smooth
+ones are their in-place kernels (at the bottom) run on fresh buffers, so that the training
+engine, which calls the kernels, computes exactly these numbers.
 """
 
 from __future__ import annotations
@@ -411,7 +413,7 @@ def tanhshrink_grad(x: Array) -> Array:
 # so the engine's numbers are f's and df's bit for bit (tests/core/test_kernels.py checks
 # every kernel). Whole-array numpy ufuncs only, writing into out= buffers; np.putmask
 # selects (several times faster than where= on mixed masks); float scratch is allocated per
-# call (np.empty costs ~0.5 µs, small beside the ufuncs).
+# call (np.empty costs ~0.5 µs, small beside the ufuncs, and nothing is shared between runs).
 
 
 def _params_shape(x: Array, params: dict) -> tuple[int, ...]:
