@@ -450,6 +450,20 @@ def _scratch(z: Array, h: Array) -> Array:
     return np.empty(z.shape, h.dtype)
 
 
+def _is_one(v: ParamValue) -> bool:
+    """v is the number 1: multiplying or dividing by it may be skipped (x·1 = x/1 = x exactly)."""
+    return isinstance(v, float) and v == 1.0
+
+
+def _times(z: Array, factor: ParamValue, h: Array) -> Array:
+    """z·factor in a fresh buffer, or z itself (not to be written) when factor is 1."""
+    if _is_one(factor):
+        return z
+    y = _scratch(z, h)
+    np.multiply(z, factor, out=y)
+    return y
+
+
 def _exp_or_zero(t: Array, far: Array) -> None:
     """t = e^t in place, exactly 0 where t < −700 (far: a boolean scratch)."""
     np.less(t, -_EXP_FLOOR, out=far)
@@ -505,7 +519,8 @@ def _scaled_elu(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamV
     np.less(m, -_EXP_FLOOR, out=mask)
     np.putmask(m, mask, -np.inf)  # expm1(−inf) = −1, exp(−inf) = 0, exactly
     np.expm1(m, out=h)
-    np.multiply(h, alpha, out=h)
+    if not _is_one(alpha):
+        np.multiply(h, alpha, out=h)
     pos = _scratch(z, h) if df is None else df
     np.maximum(z, 0.0, out=pos)
     np.add(h, pos, out=h)
@@ -514,7 +529,8 @@ def _scaled_elu(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamV
     if df is None:
         return
     np.exp(m, out=df)
-    np.multiply(df, alpha, out=df)
+    if not _is_one(alpha):
+        np.multiply(df, alpha, out=df)
     np.greater(z, 0.0, out=mask)
     np.putmask(df, mask, 1.0)
     if scale is not None:
@@ -533,11 +549,13 @@ def celu_kernel(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamV
     """t = min(z, 0)/α; h = max(z, 0) + α·expm1(t), df = e^t (1 for z ≥ 0, 0 below t = −700)."""
     t = _scratch(z, h)
     np.minimum(z, 0.0, out=t)
-    np.divide(t, alpha, out=t)
+    if not _is_one(alpha):
+        np.divide(t, alpha, out=t)
     np.less(t, -_EXP_FLOOR, out=mask)
     np.putmask(t, mask, -np.inf)
     np.expm1(t, out=h)
-    np.multiply(h, alpha, out=h)
+    if not _is_one(alpha):
+        np.multiply(h, alpha, out=h)
     pos = _scratch(z, h) if df is None else df
     np.maximum(z, 0.0, out=pos)
     np.add(h, pos, out=h)
@@ -573,8 +591,7 @@ def tanh_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
 def softplus_kernel(z: Array, h: Array, df: Array | None, mask: Array, beta: ParamValue = 1.0, threshold: ParamValue = 20.0) -> None:
     """y = βz: h = (max(y, 0) + log1p(e))/β and df = σ(y) = p/(1 + e) (e, p: _logistic_parts),
     then z and 1 where y > threshold; so h is exactly 0 below y = −700."""
-    y = _scratch(z, h)
-    np.multiply(z, beta, out=y)
+    y = _times(z, beta, h)
     e = _scratch(z, h)
     p = _scratch(z, h) if df is None else df
     _logistic_parts(y, e, p, mask)
@@ -584,7 +601,8 @@ def softplus_kernel(z: Array, h: Array, df: Array | None, mask: Array, beta: Par
     np.log1p(e, out=h)
     np.maximum(y, 0.0, out=e)
     np.add(h, e, out=h)
-    np.divide(h, beta, out=h)
+    if not _is_one(beta):
+        np.divide(h, beta, out=h)
     np.greater(y, threshold, out=mask)
     np.putmask(h, mask, z)
     if df is not None:
@@ -593,8 +611,7 @@ def softplus_kernel(z: Array, h: Array, df: Array | None, mask: Array, beta: Par
 
 def silu_kernel(z: Array, h: Array, df: Array | None, mask: Array, beta: ParamValue = 1.0) -> None:
     """y = βz, s = σ(y) = p/(1 + e): h = z·s, df = s + y·e/(1 + e)²."""
-    y = _scratch(z, h)
-    np.multiply(z, beta, out=y)
+    y = _times(z, beta, h)
     e = _scratch(z, h)
     _logistic_parts(y, e, h, mask)
     s = _scratch(z, h)
