@@ -3,7 +3,9 @@
 Functions take ``x`` and keyword parameters, which may be floats or arrays that broadcast
 against ``x`` (the training engine stacks K variants along a leading axis). Every function
 and derivative is finite and free of floating-point warnings (overflow, invalid, divide
-*and* underflow) for |x| up to 1e4 and any parameter within its declared range.
+*and* underflow) for |x| up to 1e4 and any parameter within its declared range. The smooth
+ones are their in-place kernels (at the bottom) run on fresh buffers, so that the training
+engine, which calls the kernels, computes exactly these numbers.
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ def normal_pdf(t: Array) -> Array:
     """Standard normal density φ(t) = exp(-t²/2)/√(2π), exactly 0 where it would underflow."""
     t2 = t * t
     return np.where(t2 < _PDF_T2_CUTOFF, np.exp(-0.5 * np.minimum(t2, _PDF_T2_CUTOFF)), 0.0) * INV_SQRT_2PI
+
+
+# The kernels below take e^t only for t ≥ −700 (e^{−700} ≈ 1e-304, normal with room to
+# spare for the products it enters) and use exactly 0 below, as exp(−inf): no exp underflows.
+_EXP_FLOOR = 700.0
+# Mish squares e^{−x}: it takes e^{−x} as 0 above x = 350 (tanh(softplus(x)) is 1 there).
+_MISH_CEILING = 350.0
+# GELU evaluates Φ and φ on x clipped to ±37.4 (Φ(37.4) rounds to 1) and takes them as 0
+# below −37.4, where x·Φ(x) < 1e-304.
+_GELU_CLIP = 37.4
+SQRT_HALF = math.sqrt(0.5)
 
 
 def softplus_unit(x: Array) -> Array:
@@ -86,105 +99,92 @@ def prelu_grad_a(x: Array, a: ParamValue = 0.25) -> Array:
 
 
 def elu(x: Array, alpha: ParamValue = 1.0) -> Array:
-    """x if x > 0 else α·(eˣ − 1)."""
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+    """x if x > 0 else α·(eˣ − 1), computed as max(0, x) + α·expm1(min(0, x))."""
+    return _value(elu_kernel, x, alpha=alpha)
 
 
 def elu_grad(x: Array, alpha: ParamValue = 1.0) -> Array:
     """1 if x > 0 else α·eˣ (f'(0) = α, as PyTorch)."""
-    return np.where(x > 0, 1.0, alpha * np.exp(np.maximum(np.minimum(x, 0.0), -700.0)) * (x > -700))
+    return _slope(elu_kernel, x, alpha=alpha)
 
 
 def celu(x: Array, alpha: ParamValue = 1.0) -> Array:
     """max(0, x) + min(0, α·(e^{x/α} − 1))."""
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0) / alpha))
+    return _value(celu_kernel, x, alpha=alpha)
 
 
 def celu_grad(x: Array, alpha: ParamValue = 1.0) -> Array:
-    """1 if x > 0 else e^{x/α}."""
-    t = np.minimum(x, 0.0) / alpha
-    return np.where(x > 0, 1.0, np.exp(np.maximum(t, -700.0)) * (t > -700))
+    """e^{min(0, x)/α}: 1 for x ≥ 0."""
+    return _slope(celu_kernel, x, alpha=alpha)
 
 
 def selu(x: Array) -> Array:
-    """λ·(x if x > 0 else α·(eˣ − 1)) with the self-normalising λ, α."""
-    return SELU_SCALE * elu(x, SELU_ALPHA)
+    """λ·(x if x > 0 else α·(eˣ − 1)) with the self-normalising λ, α: exactly λ·elu(x, α)."""
+    return _value(selu_kernel, x)
 
 
 def selu_grad(x: Array) -> Array:
-    return SELU_SCALE * elu_grad(x, SELU_ALPHA)
+    """λ·elu_grad(x, α)."""
+    return _slope(selu_kernel, x)
 
 
 def softplus(x: Array, beta: ParamValue = 1.0, threshold: ParamValue = 20.0) -> Array:
-    """(1/β)·log(1 + e^{βx}); linear (= x) where βx > threshold, as PyTorch."""
-    bx = beta * x
-    return np.where(bx > threshold, x, softplus_unit(bx) / beta)
+    """(1/β)·log(1 + e^{βx}) = (max(βx, 0) + log1p(e^{−|βx|}))/β; linear (= x) where βx > threshold, as PyTorch."""
+    return _value(softplus_kernel, x, beta=beta, threshold=threshold)
 
 
 def softplus_grad(x: Array, beta: ParamValue = 1.0, threshold: ParamValue = 20.0) -> Array:
     """The logistic σ(βx); 1 where βx > threshold."""
-    bx = beta * x
-    return np.where(bx > threshold, 1.0, sc.expit(bx))
+    return _slope(softplus_kernel, x, beta=beta, threshold=threshold)
 
 
 def sigmoid(x: Array) -> Array:
-    """σ(x) = 1 / (1 + e^{-x})."""
-    return sc.expit(x)
+    """σ(x) = 1 / (1 + e^{-x}), computed as e^{min(x,0)} / (e^{min(x,0)} + e^{−max(x,0)})."""
+    return _value(sigmoid_kernel, x)
 
 
 def sigmoid_grad(x: Array) -> Array:
     """σ(x)·σ(−x), which is σ(1 − σ) without cancellation."""
-    return sc.expit(x) * sc.expit(-x)
+    return _slope(sigmoid_kernel, x)
 
 
 def tanh(x: Array) -> Array:
-    return np.tanh(x)
+    return _value(tanh_kernel, x)
 
 
 def tanh_grad(x: Array) -> Array:
-    """1 − tanh²(x) = 4·σ(2x)·σ(−2x), computed without cancellation."""
-    return 4.0 * sc.expit(2.0 * x) * sc.expit(-2.0 * x)
+    """1 − tanh²(x) = 4e/(1 + e)² with e = e^{−2|x|}, computed without cancellation."""
+    return _slope(tanh_kernel, x)
 
 
 def gelu(x: Array, approximate: ParamValue = "none") -> Array:
     """x·Φ(x) (exact), or 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) with approximate="tanh"."""
-    if approximate == "tanh":
-        # 0.5·(1 + tanh(u)) = σ(2u): the same function without 1 + tanh(u) cancelling for u ≪ 0
-        return x * sc.expit(2.0 * SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x))
-    # Below x = −37.4, |x·Φ(x)| < 1e-304 and the product would underflow: return 0 there.
-    return np.where(x > -37.4, x * sc.ndtr(np.maximum(x, -37.4)), 0.0)
+    return _value(gelu_kernel, x, approximate=approximate)
 
 
 def gelu_grad(x: Array, approximate: ParamValue = "none") -> Array:
-    if approximate == "tanh":
-        u = SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x)
-        s = sc.expit(2.0 * u)  # 0.5·(1 + tanh(u)), without cancellation for u ≪ 0
-        sech2 = 4.0 * s * sc.expit(-2.0 * u)
-        return s + 0.5 * x * sech2 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * x * x)
-    return sc.ndtr(x) + x * normal_pdf(x)
+    """Φ(x) + x·φ(x); with approximate="tanh", σ(2u) + x·σ(2u)·σ(−2u)·2u′ (u as in gelu)."""
+    return _slope(gelu_kernel, x, approximate=approximate)
 
 
 def silu(x: Array, beta: ParamValue = 1.0) -> Array:
     """x·σ(βx) (SiLU for β = 1, Swish-β in general)."""
-    return x * sc.expit(beta * x)
+    return _value(silu_kernel, x, beta=beta)
 
 
 def silu_grad(x: Array, beta: ParamValue = 1.0) -> Array:
     """σ(βx) + βx·σ(βx)·σ(−βx)."""
-    s = sc.expit(beta * x)
-    return s + beta * x * s * sc.expit(-beta * x)
+    return _slope(silu_kernel, x, beta=beta)
 
 
 def mish(x: Array) -> Array:
-    """x·tanh(softplus(x)); exactly 0 below x = −700 (where |f| < 1e-300)."""
-    return np.where(x > -700.0, np.maximum(x, -700.0) * np.tanh(softplus_unit(x)), 0.0)
+    """x·tanh(softplus(x)), tanh(log(1 + eˣ)) written as a ratio of exponentials (see mish_kernel)."""
+    return _value(mish_kernel, x)
 
 
 def mish_grad(x: Array) -> Array:
     """tanh(sp(x)) + x·sech²(sp(x))·σ(x), sp = softplus."""
-    sp = softplus_unit(x)
-    sech2 = 4.0 * sc.expit(2.0 * sp) * sc.expit(-2.0 * sp)
-    return np.tanh(sp) + x * sech2 * sc.expit(x)
+    return _slope(mish_kernel, x)
 
 
 def hardtanh(x: Array, min_val: ParamValue = -1.0, max_val: ParamValue = 1.0) -> Array:
@@ -407,8 +407,78 @@ def tanhshrink_grad(x: Array) -> Array:
 
 
 # --------------------------------------------------------------------------- in-place kernels
-# The training engine's h = f(z), df = f′(z) written into its buffers, for the activations
-# where that is much faster than f and df; equal to them exactly (tests/core checks).
+# kernel(z, h, df, mask, **params) writes h = f(z) and, unless df is None, df = f′(z) into the
+# engine's buffers (often strided views); ``mask`` is a boolean scratch of z's shape. For the
+# smooth activations the kernel IS the formulation: f and df above call it (_value, _slope),
+# so the engine's numbers are f's and df's bit for bit (tests/core/test_kernels.py checks
+# every kernel). Whole-array numpy ufuncs only, writing into out= buffers; np.putmask
+# selects (several times faster than where= on mixed masks); float scratch is allocated per
+# call (np.empty costs ~0.5 µs, small beside the ufuncs, and nothing is shared between runs).
+
+
+def _params_shape(x: Array, params: dict) -> tuple[int, ...]:
+    return np.broadcast_shapes(x.shape, *(np.shape(v) for v in params.values() if not isinstance(v, str)))
+
+
+def _buffers(x: ParamValue, params: dict) -> tuple[Array, Array, Array]:
+    """x as a float array broadcast against the parameters, an output of its shape and a mask."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(float)
+    shape = _params_shape(x, params)
+    if shape != x.shape:
+        x = np.broadcast_to(x, shape)
+    return x, np.empty(shape, x.dtype), np.empty(shape, bool)
+
+
+def _value(kernel, x, **params) -> Array:
+    """f(x) through the activation's kernel."""
+    z, h, mask = _buffers(x, params)
+    kernel(z, h, None, mask, **params)
+    return h if h.ndim else h[()]
+
+
+def _slope(kernel, x, **params) -> Array:
+    """f′(x) through the activation's kernel."""
+    z, h, mask = _buffers(x, params)
+    df = np.empty_like(h)
+    kernel(z, h, df, mask, **params)
+    return df if df.ndim else df[()]
+
+
+def _scratch(z: Array, h: Array) -> Array:
+    return np.empty(z.shape, h.dtype)
+
+
+def _is_one(v: ParamValue) -> bool:
+    """v is the number 1: multiplying or dividing by it may be skipped (x·1 = x/1 = x exactly)."""
+    return isinstance(v, float) and v == 1.0
+
+
+def _times(z: Array, factor: ParamValue, h: Array) -> Array:
+    """z·factor in a fresh buffer, or z itself (not to be written) when factor is 1."""
+    if _is_one(factor):
+        return z
+    y = _scratch(z, h)
+    np.multiply(z, factor, out=y)
+    return y
+
+
+def _exp_or_zero(t: Array, far: Array) -> None:
+    """t = e^t in place, exactly 0 where t < −700 (far: a boolean scratch)."""
+    np.less(t, -_EXP_FLOOR, out=far)
+    np.putmask(t, far, -np.inf)
+    np.exp(t, out=t)
+
+
+def _logistic_parts(y: Array, e: Array, p: Array, far: Array) -> None:
+    """e = e^{−|y|} (0 where |y| > 700) and p = 1 for y ≥ 0, e below: σ(y) = p/(1 + e) and
+    σ(y)·σ(−y) = e/(1 + e)², with no cancellation. y may be p (not e)."""
+    np.negative(y, out=e)
+    np.minimum(e, y, out=e)  # −|y|
+    _exp_or_zero(e, far)
+    np.greater_equal(y, 0.0, out=p)
+    np.maximum(p, e, out=p)
 
 
 def relu_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
@@ -418,11 +488,232 @@ def relu_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
 
 
 def leaky_relu_kernel(z: Array, h: Array, df: Array | None, mask: Array, leak: ParamValue = 0.01) -> None:
+    """For leak in its declared [0, 1]: f′ = max(1[z > 0], leak) and f = z·f′ = max(z, leak·z),
+    equal to leaky_relu and leaky_relu_grad (x·1 = x and x·leak = leak·x exactly)."""
+    if df is None:
+        np.multiply(z, leak, out=h)
+        np.maximum(h, z, out=h)
+        return
+    np.greater(z, 0.0, out=df)
+    np.maximum(df, leak, out=df)
+    np.multiply(z, df, out=h)
+
+
+def prelu_kernel(z: Array, h: Array, df: Array | None, mask: Array, a: ParamValue = 0.25) -> None:
+    """f′ = 1 where z > 0 else a, and f = z·f′ (the learned a may take any value)."""
     np.greater(z, 0.0, out=mask)
-    np.multiply(z, leak, out=h)
-    np.copyto(h, z, where=mask)  # x if x > 0 else leak·x
+    if df is None:
+        np.multiply(z, a, out=h)
+        np.putmask(h, mask, z)
+        return
+    np.copyto(df, a)
+    np.putmask(df, mask, 1.0)
+    np.multiply(z, df, out=h)
+
+
+def _scaled_elu(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamValue, scale: float | None) -> None:
+    """h = (max(z, 0) + α·expm1(min(z, 0)))·scale, df = (1 if z > 0 else α·e^z)·scale (no
+    scale: 1); e^z is 0 below z = −700."""
+    m = _scratch(z, h)
+    np.minimum(z, 0.0, out=m)
+    np.less(m, -_EXP_FLOOR, out=mask)
+    np.putmask(m, mask, -np.inf)  # expm1(−inf) = −1, exp(−inf) = 0, exactly
+    np.expm1(m, out=h)
+    if not _is_one(alpha):
+        np.multiply(h, alpha, out=h)
+    pos = _scratch(z, h) if df is None else df
+    np.maximum(z, 0.0, out=pos)
+    np.add(h, pos, out=h)
+    if scale is not None:
+        np.multiply(h, scale, out=h)
+    if df is None:
+        return
+    np.exp(m, out=df)
+    if not _is_one(alpha):
+        np.multiply(df, alpha, out=df)
+    np.greater(z, 0.0, out=mask)
+    np.putmask(df, mask, 1.0)
+    if scale is not None:
+        np.multiply(df, scale, out=df)
+
+
+def elu_kernel(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamValue = 1.0) -> None:
+    _scaled_elu(z, h, df, mask, alpha, None)
+
+
+def selu_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
+    _scaled_elu(z, h, df, mask, SELU_ALPHA, SELU_SCALE)
+
+
+def celu_kernel(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamValue = 1.0) -> None:
+    """t = min(z, 0)/α; h = max(z, 0) + α·expm1(t), df = e^t (1 for z ≥ 0, 0 below t = −700)."""
+    t = _scratch(z, h)
+    np.minimum(z, 0.0, out=t)
+    if not _is_one(alpha):
+        np.divide(t, alpha, out=t)
+    np.less(t, -_EXP_FLOOR, out=mask)
+    np.putmask(t, mask, -np.inf)
+    np.expm1(t, out=h)
+    if not _is_one(alpha):
+        np.multiply(h, alpha, out=h)
+    pos = _scratch(z, h) if df is None else df
+    np.maximum(z, 0.0, out=pos)
+    np.add(h, pos, out=h)
     if df is not None:
-        np.copyto(df, leak)
-        np.copyto(df, 1.0, where=mask)
+        np.exp(t, out=df)
+
+
+def sigmoid_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
+    """σ(z) = p/(1 + e), σ′ = e/(1 + e)² (e, p: _logistic_parts)."""
+    e = _scratch(z, h)
+    _logistic_parts(z, e, h, mask)
+    s = _scratch(z, h) if df is None else df
+    np.add(e, 1.0, out=s)
+    np.divide(h, s, out=h)
+    if df is not None:
+        np.multiply(df, df, out=df)
+        np.divide(e, df, out=df)
+
+
+def tanh_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
+    """np.tanh; f′ = 4e/(1 + e)² with e = e^{−2|z|} (0 where 2|z| > 700)."""
+    if df is not None:
+        np.abs(z, out=h)
+        np.multiply(h, -2.0, out=h)
+        _exp_or_zero(h, mask)
+        np.add(h, 1.0, out=df)
+        np.multiply(df, df, out=df)
+        np.multiply(h, 4.0, out=h)
+        np.divide(h, df, out=df)
+    np.tanh(z, out=h)
+
+
+def softplus_kernel(z: Array, h: Array, df: Array | None, mask: Array, beta: ParamValue = 1.0, threshold: ParamValue = 20.0) -> None:
+    """y = βz: h = (max(y, 0) + log1p(e))/β and df = σ(y) = p/(1 + e) (e, p: _logistic_parts),
+    then z and 1 where y > threshold; so h is exactly 0 below y = −700."""
+    y = _times(z, beta, h)
+    e = _scratch(z, h)
+    p = _scratch(z, h) if df is None else df
+    _logistic_parts(y, e, p, mask)
+    if df is not None:
+        np.add(e, 1.0, out=h)
+        np.divide(df, h, out=df)
+    np.log1p(e, out=h)
+    np.maximum(y, 0.0, out=e)
+    np.add(h, e, out=h)
+    if not _is_one(beta):
+        np.divide(h, beta, out=h)
+    np.greater(y, threshold, out=mask)
+    np.putmask(h, mask, z)
+    if df is not None:
+        np.putmask(df, mask, 1.0)
+
+
+def silu_kernel(z: Array, h: Array, df: Array | None, mask: Array, beta: ParamValue = 1.0) -> None:
+    """y = βz, s = σ(y) = p/(1 + e): h = z·s, df = s + y·e/(1 + e)²."""
+    y = _times(z, beta, h)
+    e = _scratch(z, h)
+    _logistic_parts(y, e, h, mask)
+    s = _scratch(z, h)
+    np.add(e, 1.0, out=s)
+    np.divide(h, s, out=h)
+    if df is not None:
+        np.multiply(s, s, out=s)
+        np.divide(e, s, out=df)
+        np.multiply(df, y, out=df)
+        np.add(df, h, out=df)
+    np.multiply(h, z, out=h)
+
+
+def _gelu_tanh_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
+    """y = 2u = 2√(2/π)·z·(1 + 0.044715z²), s = σ(y) = p/(1 + e): h = z·s,
+    df = s + z·y′·e/(1 + e)²."""
+    z2 = _scratch(z, h)
+    np.multiply(z, z, out=z2)
+    y = _scratch(z, h)
+    np.multiply(z2, GELU_TANH_C, out=y)
+    np.add(y, 1.0, out=y)
+    np.multiply(y, z, out=y)
+    np.multiply(y, 2.0 * SQRT_2_OVER_PI, out=y)
+    e = _scratch(z, h)
+    _logistic_parts(y, e, h, mask)
+    np.add(e, 1.0, out=y)
+    np.divide(h, y, out=h)
+    if df is not None:
+        np.multiply(y, y, out=y)
+        np.divide(e, y, out=df)
+        np.multiply(z2, 3.0 * GELU_TANH_C, out=z2)
+        np.add(z2, 1.0, out=z2)
+        np.multiply(z2, 2.0 * SQRT_2_OVER_PI, out=z2)  # y′
+        np.multiply(df, z2, out=df)
+        np.multiply(df, z, out=df)
+        np.add(df, h, out=df)
+    np.multiply(h, z, out=h)
+
+
+def _gelu_erf_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
+    """t = z clipped to ±37.4, Φ = erfc(−t/√2)/2, φ = e^{−t²/2}/√(2π), both 0 below z = −37.4:
+    h = z·Φ, df = Φ + z·φ."""
+    t = _scratch(z, h)
+    np.maximum(z, -_GELU_CLIP, out=t)
+    np.minimum(t, _GELU_CLIP, out=t)
+    np.less(z, -_GELU_CLIP, out=mask)
+    cdf = _scratch(z, h)
+    np.multiply(t, -SQRT_HALF, out=cdf)
+    sc.erfc(cdf, out=cdf)
+    np.multiply(cdf, 0.5, out=cdf)
+    np.putmask(cdf, mask, 0.0)
+    np.multiply(z, cdf, out=h)
+    if df is not None:
+        np.multiply(t, t, out=df)
+        np.multiply(df, -0.5, out=df)
+        np.putmask(df, mask, -np.inf)
+        np.exp(df, out=df)
+        np.multiply(df, INV_SQRT_2PI, out=df)
+        np.multiply(df, z, out=df)
+        np.add(df, cdf, out=df)
+
+
+def gelu_kernel(z: Array, h: Array, df: Array | None, mask: Array, approximate: ParamValue = "none") -> None:
+    if approximate == "tanh":
+        _gelu_tanh_kernel(z, h, df, mask)
+    else:
+        _gelu_erf_kernel(z, h, df, mask)
+
+
+def mish_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
+    """With p = e^{min(z, 0)} and c = e^{−max(z, 0)} (one of them exactly 1; p = 0 below
+    z = −700, c = 0 above 350): tanh(softplus(z)) = N/D, N = p·(p + 2c), D = N + 2c², and
+    sech²(softplus(z))·σ(z) = 4p·c²·(p + c)/D², all terms positive, so nothing cancels.
+    h = z·N/D, df = N/D + z·4p·c²·(p + c)/D²."""
+    p = _scratch(z, h)
+    np.minimum(z, 0.0, out=p)
+    _exp_or_zero(p, mask)
+    c = _scratch(z, h)
+    np.maximum(z, 0.0, out=c)
+    np.greater(c, _MISH_CEILING, out=mask)
+    np.negative(c, out=c)
+    np.putmask(c, mask, -np.inf)
+    np.exp(c, out=c)
+    q = _scratch(z, h)
+    np.add(p, c, out=q)  # p + c
+    n = _scratch(z, h)
+    np.add(q, c, out=n)
+    np.multiply(n, p, out=n)  # N
+    np.multiply(c, c, out=c)
+    np.multiply(c, 2.0, out=c)  # 2c²
+    np.add(n, c, out=h)  # D
+    if df is not None:
+        np.multiply(h, h, out=df)  # D²
+        np.multiply(c, p, out=c)
+        np.multiply(c, q, out=c)
+        np.multiply(c, 2.0, out=c)  # 4p·c²·(p + c)
+        np.divide(c, df, out=df)
+    np.divide(n, h, out=h)  # tanh(softplus(z))
+    if df is not None:
+        np.multiply(df, z, out=df)
+        np.add(df, h, out=df)
+    np.multiply(h, z, out=h)
+
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "math", "np", "sc")]
