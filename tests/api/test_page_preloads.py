@@ -21,8 +21,10 @@ def test_static_imports_are_followed_and_dynamic_ones_are_not() -> None:
     assert "js/lib/figures.js" in modules("js/lib/panels.js")
     for path in first:
         assert (STATIC / path).is_file(), path
-    assert "js/views/network-view.js" in modules("js/embed.js", "js/embed/training.js")
-    assert "js/views/network-view.js" not in modules("js/embed.js", "js/embed/function.js")
+    # an embed loads its kind's module and what that imports: no view
+    training = modules("js/embed.js", "js/embed/training.js")
+    assert "js/lib/runs.js" in training and not any(m.startswith("js/views/") for m in training), training
+    assert not any(m.startswith("js/views/") for m in modules("js/embed.js", "js/embed/function.js"))
 
 
 def _head(html: str) -> str:
