@@ -115,7 +115,7 @@ class Recorder:
         if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
             np.greater(net.Zf, net.zero, out=net.DHf)
         out = self.stage_fwd[slot]
-        np.matmul(self.fwd_rows, self.cols, out=out)
+        np.dot(self.fwd_rows, self.cols, out=out)  # (2-D and contiguous: dot costs less than matmul)
         if self.learned_raw is not None:
             self.learned_raw[fi] = net.theta[:, self.learned_cols]
         lc = self.at["lc"]
@@ -187,31 +187,43 @@ class Recorder:
 
 def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, Array]] | None]:
     """Per variant, per layer: (edges, counts) of the pre-activations over the training set,
-    in HIST_BINS equal bins over [min, max] — np.histogram's bins and counts, for all the
-    variants of a layer at once."""
-    K, B = net.K, HIST_BINS
-    out: list[list[tuple[Array, Array]] | None] = [[] if alive[k] else None for k in range(K)]
-    for zs in net.Zs:
-        if net.tick is not None:
-            net.tick()
-        z = zs[:, :, :n].reshape(K, -1).astype(np.float64)
-        lo, hi = z.min(axis=1), z.max(axis=1)
-        finite = np.isfinite(lo) & np.isfinite(hi)
-        lo, hi, z = lo[finite], hi[finite], z[finite]
-        narrow = hi - lo < 1e-12
-        lo, hi = np.where(narrow, lo - 0.5, lo), np.where(narrow, hi + 0.5, hi)
-        edges = np.ascontiguousarray(np.linspace(lo, hi, B + 1, axis=1))
-        # as np.histogram: the bin from the scaled offset, then corrected by the edges themselves
-        idx = (((z - lo[:, None]) / (hi - lo)[:, None]) * B).astype(np.intp)
-        idx[idx == B] -= 1
-        idx -= z < np.take_along_axis(edges, idx, axis=1)
-        idx += (z >= np.take_along_axis(edges, idx + 1, axis=1)) & (idx != B - 1)
-        idx += np.arange(len(z))[:, None] * B
-        counts = np.bincount(idx.ravel(), minlength=len(z) * B).reshape(-1, B)
-        row = np.cumsum(finite) - 1  # variant k's row among the finite ones
-        for k, layers in enumerate(out):
-            if layers is not None:
-                layers.append((edges[row[k]], counts[row[k]]) if finite[k] else (np.zeros(0), np.zeros(0, np.int64)))
+    in HIST_BINS equal bins over [min, max] — np.histogram's edges and counts, for every
+    (layer, variant) at once."""
+    if net.tick is not None:
+        net.tick()
+    K, D, B = net.K, net.arch.depth, HIST_BINS
+    # every (layer, variant)'s values, one group after another
+    z = np.concatenate([zs[:, :, :n].reshape(-1) for zs in net.Zs]).astype(np.float64)
+    sizes = np.repeat(np.array(net.arch.widths) * n, K)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    lo, hi = np.minimum.reduceat(z, starts), np.maximum.reduceat(z, starts)
+    finite = np.isfinite(lo) & np.isfinite(hi)
+    group = np.repeat(np.arange(D * K), sizes)
+    if not finite.all():  # (such a group has no histogram)
+        keep = finite[group]
+        z, group = z[keep], group[keep]
+        lo, hi = np.where(finite, lo, 0.0), np.where(finite, hi, 1.0)
+    narrow = hi - lo < 1e-12
+    lo, hi = np.where(narrow, lo - 0.5, lo), np.where(narrow, hi + 0.5, hi)
+    edges = np.arange(B + 1.0) * ((hi - lo) / B)[:, None]  # as np.linspace(lo, hi, B + 1)
+    edges += lo[:, None]
+    edges[:, -1] = hi
+    # as np.histogram: the bin from the scaled offset, then corrected by the edges themselves
+    idx = (((z - lo[group]) / (hi - lo)[group]) * B).astype(np.intp)
+    idx[idx == B] -= 1
+    flat = edges.ravel()
+    at = idx + group * (B + 1)
+    idx -= z < flat[at]
+    at = idx + group * (B + 1) + 1
+    idx += (z >= flat[at]) & (idx != B - 1)
+    counts = np.bincount(idx + group * B, minlength=D * K * B).reshape(D * K, B)
+    out: list[list[tuple[Array, Array]] | None] = []
+    for k in range(K):
+        if not alive[k]:
+            out.append(None)
+            continue
+        rows = range(k, D * K, K)
+        out.append([(edges[r], counts[r]) if finite[r] else (np.zeros(0), np.zeros(0, np.int64)) for r in rows])
     return out
 
 
