@@ -15,7 +15,7 @@ Array = np.ndarray
 def targets(task: str, y: Array, classes: int, dt: np.dtype) -> Array:
     """What the loss compares the outputs with, per input (see StackedMLP.loss_grad)."""
     if task == "binary":
-        return (1.0 - 2.0 * y).astype(dt).reshape(1, -1)
+        return (1.0 - 2.0 * y).astype(dt).reshape(1, 1, -1)
     if task == "multiclass":
         return (np.arange(classes)[:, None] == y[None, :]).astype(dt)[None]
     return y.astype(dt).reshape(1, 1, -1)

@@ -28,10 +28,10 @@ Backward (δ = ∂L/∂z):
 gradient by :mod:`app.core.training`.)
 
 Per-layer buffers are (K, w_l, rows) blocks, layer after layer, of two flat buffers: z, and
-one holding ∂L/∂x (K·n_in rows, filled by a pass with input_grad), ∂L/∂h, f'(z) (overwritten
-by δ in the backward pass), ĥ (one more row per block) and per input [ℓ; correct] (2K rows),
+one holding ∂L/∂x (K·n_in rows, filled by a pass with input_grad), ∂L/∂h, ĥ (one more row per
+block), f'(z) (overwritten by δ in the backward pass) and per input [ℓ; correct] (2K rows),
 in this order, so that a recorded frame's statistics are a product and a row-wise dot
-product over contiguous ranges (see :mod:`app.core.recording`). With equal widths they are
+product over contiguous ranges, the latter without δ (see :mod:`app.core.recording`). With equal widths they are
 also (depth, K, width, rows) arrays: ``Z``, ``H``, ``Haug``, ``DF``, ``DH``.
 """
 
@@ -338,10 +338,10 @@ class StackedMLP:
         self.unit_rows = U = K * int(starts[-1])
         # the flat buffer's parts (see the module docstring): where each starts
         # (np.zeros: pages are zeroed lazily, so a big run starts at once and can stop at once)
-        self.offsets = off = {"dx": 0, "dh": K * n_in, "df": K * n_in + U, "h": K * n_in + 2 * U, "lc": K * n_in + 3 * U + K * D}
+        self.offsets = off = {"dx": 0, "dh": K * n_in, "h": K * n_in + U, "df": K * n_in + 2 * U + K * D, "lc": K * n_in + 3 * U + K * D}
         self.flat = np.zeros((off["lc"] + 2 * K, rows), dt)
         self.Zf = np.zeros((U, rows), dt)  # pre-activations z
-        self.DXf, self.DHf, self.DFf, self.Hf = (self.flat[off[a] : off[b]] for a, b in (("dx", "dh"), ("dh", "df"), ("df", "h"), ("h", "lc")))
+        self.DXf, self.DHf, self.Hf, self.DFf = (self.flat[off[a] : off[b]] for a, b in (("dx", "dh"), ("dh", "h"), ("h", "df"), ("df", "lc")))
         self.DX = self.DXf.reshape(K, n_in, rows)
         block = lambda buf, lo, w: buf[lo : lo + K * w].reshape(K, w, rows)
         self.Zs = [block(self.Zf, K * int(starts[j]), w) for j, w in enumerate(ws)]
@@ -483,8 +483,9 @@ class StackedMLP:
     def loss_grad(self, target: Array, grad_scale: Array, want_loss: bool = True) -> tuple[Array, Array] | None:
         """The loss on the outputs of the last forward pass over target.shape[-1] inputs.
 
-        ``target``: binary −(2y − 1) (1, rows); multiclass one-hot(y) (1, C, rows);
-        regression y (1, 1, rows). ``grad_scale`` (…, n) weighs each of the first n inputs'
+        ``target``: binary −(2y − 1) (1, 1, rows); multiclass one-hot(y) (1, C, rows);
+        regression y (1, 1, rows) (the outputs' shape but K: same-shape operands when K = 1,
+        which numpy multiplies faster than broadcast ones). ``grad_scale`` (1, 1, n) weighs each of the first n inputs'
         ∂ℓ/∂s into ∂L/∂s, left in T: binary −(2y − 1)/n (its sign folded in), otherwise 1/n;
         it covers either the first n inputs (the rest get 0: evaluation only) or all of them
         (then it is 0 on the evaluation-only ones).

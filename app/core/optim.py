@@ -40,7 +40,9 @@ class Optimizer:
             own = grad_pair is None or grad_pair[0].shape != grad.shape or grad_pair[0].ctypes.data != grad.ctypes.data
             self.pair = np.zeros((2, *theta.shape), theta.dtype) if own else grad_pair
             self.copy_grad = own  # the gradient is copied into pair[0] at each step
-            self.betas = np.array(ADAM_BETAS, theta.dtype).reshape(2, 1, 1)
+            # [β₁; β₂] at the moments' full shape: a same-shape product skips numpy's broadcasting
+            self.betas = np.empty_like(self.moments)
+            self.betas[0], self.betas[1] = ADAM_BETAS
             self.scalars = (np.zeros((), theta.dtype), np.zeros((), theta.dtype))
 
     def reset(self, k: Array) -> None:

@@ -10,8 +10,6 @@ boundary's grid (see :mod:`app.core.training` for when each is recorded).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .datasets import Dataset
@@ -41,10 +39,10 @@ class Recorder:
     ℓ and correct per variant (and, for activations other than ReLU, 1[z > 0] and |f′(z)|
     first written into the ∂L/∂h rows, free until the backward pass); after the backward
     pass, one row-wise dot product over the training inputs sums the squares of ∂L/∂x, ∂L/∂h
-    and ĥ, and the weight gradient's squares are summed per layer by a product with a 0/1
-    (parameters × layers) matrix. The per-row sums wait in a stage; :meth:`flush` sums them
-    per (layer, variant) for all the staged frames at once — dead units (Σ_n |f′| <
-    DEAD_EPS), Σ 1[z > 0], Σ h, Σ h², Σ (∂L/∂input)², loss and accuracy — and :meth:`finish`
+    and ĥ, and the weight gradient's squares are kept. The per-row sums and the squares wait
+    in a stage; :meth:`flush` sums them per (layer, variant) for all the staged frames at
+    once — dead units (Σ_n |f′| < DEAD_EPS), Σ 1[z > 0], Σ h, Σ h², Σ (∂L/∂input)², loss and
+    accuracy, and Σ (∂L/∂W_l)² by one product with a 0/1 (parameters × layers) matrix — and :meth:`finish`
     derives fractions, means, standard deviations and norms for all frames.
     """
 
@@ -66,9 +64,9 @@ class Recorder:
         self.learned_cols = slice(learned_at, net.layout.size)
         self.learned_raw = np.zeros((F, K, net.layout.size - learned_at)) if net.layout.learned else None
         dt, U, off, rows = net.dtype, net.unit_rows, net.offsets, net.rows
-        # the rows the forward product sums: from f'(z) on for ReLU, else from ∂L/∂h on
+        # the rows the forward product sums: from ĥ on for ReLU, else from ∂L/∂h on
         # (1[z > 0] there), and where each part starts among them
-        lo = off["df"] if net.relu_only else off["dh"]
+        lo = off["h"] if net.relu_only else off["dh"]
         self.fwd_rows = net.flat[lo:]
         self.at = {k: v - lo for k, v in off.items() if v >= lo}
         # columns: the training inputs, and the test inputs when the passes carry them
@@ -76,13 +74,14 @@ class Recorder:
         self.cols = np.zeros((rows, self.n_cols), dt)
         self.cols[:n, 0] = 1.0
         self.cols[n:, self.n_cols - 1] = 1.0
-        # the rows the backward dot products cover: ∂L/∂x, ∂L/∂h, δ (not used) and ĥ
-        self.sq_rows = net.flat[: off["lc"], :n]
+        # the rows the backward dot products cover: ∂L/∂x, ∂L/∂h and ĥ
+        self.sq_rows = net.flat[: off["df"], :n]
         self.signed = not net.nonneg_df  # f' may be negative: the dead-unit test sums |f'| apart
-        per_frame = len(self.fwd_rows) * self.n_cols + len(self.sq_rows) + (U if self.signed else 0)
+        per_frame = len(self.fwd_rows) * self.n_cols + len(self.sq_rows) + K * net.layout.size + (U if self.signed else 0)
         self.C = C = max(1, min(F, STAGE_NUMBERS // per_frame))
         self.stage_fwd = np.zeros((C, len(self.fwd_rows), self.n_cols), dt)
         self.stage_sq = np.zeros((C, len(self.sq_rows)), dt)
+        self.stage_g2 = np.zeros((C, K, net.layout.size), dt)  # (∂L/∂θ)²
         self.stage_abs = np.zeros((C, U, 1), dt) if self.signed else None
         self.base = self.top = 0  # the staged frames: [base, top)
         # the hidden layers' weights (not the biases) in θ: a 0/1 (P, D) matrix
@@ -116,7 +115,7 @@ class Recorder:
         if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
             np.greater(net.Zf, net.zero, out=net.DHf)
         out = self.stage_fwd[slot]
-        np.matmul(self.fwd_rows, self.cols, out=out)
+        np.dot(self.fwd_rows, self.cols, out=out)  # (2-D and contiguous: dot costs less than matmul)
         if self.learned_raw is not None:
             self.learned_raw[fi] = net.theta[:, self.learned_cols]
         lc = self.at["lc"]
@@ -127,9 +126,9 @@ class Recorder:
         in the network's buffer; ``dxT`` is that); sums over the training inputs."""
         net, slot = self.net, fi - self.base  # (forward_stats(fi) made the place)
         np.vecdot(self.sq_rows, self.sq_rows, out=self.stage_sq[slot])
-        g2 = net.grad_pair[1]
+        g2 = net.grad_pair[1]  # (where Adam takes it: see optim)
         np.multiply(net.grad, net.grad, out=g2)
-        np.matmul(g2, self.weight_mask, out=self.gw_sq[fi])
+        np.copyto(self.stage_g2[slot], g2)
 
     def flush(self) -> None:
         """Sum the staged frames' rows per (layer, variant)."""
@@ -146,11 +145,12 @@ class Recorder:
         self.dead[lo:hi] = seg((dead_test < DEAD_EPS).astype(np.float64), net.seg_starts).reshape(m, D, K)
         positive = df if net.relu_only else train[:, at["dh"] : at["dh"] + U]
         self.active[lo:hi] = seg(positive, net.seg_starts).reshape(m, D, K)
-        h = train[:, at["h"] : at["lc"]]
+        h = train[:, at["h"] : at["df"]]
         self.h_sum[lo:hi] = seg(h, self.h_pairs)[:, ::2].reshape(m, D, K)
         sq = self.stage_sq[:m].astype(np.float64)
         self.h_sq[lo:hi] = seg(sq[:, net.offsets["h"] :], self.h_pairs)[:, ::2].reshape(m, D, K)
         self.gin_sq[lo:hi] = seg(sq[:, : self.gin_stop], self.gin_starts).reshape(m, D, K)
+        self.gw_sq[lo:hi] = np.matmul(self.stage_g2[:m], self.weight_mask)
         lc = fwd[:, at["lc"] : at["lc"] + 2 * K].reshape(m, K, 2, self.n_cols)
         self.lossacc[lo:hi, :, :, 0] = lc[..., 0] / self.n
         if self.n_cols == 2:
@@ -186,26 +186,44 @@ class Recorder:
 
 
 def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, Array]] | None]:
-    """Per variant, per layer: (edges, counts) of the pre-activations over the training set."""
+    """Per variant, per layer: (edges, counts) of the pre-activations over the training set,
+    in HIST_BINS equal bins over [min, max] — np.histogram's edges and counts, for every
+    (layer, variant) at once."""
+    if net.tick is not None:
+        net.tick()
+    K, D, B = net.K, net.arch.depth, HIST_BINS
+    # every (layer, variant)'s values, one group after another
+    z = np.concatenate([zs[:, :, :n].reshape(-1) for zs in net.Zs]).astype(np.float64)
+    sizes = np.repeat(np.array(net.arch.widths) * n, K)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    lo, hi = np.minimum.reduceat(z, starts), np.maximum.reduceat(z, starts)
+    finite = np.isfinite(lo) & np.isfinite(hi)
+    group = np.repeat(np.arange(D * K), sizes)
+    if not finite.all():  # (such a group has no histogram)
+        keep = finite[group]
+        z, group = z[keep], group[keep]
+        lo, hi = np.where(finite, lo, 0.0), np.where(finite, hi, 1.0)
+    narrow = hi - lo < 1e-12
+    lo, hi = np.where(narrow, lo - 0.5, lo), np.where(narrow, hi + 0.5, hi)
+    edges = np.arange(B + 1.0) * ((hi - lo) / B)[:, None]  # as np.linspace(lo, hi, B + 1)
+    edges += lo[:, None]
+    edges[:, -1] = hi
+    # as np.histogram: the bin from the scaled offset, then corrected by the edges themselves
+    idx = (((z - lo[group]) / (hi - lo)[group]) * B).astype(np.intp)
+    idx[idx == B] -= 1
+    flat = edges.ravel()
+    at = idx + group * (B + 1)
+    idx -= z < flat[at]
+    at = idx + group * (B + 1) + 1
+    idx += (z >= flat[at]) & (idx != B - 1)
+    counts = np.bincount(idx + group * B, minlength=D * K * B).reshape(D * K, B)
     out: list[list[tuple[Array, Array]] | None] = []
-    for k in range(net.K):
-        if net.tick is not None:
-            net.tick()
+    for k in range(K):
         if not alive[k]:
             out.append(None)
             continue
-        layers = []
-        for layer in range(net.arch.depth):
-            z = net.Zs[layer][k, :, :n].ravel().astype(np.float64)
-            lo, hi = float(z.min()), float(z.max())
-            if not (math.isfinite(lo) and math.isfinite(hi)):
-                layers.append((np.zeros(0), np.zeros(0, np.int64)))
-                continue
-            if hi - lo < 1e-12:
-                lo, hi = lo - 0.5, hi + 0.5
-            counts, edges = np.histogram(z, bins=HIST_BINS, range=(lo, hi))
-            layers.append((edges, counts))
-        out.append(layers)
+        rows = range(k, D * K, K)
+        out.append([(edges[r], counts[r]) if finite[r] else (np.zeros(0), np.zeros(0, np.int64)) for r in rows])
     return out
 
 

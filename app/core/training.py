@@ -251,7 +251,7 @@ class _Run:
         self.tgt_all = _targets(self.task, np.concatenate([d.y_train, d.y_test]), d.classes, dt)
         self.tgt = np.ascontiguousarray(self.tgt_all[..., :n])
         self.tgt_test = np.ascontiguousarray(self.tgt_all[..., n:])
-        self.grad_scale = np.zeros((1, 1, net_rows) if self.task != "binary" else (1, net_rows), dt)
+        self.grad_scale = np.zeros((1, 1, net_rows), dt)
         self.grad_scale[..., :n] = self._scale(self.tgt, n)
         # the columns a full-batch pass covers: all inputs, or the training ones only
         self.x_pass = self.xT if self.train_only else self.x_allT

@@ -1,9 +1,10 @@
 """The engine's fast paths give what the straightforward ones give.
 
-Each speed-up in app.core.network / app.core.training has a slower, simpler twin: the
-test-set-as-extra-columns pass vs the train-only pass with a separate test evaluation, the
-first layer as one product across variants vs K products, per-unit dot products vs einsum,
-Adam with scaled moments vs PyTorch's formulation. These tests force both and compare.
+Each speed-up in app.core.network / app.core.training / app.core.recording has a slower,
+simpler twin: the test-set-as-extra-columns pass vs the train-only pass with a separate test
+evaluation, the first layer as one product across variants vs K products, per-unit dot
+products vs einsum, Adam with scaled moments vs PyTorch's formulation, every layer's
+histograms at once vs np.histogram. These tests force both and compare.
 """
 
 from __future__ import annotations
@@ -143,3 +144,28 @@ def test_float32_runs_the_same_paths() -> None:
     ref = train(CONFIGS[3])
     np.testing.assert_allclose(trace.loss_train[:, :3], ref.loss_train[:, :3], rtol=1e-4)
     assert all(v.dtype == np.float64 for v in trace.layers.values())
+
+
+def test_histograms_of_all_groups_at_once_equal_np_histogram() -> None:
+    """Uneven widths, several variants, a constant layer, a non-finite one, a diverged variant."""
+    rng = np.random.default_rng(5)
+    net = StackedMLP(Architecture(widths=(3, 5, 2)), [Variant("relu")] * 3, 40)
+    for z in net.Zs:
+        z[...] = rng.standard_normal(z.shape) * 10.0 ** rng.uniform(-3, 3, (3, 1, 1))
+    net.Zs[1][0] = 2.5  # constant: np.histogram over [2, 3]
+    net.Zs[2][1, 0, 3] = np.nan  # no histogram
+    n, alive = 33, np.array([True, True, False])
+    hists = recording.histograms(net, n, alive)
+    assert hists[2] is None
+    for k in range(2):
+        for layer, (edges, counts) in enumerate(hists[k]):
+            z = net.Zs[layer][k, :, :n].ravel()
+            if not np.isfinite(z).all():
+                assert len(edges) == len(counts) == 0
+                continue
+            lo, hi = float(z.min()), float(z.max())
+            if hi - lo < 1e-12:
+                lo, hi = lo - 0.5, hi + 0.5
+            want_counts, want_edges = np.histogram(z, bins=recording.HIST_BINS, range=(lo, hi))
+            np.testing.assert_array_equal(counts, want_counts)
+            np.testing.assert_array_equal(edges, want_edges)
