@@ -118,7 +118,9 @@ async function main() {
     if (lazy) {
       const fresh = !lazy.view;
       const view = await lazy.load();
-      document.getElementById(`view-${name}`).querySelector(":scope > .error-box")?.remove(); // an earlier failure
+      const section = document.getElementById(`view-${name}`);
+      section.querySelector(":scope > .error-box")?.remove(); // an earlier failure
+      delete section.dataset.failed;
       if (current !== name) return; // another tab was chosen meanwhile
       if (name === "theory" && !fresh) view.apply(state); // what the other views changed (the init, its variances)
       view.shown();
@@ -213,10 +215,11 @@ function viewFailed(name, err) {
   console.error(err);
   const section = document.getElementById(`view-${name}`);
   section.querySelector(":scope > .error-box")?.remove();
+  section.dataset.failed = "1"; // its (empty) controls are hidden: only the message shows
   const label = document.getElementById(`tab-${name}`)?.textContent ?? name;
   section.prepend(Object.assign(document.createElement("p"), {
     className: "error-box", role: "alert",
-    textContent: `The ${label} view could not be loaded (${err.message}). Check the connection and choose its tab again.`,
+    textContent: `The ${label} view could not be loaded. Check the connection and choose its tab again. (${err.message})`,
   }));
 }
 

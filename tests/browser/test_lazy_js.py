@@ -151,6 +151,9 @@ def test_a_view_that_fails_to_load_says_so_in_its_place_and_its_tab_retries(page
     page.wait_for_selector("#view-network > .error-box")
     box = page.text_content("#view-network > .error-box")
     assert "Network view could not be loaded" in box and "choose its tab again" in box
+    # only the message: none of the view's (empty) controls, and nothing wider than the page
+    shown = page.evaluate("[...document.querySelectorAll('#view-network > :not(.error-box)')].filter((e) => e.offsetParent !== null).length")
+    assert shown == 0 and page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     assert page.evaluate("document.body.dataset.ready") == "1"  # the explorer itself started
     assert page.locator("#main > .error-box").count() == 0
     page.click("#tab-function")

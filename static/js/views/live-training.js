@@ -78,7 +78,8 @@ export class LiveTraining {
     b.play.hidden = this.playing;
     b.pause.hidden = !this.playing;
     b.step.disabled = this.playing;
-    this.bar.hidden = !!this.view.state && this.view.state.mode === "sweep";
+    // not in sweep mode, nor while a Train run is under way (they continue from its end)
+    this.bar.hidden = (!!this.view.state && this.view.state.mode === "sweep") || this.view.root.dataset.training === "1";
     this.view.root.dataset.playing = this.playing ? "1" : "0";
   }
 

@@ -213,6 +213,7 @@ export class NetworkView {
     this.gradKind.value = this.meta.gradients[s.grad] ? s.grad : "input";
     this.discrete.checked = !!s.discrete;
     if (this.live) this.live.update();
+    if (s.mode === "sweep") this.summary.replaceChildren(); // (the cards summarise a Train or Compare run)
     this.root.querySelector("#net-show").hidden = s.mode === "sweep";
     this.root.querySelector("#net-panels").hidden = s.mode === "sweep";
     this.root.querySelector("#sweep-panels").hidden = s.mode !== "sweep";
@@ -411,6 +412,7 @@ export class NetworkView {
     this.stopBtn.hidden = !on;
     this.root.dataset.training = on ? "1" : "0";
     if (!on) this.progress.value = this.progress.value >= 1 ? 1 : this.progress.value;
+    this.live?.update(); // Play/Step/Reset wait for the run: they continue from its end
   }
 
   async run() {
@@ -429,6 +431,7 @@ export class NetworkView {
     };
     try {
       if (this.state.mode === "sweep") {
+        this.summary.replaceChildren(); // (the cards summarise a Train or Compare run)
         this.progress.removeAttribute("value"); // indeterminate: a sweep is one stacked pass
         this.setStatus(`Training ${body.activations.length * body.sweep.values.length} networks at once…`);
         const sweep = await retryWhenBusy(() => postJSON("/api/sweep", body, { signal }), { signal, onWait: busy });
