@@ -10,6 +10,8 @@ boundary's grid (see :mod:`app.core.training` for when each is recorded).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .datasets import Dataset
@@ -186,44 +188,26 @@ class Recorder:
 
 
 def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, Array]] | None]:
-    """Per variant, per layer: (edges, counts) of the pre-activations over the training set,
-    in HIST_BINS equal bins over [min, max] — np.histogram's edges and counts, for every
-    (layer, variant) at once."""
-    if net.tick is not None:
-        net.tick()
-    K, D, B = net.K, net.arch.depth, HIST_BINS
-    # every (layer, variant)'s values, one group after another
-    z = np.concatenate([zs[:, :, :n].reshape(-1) for zs in net.Zs]).astype(np.float64)
-    sizes = np.repeat(np.array(net.arch.widths) * n, K)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    lo, hi = np.minimum.reduceat(z, starts), np.maximum.reduceat(z, starts)
-    finite = np.isfinite(lo) & np.isfinite(hi)
-    group = np.repeat(np.arange(D * K), sizes)
-    if not finite.all():  # (such a group has no histogram)
-        keep = finite[group]
-        z, group = z[keep], group[keep]
-        lo, hi = np.where(finite, lo, 0.0), np.where(finite, hi, 1.0)
-    narrow = hi - lo < 1e-12
-    lo, hi = np.where(narrow, lo - 0.5, lo), np.where(narrow, hi + 0.5, hi)
-    edges = np.arange(B + 1.0) * ((hi - lo) / B)[:, None]  # as np.linspace(lo, hi, B + 1)
-    edges += lo[:, None]
-    edges[:, -1] = hi
-    # as np.histogram: the bin from the scaled offset, then corrected by the edges themselves
-    idx = (((z - lo[group]) / (hi - lo)[group]) * B).astype(np.intp)
-    idx[idx == B] -= 1
-    flat = edges.ravel()
-    at = idx + group * (B + 1)
-    idx -= z < flat[at]
-    at = idx + group * (B + 1) + 1
-    idx += (z >= flat[at]) & (idx != B - 1)
-    counts = np.bincount(idx + group * B, minlength=D * K * B).reshape(D * K, B)
+    """Per variant, per layer: (edges, counts) of the pre-activations over the training set."""
     out: list[list[tuple[Array, Array]] | None] = []
-    for k in range(K):
+    for k in range(net.K):
+        if net.tick is not None:
+            net.tick()
         if not alive[k]:
             out.append(None)
             continue
-        rows = range(k, D * K, K)
-        out.append([(edges[r], counts[r]) if finite[r] else (np.zeros(0), np.zeros(0, np.int64)) for r in rows])
+        layers = []
+        for layer in range(net.arch.depth):
+            z = net.Zs[layer][k, :, :n].ravel().astype(np.float64)
+            lo, hi = float(z.min()), float(z.max())
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                layers.append((np.zeros(0), np.zeros(0, np.int64)))
+                continue
+            if hi - lo < 1e-12:
+                lo, hi = lo - 0.5, hi + 0.5
+            counts, edges = np.histogram(z, bins=HIST_BINS, range=(lo, hi))
+            layers.append((edges, counts))
+        out.append(layers)
     return out
 
 

@@ -1,10 +1,10 @@
 """The engine's fast paths give what the straightforward ones give.
 
-Each speed-up in app.core.network / app.core.training / app.core.recording has a slower,
-simpler twin: the test-set-as-extra-columns pass vs the train-only pass with a separate test
-evaluation, the first layer as one product across variants vs K products, per-unit dot
-products vs einsum, Adam with scaled moments vs PyTorch's formulation, every layer's
-histograms at once vs np.histogram. These tests force both and compare.
+Each speed-up in app.core.network / app.core.training has a slower, simpler twin: the
+test-set-as-extra-columns pass vs the train-only pass with a separate test evaluation, the
+first layer as one product across variants vs K products, per-unit dot products vs einsum,
+Adam with scaled moments vs PyTorch's formulation. These tests force both and compare (and
+the recorded histograms are np.histogram's, edge cases included).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_float32_runs_the_same_paths() -> None:
     assert all(v.dtype == np.float64 for v in trace.layers.values())
 
 
-def test_histograms_of_all_groups_at_once_equal_np_histogram() -> None:
+def test_histograms_are_np_histogram_of_each_layer() -> None:
     """Uneven widths, several variants, a constant layer, a non-finite one, a diverged variant."""
     rng = np.random.default_rng(5)
     net = StackedMLP(Architecture(widths=(3, 5, 2)), [Variant("relu")] * 3, 40)

@@ -511,19 +511,28 @@ def prelu_kernel(z: Array, h: Array, df: Array | None, mask: Array, a: ParamValu
     np.multiply(z, df, out=h)
 
 
-def _scaled_elu(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamValue, scale: float | None) -> None:
-    """h = (max(z, 0) + α·expm1(min(z, 0)))·scale, df = (1 if z > 0 else α·e^z)·scale (no
-    scale: 1); e^z is 0 below z = −700."""
-    m = _scratch(z, h)
-    np.minimum(z, 0.0, out=m)
-    np.less(m, -_EXP_FLOOR, out=mask)
-    np.putmask(m, mask, -np.inf)  # expm1(−inf) = −1, exp(−inf) = 0, exactly
-    np.expm1(m, out=h)
+def _elu_parts(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamValue, divide: bool) -> Array:
+    """t = min(z, 0) (÷ α when ``divide``), −inf below −700 (so expm1(t) = −1 and e^t = 0
+    exactly); h = max(z, 0) + α·expm1(t). Returns t (df, when given, serves as scratch)."""
+    t = _scratch(z, h)
+    np.minimum(z, 0.0, out=t)
+    if divide and not _is_one(alpha):
+        np.divide(t, alpha, out=t)
+    np.less(t, -_EXP_FLOOR, out=mask)
+    np.putmask(t, mask, -np.inf)
+    np.expm1(t, out=h)
     if not _is_one(alpha):
         np.multiply(h, alpha, out=h)
     pos = _scratch(z, h) if df is None else df
     np.maximum(z, 0.0, out=pos)
     np.add(h, pos, out=h)
+    return t
+
+
+def _scaled_elu(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamValue, scale: float | None) -> None:
+    """h = (max(z, 0) + α·expm1(min(z, 0)))·scale, df = (1 if z > 0 else α·e^z)·scale (no
+    scale: 1); e^z is 0 below z = −700."""
+    m = _elu_parts(z, h, df, mask, alpha, divide=False)
     if scale is not None:
         np.multiply(h, scale, out=h)
     if df is None:
@@ -547,18 +556,7 @@ def selu_kernel(z: Array, h: Array, df: Array | None, mask: Array) -> None:
 
 def celu_kernel(z: Array, h: Array, df: Array | None, mask: Array, alpha: ParamValue = 1.0) -> None:
     """t = min(z, 0)/α; h = max(z, 0) + α·expm1(t), df = e^t (1 for z ≥ 0, 0 below t = −700)."""
-    t = _scratch(z, h)
-    np.minimum(z, 0.0, out=t)
-    if not _is_one(alpha):
-        np.divide(t, alpha, out=t)
-    np.less(t, -_EXP_FLOOR, out=mask)
-    np.putmask(t, mask, -np.inf)
-    np.expm1(t, out=h)
-    if not _is_one(alpha):
-        np.multiply(h, alpha, out=h)
-    pos = _scratch(z, h) if df is None else df
-    np.maximum(z, 0.0, out=pos)
-    np.add(h, pos, out=h)
+    t = _elu_parts(z, h, df, mask, alpha, divide=True)
     if df is not None:
         np.exp(t, out=df)
 
