@@ -433,24 +433,25 @@ class StackedMLP:
         symmetry with :meth:`backward`; z is always kept.)
         """
         ps = self._pass(xT.shape[1])
-        h: Array = xT
         tick, zero, relu = self.tick, self.zero, self.relu_only
-        for layer, (W, z, out, ha, groups) in enumerate(ps.fwd):
-            if layer or not self.fuse_first:
-                np.matmul(W, h, out=z)
-            else:
+        for layer, ((mm, W, below, into), z, h, _, groups) in enumerate(ps.fwd):
+            if layer:
+                mm(W, below, into)
+            elif self.fuse_first:
                 self._first_layer(xT, z, ps.z0)
+            else:
+                mm(W, xT, into)
             if relu:
-                np.maximum(z, zero, out=out)
+                np.maximum(z, zero, out=h)
             else:
                 for g, zg, hg, dfg, p in groups:
                     g.apply(zg, hg, dfg if need_df else None, p, rng)
-            h = ha
             if tick is not None:
                 tick()
         if relu and need_df:  # f'(z) = 1[z > 0] of every layer in one call
             np.greater(ps.z_all, zero, out=ps.df_all)
-        np.matmul(self.W[-1], h, out=ps.s)
+        mm, W, h, s = ps.out
+        mm(W, h, s)
         return ps.s
 
     def eval_layers(self, xT: Array, keep: bool = False) -> tuple[Array, list[Array]]:
@@ -546,37 +547,35 @@ class StackedMLP:
         ∂L/∂x̂ᵀ without the ones row (K, n_in, n), a view of DX. Without ``keep``, a ReLU
         network may overwrite ∂L/∂h with δ."""
         ps = self._pass(xT.shape[1])
-        D = self.arch.depth
-        ds = ps.t
-        np.matmul(ds, ps.last_haT, out=self.gW[D])
-        if self.arch.n_out == 1:
-            np.multiply(self.WT[D], ds, out=ps.last_dh)  # an outer product: faster as a broadcast
-        else:
-            np.matmul(self.WT[D], ds, out=ps.last_dh)
+        for mm, a, b, into in (ps.g_out, ps.dh_out):
+            mm(a, b, into)
         tick = self.tick
         over_dh = not keep and self.relu_only
-        delta = ds
-        for layer in range(D - 1, -1, -1):
-            df, dh, haT, gW, WT, below, learned = ps.bwd[layer]
+        for layer in range(self.arch.depth - 1, -1, -1):
+            df, dh, learned, prods = ps.bwd[layer]
             delta = dh if over_dh else df
             np.multiply(dh, df, out=delta)  # δ = ∂L/∂h ⊙ f'(z), in place of f'(z) (or of ∂L/∂h)
             for fn, zg, dhg, p, into in learned:
                 into[...] = np.einsum("kwn,kwn->k", dhg, fn(zg, **p)).reshape(-1, 1, 1)
+            (mm, a, b, gW), below = prods[over_dh]
             if layer:
                 if ps.gW_stack is None:
-                    np.matmul(delta, haT, out=gW)
-                np.matmul(WT, delta, out=below)
+                    mm(a, b, gW)
+                mm, a, b, into = below
+                mm(a, b, into)
             elif self.fuse_first:  # one product for all variants (see _first_layer)
                 np.matmul(ps.dh0 if over_dh else ps.df0, xT.T, out=ps.gW0)
-                np.copyto(gW, self.gW0)
+                np.copyto(self.gW[0], self.gW0)
             else:
-                np.matmul(delta, xT.T, out=gW)
+                mm(a, xT.T, gW)
             if tick is not None:
                 tick()
         if ps.gW_stack is not None:  # the weight gradients of layers 1 … D−1 in one product
             np.matmul(ps.dh_stack if over_dh else ps.df_stack, ps.haT_stack, out=ps.gW_stack)
         if input_grad:
-            return np.matmul(self.WT[0], delta, out=ps.dx)
+            mm, a, b, into = ps.dx_of[over_dh]
+            mm(a, b, into)
+            return ps.dx
         return None
 
 

@@ -3,10 +3,27 @@ per number of input columns (a pass then only indexes a list: no slicing, no res
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from .network import StackedMLP
+
+Product = tuple[Callable, np.ndarray, np.ndarray | None, np.ndarray]
+
+
+def product(a: np.ndarray, b: np.ndarray | None, out: np.ndarray) -> Product:
+    """out = a @ b, of (K, …) stacks, as ``fn(a, b, out)`` (b None: given at the call).
+
+    For a single variant (K = 1) with a C-contiguous ``out`` (which ``np.dot`` needs), the
+    2-D matrices go to ``np.dot``: a BLAS product as in a batched ``np.matmul`` (the last bits
+    may differ where BLAS picks another kernel), with ~0.4 µs less overhead per call, and for
+    an outer product 1 µs instead of a 3 µs broadcast."""
+    if a.shape[0] == 1 and out.shape[0] == 1 and out[0].flags.c_contiguous and (b is None or b.shape[0] == 1):
+        return np.dot, a[0], None if b is None else b[0], out[0]
+    return np.matmul, a, b, out
 
 
 class PassViews:
@@ -20,14 +37,26 @@ class PassViews:
         two = lambda a: a.reshape(K * a.shape[1], n, copy=False) if net.fuse_first else None
         self.z0, self.df0, self.dh0 = (two(views[0][i]) for i in (0, 2, 3))
         self.gW0 = net.gW0.reshape(K * net.gW0.shape[1], -1)
-        self.fwd: list[tuple] = []  # per layer: [Wᵀ | b], z, h, ĥ, and each group's slices
-        self.bwd: list[tuple] = []  # per layer: f'(z), ∂L/∂h, ĥᵀ below, ∂L/∂[Wᵀ | b], W, ∂L/∂h below, learned
+        self.fwd: list[tuple] = []  # per layer: z = [Wᵀ | b] ĥ below (a product), z, h, ĥ, and each group's slices
+        self.bwd: list[tuple] = []  # per layer: f'(z), ∂L/∂h, learned, and by what δ overwrites (f' or ∂L/∂h): its products
         for layer, (z, h, df, dh, ha, _) in enumerate(views):
-            self.fwd.append((net.W[layer], z, h, ha, [(g, z[sl], h[sl], df[sl], p) for g, sl, p in net.plan[layer]]))
+            below = views[layer - 1] if layer else None
+            self.fwd.append((product(net.W[layer], below[4] if below else None, z), z, h, ha, [(g, z[sl], h[sl], df[sl], p) for g, sl, p in net.plan[layer]]))
             learned = [(g.act.param_grads[name], z[sl], dh[sl], p, net.g_learned[name][layer][sl]) for g, sl, p in net.plan[layer] for name in g.learned]
-            below = views[layer - 1] if layer else (None,) * 6
-            self.bwd.append((df, dh, below[5], net.gW[layer], net.WT[layer], below[3], learned))
-        self.last_dh, self.last_haT = views[-1][3], views[-1][5]  # for the output layer
+            # per δ buffer: ∂L/∂[Wᵀ | b] = δ ĥᵀ below (layer 0: ĥᵀ = x̂ᵀᵀ, given at the call), ∂L/∂h below = W δ
+            prods = {
+                over: (product(delta, below[5] if below else None, net.gW[layer]), product(net.WT[layer], delta, below[3]) if below else None)
+                for over, delta in ((False, df), (True, dh))
+            }
+            self.bwd.append((df, dh, learned, prods))
+        # the output layer: s = [Wᵀ | b] ĥ_D; ∂L/∂[Wᵀ | b] = (∂L/∂s) ĥᵀ_D; ∂L/∂h_D = W (∂L/∂s)
+        self.out = product(net.W[-1], views[-1][4], self.s)
+        self.g_out = product(self.t, views[-1][5], net.gW[-1])
+        self.dh_out = product(net.WT[-1], self.t, views[-1][3])
+        if self.dh_out[0] is np.matmul and net.arch.n_out == 1:  # an outer product: faster as a broadcast
+            self.dh_out = (np.multiply, *self.dh_out[1:])
+        # ∂L/∂x̂ (without the ones row) = W₀ δ₀
+        self.dx_of = {over: product(net.WT[0], delta, self.dx) for over, delta in ((False, views[0][2]), (True, views[0][3]))}
         # f'(z) of all layers at once (a ReLU network's forward pass fills it in one call)
         self.z_all, self.df_all = net.Zf[:, :n], net.DFf[:, :n]
         # equal widths: layers 1 … D−1's weight gradients δ_l ĥᵀ_{l−1} are one batched product

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from app.core import recording
+from app.core import passes, recording
 from app.core import training as tr
 from app.core.network import Architecture, StackedMLP, Variant, augment
 from app.core.training import ADAM_BETAS, ADAM_EPS, STAT_NAMES, TrainConfig, train
@@ -77,6 +77,31 @@ def test_first_layer_across_variants_equals_one_product_each() -> None:
     np.testing.assert_allclose(fused.Z, single.Z, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(fused.grad, single.grad, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(fused.logits(xT), single.logits(xT), rtol=1e-13, atol=1e-15)
+
+
+SINGLE = [
+    TrainConfig(epochs=30, frames=11),
+    TrainConfig(variants=(Variant("prelu", {"a": 0.2}),), epochs=20, frames=5, data=dataclasses.replace(TrainConfig().data, classes=3, name="blobs"), arch=Architecture(2, 6, n_out=3)),
+    TrainConfig(variants=(Variant("elu"),), batch_size=32, epochs=8, frames=4),
+]
+
+
+@pytest.mark.parametrize("cfg", SINGLE, ids=["relu", "prelu-multiclass", "elu-minibatch"])
+def test_single_variant_dot_products_equal_batched_matmul(cfg: TrainConfig, monkeypatch) -> None:
+    uses = []
+    product = passes.product
+
+    def recorded(a, b, out):
+        p = product(a, b, out)
+        uses.append(p[0])
+        return p
+
+    monkeypatch.setattr(passes, "product", recorded)
+    dot = train(cfg)
+    assert np.dot in uses  # the fast path was taken
+    monkeypatch.setattr(passes, "product", lambda a, b, out: (np.matmul, a, b, out))
+    matmul = train(cfg)
+    _assert_traces_close(dot, matmul, rtol=1e-11)
 
 
 def _torch_style_adam(theta: np.ndarray, grads: list[np.ndarray], lr: float) -> np.ndarray:
