@@ -211,6 +211,20 @@ def test_a_student_follows_the_teacher_into_a_lesson_and_its_steps(contexts, ser
         p.watch.assert_clean()
 
 
+def test_the_class_panel_leaves_the_top_bar_in_reach(contexts, server):
+    teacher = open_page(contexts(), server, "/")
+    start_class(teacher)
+    bar, panel = teacher.evaluate("['header.topbar', '#live-panel'].map((s) => document.querySelector(s).getBoundingClientRect().toJSON())")
+    assert panel["top"] == pytest.approx(bar["bottom"], abs=1)  # the drawer starts under the bar
+    for button in ("#copy-link", "#info-toggle", "#live-class"):  # the bar's buttons are not under the drawer
+        assert teacher.evaluate(f"(() => {{ const b = document.querySelector('{button}'), r = b.getBoundingClientRect(); return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === b; }})()"), button
+    teacher.click("#live-class")  # the class button toggles the drawer
+    until(teacher, "document.querySelector('#live-panel').hidden")
+    teacher.click("#live-class")
+    until(teacher, "!document.querySelector('#live-panel').hidden")
+    teacher.watch.assert_clean()
+
+
 @pytest.mark.parametrize("width,height", [(390, 844)])
 def test_the_class_panel_and_a_paused_student_on_a_phone(contexts, server, width, height):
     teacher = open_page(contexts(width, height), server, "/?fn=elu")

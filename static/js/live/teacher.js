@@ -186,6 +186,7 @@ export class Teacher {
       el("button", { type: "button", class: "live-stop", text: "Stop teaching in this tab", onclick: () => this.stop() }),
     );
     document.body.append(this.panel);
+    window.addEventListener("resize", () => this.panel.hidden || this.placeBelowTopBar());
     // presenting (the top bar is hidden): the code and a way to the panel
     this.chip = el("div", { class: "live-bar live-teacher-chip" }, el("span", { class: "live-dot", "aria-hidden": "true" }), this.chipText = el("span", { text: `Live class ${this.code}` }), el("button", { type: "button", text: "Class panel", onclick: () => this.toggle() }));
     document.querySelector("header.topbar").after(this.chip);
@@ -199,10 +200,18 @@ export class Teacher {
   }
 
   open() {
+    this.placeBelowTopBar();
     this.panel.hidden = false;
     if (this.button) this.button.setAttribute("aria-expanded", "true");
     this.drawResults(); // sized now that it shows
     this.panel.querySelector(".live-close").focus();
+  }
+
+  /** The drawer starts under a sticky top bar, so the bar's buttons (this panel's toggle among them) stay in reach. */
+  placeBelowTopBar() {
+    const bar = document.querySelector("header.topbar");
+    const sticky = bar && getComputedStyle(bar).position === "sticky";
+    this.panel.style.top = sticky ? `${Math.round(bar.getBoundingClientRect().bottom)}px` : "";
   }
 
   close() {
