@@ -20,8 +20,8 @@ const latest = new Latest();
 const PLOT_MAX_PX = 460;
 
 /** The height the content needs: everything at its own height, the plot at its preferred
- * height (60 % of the width, from its CSS min-height up to PLOT_MAX_PX, plus its legend) —
- * not the frame's height, which the plot stretches to fill. */
+ * height (60 % of the width, from its CSS min-height up to PLOT_MAX_PX, plus its legend; or
+ * the height a phone layout sets) — not the frame's height, which the plot stretches to fill. */
 function contentHeight() {
   const style = getComputedStyle(root);
   const minPx = parseFloat(getComputedStyle(plot).minHeight) || 0; // app.css: .embed-plot
@@ -32,8 +32,9 @@ function contentHeight() {
   // a legend above the plot (a narrow frame stacks its entries) comes on top of that
   const legend = plot.querySelector(".legend");
   const legendPx = legend ? legend.getBoundingClientRect().height : 0;
+  const fixed = parseFloat(plot.dataset.figureHeight); // a phone layout's own height, legend included
   for (const c of shown) {
-    if (c === plot) h += preferred + legendPx;
+    if (c === plot) h += fixed || preferred + legendPx;
     else if (c.classList.contains("embed-run")) h += preferred;
     else h += c.getBoundingClientRect().height;
   }
@@ -66,6 +67,7 @@ function setStatus(text, error = false) {
 
 async function draw(figure) {
   const layout = { ...figure.layout, autosize: true };
+  plot.dataset.figureHeight = layout.height || "";
   const Plotly = await plotly();
   await Plotly.react(plot, figure.data, layout, plotConfig(panelName, { displayModeBar: root.dataset.modebar === "1" ? "hover" : false }));
   plot.dataset.rendered = "1";

@@ -138,3 +138,28 @@ def test_every_embed_button_gives_a_working_link(context, server):
     watch.assert_clean()
     page.close()
     embed.close()
+
+
+def test_boundary_embed_in_a_phone_wide_frame_fits_its_colour_bar_to_the_plot(browser, server):
+    """The boundary's axes have equal scales, so its height is fixed by its width: in a narrow
+    frame the colour bar is about as tall as the map (not the frame), the legend below it,
+    and the height reported to the host is the figure's; other plots still fill the frame."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/embed/boundary?act=relu&epochs=50")
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    boxes = page.evaluate(
+        """() => ['.nsewdrag', '.colorbar .cbfill', '.legend', '.embed-plot .main-svg']
+              .map((s) => document.querySelector(s).getBoundingClientRect().toJSON())"""
+    )
+    plot, bar, legend, svg = boxes
+    assert bar["height"] <= 1.25 * plot["height"], (bar, plot)
+    assert legend["top"] >= plot["bottom"]  # below the map, not beside it
+    assert svg["height"] < 500 and page.evaluate("document.documentElement.scrollWidth") == 390
+    shot(page, "embed-boundary-phone")
+    page.goto(f"{server}/embed/loss?act=relu&epochs=50")  # no fixed aspect: fills the frame
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    assert page.evaluate("document.querySelector('.embed-plot .main-svg').getBoundingClientRect().height") > 600
+    watch.assert_clean()
+    ctx.close()

@@ -4,7 +4,7 @@
 import { isAbort, postJSON, retryWhenBusy } from "../lib/api.js";
 import { activationCard, el } from "../lib/controls.js";
 import { describeFormulas, prepareFormulas } from "../lib/formula.js";
-import { FIGURES } from "../lib/panels.js";
+import { FIGURES, FIXED_ASPECT } from "../lib/panels.js";
 import { defaultOf } from "../lib/url.js";
 import { labelRuns, requestBody } from "../lib/runs.js";
 
@@ -17,6 +17,13 @@ export async function show(frame, catalogue, meta, state, notes) {
   if (!state.act.length) state.act = defaultOf(meta.state.act);
   showNotes(notes, catalogue);
   await describeFormulas(state.act, catalogue);
+  // a phone-wide frame: a fixed-aspect plot gets the explorer's phone layout (legend below,
+  // subplots stacked, a height that fits it), not a colour bar as tall as the frame beside it
+  const narrow = window.matchMedia("(max-width: 760px)");
+  const fit = FIXED_ASPECT.has(panelName);
+  let shown = null;
+  const figure = (result) => FIGURES[panelName](result, { metric: state.metric, metrics: meta.metrics, grad: state.grad, gradients: meta.gradients, narrow: fit && narrow.matches, width: plot.clientWidth || undefined });
+  if (fit) narrow.addEventListener("change", () => shown && draw(figure(shown)));
   const run = async () => {
     const signal = latest.next();
     const working = sweep ? "Training one network per value…" : "Training…";
@@ -31,7 +38,8 @@ export async function show(frame, catalogue, meta, state, notes) {
         setStatus("This run has no PReLU layer: choose act=prelu.", true);
         return;
       }
-      await draw(FIGURES[panelName](result, { metric: state.metric, metrics: meta.metrics, grad: state.grad, gradients: meta.gradients }));
+      shown = result;
+      await draw(figure(result));
       setStatus(result.cut_short ? "Cut short by the server's time limit." : "");
     } catch (err) {
       if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);

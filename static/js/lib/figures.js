@@ -587,7 +587,7 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
   const n = trace.variants.length;
   const stacked = narrow && n > 1;
   const grid = trace.variants[0].boundary;
-  // stacked rows as tall as the data's aspect ratio makes them at the plot's width (less margins and colour bar)
+  // on a phone, rows (stacked or one) as tall as the data's aspect ratio makes them at the plot's width (less margins and colour bar)
   const span = (a) => a[a.length - 1] - a[0];
   const row = Math.round(Math.min(260, Math.max(120, (((width || 340) - 150) * span(grid.y)) / span(grid.x))));
   const layout = subplotLayout(n, { big, gap: 0.04, stacked, row });
@@ -641,7 +641,7 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
   layout.legend = { ...layout.legend, y: -0.08, yanchor: "top" };
   layout.margin.b = 30;
   if (narrow) {
-    phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : PHONE.plot, width, colourBar: true, axis: 30 }); // ticks, no axis title
+    phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : row, width, colourBar: true, axis: 30 }); // as tall as the map at this width; ticks, no axis title
   }
   return { data, layout };
 }

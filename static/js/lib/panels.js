@@ -32,6 +32,10 @@ export const FIGURES = {
   "sweep-curves": (s, o = {}) => sweepCurvesFigure(s, o),
 };
 
+/** Plots whose shape their data fix (equal scales on both axes): an embed in a phone-wide frame
+ * gives them the phone layout's fitted height, where other plots stretch to fill the frame. */
+export const FIXED_ASPECT = new Set(["boundary"]);
+
 /** A panel as a Panel wants it: its title and help (from meta) and its figure (from here). */
 export function panelSpec(meta, name) {
   return { ...meta.panels[name], figure: FIGURES[name] };
