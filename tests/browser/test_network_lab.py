@@ -55,6 +55,16 @@ def test_play_pause_step_and_reset(page, server):
     shot(page, "lab-after-reset-step")
 
 
+def test_a_wrapping_status_does_not_move_the_buttons(page, server):
+    open_network(page, server, "&epochs=20")
+    top = "() => document.querySelector('#train').getBoundingClientRect().top"
+    before = page.evaluate(top)
+    page.evaluate("() => { document.querySelector('#train-status').textContent = 'The server is busy — trying again in 3 s… (a status on two lines)'; }")
+    lines = page.evaluate("() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('#train-status')); return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; }")
+    assert lines == 2  # the text wraps
+    assert page.evaluate(top) == before
+
+
 def test_a_units_numbers_are_the_apis(page, server):
     bodies = []
     page.on("request", lambda r: bodies.append(r.post_data) if r.url.endswith("/api/train/stream") else None)
