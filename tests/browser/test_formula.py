@@ -199,3 +199,31 @@ def test_the_lessons_try_your_own(page, server):
     row = page.locator('tr[data-readout="own_error"]').inner_text()
     assert "where(x > 0, x, 0.2*x)" in row and "scale-invariant here" in row
     assert "[where(x" in page.locator("a.explorer-link").first.get_attribute("href")
+
+
+def test_range_edits_answered_out_of_order_keep_the_last_one(page, server):
+    """Min, then max, typed quickly, and the server's answer to the first edit arrives last (a
+    slow network, a busy server): it must not undo the second edit."""
+    held = []
+
+    def hold_the_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)  # answered below, after the second edit's
+
+    page.goto(f"{server}/?fn=[{quote(ELU)}](a=1:0:5)")
+    page.wait_for_selector(PLOT)
+    page.route("**/api/formula?*", hold_the_first)
+    lo, hi = page.locator(f'{CARD} [data-range="a.min"]'), page.locator(f'{CARD} [data-range="a.max"]')
+    lo.fill("0.5")
+    lo.dispatch_event("change")
+    hi.fill("2")
+    hi.dispatch_event("change")
+    page.wait_for_function("() => /a=[0-9.]+:0.5:2/.test(decodeURIComponent(location.search))")
+    assert held, "the first edit asked the server nothing"
+    held[0].continue_()
+    page.wait_for_timeout(1000)  # the first edit's answer has been handled by now
+    assert "0.5:2" in page.evaluate("() => decodeURIComponent(location.search)")
+    assert page.locator(f'{CARD} input[type="range"][data-param="a"]').get_attribute("max") == "2"
+    assert page.input_value(f'{CARD} [data-range="a.max"]') == "2"

@@ -256,7 +256,9 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
     reset.textContent = "↺";
     row.replaceChildren(lo, el("span", { class: "range-default" }, "default ", d, reset), hi);
     row.classList.add("range-edit");
+    let edits = 0; // an edit's checks are awaited: a later edit supersedes an earlier one still waiting
     const change = async () => {
+      const mine = ++edits;
       const [a, b, c] = [lo, d, hi].map((i) => Number(i.value));
       const ok = [a, b, c].every(Number.isFinite) && a < c && a <= b && b <= c;
       lo.setCustomValidity(ok ? "" : "Need min < max, with the default between them.");
@@ -264,12 +266,14 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
       const next = { ...state, ranges: { ...state.ranges, [p.id]: { min: a, max: c, default: b } } };
       if (p.id in next.params) next.params = { ...next.params, [p.id]: Math.min(c, Math.max(a, next.params[p.id])) };
       const got = await compileFormula(next.formula, catalogue, next);
+      if (mine !== edits) return;
       if (!got.ok) {
         lo.setCustomValidity(got.error.message);
         return lo.reportValidity();
       }
       state = next;
       await describeFormulas([state], catalogue);
+      if (mine !== edits) return;
       keepingFocus(params, buildParams);
       emit(true);
     };
