@@ -1,11 +1,12 @@
-"""plotly.js — the official cartesian partial bundle, vendored — at a versioned, immutable URL.
+"""plotly.js — a partial bundle with the app's three trace types, vendored — at a versioned, immutable URL.
 
-The app draws only scatter, heatmap and bar traces, so it ships plotly.js's *cartesian*
-distribution (``plotly.js-cartesian-dist-min``: bar, box, contour, heatmap, histogram,
-histogram2d, image, pie, scatter, violin, …; 1.5 MB) instead of the full bundle (4.8 MB).
-``deploy/vendor_plotly.py`` fetches it from the npm registry, checks it against pinned hashes
-and writes it to static/vendor/; ``--check`` verifies the committed copy. A trace type outside
-that list (e.g. scatter3d, scattergl) would fail to draw: switch to a bigger bundle first.
+The app draws only scatter, heatmap and bar traces, so it ships plotly.js's core with those
+(1.18 MB) instead of the full bundle (4.8 MB) or the official cartesian one (1.5 MB, and
+twice the script time before the first plot). ``deploy/vendor_plotly.py`` builds it from
+plotly.js's npm package (lock-file pinned), checks it against its pinned SHA-256 and writes it
+to static/vendor/; ``--check`` verifies the committed copy. Any other trace type (contour,
+scattergl, …) would draw nothing: add it to ``deploy/plotly-bundle/entry.js`` first
+(``tests/api/test_static_compression.py`` checks the JS uses no type the bundle lacks).
 
 Served from memory, compressed once (gzip and brotli), by ``compressed``.
 """
@@ -24,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 
 ROOT = Path(__file__).resolve().parents[2]
 PLOTLY_JS_VERSION = "4.1.1"  # = deploy/vendor_plotly.py's VERSION
-PLOTLY_BUNDLE = "cartesian"
+PLOTLY_BUNDLE = "actlab"
 PLOTLY_JS = ROOT / "static" / "vendor" / f"plotly-{PLOTLY_BUNDLE}-{PLOTLY_JS_VERSION}.min.js"
 IMMUTABLE = "public, max-age=31536000, immutable"
 

@@ -166,20 +166,20 @@ def test_unversioned_static_urls_revalidate(client) -> None:
 # ----------------------------------------------------------------------------- the plotly bundle
 
 
-def test_the_served_plotly_is_the_pinned_cartesian_bundle(client) -> None:
+def test_the_served_plotly_is_the_pinned_partial_bundle(client) -> None:
     pins = _vendor_script()
-    dest, sha256 = pins.FILES["package/plotly-cartesian.min.js"]
+    dest, sha256 = pins.FILES["plotly.min.js"]
     assert ROOT / dest == PLOTLY_JS and pins.VERSION in plotly_url()
     status, headers, body = _raw_get(client, plotly_url(), {"Accept-Encoding": "identity"})
     assert status == 200 and headers["cache-control"] == "public, max-age=31536000, immutable"
     assert headers["content-type"].startswith("text/javascript")
     assert hashlib.sha256(body).hexdigest() == sha256
-    # "1.5 MB": the cartesian bundle is 1,500,041 bytes = 1.43 MiB (the full one: 4.8 MB)
-    assert len(body) < 1.5 * 1024 * 1024
-    assert body.startswith(b"/**\n* plotly.js (cartesian - minified) v" + pins.VERSION.encode())
+    # 1,176,138 bytes (the official cartesian bundle: 1,500,041; the full one: 4.8 MB)
+    assert len(body) < 1.2e6
+    assert body.startswith(b"/**\n* plotly.js (scatter, bar, heatmap - minified) v" + pins.VERSION.encode())
     # what the browser gets: brotli, under a third of the raw size
     _, headers, packed = _raw_get(client, plotly_url(), {"Accept-Encoding": "gzip, deflate, br, zstd"})
-    assert headers["content-encoding"] == "br" and len(packed) < 450_000
+    assert headers["content-encoding"] == "br" and len(packed) < 350_000
 
 
 def test_pages_load_the_partial_bundle_and_the_full_one_is_gone(client) -> None:
@@ -188,7 +188,7 @@ def test_pages_load_the_partial_bundle_and_the_full_one_is_gone(client) -> None:
         scripts = re.findall(r'<script[^>]+src="([^"]+plotly[^"]*)"', html)
         assert scripts == [plotly_url()], (page, scripts)
     assert "plotly" not in client.get("/docs").text.lower()
-    for old in ("/vendor/plotly-4.1.1.min.js", "/vendor/plotly-cartesian-9.9.9.min.js"):
+    for old in ("/vendor/plotly-4.1.1.min.js", "/vendor/plotly-cartesian-4.1.1.min.js", "/vendor/plotly-actlab-9.9.9.min.js"):
         r = client.get(old)
         assert r.status_code == 404 and plotly_url() in r.json()["detail"]
 
@@ -201,9 +201,9 @@ ALL_TRACE_TYPES = set(
 
 def test_every_trace_type_the_js_names_is_in_the_partial_bundle() -> None:
     """A trace type missing from the bundle would silently draw nothing: the JS may only use
-    types the vendored bundle registers (scatter, heatmap, bar today; contour is there too)."""
+    types the vendored bundle registers (scatter, heatmap and bar: no more)."""
     registered = set(re.findall(r'moduleType:"trace",name:"([a-z0-9]+)"', PLOTLY_JS.read_text(encoding="utf-8")))
-    assert {"scatter", "heatmap", "bar", "contour"} <= registered <= ALL_TRACE_TYPES
+    assert registered == {"scatter", "heatmap", "bar"}
     used = set()
     for path in (STATIC / "js").rglob("*.js"):
         used |= set(re.findall(r"""\btype\s*:\s*["'`]([a-z0-9]+)["'`]""", path.read_text(encoding="utf-8"))) & ALL_TRACE_TYPES

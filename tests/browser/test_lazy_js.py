@@ -60,7 +60,7 @@ def test_explorer_loads_other_views_when_their_tab_opens(page, server):
     assert not [name for name in LATER if seen.loaded(name)], seen.urls
     # what it loaded is what the page names for preloading: its entries' static imports
     assert seen.js() == set(modules("js/explorer.js", "js/live/classroom.js")), seen.js() ^ set(modules("js/explorer.js", "js/live/classroom.js"))
-    for url in ("/api/meta", "/api/activations", "/vendor/plotly-cartesian-4.1.1.min.js"):
+    for url in ("/api/meta", "/api/activations", "/vendor/plotly-actlab-4.1.1.min.js"):
         assert seen.urls.count(url) == 1, (url, seen.urls)
     seen.assert_each_once()
     shot(page, "lazy-explorer-1280")

@@ -1,14 +1,16 @@
-"""deploy/vendor_plotly.py: the committed plotly.js bundle matches its pins (offline)."""
+"""deploy/vendor_plotly.py: the committed plotly.js bundle matches its pins (offline), and a
+build whose output is not the pinned one writes nothing."""
 
 from __future__ import annotations
 
-import io
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "vendor_plotly.py"
@@ -16,8 +18,15 @@ SCRIPT = ROOT / "deploy" / "vendor_plotly.py"
 OFFLINE = {**os.environ, "npm_config_registry": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, env=OFFLINE, timeout=60)
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, env=env or OFFLINE, timeout=120)
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("vendor_plotly", SCRIPT)
+    vp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vp)
+    return vp
 
 
 def test_check_passes_offline_on_the_committed_files() -> None:
@@ -29,7 +38,7 @@ def test_check_passes_offline_on_the_committed_files() -> None:
 def test_check_fails_on_a_changed_or_missing_file(tmp_path) -> None:
     vendor = tmp_path / "static" / "vendor"
     shutil.copytree(ROOT / "static" / "vendor", vendor)
-    bundle = next(vendor.glob("plotly-cartesian-*.min.js"))
+    bundle = next(vendor.glob("plotly-actlab-*.min.js"))
     bundle.write_bytes(bundle.read_bytes().replace(b"Plotly", b"Plotlx", 1))
     (vendor / "plotly.js-LICENSE.txt").unlink()
     r = _run("--check", "--root", str(tmp_path))
@@ -37,48 +46,31 @@ def test_check_fails_on_a_changed_or_missing_file(tmp_path) -> None:
     assert "does not match the pinned" in r.stderr and "LICENSE.txt: missing" in r.stderr
 
 
-def _tarball(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+def test_only_a_build_matching_every_pin_is_written(tmp_path) -> None:
+    vp = _module()
+    good = {name: (ROOT / dest).read_bytes() for name, (dest, _) in vp.FILES.items()}
+    written = vp.vendor(good, tmp_path / "good")
+    assert sorted(p.relative_to(tmp_path / "good").as_posix() for p in written) == sorted(d for d, _ in vp.FILES.values())
+    assert vp.check(tmp_path / "good") == []
+    bad = {**good, "plotly.min.js": good["plotly.min.js"] + b"\n"}  # e.g. another esbuild, another input
+    with pytest.raises(vp.VendorError, match="plotly.min.js: SHA-256"):
+        vp.vendor(bad, tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()  # nothing written, not even the licence
 
 
-def test_a_tarball_that_is_not_the_pinned_one_writes_nothing(tmp_path) -> None:
-    # the right file contents in a different archive: the tarball's integrity pin refuses it
-    members = {"package/plotly-cartesian.min.js": next((ROOT / "static" / "vendor").glob("plotly-cartesian-*.min.js")).read_bytes(),
-               "package/LICENSE": (ROOT / "static" / "vendor" / "plotly.js-LICENSE.txt").read_bytes()}
-    tgz = tmp_path / "other.tgz"
-    tgz.write_bytes(_tarball(members))
-    r = _run("--tarball", str(tgz), "--root", str(tmp_path / "out"))
-    assert r.returncode == 1 and "integrity" in r.stderr
-    assert not (tmp_path / "out").exists()
+def test_the_build_inputs_pin_every_package(tmp_path) -> None:
+    """package.json names exact versions; the lock file has an integrity for every package."""
+    import json
+
+    bundle = ROOT / "deploy" / "plotly-bundle"
+    deps = json.loads((bundle / "package.json").read_text())["dependencies"]
+    assert deps["plotly.js"] == _module().VERSION and all(v[0].isdigit() for v in deps.values()), deps
+    lock = json.loads((bundle / "package-lock.json").read_text())["packages"]
+    assert lock["node_modules/plotly.js"]["version"] == _module().VERSION
+    assert all(p.get("integrity", "").startswith("sha512-") for name, p in lock.items() if name and not p.get("link")), "a package without integrity"
 
 
-def test_the_file_pins_are_checked_after_the_tarball_pin(tmp_path, monkeypatch) -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("vendor_plotly", SCRIPT)
-    vp = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(vp)
-    good = {m: (ROOT / dest).read_bytes() for m, (dest, _) in vp.FILES.items()}
-    bad = {**good, "package/LICENSE": good["package/LICENSE"] + b"\n"}
-    for members, ok in ((good, True), (bad, False)):
-        tgz = _tarball(members)
-        monkeypatch.setattr(vp, "TARBALL_INTEGRITY", vp.integrity_of(tgz))  # as if this were the published tarball
-        out = tmp_path / ("good" if ok else "bad")
-        if ok:
-            written = vp.vendor(tgz, out)
-            assert sorted(p.relative_to(out).as_posix() for p in written) == sorted(d for d, _ in vp.FILES.values())
-            assert vp.check(out) == []
-        else:
-            try:
-                vp.vendor(tgz, out)
-            except vp.VendorError as e:
-                assert "package/LICENSE: SHA-256" in str(e)
-            else:
-                raise AssertionError("a file that does not match its pin was accepted")
-            assert not out.exists()
+def test_without_npm_the_build_says_so(tmp_path) -> None:
+    env = {**OFFLINE, "PATH": str(tmp_path)}  # no npm, no node on the PATH
+    r = _run("--update-pins", env=env)
+    assert r.returncode == 1 and "npm is not installed" in r.stderr
