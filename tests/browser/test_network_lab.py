@@ -110,12 +110,16 @@ def test_own_points_drawn_train_and_survive_copy_link(browser, server):
     assert "at least 10" in page.text_content("#train-status")
     plot = page.locator('[data-panel="boundary"] .nsewdrag').first
     plot.scroll_into_view_if_needed()
-    box = plot.bounding_box()
+    top = plot.bounding_box()["y"]
     for k in range(12):
         page.select_option("#own-brush", str(k % 3))
+        box = plot.bounding_box()  # again each time: from the 10th point on, a trained map (with its colour bar) redraws the plot
         page.mouse.click(box["x"] + box["width"] * (0.2 + 0.05 * k), box["y"] + box["height"] * (0.25 + 0.04 * (k % 5) + (0.3 if k % 3 == 1 else 0)))
         page.wait_for_function(f"() => document.querySelector('#own-count').textContent.startsWith('{k + 1} point')")
     page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    # the runs the points started (from the 10th on) brought the diagram and the summary above
+    # the plane: the page scrolled with them, so the plane is where it was on screen
+    assert abs(plot.bounding_box()["y"] - top) < 60 and page.evaluate("scrollY") > 300
     assert "pts=" in page.url
     shot(page, "lab-own-points")
     page.click("#copy-link")

@@ -536,6 +536,17 @@ export class NetworkView {
   }
 
   drawTrace({ diagramOnly = false, diagram = true } = {}) {
+    // a point just drawn on the plane: the plane stays where it is on screen (the diagram and
+    // the summary, which come with the first run, would push it half a screen down mid-drawing)
+    const plane = !diagramOnly && this.own.active && this.own.anchor ? this.panels.boundary.root : null;
+    if (plane) this.own.anchor = false;
+    const top = plane ? plane.getBoundingClientRect().top : 0;
+    this.drawTraceAll({ diagramOnly, diagram });
+    const moved = plane ? plane.getBoundingClientRect().top - top : 0;
+    if (Math.abs(moved) > 1) window.scrollBy(0, moved);
+  }
+
+  drawTraceAll({ diagramOnly, diagram }) {
     if (diagram) this.drawDiagram();
     if (diagramOnly) return;
     const t = this.trace;

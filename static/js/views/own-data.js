@@ -25,6 +25,7 @@ export class OwnData {
     this.big = null; // points beyond what a link holds (imported), else null: the link's pts
     this.brush = 1; // the class (or target) a click adds
     this.attached = new WeakSet();
+    this.anchor = false;
   }
 
   get active() {
@@ -127,6 +128,7 @@ export class OwnData {
   clicked(x, y) {
     if (this.active) {
       if (this.points().length >= this.view.meta.own_points.max) return;
+      this.anchor = true; // the run this point starts keeps the plane where it is on screen (network-view drawTrace)
       this.setPoints([...this.points(), [round2(x), round2(y), this.brush]]);
       return;
     }
