@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from app import __version__
 from app.core import spec as specs
 from app.core.activations import DECIMAL
-from app.core.datasets import ALL_DATASETS, DATASET_LABELS, FEATURE_LABELS, MAX_CLASSES, MAX_OWN_POINTS, MIN_OWN_POINTS, OWN, OWN_LIMIT
+from app.core.datasets import ALL_DATASETS, DATASET_LABELS, FEATURE_LABELS, MAX_CLASSES, MAX_OWN_POINTS, MIN_OWN_POINTS, OWN, OWN_LIMIT, OWN_PLANE
 from app.core.network import INIT_LABELS
 from app.core.optim import OPTIMIZER_LABELS
 from app.core.training import MAX_COST
@@ -337,7 +337,7 @@ def meta_json() -> dict[str, Any]:
             "theory": MAX_THEORY,
         },
         "explorer": {"grid_points": GRID_POINTS, "samples": SAMPLES, "recording": RECORDING, "live": LIVE, "compare_next": list(COMPARE_NEXT), "function_next": list(FUNCTION_NEXT)},
-        "own_points": {"min": MIN_OWN_POINTS, "max": MAX_OWN_POINTS, "link_max": MAX_LINK_POINTS, "limit": OWN_LIMIT, "max_classes": MAX_CLASSES},
+        "own_points": {"min": MIN_OWN_POINTS, "max": MAX_OWN_POINTS, "link_max": MAX_LINK_POINTS, "limit": OWN_LIMIT, "max_classes": MAX_CLASSES, "plane": OWN_PLANE},
         "sweep_defaults": SWEEP_DEFAULTS,
         "panels": PANELS,
         "gradients": GRADIENTS,

@@ -43,6 +43,9 @@ MIN_CLASSES, MAX_CLASSES = 3, 6
 MIN_OWN_POINTS, MAX_OWN_POINTS = 10, 5000
 # |coordinate| and |target| allowed in own data.
 OWN_LIMIT = 1000.0
+# Own points are drawn on [−OWN_PLANE, OWN_PLANE]² (the built-in datasets' scale) plus a 10 %
+# margin; a run's boundary grid covers at least that, so points can still be added anywhere on it.
+OWN_PLANE = 1.5
 
 # Input features: name → (label, function of x₁, x₂). The network's inputs are these columns.
 FEATURES: dict[str, tuple[str, object]] = {

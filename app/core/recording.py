@@ -211,13 +211,15 @@ def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, 
     return out
 
 
-def boundary_grid(data: Dataset, size: int) -> tuple[Array, Array, Array]:
-    """Grid x and y coordinates over the data's bounding box (plus a margin), and the
-    size² points, row-major with y down the rows."""
+def boundary_grid(data: Dataset, size: int, plane: float = 0.0) -> tuple[Array, Array, Array]:
+    """Grid x and y coordinates over the data's bounding box (plus a margin) — and over at least
+    [−plane, plane]² plus the margin, when given — and the size² points, row-major with y down the rows."""
     pts = data.x_all.astype(np.float64)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     pad = BOUNDARY_MARGIN * (hi - lo) + 1e-3
-    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], size)
-    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], size)
+    edge = plane * (1 + BOUNDARY_MARGIN)
+    lo, hi = np.minimum(lo - pad, -edge), np.maximum(hi + pad, edge)
+    gx = np.linspace(lo[0], hi[0], size)
+    gy = np.linspace(lo[1], hi[1], size)
     xx, yy = np.meshgrid(gx, gy)
     return gx, gy, np.stack([xx.ravel(), yy.ravel()], axis=1)

@@ -295,8 +295,10 @@ function pointTraces(set, symbol, label, task, classes, axes, showlegend) {
   return out;
 }
 
-/** The plane with own points only (before any training): where points are drawn. */
-export function ownPointsFigure(points, task, { big = false, range = 1.5 } = {}) {
+/** The plane with own points only (before any training), where points are drawn: ±range
+ * (meta own_points.plane) and the points, plus 10 % — a run's boundary grid covers the same,
+ * so the plane keeps its size once trained. */
+export function ownPointsFigure(points, task, { big = false, range } = {}) {
   const layout = trainLayout({ big });
   const xs = points.map((q) => q[0]);
   const ys = points.map((q) => q[1]);
