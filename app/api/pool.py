@@ -130,13 +130,15 @@ class TrainingPool:
                 if job is None:
                     return
             future, fn, bulk = job
+            outcome = None
             try:
                 if future.set_running_or_notify_cancel():
                     try:
-                        future.set_result(fn())
+                        outcome = (True, fn())
                     except BaseException as e:
-                        future.set_exception(e)
+                        outcome = (False, e)
             finally:
+                # the place is free before the answer goes out, so the client's next request finds it
                 with self._cv:
                     if bulk:
                         self._bulk_running -= 1
@@ -145,6 +147,12 @@ class TrainingPool:
                             self._cv.notify_all()  # a worker left idle by the bulk limit may take one now
                     else:
                         self.in_flight -= 1
+            if outcome is not None:
+                done, value = outcome
+                if done:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
 
     def shutdown(self) -> None:
         with self._cv:

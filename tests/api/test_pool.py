@@ -383,3 +383,19 @@ def test_bulk_work_has_places_of_its_own(monkeypatch) -> None:
                 assert r.status_code == 503 and r.json()["code"] == "busy" and r.headers["retry-after"] == "2", path
         finally:
             pool.in_flight = pool.bulk_in_flight = 0
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_place_is_free_before_its_answer_is(bulk: bool) -> None:
+    """When a job's answer is ready its place is already free: the client's next request (the
+    next slider position, a test setting the pool full) must not meet a place still counted."""
+    pool = TrainingPool(1, 0)
+    seen: list[tuple[int, int]] = []
+    try:
+        for job in (lambda: "ok", lambda: 1 / 0):
+            future = pool.submit(job, bulk=bulk)
+            future.add_done_callback(lambda f: seen.append((pool.in_flight, pool.bulk_in_flight)))
+            assert _wait_for(lambda: future.done(), 5)
+        assert seen == [(0, 0), (0, 0)]
+    finally:
+        pool.shutdown()
