@@ -227,3 +227,27 @@ def test_range_edits_answered_out_of_order_keep_the_last_one(page, server):
     assert "0.5:2" in page.evaluate("() => decodeURIComponent(location.search)")
     assert page.locator(f'{CARD} input[type="range"][data-param="a"]').get_attribute("max") == "2"
     assert page.input_value(f'{CARD} [data-range="a.max"]') == "2"
+
+
+def test_typing_in_a_range_box_survives_another_edits_answer(page, server):
+    """The min's answer arrives (and the card is rebuilt) while the max is being typed: the max
+    box keeps the focus and what was typed, and sending it then applies it."""
+    held = []
+    page.goto(f"{server}/?fn=[{quote(ELU)}](a=1:0:5)")
+    page.wait_for_selector(PLOT)
+    page.route("**/api/formula?*", lambda route: held.append(route) if not held else route.continue_())
+    lo, hi = page.locator(f'{CARD} [data-range="a.min"]'), page.locator(f'{CARD} [data-range="a.max"]')
+    lo.fill("0.5")
+    lo.dispatch_event("change")
+    for _ in range(100):  # (Playwright's calls let the request reach the route)
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, "the min's edit asked the server nothing"
+    hi.fill("2")  # typed, not sent yet
+    held[0].continue_()
+    page.wait_for_function("() => /a=[0-9.]+:0.5:5/.test(decodeURIComponent(location.search))")  # the min applied: card rebuilt
+    assert page.evaluate("() => document.activeElement.getAttribute('data-range')") == "a.max"
+    assert hi.input_value() == "2"
+    hi.dispatch_event("change")
+    page.wait_for_function("() => /a=[0-9.]+:0.5:2/.test(decodeURIComponent(location.search))")

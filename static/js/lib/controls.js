@@ -159,7 +159,9 @@ export function keepingFocus(container, rebuild) {
   const a = document.activeElement;
   if (!a || a === document.body || !container.contains(a)) return rebuild();
   const card = a.closest("[data-index]");
-  const attrs = ["data-role", "data-param", "data-param-box"].filter((k) => a.hasAttribute(k));
+  const attrs = ["data-role", "data-param", "data-param-box", "data-range"].filter((k) => a.hasAttribute(k));
+  // a range box being typed in (its own edit not sent yet) keeps what was typed
+  const typing = a.matches("input[data-range]") ? a.value : null;
   let selector = attrs.map((k) => `[${k}="${CSS.escape(a.getAttribute(k))}"]`).join("");
   if (!selector && a.name) selector = `[name="${CSS.escape(a.name)}"]${a.type === "radio" ? `[value="${CSS.escape(a.value)}"]` : ""}`;
   if (!selector && card) selector = '[data-role="activation"]'; // e.g. a removed card's × button
@@ -173,6 +175,7 @@ export function keepingFocus(container, rebuild) {
   }
   const target = scope.querySelector(selector) || container.querySelector(selector);
   if (target) target.focus();
+  if (target && typing !== null) target.value = typing;
   return result;
 }
 
