@@ -113,6 +113,12 @@ class DatasetSpec:
     def size(self) -> int:
         return len(self.points.x) if self.name == OWN and self.points is not None else self.n_points
 
+    @property
+    def plane(self) -> float:
+        """The half-width of the plane its points are drawn on (own data), which a run's
+        boundary grid covers; 0 for a built-in dataset (the grid is its points' box)."""
+        return OWN_PLANE if self.name == OWN else 0.0
+
 
 @dataclass(frozen=True)
 class Dataset:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .datasets import OWN, OWN_PLANE, featurize
+from .datasets import featurize
 from .network import StackedMLP, augment
 from .recording import DEAD_EPS, Recorder, boundary_grid
 
@@ -89,7 +89,7 @@ def probe(net: StackedMLP, x: tuple[float, float], target: float, features: tupl
 def build(net: StackedMLP, data: Any, config: Any, means: tuple[UnitNumbers, list[Array], Array], output_of: Callable[[Array, int, int], Array], tgt_of: Callable[[Array], Array]) -> Diagram:
     numbers, dead, grad_theta = means
     g = max(config.unit_grid, 2)
-    gx, gy, pts = boundary_grid(data, g, OWN_PLANE if config.data.name == OWN else 0.0)
+    gx, gy, pts = boundary_grid(data, g, config.data.plane)
     feats = featurize(pts.astype(net.dtype), config.features)
     out, hs = net.eval_layers(augment(feats, net.dtype), keep=True)
     K = net.K

@@ -69,7 +69,7 @@ from . import activations as acts
 from . import diagram as diagrams
 from . import state as states
 from .budget import MAX_COST, MAX_ELEMENTS, STEP_COST, check_budget, cost, elements
-from .datasets import DEFAULT_FEATURES, OWN, OWN_PLANE, Dataset, DatasetSpec, featurize, make_dataset, split_sizes
+from .datasets import DEFAULT_FEATURES, Dataset, DatasetSpec, featurize, make_dataset, split_sizes
 from .errors import BudgetError
 from .losses import shown, task_losses
 from .losses import targets as _targets
@@ -375,7 +375,7 @@ class _Run:
         theta_initial = net.theta.copy() if c.include_weights else None
         self.grid = None
         if plan.boundary:
-            gx, gy, pts = boundary_grid(self.data, c.boundary_grid, OWN_PLANE if c.data.name == OWN else 0.0)
+            gx, gy, pts = boundary_grid(self.data, c.boundary_grid, c.data.plane)
             self.grid = (gx, gy, augment_features(pts, c.features, self.dtype))
         self.boundary: list[tuple[int, Array]] = []
         self.hist_init: list = []
