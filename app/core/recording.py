@@ -188,7 +188,8 @@ class Recorder:
 
 
 def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, Array]] | None]:
-    """Per variant, per layer: (edges, counts) of the pre-activations over the training set."""
+    """Per variant, per layer: (edges, counts) of the pre-activations over the training set
+    (none for a non-finite z or span)."""
     out: list[list[tuple[Array, Array]] | None] = []
     for k in range(net.K):
         if net.tick is not None:
@@ -200,7 +201,7 @@ def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, 
         for layer in range(net.arch.depth):
             z = net.Zs[layer][k, :, :n].ravel().astype(np.float64)
             lo, hi = float(z.min()), float(z.max())
-            if not (math.isfinite(lo) and math.isfinite(hi)):
+            if not math.isfinite(hi - lo):  # (a span beyond float64's range has no finite bins)
                 layers.append((np.zeros(0), np.zeros(0, np.int64)))
                 continue
             if hi - lo < 1e-12:
