@@ -30,6 +30,7 @@ from app.core.activations import DECIMAL
 from app.core.datasets import ALL_DATASETS, DATASET_LABELS, FEATURE_LABELS, MAX_CLASSES, MAX_OWN_POINTS, MIN_OWN_POINTS, OWN, OWN_LIMIT, OWN_PLANE
 from app.core.network import INIT_LABELS
 from app.core.optim import OPTIMIZER_LABELS
+from app.core.recording import BOUNDARY_MARGIN
 from app.core.training import MAX_COST
 
 from . import activations as curve_api
@@ -337,7 +338,7 @@ def meta_json() -> dict[str, Any]:
             "theory": MAX_THEORY,
         },
         "explorer": {"grid_points": GRID_POINTS, "samples": SAMPLES, "recording": RECORDING, "live": LIVE, "compare_next": list(COMPARE_NEXT), "function_next": list(FUNCTION_NEXT)},
-        "own_points": {"min": MIN_OWN_POINTS, "max": MAX_OWN_POINTS, "link_max": MAX_LINK_POINTS, "limit": OWN_LIMIT, "max_classes": MAX_CLASSES, "plane": OWN_PLANE},
+        "own_points": {"min": MIN_OWN_POINTS, "max": MAX_OWN_POINTS, "link_max": MAX_LINK_POINTS, "limit": OWN_LIMIT, "max_classes": MAX_CLASSES, "plane": OWN_PLANE, "margin": BOUNDARY_MARGIN},
         "sweep_defaults": SWEEP_DEFAULTS,
         "panels": PANELS,
         "gradients": GRADIENTS,

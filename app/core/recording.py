@@ -213,13 +213,17 @@ def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, 
 
 
 def boundary_grid(data: Dataset, size: int, plane: float = 0.0) -> tuple[Array, Array, Array]:
-    """Grid x and y coordinates over the data's bounding box (plus a margin) — and over at least
-    [−plane, plane]² plus the margin, when given — and the size² points, row-major with y down the rows."""
+    """Grid x and y coordinates, and the size² points, row-major with y down the rows: over the
+    data's bounding box plus a margin; with a ``plane`` (own data) over the square the points were
+    drawn on, ±max(plane, every |coordinate|) plus the margin (as the page draws it)."""
     pts = data.x_all.astype(np.float64)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    pad = BOUNDARY_MARGIN * (hi - lo) + 1e-3
-    edge = plane * (1 + BOUNDARY_MARGIN)
-    lo, hi = np.minimum(lo - pad, -edge), np.maximum(hi + pad, edge)
+    if plane:
+        edge = max(plane, float(np.abs(pts).max())) * (1 + BOUNDARY_MARGIN)
+        lo, hi = np.array([-edge, -edge]), np.array([edge, edge])
+    else:
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = BOUNDARY_MARGIN * (hi - lo) + 1e-3
+        lo, hi = lo - pad, hi + pad
     gx = np.linspace(lo[0], hi[0], size)
     gy = np.linspace(lo[1], hi[1], size)
     xx, yy = np.meshgrid(gx, gy)

@@ -136,6 +136,35 @@ def test_own_points_drawn_train_and_survive_copy_link(browser, server):
     ctx.close()
 
 
+def test_own_points_plane_keeps_its_square_when_trained(page, server):
+    """Two quick clicks on the plane are two points, not a double click that autoscales the axes
+    to the points (the next click then landed elsewhere). A point drawn near the plane's edge
+    (beyond ±plane) widens the square it is drawn on; the first run's map then covers that same
+    square, so nothing moves when it arrives."""
+    page.goto(f"{server}/?view=network&dataset=own")
+    page.wait_for_selector("#own-count")
+    plot = page.locator('[data-panel="boundary"] .nsewdrag').first
+    plot.scroll_into_view_if_needed()
+    ranges = "() => { const l = document.querySelector('[data-panel=\"boundary\"] .plot')._fullLayout; return [...l.xaxis.range, ...l.yaxis.range]; }"
+    box = plot.bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('2 points')")
+    assert page.evaluate(ranges) == pytest.approx([-1.65, 1.65] * 2)
+    for k in range(2, 10):
+        page.select_option("#own-brush", str(k % 2))
+        box = plot.bounding_box()
+        # the 9th point near the right edge (x beyond 1.5), the others inside
+        fx = 0.985 if k == 8 else 0.3 + 0.04 * k
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * (0.3 + 0.04 * k))
+        page.wait_for_function(f"() => document.querySelector('#own-count').textContent.startsWith('{k + 1} point')")
+        if k == 8:
+            drawn = page.evaluate(ranges)
+    assert drawn[1] > 1.5 * 1.1 and drawn[0] == pytest.approx(-drawn[1]) and drawn[2:] == pytest.approx([-drawn[1], drawn[1]])
+    page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    page.wait_for_function("() => document.querySelector('[data-panel=\"boundary\"] .plot').data.some((d) => d.type === 'heatmap')")
+    assert page.evaluate(ranges) == pytest.approx(drawn, rel=1e-6)
+
+
 def test_a_bad_csv_is_named_by_line_and_column(context, server, tmp_path):
     page = context.new_page()
     watch = PageWatch(page, server)

@@ -128,9 +128,9 @@ def test_own_points_are_validated_with_the_row_and_column() -> None:
 
 
 def test_own_points_keep_their_drawing_plane_after_a_run() -> None:
-    """Own points are drawn on ±OWN_PLANE plus 10 %: the boundary grid (and the diagram's) covers
-    that plane whatever the points' extent, and the points' own box plus margin beyond it; a
-    built-in dataset's grid is its points' box plus margin, as before."""
+    """Own points are drawn on ±OWN_PLANE plus 10 %: the boundary grid (and the diagram's) is
+    that square whatever the points' extent, and ±(the largest |coordinate|) plus 10 % beyond it,
+    the square the page draws them on; a built-in dataset's grid is its points' box plus margin."""
     from app.core.datasets import OWN_PLANE
     from app.core.recording import BOUNDARY_MARGIN
 
@@ -142,7 +142,9 @@ def test_own_points_keep_their_drawing_plane_after_a_run() -> None:
     assert t.diagram.grid_x[0] == pytest.approx(-edge) and t.diagram.grid_y[-1] == pytest.approx(edge)
     far = own_points([[3.0 * (i % 2) - 0.2, 0.1 * i] for i in range(12)], [0, 1] * 6)  # x up to 2.8: beyond the plane
     t = train(TrainConfig(data=DatasetSpec("own", points=far), epochs=2, frames=2, boundary_frames=2, boundary_grid=11))
-    assert t.boundary_x[-1] == pytest.approx(2.8 + BOUNDARY_MARGIN * 3.0 + 1e-3) and t.boundary_x[0] == pytest.approx(-edge)
+    far_edge = 2.8 * (1 + BOUNDARY_MARGIN)
+    assert t.boundary_x[-1] == pytest.approx(far_edge) and t.boundary_x[0] == pytest.approx(-far_edge)
+    assert t.boundary_y[-1] == pytest.approx(far_edge) and t.boundary_y[0] == pytest.approx(-far_edge)
     moons = train(TrainConfig(data=DatasetSpec("moons", 60, 0.1, 0.25, 1), epochs=2, frames=2, boundary_frames=2, boundary_grid=11))
     x = moons.data.x_all[:, 0]
     assert moons.boundary_x[0] == pytest.approx(x.min() - BOUNDARY_MARGIN * (x.max() - x.min()) - 1e-3)

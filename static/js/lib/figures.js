@@ -295,14 +295,14 @@ function pointTraces(set, symbol, label, task, classes, axes, showlegend) {
   return out;
 }
 
-/** The plane with own points only (before any training), where points are drawn: ±range
- * (meta own_points.plane) and the points, plus 10 % — a run's boundary grid covers the same,
- * so the plane keeps its size once trained. */
-export function ownPointsFigure(points, task, { big = false, range } = {}) {
+/** The plane with own points only (before any training), where points are drawn: the square
+ * ±max(plane, every |coordinate|) plus the margin (meta own_points.plane and .margin) — the
+ * square a run's boundary grid covers, so the plane keeps its place and size once trained. */
+export function ownPointsFigure(points, task, { big = false, plane, margin } = {}) {
   const layout = trainLayout({ big });
   const xs = points.map((q) => q[0]);
   const ys = points.map((q) => q[1]);
-  const lim = Math.max(range, ...xs.map(Math.abs), ...ys.map(Math.abs)) * 1.1;
+  const lim = Math.max(plane, ...xs.map(Math.abs), ...ys.map(Math.abs)) * (1 + margin);
   const set = { x: points.map((q) => [q[0], q[1]]), y: points.map((q) => q[2]) };
   const classes = task === "regression" ? 0 : Math.max(2, ...set.y.map((v) => v + 1));
   const data = pointTraces(set, "circle", "train", task, classes, ["x", "y"], true);
@@ -310,8 +310,12 @@ export function ownPointsFigure(points, task, { big = false, range } = {}) {
   layout.xaxis = { ...layout.xaxis, range: [-lim, lim], showgrid: false, constrain: "domain", title: { text: "x₁" } };
   layout.yaxis = { ...layout.yaxis, range: [-lim, lim], showgrid: false, scaleanchor: "x", constrain: "domain", title: { text: "x₂" } };
   layout.legend = { ...layout.legend, y: -0.12, yanchor: "top" };
-  return { data, layout };
+  return { data, layout, config: DRAWING };
 }
+
+/** Plotly's options for a plane a click draws on: two quick clicks are two points, not a
+ * double click (which would autoscale the axes to the points, so the next click lands elsewhere). */
+export const DRAWING = { doubleClick: false };
 
 /** Loss (left axis, log) and accuracy (right axis) over epochs, train and test, per variant. */
 export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
@@ -628,6 +632,10 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
     layout[ykey].constrain = "domain";
     layout[ykey].constraintoward = "top"; // the plot stays under its title
     layout[xkey].constrain = "domain";
+    // the grid's own square or box (own points: the plane they were drawn on), with no autorange
+    // half a cell beyond it and no stretch of x to the plot's aspect
+    layout[xkey].range = [b.x[0], b.x[b.x.length - 1]];
+    layout[ykey].range = [b.y[0], b.y[b.y.length - 1]];
     layout[xkey].showgrid = false;
     layout[ykey].showgrid = false;
   });

@@ -104,7 +104,7 @@ export class OwnData {
   showPlane() {
     const panel = this.view.panels.boundary;
     const task = (this.view.state.ptask || "classify") === "regress" ? "regression" : "classify";
-    Promise.resolve(panel.render(ownPointsFigure(this.points(), task, { range: this.view.meta.own_points.plane }), { json: { points: this.points() } })).then(() => this.attach(panel));
+    Promise.resolve(panel.render(ownPointsFigure(this.points(), task, this.view.meta.own_points), { json: { points: this.points() } })).then(() => this.attach(panel));
   }
 
   /** Clicks on the boundary plot (its first subplot): add a point (own data) or select the
