@@ -100,11 +100,20 @@ export class OwnData {
     if (this.active && (!t || t.config.dataset !== "own")) this.showPlane();
   }
 
-  /** The plane with the points, before any training (where the first points are drawn). */
+  /** The plane with the points, before any training (where the first points are drawn); drawn
+   * once per animation frame however often it is asked (a click asks twice: the state's change
+   * and the count's). */
   showPlane() {
-    const panel = this.view.panels.boundary;
-    const task = (this.view.state.ptask || "classify") === "regress" ? "regression" : "classify";
-    Promise.resolve(panel.render(ownPointsFigure(this.points(), task, this.view.meta.own_points), { json: { points: this.points() } })).then(() => this.attach(panel));
+    if (this.planeQueued) return;
+    this.planeQueued = true;
+    requestAnimationFrame(() => {
+      this.planeQueued = false;
+      const t = this.view.trace;
+      if (!this.active || (t && t.config.dataset === "own")) return; // a run's map came first
+      const panel = this.view.panels.boundary;
+      const task = (this.view.state.ptask || "classify") === "regress" ? "regression" : "classify";
+      Promise.resolve(panel.render(ownPointsFigure(this.points(), task, this.view.meta.own_points), { json: { points: this.points() } })).then(() => this.attach(panel));
+    });
   }
 
   /** Clicks on the boundary plot (its first subplot): add a point (own data) or select the
