@@ -252,17 +252,18 @@ def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]] 
             continue
         kind = f["type"]
         if kind in ("number", "int"):
-            if not DECIMAL.fullmatch(raw) or not math.isfinite(float(raw)):
+            if not DECIMAL.fullmatch(raw):
                 notes.append({"code": "not_a_number", "key": key, "given": raw, "used": default})
                 state[key] = default
                 continue
-            x = float(raw)
-            used = float(round(x)) if kind == "int" else x
+            x = float(raw)  # (a decimal beyond float64's range is ±inf: out of range)
+            whole = kind == "int" and math.isfinite(x)
+            used = float(round(x)) if whole else x
             used = min(f["max"], max(f["min"], used))
             if kind == "int":
                 used = int(used)
             if used != x:
-                notes.append({"code": "not_whole" if kind == "int" and x != round(x) else "out_of_range", "key": key, "given": raw, "used": used, "min": f["min"], "max": f["max"]})
+                notes.append({"code": "not_whole" if whole and x != round(x) else "out_of_range", "key": key, "given": raw, "used": used, "min": f["min"], "max": f["max"]})
             state[key] = used
         elif kind == "bool":
             if raw not in ("0", "1", "true", "false"):
@@ -291,11 +292,11 @@ def _read_points(raw: str, f: Mapping[str, Any], key: str, notes: list[dict[str,
     parts = [p for p in raw.split("_") if p] if raw else []
     for i, part in enumerate(parts):
         if len(points) >= f["max"]:
-            notes.append({"code": "too_many", "key": key, "max": f["max"]})
+            notes.append({"code": "too_many", "key": key, "max": f["max"], "dropped": len(parts) - i})
             break
         nums = part.split(",")
         if len(nums) != 3 or not all(DECIMAL.fullmatch(n) for n in nums) or not all(abs(float(n)) <= f["limit"] for n in nums):
-            notes.append({"code": "bad_point", "key": key, "index": i, "given": part})
+            notes.append({"code": "bad_point", "key": key, "index": i, "given": part, "limit": f["limit"]})
             continue
         points.append([float(n) for n in nums])
     return points

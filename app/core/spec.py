@@ -260,7 +260,7 @@ def sanitise(specs: Iterable[Spec], max_count: int) -> tuple[list[Spec], list[No
                     notes.append({"code": "not_a_choice", **base, "choices": list(p.choices)})
                 continue
             value = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else float(raw) if isinstance(raw, str) and is_number(raw) else None
-            if value is None or not math.isfinite(value):
+            if value is None or math.isnan(value):  # (a decimal beyond float64's range is ±inf: out of range)
                 notes.append({"code": "not_a_number", **base})
                 continue
             used = min(p.max, max(p.min, value))

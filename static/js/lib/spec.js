@@ -192,7 +192,7 @@ export function sanitise(specs, catalogue, maxCount) {
         continue;
       }
       const value = typeof raw === "number" ? raw : typeof raw === "string" && isNumber(raw) ? Number(raw) : NaN;
-      if (!Number.isFinite(value)) {
+      if (Number.isNaN(value)) { // (a decimal beyond float64's range is ±Infinity: out of range)
         notes.push({ code: "not_a_number", ...base });
         continue;
       }
@@ -306,6 +306,10 @@ export function noteText(note, catalogue) {
         return `${note.key}=${shown(note.given)} is not one of ${note.choices.join(", ")}: using ${note.used}.`;
       case "unreadable":
         return `${note.key}: could not read ${shown(note.text)} as an activation: left out.`;
+      case "bad_point":
+        return `Point ${note.index + 1} of the link, ${shown(note.given)}, is not x₁,x₂,label (three decimals within ±${formatNumber(note.limit)}): left out.`;
+      case "too_many":
+        return `At most ${note.max} points in a link: the last ${note.dropped} left out.`;
       default:
         break;
     }

@@ -38,7 +38,7 @@ export function readLink(fields, search = window.location.search, ignore = []) {
       continue;
     }
     if (f.type === "number" || f.type === "int") {
-      if (!isNumber(raw) || !Number.isFinite(Number(raw))) {
+      if (!isNumber(raw)) { // (a decimal beyond float64's range is ±Infinity: out of range)
         notes.push({ code: "not_a_number", key, given: raw, used: f.default });
         state[key] = f.default;
         continue;
@@ -77,12 +77,12 @@ function readPoints(raw, f, key, notes) {
   const parts = raw ? raw.split("_").filter(Boolean) : [];
   for (let i = 0; i < parts.length; i++) {
     if (points.length >= f.max) {
-      notes.push({ code: "too_many", key, max: f.max });
+      notes.push({ code: "too_many", key, max: f.max, dropped: parts.length - i });
       break;
     }
     const nums = parts[i].split(",");
     if (nums.length !== 3 || !nums.every((n) => isNumber(n) && Math.abs(Number(n)) <= f.limit)) {
-      notes.push({ code: "bad_point", key, index: i, given: parts[i] });
+      notes.push({ code: "bad_point", key, index: i, given: parts[i], limit: f.limit });
       continue;
     }
     points.push(nums.map(Number));
