@@ -48,8 +48,13 @@ def test_play_pause_step_and_reset(page, server):
     # the loss plot holds the whole history: the first run's frames and every chunk's
     frames = page.evaluate("() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x")
     assert frames[0] == 0 and frames[-1] == paused
+    assert page.is_visible('[data-panel="boundary"] .scrubber') and page.text_content('[data-panel="gradient-norms"] .note')
     page.click("#reset")
     assert page.is_hidden("#diagram-panel") and "Reset" in page.text_content("#train-status")
+    # nothing of the discarded run is left: no boundary scrubber, no captions with its numbers
+    page.wait_for_timeout(500)
+    assert page.is_hidden('[data-panel="boundary"] .scrubber')
+    assert page.evaluate("() => [...document.querySelectorAll('#view-network [data-panel] .note')].map((n) => n.textContent).join('')") == ""
     page.click("#step")
     page.wait_for_function(f"() => Number(document.querySelector('{NET}').dataset.diagramEpoch) === 1")
     shot(page, "lab-after-reset-step")

@@ -108,6 +108,7 @@ export class Panel {
     this.table = table || null;
     this.json = json || null;
     this.note.textContent = note || "";
+    this.extra.hidden = false;
     const p = window.Plotly.react(this.plot, figure.data, figure.layout, config);
     this.rendered = true;
     this.plot.dataset.rendered = "1";
@@ -121,6 +122,8 @@ export class Panel {
       this.rendered = false;
       delete this.plot.dataset.rendered;
     }
+    this.note.textContent = ""; // nothing drawn: no caption and no scrubber of what was
+    this.extra.hidden = true;
     if (!this.empty) {
       this.empty = el("div", { class: "empty" });
       this.plot.append(this.empty);

@@ -487,6 +487,7 @@ export class NetworkView {
 
   /** Nothing drawn (Reset): every plot empty, no diagram. */
   clearPlots() {
+    this.overlayGen = (this.overlayGen || 0) + 1; // a theory overlay still on its way is not drawn
     for (const p of Object.values(this.panels)) if (p.showEmpty) p.showEmpty("Reset: nothing trained yet.");
     this.root.querySelector("#diagram-panel").hidden = true;
     this.summary.replaceChildren();
