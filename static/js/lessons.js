@@ -185,14 +185,20 @@ class LessonPage {
     const id = `control-${c.id}`;
     const input = el("input", { type: "text", id, class: "formula-input", value: this.state[c.id], "data-param": c.id, spellcheck: "false", autocomplete: "off", "aria-describedby": `${id}-error` });
     const error = el("div", { class: "formula-error", id: `${id}-error`, role: "status", hidden: true });
-    input.addEventListener("change", () => onValue(input.value.trim(), true));
-    this.formulas = { ...(this.formulas || {}), [c.id]: { input, error } };
+    input.addEventListener("change", () => {
+      this.formulas[c.id].failed = false; // not yet measured: the link carries it
+      onValue(input.value.trim(), true);
+    });
+    // worked: the last formula measured (what the numbers show); failed: the typed one was refused
+    this.formulas = { ...(this.formulas || {}), [c.id]: { input, error, worked: c.default, failed: false } };
     return el("div", { class: "field formula-field" }, el("label", { for: id, text: c.label }), input, error, c.help ? el("small", { text: c.help }) : null);
   }
 
   /** The page's own query: controls (non-default), presentation state, theme. */
   pageQuery({ present = this.presenter && this.presenter.present, step = this.presenter ? this.presenter.step : 1 } = {}) {
-    const q = controlQuery(this.lesson.controls, this.state);
+    // a formula the server refused stays out of the link: it keeps the last one that was measured
+    const kept = Object.fromEntries(Object.entries(this.formulas || {}).filter(([, f]) => f.failed).map(([id, f]) => [id, f.worked]));
+    const q = controlQuery(this.lesson.controls, { ...this.state, ...kept });
     if (present) {
       q.set("present", "1");
       q.set("step", String(step));
@@ -250,7 +256,11 @@ class LessonPage {
     try {
       const result = await getJSON(url, { signal });
       if (signal.aborted) return;
-      for (const f of Object.values(this.formulas || {})) clearFormulaError(f.input, f.error);
+      for (const [id, f] of Object.entries(this.formulas || {})) {
+        clearFormulaError(f.input, f.error);
+        f.worked = this.state[id];
+        f.failed = false;
+      }
       this.result = result;
       this.renderReadout();
       this.draw();
@@ -266,7 +276,10 @@ class LessonPage {
         // a formula the server could not read: say where in it, and keep the last measurement
         const message = err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
         showFormulaError(own.input, own.error, own.input.value, { position: err.body.position, end: err.body.end, message });
-        this.setStatus(`Your formula could not be measured: ${message}`, true);
+        own.failed = true;
+        this.updateLinks();
+        const shown = this.result ? ` The numbers below are still ${own.worked ? `for ${own.worked}` : "without a formula of yours"}.` : "";
+        this.setStatus(`Your formula could not be measured: ${message.replace(/\.$/, "")}.${shown}`, true);
         document.body.dataset.ready = "1";
         return;
       }

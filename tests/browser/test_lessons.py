@@ -273,3 +273,27 @@ def test_explorer_link_says_what_the_explorer_shows(page, server):
     assert page.locator(".lesson-bar a.explorer-link").get_attribute("aria-describedby") == "explorer-note-side"
     row = page.locator("#readouts tr[data-readout='input_ratios']")
     assert "layer input" in row.inner_text() and "explorer" in row.inner_text()
+
+
+def test_a_refused_formula_stays_out_of_the_lessons_link(page, server):
+    """The link and the status keep to the last formula measured; a link with a broken formula
+    comes back without it."""
+    page.goto(f"{server}/lessons/scale-invariance")
+    _measured(page)
+    box = page.locator("#control-own")
+    box.fill("x^2")
+    box.press("Enter")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('own') === 'x^2'")
+    page.wait_for_function("() => /Your formula x\\^2/.test(document.body.textContent)")
+    page.watch.errors.clear()
+    box.fill("sin(")
+    box.press("Enter")
+    page.wait_for_selector(".formula-error:not([hidden])")
+    page.wait_for_function("() => /could not be measured/.test(document.getElementById('lesson-status').textContent)")
+    assert "still for x^2" in page.text_content("#lesson-status")
+    assert page.evaluate("() => new URLSearchParams(location.search).get('own')") == "x^2"
+    page.goto(f"{server}/lessons/scale-invariance?own=sin(")
+    page.wait_for_selector(".formula-error:not([hidden])")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('own') === null")
+    assert page.input_value("#control-own") == "sin("
+    page.watch.errors = [e for e in page.watch.errors if "status of 422" not in e]
