@@ -60,6 +60,16 @@ def test_play_pause_step_and_reset(page, server):
     shot(page, "lab-after-reset-step")
 
 
+def test_compare_gradient_norms_keep_a_readable_plot(page, server):
+    """Three activations, their two styles and the theory's two: the legend wraps into two
+    columns, not one entry per row over a plot squeezed to ~90 px."""
+    page.goto(f"{server}/?view=network&mode=compare&act=relu,leaky_relu,tanh")
+    page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=60000)
+    plot = "document.querySelector('#view-network [data-panel=\"gradient-norms\"] .plot')"
+    page.wait_for_function(f"() => {plot}.data.some((d) => d.name === 'mean-field theory')", timeout=60000)
+    assert page.evaluate(f"() => {plot}._fullLayout._size.h") >= 140
+
+
 def test_a_wrapping_status_does_not_move_the_buttons(page, server):
     open_network(page, server, "&epochs=20")
     top = "() => document.querySelector('#train').getBoundingClientRect().top"

@@ -100,8 +100,8 @@ def test_clicking_the_phase_diagram_sets_the_networks_init(page, server):
     deadline = time.monotonic() + 90
     while True:
         shown, flow = names(page, norms), names(page, flow_plot)
-        predicted = [n for n in shown if "predicted (mean field)" in n]
-        measured = [n for n in shown if "measured: median of" in n]
+        predicted = [n for n in shown if "mean-field theory" in n]
+        measured = [n for n in shown if ": median of" in n]
         if (predicted and measured and any(n.startswith("predicted|heatmap") for n in flow)) or time.monotonic() > deadline:
             break
         page.wait_for_timeout(100)

@@ -468,6 +468,9 @@ export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input
   layout.xaxis.title = { text: "layer (1 = input side)" };
   layout.xaxis.dtick = 1;
   layout.yaxis = { ...layout.yaxis, type: "log", title: { text: key === "grad_norm_weights" ? "‖∂L/∂W‖" : "‖∂L/∂(layer input)‖" }, exponentformat: "power" };
+  // within two decades Plotly labels every digit (2 3 4 … 9 in a pile): label only 2s and 5s
+  const norms = data.flatMap((d) => d.y || []).filter((y) => y > 0 && Number.isFinite(y));
+  if (norms.length && Math.log10(Math.max(...norms) / Math.min(...norms)) < 2) layout.yaxis.dtick = "D2";
   if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }

@@ -61,12 +61,12 @@ export async function overlayPrediction(view, trace) {
     const last = s.measured.norm_median[s.measured.norm_median.length - 1];
     const group = many ? { legendgroup: `v${i}`, showlegend: false } : { legendgroup: "theory" };
     extraNorms.push({
-      x: layers, y: s.measured.norm_median, type: "scatter", mode: "lines+markers", name: `${v.label} measured: median of ${s.measured.draws} inits`,
+      x: layers, y: s.measured.norm_median, type: "scatter", mode: "lines+markers", name: `${v.label}: median of ${s.measured.draws} inits`,
       line: { color, width: 2 }, marker: { color, size: 7, symbol: "square" }, ...group,
     });
     if (s.predicted.valid && last) {
       const y = s.predicted.log10_grad_norm.map((p) => (p === null ? null : last * 10 ** p));
-      extraNorms.push({ x: layers, y, type: "scatter", mode: "lines", name: `${v.label} predicted (mean field)`, line: { color, width: 3, dash: "dash" }, ...group });
+      extraNorms.push({ x: layers, y, type: "scatter", mode: "lines", name: `${v.label}: mean-field theory`, line: { color, width: 3, dash: "dash" }, ...group });
       const p0 = s.predicted.log10_grad_norm[0];
       notes.push(`${v.label}: first ÷ last predicted ${fmt(10 ** p0)}, median of ${s.measured.draws} inits ${fmt(10 ** s.measured.median[0])}`);
     } else if (!s.predicted.valid) {
@@ -75,7 +75,7 @@ export async function overlayPrediction(view, trace) {
   });
   if (many) {
     const key = (name, line, marker) => ({ x: [null], y: [null], type: "scatter", mode: marker ? "lines+markers" : "lines", name, line: { color: muted, ...line }, ...(marker ? { marker } : {}), hoverinfo: "skip", legendgroup: name });
-    extraNorms.push(key(`measured: median of ${res.series[0].measured.draws} inits`, { width: 2 }, { color: muted, symbol: "square", size: 7 }), key("predicted (mean field)", { width: 3, dash: "dash" }));
+    extraNorms.push(key(`median of ${res.series[0].measured.draws} inits`, { width: 2 }, { color: muted, symbol: "square", size: 7 }), key("mean-field theory", { width: 3, dash: "dash" }));
   }
   const sigma = (x) => (x === null || x === undefined ? "—" : Number(x.toPrecision(3)).toString());
   if (notes.length) addNote(norms, `Theory (σ_w² = ${sigma(res.series[0].sigma_w2)}, σ_b² = ${sigma(res.series[0].sigma_b2)}): ${notes.join(" · ")}.`);
