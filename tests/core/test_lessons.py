@@ -217,6 +217,9 @@ def test_leaky_relu_without_a_leak_dies_like_relu() -> None:
     assert readout(m, "leaky_dead_worst").value > 0.25
     assert readout(m, "accuracy_high").supports is False  # no accuracy edge without a leak
     assert not m.verdict.supports
+    off = readout(m, "leaky_off_high").target
+    assert "leak" in off and "still learning" not in off  # no leak to learn through
+    assert "still learning through the leak" in readout(measured("dying-relu"), "leaky_off_high").target
 
 
 # ----------------------------------------------------------------------------- 4. scale invariance

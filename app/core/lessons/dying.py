@@ -93,7 +93,7 @@ def measure_dying(p: dict[str, Any], run: Runner) -> Measurement:
         Readout("leaky_dead_worst", f"Leaky ReLU (leak {fmt(p['leak'])}) units passing no gradient, worst learning rate", _finite(leaky_worst), pct(leaky_worst, 0),
                 f"≤ {pct(LEAKY_ALIVE, 0)} (none while leak > 0: the leak always passes some gradient)", math.isfinite(leaky_worst) and leaky_worst <= LEAKY_ALIVE),
         Readout("leaky_off_high", f"Leaky ReLU units negative on every input at learning rates {hi_txt}", _finite(leaky_off_high), pct(leaky_off_high, 0),
-                "pushed off as well — but still learning through the leak"),
+                "pushed off as well — but still learning through the leak" if p["leak"] > 0 else "pushed off as well — and with leak 0 no gradient passes: dead, as ReLU's"),
         Readout("accuracy_high", f"Test accuracy at learning rates {hi_txt}: leaky ReLU vs ReLU", _finite(leaky_acc_high),
                 f"{pct(leaky_acc_high, 0)} vs {pct(relu_acc_high, 0)}", f"mitigated: leaky ReLU higher by ≥ {pct(DYING_ACC_GAP, 0)} points", acc_ok),
         Readout("relu_dead_init", "ReLU units dead already at initialisation", _finite(float(dead_init[0])), pct(float(dead_init[0]), 0), "the starting point"),

@@ -121,7 +121,7 @@ EDGE_OF_CHAOS = Lesson(
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
-        Plot("ratios", "Gradient per layer at initialisation: ordered, critical, chaotic", "log₁₀ of ‖∂L/∂(layer input)‖ relative to the last layer: median over weight draws (solid, band 10–90 %) and the mean-field prediction (dashed)."),
+        Plot("ratios", "Gradient per layer at initialisation: ordered, critical, chaotic", "log₁₀ of ‖∂L/∂(layer input)‖ relative to the last layer: median over weight draws (solid, band 10–90 %) and the mean-field prediction (dashed)."),
     ),
     measure=measure_edge,
     explorer_note=note_edge,

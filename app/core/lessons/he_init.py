@@ -97,7 +97,7 @@ HE_INIT = Lesson(
         "A ReLU unit passes its input where it is positive and outputs 0 elsewhere, so for a symmetric pre-activation z of variance q, E[relu(z)²] = q/2: half of the signal's energy is cut.",
         "The next layer sums n such outputs with weights of variance σ_w²/n, so its pre-activations have q_{l+1} = σ_w² · q_l/2. With σ_w² = 2 — He's 2/n — the factor is exactly 1: the signal keeps its size however deep the network.",
         "With σ_w² = 1 — LeCun's 1/n, right for tanh — the factor is ½, so after 50 layers the signal is 2⁻⁴⁹ ≈ 10⁻¹⁵ of what entered: the last layers see numerical dust, and the gradient flowing back shrinks the same way.",
-        "A single random network scatters around the prediction (at width 256, He's q₅₀/q₁ ranges roughly from 0.2 to 2.4 between draws): the plot shows the median and the 10–90 % band over draws. "
+        "A single random network scatters around the prediction (at width 256, He's q₅₀/q₁ ranges roughly from 0.2 to 2.4 between draws): the plot shows the median and the 10–90 % band over draws. "
         "The theory predicts the average; in a deep, narrow network the per-layer factors multiply, so the median drifts below it — the wider the network, the less.",
         "With the same random draws, LeCun's weights are He's divided by √2, and a ReLU network without biases scales exactly with its weights: LeCun's q_l is He's times 2^−(l−1), draw by draw.",
     ),
@@ -108,7 +108,7 @@ HE_INIT = Lesson(
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
-        Plot("variance", "Signal variance over depth at initialisation", "q_l ÷ q₁ per layer for ReLU: median over weight draws (solid, band 10–90 %) and the mean-field prediction (dashed). Log scale."),
+        Plot("variance", "Signal variance over depth at initialisation", "q_l ÷ q₁ per layer for ReLU: median over weight draws (solid, band 10–90 %) and the mean-field prediction (dashed). Log scale."),
     ),
     measure=measure_he,
     explorer_note=note_he,

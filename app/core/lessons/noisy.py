@@ -51,7 +51,7 @@ def measure_noisy(p: dict[str, Any], run: Runner) -> Measurement:
         Readout("slope_jump", "Slope of E[f] just right minus just left of 0", jump, fmt(jump), f"≈ 0 (< {fmt(NOISY_SMOOTH)}): smooth, unlike ReLU's jump of 1", jump < NOISY_SMOOTH),
         Readout("mc_agreement", f"Monte-Carlo mean of {draws:,} draws vs the closed form E[f]", float(mc_err.max()), f"max diff {fmt(float(mc_err.max()))} ({fmt(worst, 2)} standard errors)", f"agree within {fmt(NOISY_MC_SE)} standard errors", worst <= NOISY_MC_SE),
         Readout("at_zero", "E[f(0)] against σ/√(2π)", at0, f"{fmt(at0, 5)} vs {fmt(expected0, 5)}", "equal: noise lifts the mean above ReLU", abs(at0 - expected0) <= 1e-12),
-        Readout("band", "5–95 % band: empirical vs exact quantiles, max diff", float(max(np.abs(emp_lo - q_lo).max(), np.abs(emp_hi - q_hi).max())),
+        Readout("band", "5–95 % band: empirical vs exact quantiles, max diff", float(max(np.abs(emp_lo - q_lo).max(), np.abs(emp_hi - q_hi).max())),
                 fmt(float(max(np.abs(emp_lo - q_lo).max(), np.abs(emp_hi - q_hi).max()))), "close (sampling error)"),
     ]
     no_noise = p["sigma"] == 0 and p["sigma_growth"] == 0
@@ -81,7 +81,7 @@ def measure_noisy(p: dict[str, Any], run: Runner) -> Measurement:
 def note_noisy(p: dict[str, Any], m: Measurement) -> str:
     growth = f", γ = {fmt(p['sigma_growth'])}" if p["sigma_growth"] else ""
     return (f"The explorer draws noisy ReLU with σ = {fmt(p['sigma'])}{growth} next to ReLU on [−{fmt(-NOISY_GRID[0])}, {fmt(NOISY_GRID[1])}]: "
-            f"the same closed-form mean and 5–95 % band, with its own seeded samples (not this lesson's {p['draws']:,} draws per x).")
+            f"the same closed-form mean and 5–95 % band, with its own seeded samples (not this lesson's {p['draws']:,} draws per x).")
 
 
 NOISY = Lesson(
@@ -90,7 +90,7 @@ NOISY = Lesson(
     title="Noisy ReLU: noise smooths the kink on average",
     claim="noisy ReLU f(x) = max(0, x + Y), Y ~ N(0, σ(x)): Gaussian noise added before rectifying; σ may depend on x; used in restricted Boltzmann machines (Nair & Hinton 2010).",
     source="Functions, noisy ReLU",
-    measures="Random draws of max(0, x + Y) on a grid of x: their mean and 5–95 % band against the closed-form expected value E[f(x)] = x·Φ(x/σ) + σ·φ(x/σ) and its quantiles; the slope of E[f] on each side of 0.",
+    measures="Random draws of max(0, x + Y) on a grid of x: their mean and 5–95 % band against the closed-form expected value E[f(x)] = x·Φ(x/σ) + σ·φ(x/σ) and its quantiles; the slope of E[f] on each side of 0.",
     threshold=f"The slope of E[f] changes by less than {fmt(NOISY_SMOOTH)} across 0 (ReLU's changes by 1); the sampled mean agrees with the closed form within {fmt(NOISY_MC_SE)} standard errors.",
     explanation=(
         "Each draw of a noisy ReLU is still a ReLU — of a jittered input — so every sample has a kink. But the network's behaviour on average is E[max(0, x + Y)], and averaging over Gaussian noise blurs the corner: E[f(x)] = x·Φ(x/σ) + σ·φ(x/σ), a smooth curve whose slope Φ(x/σ) rises gently from 0 to 1.",
@@ -104,7 +104,7 @@ NOISY = Lesson(
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
-        Plot("mean", "Mean, 5–95 % band and samples", "Dots: single draws of max(0, x + Y). Line: the closed-form mean; markers: the Monte-Carlo mean; shaded: the band. ReLU in grey."),
+        Plot("mean", "Mean, 5–95 % band and samples", "Dots: single draws of max(0, x + Y). Line: the closed-form mean; markers: the Monte-Carlo mean; shaded: the band. ReLU in grey."),
         Plot("slope", "Slope of the mean", "d/dx E[f(x)] = Φ(x/σ) (smooth) against ReLU's step."),
     ),
     measure=measure_noisy,

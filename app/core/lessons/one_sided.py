@@ -21,7 +21,7 @@ def measure_one_sided(p: dict[str, Any], run: Runner) -> Measurement:
         pos, neg = act.f(x), act.f(-x)
         out[n] = {"label": act.name, "pos": pos, "neg": neg, "antisym": float(np.abs(pos + neg).max()), "neg_zero": float((neg[1:] == 0).mean())}
     readouts = [
-        Readout("relu_silent", "ReLU: share of negative inputs with output exactly 0", out["relu"]["neg_zero"], pct(out["relu"]["neg_zero"], 0), "100 %: responds to one side only", out["relu"]["neg_zero"] == 1.0),
+        Readout("relu_silent", "ReLU: share of negative inputs with output exactly 0", out["relu"]["neg_zero"], pct(out["relu"]["neg_zero"], 0), "100 %: responds to one side only", out["relu"]["neg_zero"] == 1.0),
         Readout("tanh_antisym", "tanh: max |f(x) + f(−x)|", out["tanh"]["antisym"], fmt(out["tanh"]["antisym"]), "0: antisymmetric, answers both sides", out["tanh"]["antisym"] <= 1e-15),
         Readout("relu_antisym", "ReLU: max |f(x) + f(−x)|", out["relu"]["antisym"], fmt(out["relu"]["antisym"]), "large: not antisymmetric", out["relu"]["antisym"] > 1.0),
     ]

@@ -48,8 +48,8 @@ def measure_sparse(p: dict[str, Any], run: Runner) -> Measurement:
     lo, hi = SPARSE_RANGE
     seeds_lo, seeds_hi = float(relu["per_seed"].min()), float(relu["per_seed"].max())
     readouts = [
-        Readout("relu_active", "ReLU units active (non-zero output)", relu["overall"], pct(relu["overall"]), f"about 50 % (within {pct(lo, 0)}–{pct(hi, 0)})", lo <= relu["overall"] <= hi),
-        Readout("relu_seed_range", f"ReLU, range over {len(seeds)} seeds", seeds_hi - seeds_lo, f"{pct(seeds_lo)} – {pct(seeds_hi)}", "each seed near 50 %"),
+        Readout("relu_active", "ReLU units active (non-zero output)", relu["overall"], pct(relu["overall"]), f"about 50 % (within {pct(lo, 0)}–{pct(hi, 0)})", lo <= relu["overall"] <= hi),
+        Readout("relu_seed_range", f"ReLU, range over {len(seeds)} seeds", seeds_hi - seeds_lo, f"{pct(seeds_lo)} – {pct(seeds_hi)}", "each seed near 50 %"),
         Readout("leaky_active", "Leaky ReLU units with non-zero output", leaky["overall"], pct(leaky["overall"]), f"not sparse (≥ {pct(NOT_SPARSE, 0)})", leaky["overall"] >= NOT_SPARSE),
         Readout("tanh_active", "tanh units with non-zero output", tanh["overall"], pct(tanh["overall"]), f"not sparse (≥ {pct(NOT_SPARSE, 0)})", tanh["overall"] >= NOT_SPARSE),
         Readout("tanh_positive", "tanh pre-activations above 0", tanh["positive"], pct(tanh["positive"]), "about half: tanh is on both sides, never off"),
@@ -97,8 +97,8 @@ SPARSE = Lesson(
     explanation=(
         "With zero biases and weights drawn symmetrically around zero, each pre-activation z = w·x is as likely to be negative as positive. ReLU outputs exactly 0 for every z ≤ 0, so about half the units are silent for any given input: the representation is sparse.",
         "Leaky ReLU and tanh see the same pre-activations, but they return a non-zero value on both sides of 0: nothing is switched off.",
-        "The histogram shows the pre-activations of each layer: the mass left of the zero line is the inactive half. The initialisation only sets the spread, not the sign — He, Glorot and LeCun all give about 50 %. A positive initial bias moves the mass right (more units on); a negative one moves it left.",
-        "Very narrow, deep networks drift below 50 %: once every unit of a layer is off for an input, the next layer sees only its biases. Try width 4 and depth 12.",
+        "The histogram shows the pre-activations of each layer: the mass left of the zero line is the inactive half. The initialisation only sets the spread, not the sign — He, Glorot and LeCun all give about 50 %. A positive initial bias moves the mass right (more units on); a negative one moves it left.",
+        "Very narrow, deep networks drift below 50 %: once every unit of a layer is off for an input, the next layer sees only its biases. Try width 4 and depth 12.",
     ),
     controls=(
         Control("depth", "Hidden layers", "int", 4, 1, 12, 1, help="Number of hidden layers."),

@@ -39,7 +39,7 @@ def measure_zero_centred(p: dict[str, Any], run: Runner) -> Measurement:
     readouts = [
         Readout("elu_vs_relu", "|mean activation|, averaged over layers and training: ELU vs ReLU", _finite(elu_m), f"ELU {fmt(elu_m)} vs ReLU {fmt(relu_m)}", "ELU closer to zero", elu_m < relu_m),
         Readout("selu_vs_relu", "SELU vs ReLU", _finite(selu_m), f"SELU {fmt(selu_m)} vs ReLU {fmt(relu_m)}", "SELU closer to zero", selu_m < relu_m),
-        Readout("relu_positive", "ReLU mean activation > 0 (layers × recorded epochs)", _finite(relu_pos), pct(relu_pos, 0), "not zero-centred: 100 %", relu_pos == 1.0),
+        Readout("relu_positive", "ReLU mean activation > 0 (layers × recorded epochs)", _finite(relu_pos), pct(relu_pos, 0), "not zero-centred: 100 %", relu_pos == 1.0),
         Readout("offset", "|mean| ÷ std: ReLU / ELU / SELU", _finite(float(offset[0])), " / ".join(fmt(float(v), 2) for v in offset), "scale-free offset from zero"),
         Readout("accuracy", "Test accuracy after training: ReLU / ELU / SELU", _finite(float(tr.acc_test[0, -1])), " / ".join(pct(_finite(float(a)), 0) for a in tr.acc_test[:, -1]), "for reference"),
         Readout("speed", f"First recorded epoch with training loss below {fmt(FAST_LOSS)}: ReLU / ELU / SELU", _finite(float(reached[0])) if reached[0] is not None else None,
