@@ -1,23 +1,45 @@
 """Properties of a formula, measured numerically (the catalogue's are declared by hand).
 
-The grid: 4001 points on [−20, 20] (step 0.01), a geometric tail of 299 points each side
-out to ±1e4, and the kinks. On it:
+The grid: 4001 points on [−20, 20] (step 0.01, x = 0 among them), a geometric tail of 299
+points each side out to ±1e4, the kinks and every candidate breakpoint (abs/max/min ties,
+where-conditions). Then the places the grid cannot see are looked for between neighbouring
+points a, b (see :func:`_refine`):
+
+* an edge of where f is finite (f finite at one, not at the other: a pole on the grid, a
+  domain edge such as sqrt's or log's, an overflow),
+* f moving against its own slope (f′(a), f′(b) ≥ 0 but f(b) < f(a), or the mirror image:
+  a pole or a jump in between),
+* f′ changing sign (a turning point, or a pole of even order, a log-like spike or a cusp).
+
+Each is bisected to neighbouring doubles (the edge of finiteness, the crossing of the
+midway value, the sign change of f′; all at once, vectorised). A turning point where |f′|
+fell is a sample like the grid's. Otherwise f is followed towards the point from each side
+at distances shrinking 1000× a step: values still moving by steps that do not shrink
+(ratio ≥ 0.99: poles, log(x) at 0) make f unbounded in that direction (a pole: "f → ±∞ near
+x = …"); steps shrinking geometrically have a limit (extrapolated; sqrt's edge, a cusp),
+which is part of the range, reached when f there is that limit. Non-finite values are never
+values of the range, but f finite where f′ is not (sqrt(0), abs(x)^0.5 at 0) is. On that:
 
 * ``monotonic``: f′ ≥ −tol everywhere (non-decreasing) or f′ ≤ tol (non-increasing), and
   f itself never steps the other way (a jump counts); tol = 1e-12·max|f′|.
 * ``bounded_below``/``bounded_above``: f is unbounded in a direction when it is still
   moving that way at the end of the grid, i.e. |x·f′(x)| ≥ 0.01 at x = ±1e4 (log-like
   growth or faster) with f at that end within 1e-9 of its extreme, or when it overflows.
-  (So softsign's 1 − 1/x approach counts as bounded and log(1 + |x|) as unbounded.)
+  (So softsign's 1 − 1/x approach counts as bounded and log(1 + |x|) as unbounded.) Also
+  unbounded: towards a pole or log-like spike found as above, and where f is ±∞ on the grid.
 * ``zero_centred``: takes both signs and |E f(Z)| ≤ 0.1·E|f(Z)| for Z ~ N(0, 1), by
-  101-point Gauss–Hermite quadrature.
+  101-point Gauss–Hermite quadrature (never next to a pole: E|f(Z)| need not exist).
 * ``smooth`` (C¹): no kinks (see :mod:`.kinks`); when the kinks cannot all be found, no jump
   of f or f′ between neighbouring grid points that stands out from its neighbours.
-* ``saturates``: |f′| beyond |x| = 5000 is at most 1e-3 of its largest value on [−20, 20].
-* ``output_range``: the extremes, with "[" when reached at a turning point or on a flat
-  stretch inside [−20, 20] and "(" when only approached in a tail; a bound approached in a
-  tail is extrapolated from the last two grid points (f ≈ L + C|x|^−k), so softsign's is 1,
-  not 0.9999. Exact when an integer or short decimal, else "≈" and 4 digits.
+* ``saturates`` (f′ → 0 as x → ±∞): |f′| beyond |x| = 5000 is at most 1e-3 of its largest
+  value on [−20, 20], leaving out the unit neighbourhoods of the points where f or f′ is not
+  finite or blows up (1/x's f′ near 0 says nothing about its tails).
+* ``output_range``: the extremes of the finite values of f and of the limits found above,
+  with "[" when reached at a turning point or on a flat stretch inside [−20, 20], at an edge
+  of where f is defined, where f′ is not finite, or at a limit's point, and "(" when only
+  approached (in a tail, or towards a point); a bound approached in a tail is extrapolated
+  from the last two grid points (f ≈ L + C|x|^−k), so softsign's is 1, not 0.9999, and 1/x²'s
+  0. Exact when an integer or short decimal, else "≈" and 4 digits.
 """
 
 from __future__ import annotations
@@ -95,19 +117,207 @@ def _jumps(xs: np.ndarray, f: np.ndarray, d: np.ndarray) -> list[float]:
     return sorted(set(out))
 
 
+_SIGN_BIT = np.int64(-0x8000000000000000)
+_MAGNITUDE = np.int64(0x7FFFFFFFFFFFFFFF)
+APPROACH_STEPS = 6  # distances δ0·1000^−j, j = 0…5, towards a point (the nearest at ≥ 64 ulps)
+DIVERGES = 0.99  # every step at least this share of the one before: f does not settle (log: 1)
+
+
+def _key(x: np.ndarray) -> np.ndarray:
+    """Doubles as int64 in the same order (neighbouring doubles are neighbouring integers)."""
+    i = np.ascontiguousarray(x, dtype=np.float64).view(np.int64)
+    return np.where(i < 0, -(i & _MAGNITUDE), i)
+
+
+def _unkey(k: np.ndarray) -> np.ndarray:
+    return np.where(k < 0, (-k) | _SIGN_BIT, k).astype(np.int64).view(np.float64)
+
+
+def _bisect(evalf, lo: np.ndarray, hi: np.ndarray, side) -> tuple[np.ndarray, np.ndarray]:
+    """Shrink every [lo, hi] to neighbouring doubles, keeping ``side(f, d, x)`` at lo what it
+    was and at hi the other (at most 64 halvings of the doubles in between, all at once)."""
+    at_lo = side(*evalf(lo), lo)
+    klo, khi = _key(lo), _key(hi)
+    for _ in range(70):
+        mid = klo // 2 + khi // 2 + ((klo & 1) + (khi & 1)) // 2  # (no overflow)
+        active = (mid > klo) & (mid < khi)
+        if not active.any():
+            break
+        xm = _unkey(mid)
+        same = side(*evalf(xm), xm) == at_lo
+        klo = np.where(active & same, mid, klo)
+        khi = np.where(active & ~same, mid, khi)
+    return _unkey(klo), _unkey(khi)
+
+
+def _settles(values: np.ndarray) -> tuple[int, float]:
+    """How f behaves along values at distances shrinking 1000× towards a point (nearest
+    last): (+1 or −1, inf) when it grows without bound that way (reaches ±∞, or keeps moving
+    the same way by steps that do not shrink: poles, log-like spikes), (0, L) when it settles
+    to a limit L (extrapolated from the last steps' ratio), (0, nan) when it cannot tell."""
+    finite_run = values[np.flatnonzero(np.isnan(values))[-1] + 1:] if np.isnan(values).any() else values
+    inf = np.flatnonzero(np.isinf(finite_run))
+    if inf.size:
+        return int(np.sign(finite_run[inf[0]])), math.inf
+    v = finite_run
+    if v.size < 3:
+        return 0, math.nan
+    steps = np.diff(v)
+    scale = float(np.max(np.abs(v)))
+    ratios = np.abs(steps[1:]) / np.maximum(np.abs(steps[:-1]), 1e-300)
+    if (np.all(steps > 0) or np.all(steps < 0)) and np.all(ratios >= DIVERGES) and abs(steps[-1]) > 1e-9 * scale:
+        return int(np.sign(steps[-1])), math.inf
+    r = float(steps[-1] / steps[-2]) if steps[-2] != 0.0 else 0.0
+    with np.errstate(all="ignore"):
+        limit = float(v[-1] + (steps[-1] * r / (1.0 - r) if 0.0 < r < DIVERGES else 0.0))
+    if not math.isfinite(limit):
+        return 0, math.nan
+    return 0, (0.0 if abs(limit) <= 1e-6 * scale else limit)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What :func:`_refine` found between the grid's points."""
+
+    x: np.ndarray  # points to add to the samples (turning points, edges of where f is defined), with f, f′
+    f: np.ndarray
+    d: np.ndarray
+    limits: tuple[tuple[float, bool, float], ...]  # (limit, reached there?, x) of f towards a point
+    blowups: tuple[tuple[float, int, int], ...]  # (x, side −1 left / +1 right, direction −1/+1) where f → ±∞
+    singular: tuple[float, ...]  # where f or f′ is not finite or blows up (for saturation's reference)
+
+
+def _refine(evalf, xs: np.ndarray, f: np.ndarray, d: np.ndarray) -> _Found:
+    """Look between neighbouring samples for what the grid cannot see (see the module
+    docstring): edges of where f is finite, f moving against its slope, f′ changing sign."""
+    fin = np.isfinite(f)
+    a, b, fa, fb, da, db = xs[:-1], xs[1:], f[:-1], f[1:], d[:-1], d[1:]
+    ok2 = fin[:-1] & fin[1:] & np.isfinite(da) & np.isfinite(db)
+    with np.errstate(all="ignore"):
+        rise = fb - fa
+        tol = 1e-9 * (np.abs(fa) + np.abs(fb))
+        up, down = (da >= 0) & (db >= 0) & ((da > 0) | (db > 0)), (da <= 0) & (db <= 0) & ((da < 0) | (db < 0))
+        against = ok2 & ((up & (rise < -tol)) | (down & (rise > tol)))
+        turn = ok2 & (da * db < 0) & ~against
+        mid = 0.5 * (fa + fb)
+    edge = fin[:-1] != fin[1:]
+    # an edge next to a single point where f is not finite (sin(x)/x at 0): a hole, not the end
+    # of a domain, so the values next to it are only approached
+    bad = np.arange(a.size) + fin[:-1]  # the sample where f is not finite, for an edge
+    hole = edge & (bad >= 1) & (bad <= xs.size - 2) & fin[np.clip(bad - 1, 0, xs.size - 1)] & fin[np.clip(bad + 1, 0, xs.size - 1)]
+    kind = np.full(a.size, -1)
+    kind[turn], kind[against], kind[edge] = 2, 1, 0
+    idx = np.flatnonzero(kind >= 0)
+    empty = np.empty(0)
+    if not idx.size:
+        return _Found(empty, empty, empty, (), (), tuple(xs[fin & ~np.isfinite(d)]))
+    k, thr = kind[idx], mid[idx]
+
+    def side(fv, dv, _x):
+        with np.errstate(invalid="ignore"):
+            return np.where(k == 0, np.isfinite(fv), np.where(k == 1, fv > thr, dv > 0))
+
+    lo, hi = _bisect(evalf, a[idx], b[idx], side)
+    (f_lo, f_hi), (d_lo, d_hi) = (np.split(v, 2) for v in evalf(np.concatenate([lo, hi])))
+    with np.errstate(all="ignore"):
+        d_end = np.maximum(np.abs(da[idx]), np.abs(db[idx]))
+        smooth_turn = (k == 2) & np.isfinite(f_lo) & np.isfinite(f_hi) & (np.maximum(np.abs(d_lo), np.abs(d_hi)) <= d_end)
+        # f moved against its slope but crosses the midway value continuously (sin's tail
+        # between sparse samples): nothing to follow
+        crossing = (k == 1) & (np.abs(f_hi - f_lo) <= 1e-3 * np.abs(fb[idx] - fa[idx]))
+
+    # follow f towards the rest from the side(s) where it is finite
+    pts, sides, d0, who = [], [], [], []
+    for j in np.flatnonzero(~smooth_turn & ~crossing):
+        width = float(b[idx[j]] - a[idx[j]])
+        for sgn, x0, f0, room in ((-1, lo[j], f_lo[j], lo[j] - a[idx[j]]), (+1, hi[j], f_hi[j], b[idx[j]] - hi[j])):
+            if k[j] == 0 and not math.isfinite(f0):
+                continue  # an edge: only from its finite side
+            pts.append(x0)
+            sides.append(sgn)
+            d0.append(room if room > 0 else 0.5 * width)
+            who.append((j, f0))
+    add_x = [lo[smooth_turn], hi[smooth_turn]]
+    add_f = [f_lo[smooth_turn], f_hi[smooth_turn]]
+    add_d = [d_lo[smooth_turn], d_hi[smooth_turn]]
+    limits, blowups = [], []
+    singular = list(xs[fin & ~np.isfinite(d)])
+    if pts:
+        p, sg, dd = np.array(pts), np.array(sides, dtype=float), np.array(d0)
+        delta = dd[:, None] * 1e-3 ** np.arange(APPROACH_STEPS)
+        usable = delta >= 64.0 * np.spacing(np.abs(p))[:, None]
+        xq = p[:, None] + sg[:, None] * delta
+        fq = evalf(xq.ravel())[0].reshape(xq.shape)
+        for r, ((j, f0), sgn) in enumerate(zip(who, sides)):
+            x0 = float(p[r])
+            singular.append(x0)
+            direction, limit = _settles(fq[r][usable[r]])
+            if direction:
+                # the point itself: where f stops being finite (an edge), else the bracket's middle
+                at = float(hi[j] if sgn < 0 else lo[j]) if k[j] == 0 else x0
+                blowups.append((at, sgn, direction))
+                continue
+            if k[j] == 0 and not hole[idx[j]]:  # an edge where f settles (sqrt's at 0): its value there is one of f's
+                add_x.append(np.array([x0]))
+                add_f.append(np.array([f0]))
+                add_d.append(np.array([d_lo[j] if sgn < 0 else d_hi[j]]))
+            if math.isfinite(limit):  # (sqrt(x² − 2) at the double next to √2 is 2e−8, its limit 0)
+                reached = (math.isfinite(f0) and not (k[j] == 0 and hole[idx[j]])
+                           and abs(f0 - limit) <= 1e-6 * max(abs(float(fq[r][0]) - limit), 1e-300))
+                limits.append((limit, reached, x0))
+    return _Found(np.concatenate(add_x), np.concatenate(add_f), np.concatenate(add_d), tuple(limits), tuple(blowups),
+                  tuple(float(v) for v in singular))
+
+
+def _where(x: float) -> str:
+    return ("0" if abs(x) < 1e-12 else f"{x:.6g}").replace("-", "−")
+
+
+def _blowup_note(blowups: tuple[tuple[float, int, int], ...]) -> str | None:
+    """'f → ±∞ near x = 0 (−∞ from the left, ∞ from the right)' for each point (up to 4)."""
+    points: list[list] = []  # [x, {side: direction}]
+    for x, sgn, direction in sorted(blowups):
+        if points and abs(x - points[-1][0]) <= 1e-9 * max(1.0, abs(x)):
+            points[-1][1][sgn] = direction
+        else:
+            points.append([x, {sgn: direction}])
+    if not points:
+        return None
+    parts = []
+    for x, by_side in points[:4]:
+        inf = {s: "−∞" if g < 0 else "∞" for s, g in by_side.items()}
+        if len(inf) == 2 and inf[-1] == inf[1]:
+            how = f"{inf[1]} from both sides"
+        else:
+            how = ", ".join(f"{inf[s]} from the {'left' if s < 0 else 'right'}" for s in (-1, 1) if s in inf)
+        parts.append(f"x = {_where(x)} (f → {how})")
+    return "unbounded near " + "; ".join(parts) + ("…" if len(points) > 4 else "")
+
+
 def measure(formula, params: dict) -> Measurements:
     kinks = tuple(k for k in formula.kinks(**params) if abs(k) <= 1e4)
-    xs = np.unique(np.concatenate([GRID, np.array(kinks, dtype=float)]))
-    f, d = formula.f_and_df(xs, **params)
+    breaks = [v for v in formula.breakpoints(**params) if abs(v) <= 1e4]
+    grid = np.unique(np.concatenate([GRID, np.array(kinks + tuple(breaks), dtype=float)]))
+
+    def evalf(x):
+        return formula.f_and_df(x, **params)
+
+    f, d = evalf(grid)
     nan = np.isnan(f) | np.isnan(d)
     undefined = overflow = None
     if nan.any():
-        undefined = f"undefined (NaN) at {int(nan.sum())} of {xs.size} sampled x, from x = {xs[nan][0]:.4g}"
+        undefined = f"undefined (NaN) at {int(nan.sum())} of {grid.size} sampled x, from x = {grid[nan][0]:.4g}"
     inf = np.isinf(f) | np.isinf(d)
     if inf.any():
-        overflow = f"not finite at {int(inf.sum())} of {xs.size} sampled x, from x = {xs[inf][0]:.4g}"
-    ok = ~nan & ~inf
+        overflow = f"not finite at {int(inf.sum())} of {grid.size} sampled x, from x = {grid[inf][0]:.4g}"
+    found = _refine(evalf, grid, f, d)
+    xs, first = np.unique(np.concatenate([grid, found.x]), return_index=True)
+    f, d = np.concatenate([f, found.f])[first], np.concatenate([d, found.d])[first]
+
+    okf = np.isfinite(f)  # the values of f (also where f′ is not finite: sqrt(0))
+    ok = okf & np.isfinite(d)
     xo, fo, do = xs[ok], f[ok], d[ok]
+    ff = f[okf]
     core = (xo >= -20.0) & (xo <= 20.0)
     if xo.size < 2:
         props = Properties("undefined", False, False, False, False, False, "none",
@@ -117,18 +327,21 @@ def measure(formula, params: dict) -> Measurements:
 
     dmax = float(np.max(np.abs(do))) if do.size else 0.0
     tol = 1e-12 * max(dmax, 1e-300)
-    steps = np.diff(fo)
-    ftol = 1e-12 * (1.0 + np.abs(fo[:-1]))
+    steps = np.diff(ff)
+    ftol = 1e-12 * (1.0 + np.abs(ff[:-1]))
     nonneg = bool(np.all(do >= -tol) and np.all(steps >= -ftol))
     nonpos = bool(np.all(do <= tol) and np.all(steps <= ftol))
 
-    fmin, fmax = float(fo.min()), float(fo.max())
+    lim_lo = min(found.limits, default=None)
+    lim_hi = max(found.limits, default=None)
+    fmin = min(float(ff.min()), lim_lo[0] if lim_lo else math.inf)
+    fmax = max(float(ff.max()), lim_hi[0] if lim_hi else -math.inf)
     span = max(abs(fmin), abs(fmax), 1e-300)
 
     def unbounded(direction: int) -> bool:  # direction −1: below, +1: above
-        if np.any(np.isinf(f) & (np.sign(f) == direction)):
+        if np.any(np.isinf(f) & (np.sign(f) == direction)) or any(g == direction for _, _, g in found.blowups):
             return True
-        extreme = fmax if direction > 0 else fmin
+        extreme = float(ff.max() if direction > 0 else ff.min())
         for i in (0, -1):  # the left and the right end of the finite grid
             x_end, f_end, d_end = float(xo[i]), float(fo[i]), float(do[i])
             rate = x_end * d_end * direction  # > 0: still moving toward ±∞ at the end
@@ -138,24 +351,37 @@ def measure(formula, params: dict) -> Measurements:
 
     below, above = unbounded(-1), unbounded(+1)
 
-    def attained(target: float) -> float | None:
-        idx = np.flatnonzero(core & (np.abs(fo - target) <= 1e-12 * span))
-        lo, hi = do[np.maximum(idx - 1, 0)], do[np.minimum(idx + 1, do.size - 1)]
-        turning = (do[idx] == 0.0) | (np.sign(lo) * np.sign(hi) < 0) | ((lo <= 0.0) & (hi >= 0.0)) | ((lo >= 0.0) & (hi <= 0.0))
-        hit = idx[turning]  # vectorised: a huge span (exp) puts every grid point within tolerance
-        # the closest to the extreme (x² near 0: x = 0, not the first point within tolerance)
-        return float(xo[hit[np.argmin(np.abs(fo[hit] - target))]]) if hit.size else None
+    # where a value of f counts as reached: a turning point or flat stretch inside the core
+    # (as measured on the samples where f′ is finite), an edge of where f is finite, or where
+    # f′ is not finite (sqrt(0), abs(x)^0.5 at 0)
+    reached = np.zeros(xs.size, dtype=bool)
+    lo_d = do[np.maximum(np.arange(do.size) - 1, 0)]
+    hi_d = do[np.minimum(np.arange(do.size) + 1, do.size - 1)]
+    turning = (do == 0.0) | (np.sign(lo_d) * np.sign(hi_d) < 0) | ((lo_d <= 0.0) & (hi_d >= 0.0)) | ((lo_d >= 0.0) & (hi_d <= 0.0))
+    reached[np.flatnonzero(ok)[core & turning]] = True
+    neighbour_not_finite = np.zeros(xs.size, dtype=bool)
+    neighbour_not_finite[1:] |= ~okf[:-1]
+    neighbour_not_finite[:-1] |= ~okf[1:]
+    reached |= okf & (~np.isfinite(d) | neighbour_not_finite)
 
-    argmin = None if below else attained(fmin)
-    argmax = None if above else attained(fmax)
+    def attained(target: float, limit: tuple[float, bool, float] | None) -> float | None:
+        idx = np.flatnonzero(reached & (np.abs(f - target) <= 1e-12 * span))  # (NaN compares False)
+        if idx.size:  # the closest to the extreme (x² near 0: x = 0, not the first point within tolerance)
+            return float(xs[idx[np.argmin(np.abs(f[idx] - target))]])
+        if limit is not None and limit[1] and abs(limit[0] - target) <= 1e-12 * span:
+            return limit[2]
+        return None
+
+    argmin = None if below else attained(fmin, lim_lo)
+    argmax = None if above else attained(fmax, lim_hi)
 
     def bound(value: float) -> str:
         """A bound only approached in a tail: extrapolate to its limit before rounding."""
         for end in (0, -1):
             if abs(float(fo[end]) - value) <= 1e-6 * span:
                 limit = _tail_limit(xo, fo, do, end)
-                if limit is not None:
-                    return _nice(limit, 1e-6)
+                if limit is not None:  # (1/x²'s 1e-8 − 1e-8 at ±1e4 is 0, not −3e−23)
+                    return _nice(0.0 if abs(limit) <= 1e-6 * abs(float(fo[end])) else limit, 1e-6)
         return _nice(value)
 
     lo_s = "(−∞" if below else ("[" + _nice(fmin) if argmin is not None else "(" + bound(fmin))
@@ -164,14 +390,22 @@ def measure(formula, params: dict) -> Measurements:
 
     with np.errstate(all="ignore"):
         fz, _ = formula.f_and_df(_HZ, **params)
-    if np.all(np.isfinite(fz)):
+    if np.all(np.isfinite(fz)) and not found.blowups:  # (E|f(Z)| need not exist next to a pole)
         mean, amean = float(np.dot(_HW, fz)), float(np.dot(_HW, np.abs(fz)))
     else:
         mean = amean = math.nan
     both_signs = fmin < -1e-12 * span and fmax > 1e-12 * span
     zero_centred = bool(both_signs and math.isfinite(mean) and abs(mean) <= 0.1 * amean)
 
-    core_dmax = float(np.max(np.abs(do[core]))) if core.any() else dmax
+    # f′'s scale on the core, away from where f or f′ is not finite or blows up
+    bad = np.sort(np.concatenate([np.array(found.singular, dtype=float), xs[~okf]]))
+    if bad.size:
+        i = np.searchsorted(bad, xo)
+        gap = np.minimum(np.abs(xo - bad[np.maximum(i - 1, 0)]), np.abs(xo - bad[np.minimum(i, bad.size - 1)]))
+    else:
+        gap = np.full(xo.size, np.inf)
+    ref = core & (gap >= 1.0)
+    core_dmax = float(np.max(np.abs(do[ref]))) if ref.any() else float(np.max(np.abs(do[core]))) if core.any() else dmax
     left, right = xo <= -5000.0, xo >= 5000.0
     sat_left = bool(left.any() and not np.isinf(f[xs <= -5000.0]).any()
                     and np.max(np.abs(do[left])) <= 1e-3 * core_dmax)
@@ -194,6 +428,9 @@ def measure(formula, params: dict) -> Measurements:
         notes.append(f"dips to ≈ {fmin:.4g} at x ≈ {argmin:.4g}".replace("-", "−"))
     if nonpos and not nonneg:
         notes.append("decreasing")
+    blowup = _blowup_note(found.blowups)
+    if blowup:
+        notes.append(blowup)
     if undefined:
         notes.append("f or f′ is " + undefined)
     if overflow:

@@ -1,0 +1,152 @@
+"""Properties of typed formulas near poles, domain edges, holes and at x = 0.
+
+A new user typed 1/x and was told its range is (−100, ∞) and that it is bounded below
+(f(−0.01) = −100 was the lowest finite sample, the pole at 0 was dropped as a non-finite
+sample); sqrt(x) got (0.1, ∞) and abs(x)^0.5 [0.1, ∞) (f(0) = 0 was dropped because f′(0)
+is not finite). The expected values here are closed-form facts, and the extremes that are
+not on the grid are checked against mpmath (30 digits), not against the numpy evaluator.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import pytest
+
+from app.core.formula import compile_formula
+
+mp.mp.dps = 30
+
+FIELDS = ("output_range", "bounded_below", "bounded_above", "monotonic", "saturates")
+
+# text -> (output_range, bounded_below, bounded_above, monotonic, saturates (f′ → 0 as x → ±∞))
+CASES = {
+    # the new user's table
+    "1/x": ("(−∞, ∞)", False, False, False, "both"),
+    "x^(-1)": ("(−∞, ∞)", False, False, False, "both"),
+    "sqrt(x)": ("[0, ∞)", True, False, True, "none"),
+    "abs(x)^0.5": ("[0, ∞)", True, False, False, "none"),
+    # poles and edges elsewhere, on the grid and between its points
+    "1/(x-1)": ("(−∞, ∞)", False, False, False, "both"),
+    "1/(x-0.005)": ("(−∞, ∞)", False, False, False, "both"),
+    "1/x^2": ("(0, ∞)", True, False, False, "both"),
+    "1/(x-0.005)^2": ("(0, ∞)", True, False, False, "both"),
+    "1/(x^2-2)": ("(−∞, ∞)", False, False, False, "both"),
+    "x + 1/x": ("(−∞, ∞)", False, False, False, "none"),
+    "log(x)": ("(−∞, ∞)", False, False, True, "right"),
+    "log(abs(x-0.005))": ("(−∞, ∞)", False, False, False, "both"),
+    "sqrt(x-0.005)": ("[0, ∞)", True, False, True, "none"),
+    "sqrt(x^2-2)": ("[0, ∞)", True, False, False, "none"),
+    "abs(x-0.005)^0.5": ("[0, ∞)", True, False, False, "none"),
+    "where(x > 0, 1/x, 0)": ("[0, ∞)", True, False, False, "both"),
+    # nothing singular: as before
+    "x^2": ("[0, ∞)", True, False, False, "none"),
+    "abs(x)": ("[0, ∞)", True, False, False, "none"),
+    "1/(1 + x^2)": ("(0, 1]", True, True, False, "both"),
+    "sin(x)": ("[−1, 1]", True, True, False, "none"),
+    # built-ins typed as formulas, through the same path
+    "max(x, 0)": ("[0, ∞)", True, False, True, "left"),
+    "sigmoid(x)": ("(0, 1)", True, True, True, "both"),
+    "tanh(x)": ("(−1, 1)", True, True, True, "both"),
+    "softplus(x)": ("(0, ∞)", True, False, True, "left"),
+    "x*sigmoid(x)": ("[≈ −0.2785, ∞)", True, False, False, "left"),
+    "x/(1 + abs(x))": ("(−1, 1)", True, True, True, "both"),
+    "where(x > 0, x, exp(x) - 1)": ("(−1, ∞)", True, False, True, "left"),
+}
+
+
+@pytest.mark.parametrize("text", list(CASES))
+def test_properties_near_singularities(text):
+    props = compile_formula(text).properties()
+    got = tuple(getattr(props, f) for f in FIELDS)
+    assert got == CASES[text], (text, props)
+    as_dict = props.as_dict()
+    assert as_dict["bounded"] == (props.bounded_below and props.bounded_above)
+
+
+@pytest.mark.parametrize("text,where,left,right", [
+    ("1/x", "0", "−∞", "∞"),
+    ("x^(-1)", "0", "−∞", "∞"),
+    ("1/(x-1)", "1", "−∞", "∞"),
+    ("1/(x-0.005)", "0.005", "−∞", "∞"),
+    ("x + 1/x", "0", "−∞", "∞"),
+])
+def test_a_pole_is_named_with_its_one_sided_limits(text, where, left, right):
+    m = compile_formula(text).measurements()
+    assert m.f_min == -math.inf and m.f_max == math.inf and m.argmin is None and m.argmax is None
+    assert f"unbounded near x = {where} (f → {left} from the left, {right} from the right)" in m.properties.notes
+    assert not m.properties.zero_centred  # E|f(Z)| does not exist next to a pole
+    assert "dips to" not in m.properties.notes
+
+
+def test_even_poles_and_log_spikes_go_one_way():
+    m = compile_formula("1/(x-0.005)^2").measurements()
+    assert m.f_max == math.inf and 0.0 < m.f_min <= 1e-8 and m.argmin is None  # 0 only approached as |x| → ∞
+    assert "unbounded near x = 0.005 (f → ∞ from both sides)" in m.properties.notes
+    m = compile_formula("log(x)").measurements()
+    assert "unbounded near x = 0 (f → −∞ from the right)" in m.properties.notes
+    m = compile_formula("log(abs(x-0.005))").measurements()
+    assert "unbounded near x = 0.005 (f → −∞ from both sides)" in m.properties.notes
+    m = compile_formula("1/(x^2-2)").measurements()
+    # the poles ±√2 are not grid points: located to 6 digits against mpmath
+    s = mp.nstr(mp.sqrt(2), 6)
+    assert f"x = −{s} (f → ∞ from the left, −∞ from the right); x = {s} (f → −∞ from the left, ∞ from the right)" \
+        in m.properties.notes
+
+
+@pytest.mark.parametrize("text,argmin", [("sqrt(x)", 0.0), ("abs(x)^0.5", 0.0), ("x^2", 0.0), ("abs(x)", 0.0),
+                                         ("sqrt(x-0.005)", 0.005), ("abs(x-0.005)^0.5", 0.005)])
+def test_a_minimum_of_zero_where_the_derivative_is_not_finite_is_reached(text, argmin):
+    m = compile_formula(text).measurements()
+    assert m.f_min == 0.0 and m.argmin == pytest.approx(argmin, abs=1e-15), (text, m)
+    assert m.properties.bounded_below and not m.properties.bounded_above
+    assert "0.1" not in m.properties.output_range
+    if not m.derivative_nonnegative:  # the note names the true minimum, not f(−0.01)
+        assert "dips to ≈ 0 at x ≈ " + (f"{argmin:.4g}" if argmin else "0") in m.properties.notes
+
+
+def test_a_domain_edge_between_grid_points_is_found():
+    # sqrt(x² − 2) is 0 at ±√2 (not grid points); the double next to √2 gives 2e−8
+    m = compile_formula("sqrt(x^2-2)").measurements()
+    assert m.f_min == 0.0 and abs(m.argmin) == pytest.approx(float(mp.sqrt(2)), abs=1e-12)
+
+
+def test_a_hole_is_approached_not_reached():
+    # sin(x)/x is NaN at 0 (0/0): its sup 1 is a limit there, never a value; its min is at
+    # the root of tan(x) = x near 4.49 (mpmath)
+    m = compile_formula("sin(x)/x").measurements()
+    x_star = mp.findroot(lambda t: mp.tan(t) - t, 4.49)
+    assert m.properties.output_range == "[≈ −0.2172, 1)"
+    assert m.f_max == 1.0 and m.argmax is None
+    assert m.f_min == pytest.approx(float(mp.sin(x_star) / x_star), abs=1e-12)
+    assert abs(m.argmin) == pytest.approx(float(x_star), abs=1e-9)
+
+
+def test_turning_points_between_grid_points_are_found_exactly():
+    # swish's minimum at the root of 1 + x(1 − σ(x)) = 0 (mpmath), between grid points
+    m = compile_formula("x*sigmoid(x)").measurements()
+    x_star = mp.findroot(lambda t: 1 + t * (1 - 1 / (1 + mp.exp(-t))), -1.28)
+    assert m.argmin == pytest.approx(float(x_star), abs=1e-9)
+    assert m.f_min == pytest.approx(float(x_star / (1 + mp.exp(-x_star))), abs=1e-15)
+    # sin on the sparse tail: the extremes are ±1 exactly, reached
+    assert compile_formula("sin(x)").measurements().properties.output_range == "[−1, 1]"
+
+
+def test_saturation_is_measured_away_from_a_pole():
+    # f′ → 0 as |x| → ∞ for 1/x and 1/(x − 1), not for x + 1/x (f′ → 1), whatever f′ does at the pole
+    assert compile_formula("1/x").properties().saturates == "both"
+    assert compile_formula("1/(x-1)").properties().saturates == "both"
+    assert compile_formula("x + 1/x").properties().saturates == "none"
+    assert compile_formula("x + 1/(x-0.005)").properties().saturates == "none"
+
+
+def test_parameters_move_the_pole():
+    F = compile_formula("1/(x - c)", {"c": {"default": 0.5, "min": -5, "max": 5}})
+    for c in (0.5, 0.123, -2.0):
+        m = F.measurements(c=c)
+        assert not m.properties.bounded_below and not m.properties.bounded_above
+        assert f"unbounded near x = {c:.6g}".replace("-", "−") in m.properties.notes
+    F = compile_formula("sqrt(x - c)", {"c": {"default": 0.5, "min": -5, "max": 5}})
+    m = F.measurements(c=0.123)
+    assert m.properties.output_range == "[0, ∞)" and m.argmin == pytest.approx(0.123, abs=1e-15)
