@@ -75,9 +75,24 @@ CACHE_BYTES = 64 * 1024 * 1024
 MAX_CACHED_BODY = 8 * 1024 * 1024
 
 
+def code_digest(root: Path) -> str:
+    """A short hash of every file of the package under ``root`` (its code and data): the same
+    on every worker and machine running the same code, and a new one with any change."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# An answer's numbers depend on the code that computed them, not only on the version's name: a
+# cache revalidating a tag from before a change must not be told 304.
+CODE_VERSION = f"{__version__}+{code_digest(Path(__file__).resolve().parents[1])}"
+
+
 def etag_for(key: str) -> str:
-    """A strong ETag from the app version and a normalised description of the response."""
-    return '"' + hashlib.sha256(f"{__version__}|{key}".encode()).hexdigest()[:32] + '"'
+    """A strong ETag from the code (version and digest) and a normalised description of the response."""
+    return '"' + hashlib.sha256(f"{CODE_VERSION}|{key}".encode()).hexdigest()[:32] + '"'
 
 
 def _gz_tag(etag: str) -> str:

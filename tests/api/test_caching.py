@@ -73,7 +73,24 @@ def test_curve_etag_names_the_version_and_the_normalised_parameters(client) -> N
     assert a.content == b.content
     key = json.dumps({"n": "leaky_relu", "p": {"leak": 0.1}, "g": {"xmin": -5.0, "xmax": 5.0, "n": 51, "band": 0.9, "samples": 0, "seed": 0}}, separators=(",", ":"))
     assert a.headers["etag"] == responses.etag_for(key)
-    assert __version__  # (the version is hashed in: see etag_for)
+    assert responses.CODE_VERSION.startswith(__version__ + "+")  # (hashed in: see etag_for)
+
+
+def test_etags_change_with_the_code(tmp_path, monkeypatch) -> None:
+    """A change of code or data (same version name) gives every answer a new tag, so a cache
+    revalidating one from before the change is not told 304; the same code gives the same tag."""
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "f.py").write_text("A = 1\n")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "f.cpython-311.pyc").write_bytes(b"compiled")
+    first = responses.code_digest(tmp_path)
+    (tmp_path / "__pycache__" / "f.cpython-311.pyc").write_bytes(b"compiled again")
+    assert responses.code_digest(tmp_path) == first  # bytecode is not the code
+    (tmp_path / "core" / "f.py").write_text("A = 2\n")
+    assert responses.code_digest(tmp_path) != first
+    tag = responses.etag_for("k")
+    monkeypatch.setattr(responses, "CODE_VERSION", responses.CODE_VERSION + "x")
+    assert responses.etag_for("k") != tag
 
 
 def test_invalid_curve_queries_still_get_the_full_error(client) -> None:
