@@ -6,7 +6,8 @@
   hold a lone UTF-16 surrogate such as ``"\\ud800"`` (422, code ``invalid_text``) rejected;
 - redirects point at the public origin (settings), never at the request's Host header;
 - HEAD answered as GET without the body;
-- security headers: nosniff, referrer policy, a Content-Security-Policy (framing by route);
+- security headers: nosniff, referrer policy, a Content-Security-Policy (framing by route:
+  pages only by this origin, embeds by anyone, unless ACTLAB_FRAME_ANCESTORS lists who);
 - one log line per request, formatted off the request's path by a background thread.
 
 Routes do everything else (validation, caching, compression), so a request pays here only
@@ -46,9 +47,18 @@ _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _COMMON = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin")]
 
 
-def frame_ancestors_value(setting: str) -> str:
-    """The CSP source list for embeds: '*' or a space-separated list of origins."""
+def frame_ancestors_value(setting: str) -> str | None:
+    """The CSP frame-ancestors source list for embeds, or None for no frame-ancestors at all.
+
+    "Anyone" ('*' among the sources, the default) is said by sending no frame-ancestors (and
+    no X-Frame-Options): a frame-ancestors '*' (or any scheme source) matches only ancestors
+    with a URL origin, so Chromium refuses to be framed by a page opened from a file (file:),
+    by about:blank or srcdoc documents (set_content, LMS previews) and by sandboxed frames,
+    whose origins are opaque; only a policy without the directive lets those frame an embed.
+    """
     parts = frame_ancestor_sources(setting)
+    if "*" in parts:
+        return None
     return " ".join(parts) if parts else "'none'"
 
 
@@ -128,7 +138,8 @@ class AppMiddleware:
         self.origin = origin.encode()  # redirects are rewritten to it (empty: left alone)
         self.state = state  # the app's state: state.request_log takes each record (None: no log)
         csp_page = f"{_CSP_BASE}; frame-ancestors 'self'".encode()
-        csp_embed = f"{_CSP_BASE}; frame-ancestors {frame_ancestors_value(embed_frame_ancestors)}".encode()
+        ancestors = frame_ancestors_value(embed_frame_ancestors)
+        csp_embed = (_CSP_BASE if ancestors is None else f"{_CSP_BASE}; frame-ancestors {ancestors}").encode()
         self.page_headers = [*_COMMON, (b"content-security-policy", csp_page), (b"x-frame-options", b"SAMEORIGIN")]
         self.page_headers_own_csp = [*_COMMON, (b"x-frame-options", b"SAMEORIGIN")]
         self.embed_headers = [*_COMMON, (b"content-security-policy", csp_embed)]

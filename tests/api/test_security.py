@@ -282,9 +282,15 @@ def test_docs_page_uses_only_our_own_scripts(client) -> None:
 def test_embed_headers_allow_framing_by_anyone_by_default(client) -> None:
     r = client.get("/embed/function")
     assert r.status_code == 200
-    assert _csp(r)["frame-ancestors"] == "*"
+    # Anyone may frame: no frame-ancestors at all. "frame-ancestors *" would not do: '*' (and
+    # every scheme source) matches only ancestors with a URL origin, so Chromium refused hosts
+    # opened from a file or rendered in about:blank/srcdoc (tests/browser/test_embed.py).
+    assert "frame-ancestors" not in _csp(r)
     assert "x-frame-options" not in r.headers
-    assert _csp(r)["script-src"] == "'self'"
+    # every other directive is the pages' own: nothing leaves the origin
+    page_csp = _csp(client.get("/"))
+    assert _csp(r) == {k: v for k, v in page_csp.items() if k != "frame-ancestors"}
+    assert _csp(r)["script-src"] == "'self'" and _csp(r)["connect-src"] == "'self'" and _csp(r)["default-src"] == "'self'"
     assert r.headers["x-content-type-options"] == "nosniff"
     # a 404 under /embed/ is still an embed-path response: same framing policy
     assert "x-frame-options" not in client.get("/embed/nope").headers
@@ -295,6 +301,15 @@ def test_embed_frame_ancestors_follow_the_setting() -> None:
     r = c.get("/embed/function")
     assert _csp(r)["frame-ancestors"] == "https://school.example https://*.lms.example"
     assert "x-frame-options" not in r.headers
+    r = c.get("/")
+    assert _csp(r)["frame-ancestors"] == "'self'" and r.headers["x-frame-options"] == "SAMEORIGIN"
+
+
+@pytest.mark.parametrize("setting", ["*", "* https://school.example", "https://school.example,*"])
+def test_embed_frame_ancestors_star_means_no_directive(setting) -> None:
+    c = TestClient(create_app(Settings(frame_ancestors=setting)))
+    r = c.get("/embed/function")
+    assert "frame-ancestors" not in _csp(r) and "x-frame-options" not in r.headers
     r = c.get("/")
     assert _csp(r)["frame-ancestors"] == "'self'" and r.headers["x-frame-options"] == "SAMEORIGIN"
 

@@ -163,3 +163,51 @@ def test_boundary_embed_in_a_phone_wide_frame_fits_its_colour_bar_to_the_plot(br
     assert page.evaluate("document.querySelector('.embed-plot .main-svg').getBoundingClientRect().height") > 600
     watch.assert_clean()
     ctx.close()
+
+
+def _opaque_host_html(server: str) -> str:
+    """A course page as a teacher saves it to disk or an LMS renders it in srcdoc: one embed and,
+    to check the explorer still refuses, the explorer itself."""
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Local host</title>
+<script>
+window.heights = {{}};
+window.addEventListener("message", (e) => {{
+  if (e.data && e.data.type === "actlab:embed-height") window.heights[e.data.src] = e.data.height;
+}});
+</script></head><body>
+<iframe id="embed" src="{server}/embed/function?fn=relu" width="640" height="420" title="ReLU"></iframe>
+<iframe id="explorer" src="{server}/?fn=relu" width="640" height="420" title="explorer"></iframe>
+</body></html>"""
+
+
+@pytest.mark.parametrize("how", ["file", "set_content"])
+def test_embed_renders_in_a_file_or_srcdoc_host_and_explorer_still_refuses(context, server, tmp_path, how):
+    """A host whose origin is opaque — a page opened from disk (file://) or an about:blank/srcdoc
+    document (Playwright's set_content, LMS previews) — frames an embed: Chromium refused it while
+    embeds sent "frame-ancestors *" ('*' matches only ancestors with a network-scheme URL)."""
+    page = context.new_page()
+    watch = PageWatch(page, server)
+    if how == "file":
+        path = tmp_path / "index.html"
+        path.write_text(_opaque_host_html(server), encoding="utf-8")
+        page.goto(path.as_uri())
+    else:
+        page.set_content(_opaque_host_html(server))
+    frame = page.frame_locator("#embed")
+    frame.locator(".embed-plot[data-rendered='1'] .main-svg").first.wait_for(timeout=60_000)
+    page.wait_for_function("() => Object.keys(window.heights).length >= 1", timeout=20_000)
+    assert all(h > 100 for h in page.evaluate("() => window.heights").values())
+    # the explorer keeps its clickjacking protection: it does not render in this host either
+    page.wait_for_timeout(500)
+    explorer = page.query_selector("#explorer").content_frame()
+    assert explorer is not None
+    assert explorer.url.startswith("chrome-error://") or explorer.evaluate("() => !document.body || !document.body.dataset.ready"), explorer.url
+    assert explorer.locator(".main-svg").count() == 0
+    refused = [e for e in watch.errors if "frame" in e.lower() and ("refused" in e.lower() or "ancestor" in e.lower() or "x-frame-options" in e.lower())]
+    assert refused, "the explorer was framed without complaint"
+    assert all("/embed/" not in e for e in refused), refused  # only the explorer was refused
+    others = [e for e in watch.errors if e not in refused]
+    assert not others, others
+    foreign = [u for u in watch.foreign if not u.startswith("file:")]
+    assert not foreign, foreign
+    page.close()
