@@ -120,3 +120,19 @@ def test_theory_panel_embeds(page, server):
     page.goto(f"{server}/embed/phase?th=tanh&sigma_w2=1.5&sigma_b2=0.2&init=custom")
     page.wait_for_selector(".embed-plot[data-rendered='1']", timeout=60_000)
     assert any(n.startswith("your point (1.5, 0.2)") for n in names(page, ".embed-plot"))
+
+
+def test_a_click_on_the_phase_embed_moves_the_point_and_the_link(page, server):
+    """The embed's note invites a click: it moves the point, and "Open in Activation Lab" then
+    opens the lab with a network initialised there."""
+    page.goto(f"{server}/embed/phase?th=tanh")
+    page.wait_for_selector(".embed-plot[data-rendered='1']", timeout=60_000)
+    assert "Click the plane to move the point" in page.text_content(".embed-status")
+    before = [n for n in names(page, ".embed-plot") if n.startswith("your point")]
+    box = page.locator(".embed-plot .nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.7)
+    page.wait_for_function("() => new URL(document.querySelector('.embed-foot a').href).searchParams.get('init') === 'custom'")
+    href = page.get_attribute(".embed-foot a", "href")
+    page.wait_for_function("(b) => document.querySelector('.embed-plot').data.some((d) => (d.name || '').startsWith('your point') && d.name !== b)", arg=before[0].split("|")[0])
+    after = [n for n in names(page, ".embed-plot") if n.startswith("your point")]
+    assert after != before and "sigma_w2=" in href and "sigma_b2=" in href

@@ -5,6 +5,7 @@ import { isAbort } from "../lib/api.js";
 import { activationCard } from "../lib/controls.js";
 import { prepareFormulas } from "../lib/formula.js";
 import { theoryPanel } from "../lib/theory.js";
+import { formatNumber } from "../lib/spec.js";
 import { defaultOf } from "../lib/url.js";
 import { curveLabel } from "../lib/runs.js";
 
@@ -19,10 +20,27 @@ export async function show(frame, catalogue, meta, state, notes) {
     try {
       const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, label: (s) => curveLabel(s, catalogue, state.th) });
       await draw(out.figure);
-      setStatus(out.note || "");
+      // the phase diagram: a click moves the point here, and the link opens the lab with it
+      const note = panelName === "phase" ? (out.note || "").replace("Click the plane to initialise the network there.", "Click the plane to move the point; Open in Activation Lab trains a network initialised there.") : out.note;
+      setStatus(note || "");
+      if (panelName === "phase") listenForClicks();
     } catch (err) {
       if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);
     }
+  };
+  const listenForClicks = () => {
+    if (frame.plot.dataset.clicks) return;
+    frame.plot.dataset.clicks = "1";
+    frame.plot.on("plotly_click", (ev) => {
+      const p = ev.points && ev.points[0];
+      if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) return;
+      Object.assign(state, { sigma_w2: p.x, sigma_b2: p.y, init: "custom" });
+      const open = root.querySelector(".embed-foot a");
+      const url = new URL(open.href);
+      for (const [k, v] of [["sigma_w2", formatNumber(p.x)], ["sigma_b2", formatNumber(p.y)], ["init", "custom"]]) url.searchParams.set(k, v);
+      open.href = url.toString();
+      render();
+    });
   };
   if (root.dataset.controls === "1") {
     const form = root.querySelector(".embed-controls");
