@@ -142,3 +142,19 @@ def test_unknown_settings_in_a_link_are_named(page, server):
     for expected in ('"lr" is not a setting of this page', '"points" is not a setting', 'There is no activation "foo"', 'epochs="abc" is not a number'):
         assert expected in text, (expected, text)
     assert "act=" not in page.url  # back to the default activation, not an empty list
+
+
+def test_every_formula_fits_its_card_on_a_phone(browser, server):
+    """A long formula (noisy ReLU's noise, SELU's constants, RReLU's two modes) is set on
+    lines of its own: no card's formula is wider than the card at 390 px."""
+    from app.core.activations import IDS
+
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    names = list(IDS)
+    for i in range(0, len(names), 6):
+        page.goto(f"{server}/?fn={','.join(names[i : i + 6])}")
+        page.wait_for_selector(PLOT)
+        wide = page.evaluate("() => [...document.querySelectorAll('#fn-cards .formula')].filter((f) => f.scrollWidth > f.clientWidth + 1).map((f) => f.closest('.card').querySelector('h3').textContent)")
+        assert wide == [], wide
+    ctx.close()

@@ -59,7 +59,7 @@ CATALOGUE: tuple[Activation, ...] = (
     Activation(
         id="noisy_relu",
         name="Noisy ReLU",
-        latex=r"f(x) = \max(0, x + Y),\ Y \sim \mathcal{N}\!\left(0, \sigma(x)^2\right),\ \sigma(x) = \sigma + \gamma\,|x|",
+        latex=r"\begin{array}{l} f(x) = \max(0, x + Y), \\ Y \sim \mathcal{N}\!\left(0, \sigma(x)^2\right),\ \sigma(x) = \sigma + \gamma\,|x| \end{array}",
         params=(
             Param("sigma", "σ (noise std)", 0.5, 0.0, 3.0, 0.01, "Standard deviation of the Gaussian noise added before rectifying."),
             Param("sigma_growth", "γ (σ growth with |x|)", 0.0, 0.0, 1.0, 0.01, "Lets the noise grow with |x|: σ(x) = σ + γ|x|."),
@@ -186,7 +186,7 @@ CATALOGUE: tuple[Activation, ...] = (
     Activation(
         id="selu",
         name="SELU",
-        latex=r"f(x) = \lambda \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases},\ \lambda \approx 1.0507,\ \alpha \approx 1.6733",
+        latex=r"\begin{array}{l} f(x) = \lambda \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}, \\ \lambda \approx 1.0507,\ \alpha \approx 1.6733 \end{array}",
         f=F.selu,
         df=F.selu_grad,
         kinks=lambda: [0.0],
@@ -203,7 +203,7 @@ CATALOGUE: tuple[Activation, ...] = (
     Activation(
         id="celu",
         name="CELU",
-        latex=r"f(x) = \max(0, x) + \min\left(0, \alpha\,(e^{x/\alpha} - 1)\right)",
+        latex=r"\begin{array}{l} f(x) = \max(0, x) \\ \quad + \min\left(0, \alpha\,(e^{x/\alpha} - 1)\right) \end{array}",
         params=(Param("alpha", "α", 1.0, 0.05, 5.0, 0.01, "f(x) → −α as x → −∞; unlike ELU, the slope at 0 is 1 for every α."),),
         f=F.celu,
         df=F.celu_grad,
@@ -351,7 +351,7 @@ CATALOGUE: tuple[Activation, ...] = (
     Activation(
         id="rrelu",
         name="Randomised leaky ReLU (RReLU)",
-        latex=r"f(x) = \begin{cases} x & x \ge 0 \\ r\,x & x < 0 \end{cases},\ r \sim U(l, u)\ \text{(training)},\ r = \tfrac{l + u}{2}\ \text{(evaluation)}",
+        latex=r"\begin{array}{l} f(x) = \begin{cases} x & x \ge 0 \\ r\,x & x < 0 \end{cases}, \\ r \sim U(l, u)\ \text{(training)}, \\ r = \tfrac{l + u}{2}\ \text{(evaluation)} \end{array}",
         params=(
             Param("lower", "l (lower slope)", 0.125, 0.0, 1.0, 0.005, "Smallest random negative slope."),
             Param("upper", "u (upper slope)", 1.0 / 3.0, 0.0, 1.0, 0.005, "Largest random negative slope."),
