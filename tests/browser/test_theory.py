@@ -136,3 +136,16 @@ def test_a_click_on_the_phase_embed_moves_the_point_and_the_link(page, server):
     page.wait_for_function("(b) => document.querySelector('.embed-plot').data.some((d) => (d.name || '').startsWith('your point') && d.name !== b)", arg=before[0].split("|")[0])
     after = [n for n in names(page, ".embed-plot") if n.startswith("your point")]
     assert after != before and "sigma_w2=" in href and "sigma_b2=" in href
+
+
+def test_the_phase_embed_legend_clears_the_axis_title_in_a_short_frame(page, server):
+    """The legend under the phase diagram sits at the figure's bottom edge, not a fraction of the
+    plot's height below it (which put it on the x axis' title in a short, narrow frame)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/lessons")
+    page.set_content(f'<iframe src="{server}/embed/phase?th=tanh" style="width:370px;height:420px"></iframe>')
+    frame = page.frame_locator("iframe")
+    frame.locator(".embed-plot[data-rendered='1'] .legend").wait_for()
+    legend = frame.locator(".legend").bounding_box()
+    title = frame.locator(".xtitle").bounding_box()
+    assert title["y"] + title["height"] <= legend["y"] + 1, (title, legend)

@@ -3,7 +3,7 @@
 
 import { curveUrl, getJSON, isAbort } from "../lib/api.js";
 import { activationCard } from "../lib/controls.js";
-import { functionFigure } from "../lib/figures.js";
+import { functionFigure, touchScreen } from "../lib/figures.js";
 import { describeFormulas, prepareFormulas } from "../lib/formula.js";
 import { defaultOf } from "../lib/url.js";
 import { curveLabel } from "../lib/runs.js";
@@ -21,7 +21,7 @@ export async function show(frame, catalogue, meta, state, notes) {
     try {
       const data = await Promise.all(state.fn.map((s) => getJSON(curveUrl(s, grid), { signal })));
       const curves = data.map((d, i) => ({ label: curveLabel(state.fn[i], catalogue, state.fn), data: d }));
-      await draw(functionFigure(curves, { regions: state.regions, samples: state.samples }));
+      await draw(functionFigure(curves, { regions: state.regions, samples: state.samples, touch: touchScreen(), width: frame.plot.clientWidth || undefined }));
       setStatus("");
     } catch (err) {
       if (!isAbort(err)) setStatus(err.message, true);

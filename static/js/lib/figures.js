@@ -15,7 +15,7 @@ const pct = (p) => `${Math.round(p * 100)}`;
  * f(x) above, f'(x) below, sharing x. curves: [{label, data, style?}] where data is a
  * /api/curve response. opts: {regions, samples, big, derivative}
  */
-export function functionFigure(curves, { regions = true, samples = true, big = false, derivative = true } = {}) {
+export function functionFigure(curves, { regions = true, samples = true, big = false, derivative = true, touch = false, width } = {}) {
   const c = colours();
   const data = [];
   const shapes = [];
@@ -114,6 +114,13 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
   const xs = curves[0].data.x;
   const xrange = [xs[0], xs[xs.length - 1]]; // known: no autorange pass over x on every redraw
   layout.margin.t = 40;
+  if (touch) {
+    // a touch screen always shows the modebar over the figure's top: room for it above the
+    // legend (a top margin the legend fits in, so Plotly does not grow it up to the edge)
+    const names = [...data.filter(inLegend), ...shapes.filter((s) => s.showlegend)].map((d) => d.name);
+    const rows = names.length > 1 ? legendRows(names, (width || 340) - layout.margin.l - layout.margin.r) : 0;
+    layout.margin.t = 36 + Math.max(1, rows) * (PHONE.row + 2); // the modebar's 25 px and a gap; rows of 22–23 px
+  }
   if (twoRows) {
     layout.yaxis = { ...layout.yaxis, domain: [0.4, 1], title: { text: "f(x)" } };
     // the derivative's axis always shows 0: a leak of 0.79 must not look like ReLU's slope of 1
@@ -125,6 +132,9 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
   }
   return { data, layout };
 }
+
+/** Whether Plotly's modebar is always shown (a screen with no hover: it sits over the figure's top). */
+export const touchScreen = () => window.matchMedia("(hover: none)").matches;
 
 /** The table behind a function figure (one row per x, columns per curve). */
 export function functionTable(curves) {

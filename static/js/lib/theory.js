@@ -46,7 +46,9 @@ export function theorySettings(state) {
 
 /** The phase diagram's legend goes under it (its plot is tall); the others' above the plot, as the explorer's. */
 function legendBelow(layout, narrow) {
-  layout.legend = { ...layout.legend, orientation: "h", x: 0, xanchor: "left", y: narrow ? -0.3 : -0.22, yanchor: "top" };
+  // at the figure's bottom edge (not a fraction of the plot's height below it, which a short
+  // plot put on its x axis' title)
+  layout.legend = { ...layout.legend, orientation: "h", x: 0, xanchor: "left", yref: "container", y: 0, yanchor: "bottom" };
   layout.margin = { ...layout.margin, b: narrow ? 120 : 96 };
 }
 

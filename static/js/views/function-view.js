@@ -2,7 +2,7 @@
 
 import { curveUrl, getJSON, isAbort, Latest } from "../lib/api.js";
 import { activationCard, el, keepingFocus } from "../lib/controls.js";
-import { functionFigure, functionTable } from "../lib/figures.js";
+import { functionFigure, functionTable, touchScreen } from "../lib/figures.js";
 import { isFormula } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { curveLabel } from "../lib/runs.js";
@@ -193,7 +193,7 @@ export class FunctionView {
     }
     if (signal.aborted) return;
     const curves = results.map((data, i) => ({ label: curveLabel(specs[i], this.catalogue, specs), data }));
-    const figure = functionFigure(curves, { regions: this.state.regions, samples: this.state.samples });
+    const figure = functionFigure(curves, { regions: this.state.regions, samples: this.state.samples, touch: touchScreen(), width: this.panel.plot.clientWidth || undefined });
     const started = performance.now();
     await this.panel.render(figure, { table: () => functionTable(curves), json: { curves: results } });
     this.updateCards(specs, results);
