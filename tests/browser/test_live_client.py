@@ -117,3 +117,17 @@ def test_the_code_form_goes_to_the_join_page(page, server, typed):
     page.wait_for_url(f"{server}/join/{typed.replace('-', '').replace(' ', '').upper()}")
     assert "no live class has the code" in page.locator(".join-problem").inner_text()
     page.watch.errors = [e for e in page.watch.errors if "404" not in e]  # the page itself answers 404
+
+
+def test_the_class_plot_keeps_a_parameter_that_is_never_negative_above_zero(page, server):
+    page.goto(f"{server}/join")
+    ranges = page.evaluate(
+        """async () => {
+      const v = document.querySelector('link[rel=stylesheet]').href.split('/static/')[1].split('/')[0];
+      const { classResultsFigure } = await import(`/static/${v}/js/live/results.js`);
+      const row = (leak) => ({ activation: `leaky_relu(leak=${leak})`, params: { leak }, test_accuracy: 0.9, nickname: 'a' });
+      const fig = (rs) => classResultsFigure(rs, { param: 'leak', paramLabel: 'leak', number: 'test_accuracy', numberLabel: 'test accuracy' });
+      return [fig([row(0.3)]).layout.xaxis.rangemode, fig([row(0.3), row(-0.2)]).layout.xaxis.rangemode];
+    }"""
+    )
+    assert ranges == ["nonnegative", None]

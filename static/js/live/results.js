@@ -78,6 +78,8 @@ export function classResultsFigure(results, { param, paramLabel, number, numberL
   layout.margin = { ...layout.margin, t: 36 };
   layout.xaxis = { ...layout.xaxis, title: { text: param ? paramLabel : "activation" } };
   if (!param) layout.xaxis.type = "category";
+  // values that are never negative (a leak, α, σ): no axis running below 0 around one marker
+  else if (results.every((r) => !(r.params[param] < 0))) layout.xaxis.rangemode = "nonnegative";
   layout.yaxis = { ...layout.yaxis, title: { text: numberLabel } };
   if (number !== "final_loss") layout.yaxis.range = [-0.02, 1.02];
   else layout.yaxis = { ...layout.yaxis, type: "log", exponentformat: "power" };

@@ -99,7 +99,7 @@ export class Student {
       { class: "live-bar live-student", role: "region", "aria-label": "Live class", "data-live": "following", "data-paused": "0" },
       el("span", { class: "live-dot", "aria-hidden": "true" }),
       this.modeEl,
-      el("span", { class: "muted" }, "· class ", this.codeEl),
+      el("span", { class: "muted" }, "class ", this.codeEl), // (no "·" before it: on a phone the bar wraps, and it began a line)
       this.statusEl,
       this.toggleBtn,
       el("button", { type: "button", class: "live-leave", text: "Leave the class", onclick: () => this.leave() }),
