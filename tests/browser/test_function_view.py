@@ -171,3 +171,13 @@ def test_on_a_touch_phone_the_modebar_is_above_the_legend(browser, server):
         bar, legend = (page.locator(f".plot[data-rendered='1'] {s}").first.bounding_box() for s in (".modebar", ".legend"))
         assert bar["y"] + bar["height"] <= legend["y"] + 1, (url, bar, legend)
     ctx.close()
+
+
+def test_plotlys_buttons_get_the_apps_focus_ring(page, server):
+    page.goto(f"{server}/?fn=relu")
+    page.wait_for_selector(PLOT)
+    page.locator('[data-panel="function"] .modebar-btn').first.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # (from the keyboard: :focus-visible)
+    ring = page.evaluate("() => { const s = getComputedStyle(document.activeElement); return [document.activeElement.classList.contains('modebar-btn'), s.outlineWidth]; }")
+    assert ring == [True, "3px"]
