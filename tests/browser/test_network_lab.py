@@ -161,7 +161,7 @@ def test_own_points_plane_keeps_its_square_when_trained(page, server):
     plot = page.locator('[data-panel="boundary"] .nsewdrag').first
     plot.scroll_into_view_if_needed()
     ranges = "() => { const l = document.querySelector('[data-panel=\"boundary\"] .plot')._fullLayout; return [...l.xaxis.range, ...l.yaxis.range]; }"
-    box = plot.bounding_box()
+    box = empty = plot.bounding_box()
     page.mouse.dblclick(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
     page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('2 points')")
     assert page.evaluate(ranges) == pytest.approx([-1.65, 1.65] * 2)
@@ -178,6 +178,10 @@ def test_own_points_plane_keeps_its_square_when_trained(page, server):
     page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
     page.wait_for_function("() => document.querySelector('[data-panel=\"boundary\"] .plot').data.some((d) => d.type === 'heatmap')")
     assert page.evaluate(ranges) == pytest.approx(drawn, rel=1e-6)
+    # and on screen: the square kept its size and place from the first point to the trained map
+    # (the first point's legend, then the run's title, colour bar and legend, fit in its margins)
+    trained = plot.bounding_box()
+    assert [trained[k] for k in ("x", "width", "height")] == pytest.approx([empty[k] for k in ("x", "width", "height")], abs=1.5)
 
 
 def test_a_bad_csv_is_named_by_line_and_column(context, server, tmp_path):

@@ -308,7 +308,7 @@ function pointTraces(set, symbol, label, task, classes, axes, showlegend) {
 /** The plane with own points only (before any training), where points are drawn: the square
  * ±max(plane, every |coordinate|) plus the margin (meta own_points.plane and .margin) — the
  * square a run's boundary grid covers, so the plane keeps its place and size once trained. */
-export function ownPointsFigure(points, task, { big = false, plane, margin } = {}) {
+export function ownPointsFigure(points, task, { big = false, plane, margin, narrow = false, width } = {}) {
   const layout = trainLayout({ big });
   const xs = points.map((q) => q[0]);
   const ys = points.map((q) => q[1]);
@@ -317,10 +317,26 @@ export function ownPointsFigure(points, task, { big = false, plane, margin } = {
   const classes = task === "regression" ? 0 : Math.max(2, ...set.y.map((v) => v + 1));
   const data = pointTraces(set, "circle", "train", task, classes, ["x", "y"], true);
   layout.dragmode = false; // a click adds a point
-  layout.xaxis = { ...layout.xaxis, range: [-lim, lim], showgrid: false, constrain: "domain", title: { text: "x₁" } };
-  layout.yaxis = { ...layout.yaxis, range: [-lim, lim], showgrid: false, scaleanchor: "x", constrain: "domain", title: { text: "x₂" } };
-  layout.legend = { ...layout.legend, y: -0.12, yanchor: "top" };
+  // ticks and no axis titles, as the run's map
+  layout.xaxis = { ...layout.xaxis, range: [-lim, lim], showgrid: false, constrain: "domain" };
+  layout.yaxis = { ...layout.yaxis, range: [-lim, lim], showgrid: false, scaleanchor: "x", constrain: "domain", constraintoward: "top" };
+  if (narrow) {
+    phoneLayout(layout, data, { plotPx: phoneMapRow(width, 1), width, colourBar: true, axis: 30 });
+  }
+  drawingPlane(layout, narrow);
   return { data, layout, config: DRAWING };
+}
+
+/** A phone's map row: as tall as the map's aspect makes it at the plot's width (less margins and colour bar). */
+const phoneMapRow = (width, aspect) => Math.round(Math.min(260, Math.max(120, ((width || 340) - 150) * aspect)));
+
+/** The plane own points are drawn on, before and after a run: the same margins (room for the
+ * run's title, colour bar and legend, which go inside them), so the square keeps its size and
+ * place on screen when the first run's map replaces the points. (A phone's layout sets the
+ * height and the room below; the sides are set here all the same.) */
+function drawingPlane(layout, narrow = false) {
+  layout.margin = { ...layout.margin, l: 58, r: 110, ...(narrow ? {} : { t: 34, b: 82 }) };
+  if (!narrow) layout.legend = { ...layout.legend, orientation: "h", x: -0.01, xanchor: "left", y: -0.1, yanchor: "top" };
 }
 
 /** Plotly's options for a plane a click draws on: two quick clicks are two points, not a
@@ -604,11 +620,12 @@ export function histogramFigure(trace, { big = false, variant = 0, narrow = fals
 /** Decision boundary at one boundary frame, with the data points, one subplot per variant. */
 export function boundaryFigure(trace, frameIndex, { big = false, narrow = false, width, discrete = false } = {}) {
   const n = trace.variants.length;
+  const own = n === 1 && trace.config.dataset === "own";
   const stacked = narrow && n > 1;
   const grid = trace.variants[0].boundary;
   // on a phone, rows (stacked or one) as tall as the data's aspect ratio makes them at the plot's width (less margins and colour bar)
   const span = (a) => a[a.length - 1] - a[0];
-  const row = Math.round(Math.min(260, Math.max(120, (((width || 340) - 150) * span(grid.y)) / span(grid.x))));
+  const row = phoneMapRow(width, span(grid.y) / span(grid.x));
   const layout = subplotLayout(n, { big, gap: 0.04, stacked, row });
   const data = [];
   const pts = trace.data.train;
@@ -666,6 +683,7 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
   if (narrow) {
     phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : row, width, colourBar: true, axis: 30 }); // as tall as the map at this width; ticks, no axis title
   }
+  if (own) drawingPlane(layout, narrow);
   return { data, layout };
 }
 

@@ -112,7 +112,9 @@ export class OwnData {
       if (!this.active || (t && t.config.dataset === "own")) return; // a run's map came first
       const panel = this.view.panels.boundary;
       const task = (this.view.state.ptask || "classify") === "regress" ? "regression" : "classify";
-      Promise.resolve(panel.render(ownPointsFigure(this.points(), task, this.view.meta.own_points), { json: { points: this.points() } })).then(() => this.attach(panel));
+      const figure = ownPointsFigure(this.points(), task, { ...this.view.meta.own_points, ...this.view.figureOptions() });
+      panel.plot.style.height = figure.layout.height ? `${figure.layout.height}px` : ""; // a phone's layout sets its own height
+      Promise.resolve(panel.render(figure, { json: { points: this.points() } })).then(() => this.attach(panel));
     });
   }
 
