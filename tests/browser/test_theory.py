@@ -149,3 +149,17 @@ def test_the_phase_embed_legend_clears_the_axis_title_in_a_short_frame(page, ser
     legend = frame.locator(".legend").bounding_box()
     title = frame.locator(".xtitle").bounding_box()
     assert title["y"] + title["height"] <= legend["y"] + 1, (title, legend)
+
+
+def test_a_panels_help_stays_beside_its_title(page, server):
+    """Titles that wrap onto two lines (the theory's narrow panels at 1280) keep their "?" on
+    their own row, as every other panel does, not at the start of the buttons' row."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_theory(page, server)
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('#view-theory .panel-head')].filter((h) => h.offsetParent).map((h) => {
+          const t = h.querySelector('h2').getBoundingClientRect(), d = h.querySelector('.help-dot').getBoundingClientRect();
+          return [h.querySelector('h2').textContent, d.top >= t.top - 2 && d.bottom <= t.bottom + 2];
+        })"""
+    )
+    assert rows and all(ok for _, ok in rows), rows
