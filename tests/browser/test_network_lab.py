@@ -153,35 +153,76 @@ def test_own_points_drawn_train_and_survive_copy_link(browser, server):
 
 def test_own_points_plane_keeps_its_square_when_trained(page, server):
     """Two quick clicks on the plane are two points, not a double click that autoscales the axes
-    to the points (the next click then landed elsewhere). A point drawn near the plane's edge
-    (beyond ±plane) widens the square it is drawn on; the first run's map then covers that same
-    square, so nothing moves when it arrives."""
+    to the points (the next click then landed elsewhere). A click in the plane's margin lands on
+    its edge (the plane does not grow under the pointer). A point beyond ±plane (from a link)
+    widens the square the points are drawn on; the first run's map then covers that same
+    square, which keeps its size and place on screen throughout."""
     page.goto(f"{server}/?view=network&dataset=own")
     page.wait_for_selector("#own-count")
     plot = page.locator('[data-panel="boundary"] .nsewdrag').first
     plot.scroll_into_view_if_needed()
     ranges = "() => { const l = document.querySelector('[data-panel=\"boundary\"] .plot')._fullLayout; return [...l.xaxis.range, ...l.yaxis.range]; }"
     box = empty = plot.bounding_box()
-    page.mouse.dblclick(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    for _ in range(2):  # a person's double click: two clicks ~120 ms apart, within Plotly's 300 ms
+        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+        page.wait_for_timeout(120)
     page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('2 points')")
     assert page.evaluate(ranges) == pytest.approx([-1.65, 1.65] * 2)
-    for k in range(2, 10):
-        page.select_option("#own-brush", str(k % 2))
-        box = plot.bounding_box()
-        # the 9th point near the right edge (x beyond 1.5), the others inside
-        fx = 0.985 if k == 8 else 0.3 + 0.04 * k
-        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * (0.3 + 0.04 * k))
-        page.wait_for_function(f"() => document.querySelector('#own-count').textContent.startsWith('{k + 1} point')")
-        if k == 8:
-            drawn = page.evaluate(ranges)
-    assert drawn[1] > 1.5 * 1.1 and drawn[0] == pytest.approx(-drawn[1]) and drawn[2:] == pytest.approx([-drawn[1], drawn[1]])
+    page.mouse.click(box["x"] + box["width"] * 0.99, box["y"] + box["height"] * 0.01)  # in the margin, top right
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('3 points')")
+    assert page.url.split("pts=")[1].split("&")[0].split("_")[2] == "1.5,1.5,1"
+    assert page.evaluate(ranges) == pytest.approx([-1.65, 1.65] * 2)
+    # nine points, one beyond the plane, from a link: the square widens to hold it
+    pts = "_".join([f"{0.1 * k - 0.4},{0.05 * k},{k % 2}" for k in range(8)] + ["2.2,-0.5,1"])
+    page.goto(f"{server}/?view=network&dataset=own&pts={pts}")
+    page.wait_for_selector("#own-count")
+    plot.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('9 points')")
+    page.wait_for_timeout(300)
+    drawn, before = page.evaluate(ranges), plot.bounding_box()
+    assert drawn == pytest.approx([-2.2 * 1.1, 2.2 * 1.1] * 2)
+    page.mouse.click(before["x"] + before["width"] * 0.4, before["y"] + before["height"] * 0.6)  # the 10th: the first run
     page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
     page.wait_for_function("() => document.querySelector('[data-panel=\"boundary\"] .plot').data.some((d) => d.type === 'heatmap')")
     assert page.evaluate(ranges) == pytest.approx(drawn, rel=1e-6)
-    # and on screen: the square kept its size and place from the first point to the trained map
+    # on screen: the square kept its size and place from the first point to the trained map
     # (the first point's legend, then the run's title, colour bar and legend, fit in its margins)
     trained = plot.bounding_box()
-    assert [trained[k] for k in ("x", "width", "height")] == pytest.approx([empty[k] for k in ("x", "width", "height")], abs=1.5)
+    for b in (before, trained):
+        assert [b[k] for k in ("x", "width", "height")] == pytest.approx([empty[k] for k in ("x", "width", "height")], abs=1.5)
+
+
+def test_a_tap_on_a_phone_adds_one_point_where_it_touched(browser, server):
+    """After a tap Plotly dispatches clicks of its own (one at 0, 0) besides the browser's: it
+    added three points, one far off the plane. And Reset leaves the plane without a replay."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    page.goto(f"{server}/?view=network&dataset=own")
+    page.wait_for_selector("#own-count")
+    plot = page.locator('[data-panel="boundary"] .nsewdrag').first
+    plot.scroll_into_view_if_needed()
+    for k, (fx, fy) in enumerate([(0.6, 0.4), (0.2, 0.8), (0.5, 0.5)]):
+        box = plot.bounding_box()
+        page.touchscreen.tap(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.wait_for_function(f"() => document.querySelector('#own-count').textContent.startsWith('{k + 1} point')")
+        page.wait_for_timeout(400)
+        assert page.text_content("#own-count").startswith(f"{k + 1} point")
+    pts = [[float(v) for v in p.split(",")] for p in page.url.split("pts=")[1].split("&")[0].split("_")]
+    want = [(1.65 * (2 * fx - 1), 1.65 * (1 - 2 * fy)) for fx, fy in [(0.6, 0.4), (0.2, 0.8), (0.5, 0.5)]]
+    for (x, y, _), (wx, wy) in zip(pts, want):
+        assert abs(x - wx) <= 0.03 and abs(y - wy) <= 0.03, (pts, want)
+    ctx.close()
+
+
+def test_reset_leaves_the_own_points_plane_without_a_replay(page, server):
+    pts = "_".join(f"{0.1 * k - 0.5},{0.3 * (k % 3) - 0.3},{k % 2}" for k in range(10))
+    page.goto(f"{server}/?view=network&dataset=own&pts={pts}")
+    page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    assert page.is_visible('[data-panel="boundary"] .scrubber')
+    page.click("#reset")
+    page.wait_for_function("() => !document.querySelector('[data-panel=\"boundary\"] .plot').data.some((d) => d.type === 'heatmap')")
+    page.wait_for_timeout(300)
+    assert page.is_hidden('[data-panel="boundary"] .scrubber')
 
 
 def test_a_bad_csv_is_named_by_line_and_column(context, server, tmp_path):

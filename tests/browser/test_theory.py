@@ -128,6 +128,7 @@ def test_a_click_on_the_phase_embed_moves_the_point_and_the_link(page, server):
     page.goto(f"{server}/embed/phase?th=tanh")
     page.wait_for_selector(".embed-plot[data-rendered='1']", timeout=60_000)
     assert "Click the plane to move the point" in page.text_content(".embed-status")
+    assert "takes it there" in page.text_content(".embed-status")
     before = [n for n in names(page, ".embed-plot") if n.startswith("your point")]
     box = page.locator(".embed-plot .nsewdrag").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.7)
@@ -136,6 +137,10 @@ def test_a_click_on_the_phase_embed_moves_the_point_and_the_link(page, server):
     page.wait_for_function("(b) => document.querySelector('.embed-plot').data.some((d) => (d.name || '').startsWith('your point') && d.name !== b)", arg=before[0].split("|")[0])
     after = [n for n in names(page, ".embed-plot") if n.startswith("your point")]
     assert after != before and "sigma_w2=" in href and "sigma_b2=" in href
+    from urllib.parse import parse_qs, urlparse
+
+    sw2 = parse_qs(urlparse(href).query)["sigma_w2"][0]
+    assert len(sw2.replace(".", "").lstrip("0")) <= 3, sw2  # rounded as a person would type it
 
 
 def test_the_phase_embed_legend_clears_the_axis_title_in_a_short_frame(page, server):

@@ -21,7 +21,7 @@ export async function show(frame, catalogue, meta, state, notes) {
       const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, label: (s) => curveLabel(s, catalogue, state.th) });
       await draw(out.figure);
       // the phase diagram: a click moves the point here, and the link opens the lab with it
-      const note = panelName === "phase" ? (out.note || "").replace("Click the plane to initialise the network there.", "Click the plane to move the point; Open in Activation Lab trains a network initialised there.") : out.note;
+      const note = panelName === "phase" ? (out.note || "").replace("Click the plane to initialise the network there.", "Click the plane to move the point; Open in Activation Lab takes it there.") : out.note;
       setStatus(note || "");
       if (panelName === "phase") listenForClicks();
     } catch (err) {
@@ -34,10 +34,11 @@ export async function show(frame, catalogue, meta, state, notes) {
     frame.plot.on("plotly_click", (ev) => {
       const p = ev.points && ev.points[0];
       if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) return;
-      Object.assign(state, { sigma_w2: p.x, sigma_b2: p.y, init: "custom" });
+      const [sw2, sb2] = [p.x, p.y].map((v) => Number(v.toPrecision(3))); // a cell's centre, as a person would type it
+      Object.assign(state, { sigma_w2: sw2, sigma_b2: sb2, init: "custom" });
       const open = root.querySelector(".embed-foot a");
       const url = new URL(open.href);
-      for (const [k, v] of [["sigma_w2", formatNumber(p.x)], ["sigma_b2", formatNumber(p.y)], ["init", "custom"]]) url.searchParams.set(k, v);
+      for (const [k, v] of [["sigma_w2", formatNumber(sw2)], ["sigma_b2", formatNumber(sb2)], ["init", "custom"]]) url.searchParams.set(k, v);
       open.href = url.toString();
       render();
     });

@@ -114,7 +114,13 @@ export class OwnData {
       const task = (this.view.state.ptask || "classify") === "regress" ? "regression" : "classify";
       const figure = ownPointsFigure(this.points(), task, { ...this.view.meta.own_points, ...this.view.figureOptions() });
       panel.plot.style.height = figure.layout.height ? `${figure.layout.height}px` : ""; // a phone's layout sets its own height
-      Promise.resolve(panel.render(figure, { json: { points: this.points() } })).then(() => this.attach(panel));
+      // (the points alone: no replay scrubber of a run, e.g. one just Reset)
+      const drawn = panel.render(figure, { json: { points: this.points() } });
+      panel.extra.hidden = true;
+      Promise.resolve(drawn).then(() => {
+        panel.extra.hidden = true;
+        this.attach(panel);
+      });
     });
   }
 
@@ -124,11 +130,19 @@ export class OwnData {
     const plot = panel.plot;
     if (this.attached.has(plot)) return;
     this.attached.add(plot);
+    // One click per gesture. Plotly makes the click a mouse press and release give (the
+    // browser's lands elsewhere); after a tap it makes one more at (0, 0), and the browser its
+    // own, all within a few ms: a tap added three points, one far off the plane.
+    let last = null;
     plot.addEventListener("click", (ev) => {
       const drag = plot.querySelector(".nsewdrag");
       const full = plot._fullLayout;
       if (!drag || !full || !full.xaxis || !drag.contains(ev.target)) return;
       const rect = drag.getBoundingClientRect();
+      if (ev.clientX < rect.left || ev.clientX > rect.right || ev.clientY < rect.top || ev.clientY > rect.bottom) return;
+      const now = performance.now();
+      if (last && now - last.t < 50 && Math.abs(ev.clientX - last.x) < 2 && Math.abs(ev.clientY - last.y) < 2) return;
+      last = { t: now, x: ev.clientX, y: ev.clientY };
       const x = full.xaxis.p2d(ev.clientX - rect.left);
       const y = full.yaxis.p2d(ev.clientY - rect.top);
       if (!Number.isFinite(x) || !Number.isFinite(y)) return;
@@ -140,7 +154,10 @@ export class OwnData {
     if (this.active) {
       if (this.points().length >= this.view.meta.own_points.max) return;
       this.anchor = true; // the run this point starts keeps the plane where it is on screen (network-view drawTrace)
-      this.setPoints([...this.points(), [round2(x), round2(y), this.brush]]);
+      // a click in the plane's margin lands on its edge: the plane does not grow under the pointer
+      const plane = this.view.meta.own_points.plane;
+      const clamp = (v) => Math.min(plane, Math.max(-plane, v));
+      this.setPoints([...this.points(), [round2(clamp(x)), round2(clamp(y)), this.brush]]);
       return;
     }
     const t = this.view.trace;
