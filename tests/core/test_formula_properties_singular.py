@@ -150,3 +150,10 @@ def test_parameters_move_the_pole():
     F = compile_formula("sqrt(x - c)", {"c": {"default": 0.5, "min": -5, "max": 5}})
     m = F.measurements(c=0.123)
     assert m.properties.output_range == "[0, ∞)" and m.argmin == pytest.approx(0.123, abs=1e-15)
+
+
+@pytest.mark.parametrize("text,smooth", [("1/x", False), ("1/(x-1)", False), ("x + 1/x", False), ("1/x^2", False),
+                                         ("1/(1 + x^2)", True), ("tanh(x)", True), ("x/(1 + abs(x))", True), ("x^3", True)])
+def test_a_pole_is_not_smooth(text, smooth):
+    """C¹ on the real line: a pole (f → ±∞ at a point) is not, though f and f′ are finite on every grid point but one."""
+    assert compile_formula(text).properties().smooth is smooth

@@ -414,7 +414,7 @@ def measure(formula, params: dict) -> Measurements:
     saturates = {(True, True): "both", (True, False): "left", (False, True): "right"}.get((sat_left, sat_right), "none")
 
     jumps = [] if formula.kinks_known else _jumps(xo[core], fo[core], do[core])
-    smooth = not kinks and not jumps and undefined is None
+    smooth = not kinks and not jumps and undefined is None and not found.blowups  # (1/x is not C¹ at its pole)
 
     notes = []
     if kinks:
