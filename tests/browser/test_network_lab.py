@@ -234,6 +234,7 @@ def test_a_bad_csv_is_named_by_line_and_column(context, server, tmp_path):
     bad.write_text("x1,x2,label\n" + "\n".join(f"{i / 10},{i / 20},{i % 2}" for i in range(15)) + "\n0.5,zero,1\n")
     page.set_input_files("#own-csv", str(bad))
     page.wait_for_function("() => document.querySelector('#train-status').textContent.includes('line 17, column 2')")
+    assert page.text_content("#train-status").count("line 17") == 1  # named once, not in brackets and again in the message
     good = tmp_path / "good.csv"
     good.write_text("\n".join(f"{i / 10},{(-1) ** i * i / 20},{i % 2}" for i in range(30)))
     page.set_input_files("#own-csv", str(good))

@@ -318,7 +318,7 @@ export function noteText(note, catalogue) {
     case "unreadable":
       return `Could not read ${shown(note.text)} as an activation: left out.`;
     case "too_many":
-      return `At most ${note.max} at once: ${note.dropped} left out.`;
+      return `At most ${note.max} activations at once: the last ${note.dropped} left out.`;
     case "unknown_activation":
       return `There is no activation ${shown(note.name)} (the activation menu lists them all): left out.`;
     case "unknown_parameter":

@@ -180,8 +180,10 @@ export class OwnData {
       this.setPoints(got.x.map((q, i) => [q[0], q[1], got.y[i]]), `Read ${got.x.length.toLocaleString("en")} points from ${file.name}.`);
     } catch (err) {
       if (isAbort(err)) return;
-      const where = err.body && err.body.line ? ` (line ${err.body.line}${err.body.column ? `, column ${err.body.column}` : ""})` : "";
-      this.view.setStatus(`Could not read ${file.name}${where}: ${err.message}`, true);
+      // the server's message names the line and column itself ("csv: line 12, column 2: …")
+      const message = err.field && err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
+      const where = err.body && err.body.line && !message.includes(`line ${err.body.line}`) ? ` (line ${err.body.line}${err.body.column ? `, column ${err.body.column}` : ""})` : "";
+      this.view.setStatus(`Could not read ${file.name}${where}: ${message}`, true);
       this.refresh(`${file.name}: not read.`);
     }
   }
