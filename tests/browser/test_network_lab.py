@@ -181,7 +181,11 @@ def test_own_points_plane_keeps_its_square_when_trained(page, server):
     page.wait_for_timeout(300)
     drawn, before = page.evaluate(ranges), plot.bounding_box()
     assert drawn == pytest.approx([-2.2 * 1.1, 2.2 * 1.1] * 2)
-    page.mouse.click(before["x"] + before["width"] * 0.4, before["y"] + before["height"] * 0.6)  # the 10th: the first run
+    # the 10th point (the first run) beyond ±1.5 but inside the widened square: kept where clicked
+    page.mouse.click(before["x"] + before["width"] * 0.85, before["y"] + before["height"] * 0.6)
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('10 points')")
+    tenth = [float(v) for v in page.url.split("pts=")[1].split("&")[0].split("_")[9].split(",")]
+    assert tenth[0] == pytest.approx(0.7 * 2.42, abs=0.03)
     page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
     page.wait_for_function("() => document.querySelector('[data-panel=\"boundary\"] .plot').data.some((d) => d.type === 'heatmap')")
     assert page.evaluate(ranges) == pytest.approx(drawn, rel=1e-6)

@@ -154,9 +154,11 @@ export class OwnData {
     if (this.active) {
       if (this.points().length >= this.view.meta.own_points.max) return;
       this.anchor = true; // the run this point starts keeps the plane where it is on screen (network-view drawTrace)
-      // a click in the plane's margin lands on its edge: the plane does not grow under the pointer
-      const plane = this.view.meta.own_points.plane;
-      const clamp = (v) => Math.min(plane, Math.max(-plane, v));
+      // a click in the plane's margin lands on its edge, ±max(plane, every |coordinate|) (a
+      // wider square when points from a link or a file reach beyond ±plane): the plane does not
+      // grow under the pointer
+      const reach = Math.max(this.view.meta.own_points.plane, ...this.points().flatMap((q) => [Math.abs(q[0]), Math.abs(q[1])]));
+      const clamp = (v) => Math.min(reach, Math.max(-reach, v));
       this.setPoints([...this.points(), [round2(clamp(x)), round2(clamp(y)), this.brush]]);
       return;
     }
