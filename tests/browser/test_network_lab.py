@@ -229,6 +229,17 @@ def test_reset_leaves_the_own_points_plane_without_a_replay(page, server):
     assert page.is_hidden('[data-panel="boundary"] .scrubber')
 
 
+def test_ten_points_of_one_class_say_what_to_do(page, server):
+    """The class menu starts on one class, so a new user's first ten clicks are all of it: the
+    refusal says what to do in the page's words, not the API's field name."""
+    pts = "_".join(f"{0.1 * k - 0.5},{0.2 * (k % 4) - 0.3},1" for k in range(10))
+    page.goto(f"{server}/?view=network&dataset=own&pts={pts}")
+    page.wait_for_function("() => /one class/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    status = page.text_content("#train-status")
+    assert "add a point of" in status and "points.y" not in status, status
+    page.watch.errors = [e for e in page.watch.errors if "status of 422" not in e]
+
+
 def test_a_bad_csv_is_named_by_line_and_column(context, server, tmp_path):
     page = context.new_page()
     watch = PageWatch(page, server)

@@ -498,6 +498,11 @@ export class NetworkView {
   showError(err, what = "Could not train") {
     const label = (key) => (this.form_.find((f) => f.key === key) || {}).label;
     const budget = ["budget", "memory", "boundary_cells"].includes(err.code);
+    // drawn points all of one class (the class menu starts on one): say what to do, in the page's words
+    if (err.code === "one_class" && this.own.active) {
+      this.setStatus(`${what}: every point is of one class. Pick another class in the “add a point of” menu and draw some of it.`, true);
+      return;
+    }
     const message = (budget ? budgetText(err, label) : err.message).replace(/\.$/, "");
     const field = (err.field || "").split(".")[0];
     const where = field && label(field) ? ` (see ${label(field)})` : "";
