@@ -18,11 +18,11 @@ export async function show(frame, catalogue, meta, state, notes) {
     const signal = latest.next();
     setStatus("Computing…");
     try {
-      const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, label: (s) => curveLabel(s, catalogue, state.th) });
-      await draw(out.figure);
       // the phase diagram: a click moves the point here, and the link opens the lab with it
-      const note = panelName === "phase" ? (out.note || "").replace("Click the plane to initialise the network there.", "Click the plane to move the point; Open in Activation Lab takes it there.") : out.note;
-      setStatus(note || "");
+      const phaseClick = "Click the plane to move the point; Open in Activation Lab takes it there.";
+      const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, phaseClick, label: (s) => curveLabel(s, catalogue, state.th) });
+      await draw(out.figure);
+      setStatus(out.note || "");
       if (panelName === "phase") listenForClicks();
     } catch (err) {
       if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);

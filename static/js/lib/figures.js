@@ -341,7 +341,7 @@ function drawingPlane(layout, narrow = false) {
 
 /** Plotly's options for a plane a click draws on: two quick clicks are two points, not a
  * double click (which would autoscale the axes to the points, so the next click lands elsewhere). */
-export const DRAWING = { doubleClick: false };
+const DRAWING = { doubleClick: false };
 
 /** Loss (left axis, log) and accuracy (right axis) over epochs, train and test, per variant. */
 export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
@@ -684,7 +684,7 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
     phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : row, width, colourBar: true, axis: 30 }); // as tall as the map at this width; ticks, no axis title
   }
   if (own) drawingPlane(layout, narrow);
-  return { data, layout };
+  return { data, layout, config: own ? DRAWING : undefined };
 }
 
 /** A parameter's name as the controls show it: "learning rate", not "learning_rate". */

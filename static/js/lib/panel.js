@@ -97,9 +97,9 @@ export class Panel {
 
   /** Draw (or redraw in place with Plotly.react) and remember the data for export
    * (``table`` may be a function: built only when the CSV is asked for). */
-  render(figure, { table, json, note } = {}) {
+  render(figure, { table, json, note, extra = true } = {}) {
     const turn = (this.turn = (this.turn || 0) + 1); // a later render or showEmpty wins
-    if (!window.Plotly) return plotly().then(() => turn === this.turn && this.render(figure, { table, json, note }));
+    if (!window.Plotly) return plotly().then(() => turn === this.turn && this.render(figure, { table, json, note, extra }));
     const config = plotConfig(this.name, figure.config);
     if (this.empty) {
       this.empty.remove();
@@ -108,7 +108,7 @@ export class Panel {
     this.table = table || null;
     this.json = json || null;
     this.note.textContent = note || "";
-    this.extra.hidden = false;
+    this.extra.hidden = !extra; // (what goes under the plot, e.g. a scrubber, belongs to its figure)
     const p = window.Plotly.react(this.plot, figure.data, figure.layout, config);
     this.rendered = true;
     this.plot.dataset.rendered = "1";

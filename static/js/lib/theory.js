@@ -303,7 +303,8 @@ export function hermiteTable(runs) {
 
 /**
  * Everything one panel shows for the explorer state: {figure, table, json, note, summary?}.
- * ctx: {state, catalogue, meta, label(spec), signal, narrow}
+ * ctx: {state, catalogue, meta, label(spec), signal, narrow, phaseClick (what a click on the
+ * phase diagram does, said in its note)}
  */
 export async function theoryPanel(name, ctx) {
   const { state, meta, signal, narrow } = ctx;
@@ -319,7 +320,7 @@ export async function theoryPanel(name, ctx) {
       figure: phaseFigure(phase, critical, { sw2: s.sw2, sb2: s.sb2 }, { ...opts, label: label(first) }),
       table: () => phaseTable(phase),
       json: { phase, critical },
-      note: `${label(first)}: the critical line (χ₁ = 1) on ${critical.line.sigma_b2.length} values of σ_b².${relu} Click the plane to initialise the network there.`,
+      note: `${label(first)}: the critical line (χ₁ = 1) on ${critical.line.sigma_b2.length} values of σ_b².${relu} ${ctx.phaseClick || "Click the plane to initialise the network there."}`,
     };
   }
   if (name === "gradient-prediction") {

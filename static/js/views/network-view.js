@@ -4,7 +4,7 @@
 import { ApiError, isAbort, Latest, postJSON, postStream, retryWhenBusy } from "../lib/api.js";
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { Diagram } from "../lib/diagram.js";
-import { DRAWING, metricOf } from "../lib/figures.js";
+import { metricOf } from "../lib/figures.js";
 import { actOf } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
@@ -592,9 +592,7 @@ export class NetworkView {
       P.showEmpty("No boundary frames recorded.");
       return;
     }
-    const figure = P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete });
-    if (this.own.active) figure.config = { ...figure.config, ...DRAWING }; // a click adds a point
-    const drawn = draw(P, figure, { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
+    const drawn = draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
     Promise.resolve(drawn).then(() => this.own.attach(P));
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });

@@ -115,12 +115,7 @@ export class OwnData {
       const figure = ownPointsFigure(this.points(), task, { ...this.view.meta.own_points, ...this.view.figureOptions() });
       panel.plot.style.height = figure.layout.height ? `${figure.layout.height}px` : ""; // a phone's layout sets its own height
       // (the points alone: no replay scrubber of a run, e.g. one just Reset)
-      const drawn = panel.render(figure, { json: { points: this.points() } });
-      panel.extra.hidden = true;
-      Promise.resolve(drawn).then(() => {
-        panel.extra.hidden = true;
-        this.attach(panel);
-      });
+      Promise.resolve(panel.render(figure, { json: { points: this.points() }, extra: false })).then(() => this.attach(panel));
     });
   }
 
