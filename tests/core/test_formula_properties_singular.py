@@ -40,6 +40,20 @@ CASES = {
     "sqrt(x^2-2)": ("[0, ∞)", True, False, False, "none"),
     "abs(x-0.005)^0.5": ("[0, ∞)", True, False, False, "none"),
     "where(x > 0, 1/x, 0)": ("[0, ∞)", True, False, False, "both"),
+    # limits as x → ±∞ beyond the grid's ±1e4: power laws still moving there, exponentials
+    # decaying on a scale near 1e4 (each was bounded wrongly, or given a bound of 0.01 or −7.7e−46)
+    "1/sqrt(x)": ("(0, ∞)", True, False, True, "right"),
+    "x^-0.3": ("(0, ∞)", True, False, True, "right"),
+    "abs(x)^-0.2": ("(0, ∞)", True, False, False, "both"),
+    "1/(1+abs(x))^0.5": ("(0, 1]", True, True, False, "both"),
+    "0.5+1/(1+abs(x))^0.5": ("(0.5, 1.5]", True, True, False, "both"),
+    "1-x^-0.3": ("(−∞, 1)", False, True, True, "right"),
+    "exp(-x/100)": ("(0, ∞)", True, False, True, "right"),
+    "exp(-x/3000)": ("(0, ∞)", True, False, True, "none"),
+    "sqrt(x^2+1)-x": ("(0, ∞)", True, False, True, "right"),
+    # growing without a power-law approach: unbounded
+    "log(log(x))": ("(−∞, ∞)", False, False, True, "right"),
+    "log(1+abs(x))": ("[0, ∞)", True, False, False, "both"),
     # nothing singular: as before
     "x^2": ("[0, ∞)", True, False, False, "none"),
     "abs(x)": ("[0, ∞)", True, False, False, "none"),
@@ -82,7 +96,7 @@ def test_a_pole_is_named_with_its_one_sided_limits(text, where, left, right):
 
 def test_even_poles_and_log_spikes_go_one_way():
     m = compile_formula("1/(x-0.005)^2").measurements()
-    assert m.f_max == math.inf and 0.0 < m.f_min <= 1e-8 and m.argmin is None  # 0 only approached as |x| → ∞
+    assert m.f_max == math.inf and m.f_min == 0.0 and m.argmin is None  # 0, only approached as |x| → ∞
     assert "unbounded near x = 0.005 (f → ∞ from both sides)" in m.properties.notes
     m = compile_formula("log(x)").measurements()
     assert "unbounded near x = 0 (f → −∞ from the right)" in m.properties.notes

@@ -24,7 +24,8 @@ values of the range, but f finite where f′ is not (sqrt(0), abs(x)^0.5 at 0) i
   f itself never steps the other way (a jump counts); tol = 1e-12·max|f′|.
 * ``bounded_below``/``bounded_above``: f is unbounded in a direction when it is still
   moving that way at the end of the grid, i.e. |x·f′(x)| ≥ 0.01 at x = ±1e4 (log-like
-  growth or faster) with f at that end within 1e-9 of its extreme, or when it overflows.
+  growth or faster) with f at that end within 1e-9 of its extreme, or when it overflows,
+  unless f has a limit there (followed out to ±1e300: see :func:`_far_tail`; x^−0.3 → 0).
   (So softsign's 1 − 1/x approach counts as bounded and log(1 + |x|) as unbounded.) Also
   unbounded: towards a pole or log-like spike found as above, and where f is ±∞ on the grid.
 * ``zero_centred``: takes both signs and |E f(Z)| ≤ 0.1·E|f(Z)| for Z ~ N(0, 1), by
@@ -37,9 +38,9 @@ values of the range, but f finite where f′ is not (sqrt(0), abs(x)^0.5 at 0) i
 * ``output_range``: the extremes of the finite values of f and of the limits found above,
   with "[" when reached at a turning point or on a flat stretch inside [−20, 20], at an edge
   of where f is defined, where f′ is not finite, or at a limit's point, and "(" when only
-  approached (in a tail, or towards a point); a bound approached in a tail is extrapolated
-  from the last two grid points (f ≈ L + C|x|^−k), so softsign's is 1, not 0.9999, and 1/x²'s
-  0. Exact when an integer or short decimal, else "≈" and 4 digits.
+  approached (in a tail, or towards a point); a bound approached in a tail is f's limit
+  there (:func:`_far_tail`; else extrapolated from the last two grid points, f ≈ L + C|x|^−k),
+  so softsign's is 1, not 0.9999, and 1/x²'s and exp(−x/100)'s 0. Exact when an integer or short decimal, else "≈" and 4 digits.
 """
 
 from __future__ import annotations
@@ -102,6 +103,43 @@ def _tail_limit(xo: np.ndarray, fo: np.ndarray, do: np.ndarray, end: int) -> flo
         return None
     limit = float(fo[i] + x2 * d2 / k)
     return limit if abs(limit - fo[i]) <= 0.01 * max(1.0, abs(fo[i])) else None
+
+
+# beyond the grid's end, for the limits of f as x → ±∞: |x| = 1e4 … 1e300
+FAR = 10.0 ** np.array([4, 4.5, 5, 6, 7, 8, 10, 12, 16, 20, 25, 32, 40, 50, 64, 80, 100, 128, 160, 200, 256, 300])
+
+
+def _far_tail(evalf, side: int) -> tuple[float, float] | None:
+    """The limit L of f as x → side·∞ and how far off it may be, or None when none is found.
+
+    f is followed out to |x| = 1e300, as far as f and f′ stay finite. Settled: f′ = 0 at 1e4
+    (tanh), or f stops moving, having moved only the way its slope at 1e4 points (exp(−x/3000)
+    → 0, softsign → 1). Otherwise a power law f ≈ L + C|x|^−k (x^−0.3, 1/√(1 + |x|)): with
+    r = x·f′ = −kC|x|^−k, the same k ≥ 0.005 from the last three points (within 5 %), and
+    L = f + r/k, known to 1e-3 of r/k. log x, log(log x) and 1/log x have no such k."""
+    xs = side * FAR
+    with np.errstate(all="ignore"):
+        f, d = evalf(xs)
+        r = xs * d
+    ok = np.isfinite(f) & np.isfinite(r)
+    m = ok.size if ok.all() else int(np.argmin(ok))
+    if m == 0:
+        return None
+    f, r = f[:m], r[:m]
+    if r[0] == 0.0:
+        return float(f[0]), 0.0
+    tol = 1e-12 * float(np.max(np.abs(f)))
+    steps = np.diff(f)
+    if m >= 3 and np.all(steps * np.sign(r[0]) >= -tol) and abs(steps[-1]) <= tol and abs(steps[-2]) <= tol:
+        return float(f[-1]), tol
+    if m < 3 or not (np.all(r[-3:] > 0) or np.all(r[-3:] < 0)):
+        return None
+    lg = np.log10(np.abs(xs[:m]))
+    k1 = math.log10(r[-3] / r[-2]) / (lg[-2] - lg[-3])
+    k2 = math.log10(r[-2] / r[-1]) / (lg[-1] - lg[-2])
+    if k2 < 0.005 or abs(k1 - k2) > 0.05 * k2:
+        return None
+    return float(f[-1] + r[-1] / k2), 1e-3 * abs(float(r[-1]) / k2)
 
 
 def _jumps(xs: np.ndarray, f: np.ndarray, d: np.ndarray) -> list[float]:
@@ -338,11 +376,20 @@ def measure(formula, params: dict) -> Measurements:
     fmax = max(float(ff.max()), lim_hi[0] if lim_hi else -math.inf)
     span = max(abs(fmin), abs(fmax), 1e-300)
 
+    # f's limits as x → ±∞ (x^−0.3 → 0: still moving at 1e4, yet bounded), by end of the finite grid
+    tails = {i: _far_tail(evalf, side) if abs(float(xo[i])) >= GRID[-1] else None for i, side in ((0, -1), (-1, 1))}
+    for t in tails.values():
+        if t is not None:
+            fmin, fmax = min(fmin, t[0]), max(fmax, t[0])
+    span = max(abs(fmin), abs(fmax), 1e-300)
+
     def unbounded(direction: int) -> bool:  # direction −1: below, +1: above
         if np.any(np.isinf(f) & (np.sign(f) == direction)) or any(g == direction for _, _, g in found.blowups):
             return True
         extreme = float(ff.max() if direction > 0 else ff.min())
         for i in (0, -1):  # the left and the right end of the finite grid
+            if tails[i] is not None:
+                continue
             x_end, f_end, d_end = float(xo[i]), float(fo[i]), float(do[i])
             rate = x_end * d_end * direction  # > 0: still moving toward ±∞ at the end
             if rate >= 0.01 and abs(f_end - extreme) <= 1e-9 * span + 1e-300:
@@ -376,7 +423,10 @@ def measure(formula, params: dict) -> Measurements:
     argmax = None if above else attained(fmax, lim_hi)
 
     def bound(value: float) -> str:
-        """A bound only approached in a tail: extrapolate to its limit before rounding."""
+        """A bound only approached in a tail: its limit (0 when within its uncertainty of 0)."""
+        for t in tails.values():
+            if t is not None and abs(t[0] - value) <= 1e-12 * span:
+                return _nice(0.0 if abs(t[0]) <= max(t[1], 1e-12 * span) else t[0], 1e-6 if t[1] else 1e-9)
         for end in (0, -1):
             if abs(float(fo[end]) - value) <= 1e-6 * span:
                 limit = _tail_limit(xo, fo, do, end)
