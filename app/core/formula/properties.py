@@ -109,8 +109,17 @@ def _tail_limit(xo: np.ndarray, fo: np.ndarray, do: np.ndarray, end: int) -> flo
 FAR = 10.0 ** np.array([4, 4.5, 5, 6, 7, 8, 10, 12, 16, 20, 25, 32, 40, 50, 64, 80, 100, 128, 160, 200, 256, 300])
 
 
-def _far_tail(evalf, side: int) -> tuple[float, float] | None:
-    """The limit L of f as x → side·∞ and how far off it may be, or None when none is found.
+@dataclass(frozen=True)
+class _Tail:
+    limit: float | None  # f's limit as x → ±∞, if found
+    tol: float  # how far off the limit may be
+    lo: float  # the extremes of f's finite values out there
+    hi: float
+
+
+def _far_tail(evalf, side: int) -> _Tail | None:
+    """f's limit L as x → side·∞ and how far off it may be (limit None when none is found),
+    with the extremes of the values f takes on the way (x·cos x: ±1e299, beyond any bound).
 
     f is followed out to |x| = 1e300, as far as f and f′ stay finite. Settled: f′ = 0 at 1e4
     (tanh), or f stops moving, having moved only the way its slope at 1e4 points (exp(−x/3000)
@@ -126,20 +135,21 @@ def _far_tail(evalf, side: int) -> tuple[float, float] | None:
     if m == 0:
         return None
     f, r = f[:m], r[:m]
+    lo, hi = float(f.min()), float(f.max())
     if r[0] == 0.0:
-        return float(f[0]), 0.0
+        return _Tail(float(f[0]), 0.0, lo, hi)
     tol = 1e-12 * float(np.max(np.abs(f)))
     steps = np.diff(f)
     if m >= 3 and np.all(steps * np.sign(r[0]) >= -tol) and abs(steps[-1]) <= tol and abs(steps[-2]) <= tol:
-        return float(f[-1]), tol
+        return _Tail(float(f[-1]), tol, lo, hi)
     if m < 3 or not (np.all(r[-3:] > 0) or np.all(r[-3:] < 0)):
-        return None
+        return _Tail(None, 0.0, lo, hi)
     lg = np.log10(np.abs(xs[:m]))
     k1 = math.log10(r[-3] / r[-2]) / (lg[-2] - lg[-3])
     k2 = math.log10(r[-2] / r[-1]) / (lg[-1] - lg[-2])
     if k2 < 0.005 or abs(k1 - k2) > 0.05 * k2:
-        return None
-    return float(f[-1] + r[-1] / k2), 1e-3 * abs(float(r[-1]) / k2)
+        return _Tail(None, 0.0, lo, hi)
+    return _Tail(float(f[-1] + r[-1] / k2), 1e-3 * abs(float(r[-1]) / k2), lo, hi)
 
 
 def _jumps(xs: np.ndarray, f: np.ndarray, d: np.ndarray) -> list[float]:
@@ -377,7 +387,8 @@ def measure(formula, params: dict) -> Measurements:
     span = max(abs(fmin), abs(fmax), 1e-300)
 
     # f's limits as x → ±∞ (x^−0.3 → 0: still moving at 1e4, yet bounded), by end of the finite grid
-    tails = {i: _far_tail(evalf, side) if abs(float(xo[i])) >= GRID[-1] else None for i, side in ((0, -1), (-1, 1))}
+    far = {i: _far_tail(evalf, side) if abs(float(xo[i])) >= GRID[-1] else None for i, side in ((0, -1), (-1, 1))}
+    tails = {i: (t.limit, t.tol) if t is not None and t.limit is not None else None for i, t in far.items()}
     for t in tails.values():
         if t is not None:
             fmin, fmax = min(fmin, t[0]), max(fmax, t[0])
@@ -390,6 +401,9 @@ def measure(formula, params: dict) -> Measurements:
         for i in (0, -1):  # the left and the right end of the finite grid
             if tails[i] is not None:
                 continue
+            t = far[i]  # no limit, and far beyond the grid's values that way (x·cos x): unbounded
+            if t is not None and direction * (t.hi if direction > 0 else t.lo) >= 10.0 * max(abs(extreme), 1.0):
+                return True
             x_end, f_end, d_end = float(xo[i]), float(fo[i]), float(do[i])
             rate = x_end * d_end * direction  # > 0: still moving toward ±∞ at the end
             if rate >= 0.01 and abs(f_end - extreme) <= 1e-9 * span + 1e-300:
@@ -475,7 +489,8 @@ def measure(formula, params: dict) -> Measurements:
     if not formula.kinks_known:
         notes.append("some kinks could not be located exactly (a condition or max/min argument is not linear in x)")
     if not (nonneg or nonpos) and argmin is not None and not below:
-        notes.append(f"dips to ≈ {fmin:.4g} at x ≈ {argmin:.4g}".replace("-", "−"))
+        at = _nice(argmin)
+        notes.append(f"dips to {_nice(fmin)} at x {at if at.startswith('≈') else '= ' + at}")
     if nonpos and not nonneg:
         notes.append("decreasing")
     blowup = _blowup_note(found.blowups)
