@@ -272,3 +272,32 @@ def test_the_lab_on_a_phone(browser, server):
     shot(page, "lab-phone-controls")
     watch.assert_clean()
     ctx.close()
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of "#rrggbb", "#rgb" or "rgb(r, g, b)"."""
+    c = colour.strip()
+    if c.startswith("#"):
+        h = c[1:] if len(c) == 7 else "".join(ch * 2 for ch in c[1:4])
+        rgb = [int(h[i : i + 2], 16) for i in (0, 2, 4)]
+    else:
+        rgb = [float(v) for v in c[c.index("(") + 1 : c.index(")")].split(",")[:3]]
+    lin = [(v / 255) / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark", "contrast"])
+def test_regression_points_near_zero_stay_visible(page, server, theme):
+    """A regression point is filled by its target on the map's diverging scale, whose middle is
+    the background's colour: a target near 0 (the plane dataset has many) had a white outline
+    too, so on the light theme it vanished. Its outline must stand out from that middle."""
+    open_network(page, server, f"&dataset=plane&theme={theme}")
+    got = page.evaluate("""() => {
+      const d = document.querySelector('[data-panel="boundary"] .plot').data;
+      const pts = d.find((t) => t.name === 'train points');
+      return [pts.marker.line.color, pts.marker.colorscale[1][1], Math.min(...pts.marker.color.map(Math.abs))];
+    }""")
+    outline, middle, nearest = got
+    assert nearest < 0.05  # there are points near 0
+    lo, hi = sorted([_luminance(outline), _luminance(middle)])
+    assert (hi + 0.05) / (lo + 0.05) >= 3.0, got

@@ -281,9 +281,10 @@ function pointTraces(set, symbol, label, task, classes, axes, showlegend) {
   const [xa, ya] = axes;
   const size = label === "train" ? 6 : 7;
   if (task === "regression") {
+    // a target near 0 is filled with the background's colour: the outline, in the text's, keeps it seen
     return [{
       type: "scatter", mode: "markers", x: set.x.map((q) => q[0]), y: set.x.map((q) => q[1]), xaxis: xa, yaxis: ya, name: `${label} points`,
-      legendgroup: label, showlegend, marker: { symbol, size, color: set.y, colorscale: divergingScale(), cmid: 0, line: { width: 1, color: "#ffffff" } }, hoverinfo: "skip",
+      legendgroup: label, showlegend, marker: { symbol, size, color: set.y, colorscale: divergingScale(), cmid: 0, line: { width: 1, color: colours().text || "#222222" } }, hoverinfo: "skip",
     }];
   }
   const out = [];
