@@ -16,15 +16,17 @@ const status = root.querySelector(".embed-status");
 const panelName = root.dataset.panel;
 const kind = root.dataset.kind;
 const latest = new Latest();
-// the tallest the plot asks for when the host sizes the frame to the content
+// the least and the most the plot asks for when the host sizes the frame to the content (a frame
+// of fixed height gets a plot that fills what it leaves: app.css, .embed-plot)
+const PLOT_MIN_PX = 280;
 const PLOT_MAX_PX = 460;
 
 /** The height the content needs: everything at its own height, the plot at its preferred
- * height (60 % of the width, from its CSS min-height up to PLOT_MAX_PX, plus its legend; or
+ * height (60 % of the width, from PLOT_MIN_PX up to PLOT_MAX_PX, plus its legend; or
  * the height a phone layout sets) — not the frame's height, which the plot stretches to fill. */
 function contentHeight() {
   const style = getComputedStyle(root);
-  const minPx = parseFloat(getComputedStyle(plot).minHeight) || 0; // app.css: .embed-plot
+  const minPx = PLOT_MIN_PX;
   const gap = parseFloat(style.rowGap) || 0;
   const shown = [...root.children].filter((c) => !c.hidden && getComputedStyle(c).display !== "none");
   let h = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) + gap * Math.max(0, shown.length - 1);
@@ -68,6 +70,7 @@ function setStatus(text, error = false) {
 async function draw(figure) {
   const layout = { ...figure.layout, autosize: true };
   plot.dataset.figureHeight = layout.height || "";
+  plot.style.minHeight = layout.height ? `${layout.height}px` : ""; // a fixed height is not shrunk under the footer
   const Plotly = await plotly();
   await Plotly.react(plot, figure.data, layout, plotConfig(panelName, { displayModeBar: root.dataset.modebar === "1" ? "hover" : false }));
   plot.dataset.rendered = "1";

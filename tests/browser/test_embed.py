@@ -211,3 +211,26 @@ def test_embed_renders_in_a_file_or_srcdoc_host_and_explorer_still_refuses(conte
     foreign = [u for u in watch.foreign if not u.startswith("file:")]
     assert not foreign, foreign
     page.close()
+
+
+@pytest.mark.parametrize("src,width,height", [
+    ("/embed/function?fn=elu", 600, 300),
+    ("/embed/loss?act=relu&epochs=50", 600, 260),
+    ("/embed/boundary?act=relu&epochs=50", 400, 300),  # phone-wide, too short for the phone layout
+])
+def test_a_short_frame_keeps_the_plot_and_the_footer_in_view(page, server, src, width, height):
+    """An author who gives the frame a fixed, short height (and no script that resizes it) gets
+    the plot fitted to it and "Open in Activation Lab" in view. The plot kept a 280 px minimum,
+    and a phone-wide boundary its phone layout's 294 px, so the footer fell below the frame."""
+    page.set_viewport_size({"width": 900, "height": 900})
+    page.set_content(f'<iframe id="f" src="{server}{src}" width="{width}" height="{height}" style="border:0"></iframe>')
+    frame = page.frame_locator("#f")
+    frame.locator(".embed-plot[data-rendered='1']").wait_for(timeout=30000)
+    inner = next(f for f in page.frames if f.url.startswith(server))
+    boxes = inner.evaluate("""() => ['.embed-plot .main-svg', '.embed-foot a']
+      .map((s) => document.querySelector(s).getBoundingClientRect().toJSON())""")
+    svg, link = boxes
+    assert link["bottom"] <= height + 0.5, (link, height)
+    assert svg["bottom"] <= link["top"] + 0.5, (svg, link)
+    assert svg["height"] >= 0.6 * height  # the plot is fitted, not squeezed away
+    assert inner.evaluate("document.documentElement.scrollHeight") <= height + 1

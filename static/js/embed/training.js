@@ -18,12 +18,44 @@ export async function show(frame, catalogue, meta, state, notes) {
   showNotes(notes, catalogue);
   await describeFormulas(state.act, catalogue);
   // a phone-wide frame: a fixed-aspect plot gets the explorer's phone layout (legend below,
-  // subplots stacked, a height that fits it), not a colour bar as tall as the frame beside it
+  // subplots stacked, a height that fits it), not a colour bar as tall as the frame beside it —
+  // if the frame is tall enough for it; a short one (400 × 300) gets the plot that fills it
   const narrow = window.matchMedia("(max-width: 760px)");
   const fit = FIXED_ASPECT.has(panelName);
   let shown = null;
-  const figure = (result) => FIGURES[panelName](result, { metric: state.metric, metrics: meta.metrics, grad: state.grad, gradients: meta.gradients, narrow: fit && narrow.matches, width: plot.clientWidth || undefined });
-  if (fit) narrow.addEventListener("change", () => shown && draw(figure(shown)));
+  let phone = false;
+  const others = () => {
+    // the frame's height less the plot's: padding, gaps and every other shown part
+    const style = getComputedStyle(root);
+    const shownParts = [...root.children].filter((c) => !c.hidden && getComputedStyle(c).display !== "none");
+    let h = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) + (parseFloat(style.rowGap) || 0) * Math.max(0, shownParts.length - 1);
+    for (const c of shownParts) if (c !== plot) h += c.getBoundingClientRect().height;
+    return h;
+  };
+  const figure = (result) => {
+    const opts = { metric: state.metric, metrics: meta.metrics, grad: state.grad, gradients: meta.gradients, width: plot.clientWidth || undefined };
+    if (fit && narrow.matches) {
+      const f = FIGURES[panelName](result, { ...opts, narrow: true });
+      phone = !f.layout.height || f.layout.height + others() <= window.innerHeight;
+      if (phone) return f;
+    }
+    phone = false;
+    return FIGURES[panelName](result, { ...opts, narrow: false });
+  };
+  if (fit) {
+    narrow.addEventListener("change", () => shown && draw(figure(shown)));
+    // a host that sizes the frame to the content can make room for the phone layout, or take it away
+    let pending = 0;
+    window.addEventListener("resize", () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        if (!shown || !narrow.matches) return;
+        const before = phone;
+        const f = figure(shown);
+        if (phone !== before) draw(f);
+      }, 150);
+    });
+  }
   const run = async () => {
     const signal = latest.next();
     const working = sweep ? "Training one network per value…" : "Training…";
