@@ -33,15 +33,18 @@ def _numbers(u: UnitNumbers, k: int) -> dict[str, Any]:
     return {"z": [a[k] for a in u.z], "h": [a[k] for a in u.h], "df": [a[k] for a in u.df], "grad": [a[k] for a in u.grad]}
 
 
-def diagram_json(d: Diagram, layout: Layout, k: int) -> dict[str, Any]:
-    """Variant k's diagram: heatmaps, per-unit numbers, weights and their gradients."""
+def diagram_json(d: Diagram, layout: Layout, k: int, diverged: int | None = None) -> dict[str, Any]:
+    """Variant k's diagram: heatmaps, per-unit numbers, weights and their gradients. A network
+    that diverged marks no unit dead (its numbers are not finite: a unit with φ′(±∞) = 0 is not
+    one that stopped learning) and says when it diverged."""
     out: dict[str, Any] = {
         "grid": {"x": d.grid_x, "y": d.grid_y},
         "inputs": d.inputs,
         "units": [u[k] for u in d.units],
         "output": d.output[k],
         "mean": _numbers(d.mean, k),
-        "dead": [a[k] for a in d.dead],
+        "dead": [a[k] & (diverged is None) for a in d.dead],
+        "diverged_at_epoch": diverged,
         "weights": layout.unpack(d.theta[k]),
         "gradients": layout.unpack(d.grad_theta[k]),
         "probe": None,
@@ -86,7 +89,7 @@ def train_json(config: TrainConfig, trace: Trace, cfg_echo: dict[str, Any]) -> d
                 "final": None if diverged is not None else layout.unpack(trace.theta_final[k]),
             }
         if trace.diagram is not None:
-            out["diagram"] = diagram_json(trace.diagram, layout, k)
+            out["diagram"] = diagram_json(trace.diagram, layout, k, diverged)
         variants.append(out)
     return {
         "config": cfg_echo,

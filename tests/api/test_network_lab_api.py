@@ -156,3 +156,17 @@ def test_a_run_cut_short_says_so_in_the_log(path: str) -> None:
         assert r.status_code == 200
     logged = [orjson.loads(x) for x in lines if path in x]
     assert logged and logged[-1]["outcome"] == "cut_short" and logged[-1]["status"] == 200
+
+
+def test_a_diverged_network_marks_no_unit_dead_and_says_when(client: TestClient) -> None:
+    """Squared ReLU at learning rate 10 diverges at epoch 1: its last numbers are ±∞ or NaN, and a
+    unit with φ′(−∞) = 0 is not one that stopped learning. The diagram marked all 48 units dead."""
+    j = _post(client, {"activations": [{"name": "squared_relu"}], "optimizer": "sgd", "learning_rate": 10, "depth": 6, "epochs": 50, "unit_grid": 6})
+    v = j["variants"][0]
+    assert v["diverged_at_epoch"] == 1
+    d = v["diagram"]
+    assert d["diverged_at_epoch"] == 1
+    assert not any(any(layer) for layer in d["dead"])
+    assert v["histograms"]["final"] is None and len(v["histograms"]["init"]) == 6
+    j = _post(client, {"activations": [{"name": "relu"}], "epochs": 20, "unit_grid": 6})
+    assert j["variants"][0]["diagram"]["diverged_at_epoch"] is None

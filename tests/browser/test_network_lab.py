@@ -301,3 +301,22 @@ def test_regression_points_near_zero_stay_visible(page, server, theme):
     assert nearest < 0.05  # there are points near 0
     lo, hi = sorted([_luminance(outline), _luminance(middle)])
     assert (hi + 0.05) / (lo + 0.05) >= 3.0, got
+
+
+@pytest.mark.parametrize("query", ["act=squared_relu&optimizer=sgd&learning_rate=10&depth=6", "act=[exp(x)]"])
+def test_a_network_that_diverges_is_drawn_and_said_to_have_diverged(page, server, query):
+    """A run that diverges (squared ReLU at learning rate 10; exp(x), which overflows at once) has
+    no histogram at the end, or none at all: the page said "Could not train: Cannot read properties
+    of null (reading 'forEach')" about a run the API had answered. It now draws the run, says it
+    diverged and when, and marks no unit dead."""
+    watch = PageWatch(page, server)
+    open_network(page, server, f"&{query}")
+    status = page.locator("#train-status").text_content()
+    assert "diverged: its values are no longer finite" in status and "Could not" not in status, status
+    assert "(at epoch " in status
+    page.wait_for_function("() => document.querySelector('[data-panel=\"histogram\"] .plot')._fullLayout.annotations.length > 0")
+    note = page.evaluate("() => document.querySelector('[data-panel=\"histogram\"] .plot')._fullLayout.annotations[0].text")
+    assert "the network diverged at epoch" in note
+    assert page.locator("#diagram-panel .node.dead").count() == 0
+    assert "no unit is marked dead" in page.locator("#diagram-panel").text_content()
+    watch.assert_clean()

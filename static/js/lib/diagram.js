@@ -160,7 +160,9 @@ export class Diagram {
     this.focus.row = Math.min(this.focus.row, this.columns[this.focus.col] - 1);
     this.button(this.focus.col, this.focus.row).tabIndex = 0;
     const dead = d.dead.flat().filter(Boolean).length;
-    this.summary.textContent = `${label}: ${inputs.length} inputs (${inputs.map((f) => this.labels[f] || f).join(", ")}), hidden layers of ${widths.join(", ")} units, ${task === "multiclass" ? `${d.output.length} classes (softmax)` : "1 output"}; ${dead} dead unit${dead === 1 ? "" : "s"} (✕). Blue edges: positive weights, orange: negative; thicker is larger.${this.edgeNote}`;
+    const diverged = d.diverged_at_epoch !== null && d.diverged_at_epoch !== undefined;
+    const deadText = diverged ? `diverged at epoch ${d.diverged_at_epoch}: its numbers are no longer finite, so no unit is marked dead` : `${dead} dead unit${dead === 1 ? "" : "s"} (✕)`;
+    this.summary.textContent = `${label}: ${inputs.length} inputs (${inputs.map((f) => this.labels[f] || f).join(", ")}), hidden layers of ${widths.join(", ")} units, ${task === "multiclass" ? `${d.output.length} classes (softmax)` : "1 output"}; ${deadText}. Blue edges: positive weights, orange: negative; thicker is larger.${this.edgeNote}`;
     this.buildTable(widths);
     if (this.current) this.refresh();
   }

@@ -586,15 +586,27 @@ export function preluFigure(trace, { big = false, narrow = false, width } = {}) 
 /** Pre-activation histograms per layer, at initialisation and at the end. */
 export function histogramFigure(trace, { big = false, variant = 0, narrow = false, width } = {}) {
   const v = trace.variants[variant];
-  const depth = v.histograms.init.length;
+  // a network that diverged has none from then on (null), a layer whose z overflowed none (no counts)
+  const sets = v.histograms || {};
+  const depth = (sets.init || sets.final || []).length;
   // the legend names each layer's colour once, and the two line styles once
   const data = [...Array(depth).keys()].map((l) => legendEntry(layerName(l, depth), { color: seriesStyle(l).color, width: 2 }, `layer${l}`));
   const which = [
     ["init", "at init", "dot"],
     ["final", "at the end", "solid"],
   ];
+  const missing = [];
+  const overflowed = new Set();
   for (const [key, label, dash] of which) {
-    v.histograms[key].forEach((h, l) => {
+    if (!sets[key]) {
+      missing.push(label);
+      continue;
+    }
+    sets[key].forEach((h, l) => {
+      if (!h.counts.length) {
+        overflowed.add(layerName(l, depth));
+        return;
+      }
       const centres = h.counts.map((_, j) => (h.edges[j] + h.edges[j + 1]) / 2);
       const total = h.counts.reduce((a, b) => a + b, 0) || 1;
       data.push({
@@ -614,6 +626,14 @@ export function histogramFigure(trace, { big = false, variant = 0, narrow = fals
   layout.xaxis.title = { text: "pre-activation z" };
   layout.yaxis.title = { text: "fraction of z values" };
   layout.shapes = [{ type: "line", x0: 0, x1: 0, yref: "paper", y0: 0, y1: 1, line: { color: colours().zero, width: 1.5 } }];
+  const notes = [];
+  const diverged = v.diverged_at_epoch !== null && v.diverged_at_epoch !== undefined ? `diverged at epoch ${v.diverged_at_epoch}` : "not finite";
+  if (missing.length === which.length) notes.push(`No histograms: the network ${diverged}.`);
+  else if (missing.length) notes.push(`None ${missing.join(", ")}: the network ${diverged}.`);
+  if (overflowed.size) notes.push(`None for ${[...overflowed].join(", ")}: z spans more than floating point holds.`);
+  if (notes.length) {
+    layout.annotations = [{ text: notes.join("<br>"), xref: "paper", yref: "paper", x: 0.5, y: missing.length === which.length ? 0.5 : 1, xanchor: "center", yanchor: missing.length === which.length ? "middle" : "top", showarrow: false, font: { color: colours().muted } }];
+  }
   if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }

@@ -29,6 +29,14 @@ function budgetText(err, label) {
   return `this run records ${b.cells.toLocaleString("en")} boundary cells; the limit is ${b.limit.toLocaleString("en")}: reduce ${reduce}`;
 }
 
+/** The networks of a run that diverged (a loss no longer finite), in a sentence; "" if none. */
+function divergedNote(variants) {
+  const gone = variants.filter((v) => v.diverged_at_epoch !== null && v.diverged_at_epoch !== undefined);
+  if (!gone.length) return "";
+  const which = variants.length > 1 ? gone.map((v) => `${v.label} (at epoch ${v.diverged_at_epoch})`).join(", ") : `The network (at epoch ${gone[0].diverged_at_epoch})`;
+  return ` ${which} diverged: ${gone.length > 1 ? "their" : "its"} values are no longer finite (a lower learning rate, or an activation that does not overflow, trains).`;
+}
+
 const fmtLoss = (x) => (x === null || x === undefined ? "—" : x < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
 const fmtPct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)} %`);
 
@@ -475,7 +483,7 @@ export class NetworkView {
         this.frame = Math.max(0, result.variants[0].boundary ? result.variants[0].boundary.frames.length - 1 : 0);
         this.drawTrace();
         const cut = result.cut_short ? " — cut short by the time limit" : "";
-        this.setStatus(`Trained ${result.epochs} epochs in ${Math.round(result.elapsed_ms)} ms${cut}.`);
+        this.setStatus(`Trained ${result.epochs} epoch${result.epochs === 1 ? "" : "s"} in ${Math.round(result.elapsed_ms)} ms${cut}.${divergedNote(result.variants)}`);
       }
     } catch (err) {
       if (isAbort(err)) return;
