@@ -181,3 +181,38 @@ def test_plotlys_buttons_get_the_apps_focus_ring(page, server):
     page.keyboard.press("Tab")  # (from the keyboard: :focus-visible)
     ring = page.evaluate("() => { const s = getComputedStyle(document.activeElement); return [document.activeElement.classList.contains('modebar-btn'), s.outlineWidth]; }")
     assert ring == [True, "3px"]
+
+
+def test_parameters_out_of_order_are_said_beside_them_and_the_plot_kept(page, server):
+    """RReLU's l above its u (or hard tanh's bounds crossed) made the server refuse the whole
+    batch: every curve vanished behind "lower must not exceed upper", in the API's names, and the
+    link kept the bad pair. The card now says it in the sliders' labels, sends nothing, and the
+    plot and the link keep the last values that worked."""
+    page.goto(f"{server}/?fn=rrelu,hardtanh")
+    page.wait_for_selector(PLOT)
+    names = lambda: sorted({t["name"] for t in drawn_traces(page)})
+    before = names()
+    assert "Hard tanh" in before
+    lower = page.locator('#fn-curves [data-index="0"] [data-param-box="lower"]')
+    lower.fill("0.6")
+    lower.dispatch_event("change")
+    problem = page.locator('#fn-curves [data-index="0"] .param-problem')
+    problem.wait_for(state="visible")
+    assert problem.inner_text().startswith("l (lower slope) = 0.6 must be at most u (upper slope) = 0.3333")
+    assert lower.get_attribute("aria-invalid") == "true"
+    page.wait_for_timeout(600)
+    assert names() == before and "lower=0.6" not in page.url
+    assert page.locator('[data-panel="function"] .panel-error:visible, [data-panel="function"] .error:visible').count() == 0
+    upper = page.locator('#fn-curves [data-index="0"] [data-param-box="upper"]')
+    upper.fill("0.7")
+    upper.dispatch_event("change")
+    page.wait_for_function("() => decodeURIComponent(location.search).includes('rrelu(lower=0.6,upper=0.7)')")
+    assert problem.is_hidden() and lower.get_attribute("aria-invalid") is None
+    # crossed bounds of hard tanh, the second card
+    low = page.locator('#fn-curves [data-index="1"] [data-param-box="min_val"]')
+    low.fill("2")
+    low.dispatch_event("change")
+    other = page.locator('#fn-curves [data-index="1"] .param-problem')
+    other.wait_for(state="visible")
+    assert other.inner_text().startswith("lower bound = 2 must be less than upper bound = 1")
+    assert "min_val=2" not in page.url

@@ -3,6 +3,7 @@
 
 import { getJSON } from "./api.js";
 import { actOf, compileFormula, describeFormulas, formulaInfo, formulaUrl, isFormula } from "./formula.js";
+import { brokenOrder } from "./spec.js";
 import { formatNumber } from "./url.js";
 import { swatch } from "./theme.js";
 
@@ -226,6 +227,21 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
 
   const current = () => (isFormula(state) ? { formula: state.formula, params: { ...state.params }, ranges: { ...state.ranges } } : { name: state.name, params: { ...state.params } });
   const emit = (committed) => onChange(current(), committed);
+  // two parameters out of their declared order (hard tanh's bounds, RReLU's slopes): said here,
+  // and nothing sent — the plot keeps the last values that worked
+  const orderProblem = el("p", { class: "param-problem", role: "status", hidden: true });
+  const inOrder = () => {
+    const act = actOf(state, catalogue);
+    const values = Object.fromEntries(act.params.map((p) => [p.id, state.params[p.id] ?? p.default]));
+    const o = isFormula(state) ? null : brokenOrder(act, values);
+    orderProblem.hidden = !o;
+    for (const input of params.querySelectorAll("input")) input.removeAttribute("aria-invalid");
+    if (!o) return true;
+    const label = (id) => (act.params.find((p) => p.id === id) || {}).label || id;
+    orderProblem.textContent = `${label(o.low)} = ${formatNumber(values[o.low])} must be ${o.strict ? "less than" : "at most"} ${label(o.high)} = ${formatNumber(values[o.high])}: the plot keeps the last values that worked.`;
+    for (const id of [o.low, o.high]) for (const input of params.querySelectorAll(`input[data-param="${CSS.escape(id)}"], input[data-param-box="${CSS.escape(id)}"]`)) input.setAttribute("aria-invalid", "true");
+    return false;
+  };
 
   function buildParams() {
     params.replaceChildren();
@@ -235,16 +251,17 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
       const control = paramControl(p, v, {
         onInput: (x) => {
           state.params[p.id] = x;
-          emit(false);
+          if (inOrder()) emit(false);
         },
         onCommit: (x) => {
           state.params[p.id] = x;
-          emit(true);
+          if (inOrder()) emit(true);
         },
       });
       if (isFormula(state)) rangeEditor(p, control);
       params.append(control);
     }
+    inOrder();
   }
 
   /** A formula parameter's slider gets its min, default and max as number boxes, in the row
@@ -393,7 +410,7 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
   if (onRemove) {
     head.append(el("button", { type: "button", class: "remove", text: "×", title: "Remove this curve", "aria-label": `Remove activation ${index + 1}`, onclick: onRemove }));
   }
-  card.append(head, editor, params);
+  card.append(head, editor, params, orderProblem);
   showMode();
   buildParams();
   if (isFormula(state) && !formulaInfo(state, catalogue)) {

@@ -79,14 +79,21 @@ export function parse(text) {
 
 export const isNumber = (text) => DECIMAL.test(text);
 
-/** The first violated order between parameters, as the catalogue declares them, or null. */
-function constraint(act, params) {
+/** The first order between parameters (as the catalogue declares them) that `params` break, or null. */
+export function brokenOrder(act, params) {
   for (const o of act.orders || []) {
     const lo = params[o.low];
     const hi = params[o.high];
-    if (o.strict ? !(lo < hi) : !(lo <= hi)) return o.strict ? `${o.low} must be less than ${o.high}` : `${o.low} must not exceed ${o.high}`;
+    if (o.strict ? !(lo < hi) : !(lo <= hi)) return o;
   }
   return null;
+}
+
+/** The first violated order between parameters, in the API's words, or null. */
+function constraint(act, params) {
+  const o = brokenOrder(act, params);
+  if (!o) return null;
+  return o.strict ? `${o.low} must be less than ${o.high}` : `${o.low} must not exceed ${o.high}`;
 }
 
 const usual = (catalogue) => catalogue.formula.default_param; // {default, min, max}: a parameter declared by nothing
