@@ -63,7 +63,7 @@ def describe(act: acts.Activation) -> dict[str, Any]:
         "in_source": act.in_source,
         "params": [p.as_dict() for p in act.params],
         "learnable": sorted(act.param_grads),
-        "properties": act.properties.as_dict(),
+        "properties": act.properties_at(act.defaults()).as_dict(),
         "convention": act.convention,
         "kinks": act.kinks(**act.defaults()),
         "orders": [o.as_dict() for o in act.orders],
@@ -320,6 +320,7 @@ def curve_json(act: acts.Activation, params: dict, opts: GridOptions) -> dict[st
         "kinks": [k for k in act.kinks(**params) if opts.xmin <= k <= opts.xmax],
         "convention": act.convention,
         "torch": act.torch_call(params),
+        "properties": act.properties_at(params).as_dict() if act.at is not None else None,  # where they change with the parameters
         "regions": [{"kind": r.kind, "x0": r.x0, "x1": r.x1} for r in c.regions],
         "noise": None,
     }

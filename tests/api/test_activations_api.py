@@ -305,3 +305,13 @@ def test_post_curves_errors_name_the_field(client, body, field):
 def test_post_curves_accepts_max_specs(client):
     r = client.post("/api/curves", json={"curves": [{"name": i} for i in A.IDS[:MAX_SPECS]], "n": 5})
     assert r.status_code == 200 and len(r.json()["curves"]) == MAX_SPECS
+
+
+def test_a_curve_carries_the_properties_that_change_with_its_parameters(client):
+    r = client.get("/api/curve", params={"name": "hardtanh", "min_val": 0.5, "max_val": 3, "n": 5})
+    assert r.status_code == 200
+    p = r.json()["properties"]
+    assert p["output_range"] == "[0.5, 3]" and p["zero_centred"] is False
+    assert client.get("/api/curve", params={"name": "relu", "n": 5}).json()["properties"] is None  # nothing changes: the catalogue's
+    cat = {a["id"]: a for a in client.get("/api/activations").json()["activations"]}
+    assert cat["hardtanh"]["properties"]["output_range"] == "[−1, 1]"

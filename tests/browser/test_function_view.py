@@ -216,3 +216,18 @@ def test_parameters_out_of_order_are_said_beside_them_and_the_plot_kept(page, se
     other.wait_for(state="visible")
     assert other.inner_text().startswith("lower bound = 2 must be less than upper bound = 1")
     assert "min_val=2" not in page.url
+
+
+def test_hard_tanh_card_follows_its_bounds(page, server):
+    """The card read "output range [min_val, max_val]" and "zero-centred: yes" at any bounds."""
+    page.goto(f"{server}/?fn=hardtanh(min_val=-2,max_val=3)")
+    page.wait_for_selector(PLOT)
+    card = page.locator('#fn-cards article[data-activation="hardtanh"]')
+    rng = card.locator('[data-prop="output_range"]')
+    page.wait_for_function("() => document.querySelector('#fn-cards [data-prop=\"output_range\"]').textContent === '[−2, 3]'")
+    assert card.locator('[data-prop="zero_centred"]').inner_text() == "yes"
+    low = page.locator('#fn-curves [data-param-box="min_val"]')
+    low.fill("0.5")
+    low.dispatch_event("change")
+    page.wait_for_function("() => document.querySelector('#fn-cards [data-prop=\"output_range\"]').textContent === '[0.5, 3]'")
+    assert rng.inner_text() == "[0.5, 3]" and card.locator('[data-prop="zero_centred"]').inner_text() == "no"

@@ -707,3 +707,19 @@ def test_property_smooth(act):
     else:
         assert any(j > 1e-3 for j in jumps), (act.id, jumps)
     assert not _jumps(act, params, np.linspace(-12.0, 12.0, 24001) + 1e-4 * math.pi).size or not act.properties.smooth
+
+
+@pytest.mark.parametrize("lo,hi,zero_centred", [(-1.0, 1.0, True), (-2.0, 3.0, True), (0.5, 3.0, False), (-5.0, 0.1, False), (-0.3, 4.0, False)])
+def test_hard_tanh_properties_at_its_bounds(lo, hi, zero_centred):
+    """The card said "output range [min_val, max_val]" (the parameters' ids) and "zero-centred:
+    yes" whatever the bounds. At given bounds: the range in numbers, and zero-centred by the
+    measure typed formulas get — checked against the formula min(max(x, lo), hi) measured."""
+    from app.core.formula import compile_formula
+
+    p = A.get("hardtanh").properties_at({"min_val": lo, "max_val": hi})
+    assert p.output_range == f"[{lo:g}, {hi:g}]".replace("-", "−")
+    assert p.zero_centred is zero_centred
+    measured = compile_formula(f"min(max(x, {lo}), {hi})").properties()
+    assert (measured.output_range, measured.zero_centred) == (p.output_range, p.zero_centred)
+    # what does not change with the bounds stays as declared
+    assert (p.monotonic, p.bounded_below, p.bounded_above, p.saturates) == (True, True, True, "both")

@@ -7,7 +7,7 @@ derivative conventions at kinks (PyTorch's autograd values).
 from __future__ import annotations
 
 from . import functions as F
-from .declare import Activation, Order, Param, Properties, Stochastic
+from .declare import Activation, Order, Param, Properties, Stochastic, bounds_text, zero_centred
 
 _NOT_SMOOTH_AT_0 = "not differentiable at 0"
 
@@ -293,7 +293,8 @@ CATALOGUE: tuple[Activation, ...] = (
         df=F.hardtanh_grad,
         kinks=lambda min_val, max_val: [min_val, max_val],
         convention="f' = 1 strictly between the bounds and 0 at and beyond them (as PyTorch)",
-        properties=Properties("[min_val, max_val]", True, False, True, True, True, "both", "not differentiable at the two bounds"),
+        properties=Properties("[−1, 1]", True, False, True, True, True, "both", "not differentiable at the two bounds"),
+        at=lambda min_val, max_val: {"output_range": bounds_text(min_val, max_val), "zero_centred": zero_centred(lambda x: F.hardtanh(x, min_val, max_val))},
         description="A piecewise-linear tanh.",
         reference="Collobert 2004",
         torch="torch.nn.Hardtanh(min_val={min_val}, max_val={max_val})",

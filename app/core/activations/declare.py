@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -70,6 +70,22 @@ class Properties:
         }
 
 
+_GAUSS_Z, _GAUSS_W = np.polynomial.hermite_e.hermegauss(101)
+_GAUSS_W = _GAUSS_W / math.sqrt(2.0 * math.pi)
+
+
+def zero_centred(f: Callable[[Array], Array]) -> bool:
+    """Takes both signs and |E f(Z)| ≤ 0.1·E|f(Z)| for Z ~ N(0, 1), by 101-point Gauss–Hermite
+    quadrature: the measure typed formulas get (app.core.formula.properties)."""
+    y = f(_GAUSS_Z)
+    return bool(y.min() < 0.0 < y.max() and abs(float(_GAUSS_W @ y)) <= 0.1 * float(_GAUSS_W @ np.abs(y)))
+
+
+def bounds_text(lo: float, hi: float) -> str:
+    """A closed range [lo, hi] as the cards write numbers (− for minus)."""
+    return f"[{lo:g}, {hi:g}]".replace("-", "−")
+
+
 @dataclass(frozen=True)
 class Stochastic:
     """What a stochastic activation adds to its deterministic (mean / eval-mode) curve.
@@ -123,6 +139,8 @@ class Activation:
     param_grads: Mapping[str, Callable[..., Array]] = field(default_factory=dict)
     # constraints between parameters (hard tanh's bounds, RReLU's slopes)
     orders: tuple[Order, ...] = ()
+    # the properties that change with the parameters, at given values (hard tanh's range)
+    at: Callable[..., Mapping[str, Any]] | None = None
     # Facts the training engine uses:
     # elementwise work per hidden unit and input (forward, f′ and backward) in the engine's
     # cost units (≈ one multiply-add); bench/unit_costs.py measures them
@@ -153,6 +171,11 @@ class Activation:
             if problem:
                 return problem
         return None
+
+    def properties_at(self, params: Mapping[str, float | str]) -> Properties:
+        """The properties at these (resolved) parameter values: the declared ones, with what
+        ``at`` says changes."""
+        return self.properties if self.at is None else replace(self.properties, **self.at(**params))
 
     def defaults(self) -> dict[str, float | str]:
         return {p.id: p.default for p in self.params}

@@ -29,10 +29,10 @@ export function propertiesCard(act, spec, index, catalogue, specs) {
   else if (act.dtext) derivative.textContent = `f′(x) = ${act.dtext}`; // too long to typeset
   const dl = el("dl");
   const row = (k, v) => dl.append(el("dt", { text: k }), el("dd", {}, v));
-  row("output range", p.output_range);
+  row("output range", el("span", { "data-prop": "output_range", text: p.output_range }));
   row("monotonic", yesNo(p.monotonic));
   row("smooth (C¹)", el("span", { "data-prop": "smooth" }, yesNo(p.smooth)));
-  row("zero-centred", yesNo(p.zero_centred));
+  row("zero-centred", el("span", { "data-prop": "zero_centred" }, yesNo(p.zero_centred)));
   row("bounded", el("span", { text: p.bounded ? "yes" : p.bounded_below ? "below only" : p.bounded_above ? "above only" : "no" }));
   row("saturates", el("span", { text: p.saturates === "none" ? "no" : p.saturates === "both" ? "both sides" : `${p.saturates} side` }));
   row("at kinks", el("span", { text: act.convention, title: act.conventions || "" }));
@@ -162,6 +162,12 @@ export class FunctionView {
       // the torch.nn module with the parameters as set (none for, e.g., Swish with β ≠ 1)
       const torch = card.querySelector('[data-prop="torch"]');
       if (torch) torch.textContent = results[i].torch || "no torch.nn module at these parameters";
+      // properties that change with the parameters (hard tanh's range), as the server has them at these values
+      const at = results[i].properties;
+      if (at && !isFormula(specs[i])) {
+        card.querySelector('[data-prop="output_range"]').textContent = at.output_range;
+        card.querySelector('[data-prop="zero_centred"]').replaceChildren(yesNo(at.zero_centred));
+      }
     });
   }
 
