@@ -49,6 +49,9 @@ def test_play_pause_step_and_reset(page, server):
     frames = page.evaluate("() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x")
     assert frames[0] == 0 and frames[-1] == paused
     assert page.is_visible('[data-panel="boundary"] .scrubber') and page.text_content('[data-panel="gradient-norms"] .note')
+    # a screen reader hears the scrubber's epoch, not its frame index
+    scrub = page.locator('[data-panel="boundary"] .scrubber input[type="range"]')
+    assert scrub.get_attribute("aria-valuetext").startswith(page.text_content('[data-panel="boundary"] .scrubber output') + ", frame ")
     page.click("#reset")
     assert page.is_hidden("#diagram-panel") and "Reset" in page.text_content("#train-status")
     # nothing of the discarded run is left: no boundary scrubber, no captions with its numbers

@@ -335,3 +335,12 @@ def test_no_code_path_reaches_eval_exec_compile_or_sympy(monkeypatch):
             continue
         F.check_finite(GRID), F.dtext, F.latex, F.torch_source(), F.kinks()
     assert calls == []
+
+
+@pytest.mark.parametrize("text,meant", [("x*sigmod(x)", "sigmoid"), ("x*tahn(x)", "tanh"), ("softpluss(x)", "softplus"), ("sqr(x)", "sqrt")])
+def test_a_misspelt_function_is_named(text, meant):
+    """`sigmod` was told "for a product write sigmod*(...)", as if it were a parameter."""
+    with pytest.raises(FormulaError) as info:
+        parse(text)
+    assert info.value.code == "unknown_name"
+    assert f"did you mean {meant}?" in info.value.message and "for a product" not in info.value.message

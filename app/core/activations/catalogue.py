@@ -45,7 +45,7 @@ CATALOGUE: tuple[Activation, ...] = (
         properties=Properties(
             "(0, ∞)", True, True, False, True, False, "left",
             "Smooth approximation of ReLU. PyTorch's threshold makes a tiny jump "
-            "(about e^{-threshold}/β) where βx = threshold.",
+            "(about e^(−threshold)/β) where βx = threshold.",
         ),
         description="A smooth ReLU whose derivative is the logistic function.",
         reference="Dugas et al. 2001; Glorot, Bordes & Bengio 2011",

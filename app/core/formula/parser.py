@@ -44,6 +44,7 @@ while parsing is on exponents, whose operands are already capped.
 from __future__ import annotations
 
 import builtins
+import difflib
 import keyword
 import math
 import re
@@ -478,6 +479,10 @@ class _Parser:
             if name in self.params:
                 raise FormulaError("not_callable", f"the parameter {name!r} cannot be called: "
                                    f"write {name}*(...) for a product", t.start, t.end)
+            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.75)  # a typo: sigmod
+            if close:
+                raise FormulaError("unknown_name", f"unknown function {name!r}: did you mean {close[0]}? (allowed: {ALLOWED_LIST})",
+                                   t.start, t.end)
             hint = "" if (name in RESERVED or name in INTERNAL_FUNCTIONS) else f" (for a product write {name}*(...))"
             raise FormulaError("unknown_name", f"unknown function {name!r}; allowed: {ALLOWED_LIST}{hint}",
                                t.start, t.end)

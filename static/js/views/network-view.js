@@ -618,6 +618,7 @@ export class NetworkView {
     sc.range.max = String(b.frames.length - 1);
     sc.range.value = String(Math.min(this.frame, b.frames.length - 1));
     sc.label.textContent = `epoch ${b.frames[Math.min(this.frame, b.frames.length - 1)]}`;
+    sc.range.setAttribute("aria-valuetext", `${sc.label.textContent}, frame ${Number(sc.range.value) + 1} of ${b.frames.length}`); // not "3"
   }
 
   togglePlay() {
