@@ -401,3 +401,19 @@ def test_too_large_run_is_explained_in_the_forms_words(context, server):
     assert re.search(r"at most [0-9,]+ epochs fit", text) and "hidden layers" in text and "units per layer" in text, text
     assert "n_points" not in text and "Σ" not in text, text
     page.close()
+
+
+def test_a_swept_parameter_not_every_activation_has_is_noted(page, server):
+    """sweep=leak with leaky ReLU and ELU (ELU has no leak): the page swept the learning rate
+    while the address still said leak and its values, with no word about it."""
+    page.goto(f"{server}/?view=network&mode=sweep&act=leaky_relu,elu&sweep=leak&values=0,0.01,0.1,0.3,1&epochs=50")
+    page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)
+    notice = page.locator("#url-notice")
+    assert notice.is_visible()
+    assert 'sweep="leak" is not a parameter of every activation chosen (Leaky ReLU, ELU): sweeping the learning rate.' in notice.inner_text()
+    assert "sweep=leak" not in page.url and "values=0,0.01" not in page.url
+    assert page.input_value("#sweep-param") == "learning_rate"
+    # leaky ReLU alone has it: swept as asked, no notice
+    page.goto(f"{server}/?view=network&mode=sweep&act=leaky_relu&sweep=leak&values=0,0.1,0.3&epochs=50")
+    page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)
+    assert page.input_value("#sweep-param") == "leak" and page.is_hidden("#url-notice")

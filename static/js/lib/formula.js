@@ -101,6 +101,13 @@ export function formulaInfo(spec, catalogue) {
 }
 
 /** The activation a spec stands for, in the catalogue's shape: a built-in, or a formula's description. */
+/** Float parameters every activation of `specs` has: what a sweep can move besides the learning rate and momentum. */
+export function sweepableParams(specs, catalogue) {
+  const lists = specs.map((s) => actOf(s, catalogue).params.filter((p) => p.kind === "float"));
+  if (!lists.length) return [];
+  return lists[0].filter((p) => lists.every((l) => l.some((q) => q.id === p.id)));
+}
+
 export function actOf(spec, catalogue) {
   if (!isFormula(spec)) return catalogue.byId[spec.name];
   const info = formulaInfo(spec, catalogue);

@@ -317,6 +317,8 @@ export function noteText(note, catalogue) {
         return `Point ${note.index + 1} of the link, ${shown(note.given)}, is not x₁,x₂,label (three decimals within ±${formatNumber(note.limit)}): left out.`;
       case "too_many":
         return `At most ${note.max} points in a link: the last ${note.dropped} left out.`;
+      case "not_sweepable":
+        return `${note.key}=${shown(note.given)} is not a parameter of every activation chosen (${note.activations.join(", ")}): sweeping the learning rate.`;
       default:
         break;
     }

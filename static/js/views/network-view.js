@@ -5,7 +5,7 @@ import { ApiError, isAbort, Latest, postJSON, postStream, retryWhenBusy } from "
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { Diagram } from "../lib/diagram.js";
 import { metricOf } from "../lib/figures.js";
-import { actOf } from "../lib/formula.js";
+import { actOf, sweepableParams } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
 import { LiveTraining } from "./live-training.js";
@@ -178,9 +178,7 @@ export class NetworkView {
 
   /** Float parameters shared by every chosen activation (what a sweep can move). */
   sweepableParams() {
-    const lists = this.state.act.map((s) => actOf(s, this.catalogue).params.filter((p) => p.kind === "float"));
-    if (!lists.length) return [];
-    return lists[0].filter((p) => lists.every((l) => l.some((q) => q.id === p.id)));
+    return sweepableParams(this.state.act, this.catalogue);
   }
 
   buildControls() {
