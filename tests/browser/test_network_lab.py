@@ -323,3 +323,27 @@ def test_a_network_that_diverges_is_drawn_and_said_to_have_diverged(page, server
     assert page.locator("#diagram-panel .node.dead").count() == 0
     assert "no unit is marked dead" in page.locator("#diagram-panel").text_content()
     watch.assert_clean()
+
+
+def test_gradient_norm_export_is_the_plotted_lines_and_reset_leaves_nothing_to_export(page, server, tmp_path):
+    """The gradient-norm plot's CSV and JSON were the gradient-flow heat map's (every layer at
+    every epoch, byte for byte), without the plotted median of inits and the theory; after Reset
+    the CSV still downloaded the discarded run."""
+    open_network(page, server, "&epochs=100")
+    page.wait_for_function("() => document.querySelector('[data-panel=\"gradient-norms\"] .plot').data.some((d) => /mean-field theory/.test(d.name || ''))", timeout=30000)
+    with page.expect_download() as dl:
+        page.click('[data-panel="gradient-norms"] [data-export="csv"]')
+    path = tmp_path / "norms.csv"
+    dl.value.save_as(path)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "activation,layer,at_init,at_epoch_100,median_of_inits,mean_field_theory"
+    assert len(lines) == 1 + 3  # one row per layer
+    plotted = page.evaluate("""() => Object.fromEntries(document.querySelector('[data-panel="gradient-norms"] .plot').data
+      .filter((d) => d.y && d.y.length === 3).map((d) => [d.name, d.y]))""")
+    rows = [line.split(",") for line in lines[1:]]
+    assert [float(r[2]) for r in rows] == pytest.approx(plotted["ReLU at init"], rel=1e-12)
+    assert [float(r[4]) for r in rows] == pytest.approx(next(v for k, v in plotted.items() if "median of" in k), rel=1e-12)
+    assert [float(r[5]) for r in rows] == pytest.approx(plotted["ReLU: mean-field theory"], rel=1e-12)
+    page.click("#reset")
+    for kind in ("csv", "json", "png"):
+        assert page.locator(f'[data-panel="gradient-norms"] [data-export="{kind}"]').is_disabled()

@@ -72,6 +72,7 @@ export class Panel {
       button("JSON", "Download the data behind this plot as JSON", () => this.exportJSON()),
     );
     if (opts.embed && opts.onEmbed) actions.append(button("Embed", "Embed this plot in another page", () => opts.onEmbed(this)));
+    this.actions = actions;
     const head = el("div", { class: "panel-head" }, title);
     if (opts.help) head.append(el("span", { class: "help-dot", title: opts.help, "aria-label": opts.help, tabindex: "0", role: "note", text: "?" }));
     head.append(actions);
@@ -88,6 +89,7 @@ export class Panel {
     this.extra = el("div", { class: "extra" });
     root.replaceChildren(head, this.plot, this.extra, this.note);
     this.rendered = false;
+    this.exportable(false);
   }
 
   setTitle(text) {
@@ -107,6 +109,7 @@ export class Panel {
     }
     this.table = table || null;
     this.json = json || null;
+    this.exportable(true);
     this.note.textContent = note || "";
     this.extra.hidden = !extra; // (what goes under the plot, e.g. a scrubber, belongs to its figure)
     const p = window.Plotly.react(this.plot, figure.data, figure.layout, config);
@@ -124,11 +127,22 @@ export class Panel {
     }
     this.note.textContent = ""; // nothing drawn: no caption and no scrubber of what was
     this.extra.hidden = true;
+    this.table = null; // nor its data to export
+    this.json = null;
+    this.exportable(false);
     if (!this.empty) {
       this.empty = el("div", { class: "empty" });
       this.plot.append(this.empty);
     }
     this.empty.textContent = message;
+  }
+
+  /** The export buttons work only while something is drawn (after Reset they downloaded the discarded run). */
+  exportable(on) {
+    for (const b of this.actions.querySelectorAll("[data-export]:not([data-export='embed'])")) {
+      b.disabled = !on;
+      b.title = on ? b.title.replace(/ \(nothing drawn yet\)$/, "") : `${b.title.replace(/ \(nothing drawn yet\)$/, "")} (nothing drawn yet)`;
+    }
   }
 
   image(format) {

@@ -23,6 +23,26 @@ export function layerTable(t, key) {
   return { columns, rows };
 }
 
+/** The gradient-norm plot's lines: per (variant, layer) the norm at init and at the last epoch,
+ * and, once the theory's overlay came, per variant {median, theory} arrays (null where none). */
+export function gradientNormsTable(t, key, overlay = []) {
+  const last = t.frames[t.frames.length - 1];
+  const columns = ["activation", "layer", "at_init", `at_epoch_${last}`];
+  if (overlay.length) columns.push("median_of_inits", "mean_field_theory");
+  const rows = [];
+  t.variants.forEach((v, i) => {
+    const m = v.layers[key];
+    if (!m || !m.length) return;
+    const o = overlay[i] || {};
+    m[0].forEach((_, l) => {
+      const row = [v.label, l + 1, m[0][l], m[m.length - 1][l]];
+      if (overlay.length) row.push(o.median ? o.median[l] : null, o.theory ? o.theory[l] : null);
+      rows.push(row);
+    });
+  });
+  return { columns, rows };
+}
+
 export function histogramTable(t) {
   const columns = ["activation", "when", "layer", "bin_left", "bin_right", "count"];
   const rows = [];

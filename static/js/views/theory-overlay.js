@@ -5,6 +5,7 @@
 // prediction (dashed). On the gradient-flow heatmap: a "predicted" strip left of epoch 0
 // (dashed outline) beside the measured epoch-0 column (solid outline), on the same colours.
 
+import { gradientNormsTable } from "../lib/tables.js";
 import { isAbort, postJSON } from "../lib/api.js";
 import { colours, seriesStyle } from "../lib/theme.js";
 
@@ -54,6 +55,7 @@ export async function overlayPrediction(view, trace) {
   const many = trace.variants.length > 1; // then the legend names each colour once and each line style once
   const extraNorms = [];
   const notes = [];
+  const columns = []; // per variant: the lines added, for the panel's CSV
   res.series.forEach((s, i) => {
     const v = trace.variants[i];
     const { color } = seriesStyle(i);
@@ -64,8 +66,10 @@ export async function overlayPrediction(view, trace) {
       x: layers, y: s.measured.norm_median, type: "scatter", mode: "lines+markers", name: `${v.label}: median of ${s.measured.draws} inits`,
       line: { color, width: 2 }, marker: { color, size: 7, symbol: "square" }, ...group,
     });
+    columns[i] = { median: s.measured.norm_median, theory: null };
     if (s.predicted.valid && last) {
       const y = s.predicted.log10_grad_norm.map((p) => (p === null ? null : last * 10 ** p));
+      columns[i].theory = y;
       extraNorms.push({ x: layers, y, type: "scatter", mode: "lines", name: `${v.label}: mean-field theory`, line: { color, width: 3, dash: "dash" }, ...group });
       const p0 = s.predicted.log10_grad_norm[0];
       notes.push(`${v.label}: first ÷ last predicted ${fmt(10 ** p0)}, median of ${s.measured.draws} inits ${fmt(10 ** s.measured.median[0])}`);
@@ -82,7 +86,7 @@ export async function overlayPrediction(view, trace) {
   // redraw the panel's own figure with these lines in it (its layout then makes room for them)
   const fig = norms.opts.figure(trace, { ...view.figureOptions(), grad: view.state.grad, gradients: view.meta.gradients, extra: extraNorms });
   norms.plot.style.height = fig.layout.height ? `${fig.layout.height}px` : "";
-  await norms.render(fig, { table: norms.table, json: { ...(norms.json || {}), theory: res }, note: norms.note.textContent });
+  await norms.render(fig, { table: gradientNormsTable(trace, grad.key, columns), json: { ...(norms.json || {}), theory: res }, note: norms.note.textContent });
   // the heat map: a predicted strip left of epoch 0, anchored at this run's last layer at epoch 0
   const gd = flow.plot;
   if (!gd.data) return;
