@@ -347,3 +347,25 @@ def test_gradient_norm_export_is_the_plotted_lines_and_reset_leaves_nothing_to_e
     page.click("#reset")
     for kind in ("csv", "json", "png"):
         assert page.locator(f'[data-panel="gradient-norms"] [data-export="{kind}"]').is_disabled()
+
+
+def test_a_tap_on_the_boundary_on_a_phone_shows_that_points_numbers(browser, server):
+    """On a phone a tap on a trained boundary sent nothing: the plot's zoom drag mode kept the
+    browser's click, and Plotly's own came at (0, 0). A tap now selects the nearest data point
+    and asks for its numbers once, as a click does on a desktop."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    probes = []
+    page.on("request", lambda r: probes.append(r.url) if r.url.endswith("/api/train/probe") else None)
+    open_network(page, server)
+    plot = page.locator('[data-panel="boundary"] .nsewdrag').first
+    plot.scroll_into_view_if_needed()
+    box = plot.bounding_box()
+    with page.expect_response(lambda r: r.url.endswith("/api/train/probe")) as got:
+        page.touchscreen.tap(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5)
+    assert got.value.status == 200
+    page.wait_for_timeout(500)
+    assert len(probes) == 1
+    page.locator('#diagram-panel .node[data-col="1"][data-row="0"]').tap()
+    page.wait_for_function("() => /at the selected point/.test(document.querySelector('#diagram-panel').textContent)", timeout=10000)
+    ctx.close()

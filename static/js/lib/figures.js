@@ -705,6 +705,9 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
     phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : row, width, colourBar: true, axis: 30 }); // as tall as the map at this width; ticks, no axis title
   }
   if (own) drawingPlane(layout, narrow);
+  // on a touch screen a tap must reach the page as a click (it selects the nearest point for the
+  // network's numbers): a drag mode swallows it, leaving only Plotly's own click at (0, 0)
+  else if (touchScreen()) layout.dragmode = false;
   return { data, layout, config: own ? DRAWING : undefined };
 }
 
