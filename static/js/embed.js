@@ -67,12 +67,29 @@ function setStatus(text, error = false) {
   status.classList.toggle("error", error);
 }
 
-async function draw(figure) {
+// the figure again at the plot's new width (legend rows, margins): a host that resizes the frame
+// got the legend of the old width over the plot
+let remake = null;
+let drawnWidth = 0;
+let resizing = 0;
+new ResizeObserver(() => {
+  const w = plot.clientWidth;
+  if (!remake || !w || Math.abs(w - drawnWidth) < 8) return;
+  clearTimeout(resizing);
+  resizing = setTimeout(() => remake && draw(remake(), remake, { fresh: true }), 120);
+}).observe(plot);
+
+/** Draw a figure; `again`, when given, makes it anew for the plot's width when that changes
+ * (then drawn afresh: Plotly.react of the same layout kept the legend where the old width put it). */
+async function draw(figure, again = null, { fresh = false } = {}) {
+  remake = again;
+  drawnWidth = plot.clientWidth;
   const layout = { ...figure.layout, autosize: true };
   plot.dataset.figureHeight = layout.height || "";
   plot.style.minHeight = layout.height ? `${layout.height}px` : ""; // a fixed height is not shrunk under the footer
   const Plotly = await plotly();
-  await Plotly.react(plot, figure.data, layout, plotConfig(panelName, { displayModeBar: root.dataset.modebar === "1" ? "hover" : false }));
+  const config = plotConfig(panelName, { displayModeBar: root.dataset.modebar === "1" ? "hover" : false });
+  await (fresh ? Plotly.newPlot : Plotly.react)(plot, figure.data, layout, config);
   plot.dataset.rendered = "1";
   postHeight();
 }

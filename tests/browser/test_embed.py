@@ -234,3 +234,27 @@ def test_a_short_frame_keeps_the_plot_and_the_footer_in_view(page, server, src, 
     assert svg["bottom"] <= link["top"] + 0.5, (svg, link)
     assert svg["height"] >= 0.6 * height  # the plot is fitted, not squeezed away
     assert inner.evaluate("document.documentElement.scrollHeight") <= height + 1
+
+
+@pytest.mark.parametrize("src", [
+    "/embed/function?fn=leaky_relu(leak=0.2),elu(alpha=0.5),softplus(beta=3)&xmin=-3",
+    "/embed/boundary?act=elu&dataset=spirals&depth=5&learning_rate=0.03&epochs=100",
+])
+def test_a_resized_frame_redraws_its_legend_clear_of_the_plot(page, server, src):
+    """A host that narrows the frame and widens it again (a window resized, the auto-height
+    script) left the legend laid out for the narrow width, over the plot and its tick labels."""
+    page.set_viewport_size({"width": 720, "height": 480})
+    page.goto(f"{server}{src}")
+    page.wait_for_selector(".embed-plot[data-rendered='1']", timeout=60000)
+    boxes = """() => ['.legend', '.nsewdrag', '.xtick'].map((s) => {
+      const e = document.querySelector(s); return e ? e.getBoundingClientRect().toJSON() : null; })"""
+    def clear(b):
+        legend, plot, tick = b
+        apart = lambda a, c: a["bottom"] <= c["top"] + 1 or c["bottom"] <= a["top"] + 1 or a["right"] <= c["left"] + 1 or c["right"] <= a["left"] + 1
+        return apart(legend, plot) and (tick is None or apart(legend, tick))
+    assert clear(page.evaluate(boxes))
+    for width in (360, 720):
+        page.set_viewport_size({"width": width, "height": 480})
+        page.wait_for_timeout(900)  # the redraw waits for the resizing to settle
+        got = page.evaluate(boxes)
+        assert clear(got), (width, got)

@@ -43,7 +43,7 @@ export async function show(frame, catalogue, meta, state, notes) {
     return FIGURES[panelName](result, { ...opts, narrow: false });
   };
   if (fit) {
-    narrow.addEventListener("change", () => shown && draw(figure(shown)));
+    narrow.addEventListener("change", () => shown && draw(figure(shown), () => figure(shown)));
     // a host that sizes the frame to the content can make room for the phone layout, or take it away
     let pending = 0;
     window.addEventListener("resize", () => {
@@ -52,7 +52,7 @@ export async function show(frame, catalogue, meta, state, notes) {
         if (!shown || !narrow.matches) return;
         const before = phone;
         const f = figure(shown);
-        if (phone !== before) draw(f);
+        if (phone !== before) draw(f, () => figure(shown));
       }, 150);
     });
   }
@@ -71,7 +71,7 @@ export async function show(frame, catalogue, meta, state, notes) {
         return;
       }
       shown = result;
-      await draw(figure(result));
+      await draw(figure(result), () => figure(shown));
       setStatus(result.cut_short ? "Cut short by the server's time limit." : "");
     } catch (err) {
       if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);
