@@ -253,3 +253,14 @@ def test_typing_in_a_range_box_survives_another_edits_answer(page, server):
     assert hi.input_value() == "2"
     hi.dispatch_event("change")
     page.wait_for_function("() => /a=[0-9.]+:0.5:2/.test(decodeURIComponent(location.search))")
+
+
+def test_a_formula_with_nothing_to_draw_says_so_under_the_plot(page, server):
+    """`x/0` compiles, and every value in view is ±∞ or NaN: the plot was empty with the only
+    word about it in the card below, which also called all 401 points NaN."""
+    page.goto(f"{server}/?fn=[x%2F0],relu")
+    page.wait_for_selector('[data-panel="function"] .plot[data-rendered="1"]')
+    note = page.locator('[data-panel="function"] .note')
+    page.wait_for_function("() => document.querySelector('[data-panel=\"function\"] .note').textContent.length > 0")
+    assert note.inner_text() == ("x/0: nothing to draw — f(x) is infinite at x = -5 (and 399 more points) and undefined (NaN) "
+                                 "at x = 0: x/0 divides by zero.")

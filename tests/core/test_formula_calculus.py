@@ -368,3 +368,11 @@ def test_measurements_detail():
     assert m.overflow and not m.properties.bounded_above
     m = compile_formula("log(x)").measurements()
     assert m.undefined and not m.properties.smooth
+
+
+def test_infinite_and_undefined_points_are_each_named():
+    """x/0 is −∞ left of 0, NaN at 0 and ∞ right of it: the note said "undefined (NaN) at x = −5
+    (and 400 more points)", as if every point were NaN."""
+    r = compile_formula("x/0").check_finite(np.linspace(-5, 5, 401))
+    assert r.kind == "undefined" and r.culprit == "x/0"
+    assert r.message == "f(x) is infinite at x = -5 (and 399 more points) and undefined (NaN) at x = 0: x/0 divides by zero"

@@ -383,4 +383,10 @@ def _describe(which: str, prog: Program, values: Array, bad: Array, x: Array, pa
         culprit = culprit[:57] + "..."
     word = "infinite" if kind == "overflow" else "undefined (NaN)"
     msg = f"{which}(x) is {word} {where}: {culprit} {how}"
+    nan = np.isnan(values.reshape(-1)[idx])
+    if side == "at" and nan.any() and not nan.all():  # x/0: −∞, NaN at 0, ∞ — each named where it is
+        def at_(sel: Array) -> str:
+            xs = bad_x[sel]
+            return f"at x = {_fmt(float(xs.min()))}" + (f" (and {xs.size - 1} more points)" if xs.size > 1 else "")
+        msg = f"{which}(x) is infinite {at_(~nan)} and undefined (NaN) {at_(nan)}: {culprit} {how}"
     return FiniteReport(False, f, df, msg, which, x0, side, threshold, culprit, kind)

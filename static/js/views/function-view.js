@@ -201,7 +201,10 @@ export class FunctionView {
     const curves = results.map((data, i) => ({ label: curveLabel(specs[i], this.catalogue, specs), data }));
     const figure = functionFigure(curves, { regions: this.state.regions, samples: this.state.samples, touch: touchScreen(), width: this.panel.plot.clientWidth || undefined });
     const started = performance.now();
-    await this.panel.render(figure, { table: () => functionTable(curves), json: { curves: results } });
+    // a formula with nothing finite to draw in view (x/0) says so here, not only in its card below
+    const blank = curves.filter((c) => c.data.formula && c.data.y.every((v) => v === null));
+    const note = blank.map((c) => `${c.label}: nothing to draw — ${c.data.formula.finite.message}.`).join(" ");
+    await this.panel.render(figure, { table: () => functionTable(curves), json: { curves: results }, note });
     this.updateCards(specs, results);
     if (window.__actlab) {
       window.__actlab.draws.push({ input: window.__actlab.lastInput, drawn: performance.now(), plotMs: performance.now() - started });
