@@ -159,7 +159,10 @@ def test_type_drag_train_and_share_a_formula(page, server, browser):
         value = f'{CARD} input[type="range"][data-param="a"]'
         assert other.locator(value).input_value() == page.locator(value).input_value() == str(a)
         assert other.locator(f'{CARD} [data-range="a.max"]').input_value() == "2"
-        assert traces(other) == traces(page)
+        # the same curves; a phone's legend may cut a long label short (its start, then "…")
+        phone, desk = traces(other), traces(page)
+        assert sorted(phone.values()) == sorted(desk.values())
+        assert all(any(d == p or (p.endswith("…") and d.startswith(p[:-1])) or (": " in p and d.endswith(p.split("…")[-1]) and d.startswith(p.split("…")[0])) for d in desk) for p in phone), (phone.keys(), desk.keys())
         other.locator(CARD).scroll_into_view_if_needed()
         shot(other, "formula-function-390")
         other.watch.assert_clean()

@@ -231,3 +231,26 @@ def test_hard_tanh_card_follows_its_bounds(page, server):
     low.dispatch_event("change")
     page.wait_for_function("() => document.querySelector('#fn-cards [data-prop=\"output_range\"]').textContent === '[0.5, 3]'")
     assert rng.inner_text() == "[0.5, 3]" and card.locator('[data-prop="zero_centred"]').inner_text() == "no"
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_a_long_formula_stays_inside_its_legend_and_card(browser, server, size):
+    """A formula of a dozen terms: its legend entry ran past the plot's right edge, and its
+    typeset f(x) (and on a phone its f′(x)) was cut at the card's edge."""
+    import urllib.parse
+
+    formula = "x*sigmoid(beta*x)" + "".join(f"+0.01*sin({k}*x)" for k in range(2, 14))
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = ctx.new_page()
+    page.goto(f"{server}/?fn=[{urllib.parse.quote(formula)}],relu")
+    page.wait_for_selector(PLOT)
+    page.wait_for_timeout(500)
+    svg = page.evaluate("() => document.querySelector('[data-panel=\"function\"] .main-svg').getBoundingClientRect().right")
+    legend = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-panel=\"function\"] .legend .traces')].map((e) => e.getBoundingClientRect().right))")
+    assert legend <= svg + 1, (legend, svg)
+    for sel in (".formula:not(.dformula)", ".dformula"):
+        box = page.locator(f"#fn-cards article >> nth=0 >> {sel}")
+        if box.count():
+            assert box.evaluate("(e) => e.scrollWidth <= e.clientWidth + 1"), sel
+    assert "0.01*sin(13*x)" in page.locator("#fn-cards article").first.inner_text()  # all of it, in the card
+    ctx.close()

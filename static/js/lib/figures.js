@@ -26,6 +26,11 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
     const { color, dash } = curve.style || seriesStyle(i);
     const d = curve.data;
     const group = `c${i}`;
+    // a legend entry (a long formula's start, ": f′" after it) must fit a phone-wide plot
+    // (every entry of the curve cut alike, leaving room for the longest suffix, ": |f′| < ε (saturated)")
+    const keep = Math.max(12, (width ? Math.floor((width - 60) / 7.5) : 80) - 22);
+    const label = curve.label.length > keep ? `${curve.label.slice(0, keep - 1)}…` : curve.label;
+    const entry = (suffix) => label + suffix;
     if (d.noise) {
       const n = d.noise;
       data.push({ x: d.x, y: n.low, type: "scatter", mode: "lines", line: { width: 0, color }, hoverinfo: "skip", showlegend: false, legendgroup: group, yaxis: "y" });
@@ -37,7 +42,7 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
         fill: "tonexty",
         fillcolor: rgba(color, fill.band),
         line: { width: 0, color },
-        name: `${curve.label}: ${pct(n.p_low)}–${pct(n.p_high)} % band`,
+        name: entry(`: ${pct(n.p_low)}–${pct(n.p_high)} % band`),
         legendgroup: group,
         hoverinfo: "skip",
         yaxis: "y",
@@ -49,7 +54,7 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
           type: "scatter",
           mode: "markers",
           marker: { size: 4, color: rgba(color, 0.55) },
-          name: `${curve.label}: samples`,
+          name: entry(": samples"),
           legendgroup: group,
           hovertemplate: "x=%{x:.3f}<br>f=%{y:.3f}<extra>sample</extra>",
           yaxis: "y",
@@ -62,9 +67,9 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
       type: "scatter",
       mode: "lines",
       line: { color, dash, width: 3 },
-      name: d.noise ? `${curve.label}: mean` : curve.label,
+      name: d.noise ? entry(": mean") : label,
       legendgroup: group,
-      hovertemplate: `x=%{x:.3f}<br>f(x)=%{y:.4g}<extra>${curve.label}</extra>`,
+      hovertemplate: `x=%{x:.3f}<br>f(x)=%{y:.4g}<extra>${label}</extra>`,
       yaxis: "y",
     });
     if (twoRows) {
@@ -74,10 +79,10 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
         type: "scatter",
         mode: "lines",
         line: { color, dash, width: 2.5 },
-        name: `${curve.label}: f′`,
+        name: entry(": f′"),
         legendgroup: group,
         showlegend: false,
-        hovertemplate: `x=%{x:.3f}<br>f′(x)=%{y:.4g}<extra>${curve.label}</extra>`,
+        hovertemplate: `x=%{x:.3f}<br>f′(x)=%{y:.4g}<extra>${label}</extra>`,
         yaxis: "y2",
       });
     }
@@ -89,7 +94,7 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
         keyed.add(r.kind);
         shapes.push({
           showlegend: key,
-          name: `${curve.label}: ${r.kind === "dead" ? "f′ = 0 (dead)" : "|f′| < ε (saturated)"}`,
+          name: entry(`: ${r.kind === "dead" ? "f′ = 0 (dead)" : "|f′| < ε (saturated)"}`),
           legendgroup: group,
           type: "rect",
           xref: "x",

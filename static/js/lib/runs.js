@@ -12,7 +12,9 @@ export function curveLabel(spec, catalogue, specs) {
     const parts = Object.entries(spec.params || {})
       .filter(([k, v]) => same || Number(v) !== ((spec.ranges || {})[k] || { default: usual }).default)
       .map(([k, v]) => `${k}=${v}`);
-    return parts.length ? `${spec.formula} (${parts.join(", ")})` : spec.formula;
+    // a long formula's start (a legend entry of 300 characters ran past the plot; the card has all of it)
+    const text = spec.formula.length > 36 ? `${spec.formula.slice(0, 35)}…` : spec.formula;
+    return parts.length ? `${text} (${parts.join(", ")})` : text;
   }
   const act = catalogue.byId[spec.name];
   const sameName = specs.filter((s) => s.name === spec.name).length > 1;

@@ -139,7 +139,7 @@ export class FunctionView {
     if (!isFormula(spec)) return this.catalogue.byId[spec.name];
     const f = result.formula;
     return {
-      id: f.id, mathml: f.mathml, dmathml: f.dformula.mathml, dtext: f.dformula.text, properties: f.properties, convention: f.convention, conventions: this.catalogue.formula.convention,
+      id: f.id, text: f.text, mathml: f.mathml, dmathml: f.dformula.mathml, dtext: f.dformula.text, properties: f.properties, convention: f.convention, conventions: this.catalogue.formula.convention,
       finite: f.finite, description: "Your own formula: its derivative is exact (symbolic); its properties are measured numerically at these parameter values.",
     };
   }
@@ -154,6 +154,13 @@ export class FunctionView {
     }
     this.cardsEl.querySelectorAll("article").forEach((card, i) => {
       card.querySelector("h3").textContent = curveLabel(specs[i], this.catalogue, specs);
+      // a typed formula too wide for its card (MathML does not wrap) is written as text that does
+      const act = this.cardAct(specs[i], results[i]);
+      const fits = (box) => !box || !box.querySelector("math") || box.scrollWidth <= box.clientWidth + 1;
+      const fx = card.querySelector(".formula:not(.dformula)");
+      if (act.text && !fits(fx)) fx.replaceChildren(el("code", { class: "formula-text", text: `f(x) = ${act.text}` }));
+      const dfx = card.querySelector(".dformula");
+      if (act.dtext && !fits(dfx)) dfx.replaceChildren(el("code", { class: "formula-text", text: `f′(x) = ${act.dtext}` }));
       // Smoothness depends on the parameters (ELU is C¹ only for α = 1): a kink in view says no.
       const kinks = results[i].kinks;
       const smooth = this.cardAct(specs[i], results[i]).properties.smooth && !kinks.length;
