@@ -66,8 +66,8 @@ def join(context, server, code: str, nickname: str = ""):
 def contexts(browser):
     made = []
 
-    def make(width=1280, height=800):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    def make(width=1280, height=800, **options):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True, **options)
         made.append(ctx)
         return ctx
 
@@ -239,6 +239,35 @@ def test_the_class_panel_and_a_paused_student_on_a_phone(contexts, server, width
     assert student.evaluate("document.querySelector('#fn-controls').inert")
     assert student.locator(f"{FN_PLOT} .main-svg").first.is_visible()  # the plot stays
     shot(student, "live-student-paused-phone")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+NETWORK = "/?view=network&act=leaky_relu(leak=0.05)&dataset=moons"
+PHONE = {"width": 390, "height": 844, "is_mobile": True, "has_touch": True}
+NET_FIELDS = ("input[name=mode]", "#net-curves select[data-role=activation]", "#net-data select", "#net-training input")
+
+
+def test_a_paused_phone_keeps_the_network_controls_in_view_greyed_and_inert(contexts, server):
+    """On a phone the controls stack above the plots; paused, they stay as they are (greyed,
+    inert), as on a desktop: they used to fold to the Train row, Mode, Activation and Data gone."""
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    student = join(contexts(**PHONE), server, code)
+    until(student, "document.querySelector('#net-curves select[data-role=activation]')?.value === 'leaky_relu'")
+    until(student, "document.querySelector('[data-panel=loss] .plot')?.dataset.rendered === '1'", timeout_s=30)
+    form = "document.querySelector('#net-controls').getBoundingClientRect().height"
+    before = student.evaluate(form)
+    assert before > 1000  # the phone's stack of every field
+    teacher.click("#live-pause")
+    until(student, "document.querySelector('.live-bar').dataset.paused === '1'")
+    assert student.evaluate("document.querySelector('#net-controls').inert")
+    assert student.evaluate(form) == pytest.approx(before, abs=1)
+    for field in NET_FIELDS:
+        assert student.locator(field).first.is_visible(), field
+    assert float(student.evaluate("getComputedStyle(document.querySelector('#net-controls')).opacity")) < 1  # greyed
+    student.locator("#net-controls select[data-role=activation]").first.scroll_into_view_if_needed()
+    shot(student, "live-student-paused-phone-network")
     for p in (teacher, student):
         p.watch.assert_clean()
 
