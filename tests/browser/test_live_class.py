@@ -272,6 +272,25 @@ def test_a_paused_phone_keeps_the_network_controls_in_view_greyed_and_inert(cont
         p.watch.assert_clean()
 
 
+def test_the_student_bar_names_the_run_as_its_legend_does(contexts, server):
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    teacher.fill("#live-prompt", "Pick a leak, train, submit")
+    teacher.select_option("#live-param", "leak")
+    teacher.click("#live-experiment")
+    until(student, "!document.querySelector('.live-experiment').hidden && document.querySelector('.live-run').textContent.startsWith('Your run: ')", timeout_s=30)
+    run = student.inner_text(".live-run")
+    legend = student.evaluate("window.__actlabLive.trace.variants[0].label")  # what the run's legends say
+    assert legend.startswith("Leaky ReLU") and "leak=0.05" in legend
+    assert student.evaluate("document.querySelector('[data-panel=loss] .plot').data[0].name").startswith(legend)
+    assert run.startswith(f"Your run: {legend}: final test accuracy"), run
+    assert "leaky_relu" not in run
+    shot(student, "live-student-run-label")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
 @pytest.fixture(scope="module")
 def idle_server():
     """A server whose classes end after 8 s without activity."""
