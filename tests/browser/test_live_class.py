@@ -2,7 +2,8 @@
 top bar, two students (each in a browser of their own) join with the code, and their
 explorers follow the teacher's — the plots, not only the address; a pause locks their
 controls and a release unlocks them; a class experiment collects both students' runs into
-one plot on the teacher's screen. A lesson's page and presentation step are followed too."""
+one plot on the teacher's screen. A lesson's page and presentation step are followed too. The
+teacher ends the class: the students are told and keep a page of their own."""
 
 from __future__ import annotations
 
@@ -288,6 +289,58 @@ def test_the_student_bar_names_the_run_as_its_legend_does(contexts, server):
     assert "leaky_relu" not in run
     shot(student, "live-student-run-label")
     for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_the_teacher_ends_the_class_and_each_student_keeps_a_page_of_their_own(contexts, server):
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    students = [join(contexts(), server, code), join(contexts(**PHONE), server, code)]
+    teacher.click("#live-experiment")
+    teacher.fill("#live-message", "One moment")
+    teacher.click("#live-pause")
+    for s in students:
+        until(s, "document.querySelector('.live-bar').dataset.paused === '1' && !document.querySelector('.live-experiment').hidden")
+    # the panel tells ending from stopping in this tab
+    panel = teacher.inner_text("#live-panel .live-ending")
+    assert "every student is told it is over" in panel and "the class goes on for the students" in panel
+    teacher.click("#live-end")
+    assert teacher.evaluate("document.querySelector('.live-confirm').hidden") is False  # one more click: it cannot be undone
+    shot(teacher, "live-teacher-ending")
+    teacher.click("#live-end-yes")
+    until(teacher, "document.querySelector('#live-panel').dataset.ended === '1'")
+    assert "You ended the class" in teacher.inner_text("#live-panel .live-status")
+    assert teacher.evaluate("sessionStorage.getItem('actlab-live-class')") is None
+    shot(teacher, "live-teacher-ended")
+    for s in students:
+        until(s, "document.querySelector('.live-bar').dataset.live === 'ended'")
+        bar = s.inner_text(".live-bar")
+        assert "The teacher ended the class" in bar and "Following the teacher" not in bar
+        assert s.evaluate("document.querySelector('.live-experiment').hidden && document.querySelector('#live-follow').hidden")
+        assert not s.evaluate("document.querySelector('#net-controls').inert || document.body.classList.contains('live-locked')")
+        assert s.evaluate("sessionStorage.getItem('actlab-live-class')") is None
+    shot(students[1], "live-student-ended-phone")
+    # the page is the student's: a change of their own works and does not bring the class back
+    ada = students[0]
+    ada.select_option("#net-curves select[data-role=activation]", "elu")
+    until(ada, "new URLSearchParams(location.search).get('act')?.startsWith('elu')")
+    assert ada.evaluate("document.querySelector('.live-bar').dataset.live") == "ended"
+    assert ada.evaluate("sessionStorage.getItem('actlab-live-class')") is None
+    ada.reload()
+    ada.wait_for_selector("body[data-ready='1']")
+    assert ada.locator(".live-bar.live-student").count() == 0 and ada.is_visible("#live-class")
+    # the code is over: the API and the join page say so
+    status = teacher.evaluate("(code) => fetch('/api/classes/' + code).then(async (r) => [r.status, (await r.json()).code])", code)
+    assert status == [410, "class_ended"]
+    late = contexts().new_page()
+    late.watch = PageWatch(late, server)
+    answer = late.goto(f"{server}/join/{code}")
+    assert answer.status == 410 and "has ended" in late.inner_text(".join-problem") and late.is_visible("#code")
+    shot(late, "live-join-ended")
+    # the browser logs the 410s the pages were answered with: that is how they learnt it
+    for p in (teacher, late):
+        p.watch.errors = [e for e in p.watch.errors if "410" not in e]
+    for p in (teacher, *students, late):
         p.watch.assert_clean()
 
 
