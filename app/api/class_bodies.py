@@ -164,6 +164,11 @@ class ChangeAccepted(BaseModel):
     seq: int = Field(description="The change's number; students receive changes in this order")
 
 
+class ClassEnded(BaseModel):
+    code: str
+    ended: Literal[True]
+
+
 class ExperimentSet(ChangeAccepted):
     experiment: Experiment | None
 

@@ -1,7 +1,7 @@
 """Live classes: a teacher starts one, students follow it by server-sent events.
 
-The teacher's view (the explorer's URL query), pause and release, and a class experiment
-are changes only the holder of the teacher token can make; each gets the class's next
+The teacher's view (the explorer's URL query), pause and release, a class experiment and
+ending the class are changes only the holder of the teacher token can make; each gets the class's next
 sequence number and reaches every student in order. Students need only the code: they
 follow (GET …/events) and submit results; the teacher reads the results back.
 
@@ -54,6 +54,7 @@ from .class_bodies import (
     MAX_NICKNAME,
     ChangeAccepted,
     ClassCreated,
+    ClassEnded,
     ClassPublic,
     ClassResults,
     CreateClassBody,
@@ -73,6 +74,7 @@ KEEPALIVE_S = 15.0  # a comment line on an idle stream, so proxies keep it open
 RECONNECT_MS = 2000  # the EventSource's wait before it reconnects
 _STATUS = {  # a store's refusal → HTTP status
     "class_not_found": 404,
+    "class_ended": 410,
     "class_full": 409,
     "no_experiment": 409,
     "experiment_changed": 409,
@@ -151,6 +153,7 @@ router = APIRouter(
     responses={
         **ERROR_RESPONSES,
         404: {"model": ErrorResponse, "description": "No live class has this code (`class_not_found`); it may have expired"},
+        410: {"model": ErrorResponse, "description": "The teacher ended the class of this code (`class_ended`)"},
         429: {"model": ErrorResponse, "description": "Too many attempts from this address or messages to this class; retry after Retry-After seconds"},
         503: {"model": ErrorResponse, "description": "The live-class store is unavailable, or live classes need ACTLAB_REDIS_URL with several workers"},
     },
@@ -186,7 +189,7 @@ def get_store(app: FastAPI) -> ClassStore:
 
 def _refused(e: LiveError) -> ApiError:
     headers = {"Retry-After": str(max(1, round(e.retry_after_s)))} if e.retry_after_s else None
-    return ApiError(_STATUS.get(e.code, 409), e.message, "code" if e.code == "class_not_found" else None, headers, code=e.code)
+    return ApiError(_STATUS.get(e.code, 409), e.message, "code" if e.code in ("class_not_found", "class_ended") else None, headers, code=e.code)
 
 
 def _too_many(message: str, retry_after_s: float, code: str) -> ApiError:
@@ -210,6 +213,8 @@ async def _find(request: Request, code: str) -> tuple[ClassStore, ClassInfo]:
         info = await store.get(canonical) if canonical else None
         if info is None:
             await store.rate(f"miss:{who}", limits.misses_per_min, 60.0)
+            if canonical and await store.ended(canonical):
+                raise ApiError(410, f"the class {display_code(canonical)} has ended: its teacher ended it (a new class has a new code)", "code", code="class_ended")
             raise ApiError(404, f"no live class has the code {code!r} (it may have expired): check the code with the teacher", "code", code="class_not_found")
     except LiveError as e:
         raise _refused(e) from None
@@ -307,6 +312,11 @@ def _sse(event: Event) -> bytes:
     return head + b"event: " + event.kind.encode() + b"\ndata: " + dumps(event.data) + b"\n\n"
 
 
+async def _gone(store: ClassStore, code: str) -> bytes:
+    """The last event of a stream whose class is gone: ended by its teacher, or expired."""
+    return _sse(Event(CLOSED, {"reason": "ended" if await store.ended(code) else "expired"}))
+
+
 def _snapshot(info: ClassInfo, resumed_from: int | None) -> bytes:
     data = {**_public(info), "resumed_from": resumed_from}
     return b"retry: %d\nid: %d\nevent: snapshot\ndata: " % (RECONNECT_MS, info.seq) + dumps(data) + b"\n\n"
@@ -326,7 +336,7 @@ async def class_events(
     """text/event-stream. First `event: snapshot` (the whole public state, `id:` its sequence
     number), then each change as it happens: `state` {seq, query}, `pause` {seq, message},
     `release` {seq}, `experiment` {seq, experiment}; `results` {count} when a student submits;
-    `closed` {reason} when the class expires, and the stream ends. Changes carry `id: seq`, so
+    `closed` {reason} when the class is gone (`expired`, or `ended` by its teacher), and the stream ends. Changes carry `id: seq`, so
     a reconnecting EventSource sends Last-Event-ID and gets a fresh snapshot. A comment line
     every 15 s keeps idle connections open. Each open stream counts as one student."""
     store, info = await _find(request, code)
@@ -352,7 +362,7 @@ async def class_events(
         try:
             info = await store.get(code)
             if info is None:
-                yield _sse(Event(CLOSED, {"reason": "expired"}))
+                yield await _gone(store, code)
                 return
             last = info.seq
             yield _snapshot(info, resumed_from)
@@ -362,7 +372,7 @@ async def class_events(
                 if time.monotonic() - beat >= tick:
                     beat = time.monotonic()
                     if not await store.heartbeat(code, conn):
-                        yield _sse(Event(CLOSED, {"reason": "expired"}))
+                        yield await _gone(store, code)
                         return
                 if event is None:
                     yield b": keep-alive\n\n"
@@ -375,7 +385,7 @@ async def class_events(
                 if event.kind == RESYNC or (event.seq is not None and event.seq > last + 1):
                     info = await store.get(code)  # missed something: send the whole state again
                     if info is None:
-                        yield _sse(Event(CLOSED, {"reason": "expired"}))
+                        yield await _gone(store, code)
                         return
                     last = info.seq
                     yield _snapshot(info, None)
@@ -428,6 +438,18 @@ async def post_experiment(code: CodePath, body: ExperimentBody, request: Request
     spec = None if body.prompt is None else {"prompt": body.prompt, "collect": list(body.collect), "param": body.param}
     event = await _change(request, store, info, "experiment", {"experiment": spec})
     return {"seq": event.seq, "experiment": event.data["experiment"]}
+
+
+@router.post("/api/classes/{code}/end", summary="Teacher: end the class for everyone", response_model=ClassEnded, response_class=JSONResponse, responses=_TEACHER)
+async def post_end(code: CodePath, request: Request, credentials: TeacherAuth) -> dict[str, Any]:
+    """Every follower gets `closed` {"reason": "ended"} and its stream ends; the class and its
+    results are gone. For the class's idle lifetime its code answers 410 (`class_ended`)."""
+    store, info = await _teacher(request, code, credentials)
+    try:
+        await store.end(info.code)
+    except LiveError as e:
+        raise _refused(e) from None
+    return {"code": info.code, "ended": True}
 
 
 @router.post(
@@ -508,7 +530,7 @@ async def join_page(request: Request, code: str | None = None) -> HTMLResponse:
         except ApiError as e:
             status, problem = e.status, e.message
     response = render(
-        request, "join.html",
+        request, "join.html", status_code=status,  # (a refusal is not kept: the page cache keys on the URL alone)
         code=found.code if found else "",
         display_code=display_code(found.code) if found else "",
         typed=(code or "")[:32],
@@ -517,6 +539,5 @@ async def join_page(request: Request, code: str | None = None) -> HTMLResponse:
         code_length=CODE_LENGTH,
         max_nickname=MAX_NICKNAME,
     )
-    response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -13,6 +13,7 @@ from typing import Any
 
 from .codes import new_code
 from .store import (
+    CLOSED,
     PRESENCE_S,
     RESULTS,
     STOP,
@@ -46,6 +47,7 @@ class MemoryStore:
         self._clock = clock
         self._classes: dict[str, _Class] = {}
         self._windows: dict[str, tuple[int, float]] = {}  # rate-limit key → (count, window end)
+        self._ended: dict[str, float] = {}  # code of a class its teacher ended → until when it is said so
 
     # -------------------------------------------------------------- helpers
 
@@ -59,11 +61,11 @@ class MemoryStore:
             return None
         return c
 
-    def _drop(self, code: str) -> None:
+    def _drop(self, code: str, reason: str = "expired") -> None:
         c = self._classes.pop(code, None)
         if c is not None:
             for sub in list(c.subscribers):
-                sub.deliver(Event("closed", {"reason": "expired"}))
+                sub.deliver(Event(CLOSED, {"reason": reason}))
 
     def _touch(self, c: _Class) -> None:
         c.expires = self._clock() + self.idle_s
@@ -87,6 +89,8 @@ class MemoryStore:
         now = self._clock()
         for code in [k for k, c in self._classes.items() if now >= c.expires]:
             self._drop(code)
+        for code in [k for k, until in self._ended.items() if now >= until]:
+            del self._ended[code]
 
     # -------------------------------------------------------------- ClassStore
 
@@ -98,7 +102,7 @@ class MemoryStore:
         if len(self._classes) >= MAX_CLASSES:
             raise LiveError("too_many_classes", f"this server holds {MAX_CLASSES} live classes already; try again later", 60.0)
         code = new_code()
-        while code in self._classes:
+        while code in self._classes or code in self._ended:
             code = new_code()
         c = _Class(ClassInfo(code=code, token_hash=token_hash, query=query), expires=0.0)
         self._touch(c)
@@ -143,6 +147,15 @@ class MemoryStore:
         c = self._classes.get(code)
         if c is not None:
             c.present.pop(conn, None)
+
+    async def end(self, code: str) -> None:
+        if self._live(code) is None:
+            raise NotFound()
+        self._drop(code, "ended")
+        self._ended[code] = self._clock() + self.idle_s
+
+    async def ended(self, code: str) -> bool:
+        return self._clock() < self._ended.get(code, 0.0)
 
     async def subscribe(self, code: str) -> LocalSubscription:
         c = self._live(code)

@@ -4,9 +4,10 @@ class (ACTLAB_REDIS_URL).
 Per class, three keys with the hash tag ``{CODE}`` (so a Redis Cluster keeps them on one
 node): ``…:class`` (a hash: token hash, sequence, state, pause, experiment), ``…:students``
 (a sorted set: connection → last sign of life) and ``…:results`` (a hash: student key →
-result). Every activity sets all three to expire ``idle_s`` later. Each change runs as one
-Lua script that numbers it, stores it and publishes it on the class's channel, so the
-sequence and the published order agree in every process. Each process holds one pub/sub
+result). Every activity sets all three to expire ``idle_s`` later; ending a class deletes
+them and leaves ``…:ended`` for ``idle_s``, so its code is said to have ended. Each change
+runs as one Lua script that numbers it, stores it and publishes it on the class's channel,
+so the sequence and the published order agree in every process. Each process holds one pub/sub
 connection and fans each message out to its own subscribers.
 """
 
@@ -39,8 +40,9 @@ PREFIX = "actlab:live:"
 SUBSCRIBE_TIMEOUT_S = 5.0
 CLEANUP_EVERY_S = 5.0  # how often channels nobody here follows any more are unsubscribed
 
+# KEYS: class, ended. ARGV: token hash, query, ttl_ms
 _CREATE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'token', ARGV[1], 'seq', 0, 'query', ARGV[2], 'paused', 0, 'message', '', 'experiment', '')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
@@ -118,6 +120,15 @@ redis.call('PUBLISH', ARGV[2], 'results\\n\\n{"count":' .. n .. '}')
 return {n}
 """
 
+# KEYS: class, students, results, ended. ARGV: ttl_ms, channel
+_END = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('SET', KEYS[4], 1, 'PX', ARGV[1])
+redis.call('PUBLISH', ARGV[2], 'closed\\n\\n{"reason":"ended"}')
+return 1
+"""
+
 # KEYS: window. ARGV: limit, cost, window_ms. -1 when allowed, else ms until the window ends.
 _RATE = """
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -133,6 +144,10 @@ return -1
 def _keys(code: str) -> list[str]:
     base = f"{PREFIX}{{{code}}}:"
     return [base + "class", base + "students", base + "results"]
+
+
+def _ended_key(code: str) -> str:
+    return f"{PREFIX}{{{code}}}:ended"
 
 
 def _channel(code: str) -> str:
@@ -254,7 +269,7 @@ class RedisStore:
         self._hub = _Hub(self.client, self.logger)
         self._salt: bytes | None = None
         self._scripts = {name: self.client.register_script(src) for name, src in
-                         (("create", _CREATE), ("change", _CHANGE), ("join", _JOIN), ("heartbeat", _HEARTBEAT), ("result", _RESULT), ("rate", _RATE))}
+                         (("create", _CREATE), ("change", _CHANGE), ("join", _JOIN), ("heartbeat", _HEARTBEAT), ("result", _RESULT), ("end", _END), ("rate", _RATE))}
 
     @property
     def _ttl_ms(self) -> int:
@@ -279,7 +294,7 @@ class RedisStore:
     async def create(self, token_hash: str, query: str) -> ClassInfo:
         for _ in range(8):
             code = new_code()
-            if await self._run("create", _keys(code)[:1], [token_hash, query, self._ttl_ms]):
+            if await self._run("create", [_keys(code)[0], _ended_key(code)], [token_hash, query, self._ttl_ms]):
                 return ClassInfo(code=code, token_hash=token_hash, query=query)
         raise LiveError("too_many_classes", "could not find a free class code; try again", 1.0)
 
@@ -343,6 +358,16 @@ class RedisStore:
             await self.client.zrem(_keys(code)[1], conn)
         except (RedisError, OSError):
             pass  # the entry goes stale by itself
+
+    async def end(self, code: str) -> None:
+        if not await self._run("end", [*_keys(code), _ended_key(code)], [self._ttl_ms, _channel(code)]):
+            raise NotFound()
+
+    async def ended(self, code: str) -> bool:
+        try:
+            return bool(await self.client.exists(_ended_key(code)))
+        except (RedisError, OSError):
+            raise _unavailable() from None
 
     async def subscribe(self, code: str) -> LocalSubscription:
         channel = _channel(code)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 # Kinds of event. The first four change the class and carry a sequence number.
 SEQUENCED = ("state", "pause", "release", "experiment")
 RESULTS = "results"  # {"count"}: a student submitted a result (no sequence number)
-CLOSED = "closed"  # the class expired: the stream ends
+CLOSED = "closed"  # {"reason": "expired" | "ended"}: the class is gone (idle, or its teacher ended it); the stream ends
 RESYNC = "resync"  # this process may have missed events: send the subscriber a fresh snapshot
 STOP = "stop"  # this server is stopping: end the stream (EventSource reconnects elsewhere)
 
@@ -114,6 +114,13 @@ class ClassStore(Protocol):
         """Keep ``conn`` counted; False when the class is gone."""
 
     async def leave(self, code: str, conn: str) -> None: ...
+    async def end(self, code: str) -> None:
+        """End the class now: its followers get ``closed`` {"reason": "ended"}, and the code
+        stays known as ended for ``idle_s`` (``ended``); NotFound if there is no such class."""
+
+    async def ended(self, code: str) -> bool:
+        """Whether the teacher ended a class of this code (within the last ``idle_s``)."""
+
     async def subscribe(self, code: str) -> Subscription: ...
     async def add_result(self, code: str, key: str, result: dict[str, Any], experiment_id: int | None) -> int:
         """Store one result of the open experiment under ``key`` (replacing that key's earlier

@@ -140,6 +140,7 @@ def test_the_teacher_changes_state_pause_release_and_experiment_in_sequence(clie
     ("POST", "release", None),
     ("POST", "experiment", {"prompt": "x"}),
     ("GET", "results", None),
+    ("POST", "end", None),
 ])
 def test_only_the_teacher_token_controls_a_class(client, method, path, body):
     code, teacher, _ = start(client)
@@ -500,6 +501,31 @@ def test_followers_of_an_expired_class_are_told_and_the_stream_ends():
         assert http.get(f"/api/classes/{code}").status_code == 404
 
 
+def test_the_teacher_ends_the_class_its_followers_are_told_and_its_code_says_so():
+    app = make_app()
+    with serving(app) as url, httpx.Client(base_url=url, timeout=5) as http:
+        code, teacher, _ = start(http)
+        other, _, _ = start(http)
+        http.post(f"/api/classes/{code}/experiment", json={"prompt": "p"}, headers=teacher)
+        assert http.get(f"/join/{code}").status_code == 200  # the join page while it runs
+        with http.stream("GET", f"/api/classes/{code}/events") as r:
+            events = sse(r)
+            next_event(events, "snapshot")
+            assert http.post(f"/api/classes/{code}/end", headers={"Authorization": "Bearer " + "x" * 43}).status_code == 403
+            r = http.post(f"/api/classes/{code}/end", headers=teacher)
+            assert r.status_code == 200 and r.json() == {"code": code, "ended": True}
+            assert list(events) == [("closed", {"reason": "ended"}, None)]  # and the stream ends
+        for method, path in (("GET", ""), ("GET", "/events"), ("PUT", "/state"), ("POST", "/results"), ("POST", "/end"), ("GET", "/qr.svg")):
+            r = http.request(method, f"/api/classes/{code}{path}", json={"query": "fn=tanh"} if method == "PUT" else RESULT if path == "/results" else None, headers=teacher)
+            assert r.status_code == 410 and r.json()["code"] == "class_ended" and r.json()["field"] == "code", path
+            assert "has ended: its teacher ended it" in r.json()["detail"]
+        page = http.get(f"/join/{code}")  # the join page says so, as it says a wrong code (not the page it showed before)
+        assert page.status_code == 410 and "has ended: its teacher ended it" in page.text and 'id="code"' in page.text
+        assert http.get("/api/classes/22222222").json()["code"] == "class_not_found"
+        assert http.get(f"/api/classes/{other}").status_code == 200  # the other class goes on
+        assert code not in app.state.live_store._classes
+
+
 # ----------------------------------------------------------------------------- pages and the QR code
 
 
@@ -534,7 +560,7 @@ def test_the_live_client_module_is_served_and_self_contained(client):
     source = (ROOT / "static/js/live/client.js").read_text()
     assert "export class LiveClient" in source and "import " not in source.split("export const ALPHABET")[0].replace("//", "")
     assert f'ALPHABET = "{ALPHABET}"' in source
-    for method in ("connect()", "follow()", "unfollow()", "submitResult(", "setState(", "pause(", "release()", "setExperiment(", "getResults()"):
+    for method in ("connect()", "follow()", "unfollow()", "submitResult(", "setState(", "pause(", "release()", "setExperiment(", "getResults()", "end()"):
         assert method in source
 
 

@@ -2,7 +2,8 @@
 top bar, two students (each in a browser of their own) join with the code, and their
 explorers follow the teacher's — the plots, not only the address; a pause locks their
 controls and a release unlocks them; a class experiment collects both students' runs into
-one plot on the teacher's screen. A lesson's page and presentation step are followed too."""
+one plot on the teacher's screen. A lesson's page and presentation step are followed too. The
+teacher ends the class: the students are told and keep a page of their own."""
 
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ def join(context, server, code: str, nickname: str = ""):
 def contexts(browser):
     made = []
 
-    def make(width=1280, height=800):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    def make(width=1280, height=800, **options):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True, **options)
         made.append(ctx)
         return ctx
 
@@ -240,6 +241,106 @@ def test_the_class_panel_and_a_paused_student_on_a_phone(contexts, server, width
     assert student.locator(f"{FN_PLOT} .main-svg").first.is_visible()  # the plot stays
     shot(student, "live-student-paused-phone")
     for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+NETWORK = "/?view=network&act=leaky_relu(leak=0.05)&dataset=moons"
+PHONE = {"width": 390, "height": 844, "is_mobile": True, "has_touch": True}
+NET_FIELDS = ("input[name=mode]", "#net-curves select[data-role=activation]", "#net-data select", "#net-training input")
+
+
+def test_a_paused_phone_keeps_the_network_controls_in_view_greyed_and_inert(contexts, server):
+    """On a phone the controls stack above the plots; paused, they stay as they are (greyed,
+    inert), as on a desktop: they used to fold to the Train row, Mode, Activation and Data gone."""
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    student = join(contexts(**PHONE), server, code)
+    until(student, "document.querySelector('#net-curves select[data-role=activation]')?.value === 'leaky_relu'")
+    until(student, "document.querySelector('[data-panel=loss] .plot')?.dataset.rendered === '1'", timeout_s=30)
+    form = "document.querySelector('#net-controls').getBoundingClientRect().height"
+    before = student.evaluate(form)
+    assert before > 1000  # the phone's stack of every field
+    teacher.click("#live-pause")
+    until(student, "document.querySelector('.live-bar').dataset.paused === '1'")
+    assert student.evaluate("document.querySelector('#net-controls').inert")
+    assert student.evaluate(form) == pytest.approx(before, abs=1)
+    for field in NET_FIELDS:
+        assert student.locator(field).first.is_visible(), field
+    assert float(student.evaluate("getComputedStyle(document.querySelector('#net-controls')).opacity")) < 1  # greyed
+    student.locator("#net-controls select[data-role=activation]").first.scroll_into_view_if_needed()
+    shot(student, "live-student-paused-phone-network")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_the_student_bar_names_the_run_as_its_legend_does(contexts, server):
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    teacher.fill("#live-prompt", "Pick a leak, train, submit")
+    teacher.select_option("#live-param", "leak")
+    teacher.click("#live-experiment")
+    until(student, "!document.querySelector('.live-experiment').hidden && document.querySelector('.live-run').textContent.startsWith('Your run: ')", timeout_s=30)
+    run = student.inner_text(".live-run")
+    legend = student.evaluate("window.__actlabLive.trace.variants[0].label")  # what the run's legends say
+    assert legend.startswith("Leaky ReLU") and "leak=0.05" in legend
+    assert student.evaluate("document.querySelector('[data-panel=loss] .plot').data[0].name").startswith(legend)
+    assert run.startswith(f"Your run: {legend}: final test accuracy"), run
+    assert "leaky_relu" not in run
+    shot(student, "live-student-run-label")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_the_teacher_ends_the_class_and_each_student_keeps_a_page_of_their_own(contexts, server):
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    students = [join(contexts(), server, code), join(contexts(**PHONE), server, code)]
+    teacher.click("#live-experiment")
+    teacher.fill("#live-message", "One moment")
+    teacher.click("#live-pause")
+    for s in students:
+        until(s, "document.querySelector('.live-bar').dataset.paused === '1' && !document.querySelector('.live-experiment').hidden")
+    # the panel tells ending from stopping in this tab
+    panel = teacher.inner_text("#live-panel .live-ending")
+    assert "every student is told it is over" in panel and "the class goes on for the students" in panel
+    teacher.click("#live-end")
+    assert teacher.evaluate("document.querySelector('.live-confirm').hidden") is False  # one more click: it cannot be undone
+    shot(teacher, "live-teacher-ending")
+    teacher.click("#live-end-yes")
+    until(teacher, "document.querySelector('#live-panel').dataset.ended === '1'")
+    assert "You ended the class" in teacher.inner_text("#live-panel .live-status")
+    assert teacher.evaluate("sessionStorage.getItem('actlab-live-class')") is None
+    shot(teacher, "live-teacher-ended")
+    for s in students:
+        until(s, "document.querySelector('.live-bar').dataset.live === 'ended'")
+        bar = s.inner_text(".live-bar")
+        assert "The teacher ended the class" in bar and "Following the teacher" not in bar
+        assert s.evaluate("document.querySelector('.live-experiment').hidden && document.querySelector('#live-follow').hidden")
+        assert not s.evaluate("document.querySelector('#net-controls').inert || document.body.classList.contains('live-locked')")
+        assert s.evaluate("sessionStorage.getItem('actlab-live-class')") is None
+    shot(students[1], "live-student-ended-phone")
+    # the page is the student's: a change of their own works and does not bring the class back
+    ada = students[0]
+    ada.select_option("#net-curves select[data-role=activation]", "elu")
+    until(ada, "new URLSearchParams(location.search).get('act')?.startsWith('elu')")
+    assert ada.evaluate("document.querySelector('.live-bar').dataset.live") == "ended"
+    assert ada.evaluate("sessionStorage.getItem('actlab-live-class')") is None
+    ada.reload()
+    ada.wait_for_selector("body[data-ready='1']")
+    assert ada.locator(".live-bar.live-student").count() == 0 and ada.is_visible("#live-class")
+    # the code is over: the API and the join page say so
+    status = teacher.evaluate("(code) => fetch('/api/classes/' + code).then(async (r) => [r.status, (await r.json()).code])", code)
+    assert status == [410, "class_ended"]
+    late = contexts().new_page()
+    late.watch = PageWatch(late, server)
+    answer = late.goto(f"{server}/join/{code}")
+    assert answer.status == 410 and "has ended" in late.inner_text(".join-problem") and late.is_visible("#code")
+    shot(late, "live-join-ended")
+    # the browser logs the 410s the pages were answered with: that is how they learnt it
+    for p in (teacher, late):
+        p.watch.errors = [e for e in p.watch.errors if "410" not in e]
+    for p in (teacher, *students, late):
         p.watch.assert_clean()
 
 

@@ -2,7 +2,8 @@
 
 60 simulated students follow the class over server-sent events, half through each
 process; the teacher changes the view 20 times through the first: every student receives
-every change, in order. A student cannot control the class; results submitted through one
+every change, in order. A student cannot control the class; a class its teacher ends is
+ended for the followers of both processes at once; results submitted through one
 process are read back through the other; a class nobody touches expires and is gone from
 both processes, and its followers are told. A stopping process ends its streams at once.
 Loopback only; about 20 s (each scenario is cut off at 30 s).
@@ -91,6 +92,29 @@ def test_sixty_students_on_two_workers_receive_every_change_in_order(cluster):
             await room.close()
 
     asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+def test_the_teacher_ends_the_class_on_every_process(cluster):
+    async def scenario():
+        room = Classroom(cluster.urls)
+        try:
+            await room.start()
+            await room.join(4)  # two students on each process
+            r = await room.client.post(f"{cluster.urls[1]}/api/classes/{room.code}/end", headers=room.teacher())
+            assert r.status_code == 200 and r.json() == {"code": room.code, "ended": True}
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not all(s.closed for s in room.students):
+                await asyncio.sleep(0.05)
+            assert [s.closed for s in room.students] == ["ended"] * 4  # told at once, whichever process they follow
+            for url in cluster.urls:
+                r = await room.client.get(f"{url}/api/classes/{room.code}")
+                assert r.status_code == 410 and r.json()["code"] == "class_ended"
+                r = await room.client.put(f"{url}/api/classes/{room.code}/state", json={"query": "fn=relu"}, headers=room.teacher())
+                assert r.status_code == 410
+        finally:
+            await room.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 20))
 
 
 def test_an_untouched_class_is_gone_and_a_stopping_worker_ends_its_streams(cluster):

@@ -12,6 +12,7 @@
 //   await teacher.pause("Eyes up here"); await teacher.release();
 //   await teacher.setExperiment({ prompt: "Pick a leak, train, submit", param: "leak" });
 //   const { results } = await teacher.getResults();
+//   await teacher.end();       // for everyone: each student's onClosed("ended")
 
 export const ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 export const CODE_LENGTH = 8;
@@ -51,7 +52,8 @@ export class LiveClient {
    * makes this the teacher's client), base (URL prefix, default this origin), nickname
    * (default: the one remembered by the join page), follow (default true), and callbacks
    * onState(query, {seq}), onPause(message), onRelease(), onExperiment(experiment|null),
-   * onResults(count), onSnapshot(info), onClosed(reason), onStatus(status), onError(error).
+   * onResults(count), onSnapshot(info), onClosed(reason: "ended" by the teacher, "expired" or
+   * "not found"), onStatus(status), onError(error).
    */
   constructor(code, options = {}) {
     this.code = normaliseCode(code) || String(code);
@@ -148,10 +150,8 @@ export class LiveClient {
       if (source === this._source) this._reconnect();
     } catch (e) {
       if (source !== this._source) return;
-      if (e.status === 404) {
-        this._source = null;
-        this._setStatus("closed");
-        this._emit("closed", "not found");
+      if (e.code === "class_not_found" || e.code === "class_ended") {
+        this._closed(e.code === "class_ended" ? "ended" : "not found");
       } else {
         this._emit("error", e);
         await sleep(e.retryAfterS ? e.retryAfterS * 1000 : 5000);
@@ -187,8 +187,7 @@ export class LiveClient {
       return;
     }
     if (kind === "closed") {
-      this.disconnect();
-      this._emit("closed", data.reason);
+      this._closed(data.reason);
       return;
     }
     if (kind === "results") {
@@ -220,6 +219,15 @@ export class LiveClient {
       this.results = 0;
       this._emit("experiment", data.experiment);
     }
+  }
+
+  /** The class is gone: nothing is locked or open any more. */
+  _closed(reason) {
+    this.disconnect();
+    this.paused = false;
+    this.message = "";
+    this.experiment = null;
+    this._emit("closed", reason);
   }
 
   /** Break away: the teacher's changes are no longer applied (pause still arrives). */
@@ -337,6 +345,12 @@ export class LiveClient {
   /** Close the experiment: no more results; those in stay readable. */
   closeExperiment() {
     return this._fetch("POST", "/experiment", { prompt: null }, true);
+  }
+
+  /** End the class for everyone → {code, ended}: each follower is told ("closed", "ended"),
+   * and the code answers 410 (class_ended) from then on. */
+  end() {
+    return this._fetch("POST", "/end", undefined, true);
   }
 
   /** {experiment, count, results: [{nickname, activation, params, test_accuracy, dead_fraction, final_loss}]} */

@@ -1,6 +1,7 @@
 // A class experiment's data: what a student submits from a training run, and the teacher's
 // plot of everyone's results (panel "class-results": one point per student).
 
+import { curveLabel } from "../lib/runs.js";
 import { baseLayout, seriesStyle } from "../lib/theme.js";
 import { format, formatNumber } from "../lib/spec.js";
 
@@ -8,9 +9,10 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**
  * What a student can submit from a finished /api/train run (the trace the network view drew):
- * its activation, numeric parameters, final test accuracy, dead fraction (over every hidden
- * unit; the layers are equally wide) and final training loss. Null for a run of several
- * activations (compare mode). `param`: the experiment's parameter, taken from the run's
+ * its activation (as links write it), numeric parameters, final test accuracy, dead fraction
+ * (over every hidden unit; the layers are equally wide) and final training loss; and `label`,
+ * the run as its legend names it (shown, not sent). Null for a run of several activations
+ * (compare mode). `param`: the experiment's parameter, taken from the run's
  * training settings when it is not an activation parameter (e.g. learning_rate).
  */
 export function runResult(trace, catalogue, param = null) {
@@ -24,6 +26,7 @@ export function runResult(trace, catalogue, param = null) {
   const num = (x) => (typeof x === "number" && Number.isFinite(x) ? x : null);
   return {
     activation: format([v.activation], catalogue),
+    label: curveLabel(v.activation, catalogue, [v.activation]),
     params,
     test_accuracy: num(v.accuracy.test[last]),
     dead_fraction: dead && dead.length ? num(mean(dead)) : null,
@@ -41,10 +44,10 @@ export function resultProblem(run, experiment, labels) {
 
 const fmt = (n, x) => (x === null || x === undefined ? "—" : n === "final_loss" ? formatNumber(Number(x.toPrecision(3))) : `${(100 * x).toFixed(1)} %`);
 
-/** One line saying what a result holds, e.g. "leaky_relu(leak=0.05): test accuracy 93.8 %". */
+/** One line saying what a result holds, e.g. "Leaky ReLU (leak=0.05): test accuracy 93.8 %". */
 export function resultText(run, experiment, labels) {
   const parts = experiment.collect.map((n) => `${labels[n] || n} ${fmt(n, run[n])}`);
-  return `${run.activation}: ${parts.join(", ")}`;
+  return `${run.label}: ${parts.join(", ")}`;
 }
 
 const activationName = (text) => String(text || "").split("(")[0] || "?";

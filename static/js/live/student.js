@@ -2,6 +2,7 @@
 // the page-state hook, replacing the address: no history entries) until the student changes
 // something (then they explore on their own, and one click rejoins); a pause locks the
 // page's controls with the teacher's message; a class experiment takes the student's last run.
+// When the class ends (the teacher ends it, or it idles out) the page is the student's own.
 
 import { el } from "../lib/controls.js";
 import { applyState } from "../lib/page-state.js";
@@ -60,7 +61,8 @@ export class Student {
     });
     this.buildBar(code);
     if (!following) this.showFollowing(false);
-    window.addEventListener("actlab:state", (e) => this.onPageState(e.detail));
+    this.onState = (e) => this.onPageState(e.detail);
+    window.addEventListener("actlab:state", this.onState);
     document.addEventListener("net:drawn", (e) => {
       this.trace = (e.detail && e.detail.trace) || null; // a sweep is no single run
       this.showExperiment();
@@ -79,6 +81,7 @@ export class Student {
     this.modeEl = el("strong", { class: "live-mode", text: "Following the teacher" });
     this.codeEl = el("span", { class: "live-bar-code", text: code });
     this.statusEl = el("span", { class: "muted live-status", "aria-live": "polite", text: "connecting…" });
+    this.leaveBtn = el("button", { type: "button", class: "live-leave", text: "Leave the class", onclick: () => this.leave() });
     this.toggleBtn = el("button", { type: "button", id: "live-follow", text: "Explore on my own", onclick: () => (this.client.following ? this.client.unfollow() : this.client.follow()) });
     this.pausedEl = el("p", { class: "live-paused", role: "alert", hidden: true });
     this.promptEl = el("strong", {});
@@ -102,7 +105,7 @@ export class Student {
       el("span", { class: "muted" }, "class ", this.codeEl), // (no "·" before it: on a phone the bar wraps, and it began a line)
       this.statusEl,
       this.toggleBtn,
-      el("button", { type: "button", class: "live-leave", text: "Leave the class", onclick: () => this.leave() }),
+      this.leaveBtn,
       this.pausedEl,
       this.expEl,
     );
@@ -206,13 +209,18 @@ export class Student {
 
   // ------------------------------------------------------------------ leaving
 
+  /** The class is over (reason: "ended" by the teacher, "expired", "not found"): the page
+   * stays as it is, unlocked, and is the student's own; the bar says so until dismissed. */
   closed(reason) {
+    window.removeEventListener("actlab:state", this.onState); // nothing follows or is saved any more
     this.lock(false);
     this.forget();
     this.bar.dataset.live = "ended";
-    this.modeEl.textContent = reason === "not found" || reason === "expired" ? "The class has ended" : `The class has ended (${reason})`;
+    this.modeEl.textContent = reason === "ended" ? "The teacher ended the class" : "The class has ended";
+    this.statusEl.textContent = "This page is yours now: carry on exploring.";
     this.toggleBtn.hidden = true;
     this.expEl.hidden = true;
+    this.leaveBtn.textContent = "Dismiss";
   }
 
   leave() {

@@ -104,7 +104,8 @@ export class Teacher {
   }
 
   onError(e) {
-    if (e.status === 404) return this.ended("The class has expired (no activity for too long): start a new one.");
+    if (e.code === "class_not_found") return this.ended("The class has expired (no activity for too long): start a new one.");
+    if (e.code === "class_ended") return this.ended("The class has been ended (from its teacher link elsewhere): start a new one.");
     if (e.status === 401 || e.status === 403) return this.ended("This tab's teacher link does not control this class.");
     this.say(e.status === 429 ? "Too many changes at once: the latest view is sent a moment later." : `The class did not take that: ${e.message}`, true);
   }
@@ -148,6 +149,16 @@ export class Teacher {
     const plot = el("div", { class: "panel", "data-panel": "class-results" });
     this.plotPanel = new Panel(plot, { ...m.panels["class-results"], name: "class-results" });
 
+    // ending: a second click confirms (students cannot be brought back)
+    this.endBtn = el("button", { type: "button", id: id("end"), text: "End the class…", onclick: () => this.askToEnd(true) });
+    this.confirmEnd = el(
+      "div",
+      { class: "live-row live-confirm", role: "group", "aria-label": "End the class?", hidden: true },
+      el("span", { text: "End it for everyone?" }),
+      el("button", { type: "button", id: id("end-yes"), class: "danger", text: "End the class", onclick: () => this.end() }),
+      el("button", { type: "button", text: "Keep teaching", onclick: () => this.askToEnd(false) }),
+    );
+
     const link = el("input", { type: "text", readonly: true, value: this.links.teacher, "aria-label": "Teacher link" });
     const copied = el("span", { class: "muted", "aria-live": "polite" });
     this.panel = el(
@@ -183,7 +194,16 @@ export class Teacher {
         el("div", { class: "live-row" }, el("button", { type: "button", text: "Copy teacher link", onclick: async () => (copied.textContent = (await copy(this.links.teacher, link)) ? " Copied." : " Press Ctrl+C to copy.") }), copied),
       ),
       this.statusEl,
-      el("button", { type: "button", class: "live-stop", text: "Stop teaching in this tab", onclick: () => this.stop() }),
+      el(
+        "section",
+        { class: "live-ending", "aria-labelledby": id("end-title") },
+        el("h3", { id: id("end-title"), text: "Ending" }),
+        el("p", { class: "muted", text: "End the class: every student is told it is over and keeps a page of their own; the code stops working." }),
+        el("div", { class: "live-row" }, this.endBtn),
+        this.confirmEnd,
+        el("p", { class: "muted", text: "Stop teaching in this tab: the class goes on for the students, as it is; the teacher link reopens it here or on another device." }),
+        el("div", { class: "live-row" }, el("button", { type: "button", class: "live-stop", text: "Stop teaching in this tab", onclick: () => this.stop() })),
+      ),
     );
     document.body.append(this.panel);
     window.addEventListener("resize", () => this.panel.hidden || this.placeBelowTopBar());
@@ -361,6 +381,26 @@ export class Teacher {
     }
   }
 
+  askToEnd(on) {
+    this.confirmEnd.hidden = !on;
+    this.endBtn.hidden = on;
+    (on ? this.confirmEnd.querySelector("button") : this.endBtn).focus();
+  }
+
+  /** End the class for everyone: the students are told, and the code answers 410 from now on. */
+  async end() {
+    for (const b of this.confirmEnd.querySelectorAll("button")) b.disabled = true;
+    try {
+      await this.client.end();
+      this.ended("You ended the class: every student was told, and its code no longer works. “Live class” starts a new one.", false);
+      this.panel.querySelector(".live-stop").focus(); // the button pressed is gone
+    } catch (e) {
+      this.onError(e);
+    } finally {
+      for (const b of this.confirmEnd.querySelectorAll("button")) b.disabled = false;
+    }
+  }
+
   /** Stop teaching from this tab (the class goes on until it idles out; the teacher link reopens it). */
   stop() {
     clearInterval(this.timer);
@@ -379,13 +419,19 @@ export class Teacher {
     if (this.onStop) this.onStop();
   }
 
-  ended(text) {
+  /** The class is over (ended here or elsewhere, or expired): the panel says so and only closes. */
+  ended(text, error = true) {
     clearInterval(this.timer);
     window.removeEventListener("actlab:state", this.onAnnounce);
-    this.say(text, true);
+    this.say(text, error);
     this.forget();
     this.panel.dataset.ended = "1";
-    this.panel.querySelector(".live-stop").textContent = "Close (a new class starts from “Live class”)";
+    for (const part of this.panel.querySelectorAll("section, details")) part.inert = true;
+    const close = this.panel.querySelector(".live-stop");
+    close.textContent = "Close (a new class starts from “Live class”)";
+    close.closest(".live-ending").inert = false;
+    close.closest(".live-ending").replaceChildren(el("div", { class: "live-row" }, close));
+    this.chipText.textContent = "Live class ended";
     if (this.button) this.button.textContent = "Live class ended";
   }
 }
