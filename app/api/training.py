@@ -489,6 +489,7 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
 
     async def events():
         finished = False
+        getter: asyncio.Future | None = None
         try:
             while not flight.done.done():
                 getter = asyncio.ensure_future(queue.get())
@@ -513,6 +514,8 @@ async def post_train_stream(body: TrainRequest, request: Request, pool: PoolDep,
             _noted(request)(result)
             yield b"event: result\ndata: " + result.body + b"\n\n"
         finally:
+            if getter is not None and not getter.done():  # a client gone mid-wait: no task left pending
+                getter.cancel()
             flight.listeners.discard(queue)
             if not finished and not flight.done.done():
                 _outcome(request, "abandoned")
