@@ -168,3 +168,17 @@ def test_a_panels_help_stays_beside_its_title(page, server):
         })"""
     )
     assert rows and all(ok for _, ok in rows), rows
+
+
+def test_the_phases_names_keep_clear_of_the_point(page, server):
+    """A point placed where "ordered" is written (the middle of its cells, 60 % up) hid the word
+    under its ×; the name then moves to another row. The hover's invitation is in its label."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_theory(page, server, "&th=tanh")
+    spot = page.eval_on_selector(PHASE, "e => e.layout.annotations.filter((a) => a.text === '<b>ordered</b>').map((a) => [a.x, a.y])[0]")
+    open_theory(page, server, f"&th=tanh&init=custom&sigma_w2={spot[0]:.3g}&sigma_b2={spot[1]:.3g}")
+    got = page.eval_on_selector(PHASE, """e => [e.layout.annotations.filter((a) => a.text === '<b>ordered</b>').map((a) => [a.x, a.y])[0],
+      e.layout.xaxis.range, e.layout.yaxis.range, e.data[0].hovertemplate]""")
+    (x, y), xr, yr, hover = got
+    assert abs(x - spot[0]) > 0.12 * (xr[1] - xr[0]) or abs(y - spot[1]) > 0.1 * (yr[1] - yr[0]), got
+    assert "click to initialise here" in hover and hover.endswith("<extra></extra>")

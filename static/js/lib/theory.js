@@ -78,7 +78,8 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
       zmid: 0,
       colorscale: divergingScale(),
       colorbar: { title: { text: "log χ₁", side: "right" }, thickness: 12, tickvals: [-span, 0, span], ticktext: ["ordered", "0 (χ₁ = 1)", "chaotic"] },
-      hovertemplate: "σ_w² = %{x:.2f}, σ_b² = %{y:.2f}<br>%{text}<extra>click: initialise here</extra>",
+      // (the invitation inside the label: as Plotly's side box it spilled over the colour bar on a phone)
+      hovertemplate: "σ_w² = %{x:.3g}, σ_b² = %{y:.3g}<br>%{text}<br><i>click to initialise here</i><extra></extra>",
       name: "log χ₁",
     },
   ];
@@ -113,17 +114,21 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
   layout.hovermode = "closest";
   layout.clickmode = "event";
   const flat = phase.phase.flat();
-  const mid = phase.sigma_b2[Math.floor(phase.sigma_b2.length * 0.6)];
   layout.annotations = [];
-  const where = (name) => {
-    // the column nearest the middle of this phase's cells on the middle row
-    const row = phase.phase[Math.floor(phase.sigma_b2.length * 0.6)];
-    const ks = row.map((p, k) => (p === name ? k : -1)).filter((k) => k >= 0);
+  const [w0, w1] = layout.xaxis.range;
+  const [b0, b1] = layout.yaxis.range;
+  const where = (name, r) => {
+    // the column nearest the middle of this phase's cells on row r
+    const ks = phase.phase[r].map((p, k) => (p === name ? k : -1)).filter((k) => k >= 0);
     return ks.length ? phase.sigma_w2[ks[Math.floor(ks.length / 2)]] : null;
   };
   for (const name of ["ordered", "chaotic"]) {
-    const x = flat.includes(name) ? where(name) : null;
-    if (x !== null) layout.annotations.push({ x, y: mid, text: `<b>${name}</b>`, showarrow: false, font: { size: big ? 20 : 15, color: c.text }, bgcolor: rgba(c.bg && c.bg.startsWith("#") ? c.bg : "#ffffff", 0.6) });
+    if (!flat.includes(name)) continue;
+    // on the row at 60 % of the height, or at 25 % when the chosen point would cover the name there
+    const spots = [0.6, 0.25].map((f) => Math.floor(phase.sigma_b2.length * f)).map((r) => [where(name, r), phase.sigma_b2[r]]).filter(([x]) => x !== null);
+    const clear = ([x, y]) => Math.abs(x - point.sw2) > 0.12 * (w1 - w0) || Math.abs(y - point.sb2) > 0.1 * (b1 - b0);
+    const spot = spots.find(clear) || spots[0];
+    if (spot) layout.annotations.push({ x: spot[0], y: spot[1], text: `<b>${name}</b>`, showarrow: false, font: { size: big ? 20 : 15, color: c.text }, bgcolor: rgba(c.bg && c.bg.startsWith("#") ? c.bg : "#ffffff", 0.6) });
   }
   if (label) layout.title = { text: label, x: 0.01, xanchor: "left", font: { size: 13 } };
   layout.margin = { ...layout.margin, t: label ? 34 : 16, r: 16 };
