@@ -131,3 +131,23 @@ def test_the_class_plot_keeps_a_parameter_that_is_never_negative_above_zero(page
     }"""
     )
     assert ranges == ["nonnegative", None]
+
+
+def test_the_class_results_hover_names_each_activation(page, server):
+    """The teacher's plot named a student's run by the link's text ("a · leaky_relu(leak=0.1)");
+    now by its name, its parameters after it. A typed formula keeps its text."""
+    page.goto(f"{server}/")
+    page.wait_for_selector("body[data-ready='1']")
+    texts = page.evaluate(
+        """async () => {
+      const v = document.querySelector('link[rel=stylesheet]').href.split('/static/')[1].split('/')[0];
+      const { classResultsFigure } = await import(`/static/${v}/js/live/results.js`);
+      const rows = [{ activation: 'leaky_relu(leak=0.1)', params: { leak: 0.1 }, test_accuracy: 0.9, nickname: 'Ada' },
+                    { activation: 'relu', params: {}, test_accuracy: 0.8, nickname: '' },
+                    { activation: '[x*sigmoid(b*x)](b=1.5)', params: { b: 1.5 }, test_accuracy: 0.7, nickname: 'Bo' }];
+      const names = { leaky_relu: 'Leaky ReLU', relu: 'ReLU' };
+      const fig = classResultsFigure(rows, { number: 'test_accuracy', numberLabel: 'test accuracy', nameOf: (id) => names[id] || id });
+      return fig.data.flatMap((t) => t.text);
+    }"""
+    )
+    assert sorted(texts) == sorted(["Ada · Leaky ReLU (leak=0.1)", "a student · ReLU", "Bo · [x*sigmoid(b*x)](b=1.5)"])

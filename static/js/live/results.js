@@ -69,7 +69,8 @@ export function classResultsFigure(results, { param, paramLabel, number, numberL
     return {
       x: rows.map((r) => (param ? r.params[param] : plain(nameOf(name)))),
       y: rows.map((r) => r[number]),
-      text: rows.map((r) => plain(`${r.nickname || "a student"} · ${r.activation}`)),
+      // a catalogue activation by its name, its parameters as the link gives them: "Leaky ReLU (leak=0.1)"
+      text: rows.map((r) => plain(`${r.nickname || "a student"} · ${nameOf(name) !== name ? `${nameOf(name)}${r.activation.slice(name.length).replace(/^\((.*)\)$/, " ($1)")}` : r.activation}`)),
       type: "scatter",
       mode: "markers",
       name: plain(nameOf(name)),
@@ -88,7 +89,7 @@ export function classResultsFigure(results, { param, paramLabel, number, numberL
   else layout.yaxis = { ...layout.yaxis, type: "log", exponentformat: "power" };
   layout.showlegend = true;
   if (!results.length) {
-    layout.annotations = [{ text: "No results yet: they appear here as students submit.", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: narrow ? 12 : 14 } }];
+    layout.annotations = [{ text: "No results yet:<br>they appear here as students submit.", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: narrow ? 12 : 14 } }];
     layout.xaxis.showticklabels = false;
   }
   return { data, layout };
