@@ -277,6 +277,7 @@ class LessonPage {
         f.failed = false;
       }
       this.result = result;
+      this.changed = null; // measured: a later failure of "Measure again" names no setting
       this.renderReadout();
       this.draw();
       const cut = result.cut_short ? " — cut short by the time limit: numbers are partial" : "";
@@ -298,8 +299,10 @@ class LessonPage {
         document.body.dataset.ready = "1";
         return;
       }
-      const msg = err.status === 503 ? "The server is busy — measure again in a moment." : `Could not measure${this.errorSetting(err)}: ${err.message}`;
-      this.setStatus(msg, true);
+      const busy = err.status === 503;
+      const msg = busy ? "The server is busy — measure again in a moment." : `Could not measure${this.errorSetting(err)}: ${err.message}`;
+      // the whole message is in the readout box; the line under "Measure again" stays short
+      this.setStatus(busy ? msg : `Not measured${this.errorSetting(err)}: see above.`, true);
       this.readoutEl.replaceChildren(el("p", { class: "error-box", role: "alert", text: msg }));
       this.clearNumbers();
       document.body.dataset.ready = "1";

@@ -320,6 +320,7 @@ def test_a_slider_at_its_end_is_measured_and_a_failure_clears_the_numbers(page, 
     page.wait_for_selector("#lesson-status.error")
     status = page.locator("#lesson-status").inner_text()
     assert "with Weight draws at 8" in status and "(width)" not in status
+    assert "with Weight draws at 8: these settings cost" in page.locator("#readout .error-box").inner_text()
     assert page.locator("#readouts tr[data-readout]").count() == 0
     assert "Not measured" in page.locator("#readouts").inner_text() and page.locator("#numbers-verdict").inner_text() == ""
     assert page.locator(".plot[data-rendered]").count() == 0

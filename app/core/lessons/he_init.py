@@ -117,7 +117,8 @@ HE_INIT = Lesson(
     controls=(
         Control("depth", "Hidden layers", "int", 20, 2, 50, 1),
         Control("width", "Units per layer", "int", 128, 16, 128, 1, help="The prediction is the wide limit; narrow networks scatter more."),
-        Control("seeds", "Weight draws", "int", 16, 4, 16, 1, help="Random networks (weight seeds seed, seed+1, …) for the median and the band. The deepest networks fit fewer in a lesson's compute (at 50 layers of 128 units, 9): the readouts say how many."),
+        Control("seeds", "Weight draws", "int", 16, 4, 16, 1, help=f"Random networks (weight seeds seed, seed+1, …) for the median and the band. The deepest networks fit fewer in a lesson's compute "
+                f"(at 50 layers of 128 units, {_draws({'depth': 50, 'width': 128, 'seeds': 16})[0]}): the readouts say how many."),
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
