@@ -351,6 +351,10 @@ def test_every_number_measured_fits_its_slide(browser, server, size):
             lay = page.evaluate(NUMBERS_JS)
             assert lay["content"] <= lay["box"] + 1, (slug, lay)
             assert lay["valueShare"] < 0.3 and lay["table"] >= 16, (slug, lay)
+            page.goto(f"{server}/lessons/{slug}?present=1&step={2 + len(lesson.plots)}")  # "why" fits as well
+            page.wait_for_selector(READY)
+            why = page.evaluate("() => { const s = document.querySelector('.step-why'); return [s.scrollHeight, s.clientHeight, parseFloat(getComputedStyle(s.querySelector('.why-text')).fontSize)]; }")
+            assert why[0] <= why[1] + 1 and why[2] >= 20, (slug, why)
         # a 4:3 projector's type is as large as a 16:9 one's
         page.goto(f"{server}/lessons/dying-relu?present=1&step=1")
         page.wait_for_selector(READY)
