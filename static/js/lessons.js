@@ -126,6 +126,7 @@ class LessonPage {
       this.panels[p.id] = new Panel(node, { title: p.title, help: p.help, name: `lesson-${lesson.number}-${p.id}` });
     }
     this.buildControls();
+    this.watchSideScroll(document.querySelector(".side"), document.getElementById("more-below"));
     document.getElementById("remeasure").addEventListener("click", () => this.measure());
     // redraw when the screen crosses into another plot style (rotation, a window resized)
     this.styleKey = "";
@@ -151,6 +152,7 @@ class LessonPage {
     for (const c of this.lesson.controls) {
       const onValue = (v, committed) => {
         this.state[c.id] = c.kind === "int" ? Math.round(v) : v;
+        this.changed = c.id; // an error names the setting the student moved
         this.updateLinks({ draft: !committed && !live });
         if (committed || live) this.schedule(committed ? 0 : 60);
       };
@@ -178,6 +180,19 @@ class LessonPage {
       }
     }
     this.form.addEventListener("submit", (e) => e.preventDefault());
+  }
+
+  /** Show "More settings below" while the side column hides some of its settings. */
+  watchSideScroll(side, cue) {
+    const update = () => {
+      const own = cue.hidden ? 0 : cue.offsetHeight + parseFloat(getComputedStyle(side).rowGap || "0");
+      cue.hidden = side.scrollHeight - own - side.scrollTop - side.clientHeight <= 4;
+    };
+    side.addEventListener("scroll", update, { passive: true });
+    new ResizeObserver(update).observe(side);
+    for (const child of side.children) new ResizeObserver(update).observe(child);
+    cue.addEventListener("click", () => side.scrollBy({ top: side.clientHeight * 0.8, behavior: "smooth" }));
+    update();
   }
 
   /** A student's own formula: a text field; the server checks it when the measurement runs. */
@@ -262,6 +277,7 @@ class LessonPage {
         f.failed = false;
       }
       this.result = result;
+      this.changed = null; // measured: a later failure of "Measure again" names no setting
       this.renderReadout();
       this.draw();
       const cut = result.cut_short ? " — cut short by the time limit: numbers are partial" : "";
@@ -283,14 +299,36 @@ class LessonPage {
         document.body.dataset.ready = "1";
         return;
       }
-      const where = err instanceof ApiError && err.field ? ` (${err.field})` : "";
-      const msg = err.status === 503 ? "The server is busy — measure again in a moment." : `Could not measure${where}: ${err.message}`;
-      this.setStatus(msg, true);
+      const busy = err.status === 503;
+      const msg = busy ? "The server is busy — measure again in a moment." : `Could not measure${this.errorSetting(err)}: ${err.message}`;
+      // the whole message is in the readout box; the line under "Measure again" stays short
+      this.setStatus(busy ? msg : `Not measured${this.errorSetting(err)}: see above.`, true);
       this.readoutEl.replaceChildren(el("p", { class: "error-box", role: "alert", text: msg }));
+      this.clearNumbers();
       document.body.dataset.ready = "1";
     } finally {
       if (!signal.aborted) delete this.main.dataset.measuring;
     }
+  }
+
+  /** " with Hidden layers at 50": the setting last moved (else the one the server named). */
+  errorSetting(err) {
+    const id = this.changed || (err instanceof ApiError ? err.field : null);
+    const c = this.lesson.controls.find((x) => x.id === id);
+    if (!c) return id ? ` (${id})` : "";
+    const v = this.state[c.id];
+    const shown = c.kind === "choice" ? (c.labels || c.choices)[c.choices.indexOf(v)] : typeof v === "number" ? formatNumber(v) : v;
+    return ` with ${c.label} at ${shown}`;
+  }
+
+  /** After a failed measurement nothing of the previous one stays on screen as if it were current. */
+  clearNumbers() {
+    this.result = null;
+    const none = "Not measured at these settings.";
+    for (const panel of Object.values(this.panels)) panel.showEmpty(none);
+    this.table.replaceChildren(el("tr", { class: "not-measured" }, el("td", { colspan: "4", text: none })));
+    document.getElementById("numbers-verdict").replaceChildren();
+    this.readoutEl.classList.remove("supports", "refutes");
   }
 
   renderReadout() {

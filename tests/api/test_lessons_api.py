@@ -92,7 +92,7 @@ def test_timing_lesson_is_not_cached(client: TestClient) -> None:
         ("/api/lessons/scale-invariance/measure?compare=relu6", "compare", "elu"),
         ("/api/lessons/vanishing-gradients/measure?learning_rate=2", "learning_rate", "1"),
         ("/api/lessons/dying-relu/measure?leak=1.5", "leak", "1"),
-        ("/api/lessons/dying-relu/measure?depth=8&width=32&epochs=500&seeds=4", "epochs", "reduce"),
+        ("/api/lessons/dying-relu/measure?width=32", "width", "24"),
         ("/api/lessons/noisy-relu/measure?draws=50", "draws", "100"),
         ("/api/lessons/kink-at-zero/measure?dtype=float16", "dtype", "float32"),
         ("/api/lessons/unbounded/measure?L=5", "L", "none"),
@@ -248,3 +248,12 @@ def test_prelu_explorer_run_ends_at_the_lessons_slopes(client: TestClient) -> No
     mine = {v["activation"]["params"]["a"]: v["final"] for v in j["data"]["variants"]}
     for v in run["variants"]:
         assert v["layers"]["prelu_slope"][-1] == mine[v["activation"]["params"].get("a", 0.25)]
+
+
+def test_a_slider_at_its_end_is_measured(client: TestClient) -> None:
+    """/lessons/he-initialisation?depth=50 (the slider's end, the depth its text discusses) was
+    refused 'Could not measure (width)'; it now measures with as many weight draws as fit."""
+    r = client.get("/api/lessons/he-initialisation/measure?depth=50")
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert len(j["data"]["seeds"]) < 16 and f"median over {len(j['data']['seeds'])} random" in j["readouts"][0]["label"]

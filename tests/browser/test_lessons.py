@@ -297,3 +297,130 @@ def test_a_refused_formula_stays_out_of_the_lessons_link(page, server):
     page.wait_for_function("() => new URLSearchParams(location.search).get('own') === null")
     assert page.input_value("#control-own") == "sin("
     page.watch.errors = [e for e in page.watch.errors if "status of 422" not in e]
+
+
+# ----------------------------------------------------------------------------- a new user's pass (a teacher)
+
+
+def test_a_slider_at_its_end_is_measured_and_a_failure_clears_the_numbers(page, server):
+    """/lessons/he-initialisation?depth=50 (its slider's end) said 'Could not measure (width)'
+    and left the last numbers on screen. It is measured now; a measurement that fails names the
+    setting moved and takes the old numbers away."""
+    page.goto(f"{server}/lessons/he-initialisation?depth=50")
+    page.wait_for_selector(READY)
+    _measured(page)
+    assert page.locator("#lesson-status.error").count() == 0
+    assert "median over 9 random" in page.locator("#readout .headline .what").inner_text()
+    assert page.locator("#readouts tr[data-readout]").count() == len(L.run_measure(L.get("he-initialisation"), {"depth": 50}).readouts)
+    body = '{"detail": "these settings cost 2e+10 units of compute", "field": "width", "code": "budget"}'
+    page.route("**/api/lessons/he-initialisation/measure?*", lambda route: route.fulfill(status=422, body=body, content_type="application/json"))
+    box = page.locator("[data-param-box='seeds']")
+    box.fill("8")
+    box.dispatch_event("change")
+    page.wait_for_selector("#lesson-status.error")
+    status = page.locator("#lesson-status").inner_text()
+    assert "with Weight draws at 8" in status and "(width)" not in status
+    assert "with Weight draws at 8: these settings cost" in page.locator("#readout .error-box").inner_text()
+    assert page.locator("#readouts tr[data-readout]").count() == 0
+    assert "Not measured" in page.locator("#readouts").inner_text() and page.locator("#numbers-verdict").inner_text() == ""
+    assert page.locator(".plot[data-rendered]").count() == 0
+    page.watch.errors = [e for e in page.watch.errors if "status of 422" not in e]
+
+
+NUMBERS_JS = """() => {
+  const s = document.querySelector('.step-numbers');
+  const t = document.querySelector('table.readouts');
+  const value = document.querySelector('table.readouts thead th:nth-child(2)');
+  return { content: s.scrollHeight, box: s.clientHeight, valueShare: value.getBoundingClientRect().width / t.getBoundingClientRect().width,
+           table: parseFloat(getComputedStyle(t).fontSize), rows: document.querySelectorAll('#readouts tr[data-readout]').length };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)], ids=["1280x720", "1024x768"])
+def test_every_number_measured_fits_its_slide(browser, server, size):
+    """At 1280×720 lesson 10's table took 1069 px in a 634 px box (its Value column 60 % wide)
+    and lesson 2's explorer note was cut; at 1024×768 the type shrank to 12.8 px."""
+    width, height = size
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    try:
+        for slug in ("efficient-computation", "vanishing-gradients", "dying-relu"):
+            lesson = L.get(slug)
+            page.goto(f"{server}/lessons/{slug}?present=1&step={3 + len(lesson.plots)}")
+            page.wait_for_selector("#readouts tr[data-readout]", timeout=60_000)
+            lay = page.evaluate(NUMBERS_JS)
+            assert lay["content"] <= lay["box"] + 1, (slug, lay)
+            assert lay["valueShare"] < 0.3 and lay["table"] >= 16, (slug, lay)
+            page.goto(f"{server}/lessons/{slug}?present=1&step={2 + len(lesson.plots)}")  # "why" fits as well
+            page.wait_for_selector(READY)
+            why = page.evaluate("() => { const s = document.querySelector('.step-why'); return [s.scrollHeight, s.clientHeight, parseFloat(getComputedStyle(s.querySelector('.why-text')).fontSize)]; }")
+            assert why[0] <= why[1] + 1 and why[2] >= 20, (slug, why)
+        # a 4:3 projector's type is as large as a 16:9 one's
+        page.goto(f"{server}/lessons/dying-relu?present=1&step=1")
+        page.wait_for_selector(READY)
+        claim = page.evaluate("parseFloat(getComputedStyle(document.querySelector('blockquote.claim')).fontSize)")
+        assert claim >= 31
+    finally:
+        ctx.close()
+
+
+def test_the_numbers_table_keeps_its_value_column_narrow_on_the_page(page, server):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/lessons/efficient-computation")
+    page.wait_for_selector("#readouts tr[data-readout]", timeout=60_000)
+    assert page.evaluate(NUMBERS_JS)["valueShare"] < 0.3
+
+
+def _contrast_on_white(hex_colour: str) -> float:
+    def lum(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * lum(r) + 0.7152 * lum(g) + 0.0722 * lum(b) + 0.05)
+
+
+FIGURE_JS = "() => { const g = document.querySelector('.step-plot:not([hidden]) .plot'); return { data: g.data.map((t) => ({ name: t.name, line: t.line, marker: t.marker, xaxis: t.xaxis })), annotations: g.layout.annotations || [] }; }"
+
+
+def test_presentation_plots_are_readable(page, server):
+    """At 1280×720: lesson 3's panel titles were 13 px and its 8 learning-rate lines close
+    shades of one style; lesson 1's 'layer 4' line was yellow on white; lesson 11's tanh lay
+    hidden under the sigmoid line."""
+    page.goto(f"{server}/lessons/dying-relu?present=1&step=3")
+    page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered]", timeout=60_000)
+    fig = page.evaluate(FIGURE_JS)
+    assert [a["font"]["size"] >= 20 for a in fig["annotations"]] == [True, True]
+    first = [t for t in fig["data"] if t.get("xaxis") in (None, "x")]
+    assert len(first) == 8 and all(a["line"]["dash"] != b["line"]["dash"] for a, b in zip(first, first[1:]))
+    page.goto(f"{server}/lessons/sparse-activation?present=1&step=3")
+    page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered]", timeout=60_000)
+    colours = [t["line"]["color"] for t in page.evaluate(FIGURE_JS)["data"]]
+    assert min(_contrast_on_white(c) for c in colours) >= 3, colours  # WCAG: graphics 3:1
+    page.goto(f"{server}/lessons/unbounded?present=1&step=2")
+    page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered]", timeout=60_000)
+    traces = {t["name"]: t for t in page.evaluate(FIGURE_JS)["data"]}
+    tanh, sigmoid = traces["tanh"], traces["Logistic sigmoid"]
+    assert tanh["line"]["width"] > sigmoid["line"]["width"] and tanh["marker"]["size"] > sigmoid["marker"]["size"]
+    assert tanh["marker"]["symbol"] != sigmoid["marker"]["symbol"] and tanh["line"]["dash"] != sigmoid["line"]["dash"]
+
+
+def test_the_side_column_says_when_settings_are_below(page, server):
+    """At 1280×800 lesson 1's side column ended at 'Initial bias' with 'First seed' hidden and no cue."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/lessons/sparse-activation")
+    page.wait_for_selector(READY)
+    _measured(page)
+    page.evaluate("window.scrollTo(0, 500)")
+    cue = page.locator("#more-below")
+    cue.wait_for(state="visible")
+    for _ in range(5):
+        if not cue.is_visible():
+            break
+        cue.click()
+        page.wait_for_timeout(600)
+    assert not cue.is_visible()
+    seed = page.locator("#lesson-controls label", has_text="Seed").last
+    side = page.locator(".side").bounding_box()
+    box = seed.bounding_box()
+    assert box and side["y"] <= box["y"] and box["y"] + box["height"] <= side["y"] + side["height"] + 1

@@ -4,6 +4,7 @@ the verdicts flip where they should when a setting removes the effect."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from functools import cache
@@ -126,10 +127,47 @@ def test_controls_are_validated() -> None:
         assert e.value.field == field
 
 
-def test_costly_settings_are_refused_naming_a_field() -> None:
+def corners(lesson: L.Lesson) -> list[dict]:
+    """Every corner of a lesson's controls: each number at its minimum or maximum, every choice."""
+    axes = [[(c.id, v) for v in (c.choices if c.kind == "choice" else (c.min, c.max) if c.kind in ("int", "float") else (c.default,))] for c in lesson.controls]
+    return [L.resolve_controls(lesson, dict(combo)) for combo in itertools.product(*axes)]
+
+
+@pytest.mark.parametrize("slug", [lesson.slug for lesson in L.LESSONS if lesson.cost])
+def test_every_corner_of_a_lessons_controls_fits_its_budget(slug: str) -> None:
+    """Every value the sliders offer, alone and together, is measured: the worst corner's
+    planned compute fits a lesson's (he-initialisation at depth 50 and dying-relu at width
+    32 were refused)."""
+    lesson = L.get(slug)
+    worst = max(corners(lesson), key=lesson.cost)
+    assert lesson.cost(worst) <= L.LESSON_MAX_COST, (worst, lesson.cost(worst))
+
+
+def test_every_lesson_that_runs_networks_declares_its_cost() -> None:
+    assert [lesson.slug for lesson in L.LESSONS if lesson.trains and lesson.cost is None] == []
+
+
+@pytest.mark.parametrize("slug, given, draws", [("he-initialisation", {"depth": 50}, 9), ("dying-relu", {"depth": 6, "width": 24, "epochs": 300, "seeds": 4}, 1)])
+def test_the_largest_settings_average_fewer_seeds_and_say_so(slug: str, given: dict, draws: int) -> None:
+    lesson = L.get(slug)
+    p = L.resolve_controls(lesson, given)
+    assert lesson.cost(p) <= L.LESSON_MAX_COST
+    if slug == "he-initialisation":  # cheap enough to measure here (init passes only)
+        m = L.run_measure(lesson, given)
+        assert m.data["seeds"] == list(range(draws)) and f"median over {draws} random" in m.readouts[0].label
+
+
+def test_costly_settings_are_refused_naming_the_control_moved_furthest() -> None:
+    """Beyond the sliders' ranges the budget still holds; its error names the setting raised most (not always width)."""
+    lesson = L.get("he-initialisation")
+    big = TrainConfig(arch=Architecture(50, 512), variants=(Variant("relu"),), epochs=500)
     with pytest.raises(CoreError) as e:
-        L.run_measure(L.get("dying-relu"), {"depth": 8, "width": 32, "epochs": 500, "seeds": 4})
-    assert e.value.field == "epochs" and e.value.code == "budget" and e.value.info["cost"] > e.value.info["limit"] == L.LESSON_MAX_COST
+        L.check_budget([big], {**lesson.defaults(), "depth": 50}, lesson.controls)
+    assert e.value.field == "depth" and e.value.code == "budget" and e.value.info["cost"] > e.value.info["limit"] == L.LESSON_MAX_COST
+    dying = L.get("dying-relu")
+    with pytest.raises(CoreError) as e:
+        L.check_budget([big], {**dying.defaults(), "width": 24}, dying.controls, "epochs, depth, width or seeds")
+    assert e.value.field == "width"
 
 
 # ----------------------------------------------------------------------------- 1. sparse activation
@@ -441,7 +479,7 @@ def test_vanishing_note_gives_the_explorers_own_quantity_and_seed() -> None:
     assert readout(m, "input_ratios").text == " / ".join(L.fmt(r, 2) for r in explorer)
     assert readout(m, "input_ratios").supports is None and readout(m, "seed_ratios").supports is None
     note = L.explorer_note(lesson, lesson.defaults(), m)
-    assert "‖∂L/∂(layer input)‖" in note and "‖∂L/∂W_l‖" in note and f"{seeds} weight seeds" in note
+    assert "‖∂L/∂(layer input)‖" in note and "‖∂L/∂Wₗ‖" in note and f"{seeds} weight seeds" in note
     assert " / ".join(L.fmt(r, 2) for r in explorer) in note
     # tanh: the explorer's ratio is above 1, the lesson's below — the note says they differ
     assert explorer[1] > 1 > readout(m, "tanh_ratio").value and "opposite ways" in note
@@ -496,3 +534,36 @@ def test_theory_lessons_name_their_papers_and_flip() -> None:
     assert edge.view.settings["init"] == "custom" and edge.view.settings["sigma_w2"] == pytest.approx(1.76, abs=0.01)
     shallow = L.run_measure(L.get("edge-of-chaos"), {"depth": 6})
     assert not shallow.verdict.supports and readout(shallow, "chaotic_ratio").supports is False  # 6 layers: 1.3, not > 3
+
+
+# ----------------------------------------------------------------------------- the lessons' text
+
+# Markup a page would show raw: a caret, _{…}, or an underscore subscript (σ_w and σ_b are the
+# names of the Theory tab's settings, written so there too).
+RAW_MARKUP = re.compile(r"\^|_\{|(?<!σ)_[A-Za-zα-ω0-9(]")
+
+
+@pytest.mark.parametrize("slug", L.SLUGS)
+def test_lesson_text_has_no_raw_markup(slug: str) -> None:
+    """Lesson 5 showed 'log(1 + e^{βx})/β', 13 'q_{l+1}' and '2^−(L−1)', 14 'χ₁^(L/2)' and 'ξ_q'."""
+    lesson = L.get(slug)
+    m = measured(slug)
+    texts = [lesson.title, lesson.claim, lesson.measures, lesson.threshold, *lesson.explanation,
+             *(f"{c.label} {c.help}" for c in lesson.controls), *(f"{p.title} {p.help}" for p in lesson.plots),
+             *(f"{r.label} {r.target} {r.text}" for r in m.readouts), m.verdict.text, L.explorer_note(lesson, lesson.defaults(), m)]
+    raw = [t[max(0, x.start() - 25) : x.end() + 15] for t in texts for x in RAW_MARKUP.finditer(t)]
+    assert raw == []
+
+
+def test_he_initialisation_states_the_scatter_its_slider_reaches() -> None:
+    """The text said 'at width 256' (the slider stops at 128) and 0.2–2.4; it now gives the
+    middle 80 % of draws at 50 layers of 128 units, measured here over 64 draws."""
+    from app.core.lessons.he_init import DATA, HE_SCATTER, _q_ratios
+    from app.core.lessons.runs import _init_pass
+
+    lesson = L.get("he-initialisation")
+    assert lesson.control("width").max == 128 and lesson.control("depth").max == 50
+    assert "at 50 layers of 128 units" in " ".join(lesson.explanation) and "256" not in " ".join(lesson.explanation)
+    ratios = _q_ratios(_init_pass(Architecture(50, 128), "he", 0.0, "relu", list(range(64)), DATA)[0])[:, -1]
+    lo, hi = np.quantile(ratios, [0.1, 0.9])
+    assert lo == pytest.approx(HE_SCATTER[0], rel=0.35) and hi == pytest.approx(HE_SCATTER[1], rel=0.35)

@@ -9,9 +9,9 @@ import numpy as np
 
 from .. import activations as acts
 from ..network import Architecture, StackedMLP, Variant, augment
-from ..training import Trace, TrainConfig
+from ..training import Trace, TrainConfig, cost
 from .formatting import _finite, _verdict, fmt, pct
-from .framework import Array, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view, param_control
+from .framework import Array, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, fitting_draws, network_view, param_control
 from .runs import _label, _nanmean
 
 DYING_LRS: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -34,18 +34,33 @@ def _off_everywhere(config: TrainConfig, trace: Trace) -> Array:
     return off
 
 
+def _configs(p: dict[str, Any], n: int | None = None) -> list[TrainConfig]:
+    """One stacked sweep per seed (``n`` of them, else as many as fit): ReLU and leaky ReLU at every learning rate."""
+    leaky_params = {"leak": p["leak"]}
+    variants = tuple(Variant("relu", {}, learning_rate=lr) for lr in DYING_LRS) + tuple(Variant("leaky_relu", leaky_params, learning_rate=lr) for lr in DYING_LRS)
+    return [
+        TrainConfig(arch=Architecture(p["depth"], p["width"]), variants=variants, optimizer=p["optimizer"], epochs=p["epochs"],
+                    frames=min(21, p["epochs"] + 1), boundary_frames=0, histograms=False, seed=s, include_weights=True)
+        for s in range(p["seed"], p["seed"] + (_seeds(p) if n is None else n))
+    ]
+
+
+def _seeds(p: dict[str, Any]) -> int:
+    """Seeds averaged: as many of those asked for as fit a lesson's compute (at least one)."""
+    return fitting_draws(p["seeds"], cost(_configs(p, 1)[0]))
+
+
+def cost_dying(p: dict[str, Any]) -> float:
+    return sum(cost(c) for c in _configs(p))
+
+
 def measure_dying(p: dict[str, Any], run: Runner) -> Measurement:
     lrs = DYING_LRS
     V = len(lrs)
     leaky_params = {"leak": p["leak"]}
-    variants = tuple(Variant("relu", {}, learning_rate=lr) for lr in lrs) + tuple(Variant("leaky_relu", leaky_params, learning_rate=lr) for lr in lrs)
-    seeds = list(range(p["seed"], p["seed"] + p["seeds"]))
-    configs = [
-        TrainConfig(arch=Architecture(p["depth"], p["width"]), variants=variants, optimizer=p["optimizer"], epochs=p["epochs"],
-                    frames=min(21, p["epochs"] + 1), boundary_frames=0, histograms=False, seed=s, include_weights=True)
-        for s in seeds
-    ]
-    check_budget(configs, "epochs", "epochs, depth, width or seeds")
+    configs = _configs(p)
+    seeds = [c.seed for c in configs]
+    check_budget(configs, p, DYING.controls, "epochs, depth, width or seeds")
     final, init, curves, diverged, cut = [], [], [], [], False
     off, acc = [], []
     frames = None
@@ -86,7 +101,7 @@ def measure_dying(p: dict[str, Any], run: Runner) -> Measurement:
     hi_txt = f"{fmt(lrs[-2])} and {fmt(lrs[-1])}"
     lo_txt = f"{fmt(lrs[0])} and {fmt(lrs[1])}"
     readouts = [
-        Readout("relu_dead_high", f"ReLU units dead after training at learning rates {hi_txt}", _finite(relu_high), pct(relu_high, 0),
+        Readout("relu_dead_high", f"ReLU units dead after training at learning rates {hi_txt} (mean of {len(seeds)} seed{'s' if len(seeds) > 1 else ''})", _finite(relu_high), pct(relu_high, 0),
                 f"well above leaky ReLU's (by ≥ {pct(DYING_GAP, 0)})", math.isfinite(relu_high) and math.isfinite(leaky_high) and relu_high >= leaky_high + DYING_GAP),
         Readout("relu_dead_low", f"ReLU units dead at learning rates {lo_txt}", _finite(relu_low), pct(relu_low, 0),
                 f"far fewer: the learning rate causes it (≥ {pct(DYING_GAP, 0)} less)", math.isfinite(relu_high) and math.isfinite(relu_low) and relu_high >= relu_low + DYING_GAP),
@@ -160,10 +175,10 @@ DYING = Lesson(
     controls=(
         Control("optimizer", "Optimiser", "choice", "adam", choices=("adam", "sgd"), labels=("Adam", "SGD")),
         param_control("leaky_relu", "leak", "Leaky ReLU's leak", help="Slope for negative inputs; 0 turns leaky ReLU into ReLU."),
-        Control("depth", "Hidden layers", "int", 4, 1, 8, 1),
-        Control("width", "Units per layer", "int", 16, 4, 32, 1),
-        Control("epochs", "Epochs", "int", 200, 20, 500, 10),
-        Control("seeds", "Seeds averaged", "int", 2, 1, 4, 1, help="Each seed is one sweep with its own initial weights."),
+        Control("depth", "Hidden layers", "int", 4, 1, 6, 1),
+        Control("width", "Units per layer", "int", 16, 4, 24, 1),
+        Control("epochs", "Epochs", "int", 200, 20, 300, 10),
+        Control("seeds", "Seeds averaged", "int", 2, 1, 4, 1, help="Each seed is one sweep with its own initial weights. In the largest networks fewer fit a lesson's compute: the numbers say how many were averaged."),
         Control("seed", "First seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
@@ -171,6 +186,7 @@ DYING = Lesson(
         Plot("curves", "Dead units during training, per learning rate", "Colour runs from the smallest learning rate (dark) to the largest (yellow)."),
     ),
     measure=measure_dying,
+    cost=cost_dying,
     explorer_note=note_dying,
     trains=True,
 )

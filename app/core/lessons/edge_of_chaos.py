@@ -12,7 +12,7 @@ from ..network import Architecture, Variant
 from ..theory.engine import measured_gradients, predict_gradients
 from ..training import TrainConfig
 from .formatting import _names, _verdict, fmt
-from .framework import LESSON_MAX_COST, Control, Lesson, Measurement, Plot, Readout, Runner, network_view
+from .framework import LESSON_MAX_COST, Control, Lesson, Measurement, Plot, Readout, Runner, fitting_draws, moved, network_view
 from .runs import _init_cost, _init_statistics
 
 EDGE_ACTIVATIONS = ("tanh", "hardtanh", "selu", "softsign")  # each has a critical line χ₁ = 1
@@ -23,6 +23,25 @@ DATA = DatasetSpec(n_points=32)
 EXPLORER_DEPTH, EXPLORER_WIDTH = 12, 64  # the network view's caps
 
 
+def _configs(p: dict[str, Any], sigma_w2s: list[float]) -> list[TrainConfig]:
+    """The networks at initialisation, one per σ_w² (ordered, critical, chaotic)."""
+    arch = Architecture(p["depth"], p["width"])
+    return [TrainConfig(data=DATA, arch=arch, init="custom", sigma_w2=sw2, sigma_b2=p["sigma_b2"], variants=(Variant(p["activation"]),), epochs=0, boundary_frames=0, histograms=False)
+            for sw2 in sigma_w2s]
+
+
+def _draws(p: dict[str, Any], configs: list[TrainConfig]) -> tuple[int, float]:
+    """The weight draws measured (as many of the requested as fit a lesson's compute) and their cost."""
+    per_draw = sum(_init_cost(c, 1) for c in configs)
+    draws = fitting_draws(p["seeds"], per_draw)
+    return draws, draws * per_draw
+
+
+def cost_edge(p: dict[str, Any]) -> float:
+    """The cost does not depend on σ_w² (only the three points' count): priced at 1."""
+    return _draws(p, _configs(p, [1.0, 1.0, 1.0]))[1]
+
+
 def measure_edge(p: dict[str, Any], run: Runner) -> Measurement:
     act = p["activation"]
     phi = T.phi_from_activation(acts.get(act))
@@ -30,14 +49,13 @@ def measure_edge(p: dict[str, Any], run: Runner) -> Measurement:
     if crit is None:
         raise CoreError("sigma_b2", f"{act} has no critical σ_w² in [0.1, 10] at σ_b² = {fmt(p['sigma_b2'])}: choose another σ_b²", "no_critical_point")
     arch = Architecture(p["depth"], p["width"])
-    seeds = list(range(p["seed"], p["seed"] + p["seeds"]))
     points = (("ordered", ORDERED_FACTOR * crit), ("critical", crit), ("chaotic", CHAOTIC_FACTOR * crit))
-    configs = [TrainConfig(data=DATA, arch=arch, init="custom", sigma_w2=sw2, sigma_b2=p["sigma_b2"], variants=(Variant(act),), epochs=0, boundary_frames=0, histograms=False)
-               for _, sw2 in points]
-    total = sum(_init_cost(c, len(seeds)) for c in configs)
+    configs = _configs(p, [sw2 for _, sw2 in points])
+    draws, total = _draws(p, configs)
     if total > LESSON_MAX_COST:
-        raise BudgetError("width", f"these settings cost {total:.3g} units of compute; a lesson may use {LESSON_MAX_COST:.3g}: reduce depth, width or seeds",
-                          "budget", cost=total, limit=LESSON_MAX_COST, reduce=["depth", "width", "seeds"])
+        raise BudgetError(moved(p, EDGE_OF_CHAOS.controls, ["depth", "width"]), f"these settings cost {total:.3g} units of compute; a lesson may use {LESSON_MAX_COST:.3g}: reduce depth or width",
+                          "budget", cost=total, limit=LESSON_MAX_COST, reduce=["depth", "width"])
+    seeds = list(range(p["seed"], p["seed"] + draws))
     x = make_dataset(DATA).x_train
     series = []
     for (phase, sw2), config in zip(points, configs):
@@ -106,10 +124,10 @@ EDGE_OF_CHAOS = Lesson(
                f"and within {fmt(CRITICAL_RANGE[0])}–{fmt(CRITICAL_RANGE[1])} at the edge of chaos."),
     explanation=(
         "On its way back, the squared gradient is multiplied at every layer by χ = σ_w² · E[φ′(z)²], the mean squared slope of the activation times the weight variance. "
-        "After the first few layers the pre-activations settle at their fixed variance q*, and χ settles at χ₁: over L layers the gradient scales like χ₁^(L/2).",
+        "After the first few layers the pre-activations settle at their fixed variance q*, and χ settles at χ₁: over L layers the gradient scales like (√χ₁)ᴸ.",
         "χ₁ < 1 (small weights, or a saturating activation): the network is ordered — inputs that start apart end up alike, and gradients shrink exponentially towards the input. "
         "χ₁ > 1: chaotic — nearby inputs are torn apart and gradients grow. The critical line χ₁ = 1 separates them; the Theory tab draws it for any activation.",
-        "At the edge of chaos the depth scales ξ_q and ξ_c, the number of layers a signal survives, diverge: this is where very deep networks can be trained at all (Schoenholz et al. trained tanh networks hundreds of layers deep there).",
+        "At the edge of chaos the depth scales — how many layers a signal's size and the correlation between two inputs survive — diverge: this is where very deep networks can be trained at all (Schoenholz et al. trained tanh networks hundreds of layers deep there).",
         "Layer 1's gradient is ∂L/∂x, with two components per input: it scatters more between draws than the hidden layers' (with width components), so its median sits slightly below the prediction.",
     ),
     controls=(
@@ -117,13 +135,14 @@ EDGE_OF_CHAOS = Lesson(
         Control("sigma_b2", "Bias variance σ_b²", "float", 0.05, 0.0, 1.0, 0.01, help="Sets where the critical line is crossed (tanh: σ_w² = 1.76 at σ_b² = 0.05)."),
         Control("depth", "Hidden layers", "int", 20, 6, 30, 1),
         Control("width", "Units per layer", "int", 96, 32, 128, 1, help="The prediction is the wide limit."),
-        Control("seeds", "Weight draws", "int", 12, 4, 12, 1),
+        Control("seeds", "Weight draws", "int", 12, 4, 12, 1, help="Random networks for the median and the band. The deepest, widest networks fit fewer in a lesson's compute: the readouts say how many."),
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
         Plot("ratios", "Gradient per layer at initialisation: ordered, critical, chaotic", "log₁₀ of ‖∂L/∂(layer input)‖ relative to the last layer: median over weight draws (solid, band 10–90 %) and the mean-field prediction (dashed)."),
     ),
     measure=measure_edge,
+    cost=cost_edge,
     explorer_note=note_edge,
     trains=True,
 )

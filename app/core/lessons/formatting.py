@@ -15,6 +15,12 @@ def _names(ids: Sequence[str]) -> tuple[str, ...]:
 
 
 _SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sub(n: int) -> str:
+    """A whole number as subscript digits: q₅₀."""
+    return str(n).translate(_SUB)
 
 
 def fmt(x: float | None, digits: int = 3) -> str:

@@ -42,7 +42,8 @@ Array = np.ndarray
 Runner = Callable[[TrainConfig], Trace]
 
 # The compute one measurement may use: two thirds of one run's (app.core.budget.MAX_COST,
-# about 3 CPU s here). Lessons keep far below it with their caps.
+# about 3 CPU s here). Every corner of every lesson's controls fits it (tests/core/test_lessons.py);
+# the init lessons (and dying ReLU's seeds) take as many draws as fit, and say how many.
 LESSON_MAX_COST = 2.0 / 3.0 * MAX_COST
 
 
@@ -220,6 +221,9 @@ class Lesson:
     trains: bool = False  # runs the training engine (the API schedules it in the training pool)
     deterministic: bool = True
     optional: bool = False  # one of the brief extra lessons
+    # the compute its measurement will use at these controls, before it runs (see check_budget;
+    # None: it runs no network). Every corner of the controls fits LESSON_MAX_COST (tested).
+    cost: Callable[[dict[str, Any]], float] | None = None
     paper: str = ""  # the claim is this paper's prediction, not a quote of the article ("" = quoted from ARTICLE)
 
     @property
@@ -280,16 +284,34 @@ def explorer_note(lesson: Lesson, params: Mapping[str, Any], m: Measurement) -> 
     return lesson.explorer_note(dict(params), m)
 
 
-def check_budget(configs: Sequence[TrainConfig], field: str = "epochs", reduce: str = "epochs, depth or width") -> None:
-    """BudgetError naming ``field`` if the runs together cost more than LESSON_MAX_COST."""
+def moved(p: Mapping[str, Any], controls: Sequence[Control], among: Sequence[str]) -> str:
+    """Of the numeric controls named in ``among``, the one furthest above its default (as a
+    share of its range): the setting a student most likely raised. The first of ``among`` if none is."""
+    numeric = {c.id: c for c in controls if c.kind in ("int", "float") and c.id in among}
+    if not numeric:
+        return among[0]
+    best = max(numeric.values(), key=lambda c: (float(p[c.id]) - float(c.default)) / ((c.max - c.min) or 1.0))
+    return best.id if float(p[best.id]) > float(best.default) else next((f for f in among if f in numeric), among[0])
+
+
+def check_budget(configs: Sequence[TrainConfig], p: Mapping[str, Any], controls: Sequence[Control], reduce: str = "epochs, depth or width") -> None:
+    """BudgetError if the runs together cost more than LESSON_MAX_COST, naming the control
+    of ``reduce`` the student raised furthest (:func:`moved`)."""
+    names = reduce.replace(" or ", ", ").split(", ")
     total = sum(cost(c) for c in configs)
     if total > LESSON_MAX_COST:
-        raise BudgetError(field, f"these settings cost {total:.3g} units of compute; a lesson may use {LESSON_MAX_COST:.3g}: reduce {reduce}",
-                          "budget", cost=total, limit=LESSON_MAX_COST, reduce=reduce.replace(" or ", ", ").split(", "))
+        raise BudgetError(moved(p, controls, names), f"these settings cost {total:.3g} units of compute; a lesson may use {LESSON_MAX_COST:.3g}: reduce {reduce}",
+                          "budget", cost=total, limit=LESSON_MAX_COST, reduce=names)
     for c in configs:
         if elements(c) > MAX_ELEMENTS:
-            raise BudgetError("width", f"these settings need {elements(c):,} numbers per layer buffer; the limit is {MAX_ELEMENTS:,}: reduce depth, width or seeds",
+            raise BudgetError(moved(p, controls, ["width", "depth", "seeds"]), f"these settings need {elements(c):,} numbers per layer buffer; the limit is {MAX_ELEMENTS:,}: reduce depth, width or seeds",
                               "memory", elements=elements(c), limit=MAX_ELEMENTS, reduce=["depth", "width", "seeds"])
+
+
+def fitting_draws(wanted: int, per_draw: float) -> int:
+    """How many of ``wanted`` weight draws (each costing ``per_draw``) fit LESSON_MAX_COST:
+    at the largest networks the init lessons use fewer draws, and their readouts say how many."""
+    return max(1, min(wanted, int(LESSON_MAX_COST // per_draw)))
 
 
 def param_control(activation: str, param: str, label: str | None = None, default: float | None = None, help: str | None = None) -> Control:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import activations as acts
 from ..network import Architecture, Variant
-from ..training import TrainConfig
+from ..training import TrainConfig, cost
 from .formatting import _finite, _names, _verdict, fmt
 from .framework import Array, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, function_view
 from .runs import _pass_after
@@ -34,6 +34,18 @@ def one_sided_slopes(act: acts.Activation, at: float, params: Mapping[str, Any] 
     return left, right
 
 
+def _config(p: dict[str, Any]) -> TrainConfig:
+    """One network of the chosen activation, trained; its pre-activations are read before and after."""
+    return TrainConfig(
+        arch=Architecture(p["depth"], p["width"]), variants=(Variant(p["activation"]),), epochs=p["epochs"], frames=2, boundary_frames=0,
+        histograms=False, include_weights=True, seed=p["seed"], dtype=p["dtype"],
+    )
+
+
+def cost_kink(p: dict[str, Any]) -> float:
+    return cost(_config(p))
+
+
 def measure_kink(p: dict[str, Any], run: Runner) -> Measurement:
     relu = acts.get("relu")
     chosen = acts.get(p["activation"])
@@ -42,11 +54,8 @@ def measure_kink(p: dict[str, Any], run: Runner) -> Measurement:
     cl, cr = one_sided_slopes(chosen, 0.0)
     away = max(float(np.abs(a[-4] - b[-4]).max()) for a, b in (one_sided_slopes(relu, -0.5), one_sided_slopes(relu, 0.5)))
     jump = float(rr[-1] - rl[-1])
-    cfg = TrainConfig(
-        arch=Architecture(p["depth"], p["width"]), variants=(Variant(chosen.id),), epochs=p["epochs"], frames=2, boundary_frames=0,
-        histograms=False, include_weights=True, seed=p["seed"], dtype=p["dtype"],
-    )
-    check_budget([cfg])
+    cfg = _config(p)
+    check_budget([cfg], p, KINK.controls)
     tr = run(cfg)
     x = tr.data.x_all.astype(np.float64)
     kinks = chosen.kinks(**cd) or [0.0]
@@ -111,8 +120,8 @@ KINK = Lesson(
         Control("activation", "Network's activation", "choice", "relu", choices=KINK_ACTS, labels=_names(KINK_ACTS), help="Whose kink is counted (ReLU's slopes are always shown)."),
         Control("dtype", "Arithmetic", "choice", "float64", choices=("float64", "float32"), help="float32 has fewer values to land on."),
         Control("depth", "Hidden layers", "int", 3, 1, 8, 1),
-        Control("width", "Units per layer", "int", 32, 4, 64, 1),
-        Control("epochs", "Epochs", "int", 200, 0, 1000, 10),
+        Control("width", "Units per layer", "int", 32, 4, 32, 1),
+        Control("epochs", "Epochs", "int", 200, 0, 600, 10),
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
@@ -120,6 +129,7 @@ KINK = Lesson(
         Plot("distance", "How close pre-activations come to the kink", f"Count of pre-activations by their distance to the kink, in log-spaced bins; the first bar (below {fmt(10.0 ** KINK_BINS[0])}) would hold any exact hits, which the note in the plot counts."),
     ),
     measure=measure_kink,
+    cost=cost_kink,
     explorer_note=note_kink,
     trains=True,
 )

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..datasets import DATASET_LABELS, DATASETS, DatasetSpec
 from ..network import Architecture, Variant
-from ..training import TrainConfig
+from ..training import TrainConfig, cost
 from .formatting import _finite, _verdict, fmt, pct
 from .framework import Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view
 
@@ -18,13 +18,22 @@ PRELU_EXPLORED = (0.0, 0.25, 1.0)  # the explorer compares up to three activatio
 PRELU_MOVES = 0.05
 
 
-def measure_prelu(p: dict[str, Any], run: Runner) -> Measurement:
-    starts = PRELU_STARTS
-    cfg = TrainConfig(
-        data=DatasetSpec(p["dataset"]), arch=Architecture(p["depth"], p["width"]), variants=tuple(Variant("prelu", {"a": a}) for a in starts),
+def _config(p: dict[str, Any]) -> TrainConfig:
+    """PReLU from every starting slope, stacked in one run."""
+    return TrainConfig(
+        data=DatasetSpec(p["dataset"]), arch=Architecture(p["depth"], p["width"]), variants=tuple(Variant("prelu", {"a": a}) for a in PRELU_STARTS),
         learning_rate=p["learning_rate"], epochs=p["epochs"], frames=min(51, p["epochs"] + 1), boundary_frames=0, histograms=False, seed=p["seed"],
     )
-    check_budget([cfg])
+
+
+def cost_prelu(p: dict[str, Any]) -> float:
+    return cost(_config(p))
+
+
+def measure_prelu(p: dict[str, Any], run: Runner) -> Measurement:
+    starts = PRELU_STARTS
+    cfg = _config(p)
+    check_budget([cfg], p, PRELU.controls)
     tr = run(cfg)
     slopes = tr.learned["a"]  # (K, F, D)
     last = np.array([s[np.isfinite(s).all(axis=1)][-1] if np.isfinite(s).all(axis=1).any() else np.full(s.shape[1], np.nan) for s in slopes])
@@ -83,9 +92,9 @@ PRELU = Lesson(
     controls=(
         Control("dataset", "Dataset", "choice", "xor", choices=DATASETS, labels=tuple(DATASET_LABELS[d] for d in DATASETS)),
         Control("depth", "Hidden layers", "int", 3, 1, 6, 1),
-        Control("width", "Units per layer", "int", 8, 2, 32, 1),
+        Control("width", "Units per layer", "int", 8, 2, 24, 1),
         Control("learning_rate", "Learning rate (Adam)", "float", 0.01, 0.0001, 0.3, 0.0001, log=True),
-        Control("epochs", "Epochs", "int", 300, 10, 1000, 10),
+        Control("epochs", "Epochs", "int", 300, 10, 600, 10),
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
@@ -93,6 +102,7 @@ PRELU = Lesson(
         Plot("final", "Where the slopes end, per layer", "The learned a of each layer after training, one marker per starting value (dotted line: its start)."),
     ),
     measure=measure_prelu,
+    cost=cost_prelu,
     explorer_note=note_prelu,
     trains=True,
 )

@@ -103,7 +103,7 @@ SCALE = Lesson(
     explanation=(
         "For a ≥ 0, a·x and x have the same sign, so max(0, a·x) keeps or zeroes exactly the same inputs as max(0, x), and the kept ones are scaled by a. The identity is exact — the measured error is 0 to the last bit.",
         "It means a ReLU network does not care about the overall scale of a layer's weights: doubling them doubles the layer's output and changes no on/off pattern. That is why, in lesson 1, He and LeCun initialisations (the same normal draws at different scales) switch exactly the same units on and off.",
-        "Curved activations break it: ELU's negative side e^x − 1, softplus' log(1 + e^x) and GELU's x·Φ(x) all bend, so scaling the input is not the same as scaling the output. (Leaky ReLU and PReLU keep the identity: they are also straight lines through 0 on each side.)",
+        "Curved activations break it: ELU's negative side eˣ − 1, softplus' log(1 + eˣ) and GELU's x·Φ(x) all bend, so scaling the input is not the same as scaling the output. (Leaky ReLU and PReLU keep the identity: they are also straight lines through 0 on each side.)",
         "For a < 0 (not on the slider: the claim is for a ≥ 0) the identity fails even for ReLU: with a = −1, max(0, −x) is ReLU mirrored, not −max(0, x). The claim says a ≥ 0 for a reason.",
     ),
     controls=(

@@ -53,7 +53,7 @@ def measure_softplus(p: dict[str, Any], run: Runner) -> Measurement:
         Readout("derivative_vs_logistic", "max |softplus′(x) − 1/(1 + e⁻ˣ)|", max_diff, fmt(max_diff), f"0 up to rounding (≤ {fmt(SOFTPLUS_EXACT)})", max_diff <= SOFTPLUS_EXACT),
         Readout("finite_difference", f"max |finite-difference slope of softplus − logistic| (step {fmt(h)})", max_fd, fmt(max_fd), f"≈ 0 (≤ {fmt(SOFTPLUS_FD)}, the step's error)", max_fd <= SOFTPLUS_FD),
         Readout("forms", "max |eˣ/(1 + eˣ) − 1/(1 + e⁻ˣ)|", diff_forms, fmt(diff_forms), "the source's two forms agree"),
-        Readout("gap", f"max |softplus_β(x) − max(0, x)| for β = {fmt(beta)}", g, fmt(g, 6), f"(log 2)/β = {fmt(predicted, 6)}", abs(g - predicted) <= 1e-9 * max(1.0, predicted)),
+        Readout("gap", f"max |softplusᵦ(x) − max(0, x)| for β = {fmt(beta)}", g, fmt(g, 6), f"(log 2)/β = {fmt(predicted, 6)}", abs(g - predicted) <= 1e-9 * max(1.0, predicted)),
         Readout("gap_shrinks", f"gap for β = {', '.join(fmt(b) for b in betas)}", gaps[-1], " → ".join(fmt(v, 3) for v in gaps), "shrinks as β grows: softplus → ReLU", shrinking),
     ]
     verdict = _verdict(
@@ -82,9 +82,9 @@ def measure_softplus(p: dict[str, Any], run: Runner) -> Measurement:
 
 def note_softplus(p: dict[str, Any], m: Measurement) -> str:
     R, beta = float(p["range"]), float(p["beta"])
-    sharp = f", softplus_β for β = {fmt(beta)}" if beta != 1.0 else ""
+    sharp = f", softplusᵦ for β = {fmt(beta)}" if beta != 1.0 else ""
     return (f"The explorer draws softplus (β = 1){sharp}, ReLU and the logistic sigmoid on [−{fmt(R)}, {fmt(R)}], with softplus' threshold at {fmt(SOFTPLUS_THRESHOLD)} as here. "
-            "Compare softplus' f′ (lower panel) with the sigmoid's f (upper panel): the same curve. The gap to ReLU, (log 2)/β, is softplus_β(0) in the upper panel.")
+            "Compare softplus' f′ (lower panel) with the sigmoid's f (upper panel): the same curve. The gap to ReLU, (log 2)/β, is softplusᵦ(0) in the upper panel.")
 
 
 SOFTPLUS = Lesson(
@@ -93,22 +93,22 @@ SOFTPLUS = Lesson(
     title="Softplus: a smooth ReLU whose slope is the logistic",
     claim="softplus f(x) = log(1 + exp(x)): smooth approximation of ReLU; its derivative is the logistic function f'(x) = exp(x)/(1+exp(x)) = 1/(1+exp(-x)).",
     source="Functions, softplus",
-    measures="softplus′ (as the catalogue computes it, and as a finite-difference slope of softplus itself) against the source's logistic formula 1/(1 + e⁻ˣ); the largest gap between softplus_β(x) = log(1 + e^(βx))/β and ReLU for several β.",
+    measures="softplus′ (as the catalogue computes it, and as a finite-difference slope of softplus itself) against the source's logistic formula 1/(1 + e⁻ˣ); the largest gap between softplusᵦ(x) = log(1 + exp(βx))/β and ReLU for several β.",
     threshold=f"softplus′ matches 1/(1 + e⁻ˣ) to {fmt(SOFTPLUS_EXACT)} (the finite-difference slope to {fmt(SOFTPLUS_FD)}); the largest gap to ReLU equals (log 2)/β and shrinks as β grows.",
     explanation=(
         "d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = 1/(1 + e⁻ˣ): the chain rule gives the logistic sigmoid directly. The lesson checks it twice: against the derivative the app uses for training, and against the slope of softplus' own values measured by finite differences.",
-        "softplus is smooth everywhere — its slope goes continuously from 0 to 1 — while ReLU's slope jumps at 0. With a sharpness β, softplus_β(x) = log(1 + e^{βx})/β hugs ReLU more tightly as β grows.",
-        "Where is it furthest from ReLU? At x = 0, where softplus_β(0) = (log 2)/β and ReLU is 0; on each side the gap shrinks like e^{−β|x|}/β. The measured maximum gap equals (log 2)/β.",
-        f"PyTorch switches softplus to the identity where βx > threshold ({fmt(SOFTPLUS_PYTORCH_THRESHOLD)} by default) to avoid overflow; that changes f′ by up to e^(−threshold) ≈ {fmt(math.exp(-SOFTPLUS_PYTORCH_THRESHOLD), 2)}, more than the {fmt(SOFTPLUS_EXACT)} checked here. The lesson sets it to {fmt(SOFTPLUS_THRESHOLD)}, the catalogue's maximum, where the change (≈ {fmt(math.exp(-SOFTPLUS_THRESHOLD), 2)}) is below rounding.",
+        "softplus is smooth everywhere — its slope goes continuously from 0 to 1 — while ReLU's slope jumps at 0. With a sharpness β, softplusᵦ(x) = log(1 + exp(βx))/β hugs ReLU more tightly as β grows.",
+        "Where is it furthest from ReLU? At x = 0, where softplusᵦ(0) = (log 2)/β and ReLU is 0; on each side the gap shrinks like exp(−β|x|)/β. The measured maximum gap equals (log 2)/β.",
+        f"PyTorch switches softplus to the identity where βx > threshold ({fmt(SOFTPLUS_PYTORCH_THRESHOLD)} by default) to avoid overflow; that changes f′ by up to exp(−threshold) ≈ {fmt(math.exp(-SOFTPLUS_PYTORCH_THRESHOLD), 2)}, more than the {fmt(SOFTPLUS_EXACT)} checked here. The lesson sets it to {fmt(SOFTPLUS_THRESHOLD)}, the catalogue's maximum, where the change (≈ {fmt(math.exp(-SOFTPLUS_THRESHOLD), 2)}) is below rounding.",
     ),
     controls=(
-        param_control("softplus", "beta", "Sharpness β", default=2.0, help="softplus_β(x) = log(1 + e^{βx})/β; larger β is closer to ReLU."),
+        param_control("softplus", "beta", "Sharpness β", default=2.0, help="softplusᵦ(x) = log(1 + exp(βx))/β; larger β is closer to ReLU."),
         Control("range", "x range ±", "float", 6.0, 1.0, 30.0, 0.5, help="The comparison runs over [−range, range]."),
     ),
     plots=(
-        Plot("derivative", "softplus′ overlaid on the logistic sigmoid", "Solid: the derivative of softplus; dashed: 1/(1 + e^(−x)). Below: their difference (log scale; exact zeros are not drawn)."),
-        Plot("approach", "softplus_β approaches ReLU as β grows", "softplus_β for several β and ReLU (black)."),
-        Plot("gap", "Largest gap to ReLU against β", "Measured max |softplus_β − ReLU| (markers) and (log 2)/β (line). Log–log."),
+        Plot("derivative", "softplus′ overlaid on the logistic sigmoid", "Solid: the derivative of softplus; dashed: 1/(1 + e⁻ˣ). Below: their difference (log scale; exact zeros are not drawn)."),
+        Plot("approach", "softplusᵦ approaches ReLU as β grows", "softplusᵦ for several β and ReLU (black)."),
+        Plot("gap", "Largest gap to ReLU against β", "Measured max |softplusᵦ − ReLU| (markers) and (log 2)/β (line). Log–log."),
     ),
     measure=measure_softplus,
     explorer_note=note_softplus,

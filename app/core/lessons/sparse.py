@@ -104,7 +104,7 @@ SPARSE = Lesson(
         Control("depth", "Hidden layers", "int", 4, 1, 12, 1, help="Number of hidden layers."),
         Control("width", "Units per layer", "int", 16, 2, 64, 1, help="Hidden units in each layer."),
         Control("seeds", "Weight seeds", "int", 16, 1, 16, 1, help="Independent random initialisations averaged over."),
-        Control("init", "Initialisation", "choice", "he", choices=SCHEME_INITS, labels=INIT_LABELS, help="He N(0, 2/fan_in), Glorot, LeCun, or uniform ±0.5."),
+        Control("init", "Initialisation", "choice", "he", choices=SCHEME_INITS, labels=INIT_LABELS, help="He N(0, 2/fan-in), Glorot, LeCun, or uniform ±0.5."),
         Control("bias_init", "Initial bias", "float", 0.0, -1.0, 1.0, 0.05, help="Every bias starts here; 0 is the usual choice."),
         Control("seed", "First seed", "int", 0, 0, 10_000, 1, help="Seeds seed, seed+1, … are used."),
     ),

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..network import SCHEME_INITS, Architecture, Variant
-from ..training import TrainConfig, init_statistics
+from ..training import TrainConfig, cost, init_statistics
 from .formatting import _SUP, _finite, _verdict, fmt, pct
 from .framework import INIT_LABELS, Array, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view
 from .runs import _label
@@ -26,17 +26,25 @@ def _ratio(g: Array) -> Array:
         return g[..., 0] / g[..., -1]
 
 
-def measure_vanishing(p: dict[str, Any], run: Runner) -> Measurement:
-
-    arch = Architecture(p["depth"], p["width"])
-    names = ("sigmoid", "tanh", "relu")
-    seeds = list(range(p["seed"], p["seed"] + p["seeds"]))
-    cfg = TrainConfig(
-        arch=arch, init=p["init"], variants=tuple(Variant(n) for n in names), optimizer=p["optimizer"],
+def _config(p: dict[str, Any]) -> TrainConfig:
+    """The training run: sigmoid, tanh and ReLU stacked, from the same initial weights."""
+    return TrainConfig(
+        arch=Architecture(p["depth"], p["width"]), init=p["init"], variants=tuple(Variant(n) for n in ("sigmoid", "tanh", "relu")), optimizer=p["optimizer"],
         learning_rate=p["learning_rate"], epochs=p["epochs"], frames=min(26, p["epochs"] + 1), boundary_frames=0,
         histograms=False, seed=p["seed"],
     )
-    check_budget([cfg])
+
+
+def cost_vanishing(p: dict[str, Any]) -> float:
+    return cost(_config(p))
+
+
+def measure_vanishing(p: dict[str, Any], run: Runner) -> Measurement:
+    arch = Architecture(p["depth"], p["width"])
+    names = ("sigmoid", "tanh", "relu")
+    seeds = list(range(p["seed"], p["seed"] + p["seeds"]))
+    cfg = _config(p)
+    check_budget([cfg], p, VANISHING.controls)
     at_init: dict[str, dict[str, Any]] = {}
     for name in names:
         stats = init_statistics(replace(cfg, variants=(Variant(name),), epochs=0), seeds)
@@ -105,11 +113,11 @@ def note_vanishing(p: dict[str, Any], m: Measurement) -> str:
            else ", but for 1 epoch, where this lesson stops at initialisation. ")
     text = (
         f"The explorer trains the three networks once, from seed {first}, with these settings{run}"
-        f"It opens on this lesson's quantity, the weight gradient ‖∂L/∂W_l‖ (Gradient menu), for that one seed: first ÷ last at initialisation "
+        f"It opens on this lesson's quantity, the weight gradient ‖∂L/∂Wₗ‖ (Gradient menu), for that one seed: first ÷ last at initialisation "
         f"{fmt(sig_1)} / {fmt(tanh_1)} / {fmt(relu_1)} (sigmoid / tanh / ReLU)"
         + (f"; this lesson averages the norms over {n} weight seeds ({first}–{first + n - 1}): {fmt(sig_w)} / {fmt(tanh_w)} / {fmt(relu_w)}. " if n > 1 else ". ")
         + "Its Gradient menu also shows ‖∂L/∂(layer input)‖, the gradient arriving at each layer's input, which does not scale with the "
-        f"size of the layer's input as ‖∂L/∂W_l‖ does (the raw 2-D data for layer 1): {fmt(sig_in, 2)} / {fmt(tanh_in, 2)} / {fmt(relu_in, 2)}. "
+        f"size of the layer's input as ‖∂L/∂Wₗ‖ does (the raw 2-D data for layer 1): {fmt(sig_in, 2)} / {fmt(tanh_in, 2)} / {fmt(relu_in, 2)}. "
     )
     if (tanh_in > 1) != (tanh_w > 1):
         bigger, smaller = ("input", "weight") if tanh_in > 1 else ("weight", "input")
@@ -126,7 +134,7 @@ VANISHING = Lesson(
     claim="Efficient gradient propagation: no vanishing or exploding gradients (unlike sigmoid/tanh stacks).",
     source="Claimed advantages of the rectifier, 3",
     measures=(
-        "The size of the loss gradient with respect to each layer's weights, ‖∂L/∂W_l‖, in a deep network with sigmoid, tanh and ReLU from the same initial weights — "
+        "The size of the loss gradient with respect to each layer's weights, ‖∂L/∂Wₗ‖, in a deep network with sigmoid, tanh and ReLU from the same initial weights — "
         f"at initialisation (the norms averaged over the weight seeds, {VANISH_SEEDS} by default, then first ÷ last layer) and during training (one run, from the first seed)."
     ),
     threshold=f"The first-to-last layer ratio of these norms at initialisation is below {fmt(VANISH_BELOW)} for sigmoid and between {fmt(HEALTHY_RANGE[0])} and {fmt(HEALTHY_RANGE[1])} for ReLU.",
@@ -134,24 +142,25 @@ VANISHING = Lesson(
         f"Backpropagation multiplies the gradient by f′(z) once per layer on its way to the input. The logistic sigmoid's slope is at most 1/4, so {VANISH_DEPTH} sigmoid layers can shrink it by 4{str(VANISH_DEPTH).translate(_SUP)} ≈ 10{str(round(VANISH_DEPTH * math.log10(4))).translate(_SUP)}: the first layers barely learn.",
         "ReLU's slope is exactly 1 wherever the unit is active, so an active path passes the gradient unchanged; with He initialisation the layer-to-layer scale is kept, and the first layer's gradient stays within a small factor of the last layer's.",
         "tanh′(0) = 1, so with a variance-preserving initialisation tanh fades much less than sigmoid at the start; it vanishes once its units saturate (large |z|).",
-        "The heat maps follow ‖∂L/∂W_l‖ while training with plain SGD (one run, from the first seed): sigmoid's rows stay dark — tiny gradients, the input-side layer darkest — and its accuracy lags behind. Its first-to-last ratio creeps back up only because the last layer's gradient shrinks towards the first's (see the numbers).",
-        "Which gradient? ‖∂L/∂W_l‖ is the gradient the optimiser applies to layer l's weights. The explorer's Gradient menu shows either it or ‖∂L/∂(layer input)‖, the gradient arriving at the layer's input, for one seed (the link opens on ‖∂L/∂W_l‖); the weight gradient also carries the size of the layer's input, so the two ratios differ (see the note under the numbers) — and a single seed scatters widely around the average (the band in the first plot): compare the explorer with the seed-alone row, not with the average.",
+        "The heat maps follow ‖∂L/∂Wₗ‖ while training with plain SGD (one run, from the first seed): sigmoid's rows stay dark — tiny gradients, the input-side layer darkest — and its accuracy lags behind. Its first-to-last ratio creeps back up only because the last layer's gradient shrinks towards the first's (see the numbers).",
+        "Which gradient? ‖∂L/∂Wₗ‖ is the gradient the optimiser applies to layer l's weights. The explorer's Gradient menu shows either it or ‖∂L/∂(layer input)‖, the gradient arriving at the layer's input, for one seed (the link opens on ‖∂L/∂Wₗ‖); the weight gradient also carries the size of the layer's input, so the two ratios differ (see the note under the numbers) — and a single seed scatters widely around the average (the band in the first plot): compare the explorer with the seed-alone row, not with the average.",
     ),
     controls=(
         Control("depth", "Hidden layers", "int", VANISH_DEPTH, 2, 12, 1),
-        Control("width", "Units per layer", "int", 16, 4, 32, 1),
+        Control("width", "Units per layer", "int", 16, 4, 24, 1),
         Control("init", "Initialisation", "choice", "he", choices=SCHEME_INITS, labels=INIT_LABELS, help="The same initial weights for all three activations."),
         Control("seeds", "Weight seeds (at init)", "int", VANISH_SEEDS, 1, 16, 1, help="The norms at initialisation are averaged over seeds seed, seed+1, …; training uses the first."),
         Control("optimizer", "Optimiser", "choice", "sgd", choices=("sgd", "adam"), labels=("SGD", "Adam"), help="Adam rescales each weight's step, which hides vanishing gradients; SGD shows them."),
         Control("learning_rate", "Learning rate", "float", 0.1, 0.001, 1.0, 0.001, log=True),
-        Control("epochs", "Epochs", "int", 200, 0, 600, 10),
+        Control("epochs", "Epochs", "int", 200, 0, 500, 10),
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
-        Plot("norms", "Gradient norm per layer at initialisation", "‖∂L/∂W_l‖ for each hidden layer (1 = input side), mean over seeds; the band spans the seeds. Log scale."),
-        Plot("flow", "Gradient flow during training", "log₁₀ ‖∂L/∂W_l‖ per layer (rows) and epoch (columns), one map per activation."),
+        Plot("norms", "Gradient norm per layer at initialisation", "‖∂L/∂Wₗ‖ for each hidden layer (1 = input side), mean over seeds; the band spans the seeds. Log scale."),
+        Plot("flow", "Gradient flow during training", "log₁₀ ‖∂L/∂Wₗ‖ per layer (rows) and epoch (columns), one map per activation."),
     ),
     measure=measure_vanishing,
+    cost=cost_vanishing,
     explorer_note=note_vanishing,
     trains=True,
 )

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..network import SCHEME_INITS, Architecture, Variant
-from ..training import TrainConfig
+from ..training import TrainConfig, cost
 from .formatting import _finite, _verdict, fmt, pct
 from .framework import INIT_LABELS, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, network_view, param_control
 from .runs import _label, _nanmean
@@ -16,14 +16,27 @@ from .runs import _label, _nanmean
 FAST_LOSS = 0.1
 
 
-def measure_zero_centred(p: dict[str, Any], run: Runner) -> Measurement:
-    elu_params = {"alpha": p["alpha"]}
-    specs = (("relu", {}), ("elu", elu_params), ("selu", {}))
-    cfg = TrainConfig(
+def _specs(p: dict[str, Any]) -> tuple[tuple[str, dict[str, Any]], ...]:
+    return (("relu", {}), ("elu", {"alpha": p["alpha"]}), ("selu", {}))
+
+
+def _config(p: dict[str, Any]) -> TrainConfig:
+    """ReLU, ELU and SELU stacked in one run."""
+    specs = _specs(p)
+    return TrainConfig(
         arch=Architecture(p["depth"], p["width"]), init=p["init"], variants=tuple(Variant(n, pr) for n, pr in specs),
         learning_rate=p["learning_rate"], epochs=p["epochs"], frames=min(101, p["epochs"] + 1), boundary_frames=0, histograms=False, seed=p["seed"],
     )
-    check_budget([cfg])
+
+
+def cost_zero_centred(p: dict[str, Any]) -> float:
+    return cost(_config(p))
+
+
+def measure_zero_centred(p: dict[str, Any], run: Runner) -> Measurement:
+    specs = _specs(p)
+    cfg = _config(p)
+    check_budget([cfg], p, ZERO_CENTRED.controls)
     tr = run(cfg)
     mean, std = tr.layers["mean"], tr.layers["std"]  # (K, F, D)
     K = mean.shape[0]
@@ -84,12 +97,12 @@ ZERO_CENTRED = Lesson(
         "The curves follow each activation's mean over all hidden units during training, averaged over layers (line) with the spread between layers (band); the second plot shows each layer at the start and at the end.",
     ),
     controls=(
-        Control("depth", "Hidden layers", "int", 6, 2, 10, 1),
-        Control("width", "Units per layer", "int", 16, 4, 32, 1),
+        Control("depth", "Hidden layers", "int", 6, 2, 8, 1),
+        Control("width", "Units per layer", "int", 16, 4, 24, 1),
         Control("init", "Initialisation", "choice", "he", choices=SCHEME_INITS, labels=INIT_LABELS),
         param_control("elu", "alpha", "ELU's α", help="ELU saturates at −α for very negative inputs."),
         Control("learning_rate", "Learning rate (Adam)", "float", 0.01, 0.0001, 0.3, 0.0001, log=True),
-        Control("epochs", "Epochs", "int", 300, 0, 800, 10),
+        Control("epochs", "Epochs", "int", 300, 0, 500, 10),
         Control("seed", "Seed", "int", 0, 0, 10_000, 1),
     ),
     plots=(
@@ -97,6 +110,7 @@ ZERO_CENTRED = Lesson(
         Plot("layers", "Mean activation per layer, at the start and at the end", "Dotted: at initialisation; solid: after training."),
     ),
     measure=measure_zero_centred,
+    cost=cost_zero_centred,
     explorer_note=note_zero_centred,
     trains=True,
 )

@@ -4,7 +4,7 @@
 // with its phone layout on a narrow screen (such a figure sets its own height).
 
 import { gradientFlowFigure, rgba, sweepCurvesFigure, sweepFigure, viridis } from "../lib/figures.js";
-import { baseLayout, colours, seriesStyle } from "../lib/theme.js";
+import { baseLayout, colours, currentTheme, seriesStyle } from "../lib/theme.js";
 
 const pctAxis = { range: [-0.02, 1.05], tickformat: ".0%" };
 
@@ -37,6 +37,16 @@ function layoutWith(big, patch) {
 }
 
 const title = (text) => ({ text });
+
+/** The k-th of n ordered lines, dark → light, short of viridis' pale yellow on a light
+ * background (faint on white) and of its darkest purple on a dark one. */
+function orderedColour(k, n) {
+  const [from, to] = currentTheme() === "light" ? [0, 0.58] : [0.3, 1]; // light: every line ≥ 3:1 against white
+  return viridis(from + (n > 1 ? ((to - from) * k) / (n - 1) : 0));
+}
+
+// Neighbouring ordered lines also differ in dash, so close shades stay apart.
+const ORDERED_DASHES = ["solid", "dash", "dot", "dashdot"];
 const pct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)}\u202f%`);
 
 // ----------------------------------------------------------------------------- 1. sparse activation
@@ -81,7 +91,7 @@ function sparseHistogram(d, { big }) {
     y: h.counts,
     type: "scatter",
     mode: "lines",
-    line: { color: viridis(n > 1 ? l / (n - 1) : 0), width: 2.5, shape: "hvh" },
+    line: { color: orderedColour(l, n), width: big ? 3.5 : 2.5, shape: "hvh" },
     name: `layer ${l + 1}: ${pct(h.positive)} above 0`,
     hovertemplate: `z ≈ %{x:.2f}: %{y:.1%}<extra>layer ${l + 1}</extra>`,
   }));
@@ -152,7 +162,15 @@ function dyingSweep(d, { big }) {
 function dyingCurves(d, { big, narrow, width }) {
   const fig = sweepCurvesFigure(d, { big, key: "dead_fraction_curve", label: "units dead", narrow, width });
   for (const k of Object.keys(fig.layout)) if (k.startsWith("yaxis")) fig.layout[k] = { ...fig.layout[k], ...pctAxis };
-  for (const t of fig.data) t.name = t.name.replace(/^learning_rate=/, "");
+  const n = d.values.length;
+  for (const t of fig.data) {
+    t.name = t.name.replace(/^learning_rate=/, "");
+    const j = Number(String(t.legendgroup).slice(3)); // legendgroup "val<j>": the j-th learning rate
+    t.line = { ...t.line, color: orderedColour(j, n), dash: ORDERED_DASHES[j % ORDERED_DASHES.length], width: big ? 3.5 : 2.5 };
+  }
+  // the panels' titles (ReLU, leaky ReLU) as large as the axis titles on a slide
+  // (centred over their panels: Plotly's "auto" anchors them by thirds of the paper, so large ones collide)
+  if (big) fig.layout.annotations = (fig.layout.annotations || []).map((a) => ({ ...a, xanchor: "center", font: { ...a.font, size: 22 } }));
   // a phone keeps the explorer's legend under the stacked plots
   if (!narrow) fig.layout.legend = { ...fig.layout.legend, orientation: "v", x: 1.02, xanchor: "left", y: 1, yanchor: "top", title: { text: "learning rate" } };
   return fig;
@@ -218,7 +236,7 @@ function softplusGap(d, { big }) {
   const { color } = seriesStyle(0);
   const data = [
     { x: d.betas, y: d.predicted, type: "scatter", mode: "lines", name: "(log 2)/β", line: { color: c.muted, width: 2, dash: "dash" } },
-    { x: d.betas, y: d.gaps, type: "scatter", mode: "markers", name: "measured max |softplus_β − ReLU|", marker: { color, size: d.betas.map((b) => (b === d.beta ? (big ? 20 : 16) : big ? 12 : 9)), symbol: d.betas.map((b) => (b === d.beta ? "diamond" : "circle")) } },
+    { x: d.betas, y: d.gaps, type: "scatter", mode: "markers", name: "measured max |softplusᵦ − ReLU|", marker: { color, size: d.betas.map((b) => (b === d.beta ? (big ? 20 : 16) : big ? 12 : 9)), symbol: d.betas.map((b) => (b === d.beta ? "diamond" : "circle")) } },
   ];
   const layout = layoutWith(big, {
     xaxis: { title: title("β (sharpness)"), type: "log", tickvals: d.betas, ticktext: d.betas.map(String) },
@@ -393,8 +411,22 @@ function efficiencyTimes(d, { big }) {
   return { data, layout };
 }
 
+// Series that coincide (tanh and sigmoid both reach 1) stay visible: each one drawn earlier
+// is wider, with a larger marker of its own shape, under the later ones.
+const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x"];
+
 function unboundedSup(d, { big }) {
-  const data = d.series.map((s, i) => ({ ...line(d.limits, s.sup, s.label, i), mode: "lines+markers" }));
+  const n = d.series.length;
+  const data = d.series.map((s, i) => {
+    const k = n - 1 - i;
+    const { color, dash } = seriesStyle(i);
+    return {
+      ...line(d.limits, s.sup, s.label, i),
+      mode: "lines+markers",
+      line: { color, dash: i % 2 ? "dash" : dash, width: 3 + 2.5 * k },
+      marker: { color, symbol: SYMBOLS[i % SYMBOLS.length], size: (big ? 10 : 8) + 5 * k },
+    };
+  });
   const layout = layoutWith(big, {
     xaxis: { title: title("L (inputs in [−L, L])"), type: "log", exponentformat: "power" },
     yaxis: { title: title("largest output"), type: "log", exponentformat: "power" },
@@ -422,12 +454,12 @@ function heVariance(d, { big }) {
   const data = [];
   d.series.forEach((s, i) => {
     data.push(...band(d.layers, s.low, s.high, i, `${s.label}: 10–90 %`));
-    data.push({ ...line(d.layers, s.median, `${s.label}: measured, q_${d.layers.length}/q₁ = ${fmtNumber(s.last)}`, i), mode: "lines+markers", marker: { color: seriesStyle(i).color, size: big ? 9 : 6 } });
+    data.push({ ...line(d.layers, s.median, `${s.label}: measured, ${d.ratio} = ${fmtNumber(s.last)}`, i), mode: "lines+markers", marker: { color: seriesStyle(i).color, size: big ? 9 : 6 } });
     data.push(line(d.layers, s.predicted, `${s.label}: predicted ${fmtNumber(s.predicted_last)}`, i, { line: { color: seriesStyle(i).color, dash: "dash", width: 2.5 } }));
   });
   const layout = layoutWith(big, {
     xaxis: { title: title("hidden layer (1 = input side)") },
-    yaxis: { title: title("q_l ÷ q₁ (ReLU)"), type: "log", exponentformat: "power" },
+    yaxis: { title: title("qₗ ÷ q₁ (ReLU)"), type: "log", exponentformat: "power" },
   });
   layout.shapes = [hline(1)];
   layout.margin.t = 72;
