@@ -2,7 +2,7 @@
 // student may vary and the measured readout (from /api/lessons/{slug}/measure — the one
 // place a lesson's number and verdict come from). Presentation mode: ?present=1&step=N.
 
-import { ApiError, getJSON, isAbort, Latest } from "./lib/api.js";
+import { ApiError, getJSON, isAbort, Latest, retryWhenBusy } from "./lib/api.js";
 import { clearFormulaError, el, select, showFormulaError, slider } from "./lib/controls.js";
 import { Panel } from "./lib/panel.js";
 import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
@@ -268,8 +268,12 @@ class LessonPage {
     this.main.dataset.measuring = "1";
     this.setStatus(this.lesson.trains ? "Training the networks…" : "Measuring…");
     const started = performance.now();
+    const working = this.lesson.trains ? "Training the networks…" : "Measuring…";
     try {
-      const result = await getJSON(url, { signal });
+      // a busy server (503: e.g. its own earlier measurements, cancelled here, still finishing
+      // there) is asked again after its Retry-After, with a countdown, as the network view does
+      const busy = (left) => this.setStatus(left ? `The server is busy — measuring again in ${left} s…` : working);
+      const result = await retryWhenBusy(() => getJSON(url, { signal }), { signal, onWait: busy });
       if (signal.aborted) return;
       for (const [id, f] of Object.entries(this.formulas || {})) {
         clearFormulaError(f.input, f.error);

@@ -424,3 +424,33 @@ def test_the_side_column_says_when_settings_are_below(page, server):
     side = page.locator(".side").bounding_box()
     box = seed.bounding_box()
     assert box and side["y"] <= box["y"] and box["y"] + box["height"] <= side["y"] + side["height"] + 1
+
+
+def test_a_busy_server_is_asked_again_not_reported(page, server):
+    """Six sliders moved to their ends within half a second: the page cancels its own earlier
+    measurements, the server is still finishing them, and the next answer is 503. The page said
+    "The server is busy — measure again in a moment." to one user on an idle server; it now asks
+    again after the Retry-After, counting down, as the network view does."""
+    calls = {"n": 0}
+
+    def first_busy(route):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            route.fulfill(status=503, headers={"Retry-After": "1", "Content-Type": "application/json"},
+                          body='{"detail": "busy", "code": "busy", "retry_after": 1}')
+        else:
+            route.continue_()
+
+    page.route("**/api/lessons/*/measure*", first_busy)
+    page.goto(f"{server}/lessons/scale-invariance", wait_until="commit")  # (the wait may be over by "load")
+    seen = set()
+    for _ in range(300):  # the status through the wait (polled: a countdown of 1 s)
+        seen.add(page.evaluate("document.getElementById('lesson-status') && document.getElementById('lesson-status').textContent"))
+        if calls["n"] == 2:
+            break
+        page.wait_for_timeout(30)
+    assert "The server is busy — measuring again in 1 s…" in seen, seen
+    page.wait_for_selector(READY)
+    _measured(page)
+    assert calls["n"] == 2 and page.locator("#lesson-status").text_content().startswith("Measured")
+    page.watch.errors = [e for e in page.watch.errors if "503" not in e]
