@@ -369,3 +369,12 @@ def test_a_tap_on_the_boundary_on_a_phone_shows_that_points_numbers(browser, ser
     page.locator('#diagram-panel .node[data-col="1"][data-row="0"]').tap()
     page.wait_for_function("() => /at the selected point/.test(document.querySelector('#diagram-panel').textContent)", timeout=10000)
     ctx.close()
+
+
+def test_a_diverged_runs_first_losses_are_drawn(page, server):
+    """Squared ReLU at learning rate 10 has one finite loss (epoch 0) before it diverges: drawn
+    as a line of one point it showed nothing, an empty axis from 10²⁷ to 10³²."""
+    open_network(page, server, "&act=squared_relu&optimizer=sgd&learning_rate=10&depth=6")
+    got = page.evaluate("""() => document.querySelector('[data-panel="loss"] .plot').data
+      .filter((d) => /train loss|test loss|test accuracy/.test(d.name)).map((d) => [d.mode, d.marker && d.marker.size])""")
+    assert got and all(mode == "lines+markers" and size[0] > 0 for mode, size in got), got

@@ -367,6 +367,13 @@ export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
   for (const d of data) {
     d.type = "scatter";
     d.mode = "lines";
+    // a value with no finite neighbour (a run that diverged after its first frame) is a marker:
+    // as a line it drew nothing at all
+    const alone = (d.y || []).map((y, k) => y !== null && (k === 0 || d.y[k - 1] === null) && (k === d.y.length - 1 || d.y[k + 1] === null));
+    if (alone.some(Boolean)) {
+      d.mode = "lines+markers";
+      d.marker = { color: d.line.color, size: alone.map((a) => (a ? 7 : 0)) };
+    }
   }
   const layout = trainLayout({ big });
   layout.xaxis.title = { text: "epoch" };
