@@ -253,4 +253,7 @@ def test_a_long_formula_stays_inside_its_legend_and_card(browser, server, size):
         if box.count():
             assert box.evaluate("(e) => e.scrollWidth <= e.clientWidth + 1"), sel
     assert "0.01*sin(13*x)" in page.locator("#fn-cards article").first.inner_text()  # all of it, in the card
+    # and the editor's f′ preview, in the sidebar
+    page.wait_for_timeout(200)
+    assert page.locator("#fn-curves .curve-card").first.locator(".dformula").evaluate("(e) => e.scrollWidth <= e.clientWidth + 1")
     ctx.close()
