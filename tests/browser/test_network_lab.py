@@ -344,6 +344,15 @@ def test_gradient_norm_export_is_the_plotted_lines_and_reset_leaves_nothing_to_e
     assert [float(r[2]) for r in rows] == pytest.approx(plotted["ReLU at init"], rel=1e-12)
     assert [float(r[4]) for r in rows] == pytest.approx(next(v for k, v in plotted.items() if "median of" in k), rel=1e-12)
     assert [float(r[5]) for r in rows] == pytest.approx(plotted["ReLU: mean-field theory"], rel=1e-12)
+    with page.expect_download() as dl:
+        page.click('[data-panel="gradient-norms"] [data-export="json"]')
+    path = tmp_path / "norms.json"
+    dl.value.save_as(path)
+    import json as _json
+    v = _json.loads(path.read_text())["variants"][0]
+    assert v["last_epoch"] == 100 and v["at_init"] == pytest.approx(plotted["ReLU at init"], rel=1e-12)
+    assert v["mean_field_theory"] == pytest.approx(plotted["ReLU: mean-field theory"], rel=1e-12)
+    assert v["median_of_inits"] == pytest.approx([float(r[4]) for r in rows], rel=1e-12)
     page.click("#reset")
     for kind in ("csv", "json", "png"):
         assert page.locator(f'[data-panel="gradient-norms"] [data-export="{kind}"]').is_disabled()

@@ -43,6 +43,17 @@ export function gradientNormsTable(t, key, overlay = []) {
   return { columns, rows };
 }
 
+/** The same lines as JSON, per variant (and the theory's own answer once it came). */
+export function gradientNormsJson(t, key, overlay = [], theory = undefined) {
+  const variants = t.variants.map((v, i) => {
+    const m = v.layers[key] || [];
+    const out = { activation: v.activation, quantity: key, at_init: m[0] || null, last_epoch: m.length ? t.frames[m.length - 1] : null, at_last_epoch: m[m.length - 1] || null };
+    if (overlay.length) Object.assign(out, { median_of_inits: overlay[i] ? overlay[i].median : null, mean_field_theory: overlay[i] ? overlay[i].theory : null });
+    return out;
+  });
+  return theory === undefined ? { variants } : { variants, theory };
+}
+
 export function histogramTable(t) {
   const columns = ["activation", "when", "layer", "bin_left", "bin_right", "count"];
   const rows = [];

@@ -578,8 +578,7 @@ export class NetworkView {
       return `${v.label}: ${first ? (first[0] / first[first.length - 1]).toPrecision(2) : "—"}`;
     });
     const note = `${grad.label}, first ÷ last layer at init (seed ${t.config.seed}): ${ratio.join(" · ")}`;
-    const normsJson = pick(t, [], (v) => ({ activation: v.activation, at_init: v.layers[grad.key][0], at_end: v.layers[grad.key][v.layers[grad.key].length - 1] }));
-    draw(P["gradient-norms"], fig("gradient-norms"), { table: tables.gradientNormsTable(t, grad.key), json: normsJson, note });
+    draw(P["gradient-norms"], fig("gradient-norms"), { table: tables.gradientNormsTable(t, grad.key), json: tables.gradientNormsJson(t, grad.key), note });
     draw(P.sparsity, fig("sparsity"), { table: tables.layerTable(t, "active_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, active_fraction: v.layers.active_fraction })) });
     draw(P.dead, fig("dead"), { table: tables.layerTable(t, "dead_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, dead_fraction: v.layers.dead_fraction })) });
     const hasPrelu = t.variants.some((v) => v.layers.prelu_slope);

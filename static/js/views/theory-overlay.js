@@ -5,7 +5,7 @@
 // prediction (dashed). On the gradient-flow heatmap: a "predicted" strip left of epoch 0
 // (dashed outline) beside the measured epoch-0 column (solid outline), on the same colours.
 
-import { gradientNormsTable } from "../lib/tables.js";
+import { gradientNormsJson, gradientNormsTable } from "../lib/tables.js";
 import { isAbort, postJSON } from "../lib/api.js";
 import { colours, seriesStyle } from "../lib/theme.js";
 
@@ -86,7 +86,8 @@ export async function overlayPrediction(view, trace) {
   // redraw the panel's own figure with these lines in it (its layout then makes room for them)
   const fig = norms.opts.figure(trace, { ...view.figureOptions(), grad: view.state.grad, gradients: view.meta.gradients, extra: extraNorms });
   norms.plot.style.height = fig.layout.height ? `${fig.layout.height}px` : "";
-  await norms.render(fig, { table: gradientNormsTable(trace, grad.key, columns), json: { ...(norms.json || {}), theory: res }, note: norms.note.textContent });
+  // the export: the lines as drawn (the theory's scaled to the run's last layer), and the theory's own answer
+  await norms.render(fig, { table: gradientNormsTable(trace, grad.key, columns), json: gradientNormsJson(trace, grad.key, columns, res), note: norms.note.textContent });
   // the heat map: a predicted strip left of epoch 0, anchored at this run's last layer at epoch 0
   const gd = flow.plot;
   if (!gd.data) return;
