@@ -43,7 +43,7 @@ export async function show(frame, catalogue, meta, state, notes) {
     return FIGURES[panelName](result, { ...opts, narrow: false });
   };
   if (fit) {
-    narrow.addEventListener("change", () => shown && draw(figure(shown), () => figure(shown)));
+    // (a new width is drawn anew by ../embed.js, which calls figure again; a new height alone, here:)
     // a host that sizes the frame to the content can make room for the phone layout, or take it away
     let pending = 0;
     window.addEventListener("resize", () => {

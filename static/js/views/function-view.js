@@ -148,22 +148,26 @@ export class FunctionView {
    * its values change: they are measured there); else retitle them. */
   updateCards(specs, results) {
     const key = specs.map((s) => (isFormula(s) ? JSON.stringify(s) : s.name)).join(",");
-    if (key !== this.cardsKey) {
+    const rebuilt = key !== this.cardsKey;
+    if (rebuilt) {
       this.cardsKey = key;
       this.cardsEl.replaceChildren(...specs.map((s, i) => propertiesCard(this.cardAct(s, results[i]), s, i, this.catalogue, specs)));
     }
     this.cardsEl.querySelectorAll("article").forEach((card, i) => {
       card.querySelector("h3").textContent = curveLabel(specs[i], this.catalogue, specs);
-      // a typed formula too wide for its card (MathML does not wrap) is written as text that does
       const act = this.cardAct(specs[i], results[i]);
-      const fits = (box) => !box || !box.querySelector("math") || box.scrollWidth <= box.clientWidth + 1;
-      const fx = card.querySelector(".formula:not(.dformula)");
-      if (act.text && !fits(fx)) fx.replaceChildren(el("code", { class: "formula-text", text: `f(x) = ${act.text}` }));
-      const dfx = card.querySelector(".dformula");
-      if (act.dtext && !fits(dfx)) dfx.replaceChildren(el("code", { class: "formula-text", text: `f′(x) = ${act.dtext}` }));
+      if (rebuilt) {
+        // a typed formula too wide for its new card (MathML does not wrap) is written as text that
+        // does (measured once per card, not at every redraw of a slider drag)
+        const fits = (box) => !box || !box.querySelector("math") || box.scrollWidth <= box.clientWidth + 1;
+        const fx = card.querySelector(".formula:not(.dformula)");
+        if (act.text && !fits(fx)) fx.replaceChildren(el("code", { class: "formula-text", text: `f(x) = ${act.text}` }));
+        const dfx = card.querySelector(".dformula");
+        if (act.dtext && !fits(dfx)) dfx.replaceChildren(el("code", { class: "formula-text", text: `f′(x) = ${act.dtext}` }));
+      }
       // Smoothness depends on the parameters (ELU is C¹ only for α = 1): a kink in view says no.
       const kinks = results[i].kinks;
-      const smooth = this.cardAct(specs[i], results[i]).properties.smooth && !kinks.length;
+      const smooth = act.properties.smooth && !kinks.length;
       const text = smooth ? "yes" : kinks.length ? `no (kink at x = ${kinks.map((k) => +k.toPrecision(4)).join(", ")})` : "no";
       card.querySelector('[data-prop="smooth"]').replaceChildren(el("span", { class: smooth ? "yes" : "no", text }));
       // the torch.nn module with the parameters as set (none for, e.g., Swish with β ≠ 1)
