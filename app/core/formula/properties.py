@@ -32,7 +32,10 @@ values of the range, but f finite where f′ is not (sqrt(0), abs(x)^0.5 at 0) i
   101-point Gauss–Hermite quadrature (never next to a pole: E|f(Z)| need not exist).
 * ``smooth`` (C¹): no kinks (see :mod:`.kinks`); when the kinks cannot all be found, no jump
   of f or f′ between neighbouring grid points that stands out from its neighbours.
-* ``saturates`` (f′ → 0 as x → ±∞): |f′| beyond |x| = 5000 is at most 1e-3 of its largest
+* ``saturates`` (f′ → 0 as x → ±∞, Gulcehre et al. 2016): followed out to ±1e300 with f (see
+  :func:`_far_tail`), |f′| is 0 there or shrinks like |x|^−k with a steady k ≥ 0.005 (√x and
+  log x saturate; x·σ(x) + 10⁻⁴x, whose slope tends to 10⁻⁴, does not). Where f or f′ is not
+  finite out there (exp(x)), on the grid: |f′| beyond |x| = 5000 is at most 1e-3 of its largest
   value on [−20, 20], leaving out the unit neighbourhoods of the points where f or f′ is not
   finite or blows up (1/x's f′ near 0 says nothing about its tails).
 * ``output_range``: the extremes of the finite values of f and of the limits found above,
@@ -115,6 +118,7 @@ class _Tail:
     tol: float  # how far off the limit may be
     lo: float  # the extremes of f's finite values out there
     hi: float
+    flattens: bool | None  # f′ → 0 (None: too few finite points out there to tell)
 
 
 def _far_tail(evalf, side: int) -> _Tail | None:
@@ -136,20 +140,38 @@ def _far_tail(evalf, side: int) -> _Tail | None:
         return None
     f, r = f[:m], r[:m]
     lo, hi = float(f.min()), float(f.max())
+    flat = _flattens(xs[:m], np.abs(d[:m]))
     if r[0] == 0.0:
-        return _Tail(float(f[0]), 0.0, lo, hi)
+        return _Tail(float(f[0]), 0.0, lo, hi, flat)
     tol = 1e-12 * float(np.max(np.abs(f)))
     steps = np.diff(f)
     if m >= 3 and np.all(steps * np.sign(r[0]) >= -tol) and abs(steps[-1]) <= tol and abs(steps[-2]) <= tol:
-        return _Tail(float(f[-1]), tol, lo, hi)
+        return _Tail(float(f[-1]), tol, lo, hi, flat)
     if m < 3 or not (np.all(r[-3:] > 0) or np.all(r[-3:] < 0)):
-        return _Tail(None, 0.0, lo, hi)
+        return _Tail(None, 0.0, lo, hi, flat)
     lg = np.log10(np.abs(xs[:m]))
     k1 = math.log10(r[-3] / r[-2]) / (lg[-2] - lg[-3])
     k2 = math.log10(r[-2] / r[-1]) / (lg[-1] - lg[-2])
     if k2 < 0.005 or abs(k1 - k2) > 0.05 * k2:
-        return _Tail(None, 0.0, lo, hi)
-    return _Tail(float(f[-1] + r[-1] / k2), 1e-3 * abs(float(r[-1]) / k2), lo, hi)
+        return _Tail(None, 0.0, lo, hi, flat)
+    return _Tail(float(f[-1] + r[-1] / k2), 1e-3 * abs(float(r[-1]) / k2), lo, hi, flat)
+
+
+def _flattens(xs: np.ndarray, slope: np.ndarray) -> bool | None:
+    """Does |f′| (at the far points ``xs``) tend to 0: 0 at the last point, or shrinking like
+    |x|^−k over the last three with a steady k ≥ 0.005 (within a quarter: an oscillating
+    slope such as x·sin(x)'s does not shrink steadily)? None with fewer than three points."""
+    if slope.size < 3:
+        return None
+    if slope[-1] == 0.0:
+        return True
+    a, b, c = (float(v) for v in slope[-3:])
+    if not a >= b >= c > 0.0:
+        return False
+    lg = np.log10(np.abs(xs[-3:]))
+    k1 = math.log10(a / b) / (lg[1] - lg[0])
+    k2 = math.log10(b / c) / (lg[2] - lg[1])
+    return bool(min(k1, k2) >= 0.005 and abs(k1 - k2) <= 0.25 * max(k1, k2))
 
 
 def _jumps(xs: np.ndarray, f: np.ndarray, d: np.ndarray) -> list[float]:
@@ -470,11 +492,15 @@ def measure(formula, params: dict) -> Measurements:
         gap = np.full(xo.size, np.inf)
     ref = core & (gap >= 1.0)
     core_dmax = float(np.max(np.abs(do[ref]))) if ref.any() else float(np.max(np.abs(do[core]))) if core.any() else dmax
-    left, right = xo <= -5000.0, xo >= 5000.0
-    sat_left = bool(left.any() and not np.isinf(f[xs <= -5000.0]).any()
-                    and np.max(np.abs(do[left])) <= 1e-3 * core_dmax)
-    sat_right = bool(right.any() and not np.isinf(f[xs >= 5000.0]).any()
-                     and np.max(np.abs(do[right])) <= 1e-3 * core_dmax)
+
+    def saturates_on(i: int, side: np.ndarray) -> bool:  # i: the finite grid's end (0 or −1)
+        t = far[i]
+        if t is not None and t.flattens is not None:
+            return t.flattens
+        return bool(side.any() and not np.isinf(f[xs <= -5000.0] if i == 0 else f[xs >= 5000.0]).any()
+                    and np.max(np.abs(do[side])) <= 1e-3 * core_dmax)
+
+    sat_left, sat_right = saturates_on(0, xo <= -5000.0), saturates_on(-1, xo >= 5000.0)
     saturates = {(True, True): "both", (True, False): "left", (False, True): "right"}.get((sat_left, sat_right), "none")
 
     jumps = [] if formula.kinks_known else _jumps(xo[core], fo[core], do[core])
