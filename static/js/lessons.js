@@ -6,7 +6,8 @@ import { ApiError, getJSON, isAbort, Latest, retryWhenBusy } from "./lib/api.js"
 import { clearFormulaError, el, select, showFormulaError, slider } from "./lib/controls.js";
 import { Panel } from "./lib/panel.js";
 import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
-import { formatNumber } from "./lib/spec.js";
+import { formatNumber, noteText } from "./lib/spec.js";
+import { readLink } from "./lib/url.js";
 import { FIGURES } from "./lessons/figures.js";
 import { Presenter } from "./lessons/present.js";
 import { announceState, onApplyState } from "./lib/page-state.js";
@@ -28,23 +29,28 @@ function setupTheme(onChange) {
   });
 }
 
-/** Control values from the query string (invalid or missing → default; numbers clamped). */
+// Keys of a lesson's address that are not its controls (the live class's is read by classroom.js).
+const PAGE_KEYS = ["present", "step", "theme", "class"];
+
+/** {state, notes}: control values from the query string, by the links' one rule (see url.js):
+ * invalid or missing → default, numbers clamped to the slider, and a note for each correction. */
 function readControls(controls, q) {
-  const state = {};
-  for (const c of controls) {
-    const raw = q.get(c.id);
-    let v = c.default;
-    if (raw !== null) {
-      if (c.kind === "formula") v = raw; // checked by the server, which says where it is wrong
-      else if (c.kind === "choice") v = c.choices.includes(raw) ? raw : c.default;
-      else {
-        const x = Number(raw);
-        if (raw.trim() !== "" && Number.isFinite(x)) v = Math.min(c.max, Math.max(c.min, c.kind === "int" ? Math.round(x) : x));
-      }
-    }
-    state[c.id] = v;
-  }
-  return state;
+  const fields = Object.fromEntries(controls.map((c) => [c.id, c.kind === "choice" ? { choices: c.choices, default: c.default }
+    : c.kind === "formula" ? { default: c.default } // checked by the server, which says where it is wrong
+    : { type: c.kind === "int" ? "int" : "number", min: c.min, max: c.max, default: c.default }]));
+  return readLink(fields, q, PAGE_KEYS);
+}
+
+/** The corrections made to a hand-edited or outdated link, until dismissed. */
+function showLinkNotice(notes) {
+  const box = document.getElementById("url-notice");
+  if (!box || !notes.length) return;
+  const texts = notes.map((n) => noteText(n, { byId: {} }));
+  box.querySelector("ul").replaceChildren(...texts.map((t) => el("li", { text: t })));
+  box.hidden = false;
+  box.querySelector("button").onclick = () => (box.hidden = true);
+  // presenting: it floats over the slide, and goes with the first key (→ to the next screen)
+  if (document.body.classList.contains("present")) document.addEventListener("keydown", () => (box.hidden = true), { once: true });
 }
 
 /** The controls that differ from their defaults, as query pairs. */
@@ -115,7 +121,8 @@ class LessonPage {
     this.latest = new Latest();
     this.result = null;
     this.present = params().get("present") === "1" || params().get("present") === "true";
-    this.state = readControls(lesson.controls, params());
+    const link = readControls(lesson.controls, params());
+    this.state = link.state;
     this.form = document.getElementById("lesson-controls");
     this.readoutEl = document.getElementById("readout");
     this.table = document.querySelector("#readouts tbody");
@@ -142,7 +149,8 @@ class LessonPage {
       onShow: () => this.draw(),
       query: () => this.pageQuery(),
     });
-    this.updateLinks();
+    this.updateLinks(); // the address now says what is shown
+    showLinkNotice(link.notes);
     this.measure();
   }
 
@@ -244,7 +252,7 @@ class LessonPage {
       return;
     }
     history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}`);
-    this.state = readControls(this.lesson.controls, q);
+    this.state = readControls(this.lesson.controls, q).state;
     for (const c of this.lesson.controls) this.widgets[c.id].set(this.state[c.id]);
     if (this.present) this.presenter.show(this.presenter.stepFromUrl(), { push: false });
     this.updateLinks();

@@ -454,3 +454,33 @@ def test_a_busy_server_is_asked_again_not_reported(page, server):
     _measured(page)
     assert calls["n"] == 2 and page.locator("#lesson-status").text_content().startswith("Measured")
     page.watch.errors = [e for e in page.watch.errors if "503" not in e]
+
+
+def test_an_outdated_link_says_what_it_corrected(page, server):
+    """A link from before the sliders' maxima were lowered (dying ReLU's width 32, depth 9) was
+    clamped in silence, and the API answers such values with 422: the page measures what its
+    sliders can show, rewrites the address and says what it changed. Presenting, the notice
+    floats over the slide and goes with the first key."""
+    page.goto(f"{server}/lessons/dying-relu?width=32&depth=9&leak=abc&foo=1")
+    page.wait_for_selector(READY)
+    _measured(page)
+    assert page.locator("#lesson-status.error").count() == 0
+    notes = page.locator("#url-notice li").all_inner_texts()
+    assert notes == ['"foo" is not a setting of this page: ignored.', 'leak="abc" is not a number: using 0.01.',
+                     'depth="9" is out of range (allowed 1 to 6): using 6.', 'width="32" is out of range (allowed 4 to 24): using 24.']
+    assert page.evaluate("location.search") == "?depth=6&width=24"
+    assert page.locator("[data-param-box='width']").input_value() == "24"
+    page.locator("#url-notice button").click()
+    assert page.locator("#url-notice").is_hidden()
+    page.goto(f"{server}/lessons/dying-relu?width=20")  # a valid link: nothing to say
+    page.wait_for_selector(READY)
+    assert page.locator("#url-notice").is_hidden() and page.evaluate("location.search") == "?width=20"
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server}/lessons/dying-relu?present=1&step=1&width=32")
+    page.wait_for_selector(READY)
+    assert page.locator("#url-notice").is_visible()
+    box = page.locator("#url-notice").bounding_box()
+    assert page.evaluate("getComputedStyle(document.getElementById('url-notice')).position") == "fixed" and box["y"] < 20
+    page.keyboard.press("ArrowRight")
+    _at(page, "dying-relu", 2)
+    assert page.locator("#url-notice").is_hidden()
