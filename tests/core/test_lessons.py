@@ -567,3 +567,17 @@ def test_he_initialisation_states_the_scatter_its_slider_reaches() -> None:
     ratios = _q_ratios(_init_pass(Architecture(50, 128), "he", 0.0, "relu", list(range(64)), DATA)[0])[:, -1]
     lo, hi = np.quantile(ratios, [0.1, 0.9])
     assert lo == pytest.approx(HE_SCATTER[0], rel=0.35) and hi == pytest.approx(HE_SCATTER[1], rel=0.35)
+
+
+def test_a_failed_verdict_names_the_condition_not_met():
+    """Lesson 6 at 0 epochs said only '|mean| ReLU 0.317, ELU 0.281, SELU 0.318' under a ✗, with
+    ELU closer to zero: the condition that failed (SELU's 0.318 against ReLU's 0.317) was not
+    said, and its accuracy row was called 'after training'."""
+    m = L.run_measure(L.get("zero-centred"), {"epochs": 0})
+    assert not m.verdict.supports
+    failed = [r for r in m.readouts if r.supports is False]
+    assert [r.id for r in failed] == ["selu_vs_relu"]
+    assert m.verdict.text.endswith(f"Not met: SELU closer to zero — measured {failed[0].text}.")
+    assert next(r for r in m.readouts if r.id == "accuracy").label.startswith("Test accuracy at initialisation (0 epochs)")
+    ok = L.run_measure(L.get("zero-centred"), {"epochs": 20})
+    assert "Not met" not in ok.verdict.text and next(r for r in ok.readouts if r.id == "accuracy").label.startswith("Test accuracy after training")

@@ -51,6 +51,9 @@ def _finite(x: float) -> float | None:
 def _verdict(readouts: Sequence[Readout], yes: str, no: str) -> Verdict:
     decisive = [r for r in readouts if r.supports is not None]
     ok = bool(decisive) and all(r.supports for r in decisive)
-    return Verdict(ok, yes if ok else no)
+    if ok:
+        return Verdict(True, yes)
+    failed = [f"{r.target} — measured {r.text}" for r in decisive if not r.supports]
+    return Verdict(False, f"{no} Not met: {'; '.join(failed)}." if failed else no)
 
 

@@ -54,7 +54,7 @@ def measure_zero_centred(p: dict[str, Any], run: Runner) -> Measurement:
         Readout("selu_vs_relu", "SELU vs ReLU", _finite(selu_m), f"SELU {fmt(selu_m)} vs ReLU {fmt(relu_m)}", "SELU closer to zero", selu_m < relu_m),
         Readout("relu_positive", "ReLU mean activation > 0 (layers × recorded epochs)", _finite(relu_pos), pct(relu_pos, 0), "not zero-centred: 100 %", relu_pos == 1.0),
         Readout("offset", "|mean| ÷ std: ReLU / ELU / SELU", _finite(float(offset[0])), " / ".join(fmt(float(v), 2) for v in offset), "scale-free offset from zero"),
-        Readout("accuracy", "Test accuracy after training: ReLU / ELU / SELU", _finite(float(tr.acc_test[0, -1])), " / ".join(pct(_finite(float(a)), 0) for a in tr.acc_test[:, -1]), "for reference"),
+        Readout("accuracy", f"Test accuracy {'after training' if p['epochs'] else 'at initialisation (0 epochs)'}: ReLU / ELU / SELU", _finite(float(tr.acc_test[0, -1])), " / ".join(pct(_finite(float(a)), 0) for a in tr.acc_test[:, -1]), "for reference"),
         Readout("speed", f"First recorded epoch with training loss below {fmt(FAST_LOSS)}: ReLU / ELU / SELU", _finite(float(reached[0])) if reached[0] is not None else None,
                 " / ".join("—" if e is None else str(e) for e in reached), "“speeds learning”: compare (one run, one problem)"),
     ]
