@@ -484,3 +484,29 @@ def test_an_outdated_link_says_what_it_corrected(page, server):
     page.keyboard.press("ArrowRight")
     _at(page, "dying-relu", 2)
     assert page.locator("#url-notice").is_hidden()
+
+
+TITLES_JS = """() => {
+  const gd = document.querySelector('.step-plot:not([hidden]) .plot[data-rendered]');
+  const boxes = [...gd.querySelectorAll('.annotation-text')].map((t) => t.getBoundingClientRect());
+  const ticks = [...gd.querySelectorAll('.yaxislayer-above')].map((g) => g.querySelectorAll('.ytick text').length);
+  return { boxes: boxes.map((b) => [b.left, b.right]), sizes: gd.layout.annotations.map((a) => a.font.size), ticks };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)], ids=["1024x768", "1280x720"])
+def test_gradient_flow_panel_titles_stand_apart(browser, server, size):
+    """Lesson 2's gradient-flow slide at 1024×768 read 'Logistic sigmoidtanh' in 13 px type, and
+    each panel's layer numbers sat on the heat map before it."""
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/lessons/vanishing-gradients?present=1&step=3")
+        page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered]", timeout=60_000)
+        got = page.evaluate(TITLES_JS)
+        boxes = sorted(got["boxes"])
+        assert len(boxes) == 3 and all(a[1] + 4 <= b[0] for a, b in zip(boxes, boxes[1:])), boxes
+        assert min(got["sizes"]) >= 18
+        assert [n > 0 for n in got["ticks"]] == [True, False, False], got["ticks"]
+    finally:
+        ctx.close()

@@ -143,7 +143,14 @@ export function fmtNumber(r, digits = 2) {
 const fmtRatio = (r) => fmtNumber(r, 2);
 
 function vanishingFlow(d, { big, narrow, width }) {
-  return gradientFlowFigure(d.trace, { big, key: "grad_norm_weights", narrow, width });
+  const fig = gradientFlowFigure(d.trace, { big, key: "grad_norm_weights", narrow, width });
+  // on a slide the panels' titles (sigmoid, tanh, ReLU) read at the axis titles' size
+  if (big && !narrow) {
+    const text = (t) => (t.length > 10 && !t.includes("<br>") ? t.replace(" ", "<br>") : t); // "Logistic<br>sigmoid"
+    fig.layout.annotations = (fig.layout.annotations || []).map((a) => ({ ...a, text: text(a.text), font: { ...a.font, size: 18 } }));
+    fig.layout.margin.t = Math.max(fig.layout.margin.t, fig.layout.annotations.some((a) => a.text.includes("<br>")) ? 64 : 40);
+  }
+  return fig;
 }
 
 // ----------------------------------------------------------------------------- 3. dying ReLU

@@ -434,7 +434,8 @@ function subplotTitles(layout, titles, { stacked = false } = {}) {
     const text = !stacked && titles.length > 1 && t.length > 16 ? twoLines(t) : t;
     if (text.includes("<br>")) lines = 2;
     const top = layout[ykey].domain ? layout[ykey].domain[1] : 1;
-    return { text, x: (dom[0] + dom[1]) / 2, y: top, xref: "paper", yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 13 } };
+    // (centred on their panels: Plotly's "auto" anchors by thirds of the paper, so neighbours run together)
+    return { text, x: (dom[0] + dom[1]) / 2, xanchor: "center", y: top, xref: "paper", yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 13 } };
   });
   layout.margin.t = lines === 1 ? 34 : 52;
 }
@@ -479,6 +480,7 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
     // stacked rows are short: each says "layer"; side by side the first explains the numbering
     layout[ykey].title = stacked ? { text: "layer" } : i === 0 ? { text: "layer (1 = input side)" } : undefined;
     layout[ykey].dtick = 1;
+    if (!stacked && i > 0) layout[ykey].showticklabels = false; // side by side: the first panel's layer numbers serve the row
     layout[xkey].title = !stacked || i === n - 1 ? { text: "epoch" } : undefined;
   });
   if (n > 1) subplotTitles(layout, trace.variants.map((v) => v.label), { stacked });
