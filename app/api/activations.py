@@ -320,7 +320,7 @@ def curve_json(act: acts.Activation, params: dict, opts: GridOptions) -> dict[st
         "kinks": [k for k in act.kinks(**params) if opts.xmin <= k <= opts.xmax],
         "convention": act.convention,
         "torch": act.torch_call(params),
-        "properties": act.properties_at(params).as_dict() if act.at is not None else None,  # where they change with the parameters
+        "properties": act.properties_at(params).as_dict() if act.formula is None else None,  # at these parameter values (a formula's: its own block)
         "regions": [{"kind": r.kind, "x0": r.x0, "x1": r.x1} for r in c.regions],
         "noise": None,
     }

@@ -308,10 +308,15 @@ def test_post_curves_accepts_max_specs(client):
 
 
 def test_a_curve_carries_the_properties_that_change_with_its_parameters(client):
+    cat_props = lambda aid: A.get(aid).properties.as_dict()
     r = client.get("/api/curve", params={"name": "hardtanh", "min_val": 0.5, "max_val": 3, "n": 5})
     assert r.status_code == 200
     p = r.json()["properties"]
     assert p["output_range"] == "[0.5, 3]" and p["zero_centred"] is False
-    assert client.get("/api/curve", params={"name": "relu", "n": 5}).json()["properties"] is None  # nothing changes: the catalogue's
+    assert client.get("/api/curve", params={"name": "relu", "n": 5}).json()["properties"] == cat_props("relu")  # the declared, at the defaults
+    # PReLU at a = −1 is |x|: the card said monotonic, (−∞, ∞) — measured at the values, as a formula's are
+    p = client.get("/api/curve", params={"name": "prelu", "a": -1, "n": 5}).json()["properties"]
+    assert (p["output_range"], p["monotonic"], p["bounded_below"], p["bounded"]) == ("[0, ∞)", False, True, False)
+    assert client.get("/api/curve", params={"name": "prelu", "n": 5}).json()["properties"] == cat_props("prelu")
     cat = {a["id"]: a for a in client.get("/api/activations").json()["activations"]}
     assert cat["hardtanh"]["properties"]["output_range"] == "[−1, 1]"

@@ -7,7 +7,7 @@ derivative conventions at kinks (PyTorch's autograd values).
 from __future__ import annotations
 
 from . import functions as F
-from .declare import Activation, Order, Param, Properties, Stochastic, bounds_text, zero_centred
+from .declare import Activation, Order, Param, Properties, Stochastic
 
 _NOT_SMOOTH_AT_0 = "not differentiable at 0"
 
@@ -294,7 +294,6 @@ CATALOGUE: tuple[Activation, ...] = (
         kinks=lambda min_val, max_val: [min_val, max_val],
         convention="f' = 1 strictly between the bounds and 0 at and beyond them (as PyTorch)",
         properties=Properties("[−1, 1]", True, False, True, True, True, "both", "not differentiable at the two bounds"),
-        at=lambda min_val, max_val: {"output_range": bounds_text(min_val, max_val), "zero_centred": zero_centred(lambda x: F.hardtanh(x, min_val, max_val))},
         description="A piecewise-linear tanh.",
         reference="Collobert 2004",
         torch="torch.nn.Hardtanh(min_val={min_val}, max_val={max_val})",
