@@ -127,6 +127,9 @@ class Activation:
     param_grads: Mapping[str, Callable[..., Array]] = field(default_factory=dict)
     # constraints between parameters (hard tanh's bounds, RReLU's slopes)
     orders: tuple[Order, ...] = ()
+    # the formula and the convention at a choice parameter's other values (GELU's tanh form):
+    # {param: {value: (latex, convention)}}
+    forms: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
     # Facts the training engine uses:
     # elementwise work per hidden unit and input (forward, f′ and backward) in the engine's
     # cost units (≈ one multiply-add); bench/unit_costs.py measures them
@@ -171,6 +174,14 @@ class Activation:
                 _MEASURED.clear()
             hit = _MEASURED[key] = _measure(self, dict(params))
         return hit
+
+    def form_at(self, params: Mapping[str, float | str]) -> tuple[str, str]:
+        """(latex, convention) at these parameter values: the declared ones unless a choice picks another form."""
+        for pid, by_value in self.forms.items():
+            hit = by_value.get(params.get(pid))  # type: ignore[arg-type]
+            if hit is not None:
+                return hit
+        return self.latex, self.convention
 
     def defaults(self) -> dict[str, float | str]:
         return {p.id: p.default for p in self.params}
