@@ -358,3 +358,24 @@ def test_a_formula_accepted_reads_back_from_its_own_text(text):
     f = compile_formula(text)
     assert len(f.text) <= 500 and compile_formula(f.text) == f
     assert compile_formula("x*sigmoid(x) + 1").text == "x*sigmoid(x) + 1"  # short ones keep their spaces
+
+
+def test_an_activations_name_called_as_a_function_is_told_its_formula():
+    """relu(x) was told "for a product write relu*(...)", and sign(x) "did you mean sin?". Each
+    suggestion compiles, and for the catalogue's activations computes the activation."""
+    from app.core import activations as A
+    from app.core.formula.parser import WRITE_OUT
+
+    with pytest.raises(FormulaError) as e:
+        compile_formula("relu(x)")
+    assert e.value.code == "unknown_name" and "write it out, as max(x, 0)" in e.value.message and "product" not in e.value.message
+    with pytest.raises(FormulaError) as e:
+        compile_formula("2*sign(x)")
+    assert "sin?" not in e.value.message and e.value.position == 2
+    x = np.linspace(-6.0, 6.0, 241)
+    for name, suggestion in WRITE_OUT.items():
+        f = compile_formula(suggestion.split(" (")[0])
+        if name in A.IDS:
+            act = A.get(name)
+            tol = 1e-4 if name == "selu" else 1e-12  # (its constants to 5 digits)
+            np.testing.assert_allclose(f.f(x), act.f(x, **act.defaults()), atol=tol, err_msg=name)

@@ -106,6 +106,19 @@ RESERVED = (
     | {"inf", "nan", "infinity", "self", "torch", "math", "np", "nn", "x", "X"}
 ) - set(FUNCTIONS) - KEYWORDS
 ALLOWED_LIST = ", ".join(sorted(FUNCTIONS))
+# Names a student may reach for that are not functions here, with what to write instead (before
+# "did you mean": sign is not sin)
+WRITE_OUT = {
+    "relu": "max(x, 0)", "leaky_relu": "max(x, 0.01*x)", "leakyrelu": "max(x, 0.01*x)", "relu6": "min(max(x, 0), 6)",
+    "elu": "where(x > 0, x, exp(x) - 1)", "selu": "1.0507*where(x > 0, x, 1.67326*(exp(x) - 1))",
+    "gelu": "x*(1 + erf(x/sqrt(2)))/2", "silu": "x*sigmoid(x)", "swish": "x*sigmoid(x)", "mish": "x*tanh(softplus(x))",
+    "softsign": "x/(1 + abs(x))", "hardtanh": "min(max(x, -1), 1)", "logsigmoid": "-softplus(-x)",
+    "sign": "where(x > 0, 1, where(x < 0, -1, 0))", "sgn": "where(x > 0, 1, where(x < 0, -1, 0))",
+    "step": "where(x > 0, 1, 0)", "heaviside": "where(x > 0, 1, 0)", "ln": "log(x)", "pow": "x^2 (a constant exponent)",
+    "sqr": "x^2", "square": "x^2", "tan": "sin(x)/cos(x)", "sinh": "(exp(x) - exp(-x))/2", "cosh": "(exp(x) + exp(-x))/2",
+    "logistic": "sigmoid(x)", "expit": "sigmoid(x)", "exp2": "exp(x*log(2))", "log2": "log(x)/log(2)", "log10": "log(x)/log(10)",
+}
+
 # The settings a formula's parameters sit beside in the app's query strings (GET /api/curve's grid,
 # the theory routes' options; tests/api/test_formula_api.py checks the routes against this list):
 # a parameter named so would be read as both ("n*x&n=3": 3 points, and n = 3).
@@ -486,6 +499,9 @@ class _Parser:
             if name in self.params:
                 raise FormulaError("not_callable", f"the parameter {name!r} cannot be called: "
                                    f"write {name}*(...) for a product", t.start, t.end)
+            if name.lower() in WRITE_OUT:  # an activation's or a common function's name: its formula
+                raise FormulaError("unknown_name", f"unknown function {name!r}: write it out, as {WRITE_OUT[name.lower()]}",
+                                   t.start, t.end)
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.75)  # a typo: sigmod
             if close:
                 raise FormulaError("unknown_name", f"unknown function {name!r}: did you mean {close[0]}? (allowed: {ALLOWED_LIST})",
