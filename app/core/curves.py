@@ -45,6 +45,12 @@ def flat_regions(x: Array, dy: Array, eps: float = SATURATION_EPS) -> list[Regio
     regions: list[Region] = []
     if kind.size == 0:
         return regions
+    # an isolated exact zero of f′ (tanhshrink's x = 0, a turning point on the grid) is no dead
+    # stretch: part of the saturated run around it, else nothing
+    lone = (kind == 1) & (np.r_[0, kind[:-1]] != 1) & (np.r_[kind[1:], 0] != 1)
+    if lone.any() and kind.size > 1:
+        beside = (np.r_[0, kind[:-1]] == 2) | (np.r_[kind[1:], 0] == 2)
+        kind = np.where(lone, np.where(beside, 2, 0), kind)
     edges = np.flatnonzero(np.diff(kind)) + 1
     starts = np.concatenate(([0], edges))
     ends = np.concatenate((edges, [kind.size]))

@@ -61,10 +61,14 @@ def test_flat_regions_edge_cases():
     assert flat_regions(x, dy) == [
         Region("dead", 0.0, 1.0),
         Region("saturated", 2.0, 3.0),  # |f'| < ε counts, whatever its sign
-        Region("dead", 5.0, 5.0),
         Region("saturated", 7.0, 7.0),
-    ]
-    assert flat_regions(x, dy, eps=1e-3) == [Region("dead", 0.0, 1.0), Region("dead", 5.0, 5.0)]
+    ]  # (the lone zero at 5, between slopes 1 and 0.5, is a point, not a dead stretch)
+    assert flat_regions(x, dy, eps=1e-3) == [Region("dead", 0.0, 1.0)]
+    # a lone zero inside a saturated run belongs to it (tanhshrink at 0: f′ = tanh² x)
+    assert flat_regions(x, np.array([1.0, 0.004, 0.0, 0.004, 1.0, 1.0, 1.0, 1.0])) == [Region("saturated", 1.0, 3.0)]
+    xs = grid(-5.0, 5.0, 401)
+    (r,) = flat_regions(xs, ACTS["tanhshrink"].df(xs))
+    assert r.kind == "saturated" and r.x0 == pytest.approx(-0.1, abs=1e-12) and r.x1 == pytest.approx(0.1, abs=1e-12)
     # sigmoid never has |f'| above 1/4: everything is "saturated" with ε = 0.3
     xs = grid(-4.0, 4.0, 9)
     assert flat_regions(xs, ACTS["sigmoid"].df(xs), eps=0.3) == [Region("saturated", -4.0, 4.0)]
