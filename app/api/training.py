@@ -216,6 +216,9 @@ def sweep_variants(body: SweepRequest, resolved: Resolved) -> list[Variant]:
         if not math.isfinite(v):
             raise ApiError(422, f"sweep.values.{j} must be a finite number", f"sweep.values.{j}", code="not_finite")
     out: list[Variant] = []
+    if param == "momentum" and body.optimizer != "sgd":  # Adam reads no momentum: every run would be the same
+        raise ApiError(422, f"sweep.param: momentum is read only by SGD (got optimizer {body.optimizer}): set optimizer to sgd",
+                       "sweep.param", code="needs_sgd", requires={"optimizer": "sgd"})
     if param in ("learning_rate", "momentum"):
         lo, hi = LEARNING_RATE_RANGE if param == "learning_rate" else (0.0, MOMENTUM_MAX)
         for j, v in enumerate(values):

@@ -262,3 +262,15 @@ def _stream_stops(app, client) -> None:
                 break
         assert _in_flight(app) == 1
     assert _wait_for(lambda: _in_flight(app) == 0, timeout=60.0)  # a hang guard; bench/stop_latency.py times it
+
+
+def test_a_momentum_sweep_needs_sgd(client: TestClient) -> None:
+    """With the default optimizer (Adam) a momentum sweep trained three identical runs
+    (final losses equal to the last digit): Adam reads no momentum. It is a 422 now."""
+    body = {"activations": [{"name": "relu"}], "sweep": {"param": "momentum", "values": [0, 0.5, 0.99]}, "epochs": 20}
+    r = client.post("/api/sweep", json=body)
+    assert r.status_code == 422 and r.json()["code"] == "needs_sgd" and r.json()["field"] == "sweep.param"
+    assert r.json()["requires"] == {"optimizer": "sgd"}
+    r = client.post("/api/sweep", json={**body, "optimizer": "sgd"})
+    assert r.status_code == 200
+    assert len(set(r.json()["series"][0]["final_loss"])) == 3
