@@ -13,6 +13,7 @@ raises (:class:`app.core.errors.CoreError`) are mapped here by a registered hand
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -293,6 +294,17 @@ def _numbers(schema: dict | None, code: str) -> dict[str, Any]:
     return {}
 
 
+def _is_fraction(v: Any) -> bool:
+    """A finite number with a fractional part, or text that reads as one (2.5, '2.5'; not 'abc')."""
+    if isinstance(v, bool):
+        return False
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(f) and not f.is_integer()
+
+
 def _describe(request: Request, err: dict) -> tuple[str, str, str, dict[str, Any]]:
     """(field, message, code, numbers) for one pydantic error."""
     raw_loc = tuple(err.get("loc", ()))
@@ -319,12 +331,16 @@ def _describe(request: Request, err: dict) -> tuple[str, str, str, dict[str, Any
 
     if kind in ("literal_error", "enum"):
         msg = "not one of the allowed values"
+    if kind in ("int_from_float", "int_parsing", "int_type") and _is_fraction(err.get("input")):  # 2.5 for a count
+        msg, code = "must be a whole number", "not_whole"
     if kind == "value_error":  # our own validators' messages, without pydantic's prefix
         msg = msg.removeprefix("Value error, ")
         code = (err.get("ctx") or {}).get("code") or ("not_a_number" if "decimal" in msg else "invalid")
     schema = _schema_at(request, raw_loc)
     allowed = _allowed(schema, field, (_operation(request) or ({}, {}))[0]) if schema else None
     numbers = _numbers(schema, code)
+    if schema and schema.get("type") == "integer":  # a count's ends as counts (1, not 1.0)
+        numbers = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in numbers.items()}
     if allowed is None:
         ctx = err.get("ctx") or {}
         symbols = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}

@@ -490,3 +490,16 @@ def test_the_server_refuses_to_start_with_a_bad_setting() -> None:
     assert "Traceback" not in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "app", "serve", "--port", "70000"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and "--port must be an integer in [1, 65535]" in proc.stderr
+
+
+def test_a_fraction_for_a_count_says_whole_number_and_ends_are_counts(client: TestClient) -> None:
+    """n=abc was not_a_number but n=2.5 wrong_type with pydantic's "unable to parse string as an
+    integer"; /api/train's ends of a count came as 1.0 and 12.0."""
+    for r in (client.get("/api/curve?name=relu&n=2.5"), client.post("/api/train", json={"depth": 2.5})):
+        body = r.json()
+        assert r.status_code == 422 and body["code"] == "not_whole" and "must be a whole number" in body["detail"], body
+    r = client.post("/api/train", json={"depth": "x"})
+    assert r.json()["code"] == "wrong_type"  # text is not a fraction
+    body = client.post("/api/train", json={"depth": 99}).json()
+    assert body["code"] == "out_of_range" and (body["min"], body["max"]) == (1, 12)
+    assert isinstance(body["min"], int) and isinstance(body["errors"][0]["max"], int)
