@@ -396,3 +396,11 @@ def test_a_parameter_may_not_take_the_name_of_a_query_setting(client):
     assert r.status_code == 422 and r.json()["code"] == "reserved_name" and r.json()["field"] == "curves.0.formula"
     ok = curve(client, "x*sigmoid(n1*x)", n1="2", n="3")
     assert ok.status_code == 200 and len(ok.json()["x"]) == 3 and ok.json()["formula"]["values"] == {"n1": 2.0}
+
+
+def test_an_unknown_parameter_of_a_formula_names_the_formula(client):
+    """{"formula": "x*a", "params": {"b": 2}} said "formula:2810882ba39d has no parameter 'b'"."""
+    r = client.post("/api/curves", json={"curves": [{"formula": "x*a", "params": {"b": 2}}]})
+    body = r.json()
+    assert r.status_code == 422 and body["code"] == "unknown_parameter" and body["allowed"] == ["a"]
+    assert "the formula x*a has no parameter 'b'" in body["detail"] and "formula:" not in body["detail"]

@@ -254,7 +254,8 @@ def resolve_params(act: Activation, given: Mapping[str, object], *, text_numbers
     for key in given:
         if key not in known:
             allowed = ", ".join(sorted(known)) or "none"
-            raise ParamError(key, f"{act.id} has no parameter {key!r}; its parameters: {allowed}", "unknown_parameter", allowed=sorted(known))
+            who = act.id if act.formula is None else f"the formula {act.formula.text}"  # (not its internal id)
+            raise ParamError(key, f"{who} has no parameter {key!r}; its parameters: {allowed}", "unknown_parameter", allowed=sorted(known))
     out: dict[str, float | str] = {}
     for p in act.params:
         raw = given.get(p.id, p.default)
