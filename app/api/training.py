@@ -447,6 +447,10 @@ async def post_points(request: Request, task: Literal["classify", "regress"] = "
     field (``points.x.12.1``)."""
     raw = await request.body()
     ctype = request.headers.get("content-type", "")
+    kind = ctype.split(";")[0].strip().lower()
+    if kind and "json" not in kind and kind not in ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream"):
+        raise ApiError(415, f"body: send CSV (Content-Type: text/csv) or JSON (application/json), not {kind[:60]}", "body",
+                       code="unsupported_media_type", choices=["text/csv", "application/json"])
     if "json" in ctype:
         try:
             body = OwnPointsIn.model_validate_json(raw)

@@ -170,3 +170,12 @@ def test_a_diverged_network_marks_no_unit_dead_and_says_when(client: TestClient)
     assert v["histograms"]["final"] is None and len(v["histograms"]["init"]) == 6
     j = _post(client, {"activations": [{"name": "relu"}], "epochs": 20, "unit_grid": 6})
     assert j["variants"][0]["diagram"]["diverged_at_epoch"] is None
+
+
+def test_points_of_another_media_type_are_415(client: TestClient) -> None:
+    """application/xml was read as CSV: "csv: between 10 and 5,000 points (got 0)"."""
+    r = client.post("/api/points", content="<points/>", headers={"content-type": "application/xml"})
+    assert r.status_code == 415 and r.json()["code"] == "unsupported_media_type" and r.json()["field"] == "body"
+    rows = "\n".join(f"{i / 10},{-i / 10},{i % 2}" for i in range(12))
+    for ctype in ("text/csv; charset=utf-8", "text/plain", "application/octet-stream"):  # what browsers send a .csv file as
+        assert client.post("/api/points", content=rows, headers={"content-type": ctype}).status_code == 200, ctype
