@@ -208,7 +208,7 @@ def state_fields() -> dict[str, dict[str, Any]]:
         "mode": {"type": "string", "default": "train", "choices": ["train", "compare", "sweep"]},
         "act": {"type": "specs", "default": "relu", "max": MAX_COMPARE},
         "sweep": {"type": "string", "default": "learning_rate"},
-        "values": {"type": "list", "default": SWEEP_DEFAULTS["learning_rate"], "max": training_schemas.MAX_SWEEP_VALUES},
+        "values": {"type": "list", "items": "number", "default": SWEEP_DEFAULTS["learning_rate"], "max": training_schemas.MAX_SWEEP_VALUES},
         "metric": {"type": "string", "default": "dead_fraction", "choices": list(METRICS)},
         "grad": {"type": "string", "default": "input", "choices": list(GRADIENTS)},
         "auto": {"type": "bool", "default": True},
@@ -233,6 +233,9 @@ def state_fields() -> dict[str, dict[str, Any]]:
         else:
             out[f["key"]] = {"type": "int" if info["type"] == "integer" else "number", "default": info["default"], "min": info["min"], "max": info["max"]}
     return out
+
+
+ORDERED = (("xmin", "xmax"),)  # settings that are the ends of one range
 
 
 def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -274,7 +277,13 @@ def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]] 
             notes += [{**p, "key": key} for p in problems]
             state[key] = parsed
         elif kind == "list":
-            state[key] = [s.strip() for s in raw.split(",") if s.strip()]
+            items = [s.strip() for s in raw.split(",") if s.strip()]
+            if f.get("items") == "number":  # a sweep's values: what is not a plain decimal is left out
+                bad = [v for v in items if not DECIMAL.fullmatch(v)]
+                if bad:
+                    notes.append({"code": "not_numbers", "key": key, "given": bad[:8], "dropped": len(bad)})
+                items = [v for v in items if DECIMAL.fullmatch(v)] or list(default)
+            state[key] = items
         elif kind == "points":
             state[key] = _read_points(raw, f, key, notes)
         elif "choices" in f and raw not in f["choices"]:
@@ -282,7 +291,22 @@ def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]] 
             state[key] = default
         else:
             state[key] = raw
+    _order(state, notes, fields, query)
     return state, notes
+
+
+def _order(state: dict[str, Any], notes: list[dict[str, Any]], fields: Mapping[str, Mapping[str, Any]], query: Mapping[str, str]) -> None:
+    """A range given the wrong way round (xmin=10&xmax=-10) is turned round; one of no width
+    takes the defaults — with a note."""
+    for lo, hi in ORDERED:
+        if lo not in fields or hi not in fields or (lo not in query and hi not in query):
+            continue
+        a, b = state[lo], state[hi]
+        if a < b:
+            continue
+        used = [b, a] if a > b else [fields[lo]["default"], fields[hi]["default"]]
+        notes.append({"code": "not_ordered", "keys": [lo, hi], "given": [a, b], "used": used})
+        state[lo], state[hi] = used
 
 
 def _read_points(raw: str, f: Mapping[str, Any], key: str, notes: list[dict[str, Any]]) -> list[list[float]]:
@@ -323,6 +347,7 @@ def meta_json() -> dict[str, Any]:
     return {
         "version": __version__,
         "state": STATE,
+        "ordered": [list(pair) for pair in ORDERED],  # settings that are one range's ends (the links' rule)
         "embed_keys": list(EMBED_ONLY_KEYS),
         "page_keys": list(PAGE_KEYS),
         "form": list(FORM),

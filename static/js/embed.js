@@ -104,7 +104,7 @@ function checkSpecs(specs, catalogue, max, notes) {
 
 async function main() {
   const [catalogue, meta, embed] = await Promise.all([loadCatalogue(), loadMeta(), import(root.dataset.module)]);
-  const { state, notes } = readLink(meta.state, location.search, meta.embed_keys);
+  const { state, notes } = readLink(meta.state, location.search, meta.embed_keys, meta.ordered);
   applyTheme(state.theme);
   const frame = { root, plot, latest, kind, panelName, setStatus, draw, showNotes, checkSpecs, postHeight };
   if (kind === "function") await embed.show(frame, catalogue, meta, state, notes.filter((n) => n.key !== "act" && n.key !== "view"));

@@ -39,7 +39,7 @@ async function main() {
   // a link read by the links' one rule (app/api/meta.py), activation lists checked against the
   // catalogue (typed formulas by the server); the URL's theme, else the one this browser last chose
   const readWithTheme = async () => {
-    const { state: s, notes } = readLink(SCHEMA, location.search, [...meta.embed_keys, ...meta.page_keys]);
+    const { state: s, notes } = readLink(SCHEMA, location.search, [...meta.embed_keys, ...meta.page_keys], meta.ordered);
     await prepareFormulas([...s.fn, ...s.act, ...s.th], catalogue);
     for (const key of ["fn", "act", "th"]) {
       const checked = sanitise(s[key], catalogue, SCHEMA[key].max);

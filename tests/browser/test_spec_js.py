@@ -30,7 +30,7 @@ async ([cases, version]) => {
   out.again = cases.sanitise.map((c) => spec.sanitise(c.specs, catalogue, c.max)); // a page's state reads back as it is
   for (const c of cases.link) {
     const fields = Object.fromEntries(c.fields.map((k) => [k, meta.state[k]]));
-    out.link.push(url.readLink(fields, "?" + c.query, meta.embed_keys));
+    out.link.push(url.readLink(fields, "?" + c.query, meta.embed_keys, meta.ordered));
   }
   return out;
 }

@@ -317,6 +317,8 @@ export function noteText(note, catalogue) {
         return `Point ${note.index + 1} of the link, ${shown(note.given)}, is not x₁,x₂,label (three decimals within ±${formatNumber(note.limit)}): left out.`;
       case "too_many":
         return `At most ${note.max} points in a link: the last ${note.dropped} left out.`;
+      case "not_numbers":
+        return `${note.key}: ${note.given.map(shown).join(", ")}${note.dropped > note.given.length ? " …" : ""} ${note.dropped === 1 ? "is not a number" : "are not numbers"}: left out.`;
       case "not_sweepable":
         return `${note.key}=${shown(note.given)} is not a parameter of every activation chosen (${note.activations.join(", ")}): sweeping the learning rate.`;
       default:
@@ -324,6 +326,8 @@ export function noteText(note, catalogue) {
     }
   }
   switch (note.code) {
+    case "not_ordered":
+      return `${note.keys[0]}=${formatNumber(note.given[0])} is not below ${note.keys[1]}=${formatNumber(note.given[1])}: using ${note.keys[0]}=${formatNumber(note.used[0])}, ${note.keys[1]}=${formatNumber(note.used[1])}.`;
     case "unreadable":
       return `Could not read ${shown(note.text)} as an activation: left out.`;
     case "too_many":

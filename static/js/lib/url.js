@@ -23,10 +23,10 @@ export function defaultOf(field) {
 
 /**
  * {state, notes}: the settings in `search`, read by the links' rule. `fields` is meta.state
- * (or part of it); `ignore` lists keys that are known but not settings (the embeds' options).
- * Activation lists come back parsed (values as written), for spec.sanitise.
+ * (or part of it); `ignore` lists keys that are known but not settings (the embeds' options);
+ * `ordered`, pairs of settings that are one range's ends (meta.ordered). Activation lists come back parsed (values as written), for spec.sanitise.
  */
-export function readLink(fields, search = window.location.search, ignore = []) {
+export function readLink(fields, search = window.location.search, ignore = [], ordered = []) {
   const q = new URLSearchParams(search);
   const state = {};
   const notes = [];
@@ -57,7 +57,14 @@ export function readLink(fields, search = window.location.search, ignore = []) {
       for (const p of problems) notes.push({ ...p, key });
       state[key] = specs;
     } else if (f.type === "list") {
-      state[key] = raw.split(",").map((s) => s.trim()).filter(Boolean);
+      let items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+      if (f.items === "number") { // a sweep's values: what is not a plain decimal is left out
+        const bad = items.filter((v) => !isNumber(v));
+        if (bad.length) notes.push({ code: "not_numbers", key, given: bad.slice(0, 8), dropped: bad.length });
+        items = items.filter((v) => isNumber(v));
+        if (!items.length) items = [...f.default];
+      }
+      state[key] = items;
     } else if (f.type === "points") {
       state[key] = readPoints(raw, f, key, notes);
     } else if (f.choices && !f.choices.includes(raw)) {
@@ -66,6 +73,15 @@ export function readLink(fields, search = window.location.search, ignore = []) {
     } else {
       state[key] = raw;
     }
+  }
+  // a range given the wrong way round is turned round; one of no width takes the defaults
+  for (const [lo, hi] of ordered) {
+    if (!(lo in fields) || !(hi in fields) || (q.get(lo) === null && q.get(hi) === null)) continue;
+    const [a, b] = [state[lo], state[hi]];
+    if (a < b) continue;
+    const used = a > b ? [b, a] : [fields[lo].default, fields[hi].default];
+    notes.push({ code: "not_ordered", keys: [lo, hi], given: [a, b], used });
+    [state[lo], state[hi]] = used;
   }
   return { state, notes };
 }
