@@ -200,6 +200,8 @@ class CurveResponse(BaseModel):
     kinks: list[float]
     convention: str
     torch: str | None = Field(description="The torch.nn module with these parameters (null where torch.nn has none).")
+    mathml: str | None = Field(None, description="The formula as MathML where a choice parameter changes it (GELU's tanh form), else null: the catalogue's.")
+    properties: dict[str, Any] | None = Field(None, description="A catalogue activation's properties at these values: declared at the defaults, else measured (null for a typed formula: see formula).")
     regions: list[dict[str, Any]]
     noise: dict[str, Any] | None = None
     formula: FormulaInfo | None = Field(None, description="For a typed formula: its canonical text, derivative, measured properties, PyTorch snippet and where it overflows.")
@@ -318,9 +320,10 @@ def curve_json(act: acts.Activation, params: dict, opts: GridOptions) -> dict[st
         "y": c.y,
         "dy": c.dy,
         "kinks": [k for k in act.kinks(**params) if opts.xmin <= k <= opts.xmax],
-        "convention": act.convention,
+        "convention": act.form_at(params)[1],
         "torch": act.torch_call(params),
-        "properties": act.properties_at(params).as_dict() if act.at is not None else None,  # where they change with the parameters
+        "mathml": mathml(act.form_at(params)[0]) if act.forms else None,  # the formula where a choice changes it (GELU's tanh form)
+        "properties": act.properties_at(params).as_dict() if act.formula is None else None,  # at these parameter values (a formula's: its own block)
         "regions": [{"kind": r.kind, "x0": r.x0, "x1": r.x1} for r in c.regions],
         "noise": None,
     }

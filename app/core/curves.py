@@ -70,6 +70,9 @@ def sample_curve(
     x = grid(xmin, xmax, n)
     y = act.f(x, **params)
     dy = act.df(x, **params)
+    bad = ~np.isfinite(y)
+    if bad.any():  # no slope where f is not a number (log(x) at x < 0: f′ = 1/x is not f's; 1/(x − x))
+        dy = np.where(bad, np.nan, dy)
     regions = flat_regions(x, dy, eps)
     st = act.stochastic
     if st is None:

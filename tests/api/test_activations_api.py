@@ -308,10 +308,31 @@ def test_post_curves_accepts_max_specs(client):
 
 
 def test_a_curve_carries_the_properties_that_change_with_its_parameters(client):
+    cat_props = lambda aid: A.get(aid).properties.as_dict()
     r = client.get("/api/curve", params={"name": "hardtanh", "min_val": 0.5, "max_val": 3, "n": 5})
     assert r.status_code == 200
     p = r.json()["properties"]
     assert p["output_range"] == "[0.5, 3]" and p["zero_centred"] is False
-    assert client.get("/api/curve", params={"name": "relu", "n": 5}).json()["properties"] is None  # nothing changes: the catalogue's
+    assert client.get("/api/curve", params={"name": "relu", "n": 5}).json()["properties"] == cat_props("relu")  # the declared, at the defaults
+    # PReLU at a = −1 is |x|: the card said monotonic, (−∞, ∞) — measured at the values, as a formula's are
+    p = client.get("/api/curve", params={"name": "prelu", "a": -1, "n": 5}).json()["properties"]
+    assert (p["output_range"], p["monotonic"], p["bounded_below"], p["bounded"]) == ("[0, ∞)", False, True, False)
+    assert client.get("/api/curve", params={"name": "prelu", "n": 5}).json()["properties"] == cat_props("prelu")
     cat = {a["id"]: a for a in client.get("/api/activations").json()["activations"]}
     assert cat["hardtanh"]["properties"]["output_range"] == "[−1, 1]"
+
+
+def test_gelus_tanh_form_is_written_as_the_tanh_form(client):
+    """The card titled 'GELU (approximate=tanh)' showed x·Φ(x) = x/2[1 + erf(x/√2)] and the erf
+    form's derivative. The curve at approximate=tanh carries its own formula and convention,
+    whose f′ is checked against the derivative the engine computes."""
+    body = client.get("/api/curve", params={"name": "gelu", "approximate": "tanh", "n": 5}).json()
+    assert "tanh" in body["mathml"] and "erf" not in body["mathml"] and "0.044715" in body["mathml"]
+    assert "sech²u" in body["convention"]
+    exact = client.get("/api/curve", params={"name": "gelu", "n": 5}).json()
+    assert "erf" in exact["mathml"] and exact["convention"] == A.get("gelu").convention
+    assert client.get("/api/curve", params={"name": "relu", "n": 5}).json()["mathml"] is None  # one form: the catalogue's
+    x = np.linspace(-4.0, 4.0, 81)
+    u = np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)
+    stated = 0.5 * (1 + np.tanh(u)) + 0.5 * x / np.cosh(u) ** 2 * np.sqrt(2 / np.pi) * (1 + 0.134145 * x**2)
+    assert np.max(np.abs(stated - A.get("gelu").df(x, approximate="tanh"))) < 1e-14

@@ -367,3 +367,32 @@ def test_a_lessons_formula_control_is_checked_with_its_position(client):
     assert ok["explorer"] == "/?fn=relu,[x%2Asigmoid(x)]&xmin=-5&xmax=5"
     bad = client.get("/api/lessons/scale-invariance/measure", params={"own": "x + foo(x)"}).json()
     assert (bad["field"], bad["code"], bad["position"], bad["end"]) == ("own", "unknown_name", 4, 7)
+
+
+def test_a_parameter_may_not_take_the_name_of_a_query_setting(client):
+    """GET /api/curve?formula=n*x&n=3 gave 3 points and n = 3; xmin=-1 set a parameter and moved
+    the grid; name=2 was 'give name or formula, not both'. Such names are refused where the
+    formula is typed, with the place, and the list covers every GET route's own settings."""
+    from app.api import activations as curve_api
+    from app.api import theory
+    from app.core.formula.parser import QUERY_NAMES, RESERVED
+
+    keys = set(curve_api.GRID_KEYS) | {"name", "formula"}
+    for opts in (theory.PropagationOptions, theory.CriticalOptions, theory.PhaseOptions, theory.KernelOptions,
+                 theory.InitOptions, theory.MeanVarOptions):
+        keys |= set(opts.model_fields)
+    assert keys - RESERVED <= QUERY_NAMES, sorted(keys - RESERVED - QUERY_NAMES)
+    for text, name, at in (("n*x", "n", 0), ("x*sigmoid(xmin*x)", "xmin", 10), ("x*sigmoid(name*x)", "name", 10),
+                           ("x*sigmoid(formula*x)", "formula", 10), ("tau*x", "tau", 0)):
+        given = {} if name in ("name", "formula") else {name: "2"}  # (name= with formula= is its own 422)
+        for r in (curve(client, text, **given), client.get("/api/formula?" + urlencode({"formula": text}))):
+            assert r.status_code == 422, (text, r.text)
+            body = r.json()
+            assert body["code"] == "reserved_name" and body["field"] == "formula" and body["position"] == at, body
+            assert f"choose another name, such as {name}1" in body["detail"]
+    r = client.get("/api/theory/propagation?" + urlencode({"formula": "x*sigmoid(q*x)", "q": "1"}))
+    assert r.status_code == 422 and r.json()["code"] == "reserved_name"
+    r = client.post("/api/curves", json={"curves": [{"formula": "n*x", "params": {"n": 3}}]})
+    assert r.status_code == 422 and r.json()["code"] == "reserved_name" and r.json()["field"] == "curves.0.formula"
+    ok = curve(client, "x*sigmoid(n1*x)", n1="2", n="3")
+    assert ok.status_code == 200 and len(ok.json()["x"]) == 3 and ok.json()["formula"]["values"] == {"n1": 2.0}

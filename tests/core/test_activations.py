@@ -723,3 +723,53 @@ def test_hard_tanh_properties_at_its_bounds(lo, hi, zero_centred):
     assert (measured.output_range, measured.zero_centred) == (p.output_range, p.zero_centred)
     # what does not change with the bounds stays as declared
     assert (p.monotonic, p.bounded_below, p.bounded_above, p.saturates) == (True, True, True, "both")
+
+
+PROPERTY_FIELDS = ("monotonic", "smooth", "zero_centred", "bounded_below", "bounded_above", "saturates")
+
+
+@pytest.mark.parametrize("act", A.CATALOGUE, ids=lambda a: a.id)
+def test_measured_properties_agree_with_the_declared_ones_at_the_defaults(act):
+    """Away from the defaults a card's properties are measured (as a typed formula's are): the
+    measurement, run at the defaults, must say what the catalogue declares there."""
+    from app.core.activations.declare import _measure
+
+    measured = _measure(act, act.defaults())
+    assert tuple(getattr(measured, f) for f in PROPERTY_FIELDS) == tuple(getattr(act.properties, f) for f in PROPERTY_FIELDS)
+
+
+# (activation, parameters, the same function typed as a formula, the range): each card said the
+# declared properties whatever the sliders — PReLU at a = −1 (|x|) "monotonic", SiLU at β = 0
+# (x/2) "[≈ −0.278/β, ∞)", leaky ReLU at leak = 1 (x) "not smooth"
+AT_VALUES = [
+    ("prelu", {"a": -1.0}, "where(x > 0, x, -x)", "[0, ∞)"),
+    ("prelu", {"a": 0.0}, "max(x, 0)", "[0, ∞)"),
+    ("leaky_relu", {"leak": 0.0}, "max(x, 0)", "[0, ∞)"),
+    ("leaky_relu", {"leak": 1.0}, "x", "(−∞, ∞)"),
+    ("silu", {"beta": 0.0}, "x/2", "(−∞, ∞)"),
+    ("silu", {"beta": 2.0}, "x*sigmoid(2*x)", None),
+    ("elu", {"alpha": 0.0}, "max(x, 0)", "[0, ∞)"),
+    ("elu", {"alpha": 2.0}, "where(x > 0, x, 2*(exp(x) - 1))", "(−2, ∞)"),
+    ("hardtanh", {"min_val": 0.5, "max_val": 3.0}, "min(max(x, 0.5), 3)", "[0.5, 3]"),
+]
+
+
+@pytest.mark.parametrize("name,params,formula,output_range", AT_VALUES, ids=[f"{a}-{p}" for a, p, _, _ in AT_VALUES])
+def test_properties_at_slider_values_are_those_of_the_function_drawn(name, params, formula, output_range):
+    from app.core.formula import compile_formula
+
+    act = A.get(name)
+    got = act.properties_at({**act.defaults(), **params})
+    want = compile_formula(formula).properties()  # the formula's own parser, derivative and kinks
+    assert tuple(getattr(got, f) for f in PROPERTY_FIELDS) == tuple(getattr(want, f) for f in PROPERTY_FIELDS)
+    assert got.output_range == (output_range or want.output_range)
+    assert got.notes == act.properties.notes  # the declared notes stay
+
+
+def test_noisy_relu_with_growing_noise_is_neither_monotonic_nor_saturating():
+    """Its own note says so (the mean rises again for x < 0); the card said monotonic and saturating."""
+    act = A.get("noisy_relu")
+    p = act.properties_at({"sigma": 3.0, "sigma_growth": 1.0})
+    assert not p.monotonic and p.saturates == "none"
+    x = np.array([-4.0, -2.0])
+    assert act.f(x, sigma=3.0, sigma_growth=1.0)[0] > act.f(x, sigma=3.0, sigma_growth=1.0)[1]  # (the mean rises leftwards)

@@ -110,3 +110,17 @@ def test_seeded_samples_are_reproducible(act_id):
     lo = act.stochastic.quantile(a.sample_x, 0.0, **params)
     hi = act.stochastic.quantile(a.sample_x, 1.0 - 1e-12, **params)
     assert np.all(a.sample_y >= lo - 1e-12) and np.all(a.sample_y <= hi + 1e-12)
+
+
+def test_no_slope_where_f_is_undefined():
+    """log(x) at x < 0 gave y null beside dy = 1/x (−0.2 at −5): a slope of nothing."""
+    from app.core.formula import compile_formula
+    from app.core.formula.activation import formula_activation
+
+    act = formula_activation("log(x)", {})
+    c = sample_curve(act, {}, -5.0, 5.0, 5)
+    assert np.isnan(c.y[:2]).all() and np.isnan(c.dy[:2]).all()
+    assert c.dy[3] == 1 / 2.5 and c.dy[4] == 1 / 5.0
+    assert compile_formula("log(x)").f_and_df(np.array([-5.0]))[1][0] == -0.2  # (the formula's own f′ is unchanged)
+    c = sample_curve(formula_activation("1/(x-x)", {}), {}, -5.0, 5.0, 5)  # infinite everywhere: its symbolic f′ "0" is not drawn
+    assert np.isinf(c.y).all() and np.isnan(c.dy).all() and c.regions == []

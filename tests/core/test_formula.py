@@ -344,3 +344,17 @@ def test_a_misspelt_function_is_named(text, meant):
         parse(text)
     assert info.value.code == "unknown_name"
     assert f"did you mean {meant}?" in info.value.message and "for a product" not in info.value.message
+
+
+@pytest.mark.parametrize("text", [
+    "x*sigmoid(x)" + "+0.001*tanh(x)" * 34,  # 488 characters: spaced, 556
+    "where(x>0 and x<5,x,-x)" + "+0.01*sin(x)" * 38,
+])
+def test_a_formula_accepted_reads_back_from_its_own_text(text):
+    """The editor accepted a 488-character sum, then wrote it as 556 characters (spaces around
+    each +), and the plot refused that as too long. The canonical text stays within the limit
+    (spaces beside symbols dropped when needed) and compiles to the same formula."""
+    assert len(text) <= 500
+    f = compile_formula(text)
+    assert len(f.text) <= 500 and compile_formula(f.text) == f
+    assert compile_formula("x*sigmoid(x) + 1").text == "x*sigmoid(x) + 1"  # short ones keep their spaces

@@ -49,6 +49,9 @@ def test_relu_critical_point_is_2_0() -> None:
     assert sp["chi1"] == pytest.approx(1.0, abs=1e-12)
     assert sp["phase"] == "critical" and sp["c_star"] == 1.0
     assert sp["xi_c"] is None  # infinite depth scale at criticality
+    # every q is a fixed point there (q_{l+1} = σ_w² q/2): its slope is 1 and ξ_q infinite too,
+    # not −1/log(1 − 1.1e−16) = 2⁵³ layers
+    assert sp["slope_q"] == pytest.approx(1.0, abs=1e-12) and sp["xi_q"] is None
     # With a bias, χ₁ = 1 still needs σ_w² = 2, but q then grows without bound: no q*.
     line = T.critical_line(relu, [0.0, 0.1, 0.5])
     assert line["sigma_w2"] == pytest.approx([2.0, 2.0, 2.0], abs=1e-6)

@@ -7,7 +7,7 @@ derivative conventions at kinks (PyTorch's autograd values).
 from __future__ import annotations
 
 from . import functions as F
-from .declare import Activation, Order, Param, Properties, Stochastic, bounds_text, zero_centred
+from .declare import Activation, Order, Param, Properties, Stochastic
 
 _NOT_SMOOTH_AT_0 = "not differentiable at 0"
 
@@ -225,6 +225,10 @@ CATALOGUE: tuple[Activation, ...] = (
         f=F.gelu,
         df=F.gelu_grad,
         convention="smooth everywhere; f'(x) = Φ(x) + x·φ(x)",
+        forms={"approximate": {"tanh": (
+            r"f(x) = \frac{x}{2}\left[1 + \tanh\left(\sqrt{2/\pi}\,\left(x + 0.044715\,x^{3}\right)\right)\right]",
+            "smooth everywhere; with u = √(2/π)(x + 0.044715x³), f'(x) = ½(1 + tanh u) + ½x·sech²u·√(2/π)(1 + 0.134145x²)",
+        )}},
         properties=Properties("[≈ −0.17, ∞)", False, True, False, True, False, "left", "Dips to ≈ −0.170 at x ≈ −0.752 before rising."),
         description="Gaussian error linear unit: the input weighted by the probability a standard normal is below it.",
         reference="Hendrycks & Gimpel 2016",
@@ -294,7 +298,6 @@ CATALOGUE: tuple[Activation, ...] = (
         kinks=lambda min_val, max_val: [min_val, max_val],
         convention="f' = 1 strictly between the bounds and 0 at and beyond them (as PyTorch)",
         properties=Properties("[−1, 1]", True, False, True, True, True, "both", "not differentiable at the two bounds"),
-        at=lambda min_val, max_val: {"output_range": bounds_text(min_val, max_val), "zero_centred": zero_centred(lambda x: F.hardtanh(x, min_val, max_val))},
         description="A piecewise-linear tanh.",
         reference="Collobert 2004",
         torch="torch.nn.Hardtanh(min_val={min_val}, max_val={max_val})",

@@ -74,18 +74,6 @@ _GAUSS_Z, _GAUSS_W = np.polynomial.hermite_e.hermegauss(101)
 _GAUSS_W = _GAUSS_W / math.sqrt(2.0 * math.pi)
 
 
-def zero_centred(f: Callable[[Array], Array]) -> bool:
-    """Takes both signs and |E f(Z)| ≤ 0.1·E|f(Z)| for Z ~ N(0, 1), by 101-point Gauss–Hermite
-    quadrature: the measure typed formulas get (app.core.formula.properties)."""
-    y = f(_GAUSS_Z)
-    return bool(y.min() < 0.0 < y.max() and abs(float(_GAUSS_W @ y)) <= 0.1 * float(_GAUSS_W @ np.abs(y)))
-
-
-def bounds_text(lo: float, hi: float) -> str:
-    """A closed range [lo, hi] as the cards write numbers (− for minus)."""
-    return f"[{lo:g}, {hi:g}]".replace("-", "−")
-
-
 @dataclass(frozen=True)
 class Stochastic:
     """What a stochastic activation adds to its deterministic (mean / eval-mode) curve.
@@ -139,8 +127,9 @@ class Activation:
     param_grads: Mapping[str, Callable[..., Array]] = field(default_factory=dict)
     # constraints between parameters (hard tanh's bounds, RReLU's slopes)
     orders: tuple[Order, ...] = ()
-    # the properties that change with the parameters, at given values (hard tanh's range)
-    at: Callable[..., Mapping[str, Any]] | None = None
+    # the formula and the convention at a choice parameter's other values (GELU's tanh form):
+    # {param: {value: (latex, convention)}}
+    forms: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
     # Facts the training engine uses:
     # elementwise work per hidden unit and input (forward, f′ and backward) in the engine's
     # cost units (≈ one multiply-add); bench/unit_costs.py measures them
@@ -173,9 +162,26 @@ class Activation:
         return None
 
     def properties_at(self, params: Mapping[str, float | str]) -> Properties:
-        """The properties at these (resolved) parameter values: the declared ones, with what
-        ``at`` says changes."""
-        return self.properties if self.at is None else replace(self.properties, **self.at(**params))
+        """The properties at these (resolved) parameter values: the declared ones at the
+        defaults; elsewhere measured as a typed formula's are (app.core.formula.properties:
+        PReLU with a = −1 is |x|, not monotonic; SiLU with β = 0 is x/2), the notes kept."""
+        if self.formula is not None or dict(params) == self.defaults():
+            return self.properties
+        key = (self.id, tuple(sorted(params.items())))
+        hit = _MEASURED.get(key)
+        if hit is None:
+            if len(_MEASURED) >= 4096:
+                _MEASURED.clear()
+            hit = _MEASURED[key] = _measure(self, dict(params))
+        return hit
+
+    def form_at(self, params: Mapping[str, float | str]) -> tuple[str, str]:
+        """(latex, convention) at these parameter values: the declared ones unless a choice picks another form."""
+        for pid, by_value in self.forms.items():
+            hit = by_value.get(params.get(pid))  # type: ignore[arg-type]
+            if hit is not None:
+                return hit
+        return self.latex, self.convention
 
     def defaults(self) -> dict[str, float | str]:
         return {p.id: p.default for p in self.params}
@@ -186,6 +192,42 @@ class Activation:
             return None
         return self.torch.format(**{k: repr(v if isinstance(v, str) else float(v)) for k, v in params.items()})
 
+
+
+_MEASURED: dict[tuple, Properties] = {}  # (id, params) → properties (deterministic: kept)
+KINK_JUMP = 1e-6  # a jump in f′ smaller than this is no kink for the properties (softplus' threshold switch)
+
+
+class _AsFormula:
+    """A catalogue activation at fixed parameters, as the formula measurer reads a formula."""
+
+    kinks_known = True
+
+    def __init__(self, act: Activation, params: dict):
+        self.act = act
+        with np.errstate(all="ignore"):
+            ks = np.array(act.kinks(**params) if act.kinks else [], dtype=float)
+            jump = np.abs(act.df(np.nextafter(ks, np.inf), **params) - act.df(np.nextafter(ks, -np.inf), **params))
+            step = np.abs(act.f(np.nextafter(ks, np.inf), **params) - act.f(np.nextafter(ks, -np.inf), **params))
+        self._kinks = [float(k) for k, j, h in zip(ks, jump, step) if not (j <= KINK_JUMP and h <= KINK_JUMP)]
+
+    def kinks(self, **_: Any) -> list[float]:
+        return self._kinks
+
+    def breakpoints(self, **_: Any) -> list[float]:
+        return self._kinks
+
+    def f_and_df(self, x: Array, **params: Any) -> tuple[Array, Array]:
+        x = np.asarray(x, dtype=float)
+        with np.errstate(all="ignore"):
+            return self.act.f(x, **params), self.act.df(x, **params)
+
+
+def _measure(act: Activation, params: dict) -> Properties:
+    from app.core.formula.properties import measure  # (the formula package imports this module)
+
+    m = measure(_AsFormula(act, params), params).properties
+    return replace(m, notes=act.properties.notes)
 
 
 class ParamError(CoreError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -94,6 +95,24 @@ def compile_formula(
     return Formula(text, tree, specs)
 
 
+_TIGHT = re.compile(r"(?<=[^A-Za-z0-9_.]) | (?=[^A-Za-z0-9_.])")  # a space beside a symbol
+
+
+def _canonical_text(tree: Node) -> str:
+    """The text a formula travels as (links, requests): spaced for reading, or without the spaces
+    beside symbols when spacing would take it past the length a formula may have (a 488-character
+    sum was written as 556 and then refused as its own text). Checked to read back as the same tree."""
+    text = to_text(tree)
+    if len(text) <= DEFAULT_LIMITS.max_chars:
+        return text
+    tight = _TIGHT.sub("", text)
+    try:
+        same = to_text(parse(tight, DEFAULT_LIMITS)) == text
+    except FormulaError:
+        same = False
+    return tight if same else text
+
+
 class Formula:
     """A user's activation function f(x; params), its exact derivative, and their properties.
 
@@ -116,7 +135,7 @@ class Formula:
         put = object.__setattr__
         put(self, "source", source)
         put(self, "tree", tree)
-        put(self, "text", to_text(tree))
+        put(self, "text", _canonical_text(tree))
         put(self, "params", specs)
         simple = simplify(tree)
         put(self, "dtree", derivative(simple, None, DERIVATIVE_MAX_NODES))

@@ -106,6 +106,13 @@ RESERVED = (
     | {"inf", "nan", "infinity", "self", "torch", "math", "np", "nn", "x", "X"}
 ) - set(FUNCTIONS) - KEYWORDS
 ALLOWED_LIST = ", ".join(sorted(FUNCTIONS))
+# The settings a formula's parameters sit beside in the app's query strings (GET /api/curve's grid,
+# the theory routes' options; tests/api/test_formula_api.py checks the routes against this list):
+# a parameter named so would be read as both ("n*x&n=3": 3 points, and n = 3).
+QUERY_NAMES = frozenset({
+    "name", "formula", "xmin", "xmax", "n", "band", "samples", "seed", "sigma_w2", "sigma_b2", "sigma_w2_min", "sigma_w2_max",
+    "sigma_b2_max", "n_w", "n_b", "n_rho", "q", "q_in", "c_in", "depth", "width", "draws", "init", "order", "steps", "omega", "tau",
+})
 
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -496,6 +503,9 @@ class _Parser:
             raise FormulaError("syntax", f"expected an expression, found {name!r}", t.start, t.end)
         if name in RESERVED or name in INTERNAL_FUNCTIONS:
             raise FormulaError("reserved_name", f"{name!r} is reserved and cannot name a parameter", t.start, t.end)
+        if name in QUERY_NAMES and not self.limits.internal:
+            raise FormulaError("reserved_name", f"{name!r} is a setting of the app's queries ({name}=…) and cannot name a "
+                               f"parameter: choose another name, such as {name}1", t.start, t.end)
         if name not in self.params:
             if len(self.params) >= self.limits.max_params:
                 raise FormulaError("too_many_params", f"more than {self.limits.max_params} parameters "

@@ -85,6 +85,7 @@ def _nice(v: float, rtol: float = 1e-9) -> str:
     """v as the catalogue writes bounds: exact for integers and short decimals, else ≈ 4 digits."""
     if math.isinf(v):
         return "−∞" if v < 0 else "∞"
+    v += 0.0  # −0 is 0 (−x²'s maximum)
     digits = 6 if rtol <= 1e-9 else 3  # an extrapolated limit snaps only to a short number
     short = float(f"{v:.{digits}g}")
     if abs(v - short) <= rtol * max(1.0, abs(v)):
