@@ -8,6 +8,7 @@ iframe. Training embeds run on load only when the run is cheap; otherwise they s
 from __future__ import annotations
 
 import html
+import json
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -21,7 +22,7 @@ from app.core.training import cost
 
 from . import training, training_schemas
 from .deps import public_url
-from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from .errors import ERROR_RESPONSES, ApiError, ErrorResponse, error_body
 from .meta import AUTORUN_COST, EMBED_ONLY_KEYS, MAX_COMPARE, PANELS, RECORDING, THEMES, applies, read_link
 from .pages import oembed_href, render
 from .responses import cached_json
@@ -31,6 +32,10 @@ router = APIRouter(tags=["embed"])
 DEFAULT_SIZE = (720, 480)
 CACHE_AGE_S = 3600
 MIN_SIZE = (200, 150)
+
+
+# Every plot but a live class's results (they need the class): embeddable.
+EMBEDDABLE = {name: p for name, p in PANELS.items() if p["kind"] != "class"}
 
 
 def kind_of(panel: str) -> str:
@@ -58,8 +63,13 @@ def training_request(query: dict[str, str], kind: str) -> BaseModel:
     return training_schemas.TrainRequest.model_validate(body, strict=False)
 
 
-def run_cost(query: dict[str, str], kind: str) -> float | None:
-    """The compute the embed's run needs (None when the query is not a valid run)."""
+# The errors of a run too large for the server: the page says them without asking for the run.
+TOO_LARGE = ("budget", "memory", "boundary_cells")
+
+
+def run_check(query: dict[str, str], kind: str) -> tuple[float | None, dict[str, Any] | None]:
+    """The compute the embed's run needs (None when the query is not a valid run) and, for a
+    run over the server's limits, the error /api/train would answer (its code and numbers)."""
     try:
         body = training_request(query, kind)
         resolved = training.resolve_activations(body)
@@ -67,9 +77,18 @@ def run_cost(query: dict[str, str], kind: str) -> float | None:
             variants = training.sweep_variants(body, resolved)  # type: ignore[arg-type]
         else:
             variants = [training.Variant(name, params) for name, params in resolved]
-        return cost(training.make_config(body, variants))
-    except (ValidationError, ApiError, CoreError, ValueError, KeyError, TypeError):
-        return None
+        return cost(training.make_config(body, variants)), None
+    except (ApiError, CoreError) as err:
+        if err.code in TOO_LARGE:
+            return None, error_body(err.message, err.field, code=err.code, **err.info)
+        return None, None
+    except (ValidationError, ValueError, KeyError, TypeError):
+        return None, None
+
+
+def run_cost(query: dict[str, str], kind: str) -> float | None:
+    """The compute the embed's run needs (None when the query is not a valid run)."""
+    return run_check(query, kind)[0]
 
 
 def explorer_query(query: dict[str, str], panel: str) -> str:
@@ -86,11 +105,12 @@ def embed_title(query: dict[str, str], panel: str) -> str:
 
 @router.get("/embed/{panel}", response_class=HTMLResponse, include_in_schema=False)
 def embed_page(panel: str, request: Request) -> Response:
-    if panel not in PANELS:  # a page in the frame, not JSON: says what can be embedded
-        return render(request, "embed_missing.html", status_code=404, panel=panel[:80], panels=list(PANELS))
+    if panel not in EMBEDDABLE:  # a page in the frame, not JSON: says what can be embedded
+        return render(request, "embed_missing.html", status_code=404, panel=panel[:80], panels=list(EMBEDDABLE))
     query = dict(request.query_params)
     kind = kind_of(panel)
-    c = run_cost(query, kind) if kind not in ("function", "theory") else 0.0
+    # a run over the server's limits: its error goes in the page (said in words there), no Run button
+    c, refused = run_check(query, kind) if kind not in ("function", "theory") else (0.0, None)
     return render(
         request,
         "embed.html",
@@ -103,6 +123,7 @@ def embed_page(panel: str, request: Request) -> Response:
         modebar=query.get("modebar", "1") != "0",
         theme=query.get("theme") if query.get("theme") in THEMES else "light",
         autorun=c is not None and c <= AUTORUN_COST,
+        refused=json.dumps(refused) if refused else "",
         explorer_url="/?" + explorer_query(query, panel),
         oembed_href=oembed_href(request),
     )
@@ -137,7 +158,7 @@ def embed_target(url: str, request: Request) -> tuple[str, dict[str, str]]:
         raise ApiError(404, "url is not a page of this Activation Lab", "url", code="not_ours")
     query = dict(parse_qsl(parts.query, keep_blank_values=False))
     path = parts.path.rstrip("/")
-    if path.startswith("/embed/") and path[len("/embed/"):] in PANELS:
+    if path.startswith("/embed/") and path[len("/embed/"):] in EMBEDDABLE:
         return path[len("/embed/"):], query
     if path == "":
         view = query.pop("view", "function")

@@ -8,7 +8,7 @@ import { plotConfig } from "./lib/panel.js";
 import { plotly } from "./lib/plotly.js";
 import { noteText, sanitise } from "./lib/spec.js";
 import { applyTheme } from "./lib/theme.js";
-import { readLink } from "./lib/url.js";
+import { buildQuery, readLink } from "./lib/url.js";
 
 const root = document.querySelector(".embed-root");
 const plot = root.querySelector(".embed-plot");
@@ -16,6 +16,9 @@ const status = root.querySelector(".embed-status");
 const panelName = root.dataset.panel;
 const kind = root.dataset.kind;
 const latest = new Latest();
+const form = root.querySelector(".embed-controls");
+const foot = root.querySelector(".embed-foot");
+const openLink = foot.querySelector("a");
 // the least and the most the plot asks for when the host sizes the frame to the content (a frame
 // of fixed height gets a plot that fills what it leaves: app.css, .embed-plot)
 const PLOT_MIN_PX = 280;
@@ -40,6 +43,8 @@ function contentHeight() {
     else if (c.classList.contains("embed-run")) h += preferred;
     else h += c.getBoundingClientRect().height;
   }
+  // controls behind the Settings button: a host that sizes the frame to this makes room for them inline
+  if (root.classList.contains("compact")) h += inlineControlsPx + gap;
   return Math.ceil(h);
 }
 
@@ -57,26 +62,86 @@ function postHeight() {
 function showNotes(notes, catalogue) {
   if (!notes.length) return;
   const box = root.querySelector(".embed-notice");
-  const texts = notes.map((n) => noteText(n, catalogue));
+  const texts = notes.map((n) => noteText(n, catalogue, { menu: root.dataset.controls === "1" }));
   box.textContent = `This link was corrected: ${texts.slice(0, 4).join(" ")}${texts.length > 4 ? ` … and ${texts.length - 4} more.` : ""}`;
   box.hidden = false;
 }
 
 function setStatus(text, error = false) {
   status.textContent = text;
+  status.title = text; // a short frame clamps the caption to two lines
   status.classList.toggle("error", error);
+  fit();
 }
+
+/** "Open in Activation Lab" with the embed's current state (the explorer's link rule, url.js). */
+function link(state, schema, catalogue, extra = {}) {
+  openLink.href = `/${buildQuery({ ...state, ...extra }, schema, catalogue)}`;
+}
+
+// A frame too short for the plot and the controls: the controls go behind a Settings button and
+// open over the plot, which keeps at least PLOT_MIN_PX (or 60 % of the frame) with the footer in view.
+let inlineControlsPx = 0;
+const settings = document.createElement("button");
+settings.type = "button";
+settings.className = "embed-settings";
+settings.textContent = "Settings";
+settings.hidden = true;
+settings.setAttribute("aria-expanded", "false");
+settings.setAttribute("aria-controls", "embed-controls");
+form.id = "embed-controls";
+foot.insertBefore(settings, openLink);
+settings.addEventListener("click", () => {
+  const open = !root.classList.contains("settings-open");
+  root.classList.toggle("settings-open", open);
+  settings.setAttribute("aria-expanded", String(open));
+  settings.textContent = open ? "Close settings" : "Settings";
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && root.classList.contains("settings-open")) settings.click();
+});
+
+/** Controls inline or behind Settings; a caption clamped when the frame is short even so. */
+function fit() {
+  root.classList.remove("short");
+  const want = Math.min(PLOT_MIN_PX, 0.6 * root.clientHeight);
+  const squeezed = () => plot.getBoundingClientRect().height < want || root.scrollHeight > root.clientHeight + 1;
+  if (!form.hidden) {
+    const wasCompact = root.classList.contains("compact");
+    root.classList.remove("compact");
+    inlineControlsPx = form.getBoundingClientRect().height;
+    const compact = squeezed();
+    root.classList.toggle("compact", compact);
+    settings.hidden = !compact;
+    if (!compact && root.classList.contains("settings-open")) settings.click();
+    if (compact !== wasCompact) postHeight();
+  }
+  if (!plot.hidden && squeezed()) root.classList.add("short");
+}
+window.addEventListener("resize", fit);
 
 // the figure again at the plot's new width (legend rows, margins): a host that resizes the frame
 // got the legend of the old width over the plot
 let remake = null;
 let drawnWidth = 0;
 let resizing = 0;
+// a new height only (a caption that now takes two lines, a notice, controls collapsed): the
+// figure fitted to it, else it ran under the footer
+let fitting = 0;
+function refit() {
+  clearTimeout(fitting);
+  fitting = setTimeout(async () => {
+    const drawn = plot._fullLayout;
+    if (plot.dataset.rendered !== "1" || plot.dataset.figureHeight || !drawn || Math.abs(drawn.height - plot.clientHeight) < 2) return;
+    (await plotly()).Plots.resize(plot);
+  }, 40);
+}
 new ResizeObserver(() => {
   const w = plot.clientWidth;
-  if (!remake || !w || Math.abs(w - drawnWidth) < 8) return;
-  clearTimeout(resizing);
-  resizing = setTimeout(() => remake && draw(remake(), remake, { fresh: true }), 120);
+  if (remake && w && Math.abs(w - drawnWidth) >= 8) {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => remake && draw(remake(), remake, { fresh: true }), 120);
+  } else refit();
 }).observe(plot);
 
 /** Draw a figure; `again`, when given, makes it anew for the plot's width when that changes
@@ -85,12 +150,13 @@ async function draw(figure, again = null, { fresh = false } = {}) {
   remake = again;
   drawnWidth = plot.clientWidth;
   const layout = { ...figure.layout, autosize: true };
+  // a figure of its own height taller than the room left scrolls inside the plot (app.css): the footer stays
   plot.dataset.figureHeight = layout.height || "";
-  plot.style.minHeight = layout.height ? `${layout.height}px` : ""; // a fixed height is not shrunk under the footer
   const Plotly = await plotly();
   const config = plotConfig(panelName, { displayModeBar: root.dataset.modebar === "1" ? "hover" : false });
   await (fresh ? Plotly.newPlot : Plotly.react)(plot, figure.data, layout, config);
   plot.dataset.rendered = "1";
+  refit(); // the caption or notice may have changed while it drew
   postHeight();
 }
 
@@ -106,10 +172,11 @@ async function main() {
   const [catalogue, meta, embed] = await Promise.all([loadCatalogue(), loadMeta(), import(root.dataset.module)]);
   const { state, notes } = readLink(meta.state, location.search, meta.embed_keys, meta.ordered);
   applyTheme(state.theme);
-  const frame = { root, plot, latest, kind, panelName, setStatus, draw, showNotes, checkSpecs, postHeight };
-  if (kind === "function") await embed.show(frame, catalogue, meta, state, notes.filter((n) => n.key !== "act" && n.key !== "view"));
-  else if (kind === "theory") await embed.show(frame, catalogue, meta, state, []);
-  else await embed.show(frame, catalogue, meta, state, notes.filter((n) => n.key !== "fn"));
+  const frame = { root, plot, latest, kind, panelName, setStatus, draw, showNotes, checkSpecs, postHeight, fit, link: (s, extra) => link(s, meta.state, catalogue, extra) };
+  // the notes about settings this kind of plot reads (the explorer's other views' are not its concern)
+  const unread = { function: ["act", "th", "view"], theory: ["act", "fn", "view"] }[kind] || ["fn", "th"];
+  await embed.show(frame, catalogue, meta, state, notes.filter((n) => !unread.includes(n.key)));
+  fit();
   new ResizeObserver(postHeight).observe(document.body);
   document.body.dataset.ready = "1";
 }

@@ -78,9 +78,12 @@ def test_embed_framing_policy(client):
 
 def test_embed_autorun_only_when_cheap(client):
     small = client.get("/embed/loss?act=relu&epochs=100").text
-    big = client.get("/embed/loss?act=relu,elu&epochs=5000&n_points=2000&width=64&depth=4").text
+    big = client.get("/embed/loss?act=relu&epochs=2000&n_points=1000&width=32&depth=4").text  # within the budget
+    too_big = client.get("/embed/loss?act=relu,elu&epochs=5000&n_points=2000&width=64&depth=4").text
     assert 'data-autorun="1"' in small
-    assert 'data-autorun="0"' in big
+    assert 'data-autorun="0"' in big and "data-refused" not in big
+    # over the budget: the API's error (code and numbers) in the page, for it to say without a Run button
+    assert 'data-autorun="0"' in too_big and "data-refused=" in too_big and "&#34;code&#34;: &#34;budget&#34;" in too_big
 
 
 def test_unknown_embed_is_an_html_404_page(client):
@@ -91,3 +94,13 @@ def test_unknown_embed_is_an_html_404_page(client):
     assert "There is no embeddable plot called “nothing”" in r.text
     for panel in ("function", "loss", "sweep"):
         assert f'href="/embed/{panel}"' in r.text
+
+
+def test_class_results_is_not_embeddable(client):
+    """A live class's results need the class: listed, served by oEmbed, yet never drawn."""
+    assert client.get("/embed/class-results?act=relu").status_code == 404
+    assert 'href="/embed/class-results"' not in client.get("/embed/nothing").text
+    assert oembed(client, "http://testserver/embed/class-results?act=relu").status_code == 404
+    r = client.get("/embed/network?act=relu")
+    assert r.status_code == 200 and 'data-kind="diagram"' in r.text
+    assert 'href="/embed/network"' in client.get("/embed/nothing").text

@@ -102,7 +102,7 @@ def test_embed_with_controls_redraws(context, server):
 def test_large_training_embed_waits_for_run_button(context, server):
     page = context.new_page()
     watch = PageWatch(page, server)
-    page.goto(f"{server}/embed/loss?act=relu&epochs=5000&n_points=2000&width=32&depth=6")
+    page.goto(f"{server}/embed/loss?act=relu&epochs=2000&n_points=1000&width=32&depth=4")  # within the budget, not cheap
     page.wait_for_selector("body[data-ready='1']")
     assert page.is_visible("#embed-run")
     assert not page.locator(".embed-plot[data-rendered='1']").count()
@@ -258,3 +258,173 @@ def test_a_resized_frame_redraws_its_legend_clear_of_the_plot(page, server, src)
         page.wait_for_timeout(900)  # the redraw waits for the resizing to settle
         got = page.evaluate(boxes)
         assert clear(got), (width, got)
+
+
+def _framed(page, server, src, width, height):
+    """The embed in a fixed-size iframe of a host page (no auto-height script): its frame, ready."""
+    page.set_viewport_size({"width": max(900, width + 40), "height": max(900, height + 40)})
+    page.set_content(f'<iframe id="f" src="{server}{src}" width="{width}" height="{height}" style="border:0"></iframe>')
+    page.frame_locator("#f").locator("body[data-ready='1']").wait_for(timeout=60000)
+    inner = next(f for f in page.frames if f.url.startswith(server))
+    inner.wait_for_function("() => !document.querySelector('.embed-status').textContent.startsWith('Computing')", timeout=60000)
+    inner.wait_for_timeout(400)  # a redraw after the caption settled
+    return inner
+
+
+_BOXES = """() => Object.fromEntries(['.embed-plot .main-svg', '.embed-plot .legend', '.embed-status', '.embed-foot a']
+  .map((s) => { const e = document.querySelector(s); return [s, e ? e.getBoundingClientRect().toJSON() : null]; }))"""
+
+
+def _assert_footer_clear(inner, width, height):
+    b = inner.evaluate(_BOXES)
+    link, svg, legend, status = b[".embed-foot a"], b[".embed-plot .main-svg"], b[".embed-plot .legend"], b[".embed-status"]
+    # "Open in Activation Lab ↗" whole and inside the frame, on one line
+    assert link["bottom"] <= height + 0.5 and link["right"] <= width + 0.5 and link["top"] >= 0, (link, width, height)
+    assert link["height"] < 24, link
+    assert inner.evaluate("document.querySelector('.embed-foot a').textContent") == "Open in Activation Lab ↗"
+    # the plot and its legend end above the caption
+    for box in (svg, legend):
+        if box:
+            assert box["bottom"] <= status["top"] + 0.5 and box["bottom"] <= link["top"] + 0.5, (box, status, link)
+    assert svg["height"] >= 150, svg
+
+
+@pytest.mark.parametrize("panel", ["phase", "gradient-prediction", "init-depth", "mean-var", "kernel", "hermite"])
+@pytest.mark.parametrize("width,height", [(720, 480), (400, 300)])
+def test_theory_embeds_in_a_fixed_frame_keep_caption_and_link_in_view(page, server, panel, width, height):
+    """The plot was drawn at the height it had before the caption took its second line: its legend
+    lay on the caption and "Open in Activation Lab ↗" showed as "Lab ↗"."""
+    inner = _framed(page, server, f"/embed/{panel}?th=tanh", width, height)
+    _assert_footer_clear(inner, width, height)
+
+
+def test_phase_embed_after_a_click_keeps_caption_clear_and_links_the_point(page, server):
+    inner = _framed(page, server, "/embed/phase?th=tanh", 720, 520)
+    box = inner.evaluate("document.querySelector('.nsewdrag').getBoundingClientRect().toJSON()")
+    page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.3 * box["height"])
+    inner.wait_for_function("() => document.querySelector('.embed-foot a').href.includes('init=custom')", timeout=20000)
+    inner.wait_for_function("() => !document.querySelector('.embed-status').textContent.startsWith('Computing')")
+    inner.wait_for_timeout(400)
+    _assert_footer_clear(inner, 720, 520)
+
+
+def test_hermite_controls_in_a_small_frame_sit_behind_settings(page, server):
+    """At 400 × 300 the activation menus were squeezed to a strip: they open over the plot instead."""
+    inner = _framed(page, server, "/embed/hermite?controls=1", 400, 300)
+    _assert_footer_clear(inner, 400, 300)
+    assert not inner.is_visible(".embed-controls")
+    inner.click(".embed-settings")
+    menu = inner.locator(".embed-controls select").first
+    assert menu.is_visible() and menu.bounding_box()["height"] >= 20
+
+
+@pytest.mark.parametrize("width,height", [(720, 480), (400, 300)])
+def test_function_embed_with_many_controls_keeps_the_plot_in_a_fixed_frame(page, server, width, height):
+    """Four activation cards took all but ~90 px of a 720 × 480 frame; at 400 × 300 the footer
+    scrolled away. The cards go behind Settings, open over the plot, and still change it."""
+    inner = _framed(page, server, "/embed/function?fn=relu,elu,tanh,gelu&controls=1", width, height)
+    _assert_footer_clear(inner, width, height)
+    assert inner.evaluate(_BOXES)[".embed-plot .main-svg"]["height"] >= 0.55 * height
+    inner.click(".embed-settings")
+    assert inner.get_attribute(".embed-settings", "aria-expanded") == "true"
+    form = inner.evaluate("document.querySelector('.embed-controls').getBoundingClientRect().toJSON()")
+    assert form["bottom"] <= height and form["height"] > 100
+    inner.fill('[data-param-box="alpha"]', "2")
+    inner.dispatch_event('[data-param-box="alpha"]', "change")
+    inner.wait_for_function("() => document.querySelector('.embed-foot a').href.includes('elu(alpha=2)')")
+    assert inner.evaluate("document.documentElement.scrollHeight") <= height + 1
+
+
+def test_open_in_lab_carries_the_readers_changes(page, server):
+    """The footer link kept the link's ?fn= / ?act= after the reader changed the plot."""
+    page.goto(f"{server}/embed/function?fn=elu&controls=1")
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    page.fill('[data-param-box="alpha"]', "2")
+    page.dispatch_event('[data-param-box="alpha"]', "change")
+    page.wait_for_function("() => decodeURIComponent(document.querySelector('.embed-foot a').href).includes('fn=elu(alpha=2)')")
+    page.goto(f"{server}/embed/loss?act=relu&epochs=30&controls=1")
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    page.select_option('.embed-controls [data-role="activation"]', "tanh")
+    page.click(".embed-controls button.primary")
+    page.wait_for_function("() => document.querySelector('.embed-foot a').href.includes('act=tanh')")
+    href = page.get_attribute(".embed-foot a", "href")
+    assert "view=network" in href and "epochs=30" in href and "act=relu" not in href, href
+
+
+def test_network_embed_draws_the_trained_diagram(page, server):
+    """/embed/network ran FIGURES.network, which does not exist: a blank plot and an error."""
+    inner = _framed(page, server, "/embed/network?act=relu,elu&depth=2&width=6&epochs=40", 720, 480)
+    inner.wait_for_selector(".embed-plot[data-rendered='1'] .diagram .node")
+    assert not inner.evaluate("document.querySelector('.embed-status').classList.contains('error')")
+    # inputs, 6 + 6 hidden units, the output
+    assert inner.locator(".diagram .node").count() == 2 + 12 + 1
+    view = inner.evaluate("document.querySelector('.diagram').getBoundingClientRect().toJSON()")
+    link = inner.evaluate("document.querySelector('.embed-foot a').getBoundingClientRect().toJSON()")
+    assert view["bottom"] <= link["top"] and link["bottom"] <= 480
+    # the compared activation's network, from the menu
+    inner.select_option(".embed-variant", "1")
+    inner.wait_for_function("() => document.querySelector('.embed-status').textContent.startsWith('ELU')")
+
+
+def test_too_large_training_embed_says_so_without_a_run_button(page, server):
+    page.goto(f"{server}/embed/loss?act=relu&epochs=5000&n_points=2000&width=32&depth=6")
+    page.wait_for_selector("body[data-ready='1']")
+    assert not page.is_visible("#embed-run")
+    text = page.text_content(".embed-run p")
+    assert "too large to train here" in text and "epochs fit" in text and "/api/meta" not in text and "field:" not in text, text
+
+
+@pytest.mark.parametrize("src", [
+    "/embed/gradient-flow?act=sigmoid,relu&epochs=100",
+    "/embed/sweep-curves?act=relu,elu,tanh&values=0.01,0.1,1&epochs=40",
+    "/embed/boundary?act=relu,elu,tanh&epochs=40",
+])
+@pytest.mark.parametrize("width,height", [(400, 300), (320, 480)])
+def test_multi_panel_embeds_in_a_narrow_frame_stack_their_panels(page, server, src, width, height):
+    """Side by side at 400 px or less the panels' titles ran together and their ticks collided."""
+    inner = _framed(page, server, src, width, height)
+    inner.wait_for_selector(".embed-plot[data-rendered='1']")
+    titles = inner.evaluate("""() => [...document.querySelectorAll('.embed-plot .annotation')]
+        .map((a) => a.getBoundingClientRect().toJSON()).filter((r) => r.width > 0)""")
+    for i, a in enumerate(titles):
+        for b in titles[i + 1:]:
+            assert a["bottom"] <= b["top"] + 1 or b["bottom"] <= a["top"] + 1 or a["right"] <= b["left"] + 1 or b["right"] <= a["left"] + 1, (a, b)
+    panels = inner.evaluate("() => [...document.querySelectorAll('.embed-plot .nsewdrag')].map((d) => d.getBoundingClientRect().toJSON())")
+    assert len({round(p["left"]) for p in panels}) == 1 and min(p["width"] for p in panels) >= 140, panels  # one above the other
+    link = inner.evaluate("document.querySelector('.embed-foot a').getBoundingClientRect().toJSON()")
+    assert link["bottom"] <= height + 0.5
+
+
+def test_phone_wide_boundary_embed_uses_the_width(page, server):
+    """At 320 px the map was ~155 × 80 beside a colour bar, whatever the frame's height."""
+    inner = _framed(page, server, "/embed/boundary?act=relu&epochs=40", 320, 700)
+    inner.wait_for_selector(".embed-plot[data-rendered='1']")
+    drag = inner.evaluate("document.querySelector('.nsewdrag').getBoundingClientRect().toJSON()")
+    assert drag["width"] >= 0.6 * 320, drag
+
+
+@pytest.mark.parametrize("src,says", [
+    ("/embed/hermite?th=bogus", "bogus"),
+    ("/embed/kernel?th=bogus,relu", "bogus"),
+    ("/embed/init-depth?th=relu&th_depth=999", "th_depth"),
+    ("/embed/phase?th=tanh&sigma_w2=99", "sigma_w2"),
+])
+def test_theory_embeds_say_what_they_corrected(page, server, src, says):
+    page.goto(server + src)
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    assert page.is_visible(".embed-notice") and says in page.text_content(".embed-notice")
+    assert "activation menu" not in page.text_content(".embed-notice")  # no menu without controls=1
+
+
+def test_phase_point_beyond_the_plane_is_on_the_axis(page, server):
+    page.goto(f"{server}/embed/phase?th=tanh&sigma_w2=9")
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    lo, hi = page.evaluate("document.querySelector('.embed-plot')._fullLayout.xaxis.range")
+    assert lo <= 9 <= hi
+
+
+def test_sweep_of_one_repeated_value_is_centred_on_it(page, server):
+    page.goto(f"{server}/embed/sweep?act=relu&values=0.1,0.1,0.1&epochs=20")
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    lo, hi = page.evaluate("document.querySelector('.embed-plot')._fullLayout.xaxis.range")
+    assert 0 < lo < 0.1 < hi < 0.2, (lo, hi)

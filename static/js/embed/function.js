@@ -9,13 +9,14 @@ import { defaultOf } from "../lib/url.js";
 import { curveLabel } from "../lib/runs.js";
 
 export async function show(frame, catalogue, meta, state, notes) {
-  const { root, latest, setStatus, draw, showNotes, checkSpecs } = frame;
+  const { root, latest, setStatus, draw, showNotes, checkSpecs, link } = frame;
   await prepareFormulas(state.fn, catalogue); // typed formulas: checked by the server
   state.fn = checkSpecs(state.fn, catalogue, meta.caps.curves, notes);
   if (!state.fn.length) state.fn = defaultOf(meta.state.fn);
   showNotes(notes, catalogue);
   await describeFormulas(state.fn, catalogue);
   const render = async () => {
+    link(state, { view: "function" }); // what the reader set, opened in the explorer
     const signal = latest.next();
     const grid = { xmin: state.xmin, xmax: state.xmax, n: meta.explorer.grid_points, samples: meta.explorer.samples, seed: 0 };
     try {

@@ -5,16 +5,17 @@ import { isAbort } from "../lib/api.js";
 import { activationCard } from "../lib/controls.js";
 import { prepareFormulas } from "../lib/formula.js";
 import { theoryPanel } from "../lib/theory.js";
-import { formatNumber } from "../lib/spec.js";
 import { defaultOf } from "../lib/url.js";
 import { curveLabel } from "../lib/runs.js";
 
 export async function show(frame, catalogue, meta, state, notes) {
-  const { root, latest, panelName, setStatus, draw, checkSpecs } = frame;
+  const { root, latest, panelName, setStatus, draw, checkSpecs, showNotes, link } = frame;
   await prepareFormulas(state.th, catalogue);
   state.th = checkSpecs(state.th, catalogue, meta.caps.theory, notes);
   if (!state.th.length) state.th = defaultOf(meta.state.th);
+  showNotes(notes, catalogue);
   const render = async () => {
+    link(state, { view: "theory" });
     const signal = latest.next();
     setStatus("Computing…");
     try {
@@ -36,10 +37,6 @@ export async function show(frame, catalogue, meta, state, notes) {
       if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) return;
       const [sw2, sb2] = [p.x, p.y].map((v) => Number(v.toPrecision(3))); // a cell's centre, as a person would type it
       Object.assign(state, { sigma_w2: sw2, sigma_b2: sb2, init: "custom" });
-      const open = root.querySelector(".embed-foot a");
-      const url = new URL(open.href);
-      for (const [k, v] of [["sigma_w2", formatNumber(sw2)], ["sigma_b2", formatNumber(sb2)], ["init", "custom"]]) url.searchParams.set(k, v);
-      open.href = url.toString();
       render();
     });
   };

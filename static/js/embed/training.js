@@ -1,16 +1,23 @@
-// The training embeds (kinds "train" and "sweep"): one plot of a run or a sweep, run on load
-// when cheap, else behind a Run button. Loaded by ../embed.js for these kinds only.
+// The training embeds (kinds "train", "diagram" and "sweep"): one plot of a run or a sweep (or
+// the run's network diagram), run on load when cheap, else behind a Run button. Loaded by
+// ../embed.js for these kinds only.
 
-import { isAbort, postJSON, retryWhenBusy } from "../lib/api.js";
+import { errorFrom, isAbort, postJSON, retryWhenBusy } from "../lib/api.js";
 import { activationCard, el } from "../lib/controls.js";
+import { Diagram } from "../lib/diagram.js";
 import { describeFormulas, prepareFormulas } from "../lib/formula.js";
-import { FIGURES, FIXED_ASPECT } from "../lib/panels.js";
+import { FIGURES, FIXED_ASPECT, SUBPLOTS } from "../lib/panels.js";
 import { defaultOf } from "../lib/url.js";
-import { labelRuns, requestBody } from "../lib/runs.js";
+import { budgetText, labelRuns, requestBody } from "../lib/runs.js";
+
+// side by side, each panel at least this wide (less the figure's margins), else they stack
+const PANEL_MIN_PX = 200;
+const MARGINS_PX = 150;
 
 export async function show(frame, catalogue, meta, state, notes) {
-  const { root, plot, latest, kind, panelName, setStatus, draw, showNotes, checkSpecs, postHeight } = frame;
+  const { root, plot, latest, kind, panelName, setStatus, draw, showNotes, checkSpecs, postHeight, link } = frame;
   const sweep = kind === "sweep";
+  const linkMode = state.mode;
   state.mode = sweep ? "sweep" : state.act.length > 1 ? "compare" : "train";
   await prepareFormulas(state.act, catalogue);
   state.act = checkSpecs(state.act, catalogue, sweep || state.mode === "compare" ? meta.caps.compare : 1, notes);
@@ -34,6 +41,12 @@ export async function show(frame, catalogue, meta, state, notes) {
   };
   const figure = (result) => {
     const opts = { metric: state.metric, metrics: meta.metrics, grad: state.grad, gradients: meta.gradients, width: plot.clientWidth || undefined };
+    // one panel per activation, too narrow side by side: stacked as on a phone (a short frame scrolls them)
+    const n = SUBPLOTS.has(panelName) ? (sweep ? result.series : result.variants).length : 1;
+    if (n > 1 && ((plot.clientWidth || root.clientWidth) - MARGINS_PX) / n < PANEL_MIN_PX) {
+      phone = true;
+      return FIGURES[panelName](result, { ...opts, narrow: true });
+    }
     if (fit && narrow.matches) {
       const f = FIGURES[panelName](result, { ...opts, narrow: true });
       phone = !f.layout.height || f.layout.height + others() <= window.innerHeight;
@@ -56,7 +69,20 @@ export async function show(frame, catalogue, meta, state, notes) {
       }, 150);
     });
   }
+  const formLabel = (key) => (meta.form.find((f) => f.key === key) || {}).label;
+  const tooLarge = (err) => `This network is too large to train here — ${budgetText(err, formLabel)}.`;
+  const showError = (err) => {
+    if (["budget", "memory", "boundary_cells"].includes(err.code)) {
+      // the reader cannot make it smaller: say so in words, with no Run that would fail again
+      setStatus(tooLarge(err), true);
+      for (const b of root.querySelectorAll(".embed-controls button.primary")) b.hidden = true;
+      return;
+    }
+    const field = formLabel((err.field || "").split(".")[0]);
+    setStatus(`Could not train: ${err.message.replace(/\.$/, "")}${field ? ` (see ${field})` : ""}.`, true);
+  };
   const run = async () => {
+    link(state, { view: "network", mode: sweep ? "sweep" : linkMode });
     const signal = latest.next();
     const working = sweep ? "Training one network per value…" : "Training…";
     setStatus(working);
@@ -71,11 +97,61 @@ export async function show(frame, catalogue, meta, state, notes) {
         return;
       }
       shown = result;
-      await draw(figure(result), () => figure(shown));
-      setStatus(result.cut_short ? "Cut short by the server's time limit." : "");
+      if (panelName === "network") drawNetwork(result);
+      else await draw(figure(result), () => figure(shown));
+      if (panelName !== "network" || result.cut_short) setStatus(result.cut_short ? "Cut short by the server's time limit." : "");
     } catch (err) {
-      if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);
+      if (!isAbort(err)) showError(err);
     }
+  };
+  // the network diagram (the explorer's network lab's): fitted to the frame, a menu for compared activations
+  let diagram = null;
+  let pick = null;
+  let variant = 0;
+  let runs = 0;
+  const drawNetwork = (result) => {
+    runs += 1;
+    if (!diagram) {
+      plot.classList.add("embed-diagram");
+      plot.setAttribute("role", "group");
+      plot.removeAttribute("aria-label");
+      diagram = new Diagram(plot, { labels: meta.labels.features });
+      new ResizeObserver(() => shown && diagram.d && redrawNetwork()).observe(plot);
+    }
+    const many = result.variants.length > 1;
+    if (many && !pick) {
+      pick = el("select", { "aria-label": "Network of", class: "embed-variant" });
+      pick.addEventListener("change", () => {
+        variant = Number(pick.value);
+        redrawNetwork();
+      });
+      diagram.view.before(pick);
+    }
+    if (pick) {
+      pick.hidden = !many;
+      pick.replaceChildren(...result.variants.map((v, i) => el("option", { value: String(i), text: v.label })));
+      variant = Math.min(variant, result.variants.length - 1);
+      pick.value = String(variant);
+    }
+    redrawNetwork();
+    plot.dataset.rendered = "1";
+    postHeight();
+  };
+  let drawnFor = "";
+  const redrawNetwork = () => {
+    const v = shown.variants[variant];
+    if (!v.diagram) return;
+    // what the plot's box leaves after the menu, the numbers box and the table's line
+    const others = [...plot.children].filter((c) => c !== diagram.view && !c.hidden).reduce((h, c) => h + c.getBoundingClientRect().height, 0);
+    const height = Math.max(120, plot.clientHeight - others - 8);
+    const key = `${variant}|${plot.clientWidth}|${height}|${runs}`;
+    if (key === drawnFor) return;
+    drawnFor = key;
+    diagram.draw(v.diagram, { task: shown.task, config: shown.config, n_train: shown.data.train.x.length, label: v.label, height });
+    diagram.summary.hidden = true; // said in the caption instead
+    setStatus(diagram.summary.textContent);
+    // its preferred height, for a host that sizes the frame to the content
+    plot.dataset.figureHeight = String(Math.ceil(Math.max(...diagram.columns) * 36 * 1.25 + 20 + others + 8));
   };
   if (root.dataset.controls === "1") {
     const form = root.querySelector(".embed-controls");
@@ -92,7 +168,16 @@ export async function show(frame, catalogue, meta, state, notes) {
     );
     form.append(el("button", { type: "button", class: "primary", text: "Run again", onclick: run }));
   }
-  if (root.dataset.autorun === "1") {
+  if (root.dataset.refused) {
+    // too large for the server (it said so with the page): no Run that could only fail
+    link(state, { view: "network", mode: sweep ? "sweep" : linkMode });
+    const box = root.querySelector(".embed-run");
+    box.hidden = false;
+    plot.hidden = true;
+    box.querySelector("#embed-run").hidden = true;
+    box.querySelector("p").textContent = tooLarge(errorFrom(422, JSON.parse(root.dataset.refused)));
+    postHeight();
+  } else if (root.dataset.autorun === "1") {
     await run();
   } else {
     const box = root.querySelector(".embed-run");

@@ -87,8 +87,9 @@ export class Diagram {
     this.view.addEventListener("keydown", (e) => this.key(e));
   }
 
-  /** Draw variant ``d`` (a response variant's "diagram") of a run with ``config`` and ``task``. */
-  draw(d, { task, config, n_train: nTrain, label }) {
+  /** Draw variant ``d`` (a response variant's "diagram") of a run with ``config`` and ``task``;
+   * ``height``, when given, the most pixels the drawing may take (an embed's frame). */
+  draw(d, { task, config, n_train: nTrain, label, height }) {
     this.d = d;
     this.task = task;
     this.nTrain = nTrain;
@@ -99,8 +100,9 @@ export class Diagram {
     this.columns = [inputs.length, ...widths, nOut];
     const W = this.root.clientWidth || 600;
     const maxCount = Math.max(...this.columns);
-    const size = Math.max(8, Math.min(36, Math.floor(420 / (maxCount * 1.25))));
-    const H = Math.max(160, maxCount * size * 1.25 + 20);
+    const room = height ? height - 20 : 420;
+    const size = Math.max(8, Math.min(36, Math.floor(room / (maxCount * 1.25))));
+    const H = Math.max(height ? Math.min(160, height) : 160, maxCount * size * 1.25 + 20);
     this.view.style.height = `${H}px`;
     this.svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     this.svg.setAttribute("width", String(W));

@@ -660,7 +660,11 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
   const grid = trace.variants[0].boundary;
   // on a phone, rows (stacked or one) as tall as the data's aspect ratio makes them at the plot's width (less margins and colour bar)
   const span = (a) => a[a.length - 1] - a[0];
-  const row = phoneMapRow(width, span(grid.y) / span(grid.x));
+  // a phone's colour bar lies under the maps (beside them it took half a phone's plot width)
+  const under = narrow && !own;
+  const aspect = span(grid.y) / span(grid.x);
+  const row = under ? Math.round(Math.min(260, Math.max(100, ((width || 340) - 80) * aspect))) : phoneMapRow(width, aspect);
+  const barGap = 30; // under the maps: their ticks, then the bar (10 px, its title above it)
   const layout = subplotLayout(n, { big, gap: 0.04, stacked, row });
   const data = [];
   const pts = trace.data.train;
@@ -684,7 +688,9 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
         text: cells.text,
         opacity: 0.75,
         showscale: i === n - 1 && cells.bar !== null,
-        colorbar: { title: { text: cells.bar || "", side: "right" }, thickness: 12 },
+        colorbar: under
+          ? { orientation: "h", thickness: 10, x: 0, xanchor: "left", len: 1, y: -barGap / (stacked ? stackPx(n, row) : row), yanchor: "top", title: { text: cells.bar || "", side: "top" } }
+          : { title: { text: cells.bar || "", side: "right" }, thickness: 12 },
         xaxis: xa,
         yaxis: ya,
         hovertemplate: `(%{x:.2f}, %{y:.2f})<br>${cells.hover}<extra></extra>`,
@@ -716,7 +722,8 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
   layout.legend = { ...layout.legend, y: -0.08, yanchor: "top" };
   layout.margin.b = 30;
   if (narrow) {
-    phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : row, width, colourBar: true, axis: 30 }); // as tall as the map at this width; ticks, no axis title
+    // as tall as the map at this width; ticks, no axis title (and the colour bar under them)
+    phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : row, width, colourBar: !under, axis: under ? barGap + 64 : 30 });
   }
   if (own) drawingPlane(layout, narrow);
   // on a touch screen a tap must reach the page as a click (it selects the nearest point for the
@@ -748,6 +755,9 @@ export function sweepFigure(sweep, metric, { big = false, metricLabel = metric, 
   const layout = trainLayout({ big });
   const logX = sweep.values.every((v) => v > 0) && Math.max(...sweep.values) / Math.min(...sweep.values) >= 50;
   layout.xaxis = { ...layout.xaxis, title: { text: param }, type: logX ? "log" : "linear" };
+  // one value (or one repeated): around it, not Plotly's −0.5 to 1 for a lone point
+  const [lo, hi] = [Math.min(...sweep.values), Math.max(...sweep.values)];
+  if (lo === hi) layout.xaxis.range = lo ? [Math.min(0.5 * lo, 1.5 * lo), Math.max(0.5 * lo, 1.5 * lo)] : [-1, 1];
   layout.yaxis = { ...layout.yaxis, title: { text: metricLabel } };
   if (metric.includes("fraction") || metric.includes("accuracy")) layout.yaxis.range = [-0.02, 1.02];
   if (metric === "final_loss") layout.yaxis = { ...layout.yaxis, type: "log", exponentformat: "power" };

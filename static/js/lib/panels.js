@@ -32,6 +32,9 @@ export const FIGURES = {
   "sweep-curves": (s, o = {}) => sweepCurvesFigure(s, o),
 };
 
+/** Plots of one panel per activation (side by side, or stacked on a phone). */
+export const SUBPLOTS = new Set(["boundary", "gradient-flow", "sweep-curves"]);
+
 /** Plots whose shape their data fix (equal scales on both axes): an embed in a phone-wide frame
  * gives them the phone layout's fitted height, where other plots stretch to fill the frame. */
 export const FIXED_ASPECT = new Set(["boundary"]);

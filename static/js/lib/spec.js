@@ -291,8 +291,8 @@ export function format(specs, catalogue) {
 }
 
 /** A note in words, for the notice a page shows about a hand-edited link (spec notes name an
- * activation; setting notes, from url.js's readLink, name a key). */
-export function noteText(note, catalogue) {
+ * activation; setting notes, from url.js's readLink, name a key). `menu`: the page has an activation menu. */
+export function noteText(note, catalogue, { menu = true } = {}) {
   const name = (id) => (catalogue.byId[id] ? catalogue.byId[id].name : id);
   const shown = (v) => JSON.stringify(typeof v === "string" && v.length > 40 ? `${v.slice(0, 40)}…` : v);
   const value = (v) => (typeof v === "number" ? formatNumber(v) : v);
@@ -333,7 +333,7 @@ export function noteText(note, catalogue) {
     case "too_many":
       return `At most ${note.max} activations at once: the last ${note.dropped} left out.`;
     case "unknown_activation":
-      return `There is no activation ${shown(note.name)} (the activation menu lists them all): left out.`;
+      return `There is no activation ${shown(note.name)}${menu ? " (the activation menu lists them all)" : ""}: left out.`;
     case "unknown_parameter":
       return `${name(note.activation)} has no parameter ${shown(note.param)}${note.allowed.length ? ` (it has ${note.allowed.join(", ")})` : ""}: ignored.`;
     case "not_a_choice":

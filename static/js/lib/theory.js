@@ -108,9 +108,14 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
   });
   const layout = baseLayout({ big });
   // whole cells on both axes (a cell is centred on its grid point), so points on the edges show
-  const cells = (v) => [v[0] - (v[1] - v[0]) / 2, v[v.length - 1] + (v[v.length - 1] - v[v.length - 2]) / 2];
-  layout.xaxis = { ...layout.xaxis, title: { text: "σ_w² (weight variance × fan-in)" }, range: cells(phase.sigma_w2), zeroline: false };
-  layout.yaxis = { ...layout.yaxis, title: { text: "σ_b² (bias variance)" }, range: cells(phase.sigma_b2), zeroline: false };
+  // and wide enough for the chosen point when it lies beyond the computed plane
+  const cells = (v, p) => {
+    const [lo, hi] = [v[0] - (v[1] - v[0]) / 2, v[v.length - 1] + (v[v.length - 1] - v[v.length - 2]) / 2];
+    const pad = 0.04 * (Math.max(hi, p) - Math.min(lo, p));
+    return [p < lo ? p - pad : lo, p > hi ? p + pad : hi];
+  };
+  layout.xaxis = { ...layout.xaxis, title: { text: "σ_w² (weight variance × fan-in)" }, range: cells(phase.sigma_w2, point.sw2), zeroline: false };
+  layout.yaxis = { ...layout.yaxis, title: { text: "σ_b² (bias variance)" }, range: cells(phase.sigma_b2, point.sb2), zeroline: false };
   layout.hovermode = "closest";
   layout.clickmode = "event";
   const flat = phase.phase.flat();

@@ -13,21 +13,9 @@ import { OwnData } from "./own-data.js";
 import { seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
 import { sanitiseSpecs } from "./function-view.js";
-import { curveLabel, labelRuns, requestBody, shown } from "../lib/runs.js";
+import { budgetText, curveLabel, labelRuns, requestBody, shown } from "../lib/runs.js";
 import * as tables from "../lib/tables.js";
 import { overlayPrediction } from "./theory-overlay.js";
-
-/** A budget error in the form's words, from its numbers (code "budget" / "memory" / "boundary_cells"). */
-function budgetText(err, label) {
-  const b = err.body;
-  const reduce = (b.reduce || []).map((k) => (label(k) || k.replace(/_/g, " ")).toLowerCase()).join(", ");
-  if (err.code === "budget") {
-    const fit = b.fit_epochs >= 1 ? `with the rest unchanged, at most ${b.fit_epochs.toLocaleString("en")} epochs fit; or ` : "";
-    return `this run costs ${b.cost.toPrecision(3)} units of compute; the limit is ${b.limit.toPrecision(3)}: ${fit}reduce ${reduce}`;
-  }
-  if (err.code === "memory") return `this run needs ${b.elements.toLocaleString("en")} numbers per layer; the limit is ${b.limit.toLocaleString("en")}: reduce ${reduce}`;
-  return `this run records ${b.cells.toLocaleString("en")} boundary cells; the limit is ${b.limit.toLocaleString("en")}: reduce ${reduce}`;
-}
 
 /** The networks of a run that diverged (a loss no longer finite), in a sentence; "" if none. */
 function divergedNote(variants) {
