@@ -359,7 +359,7 @@ def _describe(request: Request, err: dict) -> tuple[str, str, str, dict[str, Any
 def _json_error(err: dict) -> tuple[str, str]:
     pos = err.get("loc", ("body", 0))[-1]
     reason = (err.get("ctx") or {}).get("error", "invalid JSON")
-    return "body", f"body: not valid JSON ({reason} at character {pos})"
+    return "body", f"body: not valid JSON ({reason} at character {pos + 1})"
 
 
 async def validation_handler(request: Request, exc: RequestValidationError) -> JSON:

@@ -120,7 +120,7 @@ def test_curve_errors_name_the_field_with_code_and_position(client, query, field
     for k, v in extra.items():
         assert j[k] == v, (k, j)
     if "position" in extra and extra["position"] is not None:
-        assert j["detail"].startswith(f"formula: at character {extra['position']}: ")
+        assert j["detail"].startswith(f"formula: at character {extra['position'] + 1}: ")
 
 
 def test_get_formula_describes_it_like_a_catalogue_entry(client):
@@ -280,7 +280,7 @@ def test_hostile_formulas_get_a_422_naming_the_problem(big_client, entry):
         assert j["code"] == entry["code"] and j["position"] == entry["position"], (where, j)
         assert j["field"].endswith("formula") or j["field"].startswith(("ranges.", "activations.0.ranges.")), (where, j)
         if entry["position"] is not None:
-            assert f"at character {entry['position']}: " in j["detail"]
+            assert f"at character {entry['position'] + 1}: " in j["detail"]
 
 
 def test_the_corpus_is_large():

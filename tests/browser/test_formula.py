@@ -51,7 +51,7 @@ def test_type_drag_train_and_share_a_formula(page, server, browser):
     field.fill(ELU_TYPO)
     page.wait_for_selector(f'{CARD} [data-role="formula"][aria-invalid="true"]')
     error = page.locator(f"{CARD} .formula-error")
-    assert "at character 30" in error.inner_text() and "ends too early" in error.inner_text()
+    assert "at character 31" in error.inner_text() and "ends too early" in error.inner_text()
     assert page.locator(f"{CARD} .formula-error mark").count() == 1
     assert page.locator(f"{CARD} .formula-echo").inner_text().startswith(ELU_TYPO)
     shot(page, "formula-typo-1280")
@@ -174,7 +174,7 @@ def test_a_link_with_a_broken_formula_says_so(page, server):
     page.goto(f"{server}/?fn=relu,[2%5Ex](b=1),[x*sigmoid(b*x)](b=30:0:5)")
     page.wait_for_selector(PLOT)
     notice = page.locator("#url-notice").inner_text()
-    assert "Your formula \"2^x\" could not be used (at character 2" in notice
+    assert "Your formula \"2^x\" could not be used (at character 3" in notice
     assert "is outside 0 to 5: using 5" in notice
     assert page.url.endswith("?fn=relu,[x*sigmoid(b*x)](b=5:0:5)")
     drop_expected_422(page)
@@ -196,7 +196,7 @@ def test_the_lessons_try_your_own(page, server):
     own.fill("x*(1 + ")
     own.dispatch_event("change")
     page.wait_for_selector('[data-param="own"][aria-invalid="true"]')
-    assert "at character 6" in page.locator(".formula-field .formula-error").inner_text()
+    assert "at character 7" in page.locator(".formula-field .formula-error").inner_text()
     drop_expected_422(page)
     own.fill("where(x > 0, x, 0.2*x)")
     own.dispatch_event("change")

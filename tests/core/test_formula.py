@@ -60,7 +60,7 @@ def test_hostile_input_is_rejected_with_code_and_position(entry):
     assert (err.code, err.position) == (entry["code"], entry["position"]), err.message
     assert err.code in CODES and isinstance(err, ValueError)
     if err.position is not None:
-        assert err.message.startswith(f"at character {err.position}: ")
+        assert err.message.startswith(f"at character {err.position + 1}: ")  # counted from 1
         assert err.end is not None and err.end > err.position
     if err.code == "non_ascii":
         assert f"U+{ord(text[err.position]):04X}" in err.message  # names the character
@@ -110,7 +110,7 @@ def test_only_text_is_a_formula(value):
 def test_unknown_function_message():
     with pytest.raises(FormulaError) as info:
         parse("2*x + foo(x)")
-    assert info.value.message.startswith("at character 6: unknown function 'foo'; allowed: abs, cos")
+    assert info.value.message.startswith("at character 7: unknown function 'foo'; allowed: abs, cos")
     assert (info.value.position, info.value.end) == (6, 9)
 
 

@@ -53,7 +53,7 @@ class FormulaError(ValueError):
         self.position = position
         self.end = end if end is not None else (None if position is None else position + 1)
         self.param = param
-        self.message = f"at character {position}: {message}" if position is not None else message
+        self.message = f"at character {position + 1}: {message}" if position is not None else message  # (counted from 1; position from 0)
         super().__init__(self.message)
 
     def __reduce__(self):

@@ -115,7 +115,7 @@ WRITE_OUT = {
     "softsign": "x/(1 + abs(x))", "hardtanh": "min(max(x, -1), 1)", "logsigmoid": "-softplus(-x)",
     "sign": "where(x > 0, 1, where(x < 0, -1, 0))", "sgn": "where(x > 0, 1, where(x < 0, -1, 0))",
     "step": "where(x > 0, 1, 0)", "heaviside": "where(x > 0, 1, 0)", "ln": "log(x)", "pow": "x^2 (a constant exponent)",
-    "sqr": "x^2", "square": "x^2", "tan": "sin(x)/cos(x)", "sinh": "(exp(x) - exp(-x))/2", "cosh": "(exp(x) + exp(-x))/2",
+    "square": "x^2", "tan": "sin(x)/cos(x)", "sinh": "(exp(x) - exp(-x))/2", "cosh": "(exp(x) + exp(-x))/2",
     "logistic": "sigmoid(x)", "expit": "sigmoid(x)", "exp2": "exp(x*log(2))", "log2": "log(x)/log(2)", "log10": "log(x)/log(10)",
 }
 
@@ -478,7 +478,7 @@ class _Parser:
             if self.is_op(")"):
                 raise FormulaError("syntax", "empty brackets: expected an expression inside", t.start, t.start + 2)
             inner = self.disjunction()
-            close = self.expect(")", "')' to close the bracket opened at character " + str(t.start))
+            close = self.expect(")", "')' to close the bracket opened at character " + str(t.start + 1))
             self.depth -= 1
             return _P(inner.node, inner.cond, t.start, close.end, inner.op)
         if t.kind == "name":
@@ -500,8 +500,8 @@ class _Parser:
                 raise FormulaError("not_callable", f"the parameter {name!r} cannot be called: "
                                    f"write {name}*(...) for a product", t.start, t.end)
             if name.lower() in WRITE_OUT:  # an activation's or a common function's name: its formula
-                raise FormulaError("unknown_name", f"unknown function {name!r}: write it out, as {WRITE_OUT[name.lower()]}",
-                                   t.start, t.end)
+                raise FormulaError("unknown_name", f"unknown function {name!r}: write it out, as {WRITE_OUT[name.lower()]} "
+                                   f"(allowed: {ALLOWED_LIST})", t.start, t.end)
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.75)  # a typo: sigmod
             if close:
                 raise FormulaError("unknown_name", f"unknown function {name!r}: did you mean {close[0]}? (allowed: {ALLOWED_LIST})",
@@ -539,7 +539,7 @@ class _Parser:
             while self.is_op(","):
                 self.advance()
                 args.append(self.disjunction())
-        close = self.expect(")", f"',' or ')' in the call of {name} opened at character {open_.start}")
+        close = self.expect(")", f"',' or ')' in the call of {name} opened at character {open_.start + 1}")
         self.depth -= 1
         n = len(args)
         if name == "piecewise":
