@@ -21,6 +21,7 @@ from app.core.curves import SATURATION_EPS, Curve, sample_curve
 from app.core.formula import CONVENTION, DEFAULT_LIMITS, FormulaError
 from app.core.formula.activation import formula_activation
 from app.core.formula.formula import DEFAULT_PARAM, PARAM_LIMIT
+from app.core.formula.properties import GRID as PROPERTY_GRID
 from app.core.formula.tree import FUNCTIONS
 
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse
@@ -186,7 +187,7 @@ class FormulaInfo(BaseModel):
     convention: str
     kinks_known: bool
     torch_source: str = Field(description="A torch.nn.Module whose forward is the formula, at these values.")
-    finite: dict[str, Any] | None = Field(None, description="Where f or f′ is not finite on the curve's grid: ok, message, which, threshold (curves only).")
+    finite: dict[str, Any] | None = Field(None, description="Where f or f′ is not finite — on the curve's grid (a curve), on [−1e4, 1e4] (GET /api/formula): ok, message, which, kind (overflow or undefined), side, threshold.")
 
 
 class CurveResponse(BaseModel):
@@ -197,12 +198,14 @@ class CurveResponse(BaseModel):
     x: list[float]
     y: list[float]
     dy: list[float]
-    kinks: list[float]
+    kinks: list[float] = Field(description="Kinks within [xmin, xmax] (the plot's dotted lines).")
+    all_kinks: list[float] = Field(description="Every kink of f at these parameters, in view or not.")
     convention: str
     torch: str | None = Field(description="The torch.nn module with these parameters (null where torch.nn has none).")
     mathml: str | None = Field(None, description="The formula as MathML where a choice parameter changes it (GELU's tanh form), else null: the catalogue's.")
     properties: dict[str, Any] | None = Field(None, description="A catalogue activation's properties at these values: declared at the defaults, else measured (null for a typed formula: see formula).")
     regions: list[dict[str, Any]]
+    saturation_eps: float = Field(description="ε of the saturated regions (|f′| < ε).")
     noise: dict[str, Any] | None = None
     formula: FormulaInfo | None = Field(None, description="For a typed formula: its canonical text, derivative, measured properties, PyTorch snippet and where it overflows.")
 
@@ -320,11 +323,13 @@ def curve_json(act: acts.Activation, params: dict, opts: GridOptions) -> dict[st
         "y": c.y,
         "dy": c.dy,
         "kinks": [k for k in act.kinks(**params) if opts.xmin <= k <= opts.xmax],
+        "all_kinks": act.kinks(**params),  # a property of f, whatever the plotted range
         "convention": act.form_at(params)[1],
         "torch": act.torch_call(params),
         "mathml": mathml(act.form_at(params)[0]) if act.forms else None,  # the formula where a choice changes it (GELU's tanh form)
         "properties": act.properties_at(params).as_dict() if act.formula is None else None,  # at these parameter values (a formula's: its own block)
         "regions": [{"kind": r.kind, "x0": r.x0, "x1": r.x1} for r in c.regions],
+        "saturation_eps": SATURATION_EPS,  # the ε of the "saturated" regions, |f′| < ε
         "noise": None,
     }
     if c.band_low is not None:
@@ -336,11 +341,15 @@ def curve_json(act: acts.Activation, params: dict, opts: GridOptions) -> dict[st
             "samples": None if c.sample_x is None else {"x": c.sample_x, "y": c.sample_y, "seed": opts.seed},
         }
     if act.formula is not None:
-        report = act.formula.check_finite(c.x, **params)  # non-finite values are JSON null
         out["formula"] = formula_json(act, params)
-        out["formula"]["finite"] = {"ok": report.ok, "message": report.message, "which": report.which, "kind": report.kind,
-                                    "side": report.side, "threshold": report.threshold}
+        out["formula"]["finite"] = finite_json(act.formula.check_finite(c.x, **params))  # non-finite values are JSON null
     return out
+
+
+def finite_json(report) -> dict[str, Any]:
+    """Where f or f′ is not finite, and why (``kind``: "overflow" or "undefined")."""
+    return {"ok": report.ok, "message": report.message, "which": report.which, "kind": report.kind,
+            "side": report.side, "threshold": report.threshold}
 
 
 def _param_ids() -> list[str]:
@@ -561,6 +570,7 @@ async def get_formula(request: Request) -> Response:
     hit = cached_response(etag, JSON_TYPE, CACHE_CONTROL, inm, ae)
     if hit is not None:
         return hit
-    build = lambda: dumps({**formula_json(act, values), "activation": describe(act)})
+    # where f or f′ is not finite on the line (the grid its properties are measured on)
+    build = lambda: dumps({**formula_json(act, values), "finite": finite_json(act.formula.check_finite(PROPERTY_GRID, **values)), "activation": describe(act)})
     payload, gzipped = await asyncio.wrap_future(curve_pool(request).submit(lambda: render_stored(etag, build, ae)))
     return stored_response(etag, payload, gzipped, JSON_TYPE, CACHE_CONTROL)

@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from app import __version__
 from app.core import spec as specs
 from app.core.activations import DECIMAL
+from app.core.curves import SATURATION_EPS
 from app.core.datasets import ALL_DATASETS, DATASET_LABELS, FEATURE_LABELS, MAX_CLASSES, MAX_OWN_POINTS, MIN_OWN_POINTS, OWN, OWN_LIMIT, OWN_PLANE
 from app.core.network import INIT_LABELS
 from app.core.optim import OPTIMIZER_LABELS
@@ -80,7 +81,7 @@ THEORY_VIEW = {
 
 # Plots: name → (kind, title, help). The explorer, the embeds and the lessons draw them.
 PANELS: dict[str, dict[str, str]] = {
-    "function": {"kind": "function", "title": "f(x) and its derivative f′(x)", "help": "Shaded: where f′ = 0 (dead) or |f′| < ε (saturated). Dotted: kinks."},
+    "function": {"kind": "function", "title": "f(x) and its derivative f′(x)", "help": f"Shaded: where f′ = 0 (dead) or |f′| < ε = {SATURATION_EPS:g} (saturated). Dotted: kinks."},
     "loss": {"kind": "train", "title": "Loss and test accuracy", "help": "Cross-entropy (log scale) for training (solid) and test (dashed) data; dotted: test accuracy (right axis)."},
     "boundary": {"kind": "train", "title": "Decision boundary", "help": "Probability of class 1 over the plane, with the training (●) and test (▲) points. Scrub or play through training."},
     "gradient-flow": {"kind": "train", "title": "Gradient flow (layer × epoch)", "help": "log₁₀ of the gradient's size per layer: at the layer's input (‖∂L/∂h‖, the default) or of its weights (‖∂L/∂W‖; the Gradient menu picks). Dark rows near layer 1 mean vanishing gradients."},

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
+from app.core.curves import SATURATION_EPS
 
 from .assets import IMMUTABLE, plotly_url
 from .deps import public_url
@@ -76,7 +77,7 @@ def oembed_href(request: Request) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def explorer(request: Request) -> HTMLResponse:
-    return render(request, "explorer.html", oembed_href=oembed_href(request))
+    return render(request, "explorer.html", oembed_href=oembed_href(request), saturation_eps=SATURATION_EPS)
 
 
 @router.get("/openapi.json")

@@ -63,6 +63,20 @@ async function main() {
   const notes = first.notes;
   applyTheme(state.theme);
   let midGesture = false; // one history entry per slider drag, not per input event
+  // ... and per run of key presses on one control (arrows, Page Up/Down, Home/End, as a drag):
+  // `stepping` is the control a key press is changing right now (its input and change events
+  // come before the next task), `keyRun` the control whose key run made the current entry
+  const STEP_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "PageUp", "PageDown", "Home", "End"]);
+  let stepping = null;
+  let keyRun = null;
+  document.addEventListener("keydown", (e) => {
+    if (!STEP_KEYS.has(e.key) || !e.target.matches || !e.target.matches('input[type="range"], input[type="number"]')) return;
+    stepping = e.target;
+    setTimeout(() => (stepping = null), 0);
+  }, true);
+  document.addEventListener("focusout", (e) => {
+    if (e.target === keyRun) keyRun = null; // back to it later: a new entry
+  }, true);
 
   const writeUrl = (committed) => {
     const url = `${location.pathname}${buildQuery(state, SCHEMA, catalogue)}`;
@@ -70,9 +84,11 @@ async function main() {
       midGesture = !committed && midGesture;
       return;
     }
-    if (!midGesture) history.pushState(null, "", url);
+    const sameRun = stepping !== null && stepping === keyRun;
+    if (!midGesture && !sameRun) history.pushState(null, "", url);
     else history.replaceState(null, "", url);
     midGesture = !committed;
+    keyRun = stepping;
   };
   const onState = (patch, committed) => {
     Object.assign(state, patch);
@@ -186,6 +202,7 @@ async function main() {
   const fromAddress = async () => {
     state = (await readWithTheme()).s;
     midGesture = false;
+    keyRun = null;
     applyTheme(state.theme);
     theme.value = state.theme;
     fnView.apply(state);

@@ -85,6 +85,8 @@ def test_curve_with_defaults_equals_the_core_functions(client, act_id):
     np.testing.assert_array_equal(y, act.f(x, **act.defaults()))  # JSON floats round-trip exactly
     np.testing.assert_array_equal(dy, act.df(x, **act.defaults()))
     assert body["kinks"] == [k for k in act.kinks(**act.defaults()) if -7 <= k <= 9]
+    assert body["all_kinks"] == act.kinks(**act.defaults())  # (the card's "smooth": not the plotted range's)
+    assert body["saturation_eps"] == 0.01
     assert body["convention"] == act.convention
     assert (body["noise"] is None) == (act.stochastic is None)
 

@@ -67,6 +67,15 @@ def test_a_formulas_curve_has_its_derivative_properties_and_snippet(client):
     assert f["finite"]["ok"] is True and f["convention"] and f["kinks_known"] is True
 
 
+def test_the_formula_route_says_where_f_is_not_finite_on_the_line(client):
+    """The network view's advice on a divergence needs the cause: √x is undefined below 0, eˣ overflows."""
+    sqrt = client.get("/api/formula", params={"formula": "sqrt(x)"}).json()["finite"]
+    assert sqrt["ok"] is False and sqrt["kind"] == "undefined" and sqrt["side"] == "below"
+    exp = client.get("/api/formula", params={"formula": "exp(x)"}).json()["finite"]
+    assert exp["ok"] is False and exp["kind"] == "overflow" and exp["threshold"] == pytest.approx(709.78, abs=0.01)
+    assert client.get("/api/formula", params={"formula": SWISH}).json()["finite"]["ok"] is True
+
+
 def test_parameters_at_other_values_and_the_properties_follow(client):
     lo = curve(client, "where(x > 0, x, a*x)", a="0.1:-1:1").json()["formula"]["properties"]
     hi = curve(client, "where(x > 0, x, a*x)", a="-0.5:-1:1").json()["formula"]["properties"]

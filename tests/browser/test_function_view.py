@@ -257,3 +257,62 @@ def test_a_long_formula_stays_inside_its_legend_and_card(browser, server, size):
     page.wait_for_timeout(200)
     assert page.locator("#fn-curves .curve-card").first.locator(".dformula").evaluate("(e) => e.scrollWidth <= e.clientWidth + 1")
     ctx.close()
+
+
+def smooth_text(page, server: str, query: str) -> str:
+    page.goto(f"{server}/?{query}")
+    page.wait_for_selector(PLOT)
+    page.wait_for_selector('#fn-cards [data-prop="smooth"]')
+    return page.locator('#fn-cards [data-prop="smooth"]').first.inner_text()
+
+
+@pytest.mark.parametrize(("fn", "ranges", "want"), [
+    ("relu6", ["", "&xmax=10", "&xmin=1&xmax=5"], "no (kink at x = 0, 6)"),
+    ("softplus", ["", "&xmax=30"], "no (kink at x = 20)"),
+    ("hardtanh", ["", "&xmin=0.5", "&xmax=0.5"], "no (kink at x = -1, 1)"),
+    ("tanh", ["", "&xmin=-100&xmax=100"], "yes"),
+])
+def test_the_smooth_row_does_not_change_with_the_plotted_range(page, server, fn, ranges, want):
+    """"smooth (C¹)" listed only the kinks in view: ReLU6 at −5…5 said "kink at x = 0", at xmax=10
+    "0, 6"; softplus said yes by default and no at xmax=30. A property of f, whatever is plotted."""
+    for r in ranges:
+        assert smooth_text(page, server, f"fn={fn}{r}") == want, (fn, r)
+
+
+def test_saturation_eps_is_written_where_eps_appears(page, server):
+    """The legend, the plot's "?" and the Help panel said "|f′| < ε (saturated)" and never what ε is
+    (the server's SATURATION_EPS = 0.01)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/?fn=sigmoid")
+    page.wait_for_selector(PLOT)
+    legend = page.evaluate("() => document.querySelector('[data-panel=\"function\"] .plot').layout.shapes.filter((s) => s.showlegend).map((s) => s.name)")
+    assert "Logistic sigmoid: |f′| < 0.01 (saturated)" in legend, legend
+    assert "ε = 0.01" in page.get_attribute('[data-panel="function"] .help-dot', "title")
+    page.click("#info-toggle")
+    assert "ε = 0.01" in page.inner_text("#info-panel [data-info='function']")
+    # the Help panel's box spans the window (it ended at 1120 px of 1280)
+    right = page.evaluate("() => document.querySelector('#info-panel').getBoundingClientRect().right")
+    assert right >= 1280 - 1, right
+    shot(page, "function-1280x800-help")
+
+
+def test_a_run_of_arrow_keys_on_a_slider_is_one_history_entry(page, server):
+    """Each → on a slider added a history entry (Back stepped through α = 1.1, 1.09, …); a drag adds
+    one, and so does a run of key presses on one control."""
+    page.goto(f"{server}/?fn=elu")
+    page.wait_for_selector(PLOT)
+    before = page.evaluate("history.length")
+    page.locator('#fn-curves input[type="range"][data-param="alpha"]').focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('alpha=1.1')")
+    assert page.evaluate("history.length") == before + 1
+    # another control, or the same one again after leaving it, is a new entry
+    page.locator('#fn-curves [data-param-box="alpha"]').focus()
+    page.keyboard.press("ArrowUp")
+    page.wait_for_function("() => location.search.includes('alpha=1.11')")
+    assert page.evaluate("history.length") == before + 2
+    page.go_back()
+    page.wait_for_function("() => /alpha=1\\.1\\b/.test(decodeURIComponent(location.search)) && !location.search.includes('1.11')")
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('alpha')")

@@ -313,10 +313,13 @@ def test_a_network_that_diverges_is_drawn_and_said_to_have_diverged(page, server
     of null (reading 'forEach')" about a run the API had answered. It now draws the run, says it
     diverged and when, and marks no unit dead."""
     watch = PageWatch(page, server)
-    open_network(page, server, f"&{query}")
+    page.goto(f"{server}/?view=network&{query}")
+    page.wait_for_function("() => /diverged at epoch/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    page.wait_for_selector("#diagram-panel:not([hidden]) .node")
     status = page.locator("#train-status").text_content()
-    assert "diverged: its values are no longer finite" in status and "Could not" not in status, status
-    assert "(at epoch " in status
+    assert "Could not" not in status and "NaN" not in status, status
+    # a run where every network diverged stops there: it does not say it trained its epochs
+    assert not status.startswith("Trained"), status
     page.wait_for_function("() => document.querySelector('[data-panel=\"histogram\"] .plot')._fullLayout.annotations.length > 0")
     note = page.evaluate("() => document.querySelector('[data-panel=\"histogram\"] .plot')._fullLayout.annotations[0].text")
     assert "the network diverged at epoch" in note
@@ -383,7 +386,92 @@ def test_a_tap_on_the_boundary_on_a_phone_shows_that_points_numbers(browser, ser
 def test_a_diverged_runs_first_losses_are_drawn(page, server):
     """Squared ReLU at learning rate 10 has one finite loss (epoch 0) before it diverges: drawn
     as a line of one point it showed nothing, an empty axis from 10²⁷ to 10³²."""
-    open_network(page, server, "&act=squared_relu&optimizer=sgd&learning_rate=10&depth=6")
+    page.goto(f"{server}/?view=network&act=squared_relu&optimizer=sgd&learning_rate=10&depth=6")
+    status = wait_status(page, "diverged at epoch")
+    assert status.startswith("Stopped at epoch"), status  # (every network diverged: the run stopped there)
     got = page.evaluate("""() => document.querySelector('[data-panel="loss"] .plot').data
       .filter((d) => /train loss|test loss|test accuracy/.test(d.name)).map((d) => [d.mode, d.marker && d.marker.size])""")
     assert got and all(mode == "lines+markers" and size[0] > 0 for mode, size in got), got
+
+
+def wait_status(page, pattern: str) -> str:
+    page.wait_for_function(f"() => /{pattern}/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    return page.locator("#train-status").text_content()
+
+
+def test_a_run_that_diverged_at_init_says_so_in_every_panel(page, server):
+    """exp(x) overflows at initialisation: the caption read "first ÷ last … exp(x): NaN.", the heat map
+    was empty on axes −1…4 × 0…6, the status said "Trained 1 epoch" and "diverged at epoch 0"."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/?view=network&act=[exp(x)]")
+    status = wait_status(page, "diverged at epoch 0")
+    assert status.startswith("Nothing trained.") and "Trained 1 epoch" not in status, status
+    assert "exp(x) overflows" in status, status
+    page.wait_for_function("() => document.querySelector('[data-panel=\"gradient-norms\"] .plot').data.some((d) => /mean-field theory/.test(d.name || ''))", timeout=30000)
+    notes = page.locator(f"{NET} .panel .note").all_inner_texts()
+    assert not any(bad in n for n in notes for bad in ("NaN", "undefined", "null", "Infinity")), notes
+    assert "exp(x): not defined (diverged at epoch 0)" in page.inner_text('[data-panel="gradient-norms"] .note')
+    for name in ("loss", "gradient-flow", "sparsity", "dead"):
+        said = page.evaluate("(n) => (document.querySelector(`[data-panel='${n}'] .plot`).layout.annotations || []).map((a) => a.text).join(' ')", name)
+        assert "Nothing to plot" in said and "diverged at epoch 0" in said, (name, said)
+        assert page.evaluate("(n) => document.querySelector(`[data-panel='${n}'] .plot`)._fullLayout.xaxis.visible", name) is False
+    summary = page.inner_text("#net-summary")
+    assert "diverged at epoch 0" in summary and "dead units 0" not in summary, summary
+    page.locator('[data-panel="gradient-flow"]').scroll_into_view_if_needed()
+    shot(page, "lab-1280x800-diverged-at-init")
+
+
+def test_the_divergence_advice_fits_its_cause(page, server):
+    """√x is undefined for x < 0, not overflowing: the advice said "an activation that does not overflow"."""
+    page.goto(f"{server}/?view=network&act=[sqrt(x)]")
+    status = wait_status(page, "diverged at epoch")
+    assert "undefined (NaN) for x < 0" in status and "defined for every x" in status, status
+    assert "overflow" not in status, status
+
+
+def test_too_few_points_of_your_own_is_said_in_the_students_words(page, server):
+    """Train with no points drawn said "Could not train: points.x: between 10 and 5,000 points (got 0)"."""
+    page.goto(f"{server}/?view=network&dataset=own")
+    page.wait_for_selector("#own-count")
+    page.click("#train")
+    status = wait_status(page, "at least")
+    assert status == "Draw or upload at least 10 points first (you have 0).", status
+    page.watch.errors = [e for e in page.watch.errors if "status of 422" not in e]  # (the browser logs the refusal)
+
+
+def test_an_upload_says_it_replaced_the_drawn_points_and_can_keep_them(page, server, tmp_path):
+    """Uploading a CSV silently replaced the points drawn (12 became 60)."""
+    drawn = "_".join(f"{i / 10},{i / 20},{i % 2}" for i in range(12))
+    page.goto(f"{server}/?view=network&dataset=own&pts={drawn}")
+    page.wait_for_selector("#own-count")
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('12 points')")
+    csv = tmp_path / "sixty.csv"
+    csv.write_text("\n".join(f"{i / 50},{(-1) ** i * i / 80},{i % 2}" for i in range(60)))
+    page.set_input_files("#own-csv", str(csv))
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('60 points')")
+    assert "they replace the 12 you had" in page.text_content("#own-count")
+    page.click("#own-keep")
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('72 points')")
+
+
+def test_train_on_a_phone_brings_the_results_into_view(browser, server):
+    """On a phone ~2,400 px of controls come before any result: Enter in a field at the top trained
+    with nothing visible happening, and Train left the results below the fold."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    top = "() => document.querySelector('#view-network .content').getBoundingClientRect().top"
+    try:
+        page.goto(f"{server}/?view=network")
+        wait_status(page, "^Trained")
+        page.evaluate("() => window.scrollTo(0, 0)")
+        assert page.evaluate(top) > 844
+        page.locator("#net-data input[type=number]").first.press("Enter")  # submits the form: trains
+        page.wait_for_function(f"() => Math.abs(({top})()) < 5")
+        wait_status(page, "^Trained")
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.locator("#train").tap()  # (scrolled to it: the results start below it)
+        page.wait_for_function(f"() => Math.abs(({top})()) < 5")
+        wait_status(page, "^Trained")
+        shot(page, "lab-390x844-after-train")
+    finally:
+        ctx.close()

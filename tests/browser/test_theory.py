@@ -182,3 +182,50 @@ def test_the_phases_names_keep_clear_of_the_point(page, server):
     (x, y), xr, yr, hover = got
     assert abs(x - spot[0]) > 0.12 * (xr[1] - xr[0]) or abs(y - spot[1]) > 0.1 * (yr[1] - yr[0]), got
     assert "click to initialise here" in hover and hover.endswith("<extra></extra>")
+
+
+def test_the_cards_say_what_a_missing_number_means(page, server):
+    """At (2.86, 0.5) ReLU's and GELU's q grows without bound: the API's c* is null there (no fixed
+    point) and the cards wrote "c* = ∞" — a correlation cannot be infinite. tanh is chaotic with
+    χ₁ = 1.0033, which the card rounded to "χ₁ = 1"."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_theory(page, server, "&th=tanh,relu,gelu&init=custom&sigma_w2=2.86&sigma_b2=0.5")
+    tanh, relu, gelu = page.locator("#th-summary .stat").all_inner_texts()
+    assert "chaotic, χ₁ = 1.003" in tanh, tanh  # (the API: 1.0033)
+    assert "ξ_c = 301" in tanh, tanh
+    for card in (relu, gelu):
+        assert "c* = ∞" not in card and "ξ_q = ∞" not in card, card
+        assert "q grows without bound" in card and "c*, ξ_q, ξ_c undefined (no fixed point)" in card, card
+    note = page.inner_text("#view-theory [data-panel='gradient-prediction'] .note")
+    assert "ReLU: undefined (q grows without bound" in note and "ReLU: ξ_q = ∞" not in note, note
+    legend = names(page, "#view-theory [data-panel='gradient-prediction'] .plot")
+    assert any(n.startswith("tanh: χ₁ = 1.003, chaotic") for n in legend), legend
+    shot(page, "theory-1280x800-cards-undefined")
+
+
+def test_the_phase_names_stay_inside_the_plot_on_a_phone(browser, server):
+    """On a phone "chaotic" sat on the critical line and ran past the heatmap's right edge."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    try:
+        for th in ("tanh", "relu", "gelu"):
+            open_theory(page, server, f"&th={th}")
+            page.locator(PHASE).scroll_into_view_if_needed()
+            got = page.evaluate("""(sel) => {
+              const gd = document.querySelector(sel);
+              const plot = gd.querySelector('.nsewdrag').getBoundingClientRect();
+              const fl = gd._fullLayout;
+              const line = gd.data.find((d) => /critical line/.test(d.name));
+              // the critical line's σ_w² at a σ_b², between its points
+              const at = (b) => { for (let i = 1; i < line.y.length; i++) if (line.y[i] >= b) { const t = (b - line.y[i - 1]) / (line.y[i] - line.y[i - 1]); return line.x[i - 1] + t * (line.x[i] - line.x[i - 1]); } return line.x[line.x.length - 1]; };
+              return { plot: [plot.left, plot.right], labels: fl.annotations.map((a, k) => {
+                const r = gd.querySelectorAll('.annotation')[k].getBoundingClientRect();
+                return [a.text, r.left, r.right, plot.left + fl.xaxis.l2p(at(a.y))]; }) };
+            }""", PHASE)
+            assert len(got["labels"]) == 2, got
+            for text, left, right, line in got["labels"]:
+                assert got["plot"][0] - 1 <= left and right <= got["plot"][1] + 1, (th, got)
+                assert right < line or left > line, (th, text, got)  # not across the critical line
+        shot(page, "theory-390x844-phase-names")
+    finally:
+        ctx.close()

@@ -27,8 +27,8 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
     const d = curve.data;
     const group = `c${i}`;
     // a legend entry (a long formula's start, ": f′" after it) must fit a phone-wide plot
-    // (every entry of the curve cut alike, leaving room for the longest suffix, ": |f′| < ε (saturated)")
-    const keep = Math.max(12, (width ? Math.floor((width - 60) / 7.5) : 80) - 22);
+    // (every entry of the curve cut alike, leaving room for the longest suffix, ": |f′| < 0.01 (saturated)")
+    const keep = Math.max(12, (width ? Math.floor((width - 60) / 7.5) : 80) - 25);
     const label = curve.label.length > keep ? `${curve.label.slice(0, keep - 1)}…` : curve.label;
     const entry = (suffix) => label + suffix;
     if (d.noise) {
@@ -94,7 +94,7 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
         keyed.add(r.kind);
         shapes.push({
           showlegend: key,
-          name: entry(`: ${r.kind === "dead" ? "f′ = 0 (dead)" : "|f′| < ε (saturated)"}`),
+          name: entry(`: ${r.kind === "dead" ? "f′ = 0 (dead)" : `|f′| < ${d.saturation_eps ?? "ε"} (saturated)`}`),
           legendgroup: group,
           type: "rect",
           xref: "x",
@@ -480,6 +480,12 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
     // stacked rows are short: each says "layer"; side by side the first explains the numbering
     layout[ykey].title = stacked ? { text: "layer" } : i === 0 ? { text: "layer (1 = input side)" } : undefined;
     layout[ykey].dtick = 1;
+    if (!z.some((row) => row.some((val) => val !== null))) {
+      // nothing finite (diverged at epoch 0): its layers and epochs still, not Plotly's empty −1…4
+      const ep = trace.frames.slice(0, Math.max(1, v.layers[key].length));
+      layout[xkey].range = [ep[0] - 0.5, ep[ep.length - 1] + 0.5];
+      layout[ykey].range = [0.5, Math.max(1, z.length || trace.config.widths.length) + 0.5];
+    }
     if (!stacked && i > 0) layout[ykey].showticklabels = false; // side by side: the first panel's layer numbers serve the row
     layout[xkey].title = !stacked || i === n - 1 ? { text: "epoch" } : undefined;
   });
@@ -571,7 +577,7 @@ export function deadFigure(trace, { big = false, narrow = false, width } = {}) {
     const m = v.layers.dead_fraction;
     return {
       x: trace.frames.slice(0, m.length),
-      y: m.map((row) => Math.round(row.reduce((a, b) => a + b, 0) * units)),
+      y: m.map((row) => (row.some((f) => f === null) ? null : Math.round(row.reduce((a, b) => a + b, 0) * units))), // (null: diverged, not 0 dead)
       type: "scatter",
       mode: "lines",
       name: v.label,

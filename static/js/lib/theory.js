@@ -37,6 +37,30 @@ export function fetchTheory(route, spec, options, { signal } = {}) {
 const EFFECTIVELY_INFINITE = 1e6;
 const fmt = (x, d = 3) =>
   x === null || x === undefined || !Number.isFinite(x) || x >= EFFECTIVELY_INFINITE ? "∞" : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : Number(x.toPrecision(d)).toString();
+
+/** χ₁ with enough digits that it reads as 1 only when the phase is critical (1.0033, not 1). */
+export function chiText(chi, phase) {
+  if (chi === null || chi === undefined || !Number.isFinite(chi)) return "undefined";
+  if (Math.abs(chi) >= 1e4 || (chi !== 0 && Math.abs(chi) < 1e-3)) return chi.toExponential(2);
+  for (let d = 3; d <= 15; d++) {
+    const shown = Number(chi.toPrecision(d));
+    if (phase === "critical" || shown !== 1) return String(shown);
+  }
+  return String(chi);
+}
+
+/** The fixed point and depth scales of a propagation answer, in words: a null ξ is an infinite
+ * depth scale (the edge of chaos); where q grows without bound there is no fixed point, so c*,
+ * ξ_q and ξ_c are undefined, not infinite. */
+export function fixedPointText(p) {
+  if (p.q_diverges || p.q_star === null) return "q* = ∞ (q grows without bound) · c*, ξ_q, ξ_c undefined (no fixed point)";
+  const c = p.c_star === null ? "undefined (no fixed point)" : fmt(p.c_star);
+  return `q* = ${fmt(p.q_star)} · c* = ${c} · ξ_q = ${fmt(p.xi_q)} · ξ_c = ${fmt(p.xi_c)}`;
+}
+
+/** ξ_c as a legend or note says it: ∞ at the edge of chaos, undefined without a fixed point. */
+const xiText = (p, xi) => (p.q_diverges || p.q_star === null ? "undefined" : fmt(xi));
+
 const fixed = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : (Math.abs(x) < 0.5 * 10 ** -d ? 0 : x).toFixed(d));
 
 /** The settings every theory panel reads, from the explorer state (th, sigma_w2, sigma_b2, th_depth, th_width, q_in). */
@@ -132,8 +156,31 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     // on the row at 60 % of the height, or at 25 % when the chosen point would cover the name there
     const spots = [0.6, 0.25].map((f) => Math.floor(phase.sigma_b2.length * f)).map((r) => [where(name, r), phase.sigma_b2[r]]).filter(([x]) => x !== null);
     const clear = ([x, y]) => Math.abs(x - point.sw2) > 0.12 * (w1 - w0) || Math.abs(y - point.sb2) > 0.1 * (b1 - b0);
-    const spot = spots.find(clear) || spots[0];
-    if (spot) layout.annotations.push({ x: spot[0], y: spot[1], text: `<b>${name}</b>`, showarrow: false, font: { size: big ? 20 : 15, color: c.text }, bgcolor: rgba(c.bg && c.bg.startsWith("#") ? c.bg : "#ffffff", 0.6) });
+    let spot = spots.find(clear) || spots[0];
+    // a phone's plot is a few cells wide: centred on its phase a name ran over the critical line
+    // and past the plot's edge. There it is held inside, at the edge its phase reaches, on the
+    // row where that phase is widest (clear of the point)
+    const run = (r) => {
+      const row = phase.phase[r];
+      const left = row.findIndex((p) => p !== name);
+      const right = [...row].reverse().findIndex((p) => p !== name);
+      return row[0] === name ? ["left", left < 0 ? row.length : left] : row[row.length - 1] === name ? ["right", right] : [null, 0];
+    };
+    let edge = null;
+    if (narrow) {
+      const rows = phase.sigma_b2.map((b, r) => [r, ...run(r)]).filter(([r, e]) => e && clear([e === "left" ? w0 : w1, phase.sigma_b2[r]]));
+      // (within a cell of the widest, the row nearest 60 % of the height)
+      const most = Math.max(0, ...rows.map((x) => x[2]));
+      const widest = rows.filter((x) => x[2] >= most - 1).sort((a, b) => Math.abs(a[0] / phase.sigma_b2.length - 0.6) - Math.abs(b[0] / phase.sigma_b2.length - 0.6))[0];
+      if (widest) {
+        edge = widest[1];
+        spot = [edge === "left" ? w0 : w1, phase.sigma_b2[widest[0]]];
+      }
+    }
+    if (!spot) continue;
+    const label = { x: spot[0], y: spot[1], text: `<b>${name}</b>`, showarrow: false, font: { size: big ? 20 : narrow ? 13 : 15, color: c.text }, bgcolor: rgba(c.bg && c.bg.startsWith("#") ? c.bg : "#ffffff", 0.6) };
+    if (edge) Object.assign(label, { xanchor: edge, xshift: edge === "left" ? 3 : -3 });
+    layout.annotations.push(label);
   }
   if (label) layout.title = { text: label, x: 0.01, xanchor: "left", font: { size: 13 } };
   layout.margin = { ...layout.margin, t: label ? 34 : 16, r: 16 };
@@ -153,14 +200,14 @@ export function phaseTable(phase) {
 export function gradientPredictionFigure(runs, { big = false, narrow = false } = {}) {
   const data = runs.map(({ label, data: p }, i) => {
     const { color, dash } = seriesStyle(i);
-    const xi = p.xi_c === null ? "∞" : fmt(p.xi_c, 3);
+    const xi = xiText(p, p.xi_c);
     return {
       type: "scatter",
       mode: "lines+markers",
       x: p.layers.layer,
       y: p.layers.log10_grad_norm,
       customdata: p.layers.layer.map((_, l) => [p.layers.q[l], p.layers.c[l], p.layers.chi[l]]),
-      name: `${label}: χ₁ = ${fmt(p.chi1)}, ${p.phase}, ξ_c = ${xi}`,
+      name: `${label}: χ₁ = ${chiText(p.chi1, p.phase)}, ${p.phase}, ξ_c = ${xi}`,
       line: { color, dash, width: 2.5 },
       marker: { color, size: 5 },
       hovertemplate: "layer %{x}: %{y:.3f} decades<br>q_l = %{customdata[0]:.3g}, c_l = %{customdata[1]:.3f}, χ(q_l) = %{customdata[2]:.3f}<extra>" + label + "</extra>",
@@ -335,7 +382,7 @@ export async function theoryPanel(name, ctx) {
   }
   if (name === "gradient-prediction") {
     const runs = await Promise.all(s.specs.map(async (spec) => ({ label: label(spec), data: await get("propagation", spec, { sigma_w2: s.sw2, sigma_b2: s.sb2, depth: s.depth, q_in: s.qIn }) })));
-    const depthScales = runs.map(({ label: l, data: p }) => `${l}: ξ_q = ${fmt(p.xi_q)}, ξ_c = ${fmt(p.xi_c)} layers`).join(" · ");
+    const depthScales = runs.map(({ label: l, data: p }) => (p.q_diverges || p.q_star === null ? `${l}: undefined (q grows without bound: no fixed point)` : `${l}: ξ_q = ${fmt(p.xi_q)}, ξ_c = ${fmt(p.xi_c)} layers`)).join(" · ");
     return { figure: gradientPredictionFigure(runs, opts), table: () => gradientPredictionTable(runs), json: runs.map((r) => r.data), note: `Depth scales (∞ at the edge of chaos): ${depthScales}.`, runs };
   }
   if (name === "init-depth") {

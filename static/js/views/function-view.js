@@ -165,8 +165,9 @@ export class FunctionView {
         const dfx = card.querySelector(".dformula");
         if (act.dtext && !fits(dfx)) dfx.replaceChildren(el("code", { class: "formula-text", text: `f′(x) = ${act.dtext}` }));
       }
-      // Smoothness depends on the parameters (ELU is C¹ only for α = 1): a kink in view says no.
-      const kinks = results[i].kinks;
+      // Smoothness depends on the parameters (ELU is C¹ only for α = 1), not on the plotted
+      // range: every kink says no (the dotted lines show those in view)
+      const kinks = results[i].all_kinks;
       const smooth = act.properties.smooth && !kinks.length;
       const text = smooth ? "yes" : kinks.length ? `no (kink at x = ${kinks.map((k) => +k.toPrecision(4)).join(", ")})` : "no";
       card.querySelector('[data-prop="smooth"]').replaceChildren(el("span", { class: smooth ? "yes" : "no", text }));

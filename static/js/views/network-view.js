@@ -1,28 +1,70 @@
 // Network view: train a tiny MLP (or compare activations, or sweep a parameter) and watch
 // loss, gradient flow, sparsity, dead units and the decision boundary.
 
-import { ApiError, isAbort, Latest, postJSON, postStream, retryWhenBusy } from "../lib/api.js";
+import { ApiError, getJSON, isAbort, Latest, postJSON, postStream, retryWhenBusy } from "../lib/api.js";
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { Diagram } from "../lib/diagram.js";
 import { metricOf } from "../lib/figures.js";
-import { actOf, sweepableParams } from "../lib/formula.js";
+import { actOf, formulaUrl, isFormula, sweepableParams } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
 import { LiveTraining } from "./live-training.js";
 import { OwnData } from "./own-data.js";
-import { seriesStyle } from "../lib/theme.js";
+import { colours, seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
 import { sanitiseSpecs } from "./function-view.js";
 import { budgetText, curveLabel, labelRuns, requestBody, shown } from "../lib/runs.js";
 import * as tables from "../lib/tables.js";
 import { overlayPrediction } from "./theory-overlay.js";
 
-/** The networks of a run that diverged (a loss no longer finite), in a sentence; "" if none. */
-function divergedNote(variants) {
-  const gone = variants.filter((v) => v.diverged_at_epoch !== null && v.diverged_at_epoch !== undefined);
+const goneAt = (v) => (v.diverged_at_epoch === null || v.diverged_at_epoch === undefined ? null : v.diverged_at_epoch);
+
+/** What to try instead, from why the values stopped being finite: an activation undefined on
+ * part of the line (√x for x < 0) is no matter of learning rate; one that overflows (eˣ) is not
+ * at epoch 0 either. `finite`: GET /api/formula's report for a typed formula (null for a built-in). */
+function divergedAdvice(epoch, finite) {
+  if (finite && !finite.ok && finite.kind === "undefined")
+    return `${finite.message}. A network's pre-activations reach there whatever the learning rate: an activation defined for every x trains.`;
+  const smaller = "smaller initial weights (a lower σ_w², or fewer layers)";
+  if (finite && !finite.ok) return `${finite.message}. ${epoch === 0 ? `${smaller[0].toUpperCase()}${smaller.slice(1)}` : `A lower learning rate or ${smaller}`} may keep the pre-activations below that; an activation that does not overflow trains.`;
+  return epoch === 0 ? `${smaller[0].toUpperCase()}${smaller.slice(1)} may help.` : "A lower learning rate trains.";
+}
+
+/** The networks of a run that diverged (a loss no longer finite), in sentences; "" if none.
+ * `finite`: per variant, where its activation is not finite (typed formulas), or null. */
+function divergedNote(variants, finite = []) {
+  const gone = variants.map((v, i) => [v, i]).filter(([v]) => goneAt(v) !== null);
   if (!gone.length) return "";
-  const which = variants.length > 1 ? gone.map((v) => `${v.label} (at epoch ${v.diverged_at_epoch})`).join(", ") : `The network (at epoch ${gone[0].diverged_at_epoch})`;
-  return ` ${which} diverged: ${gone.length > 1 ? "their" : "its"} values are no longer finite (a lower learning rate, or an activation that does not overflow, trains).`;
+  const at = (v) => (goneAt(v) === 0 ? "at epoch 0: its loss was not finite at initialisation, before any update" : `at epoch ${goneAt(v)}: its values are no longer finite`);
+  return gone.map(([v, i]) => ` ${variants.length > 1 ? v.label : "The network"} diverged ${at(v)}. ${divergedAdvice(goneAt(v), finite[i])}`).join("");
+}
+
+/** A figure with no finite value at all (a run that diverged at epoch 0): no empty axes, the reason instead. */
+function explainEmpty(figure, trace) {
+  const values = (d) => (d.z ? d.z.flat() : d.x && d.x.length === 1 && d.x[0] === null ? [] : d.y || []); // (legend keys hold [null])
+  if (figure.data.some((d) => values(d).some((v) => v !== null && Number.isFinite(v)))) return figure;
+  const gone = trace.variants.filter((v) => goneAt(v) !== null);
+  if (!gone.length) return figure;
+  const who = trace.variants.length > 1 ? gone.map((v) => `${v.label} diverged at epoch ${goneAt(v)}`).join(", ") : `The network diverged at epoch ${goneAt(gone[0])}`;
+  const layout = { ...figure.layout, showlegend: false, shapes: [] };
+  for (const k of Object.keys(layout)) if (/^[xy]axis\d*$/.test(k)) layout[k] = { ...layout[k], visible: false };
+  layout.margin = { ...layout.margin, l: 16, r: 16 }; // (the message centred in the panel)
+  layout.annotations = [{
+    text: `Nothing to plot:<br>${who}.`,
+    xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { color: colours().muted, size: 14 },
+  }];
+  return { data: figure.data.map((d) => ({ ...d, showscale: false })), layout };
+}
+
+// plots of a run drawn empty when nothing is finite (the histogram and boundary say it their own way)
+const EXPLAINED = new Set(["loss", "gradient-flow", "gradient-norms", "sparsity", "dead", "prelu"]);
+
+/** A panel's caption for a run where some network diverged (its values stop there), or "". */
+function divergedCaption(trace) {
+  const gone = trace.variants.filter((v) => goneAt(v) !== null);
+  if (!gone.length) return "";
+  const who = trace.variants.length > 1 ? gone.map((v) => `${v.label} diverged at epoch ${goneAt(v)}`).join(", ") : `The network diverged at epoch ${goneAt(gone[0])}`;
+  return `${who}: no values from then on.`;
 }
 
 const fmtLoss = (x) => (x === null || x === undefined ? "—" : x < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
@@ -44,7 +86,10 @@ export class NetworkView {
     this.panels = {};
     for (const node of root.querySelectorAll("[data-panel]")) {
       const name = node.dataset.panel;
-      this.panels[name] = new Panel(node, { ...panelSpec(meta, name), name, embed: true, onEmbed });
+      const spec = panelSpec(meta, name);
+      // (also what the theory overlay redraws with)
+      if (spec.figure && EXPLAINED.has(name)) spec.figure = ((make) => (t, o) => (t.variants ? explainEmpty(make(t, o), t) : make(t, o)))(spec.figure);
+      this.panels[name] = new Panel(node, { ...spec, name, embed: true, onEmbed });
     }
     this.form = root.querySelector("#net-controls");
     this.status = root.querySelector("#train-status");
@@ -58,6 +103,10 @@ export class NetworkView {
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.run();
+      // a phone puts the results under ~2,400 px of controls: Train (or Enter in a field far
+      // above) brings them into view; beside the controls (a wide screen) nothing moves
+      const results = root.querySelector(".content");
+      if (results.getBoundingClientRect().top > window.innerHeight / 2) results.scrollIntoView({ block: "start" });
     });
     this.stopBtn.addEventListener("click", () => this.stop());
     for (const r of root.querySelectorAll('input[name="mode"]')) {
@@ -469,7 +518,18 @@ export class NetworkView {
         this.frame = Math.max(0, result.variants[0].boundary ? result.variants[0].boundary.frames.length - 1 : 0);
         this.drawTrace();
         const cut = result.cut_short ? " — cut short by the time limit" : "";
-        this.setStatus(`Trained ${result.epochs} epoch${result.epochs === 1 ? "" : "s"} in ${Math.round(result.elapsed_ms)} ms${cut}.${divergedNote(result.variants)}`);
+        const finite = await this.finiteReports(result.variants);
+        if (signal.aborted) return;
+        const done = result.epoch_start + result.epochs;
+        const planned = result.epoch_start + result.config.epochs;
+        // every network diverged: the run stopped there, and at epoch 0 nothing was trained
+        const allGone = result.variants.every((v) => goneAt(v) !== null);
+        const what = allGone && result.variants.every((v) => goneAt(v) === 0)
+          ? "Nothing trained."
+          : allGone && done < planned
+            ? `Stopped at epoch ${done} of ${planned} in ${Math.round(result.elapsed_ms)} ms.`
+            : `Trained ${result.epochs} epoch${result.epochs === 1 ? "" : "s"} in ${Math.round(result.elapsed_ms)} ms${cut}.`;
+        this.setStatus(`${what}${divergedNote(result.variants, finite)}`);
       }
     } catch (err) {
       if (isAbort(err)) return;
@@ -477,6 +537,21 @@ export class NetworkView {
     } finally {
       if (!signal.aborted) this.running(false);
     }
+  }
+
+  /** Per variant that diverged, where its typed formula is not finite on the line (GET
+   * /api/formula, at its values); null for a built-in (finite for |x| ≤ 10⁴) or when unknown. */
+  async finiteReports(variants) {
+    return Promise.all(
+      variants.map(async (v) => {
+        if (goneAt(v) === null || !isFormula(v.activation)) return null;
+        try {
+          return (await getJSON(formulaUrl(v.activation))).finite || null;
+        } catch {
+          return null; // (the advice is then the general one)
+        }
+      }),
+    );
   }
 
   /** Nothing drawn (Reset): every plot empty, no diagram. */
@@ -495,6 +570,13 @@ export class NetworkView {
     // drawn points all of one class (the class menu starts on one): say what to do, in the page's words
     if (err.code === "one_class" && this.own.active) {
       this.setStatus(`${what}: every point is of one class. Pick another class in the “add a point of” menu and draw some of it.`, true);
+      return;
+    }
+    // too few (or many) points of your own: from the error's numbers, not its field's name
+    if (err.code === "out_of_range" && err.field === "points.x" && this.own.active && err.body && Number.isFinite(err.body.got)) {
+      const b = err.body;
+      const have = `you have ${b.got.toLocaleString("en")}`;
+      this.setStatus(b.got < b.min ? `Draw or upload at least ${b.min.toLocaleString("en")} points first (${have}).` : `Up to ${b.max.toLocaleString("en")} points can train (${have}): clear some or upload fewer.`, true);
       return;
     }
     const message = (budget ? budgetText(err, label) : err.message).replace(/\.$/, "");
@@ -557,18 +639,23 @@ export class NetworkView {
     // several activations: the plots with one line or subplot each span the grid (app.css)
     this.root.dataset.variants = String(t.variants.length);
     P.loss.setTitle(t.task === "regression" ? this.meta.panels.loss.title.replace("accuracy", "R²") : this.meta.panels.loss.title);
-    draw(P.loss, fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy, r2: v.r2 })) });
+    const gone = divergedCaption(t); // (said under every plot of the run)
+    draw(P.loss, fig("loss"), { table: tables.lossTable(t), json: pick(t, ["frames", "config"], (v) => ({ activation: v.activation, loss: v.loss, accuracy: v.accuracy, r2: v.r2 })), note: gone });
     this.drawBoundary();
     const gradJson = pick(t, ["frames"], (v) => ({ activation: v.activation, [grad.key]: v.layers[grad.key] }));
-    draw(P["gradient-flow"], fig("gradient-flow"), { table: tables.layerTable(t, grad.key), json: gradJson });
+    draw(P["gradient-flow"], fig("gradient-flow"), { table: tables.layerTable(t, grad.key), json: gradJson, note: gone });
     const ratio = t.variants.map((v) => {
-      const first = v.layers[grad.key][0];
-      return `${v.label}: ${first ? (first[0] / first[first.length - 1]).toPrecision(2) : "—"}`;
+      const first = v.layers[grad.key][0] || [];
+      const [a, b] = [first[0], first[first.length - 1]];
+      if (!Number.isFinite(a) || !Number.isFinite(b)) return `${v.label}: not defined (${goneAt(v) !== null ? `diverged at epoch ${goneAt(v)}` : "no finite gradient at init"})`;
+      if (b === 0) return `${v.label}: not defined (no gradient reaches the last layer)`;
+      return `${v.label}: ${(a / b).toPrecision(2)}`;
     });
-    const note = `${grad.label}, first ÷ last layer at init (seed ${t.config.seed}): ${ratio.join(" · ")}`;
+    const later = t.variants.some((v) => goneAt(v) > 0); // (a divergence at epoch 0 the ratio says)
+    const note = `${grad.label}, first ÷ last layer at init (seed ${t.config.seed}): ${ratio.join(" · ")}.${later ? ` ${gone}` : ""}`;
     draw(P["gradient-norms"], fig("gradient-norms"), { table: tables.gradientNormsTable(t, grad.key), json: tables.gradientNormsJson(t, grad.key), note });
-    draw(P.sparsity, fig("sparsity"), { table: tables.layerTable(t, "active_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, active_fraction: v.layers.active_fraction })) });
-    draw(P.dead, fig("dead"), { table: tables.layerTable(t, "dead_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, dead_fraction: v.layers.dead_fraction })) });
+    draw(P.sparsity, fig("sparsity"), { table: tables.layerTable(t, "active_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, active_fraction: v.layers.active_fraction })), note: gone });
+    draw(P.dead, fig("dead"), { table: tables.layerTable(t, "dead_fraction"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, dead_fraction: v.layers.dead_fraction })), note: gone });
     const hasPrelu = t.variants.some((v) => v.layers.prelu_slope);
     P.prelu.root.hidden = !hasPrelu;
     if (hasPrelu) draw(P.prelu, fig("prelu"), { table: tables.layerTable(t, "prelu_slope"), json: pick(t, ["frames"], (v) => ({ activation: v.activation, prelu_slope: v.layers.prelu_slope })) });
@@ -586,7 +673,7 @@ export class NetworkView {
       P.showEmpty("No boundary frames recorded.");
       return;
     }
-    const drawn = draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) } });
+    const drawn = draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) }, note: divergedCaption(t) });
     Promise.resolve(drawn).then(() => this.own.attach(P));
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
@@ -634,20 +721,28 @@ export class NetworkView {
     const total = widths.reduce((a, b) => a + b, 0);
     this.summary.replaceChildren(
       ...t.variants.map((v, i) => {
-        const last = v.loss.train.length - 1;
-        const dead = v.layers.dead_fraction[last];
-        const deadCount = dead ? Math.round(dead.reduce((a, b, l) => a + b * widths[l], 0)) : null;
+        // a network that diverged: its last finite frame (none when it diverged at epoch 0)
+        let last = v.loss.train.length - 1;
+        if (goneAt(v) !== null) while (last >= 0 && (v.loss.train[last] === null || v.loss.train[last] === undefined)) last -= 1;
         const regression = t.task === "regression";
-        const m = metricOf(v).test[last];
-        const box = el(
-          "div",
-          { class: "stat", "data-variant": i },
-          el("div", { class: "label", text: v.label }),
-          el("div", { class: "value", text: regression ? `R² ${m === null || m === undefined ? "—" : m.toFixed(3)} on the test set` : `${fmtPct(m)} test accuracy` }),
-          el("div", { class: "label", text: `loss ${fmtLoss(v.loss.train[last])} · dead units ${deadCount === null ? "—" : `${deadCount} of ${total}`}` }),
-        );
+        const box = el("div", { class: "stat", "data-variant": i }, el("div", { class: "label", text: v.label }));
+        if (last < 0) {
+          box.append(
+            el("div", { class: "value", text: `diverged at epoch ${goneAt(v)}` }),
+            el("div", { class: "label", text: "its loss was not finite at initialisation: no accuracy, loss or dead units to report" }),
+          );
+        } else {
+          const dead = v.layers.dead_fraction[last];
+          const deadCount = dead && !dead.some((f) => f === null) ? Math.round(dead.reduce((a, b, l) => a + b * widths[l], 0)) : null;
+          const m = metricOf(v).test[last];
+          const when = goneAt(v) !== null ? ` at epoch ${t.frames[last]}` : "";
+          box.append(
+            el("div", { class: "value", text: regression ? `R² ${m === null || m === undefined ? "—" : m.toFixed(3)} on the test set${when}` : `${fmtPct(m)} test accuracy${when}` }),
+            el("div", { class: "label", text: `loss ${fmtLoss(v.loss.train[last])} · dead units ${deadCount === null ? "—" : `${deadCount} of ${total}`}` }),
+          );
+          if (goneAt(v) !== null) box.append(el("div", { class: "label bad", text: `then diverged at epoch ${goneAt(v)}` }));
+        }
         box.style.setProperty("--swatch", seriesStyle(i).color);
-        if (v.diverged_at_epoch !== null) box.append(el("div", { class: "label bad", text: `diverged at epoch ${v.diverged_at_epoch}` }));
         return box;
       }),
     );

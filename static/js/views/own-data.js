@@ -93,6 +93,7 @@ export class OwnData {
 
   refresh(note = "") {
     if (!this.count) return;
+    this.box.querySelector("#own-keep")?.remove(); // (offered for the points of the upload just shown)
     const n = this.points().length;
     const min = this.view.meta.own_points.min;
     this.count.textContent = `${n} point${n === 1 ? "" : "s"}${n < min ? ` — at least ${min} to train` : ""}. ${note}`;
@@ -174,7 +175,12 @@ export class OwnData {
       const task = this.view.state.ptask || "classify";
       const got = await postPoints(text, kind === "csv" ? "text/csv" : "application/json", task);
       if (kind === "json" && got.task !== task) this.view.set({ ptask: got.task }, true, { rebuild: true });
-      this.setPoints(got.x.map((q, i) => [q[0], q[1], got.y[i]]), `Read ${got.x.length.toLocaleString("en")} points from ${file.name}.`);
+      const before = this.points();
+      const read = got.x.map((q, i) => [q[0], q[1], got.y[i]]);
+      const n = `Read ${read.length.toLocaleString("en")} points from ${file.name}`;
+      this.setPoints(read, before.length ? `${n}: they replace the ${before.length.toLocaleString("en")} you had.` : `${n}.`);
+      // the points drawn before are not lost silently: one click keeps them beside the file's
+      if (before.length && got.task === task && before.length + read.length <= this.view.meta.own_points.max) this.offerToAdd(before, read, file.name);
     } catch (err) {
       if (isAbort(err)) return;
       // the server's message names the line and column itself ("csv: line 12, column 2: …")
@@ -183,6 +189,16 @@ export class OwnData {
       this.view.setStatus(`Could not read ${file.name}${where}: ${message}`, true);
       this.refresh(`${file.name}: not read.`);
     }
+  }
+
+  /** A button under the count: the points replaced by an upload, added back to its points. */
+  offerToAdd(before, read, name) {
+    const add = el("button", { type: "button", id: "own-keep", text: `Keep the ${before.length.toLocaleString("en")} you had too` });
+    add.addEventListener("click", () => {
+      add.remove();
+      this.setPoints([...before, ...read], `${(before.length + read.length).toLocaleString("en")} points: yours and ${name}'s.`);
+    });
+    this.count.after(add);
   }
 
   export() {

@@ -7,12 +7,11 @@ import { isAbort, Latest } from "../lib/api.js";
 import { activationCard, el, keepingFocus, slider } from "../lib/controls.js";
 import { Panel } from "../lib/panel.js";
 import { seriesStyle } from "../lib/theme.js";
-import { THEORY_PANELS, theoryPanel } from "../lib/theory.js";
+import { chiText, fixedPointText, THEORY_PANELS, theoryPanel } from "../lib/theory.js";
 import { formatNumber } from "../lib/url.js";
 import { sanitiseSpecs } from "./function-view.js";
 import { curveLabel } from "../lib/runs.js";
 
-const fmt = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) || x >= 1e6 ? "∞" : Number(x.toPrecision(d)).toString());
 
 export class TheoryView {
   /** onNetwork(patch, {train}): the network view's settings change (init custom at a point); train: switch to it. */
@@ -207,8 +206,9 @@ export class TheoryView {
           "div",
           { class: "stat", "data-variant": i },
           el("div", { class: "label", text: `${label} at (${formatNumber(p.sigma_w2)}, ${formatNumber(p.sigma_b2)})` }),
-          el("div", { class: "value", text: `${p.phase}, χ₁ = ${fmt(p.chi1)}` }),
-          el("div", { class: "label", text: `q* = ${p.q_star === null ? "∞ (grows)" : fmt(p.q_star)} · c* = ${fmt(p.c_star)} · ξ_q = ${fmt(p.xi_q)} · ξ_c = ${fmt(p.xi_c)}` }),
+          // (where q grows without bound, χ₁ is its large-q limit)
+          el("div", { class: "value", text: `${p.phase}, χ₁ = ${chiText(p.chi1, p.phase)}${p.chi1_at === "large_q" ? " (as q grows)" : ""}` }),
+          el("div", { class: "label", text: fixedPointText(p) }),
         );
         box.style.setProperty("--swatch", seriesStyle(i).color);
         return box;
