@@ -226,7 +226,7 @@ CATALOGUE: tuple[Activation, ...] = (
         df=F.gelu_grad,
         convention="smooth everywhere; f'(x) = Φ(x) + x·φ(x)",
         forms={"approximate": {"tanh": (
-            r"f(x) = \frac{x}{2}\left[1 + \tanh\left(\sqrt{2/\pi}\,\left(x + 0.044715\,x^{3}\right)\right)\right]",
+            r"f(x) = \frac{x}{2}\left[1 + \tanh\left(\sqrt{\frac{2}{\pi}}\,\left(x + 0.044715\,x^{3}\right)\right)\right]",
             "smooth everywhere; with u = √(2/π)(x + 0.044715x³), f'(x) = ½(1 + tanh u) + ½x·sech²u·√(2/π)(1 + 0.134145x²)",
         )}},
         properties=Properties("[≈ −0.17, ∞)", False, True, False, True, False, "left", "Dips to ≈ −0.170 at x ≈ −0.752 before rising."),
