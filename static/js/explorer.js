@@ -50,6 +50,10 @@ async function main() {
     await describeFormulas([...s.fn, ...s.act, ...s.th], catalogue);
     // a swept parameter that not every activation has (sweep=leak with ELU): the learning rate, said
     const movable = ["learning_rate", "momentum", ...sweepableParams(s.act, catalogue).map((p) => p.id)];
+    if (s.sweep === "momentum" && s.optimizer !== "sgd" && s.mode === "sweep") { // momentum is SGD's (Adam reads none)
+      notes.push({ code: "needs_sgd", key: "optimizer", given: s.optimizer, used: "sgd" });
+      s.optimizer = "sgd";
+    }
     if (!movable.includes(s.sweep)) {
       if (s.mode === "sweep") notes.push({ code: "not_sweepable", key: "sweep", given: s.sweep, activations: s.act.map((a) => actOf(a, catalogue).name) });
       s.sweep = "learning_rate";

@@ -417,3 +417,20 @@ def test_a_swept_parameter_not_every_activation_has_is_noted(page, server):
     page.goto(f"{server}/?view=network&mode=sweep&act=leaky_relu&sweep=leak&values=0,0.1,0.3&epochs=50")
     page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)
     assert page.input_value("#sweep-param") == "leak" and page.is_hidden("#url-notice")
+
+
+def test_a_momentum_sweep_trains_with_sgd(page, server):
+    """'momentum (SGD)' under Adam trained identical runs (Adam reads no momentum; the API now
+    refuses it, needs_sgd): choosing it sets the optimizer to SGD, and a link asking for it under
+    Adam says so and uses SGD."""
+    page.goto(f"{server}/?view=network&mode=sweep&act=relu&epochs=40")
+    page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)
+    page.select_option("#sweep-param", "momentum")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('optimizer') === 'sgd'")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('sweep') === 'momentum'")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-panel=\"sweep\"] .plot')].some((p) => p.data && p.data.some((t) => (t.x || []).length === 5))", timeout=60_000)
+    assert page.locator("#net-status.error, .status.error").count() == 0
+    page.goto(f"{server}/?view=network&mode=sweep&act=relu&sweep=momentum&values=0,0.9&epochs=40")
+    page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)
+    assert 'a momentum sweep needs SGD (Adam reads no momentum): using sgd.' in page.locator("#url-notice").inner_text()
+    assert "optimizer=sgd" in page.url

@@ -317,6 +317,8 @@ export function noteText(note, catalogue, { menu = true } = {}) {
         return `Point ${note.index + 1} of the link, ${shown(note.given)}, is not x₁,x₂,label (three decimals within ±${formatNumber(note.limit)}): left out.`;
       case "too_many":
         return `At most ${note.max} points in a link: the last ${note.dropped} left out.`;
+      case "needs_sgd":
+        return `${note.key}=${shown(note.given)}: a momentum sweep needs SGD (Adam reads no momentum): using ${note.used}.`;
       case "not_numbers":
         return `${note.key}: ${note.given.map(shown).join(", ")}${note.dropped > note.given.length ? " …" : ""} ${note.dropped === 1 ? "is not a number" : "are not numbers"}: left out.`;
       case "not_sweepable":

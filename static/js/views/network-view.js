@@ -122,7 +122,10 @@ export class NetworkView {
     this.sweepMetric = root.querySelector("#sweep-metric");
     this.sweepMetric.replaceChildren(...Object.entries(meta.metrics).map(([v, t]) => el("option", { value: v, text: t })));
     this.sweepParam.addEventListener("change", () => {
-      this.set({ sweep: this.sweepParam.value, values: this.defaultValues(this.sweepParam.value) }, true, { rebuild: true });
+      const sweep = this.sweepParam.value;
+      // momentum is SGD's (Adam reads none: the API refuses such a sweep, needs_sgd)
+      const optimizer = sweep === "momentum" ? { optimizer: "sgd" } : {};
+      this.set({ sweep, values: this.defaultValues(sweep), ...optimizer }, true, { rebuild: true });
     });
     this.sweepValues.addEventListener("change", () => {
       const values = this.sweepValues.value.split(",").map((s) => s.trim()).filter(Boolean);
