@@ -140,7 +140,7 @@ def test_propagation_layers(client) -> None:
         ("/api/theory/propagation?name=relu&sigma_w2=nan", "sigma_w2", "not_a_number"),
         ("/api/theory/propagation?name=relu&sigma_w2=20", "sigma_w2", "out_of_range"),
         ("/api/theory/propagation?name=relu&depth=51", "depth", "out_of_range"),
-        ("/api/theory/propagation?name=relu&depth=2.5", "depth", "wrong_type"),
+        ("/api/theory/propagation?name=relu&depth=2.5", "depth", "not_whole"),
         ("/api/theory/propagation?name=relu&q_in=0", "q_in", "out_of_range"),
         ("/api/theory/propagation?name=swish", "name", "not_a_choice"),
         ("/api/theory/propagation?sigma_w2=1", "name", "missing"),
