@@ -409,3 +409,75 @@ def test_students_plots_follow_each_of_the_teachers_slider_moves(contexts, serve
     p95 = statistics.quantiles(delays, n=20)[-1]
     print(f"teacher's change → a student's plot drawn: median {statistics.median(delays) * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms, max {max(delays) * 1e3:.0f} ms ({len(delays)} draws)")
     assert len(delays) == 15 * len(students) and min(delays) > 0, delays
+
+
+def until_loaded(page, expression: str, timeout_s: float = 20.0) -> None:
+    """``until`` across the page's own navigations (an evaluation cut short by one is retried)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Exception as e:  # "Execution context was destroyed": the page is navigating
+            if "navigat" not in str(e) and "context" not in str(e):
+                raise
+        if time.monotonic() > deadline:
+            pytest.fail(f"still false after {timeout_s} s: {expression} (at {page.url})")
+        time.sleep(0.02)
+
+
+def test_students_reloading_a_lesson_follow_the_teacher_on_to_the_explorer(contexts, server):
+    """The teacher leaves a presentation (each student's lesson reloads without it) and opens the
+    explorer before the students' lessons are back: each student, who did nothing, follows there.
+    The students' reloaded lessons are held (their /api/meta) until the teacher is in the
+    explorer, so the race always happens (a page the class reloaded used to take the first state, elsewhere, as a page the
+    student had opened themselves: 'Exploring on your own', left on the lesson)."""
+    teacher = open_page(contexts(), server, "/")
+    code = start_class(teacher)
+    students = [join(contexts(w, h), server, code) for w, h in ((1280, 800), (1024, 768), (390, 844))]
+    teacher.click("#live-panel .live-close")
+    teacher.click("nav.links a[href='/lessons']")
+    teacher.click("a.lesson-link[href*='dying-relu']")
+    teacher.wait_for_selector("body[data-ready='1']")
+    teacher.focus('input[type=range][data-param="leak"]')
+    teacher.keyboard.press("End")
+    for s in students:
+        until_loaded(s, "location.pathname === '/lessons/dying-relu' && new URLSearchParams(location.search).get('leak') === '1'")
+    teacher.click("#present-link")
+    teacher.wait_for_selector("body.present")
+    held = []
+
+    def hold_once():  # a route handler: the reloaded lesson's request waits, the explorer's after it goes through
+        mine = []
+
+        def handle(route):
+            if mine:
+                route.continue_()
+            else:
+                mine.append(route)
+                held.append(route)
+
+        return handle
+
+    for s in students:
+        until_loaded(s, "document.body.classList.contains('present') && !!document.querySelector('.live-bar.live-student')")
+        s.context.route("**/api/meta", hold_once())  # what a page's class waits for
+    teacher.keyboard.press("ArrowRight")
+    teacher.keyboard.press("Escape")
+    teacher.wait_for_selector("body:not(.present)[data-ready='1']")
+    teacher.goto(f"{server}/?view=network&act=leaky_relu(leak=0.01)")
+    until(teacher, f"fetch('/api/classes/{code}').then((r) => r.json()).then((c) => c.query.startsWith('view=network') || c.query.includes('&view=network'))")
+    deadline = time.monotonic() + 20
+    while len(held) < len(students) and time.monotonic() < deadline:
+        teacher.wait_for_timeout(50)  # (lets Playwright deliver the held requests)
+    assert len(held) == len(students), "every student's lesson reloads without the presentation"
+    for route in held:
+        route.continue_()
+    for s in students:
+        until_loaded(s, "location.pathname === '/' && document.querySelector('.live-bar.live-student')?.dataset.live === 'following' && new URLSearchParams(location.search).get('view') === 'network'")
+    teacher.wait_for_timeout(500)
+    for s in students:
+        assert s.evaluate("document.querySelector('.live-bar').dataset.live") == "following", s.url
+        s.watch.errors = [e for e in s.watch.errors if "ERR_ABORTED" not in e]
+    for p in (teacher, *students):
+        p.watch.assert_clean()
