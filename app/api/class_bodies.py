@@ -126,6 +126,7 @@ class ResultBody(BaseModel):
     nickname: str | None = Field(None, min_length=1, max_length=MAX_NICKNAME)
     activation: str = Field("", max_length=MAX_ACTIVATION_TEXT, description="The activation as the explorer writes it, e.g. leaky_relu(leak=0.1).")
     params: dict[_ParamName, _Number] = Field(default_factory=dict, max_length=MAX_PARAMS, description="The parameters chosen (leak, learning_rate, …).")
+    # each number: required when the experiment collects it, refused (when not null) when it does not
     test_accuracy: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
     dead_fraction: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
     final_loss: float | None = Field(None, ge=0.0, le=MAX_LOSS, allow_inf_nan=False)
@@ -142,12 +143,14 @@ class ResultBody(BaseModel):
 
 
 class ResultOut(BaseModel):
+    """A result as kept: the numbers its experiment collects, no other."""
+
     nickname: str | None
     activation: str
     params: dict[str, float]
-    test_accuracy: float | None
-    dead_fraction: float | None
-    final_loss: float | None
+    test_accuracy: float | None = None
+    dead_fraction: float | None = None
+    final_loss: float | None = None
 
 
 class ResultAccepted(BaseModel):

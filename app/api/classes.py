@@ -52,6 +52,7 @@ from app.live.store import CLOSED, RESYNC, STOP
 from . import errors
 from .class_bodies import (
     MAX_NICKNAME,
+    NUMBERS,
     ChangeAccepted,
     ClassCreated,
     ClassEnded,
@@ -457,21 +458,26 @@ async def post_end(code: CodePath, request: Request, credentials: TeacherAuth) -
     response_model=ResultAccepted, response_class=JSONResponse, responses=_CONFLICT,
 )
 async def post_result(code: CodePath, body: ResultBody, request: Request) -> dict[str, Any]:
+    """A result carries the numbers the experiment collects and no other (a number the teacher
+    chose not to collect is refused, 422 `result_not_collected`: it is neither sent nor kept)."""
     store, info = await _find(request, code)
     exp = info.experiment
+    collect = list(NUMBERS)
     if exp is not None and exp.get("open"):
-        for name in exp["collect"]:
+        collect = exp["collect"]
+        for name in collect:
             if getattr(body, name) is None:
                 raise ApiError(422, f"{name}: this class experiment collects it: send a number", name, code="result_incomplete")
+        for name in NUMBERS:
+            if name not in collect and getattr(body, name) is not None:
+                raise ApiError(422, f"{name}: this class experiment does not collect it: leave it out", name, code="result_not_collected")
         if exp.get("param") and exp["param"] not in body.params:
             raise ApiError(422, f"params.{exp['param']}: this class experiment varies {exp['param']}: send the value you chose", f"params.{exp['param']}", code="result_incomplete")
     result = {
         "nickname": body.nickname,
         "activation": body.activation,
         "params": body.params,
-        "test_accuracy": body.test_accuracy,
-        "dead_fraction": body.dead_fraction,
-        "final_loss": body.final_loss,
+        **{name: getattr(body, name) for name in collect},
     }
     limit = store.limits.results_per_s
     try:
@@ -484,9 +490,11 @@ async def post_result(code: CodePath, body: ResultBody, request: Request) -> dic
     return {"count": count}
 
 
-@router.get("/api/classes/{code}/results", summary="Teacher: the class's results", response_model=ClassResults, response_class=JSONResponse, responses=_TEACHER)
+@router.get("/api/classes/{code}/results", summary="Teacher: the class's results", response_model=ClassResults, response_model_exclude_unset=True,
+            response_class=JSONResponse, responses=_TEACHER)
 async def get_results(code: CodePath, request: Request, credentials: TeacherAuth) -> dict[str, Any]:
-    """The current (or last) experiment and every result submitted to it."""
+    """The current (or last) experiment and every result submitted to it: each with the
+    numbers the experiment collects, and only those."""
     store, info = await _teacher(request, code, credentials)
     try:
         experiment, results = await store.results(info.code)

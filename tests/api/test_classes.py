@@ -326,6 +326,23 @@ def test_a_class_experiment_collects_results_that_carry_nothing_personal(client)
     assert client.get(f"/api/classes/{code}/results", headers=teacher).json()["count"] == 1
 
 
+def test_a_result_carries_only_the_numbers_the_experiment_collects(client):
+    """A number the teacher chose not to collect is refused (422, naming it), not kept: the
+    teacher's results (and their JSON export) hold the ticked numbers only. Null is no number."""
+    code, teacher, _ = start(client)
+    client.post(f"/api/classes/{code}/experiment", json={"prompt": "Pick a leak", "param": "leak", "collect": ["test_accuracy", "dead_fraction"]}, headers=teacher)
+    r = client.post(f"/api/classes/{code}/results", json=RESULT)
+    assert r.status_code == 422 and r.json()["field"] == "final_loss" and r.json()["code"] == "result_not_collected"
+    assert {"detail", "field", "code"} <= set(r.json()) and "does not collect" in r.json()["detail"]
+    assert client.post(f"/api/classes/{code}/results", json={**RESULT, "final_loss": None}).status_code == 201
+    without = {k: v for k, v in RESULT.items() if k != "final_loss"}
+    assert client.post(f"/api/classes/{code}/results", json={**without, "student": "b1b2c3d4e5f6a7b8"}).status_code == 201
+    body = client.get(f"/api/classes/{code}/results", headers=teacher).json()
+    assert body["count"] == 2
+    for result in body["results"]:
+        assert set(result) == {"nickname", "activation", "params", "test_accuracy", "dead_fraction"}, result
+
+
 # ----------------------------------------------------------------------------- limits
 
 

@@ -7,6 +7,7 @@ teacher ends the class: the students are told and keep a page of their own."""
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from pathlib import Path
@@ -480,4 +481,53 @@ def test_students_reloading_a_lesson_follow_the_teacher_on_to_the_explorer(conte
         assert s.evaluate("document.querySelector('.live-bar').dataset.live") == "following", s.url
         s.watch.errors = [e for e in s.watch.errors if "ERR_ABORTED" not in e]
     for p in (teacher, *students):
+        p.watch.assert_clean()
+
+
+def test_a_result_sends_and_keeps_only_the_numbers_collected_and_the_plot_keeps_markers_whole(contexts, server):
+    """The teacher unticks the final training loss: the student's submission carries the leak,
+    the test accuracy and the dead fraction, no loss, and neither do the teacher's results nor
+    their JSON export. A result at accuracy 1 and leak 0 (the plot's corner) is drawn whole."""
+    teacher = open_page(contexts(), server, "/?view=network&act=leaky_relu")
+    code = start_class(teacher)
+    student = join(contexts(), server, code, "Ada")
+    teacher.locator("#live-panel .live-collect input[value=final_loss]").uncheck()
+    teacher.select_option("#live-param", "leak")
+    teacher.click("#live-experiment")
+    until(student, "!document.querySelector('.live-experiment').hidden && !document.querySelector('#live-submit').disabled", timeout_s=30)
+    says = student.inner_text(".live-experiment")
+    assert "final test accuracy" in says and "final training loss" not in says
+    with student.expect_request(lambda r: r.url.endswith("/results") and r.method == "POST") as sent:
+        student.click("#live-submit")
+    body = sent.value.post_data_json
+    assert {"test_accuracy", "dead_fraction"} <= set(body) and "final_loss" not in body and body["params"]["leak"] == pytest.approx(0.01)
+    until(student, "document.querySelector('.live-experiment output').textContent.startsWith('Sent')")
+    token = teacher.evaluate("window.__actlabLive.client.token")
+    get = "([code, token]) => fetch(`/api/classes/${code}/results`, {headers: {Authorization: `Bearer ${token}`}}).then((r) => r.json())"
+    results = teacher.evaluate(get, [code, token])
+    assert results["experiment"]["collect"] == ["test_accuracy", "dead_fraction"]
+    assert [sorted(r) for r in results["results"]] == [["activation", "dead_fraction", "nickname", "params", "test_accuracy"]]
+    # a second result in the plot's corner: accuracy 1 at leak 0
+    corner = {"activation": "leaky_relu(leak=0)", "params": {"leak": 0}, "test_accuracy": 1, "dead_fraction": 0, "experiment": results["experiment"]["id"]}
+    status = teacher.evaluate("([code, body]) => fetch(`/api/classes/${code}/results`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}).then((r) => r.status)", [code, corner])
+    assert status == 201
+    until(teacher, f"(document.querySelector('{RESULTS_PLOT}').data || []).reduce((n, t) => n + t.x.length, 0) === 2")
+    with teacher.expect_download() as dl:
+        teacher.click('[data-panel="class-results"] [data-export="json"]')
+    exported = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+    assert len(exported["results"]) == 2 and not any("final_loss" in r for r in exported["results"])
+    # every marker lies whole inside the plotting area
+    boxes = teacher.evaluate(f"""() => {{
+      const plot = document.querySelector('{RESULTS_PLOT}');
+      const area = plot.querySelector('.nsewdrag').getBoundingClientRect();
+      return [...plot.querySelectorAll('.scatterlayer .point')].map((p) => {{
+        const b = p.getBoundingClientRect();
+        return [b.left - area.left, area.right - b.right, b.top - area.top, area.bottom - b.bottom];
+      }});
+    }}""")
+    assert len(boxes) == 2
+    for gaps in boxes:
+        assert min(gaps) >= 0, gaps  # left, right, top, bottom: inside
+    shot(teacher, "live-teacher-results-corner")
+    for p in (teacher, student):
         p.watch.assert_clean()

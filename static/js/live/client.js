@@ -270,9 +270,12 @@ export class LiveClient {
     return this._fetch("GET", "");
   }
 
-  /** A student's result for the open experiment → {count}. Resubmitting replaces it. */
-  submitResult({ activation = "", params = {}, test_accuracy = null, dead_fraction = null, final_loss = null } = {}) {
-    const body = { activation, params, test_accuracy, dead_fraction, final_loss, student: studentKey(this.code) };
+  /** A student's result for the open experiment → {count}: the numbers it collects, no other
+   * (the server refuses one it does not collect). Resubmitting replaces it. */
+  submitResult({ activation = "", params = {}, ...numbers } = {}) {
+    const body = { activation, params, student: studentKey(this.code) };
+    const collect = (this.experiment && this.experiment.collect) || ["test_accuracy", "dead_fraction", "final_loss"];
+    for (const n of collect) body[n] = numbers[n] ?? null;
     if (this.experiment && this.experiment.id) body.experiment = this.experiment.id;
     if (this.nickname) body.nickname = String(this.nickname).slice(0, 24);
     return this._fetch("POST", "/results", body);
