@@ -531,3 +531,32 @@ def test_a_result_sends_and_keeps_only_the_numbers_collected_and_the_plot_keeps_
     shot(teacher, "live-teacher-results-corner")
     for p in (teacher, student):
         p.watch.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"])
+def test_a_paused_student_scrolled_down_sees_the_pause_message(contexts, server, viewport):
+    """Paused, the student's bar stays at the top of the screen (under the top bar where that
+    sticks) however far the page is scrolled; released, it scrolls away with the page again."""
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    student = join(contexts(**viewport), server, code)
+    until(student, "document.querySelector('[data-panel=loss] .plot')?.dataset.rendered === '1'", timeout_s=30)
+    teacher.fill("#live-message", "Pens down, eyes up")
+    teacher.click("#live-pause")
+    until(student, "document.querySelector('.live-bar').dataset.paused === '1'")
+    student.evaluate("window.scrollTo(0, 1230)")
+    until(student, "window.scrollY > 600")
+    seen = """() => {
+      const m = document.querySelector('.live-paused'), r = m.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + Math.min(r.width, 40) / 2, r.top + r.height / 2);
+      return r.top >= 0 && r.bottom <= innerHeight && !!hit && m.contains(hit);
+    }"""
+    assert student.evaluate(seen), student.evaluate("document.querySelector('.live-paused').getBoundingClientRect().toJSON()")
+    assert "Pens down, eyes up" in student.inner_text(".live-paused")
+    shot(student, f"live-student-paused-scrolled-{viewport['width']}")
+    teacher.click("#live-pause")  # release
+    until(student, "document.querySelector('.live-bar').dataset.paused === '0'")
+    student.evaluate("window.scrollTo(0, 1231)")
+    until(student, "document.querySelector('.live-bar').getBoundingClientRect().bottom <= 0")  # out of the way again
+    for p in (teacher, student):
+        p.watch.assert_clean()

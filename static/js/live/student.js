@@ -84,6 +84,7 @@ export class Student {
       },
       true,
     );
+    window.addEventListener("resize", () => this.client.paused && this.placeUnderTopBar());
     this.client.connect();
   }
 
@@ -167,11 +168,20 @@ export class Student {
 
   /** Pause: the page's controls are locked (inert) with the teacher's message; its plots stay. */
   lock(on, message = "") {
+    if (on) this.placeUnderTopBar();
     document.body.classList.toggle("live-locked", on);
     for (const node of document.querySelectorAll(LOCKED)) node.inert = on;
     this.bar.dataset.paused = on ? "1" : "0";
     this.pausedEl.hidden = !on;
     this.pausedEl.textContent = on ? `Paused by the teacher: ${message}` : "";
+  }
+
+  /** Paused, the bar sticks to the top of the screen (under the top bar where that sticks too),
+   * so the message stays in view however far the page is scrolled. */
+  placeUnderTopBar() {
+    const top = document.querySelector("header.topbar");
+    const sticky = top && getComputedStyle(top).position === "sticky";
+    this.bar.style.setProperty("--live-top", sticky ? `${Math.round(top.getBoundingClientRect().height)}px` : "0px");
   }
 
   // ------------------------------------------------------------------ the class experiment
