@@ -11,6 +11,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -558,5 +559,35 @@ def test_a_paused_student_scrolled_down_sees_the_pause_message(contexts, server,
     until(student, "document.querySelector('.live-bar').dataset.paused === '0'")
     student.evaluate("window.scrollTo(0, 1231)")
     until(student, "document.querySelector('.live-bar').getBoundingClientRect().bottom <= 0")  # out of the way again
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_the_teachers_next_page_reaches_the_students_before_it_has_loaded(contexts, server):
+    """Leaving a presentation (Esc) and opening the explorer from a lesson send the new state as
+    the teacher's page leaves, not once the next page has loaded its code: with the teacher's
+    next page held back, each student's page is already there. (Order, not wall-clock time.)"""
+    teacher = open_page(contexts(), server, "/lessons/dying-relu")
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    teacher.click("#live-panel .live-close")
+    teacher.click("#present-link")
+    teacher.wait_for_selector("body.present[data-ready='1']")
+    until_loaded(student, "document.body.classList.contains('present') && document.body.dataset.ready === '1'")
+    held = []
+    teacher.context.route(lambda url: urlsplit(url).path in ("/", "/lessons/dying-relu"), lambda route: held.append(route))
+    teacher.keyboard.press("Escape")
+    until_loaded(student, "!new URLSearchParams(location.search).has('present') && !!document.querySelector('.live-bar.live-student') && !document.body.classList.contains('present')")
+    assert len(held) == 1 and "present" not in held[0].request.url  # the teacher's page is still on its way
+    assert student.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
+    held.pop().continue_()
+    teacher.wait_for_selector("body:not(.present)[data-ready='1']")
+    until(teacher, "document.querySelector('a.explorer-link')?.href.includes('act=')")
+    teacher.evaluate("document.querySelector('header a.explorer-link').click()")  # (a link the page holds, as a click follows it)
+    until_loaded(student, "location.pathname === '/' && document.querySelector('.live-bar.live-student')?.dataset.live === 'following'")
+    assert len(held) == 1 and urlsplit(held[0].request.url).path == "/"  # still held
+    held.pop().continue_()
+    teacher.wait_for_selector("body[data-ready='1']")
+    assert teacher.inner_text("#live-class").startswith("Live ")
     for p in (teacher, student):
         p.watch.assert_clean()

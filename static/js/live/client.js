@@ -247,14 +247,14 @@ export class LiveClient {
 
   // ------------------------------------------------------------------ requests
 
-  async _fetch(method, path, body = undefined, auth = false) {
+  async _fetch(method, path, body = undefined, auth = false, keepalive = false) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth) {
       if (!this.token) throw new LiveError(401, { detail: "only the teacher can do this", code: "teacher_token_missing" });
       headers.Authorization = `Bearer ${this.token}`;
     }
-    const r = await fetch(this._url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+    const r = await fetch(this._url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", keepalive });
     let data = null;
     try {
       data = await r.json();
@@ -296,8 +296,13 @@ export class LiveClient {
   }
 
   /** Send the teacher's view. Calls while a request is in flight coalesce: the latest wins,
-   * at most one request every 60 ms. Resolves when that view has been sent. */
-  setState(query) {
+   * at most one request every 60 ms. Resolves when that view has been sent. `now`: at once, in
+   * a request that outlives this page (the teacher's page is going there). */
+  setState(query, { now = false } = {}) {
+    if (now) {
+      this._pendingQuery = null;
+      return this._fetch("PUT", "/state", { query: String(query).replace(/^\?/, "") }, true, true);
+    }
     this._pendingQuery = String(query).replace(/^\?/, "");
     if (!this._stateLoop) {
       this._stateLoop = this._sendStates().finally(() => {
@@ -313,7 +318,7 @@ export class LiveClient {
       this._pendingQuery = null;
       const t0 = performance.now();
       try {
-        await this._fetch("PUT", "/state", { query }, true);
+        await this._fetch("PUT", "/state", { query }, true, true); // (kept alive: the page may be leaving)
       } catch (e) {
         if (e.status === 429) {
           if (this._pendingQuery === null) this._pendingQuery = query; // try the latest again
