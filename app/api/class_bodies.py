@@ -80,7 +80,8 @@ class ClassPublic(BaseModel):
     paused: bool
     message: str = Field(description="The pause message (empty when not paused)")
     experiment: Experiment | None
-    students: int = Field(description="Students following now")
+    students: int = Field(description="Students connected now")
+    exploring: int = Field(description="Of those, students exploring on their own (the rest follow the teacher)")
     results: int = Field(description="Results submitted to the current experiment")
 
 
@@ -140,6 +141,17 @@ class ResultBody(BaseModel):
     @classmethod
     def _activation(cls, v: str) -> str:
         return _plain_text(v, "the activation") or ""
+
+
+class FollowingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    connection: str = Field(pattern=r"^[0-9a-f]{16}$", description="The `connection` of this student's event stream (its snapshot names it)")
+    following: bool = Field(description="true: following the teacher; false: exploring on their own")
+
+
+class FollowingSet(BaseModel):
+    counted: bool = Field(description="Whether the connection is one the class counts (false: it has gone; reconnect)")
 
 
 class ResultOut(BaseModel):

@@ -61,6 +61,8 @@ from .class_bodies import (
     CreateClassBody,
     ExperimentBody,
     ExperimentSet,
+    FollowingBody,
+    FollowingSet,
     PauseBody,
     ResultAccepted,
     ResultBody,
@@ -318,8 +320,8 @@ async def _gone(store: ClassStore, code: str) -> bytes:
     return _sse(Event(CLOSED, {"reason": "ended" if await store.ended(code) else "expired"}))
 
 
-def _snapshot(info: ClassInfo, resumed_from: int | None) -> bytes:
-    data = {**_public(info), "resumed_from": resumed_from}
+def _snapshot(info: ClassInfo, resumed_from: int | None, conn: str) -> bytes:
+    data = {**_public(info), "resumed_from": resumed_from, "connection": conn}
     return b"retry: %d\nid: %d\nevent: snapshot\ndata: " % (RECONNECT_MS, info.seq) + dumps(data) + b"\n\n"
 
 
@@ -366,7 +368,7 @@ async def class_events(
                 yield await _gone(store, code)
                 return
             last = info.seq
-            yield _snapshot(info, resumed_from)
+            yield _snapshot(info, resumed_from, conn)
             beat = time.monotonic()
             while True:
                 event = await sub.next(tick)
@@ -389,7 +391,7 @@ async def class_events(
                         yield await _gone(store, code)
                         return
                     last = info.seq
-                    yield _snapshot(info, None)
+                    yield _snapshot(info, None, conn)
                     continue
                 if event.seq is not None:
                     if event.seq <= last:
@@ -408,6 +410,22 @@ async def class_events(
 
 
 TeacherAuth = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+@router.put("/api/classes/{code}/following", summary="Student: following the teacher, or exploring on their own", response_model=FollowingSet, response_class=JSONResponse)
+async def put_following(code: CodePath, body: FollowingBody, request: Request) -> dict[str, Any]:
+    """A student's page says so when it changes (and on reconnecting while exploring), so the
+    teacher's count is honest: `exploring` in the class's state."""
+    store, info = await _find(request, code)
+    limit = store.limits.results_per_s
+    try:
+        wait = await store.rate(f"following:{info.code}", limit, 1.0)
+        if wait is not None:
+            raise _too_many(f"at most {limit} such changes a second reach a class: send it again in a moment", wait, "too_many_messages")
+        counted = await store.set_following(info.code, body.connection, body.following)
+    except LiveError as e:
+        raise _refused(e) from None
+    return {"counted": counted}
 
 
 @router.put("/api/classes/{code}/state", summary="Teacher: set the view every student follows", response_model=ChangeAccepted, response_class=JSONResponse, responses=_TEACHER)

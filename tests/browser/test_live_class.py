@@ -591,3 +591,24 @@ def test_the_teachers_next_page_reaches_the_students_before_it_has_loaded(contex
     assert teacher.inner_text("#live-class").startswith("Live ")
     for p in (teacher, student):
         p.watch.assert_clean()
+
+
+def test_the_teachers_count_says_who_follows_and_who_explores(contexts, server):
+    teacher = open_page(contexts(), server, "/?fn=elu")
+    code = start_class(teacher)
+    ada, bo = join(contexts(), server, code), join(contexts(), server, code)
+    count = "document.querySelector('.live-count').textContent"
+    until(teacher, f"{count} === '2 students following'")
+    ada.click("#live-follow")  # "Explore on my own"
+    until(teacher, f"{count} === '2 students · 1 following, 1 exploring'")
+    bo.locator('#fn-curves [data-param-box="alpha"]').first.fill("0.5")
+    bo.locator('#fn-curves [data-param-box="alpha"]').first.press("Enter")  # a change of their own
+    until(bo, "document.querySelector('.live-bar').dataset.live === 'exploring'")
+    until(teacher, f"{count} === '2 students · 0 following, 2 exploring'")
+    ada.reload()  # a new stream of a student still exploring says so again
+    ada.wait_for_selector(".live-bar.live-student[data-live='exploring']")
+    bo.click("#live-follow")  # "Rejoin"
+    until(teacher, f"{count} === '2 students · 1 following, 1 exploring'", timeout_s=30)
+    assert "1 following, 1 exploring" in teacher.get_attribute("#live-class", "title")
+    for p in (teacher, ada, bo):
+        p.watch.assert_clean()

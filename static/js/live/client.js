@@ -67,6 +67,7 @@ export class LiveClient {
     this.query = null; // the teacher's latest view, followed or not
     this.seq = 0;
     this.students = 0;
+    this.connection = null; // this student's event stream, as the class counts it (its snapshot says)
     this.results = 0;
     this.status = "idle"; // idle | connecting | live | reconnecting | closed
     this._handlers = {};
@@ -175,6 +176,8 @@ export class LiveClient {
       this.experiment = data.experiment;
       this.students = data.students;
       this.results = data.results;
+      this.connection = data.connection || null; // this stream, as the class counts it
+      if (!this.following) this._tellFollowing(); // (a new stream: counted as following until told)
       this._emit("snapshot", data);
       if (this.following) this._emit("state", data.query, { seq: data.seq });
       if (data.paused) this._emit("pause", data.message);
@@ -235,6 +238,13 @@ export class LiveClient {
     if (!this.following) return;
     this.following = false;
     this._emit("follow", false);
+    this._tellFollowing();
+  }
+
+  /** The teacher's count says who follows and who explores: the class is told of each change. */
+  _tellFollowing() {
+    if (!this.connection || this.isTeacher) return;
+    this._fetch("PUT", "/following", { connection: this.connection, following: this.following }).catch(() => {}); // only a count
   }
 
   /** Rejoin with one click: the teacher's latest view is applied at once. */
@@ -242,6 +252,7 @@ export class LiveClient {
     if (this.following) return;
     this.following = true;
     this._emit("follow", true);
+    this._tellFollowing();
     if (this.query !== null) this._emit("state", this.query, { seq: this.seq });
   }
 

@@ -284,7 +284,8 @@ export class Teacher {
   show(info) {
     this.codeEl.textContent = info.display_code;
     const n = info.students;
-    const count = n === 0 ? "No students yet" : `${n} student${n === 1 ? "" : "s"} following`;
+    const away = info.exploring || 0;
+    const count = n === 0 ? "No students yet" : away === 0 ? `${n} student${n === 1 ? "" : "s"} following` : `${n} student${n === 1 ? "" : "s"} · ${n - away} following, ${away} exploring`;
     this.countEl.textContent = count;
     this.chipText.textContent = `Live class ${info.display_code} · ${n}`;
     if (this.button) {
