@@ -573,6 +573,7 @@ def test_the_teachers_next_page_reaches_the_students_before_it_has_loaded(contex
     teacher.click("#live-panel .live-close")
     teacher.click("#present-link")
     teacher.wait_for_selector("body.present[data-ready='1']")
+    until(teacher, "!!window.__actlabLive?.onNavigate")  # the presenting page's class
     until_loaded(student, "document.body.classList.contains('present') && document.body.dataset.ready === '1'")
     held = []
     teacher.context.route(lambda url: urlsplit(url).path in ("/", "/lessons/dying-relu"), lambda route: held.append(route))
@@ -582,7 +583,7 @@ def test_the_teachers_next_page_reaches_the_students_before_it_has_loaded(contex
     assert student.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
     held.pop().continue_()
     teacher.wait_for_selector("body:not(.present)[data-ready='1']")
-    until(teacher, "document.querySelector('a.explorer-link')?.href.includes('act=')")
+    until(teacher, "document.querySelector('a.explorer-link')?.href.includes('act=') && !!window.__actlabLive?.onNavigate")  # this page's class is back
     teacher.evaluate("document.querySelector('header a.explorer-link').click()")  # (a link the page holds, as a click follows it)
     until_loaded(student, "location.pathname === '/' && document.querySelector('.live-bar.live-student')?.dataset.live === 'following'")
     assert len(held) == 1 and urlsplit(held[0].request.url).path == "/"  # still held
