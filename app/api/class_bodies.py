@@ -80,7 +80,8 @@ class ClassPublic(BaseModel):
     paused: bool
     message: str = Field(description="The pause message (empty when not paused)")
     experiment: Experiment | None
-    students: int = Field(description="Students following now")
+    students: int = Field(description="Students connected now")
+    exploring: int = Field(description="Of those, students exploring on their own (the rest follow the teacher)")
     results: int = Field(description="Results submitted to the current experiment")
 
 
@@ -126,6 +127,7 @@ class ResultBody(BaseModel):
     nickname: str | None = Field(None, min_length=1, max_length=MAX_NICKNAME)
     activation: str = Field("", max_length=MAX_ACTIVATION_TEXT, description="The activation as the explorer writes it, e.g. leaky_relu(leak=0.1).")
     params: dict[_ParamName, _Number] = Field(default_factory=dict, max_length=MAX_PARAMS, description="The parameters chosen (leak, learning_rate, …).")
+    # each number: required when the experiment collects it, refused (when not null) when it does not
     test_accuracy: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
     dead_fraction: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
     final_loss: float | None = Field(None, ge=0.0, le=MAX_LOSS, allow_inf_nan=False)
@@ -141,13 +143,26 @@ class ResultBody(BaseModel):
         return _plain_text(v, "the activation") or ""
 
 
+class FollowingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    connection: str = Field(pattern=r"^[0-9a-f]{16}$", description="The `connection` of this student's event stream (its snapshot names it)")
+    following: bool = Field(description="true: following the teacher; false: exploring on their own")
+
+
+class FollowingSet(BaseModel):
+    counted: bool = Field(description="Whether the connection is one the class counts (false: it has gone; reconnect)")
+
+
 class ResultOut(BaseModel):
+    """A result as kept: the numbers its experiment collects, no other."""
+
     nickname: str | None
     activation: str
     params: dict[str, float]
-    test_accuracy: float | None
-    dead_fraction: float | None
-    final_loss: float | None
+    test_accuracy: float | None = None
+    dead_fraction: float | None = None
+    final_loss: float | None = None
 
 
 class ResultAccepted(BaseModel):

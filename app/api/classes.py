@@ -52,6 +52,7 @@ from app.live.store import CLOSED, RESYNC, STOP
 from . import errors
 from .class_bodies import (
     MAX_NICKNAME,
+    NUMBERS,
     ChangeAccepted,
     ClassCreated,
     ClassEnded,
@@ -60,6 +61,8 @@ from .class_bodies import (
     CreateClassBody,
     ExperimentBody,
     ExperimentSet,
+    FollowingBody,
+    FollowingSet,
     PauseBody,
     ResultAccepted,
     ResultBody,
@@ -317,8 +320,8 @@ async def _gone(store: ClassStore, code: str) -> bytes:
     return _sse(Event(CLOSED, {"reason": "ended" if await store.ended(code) else "expired"}))
 
 
-def _snapshot(info: ClassInfo, resumed_from: int | None) -> bytes:
-    data = {**_public(info), "resumed_from": resumed_from}
+def _snapshot(info: ClassInfo, resumed_from: int | None, conn: str) -> bytes:
+    data = {**_public(info), "resumed_from": resumed_from, "connection": conn}
     return b"retry: %d\nid: %d\nevent: snapshot\ndata: " % (RECONNECT_MS, info.seq) + dumps(data) + b"\n\n"
 
 
@@ -365,7 +368,7 @@ async def class_events(
                 yield await _gone(store, code)
                 return
             last = info.seq
-            yield _snapshot(info, resumed_from)
+            yield _snapshot(info, resumed_from, conn)
             beat = time.monotonic()
             while True:
                 event = await sub.next(tick)
@@ -388,7 +391,7 @@ async def class_events(
                         yield await _gone(store, code)
                         return
                     last = info.seq
-                    yield _snapshot(info, None)
+                    yield _snapshot(info, None, conn)
                     continue
                 if event.seq is not None:
                     if event.seq <= last:
@@ -407,6 +410,22 @@ async def class_events(
 
 
 TeacherAuth = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+@router.put("/api/classes/{code}/following", summary="Student: following the teacher, or exploring on their own", response_model=FollowingSet, response_class=JSONResponse)
+async def put_following(code: CodePath, body: FollowingBody, request: Request) -> dict[str, Any]:
+    """A student's page says so when it changes (and on reconnecting while exploring), so the
+    teacher's count is honest: `exploring` in the class's state."""
+    store, info = await _find(request, code)
+    limit = store.limits.results_per_s
+    try:
+        wait = await store.rate(f"following:{info.code}", limit, 1.0)
+        if wait is not None:
+            raise _too_many(f"at most {limit} such changes a second reach a class: send it again in a moment", wait, "too_many_messages")
+        counted = await store.set_following(info.code, body.connection, body.following)
+    except LiveError as e:
+        raise _refused(e) from None
+    return {"counted": counted}
 
 
 @router.put("/api/classes/{code}/state", summary="Teacher: set the view every student follows", response_model=ChangeAccepted, response_class=JSONResponse, responses=_TEACHER)
@@ -457,21 +476,26 @@ async def post_end(code: CodePath, request: Request, credentials: TeacherAuth) -
     response_model=ResultAccepted, response_class=JSONResponse, responses=_CONFLICT,
 )
 async def post_result(code: CodePath, body: ResultBody, request: Request) -> dict[str, Any]:
+    """A result carries the numbers the experiment collects and no other (a number the teacher
+    chose not to collect is refused, 422 `result_not_collected`: it is neither sent nor kept)."""
     store, info = await _find(request, code)
     exp = info.experiment
+    collect = list(NUMBERS)
     if exp is not None and exp.get("open"):
-        for name in exp["collect"]:
+        collect = exp["collect"]
+        for name in collect:
             if getattr(body, name) is None:
                 raise ApiError(422, f"{name}: this class experiment collects it: send a number", name, code="result_incomplete")
+        for name in NUMBERS:
+            if name not in collect and getattr(body, name) is not None:
+                raise ApiError(422, f"{name}: this class experiment does not collect it: leave it out", name, code="result_not_collected")
         if exp.get("param") and exp["param"] not in body.params:
             raise ApiError(422, f"params.{exp['param']}: this class experiment varies {exp['param']}: send the value you chose", f"params.{exp['param']}", code="result_incomplete")
     result = {
         "nickname": body.nickname,
         "activation": body.activation,
         "params": body.params,
-        "test_accuracy": body.test_accuracy,
-        "dead_fraction": body.dead_fraction,
-        "final_loss": body.final_loss,
+        **{name: getattr(body, name) for name in collect},
     }
     limit = store.limits.results_per_s
     try:
@@ -484,9 +508,11 @@ async def post_result(code: CodePath, body: ResultBody, request: Request) -> dic
     return {"count": count}
 
 
-@router.get("/api/classes/{code}/results", summary="Teacher: the class's results", response_model=ClassResults, response_class=JSONResponse, responses=_TEACHER)
+@router.get("/api/classes/{code}/results", summary="Teacher: the class's results", response_model=ClassResults, response_model_exclude_unset=True,
+            response_class=JSONResponse, responses=_TEACHER)
 async def get_results(code: CodePath, request: Request, credentials: TeacherAuth) -> dict[str, Any]:
-    """The current (or last) experiment and every result submitted to it."""
+    """The current (or last) experiment and every result submitted to it: each with the
+    numbers the experiment collects, and only those."""
     store, info = await _teacher(request, code, credentials)
     try:
         experiment, results = await store.results(info.code)

@@ -35,6 +35,7 @@ class _Class:
     info: ClassInfo
     expires: float
     present: dict[str, float] = field(default_factory=dict)  # connection → last sign of life
+    exploring: set[str] = field(default_factory=set)  # connections exploring on their own
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscribers: set[LocalSubscription] = field(default_factory=set)
 
@@ -74,10 +75,12 @@ class MemoryStore:
         stale = self._clock() - PRESENCE_S
         for conn in [k for k, t in c.present.items() if t < stale]:
             del c.present[conn]
+        c.exploring.intersection_update(c.present)
         return len(c.present)
 
     def _info(self, c: _Class) -> ClassInfo:
         c.info.students = self._count(c)
+        c.info.exploring = len(c.exploring)
         c.info.results = len(c.results)
         return c.info
 
@@ -147,6 +150,19 @@ class MemoryStore:
         c = self._classes.get(code)
         if c is not None:
             c.present.pop(conn, None)
+            c.exploring.discard(conn)
+
+    async def set_following(self, code: str, conn: str, following: bool) -> bool:
+        c = self._live(code)
+        if c is None:
+            raise NotFound()
+        if conn not in c.present:
+            return False
+        if following:
+            c.exploring.discard(conn)
+        else:
+            c.exploring.add(conn)
+        return True
 
     async def end(self, code: str) -> None:
         if self._live(code) is None:

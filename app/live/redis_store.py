@@ -120,10 +120,20 @@ redis.call('PUBLISH', ARGV[2], 'results\\n\\n{"count":' .. n .. '}')
 return {n}
 """
 
-# KEYS: class, students, results, ended. ARGV: ttl_ms, channel
+# KEYS: class, students, exploring. ARGV: conn, 1 (following) or 0. Not activity: keeps no class alive.
+_FOLLOWING = """
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return -1 end
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+if ARGV[2] == '1' then redis.call('SREM', KEYS[3], ARGV[1]) else redis.call('SADD', KEYS[3], ARGV[1]) end
+redis.call('PEXPIRE', KEYS[3], ttl)
+return 1
+"""
+
+# KEYS: class, students, results, ended, exploring. ARGV: ttl_ms, channel
 _END = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[5])
 redis.call('SET', KEYS[4], 1, 'PX', ARGV[1])
 redis.call('PUBLISH', ARGV[2], 'closed\\n\\n{"reason":"ended"}')
 return 1
@@ -148,6 +158,10 @@ def _keys(code: str) -> list[str]:
 
 def _ended_key(code: str) -> str:
     return f"{PREFIX}{{{code}}}:ended"
+
+
+def _exploring_key(code: str) -> str:
+    return f"{PREFIX}{{{code}}}:exploring"
 
 
 def _channel(code: str) -> str:
@@ -269,7 +283,7 @@ class RedisStore:
         self._hub = _Hub(self.client, self.logger)
         self._salt: bytes | None = None
         self._scripts = {name: self.client.register_script(src) for name, src in
-                         (("create", _CREATE), ("change", _CHANGE), ("join", _JOIN), ("heartbeat", _HEARTBEAT), ("result", _RESULT), ("end", _END), ("rate", _RATE))}
+                         (("create", _CREATE), ("change", _CHANGE), ("join", _JOIN), ("heartbeat", _HEARTBEAT), ("result", _RESULT), ("end", _END), ("rate", _RATE), ("following", _FOLLOWING))}
 
     @property
     def _ttl_ms(self) -> int:
@@ -303,9 +317,10 @@ class RedisStore:
         try:
             async with self.client.pipeline(transaction=False) as pipe:
                 pipe.hgetall(k[0])
-                pipe.zcount(k[1], time.time() - PRESENCE_S, "+inf")
+                pipe.zrangebyscore(k[1], time.time() - PRESENCE_S, "+inf")
                 pipe.hlen(k[2])
-                fields, students, results = await pipe.execute()
+                pipe.smembers(_exploring_key(code))
+                fields, present, results, exploring = await pipe.execute()
         except (RedisError, OSError):
             raise _unavailable() from None
         if not fields:
@@ -319,7 +334,8 @@ class RedisStore:
             paused=fields.get("paused") == "1",
             message=fields.get("message", ""),
             experiment=orjson.loads(experiment) if experiment else None,
-            students=int(students),
+            students=len(present),
+            exploring=len(set(present) & set(exploring)),
             results=int(results),
         )
 
@@ -356,11 +372,18 @@ class RedisStore:
     async def leave(self, code: str, conn: str) -> None:
         try:
             await self.client.zrem(_keys(code)[1], conn)
+            await self.client.srem(_exploring_key(code), conn)
         except (RedisError, OSError):
             pass  # the entry goes stale by itself
 
+    async def set_following(self, code: str, conn: str, following: bool) -> bool:
+        out = int(await self._run("following", [*_keys(code)[:2], _exploring_key(code)], [conn, 1 if following else 0]))
+        if out < 0:
+            raise NotFound()
+        return out == 1
+
     async def end(self, code: str) -> None:
-        if not await self._run("end", [*_keys(code), _ended_key(code)], [self._ttl_ms, _channel(code)]):
+        if not await self._run("end", [*_keys(code), _ended_key(code), _exploring_key(code)], [self._ttl_ms, _channel(code)]):
             raise NotFound()
 
     async def ended(self, code: str) -> bool:

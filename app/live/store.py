@@ -60,6 +60,7 @@ class ClassInfo:
     message: str = ""
     experiment: dict[str, Any] | None = None
     students: int = 0
+    exploring: int = 0  # of the students, those exploring on their own (as their pages say)
     results: int = 0
 
     def public(self) -> dict[str, Any]:
@@ -71,6 +72,7 @@ class ClassInfo:
             "message": self.message,
             "experiment": self.experiment,
             "students": self.students,
+            "exploring": self.exploring,
             "results": self.results,
         }
 
@@ -114,6 +116,10 @@ class ClassStore(Protocol):
         """Keep ``conn`` counted; False when the class is gone."""
 
     async def leave(self, code: str, conn: str) -> None: ...
+    async def set_following(self, code: str, conn: str, following: bool) -> bool:
+        """Whether connection ``conn`` follows the teacher or explores on its own (its page says
+        so when it changes); False when no such connection is counted; NotFound without the class."""
+
     async def end(self, code: str) -> None:
         """End the class now: its followers get ``closed`` {"reason": "ended"}, and the code
         stays known as ended for ``idle_s`` (``ended``); NotFound if there is no such class."""

@@ -112,7 +112,7 @@ def test_public_info_takes_the_code_in_any_case_with_or_without_the_hyphen(clien
         r = client.get(f"/api/classes/{spelling}")
         assert r.status_code == 200
         assert r.json() == {"code": code, "display_code": f"{code[:4]}-{code[4:]}", "seq": 0, "query": "fn=elu(alpha=0.5)",
-                            "paused": False, "message": "", "experiment": None, "students": 0, "results": 0}
+                            "paused": False, "message": "", "experiment": None, "students": 0, "exploring": 0, "results": 0}
     assert normalise_code("abcl efgh") is None and normalise_code("abcd efgh") == "ABCDEFGH"  # no L in the alphabet
     r = client.get("/api/classes/22222222")
     assert r.status_code == 404 and r.json()["code"] == "class_not_found" and r.json()["field"] == "code"
@@ -326,6 +326,23 @@ def test_a_class_experiment_collects_results_that_carry_nothing_personal(client)
     assert client.get(f"/api/classes/{code}/results", headers=teacher).json()["count"] == 1
 
 
+def test_a_result_carries_only_the_numbers_the_experiment_collects(client):
+    """A number the teacher chose not to collect is refused (422, naming it), not kept: the
+    teacher's results (and their JSON export) hold the ticked numbers only. Null is no number."""
+    code, teacher, _ = start(client)
+    client.post(f"/api/classes/{code}/experiment", json={"prompt": "Pick a leak", "param": "leak", "collect": ["test_accuracy", "dead_fraction"]}, headers=teacher)
+    r = client.post(f"/api/classes/{code}/results", json=RESULT)
+    assert r.status_code == 422 and r.json()["field"] == "final_loss" and r.json()["code"] == "result_not_collected"
+    assert {"detail", "field", "code"} <= set(r.json()) and "does not collect" in r.json()["detail"]
+    assert client.post(f"/api/classes/{code}/results", json={**RESULT, "final_loss": None}).status_code == 201
+    without = {k: v for k, v in RESULT.items() if k != "final_loss"}
+    assert client.post(f"/api/classes/{code}/results", json={**without, "student": "b1b2c3d4e5f6a7b8"}).status_code == 201
+    body = client.get(f"/api/classes/{code}/results", headers=teacher).json()
+    assert body["count"] == 2
+    for result in body["results"]:
+        assert set(result) == {"nickname", "activation", "params", "test_accuracy", "dead_fraction"}, result
+
+
 # ----------------------------------------------------------------------------- limits
 
 
@@ -487,6 +504,44 @@ def test_students_are_counted_while_connected_and_capped():
         while http.get(f"/api/classes/{code}").json()["students"] and time.monotonic() < deadline:
             time.sleep(0.05)
         assert http.get(f"/api/classes/{code}").json()["students"] == 0  # both left
+
+
+def test_the_class_counts_who_follows_and_who_explores():
+    """Each stream's snapshot names its connection; a student's page says when it explores on
+    its own (and when it rejoins), and the class's state counts them; a stream that ends is
+    no longer counted either way."""
+    app = make_app()
+    with serving(app) as url, httpx.Client(base_url=url, timeout=5) as http, httpx.Client(base_url=url, timeout=5) as other:
+        code, _, _ = start(http)
+        with http.stream("GET", f"/api/classes/{code}/events") as a:
+            events_a = sse(a)
+            conn_a = next_event(events_a, "snapshot")[0]["connection"]
+            with other.stream("GET", f"/api/classes/{code}/events") as b:
+                events_b = sse(b)
+                conn_b = next_event(events_b, "snapshot")[0]["connection"]
+                assert conn_a != conn_b and re.fullmatch(r"[0-9a-f]{16}", conn_a)
+                info = http.get(f"/api/classes/{code}").json()
+                assert (info["students"], info["exploring"]) == (2, 0)
+                for conn in (conn_a, conn_b):
+                    r = http.put(f"/api/classes/{code}/following", json={"connection": conn, "following": False})
+                    assert r.status_code == 200 and r.json() == {"counted": True}
+                assert http.get(f"/api/classes/{code}").json()["exploring"] == 2
+                assert http.put(f"/api/classes/{code}/following", json={"connection": conn_a, "following": True}).json() == {"counted": True}
+                info = http.get(f"/api/classes/{code}").json()
+                assert (info["students"], info["exploring"]) == (2, 1)
+                # unknown connections are not counted; bad input names its field
+                assert http.put(f"/api/classes/{code}/following", json={"connection": "0" * 16, "following": False}).json() == {"counted": False}
+                r = http.put(f"/api/classes/{code}/following", json={"connection": "x", "following": False})
+                assert r.status_code == 422 and r.json()["field"] == "connection"
+                r = http.put(f"/api/classes/{code}/following", json={"connection": conn_a, "following": "no"})
+                assert r.status_code == 422 and r.json()["field"] == "following"
+            deadline = time.monotonic() + 5
+            while http.get(f"/api/classes/{code}").json()["students"] != 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            info = http.get(f"/api/classes/{code}").json()
+            assert (info["students"], info["exploring"]) == (1, 0)  # the explorer left
+        r = http.put("/api/classes/ZZZZZZZZ/following", json={"connection": conn_a, "following": False})
+        assert r.status_code == 404 and r.json()["code"] == "class_not_found"
 
 
 def test_followers_of_an_expired_class_are_told_and_the_stream_ends():

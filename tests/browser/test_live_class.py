@@ -7,9 +7,11 @@ teacher ends the class: the students are told and keep a page of their own."""
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -409,3 +411,205 @@ def test_students_plots_follow_each_of_the_teachers_slider_moves(contexts, serve
     p95 = statistics.quantiles(delays, n=20)[-1]
     print(f"teacher's change → a student's plot drawn: median {statistics.median(delays) * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms, max {max(delays) * 1e3:.0f} ms ({len(delays)} draws)")
     assert len(delays) == 15 * len(students) and min(delays) > 0, delays
+
+
+def until_loaded(page, expression: str, timeout_s: float = 20.0) -> None:
+    """``until`` across the page's own navigations (an evaluation cut short by one is retried)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Exception as e:  # "Execution context was destroyed": the page is navigating
+            if "navigat" not in str(e) and "context" not in str(e):
+                raise
+        if time.monotonic() > deadline:
+            pytest.fail(f"still false after {timeout_s} s: {expression} (at {page.url})")
+        time.sleep(0.02)
+
+
+def test_students_reloading_a_lesson_follow_the_teacher_on_to_the_explorer(contexts, server):
+    """The teacher leaves a presentation (each student's lesson reloads without it) and opens the
+    explorer before the students' lessons are back: each student, who did nothing, follows there.
+    The students' reloaded lessons are held (their /api/meta) until the teacher is in the
+    explorer, so the race always happens (a page the class reloaded used to take the first state, elsewhere, as a page the
+    student had opened themselves: 'Exploring on your own', left on the lesson)."""
+    teacher = open_page(contexts(), server, "/")
+    code = start_class(teacher)
+    students = [join(contexts(w, h), server, code) for w, h in ((1280, 800), (1024, 768), (390, 844))]
+    teacher.click("#live-panel .live-close")
+    teacher.click("nav.links a[href='/lessons']")
+    teacher.click("a.lesson-link[href*='dying-relu']")
+    teacher.wait_for_selector("body[data-ready='1']")
+    teacher.focus('input[type=range][data-param="leak"]')
+    teacher.keyboard.press("End")
+    for s in students:
+        until_loaded(s, "location.pathname === '/lessons/dying-relu' && new URLSearchParams(location.search).get('leak') === '1'")
+    teacher.click("#present-link")
+    teacher.wait_for_selector("body.present")
+    held = []
+
+    def hold_once():  # a route handler: the reloaded lesson's request waits, the explorer's after it goes through
+        mine = []
+
+        def handle(route):
+            if mine:
+                route.continue_()
+            else:
+                mine.append(route)
+                held.append(route)
+
+        return handle
+
+    for s in students:
+        until_loaded(s, "document.body.classList.contains('present') && !!document.querySelector('.live-bar.live-student')")
+        s.context.route("**/api/meta", hold_once())  # what a page's class waits for
+    teacher.keyboard.press("ArrowRight")
+    teacher.keyboard.press("Escape")
+    teacher.wait_for_selector("body:not(.present)[data-ready='1']")
+    teacher.goto(f"{server}/?view=network&act=leaky_relu(leak=0.01)")
+    until(teacher, f"fetch('/api/classes/{code}').then((r) => r.json()).then((c) => c.query.startsWith('view=network') || c.query.includes('&view=network'))")
+    deadline = time.monotonic() + 20
+    while len(held) < len(students) and time.monotonic() < deadline:
+        teacher.wait_for_timeout(50)  # (lets Playwright deliver the held requests)
+    assert len(held) == len(students), "every student's lesson reloads without the presentation"
+    for route in held:
+        route.continue_()
+    for s in students:
+        until_loaded(s, "location.pathname === '/' && document.querySelector('.live-bar.live-student')?.dataset.live === 'following' && new URLSearchParams(location.search).get('view') === 'network'")
+    teacher.wait_for_timeout(500)
+    for s in students:
+        assert s.evaluate("document.querySelector('.live-bar').dataset.live") == "following", s.url
+        s.watch.errors = [e for e in s.watch.errors if "ERR_ABORTED" not in e]
+    for p in (teacher, *students):
+        p.watch.assert_clean()
+
+
+def test_a_result_sends_and_keeps_only_the_numbers_collected_and_the_plot_keeps_markers_whole(contexts, server):
+    """The teacher unticks the final training loss: the student's submission carries the leak,
+    the test accuracy and the dead fraction, no loss, and neither do the teacher's results nor
+    their JSON export. A result at accuracy 1 and leak 0 (the plot's corner) is drawn whole."""
+    teacher = open_page(contexts(), server, "/?view=network&act=leaky_relu")
+    code = start_class(teacher)
+    student = join(contexts(), server, code, "Ada")
+    teacher.locator("#live-panel .live-collect input[value=final_loss]").uncheck()
+    teacher.select_option("#live-param", "leak")
+    teacher.click("#live-experiment")
+    until(student, "!document.querySelector('.live-experiment').hidden && !document.querySelector('#live-submit').disabled", timeout_s=30)
+    says = student.inner_text(".live-experiment")
+    assert "final test accuracy" in says and "final training loss" not in says
+    with student.expect_request(lambda r: r.url.endswith("/results") and r.method == "POST") as sent:
+        student.click("#live-submit")
+    body = sent.value.post_data_json
+    assert {"test_accuracy", "dead_fraction"} <= set(body) and "final_loss" not in body and body["params"]["leak"] == pytest.approx(0.01)
+    until(student, "document.querySelector('.live-experiment output').textContent.startsWith('Sent')")
+    token = teacher.evaluate("window.__actlabLive.client.token")
+    get = "([code, token]) => fetch(`/api/classes/${code}/results`, {headers: {Authorization: `Bearer ${token}`}}).then((r) => r.json())"
+    results = teacher.evaluate(get, [code, token])
+    assert results["experiment"]["collect"] == ["test_accuracy", "dead_fraction"]
+    assert [sorted(r) for r in results["results"]] == [["activation", "dead_fraction", "nickname", "params", "test_accuracy"]]
+    # a second result in the plot's corner: accuracy 1 at leak 0
+    corner = {"activation": "leaky_relu(leak=0)", "params": {"leak": 0}, "test_accuracy": 1, "dead_fraction": 0, "experiment": results["experiment"]["id"]}
+    status = teacher.evaluate("([code, body]) => fetch(`/api/classes/${code}/results`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}).then((r) => r.status)", [code, corner])
+    assert status == 201
+    until(teacher, f"(document.querySelector('{RESULTS_PLOT}').data || []).reduce((n, t) => n + t.x.length, 0) === 2")
+    with teacher.expect_download() as dl:
+        teacher.click('[data-panel="class-results"] [data-export="json"]')
+    exported = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+    assert len(exported["results"]) == 2 and not any("final_loss" in r for r in exported["results"])
+    # every marker lies whole inside the plotting area
+    boxes = teacher.evaluate(f"""() => {{
+      const plot = document.querySelector('{RESULTS_PLOT}');
+      const area = plot.querySelector('.nsewdrag').getBoundingClientRect();
+      return [...plot.querySelectorAll('.scatterlayer .point')].map((p) => {{
+        const b = p.getBoundingClientRect();
+        return [b.left - area.left, area.right - b.right, b.top - area.top, area.bottom - b.bottom];
+      }});
+    }}""")
+    assert len(boxes) == 2
+    for gaps in boxes:
+        assert min(gaps) >= 0, gaps  # left, right, top, bottom: inside
+    shot(teacher, "live-teacher-results-corner")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"])
+def test_a_paused_student_scrolled_down_sees_the_pause_message(contexts, server, viewport):
+    """Paused, the student's bar stays at the top of the screen (under the top bar where that
+    sticks) however far the page is scrolled; released, it scrolls away with the page again."""
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    student = join(contexts(**viewport), server, code)
+    until(student, "document.querySelector('[data-panel=loss] .plot')?.dataset.rendered === '1'", timeout_s=30)
+    teacher.fill("#live-message", "Pens down, eyes up")
+    teacher.click("#live-pause")
+    until(student, "document.querySelector('.live-bar').dataset.paused === '1'")
+    student.evaluate("window.scrollTo(0, 1230)")
+    until(student, "window.scrollY > 600")
+    seen = """() => {
+      const m = document.querySelector('.live-paused'), r = m.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + Math.min(r.width, 40) / 2, r.top + r.height / 2);
+      return r.top >= 0 && r.bottom <= innerHeight && !!hit && m.contains(hit);
+    }"""
+    assert student.evaluate(seen), student.evaluate("document.querySelector('.live-paused').getBoundingClientRect().toJSON()")
+    assert "Pens down, eyes up" in student.inner_text(".live-paused")
+    shot(student, f"live-student-paused-scrolled-{viewport['width']}")
+    teacher.click("#live-pause")  # release
+    until(student, "document.querySelector('.live-bar').dataset.paused === '0'")
+    student.evaluate("window.scrollTo(0, 1231)")
+    until(student, "document.querySelector('.live-bar').getBoundingClientRect().bottom <= 0")  # out of the way again
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_the_teachers_next_page_reaches_the_students_before_it_has_loaded(contexts, server):
+    """Leaving a presentation (Esc) and opening the explorer from a lesson send the new state as
+    the teacher's page leaves, not once the next page has loaded its code: with the teacher's
+    next page held back, each student's page is already there. (Order, not wall-clock time.)"""
+    teacher = open_page(contexts(), server, "/lessons/dying-relu")
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    teacher.click("#live-panel .live-close")
+    teacher.click("#present-link")
+    teacher.wait_for_selector("body.present[data-ready='1']")
+    until(teacher, "!!window.__actlabLive?.onNavigate")  # the presenting page's class
+    until_loaded(student, "document.body.classList.contains('present') && document.body.dataset.ready === '1'")
+    held = []
+    teacher.context.route(lambda url: urlsplit(url).path in ("/", "/lessons/dying-relu"), lambda route: held.append(route))
+    teacher.keyboard.press("Escape")
+    until_loaded(student, "!new URLSearchParams(location.search).has('present') && !!document.querySelector('.live-bar.live-student') && !document.body.classList.contains('present')")
+    assert len(held) == 1 and "present" not in held[0].request.url  # the teacher's page is still on its way
+    assert student.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
+    held.pop().continue_()
+    teacher.wait_for_selector("body:not(.present)[data-ready='1']")
+    until(teacher, "document.querySelector('a.explorer-link')?.href.includes('act=') && !!window.__actlabLive?.onNavigate")  # this page's class is back
+    teacher.evaluate("document.querySelector('header a.explorer-link').click()")  # (a link the page holds, as a click follows it)
+    until_loaded(student, "location.pathname === '/' && document.querySelector('.live-bar.live-student')?.dataset.live === 'following'")
+    assert len(held) == 1 and urlsplit(held[0].request.url).path == "/"  # still held
+    held.pop().continue_()
+    teacher.wait_for_selector("body[data-ready='1']")
+    assert teacher.inner_text("#live-class").startswith("Live ")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_the_teachers_count_says_who_follows_and_who_explores(contexts, server):
+    teacher = open_page(contexts(), server, "/?fn=elu")
+    code = start_class(teacher)
+    ada, bo = join(contexts(), server, code), join(contexts(), server, code)
+    count = "document.querySelector('.live-count').textContent"
+    until(teacher, f"{count} === '2 students following'")
+    ada.click("#live-follow")  # "Explore on my own"
+    until(teacher, f"{count} === '2 students · 1 following, 1 exploring'")
+    bo.locator('#fn-curves [data-param-box="alpha"]').first.fill("0.5")
+    bo.locator('#fn-curves [data-param-box="alpha"]').first.press("Enter")  # a change of their own
+    until(bo, "document.querySelector('.live-bar').dataset.live === 'exploring'")
+    until(teacher, f"{count} === '2 students · 0 following, 2 exploring'")
+    ada.reload()  # a new stream of a student still exploring says so again
+    ada.wait_for_selector(".live-bar.live-student[data-live='exploring']")
+    bo.click("#live-follow")  # "Rejoin"
+    until(teacher, f"{count} === '2 students · 1 following, 1 exploring'", timeout_s=30)
+    assert "1 following, 1 exploring" in teacher.get_attribute("#live-class", "title")
+    for p in (teacher, ada, bo):
+        p.watch.assert_clean()

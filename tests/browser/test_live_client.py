@@ -127,10 +127,13 @@ def test_the_class_plot_keeps_a_parameter_that_is_never_negative_above_zero(page
       const { classResultsFigure } = await import(`/static/${v}/js/live/results.js`);
       const row = (leak) => ({ activation: `leaky_relu(leak=${leak})`, params: { leak }, test_accuracy: 0.9, nickname: 'a' });
       const fig = (rs) => classResultsFigure(rs, { param: 'leak', paramLabel: 'leak', number: 'test_accuracy', numberLabel: 'test accuracy' });
-      return [fig([row(0.3)]).layout.xaxis.rangemode, fig([row(0.3), row(-0.2)]).layout.xaxis.rangemode];
+      return [fig([row(0.3)]).layout.xaxis.range, fig([row(0.3), row(-0.2)]).layout.xaxis.range, fig([row(0), row(0.5)]).layout.xaxis.range];
     }"""
     )
-    assert ranges == ["nonnegative", None]
+    (lo, hi), (lo2, hi2), (lo3, hi3) = ranges
+    assert -0.1 * (hi - lo) < lo < 0 < 0.3 < hi  # from 0 (no axis running far below it), a marker's room either side
+    assert lo2 < -0.2 and hi2 > 0.3
+    assert -0.1 * (hi3 - lo3) < lo3 < 0 and 0.5 < hi3 < 0.55
 
 
 def test_the_class_results_hover_names_each_activation(page, server):

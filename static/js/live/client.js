@@ -67,6 +67,7 @@ export class LiveClient {
     this.query = null; // the teacher's latest view, followed or not
     this.seq = 0;
     this.students = 0;
+    this.connection = null; // this student's event stream, as the class counts it (its snapshot says)
     this.results = 0;
     this.status = "idle"; // idle | connecting | live | reconnecting | closed
     this._handlers = {};
@@ -175,6 +176,8 @@ export class LiveClient {
       this.experiment = data.experiment;
       this.students = data.students;
       this.results = data.results;
+      this.connection = data.connection || null; // this stream, as the class counts it
+      if (!this.following) this._tellFollowing(); // (a new stream: counted as following until told)
       this._emit("snapshot", data);
       if (this.following) this._emit("state", data.query, { seq: data.seq });
       if (data.paused) this._emit("pause", data.message);
@@ -235,6 +238,13 @@ export class LiveClient {
     if (!this.following) return;
     this.following = false;
     this._emit("follow", false);
+    this._tellFollowing();
+  }
+
+  /** The teacher's count says who follows and who explores: the class is told of each change. */
+  _tellFollowing() {
+    if (!this.connection || this.isTeacher) return;
+    this._fetch("PUT", "/following", { connection: this.connection, following: this.following }).catch(() => {}); // only a count
   }
 
   /** Rejoin with one click: the teacher's latest view is applied at once. */
@@ -242,19 +252,20 @@ export class LiveClient {
     if (this.following) return;
     this.following = true;
     this._emit("follow", true);
+    this._tellFollowing();
     if (this.query !== null) this._emit("state", this.query, { seq: this.seq });
   }
 
   // ------------------------------------------------------------------ requests
 
-  async _fetch(method, path, body = undefined, auth = false) {
+  async _fetch(method, path, body = undefined, auth = false, keepalive = false) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth) {
       if (!this.token) throw new LiveError(401, { detail: "only the teacher can do this", code: "teacher_token_missing" });
       headers.Authorization = `Bearer ${this.token}`;
     }
-    const r = await fetch(this._url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+    const r = await fetch(this._url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store", keepalive });
     let data = null;
     try {
       data = await r.json();
@@ -270,9 +281,12 @@ export class LiveClient {
     return this._fetch("GET", "");
   }
 
-  /** A student's result for the open experiment → {count}. Resubmitting replaces it. */
-  submitResult({ activation = "", params = {}, test_accuracy = null, dead_fraction = null, final_loss = null } = {}) {
-    const body = { activation, params, test_accuracy, dead_fraction, final_loss, student: studentKey(this.code) };
+  /** A student's result for the open experiment → {count}: the numbers it collects, no other
+   * (the server refuses one it does not collect). Resubmitting replaces it. */
+  submitResult({ activation = "", params = {}, ...numbers } = {}) {
+    const body = { activation, params, student: studentKey(this.code) };
+    const collect = (this.experiment && this.experiment.collect) || ["test_accuracy", "dead_fraction", "final_loss"];
+    for (const n of collect) body[n] = numbers[n] ?? null;
     if (this.experiment && this.experiment.id) body.experiment = this.experiment.id;
     if (this.nickname) body.nickname = String(this.nickname).slice(0, 24);
     return this._fetch("POST", "/results", body);
@@ -293,8 +307,13 @@ export class LiveClient {
   }
 
   /** Send the teacher's view. Calls while a request is in flight coalesce: the latest wins,
-   * at most one request every 60 ms. Resolves when that view has been sent. */
-  setState(query) {
+   * at most one request every 60 ms. Resolves when that view has been sent. `now`: at once, in
+   * a request that outlives this page (the teacher's page is going there). */
+  setState(query, { now = false } = {}) {
+    if (now) {
+      this._pendingQuery = null;
+      return this._fetch("PUT", "/state", { query: String(query).replace(/^\?/, "") }, true, true);
+    }
     this._pendingQuery = String(query).replace(/^\?/, "");
     if (!this._stateLoop) {
       this._stateLoop = this._sendStates().finally(() => {
@@ -310,7 +329,7 @@ export class LiveClient {
       this._pendingQuery = null;
       const t0 = performance.now();
       try {
-        await this._fetch("PUT", "/state", { query }, true);
+        await this._fetch("PUT", "/state", { query }, true, true); // (kept alive: the page may be leaving)
       } catch (e) {
         if (e.status === 429) {
           if (this._pendingQuery === null) this._pendingQuery = query; // try the latest again

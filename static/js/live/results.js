@@ -82,10 +82,21 @@ export function classResultsFigure(results, { param, paramLabel, number, numberL
   layout.margin = { ...layout.margin, t: 36 };
   layout.xaxis = { ...layout.xaxis, title: { text: param ? paramLabel : "activation" } };
   if (!param) layout.xaxis.type = "category";
-  // values that are never negative (a leak, α, σ): no axis running below 0 around one marker
-  else if (results.every((r) => !(r.params[param] < 0))) layout.xaxis.rangemode = "nonnegative";
+  else {
+    // the values' span with room for a whole marker at each end (a leak of 0 sat on the axis,
+    // half clipped); a single value is shown from 0 when it is not negative
+    const xs = data.flatMap((t) => t.x).filter((x) => Number.isFinite(x));
+    if (xs.length) {
+      let lo = Math.min(...xs);
+      const hi = Math.max(...xs);
+      if (lo === hi && lo > 0) lo = 0;
+      const pad = 0.06 * (hi - lo || Math.abs(hi) || 1);
+      layout.xaxis.range = [lo - pad, hi + pad];
+      layout.xaxis.autorange = false;
+    }
+  }
   layout.yaxis = { ...layout.yaxis, title: { text: numberLabel } };
-  if (number !== "final_loss") layout.yaxis.range = [-0.02, 1.02];
+  if (number !== "final_loss") layout.yaxis.range = [-0.07, 1.07]; // a fraction: 0 and 1 keep whole markers
   else layout.yaxis = { ...layout.yaxis, type: "log", exponentformat: "power" };
   layout.showlegend = true;
   if (!results.length) {

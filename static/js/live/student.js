@@ -14,7 +14,7 @@ import { resultProblem, resultText, runResult } from "./results.js";
 const LOCKED = "main form, [role=tablist], .presenter"; // what a pause locks: the controls (the plots stay)
 const REDIRECT = "actlab-live-redirect"; // the page this tab is being taken to by the class
 
-/** Where the class took this tab last (read once per page), and setting it. */
+/** Where the class took this tab last (read once per page), and setting it ("": nowhere). */
 function redirect(path = undefined) {
   try {
     if (path === undefined) {
@@ -22,7 +22,8 @@ function redirect(path = undefined) {
       sessionStorage.removeItem(REDIRECT);
       return was;
     }
-    sessionStorage.setItem(REDIRECT, path);
+    if (path) sessionStorage.setItem(REDIRECT, path);
+    else sessionStorage.removeItem(REDIRECT);
   } catch {
     /* storage blocked */
   }
@@ -45,7 +46,10 @@ export class Student {
     this.forget = forget;
     this.labels = meta.live.numbers;
     this.target = null; // the teacher's latest state, as followed
-    this.synced = false; // the page has shown it (so a change of the page's own is the student's)
+    // only the student's own input, click or key breaks away: a page applying the teacher's
+    // states (loading, reloading, catching up with a newer one) announces states of its own
+    this.ownAt = -1; // when the student last acted (performance.now())
+    this.appliedAt = 0; // when the class last gave the page a state
     this.trace = null; // the network view's last run
     this.client = new LiveClient(code, {
       follow: following,
@@ -63,6 +67,12 @@ export class Student {
     if (!following) this.showFollowing(false);
     this.onState = (e) => this.onPageState(e.detail);
     window.addEventListener("actlab:state", this.onState);
+    const own = (e) => {
+      if (!e.isTrusted || (e.target instanceof Node && this.bar.contains(e.target))) return;
+      this.ownAt = performance.now();
+      redirect(""); // a page the student opens from here is theirs
+    };
+    for (const type of ["pointerdown", "keydown", "input", "change", "popstate"]) window.addEventListener(type, own, true);
     document.addEventListener("net:drawn", (e) => {
       this.trace = (e.detail && e.detail.trace) || null; // a sweep is no single run
       this.showExperiment();
@@ -74,6 +84,7 @@ export class Student {
       },
       true,
     );
+    window.addEventListener("resize", () => this.client.paused && this.placeUnderTopBar());
     this.client.connect();
   }
 
@@ -121,25 +132,26 @@ export class Student {
     if (!page) return;
     const cameByThemselves = this.cameByThemselves;
     this.cameByThemselves = false; // only the first state can find the student elsewhere
+    this.appliedAt = performance.now();
+    // the class takes this tab there (a lesson reloads itself to enter or leave its presentation)
+    redirect(page.path);
     if (page.path !== location.pathname) {
       if (cameByThemselves) {
+        redirect("");
         this.client.unfollow();
         return;
       }
-      redirect(page.path);
       location.replace(`${page.path}${page.query ? `?${page.query}` : ""}`); // this tab remembers the class
       return;
     }
-    this.synced = sameQuery(location.search, page.query, this.meta.page_keys);
-    if (!this.synced) applyState(page.query);
+    if (!sameQuery(location.search, page.query, this.meta.page_keys)) applyState(page.query);
   }
 
   /** The page's state changed: the teacher's arriving, or the student's own (then they explore). */
   onPageState(state) {
-    if (!this.client.following || this.target === null) return;
+    if (!this.client.following || this.target === null || this.ownAt < this.appliedAt) return;
     const page = pageFor(this.target, currentTheme());
-    if (page && state.path === page.path && sameQuery(state.query, page.query, this.meta.page_keys)) this.synced = true;
-    else if (this.synced) this.client.unfollow();
+    if (!(page && state.path === page.path && sameQuery(state.query, page.query, this.meta.page_keys))) this.client.unfollow();
   }
 
   showFollowing(on) {
@@ -156,11 +168,20 @@ export class Student {
 
   /** Pause: the page's controls are locked (inert) with the teacher's message; its plots stay. */
   lock(on, message = "") {
+    if (on) this.placeUnderTopBar();
     document.body.classList.toggle("live-locked", on);
     for (const node of document.querySelectorAll(LOCKED)) node.inert = on;
     this.bar.dataset.paused = on ? "1" : "0";
     this.pausedEl.hidden = !on;
     this.pausedEl.textContent = on ? `Paused by the teacher: ${message}` : "";
+  }
+
+  /** Paused, the bar sticks to the top of the screen (under the top bar where that sticks too),
+   * so the message stays in view however far the page is scrolled. */
+  placeUnderTopBar() {
+    const top = document.querySelector("header.topbar");
+    const sticky = top && getComputedStyle(top).position === "sticky";
+    this.bar.style.setProperty("--live-top", sticky ? `${Math.round(top.getBoundingClientRect().height)}px` : "0px");
   }
 
   // ------------------------------------------------------------------ the class experiment

@@ -62,6 +62,14 @@ export class Teacher {
     this.buildPanel();
     this.onAnnounce = (e) => !e.detail.draft && this.send(e.detail);
     window.addEventListener("actlab:state", this.onAnnounce);
+    // leaving for another page (a link, Present, Esc, the next lesson): its state goes now, not
+    // once that page has loaded (the new page sends it again if it corrects it)
+    this.onNavigate = (e) => {
+      if (e.destination.sameDocument || e.downloadRequest || e.formData) return;
+      const url = new URL(e.destination.url);
+      if (url.origin === location.origin) this.send({ path: url.pathname, query: url.search.slice(1) }, { now: true });
+    };
+    if (window.navigation) window.navigation.addEventListener("navigate", this.onNavigate);
     if (button) {
       this.buttonTitle = button.title;
       this.onButton = () => this.toggle();
@@ -96,11 +104,11 @@ export class Teacher {
   }
 
   /** The page's state to the class (only when it changed). */
-  send(state) {
+  send(state, { now = false } = {}) {
     const query = classQuery(state, this.meta.page_keys);
     if (query === null || query === this.lastSent) return;
     this.lastSent = query;
-    this.client.setState(query).catch(() => {}); // reported through onError
+    this.client.setState(query, { now }).catch((e) => now && this.onError(e)); // (the loop reports its own)
   }
 
   onError(e) {
@@ -276,7 +284,8 @@ export class Teacher {
   show(info) {
     this.codeEl.textContent = info.display_code;
     const n = info.students;
-    const count = n === 0 ? "No students yet" : `${n} student${n === 1 ? "" : "s"} following`;
+    const away = info.exploring || 0;
+    const count = n === 0 ? "No students yet" : away === 0 ? `${n} student${n === 1 ? "" : "s"} following` : `${n} student${n === 1 ? "" : "s"} · ${n - away} following, ${away} exploring`;
     this.countEl.textContent = count;
     this.chipText.textContent = `Live class ${info.display_code} · ${n}`;
     if (this.button) {
@@ -405,6 +414,7 @@ export class Teacher {
   stop() {
     clearInterval(this.timer);
     window.removeEventListener("actlab:state", this.onAnnounce);
+    if (window.navigation) window.navigation.removeEventListener("navigate", this.onNavigate);
     this.forget();
     this.panel.remove();
     this.chip.remove();
@@ -423,6 +433,7 @@ export class Teacher {
   ended(text, error = true) {
     clearInterval(this.timer);
     window.removeEventListener("actlab:state", this.onAnnounce);
+    if (window.navigation) window.navigation.removeEventListener("navigate", this.onNavigate);
     this.say(text, error);
     this.forget();
     this.panel.dataset.ended = "1";
