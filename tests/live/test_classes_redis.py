@@ -4,7 +4,7 @@
 process; the teacher changes the view 20 times through the first: every student receives
 every change, in order. A student cannot control the class; a class its teacher ends is
 ended for the followers of both processes at once; results submitted through one
-process are read back through the other; a class nobody touches expires and is gone from
+process are read back through the other; who explores is counted for both; a class nobody touches expires and is gone from
 both processes, and its followers are told. A stopping process ends its streams at once.
 Loopback only; about 20 s (each scenario is cut off at 30 s).
 """
@@ -117,6 +117,34 @@ def test_the_teacher_ends_the_class_on_every_process(cluster):
     asyncio.run(asyncio.wait_for(scenario(), 20))
 
 
+def test_who_explores_is_counted_across_processes(cluster):
+    """The teacher's count said "3 students following" while they explored: a student's page says
+    when it explores (PUT …/following, through either process) and the class's state counts it
+    for both, in Redis; a student who leaves is no longer counted."""
+    async def scenario():
+        room = Classroom(cluster.urls)
+        try:
+            await room.start()
+            await room.join(4)  # two students on each process
+            a, b = room.students[0], room.students[1]  # one on each process
+            for s, url in ((a, cluster.urls[1]), (b, cluster.urls[0])):  # each told through the other process
+                r = await room.client.put(f"{url}/api/classes/{room.code}/following", json={"connection": s.snapshot["connection"], "following": False})
+                assert r.status_code == 200 and r.json()["counted"] is True, r.text
+            for url in cluster.urls:
+                info = (await room.client.get(f"{url}/api/classes/{room.code}")).json()
+                assert (info["students"], info["exploring"]) == (4, 2), info
+            r = await room.client.put(f"{cluster.urls[0]}/api/classes/{room.code}/following", json={"connection": a.snapshot["connection"], "following": True})
+            assert r.status_code == 200
+            info = (await room.client.get(f"{cluster.urls[1]}/api/classes/{room.code}")).json()
+            assert info["exploring"] == 1, info
+            r = await room.client.put(f"{cluster.urls[0]}/api/classes/{room.code}/following", json={"connection": "0" * 16, "following": False})
+            assert r.status_code == 200 and r.json()["counted"] is False  # no such stream: not counted
+        finally:
+            await room.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 20))
+
+
 def test_an_untouched_class_is_gone_and_a_stopping_worker_ends_its_streams(cluster):
     async def scenario():
         room = Classroom(cluster.urls)
@@ -146,3 +174,4 @@ def test_an_untouched_class_is_gone_and_a_stopping_worker_ends_its_streams(clust
             await room.close()
 
     asyncio.run(asyncio.wait_for(scenario(), 25))
+
