@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,9 +134,19 @@ def shot(page, name: str) -> Path:
 
 def until(page, expression: str, timeout_s: float = 20.0, arg=None) -> None:
     """Poll ``expression`` in the page until it is truthy (wait_for_function would eval, which
-    the CSP forbids). ``timeout_s`` is a hang guard, generous for a busy machine, not a speed check."""
+    the CSP forbids). ``timeout_s`` is a hang guard, generous for a busy machine, not a speed check.
+    A TypeError (an element not there yet, e.g. a view whose code is still loading) counts as
+    false; the last one is reported if the time runs out."""
     deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression, arg):
+    last = ""
+    while True:
+        try:
+            if page.evaluate(expression, arg):
+                return
+        except PlaywrightError as e:
+            if "TypeError" not in str(e):
+                raise
+            last = f" (last: {str(e).splitlines()[0][:200]})"
         if time.monotonic() > deadline:
-            pytest.fail(f"still false after {timeout_s} s: {expression}")
+            pytest.fail(f"still false after {timeout_s} s: {expression}{last}")
         time.sleep(0.02)

@@ -109,7 +109,8 @@ def test_a_teacher_and_two_students(contexts, server):
     teacher.select_option('#net-curves select[data-role="activation"]', "leaky_relu")
     for s in students:
         until(s, "document.querySelector('#tab-network').getAttribute('aria-selected') === 'true'")
-        until(s, "document.querySelector('#net-curves select[data-role=activation]').value === 'leaky_relu'")
+        # (the tab can switch before the network view's code has built its controls)
+        until(s, "document.querySelector('#net-curves select[data-role=activation]')?.value === 'leaky_relu'")
 
     # pause: the students' controls lock with the teacher's message; the plots stay
     teacher.click("#live-class")

@@ -151,8 +151,15 @@ def test_the_phase_embed_legend_clears_the_axis_title_in_a_short_frame(page, ser
     page.set_content(f'<iframe src="{server}/embed/phase?th=tanh" style="width:370px;height:420px"></iframe>')
     frame = page.frame_locator("iframe")
     frame.locator(".embed-plot[data-rendered='1'] .legend").wait_for()
-    legend = frame.locator(".legend").bounding_box()
-    title = frame.locator(".xtitle").bounding_box()
+    # the embed refits its plot when its box settles (a second drawing): read once it holds still
+    boxes, deadline = None, time.monotonic() + 15
+    while time.monotonic() < deadline:
+        now = (frame.locator(".legend").bounding_box(), frame.locator(".xtitle").bounding_box())
+        if None not in now and now == boxes:
+            break
+        boxes = now
+        page.wait_for_timeout(250)
+    legend, title = boxes
     assert title["y"] + title["height"] <= legend["y"] + 1, (title, legend)
 
 
