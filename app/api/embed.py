@@ -86,11 +86,6 @@ def run_check(query: dict[str, str], kind: str) -> tuple[float | None, dict[str,
         return None, None
 
 
-def run_cost(query: dict[str, str], kind: str) -> float | None:
-    """The compute the embed's run needs (None when the query is not a valid run)."""
-    return run_check(query, kind)[0]
-
-
 def explorer_query(query: dict[str, str], panel: str) -> str:
     keep = {k: v for k, v in query.items() if k not in EMBED_ONLY_KEYS}
     keep["view"] = {"function": "function", "theory": "theory"}.get(kind_of(panel), "network")

@@ -3,7 +3,7 @@
 // are imported when their tab is first shown.
 
 import { loadCatalogue, loadMeta } from "./lib/api.js";
-import { buildQuery, defaultOf, readLink } from "./lib/url.js";
+import { buildQuery, defaultOf, readLink, showLinkNotice } from "./lib/url.js";
 import { noteText, sanitise } from "./lib/spec.js";
 import { actOf, describeFormulas, prepareFormulas, sweepableParams } from "./lib/formula.js";
 import { applyTheme, preferredTheme } from "./lib/theme.js";
@@ -216,7 +216,7 @@ async function main() {
   };
   window.addEventListener("popstate", fromAddress);
   if (notes.length) {
-    showNotice(notes);
+    showLinkNotice(notes);
     history.replaceState(null, "", `${location.pathname}${buildQuery(state, SCHEMA, catalogue)}`); // the link now says what is shown
   }
   announceState();
@@ -228,15 +228,6 @@ async function main() {
   document.body.dataset.ready = "1";
 }
 
-/** The corrections made to a hand-edited link, until dismissed. */
-function showNotice(notes) {
-  const box = document.getElementById("url-notice");
-  const list = box.querySelector("ul");
-  list.replaceChildren(...notes.slice(0, 8).map((n) => Object.assign(document.createElement("li"), { textContent: n })));
-  if (notes.length > 8) list.append(Object.assign(document.createElement("li"), { textContent: `… and ${notes.length - 8} more.` }));
-  box.hidden = false;
-  box.querySelector("button").onclick = () => (box.hidden = true);
-}
 
 /** A view whose code could not be loaded says so in its own place (choosing its tab again retries). */
 function viewFailed(name, err) {

@@ -7,7 +7,7 @@ import { clearFormulaError, el, select, showFormulaError, slider } from "./lib/c
 import { Panel } from "./lib/panel.js";
 import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
 import { formatNumber, noteText } from "./lib/spec.js";
-import { readLink } from "./lib/url.js";
+import { readLink, showLinkNotice } from "./lib/url.js";
 import { FIGURES } from "./lessons/figures.js";
 import { Presenter } from "./lessons/present.js";
 import { announceState, onApplyState } from "./lib/page-state.js";
@@ -41,16 +41,11 @@ function readControls(controls, q) {
   return readLink(fields, q, PAGE_KEYS);
 }
 
-/** The corrections made to a hand-edited or outdated link, until dismissed. */
-function showLinkNotice(notes) {
-  const box = document.getElementById("url-notice");
-  if (!box || !notes.length) return;
-  const texts = notes.map((n) => noteText(n, { byId: {} }));
-  box.querySelector("ul").replaceChildren(...texts.map((t) => el("li", { text: t })));
-  box.hidden = false;
-  box.querySelector("button").onclick = () => (box.hidden = true);
-  // presenting: it floats over the slide, and goes with the first key (→ to the next screen)
-  if (document.body.classList.contains("present")) document.addEventListener("keydown", () => (box.hidden = true), { once: true });
+/** A corrected link says so; presenting, the notice floats over the slide and goes with the
+ * first key (→ to the next screen). */
+function sayLinkCorrected(notes) {
+  const box = showLinkNotice(notes.map((n) => noteText(n, { byId: {} })));
+  if (box && document.body.classList.contains("present")) document.addEventListener("keydown", () => (box.hidden = true), { once: true });
 }
 
 /** The controls that differ from their defaults, as query pairs. */
@@ -150,7 +145,7 @@ class LessonPage {
       query: () => this.pageQuery(),
     });
     this.updateLinks(); // the address now says what is shown
-    showLinkNotice(link.notes);
+    sayLinkCorrected(link.notes);
     this.measure();
   }
 

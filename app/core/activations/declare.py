@@ -70,10 +70,6 @@ class Properties:
         }
 
 
-_GAUSS_Z, _GAUSS_W = np.polynomial.hermite_e.hermegauss(101)
-_GAUSS_W = _GAUSS_W / math.sqrt(2.0 * math.pi)
-
-
 @dataclass(frozen=True)
 class Stochastic:
     """What a stochastic activation adds to its deterministic (mean / eval-mode) curve.

@@ -86,6 +86,19 @@ export function readLink(fields, search = window.location.search, ignore = [], o
   return { state, notes };
 }
 
+/** The corrections made to a hand-edited or outdated link (texts), in the page's #url-notice
+ * until dismissed; returns the box (null when there is nothing to say). */
+export function showLinkNotice(texts) {
+  const box = document.getElementById("url-notice");
+  if (!box || !texts.length) return null;
+  const item = (text) => Object.assign(document.createElement("li"), { textContent: text });
+  box.querySelector("ul").replaceChildren(...texts.slice(0, 8).map(item));
+  if (texts.length > 8) box.querySelector("ul").append(item(`… and ${texts.length - 8} more.`));
+  box.hidden = false;
+  box.querySelector("button").onclick = () => (box.hidden = true);
+  return box;
+}
+
 /** Own points written x1,x2,label_x1,x2,label_…: a point that is not three plain decimals
  * within ±limit is left out, and so are those beyond the cap — each with a note. */
 function readPoints(raw, f, key, notes) {
