@@ -204,8 +204,8 @@ class CurveResponse(BaseModel):
     torch: str | None = Field(description="The torch.nn module with these parameters (null where torch.nn has none).")
     mathml: str | None = Field(None, description="The formula as MathML where a choice parameter changes it (GELU's tanh form), else null: the catalogue's.")
     properties: dict[str, Any] | None = Field(None, description="A catalogue activation's properties at these values: declared at the defaults, else measured (null for a typed formula: see formula).")
-    regions: list[dict[str, Any]]
-    saturation_eps: float = Field(description="ε of the saturated regions (|f′| < ε).")
+    regions: list[dict[str, Any]] = Field(description="Runs of the grid where f′ = 0 (kind dead) or |f′| < ε on out to ±∞ (kind saturated), from x0 to x1.")
+    saturation_eps: float = Field(description="ε of the saturated regions (|f′| < ε from there on out to ±∞).")
     noise: dict[str, Any] | None = None
     formula: FormulaInfo | None = Field(None, description="For a typed formula: its canonical text, derivative, measured properties, PyTorch snippet and where it overflows.")
 

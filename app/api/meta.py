@@ -81,7 +81,7 @@ THEORY_VIEW = {
 
 # Plots: name → (kind, title, help). The explorer, the embeds and the lessons draw them.
 PANELS: dict[str, dict[str, str]] = {
-    "function": {"kind": "function", "title": "f(x) and its derivative f′(x)", "help": f"Shaded: where f′ = 0 (dead) or |f′| < ε = {SATURATION_EPS:g} (saturated). Dotted: kinks."},
+    "function": {"kind": "function", "title": "f(x) and its derivative f′(x)", "help": f"Shaded: where f′ = 0 (dead), or |f′| < ε = {SATURATION_EPS:g} on out to ±∞ (saturated; not a turning point's small slope). Dotted: kinks."},
     "loss": {"kind": "train", "title": "Loss and test accuracy", "help": "Cross-entropy (log scale) for training (solid) and test (dashed) data; dotted: test accuracy (right axis)."},
     "boundary": {"kind": "train", "title": "Decision boundary", "help": "Probability of class 1 over the plane, with the training (●) and test (▲) points. Scrub or play through training."},
     "gradient-flow": {"kind": "train", "title": "Gradient flow (layer × epoch)", "help": "log₁₀ of the gradient's size per layer: at the layer's input (‖∂L/∂h‖, the default) or of its weights (‖∂L/∂W‖; the Gradient menu picks). Dark rows near layer 1 mean vanishing gradients."},

@@ -39,26 +39,49 @@ def grid(xmin: float, xmax: float, n: int) -> Array:
     return np.linspace(xmin, xmax, n)
 
 
-def flat_regions(x: Array, dy: Array, eps: float = SATURATION_EPS) -> list[Region]:
-    """Maximal runs of grid points where dy == 0 (dead) or 0 < |dy| < eps (saturated)."""
+def flat_regions(x: Array, dy: Array, eps: float = SATURATION_EPS, beyond: tuple[bool, bool] = (True, True)) -> list[Region]:
+    """Maximal runs of grid points where dy == 0 (dead) or 0 < |dy| < eps (saturated).
+
+    A run of small slope is saturation only where it goes on to ±∞: it reaches an end of the
+    grid and ``beyond`` says |f′| stays below ε past that end (left, right). Elsewhere it is a
+    turning point or a plateau (swish's minimum, tanhshrink's x = 0) and is not marked."""
     kind = np.where(dy == 0, 1, np.where(np.abs(dy) < eps, 2, 0))
     regions: list[Region] = []
     if kind.size == 0:
         return regions
     # an isolated exact zero of f′ (tanhshrink's x = 0, a turning point on the grid) is no dead
-    # stretch: part of the saturated run around it, else nothing
+    # stretch: part of the small-slope run around it, else nothing
     lone = (kind == 1) & (np.r_[0, kind[:-1]] != 1) & (np.r_[kind[1:], 0] != 1)
     if lone.any() and kind.size > 1:
         beside = (np.r_[0, kind[:-1]] == 2) | (np.r_[kind[1:], 0] == 2)
         kind = np.where(lone, np.where(beside, 2, 0), kind)
+    # the stretches of small slope (dead or not) reaching an end of the grid that goes on flat
+    small = kind > 0
+    first_big = int(np.argmin(small)) if not small.all() else kind.size
+    last_big = kind.size - 1 - int(np.argmin(small[::-1])) if not small.all() else -1
     edges = np.flatnonzero(np.diff(kind)) + 1
     starts = np.concatenate(([0], edges))
     ends = np.concatenate((edges, [kind.size]))
     for s, e in zip(starts, ends):
         k = kind[s]
-        if k:
-            regions.append(Region("dead" if k == 1 else "saturated", float(x[s]), float(x[e - 1])))
+        if k == 1:
+            regions.append(Region("dead", float(x[s]), float(x[e - 1])))
+        elif k == 2 and ((e <= first_big and beyond[0]) or (s > last_big and beyond[1])):
+            regions.append(Region("saturated", float(x[s]), float(x[e - 1])))
     return regions
+
+
+def stays_flat(act: Activation, params: dict, x: Array, eps: float = SATURATION_EPS) -> tuple[bool, bool]:
+    """Whether |f′| stays below ε from each end of the grid x out to 10⁶ past it (left, right),
+    sampled on a geometric grid of 64 offsets (points where f′ is NaN are skipped)."""
+    step = float(x[1] - x[0]) if x.size > 1 else 1.0
+    off = np.geomspace(max(step, 1e-6), 1e6, 64)
+    out = []
+    for edge, sign in ((x[0], -1.0), (x[-1], 1.0)):
+        with np.errstate(all="ignore"):
+            d = np.abs(act.df(edge + sign * off, **params))
+        out.append(bool(np.all(d[~np.isnan(d)] < eps)))
+    return out[0], out[1]
 
 
 def sample_curve(
@@ -79,7 +102,9 @@ def sample_curve(
     bad = ~np.isfinite(y)
     if bad.any():  # no slope where f is not a number (log(x) at x < 0: f′ = 1/x is not f's; 1/(x − x))
         dy = np.where(bad, np.nan, dy)
-    regions = flat_regions(x, dy, eps)
+    with np.errstate(invalid="ignore"):
+        at_ends = dy.size > 0 and bool(np.abs(dy[0]) < eps or np.abs(dy[-1]) < eps)
+    regions = flat_regions(x, dy, eps, stays_flat(act, params, x, eps) if at_ends else (False, False))
     st = act.stochastic
     if st is None:
         return Curve(x, y, dy, regions)

@@ -64,14 +64,40 @@ def test_flat_regions_edge_cases():
         Region("saturated", 7.0, 7.0),
     ]  # (the lone zero at 5, between slopes 1 and 0.5, is a point, not a dead stretch)
     assert flat_regions(x, dy, eps=1e-3) == [Region("dead", 0.0, 1.0)]
-    # a lone zero inside a saturated run belongs to it (tanhshrink at 0: f′ = tanh² x)
-    assert flat_regions(x, np.array([1.0, 0.004, 0.0, 0.004, 1.0, 1.0, 1.0, 1.0])) == [Region("saturated", 1.0, 3.0)]
+    # a lone zero inside a run of small slope belongs to it (tanhshrink at 0: f′ = tanh² x) …
+    assert flat_regions(x, np.array([0.004, 0.0, 0.004, 1.0, 1.0, 1.0, 1.0, 1.0])) == [Region("saturated", 0.0, 2.0)]
+    # … and a run of small slope inside the grid is a turning point or a plateau, not saturation
+    assert flat_regions(x, np.array([1.0, 0.004, 0.0, 0.004, 1.0, 1.0, 1.0, 1.0])) == []
     xs = grid(-5.0, 5.0, 401)
-    (r,) = flat_regions(xs, ACTS["tanhshrink"].df(xs))
-    assert r.kind == "saturated" and r.x0 == pytest.approx(-0.1, abs=1e-12) and r.x1 == pytest.approx(0.1, abs=1e-12)
+    assert flat_regions(xs, ACTS["tanhshrink"].df(xs)) == []
+    # saturation needs the slope to stay small past the grid's end, on that side
+    assert flat_regions(x, dy, beyond=(False, True)) == [Region("dead", 0.0, 1.0), Region("saturated", 7.0, 7.0)]
+    assert flat_regions(x, dy, beyond=(True, False)) == [Region("dead", 0.0, 1.0), Region("saturated", 2.0, 3.0)]
     # sigmoid never has |f'| above 1/4: everything is "saturated" with ε = 0.3
     xs = grid(-4.0, 4.0, 9)
     assert flat_regions(xs, ACTS["sigmoid"].df(xs), eps=0.3) == [Region("saturated", -4.0, 4.0)]
+
+
+@pytest.mark.parametrize("act_id", ["silu", "gelu", "mish", "tanhshrink"])
+def test_a_turning_point_is_not_shaded_saturated(act_id):
+    """|f′| < ε around swish's, GELU's and mish's minimum and tanhshrink's 0: the slope grows
+    again on both sides, so no band there; GELU's left tail (f′ → 0 as x → −∞) is one."""
+    act = ACTS[act_id]
+    c = sample_curve(act, act.defaults(), -5.0, 5.0, 401)
+    assert all(r.x1 < -2.0 or r.x0 > 2.0 for r in c.regions), c.regions
+    small = np.abs(c.dy) < SATURATION_EPS
+    assert small[(c.x > -2.0) & (c.x < 0.5)].any()  # there is a small slope near the minimum
+    assert [r.kind for r in c.regions] == (["saturated"] if act_id == "gelu" else [])
+
+
+def test_saturation_is_decided_past_the_end_of_the_plot():
+    # swish plotted from its minimum (x ≈ −1.278): small slope at the left end, but f′(−2) ≈ −0.09
+    silu = ACTS["silu"]
+    assert sample_curve(silu, silu.defaults(), -1.28, 5.0, 401).regions == []
+    # sigmoid from 5 on: σ′ < ε on the whole grid; it goes on to +∞ but not to the left (σ′(4) ≈ 0.018)
+    sig = ACTS["sigmoid"]
+    assert sample_curve(sig, {}, 5.0, 10.0, 101).regions == [Region("saturated", 5.0, 10.0)]
+    assert sample_curve(sig, {}, -10.0, -5.0, 101).regions == [Region("saturated", -10.0, -5.0)]
 
 
 def test_identity_has_no_flat_regions():
