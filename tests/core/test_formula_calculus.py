@@ -274,6 +274,13 @@ def test_stable_values_are_right_in_the_tails():
     assert d[1] == pytest.approx(math.exp(-40), rel=1e-14) and d[3] == 1.0
     F = compile_formula("1/(1+exp(-x))")
     assert F.df(np.array([-40.0]))[0] == pytest.approx(math.exp(-40), rel=1e-13)
+    # a power or root of exp is exp of a multiple: exp(x) underflows at x < −745, its root does not
+    for text in ("exp(x)^0.5", "sqrt(exp(x))"):
+        F = compile_formula(text)
+        assert F.text == text  # shown as typed
+        f, d = F.f_and_df(np.array([-1000.0, -1e4]))
+        assert f[0] == pytest.approx(math.exp(-500), rel=1e-13) and d[0] == pytest.approx(0.5 * math.exp(-500), rel=1e-13)
+        assert f[1] == 0.0 and d[1] == 0.0  # not 0·∞
 
 
 def test_discarded_branches_do_not_leak():
@@ -349,6 +356,9 @@ CATALOGUE_LIKE = [
     ("1.0507009873554805*where(x > 0, x, 1.6732632423543772*(exp(x) - 1))",
      dict(output_range="(≈ −1.758, ∞)", monotonic=True, smooth=False, zero_centred=True, saturates="left")),
     ("-x", dict(monotonic=True, zero_centred=True)),
+    # not "not smooth, undefined at 253 points" (f′ = 0.5·exp(x)^−0.5·exp(x) = ∞·0 where exp underflows)
+    ("exp(x)^0.5", dict(output_range="(0, ∞)", monotonic=True, smooth=True, saturates="left")),
+    ("sqrt(exp(-x))", dict(output_range="(0, ∞)", monotonic=True, smooth=True, saturates="right")),
 ]
 
 

@@ -17,6 +17,7 @@ log(sigmoid(u))                  log_sigmoid(u)         (scipy's log_expit)
 1 + tanh(u), 1 − tanh(u)         2σ(2u), 2σ(−2u)        (GELU's tanh form for u ≪ 0)
 1 + erf(u), 1 − erf(u)           erfc(−u), erfc(u)      (Φ in the far tail)
 (e^u − e^−u)/(e^u + e^−u)        tanh(u)                (no overflow, no cancelling in f′)
+exp(u)^v, sqrt(exp(u))           exp(v·u), exp(u/2)     (f′ is not 0·∞ where exp(u) underflows)
 ===============================  ======================================================
 
 Sums match in any order of their two terms (``exp(x) + 1`` too).
@@ -88,6 +89,10 @@ def _tanh_by_definition(n: Div) -> Node | None:
 
 
 def _rule(n: Node) -> Node:
+    if isinstance(n, Pow) and _is(n.base, "exp"):
+        return _c("exp", mul(n.exp, n.base.args[0]))
+    if isinstance(n, Call) and n.fn == "sqrt" and _is(n.args[0], "exp"):
+        return _c("exp", mul(num(0.5), n.args[0].args[0]))
     if isinstance(n, Call) and n.fn == "log":
         (u,) = n.args
         if _is(u, "sigmoid"):
