@@ -215,7 +215,8 @@ def _allowed(schema: dict, field: str, spec: dict | None = None) -> str | None:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    # a huge count (1e30 sent for seed, read as a whole number) as it was written, not 31 digits
+    text = f"{float(value):g}" if type(value) is int and abs(value) >= 10**16 else repr(value)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 

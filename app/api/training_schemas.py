@@ -3,9 +3,9 @@ of /api/train, /api/sweep, /api/init_stats and the stream; /api/meta serves them
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.core import activations as acts
 from app.core import training as engine
@@ -27,6 +27,16 @@ def _budget_doc() -> str:
         f"boundary_frames × boundary_grid² × activations ≤ {MAX_BOUNDARY_CELLS:,} (`code` boundary_cells). "
         "/api/meta says the budget too (`budget.max_cost`); each activation's unit cost is in the training engine."
     )
+
+
+def _whole(v: Any) -> Any:
+    """A whole number written as a float (300.0, 1e9: JSON does not tell them apart) as an int;
+    anything else as it is, for the strict check (2.5 is then not_whole, "5" and true wrong_type)."""
+    return int(v) if type(v) is float and v.is_integer() else v
+
+
+# a count in a JSON body
+Count = Annotated[int, BeforeValidator(_whole)]
 
 
 # Caps on what a request controls (the compute budget in app.core.training caps their product).
@@ -96,14 +106,14 @@ class TrainRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     dataset: Literal[ALL_DATASETS] = Field("moons", description="Binary: moons, circles, xor, spirals, blobs; multi-class: class_blobs, class_spirals (classes); regression: plane, multi_gaussian; own: the points field.")  # type: ignore[valid-type]
-    classes: int = Field(MIN_CLASSES, ge=MIN_CLASSES, le=MAX_CLASSES, description="Classes of class_blobs and class_spirals.")
+    classes: Count = Field(MIN_CLASSES, ge=MIN_CLASSES, le=MAX_CLASSES, description="Classes of class_blobs and class_spirals.")
     points: OwnPointsIn | None = Field(None, description="Own data, for dataset own.")
-    n_points: int = Field(256, ge=MIN_POINTS, le=MAX_POINTS, description="Points in the dataset (training + test).")
+    n_points: Count = Field(256, ge=MIN_POINTS, le=MAX_POINTS, description="Points in the dataset (training + test).")
     noise: float = Field(0.1, ge=0.0, le=MAX_NOISE, allow_inf_nan=False, description="Standard deviation of the Gaussian jitter added to every point.")
     test_fraction: float = Field(0.25, ge=0.05, le=0.9, allow_inf_nan=False, description="Share of the points held out as the test set.")
-    depth: int = Field(3, ge=1, le=MAX_DEPTH, description="Hidden layers.")
-    width: int = Field(8, ge=1, le=MAX_WIDTH, description="Units per hidden layer.")
-    widths: list[int] | None = Field(None, max_length=MAX_DEPTH, description="Units per hidden layer, one number per layer, each 1–64 (instead of depth × width; empty or null: depth × width).")
+    depth: Count = Field(3, ge=1, le=MAX_DEPTH, description="Hidden layers.")
+    width: Count = Field(8, ge=1, le=MAX_WIDTH, description="Units per hidden layer.")
+    widths: list[Count] | None = Field(None, max_length=MAX_DEPTH, description="Units per hidden layer, one number per layer, each 1–64 (instead of depth × width; empty or null: depth × width).")
     features: list[FeatureName] = Field(list(DEFAULT_FEATURES), min_length=1, max_length=len(FEATURES), description="The network's inputs, computed from each point: x1, x2, x1_sq, x2_sq, x1x2, sin_x1, sin_x2.")  # type: ignore[valid-type]
     init: Literal[INITS] = Field("he", description="Weight initialisation: he N(0, 2/fan_in), glorot U(±√(6/(fan_in+fan_out))), lecun N(0, 1/fan_in), uniform U(±0.5), custom N(0, sigma_w2/fan_in) with biases N(bias_init, sigma_b2).")  # type: ignore[valid-type]
     bias_init: float = Field(0.0, ge=-BIAS_INIT_LIMIT, le=BIAS_INIT_LIMIT, allow_inf_nan=False, description="Initial value of every bias (with init custom: their mean).")
@@ -115,16 +125,16 @@ class TrainRequest(BaseModel):
     momentum: float = Field(0.0, ge=0.0, le=MOMENTUM_MAX, allow_inf_nan=False, description="SGD momentum (ignored by Adam).")
     l1: float = Field(0.0, ge=0.0, le=REGULARISATION_MAX, allow_inf_nan=False, description="L1 penalty rate: adds l1·Σ|w| over the weights (not biases) to the loss being minimised.")
     l2: float = Field(0.0, ge=0.0, le=REGULARISATION_MAX, allow_inf_nan=False, description="L2 penalty rate: adds ½·l2·Σw² over the weights (not biases). The reported loss is the data term.")
-    batch_size: int = Field(0, ge=0, le=MAX_POINTS, description="Mini-batch size; 0 (or at least the training set) = full batch.")
-    epochs: int = Field(300, ge=1, le=MAX_EPOCHS)
-    frames: int = Field(100, ge=2, le=MAX_FRAMES, description="Recorded epochs, evenly spaced, first (at initialisation) and last included; clamped to epochs + 1.")
-    boundary_frames: int = Field(5, ge=0, le=MAX_BOUNDARY_FRAMES, description="Recorded frames that also get a decision-boundary grid; clamped to frames.")
-    boundary_grid: int = Field(40, ge=8, le=MAX_BOUNDARY_GRID, description="Boundary grid points per side.")
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seeds the data, the initial weights and the training noise (separate streams).")
+    batch_size: Count = Field(0, ge=0, le=MAX_POINTS, description="Mini-batch size; 0 (or at least the training set) = full batch.")
+    epochs: Count = Field(300, ge=1, le=MAX_EPOCHS)
+    frames: Count = Field(100, ge=2, le=MAX_FRAMES, description="Recorded epochs, evenly spaced, first (at initialisation) and last included; clamped to epochs + 1.")
+    boundary_frames: Count = Field(5, ge=0, le=MAX_BOUNDARY_FRAMES, description="Recorded frames that also get a decision-boundary grid; clamped to frames.")
+    boundary_grid: Count = Field(40, ge=8, le=MAX_BOUNDARY_GRID, description="Boundary grid points per side.")
+    seed: Count = Field(0, ge=0, le=2**32 - 1, description="Seeds the data, the initial weights and the training noise (separate streams).")
     include_weights: bool = Field(False, description="Add every variant's initial and final weights and biases.")
     include_state: bool = Field(False, description="Add the run's state after its last epoch (opaque: send it back as state to continue).")
     state: dict[str, Any] | None = Field(None, description="A state from a previous response of the same settings: the run continues from it (epochs more).")
-    unit_grid: int = Field(0, ge=0, le=MAX_UNIT_GRID, description="> 0: each variant's diagram at the last frame — every unit's output over a unit_grid² grid, per-unit numbers, weights and gradients.")
+    unit_grid: Count = Field(0, ge=0, le=MAX_UNIT_GRID, description="> 0: each variant's diagram at the last frame — every unit's output over a unit_grid² grid, per-unit numbers, weights and gradients.")
     probe: ProbeIn | None = Field(None, description="A point whose per-unit numbers the diagram adds (needs unit_grid > 0).")
     dtype: Literal[DTYPES] = Field("float64", description="Arithmetic precision.")  # type: ignore[valid-type]
 
@@ -146,9 +156,9 @@ class SweepRequest(TrainRequest):
 class InitStatsRequest(TrainRequest):
     """Per-layer statistics at initialisation (no training) for ``seeds`` weight seeds."""
 
-    depth: int = Field(3, ge=1, le=MAX_INIT_DEPTH, description="Hidden layers.")
-    width: int = Field(8, ge=1, le=MAX_INIT_WIDTH, description="Units per hidden layer.")
-    seeds: int = Field(32, ge=1, le=MAX_INIT_SEEDS, description="Weight seeds seed, seed+1, …; the data use seed.")
+    depth: Count = Field(3, ge=1, le=MAX_INIT_DEPTH, description="Hidden layers.")
+    width: Count = Field(8, ge=1, le=MAX_INIT_WIDTH, description="Units per hidden layer.")
+    seeds: Count = Field(32, ge=1, le=MAX_INIT_SEEDS, description="Weight seeds seed, seed+1, …; the data use seed.")
 
 
 class ActivationOut(BaseModel):

@@ -97,12 +97,17 @@ def check_budget(config: Any, variants_field: str = "activations") -> None:
             mid = (lo + hi + 1) // 2
             lo, hi = (mid, hi) if cost(_with_epochs(config, mid)) <= MAX_COST else (lo, mid - 1)
         fit = lo
-        reduce = ["epochs", "n_points", "depth", "width", variants_field, "frames", "boundary_frames", "batch_size (raise it)"]
-        hint = f"with the rest unchanged, at most {fit:,} epochs fit; or " if fit >= 1 else ""
+        reduce = ["epochs", "n_points", "depth", "width", variants_field, "frames", "boundary_frames"]
+        # larger mini-batches cost less per epoch (fewer steps); a full batch cannot grow
+        mini = 0 < config.batch_size < config.n_train
+        if mini:
+            reduce.append("batch_size (raise it)")
+        hint = f"with the rest unchanged, at most {fit:,} epoch{'s' if fit > 1 else ''} fit{'s' if fit == 1 else ''}; or " if fit >= 1 else ""
         raise BudgetError(
             "epochs",
             f"this run costs {c:.3g} (training, recorded frames, boundary grids and histograms: see /api/meta budget); "
-            f"the limit is {MAX_COST:.3g}: {hint}reduce epochs, n_points, depth, width, {variants_field}, frames, boundary_frames, or raise batch_size",
+            f"the limit is {MAX_COST:.3g}: {hint}reduce epochs, n_points, depth, width, {variants_field}, frames, "
+            f"{'boundary_frames, or raise batch_size' if mini else 'or boundary_frames'}",
             "budget", cost=c, limit=MAX_COST, fit_epochs=fit, reduce=reduce,
         )
     e = elements(config)

@@ -310,8 +310,8 @@ def parse_csv(text: str, task: str = "classify") -> OwnPoints:
     """Own points from CSV text: rows x1,x2,label (or target), comma-, semicolon- or
     tab-separated, an optional header line; CoreError naming the line and column."""
     rows = [(i + 1, line.strip()) for i, line in enumerate(text.splitlines()) if line.strip()]
-    if rows and not _numeric(_cells(rows[0][1])[0]):
-        rows = rows[1:]  # a header
+    if rows and not _float(_cells(rows[0][1])[0]):
+        rows = rows[1:]  # a header (a first cell such as 1e400 is a number too large, not a name)
     if len(rows) > MAX_OWN_POINTS:
         raise CoreError("csv", f"csv: at most {MAX_OWN_POINTS:,} rows (this file has {len(rows):,})", "too_many", max=MAX_OWN_POINTS, got=len(rows))
     x, y = [], []
@@ -322,7 +322,8 @@ def parse_csv(text: str, task: str = "classify") -> OwnPoints:
         values = []
         for col, cell in enumerate(cells, start=1):
             if not _numeric(cell):
-                raise CoreError("csv", f"csv: line {line}, column {col}: {cell[:20]!r} is not a number", "not_a_number", line=line, column=col)
+                what, code = ("is not a finite number", "not_finite") if _float(cell) else ("is not a number", "not_a_number")
+                raise CoreError("csv", f"csv: line {line}, column {col}: {cell[:20]!r} {what}", code, line=line, column=col)
             values.append(float(cell))
         x.append(values[:2])
         y.append(values[2])
@@ -344,8 +345,13 @@ def _cells(row: str) -> list[str]:
     return row.split()
 
 
-def _numeric(cell: str) -> bool:
+def _float(cell: str) -> bool:
     try:
-        return math.isfinite(float(cell))
+        float(cell)
     except ValueError:
         return False
+    return True
+
+
+def _numeric(cell: str) -> bool:
+    return _float(cell) and math.isfinite(float(cell))

@@ -85,6 +85,14 @@ def test_csv_upload_names_the_line_and_column(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["code"] == "too_many"
     r = client.post("/api/points?task=regress", content=rows, headers={"content-type": "text/csv"})
     assert r.status_code == 200 and r.json()["task"] == "regress"
+    # a first row whose number is too large is that row, not a header to skip (it was: 29 points, 200)
+    for first, (line, code) in {"1e400,0.2,0": (1, "not_finite"), "inf,0.2,0": (1, "not_finite"), "x1,x2,label": (None, None)}.items():
+        r = client.post("/api/points", content=first + "\n" + rows, headers={"content-type": "text/csv"})
+        if code is None:
+            assert r.status_code == 200 and len(r.json()["x"]) == 30
+        else:
+            assert r.status_code == 422 and (r.json()["line"], r.json()["column"], r.json()["code"]) == (line, 1, code), r.json()
+            assert "is not a finite number" in r.json()["detail"], r.json()
 
 
 def test_continuing_from_the_state_is_the_longer_run_bit_for_bit(client: TestClient) -> None:

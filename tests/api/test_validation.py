@@ -503,3 +503,15 @@ def test_a_fraction_for_a_count_says_whole_number_and_ends_are_counts(client: Te
     body = client.post("/api/train", json={"depth": 99}).json()
     assert body["code"] == "out_of_range" and (body["min"], body["max"]) == (1, 12)
     assert isinstance(body["min"], int) and isinstance(body["errors"][0]["max"], int)
+
+
+def test_a_whole_number_written_as_a_float_is_a_count(client: TestClient) -> None:
+    """JSON does not tell 300 from 300.0 (Python's json.dumps writes a float 300 as 300.0): it was
+    wrong_type "Input should be a valid integer (got 300.0)", and 1e9 epochs wrong_type, not out of range."""
+    r = client.post("/api/train", json={"epochs": 3.0, "frames": 2.0, "widths": [4.0, 3], "n_points": 40.0})
+    assert r.status_code == 200 and r.json()["epochs"] == 3, r.json()
+    for field, value, shown in (("epochs", 1e9, "1000000000"), ("seed", 1e30, "1e+30")):
+        body = client.post("/api/train", json={field: value}).json()
+        assert body["code"] == "out_of_range" and body["field"] == field and f"(got {shown})" in body["detail"], body
+    for value, code in ((2.5, "not_whole"), ("3", "wrong_type"), (True, "wrong_type")):
+        assert client.post("/api/train", json={"epochs": value}).json()["code"] == code, value

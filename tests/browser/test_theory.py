@@ -236,3 +236,19 @@ def test_the_phase_names_stay_inside_the_plot_on_a_phone(browser, server):
         shot(page, "theory-390x844-phase-names")
     finally:
         ctx.close()
+
+
+def test_the_phase_note_says_when_there_is_no_critical_line(page, server):
+    """Sigmoid's f′ ≤ 1/4 and hard sigmoid's 1/6: χ₁ = 1 needs σ_w² ≥ 16 or 36, past the search's
+    10, so no line is drawn — yet the note said "the critical line (χ₁ = 1) on 7 values of σ_b².
+    Open circles: …"."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for name in ("sigmoid", "hardsigmoid"):
+        open_theory(page, server, f"&th={name}")
+        assert not any(n.startswith("critical line") for n in names(page, PHASE))
+        note = page.inner_text("#view-theory [data-panel='phase'] .note")
+        assert "no critical line: χ₁ = 1 at no σ_w² in [0.1, 10], at any of 7 values of σ_b²" in note, note
+        assert "every point is ordered" in note and "Open circles" not in note, note
+    open_theory(page, server, "&th=relu")  # σ_w² = 2 on the whole line, q* only at σ_b² = 0
+    note = page.inner_text("#view-theory [data-panel='phase'] .note")
+    assert "the critical line (χ₁ = 1) on 7 values of σ_b². Open circles: no q* there" in note, note

@@ -316,6 +316,13 @@ def test_schedules_and_budget() -> None:
     check_budget(dataclasses.replace(big, epochs=fit))
     with pytest.raises(BudgetError):
         check_budget(dataclasses.replace(big, epochs=fit + 1))
+    # a full batch cannot be raised: the advice to raise batch_size is for mini-batches only
+    assert "batch_size (raise it)" not in e.value.info["reduce"] and "batch_size" not in e.value.message
+    assert e.value.message.endswith("frames, or boundary_frames"), e.value.message
+    assert f"at most {fit:,} epochs fit; or reduce" in e.value.message, e.value.message
+    with pytest.raises(BudgetError) as e:
+        check_budget(dataclasses.replace(big, batch_size=500))
+    assert "batch_size (raise it)" in e.value.info["reduce"] and e.value.message.endswith("or raise batch_size")
 
 
 def test_initial_weights_are_shared_by_the_variants() -> None:

@@ -358,6 +358,21 @@ export function hermiteTable(runs) {
 
 // ----------------------------------------------------------------------------- one panel, by name
 
+/** What the phase diagram's line shows: on how many values of σ_b², and why not on the others. */
+function criticalLineNote(phase, critical) {
+  const l = critical.line;
+  const found = l.sigma_w2.filter((w) => w !== null).length;
+  const [lo, hi] = critical.search;
+  const phases = new Set(phase.phase.flat());
+  if (!found) {
+    const side = phases.size === 1 && phases.has("ordered") ? "χ₁ < 1 on the whole plane drawn: every point is ordered" : phases.size === 1 && phases.has("chaotic") ? "χ₁ > 1 on the whole plane drawn: every point is chaotic" : "";
+    return `no critical line: χ₁ = 1 at no σ_w² in [${lo}, ${hi}], at any of ${l.sigma_b2.length} values of σ_b²${side ? ` (${side})` : ""}.`;
+  }
+  const missing = found < l.sigma_b2.length ? ` (at the other ${l.sigma_b2.length - found}, χ₁ = 1 at no σ_w² in [${lo}, ${hi}])` : "";
+  const open = l.q_star.some((q, i) => q === null && l.sigma_w2[i] !== null) ? " Open circles: no q* there (q grows without bound)." : "";
+  return `the critical line (χ₁ = 1) on ${found} values of σ_b²${missing}.${open}`;
+}
+
 /**
  * Everything one panel shows for the explorer state: {figure, table, json, note, summary?}.
  * ctx: {state, catalogue, meta, label(spec), signal, narrow, phaseClick (what a click on the
@@ -372,12 +387,11 @@ export async function theoryPanel(name, ctx) {
   const opts = { narrow };
   if (name === "phase") {
     const [phase, critical] = await Promise.all([get("phase", first, { q_in: s.qIn }), get("critical", first, { q_in: s.qIn })]);
-    const relu = critical.line && critical.line.q_star.some((q) => q === null) ? " Open circles: no q* there (q grows without bound)." : "";
     return {
       figure: phaseFigure(phase, critical, { sw2: s.sw2, sb2: s.sb2 }, { ...opts, label: label(first) }),
       table: () => phaseTable(phase),
       json: { phase, critical },
-      note: `${label(first)}: the critical line (χ₁ = 1) on ${critical.line.sigma_b2.length} values of σ_b².${relu} ${ctx.phaseClick || "Click the plane to initialise the network there."}`,
+      note: `${label(first)}: ${criticalLineNote(phase, critical)} ${ctx.phaseClick || "Click the plane to initialise the network there."}`,
     };
   }
   if (name === "gradient-prediction") {
