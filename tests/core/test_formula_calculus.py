@@ -359,6 +359,14 @@ CATALOGUE_LIKE = [
     # not "not smooth, undefined at 253 points" (f′ = 0.5·exp(x)^−0.5·exp(x) = ∞·0 where exp underflows)
     ("exp(x)^0.5", dict(output_range="(0, ∞)", monotonic=True, smooth=True, saturates="left")),
     ("sqrt(exp(-x))", dict(output_range="(0, ∞)", monotonic=True, smooth=True, saturates="right")),
+    # steep: f rounds to its bound and f′ underflows to 0 inside [−20, 20], yet the bound is never
+    # reached ("[0, 1]" before); a flat piece of a where() still reaches it
+    ("sigmoid(40*x)", dict(output_range="(0, 1)", monotonic=True, saturates="both")),
+    ("tanh(20*x)", dict(output_range="(−1, 1)")),
+    ("erf(10*x)", dict(output_range="(−1, 1)")),
+    ("exp(1000*x)", dict(output_range="(0, ∞)", saturates="left")),
+    ("softplus(100*x)", dict(output_range="(0, ∞)")),
+    ("where(x > 0, x^2, 0)", dict(output_range="[0, ∞)", saturates="left")),
 ]
 
 
