@@ -48,6 +48,14 @@ function sayLinkCorrected(notes) {
   if (box && document.body.classList.contains("present")) document.addEventListener("keydown", () => (box.hidden = true), { once: true });
 }
 
+/** A note when the link's step is not one of the lesson's screens (1 … steps, or "last"). */
+function stepNotes(raw, presenter) {
+  if (raw === null || raw === "last" || String(presenter.step) === raw) return [];
+  const n = Number(raw);
+  const code = raw.trim() === "" || !Number.isFinite(n) ? "not_a_number" : Number.isInteger(n) ? "out_of_range" : "not_whole";
+  return [{ key: "step", code, given: raw, used: presenter.step, min: 1, max: presenter.steps }];
+}
+
 /** The controls that differ from their defaults, as query pairs. */
 function controlQuery(controls, state) {
   const q = new URLSearchParams();
@@ -117,6 +125,7 @@ class LessonPage {
     this.result = null;
     this.present = params().get("present") === "1" || params().get("present") === "true";
     const link = readControls(lesson.controls, params());
+    const linkStep = params().get("step"); // (before the address is rewritten to what is shown)
     this.state = link.state;
     this.form = document.getElementById("lesson-controls");
     this.readoutEl = document.getElementById("readout");
@@ -145,7 +154,7 @@ class LessonPage {
       query: () => this.pageQuery(),
     });
     this.updateLinks(); // the address now says what is shown
-    sayLinkCorrected(link.notes);
+    sayLinkCorrected([...link.notes, ...stepNotes(linkStep, this.presenter)]);
     this.measure();
   }
 

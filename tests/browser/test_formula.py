@@ -267,3 +267,25 @@ def test_a_formula_with_nothing_to_draw_says_so_under_the_plot(page, server):
     page.wait_for_function("() => document.querySelector('[data-panel=\"function\"] .note').textContent.length > 0")
     assert note.inner_text() == ("x/0: nothing to draw — f(x) is infinite at x = -5 (and 399 more points) and undefined (NaN) "
                                  "at x = 0: x/0 divides by zero.")
+
+
+def test_a_formula_with_nothing_to_draw_does_not_keep_the_last_axes(page, server):
+    """After exp(1000·x), typing x/0 left the axes at [−5.6e302, 1.07e304] (loaded fresh: a plain
+    range); exp(1000·x)'s tick labels lost their first digit (".8×10³⁰⁴")."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/?fn=[exp(1000*x)]")
+    page.wait_for_selector(PLOT)
+    ranges = "() => { const l = document.querySelector('[data-panel=\"function\"] .plot')._fullLayout; return [l.yaxis.range, l.yaxis2.range]; }"
+    assert page.evaluate(ranges)[0][1] > 1e303
+    # every y tick label lies inside the figure (the margin grows for them)
+    left = page.evaluate("""() => { const p = document.querySelector('[data-panel="function"] .plot');
+        const x0 = p.getBoundingClientRect().left;
+        return Math.min(...[...p.querySelectorAll('.yaxislayer-above .ytick text, .yaxislayer-above .y2tick text')].map(t => t.getBoundingClientRect().left - x0)); }""")
+    assert left >= 0, left
+    assert page.evaluate("() => [...document.querySelectorAll('[data-panel=\"function\"] .ytick text')].some(t => t.textContent.startsWith('0.8'))")
+    before = draws(page)
+    field = page.locator(f'{CARD} [data-role="formula"]')
+    field.fill("x/0")
+    field.press("Enter")
+    page.wait_for_function(f"() => window.__actlab.draws.length > {before} && document.querySelector('[data-panel=\"function\"] .note').textContent.startsWith('x/0: nothing to draw')")
+    assert page.evaluate(ranges) == [[-1, 1], [-1, 1]]

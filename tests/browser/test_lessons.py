@@ -484,6 +484,12 @@ def test_an_outdated_link_says_what_it_corrected(page, server):
     page.keyboard.press("ArrowRight")
     _at(page, "dying-relu", 2)
     assert page.locator("#url-notice").is_hidden()
+    # a step past the last screen is corrected and said (it was rewritten in silence)
+    page.goto(f"{server}/lessons/dying-relu?present=1&step=99")
+    page.wait_for_selector(READY)
+    steps = page.evaluate("new URLSearchParams(location.search).get('step')")
+    assert int(steps) > 2
+    assert page.locator("#url-notice li").all_inner_texts() == [f'step="99" is out of range (allowed 1 to {steps}): using {steps}.']
 
 
 TITLES_JS = """() => {

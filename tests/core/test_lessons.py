@@ -532,6 +532,10 @@ def test_theory_lessons_name_their_papers_and_flip() -> None:
     edge = measured("edge-of-chaos")
     assert readout(edge, "critical_sigma_w2").value == pytest.approx(1.76, abs=0.01)
     assert edge.view.settings["init"] == "custom" and edge.view.settings["sigma_w2"] == pytest.approx(1.76, abs=0.01)
+    # the ordered point is 0.57 × 1.761 = 1.004: labelled so, as the Theory tab gives its χ₁ there
+    # (labelled "σ_w² = 1, χ₁ = 0.761", where the Theory tab gives χ₁ = 0.759)
+    ordered = readout(edge, "ordered_ratio").label
+    assert ordered.startswith("Ordered (σ_w² = 1.004, χ₁ = 0.761)"), ordered
     shallow = L.run_measure(L.get("edge-of-chaos"), {"depth": 6})
     assert not shallow.verdict.supports and readout(shallow, "chaotic_ratio").supports is False  # 6 layers: 1.3, not > 3
 

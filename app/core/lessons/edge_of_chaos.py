@@ -75,7 +75,7 @@ def measure_edge(p: dict[str, Any], run: Runner) -> Measurement:
               "chaotic": chaotic["ratio"] is not None and chaotic["ratio"] > EXPLODE_ABOVE}
     targets = {"ordered": f"vanishes (< {fmt(VANISH_BELOW)})", "critical": f"neither ({fmt(CRITICAL_RANGE[0])}–{fmt(CRITICAL_RANGE[1])})", "chaotic": f"explodes (> {fmt(EXPLODE_ABOVE)})"}
     readouts = [
-        Readout(f"{s['phase']}_ratio", f"{s['phase'].capitalize()} (σ_w² = {fmt(s['sigma_w2'])}, χ₁ = {fmt(s['chi1'])}): first ÷ last layer ‖∂L/∂(layer input)‖, median of {len(seeds)} draws",
+        Readout(f"{s['phase']}_ratio", f"{s['phase'].capitalize()} (σ_w² = {fmt(s['sigma_w2'], 4)}, χ₁ = {fmt(s['chi1'])}): first ÷ last layer ‖∂L/∂(layer input)‖, median of {len(seeds)} draws",
                 s["ratio"], fmt(s["ratio"]), f"{targets[s['phase']]}; predicted {fmt(s['predicted_ratio'])}", checks[s["phase"]])
         for s in (critical, ordered, chaotic)
     ]

@@ -126,13 +126,18 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
     const rows = names.length > 1 ? legendRows(names, (width || 340) - layout.margin.l - layout.margin.r) : 0;
     layout.margin.t = 36 + Math.max(1, rows) * (PHONE.row + 2); // the modebar's 25 px and a gap; rows of 22–23 px
   }
+  // an axis with nothing finite to show (x/0) gets a plain range, not the last plot's ±1e304; long
+  // tick labels (0.8×10³⁰⁴) widen the margin instead of losing their first digit
+  const drawn = (key) => curves.some((cv) => cv.data[key].some((v) => v !== null));
+  const empty = (key) => (drawn(key) ? {} : { range: [-1, 1], autorange: false });
+  const yaxis = { ...layout.yaxis, automargin: true };
+  layout.yaxis = { ...yaxis, title: { text: "f(x)" }, ...empty("y") };
   if (twoRows) {
-    layout.yaxis = { ...layout.yaxis, domain: [0.4, 1], title: { text: "f(x)" } };
+    layout.yaxis.domain = [0.4, 1];
     // the derivative's axis always shows 0: a leak of 0.79 must not look like ReLU's slope of 1
-    layout.yaxis2 = { ...layout.yaxis, domain: [0, 0.32], title: { text: "f′(x)" }, rangemode: "tozero" };
+    layout.yaxis2 = { ...yaxis, domain: [0, 0.32], title: { text: "f′(x)" }, rangemode: "tozero", ...empty("dy") };
     layout.xaxis = { ...layout.xaxis, anchor: "y2", title: { text: "x" }, range: xrange, autorange: false };
   } else {
-    layout.yaxis = { ...layout.yaxis, title: { text: "f(x)" } };
     layout.xaxis = { ...layout.xaxis, title: { text: "x" }, range: xrange, autorange: false };
   }
   return { data, layout };

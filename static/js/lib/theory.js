@@ -107,9 +107,9 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
       name: "log χ₁",
     },
   ];
-  if (critical && critical.line) {
-    const l = critical.line;
-    const pts = l.sigma_w2.map((w, i) => [w, l.sigma_b2[i], l.q_star[i]]).filter(([w]) => w !== null);
+  const line = critical && critical.line;
+  const pts = line ? line.sigma_w2.map((w, i) => [w, line.sigma_b2[i], line.q_star[i]]).filter(([w]) => w !== null) : [];
+  if (pts.length) {  // (sigmoid: χ₁ = 1 nowhere in the search, no line; the note says why)
     data.push({
       type: "scatter",
       mode: "lines+markers",
