@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 
-from .conftest import PageWatch, shot
+from .conftest import PageWatch, shot, until
 
 pytestmark = pytest.mark.browser
 
@@ -475,3 +475,83 @@ def test_train_on_a_phone_brings_the_results_into_view(browser, server):
         shot(page, "lab-390x844-after-train")
     finally:
         ctx.close()
+
+
+# every legend entry of a plot, and whether what it stands for draws anything on the plot's
+# log axis (a value > 0 and finite: a marker at one, a line only between two side by side);
+# a key (x = [null]) stands for the lines of its group, or named as it is (numbers aside)
+LEGEND_DRAWS = """(sel) => {
+  const gd = document.querySelector(sel);
+  const ok = (v) => v > 0 && Number.isFinite(v);
+  const draws = (d) => { const y = d.y || []; return /markers/.test(d.mode || '') ? y.some(ok) : y.some((v, k) => ok(v) && ok(y[k + 1])); };
+  const isKey = (d) => Array.isArray(d.x) && d.x.length === 1 && d.x[0] === null;
+  const bare = (s) => String(s).replace(/\\s*\\d+/g, '');
+  return [...gd.querySelectorAll('.legend .traces')].map((el) => {
+    const t = gd.data[el.__data__[0].trace.index];
+    const lines = isKey(t) ? gd.data.filter((d) => !isKey(d) && (d.legendgroup === t.legendgroup || bare(d.name).endsWith(bare(t.name)))) : [t];
+    return [t.name, lines.some(draws)];
+  });
+}"""
+
+NORMS = '#view-network [data-panel="gradient-norms"] .plot'
+FLOW = '#view-network [data-panel="gradient-flow"] .plot'
+
+
+def wait_overlay(page):
+    """The theory's lines on the gradient-norm plot: the run's last drawing of that panel."""
+    until(page, "(s) => (document.querySelector(s).data || []).some((d) => /mean-field theory|median of/.test(d.name || ''))", 60, NORMS)
+
+
+@pytest.mark.parametrize("act", ["[exp(x)],relu", "relu,[exp(x)]"])
+def test_a_compare_with_a_network_diverged_at_init_draws_without_errors(page, server, act):
+    """exp(x) overflows at initialisation: its gradient-flow map had no finite value. Drawn first
+    (left of ReLU's map, which carries the colour bar), Chromium logged "<path> attribute d:
+    Expected number, MNaN,NaNHNaN" — Plotly lays out a subplot whose traces hold nothing before
+    it scales that subplot's axes; drawn last it carried the colour bar, which Plotly does not draw
+    for such a map, so ReLU's map had no colour scale. Again after Reset and Step (a first drawing)."""
+    page.goto(f"{server}/?view=network&mode=compare&act={act}")
+    status = wait_status(page, "diverged at epoch 0")
+    assert "exp(x) diverged at epoch 0" in status and "exp(x) overflows" in status, status
+    wait_overlay(page)
+    until(page, "(s) => document.querySelector(s).data.some((d) => d.name === 'predicted')", 30, FLOW)  # (the theory's strip on ReLU's map)
+    assert page.watch.errors == [], page.watch.errors
+    # one colour bar, on ReLU's map
+    assert page.evaluate(f"() => document.querySelectorAll('{FLOW} .colorbar').length") == 1
+    scaled = page.evaluate(f"() => document.querySelector('{FLOW}').data.filter((d) => d.showscale).map((d) => d.xaxis || 'x')")
+    assert scaled == ["x2" if act.startswith("[exp") else "x"], scaled
+    # the diverged network is still said to have diverged, under the plot
+    assert "exp(x) diverged at epoch 0" in page.inner_text('[data-panel="gradient-flow"] .note')
+    assert all(drawn for _, drawn in page.evaluate(LEGEND_DRAWS, NORMS)), page.evaluate(LEGEND_DRAWS, NORMS)
+    # no prediction for exp(x)'s first layer (it overflows): not "1" (10 ** null)
+    note = page.inner_text('[data-panel="gradient-norms"] .note')
+    assert "exp(x): first ÷ last predicted —" in note, note
+    page.click("#reset")
+    page.click("#step")
+    until(page, f"() => document.querySelector('{NET}').dataset.diagramEpoch === '1'", 30)
+    wait_overlay(page)
+    assert page.watch.errors == [], page.watch.errors
+
+
+@pytest.mark.parametrize("query", ["act=[exp(x)]", "act=squared_relu&optimizer=sgd&learning_rate=10&depth=6", "mode=compare&act=[exp(x)],squared_relu&optimizer=sgd&learning_rate=10&depth=6"])
+def test_a_diverged_runs_gradient_norm_legend_names_only_what_is_drawn(page, server, query):
+    """A network that diverged has no finite gradient norm at its last frame (from epoch 0: none
+    at all, and the theory's line then one value): the legend kept "exp(x) at init", "… at epoch 1"
+    and "…: mean-field theory" entries for lines that were not there."""
+    page.goto(f"{server}/?view=network&{query}")
+    wait_status(page, "diverged at epoch")
+    wait_overlay(page)
+    entries = page.evaluate(LEGEND_DRAWS, NORMS)
+    assert entries and all(drawn for _, drawn in entries), entries
+    assert page.watch.errors == [], page.watch.errors
+
+
+def test_a_sweep_where_large_rates_diverge_draws_without_errors(page, server):
+    """Squared ReLU diverges at the larger learning rates (and ReLU at none): the sweep and its
+    loss curves are drawn with no console error."""
+    page.goto(f"{server}/?view=network&mode=sweep&act=squared_relu,relu&values=0.01,0.1,1,3,10&optimizer=sgd&depth=6&metric=final_loss")
+    wait_status(page, "^Trained")
+    until(page, "() => document.querySelector('#view-network [data-panel=\"sweep-curves\"] .plot[data-rendered=\"1\"]')", 30)
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")  # (Plotly's drawing done)
+    symbols = page.evaluate("() => document.querySelector('#view-network [data-panel=\"sweep\"] .plot').data[0].marker.symbol")
+    assert "x" in symbols, symbols  # the values where Squared ReLU diverged are marked
+    assert page.watch.errors == [], page.watch.errors

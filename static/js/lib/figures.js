@@ -464,10 +464,18 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
     return z;
   });
   if (!Number.isFinite(lo)) { lo = -1; hi = 0; }
+  // a network with no finite gradient (diverged at epoch 0) gets no map: Plotly lays out a subplot
+  // whose traces hold nothing before it scales that subplot's axes (its axis lines drawn from
+  // undefined offsets: "attribute d: Expected number, MNaN…"), and it draws no colour bar for such
+  // a map. Its subplot holds a point with no value instead (Plotly draws no axes for a subplot
+  // without a trace), and the colour bar goes on the last map drawn.
+  const drawn = zs.map((z) => z.some((row) => row.some((val) => val !== null)));
+  const scaleOn = drawn.lastIndexOf(true);
   trace.variants.forEach((v, i) => {
     const z = zs[i];
     const [xa, ya] = axisRefs(i);
-    data.push({
+    if (!drawn[i]) data.push({ type: "scatter", mode: "markers", x: [null], y: [null], xaxis: xa, yaxis: ya, showlegend: false, hoverinfo: "skip" });
+    else data.push({
       type: "heatmap",
       x: trace.frames.slice(0, v.layers[key].length),
       y: z.map((_, l) => l + 1),
@@ -475,7 +483,7 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
       zmin: lo,
       zmax: hi,
       colorscale: SEQUENTIAL,
-      showscale: i === n - 1,
+      showscale: i === scaleOn,
       colorbar: { title: { text: "log₁₀ ‖∇‖", side: "right" }, thickness: 12 },
       xaxis: xa,
       yaxis: ya,
@@ -485,7 +493,7 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
     // stacked rows are short: each says "layer"; side by side the first explains the numbering
     layout[ykey].title = stacked ? { text: "layer" } : i === 0 ? { text: "layer (1 = input side)" } : undefined;
     layout[ykey].dtick = 1;
-    if (!z.some((row) => row.some((val) => val !== null))) {
+    if (!drawn[i]) {
       // nothing finite (diverged at epoch 0): its layers and epochs still, not Plotly's empty −1…4
       const ep = trace.frames.slice(0, Math.max(1, v.layers[key].length));
       layout[xkey].range = [ep[0] - 0.5, ep[ep.length - 1] + 0.5];
@@ -499,10 +507,19 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
   return { data, layout };
 }
 
+/** Whether a trace draws anything on a log axis: a marker at a positive finite value, a line
+ * only between two of them side by side (a lone value of a line draws nothing). */
+export function drawsOnLog(d) {
+  const y = d.y || [];
+  const ok = (v) => v > 0 && Number.isFinite(v);
+  return /markers/.test(d.mode || "") ? y.some(ok) : y.some((v, k) => ok(v) && ok(y[k + 1]));
+}
+
 /** Per-layer gradient norms at one frame (default: the first, i.e. at initialisation) and the last. */
 export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input", narrow = false, width, extra = [] } = {}) {
   const many = trace.variants.length > 1;
-  const data = many ? variantEntries(trace.variants.map((v, i) => [v, i])) : [];
+  const lines = [];
+  const styles = { init: false, last: false }; // whether any network's line of that style is drawn
   let lastEpoch = null;
   trace.variants.forEach((v, i) => {
     const { color } = seriesStyle(i);
@@ -511,11 +528,26 @@ export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input
     const layers = m[0].map((_, l) => l + 1);
     lastEpoch = trace.frames[m.length - 1];
     const group = { legendgroup: `v${i}`, showlegend: !many };
-    data.push({ x: layers, y: m[0], name: `${v.label} at init`, type: "scatter", mode: "lines+markers", line: { color, dash: "dot" }, marker: { color, size: 8 }, ...group });
-    data.push({ x: layers, y: m[m.length - 1], name: `${v.label} at epoch ${lastEpoch}`, type: "scatter", mode: "lines+markers", line: { color }, marker: { color, size: 8, symbol: "diamond" }, ...group });
+    const init = { x: layers, y: m[0], name: `${v.label} at init`, type: "scatter", mode: "lines+markers", line: { color, dash: "dot" }, marker: { color, size: 8 }, ...group };
+    const last = { x: layers, y: m[m.length - 1], name: `${v.label} at epoch ${lastEpoch}`, type: "scatter", mode: "lines+markers", line: { color }, marker: { color, size: 8, symbol: "diamond" }, ...group };
+    styles.init ||= drawsOnLog(init);
+    styles.last ||= drawsOnLog(last);
+    lines.push(init, last);
   });
-  if (many) data.push(...styleEntries([["at init", { dash: "dot" }, { symbol: "circle" }], [`at epoch ${lastEpoch}`, {}, { symbol: "diamond" }]]));
-  data.push(...extra); // more lines (the theory's prediction), laid out with the rest
+  // the legend names only what is drawn: a network that diverged has no finite norm at its last
+  // frame (from epoch 0 none at all; and the theory's line then only its value at the last layer)
+  const all = [...lines, ...extra]; // extra: more lines (the theory's prediction), laid out with the rest
+  if (!many) for (const d of all) if (d.showlegend !== false) d.showlegend = drawsOnLog(d);
+  const data = [];
+  if (many) data.push(...variantEntries(trace.variants.map((v, i) => [v, i]).filter(([, i]) => all.some((d) => d.legendgroup === `v${i}` && drawsOnLog(d)))));
+  data.push(...lines);
+  if (many) {
+    const keys = [];
+    if (styles.init) keys.push(["at init", { dash: "dot" }, { symbol: "circle" }]);
+    if (styles.last) keys.push([`at epoch ${lastEpoch}`, {}, { symbol: "diamond" }]);
+    data.push(...styleEntries(keys));
+  }
+  data.push(...extra);
   const layout = trainLayout({ big });
   layout.xaxis.title = { text: "layer (1 = input side)" };
   layout.xaxis.dtick = 1;

@@ -5,6 +5,7 @@
 // prediction (dashed). On the gradient-flow heatmap: a "predicted" strip left of epoch 0
 // (dashed outline) beside the measured epoch-0 column (solid outline), on the same colours.
 
+import { drawsOnLog } from "../lib/figures.js";
 import { gradientNormsJson, gradientNormsTable } from "../lib/tables.js";
 import { isAbort, postJSON } from "../lib/api.js";
 import { colours, seriesStyle } from "../lib/theme.js";
@@ -54,6 +55,7 @@ export async function overlayPrediction(view, trace) {
   const muted = colours().muted;
   const many = trace.variants.length > 1; // then the legend names each colour once and each line style once
   const extraNorms = [];
+  const drawn = { median: false, theory: false }; // (keys only for lines drawn: a network that diverged at init may have no theory line)
   const notes = [];
   const columns = []; // per variant: the lines added, for the panel's CSV
   res.series.forEach((s, i) => {
@@ -62,24 +64,32 @@ export async function overlayPrediction(view, trace) {
     const layers = s.measured.norm_median.map((_, l) => l + 1);
     const last = s.measured.norm_median[s.measured.norm_median.length - 1];
     const group = many ? { legendgroup: `v${i}`, showlegend: false } : { legendgroup: "theory" };
-    extraNorms.push({
+    const median = {
       x: layers, y: s.measured.norm_median, type: "scatter", mode: "lines+markers", name: `${v.label}: median of ${s.measured.draws} inits`,
       line: { color, width: 2 }, marker: { color, size: 7, symbol: "square" }, ...group,
-    });
+    };
+    drawn.median ||= drawsOnLog(median);
+    extraNorms.push(median);
     columns[i] = { median: s.measured.norm_median, theory: null };
     if (s.predicted.valid && last) {
       const y = s.predicted.log10_grad_norm.map((p) => (p === null ? null : last * 10 ** p));
       columns[i].theory = y;
-      extraNorms.push({ x: layers, y, type: "scatter", mode: "lines", name: `${v.label}: mean-field theory`, line: { color, width: 3, dash: "dash" }, ...group });
+      const theory = { x: layers, y, type: "scatter", mode: "lines", name: `${v.label}: mean-field theory`, line: { color, width: 3, dash: "dash" }, ...group };
+      drawn.theory ||= drawsOnLog(theory);
+      extraNorms.push(theory);
       const p0 = s.predicted.log10_grad_norm[0];
-      notes.push(`${v.label}: first ÷ last predicted ${fmt(10 ** p0)}, median of ${s.measured.draws} inits ${fmt(10 ** s.measured.median[0])}`);
+      const pow = (x) => (x === null || x === undefined ? null : 10 ** x); // (10 ** null is 1: a prediction not finite read "1")
+      notes.push(`${v.label}: first ÷ last predicted ${fmt(pow(p0))}, median of ${s.measured.draws} inits ${fmt(pow(s.measured.median[0]))}`);
     } else if (!s.predicted.valid) {
       notes.push(`${v.label}: no prediction with a non-zero initial bias (the theory's biases have mean 0)`);
     }
   });
   if (many) {
     const key = (name, line, marker) => ({ x: [null], y: [null], type: "scatter", mode: marker ? "lines+markers" : "lines", name, line: { color: muted, ...line }, ...(marker ? { marker } : {}), hoverinfo: "skip", legendgroup: name });
-    extraNorms.push(key(`median of ${res.series[0].measured.draws} inits`, { width: 2 }, { color: muted, symbol: "square", size: 7 }), key("mean-field theory", { width: 3, dash: "dash" }));
+    // (the number of inits when every network's median has as many: one that diverged may have fewer)
+    const draws = new Set(res.series.map((s) => s.measured.draws));
+    if (drawn.median) extraNorms.push(key(draws.size === 1 ? `median of ${res.series[0].measured.draws} inits` : "median of inits", { width: 2 }, { color: muted, symbol: "square", size: 7 }));
+    if (drawn.theory) extraNorms.push(key("mean-field theory", { width: 3, dash: "dash" }));
   }
   const sigma = (x) => (x === null || x === undefined ? "—" : Number(x.toPrecision(3)).toString());
   if (notes.length) addNote(norms, `Theory (σ_w² = ${sigma(res.series[0].sigma_w2)}, σ_b² = ${sigma(res.series[0].sigma_b2)}): ${notes.join(" · ")}.`);
@@ -91,7 +101,9 @@ export async function overlayPrediction(view, trace) {
   // the heat map: a predicted strip left of epoch 0, anchored at this run's last layer at epoch 0
   const gd = flow.plot;
   if (!gd.data) return;
+  // each network's map on its own subplot (x, x2, …); one with nothing finite has none
   const heat = gd.data.filter((d) => d.type === "heatmap");
+  const mapOf = (i) => heat.find((d) => (d.xaxis || "x") === (i === 0 ? "x" : `x${i + 1}`));
   const frames = trace.frames;
   const step = frames.length > 1 ? frames[1] - frames[0] : 1;
   const width = Math.max(step, 0.1 * frames[frames.length - 1]);
@@ -102,7 +114,7 @@ export async function overlayPrediction(view, trace) {
   const annotations = [...((gd.layout && gd.layout.annotations) || [])];
   const layoutPatch = {};
   res.series.forEach((s, i) => {
-    const h = heat[i];
+    const h = mapOf(i);
     const v = trace.variants[i];
     const m = v.layers[grad.key];
     if (!h || !s.predicted.valid || !m || !m.length) return;
@@ -119,7 +131,7 @@ export async function overlayPrediction(view, trace) {
     const ref = { xref: xa, yref: ya };
     shapes.push({ type: "rect", ...ref, x0: left, x1: right, y0: 0.5, y1: D + 0.5, line: { color: colours().text, width: 2, dash: "dash" } });
     shapes.push({ type: "rect", ...ref, x0: -step / 2, x1: step / 2, y0: 0.5, y1: D + 0.5, line: { color: colours().text, width: 2 } });
-    if (heat.length === 1) {
+    if (trace.variants.length === 1) {
       // one map: name the strip and the column above them (several maps have their titles there)
       annotations.push({ ...ref, x: right, xanchor: "right", xshift: -2, y: D + 0.5, yanchor: "bottom", text: "predicted", showarrow: false, font: { size: 11, color: muted } });
       annotations.push({ ...ref, x: -step / 2, xanchor: "left", xshift: 4, y: D + 0.5, yanchor: "bottom", text: "← measured at init", showarrow: false, font: { size: 11, color: muted } });
