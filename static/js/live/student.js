@@ -213,6 +213,7 @@ export class Student {
     e.preventDefault(); // the explorer is here: only its view changes
     this.appliedAt = performance.now();
     applyState(this.networkQuery(exp, location.search));
+    this.netLink.hidden = inNetworkView();
   }
 
   /** The Network view's query for the experiment: `from`'s settings (the explorer's own, or
