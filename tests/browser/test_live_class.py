@@ -614,3 +614,139 @@ def test_the_teachers_count_says_who_follows_and_who_explores(contexts, server):
     assert "1 following, 1 exploring" in teacher.get_attribute("#live-class", "title")
     for p in (teacher, ada, bo):
         p.watch.assert_clean()
+
+
+EXPERIMENT_OPEN = "!document.querySelector('.live-experiment').hidden"
+IN_VIEW = """(sel) => {
+  const n = document.querySelector(sel), r = n.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && !!hit && n.contains(hit);
+}"""
+
+
+def open_experiment(teacher, prompt: str, param: str) -> None:
+    if not teacher.is_visible("#live-panel"):
+        teacher.click("#live-class")
+    teacher.fill("#live-prompt", prompt)
+    teacher.select_option("#live-param", param)
+    teacher.click("#live-experiment")
+    until(teacher, "document.querySelector('#live-panel').dataset.experiment === 'open'")
+
+
+def test_a_phone_student_scrolled_down_and_typing_is_told_the_experiment_opened(contexts, server):
+    """The student is far down a lesson on a phone, typing in one of its fields, when the teacher
+    opens an experiment: a notice (role=status) comes into view with the prompt, without
+    scrolling the page or taking the keyboard from the field; its Show brings the experiment
+    into view and the keyboard to it. (It used to appear at the top of the page, out of view:
+    nothing on screen changed.)"""
+    teacher = open_page(contexts(1280, 720), server, "/lessons/dying-relu")
+    code = start_class(teacher)
+    student = join(contexts(**PHONE), server, code)
+    until_loaded(student, "location.pathname === '/lessons/dying-relu' && document.body.dataset.ready === '1' && !!document.querySelector('.live-bar.live-student')")
+    field = student.locator('[data-param-box="seed"]')
+    field.scroll_into_view_if_needed()
+    field.focus()
+    student.keyboard.press("End")
+    student.keyboard.type("7")  # half typed: no Enter
+    typed = field.input_value()
+    where = "document.querySelector('[data-param-box=seed]').getBoundingClientRect().top"
+    at = student.evaluate(where)
+    assert student.evaluate("scrollY") > 600 and student.evaluate("document.querySelector('.live-bar').getBoundingClientRect().bottom") < 0
+    open_experiment(teacher, "Pick a leak, train, submit", "leak")
+    until(student, EXPERIMENT_OPEN)
+    until(student, "document.querySelector('.live-notice')?.dataset.show === 'float'")
+    assert student.evaluate(IN_VIEW, ".live-notice"), student.evaluate("document.querySelector('.live-notice').getBoundingClientRect().toJSON()")
+    assert "Pick a leak, train, submit" in student.inner_text(".live-notice [role=status]")
+    assert student.evaluate(where) == pytest.approx(at, abs=1)  # calm: the page stays where the student is
+    assert field.evaluate("(f) => f === document.activeElement") and field.input_value() == typed
+    shot(student, "live-student-experiment-notice-phone")
+    student.click(".live-notice button:has-text('Show')")
+    until(student, "document.activeElement === document.querySelector('.live-experiment')")
+    until(student, "document.querySelector('.live-notice').dataset.show === 'quiet'")
+    until(student, f"({IN_VIEW})('#live-submit')")
+    shot(student, "live-student-experiment-shown-phone")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_following_the_experiments_link_to_the_network_view_is_still_following(contexts, server):
+    """On a lesson, the experiment's "Go to the Network view" is the teacher's own instruction:
+    the student stays following (so the teacher's count says), their Network view trains an
+    activation with the experiment's parameter (submittable as it is), and the teacher's next
+    change waits until "Back to the teacher's view" — or the experiment's closing — brings it.
+    (Following the link used to count as exploring on one's own, on a run without the parameter.)"""
+    teacher = open_page(contexts(1280, 720), server, "/lessons/dying-relu")
+    code = start_class(teacher)
+    student = join(contexts(**PHONE), server, code)
+    until_loaded(student, "location.pathname === '/lessons/dying-relu' && document.body.dataset.ready === '1' && !!document.querySelector('.live-bar.live-student')")
+    open_experiment(teacher, "Pick a leak, train, submit", "leak")
+    count = "document.querySelector('.live-count').textContent"
+    until(teacher, f"{count} === '1 student following'")
+    until(student, EXPERIMENT_OPEN)
+    student.click(".live-experiment a:has-text('Go to the Network view')")
+    until_loaded(student, "location.pathname === '/' && document.body.dataset.ready === '1' && !!document.querySelector('.live-bar.live-student')")
+    until(student, "new URLSearchParams(location.search).get('view') === 'network' && document.querySelector('#tab-network').getAttribute('aria-selected') === 'true'")
+    assert student.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
+    assert "Following the teacher" in student.inner_text(".live-mode")
+    until(student, "!document.querySelector('#live-submit').disabled && document.querySelector('.live-run').textContent.includes('leak = 0.01')", timeout_s=60)
+    assert student.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
+    until(teacher, f"fetch('/api/classes/{code}').then((r) => r.json()).then((c) => c.students === 1 && c.exploring === 0)")
+    assert teacher.evaluate(count) == "1 student following"
+    # the teacher moves on in the lesson: it reaches the student, whose Network view stays
+    teacher.click("#live-panel .live-close")
+    teacher.focus('input[type=range][data-param="leak"]')
+    teacher.keyboard.press("End")
+    until(student, "(window.__actlabLive.target || '').includes('leak=1')")
+    assert student.evaluate("location.pathname === '/' && new URLSearchParams(location.search).get('view') === 'network'")
+    assert student.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
+    assert student.is_visible("#live-back")
+    student.click("#live-submit")
+    until(student, "document.querySelector('.live-experiment output').textContent.startsWith('Sent')")
+    shot(student, "live-student-experiment-errand-phone")
+    # back: the teacher's lesson as it is now, still following
+    student.click("#live-back")
+    until_loaded(student, "location.pathname === '/lessons/dying-relu' && new URLSearchParams(location.search).get('leak') === '1' && document.querySelector('.live-bar.live-student')?.dataset.live === 'following'")
+    # again, and the teacher closes the experiment: the student is brought back to the lesson
+    until(student, EXPERIMENT_OPEN)
+    student.click(".live-experiment a:has-text('Go to the Network view')")
+    until_loaded(student, "location.pathname === '/' && !!document.querySelector('.live-bar.live-student[data-errand=\"1\"]')")
+    teacher.click("#live-class")
+    teacher.click("#live-experiment")  # "Close the experiment"
+    until_loaded(student, "location.pathname === '/lessons/dying-relu' && document.querySelector('.live-bar.live-student')?.dataset.live === 'following'")
+    until(teacher, f"{count} === '1 student following'")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_on_the_explorer_the_experiments_link_opens_the_network_view_in_place_still_following(contexts, server):
+    """The teacher is in the explorer's Function view: the student's bar offers the Network view
+    too (it used to offer nothing there, and choosing the tab oneself is exploring); its link
+    changes the view in place, and the student follows on."""
+    teacher = open_page(contexts(), server, "/?fn=elu")
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    until(student, "location.search.includes('fn=elu')")
+    open_experiment(teacher, "Pick an alpha, train, submit", "alpha")
+    until(student, EXPERIMENT_OPEN)
+    link = student.locator(".live-experiment a:has-text('Go to the Network view')")
+    assert link.is_visible()
+    student.evaluate("window.__same = true")
+    link.click()
+    until(student, "new URLSearchParams(location.search).get('view') === 'network' && (new URLSearchParams(location.search).get('act') || '').startsWith('elu')")
+    assert student.evaluate("window.__same === true")  # the same page: no load
+    until(student, "document.querySelector('.live-experiment a').hidden")
+    until(student, "!document.querySelector('#live-submit').disabled", timeout_s=60)
+    assert student.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
+    # the teacher's next change waits; "Back to the teacher's view" brings it
+    teacher.click("#live-panel .live-close")
+    box = teacher.locator('#fn-curves [data-param-box="alpha"]').first
+    box.fill("0.5")
+    box.press("Enter")
+    until(student, "(window.__actlabLive.target || '').includes('alpha=0.5')")
+    assert student.evaluate("new URLSearchParams(location.search).get('view')") == "network"
+    student.click("#live-back")
+    until(student, "new URLSearchParams(location.search).get('view') !== 'network' && location.search.includes('alpha=0.5')")
+    assert student.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
+    until(teacher, "document.querySelector('.live-count').textContent === '1 student following'")
+    for p in (teacher, student):
+        p.watch.assert_clean()

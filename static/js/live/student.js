@@ -3,6 +3,11 @@
 // something (then they explore on their own, and one click rejoins); a pause locks the
 // page's controls with the teacher's message; a class experiment takes the student's last run.
 // When the class ends (the teacher ends it, or it idles out) the page is the student's own.
+// The experiment's "Go to the Network view" is the class's own instruction: a student who
+// follows it is still following (counted so), on an errand, and the teacher's view waits for
+// them there (it comes back with "Back to the teacher's view", or when the experiment closes).
+// An experiment that opens out of view is announced by a notice that stays in view (it never
+// scrolls the page: the student may be reading or typing).
 
 import { el } from "../lib/controls.js";
 import { applyState } from "../lib/page-state.js";
@@ -30,17 +35,25 @@ function redirect(path = undefined) {
   return null;
 }
 
+/** Whether this page shows the explorer's Network view. */
+const inNetworkView = () => location.pathname === "/" && new URLSearchParams(location.search).get("view") === "network";
+const reducedMotion = () => window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
 const NAV_KEYS = new Set(["ArrowLeft", "ArrowRight", "PageUp", "PageDown", " ", "Spacebar", "Home", "End", "Escape"]); // a presentation's keys
 
 export class Student {
   /** ctx: {meta, catalogue, forget, save (remember a change for this tab), following (at the start),
-   * joined (this page was opened from the join page), onLeave}. */
-  constructor(code, { meta, catalogue, forget, save, following = true, joined = false, onLeave }) {
+   * errand (the experiment this tab went to the Network view for, from the bar), seen (the
+   * experiment last announced in this tab), joined (this page was opened from the join page), onLeave}. */
+  constructor(code, { meta, catalogue, forget, save, following = true, errand = null, seen = null, joined = false, onLeave }) {
     this.onLeave = onLeave;
     this.save = save;
     // a page the class did not bring this tab to, opened while following (a link, a typed
     // address): the student went there themselves, so they explore there
     this.cameByThemselves = !joined && redirect() !== location.pathname;
+    this.errand = errand; // the experiment's id while on its errand (the teacher's view waits)
+    this.seen = seen; // the experiment whose opening this tab has announced
+    this.leaving = false; // this page is going to the Network view, on the experiment's errand
     this.meta = meta;
     this.catalogue = catalogue;
     this.forget = forget;
@@ -65,7 +78,10 @@ export class Student {
     });
     this.buildBar(code);
     if (!following) this.showFollowing(false);
-    this.onState = (e) => this.onPageState(e.detail);
+    this.onState = (e) => {
+      this.netLink.hidden = inNetworkView();
+      this.onPageState(e.detail);
+    };
     window.addEventListener("actlab:state", this.onState);
     const own = (e) => {
       if (!e.isTrusted || (e.target instanceof Node && this.bar.contains(e.target))) return;
@@ -84,7 +100,12 @@ export class Student {
       },
       true,
     );
-    window.addEventListener("resize", () => this.client.paused && this.placeUnderTopBar());
+    window.addEventListener("pageshow", (e) => e.persisted && (this.leaving = false)); // back from the browser's cache
+    window.addEventListener("resize", () => (this.client.paused || this.notice.dataset.show === "float") && this.placeUnderTopBar());
+    // the notice goes once the experiment is in view, however it got there
+    if ("IntersectionObserver" in window) {
+      new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && this.notice.dataset.show === "float" && this.hideNotice(), { threshold: 1 }).observe(this.submitBtn);
+    }
     this.client.connect();
   }
 
@@ -98,27 +119,37 @@ export class Student {
     this.promptEl = el("strong", {});
     this.asksEl = el("span", { class: "muted" });
     this.runEl = el("span", { class: "live-run" });
-    this.netLink = el("a", { href: "/?view=network", text: "Go to the Network view", hidden: location.pathname === "/" });
+    this.netLink = el("a", { href: "/?view=network", text: "Go to the Network view", hidden: inNetworkView(), onclick: (e) => this.goToNetwork(e) });
     this.submitBtn = el("button", { type: "button", id: "live-submit", class: "primary", text: "Submit to class", disabled: true, onclick: () => this.submit() });
     this.sentEl = el("output", { "aria-live": "polite" });
     this.expEl = el(
       "div",
-      { class: "live-experiment", hidden: true, role: "group", "aria-label": "Class experiment" },
+      { class: "live-experiment", hidden: true, role: "group", "aria-label": "Class experiment", tabindex: "-1" },
       el("p", {}, "Class experiment: ", this.promptEl, " ", this.asksEl),
       el("p", {}, this.runEl, " ", this.netLink),
       el("div", { class: "live-row" }, this.submitBtn, this.sentEl),
     );
+    this.backBtn = el("button", { type: "button", id: "live-back", text: "Back to the teacher's view", onclick: () => this.endErrand() });
+    this.errandEl = el("p", { class: "live-errand", hidden: true }, el("span", { class: "muted", text: "You are on the class experiment: the teacher's view waits for you." }), this.backBtn);
+    // the announcement of an experiment that opened: a status line, floating in view when the
+    // experiment is out of view, else only read out (the experiment itself shows)
+    this.noticeText = el("span", { role: "status", class: "live-notice-text" });
+    this.noticeShow = el("button", { type: "button", class: "primary", text: "Show", hidden: true, onclick: () => this.revealExperiment() });
+    this.noticeClose = el("button", { type: "button", class: "live-notice-close", text: "×", title: "Dismiss", "aria-label": "Dismiss", hidden: true, onclick: () => this.hideNotice() });
+    this.notice = el("div", { class: "live-notice", "data-show": "quiet" }, this.noticeText, this.noticeShow, this.noticeClose);
     this.bar = el(
       "div",
-      { class: "live-bar live-student", role: "region", "aria-label": "Live class", "data-live": "following", "data-paused": "0" },
+      { class: "live-bar live-student", role: "region", "aria-label": "Live class", "data-live": "following", "data-paused": "0", "data-errand": "0" },
       el("span", { class: "live-dot", "aria-hidden": "true" }),
       this.modeEl,
       el("span", { class: "muted" }, "class ", this.codeEl), // (no "·" before it: on a phone the bar wraps, and it began a line)
       this.statusEl,
       this.toggleBtn,
       this.leaveBtn,
+      this.errandEl,
       this.pausedEl,
       this.expEl,
+      this.notice,
     );
     document.querySelector("header.topbar").after(this.bar);
   }
@@ -132,6 +163,7 @@ export class Student {
     if (!page) return;
     const cameByThemselves = this.cameByThemselves;
     this.cameByThemselves = false; // only the first state can find the student elsewhere
+    if (this.leaving || this.onErrand()) return; // the teacher's view waits for the student's run
     this.appliedAt = performance.now();
     // the class takes this tab there (a lesson reloads itself to enter or leave its presentation)
     redirect(page.path);
@@ -155,11 +187,83 @@ export class Student {
   }
 
   showFollowing(on) {
+    if (!on) this.setErrand(null); // on their own: nothing waits for them
     if (this.save) this.save({ following: on });
     this.bar.dataset.live = on ? "following" : "exploring";
     this.modeEl.textContent = on ? "Following the teacher" : "Exploring on your own";
     this.toggleBtn.textContent = on ? "Explore on my own" : "Rejoin";
     this.toggleBtn.title = on ? "Stop following: change anything you like" : "Follow the teacher's screen again";
+  }
+
+  // ------------------------------------------------------------------ the experiment's errand
+
+  /** The bar's "Go to the Network view": the class asks for it, so the student still follows
+   * (the teacher's view waits while they train there). A click for another tab or window is
+   * the browser's: that tab is on its own. */
+  goToNetwork(e) {
+    const exp = this.client.experiment;
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey || !exp || !exp.open) return;
+    if (this.client.following) this.setErrand(exp.id);
+    if (location.pathname !== "/") {
+      if (!this.client.following) return;
+      redirect("/"); // the link goes there, and the class took this tab (not the student on their own)
+      this.leaving = true; // a teacher's state arriving meanwhile waits for the Network view
+      return;
+    }
+    e.preventDefault(); // the explorer is here: only its view changes
+    this.appliedAt = performance.now();
+    applyState(this.networkQuery(exp, location.search));
+    this.netLink.hidden = inNetworkView();
+  }
+
+  /** The Network view's query for the experiment: `from`'s settings (the explorer's own, or
+   * none), its view the Network view, and an activation that has the experiment's parameter
+   * (its first in the catalogue) unless the one there has it. */
+  networkQuery(exp, from = "") {
+    const pairs = String(from).replace(/^\?/, "").split("&").filter((p) => p && !p.startsWith("view="));
+    const hasParam = (a) => Boolean(a && a.params.some((p) => p.id === exp.param && p.kind === "float"));
+    if (exp.param && !this.meta.requests.train[exp.param]) {
+      const act = pairs.find((p) => p.startsWith("act="));
+      const name = act ? decodeURIComponent(act.slice(4)).split("(")[0] : "";
+      const first = this.catalogue.list.find(hasParam);
+      if (!hasParam(this.catalogue.byId[name]) && first) {
+        const i = pairs.indexOf(act);
+        if (i >= 0) pairs.splice(i, 1);
+        pairs.push(`act=${first.id}`);
+      }
+    }
+    return ["view=network", ...pairs].join("&");
+  }
+
+  /** Start (an experiment's id) or end (null) the errand; `store`: remember it for this tab. */
+  setErrand(id, store = true) {
+    const changed = this.errand !== id;
+    this.errand = id;
+    if (changed && store && this.save) this.save({ errand: id });
+    this.showErrand();
+  }
+
+  showErrand() {
+    this.bar.dataset.errand = this.errand === null ? "0" : "1";
+    this.errandEl.hidden = this.errand === null;
+  }
+
+  /** On the experiment's errand: it is open and this page is the Network view. Else the errand is over. */
+  onErrand() {
+    if (this.errand === null) return false;
+    const exp = this.client.experiment;
+    if (exp && exp.open && exp.id === this.errand && inNetworkView()) {
+      this.showErrand();
+      return true;
+    }
+    this.setErrand(null);
+    return false;
+  }
+
+  /** Back from the errand (the student's button, or the experiment closed): the teacher's view, now. */
+  endErrand() {
+    this.setErrand(null);
+    if (this.client.following && this.target !== null) this.show(this.target);
   }
 
   showStatus(status) {
@@ -190,12 +294,19 @@ export class Student {
     const exp = this.client.experiment;
     const open = Boolean(exp && exp.open);
     this.expEl.hidden = !open;
-    if (!open) return;
-    if (this.sentFor !== exp.id) {
+    if (!open) {
+      this.hideNotice(true);
+      if (this.errand !== null) this.endErrand();
+      return;
+    }
+    const fresh = this.sentFor !== exp.id;
+    if (fresh) {
       this.sentFor = exp.id;
       this.sentEl.textContent = "";
       this.submitBtn.textContent = "Submit to class";
     }
+    this.netLink.hidden = inNetworkView();
+    this.netLink.href = `/?${pageFor(this.networkQuery(exp), currentTheme()).query}`;
     this.promptEl.textContent = exp.prompt;
     const sends = [...(exp.param ? [exp.param] : []), ...exp.collect.map((n) => this.labels[n] || n)];
     const who = this.client.nickname ? ` as “${this.client.nickname}” (only the teacher sees it)` : "";
@@ -205,6 +316,37 @@ export class Student {
     this.runEl.textContent = problem || `Your run: ${resultText(run, exp, this.labels)}${exp.param ? ` (${exp.param} = ${run.params[exp.param]})` : ""}`;
     this.runEl.classList.toggle("muted", Boolean(problem));
     this.submitBtn.disabled = Boolean(problem);
+    if (fresh && this.seen !== exp.id) this.announce(exp);
+  }
+
+  /** A newly opened experiment is said (role=status) and, when it is out of view, shown in a
+   * notice that stays in view until the experiment is, or is dismissed: the page does not
+   * scroll by itself (the student may be reading, or typing). */
+  announce(exp) {
+    this.seen = exp.id;
+    if (this.save) this.save({ seen: exp.id });
+    this.placeUnderTopBar();
+    const top = parseFloat(this.bar.style.getPropertyValue("--live-top")) || 0;
+    const r = this.expEl.getBoundingClientRect();
+    const inView = r.top >= top && r.bottom <= window.innerHeight;
+    this.notice.dataset.show = inView ? "quiet" : "float";
+    this.noticeShow.hidden = this.noticeClose.hidden = inView;
+    this.noticeText.textContent = `The teacher opened a class experiment: ${exp.prompt}`;
+  }
+
+  /** The notice's "Show": the experiment into view, and the keyboard to it. */
+  revealExperiment() {
+    this.hideNotice();
+    const top = parseFloat(this.bar.style.getPropertyValue("--live-top")) || 0;
+    window.scrollTo({ top: window.scrollY + this.bar.getBoundingClientRect().top - top - 8, behavior: reducedMotion() ? "auto" : "smooth" });
+    this.expEl.focus({ preventScroll: true });
+  }
+
+  /** The notice out of sight (its text stays for a screen reader that has not read it yet, unless `clear`). */
+  hideNotice(clear = false) {
+    this.notice.dataset.show = "quiet";
+    this.noticeShow.hidden = this.noticeClose.hidden = true;
+    if (clear) this.noticeText.textContent = "";
   }
 
   showCount(count) {
@@ -241,6 +383,8 @@ export class Student {
     this.statusEl.textContent = "This page is yours now: carry on exploring.";
     this.toggleBtn.hidden = true;
     this.expEl.hidden = true;
+    this.setErrand(null, false); // (the class is forgotten: nothing more is stored)
+    this.hideNotice(true);
     this.leaveBtn.textContent = "Dismiss";
   }
 
