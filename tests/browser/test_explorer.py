@@ -277,7 +277,8 @@ def test_stop_says_the_plots_show_the_previous_run(page, server):
     page.click("#stop")
     status = page.inner_text("#train-status")
     assert status.startswith("Stopped at epoch ") and "of 5000" in status, status
-    assert "The plots still show the previous run (ReLU, 100 epochs)." in status, status
+    # (its settings were not those of the plots)
+    assert "The plots still show an earlier run (ReLU on two moons, 100 epochs), not these settings." in status, status
 
 
 def test_sweep_values_error_names_the_value_and_range(page, server):

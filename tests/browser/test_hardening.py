@@ -294,7 +294,7 @@ def test_after_an_error_the_status_says_the_plots_are_older(context, server):
         page.dispatch_event(f'[data-param-box="{key}"]', "change")
     page.wait_for_function("() => document.querySelector('#train-status').textContent.startsWith('Could not train')", timeout=30_000)
     status = page.inner_text("#train-status")
-    assert "The plots still show an earlier run (ReLU, 50 epochs), not these settings." in status, status
+    assert "The plots still show an earlier run (ReLU on two moons, 50 epochs), not these settings." in status, status
     assert page.eval_on_selector("#view-network", "e => e.dataset.stale") == "1"
     page.wait_for_timeout(500)  # (faded in 0.2 s)
     assert float(page.eval_on_selector('[data-panel="loss"] .plot', "e => getComputedStyle(e).opacity")) < 0.6

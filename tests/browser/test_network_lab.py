@@ -555,3 +555,147 @@ def test_a_sweep_where_large_rates_diverge_draws_without_errors(page, server):
     symbols = page.evaluate("() => document.querySelector('#view-network [data-panel=\"sweep\"] .plot').data[0].marker.symbol")
     assert "x" in symbols, symbols  # the values where Squared ReLU diverged are marked
     assert page.watch.errors == [], page.watch.errors
+
+
+# every legend entry of a plot and whether what it stands for draws anything, on its own axis
+# (log: a value > 0; linear: any finite value) — LEGEND_DRAWS for plots with linear axes too
+LEGEND_DRAWN = """(sel) => {
+  const gd = document.querySelector(sel);
+  const log = (d) => { const a = gd._fullLayout[(d.yaxis || 'y').replace(/^y/, 'yaxis')]; return !!a && a.type === 'log'; };
+  const draws = (d) => {
+    const ok = (v) => v !== null && Number.isFinite(v) && (!log(d) || v > 0);
+    const y = d.y || [];
+    return /markers/.test(d.mode || '') ? y.some(ok) : y.some((v, k) => ok(v) && ok(y[k + 1]));
+  };
+  const isKey = (d) => Array.isArray(d.x) && d.x.length === 1 && d.x[0] === null;
+  const bare = (s) => String(s).replace(/\\s*\\d+/g, '');
+  return [...gd.querySelectorAll('.legend .traces')].map((el) => {
+    const t = gd.data[el.__data__[0].trace.index];
+    const lines = isKey(t) ? gd.data.filter((d) => !isKey(d) && (d.legendgroup === t.legendgroup || bare(d.name).endsWith(bare(t.name)))) : [t];
+    return [t.name, lines.some(draws)];
+  });
+}"""
+
+
+def panel_plot(name: str) -> str:
+    return f'#view-network [data-panel="{name}"] .plot'
+
+
+def annotations(page, name: str) -> str:
+    return page.evaluate("(s) => ((document.querySelector(s).layout || {}).annotations || []).map((a) => a.text).join(' | ')", panel_plot(name))
+
+
+def opacity(page, selector: str) -> float:
+    return float(page.eval_on_selector(selector, "e => getComputedStyle(e).opacity"))
+
+
+def test_a_setting_that_leaves_the_plots_of_an_earlier_run_says_so(page, server):
+    """Your own points with none drawn: the plots went on showing the two-moons run — the card
+    "100.0 % test accuracy … dead units 3 of 24", the diagram with its crossed-out units — with
+    nothing saying they were not of these settings (the status only asked for points). Likewise
+    any change with "Retrain when a setting changes" off."""
+    open_network(page, server)
+    page.select_option("#net-data select[data-param='dataset']", "own")
+    status = wait_status(page, "at least 10 to train")
+    earlier = "The plots still show an earlier run (ReLU on two moons, 300 epochs), not these settings."
+    assert earlier in status, status
+    assert page.eval_on_selector(NET, "e => e.dataset.stale") == "1"
+    assert page.inner_text("#net-stale") == "From an earlier run (ReLU on two moons, 300 epochs), not the current settings."
+    # faded: the cards, the diagram and the run's plots — not the plane the points are drawn on
+    until(page, "() => getComputedStyle(document.querySelector('#net-summary')).opacity < 0.6")
+    assert opacity(page, "#diagram-panel .diagram-box") < 0.6 and opacity(page, panel_plot("loss")) < 0.6
+    assert page.eval_on_selector(panel_plot("boundary"), "e => e.dataset.plane") == "1" and opacity(page, panel_plot("boundary")) == 1
+    shot(page, "lab-1280-own-points-earlier-run")
+    # back to the moons: trained again, and no longer marked
+    page.select_option("#net-data select[data-param='dataset']", "moons")
+    wait_status(page, "^Trained")
+    assert page.eval_on_selector(NET, "e => e.dataset.stale") == "0" and page.is_hidden("#net-stale")
+    # no retraining on a change: the plots are of the settings before it, until Train
+    page.uncheck("#net-auto")
+    page.fill('[data-param-box="epochs"]', "200")
+    page.dispatch_event('[data-param-box="epochs"]', "change")
+    status = wait_status(page, "^Settings changed")
+    assert earlier in status, status
+    assert page.is_visible("#net-stale") and page.eval_on_selector(NET, "e => e.dataset.stale") == "1"
+    page.fill('[data-param-box="epochs"]', "300")  # (back to the shown run's settings)
+    page.dispatch_event('[data-param-box="epochs"]', "change")
+    assert wait_status(page, "^The plots show") == "The plots show these settings."
+    assert page.is_hidden("#net-stale") and page.eval_on_selector(NET, "e => e.dataset.stale") == "0"
+
+
+def test_the_diagram_exports_like_every_panel(page, server, tmp_path):
+    """The network diagram had no PNG, SVG, CSV, JSON or Embed button, unlike every other plot."""
+    open_network(page, server, "&epochs=40")
+    buttons = page.locator("#diagram-panel .panel-head [data-export]")
+    assert buttons.all_inner_texts() == ["PNG", "SVG", "CSV", "JSON", "Embed"]
+    files = {}
+    for kind in ("png", "svg", "csv", "json"):
+        with page.expect_download() as dl:
+            page.click(f"#diagram-panel [data-export='{kind}']")
+        assert dl.value.suggested_filename == f"network.{kind}"
+        files[kind] = tmp_path / f"network.{kind}"
+        dl.value.save_as(files[kind])
+    png = files["png"].read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1920, 1080)
+    svg = files["svg"].read_text()
+    nodes = page.locator("#diagram-panel .node").count()  # 2 inputs, 3 × 8 units, 1 output
+    assert svg.count("<image ") == nodes == 27 and svg.count("<line ") == 2 * 8 + 8 * 8 * 2 + 8
+    assert svg.count(">✕</text>") == page.locator("#diagram-panel .node.dead").count()
+    rows = files["csv"].read_text().splitlines()
+    assert rows[0] == "network,kind,layer,unit,from,weight,∂L/∂w,bias,∂L/∂b,dead,mean z,mean φ(z),mean φ′(z)"
+    assert len(rows) == 1 + (24 + 1) + (2 * 8 + 8 * 8 * 2 + 8)  # every unit (and the output) and every weight
+    weight = next(r.split(",") for r in rows if r.split(",")[1] == "weight")  # input x1 → layer 1, unit 1
+    body = json.loads(files["json"].read_text())
+    assert body["network"] == "ReLU" and body["widths"] == [8, 8, 8]
+    assert weight[2:5] == ["1", "1", "x1"] and float(weight[5]) == body["diagram"]["weights"]["W"][0][0][0]
+    page.click("#diagram-panel [data-export='embed']")
+    link = page.input_value("#embed-link")
+    assert "/embed/network?" in link and "epochs=40" in link and link in page.input_value("#embed-snippet").replace("&amp;", "&")
+    assert page.context.request.get(link).status == 200
+    page.click("#embed-close")
+    # nothing drawn, nothing to export
+    page.click("#reset")
+    assert all(page.locator(f"#diagram-panel [data-export='{k}']").is_disabled() for k in ("png", "svg", "csv", "json"))
+
+
+def test_a_compare_legend_names_only_the_networks_drawn(page, server):
+    """exp(x) diverges at epoch 0 and draws nothing: the loss, sparsity and dead-unit legends still
+    had its colour; its empty gradient-flow map said nothing."""
+    page.goto(f"{server}/?view=network&mode=compare&act=relu,[exp(x)]")
+    wait_status(page, "exp\\(x\\) diverged at epoch 0")
+    wait_overlay(page)
+    for name in ("loss", "sparsity", "dead"):
+        entries = page.evaluate(LEGEND_DRAWN, panel_plot(name))
+        assert entries and all(drawn for _, drawn in entries) and "ReLU" in [n for n, _ in entries], (name, entries)
+        assert "exp(x)" not in [n for n, _ in entries], (name, entries)
+    assert "Nothing to plot:<br>diverged at epoch 0." in annotations(page, "gradient-flow")
+    assert page.watch.errors == [], page.watch.errors
+
+
+def test_a_sweep_of_networks_that_diverge_says_so(page, server):
+    """Squared ReLU in six layers diverges at epoch 1 at every learning rate: its one finite loss was
+    an invisible line on a 10³¹–10³² axis, the sweep plot an empty axis, and the status said
+    "Trained 5 networks for 2 epochs"; exp(x) beside ReLU: a legend entry for a network with no final
+    loss, an empty panel that said nothing."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/?view=network&mode=sweep&act=squared_relu&values=0.01,0.1,1,3,10&optimizer=sgd&depth=6&metric=final_loss")
+    status = wait_status(page, "diverged")
+    assert status == "Stopped at epoch 2 of 300 in " + status.split(" in ")[1].split(" ms")[0] + " ms. All 5 networks diverged at epoch 1.", status
+    assert "Nothing to plot:<br>Every network diverged at epoch 1." in annotations(page, "sweep")
+    entries = page.evaluate(LEGEND_DRAWN, panel_plot("sweep-curves"))
+    assert [n for n, _ in entries] == ["0.01", "0.1", "1", "3", "10"] and all(drawn for _, drawn in entries), entries
+    assert page.inner_text('[data-panel="sweep-curves"] .note') == "Diverged at every value (at epoch 1): no loss from then on."
+    page.locator('[data-panel="sweep-curves"]').scroll_into_view_if_needed()
+    shot(page, "lab-1280-sweep-all-diverged")
+    page.goto(f"{server}/?view=network&mode=sweep&act=relu,[exp(x)]&values=0.01,0.1,1&epochs=30&metric=final_loss")
+    status = wait_status(page, "diverged")
+    assert "Trained 6 networks for 30 epochs" in status and status.endswith(" 3 of 6 networks diverged: exp(x) at every value (at epoch 0)."), status
+    entries = page.evaluate(LEGEND_DRAWN, panel_plot("sweep"))
+    assert entries == [["ReLU", True], ["exp(x) (diverged)", True]], entries  # its × on the axis, not a line
+    assert "× on the learning rate axis" in page.inner_text('[data-panel="sweep"] .note')
+    assert "Nothing to plot:<br>every network diverged at epoch 0." in annotations(page, "sweep-curves")
+    entries = page.evaluate(LEGEND_DRAWN, panel_plot("sweep-curves"))
+    assert [n for n, _ in entries] == ["0.01", "0.1", "1"] and all(drawn for _, drawn in entries), entries
+    page.locator('[data-panel="sweep"]').scroll_into_view_if_needed()
+    shot(page, "lab-1280-sweep-exp-diverged")
+    assert page.watch.errors == [], page.watch.errors

@@ -11,7 +11,8 @@ import { CLASS_COLOURS } from "./figures.js";
 
 const POS = [213, 94, 0]; // #D55E00 (weights < 0: Playground's orange)
 const NEG = [0, 114, 178]; // #0072B2 (weights > 0: blue)
-const MAX_EDGES = 3000; // beyond this, only the largest weights are drawn
+export const MAX_EDGES = 3000; // beyond this, only the largest weights are drawn
+export const EDGE = { positive: "#0072B2", negative: "#D55E00" }; // an edge's colour by its weight's sign
 
 export const fmt = (x) => (x === null || x === undefined ? "—" : Number(x).toPrecision(4));
 
@@ -125,7 +126,7 @@ export class Diagram {
         line.setAttribute("y1", String(ys[e.l][e.i]));
         line.setAttribute("x2", String(xs[e.l + 1] - size / 2));
         line.setAttribute("y2", String(ys[e.l + 1][e.j]));
-        line.setAttribute("stroke", e.w >= 0 ? "#0072B2" : "#D55E00");
+        line.setAttribute("stroke", e.w >= 0 ? EDGE.positive : EDGE.negative);
         line.setAttribute("stroke-width", String(0.4 + 3.6 * e.t));
         line.setAttribute("stroke-opacity", String(0.25 + 0.6 * e.t));
         line.dataset.edge = `${e.l}:${e.i}:${e.j}`;

@@ -358,27 +358,31 @@ const DRAWING = { doubleClick: false };
 export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
   // several variants: the legend names each colour once and each line style once
   const many = trace.variants.length > 1;
-  const data = many ? variantEntries(trace.variants.map((v, i) => [v, i])) : [];
+  const lines = [];
   trace.variants.forEach((v, i) => {
     const { color } = seriesStyle(i);
     const name = v.label;
     const ep = trace.frames.slice(0, v.loss.train.length);
     const group = { legendgroup: `v${i}`, showlegend: !many };
-    data.push({ x: ep, y: v.loss.train, name: `${name} train loss`, line: { color, width: 2.5 }, ...group });
-    data.push({ x: ep, y: v.loss.test, name: `${name} test loss`, line: { color, width: 2, dash: "dash" }, ...group });
-    data.push({ x: ep, y: metricOf(v).test, name: `${name} test ${metricName(trace)}`, line: { color, width: 1.5, dash: "dot" }, yaxis: "y2", ...group });
+    lines.push({ x: ep, y: v.loss.train, name: `${name} train loss`, line: { color, width: 2.5 }, ...group });
+    lines.push({ x: ep, y: v.loss.test, name: `${name} test loss`, line: { color, width: 2, dash: "dash" }, ...group });
+    lines.push({ x: ep, y: metricOf(v).test, name: `${name} test ${metricName(trace)}`, line: { color, width: 1.5, dash: "dot" }, yaxis: "y2", ...group });
   });
-  if (many) data.push(...styleEntries([["train loss", {}], ["test loss", { dash: "dash" }], [`test ${metricName(trace)}`, { dash: "dot", width: 1.5 }]]));
-  for (const d of data) {
+  for (const d of lines) {
     d.type = "scatter";
     d.mode = "lines";
-    // a value with no finite neighbour (a run that diverged after its first frame) is a marker:
-    // as a line it drew nothing at all
-    const alone = (d.y || []).map((y, k) => y !== null && (k === 0 || d.y[k - 1] === null) && (k === d.y.length - 1 || d.y[k + 1] === null));
-    if (alone.some(Boolean)) {
-      d.mode = "lines+markers";
-      d.marker = { color: d.line.color, size: alone.map((a) => (a ? 7 : 0)) };
-    }
+    markLone(d);
+  }
+  // the legend names only what is drawn (losses on a log axis, the accuracy on a linear one): no
+  // colour of a network that diverged at epoch 0, no line style that no network draws
+  const drawn = (d) => (d.yaxis === "y2" ? draws(d) : drawsOnLog(d));
+  const data = [];
+  if (many) data.push(...variantEntries(trace.variants.map((v, i) => [v, i]).filter(([, i]) => lines.some((d) => d.legendgroup === `v${i}` && drawn(d)))));
+  else for (const d of lines) d.showlegend = drawn(d);
+  data.push(...lines);
+  if (many) {
+    const styles = [["train loss", {}], ["test loss", { dash: "dash" }], [`test ${metricName(trace)}`, { dash: "dot", width: 1.5 }]];
+    data.push(...styleEntries(styles.filter(([name]) => lines.some((d) => d.name.endsWith(` ${name}`) && drawn(d)))));
   }
   const layout = trainLayout({ big });
   layout.xaxis.title = { text: "epoch" };
@@ -510,9 +514,25 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
 /** Whether a trace draws anything on a log axis: a marker at a positive finite value, a line
  * only between two of them side by side (a lone value of a line draws nothing). */
 export function drawsOnLog(d) {
+  return draws(d, true);
+}
+
+/** Whether a trace draws anything (on a linear axis unless ``log``): as drawsOnLog. */
+export function draws(d, log = false) {
   const y = d.y || [];
-  const ok = (v) => v > 0 && Number.isFinite(v);
+  const ok = (v) => v !== null && Number.isFinite(v) && (!log || v > 0);
   return /markers/.test(d.mode || "") ? y.some(ok) : y.some((v, k) => ok(v) && ok(y[k + 1]));
+}
+
+/** A line's values with no finite neighbour (a run that diverged after its first frame) become
+ * markers: as a line they drew nothing at all. */
+function markLone(d) {
+  const y = d.y || [];
+  const alone = y.map((v, k) => v !== null && (k === 0 || y[k - 1] === null) && (k === y.length - 1 || y[k + 1] === null));
+  if (!alone.some(Boolean)) return d;
+  d.mode = "lines+markers";
+  d.marker = { color: d.line.color, size: alone.map((a) => (a ? 7 : 0)) };
+  return d;
 }
 
 /** Per-layer gradient norms at one frame (default: the first, i.e. at initialisation) and the last. */
@@ -567,14 +587,14 @@ function perLayerLines(trace, key) {
   const shown = trace.variants.map((v, i) => [v, i]).filter(([v]) => v.layers[key] && v.layers[key].length);
   // several variants: the legend names each colour once and each layer's line style once
   const many = shown.length > 1;
-  const data = many ? variantEntries(shown) : [];
+  const lines = [];
   let depth = 0;
   for (const [v, i] of shown) {
     const m = v.layers[key];
     const { color } = seriesStyle(i);
     depth = m[0].length;
     for (let l = 0; l < depth; l++) {
-      data.push({
+      lines.push({
         x: trace.frames.slice(0, m.length),
         y: m.map((row) => row[l]),
         type: "scatter",
@@ -587,6 +607,11 @@ function perLayerLines(trace, key) {
       });
     }
   }
+  for (const d of lines) markLone(d);
+  // the legend names only what is drawn: no colour of a network that diverged at epoch 0
+  const data = many ? variantEntries(shown.filter(([, i]) => lines.some((d) => d.legendgroup === `v${i}` && draws(d)))) : [];
+  if (!many) for (const d of lines) d.showlegend = draws(d);
+  data.push(...lines);
   if (many) {
     // up to four layers each get a key entry (four dash patterns); deeper nets: the first and last
     const keyed = depth <= 4 ? [...Array(depth).keys()] : [0, depth - 1];
@@ -621,6 +646,10 @@ export function deadFigure(trace, { big = false, narrow = false, width } = {}) {
       line: { color, dash, width: 2.5, shape: "hv" },
     };
   });
+  // a network that diverged at epoch 1 has one count: a marker; at epoch 0, none: not in the
+  // legend (which names only what is drawn)
+  for (const d of data) markLone(d);
+  if (data.length > 1) for (const d of data) d.showlegend = draws(d);
   const layout = trainLayout({ big });
   layout.xaxis.title = { text: "epoch" };
   const total = trace.config.width * trace.config.depth;
@@ -781,21 +810,46 @@ const paramName = (sweep, label) => label || sweep.param.replace(/_/g, " ");
 /** A sweep: one metric against the swept parameter, one line per activation. */
 export function sweepFigure(sweep, metric, { big = false, metricLabel = metric, paramLabel, narrow = false, width } = {}) {
   const param = paramName(sweep, paramLabel);
-  const data = sweep.series.map((s, i) => {
+  const data = [];
+  const lost = []; // a diverged run has no final value: its × goes on the x axis, at its value
+  sweep.series.forEach((s, i) => {
     const { color, dash } = seriesStyle(i);
     const diverged = s.diverged_at_epoch.map((d) => d !== null);
-    return {
+    const line = {
       x: sweep.values,
       y: s[metric],
       type: "scatter",
       mode: "lines+markers",
       name: s.label,
+      legendgroup: `s${i}`,
       line: { color, dash, width: 2.5 },
       marker: { size: 9, color, symbol: diverged.map((d) => (d ? "x" : "circle")) },
       hovertemplate: `${param} = %{x}<br>${metricLabel} = %{y:.3g}<extra>${s.label}</extra>`,
     };
+    const shown = draws(line, metric === "final_loss");
+    if (!shown) line.showlegend = false; // (the legend names only what is drawn)
+    data.push(line);
+    const at = sweep.values.map((_, j) => j).filter((j) => diverged[j] && !(Number.isFinite(s[metric][j]) && s[metric][j] !== null));
+    if (!at.length) return;
+    lost.push({
+      x: at.map((j) => sweep.values[j]),
+      y: at.map(() => 0),
+      customdata: at.map((j) => s.diverged_at_epoch[j]),
+      type: "scatter",
+      mode: "markers",
+      name: `${s.label} (diverged)`,
+      legendgroup: `s${i}`,
+      meta: "diverged",
+      yaxis: "y2",
+      cliponaxis: false,
+      marker: { size: 10, color, symbol: "x" },
+      hovertemplate: `${param} = %{x}<br>diverged at epoch %{customdata}<extra>${s.label}</extra>`,
+      ...(shown ? { showlegend: false } : {}),
+    });
   });
+  data.push(...lost);
   const layout = trainLayout({ big });
+  if (lost.length) layout.yaxis2 = { overlaying: "y", range: [0, 1], visible: false, fixedrange: true };
   const logX = sweep.values.every((v) => v > 0) && Math.max(...sweep.values) / Math.min(...sweep.values) >= 50;
   layout.xaxis = { ...layout.xaxis, title: { text: param }, type: logX ? "log" : "linear" };
   // one value (or one repeated): around it, not Plotly's −0.5 to 1 for a lone point
@@ -833,7 +887,7 @@ export function sweepCurvesFigure(sweep, { big = false, key = "loss", label = "t
         mode: "lines",
         name: formatValue(sweep.values[j]),
         legendgroup: `val${j}`,
-        showlegend: i === 0,
+        showlegend: false,
         line: { width: 2, color: valueColour(j, sweep.values.length) },
         xaxis: xa,
         yaxis: ya,
@@ -845,6 +899,13 @@ export function sweepCurvesFigure(sweep, { big = false, key = "loss", label = "t
     layout[ykey].title = stacked || i === 0 ? { text: label } : undefined;
     if (key === "loss") layout[ykey] = { ...layout[ykey], type: "log", exponentformat: "power", dtick: decadeStep(s[key]) };
     layout[xkey].title = !stacked || i === n - 1 ? { text: "epoch" } : undefined;
+  });
+  // a run that diverged after its first frame: its lone loss a marker (as a line it drew nothing);
+  // each value named once, by the first of its curves drawn (none: the value is not named)
+  for (const d of data) markLone(d);
+  sweep.values.forEach((_, j) => {
+    const first = data.find((d) => d.legendgroup === `val${j}` && draws(d, key === "loss"));
+    if (first) Object.assign(first, { showlegend: true, legendrank: 1000 + j }); // (in the values' order, whichever panel names it)
   });
   subplotTitles(layout, sweep.series.map((s) => s.label), { stacked });
   // the legend is the colour key of the values, titled with the parameter's name

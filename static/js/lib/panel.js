@@ -4,7 +4,7 @@
 import { el } from "./controls.js";
 import { plotly } from "./plotly.js";
 
-const SLIDE = { width: 1280, height: 720, scale: 1.5 }; // 1920×1080 pixels, type scaled to match
+export const SLIDE = { width: 1280, height: 720, scale: 1.5 }; // 1920×1080 pixels, type scaled to match
 
 /**
  * Plotly's options for every plot of the app. Nothing on the mode bar may leave this origin:
@@ -49,6 +49,31 @@ export function toCSV(table) {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * A panel's export buttons, the same on every panel: PNG, SVG, CSV, JSON and (with ``embed``)
+ * Embed, each calling its handler. Off (with a reason in its title) until ``exportable``.
+ */
+export function exportActions(title, { image, csv, json, embed }) {
+  const actions = el("div", { class: "actions", role: "group", "aria-label": `Export ${title}` });
+  const button = (text, tip, fn) => el("button", { type: "button", text, title: tip, "data-export": text.toLowerCase(), onclick: fn });
+  actions.append(
+    button("PNG", "Download as PNG (1920×1080, for slides)", () => image("png")),
+    button("SVG", "Download as SVG (vector, for print and slides)", () => image("svg")),
+    button("CSV", "Download the data behind this plot as CSV", csv),
+    button("JSON", "Download the data behind this plot as JSON", json),
+  );
+  if (embed) actions.append(button("Embed", "Embed this plot in another page", embed));
+  return actions;
+}
+
+/** The export buttons work only while something is drawn (after Reset they downloaded the discarded run). */
+export function exportable(actions, on) {
+  for (const b of actions.querySelectorAll("[data-export]:not([data-export='embed'])")) {
+    b.disabled = !on;
+    b.title = on ? b.title.replace(/ \(nothing drawn yet\)$/, "") : `${b.title.replace(/ \(nothing drawn yet\)$/, "")} (nothing drawn yet)`;
+  }
+}
+
 export class Panel {
   /**
    * root: the .panel element. opts: {title, help, name (of exported files), embed? (true, or
@@ -63,15 +88,12 @@ export class Panel {
     this.json = null;
     const title = el("h2", { text: opts.title });
     this.titleEl = title;
-    const actions = el("div", { class: "actions", role: "group", "aria-label": `Export ${opts.title}` });
-    const button = (text, title, fn) => el("button", { type: "button", text, title, "data-export": text.toLowerCase(), onclick: fn });
-    actions.append(
-      button("PNG", "Download as PNG (1920×1080, for slides)", () => this.image("png")),
-      button("SVG", "Download as SVG (vector, for print and slides)", () => this.image("svg")),
-      button("CSV", "Download the data behind this plot as CSV", () => this.exportCSV()),
-      button("JSON", "Download the data behind this plot as JSON", () => this.exportJSON()),
-    );
-    if (opts.embed && opts.onEmbed) actions.append(button("Embed", "Embed this plot in another page", () => opts.onEmbed(this)));
+    const actions = exportActions(opts.title, {
+      image: (format) => this.image(format),
+      csv: () => this.exportCSV(),
+      json: () => this.exportJSON(),
+      embed: opts.embed && opts.onEmbed ? () => opts.onEmbed(this) : null,
+    });
     this.actions = actions;
     const head = el("div", { class: "panel-head" }, title);
     if (opts.help) head.append(el("span", { class: "help-dot", title: opts.help, "aria-label": opts.help, tabindex: "0", role: "note", text: "?" }));
@@ -137,12 +159,8 @@ export class Panel {
     this.empty.textContent = message;
   }
 
-  /** The export buttons work only while something is drawn (after Reset they downloaded the discarded run). */
   exportable(on) {
-    for (const b of this.actions.querySelectorAll("[data-export]:not([data-export='embed'])")) {
-      b.disabled = !on;
-      b.title = on ? b.title.replace(/ \(nothing drawn yet\)$/, "") : `${b.title.replace(/ \(nothing drawn yet\)$/, "")} (nothing drawn yet)`;
-    }
+    exportable(this.actions, on);
   }
 
   image(format) {

@@ -97,6 +97,7 @@ export class LiveTraining {
     labelRuns(result.variants, view.catalogue);
     view.trace = continuing ? mergeTrace(view.trace, result, view.meta.explorer.live.history) : result;
     this.state = result.state;
+    view.showsResult("trace"); // (a change of settings drops the chunk in flight: this is of the current ones)
     const b = view.trace.variants[0].boundary;
     view.frame = b ? b.frames.length - 1 : 0;
     view.drawTrace({ diagramOnly: true });

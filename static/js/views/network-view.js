@@ -3,7 +3,7 @@
 
 import { ApiError, getJSON, isAbort, Latest, postJSON, postStream, retryWhenBusy } from "../lib/api.js";
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
-import { Diagram } from "../lib/diagram.js";
+import { DiagramPanel } from "../lib/diagram-panel.js";
 import { metricOf } from "../lib/figures.js";
 import { actOf, formulaUrl, isFormula, sweepableParams } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
@@ -39,25 +39,63 @@ function divergedNote(variants, finite = []) {
   return gone.map(([v, i]) => ` ${variants.length > 1 ? v.label : "The network"} diverged ${at(v)}. ${divergedAdvice(goneAt(v), finite[i])}`).join("");
 }
 
-/** A figure with no finite value at all (a run that diverged at epoch 0): no empty axes, the reason instead. */
-function explainEmpty(figure, trace) {
-  const values = (d) => (d.z ? d.z.flat() : d.x && d.x.length === 1 && d.x[0] === null ? [] : d.y || []); // (legend keys hold [null])
-  if (figure.data.some((d) => values(d).some((v) => v !== null && Number.isFinite(v)))) return figure;
-  const gone = trace.variants.filter((v) => goneAt(v) !== null);
-  if (!gone.length) return figure;
-  const who = trace.variants.length > 1 ? gone.map((v) => `${v.label} diverged at epoch ${goneAt(v)}`).join(", ") : `The network diverged at epoch ${goneAt(gone[0])}`;
-  const layout = { ...figure.layout, showlegend: false, shapes: [] };
-  for (const k of Object.keys(layout)) if (/^[xy]axis\d*$/.test(k)) layout[k] = { ...layout[k], visible: false };
-  layout.margin = { ...layout.margin, l: 16, r: 16 }; // (the message centred in the panel)
-  layout.annotations = [{
-    text: `Nothing to plot:<br>${who}.`,
-    xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { color: colours().muted, size: 14 },
-  }];
-  return { data: figure.data.map((d) => ({ ...d, showscale: false })), layout };
+/** "at epoch 3", "at epochs 0–2": when the networks of a list diverged (epochs, none null). */
+function epochsText(epochs) {
+  const lo = Math.min(...epochs);
+  const hi = Math.max(...epochs);
+  return lo === hi ? `at epoch ${lo}` : `at epochs ${lo}–${hi}`;
 }
 
-// plots of a run drawn empty when nothing is finite (the histogram and boundary say it their own way)
-const EXPLAINED = new Set(["loss", "gradient-flow", "gradient-norms", "sparsity", "dead", "prelu"]);
+/** The networks of a run (its variants) or a sweep (its series, one network per value) that
+ * diverged, each with its epochs of divergence; ``all``: whether every network of it did. */
+function divergedRuns(run) {
+  if (run.variants) return run.variants.map((v) => ({ label: v.label, epochs: goneAt(v) === null ? [] : [goneAt(v)], all: goneAt(v) !== null }));
+  return run.series.map((s) => {
+    const epochs = s.diverged_at_epoch.filter((d) => d !== null);
+    return { label: s.label, epochs, all: epochs.length === s.diverged_at_epoch.length };
+  });
+}
+
+/** A figure with no finite value at all (a run that diverged at epoch 0, a sweep whose networks
+ * all diverged): no empty axes, the reason instead. A subplot with none (one per network or
+ * series: gradient flow, the sweep's loss curves) says it in its own place. */
+function explainEmpty(figure, run) {
+  // (legend keys hold [null]; a sweep's × of a diverged run marks no value)
+  const values = (d) => (d.meta === "diverged" ? [] : d.z ? d.z.flat() : d.x && d.x.length === 1 && d.x[0] === null ? [] : d.y || []);
+  const finite = (d) => values(d).some((v) => v !== null && Number.isFinite(v));
+  const runs = divergedRuns(run);
+  const many = runs.length > 1;
+  const message = (text) => ({ text: `Nothing to plot:<br>${text}.`, xref: "paper", yref: "paper", showarrow: false, font: { color: colours().muted, size: 14 } });
+  if (!figure.data.some(finite)) {
+    const gone = runs.filter((r) => r.epochs.length);
+    if (!gone.length) return figure;
+    const who = !many
+      ? `${run.series ? "Every network" : "The network"} diverged ${epochsText(gone[0].epochs)}`
+      : run.series
+        ? `Every network diverged: ${gone.map((r) => `${r.label} ${epochsText(r.epochs)}`).join(", ")}`
+        : gone.map((r) => `${r.label} diverged ${epochsText(r.epochs)}`).join(", ");
+    const layout = { ...figure.layout, showlegend: false, shapes: [] };
+    for (const k of Object.keys(layout)) if (/^[xy]axis\d*$/.test(k)) layout[k] = { ...layout[k], visible: false };
+    layout.margin = { ...layout.margin, l: 16, r: 16 }; // (the message centred in the panel)
+    layout.annotations = [{ ...message(who), x: 0.5, y: 0.5 }];
+    return { data: figure.data.filter((d) => d.meta !== "diverged").map((d) => ({ ...d, showscale: false })), layout };
+  }
+  if (!many || !figure.layout.xaxis2) return figure; // (a figure of one subplot per network or series has a second x axis)
+  const layout = { ...figure.layout, annotations: [...(figure.layout.annotations || [])] };
+  runs.forEach((r, i) => {
+    const [xa, xkey, ykey] = i === 0 ? ["x", "xaxis", "yaxis"] : [`x${i + 1}`, `xaxis${i + 1}`, `yaxis${i + 1}`];
+    if (!r.all || !layout[xkey] || figure.data.some((d) => (d.xaxis || "x") === xa && finite(d))) return;
+    const [x0, x1] = layout[xkey].domain || [0, 1];
+    const [y0, y1] = (layout[ykey] && layout[ykey].domain) || [0, 1];
+    // (an empty log axis: Plotly's 10⁻¹…10⁴ is a scale of nothing)
+    if (layout[ykey] && layout[ykey].type === "log") layout[ykey] = { ...layout[ykey], showticklabels: false, showgrid: false };
+    layout.annotations.push({ ...message(`${run.series ? "every network " : ""}diverged ${epochsText(r.epochs)}`), x: (x0 + x1) / 2, y: (y0 + y1) / 2, xanchor: "center", yanchor: "middle" });
+  });
+  return { data: figure.data, layout };
+}
+
+// plots drawn empty when nothing is finite (the histogram and boundary say it their own way)
+const EXPLAINED = new Set(["loss", "gradient-flow", "gradient-norms", "sparsity", "dead", "prelu", "sweep", "sweep-curves"]);
 
 /** A panel's caption for a run where some network diverged (its values stop there), or "". */
 function divergedCaption(trace) {
@@ -65,6 +103,19 @@ function divergedCaption(trace) {
   if (!gone.length) return "";
   const who = trace.variants.length > 1 ? gone.map((v) => `${v.label} diverged at epoch ${goneAt(v)}`).join(", ") : `The network diverged at epoch ${goneAt(gone[0])}`;
   return `${who}: no values from then on.`;
+}
+
+/** "1, 3 and 10": a list in words. */
+const inWords = (xs) => (xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`);
+
+/** A sweep's networks that diverged, per series that has any: {label, where ("at every value",
+ * "at learning rate 3 and 10"), when ("at epoch 1")}; [] when none did. */
+function sweepDiverged(sw, paramLabel) {
+  return sw.series.flatMap((s) => {
+    const at = sw.values.map((v, j) => [v, s.diverged_at_epoch[j]]).filter(([, d]) => d !== null);
+    if (!at.length) return [];
+    return [{ label: s.label, where: at.length === sw.values.length && sw.values.length > 1 ? "at every value" : `at ${paramLabel} ${inWords(at.map(([v]) => formatNumber(v)))}`, when: epochsText(at.map(([, d]) => d)) }];
+  });
 }
 
 const fmtLoss = (x) => (x === null || x === undefined ? "—" : x < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
@@ -88,7 +139,7 @@ export class NetworkView {
       const name = node.dataset.panel;
       const spec = panelSpec(meta, name);
       // (also what the theory overlay redraws with)
-      if (spec.figure && EXPLAINED.has(name)) spec.figure = ((make) => (t, o) => (t.variants ? explainEmpty(make(t, o), t) : make(t, o)))(spec.figure);
+      if (spec.figure && EXPLAINED.has(name)) spec.figure = ((make) => (t, o) => (t.variants || t.series ? explainEmpty(make(t, o), t) : make(t, o)))(spec.figure);
       this.panels[name] = new Panel(node, { ...spec, name, embed: true, onEmbed });
     }
     this.form = root.querySelector("#net-controls");
@@ -133,7 +184,7 @@ export class NetworkView {
       this.sweepValues.setCustomValidity(problem);
       if (problem) {
         this.sweepValues.reportValidity();
-        this.setStatus(`Sweep values: ${problem}${this.staleNote()}`, true);
+        this.setStatus(`Sweep values: ${problem}${this.staleNote(true)}`, true);
         return;
       }
       this.setStatus("");
@@ -146,9 +197,8 @@ export class NetworkView {
       if (this.trace) this.drawBoundary();
     });
     const diagramRoot = root.querySelector("#diagram-panel");
-    diagramRoot.querySelector("h2").textContent = meta.panels.network.title;
-    diagramRoot.querySelector(".help-dot").title = meta.panels.network.help;
-    this.diagram = new Diagram(diagramRoot.querySelector(".diagram-box"), { labels: meta.labels.features });
+    // (a panel like the others: exports and the embed of /embed/network; diagram-panel.js)
+    this.diagramPanel = new DiagramPanel(diagramRoot, { ...meta.panels.network, name: "network", labels: meta.labels.features, onEmbed });
     diagramRoot.querySelector("#diagram-variant").addEventListener("change", (e) => {
       this.diagramVariant = Number(e.target.value);
       this.drawDiagram();
@@ -403,13 +453,18 @@ export class NetworkView {
   autoRun(force) {
     if (!this.visible) return;
     const min = this.meta.own_points.min;
+    // the plane of own points, left for another dataset: the shown run's map again
+    if (!this.own.active && this.trace && this.panels.boundary.plot.dataset.plane) this.drawBoundary();
+    // no run: what the plots show is of other settings (another dataset, the points before the
+    // last Undo, the value before this change), which the page says and the plots show faded
     if (this.own.active && this.own.points().length < min) {
       this.own.refresh();
-      this.setStatus(`Add points by clicking the plane (or upload a CSV): at least ${min} to train.`);
+      this.setStatus(`Add points by clicking the plane (or upload a CSV): at least ${min} to train.${this.staleNote()}`);
       return;
     }
     if (!force && !this.state.auto) {
-      this.setStatus("Settings changed — press Train to see them.");
+      const note = this.staleNote();
+      this.setStatus(note || !this.shownRun() ? `Settings changed — press Train to see them.${note}` : "The plots show these settings.");
       return;
     }
     clearTimeout(this.autoTimer);
@@ -431,14 +486,40 @@ export class NetworkView {
     // the stream sends nothing once closed: the stopped run leaves no result to draw
     const at = this.lastProgress ? ` at epoch ${this.lastProgress.epoch} of ${this.lastProgress.epochs}` : "";
     const shown = this.shownRun();
-    this.setStatus(shown ? `Stopped${at}. The plots still show the previous run (${shown}).` : `Stopped${at}, so there is nothing to show yet: press Train to run again.`);
+    const note = this.staleNote(); // (the stopped run's settings may be new)
+    this.setStatus(!shown ? `Stopped${at}, so there is nothing to show yet: press Train to run again.` : note ? `Stopped${at}.${note}` : `Stopped${at}. The plots still show the previous run (${shown}).`);
   }
 
-  /** After a failure: what the plots still show, said (and the plots marked stale), or "". */
-  staleNote() {
+  /** The settings a run was made with, as a key: the request they make (what its results depend on). */
+  settingsKey() {
+    return JSON.stringify(this.requestBody());
+  }
+
+  /** The plots now show a result (``kind``: "trace" or "sweep") of the settings ``key`` (as they
+   * were when it was asked for: they may have changed since, with no run to follow); returns
+   * staleNote()'s sentence. */
+  showsResult(kind, key = this.settingsKey()) {
+    this[`${kind}Key`] = key;
+    return this.staleNote();
+  }
+
+  /** With no new run, or after one failed: what the plots still show, said (and the plots marked
+   * stale) when it is of other settings than these (``force``: of settings not taken, e.g. sweep
+   * values refused), or "". */
+  staleNote(force = false) {
     const shown = this.shownRun();
+    const key = this.state.mode === "sweep" ? this.sweepKey : this.traceKey;
+    const stale = shown && (force || key !== this.settingsKey()) ? shown : null;
+    this.markStale(stale);
+    return stale ? ` The plots still show an earlier run (${stale}), not these settings.` : "";
+  }
+
+  /** Mark the plots (faded) and say above them that they show ``shown`` (an earlier run), or unmark them (null). */
+  markStale(shown) {
     this.root.dataset.stale = shown ? "1" : "0";
-    return shown ? ` The plots still show an earlier run (${shown}), not these settings.` : "";
+    const banner = this.root.querySelector("#net-stale");
+    banner.hidden = !shown;
+    banner.textContent = shown ? `From an earlier run (${shown}), not the current settings.` : "";
   }
 
   /** The run the plots show now, in a few words (null when nothing is drawn). */
@@ -447,10 +528,16 @@ export class NetworkView {
       const sw = this.sweep;
       if (!sw) return null;
       const acts = sw.series.map((x) => x.label).join(", ");
-      return `${acts} at ${sw.values.length} values of ${this.sweepInfo(sw.param, sw.series.map((x) => x.activation)).label}, ${sw.epochs} epochs`;
+      return `${acts} on ${this.datasetName(sw.config.dataset)} at ${sw.values.length} values of ${this.sweepInfo(sw.param, sw.series.map((x) => x.activation)).label}, ${sw.epochs} epochs`;
     }
     const t = this.trace;
-    return t ? `${t.variants.map((v) => v.label).join(", ")}, ${t.epochs} epochs` : null;
+    return t ? `${t.variants.map((v) => v.label).join(", ")} on ${this.datasetName(t.config.dataset)}, ${t.epochs} epochs` : null;
+  }
+
+  /** "two moons", "XOR", "your own points": a dataset as a sentence names it. */
+  datasetName(name) {
+    const label = (this.meta.labels.dataset || {})[name] || name;
+    return /^[A-Z][a-z]/.test(label) ? label[0].toLowerCase() + label.slice(1) : label;
   }
 
   running(on) {
@@ -465,6 +552,7 @@ export class NetworkView {
     this.stale = false;
     const signal = this.latest.next();
     const body = this.requestBody();
+    const key = JSON.stringify(body); // (the settings of what this run will show)
     this.running(true);
     this.progress.value = 0;
     this.progress.max = 1;
@@ -484,11 +572,27 @@ export class NetworkView {
         if (signal.aborted) return;
         this.progress.value = 1;
         this.sweep = sweep;
-        this.root.dataset.stale = "0";
         labelRuns(sweep.series, this.catalogue);
+        const stale = this.showsResult("sweep", key);
         this.drawSweep();
         const cut = sweep.cut_short ? " (cut short by the time limit)" : "";
-        this.setStatus(`Trained ${sweep.series.length * sweep.values.length} networks for ${sweep.epochs} epochs in ${Math.round(performance.now() - started)} ms${cut}.`);
+        const ms = Math.round(performance.now() - started);
+        // every network diverged: the sweep stopped there, and at epoch 0 nothing was trained
+        const n = sweep.series.length * sweep.values.length;
+        const at = sweep.series.flatMap((s) => s.diverged_at_epoch).filter((d) => d !== null);
+        const what = at.length === n && at.every((d) => d === 0)
+          ? "Nothing trained."
+          : at.length === n && sweep.epochs < sweep.config.epochs
+            ? `Stopped at epoch ${sweep.epochs} of ${sweep.config.epochs} in ${ms} ms.`
+            : `Trained ${n} networks for ${sweep.epochs} epochs in ${ms} ms${cut}.`;
+        const gone = sweepDiverged(sweep, this.sweepInfo(sweep.param, sweep.series.map((x) => x.activation)).label);
+        const count = at.length === n ? (n === 1 ? "The network" : `All ${n} networks`) : `${at.length} of ${n} networks`;
+        const said = !at.length
+          ? ""
+          : sweep.series.length > 1
+            ? ` ${count} diverged: ${gone.map((g) => `${g.label} ${g.where} (${g.when})`).join("; ")}.`
+            : ` ${count} diverged ${at.length === n ? gone[0].when : `${gone[0].where} (${gone[0].when})`}.`;
+        this.setStatus(`${what}${said}${stale}`);
       } else {
         this.setStatus("Starting…");
         let result = null;
@@ -516,8 +620,8 @@ export class NetworkView {
         this.progress.value = 1;
         this.trace = result;
         this.live.took(result);
-        this.root.dataset.stale = "0";
         labelRuns(result.variants, this.catalogue);
+        this.showsResult("trace", key);
         this.frame = Math.max(0, result.variants[0].boundary ? result.variants[0].boundary.frames.length - 1 : 0);
         this.drawTrace();
         const cut = result.cut_short ? " — cut short by the time limit" : "";
@@ -532,7 +636,7 @@ export class NetworkView {
           : allGone && done < planned
             ? `Stopped at epoch ${done} of ${planned} in ${Math.round(result.elapsed_ms)} ms.`
             : `Trained ${result.epochs} epoch${result.epochs === 1 ? "" : "s"} in ${Math.round(result.elapsed_ms)} ms${cut}.`;
-        this.setStatus(`${what}${divergedNote(result.variants, finite)}`);
+        this.setStatus(`${what}${divergedNote(result.variants, finite)}${this.staleNote()}`);
       }
     } catch (err) {
       if (isAbort(err)) return;
@@ -562,7 +666,9 @@ export class NetworkView {
     this.overlayGen = (this.overlayGen || 0) + 1; // a theory overlay still on its way is not drawn
     for (const p of Object.values(this.panels)) if (p.showEmpty) p.showEmpty("Reset: nothing trained yet.");
     this.root.querySelector("#diagram-panel").hidden = true;
+    this.diagramPanel.clear();
     this.summary.replaceChildren();
+    this.markStale(null); // (nothing shown)
     if (this.own.active) this.own.showPlane();
   }
 
@@ -614,8 +720,11 @@ export class NetworkView {
     }
     const v = t && t.variants[n > 1 ? this.diagramVariant : 0];
     box.hidden = !(v && v.diagram);
-    if (!v || !v.diagram) return;
-    this.diagram.draw(v.diagram, { task: t.task, config: t.config, n_train: t.data.train.x.length, label: v.label });
+    if (!v || !v.diagram) {
+      this.diagramPanel.clear();
+      return;
+    }
+    this.diagramPanel.draw(v, t);
     this.root.dataset.diagramEpoch = String(t.epochs);
     this.root.dispatchEvent(new CustomEvent("net:diagram", { bubbles: true }));
   }
@@ -676,6 +785,7 @@ export class NetworkView {
       P.showEmpty("No boundary frames recorded.");
       return;
     }
+    delete P.plot.dataset.plane; // (a run's map, no longer the plane of points: own-data.js)
     const drawn = draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) }, note: divergedCaption(t) });
     Promise.resolve(drawn).then(() => this.own.attach(P));
     if (!P.scrubber) {
@@ -758,8 +868,13 @@ export class NetworkView {
     const paramLabel = this.sweepInfo(sw.param, sw.series.map((s) => s.activation)).label;
     const opts = { ...this.figureOptions(), paramLabel };
     this.panels.sweep.setTitle(`Sweep: ${label} against ${paramLabel}`);
-    draw(this.panels.sweep, this.panels.sweep.opts.figure(sw, { ...opts, metric, metrics: this.meta.metrics }), { table: tables.sweepTable(sw), json: sw });
-    draw(this.panels["sweep-curves"], this.panels["sweep-curves"].opts.figure(sw, opts), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })) });
+    // (said under both plots: a diverged network has no final value, and its loss stops)
+    const gone = sweepDiverged(sw, paramLabel).map((g) => `${sw.series.length > 1 ? `${g.label} diverged` : "Diverged"} ${g.where} (${g.when})`).join("; ");
+    // a diverged network has no final value: a × on the x axis marks it (where other values are drawn)
+    const finite = (y) => y !== null && Number.isFinite(y);
+    const marks = sw.series.some((s) => s[metric].some(finite)) && sw.series.some((s) => s[metric].some((y, j) => s.diverged_at_epoch[j] !== null && !finite(y)));
+    draw(this.panels.sweep, this.panels.sweep.opts.figure(sw, { ...opts, metric, metrics: this.meta.metrics }), { table: tables.sweepTable(sw), json: sw, note: gone && `${gone}.${marks ? ` × on the ${paramLabel} axis: a network that diverged, with no ${label}.` : ""}` });
+    draw(this.panels["sweep-curves"], this.panels["sweep-curves"].opts.figure(sw, opts), { table: tables.sweepCurvesTable(sw), json: pick(sw, ["param", "values", "frames"], (s) => ({ activation: s.activation, loss: s.loss })), note: gone && `${gone}: no loss from then on.` });
     this.summary.replaceChildren();
     this.root.dispatchEvent(new CustomEvent("net:drawn", { bubbles: true, detail: { sweep: sw } }));
   }

@@ -115,6 +115,7 @@ export class OwnData {
       const task = (this.view.state.ptask || "classify") === "regress" ? "regression" : "classify";
       const figure = ownPointsFigure(this.points(), task, { ...this.view.meta.own_points, ...this.view.figureOptions() });
       panel.plot.style.height = figure.layout.height ? `${figure.layout.height}px` : ""; // a phone's layout sets its own height
+      panel.plot.dataset.plane = "1"; // (the points of these settings: never shown as an earlier run's)
       // (the points alone: no replay scrubber of a run, e.g. one just Reset)
       Promise.resolve(panel.render(figure, { json: { points: this.points() }, extra: false })).then(() => this.attach(panel));
     });
