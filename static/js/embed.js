@@ -4,6 +4,7 @@
 // data-module), imported alongside the first requests: an embed loads nothing else.
 
 import { Latest, loadCatalogue, loadMeta } from "./lib/api.js";
+import { fitToWidth } from "./lib/figures.js";
 import { plotConfig } from "./lib/panel.js";
 import { plotly } from "./lib/plotly.js";
 import { noteText, sanitise } from "./lib/spec.js";
@@ -145,10 +146,14 @@ new ResizeObserver(() => {
 }).observe(plot);
 
 /** Draw a figure; `again`, when given, makes it anew for the plot's width when that changes
- * (then drawn afresh: Plotly.react of the same layout kept the legend where the old width put it). */
+ * (then drawn afresh: Plotly.react of the same layout kept the legend where the old width put it).
+ * Its legend entries and axis titles too long for the frame's width go on more lines (a 320 px
+ * frame cut them off). After each drawing the plot says so ("actlab:drawn"): a fresh one has
+ * lost the Plotly event handlers its module set. */
 async function draw(figure, again = null, { fresh = false } = {}) {
   remake = again;
   drawnWidth = plot.clientWidth;
+  figure = fitToWidth(figure, drawnWidth);
   const layout = { ...figure.layout, autosize: true };
   // a figure of its own height taller than the room left scrolls inside the plot (app.css): the footer stays
   plot.dataset.figureHeight = layout.height || "";
@@ -156,6 +161,7 @@ async function draw(figure, again = null, { fresh = false } = {}) {
   const config = plotConfig(panelName, { displayModeBar: root.dataset.modebar === "1" ? "hover" : false });
   await (fresh ? Plotly.newPlot : Plotly.react)(plot, figure.data, layout, config);
   plot.dataset.rendered = "1";
+  plot.dispatchEvent(new Event("actlab:drawn"));
   refit(); // the caption or notice may have changed while it drew
   postHeight();
 }

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .conftest import PageWatch, shot
+from .conftest import PageWatch, shot, until
 
 pytestmark = pytest.mark.browser
 
@@ -428,3 +429,124 @@ def test_sweep_of_one_repeated_value_is_centred_on_it(page, server):
     page.wait_for_selector(".embed-plot[data-rendered='1']")
     lo, hi = page.evaluate("document.querySelector('.embed-plot')._fullLayout.xaxis.range")
     assert 0 < lo < 0.1 < hi < 0.2, (lo, hi)
+
+
+# ----------------------------------------------------------------------------- a 320 px frame
+#
+# Where each part of the plot lies (its box on screen), read once the plot holds still (an embed
+# redraws when its box settles and when its width changes).
+
+_GEOMETRY = """() => {
+  const box = (e) => { if (!e) return null; const r = e.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height}; };
+  const plot = document.querySelector('.embed-plot');
+  const texts = [...plot.querySelectorAll('text')];
+  return {
+    frame: {left: 0, top: 0, right: innerWidth, bottom: innerHeight},
+    svg: box(plot.querySelector('.main-svg')),
+    legend: box(plot.querySelector('.legend')),
+    xtitles: texts.filter((t) => /^x\\d*title$/.test(t.getAttribute('class'))).map(box).filter((b) => b.width > 0),
+    panels: [...plot.querySelectorAll('.nsewdrag')].map(box),
+    bar: box(plot.querySelector('.colorbar .cbfill')),
+    barTexts: [...plot.querySelectorAll('.colorbar text')].map(box).filter((b) => b.width > 0),
+    labels: Object.fromEntries([...plot.querySelectorAll('.annotation')].map((a) => [a.textContent, box(a)])),
+  };
+}"""
+
+
+def _embed_geometry(page, server, src, how, width, height):
+    """The embed at `src` as a top-level page of that viewport ("page") or in an iframe of that
+    size in a host page ("framed"): the boxes of its plot's parts, in the embed's own coordinates."""
+    if how == "page":
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(server + src)
+        doc = page
+    else:
+        page.set_viewport_size({"width": width + 80, "height": height + 80})
+        page.set_content(f'<iframe id="f" src="{server}{src}" width="{width}" height="{height}" style="border:0"></iframe>')
+        page.frame_locator("#f").locator("body").wait_for()
+        doc = next(f for f in page.frames if f.url.startswith(server))
+    doc.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    doc.wait_for_selector(".embed-plot[data-rendered='1'] .main-svg", timeout=60_000)
+    doc.wait_for_function("() => !/^(Computing|Training)/.test(document.querySelector('.embed-status').textContent)", timeout=60_000)
+    seen, deadline = None, time.monotonic() + 15
+    while time.monotonic() < deadline:
+        now = doc.evaluate(_GEOMETRY)
+        if now == seen:
+            return now
+        seen = now
+        page.wait_for_timeout(250)
+    return seen
+
+
+def _inside(inner, outer, slack=0.5):
+    return inner["left"] >= outer["left"] - slack and inner["right"] <= outer["right"] + slack and inner["top"] >= outer["top"] - slack and inner["bottom"] <= outer["bottom"] + slack
+
+
+def _apart(a, b, slack=0.5):
+    return a["right"] <= b["left"] + slack or b["right"] <= a["left"] + slack or a["bottom"] <= b["top"] + slack or b["bottom"] <= a["top"] + slack
+
+
+NARROW = [("framed", 320, 480), ("framed", 320, 568), ("page", 320, 568)]
+
+
+@pytest.mark.parametrize("how,width,height", NARROW)
+def test_phase_embed_at_320_px_keeps_its_axis_title_whole_and_its_phases_names_apart(page, server, how, width, height):
+    """At 320 px the colour bar beside the plane left it ~115 px wide: "ordered" and "chaotic"
+    were written over each other (and "chaotic" over the bar), and the x axis' title, centred on
+    the plane, ran past the frame's left edge. The bar now lies under the plane."""
+    g = _embed_geometry(page, server, "/embed/phase?th=tanh", how, width, height)
+    shot(page, f"embed-phase-{how}-{width}x{height}")
+    (plane,) = g["panels"]
+    assert g["xtitles"] and all(_inside(t, g["frame"]) and _inside(t, g["svg"]) for t in g["xtitles"]), g
+    ordered, chaotic = g["labels"]["ordered"], g["labels"]["chaotic"]
+    assert _apart(ordered, chaotic), (ordered, chaotic)
+    for name in (ordered, chaotic):
+        assert plane["left"] - 1 <= name["left"] and name["right"] <= plane["right"] + 1, (name, plane)
+    # the bar, its ticks and title clear of the axis title, the names and the legend; all in the frame
+    for part in [g["bar"], *g["barTexts"]]:
+        assert _inside(part, g["frame"]) and all(_apart(part, other) for other in [*g["xtitles"], ordered, chaotic, g["legend"], plane]), (part, g)
+    assert _inside(g["legend"], g["frame"]) and _inside(g["legend"], g["svg"]), g
+
+
+@pytest.mark.parametrize("src", ["/embed/prelu?act=prelu&epochs=100", "/embed/init-depth?th=tanh"])
+@pytest.mark.parametrize("how,width,height", [NARROW[0], NARROW[2]])
+def test_a_long_legend_wraps_inside_a_320_px_embed(page, server, src, how, width, height):
+    """"Parametric ReLU (PReLU) layer 1 (input side)" and "median of 32 random networks (band:
+    10–90 %)" ran past the frame's right edge and were cut off: an entry too long for the
+    frame's width now takes two lines."""
+    g = _embed_geometry(page, server, src, how, width, height)
+    shot(page, f"embed-{src.split('?')[0].rsplit('/', 1)[1]}-{how}-{width}x{height}")
+    legend = g["legend"]
+    assert legend and _inside(legend, g["frame"]) and _inside(legend, g["svg"]), (legend, g["frame"], g["svg"])
+    assert all(_apart(legend, p) for p in g["panels"]), (legend, g["panels"])
+
+
+@pytest.mark.parametrize("how,width,height", [("framed", 320, 568), ("page", 320, 568), ("framed", 390, 844)])
+def test_stacked_gradient_flow_keeps_its_colour_bar_to_a_panels_size(page, server, how, width, height):
+    """Stacked in a narrow frame, the panels kept the colour bar beside them, as tall as all of
+    them and the gap between; it now stands beside the first one, as tall as it."""
+    g = _embed_geometry(page, server, "/embed/gradient-flow?act=sigmoid,relu&epochs=100", how, width, height)
+    shot(page, f"embed-gradient-flow-stacked-{how}-{width}x{height}")
+    panels, bar = g["panels"], g["bar"]
+    assert len(panels) == 2 and abs(panels[0]["left"] - panels[1]["left"]) < 1, panels  # one above the other
+    assert bar["height"] <= min(p["height"] for p in panels) and bar["width"] <= max(p["width"] for p in panels) + 1, (bar, panels)
+    for part in [bar, *g["barTexts"]]:
+        assert _inside(part, g["svg"]) and part["right"] <= width + 0.5 and part["left"] >= -0.5, (part, g["svg"])
+        assert all(_apart(part, other) for other in [*panels, *g["xtitles"]]), (part, panels, g["xtitles"])
+
+
+def test_phase_embed_laid_out_anew_for_a_wider_frame_still_takes_a_click(page, server):
+    """A frame that widens past the narrow layout gets the figure drawn afresh (its colour bar
+    beside the plane again), and a click on the plane still moves the point."""
+    page.set_viewport_size({"width": 320, "height": 568})
+    page.goto(f"{server}/embed/phase?th=tanh")
+    page.wait_for_selector(".embed-plot[data-rendered='1']")
+    bar = "document.querySelector('.embed-plot')._fullData[0].colorbar.orientation"
+    until(page, f"{bar} === 'h'")
+    page.set_viewport_size({"width": 720, "height": 480})
+    until(page, f"{bar} === 'v'")
+    page.wait_for_timeout(300)  # (the redraw waits for the resizing to settle)
+    box = page.locator(".embed-plot .nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.3 * box["height"])
+    until(page, "document.querySelector('.embed-foot a').href.includes('init=custom')")

@@ -21,25 +21,28 @@ export async function show(frame, catalogue, meta, state, notes) {
     try {
       // the phase diagram: a click moves the point here, and the link opens the lab with it
       const phaseClick = "Click the plane to move the point; Open in Activation Lab takes it there.";
-      const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, phaseClick, label: (s) => curveLabel(s, catalogue, state.th) });
-      await draw(out.figure);
+      // laid out for the plot's width, and again when the frame's width changes (a narrow one as a phone's)
+      const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, width: frame.plot.clientWidth || undefined, phaseClick, label: (s) => curveLabel(s, catalogue, state.th) });
+      await draw(out.figure, () => out.remake(frame.plot.clientWidth || undefined));
       setStatus(out.note || "");
-      if (panelName === "phase") listenForClicks();
     } catch (err) {
       if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);
     }
   };
-  const listenForClicks = () => {
-    if (frame.plot.dataset.clicks) return;
-    frame.plot.dataset.clicks = "1";
-    frame.plot.on("plotly_click", (ev) => {
-      const p = ev.points && ev.points[0];
-      if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) return;
-      const [sw2, sb2] = [p.x, p.y].map((v) => Number(v.toPrecision(3))); // a cell's centre, as a person would type it
-      Object.assign(state, { sigma_w2: sw2, sigma_b2: sb2, init: "custom" });
-      render();
-    });
+  const onClick = (ev) => {
+    const p = ev.points && ev.points[0];
+    if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) return;
+    const [sw2, sb2] = [p.x, p.y].map((v) => Number(v.toPrecision(3))); // a cell's centre, as a person would type it
+    Object.assign(state, { sigma_w2: sw2, sigma_b2: sb2, init: "custom" });
+    render();
   };
+  // once per drawing: one drawn afresh (a new width) has lost the handlers of the one before
+  const listenForClicks = () => {
+    if (panelName !== "phase") return;
+    frame.plot.removeListener("plotly_click", onClick);
+    frame.plot.on("plotly_click", onClick);
+  };
+  frame.plot.addEventListener("actlab:drawn", listenForClicks);
   if (root.dataset.controls === "1") {
     const form = root.querySelector(".embed-controls");
     form.hidden = false;

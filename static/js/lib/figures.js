@@ -1,7 +1,7 @@
 // Plotly figures built from API responses. Pure functions (data in, {data, layout} out),
 // shared by the explorer, the embeds and the lessons.
 
-import { baseLayout, colours, currentTheme, divergingScale, SEQUENTIAL, seriesStyle } from "./theme.js";
+import { baseLayout, colours, currentTheme, divergingScale, FONT_FAMILY, SEQUENTIAL, seriesStyle } from "./theme.js";
 
 export function rgba(hex, alpha) {
   const h = hex.replace("#", "");
@@ -10,6 +10,104 @@ export function rgba(hex, alpha) {
 }
 
 const pct = (p) => `${Math.round(p * 100)}`;
+
+// ----------------------------------------------------------------------------- text that fits
+//
+// A narrow plot (a phone, a 320 px frame) has no room for a long legend entry or axis title on
+// one line: Plotly neither wraps nor shrinks them, it draws them past the figure's edge, where
+// they are cut off. These break such text at spaces (<br>) to the room the layout gives it.
+
+let measurer = null;
+
+/** Width in px of `text` (its longest line, tags dropped) in the figures' typeface at `size` px. */
+export function textPx(text, size = 13) {
+  const lines = String(text).split(/<br\s*\/?>/i).map((l) => l.replace(/<[^>]*>/g, ""));
+  if (!measurer && typeof document !== "undefined") measurer = document.createElement("canvas").getContext("2d");
+  if (!measurer) return Math.max(...lines.map((l) => l.length)) * size * 0.6;
+  measurer.font = `${size}px ${FONT_FAMILY}`;
+  return Math.max(...lines.map((l) => measurer.measureText(l).width));
+}
+
+/** `text` broken at spaces into lines of at most `maxPx` (a single longer word keeps a line to
+ * itself; a unit or closing mark stays with what it follows: "10–90 %", not "10–90" and "%)"). */
+export function wrapText(text, maxPx, size = 13) {
+  const s = String(text);
+  if (s.includes("<br") || textPx(s, size) <= maxPx) return s;
+  const words = s.split(" ").reduce((w, word) => (w.length && /^[%)\]}:;,.!?]/.test(word) ? [...w.slice(0, -1), `${w[w.length - 1]} ${word}`] : [...w, word]), []);
+  const lines = [];
+  let line = "";
+  for (const word of words) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textPx(next, size) > maxPx) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.join("<br>");
+}
+
+/** Lines of a (wrapped) text. */
+export const lineCount = (text) => String(text).split(/<br\s*\/?>/i).length;
+
+/** The size an axis title is drawn at: its own, else Plotly's default, 1.2 × the figure's type. */
+export const axisTitlePx = (layout, ax) => (ax.title && ax.title.font && ax.title.font.size) || Math.round(1.2 * ((layout.font && layout.font.size) || 12));
+
+// a horizontal legend entry's width beyond its text: Plotly's 40 px symbol column and a few px
+const ENTRY_PX = 48;
+
+/** The width in px a horizontal legend's longest entry has in a figure `width` px wide. Plotly
+ * shifts a legend wider than its place left until it fits the figure (its margins may grow), so
+ * that is the figure's width; with the margins fixed (autoexpand off), the plot's — or, for a
+ * legend above or below the plot starting left of it (x < 0), the plot's and the left margin. */
+function legendRoom(layout, width) {
+  const m = { l: 80, r: 80, ...layout.margin };
+  const legend = layout.legend || {};
+  if (m.autoexpand !== false) return width - ENTRY_PX;
+  const y = legend.y ?? 1;
+  const beside = legend.yref !== "container" && y >= 0 && y <= 1;
+  return ((legend.x ?? 0) < 0 && !beside ? width - m.r : width - m.l - m.r) - ENTRY_PX;
+}
+
+/** A horizontal legend's entries (trace and shape names) longer than its room, on two lines or more. */
+function wrapLegend(data, layout, width) {
+  const legend = layout.legend || {};
+  if (!width || legend.orientation === "v") return;
+  const room = legendRoom(layout, width);
+  const size = (legend.font && legend.font.size) || (layout.font && layout.font.size) || 12;
+  const fit = (item) => {
+    if (typeof item.name === "string" && item.name) item.name = wrapText(item.name, room, size);
+  };
+  data.filter(inLegend).forEach(fit);
+  (layout.shapes || []).filter((s) => s.showlegend).forEach(fit);
+}
+
+/**
+ * The rule for a figure drawn `width` px wide (an embed's frame, a phone): legend entries and
+ * x-axis titles too long for it wrapped onto more lines. An x title is centred on its axis and
+ * may use the margins, up to the figure's edge; a wrapped one gets the room of its lines from
+ * Plotly (automargin: else its first line lay on the tick labels). Returns a new figure; text
+ * that fits is left as it is.
+ */
+export function fitToWidth(figure, width) {
+  if (!width || !figure || !figure.layout) return figure;
+  const data = figure.data.map((d) => ({ ...d }));
+  const layout = { ...figure.layout };
+  if (layout.shapes) layout.shapes = layout.shapes.map((s) => ({ ...s }));
+  wrapLegend(data, layout, width);
+  const m = { l: 80, r: 80, ...layout.margin };
+  const plotW = width - m.l - m.r;
+  for (const key of Object.keys(layout)) {
+    const ax = layout[key];
+    if (!/^xaxis\d*$/.test(key) || !ax || !ax.title || !ax.title.text) continue;
+    const [d0, d1] = ax.domain || [0, 1];
+    const centre = m.l + (plotW * (d0 + d1)) / 2;
+    const room = 2 * Math.min(centre, width - centre) - 4;
+    const text = wrapText(ax.title.text, room, axisTitlePx(layout, ax));
+    if (text !== ax.title.text) layout[key] = { ...ax, title: { ...ax.title, text }, automargin: true };
+  }
+  return { ...figure, data, layout };
+}
 
 /**
  * f(x) above, f'(x) below, sharing x. curves: [{label, data, style?}] where data is a
@@ -200,12 +298,18 @@ const PHONE = { plot: 210, axis: 70, row: 21, charPx: 7.5, itemPx: 44, colourBar
 const STACK = { row: 160, gap: 56 };
 const stackPx = (n, row = STACK.row) => n * row + (n - 1) * STACK.gap;
 
-/** Rows a horizontal legend takes: one if all entries fit, else a grid of equal columns (as Plotly lays it out). */
-function legendRows(names, width) {
-  const item = (s) => String(s).length * PHONE.charPx + PHONE.itemPx;
-  if (names.reduce((a, s) => a + item(s), 0) <= width) return 1;
+// A colour bar under a plot (a phone's map, a narrow phase diagram): 10 px, its title above it
+// and its tick labels below, BAR_UNDER_PX in all.
+export const BAR_UNDER_PX = 64;
+
+/** Rows a horizontal legend takes: one if all entries fit, else a grid of equal columns (as Plotly
+ * lays it out); in lines of text, an entry wrapped onto more lines (<br>) making its row taller. */
+export function legendRows(names, width) {
+  const item = (s) => Math.max(...String(s).split("<br>").map((l) => l.length)) * PHONE.charPx + PHONE.itemPx;
+  const lines = Math.max(1, ...names.map(lineCount));
+  if (names.reduce((a, s) => a + item(s), 0) <= width) return lines;
   const widest = Math.max(...names.map(item));
-  return Math.ceil(names.length / Math.max(1, Math.floor(width / widest)));
+  return lines * Math.ceil(names.length / Math.max(1, Math.floor(width / widest)));
 }
 
 /**
@@ -226,10 +330,13 @@ const inLegend = (d) => (d.type === "heatmap" ? d.showlegend === true : d.showle
  */
 function phoneLayout(layout, data, { plotPx = PHONE.plot, width, colourBar = false, axis = PHONE.axis } = {}) {
   const entries = data.filter(inLegend);
+  const room = (width || 340) - layout.margin.r - (colourBar ? PHONE.colourBar : 0);
+  // an entry longer than the legend's width on more lines (past the edge it was cut off)
+  for (const d of entries) if (typeof d.name === "string") d.name = wrapText(d.name, room - ENTRY_PX, layout.font.size);
   // Plotly draws no legend for a single trace unless told to
   const names = entries.length > 1 || entries.some((d) => d.showlegend === true) ? entries.map((d) => d.name) : [];
   const title = layout.legend.title && layout.legend.title.text;
-  const rows = (names.length ? legendRows(names, (width || 340) - layout.margin.r - (colourBar ? PHONE.colourBar : 0)) : 0) + (title ? 1 : 0);
+  const rows = (names.length ? legendRows(names, room) : 0) + (title ? 1 : 0);
   // y in plot heights below the plot's bottom edge (below 0, it may use the full width);
   // a legend title goes above the entries (beside them, Plotly lets the rows overflow)
   layout.legend = { ...layout.legend, orientation: "h", x: -0.01, xanchor: "left", y: -axis / plotPx, yanchor: "top" };
@@ -488,7 +595,8 @@ export function gradientFlowFigure(trace, { big = false, key = "grad_norm_input"
       zmax: hi,
       colorscale: SEQUENTIAL,
       showscale: i === scaleOn,
-      colorbar: { title: { text: "log₁₀ ‖∇‖", side: "right" }, thickness: 12 },
+      // (stacked, beside the first panel and as tall: beside them all it ran the height of the stack)
+      colorbar: { title: { text: "log₁₀ ‖∇‖", side: "right" }, thickness: 12, ...(stacked ? { lenmode: "pixels", len: STACK.row, y: 1, yanchor: "top" } : {}) },
       xaxis: xa,
       yaxis: ya,
       hovertemplate: "epoch %{x}<br>layer %{y}<br>log₁₀‖∇‖ = %{z:.2f}<extra>" + v.label + "</extra>",
@@ -795,7 +903,7 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
   layout.margin.b = 30;
   if (narrow) {
     // as tall as the map at this width; ticks, no axis title (and the colour bar under them)
-    phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : row, width, colourBar: !under, axis: under ? barGap + 64 : 30 });
+    phoneLayout(layout, data, { plotPx: stacked ? stackPx(n, row) : row, width, colourBar: !under, axis: under ? barGap + BAR_UNDER_PX : 30 });
   }
   if (own) drawingPlane(layout, narrow);
   // on a touch screen a tap must reach the page as a click (it selects the nearest point for the
@@ -855,6 +963,8 @@ export function sweepFigure(sweep, metric, { big = false, metricLabel = metric, 
   // one value (or one repeated): around it, not Plotly's −0.5 to 1 for a lone point
   const [lo, hi] = [Math.min(...sweep.values), Math.max(...sweep.values)];
   if (lo === hi) layout.xaxis.range = lo ? [Math.min(0.5 * lo, 1.5 * lo), Math.max(0.5 * lo, 1.5 * lo)] : [-1, 1];
+  // within three decades Plotly labels every digit of a wide log axis ("8 9 0.01" run together): only 2s and 5s
+  if (logX && hi / lo < 1000) layout.xaxis.dtick = "D2";
   layout.yaxis = { ...layout.yaxis, title: { text: metricLabel } };
   if (metric.includes("fraction") || metric.includes("accuracy")) layout.yaxis.range = [-0.02, 1.02];
   if (metric === "final_loss") layout.yaxis = { ...layout.yaxis, type: "log", exponentformat: "power" };

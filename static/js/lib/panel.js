@@ -2,6 +2,7 @@
 // for slides, CSV and JSON of the data behind the plot, an embed snippet).
 
 import { el } from "./controls.js";
+import { fitToWidth } from "./figures.js";
 import { plotly } from "./plotly.js";
 
 export const SLIDE = { width: 1280, height: 720, scale: 1.5 }; // 1920×1080 pixels, type scaled to match
@@ -120,10 +121,12 @@ export class Panel {
   }
 
   /** Draw (or redraw in place with Plotly.react) and remember the data for export
-   * (``table`` may be a function: built only when the CSV is asked for). */
+   * (``table`` may be a function: built only when the CSV is asked for). Legend entries and
+   * axis titles too long for the plot's width go on more lines (figures.js fitToWidth). */
   render(figure, { table, json, note, extra = true } = {}) {
     const turn = (this.turn = (this.turn || 0) + 1); // a later render or showEmpty wins
     if (!window.Plotly) return plotly().then(() => turn === this.turn && this.render(figure, { table, json, note, extra }));
+    figure = fitToWidth(figure, this.plot.clientWidth);
     const config = plotConfig(this.name, figure.config);
     if (this.empty) {
       this.empty.remove();

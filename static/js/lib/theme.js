@@ -86,6 +86,9 @@ export function divergingScale() {
   ].map(([t, c], i) => [t, c || p[i]]);
 }
 
+/** The figures' typeface (Plotly's layout.font.family; figures.js measures text in it). */
+export const FONT_FAMILY = "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, DejaVu Sans, sans-serif";
+
 /** Base Plotly layout for the active theme; `big` enlarges type for projectors and slides. */
 export function baseLayout({ big = false } = {}) {
   const c = colours();
@@ -94,7 +97,7 @@ export function baseLayout({ big = false } = {}) {
   return {
     paper_bgcolor: c.bg,
     plot_bgcolor: c.bg,
-    font: { color: c.text, size, family: "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, DejaVu Sans, sans-serif" },
+    font: { color: c.text, size, family: FONT_FAMILY },
     margin: { l: 58, r: 16, t: 28, b: 46 },
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)", traceorder: "normal" },
     hoverlabel: { font: { size: size - 1 } },

@@ -5,7 +5,7 @@
 
 import { getJSON } from "./api.js";
 import { formulaQuery } from "./spec.js";
-import { rgba } from "./figures.js";
+import { axisTitlePx, BAR_UNDER_PX, legendRows, lineCount, rgba, textPx, wrapText } from "./figures.js";
 import { baseLayout, colours, divergingScale, seriesStyle } from "./theme.js";
 
 export const THEORY_PANELS = ["phase", "gradient-prediction", "init-depth", "mean-var", "kernel", "hermite"];
@@ -68,6 +68,12 @@ export function theorySettings(state) {
   return { specs: state.th, sw2: state.sigma_w2, sb2: state.sigma_b2, depth: state.th_depth, width: state.th_width, qIn: state.q_in };
 }
 
+// A plot narrower than this (px) is laid out as on a phone, in the explorer's phone layout or a
+// narrow embed: the phase diagram's colour bar goes under the plane (beside it, it left a 320 px
+// frame a plane ~115 px wide, its region names on top of each other), its names held inside.
+const NARROW_PX = 480;
+const isCompact = (narrow, width) => narrow || (width > 0 && width < NARROW_PX);
+
 /** The phase diagram's legend goes under it (its plot is tall); the others' above the plot, as the explorer's. */
 function legendBelow(layout, narrow) {
   // at the figure's bottom edge (not a fraction of the plot's height below it, which a short
@@ -84,8 +90,9 @@ function legendAbove(layout, narrow = false) {
 // ----------------------------------------------------------------------------- phase diagram
 
 /** log χ₁ over the (σ_w², σ_b²) plane with the critical line, the chosen point and the phases named. */
-export function phaseFigure(phase, critical, point, { big = false, narrow = false, label = "" } = {}) {
+export function phaseFigure(phase, critical, point, { big = false, narrow = false, width, label = "" } = {}) {
   const c = colours();
+  const compact = isCompact(narrow, width);
   const finite = phase.log_chi1.flat().filter((v) => v !== null && Number.isFinite(v));
   // a symmetric colour range around χ₁ = 1, saturating at e^±1 so the milder side shows too
   const span = Math.min(1, Math.max(0.25, ...finite.map(Math.abs)));
@@ -157,9 +164,9 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     const spots = [0.6, 0.25].map((f) => Math.floor(phase.sigma_b2.length * f)).map((r) => [where(name, r), phase.sigma_b2[r]]).filter(([x]) => x !== null);
     const clear = ([x, y]) => Math.abs(x - point.sw2) > 0.12 * (w1 - w0) || Math.abs(y - point.sb2) > 0.1 * (b1 - b0);
     let spot = spots.find(clear) || spots[0];
-    // a phone's plot is a few cells wide: centred on its phase a name ran over the critical line
-    // and past the plot's edge. There it is held inside, at the edge its phase reaches, on the
-    // row where that phase is widest (clear of the point)
+    // a narrow plot is a few cells wide: centred on its phase a name ran over the critical line,
+    // the other name and past the plot's edge. There it is held inside, at the edge its phase
+    // reaches, on the row where that phase is widest (clear of the point)
     const run = (r) => {
       const row = phase.phase[r];
       const left = row.findIndex((p) => p !== name);
@@ -167,7 +174,7 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
       return row[0] === name ? ["left", left < 0 ? row.length : left] : row[row.length - 1] === name ? ["right", right] : [null, 0];
     };
     let edge = null;
-    if (narrow) {
+    if (compact) {
       const rows = phase.sigma_b2.map((b, r) => [r, ...run(r)]).filter(([r, e]) => e && clear([e === "left" ? w0 : w1, phase.sigma_b2[r]]));
       // (within a cell of the widest, the row nearest 60 % of the height)
       const most = Math.max(0, ...rows.map((x) => x[2]));
@@ -178,14 +185,45 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
       }
     }
     if (!spot) continue;
-    const label = { x: spot[0], y: spot[1], text: `<b>${name}</b>`, showarrow: false, font: { size: big ? 20 : narrow ? 13 : 15, color: c.text }, bgcolor: rgba(c.bg && c.bg.startsWith("#") ? c.bg : "#ffffff", 0.6) };
+    const label = { x: spot[0], y: spot[1], text: `<b>${name}</b>`, showarrow: false, font: { size: big ? 20 : compact ? 13 : 15, color: c.text }, bgcolor: rgba(c.bg && c.bg.startsWith("#") ? c.bg : "#ffffff", 0.6) };
     if (edge) Object.assign(label, { xanchor: edge, xshift: edge === "left" ? 3 : -3 });
     layout.annotations.push(label);
   }
   if (label) layout.title = { text: label, x: 0.01, xanchor: "left", font: { size: 13 } };
   layout.margin = { ...layout.margin, t: label ? 34 : 16, r: 16 };
-  legendBelow(layout, narrow);
+  if (compact) underThePlane(layout, data, width || 340);
+  else legendBelow(layout, narrow);
   return { data, layout };
+}
+
+/**
+ * A narrow phase diagram: the plane takes the width, and under it, from its bottom edge down,
+ * its ticks and x title (on as many lines as the width needs), the colour bar as wide as the
+ * plane (its ends named), and the legend at the figure's bottom edge — each placed in pixels,
+ * as the plot's own height is the frame's (its margin set here: nothing pushes it).
+ */
+function underThePlane(layout, data, width) {
+  const size = layout.font.size;
+  const [heatmap] = data;
+  // "ordered" and "chaotic" are centred on the bar's ends: the right margin takes half of one
+  layout.margin.r = Math.max(layout.margin.r, Math.ceil(textPx("chaotic", size) / 2) + 4);
+  const { l, r } = layout.margin;
+  const plotW = width - l - r;
+  const titlePx = axisTitlePx(layout, layout.xaxis);
+  const title = wrapText(layout.xaxis.title.text, plotW + 2 * Math.min(l, r) - 4, titlePx); // (centred on the plane, into the margins)
+  layout.xaxis = { ...layout.xaxis, title: { ...layout.xaxis.title, text: title } };
+  const names = data.filter((d) => d.type !== "heatmap" && d.showlegend !== false).map((d) => d.name);
+  const legendPx = 21 * legendRows(names, plotW) + 6;
+  // room for the tick labels, the title's lines (Plotly's 1.3 em) and a gap before the bar's title.
+  // The bar hangs from the plane's bottom edge (y 0) by ypad, in pixels whatever the plane's
+  // height (placed up from the figure's bottom edge instead, yref "container", Plotly drew the x
+  // title over the tick labels); ypad reaches the bar's fill, its title stands 7 px above that.
+  const axisPx = 54 + Math.ceil(1.3 * titlePx) * lineCount(title);
+  heatmap.colorbar = { ...heatmap.colorbar, orientation: "h", thickness: 10, x: 0, xanchor: "left", xpad: 0, len: 1, y: 0, yanchor: "top", ypad: axisPx, title: { text: heatmap.colorbar.title.text, side: "top" } };
+  layout.legend = { ...layout.legend, orientation: "h", x: 0, xanchor: "left", yref: "container", y: 0, yanchor: "bottom" };
+  layout.margin = { ...layout.margin, b: axisPx + BAR_UNDER_PX + legendPx, autoexpand: false };
+  // the activation's name over the plane's corner: at the figure's, a short plane's y title ran into it
+  if (layout.title) layout.title = { ...layout.title, xref: "paper", x: 0 };
 }
 
 export function phaseTable(phase) {
@@ -374,21 +412,24 @@ function criticalLineNote(phase, critical) {
 }
 
 /**
- * Everything one panel shows for the explorer state: {figure, table, json, note, summary?}.
- * ctx: {state, catalogue, meta, label(spec), signal, narrow, phaseClick (what a click on the
- * phase diagram does, said in its note)}
+ * Everything one panel shows for the explorer state: {figure, remake(width) (the figure for a
+ * plot of another width), table, json, note, summary?}.
+ * ctx: {state, catalogue, meta, label(spec), signal, narrow (a phone), width (the plot's, px,
+ * when known), phaseClick (what a click on the phase diagram does, said in its note)}
  */
 export async function theoryPanel(name, ctx) {
-  const { state, meta, signal, narrow } = ctx;
+  const { state, meta, signal, narrow, width } = ctx;
   const s = theorySettings(state);
   const first = s.specs[0];
   const label = (spec) => ctx.label(spec);
   const get = (route, spec, options) => fetchTheory(route, spec, options, { signal });
-  const opts = { narrow };
+  const opts = { narrow, width };
   if (name === "phase") {
     const [phase, critical] = await Promise.all([get("phase", first, { q_in: s.qIn }), get("critical", first, { q_in: s.qIn })]);
+    const remake = (w = width) => phaseFigure(phase, critical, { sw2: s.sw2, sb2: s.sb2 }, { ...opts, width: w, label: label(first) });
     return {
-      figure: phaseFigure(phase, critical, { sw2: s.sw2, sb2: s.sb2 }, { ...opts, label: label(first) }),
+      figure: remake(),
+      remake,
       table: () => phaseTable(phase),
       json: { phase, critical },
       note: `${label(first)}: ${criticalLineNote(phase, critical)} ${ctx.phaseClick || "Click the plane to initialise the network there."}`,
@@ -397,7 +438,8 @@ export async function theoryPanel(name, ctx) {
   if (name === "gradient-prediction") {
     const runs = await Promise.all(s.specs.map(async (spec) => ({ label: label(spec), data: await get("propagation", spec, { sigma_w2: s.sw2, sigma_b2: s.sb2, depth: s.depth, q_in: s.qIn }) })));
     const depthScales = runs.map(({ label: l, data: p }) => (p.q_diverges || p.q_star === null ? `${l}: undefined (q grows without bound: no fixed point)` : `${l}: ξ_q = ${fmt(p.xi_q)}, ξ_c = ${fmt(p.xi_c)} layers`)).join(" · ");
-    return { figure: gradientPredictionFigure(runs, opts), table: () => gradientPredictionTable(runs), json: runs.map((r) => r.data), note: `Depth scales (∞ at the edge of chaos): ${depthScales}.`, runs };
+    const remake = (w = width) => gradientPredictionFigure(runs, { ...opts, width: w });
+    return { figure: remake(), remake, table: () => gradientPredictionTable(runs), json: runs.map((r) => r.data), note: `Depth scales (∞ at the edge of chaos): ${depthScales}.`, runs };
   }
   if (name === "init-depth") {
     const runs = await Promise.all(
@@ -411,7 +453,8 @@ export async function theoryPanel(name, ctx) {
     const lecun = runs.find((r) => r.init === "lecun");
     const last = (r) => (r && r.median_ratio_to_first ? r.median_ratio_to_first[r.median_ratio_to_first.length - 1] : null);
     const note = `${label(first)}, width ${s.width}: q_${s.depth}/q₁ (median over ${meta.theory.draws} networks) — He ${fmt(last(he))}, LeCun ${fmt(last(lecun))}; predicted He ${fmt(he.predicted[he.predicted.length - 1] / he.predicted[0])}, LeCun ${fmt(lecun.predicted[lecun.predicted.length - 1] / lecun.predicted[0])}.`;
-    return { figure: initDepthFigure(runs, meta.labels.init, opts), table: () => initDepthTable(runs), json: runs, note };
+    const remake = (w = width) => initDepthFigure(runs, meta.labels.init, { ...opts, width: w });
+    return { figure: remake(), remake, table: () => initDepthTable(runs), json: runs, note };
   }
   if (name === "mean-var") {
     const ref = meta.theory.mean_var_reference;
@@ -419,14 +462,19 @@ export async function theoryPanel(name, ctx) {
     const runs = await Promise.all(specs.map(async (spec) => ({ label: label(spec), data: await get("mean_var", spec, {}) })));
     const fp = runs[0].data.fixed_point;
     const note = fp.converged ? `${runs[0].label}'s flows converge on (${fixed(fp.mu)}, ${fixed(fp.nu)}) (spectral radius of the map there ${fmt(fp.spectral_radius)} < 1: attracting).` : "";
-    return { figure: meanVarFigure(runs, opts), table: () => meanVarTable(runs), json: runs.map((r) => r.data), note };
+    const remake = (w = width) => meanVarFigure(runs, { ...opts, width: w });
+    return { figure: remake(), remake, table: () => meanVarTable(runs), json: runs.map((r) => r.data), note };
   }
   if (name === "kernel" || name === "hermite") {
     const runs = await Promise.all(s.specs.map(async (spec) => ({ label: label(spec), data: await get("kernel", spec, {}) })));
-    if (name === "kernel") return { figure: kernelFigure(runs, opts), table: () => kernelTable(runs), json: runs.map((r) => r.data), note: "" };
+    if (name === "kernel") {
+      const remake = (w = width) => kernelFigure(runs, { ...opts, width: w });
+      return { figure: remake(), remake, table: () => kernelTable(runs), json: runs.map((r) => r.data), note: "" };
+    }
     const a1 = runs.map(({ label: l, data: k }) => `${l} a₁ = ${fmt(k.hermite.a[1], 4)}`).join(", ");
     const parseval = runs.map(({ label: l, data: k }) => `${l} Σa_k² = ${fmt(k.hermite.sum_squares, 6)} of E[φ²] = ${fmt(k.hermite.second_moment, 6)}`).join(" · ");
-    return { figure: hermiteFigure(runs, meta.theory.hermite_shown, opts), table: () => hermiteTable(runs), json: runs.map((r) => r.data), note: `${a1}. ${parseval} (k ≤ ${runs[0].data.hermite.order}).` };
+    const remake = (w = width) => hermiteFigure(runs, meta.theory.hermite_shown, { ...opts, width: w });
+    return { figure: remake(), remake, table: () => hermiteTable(runs), json: runs.map((r) => r.data), note: `${a1}. ${parseval} (k ≤ ${runs[0].data.hermite.order}).` };
   }
   throw new Error(`no theory panel ${name}`);
 }

@@ -170,7 +170,7 @@ export class TheoryView {
     const panel = this.panels[name];
     const signal = this.latest[name].next();
     try {
-      const out = await theoryPanel(name, { state: this.state, meta: this.meta, catalogue: this.catalogue, signal, narrow: this.narrow.matches, label: (s) => this.label(s) });
+      const out = await theoryPanel(name, { state: this.state, meta: this.meta, catalogue: this.catalogue, signal, narrow: this.narrow.matches, width: panel.plot.clientWidth || undefined, label: (s) => this.label(s) });
       if (signal.aborted) return;
       panel.plot.style.height = out.figure.layout.height ? `${out.figure.layout.height}px` : "";
       await panel.render(out.figure, { table: out.table, json: out.json, note: out.note });
