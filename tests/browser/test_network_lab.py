@@ -477,13 +477,17 @@ def test_train_on_a_phone_brings_the_results_into_view(browser, server):
         ctx.close()
 
 
-# every legend entry of a plot, and whether what it stands for draws anything on the plot's
-# log axis (a value > 0 and finite: a marker at one, a line only between two side by side);
-# a key (x = [null]) stands for the lines of its group, or named as it is (numbers aside)
+# every legend entry of a plot and whether what it stands for draws anything, on its own axis
+# (log: a value > 0; linear: any finite value): a marker at one value, a line only between two side
+# by side; a key (x = [null]) stands for the lines of its group, or named as it is (numbers aside)
 LEGEND_DRAWS = """(sel) => {
   const gd = document.querySelector(sel);
-  const ok = (v) => v > 0 && Number.isFinite(v);
-  const draws = (d) => { const y = d.y || []; return /markers/.test(d.mode || '') ? y.some(ok) : y.some((v, k) => ok(v) && ok(y[k + 1])); };
+  const log = (d) => { const a = gd._fullLayout[(d.yaxis || 'y').replace(/^y/, 'yaxis')]; return !!a && a.type === 'log'; };
+  const draws = (d) => {
+    const ok = (v) => v !== null && Number.isFinite(v) && (!log(d) || v > 0);
+    const y = d.y || [];
+    return /markers/.test(d.mode || '') ? y.some(ok) : y.some((v, k) => ok(v) && ok(y[k + 1]));
+  };
   const isKey = (d) => Array.isArray(d.x) && d.x.length === 1 && d.x[0] === null;
   const bare = (s) => String(s).replace(/\\s*\\d+/g, '');
   return [...gd.querySelectorAll('.legend .traces')].map((el) => {
@@ -555,26 +559,6 @@ def test_a_sweep_where_large_rates_diverge_draws_without_errors(page, server):
     symbols = page.evaluate("() => document.querySelector('#view-network [data-panel=\"sweep\"] .plot').data[0].marker.symbol")
     assert "x" in symbols, symbols  # the values where Squared ReLU diverged are marked
     assert page.watch.errors == [], page.watch.errors
-
-
-# every legend entry of a plot and whether what it stands for draws anything, on its own axis
-# (log: a value > 0; linear: any finite value) — LEGEND_DRAWS for plots with linear axes too
-LEGEND_DRAWN = """(sel) => {
-  const gd = document.querySelector(sel);
-  const log = (d) => { const a = gd._fullLayout[(d.yaxis || 'y').replace(/^y/, 'yaxis')]; return !!a && a.type === 'log'; };
-  const draws = (d) => {
-    const ok = (v) => v !== null && Number.isFinite(v) && (!log(d) || v > 0);
-    const y = d.y || [];
-    return /markers/.test(d.mode || '') ? y.some(ok) : y.some((v, k) => ok(v) && ok(y[k + 1]));
-  };
-  const isKey = (d) => Array.isArray(d.x) && d.x.length === 1 && d.x[0] === null;
-  const bare = (s) => String(s).replace(/\\s*\\d+/g, '');
-  return [...gd.querySelectorAll('.legend .traces')].map((el) => {
-    const t = gd.data[el.__data__[0].trace.index];
-    const lines = isKey(t) ? gd.data.filter((d) => !isKey(d) && (d.legendgroup === t.legendgroup || bare(d.name).endsWith(bare(t.name)))) : [t];
-    return [t.name, lines.some(draws)];
-  });
-}"""
 
 
 def panel_plot(name: str) -> str:
@@ -665,7 +649,7 @@ def test_a_compare_legend_names_only_the_networks_drawn(page, server):
     wait_status(page, "exp\\(x\\) diverged at epoch 0")
     wait_overlay(page)
     for name in ("loss", "sparsity", "dead"):
-        entries = page.evaluate(LEGEND_DRAWN, panel_plot(name))
+        entries = page.evaluate(LEGEND_DRAWS, panel_plot(name))
         assert entries and all(drawn for _, drawn in entries) and "ReLU" in [n for n, _ in entries], (name, entries)
         assert "exp(x)" not in [n for n, _ in entries], (name, entries)
     assert "Nothing to plot:<br>diverged at epoch 0." in annotations(page, "gradient-flow")
@@ -682,7 +666,7 @@ def test_a_sweep_of_networks_that_diverge_says_so(page, server):
     status = wait_status(page, "diverged")
     assert status == "Stopped at epoch 2 of 300 in " + status.split(" in ")[1].split(" ms")[0] + " ms. All 5 networks diverged at epoch 1.", status
     assert "Nothing to plot:<br>Every network diverged at epoch 1." in annotations(page, "sweep")
-    entries = page.evaluate(LEGEND_DRAWN, panel_plot("sweep-curves"))
+    entries = page.evaluate(LEGEND_DRAWS, panel_plot("sweep-curves"))
     assert [n for n, _ in entries] == ["0.01", "0.1", "1", "3", "10"] and all(drawn for _, drawn in entries), entries
     assert page.inner_text('[data-panel="sweep-curves"] .note') == "Diverged at every value (at epoch 1): no loss from then on."
     page.locator('[data-panel="sweep-curves"]').scroll_into_view_if_needed()
@@ -690,11 +674,11 @@ def test_a_sweep_of_networks_that_diverge_says_so(page, server):
     page.goto(f"{server}/?view=network&mode=sweep&act=relu,[exp(x)]&values=0.01,0.1,1&epochs=30&metric=final_loss")
     status = wait_status(page, "diverged")
     assert "Trained 6 networks for 30 epochs" in status and status.endswith(" 3 of 6 networks diverged: exp(x) at every value (at epoch 0)."), status
-    entries = page.evaluate(LEGEND_DRAWN, panel_plot("sweep"))
+    entries = page.evaluate(LEGEND_DRAWS, panel_plot("sweep"))
     assert entries == [["ReLU", True], ["exp(x) (diverged)", True]], entries  # its × on the axis, not a line
     assert "× on the learning rate axis" in page.inner_text('[data-panel="sweep"] .note')
     assert "Nothing to plot:<br>every network diverged at epoch 0." in annotations(page, "sweep-curves")
-    entries = page.evaluate(LEGEND_DRAWN, panel_plot("sweep-curves"))
+    entries = page.evaluate(LEGEND_DRAWS, panel_plot("sweep-curves"))
     assert [n for n, _ in entries] == ["0.01", "0.1", "1"] and all(drawn for _, drawn in entries), entries
     page.locator('[data-panel="sweep"]').scroll_into_view_if_needed()
     shot(page, "lab-1280-sweep-exp-diverged")
