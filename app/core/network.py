@@ -45,7 +45,7 @@ import numpy as np
 from scipy import special as sc
 
 from . import activations as acts
-from .passes import PassViews
+from .passes import PassViews, copyto
 
 Array = np.ndarray
 
@@ -419,7 +419,7 @@ class StackedMLP:
     def _first_layer(self, xT: Array, z: Array, z2: Array | None = None) -> None:
         """z = [Wᵀ₀ | b₀] x̂ᵀ for every variant (z2: z as K·w₁ rows, when it can be)."""
         if self.fuse_first:
-            np.copyto(self.W0, self.W[0])
+            copyto(self.W0, self.W[0])
             K, H, n = z.shape
             np.matmul(self.W0.reshape(K * H, -1), xT, out=z.reshape(K * H, n) if z2 is None else z2)
         else:
@@ -565,7 +565,7 @@ class StackedMLP:
                 mm(a, b, into)
             elif self.fuse_first:  # one product for all variants (see _first_layer)
                 np.matmul(ps.dh0 if over_dh else ps.df0, xT.T, out=ps.gW0)
-                np.copyto(self.gW[0], self.gW0)
+                copyto(self.gW[0], self.gW0)
             else:
                 mm(a, xT.T, gW)
             if tick is not None:

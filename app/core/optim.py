@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from .passes import copyto
+
 Array = np.ndarray
 
 OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
@@ -75,7 +77,7 @@ class Optimizer:
             # θ ← θ − lr(1 − β₁)/((1 − β₁ᵗ)c) · m̃ / (√ṽ + ε/c).
             pair = self.pair
             if self.copy_grad:
-                np.copyto(pair[0], g)
+                copyto(pair[0], g)
             if not squared or self.copy_grad:
                 np.multiply(g, g, out=pair[1])
             mv = self.moments

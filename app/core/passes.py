@@ -13,6 +13,11 @@ if TYPE_CHECKING:
 
 Product = tuple[Callable, np.ndarray, np.ndarray | None, np.ndarray]
 
+# np.dot and np.copyto without their __array_function__ dispatch (a Python call that collects the
+# arguments to look for overrides, which plain ndarrays never have): 0.2–0.9 µs less per call.
+dot = getattr(np.dot, "_implementation", np.dot)
+copyto = getattr(np.copyto, "_implementation", np.copyto)
+
 
 def product(a: np.ndarray, b: np.ndarray | None, out: np.ndarray) -> Product:
     """out = a @ b, of (K, …) stacks, as ``fn(a, b, out)`` (b None: given at the call).
@@ -22,7 +27,7 @@ def product(a: np.ndarray, b: np.ndarray | None, out: np.ndarray) -> Product:
     may differ where BLAS picks another kernel), with ~0.4 µs less overhead per call, and for
     an outer product 1 µs instead of a 3 µs broadcast."""
     if a.shape[0] == 1 and out.shape[0] == 1 and out[0].flags.c_contiguous and (b is None or b.shape[0] == 1):
-        return np.dot, a[0], None if b is None else b[0], out[0]
+        return dot, a[0], None if b is None else b[0], out[0]
     return np.matmul, a, b, out
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .datasets import Dataset
 from .network import StackedMLP
+from .passes import copyto, dot
 
 Array = np.ndarray
 
@@ -117,7 +118,7 @@ class Recorder:
         if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
             np.greater(net.Zf, net.zero, out=net.DHf)
         out = self.stage_fwd[slot]
-        np.dot(self.fwd_rows, self.cols, out=out)  # (2-D and contiguous: dot costs less than matmul)
+        dot(self.fwd_rows, self.cols, out=out)  # (2-D and contiguous: dot costs less than matmul)
         if self.learned_raw is not None:
             self.learned_raw[fi] = net.theta[:, self.learned_cols]
         lc = self.at["lc"]
@@ -130,7 +131,7 @@ class Recorder:
         np.vecdot(self.sq_rows, self.sq_rows, out=self.stage_sq[slot])
         g2 = net.grad_pair[1]  # (where Adam takes it: see optim)
         np.multiply(net.grad, net.grad, out=g2)
-        np.copyto(self.stage_g2[slot], g2)
+        copyto(self.stage_g2[slot], g2)
 
     def flush(self) -> None:
         """Sum the staged frames' rows per (layer, variant)."""
