@@ -101,7 +101,6 @@ async function main() {
   };
   const embed = (panel, view) => openEmbedDialog(panel, view, state, SCHEMA, catalogue);
 
-  const fnView = new FunctionView({ root: document.getElementById("view-function"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, fnView) });
   const net = lazyView(
     () => import("./views/network-view.js"),
     ({ NetworkView }) => {
@@ -109,9 +108,10 @@ async function main() {
       return view;
     },
   );
-  // the Theory view's point is the network's custom initialisation: it sets it, and may switch to it
+  // the Theory view's point is the network's custom initialisation: it sets it, and may switch to it;
+  // the Function view's "train a network with this" sets the network's activation and switches
   const onNetwork = (patch, { committed, train = false }) => {
-    onState(patch, committed);
+    onState(typeof patch === "function" ? patch(state) : patch, committed);
     if (!committed) return;
     if (net.view) net.view.apply(state);
     if (train) {
@@ -119,6 +119,7 @@ async function main() {
       show("network");
     }
   };
+  const fnView = new FunctionView({ root: document.getElementById("view-function"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, fnView), onNetwork });
   const th = lazyView(
     () => import("./views/theory-view.js"),
     ({ TheoryView }) => {

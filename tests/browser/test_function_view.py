@@ -347,3 +347,26 @@ def test_a_run_of_arrow_keys_on_a_slider_is_one_history_entry(page, server):
     page.wait_for_function("() => /alpha=1\\.1\\b/.test(decodeURIComponent(location.search)) && !location.search.includes('1.11')")
     page.go_back()
     page.wait_for_function("() => !location.search.includes('alpha')")
+
+
+def test_a_card_trains_a_network_with_its_activation_as_set(page, server):
+    """"Train a network with this" takes the curve's activation with its slider values to the
+    Network view and trains it; in Compare mode it leads the list and the others stay."""
+    page.goto(f"{server}/?fn=relu,elu&mode=compare&act=relu,tanh")
+    page.wait_for_selector(PLOT)
+    box = page.locator('#fn-curves [data-param-box="alpha"]').first
+    box.fill("0.5")
+    box.dispatch_event("change")
+    page.wait_for_function("() => /fn=relu,elu\\(alpha=0.5\\)/.test(location.search)")
+    page.click('#fn-cards article:nth-child(2) button.train-with')
+    page.wait_for_selector("#view-network:not([hidden])")
+    page.wait_for_function("() => document.querySelectorAll('#net-summary .stat').length === 2", timeout=60_000)
+    assert "view=network" in page.url and "act=elu(alpha=0.5),tanh" in page.url, page.url
+    assert [s.split("\n")[0] for s in page.locator("#net-summary .stat").all_inner_texts()] == ["ELU (alpha=0.5)", "tanh"]
+    # back in the Function view, Train mode: the network gets that activation alone
+    page.click("#net-controls input[name='mode'][value='train']")
+    page.click("#tab-function")
+    page.click('#fn-cards article:nth-child(1) button.train-with')
+    page.wait_for_function("() => document.querySelectorAll('#net-summary .stat').length === 1", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#net-summary .stat').innerText.startsWith('ReLU')", timeout=60_000)
+    assert "act=" not in page.url and "view=network" in page.url, page.url  # (ReLU alone is the default)

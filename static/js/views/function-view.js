@@ -6,7 +6,7 @@ import { functionFigure, functionTable, touchScreen } from "../lib/figures.js";
 import { isFormula } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { curveLabel } from "../lib/runs.js";
-import { sanitise } from "../lib/spec.js";
+import { networkLedBy, sanitise } from "../lib/spec.js";
 import { swatch } from "../lib/theme.js";
 
 /** Activations with in-range parameters (the links' rule, app/core/spec.py), at most `max`
@@ -20,7 +20,9 @@ const yesNo = (b) => el("span", { class: b ? "yes" : "no", text: b ? "yes" : "no
 const boundedText = (p) => (p.bounded_below && p.bounded_above ? "yes" : p.bounded_below ? "below only" : p.bounded_above ? "above only" : "no");
 const saturatesText = (p) => (p.saturates === "none" ? "no" : p.saturates === "both" ? "both sides" : `${p.saturates} side`);
 
-export function propertiesCard(act, spec, index, catalogue, specs) {
+/** A card of the activation's formula and properties; `onTrain`, when given, adds a button that
+ * trains a network with it. */
+export function propertiesCard(act, spec, index, catalogue, specs, onTrain = null) {
   const p = act.properties;
   const card = el("article", { class: "card", "data-activation": act.id });
   card.style.setProperty("--swatch", swatch(index));
@@ -45,12 +47,20 @@ export function propertiesCard(act, spec, index, catalogue, specs) {
   if (p.notes) card.append(el("p", { class: "notes", text: p.notes }));
   if (act.stochastic) card.append(el("p", { text: act.stochastic }));
   if (act.in_source) card.append(el("p", {}, el("small", { text: "Named in the source article (Wikipedia: Rectifier)." })));
+  if (onTrain) {
+    const label = curveLabel(spec, catalogue, specs);
+    const button = el("button", { type: "button", class: "train-with", "data-train": String(index), title: `Open the Network view with ${label} and train it`, text: "Train a network with this →" });
+    button.addEventListener("click", onTrain);
+    card.append(button);
+  }
   return card;
 }
 
 export class FunctionView {
-  constructor({ root, catalogue, meta, state, onState, onEmbed }) {
+  /** onNetwork(patch or state → patch, {committed, train}): the network view's settings change; train: switch to it. */
+  constructor({ root, catalogue, meta, state, onState, onEmbed, onNetwork = null }) {
     this.root = root;
+    this.onNetwork = onNetwork;
     this.catalogue = catalogue;
     this.meta = meta;
     this.maxCurves = meta.caps.curves;
@@ -153,7 +163,8 @@ export class FunctionView {
     const rebuilt = key !== this.cardsKey;
     if (rebuilt) {
       this.cardsKey = key;
-      this.cardsEl.replaceChildren(...specs.map((s, i) => propertiesCard(this.cardAct(s, results[i]), s, i, this.catalogue, specs)));
+      const onTrain = (i) => (this.onNetwork ? () => this.trainWith(i) : null);
+      this.cardsEl.replaceChildren(...specs.map((s, i) => propertiesCard(this.cardAct(s, results[i]), s, i, this.catalogue, specs, onTrain(i))));
     }
     this.cardsEl.querySelectorAll("article").forEach((card, i) => {
       card.querySelector("h3").textContent = curveLabel(specs[i], this.catalogue, specs);
@@ -193,6 +204,12 @@ export class FunctionView {
         card.querySelector('[data-prop="convention"]').textContent = results[i].convention || act.convention;
       }
     });
+  }
+
+  /** The network view with curve i's activation as it is set now (its parameters, a formula's values), trained. */
+  trainWith(i) {
+    const spec = this.state.fn[i];
+    this.onNetwork((now) => ({ act: networkLedBy(now, spec) }), { committed: true, train: true }); // (the page's state now: its mode may have changed since)
   }
 
   /** Fetch at once; a newer input aborts the older request, so only the latest curve is drawn. */

@@ -10,6 +10,7 @@ import { seriesStyle } from "../lib/theme.js";
 import { chiText, fixedPointText, THEORY_PANELS, theoryPanel } from "../lib/theory.js";
 import { formatNumber } from "../lib/url.js";
 import { sanitiseSpecs } from "./function-view.js";
+import { networkLedBy } from "../lib/spec.js";
 import { curveLabel } from "../lib/runs.js";
 
 
@@ -140,7 +141,7 @@ export class TheoryView {
   trainHere() {
     const s = this.state;
     const first = s.th[0];
-    const act = s.mode === "train" ? [first] : [first, ...s.act.slice(1)];
+    const act = networkLedBy(s, first);
     Object.assign(this.state, { init: "custom", act, view: "network" });
     this.onNetwork({ init: "custom", sigma_w2: s.sigma_w2, sigma_b2: s.sigma_b2, act }, { committed: true, train: true });
   }
