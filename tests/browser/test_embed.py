@@ -431,6 +431,27 @@ def test_sweep_of_one_repeated_value_is_centred_on_it(page, server):
     assert 0 < lo < 0.1 < hi < 0.2, (lo, hi)
 
 
+
+@pytest.mark.parametrize(
+    "src, says",
+    [
+        ("/embed/loss?act=[exp(x)]&epochs=20", "Nothing to plot:<br>The network diverged at epoch 0."),
+        ("/embed/gradient-flow?act=[exp(x)]&epochs=20", "Nothing to plot:<br>The network diverged at epoch 0."),
+        ("/embed/sweep?act=squared_relu&values=0.01,1,10&optimizer=sgd&depth=6&epochs=20&metric=final_loss", "Nothing to plot:<br>Every network diverged at epoch 1."),
+        ("/embed/sweep-curves?act=relu,[exp(x)]&values=0.01,0.1&epochs=20", "Nothing to plot:<br>every network diverged at epoch 0."),
+    ],
+)
+def test_an_embed_of_networks_that_diverged_says_so(page, server, src, says):
+    """The explorer's panels said "Nothing to plot" for a run that left nothing finite; its embeds
+    drew empty axes."""
+    page.goto(f"{server}{src}")
+    page.wait_for_selector(".embed-plot[data-rendered='1']", timeout=60_000)
+    said = page.evaluate("() => (document.querySelector('.embed-plot').layout.annotations || []).map((a) => a.text)")
+    assert says in said, said
+    if "/sweep?" not in src and "sweep-curves" not in src:
+        assert page.text_content(".embed-status") == "The network diverged at epoch 0: no values from then on."
+    assert page.watch.errors == [], page.watch.errors
+
 # ----------------------------------------------------------------------------- a 320 px frame
 #
 # Where each part of the plot lies (its box on screen), read once the plot holds still (an embed

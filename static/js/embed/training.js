@@ -9,6 +9,7 @@ import { describeFormulas, prepareFormulas } from "../lib/formula.js";
 import { FIGURES, FIXED_ASPECT, SUBPLOTS } from "../lib/panels.js";
 import { defaultOf } from "../lib/url.js";
 import { budgetText, labelRuns, requestBody } from "../lib/runs.js";
+import { divergedCaption, explaining } from "../lib/diverged.js";
 
 // side by side, each panel at least this wide (less the figure's margins), else they stack
 const PANEL_MIN_PX = 200;
@@ -29,6 +30,7 @@ export async function show(frame, catalogue, meta, state, notes) {
   // if the frame is tall enough for it; a short one (400 × 300) gets the plot that fills it
   const narrow = window.matchMedia("(max-width: 760px)");
   const fit = FIXED_ASPECT.has(panelName);
+  const make = explaining(panelName, FIGURES[panelName]); // ("Nothing to plot" where a run leaves nothing finite)
   let shown = null;
   let phone = false;
   const others = () => {
@@ -45,15 +47,15 @@ export async function show(frame, catalogue, meta, state, notes) {
     const n = SUBPLOTS.has(panelName) ? (sweep ? result.series : result.variants).length : 1;
     if (n > 1 && ((plot.clientWidth || root.clientWidth) - MARGINS_PX) / n < PANEL_MIN_PX) {
       phone = true;
-      return FIGURES[panelName](result, { ...opts, narrow: true });
+      return make(result, { ...opts, narrow: true });
     }
     if (fit && narrow.matches) {
-      const f = FIGURES[panelName](result, { ...opts, narrow: true });
+      const f = make(result, { ...opts, narrow: true });
       phone = !f.layout.height || f.layout.height + others() <= window.innerHeight;
       if (phone) return f;
     }
     phone = false;
-    return FIGURES[panelName](result, { ...opts, narrow: false });
+    return make(result, { ...opts, narrow: false });
   };
   if (fit) {
     // (a new width is drawn anew by ../embed.js, which calls figure again; a new height alone, here:)
@@ -99,7 +101,7 @@ export async function show(frame, catalogue, meta, state, notes) {
       shown = result;
       if (panelName === "network") drawNetwork(result);
       else await draw(figure(result), () => figure(shown));
-      if (panelName !== "network" || result.cut_short) setStatus(result.cut_short ? "Cut short by the server's time limit." : "");
+      if (panelName !== "network" || result.cut_short) setStatus(result.cut_short ? "Cut short by the server's time limit." : sweep ? "" : divergedCaption(result));
     } catch (err) {
       if (!isAbort(err)) showError(err);
     }

@@ -10,14 +10,13 @@ import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
 import { LiveTraining } from "./live-training.js";
 import { OwnData } from "./own-data.js";
-import { colours, seriesStyle } from "../lib/theme.js";
+import { seriesStyle } from "../lib/theme.js";
 import { formatNumber } from "../lib/url.js";
 import { sanitiseSpecs } from "./function-view.js";
 import { budgetText, curveLabel, labelRuns, requestBody, shown } from "../lib/runs.js";
 import * as tables from "../lib/tables.js";
 import { overlayPrediction } from "./theory-overlay.js";
-
-const goneAt = (v) => (v.diverged_at_epoch === null || v.diverged_at_epoch === undefined ? null : v.diverged_at_epoch);
+import { divergedCaption, epochsText, explaining, goneAt } from "../lib/diverged.js";
 
 /** What to try instead, from why the values stopped being finite: an activation undefined on
  * part of the line (√x for x < 0) is no matter of learning rate; one that overflows (eˣ) is not
@@ -37,72 +36,6 @@ function divergedNote(variants, finite = []) {
   if (!gone.length) return "";
   const at = (v) => (goneAt(v) === 0 ? "at epoch 0: its loss was not finite at initialisation, before any update" : `at epoch ${goneAt(v)}: its values are no longer finite`);
   return gone.map(([v, i]) => ` ${variants.length > 1 ? v.label : "The network"} diverged ${at(v)}. ${divergedAdvice(goneAt(v), finite[i])}`).join("");
-}
-
-/** "at epoch 3", "at epochs 0–2": when the networks of a list diverged (epochs, none null). */
-function epochsText(epochs) {
-  const lo = Math.min(...epochs);
-  const hi = Math.max(...epochs);
-  return lo === hi ? `at epoch ${lo}` : `at epochs ${lo}–${hi}`;
-}
-
-/** The networks of a run (its variants) or a sweep (its series, one network per value) that
- * diverged, each with its epochs of divergence; ``all``: whether every network of it did. */
-function divergedRuns(run) {
-  if (run.variants) return run.variants.map((v) => ({ label: v.label, epochs: goneAt(v) === null ? [] : [goneAt(v)], all: goneAt(v) !== null }));
-  return run.series.map((s) => {
-    const epochs = s.diverged_at_epoch.filter((d) => d !== null);
-    return { label: s.label, epochs, all: epochs.length === s.diverged_at_epoch.length };
-  });
-}
-
-/** A figure with no finite value at all (a run that diverged at epoch 0, a sweep whose networks
- * all diverged): no empty axes, the reason instead. A subplot with none (one per network or
- * series: gradient flow, the sweep's loss curves) says it in its own place. */
-function explainEmpty(figure, run) {
-  // (legend keys hold [null]; a sweep's × of a diverged run marks no value)
-  const values = (d) => (d.meta === "diverged" ? [] : d.z ? d.z.flat() : d.x && d.x.length === 1 && d.x[0] === null ? [] : d.y || []);
-  const finite = (d) => values(d).some((v) => v !== null && Number.isFinite(v));
-  const runs = divergedRuns(run);
-  const many = runs.length > 1;
-  const message = (text) => ({ text: `Nothing to plot:<br>${text}.`, xref: "paper", yref: "paper", showarrow: false, font: { color: colours().muted, size: 14 } });
-  if (!figure.data.some(finite)) {
-    const gone = runs.filter((r) => r.epochs.length);
-    if (!gone.length) return figure;
-    const who = !many
-      ? `${run.series ? "Every network" : "The network"} diverged ${epochsText(gone[0].epochs)}`
-      : run.series
-        ? `Every network diverged: ${gone.map((r) => `${r.label} ${epochsText(r.epochs)}`).join(", ")}`
-        : gone.map((r) => `${r.label} diverged ${epochsText(r.epochs)}`).join(", ");
-    const layout = { ...figure.layout, showlegend: false, shapes: [] };
-    for (const k of Object.keys(layout)) if (/^[xy]axis\d*$/.test(k)) layout[k] = { ...layout[k], visible: false };
-    layout.margin = { ...layout.margin, l: 16, r: 16 }; // (the message centred in the panel)
-    layout.annotations = [{ ...message(who), x: 0.5, y: 0.5 }];
-    return { data: figure.data.filter((d) => d.meta !== "diverged").map((d) => ({ ...d, showscale: false })), layout };
-  }
-  if (!many || !figure.layout.xaxis2) return figure; // (a figure of one subplot per network or series has a second x axis)
-  const layout = { ...figure.layout, annotations: [...(figure.layout.annotations || [])] };
-  runs.forEach((r, i) => {
-    const [xa, xkey, ykey] = i === 0 ? ["x", "xaxis", "yaxis"] : [`x${i + 1}`, `xaxis${i + 1}`, `yaxis${i + 1}`];
-    if (!r.all || !layout[xkey] || figure.data.some((d) => (d.xaxis || "x") === xa && finite(d))) return;
-    const [x0, x1] = layout[xkey].domain || [0, 1];
-    const [y0, y1] = (layout[ykey] && layout[ykey].domain) || [0, 1];
-    // (an empty log axis: Plotly's 10⁻¹…10⁴ is a scale of nothing)
-    if (layout[ykey] && layout[ykey].type === "log") layout[ykey] = { ...layout[ykey], showticklabels: false, showgrid: false };
-    layout.annotations.push({ ...message(`${run.series ? "every network " : ""}diverged ${epochsText(r.epochs)}`), x: (x0 + x1) / 2, y: (y0 + y1) / 2, xanchor: "center", yanchor: "middle" });
-  });
-  return { data: figure.data, layout };
-}
-
-// plots drawn empty when nothing is finite (the histogram and boundary say it their own way)
-const EXPLAINED = new Set(["loss", "gradient-flow", "gradient-norms", "sparsity", "dead", "prelu", "sweep", "sweep-curves"]);
-
-/** A panel's caption for a run where some network diverged (its values stop there), or "". */
-function divergedCaption(trace) {
-  const gone = trace.variants.filter((v) => goneAt(v) !== null);
-  if (!gone.length) return "";
-  const who = trace.variants.length > 1 ? gone.map((v) => `${v.label} diverged at epoch ${goneAt(v)}`).join(", ") : `The network diverged at epoch ${goneAt(gone[0])}`;
-  return `${who}: no values from then on.`;
 }
 
 /** "1, 3 and 10": a list in words. */
@@ -139,7 +72,7 @@ export class NetworkView {
       const name = node.dataset.panel;
       const spec = panelSpec(meta, name);
       // (also what the theory overlay redraws with)
-      if (spec.figure && EXPLAINED.has(name)) spec.figure = ((make) => (t, o) => (t.variants || t.series ? explainEmpty(make(t, o), t) : make(t, o)))(spec.figure);
+      if (spec.figure) spec.figure = explaining(name, spec.figure);
       this.panels[name] = new Panel(node, { ...spec, name, embed: true, onEmbed });
     }
     this.form = root.querySelector("#net-controls");
