@@ -3,6 +3,7 @@ saturates, and for stochastic activations a quantile band and seeded samples."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,13 +39,37 @@ class Curve:
 def grid(xmin: float, xmax: float, n: int) -> Array:
     return np.linspace(xmin, xmax, n)
 
+# below this, a sampled f′ next to a run of exact zeros is a tail that underflowed, not a kink
+UNDERFLOW = 1e-200
+
+
+def without_underflow(d: np.ndarray) -> np.ndarray:
+    """f′ with each run of exact zeros that a tail's underflow made (σ′(40x) = 0 for x > 18.6,
+    where sigmoid(40x) rounds to 1 but never reaches it) given the sign of the slope it continues,
+    so that it is no flat stretch where f would count as reached. A run is one where f′ beside it
+    is below UNDERFLOW in size on each side it has (ReLU's x ≤ 0 has f′ = 1 beside it: flat)."""
+    zero = d == 0.0
+    if not zero.any() or zero.all():
+        return d
+    out = d.copy()
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8))) + 1
+    for s, e in zip(np.concatenate(([0], edges)), np.concatenate((edges, [d.size]))):
+        if not zero[s]:
+            continue
+        beside = [d[i] for i in (s - 1, e) if 0 <= i < d.size]
+        if all(abs(v) < UNDERFLOW for v in beside):
+            out[s:e] = math.copysign(1e-300, beside[0])
+    return out
+
 
 def flat_regions(x: Array, dy: Array, eps: float = SATURATION_EPS, beyond: tuple[bool, bool] = (True, True)) -> list[Region]:
     """Maximal runs of grid points where dy == 0 (dead) or 0 < |dy| < eps (saturated).
 
     A run of small slope is saturation only where it goes on to ±∞: it reaches an end of the
     grid and ``beyond`` says |f′| stays below ε past that end (left, right). Elsewhere it is a
-    turning point or a plateau (swish's minimum, tanhshrink's x = 0) and is not marked."""
+    turning point or a plateau (swish's minimum, tanhshrink's x = 0) and is not marked. Exact zeros
+    that a tail's underflow made (σ′ for x < −700, exp(1000x)′ for x < −0.75) are that tail's small slope, not dead."""
+    dy = without_underflow(dy)
     kind = np.where(dy == 0, 1, np.where(np.abs(dy) < eps, 2, 0))
     regions: list[Region] = []
     if kind.size == 0:

@@ -38,13 +38,25 @@ def test_sigmoid_saturates_both_sides_where_its_slope_is_below_eps():
     assert x_star <= right.x0 <= x_star + step
 
 
-def test_sigmoid_far_out_is_dead_where_the_slope_underflows_to_zero():
+def test_sigmoid_far_out_is_saturated_where_the_slope_underflows_to_zero():
+    """σ′ rounds to 0 for |x| > 700 but is never 0: those stretches were shaded "dead", beside the
+    saturated band they continue; they are one saturated band with it."""
     x, regions = _regions_of("sigmoid", -800.0, 800.0, 1601)
-    assert [r.kind for r in regions] == ["dead", "saturated", "saturated", "dead"]
-    d = ACTS["sigmoid"].df(x)
+    assert [r.kind for r in regions] == ["saturated", "saturated"]
     assert regions[0].x0 == -800.0 and regions[-1].x1 == 800.0
-    assert np.all(d[(x >= regions[1].x0) & (x <= regions[1].x1)] > 0)
-    assert np.all(d[x <= regions[0].x1] == 0)
+    d = ACTS["sigmoid"].df(x)
+    assert np.all(d[x <= -710] == 0) and np.all(d[x >= 710] == 0)  # (the zeros are there)
+
+
+def test_a_tail_that_underflows_is_not_dead_but_true_zeros_are():
+    x = np.arange(8.0)
+    # exp(1000x)′ on a grid: exact zeros, then 1e−301 … (one saturated tail), then the slope
+    assert flat_regions(x, np.array([0.0, 0.0, 1e-301, 1e-250, 1e-5, 1.0, 2.0, 3.0])) == [Region("saturated", 0.0, 4.0)]
+    # ReLU's zeros beside a slope of 1, and zeros beside a small slope that did not underflow: dead
+    assert flat_regions(x, np.array([0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])) == [Region("dead", 0.0, 1.0)]
+    assert flat_regions(x, np.array([0.0, 0.0, 1e-3, 1.0, 1.0, 1.0, 1.0, 1.0]), eps=1e-4) == [Region("dead", 0.0, 1.0)]
+    # (a run of zeros between two tails that underflowed: a small slope, not dead)
+    assert flat_regions(x, np.array([1e-300, 0.0, 0.0, 1e-300, 1.0, 1.0, 1.0, 1.0])) == [Region("saturated", 0.0, 3.0)]
 
 
 @pytest.mark.parametrize("lo,hi", [(-1.0, 1.0), (-2.5, 0.5)])

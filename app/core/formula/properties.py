@@ -54,6 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core.activations import Properties
+from app.core.curves import without_underflow
 
 CORE = np.linspace(-20.0, 20.0, 4001)
 TAIL = np.geomspace(20.0, 1e4, 300)[1:]
@@ -365,29 +366,6 @@ def _blowup_note(blowups: tuple[tuple[float, int, int], ...]) -> str | None:
     return "unbounded near " + "; ".join(parts) + ("…" if len(points) > 4 else "")
 
 
-# below this, a sampled f′ next to a run of exact zeros is a tail that underflowed, not a kink
-UNDERFLOW = 1e-200
-
-
-def _without_underflow(d: np.ndarray) -> np.ndarray:
-    """f′ with each run of exact zeros that a tail's underflow made (σ′(40x) = 0 for x > 18.6,
-    where sigmoid(40x) rounds to 1 but never reaches it) given the sign of the slope it continues,
-    so that it is no flat stretch where f would count as reached. A run is one where f′ beside it
-    is below UNDERFLOW in size on each side it has (ReLU's x ≤ 0 has f′ = 1 beside it: flat)."""
-    zero = d == 0.0
-    if not zero.any() or zero.all():
-        return d
-    out = d.copy()
-    edges = np.flatnonzero(np.diff(zero.astype(np.int8))) + 1
-    for s, e in zip(np.concatenate(([0], edges)), np.concatenate((edges, [d.size]))):
-        if not zero[s]:
-            continue
-        beside = [d[i] for i in (s - 1, e) if 0 <= i < d.size]
-        if all(abs(v) < UNDERFLOW for v in beside):
-            out[s:e] = math.copysign(1e-300, beside[0])
-    return out
-
-
 def measure(formula, params: dict) -> Measurements:
     kinks = tuple(k for k in formula.kinks(**params) if abs(k) <= 1e4)
     breaks = [v for v in formula.breakpoints(**params) if abs(v) <= 1e4]
@@ -462,7 +440,7 @@ def measure(formula, params: dict) -> Measurements:
     # (as measured on the samples where f′ is finite), an edge of where f is finite, or where
     # f′ is not finite (sqrt(0), abs(x)^0.5 at 0)
     reached = np.zeros(xs.size, dtype=bool)
-    dd = _without_underflow(do)
+    dd = without_underflow(do)
     lo_d = dd[np.maximum(np.arange(dd.size) - 1, 0)]
     hi_d = dd[np.minimum(np.arange(dd.size) + 1, dd.size - 1)]
     turning = (dd == 0.0) | (np.sign(lo_d) * np.sign(hi_d) < 0) | ((lo_d <= 0.0) & (hi_d >= 0.0)) | ((lo_d >= 0.0) & (hi_d <= 0.0))
