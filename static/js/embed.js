@@ -153,7 +153,7 @@ new ResizeObserver(() => {
 async function draw(figure, again = null, { fresh = false } = {}) {
   remake = again;
   drawnWidth = plot.clientWidth;
-  figure = fitToWidth(figure, drawnWidth);
+  figure = fitToWidth(figure, drawnWidth, plot.clientHeight); // (a short frame: a smaller legend, wrapped y titles)
   const layout = { ...figure.layout, autosize: true };
   // a figure of its own height taller than the room left scrolls inside the plot (app.css): the footer stays
   plot.dataset.figureHeight = layout.height || "";

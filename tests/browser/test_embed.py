@@ -571,3 +571,20 @@ def test_phase_embed_laid_out_anew_for_a_wider_frame_still_takes_a_click(page, s
     box = page.locator(".embed-plot .nsewdrag").first.bounding_box()
     page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.3 * box["height"])
     until(page, "document.querySelector('.embed-foot a').href.includes('init=custom')")
+
+
+@pytest.mark.parametrize("src", ["/embed/function?fn=relu,elu,gelu", "/embed/loss?act=relu,elu,gelu&epochs=50"])
+@pytest.mark.parametrize("width,height", [(300, 200), (400, 240)])
+def test_a_short_frame_keeps_the_legend_off_the_plot(page, server, src, width, height):
+    """In a 300 × 200 frame the three curves' legend (with its shaded regions' keys) took six rows,
+    over the plot; the loss legend scrolled inside a box over it. The legend now sits above the
+    plot in smaller type, the regions' keys left out (their shading stays)."""
+    g = _embed_geometry(page, server, src, "framed", width, height)
+    shot(page, f"embed-short-{src.split('?')[0].rsplit('/', 1)[1]}-{width}x{height}")
+    legend = g["legend"]
+    assert legend and _inside(legend, g["frame"]), (legend, g["frame"])
+    assert all(_apart(legend, p) for p in g["panels"]), (legend, g["panels"])
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    names = doc.evaluate("() => [...document.querySelectorAll('.embed-plot .legend .traces')].map((t) => t.textContent)")
+    assert all(n in names for n in ("ReLU", "ELU", "GELU")), names
+    assert not doc.evaluate("() => { const b = document.querySelector('.embed-plot .legend .scrollbar'); return !!b && b.getBoundingClientRect().height > 0; }")

@@ -89,11 +89,12 @@ function wrapLegend(data, layout, width) {
  * Plotly (automargin: else its first line lay on the tick labels). Returns a new figure; text
  * that fits is left as it is.
  */
-export function fitToWidth(figure, width) {
+export function fitToWidth(figure, width, height = 0) {
   if (!width || !figure || !figure.layout) return figure;
   const data = figure.data.map((d) => ({ ...d }));
   const layout = { ...figure.layout };
   if (layout.shapes) layout.shapes = layout.shapes.map((s) => ({ ...s }));
+  if (height && !layout.height) fitLegendToHeight(data, layout, width, height);
   wrapLegend(data, layout, width);
   const m = { l: 80, r: 80, ...layout.margin };
   const plotW = width - m.l - m.r;
@@ -106,7 +107,55 @@ export function fitToWidth(figure, width) {
     const text = wrapText(ax.title.text, room, axisTitlePx(layout, ax));
     if (text !== ax.title.text) layout[key] = { ...ax, title: { ...ax.title, text }, automargin: true };
   }
+  if (height && !layout.height) {
+    // a y title longer than its axis is tall (a 200 px frame: "cross-entropy loss") went past the figure's edge
+    const plotH = height - (layout.margin?.t ?? 100) - (layout.margin?.b ?? 80);
+    for (const key of Object.keys(layout)) {
+      const ax = layout[key];
+      if (!/^yaxis\d*$/.test(key) || !ax || !ax.title || !ax.title.text) continue;
+      const [d0, d1] = ax.domain || [0, 1];
+      const text = wrapText(ax.title.text, Math.max(40, plotH * (d1 - d0)), axisTitlePx(layout, ax));
+      if (text !== ax.title.text) layout[key] = { ...ax, title: { ...ax.title, text }, automargin: true };
+    }
+  }
   return { ...figure, data, layout };
+}
+
+// A legend above the plot in a short frame (an embed 200–300 px tall) may take at most this share
+// of its height; a 10 px legend row.
+const SHORT_LEGEND = { share: 0.22, size: 10, row: 15 };
+
+/** The rows a horizontal legend of `names` takes in `room` px at `size` px type (as Plotly lays
+ * it out: one row if all fit, else a grid of equal columns), measured in the figures' typeface. */
+function legendRowsAt(names, room, size) {
+  if (!names.length) return 0;
+  const item = (s) => textPx(s, size) + ENTRY_PX - 8;
+  if (names.reduce((a, s) => a + item(s), 0) <= room) return 1;
+  return Math.ceil(names.length / Math.max(1, Math.floor(room / Math.max(...names.map(item)))));
+}
+
+/** A legend above the plot with more rows than a short frame has room for covered the plot (Plotly
+ * stops growing the top margin before the plot would vanish). The keys of shapes (shaded regions,
+ * whose colours stay) go first, the type gets smaller, then the keys of line styles (solid train,
+ * dashed test: the axis titles still say what is plotted) if it still takes over two rows; the
+ * top margin then holds every row. */
+function fitLegendToHeight(data, layout, width, height) {
+  const legend = layout.legend || {};
+  if (layout.showlegend === false || legend.orientation === "v" || (legend.y ?? 1) < 1 || legend.yref === "container") return;
+  const names = () => [...data.filter((d) => inLegend(d) && d.name), ...(layout.shapes || []).filter((sh) => sh.showlegend)].map((d) => String(d.name));
+  // (x just below 0, as trainLayout: the legend starts at the plot's left and may use the width to the frame's right edge)
+  const room = width - ((layout.margin && layout.margin.l) ?? 80) - 8;
+  const size = (legend.font && legend.font.size) || (layout.font && layout.font.size) || 12;
+  if (legendRowsAt(names(), room, size) * (PHONE.row - 2) <= SHORT_LEGEND.share * height) return;
+  if (layout.shapes) layout.shapes = layout.shapes.map((sh) => (sh.showlegend ? { ...sh, showlegend: false } : sh));
+  if (legendRowsAt(names(), room, SHORT_LEGEND.size) > 2) {
+    data.forEach((d, k) => {
+      if (String(d.legendgroup || "").startsWith("style") && inLegend(d)) data[k] = { ...d, showlegend: false };
+    });
+  }
+  const rows = legendRowsAt(names(), room, SHORT_LEGEND.size);
+  layout.legend = { ...legend, font: { ...legend.font, size: SHORT_LEGEND.size }, x: -0.01, xanchor: "left", y: 1, yanchor: "bottom", tracegroupgap: 0, itemwidth: 30 };
+  layout.margin = { ...layout.margin, t: rows * SHORT_LEGEND.row + 8 };
 }
 
 /**
