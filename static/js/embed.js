@@ -160,10 +160,33 @@ async function draw(figure, again = null, { fresh = false } = {}) {
   const Plotly = await plotly();
   const config = plotConfig(panelName, { displayModeBar: root.dataset.modebar === "1" ? "hover" : false });
   await (fresh ? Plotly.newPlot : Plotly.react)(plot, figure.data, layout, config);
+  await barsToMaps(Plotly);
   plot.dataset.rendered = "1";
   plot.dispatchEvent(new Event("actlab:drawn"));
   refit(); // the caption or notice may have changed while it drew
   postHeight();
+}
+
+const MAP_TICKS_PX = 26; // under a map: its x ticks, then the legend
+
+/** A colour bar beside maps of fixed aspect (decision boundaries side by side) that a frame taller
+ * than they are left shorter than the plot: as tall as they are, level with them (it stood from the
+ * plot's top to its bottom), and the legend just under them (it stayed at the plot's bottom). */
+async function barsToMaps(Plotly) {
+  const full = plot._fullLayout;
+  const { t, h } = full._size;
+  const maps = Object.keys(plot.layout).filter((k) => /^yaxis\d*$/.test(k) && plot.layout[k].scaleanchor && full[k]).map((k) => full[k]);
+  const bar = plot.data.findIndex((d) => d.type === "heatmap" && d.showscale !== false && !(d.colorbar && d.colorbar.orientation === "h"));
+  if (!maps.length || bar < 0) return;
+  // in pixels, from the maps as drawn (the aspect has shrunk their axes: _offset and _length)
+  const top = Math.min(...maps.map((a) => a._offset));
+  const bottom = Math.max(...maps.map((a) => a._offset + a._length));
+  if (bottom - top > 0.97 * h) return; // (they fill the plot's height)
+  const layoutUpdate = {};
+  const legend = plot.layout.legend || {};
+  if ((legend.y ?? 1) < 0) Object.assign(layoutUpdate, { "legend.y": 1 - (bottom + MAP_TICKS_PX - t) / h, "legend.yanchor": "top", "legend.x": -0.01 }); // (x < 0: one row, as below the plot)
+  const traceUpdate = { "colorbar.lenmode": "pixels", "colorbar.len": bottom - top, "colorbar.y": 1 - (top - t) / h, "colorbar.yanchor": "top", "colorbar.ypad": 0 };
+  await Plotly.update(plot, traceUpdate, layoutUpdate, [bar]);
 }
 
 /** Activations with in-range parameters (typed formulas as the server checked them), at most

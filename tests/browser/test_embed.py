@@ -588,3 +588,17 @@ def test_a_short_frame_keeps_the_legend_off_the_plot(page, server, src, width, h
     names = doc.evaluate("() => [...document.querySelectorAll('.embed-plot .legend .traces')].map((t) => t.textContent)")
     assert all(n in names for n in ("ReLU", "ELU", "GELU")), names
     assert not doc.evaluate("() => { const b = document.querySelector('.embed-plot .legend .scrollbar'); return !!b && b.getBoundingClientRect().height > 0; }")
+
+
+@pytest.mark.parametrize("act,width,height", [("relu,tanh", 640, 400), ("relu,tanh,elu", 800, 400)])
+def test_side_by_side_maps_in_a_tall_frame_keep_bar_and_legend_beside_them(page, server, act, width, height):
+    """Decision boundaries side by side keep their aspect, so a frame taller than they are left them
+    in its upper half: the colour bar still ran the plot's whole height, and the legend sat at its
+    bottom, far under the maps. Both now follow the maps."""
+    g = _embed_geometry(page, server, f"/embed/boundary?act={act}", "framed", width, height)
+    shot(page, f"embed-boundary-side-by-side-{width}x{height}")
+    panels, bar, legend = g["panels"], g["bar"], g["legend"]
+    assert len(panels) == len(act.split(",")) and max(p["bottom"] for p in panels) < 0.75 * height, panels  # (side by side, shorter than the frame)
+    top, bottom = min(p["top"] for p in panels), max(p["bottom"] for p in panels)
+    assert abs(bar["top"] - top) <= 3 and abs(bar["bottom"] - bottom) <= 3, (bar, top, bottom)
+    assert bottom <= legend["top"] <= bottom + 60, (legend, bottom)
