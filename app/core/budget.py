@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import activations as acts
-from .errors import BudgetError
+from .errors import BudgetError, apart
 
 MAX_COST = 1.6e10  # the largest ReLU run: about 3 CPU s here (bench/budget_spread.py)
 # A recorded frame's evaluation pass (forward, loss, backward, statistics) per weight, against a training pass's.
@@ -103,10 +103,11 @@ def check_budget(config: Any, variants_field: str = "activations") -> None:
         if mini:
             reduce.append("batch_size (raise it)")
         hint = f"with the rest unchanged, at most {fit:,} epoch{'s' if fit > 1 else ''} fit{'s' if fit == 1 else ''}; or " if fit >= 1 else ""
+        shown, limit = apart(c, MAX_COST)
         raise BudgetError(
             "epochs",
-            f"this run costs {c:.3g} (training, recorded frames, boundary grids and histograms: see /api/meta budget); "
-            f"the limit is {MAX_COST:.3g}: {hint}reduce epochs, n_points, depth, width, {variants_field}, frames, "
+            f"this run costs {shown} (training, recorded frames, boundary grids and histograms: see /api/meta budget); "
+            f"the limit is {limit}: {hint}reduce epochs, n_points, depth, width, {variants_field}, frames, "
             f"{'boundary_frames, or raise batch_size' if mini else 'or boundary_frames'}",
             "budget", cost=c, limit=MAX_COST, fit_epochs=fit, reduce=reduce,
         )

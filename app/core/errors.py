@@ -29,6 +29,16 @@ class CoreError(ValueError):
         return err
 
 
+def apart(cost: float, limit: float) -> tuple[str, str]:
+    """A cost and its limit written with as many significant digits (3 or more) as tell them
+    apart: 1.6015e+10 over 1.6e+10, not 1.6e+10 over 1.6e+10."""
+    for digits in range(3, 17):
+        a, b = f"{cost:.{digits}g}", f"{limit:.{digits}g}"
+        if a != b:
+            return a, b
+    return a, b
+
+
 class BudgetError(CoreError):
     """A run (or measurement) larger than the compute or memory budget.
 

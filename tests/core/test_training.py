@@ -9,6 +9,7 @@ import pytest
 
 from app.core import activations as acts
 from app.core import training as tr
+from app.core.errors import apart
 from app.core.datasets import DatasetSpec, make_dataset
 from app.core.network import Architecture, StackedMLP, Variant, augment, init_theta, make_groups
 from app.core.training import (
@@ -323,6 +324,19 @@ def test_schedules_and_budget() -> None:
     with pytest.raises(BudgetError) as e:
         check_budget(dataclasses.replace(big, batch_size=500))
     assert "batch_size (raise it)" in e.value.info["reduce"] and e.value.message.endswith("or raise batch_size")
+
+
+def test_a_run_just_over_the_budget_says_a_cost_above_the_limit() -> None:
+    """One epoch over: "costs 1.60e+10 …; the limit is 1.60e+10" read as if it fitted."""
+    big = TrainConfig(data=DatasetSpec("moons", 2000), arch=Architecture(12, 64), epochs=5000)
+    with pytest.raises(BudgetError) as e:
+        check_budget(big)
+    fit = e.value.info["fit_epochs"]
+    with pytest.raises(BudgetError) as e:
+        check_budget(dataclasses.replace(big, epochs=fit + 1))
+    cost, limit = e.value.message.split("this run costs ")[1].split(" ")[0], e.value.message.split("the limit is ")[1].split(":")[0]
+    assert cost != limit and float(cost) > float(limit) == tr.MAX_COST, e.value.message
+    assert apart(1.6015e10, 1.6e10) == ("1.602e+10", "1.6e+10") and apart(2e10, 1.6e10) == ("2e+10", "1.6e+10")
 
 
 def test_initial_weights_are_shared_by_the_variants() -> None:

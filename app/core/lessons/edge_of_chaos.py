@@ -7,12 +7,12 @@ from typing import Any
 from .. import activations as acts
 from .. import theory as T
 from ..datasets import DatasetSpec, make_dataset
-from ..errors import BudgetError, CoreError
+from ..errors import CoreError
 from ..network import Architecture, Variant
 from ..theory.engine import measured_gradients, predict_gradients
 from ..training import TrainConfig
 from .formatting import _names, _verdict, fmt
-from .framework import LESSON_MAX_COST, Control, Lesson, Measurement, Plot, Readout, Runner, fitting_draws, moved, network_view
+from .framework import LESSON_MAX_COST, Control, Lesson, Measurement, Plot, Readout, Runner, fitting_draws, moved, network_view, over_budget
 from .runs import _init_cost, _init_statistics
 
 EDGE_ACTIVATIONS = ("tanh", "hardtanh", "selu", "softsign")  # each has a critical line χ₁ = 1
@@ -53,8 +53,7 @@ def measure_edge(p: dict[str, Any], run: Runner) -> Measurement:
     configs = _configs(p, [sw2 for _, sw2 in points])
     draws, total = _draws(p, configs)
     if total > LESSON_MAX_COST:
-        raise BudgetError(moved(p, EDGE_OF_CHAOS.controls, ["depth", "width"]), f"these settings cost {total:.3g} units of compute; a lesson may use {LESSON_MAX_COST:.3g}: reduce depth or width",
-                          "budget", cost=total, limit=LESSON_MAX_COST, reduce=["depth", "width"])
+        raise over_budget(total, moved(p, EDGE_OF_CHAOS.controls, ["depth", "width"]), ["depth", "width"])
     seeds = list(range(p["seed"], p["seed"] + draws))
     x = make_dataset(DATA).x_train
     series = []

@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import activations as acts
 from .. import spec
-from ..errors import BudgetError, CoreError
+from ..errors import BudgetError, CoreError, apart
 from ..formula import DEFAULT_LIMITS, FormulaError, compile_formula
 from ..network import INIT_LABELS as INIT_NAMES
 from ..network import SCHEME_INITS
@@ -294,14 +294,21 @@ def moved(p: Mapping[str, Any], controls: Sequence[Control], among: Sequence[str
     return best.id if float(p[best.id]) > float(best.default) else next((f for f in among if f in numeric), among[0])
 
 
+def over_budget(total: float, field: str, reduce: Sequence[str]) -> BudgetError:
+    """The error of a lesson whose runs together cost ``total`` > LESSON_MAX_COST."""
+    cost_text, limit_text = apart(total, LESSON_MAX_COST)
+    fields = reduce[0] if len(reduce) == 1 else f"{', '.join(reduce[:-1])} or {reduce[-1]}"
+    return BudgetError(field, f"these settings cost {cost_text} units of compute; a lesson may use {limit_text}: reduce {fields}",
+                       "budget", cost=total, limit=LESSON_MAX_COST, reduce=list(reduce))
+
+
 def check_budget(configs: Sequence[TrainConfig], p: Mapping[str, Any], controls: Sequence[Control], reduce: str = "epochs, depth or width") -> None:
     """BudgetError if the runs together cost more than LESSON_MAX_COST, naming the control
     of ``reduce`` the student raised furthest (:func:`moved`)."""
     names = reduce.replace(" or ", ", ").split(", ")
     total = sum(cost(c) for c in configs)
     if total > LESSON_MAX_COST:
-        raise BudgetError(moved(p, controls, names), f"these settings cost {total:.3g} units of compute; a lesson may use {LESSON_MAX_COST:.3g}: reduce {reduce}",
-                          "budget", cost=total, limit=LESSON_MAX_COST, reduce=names)
+        raise over_budget(total, moved(p, controls, names), names)
     for c in configs:
         if elements(c) > MAX_ELEMENTS:
             raise BudgetError(moved(p, controls, ["width", "depth", "seeds"]), f"these settings need {elements(c):,} numbers per layer buffer; the limit is {MAX_ELEMENTS:,}: reduce depth, width or seeds",

@@ -10,11 +10,10 @@ import numpy as np
 from .. import activations as acts
 from .. import theory as T
 from ..datasets import DatasetSpec
-from ..errors import BudgetError
 from ..network import Architecture, Variant
 from ..training import TrainConfig
 from .formatting import _SUP, _verdict, fmt, sub
-from .framework import LESSON_MAX_COST, Control, Lesson, Measurement, Plot, Readout, Runner, fitting_draws, moved, theory_view
+from .framework import LESSON_MAX_COST, Control, Lesson, Measurement, Plot, Readout, Runner, fitting_draws, moved, over_budget, theory_view
 from .runs import _init_cost, _init_pass
 
 HE_KEEPS = (0.25, 4.0)  # He: the measured q_L/q₁ stays within this range (a factor 4 of the predicted 1)
@@ -49,8 +48,7 @@ def measure_he(p: dict[str, Any], run: Runner) -> Measurement:
     arch = Architecture(p["depth"], p["width"])
     draws, total = _draws(p)
     if total > LESSON_MAX_COST:
-        raise BudgetError(moved(p, HE_INIT.controls, ["depth", "width"]), f"these settings cost {total:.3g} units of compute; a lesson may use {LESSON_MAX_COST:.3g}: reduce depth or width",
-                          "budget", cost=total, limit=LESSON_MAX_COST, reduce=["depth", "width"])
+        raise over_budget(total, moved(p, HE_INIT.controls, ["depth", "width"]), ["depth", "width"])
     seeds = list(range(p["seed"], p["seed"] + draws))
     relu = T.phi_from_activation(acts.get("relu"))
     series = []

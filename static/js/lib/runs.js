@@ -68,13 +68,23 @@ export function coerceParams(spec, catalogue) {
   return out;
 }
 
+/** A cost and its limit with as many significant digits (3 or more) as tell them apart
+ * (1.602e+10 over 1.60e+10, not 1.60e+10 over 1.60e+10). */
+function apart(cost, limit) {
+  for (let digits = 3; digits < 17; digits++) {
+    if (cost.toPrecision(digits) !== limit.toPrecision(digits)) return [cost.toPrecision(digits), limit.toPrecision(digits)];
+  }
+  return [cost.toPrecision(17), limit.toPrecision(17)];
+}
+
 /** A budget error in the form's words, from its numbers (code "budget" / "memory" / "boundary_cells"). */
 export function budgetText(err, label) {
   const b = err.body;
   const reduce = (b.reduce || []).map((k) => (label(k) || k.replace(/_/g, " ")).toLowerCase()).join(", ");
   if (err.code === "budget") {
     const fit = b.fit_epochs >= 1 ? `with the rest unchanged, at most ${b.fit_epochs.toLocaleString("en")} epochs fit; or ` : "";
-    return `this run costs ${b.cost.toPrecision(3)} units of compute; the limit is ${b.limit.toPrecision(3)}: ${fit}reduce ${reduce}`;
+    const [cost, limit] = apart(b.cost, b.limit);
+    return `this run costs ${cost} units of compute; the limit is ${limit}: ${fit}reduce ${reduce}`;
   }
   if (err.code === "memory") return `this run needs ${b.elements.toLocaleString("en")} numbers per layer; the limit is ${b.limit.toLocaleString("en")}: reduce ${reduce}`;
   return `this run records ${b.cells.toLocaleString("en")} boundary cells; the limit is ${b.limit.toLocaleString("en")}: reduce ${reduce}`;
