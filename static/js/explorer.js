@@ -111,13 +111,12 @@ async function main() {
   // the Theory view's point is the network's custom initialisation: it sets it, and may switch to it;
   // the Function view's "train a network with this" sets the network's activation and switches
   const onNetwork = (patch, { committed, train = false }) => {
-    onState(typeof patch === "function" ? patch(state) : patch, committed);
+    const settings = typeof patch === "function" ? patch(state) : patch;
+    // (one history entry: Back returns to the view as it was)
+    onState(train && committed ? { ...settings, view: "network" } : settings, committed);
     if (!committed) return;
     if (net.view) net.view.apply(state);
-    if (train) {
-      onState({ view: "network" }, true);
-      show("network");
-    }
+    if (train) show("network");
   };
   const fnView = new FunctionView({ root: document.getElementById("view-function"), catalogue, meta, state, onState, onEmbed: (p) => embed(p, fnView), onNetwork });
   const th = lazyView(

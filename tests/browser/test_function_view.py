@@ -363,6 +363,14 @@ def test_a_card_trains_a_network_with_its_activation_as_set(page, server):
     page.wait_for_function("() => document.querySelectorAll('#net-summary .stat').length === 2", timeout=60_000)
     assert "view=network" in page.url and "act=elu(alpha=0.5),tanh" in page.url, page.url
     assert [s.split("\n")[0] for s in page.locator("#net-summary .stat").all_inner_texts()] == ["ELU (alpha=0.5)", "tanh"]
+    # one history entry: Back is the Function view as it was (it was a state never seen, then that)
+    before = page.url
+    page.go_back()
+    page.wait_for_selector("#view-function:not([hidden])")
+    assert "act=relu,tanh" in page.url and "view=" not in page.url, page.url
+    page.go_forward()
+    page.wait_for_function("(u) => location.href === u", arg=before)
+    page.wait_for_selector("#view-network:not([hidden])")
     # back in the Function view, Train mode: the network gets that activation alone
     page.click("#net-controls input[name='mode'][value='train']")
     page.click("#tab-function")

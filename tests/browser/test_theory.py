@@ -91,9 +91,17 @@ def test_clicking_the_phase_diagram_sets_the_networks_init(page, server):
     assert float(page.input_value("#net-network [data-param-box='sigma_b2']")) == sb2
     # back to the Theory tab: "Train at this point" trains its activation there
     page.click("#tab-theory")
+    at_theory = page.url
     page.click("#th-train")
     page.wait_for_selector("#view-network:not([hidden])")
     assert "view=network" in page.url and "act=tanh" in page.url and "init=custom" in page.url
+    trained = page.url
+    # one history entry (Back went first to a Theory view with act=tanh that looked the same)
+    page.go_back()
+    page.wait_for_function("(u) => location.href === u", arg=at_theory)
+    page.go_forward()
+    page.wait_for_function("(u) => location.href === u", arg=trained)
+    page.wait_for_selector("#view-network:not([hidden])")
     norms = "#view-network [data-panel='gradient-norms'] .plot"
     flow_plot = "#view-network [data-panel='gradient-flow'] .plot"
     # the overlay is laid again after every drawing of the run (training's last drawing may come after it)
