@@ -721,18 +721,19 @@ def test_following_the_experiments_link_to_the_network_view_is_still_following(c
 def test_on_the_explorer_the_experiments_link_opens_the_network_view_in_place_still_following(contexts, server):
     """The teacher is in the explorer's Function view: the student's bar offers the Network view
     too (it used to offer nothing there, and choosing the tab oneself is exploring); its link
-    changes the view in place, and the student follows on."""
-    teacher = open_page(contexts(), server, "/?fn=elu")
+    changes the view in place, and the student follows on. The network trains the Function
+    view's activation with the parameter as the teacher set it (it took ELU's default α)."""
+    teacher = open_page(contexts(), server, "/?fn=relu,elu(alpha=2)")
     code = start_class(teacher)
     student = join(contexts(), server, code)
-    until(student, "location.search.includes('fn=elu')")
+    until(student, "location.search.includes('fn=relu,elu(alpha=2)')")
     open_experiment(teacher, "Pick an alpha, train, submit", "alpha")
     until(student, EXPERIMENT_OPEN)
     link = student.locator(".live-experiment a:has-text('Go to the Network view')")
     assert link.is_visible()
     student.evaluate("window.__same = true")
     link.click()
-    until(student, "new URLSearchParams(location.search).get('view') === 'network' && (new URLSearchParams(location.search).get('act') || '').startsWith('elu')")
+    until(student, "new URLSearchParams(location.search).get('view') === 'network' && new URLSearchParams(location.search).get('act') === 'elu(alpha=2)'")
     assert student.evaluate("window.__same === true")  # the same page: no load
     until(student, "document.querySelector('.live-experiment a').hidden")
     until(student, "!document.querySelector('#live-submit').disabled", timeout_s=60)

@@ -290,14 +290,14 @@ export function format(specs, catalogue) {
     .join(",");
 }
 
-/** A note in words, for the notice a page shows about a hand-edited link (spec notes name an
- * activation; setting notes, from url.js's readLink, name a key). `menu`: the page has an activation menu. */
 /** The network's activations led by `spec`: the Train mode's one, or Compare's and Sweep's
  * first (the others kept) — what "train a network with this" from another view sets. */
 export function networkLedBy(state, spec) {
   return state.mode === "train" ? [spec] : [spec, ...state.act.slice(1)];
 }
 
+/** A note in words, for the notice a page shows about a hand-edited link (spec notes name an
+ * activation; setting notes, from url.js's readLink, name a key). `menu`: the page has an activation menu. */
 export function noteText(note, catalogue, { menu = true } = {}) {
   const name = (id) => (catalogue.byId[id] ? catalogue.byId[id].name : id);
   const shown = (v) => JSON.stringify(typeof v === "string" && v.length > 40 ? `${v.slice(0, 40)}…` : v);

@@ -9,7 +9,7 @@ export { formatNumber };
 
 const KEEP = { "%28": "(", "%29": ")", "%2C": ",", "%3D": "=", "%3A": ":", "%5B": "[", "%5D": "]" };
 
-function encodeValue(value) {
+export function encodeValue(value) {
   return encodeURIComponent(String(value)).replace(/%28|%29|%2C|%3D|%3A|%5B|%5D/g, (m) => KEEP[m]);
 }
 

@@ -11,7 +11,9 @@
 
 import { el } from "../lib/controls.js";
 import { applyState } from "../lib/page-state.js";
+import { format, parse } from "../lib/spec.js";
 import { currentTheme } from "../lib/theme.js";
+import { encodeValue } from "../lib/url.js";
 import { pageFor, sameQuery } from "./address.js";
 import { LiveClient } from "./client.js";
 import { resultProblem, resultText, runResult } from "./results.js";
@@ -218,7 +220,7 @@ export class Student {
 
   /** The Network view's query for the experiment: `from`'s settings (the explorer's own, or
    * none), its view the Network view, and an activation that has the experiment's parameter
-   * (its first in the catalogue) unless the one there has it. */
+   * (the Function view's, else the catalogue's first) unless the one there has it. */
   networkQuery(exp, from = "") {
     const pairs = String(from).replace(/^\?/, "").split("&").filter((p) => p && !p.startsWith("view="));
     const hasParam = (a) => Boolean(a && a.params.some((p) => p.id === exp.param && p.kind === "float"));
@@ -226,10 +228,13 @@ export class Student {
       const act = pairs.find((p) => p.startsWith("act="));
       const name = act ? decodeURIComponent(act.slice(4)).split("(")[0] : "";
       const first = this.catalogue.list.find(hasParam);
-      if (!hasParam(this.catalogue.byId[name]) && first) {
+      // the Function view's activation with that parameter, as set there (the teacher's leak of 0.2), else the catalogue's first
+      const fn = pairs.find((p) => p.startsWith("fn="));
+      const shown = fn ? parse(decodeURIComponent(fn.slice(3))).specs.find((s) => s.name && hasParam(this.catalogue.byId[s.name])) : null;
+      if (!hasParam(this.catalogue.byId[name]) && (shown || first)) {
         const i = pairs.indexOf(act);
         if (i >= 0) pairs.splice(i, 1);
-        pairs.push(`act=${first.id}`);
+        pairs.push(`act=${shown ? encodeValue(format([shown], this.catalogue)) : first.id}`);
       }
     }
     return ["view=network", ...pairs].join("&");
