@@ -321,15 +321,15 @@ async def post_train(body: TrainRequest, request: Request, pool: PoolDep, settin
     return await _answer(request, pool, run_key("train", echo, body), _launch_train(pool, config, echo, state, settings.train_timeout_s))
 
 
-@router.post("/train/probe", summary="The diagram of a state, without training", response_model=TrainResponse, response_class=JSONResponse)
+@router.post("/train/probe", summary="The diagram of a state (or of the initial weights), without training", response_model=TrainResponse, response_class=JSONResponse)
 async def post_train_probe(body: TrainRequest, request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
     """The body of /api/train with a ``state``: no epochs run; the response records the state
     as one frame, with its diagram (``unit_grid``, default 12) and, with ``probe``, one
-    point's numbers."""
-    if body.state is None:
-        raise ApiError(422, "state: /api/train/probe shows a state: send the state a previous response returned", "state", code="missing")
+    point's numbers. Without a state, the network at epoch 0 (the seed's initial weights,
+    where /api/train starts), its histograms included: with ``include_state``, a state that
+    Step continues from exactly as from no state."""
     grid = body.unit_grid or 12
-    config, echo, state = _prepare_train(body, epochs=0, unit_grid=grid, histograms=False)
+    config, echo, state = _prepare_train(body, epochs=0, unit_grid=grid, histograms=body.state is None)
     return await _answer(request, pool, run_key("probe", echo, body), _launch_train(pool, config, echo, state, settings.train_timeout_s))
 
 

@@ -139,7 +139,22 @@ def test_the_diagram_and_a_probed_point(client: TestClient) -> None:
     pd = p["variants"][0]["diagram"]
     assert pd["weights"] == d["weights"] and pd["mean"] == d["mean"]  # the same state, the same numbers
     assert pd["probe"]["x"] == [0.2, -0.1] and len(pd["probe"]["grad"][1]) == 2
-    assert _err(client, {**SMALL}, "/api/train/probe")["field"] == "state"
+
+
+def test_a_probe_without_a_state_is_the_network_at_epoch_0_that_step_continues(client: TestClient) -> None:
+    """Reset shows it: the seed's initial weights, which a Step from its state trains exactly as
+    a Step from no state does."""
+    body = {**SMALL, "widths": [3, 2], "unit_grid": 6, "include_state": True, "epochs": 1}
+    p = _post(client, body, "/api/train/probe")
+    assert p["epochs"] == 0 and p["frames"] == [0] and p["variants"][0]["boundary"]["frames"] == [0]
+    assert p["variants"][0]["diagram"]["weights"] and p["variants"][0]["histograms"]["init"]
+    fresh = _post(client, body)  # Step after the old Reset: no state
+    step = _post(client, {**body, "state": p["state"]})
+    assert step["frames"] == fresh["frames"] == [0, 1]
+    for key in ("loss", "accuracy"):
+        assert step["variants"][0][key] == fresh["variants"][0][key]
+    assert step["variants"][0]["loss"]["train"][0] == p["variants"][0]["loss"]["train"][0]
+    assert step["state"] == fresh["state"]
 
 
 def test_sweeps_take_the_new_knobs_and_weigh_dead_units_by_width(client: TestClient) -> None:

@@ -53,14 +53,48 @@ def test_play_pause_step_and_reset(page, server):
     scrub = page.locator('[data-panel="boundary"] .scrubber input[type="range"]')
     assert scrub.get_attribute("aria-valuetext").startswith(page.text_content('[data-panel="boundary"] .scrubber output') + ", frame ")
     page.click("#reset")
-    assert page.is_hidden("#diagram-panel") and "Reset" in page.text_content("#train-status")
-    # nothing of the discarded run is left: no boundary scrubber, no captions with its numbers
-    page.wait_for_timeout(500)
+    page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '0'")
+    assert "Reset" in page.text_content("#train-status")
+    # nothing of the discarded run is left: the plots hold epoch 0 only, no boundary scrubber
+    page.wait_for_function("() => JSON.stringify(document.querySelector('[data-panel=\"loss\"] .plot').data[0].x) === '[0]'")
     assert page.is_hidden('[data-panel="boundary"] .scrubber')
-    assert page.evaluate("() => [...document.querySelectorAll('#view-network [data-panel] .note')].map((n) => n.textContent).join('')") == ""
     page.click("#step")
     page.wait_for_function(f"() => Number(document.querySelector('{NET}').dataset.diagramEpoch) === 1")
     shot(page, "lab-after-reset-step")
+
+
+def test_reset_draws_the_untrained_network_at_epoch_0_that_step_trains(page, server):
+    """Reset left every panel, the diagram too, saying "nothing trained yet" until Step or Play.
+    It now draws the network at epoch 0 (the seed's initial weights: TensorFlow Playground's
+    Reset), and Step trains exactly those weights, as a Step from no state does."""
+    open_network(page, server, "&epochs=40")
+    answers = []
+    page.on("response", lambda r: answers.append((r.url, r)) if "/api/train" in r.url else None)
+    page.click("#reset")
+    page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '0'")
+    assert page.locator("#diagram-panel .node").count() == 27  # 2 inputs, 3 × 8 units, 1 output
+    assert page.is_visible("#diagram-panel") and "epoch 0" in page.text_content("#train-status")
+    card = page.text_content("#net-summary .stat")
+    assert "test accuracy at epoch 0" in card and "untrained" in card, card
+    page.wait_for_function("() => document.querySelector('[data-panel=\"boundary\"] .plot').data.some((d) => d.type === 'heatmap')")
+    (reset,) = [r.json() for u, r in answers if u.endswith("/api/train/probe")]
+    assert reset["frames"] == [0] and reset["state"]
+    shown = f"loss {float(reset['variants'][0]['loss']['train'][0]):.3g}"
+    assert shown in card, (shown, card)
+    answers.clear()
+    page.click("#step")
+    page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '1'")
+    ((url, r),) = [(u, r) for u, r in answers if u.endswith("/api/train")]
+    sent, step = r.request.post_data_json, r.json()
+    assert sent["state"] == reset["state"]  # Step continues from the state Reset drew
+    assert step["variants"][0]["loss"]["train"][0] == pytest.approx(reset["variants"][0]["loss"]["train"][0], abs=1e-9)
+    # … which is the seed's fresh initial weights: the same epoch as a Step from no state
+    del sent["state"]
+    fresh = page.context.request.post(url, data=sent).json()
+    assert step["variants"][0]["loss"] == fresh["variants"][0]["loss"]
+    loss = page.evaluate("() => document.querySelector('[data-panel=\"loss\"] .plot').data[0]")
+    assert loss["x"] == [0, 1] and loss["y"][0] == pytest.approx(reset["variants"][0]["loss"]["train"][0], abs=1e-9)
+    assert page.is_visible('[data-panel="boundary"] .scrubber')
 
 
 def test_compare_gradient_norms_keep_a_readable_plot(page, server):
@@ -221,13 +255,14 @@ def test_a_tap_on_a_phone_adds_one_point_where_it_touched(browser, server):
     ctx.close()
 
 
-def test_reset_leaves_the_own_points_plane_without_a_replay(page, server):
+def test_reset_leaves_the_own_points_map_at_epoch_0_without_a_replay(page, server):
     pts = "_".join(f"{0.1 * k - 0.5},{0.3 * (k % 3) - 0.3},{k % 2}" for k in range(10))
     page.goto(f"{server}/?view=network&dataset=own&pts={pts}")
     page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
     assert page.is_visible('[data-panel="boundary"] .scrubber')
     page.click("#reset")
-    page.wait_for_function("() => !document.querySelector('[data-panel=\"boundary\"] .plot').data.some((d) => d.type === 'heatmap')")
+    page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '0'")
+    page.wait_for_function("() => document.querySelector('[data-panel=\"boundary\"] .plot').data.some((d) => d.type === 'heatmap')")
     page.wait_for_timeout(300)
     assert page.is_hidden('[data-panel="boundary"] .scrubber')
 
@@ -328,10 +363,10 @@ def test_a_network_that_diverges_is_drawn_and_said_to_have_diverged(page, server
     watch.assert_clean()
 
 
-def test_gradient_norm_export_is_the_plotted_lines_and_reset_leaves_nothing_to_export(page, server, tmp_path):
+def test_gradient_norm_export_is_the_plotted_lines_and_reset_exports_epoch_0(page, server, tmp_path):
     """The gradient-norm plot's CSV and JSON were the gradient-flow heat map's (every layer at
     every epoch, byte for byte), without the plotted median of inits and the theory; after Reset
-    the CSV still downloaded the discarded run."""
+    the CSV still downloaded the discarded run (now: the untrained network's, at epoch 0)."""
     open_network(page, server, "&epochs=100")
     page.wait_for_function("() => document.querySelector('[data-panel=\"gradient-norms\"] .plot').data.some((d) => /mean-field theory/.test(d.name || ''))", timeout=30000)
     with page.expect_download() as dl:
@@ -357,8 +392,11 @@ def test_gradient_norm_export_is_the_plotted_lines_and_reset_leaves_nothing_to_e
     assert v["mean_field_theory"] == pytest.approx(plotted["ReLU: mean-field theory"], rel=1e-12)
     assert v["median_of_inits"] == pytest.approx([float(r[4]) for r in rows], rel=1e-12)
     page.click("#reset")
-    for kind in ("csv", "json", "png"):
-        assert page.locator(f'[data-panel="gradient-norms"] [data-export="{kind}"]').is_disabled()
+    page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '0'")
+    with page.expect_download() as dl:
+        page.click('[data-panel="gradient-norms"] [data-export="csv"]')
+    dl.value.save_as(path := tmp_path / "norms-reset.csv")
+    assert path.read_text().splitlines()[0].startswith("activation,layer,at_init,at_epoch_0,")
 
 
 def test_a_tap_on_the_boundary_on_a_phone_shows_that_points_numbers(browser, server):
@@ -637,9 +675,13 @@ def test_the_diagram_exports_like_every_panel(page, server, tmp_path):
     assert "/embed/network?" in link and "epochs=40" in link and link in page.input_value("#embed-snippet").replace("&amp;", "&")
     assert page.context.request.get(link).status == 200
     page.click("#embed-close")
-    # nothing drawn, nothing to export
+    # after Reset the untrained network at epoch 0 is drawn, and exported
     page.click("#reset")
-    assert all(page.locator(f"#diagram-panel [data-export='{k}']").is_disabled() for k in ("png", "svg", "csv", "json"))
+    page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '0'")
+    with page.expect_download() as dl:
+        page.click("#diagram-panel [data-export='json']")
+    dl.value.save_as(path := tmp_path / "network-reset.json")
+    assert json.loads(path.read_text())["epochs"] == 0
 
 
 def test_a_compare_legend_names_only_the_networks_drawn(page, server):

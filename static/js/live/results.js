@@ -12,12 +12,14 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * its activation (as links write it), numeric parameters, final test accuracy, dead fraction
  * (over every hidden unit; the layers are equally wide) and final training loss; and `label`,
  * the run as its legend names it (shown, not sent). Null for a run of several activations
- * (compare mode). `param`: the experiment's parameter, taken from the run's
- * training settings when it is not an activation parameter (e.g. learning_rate).
+ * (compare mode) or an untrained network (Reset's epoch 0). `param`: the experiment's
+ * parameter, taken from the run's training settings when it is not an activation parameter
+ * (e.g. learning_rate).
  */
 export function runResult(trace, catalogue, param = null) {
   if (!trace || !trace.variants || trace.variants.length !== 1) return null;
   const v = trace.variants[0];
+  if (trace.epochs === 0 && v.diverged_at_epoch === null) return null;
   const last = v.loss.train.length - 1;
   const params = {};
   for (const [k, x] of Object.entries(v.activation.params || {})) if (typeof x === "number") params[k] = x;

@@ -2,8 +2,9 @@
 // The page holds the run's state (weights, optimiser moments, random stream: the opaque
 // "state" of the last response) and posts it back: Step trains one more epoch, Play streams
 // chunks of meta.explorer.live.chunk_epochs epochs one after the other (SSE: progress, then
-// the chunk's result), Reset drops the state. Each chunk's frames are appended to the plots'
-// history; the diagram is redrawn first, the other plots just after.
+// the chunk's result), Reset draws the untrained network at epoch 0 and holds its state. Each
+// chunk's frames are appended to the plots' history; the diagram is redrawn first, the other
+// plots just after.
 
 import { isAbort, Latest, postJSON, postStream } from "../lib/api.js";
 import { labelRuns } from "../lib/runs.js";
@@ -156,13 +157,25 @@ export class LiveTraining {
     if (say && this.view.trace) this.view.setStatus(`Paused at epoch ${this.view.trace.epochs}. Step or Play to go on; Reset to start again.`);
   }
 
-  reset() {
+  /** Start again: draw the untrained network at epoch 0 (the seed's initial weights, POST
+   * /api/train/probe without a state), whose state Step and Play then continue from. */
+  async reset() {
     this.pause(false);
-    this.state = null;
-    this.view.trace = null;
-    this.view.clearPlots();
-    this.view.setStatus("Reset: Play, Step or Train start again from fresh initial weights.");
-    this.update();
+    this.state = null; // (a Step before the answer starts from the same weights)
+    const view = this.view;
+    view.setStatus("Reset: drawing the untrained network…");
+    const signal = this.latest.next();
+    try {
+      const result = await postJSON("/api/train/probe", this.body(1), { signal }); // (the probe trains no epoch)
+      if (signal.aborted) return;
+      this.apply(result);
+      view.setStatus(`Reset: the untrained network at epoch 0, from fresh initial weights (seed ${result.config.seed}). Step or Play trains it.`);
+    } catch (err) {
+      if (isAbort(err)) return;
+      view.trace = null;
+      view.clearPlots();
+      view.showError(err, "Could not reset");
+    }
   }
 
   /** The diagram's numbers at one point (nearest data point to a click on the boundary plot). */

@@ -594,7 +594,7 @@ export class NetworkView {
     );
   }
 
-  /** Nothing drawn (Reset): every plot empty, no diagram. */
+  /** Nothing drawn (a Reset whose epoch 0 could not be drawn): every plot empty, no diagram. */
   clearPlots() {
     this.overlayGen = (this.overlayGen || 0) + 1; // a theory overlay still on its way is not drawn
     for (const p of Object.values(this.panels)) if (p.showEmpty) p.showEmpty("Reset: nothing trained yet.");
@@ -719,7 +719,7 @@ export class NetworkView {
       return;
     }
     delete P.plot.dataset.plane; // (a run's map, no longer the plane of points: own-data.js)
-    const drawn = draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) }, note: divergedCaption(t) });
+    const drawn = draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) }, note: divergedCaption(t), extra: b.frames.length > 1 }); // (one frame: nothing to replay)
     Promise.resolve(drawn).then(() => this.own.attach(P));
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
@@ -781,12 +781,14 @@ export class NetworkView {
           const dead = v.layers.dead_fraction[last];
           const deadCount = dead && !dead.some((f) => f === null) ? Math.round(dead.reduce((a, b, l) => a + b * widths[l], 0)) : null;
           const m = metricOf(v).test[last];
-          const when = goneAt(v) !== null ? ` at epoch ${t.frames[last]}` : "";
+          const untrained = t.epochs === 0 && goneAt(v) === null; // (Reset: the initial weights)
+          const when = goneAt(v) !== null ? ` at epoch ${t.frames[last]}` : untrained ? " at epoch 0" : "";
           box.append(
             el("div", { class: "value", text: regression ? `R² ${m === null || m === undefined ? "—" : m.toFixed(3)} on the test set${when}` : `${fmtPct(m)} test accuracy${when}` }),
             el("div", { class: "label", text: `loss ${fmtLoss(v.loss.train[last])} · dead units ${deadCount === null ? "—" : `${deadCount} of ${total}`}` }),
           );
           if (goneAt(v) !== null) box.append(el("div", { class: "label bad", text: `then diverged at epoch ${goneAt(v)}` }));
+          if (untrained) box.append(el("div", { class: "label", text: "untrained: the fresh initial weights" }));
         }
         box.style.setProperty("--swatch", seriesStyle(i).color);
         return box;

@@ -46,7 +46,10 @@ export async function overlayPrediction(view, trace) {
   }
   let res;
   try {
-    res = await predictionFor({ ...trace.config, seeds: view.meta.theory.overlay_seeds });
+    // (the theory's pass is at initialisation: it reads neither the run's epochs nor its frames,
+    // which a Reset's epoch-0 trace has as 0 and 1, below /api/init_stats's minimums)
+    const { epochs, frames, ...config } = trace.config;
+    res = await predictionFor({ ...config, seeds: view.meta.theory.overlay_seeds });
   } catch (err) {
     if (gen === view.overlayGen && !isAbort(err)) addNote(norms, `No prediction: ${err.message}`);
     return;
