@@ -81,6 +81,10 @@ def test_reset_draws_the_untrained_network_at_epoch_0_that_step_trains(page, ser
     assert reset["frames"] == [0] and reset["state"]
     shown = f"loss {float(reset['variants'][0]['loss']['train'][0]):.3g}"
     assert shown in card, (shown, card)
+    # the loss plot of epoch 0 alone: epochs from 0, and loss ticks that differ (they read 1.3, 1.3, 1.3 …)
+    page.wait_for_function("() => document.querySelector('[data-panel=\"loss\"] .plot')._fullLayout?.xaxis.range[0] > -0.5")
+    ticks = page.locator('[data-panel="loss"] .plot .yaxislayer-above .ytick text').all_text_contents()
+    assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks
     answers.clear()
     page.click("#step")
     page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '1'")

@@ -510,6 +510,8 @@ function drawingPlane(layout, narrow = false) {
  * double click (which would autoscale the axes to the points, so the next click lands elsewhere). */
 const DRAWING = { doubleClick: false };
 
+const LOSS_MIN_DECADES = 0.3;
+
 /** Loss (left axis, log) and accuracy (right axis) over epochs, train and test, per variant. */
 export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
   // several variants: the legend names each colour once and each line style once
@@ -548,6 +550,14 @@ export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
   const decades = losses.length ? Math.log10(Math.max(...losses) / Math.min(...losses)) : 0;
   const ticks = decades >= 1 ? { dtick: 1, exponentformat: "power" } : { tickformat: ".2~g" };
   layout.yaxis = { ...layout.yaxis, title: { text: trace.task === "regression" ? "squared-error loss" : "cross-entropy loss" }, type: "log", ...ticks };
+  // losses within a few hundredths of a decade (the untrained network after Reset, a dead network's
+  // flat loss): Plotly's range around them was ticked "1.3, 1.3, 1.3 …"; at least LOSS_MIN_DECADES
+  if (losses.length && decades < LOSS_MIN_DECADES) {
+    const mid = Math.log10(Math.max(...losses) * Math.min(...losses)) / 2;
+    layout.yaxis.range = [mid - LOSS_MIN_DECADES / 2, mid + LOSS_MIN_DECADES / 2];
+  }
+  // epoch 0 alone (Reset): an axis of epochs from 0, not −1 to 1
+  if (Math.max(...trace.variants.map((v) => v.loss.train.length)) === 1) layout.xaxis = { ...layout.xaxis, range: [-0.05, 1], dtick: 1 };
   const pct = trace.task !== "regression";
   layout.yaxis2 = { ...baseLayout({ big }).yaxis, title: { text: `test ${metricName(trace)}` }, overlaying: "y", side: "right", range: pct ? [0, 1.02] : undefined, tickmode: pct ? "array" : "auto", tickvals: pct ? [0, 0.25, 0.5, 0.75, 1] : undefined, tickformat: pct ? ".0%" : ".2~f", showgrid: false, zeroline: false };
   layout.margin.r = 56;
