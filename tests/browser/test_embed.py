@@ -602,3 +602,45 @@ def test_side_by_side_maps_in_a_tall_frame_keep_bar_and_legend_beside_them(page,
     top, bottom = min(p["top"] for p in panels), max(p["bottom"] for p in panels)
     assert abs(bar["top"] - top) <= 3 and abs(bar["bottom"] - bottom) <= 3, (bar, top, bottom)
     assert bottom <= legend["top"] <= bottom + 60, (legend, bottom)
+
+
+_YTITLES = """() => [...document.querySelectorAll('.embed-plot text')].filter((t) => /^y\\d*title$/.test(t.getAttribute('class')))
+  .map((t) => { const r = t.getBoundingClientRect(); return {text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom}; })"""
+
+
+def _assert_clear(g, doc, min_panel):
+    """Panels at least `min_panel` px tall; the legend, the colour bar's texts and the axis titles
+    inside the frame, apart from the panels and from each other."""
+    assert all(p["height"] >= min_panel for p in g["panels"]), g["panels"]
+    legend, ytitles = g["legend"], doc.evaluate(_YTITLES)
+    assert all(_inside(t, g["frame"]) for t in [*ytitles, *g["xtitles"]]), (ytitles, g["xtitles"])
+    assert all(_apart(a, b) for i, a in enumerate(ytitles) for b in ytitles[i + 1:]), ytitles
+    if legend:
+        assert _inside(legend, g["frame"]), (legend, g["frame"])
+        assert all(_apart(legend, o) for o in [*g["panels"], *g["barTexts"], *g["xtitles"]]), (legend, g)
+
+
+@pytest.mark.parametrize("th,width,height,min_panel", [("tanh", 320, 300, 120), ("relu", 300, 200, 50)])
+def test_phase_embed_in_a_short_narrow_frame_keeps_the_plane(page, server, th, width, height, min_panel):
+    """320 × 300: the colour bar and the legend under the plane left it ~30 px tall (≈ 5 px at
+    300 × 200), its y title cut, the legend on the bar's title. The bar now goes beside the plane."""
+    g = _embed_geometry(page, server, f"/embed/phase?th={th}", "framed", width, height)
+    shot(page, f"embed-phase-short-{width}x{height}")
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    _assert_clear(g, doc, min_panel)
+    assert all(_apart(t, p) for t in g["barTexts"] for p in g["panels"]), g
+
+
+def test_phase_embed_resized_to_a_short_narrow_frame_keeps_the_plane(page, server):
+    """A 640 × 400 frame with controls, narrowed to 320 × 300, had the same ~30 px plane."""
+    page.set_viewport_size({"width": 720, "height": 480})
+    page.set_content(f'<iframe id="f" src="{server}/embed/phase?th=tanh&controls=1" width="640" height="400" style="border:0"></iframe>')
+    page.frame_locator("#f").locator(".embed-plot[data-rendered='1'] .main-svg").first.wait_for(timeout=60_000)
+    page.evaluate("() => { const f = document.querySelector('#f'); f.width = 320; f.height = 300; }")
+    page.wait_for_timeout(1500)  # (the redraw waits for the resizing to settle)
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    until(doc, "document.querySelector('.embed-plot')._fullData[0].colorbar.orientation === 'v'")
+    page.wait_for_timeout(500)
+    g = doc.evaluate(_GEOMETRY)
+    shot(page, "embed-phase-resized-320x300")
+    _assert_clear(g, doc, 110)
