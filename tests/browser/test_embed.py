@@ -644,3 +644,19 @@ def test_phase_embed_resized_to_a_short_narrow_frame_keeps_the_plane(page, serve
     g = doc.evaluate(_GEOMETRY)
     shot(page, "embed-phase-resized-320x300")
     _assert_clear(g, doc, 110)
+
+
+_SCROLLBAR = "() => { const b = document.querySelector('.embed-plot .legend .scrollbar'); return !!b && b.getBoundingClientRect().height > 0; }"
+_XTICKS = "() => [...document.querySelectorAll('.embed-plot .xtick text')].map((t) => t.getBoundingClientRect().toJSON()).filter((b) => b.width > 0)"
+
+
+@pytest.mark.parametrize("width,height", [(300, 200), (400, 240)])
+def test_a_short_boundary_embed_keeps_its_legend_under_the_tick_labels(page, server, width, height):
+    """300 × 200: the four entries "class 0 (train)" … were drawn over the x tick labels, with a
+    legend scrollbar. The legend now names the classes and the two marker shapes, under the ticks."""
+    g = _embed_geometry(page, server, "/embed/boundary?act=relu", "framed", width, height)
+    shot(page, f"embed-boundary-short-{width}x{height}")
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    _assert_clear(g, doc, 60)
+    assert all(_apart(g["legend"], t) for t in doc.evaluate(_XTICKS)), (g["legend"], doc.evaluate(_XTICKS))
+    assert not doc.evaluate(_SCROLLBAR)

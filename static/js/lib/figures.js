@@ -135,13 +135,17 @@ function legendRowsAt(names, room, size) {
 }
 
 /** A legend above the plot with more rows than a short frame has room for covered the plot (Plotly
- * stops growing the top margin before the plot would vanish). The keys of shapes (shaded regions,
- * whose colours stay) go first, the type gets smaller, then the keys of line styles (solid train,
- * dashed test: the axis titles still say what is plotted) if it still takes over two rows; the
- * top margin then holds every row. */
+ * stops growing the top margin before the plot would vanish); one below it (a map's) lay on the x
+ * tick labels and scrolled. The keys of shapes (shaded regions, whose colours stay) go first, the
+ * type gets smaller, then the keys of line styles (solid train, dashed test: the axis titles still
+ * say what is plotted) if it still takes over two rows; the margin on its side then holds every
+ * row (below: under the tick labels). */
 function fitLegendToHeight(data, layout, width, height) {
   const legend = layout.legend || {};
-  if (layout.showlegend === false || legend.orientation === "v" || (legend.y ?? 1) < 1 || legend.yref === "container") return;
+  const y = legend.y ?? 1;
+  const above = y >= 1 && legend.yref !== "container";
+  const below = y < 0 && legend.yref !== "container";
+  if (layout.showlegend === false || legend.orientation === "v" || !(above || below)) return;
   const names = () => [...data.filter((d) => inLegend(d) && d.name), ...(layout.shapes || []).filter((sh) => sh.showlegend)].map((d) => String(d.name));
   // (x just below 0, as trainLayout: the legend starts at the plot's left and may use the width to the frame's right edge)
   const room = width - ((layout.margin && layout.margin.l) ?? 80) - 8;
@@ -153,9 +157,18 @@ function fitLegendToHeight(data, layout, width, height) {
       if (String(d.legendgroup || "").startsWith("style") && inLegend(d)) data[k] = { ...d, showlegend: false };
     });
   }
-  const rows = legendRowsAt(names(), room, SHORT_LEGEND.size);
-  layout.legend = { ...legend, font: { ...legend.font, size: SHORT_LEGEND.size }, x: -0.01, xanchor: "left", y: 1, yanchor: "bottom", tracegroupgap: 0, itemwidth: 30 };
-  layout.margin = { ...layout.margin, t: rows * SHORT_LEGEND.row + 8 };
+  const rowsPx = legendRowsAt(names(), room, SHORT_LEGEND.size) * SHORT_LEGEND.row;
+  const small = { ...legend, font: { ...legend.font, size: SHORT_LEGEND.size }, x: -0.01, xanchor: "left", tracegroupgap: 0, itemwidth: 30 };
+  if (above) {
+    layout.legend = { ...small, y: 1, yanchor: "bottom" };
+    layout.margin = { ...layout.margin, t: rowsPx + 8 };
+  } else {
+    // (below 0 in the plot's heights: a legend there may use the figure's width, Plotly's rule)
+    const ticks = (layout.margin && layout.margin.b) ?? 80;
+    const m = { t: 100, ...layout.margin, b: ticks + rowsPx + 4 };
+    layout.legend = { ...small, y: -ticks / Math.max(40, height - m.t - m.b), yanchor: "top" };
+    layout.margin = m;
+  }
 }
 
 /**
@@ -925,8 +938,11 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
         hovertemplate: `(%{x:.2f}, %{y:.2f})<br>${cells.hover}<extra></extra>`,
       });
     }
-    data.push(...pointTraces(pts, "circle", "train", task, classes, [xa, ya], i === 0));
-    data.push(...pointTraces(test, "triangle-up", "test", task, classes, [xa, ya], i === 0));
+    const points = [...pointTraces(pts, "circle", "train", task, classes, [xa, ya], i === 0), ...pointTraces(test, "triangle-up", "test", task, classes, [xa, ya], i === 0)];
+    // classes: each colour named once ("class 0", its train and test points as one), the two
+    // marker shapes by the style keys below (four entries "class 0 (train)" … took two rows)
+    if (task !== "regression") for (const d of points) Object.assign(d, { name: d.name.replace(/ \(\w+\)$/, ""), legendgroup: d.legendgroup.replace(/^\D+/, "class"), showlegend: d.showlegend && d.marker.symbol === "circle" });
+    data.push(...points);
     const [xkey, ykey] = axisKeys(i);
     layout[ykey].scaleanchor = xa;
     layout[ykey].constrain = "domain";
@@ -939,6 +955,7 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
     layout[xkey].showgrid = false;
     layout[ykey].showgrid = false;
   });
+  if (task !== "regression") data.push(...styleEntries([["train", { width: 0 }, { symbol: "circle" }], ["test", { width: 0 }, { symbol: "triangle-up" }]]));
   const ep = grid.frames[Math.min(frameIndex, grid.frames.length - 1)];
   if (n > 1) {
     // each subplot is titled with its activation; the epoch, shared, heads the figure
