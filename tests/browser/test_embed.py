@@ -660,3 +660,16 @@ def test_a_short_boundary_embed_keeps_its_legend_under_the_tick_labels(page, ser
     _assert_clear(g, doc, 60)
     assert all(_apart(g["legend"], t) for t in doc.evaluate(_XTICKS)), (g["legend"], doc.evaluate(_XTICKS))
     assert not doc.evaluate(_SCROLLBAR)
+
+
+@pytest.mark.parametrize("src,name", [("/embed/function?fn=relu", "ReLU"), ("/embed/function?fn=elu(alpha=0.5)&title=ELU", "ELU (alpha=0.5)")])
+def test_one_function_in_a_short_frame_keeps_both_panels_and_its_name(page, server, src, name):
+    """300 × 200, one curve: the f′ panel was ~20 px, its title "f′(x)" printed on "f(x)", and the
+    legend said "ELU (alpha=…", hiding the value."""
+    g = _embed_geometry(page, server, src, "framed", 300, 200)
+    shot(page, f"embed-function-one-short-{name.split()[0]}")
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    _assert_clear(g, doc, 40)
+    assert len(g["panels"]) == 2 and {t["text"] for t in doc.evaluate(_YTITLES)} == {"f(x)", "f′(x)"}
+    names = doc.evaluate("() => [...document.querySelectorAll('.embed-plot .legend .traces')].map((t) => t.textContent)")
+    assert name in names, names

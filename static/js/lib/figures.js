@@ -121,6 +121,9 @@ export function fitToWidth(figure, width, height = 0) {
   return { ...figure, data, layout };
 }
 
+// A figure shorter than this (px) is laid out for a short frame
+const SHORT_FIGURE_PX = 260;
+
 // A legend above the plot in a short frame (an embed 200–300 px tall) may take at most this share
 // of its height; a 10 px legend row.
 const SHORT_LEGEND = { share: 0.22, size: 10, row: 15 };
@@ -175,7 +178,7 @@ function fitLegendToHeight(data, layout, width, height) {
  * f(x) above, f'(x) below, sharing x. curves: [{label, data, style?}] where data is a
  * /api/curve response. opts: {regions, samples, big, derivative}
  */
-export function functionFigure(curves, { regions = true, samples = true, big = false, derivative = true, touch = false, width } = {}) {
+export function functionFigure(curves, { regions = true, samples = true, big = false, derivative = true, touch = false, width, height } = {}) {
   const c = colours();
   const data = [];
   const shapes = [];
@@ -188,7 +191,8 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
     const group = `c${i}`;
     // a legend entry (a long formula's start, ": f′" after it) must fit a phone-wide plot
     // (every entry of the curve cut alike, leaving room for the longest suffix, ": |f′| < 0.01 (saturated)")
-    const keep = Math.max(12, (width ? Math.floor((width - 60) / 7.5) : 80) - 25);
+    // (a label of up to 24 characters whole: "ELU (alpha=0.5)" lost its value; a suffix too long wraps at its spaces)
+    const keep = Math.max(24, (width ? Math.floor((width - 60) / 7.5) : 80) - 25);
     const label = curve.label.length > keep ? `${curve.label.slice(0, keep - 1)}…` : curve.label;
     const entry = (suffix) => label + suffix;
     if (d.noise) {
@@ -299,6 +303,17 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
     layout.xaxis = { ...layout.xaxis, anchor: "y2", title: { text: "x" }, range: xrange, autorange: false };
   } else {
     layout.xaxis = { ...layout.xaxis, title: { text: "x" }, range: xrange, autorange: false };
+  }
+  if (twoRows && height && height < SHORT_FIGURE_PX) {
+    // a short frame (a 200 px one left f′ ~20 px, its title on f's): the panels of equal height,
+    // the x axis untitled (its ticks say x), the y titles in the tick labels' size
+    layout.yaxis.domain = [0.56, 1];
+    layout.yaxis2.domain = [0, 0.44];
+    layout.xaxis.title = undefined;
+    layout.margin.b = 24;
+    const small = { font: { size: layout.font.size - 1 } };
+    layout.yaxis.title = { ...layout.yaxis.title, ...small };
+    layout.yaxis2.title = { ...layout.yaxis2.title, ...small };
   }
   return { data, layout };
 }
