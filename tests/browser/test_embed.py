@@ -673,3 +673,13 @@ def test_one_function_in_a_short_frame_keeps_both_panels_and_its_name(page, serv
     assert len(g["panels"]) == 2 and {t["text"] for t in doc.evaluate(_YTITLES)} == {"f(x)", "f′(x)"}
     names = doc.evaluate("() => [...document.querySelectorAll('.embed-plot .legend .traces')].map((t) => t.textContent)")
     assert name in names, names
+
+
+def test_init_depth_embed_in_a_short_narrow_frame_keeps_the_plot(page, server):
+    """320 × 300: five legend rows took ~60 % of the frame and left the plot ~50 px. The legend
+    now drops the line-style keys and the names' last details in parentheses: two rows."""
+    g = _embed_geometry(page, server, "/embed/init-depth?th=relu", "framed", 320, 300)
+    shot(page, "embed-init-depth-short-320x300")
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    _assert_clear(g, doc, 120)
+    assert g["legend"]["height"] <= 0.2 * 300, g["legend"]

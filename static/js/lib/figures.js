@@ -141,8 +141,8 @@ function legendRowsAt(names, room, size) {
  * stops growing the top margin before the plot would vanish); one below it (a map's) lay on the x
  * tick labels and scrolled. The keys of shapes (shaded regions, whose colours stay) go first, the
  * type gets smaller, then the keys of line styles (solid train, dashed test: the axis titles still
- * say what is plotted) if it still takes over two rows; the margin on its side then holds every
- * row (below: under the tick labels). */
+ * say what is plotted) if it still takes over two rows, then the details in parentheses that end
+ * the names; the margin on its side then holds every row (below: under the tick labels). */
 function fitLegendToHeight(data, layout, width, height) {
   const legend = layout.legend || {};
   const y = legend.y ?? 1;
@@ -159,6 +159,12 @@ function fitLegendToHeight(data, layout, width, height) {
     data.forEach((d, k) => {
       if (String(d.legendgroup || "").startsWith("style") && inLegend(d)) data[k] = { ...d, showlegend: false };
     });
+  }
+  if (legendRowsAt(names(), room, SHORT_LEGEND.size) > 2) {
+    // then the details in parentheses that end the names ("He (Kaiming) (σ_w² = 2)": "He (Kaiming)"), if the names stay distinct
+    const bare = (name) => String(name).replace(/\s*\([^()]*\)$/, "");
+    const named = data.filter((d) => inLegend(d) && d.name);
+    if (new Set(named.map((d) => bare(d.name))).size === named.length) named.forEach((d) => (d.name = bare(d.name)));
   }
   const rowsPx = legendRowsAt(names(), room, SHORT_LEGEND.size) * SHORT_LEGEND.row;
   const small = { ...legend, font: { ...legend.font, size: SHORT_LEGEND.size }, x: -0.01, xanchor: "left", tracegroupgap: 0, itemwidth: 30 };
