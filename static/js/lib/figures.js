@@ -289,13 +289,7 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
   const xs = curves[0].data.x;
   const xrange = [xs[0], xs[xs.length - 1]]; // known: no autorange pass over x on every redraw
   layout.margin.t = 40;
-  if (touch) {
-    // a touch screen always shows the modebar over the figure's top: room for it above the
-    // legend (a top margin the legend fits in, so Plotly does not grow it up to the edge)
-    const names = [...data.filter(inLegend), ...shapes.filter((s) => s.showlegend)].map((d) => d.name);
-    const rows = names.length > 1 ? legendRows(names, (width || 340) - layout.margin.l - layout.margin.r) : 0;
-    layout.margin.t = 36 + Math.max(1, rows) * (PHONE.row + 2); // the modebar's 25 px and a gap; rows of 22–23 px
-  }
+  if (touch) modebarRoom(data, layout, width);
   // an axis with nothing finite to show (x/0) gets a plain range, not the last plot's ±1e304; long
   // tick labels (0.8×10³⁰⁴) widen the margin instead of losing their first digit
   const drawn = (key) => curves.some((cv) => cv.data[key].some((v) => v !== null));
@@ -322,6 +316,21 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
     layout.yaxis2.title = { ...layout.yaxis2.title, ...small };
   }
   return { data, layout };
+}
+
+/** A touch screen always shows Plotly's modebar over the figure's top: a top margin with room
+ * for it above a legend above the plot, the legend's entries as fitToWidth wraps them (a margin
+ * the legend fits in, so Plotly does not grow it up to the edge, under the modebar). */
+export function modebarRoom(data, layout, width = 340) {
+  const legend = layout.legend || {};
+  if (layout.showlegend === false || legend.orientation === "v" || (legend.y ?? 1) < 1 || legend.yref === "container") return;
+  const size = (legend.font && legend.font.size) || (layout.font && layout.font.size) || 12;
+  const names = [...data.filter(inLegend), ...(layout.shapes || []).filter((sh) => sh.showlegend)].map((d) => wrapText(d.name, legendRoom(layout, width), size));
+  const rows = names.length > 1 ? legendRows(names, width - layout.margin.l - layout.margin.r) : 0;
+  // the modebar's 25 px and a gap; rows of 22–23 px, a wrapped entry's further lines 17 px each
+  const lines = names.map(lineCount);
+  const legendPx = rows >= names.length ? lines.reduce((a, n) => a + PHONE.row + 2 + 17 * (n - 1), 0) : Math.max(1, rows) * (PHONE.row + 2);
+  layout.margin = { ...layout.margin, t: Math.max(layout.margin.t, 36 + legendPx) };
 }
 
 /** Whether Plotly's modebar is always shown (a screen with no hover: it sits over the figure's top). */
