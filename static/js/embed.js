@@ -167,11 +167,12 @@ async function draw(figure, again = null, { fresh = false } = {}) {
   postHeight();
 }
 
-const MAP_TICKS_PX = 26; // under a map: its x ticks, then the legend
+const MAP_TICKS_PX = 30; // under a map: its x ticks, then the legend
 
 /** A colour bar beside maps of fixed aspect (decision boundaries side by side) that a frame taller
  * than they are left shorter than the plot: as tall as they are, level with them (it stood from the
- * plot's top to its bottom), and the legend just under them (it stayed at the plot's bottom). */
+ * plot's top to its bottom); and the legend just under their tick labels (it stayed at the plot's
+ * bottom, or on the labels). */
 async function barsToMaps(Plotly) {
   const full = plot._fullLayout;
   const { t, h } = full._size;
@@ -181,11 +182,13 @@ async function barsToMaps(Plotly) {
   // in pixels, from the maps as drawn (the aspect has shrunk their axes: _offset and _length)
   const top = Math.min(...maps.map((a) => a._offset));
   const bottom = Math.max(...maps.map((a) => a._offset + a._length));
-  if (bottom - top > 0.97 * h) return; // (they fill the plot's height)
+  const fill = bottom - top > 0.97 * h; // (they fill the plot's height: the bar as it is)
   const layoutUpdate = {};
   const legend = plot.layout.legend || {};
+  // (also when they fill it: a fraction of the plot's height below it lay on a short plot's tick labels)
   if ((legend.y ?? 1) < 0) Object.assign(layoutUpdate, { "legend.y": 1 - (bottom + MAP_TICKS_PX - t) / h, "legend.yanchor": "top", "legend.x": -0.01 }); // (x < 0: one row, as below the plot)
-  const traceUpdate = { "colorbar.lenmode": "pixels", "colorbar.len": bottom - top, "colorbar.y": 1 - (top - t) / h, "colorbar.yanchor": "top", "colorbar.ypad": 0 };
+  const traceUpdate = fill ? {} : { "colorbar.lenmode": "pixels", "colorbar.len": bottom - top, "colorbar.y": 1 - (top - t) / h, "colorbar.yanchor": "top", "colorbar.ypad": 0 };
+  if (fill && !Object.keys(layoutUpdate).length) return;
   await Plotly.update(plot, traceUpdate, layoutUpdate, [bar]);
 }
 

@@ -4,6 +4,7 @@
 
 import { ApiError, getJSON, isAbort, Latest, retryWhenBusy } from "./lib/api.js";
 import { clearFormulaError, el, select, showFormulaError, slider } from "./lib/controls.js";
+import { modebarRoom, touchScreen } from "./lib/figures.js";
 import { Panel } from "./lib/panel.js";
 import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
 import { formatNumber, noteText } from "./lib/spec.js";
@@ -85,8 +86,9 @@ const styleKey = (style) => JSON.stringify({ ...style, width: style.narrow ? inn
 const scaled = (font, k) => (font && typeof font.size === "number" ? { ...font, size: Math.round(font.size * k) } : font);
 
 /** Fit a figure to the screen: every axis makes room for its labels; type grows with the
- * slide's; on a narrow screen a legend at the right moves above the plot. */
-function fitFigure(fig, { scale, narrow }) {
+ * slide's; on a narrow screen a legend at the right moves above the plot; on a touch screen the
+ * top margin has room for the modebar above the legend. */
+function fitFigure(fig, { scale, narrow }, width) {
   const layout = fig.layout;
   for (const key of Object.keys(layout)) {
     if (!/^[xy]axis\d*$/.test(key)) continue;
@@ -105,6 +107,8 @@ function fitFigure(fig, { scale, narrow }) {
   if (narrow && layout.legend && layout.legend.x >= 1 && layout.legend.xanchor !== "right" && !layout.height) {
     layout.legend = { ...layout.legend, orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
   }
+  // a phone shows the modebar over the first legend row otherwise (a phone layout made its own room)
+  if (touchScreen() && !layout.height) modebarRoom(fig.data, layout, width);
   return fig;
 }
 
@@ -397,7 +401,8 @@ class LessonPage {
         continue;
       }
       try {
-        const fig = fitFigure(build(this.result.data, { big, narrow: style.narrow, width: panel.plot.clientWidth || undefined }), style);
+        const width = panel.plot.clientWidth || undefined;
+        const fig = fitFigure(build(this.result.data, { big, narrow: style.narrow, width }), style, width);
         panel.plot.style.height = fig.layout.height ? `${fig.layout.height}px` : ""; // a phone layout sets its own height
         panel.render(fig, { json: { params: this.result.params, data: this.result.data } });
       } catch (err) {

@@ -602,3 +602,84 @@ def test_side_by_side_maps_in_a_tall_frame_keep_bar_and_legend_beside_them(page,
     top, bottom = min(p["top"] for p in panels), max(p["bottom"] for p in panels)
     assert abs(bar["top"] - top) <= 3 and abs(bar["bottom"] - bottom) <= 3, (bar, top, bottom)
     assert bottom <= legend["top"] <= bottom + 60, (legend, bottom)
+
+
+_YTITLES = """() => [...document.querySelectorAll('.embed-plot text')].filter((t) => /^y\\d*title$/.test(t.getAttribute('class')))
+  .map((t) => { const r = t.getBoundingClientRect(); return {text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom}; })"""
+
+
+def _assert_clear(g, doc, min_panel):
+    """Panels at least `min_panel` px tall; the legend, the colour bar's texts and the axis titles
+    inside the frame, apart from the panels and from each other."""
+    assert all(p["height"] >= min_panel for p in g["panels"]), g["panels"]
+    legend, ytitles = g["legend"], doc.evaluate(_YTITLES)
+    assert all(_inside(t, g["frame"]) for t in [*ytitles, *g["xtitles"]]), (ytitles, g["xtitles"])
+    assert all(_apart(a, b) for i, a in enumerate(ytitles) for b in ytitles[i + 1:]), ytitles
+    if legend:
+        assert _inside(legend, g["frame"]), (legend, g["frame"])
+        assert all(_apart(legend, o) for o in [*g["panels"], *g["barTexts"], *g["xtitles"]]), (legend, g)
+
+
+@pytest.mark.parametrize("th,width,height,min_panel", [("tanh", 320, 300, 120), ("relu", 300, 200, 50)])
+def test_phase_embed_in_a_short_narrow_frame_keeps_the_plane(page, server, th, width, height, min_panel):
+    """320 × 300: the colour bar and the legend under the plane left it ~30 px tall (≈ 5 px at
+    300 × 200), its y title cut, the legend on the bar's title. The bar now goes beside the plane."""
+    g = _embed_geometry(page, server, f"/embed/phase?th={th}", "framed", width, height)
+    shot(page, f"embed-phase-short-{width}x{height}")
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    _assert_clear(g, doc, min_panel)
+    assert all(_apart(t, p) for t in g["barTexts"] for p in g["panels"]), g
+
+
+def test_phase_embed_resized_to_a_short_narrow_frame_keeps_the_plane(page, server):
+    """A 640 × 400 frame with controls, narrowed to 320 × 300, had the same ~30 px plane."""
+    page.set_viewport_size({"width": 720, "height": 480})
+    page.set_content(f'<iframe id="f" src="{server}/embed/phase?th=tanh&controls=1" width="640" height="400" style="border:0"></iframe>')
+    page.frame_locator("#f").locator(".embed-plot[data-rendered='1'] .main-svg").first.wait_for(timeout=60_000)
+    page.evaluate("() => { const f = document.querySelector('#f'); f.width = 320; f.height = 300; }")
+    page.wait_for_timeout(1500)  # (the redraw waits for the resizing to settle)
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    until(doc, "document.querySelector('.embed-plot')._fullData[0].colorbar.orientation === 'v'")
+    page.wait_for_timeout(500)
+    g = doc.evaluate(_GEOMETRY)
+    shot(page, "embed-phase-resized-320x300")
+    _assert_clear(g, doc, 110)
+
+
+_SCROLLBAR = "() => { const b = document.querySelector('.embed-plot .legend .scrollbar'); return !!b && b.getBoundingClientRect().height > 0; }"
+_XTICKS = "() => [...document.querySelectorAll('.embed-plot .xtick text')].map((t) => t.getBoundingClientRect().toJSON()).filter((b) => b.width > 0)"
+
+
+@pytest.mark.parametrize("width,height", [(300, 200), (400, 240)])
+def test_a_short_boundary_embed_keeps_its_legend_under_the_tick_labels(page, server, width, height):
+    """300 × 200: the four entries "class 0 (train)" … were drawn over the x tick labels, with a
+    legend scrollbar. The legend now names the classes and the two marker shapes, under the ticks."""
+    g = _embed_geometry(page, server, "/embed/boundary?act=relu", "framed", width, height)
+    shot(page, f"embed-boundary-short-{width}x{height}")
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    _assert_clear(g, doc, 60)
+    assert all(_apart(g["legend"], t) for t in doc.evaluate(_XTICKS)), (g["legend"], doc.evaluate(_XTICKS))
+    assert not doc.evaluate(_SCROLLBAR)
+
+
+@pytest.mark.parametrize("src,name", [("/embed/function?fn=relu", "ReLU"), ("/embed/function?fn=elu(alpha=0.5)&title=ELU", "ELU (alpha=0.5)")])
+def test_one_function_in_a_short_frame_keeps_both_panels_and_its_name(page, server, src, name):
+    """300 × 200, one curve: the f′ panel was ~20 px, its title "f′(x)" printed on "f(x)", and the
+    legend said "ELU (alpha=…", hiding the value."""
+    g = _embed_geometry(page, server, src, "framed", 300, 200)
+    shot(page, f"embed-function-one-short-{name.split()[0]}")
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    _assert_clear(g, doc, 40)
+    assert len(g["panels"]) == 2 and {t["text"] for t in doc.evaluate(_YTITLES)} == {"f(x)", "f′(x)"}
+    names = doc.evaluate("() => [...document.querySelectorAll('.embed-plot .legend .traces')].map((t) => t.textContent)")
+    assert name in names, names
+
+
+def test_init_depth_embed_in_a_short_narrow_frame_keeps_the_plot(page, server):
+    """320 × 300: five legend rows took ~60 % of the frame and left the plot ~50 px. The legend
+    now drops the line-style keys and the names' last details in parentheses: two rows."""
+    g = _embed_geometry(page, server, "/embed/init-depth?th=relu", "framed", 320, 300)
+    shot(page, "embed-init-depth-short-320x300")
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    _assert_clear(g, doc, 120)
+    assert g["legend"]["height"] <= 0.2 * 300, g["legend"]

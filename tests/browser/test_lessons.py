@@ -516,3 +516,24 @@ def test_gradient_flow_panel_titles_stand_apart(browser, server, size):
         assert [n > 0 for n in got["ticks"]] == [True, False, False], got["ticks"]
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("slug,step", [("he-initialisation", 2), ("edge-of-chaos", 2)])
+def test_phone_presentation_keeps_the_modebar_off_the_legend(browser, server, slug, step):
+    """On a phone (390 × 844, touch: the modebar always shown) Plotly's icons sat on the first
+    legend row of the lesson's plot."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/lessons/{slug}?present=1&step={step}")
+        page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered='1'] .legend", timeout=90_000)
+        page.wait_for_timeout(500)
+        got = page.evaluate("""() => { const plot = document.querySelector('.step-plot:not([hidden]) .plot[data-rendered="1"]');
+          const box = (e) => e.getBoundingClientRect().toJSON();
+          return {modebar: box(plot.querySelector('.modebar')), rows: [...plot.querySelectorAll('.legend .traces')].map(box)}; }""")
+        shot(page, f"lesson-phone-present-{slug}")
+        bar = got["modebar"]
+        assert bar["height"] > 0 and got["rows"], got
+        assert all(r["top"] >= bar["bottom"] - 0.5 or r["right"] <= bar["left"] + 0.5 for r in got["rows"]), got
+    finally:
+        ctx.close()

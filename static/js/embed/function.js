@@ -22,7 +22,7 @@ export async function show(frame, catalogue, meta, state, notes) {
     try {
       const data = await Promise.all(state.fn.map((s) => getJSON(curveUrl(s, grid), { signal })));
       const curves = data.map((d, i) => ({ label: curveLabel(state.fn[i], catalogue, state.fn), data: d }));
-      const figure = () => functionFigure(curves, { regions: state.regions, samples: state.samples, touch: touchScreen(), width: frame.plot.clientWidth || undefined });
+      const figure = () => functionFigure(curves, { regions: state.regions, samples: state.samples, touch: touchScreen(), width: frame.plot.clientWidth || undefined, height: frame.plot.clientHeight || undefined });
       await draw(figure(), figure);
       setStatus("");
     } catch (err) {

@@ -22,8 +22,8 @@ export async function show(frame, catalogue, meta, state, notes) {
       // the phase diagram: a click moves the point here, and the link opens the lab with it
       const phaseClick = "Click the plane to move the point; Open in Activation Lab takes it there.";
       // laid out for the plot's width, and again when the frame's width changes (a narrow one as a phone's)
-      const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, width: frame.plot.clientWidth || undefined, phaseClick, label: (s) => curveLabel(s, catalogue, state.th) });
-      await draw(out.figure, () => out.remake(frame.plot.clientWidth || undefined));
+      const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, width: frame.plot.clientWidth || undefined, height: frame.plot.clientHeight || undefined, phaseClick, label: (s) => curveLabel(s, catalogue, state.th) });
+      await draw(out.figure, () => out.remake(frame.plot.clientWidth || undefined, frame.plot.clientHeight || undefined));
       setStatus(out.note || "");
     } catch (err) {
       if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);

@@ -121,6 +121,9 @@ export function fitToWidth(figure, width, height = 0) {
   return { ...figure, data, layout };
 }
 
+// A figure shorter than this (px) is laid out for a short frame
+const SHORT_FIGURE_PX = 260;
+
 // A legend above the plot in a short frame (an embed 200–300 px tall) may take at most this share
 // of its height; a 10 px legend row.
 const SHORT_LEGEND = { share: 0.22, size: 10, row: 15 };
@@ -135,13 +138,17 @@ function legendRowsAt(names, room, size) {
 }
 
 /** A legend above the plot with more rows than a short frame has room for covered the plot (Plotly
- * stops growing the top margin before the plot would vanish). The keys of shapes (shaded regions,
- * whose colours stay) go first, the type gets smaller, then the keys of line styles (solid train,
- * dashed test: the axis titles still say what is plotted) if it still takes over two rows; the
- * top margin then holds every row. */
+ * stops growing the top margin before the plot would vanish); one below it (a map's) lay on the x
+ * tick labels and scrolled. The keys of shapes (shaded regions, whose colours stay) go first, the
+ * type gets smaller, then the keys of line styles (solid train, dashed test: the axis titles still
+ * say what is plotted) if it still takes over two rows, then the details in parentheses that end
+ * the names; the margin on its side then holds every row (below: under the tick labels). */
 function fitLegendToHeight(data, layout, width, height) {
   const legend = layout.legend || {};
-  if (layout.showlegend === false || legend.orientation === "v" || (legend.y ?? 1) < 1 || legend.yref === "container") return;
+  const y = legend.y ?? 1;
+  const above = y >= 1 && legend.yref !== "container";
+  const below = y < 0 && legend.yref !== "container";
+  if (layout.showlegend === false || legend.orientation === "v" || !(above || below)) return;
   const names = () => [...data.filter((d) => inLegend(d) && d.name), ...(layout.shapes || []).filter((sh) => sh.showlegend)].map((d) => String(d.name));
   // (x just below 0, as trainLayout: the legend starts at the plot's left and may use the width to the frame's right edge)
   const room = width - ((layout.margin && layout.margin.l) ?? 80) - 8;
@@ -153,16 +160,31 @@ function fitLegendToHeight(data, layout, width, height) {
       if (String(d.legendgroup || "").startsWith("style") && inLegend(d)) data[k] = { ...d, showlegend: false };
     });
   }
-  const rows = legendRowsAt(names(), room, SHORT_LEGEND.size);
-  layout.legend = { ...legend, font: { ...legend.font, size: SHORT_LEGEND.size }, x: -0.01, xanchor: "left", y: 1, yanchor: "bottom", tracegroupgap: 0, itemwidth: 30 };
-  layout.margin = { ...layout.margin, t: rows * SHORT_LEGEND.row + 8 };
+  if (legendRowsAt(names(), room, SHORT_LEGEND.size) > 2) {
+    // then the details in parentheses that end the names ("He (Kaiming) (σ_w² = 2)": "He (Kaiming)"), if the names stay distinct
+    const bare = (name) => String(name).replace(/\s*\([^()]*\)$/, "");
+    const named = data.filter((d) => inLegend(d) && d.name);
+    if (new Set(named.map((d) => bare(d.name))).size === named.length) named.forEach((d) => (d.name = bare(d.name)));
+  }
+  const rowsPx = legendRowsAt(names(), room, SHORT_LEGEND.size) * SHORT_LEGEND.row;
+  const small = { ...legend, font: { ...legend.font, size: SHORT_LEGEND.size }, x: -0.01, xanchor: "left", tracegroupgap: 0, itemwidth: 30 };
+  if (above) {
+    layout.legend = { ...small, y: 1, yanchor: "bottom" };
+    layout.margin = { ...layout.margin, t: rowsPx + 8 };
+  } else {
+    // (below 0 in the plot's heights: a legend there may use the figure's width, Plotly's rule)
+    const ticks = (layout.margin && layout.margin.b) ?? 80;
+    const m = { t: 100, ...layout.margin, b: ticks + rowsPx + 4 };
+    layout.legend = { ...small, y: -ticks / Math.max(40, height - m.t - m.b), yanchor: "top" };
+    layout.margin = m;
+  }
 }
 
 /**
  * f(x) above, f'(x) below, sharing x. curves: [{label, data, style?}] where data is a
  * /api/curve response. opts: {regions, samples, big, derivative}
  */
-export function functionFigure(curves, { regions = true, samples = true, big = false, derivative = true, touch = false, width } = {}) {
+export function functionFigure(curves, { regions = true, samples = true, big = false, derivative = true, touch = false, width, height } = {}) {
   const c = colours();
   const data = [];
   const shapes = [];
@@ -175,7 +197,8 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
     const group = `c${i}`;
     // a legend entry (a long formula's start, ": f′" after it) must fit a phone-wide plot
     // (every entry of the curve cut alike, leaving room for the longest suffix, ": |f′| < 0.01 (saturated)")
-    const keep = Math.max(12, (width ? Math.floor((width - 60) / 7.5) : 80) - 25);
+    // (a label of up to 24 characters whole: "ELU (alpha=0.5)" lost its value; a suffix too long wraps at its spaces)
+    const keep = Math.max(24, (width ? Math.floor((width - 60) / 7.5) : 80) - 25);
     const label = curve.label.length > keep ? `${curve.label.slice(0, keep - 1)}…` : curve.label;
     const entry = (suffix) => label + suffix;
     if (d.noise) {
@@ -266,13 +289,7 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
   const xs = curves[0].data.x;
   const xrange = [xs[0], xs[xs.length - 1]]; // known: no autorange pass over x on every redraw
   layout.margin.t = 40;
-  if (touch) {
-    // a touch screen always shows the modebar over the figure's top: room for it above the
-    // legend (a top margin the legend fits in, so Plotly does not grow it up to the edge)
-    const names = [...data.filter(inLegend), ...shapes.filter((s) => s.showlegend)].map((d) => d.name);
-    const rows = names.length > 1 ? legendRows(names, (width || 340) - layout.margin.l - layout.margin.r) : 0;
-    layout.margin.t = 36 + Math.max(1, rows) * (PHONE.row + 2); // the modebar's 25 px and a gap; rows of 22–23 px
-  }
+  if (touch) modebarRoom(data, layout, width);
   // an axis with nothing finite to show (x/0) gets a plain range, not the last plot's ±1e304; long
   // tick labels (0.8×10³⁰⁴) widen the margin instead of losing their first digit
   const drawn = (key) => curves.some((cv) => cv.data[key].some((v) => v !== null));
@@ -287,7 +304,33 @@ export function functionFigure(curves, { regions = true, samples = true, big = f
   } else {
     layout.xaxis = { ...layout.xaxis, title: { text: "x" }, range: xrange, autorange: false };
   }
+  if (twoRows && height && height < SHORT_FIGURE_PX) {
+    // a short frame (a 200 px one left f′ ~20 px, its title on f's): the panels of equal height,
+    // the x axis untitled (its ticks say x), the y titles in the tick labels' size
+    layout.yaxis.domain = [0.56, 1];
+    layout.yaxis2.domain = [0, 0.44];
+    layout.xaxis.title = undefined;
+    layout.margin.b = 24;
+    const small = { font: { size: layout.font.size - 1 } };
+    layout.yaxis.title = { ...layout.yaxis.title, ...small };
+    layout.yaxis2.title = { ...layout.yaxis2.title, ...small };
+  }
   return { data, layout };
+}
+
+/** A touch screen always shows Plotly's modebar over the figure's top: a top margin with room
+ * for it above a legend above the plot, the legend's entries as fitToWidth wraps them (a margin
+ * the legend fits in, so Plotly does not grow it up to the edge, under the modebar). */
+export function modebarRoom(data, layout, width = 340) {
+  const legend = layout.legend || {};
+  if (layout.showlegend === false || legend.orientation === "v" || (legend.y ?? 1) < 1 || legend.yref === "container") return;
+  const size = (legend.font && legend.font.size) || (layout.font && layout.font.size) || 12;
+  const names = [...data.filter(inLegend), ...(layout.shapes || []).filter((sh) => sh.showlegend)].map((d) => wrapText(d.name, legendRoom(layout, width), size));
+  const rows = names.length > 1 ? legendRows(names, width - layout.margin.l - layout.margin.r) : 0;
+  // the modebar's 25 px and a gap; rows of 22–23 px, a wrapped entry's further lines 17 px each
+  const lines = names.map(lineCount);
+  const legendPx = rows >= names.length ? lines.reduce((a, n) => a + PHONE.row + 2 + 17 * (n - 1), 0) : Math.max(1, rows) * (PHONE.row + 2);
+  layout.margin = { ...layout.margin, t: Math.max(layout.margin.t, 36 + legendPx) };
 }
 
 /** Whether Plotly's modebar is always shown (a screen with no hover: it sits over the figure's top). */
@@ -935,8 +978,11 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
         hovertemplate: `(%{x:.2f}, %{y:.2f})<br>${cells.hover}<extra></extra>`,
       });
     }
-    data.push(...pointTraces(pts, "circle", "train", task, classes, [xa, ya], i === 0));
-    data.push(...pointTraces(test, "triangle-up", "test", task, classes, [xa, ya], i === 0));
+    const points = [...pointTraces(pts, "circle", "train", task, classes, [xa, ya], i === 0), ...pointTraces(test, "triangle-up", "test", task, classes, [xa, ya], i === 0)];
+    // classes: each colour named once ("class 0", its train and test points as one), the two
+    // marker shapes by the style keys below (four entries "class 0 (train)" … took two rows)
+    if (task !== "regression") for (const d of points) Object.assign(d, { name: d.name.replace(/ \(\w+\)$/, ""), legendgroup: d.legendgroup.replace(/^\D+/, "class"), showlegend: d.showlegend && d.marker.symbol === "circle" });
+    data.push(...points);
     const [xkey, ykey] = axisKeys(i);
     layout[ykey].scaleanchor = xa;
     layout[ykey].constrain = "domain";
@@ -949,6 +995,7 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
     layout[xkey].showgrid = false;
     layout[ykey].showgrid = false;
   });
+  if (task !== "regression") data.push(...styleEntries([["train", { width: 0 }, { symbol: "circle" }], ["test", { width: 0 }, { symbol: "triangle-up" }]]));
   const ep = grid.frames[Math.min(frameIndex, grid.frames.length - 1)];
   if (n > 1) {
     // each subplot is titled with its activation; the epoch, shared, heads the figure

@@ -90,7 +90,7 @@ function legendAbove(layout, narrow = false) {
 // ----------------------------------------------------------------------------- phase diagram
 
 /** log χ₁ over the (σ_w², σ_b²) plane with the critical line, the chosen point and the phases named. */
-export function phaseFigure(phase, critical, point, { big = false, narrow = false, width, label = "" } = {}) {
+export function phaseFigure(phase, critical, point, { big = false, narrow = false, width, height, label = "" } = {}) {
   const c = colours();
   const compact = isCompact(narrow, width);
   const finite = phase.log_chi1.flat().filter((v) => v !== null && Number.isFinite(v));
@@ -191,9 +191,27 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
   }
   if (label) layout.title = { text: label, x: 0.01, xanchor: "left", font: { size: 13 } };
   layout.margin = { ...layout.margin, t: label ? 34 : 16, r: 16 };
-  if (compact) underThePlane(layout, data, width || 340);
-  else legendBelow(layout, narrow);
+  if (compact && !underThePlane(layout, data, width || 340, height)) besideThePlane(layout, data);
+  else if (!compact) legendBelow(layout, narrow);
   return { data, layout };
+}
+
+// The least height of the plane that a narrow frame's layout keeps (below it, a short frame's)
+const PLANE_MIN_PX = 160;
+
+/** A narrow frame too short for the colour bar and the legend under the plane (a 320 × 300
+ * frame left it ~30 px tall): the bar beside it, thin, its ends numbered (the plane names its
+ * phases); the legend above it (fitToWidth fits its rows to the height); axis titles as symbols;
+ * the activation's name left to the caption. */
+function besideThePlane(layout, data) {
+  const [heatmap] = data;
+  const span = heatmap.zmax;
+  heatmap.colorbar = { ...heatmap.colorbar, thickness: 8, xpad: 4, ticktext: [`−${Number(span.toPrecision(2))}`, "0", `${Number(span.toPrecision(2))}`], title: { text: heatmap.colorbar.title.text, side: "right" } };
+  layout.xaxis = { ...layout.xaxis, title: { text: "σ_w²" } };
+  layout.yaxis = { ...layout.yaxis, title: { text: "σ_b²" } };
+  delete layout.title;
+  legendAbove(layout);
+  layout.margin = { ...layout.margin, t: 16, b: 44 };
 }
 
 /**
@@ -202,7 +220,7 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
  * plane (its ends named), and the legend at the figure's bottom edge — each placed in pixels,
  * as the plot's own height is the frame's (its margin set here: nothing pushes it).
  */
-function underThePlane(layout, data, width) {
+function underThePlane(layout, data, width, height) {
   const size = layout.font.size;
   const [heatmap] = data;
   // "ordered" and "chaotic" are centred on the bar's ends: the right margin takes half of one
@@ -219,11 +237,13 @@ function underThePlane(layout, data, width) {
   // height (placed up from the figure's bottom edge instead, yref "container", Plotly drew the x
   // title over the tick labels); ypad reaches the bar's fill, its title stands 7 px above that.
   const axisPx = 54 + Math.ceil(1.3 * titlePx) * lineCount(title);
+  if (height && height - layout.margin.t - axisPx - BAR_UNDER_PX - legendPx < PLANE_MIN_PX) return false;
   heatmap.colorbar = { ...heatmap.colorbar, orientation: "h", thickness: 10, x: 0, xanchor: "left", xpad: 0, len: 1, y: 0, yanchor: "top", ypad: axisPx, title: { text: heatmap.colorbar.title.text, side: "top" } };
   layout.legend = { ...layout.legend, orientation: "h", x: 0, xanchor: "left", yref: "container", y: 0, yanchor: "bottom" };
   layout.margin = { ...layout.margin, b: axisPx + BAR_UNDER_PX + legendPx, autoexpand: false };
   // the activation's name over the plane's corner: at the figure's, a short plane's y title ran into it
   if (layout.title) layout.title = { ...layout.title, xref: "paper", x: 0 };
+  return true;
 }
 
 export function phaseTable(phase) {
@@ -414,8 +434,8 @@ function criticalLineNote(phase, critical) {
 /**
  * Everything one panel shows for the explorer state: {figure, remake(width) (the figure for a
  * plot of another width), table, json, note, summary?}.
- * ctx: {state, catalogue, meta, label(spec), signal, narrow (a phone), width (the plot's, px,
- * when known), phaseClick (what a click on the phase diagram does, said in its note)}
+ * ctx: {state, catalogue, meta, label(spec), signal, narrow (a phone), width and height (the
+ * plot's, px, when known: an embed's), phaseClick (what a click on the phase diagram does, said in its note)}
  */
 export async function theoryPanel(name, ctx) {
   const { state, meta, signal, narrow, width } = ctx;
@@ -426,7 +446,7 @@ export async function theoryPanel(name, ctx) {
   const opts = { narrow, width };
   if (name === "phase") {
     const [phase, critical] = await Promise.all([get("phase", first, { q_in: s.qIn }), get("critical", first, { q_in: s.qIn })]);
-    const remake = (w = width) => phaseFigure(phase, critical, { sw2: s.sw2, sb2: s.sb2 }, { ...opts, width: w, label: label(first) });
+    const remake = (w = width, h = ctx.height) => phaseFigure(phase, critical, { sw2: s.sw2, sb2: s.sb2 }, { ...opts, width: w, height: h, label: label(first) });
     return {
       figure: remake(),
       remake,
