@@ -9,8 +9,8 @@ import pytest
 
 from app.core import activations as acts
 from app.core import training as tr
-from app.core.errors import apart
 from app.core.datasets import DatasetSpec, make_dataset
+from app.core.errors import apart
 from app.core.network import Architecture, StackedMLP, Variant, augment, init_theta, make_groups
 from app.core.training import (
     STAT_NAMES,
