@@ -37,6 +37,9 @@ app = create_app(Settings(train_timeout_s=0.1, train_workers=1, train_queue=4))
 app.state.live_limits = Limits(misses_per_min=10**9, creates_per_hour=10**9, messages_per_s=10**9, results_per_s=10**9)
 config = schemathesis.Config.from_dict(
     {
+        # (a lesson's measurement may compute for a few seconds within its budget, more on a busy
+        # machine: schemathesis' default 10 s read timeout failed one in CI; a hang still fails)
+        "request-timeout": 60,
         "generation": {"max-examples": MAX_EXAMPLES},
         "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", "404", "422"]}},
         "operations": [

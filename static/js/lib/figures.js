@@ -161,7 +161,7 @@ function fitLegendToHeight(data, layout, width, height) {
     });
   }
   if (legendRowsAt(names(), room, SHORT_LEGEND.size) > 2) {
-    // then the details in parentheses that end the names ("He (Kaiming) (σ_w² = 2)": "He (Kaiming)"), if the names stay distinct
+    // then the details in parentheses that end the names ("an init (σ_w² = 2)": "an init"), if the names stay distinct
     const bare = (name) => String(name).replace(/\s*\([^()]*\)$/, "");
     const named = data.filter((d) => inLegend(d) && d.name);
     if (new Set(named.map((d) => bare(d.name))).size === named.length) named.forEach((d) => (d.name = bare(d.name)));
