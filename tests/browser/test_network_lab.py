@@ -85,6 +85,11 @@ def test_reset_draws_the_untrained_network_at_epoch_0_that_step_trains(page, ser
     page.wait_for_function("() => document.querySelector('[data-panel=\"loss\"] .plot')._fullLayout?.xaxis.range[0] > -0.5")
     ticks = page.locator('[data-panel="loss"] .plot .yaxislayer-above .ytick text').all_text_contents()
     assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks
+    # and no second line of the same numbers: "at epoch 0" beside "at init", "at the end" beside "at init"
+    norms = page.evaluate("() => document.querySelector('[data-panel=\"gradient-norms\"] .plot').data.map((d) => d.name || '')")
+    assert any(n.endswith("at init") for n in norms) and not any("at epoch 0" in n for n in norms), norms
+    hists = page.evaluate("() => document.querySelector('[data-panel=\"histogram\"] .plot').data.map((d) => d.name || '')")
+    assert any("at init" in n for n in hists) and not any("at the end" in n for n in hists), hists
     answers.clear()
     page.click("#step")
     page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '1'")

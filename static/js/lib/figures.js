@@ -761,6 +761,10 @@ export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input
     const init = { x: layers, y: m[0], name: `${v.label} at init`, type: "scatter", mode: "lines+markers", line: { color, dash: "dot" }, marker: { color, size: 8 }, ...group };
     const last = { x: layers, y: m[m.length - 1], name: `${v.label} at epoch ${lastEpoch}`, type: "scatter", mode: "lines+markers", line: { color }, marker: { color, size: 8, symbol: "diamond" }, ...group };
     styles.init ||= drawsOnLog(init);
+    if (m.length === 1) {
+      lines.push(init); // (epoch 0 alone, after Reset: its last frame is its init)
+      return;
+    }
     styles.last ||= drawsOnLog(last);
     lines.push(init, last);
   });
@@ -887,10 +891,12 @@ export function histogramFigure(trace, { big = false, variant = 0, narrow = fals
   const depth = (sets.init || sets.final || []).length;
   // the legend names each layer's colour once, and the two line styles once
   const data = [...Array(depth).keys()].map((l) => legendEntry(layerName(l, depth), { color: seriesStyle(l).color, width: 2 }, `layer${l}`));
+  // (epoch 0 alone, after Reset: the end is the init)
+  const untrained = trace.frames.length > 0 && Math.max(...trace.frames) === 0;
   const which = [
     ["init", "at init", "dot"],
     ["final", "at the end", "solid"],
-  ];
+  ].filter(([key]) => !(untrained && key === "final"));
   const missing = [];
   const overflowed = new Set();
   for (const [key, label, dash] of which) {
