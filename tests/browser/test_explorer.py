@@ -274,9 +274,13 @@ def test_stop_says_the_plots_show_the_previous_run(page, server):
     page.fill('[data-param-box="epochs"]', "5000")
     page.dispatch_event('[data-param-box="epochs"]', "change")
     page.wait_for_function("() => /^Epoch \\d+ of 5000/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+    # the click blurs the epochs box, whose change commits 5000 again: Stop also cancels the run
+    # that commit was about to start (150 ms later), so the status stays and nothing trains
     page.click("#stop")
+    page.wait_for_timeout(600)
     status = page.inner_text("#train-status")
     assert status.startswith("Stopped at epoch ") and "of 5000" in status, status
+    assert page.evaluate("() => document.querySelector('#view-network').dataset.training") == "0"
     # (its settings were not those of the plots)
     assert "The plots still show an earlier run (ReLU on two moons, 100 epochs), not these settings." in status, status
 

@@ -249,9 +249,10 @@ def test_a_tap_on_a_phone_adds_one_point_where_it_touched(browser, server):
     page = ctx.new_page()
     page.goto(f"{server}/?view=network&dataset=own")
     page.wait_for_selector("#own-count")
+    page.wait_for_selector('[data-panel="boundary"] .plot[data-plane="1"][data-rendered="1"] .nsewdrag')
     plot = page.locator('[data-panel="boundary"] .nsewdrag').first
-    plot.scroll_into_view_if_needed()
     for k, (fx, fy) in enumerate([(0.6, 0.4), (0.2, 0.8), (0.5, 0.5)]):
+        plot.scroll_into_view_if_needed()
         box = plot.bounding_box()
         page.touchscreen.tap(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
         page.wait_for_function(f"() => document.querySelector('#own-count').textContent.startsWith('{k + 1} point')")

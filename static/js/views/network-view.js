@@ -414,6 +414,7 @@ export class NetworkView {
   }
 
   stop() {
+    clearTimeout(this.autoTimer); // (a run a committed box was about to start: a Stop click blurs the box)
     this.latest.abort();
     this.running(false);
     // the stream sends nothing once closed: the stopped run leaves no result to draw
@@ -719,8 +720,8 @@ export class NetworkView {
       return;
     }
     delete P.plot.dataset.plane; // (a run's map, no longer the plane of points: own-data.js)
-    const drawn = draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) }, note: divergedCaption(t), extra: b.frames.length > 1 }); // (one frame: nothing to replay)
-    Promise.resolve(drawn).then(() => this.own.attach(P));
+    this.own.attach(P); // (before the draw: a click while Plotly finishes is not lost)
+    draw(P, P.opts.figure(t, { ...this.figureOptions(), frame: this.frame, discrete: this.state.discrete }), { table: tables.pointsTable(t), json: { data: t.data, boundary: t.variants.map((v) => ({ activation: v.activation, ...v.boundary })) }, note: divergedCaption(t), extra: b.frames.length > 1 }); // (one frame: nothing to replay)
     if (!P.scrubber) {
       const range = el("input", { type: "range", min: 0, step: 1, "aria-label": "Training frame of the decision boundary" });
       const play = el("button", { type: "button", text: "▶ Replay", "aria-label": "Replay the decision boundary through training" });

@@ -117,7 +117,8 @@ export class OwnData {
       panel.plot.style.height = figure.layout.height ? `${figure.layout.height}px` : ""; // a phone's layout sets its own height
       panel.plot.dataset.plane = "1"; // (the points of these settings: never shown as an earlier run's)
       // (the points alone: no replay scrubber of a run, e.g. one just Reset)
-      Promise.resolve(panel.render(figure, { json: { points: this.points() }, extra: false })).then(() => this.attach(panel));
+      this.attach(panel); // (before the draw: a tap while Plotly finishes is not lost)
+      panel.render(figure, { json: { points: this.points() }, extra: false });
     });
   }
 
