@@ -285,6 +285,21 @@ def test_stop_says_the_plots_show_the_previous_run(page, server):
     assert "The plots still show an earlier run (ReLU on two moons, 100 epochs), not these settings." in status, status
 
 
+def test_a_typed_value_then_train_asks_once(page, server):
+    """Train blurs the box just typed in, whose change schedules a run of its own 150 ms later:
+    that run is the one Train starts, not a second request that restarts it."""
+    page.goto(f"{server}/?view=network&epochs=100")
+    wait_trained(page)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/api/train/stream") else None)
+    page.fill('[data-param-box="epochs"]', "120")
+    page.click("#train")
+    wait_trained(page)
+    page.wait_for_timeout(600)
+    assert len(asked) == 1, asked
+    assert page.inner_text("#train-status").startswith("Trained 120 epochs")
+
+
 def test_sweep_values_error_names_the_value_and_range(page, server):
     page.goto(f"{server}/?view=network&mode=sweep&epochs=50")
     page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)

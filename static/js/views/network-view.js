@@ -483,6 +483,7 @@ export class NetworkView {
   }
 
   async run() {
+    clearTimeout(this.autoTimer); // (this run is the one a committed change was about to start)
     this.stale = false;
     const signal = this.latest.next();
     const body = this.requestBody();
