@@ -706,8 +706,11 @@ def test_following_the_experiments_link_to_the_network_view_is_still_following(c
     # back: the teacher's lesson as it is now, still following
     student.click("#live-back")
     until_loaded(student, "location.pathname === '/lessons/dying-relu' && new URLSearchParams(location.search).get('leak') === '1' && document.querySelector('.live-bar.live-student')?.dataset.live === 'following'")
-    # again, and the teacher closes the experiment: the student is brought back to the lesson
+    # the new page still says the result is in (it said nothing, and offered "Submit to class")
     until(student, EXPERIMENT_OPEN)
+    until(student, "document.querySelector('.live-experiment output').textContent === 'Sent ✓ — 1 result in the class so far.'")
+    assert student.inner_text("#live-submit") == "Submit again (replaces yours)"
+    # again, and the teacher closes the experiment: the student is brought back to the lesson
     student.click(".live-experiment a:has-text('Go to the Network view')")
     until_loaded(student, "location.pathname === '/' && !!document.querySelector('.live-bar.live-student[data-errand=\"1\"]')")
     teacher.click("#live-class")

@@ -95,7 +95,7 @@ async function main() {
     };
     const save = (patch) => remember({ ...(recall() || mine), ...patch });
     const { Student } = await studentModule();
-    window.__actlabLive = new Student(mine.code, { ...(await context()), following: mine.following !== false, errand: mine.errand ?? null, seen: mine.seen ?? null, joined, save, onLeave });
+    window.__actlabLive = new Student(mine.code, { ...(await context()), following: mine.following !== false, errand: mine.errand ?? null, seen: mine.seen ?? null, sent: mine.sent ?? null, joined, save, onLeave });
   } else if (mine) {
     const { Teacher } = await teacherModule();
     window.__actlabLive = new Teacher(mine, { ...(await context()), button, adopt, onStop: () => button && offerToStart(button, context) });

@@ -41,13 +41,17 @@ function redirect(path = undefined) {
 const inNetworkView = () => location.pathname === "/" && new URLSearchParams(location.search).get("view") === "network";
 const reducedMotion = () => window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
+/** What the bar says once this tab's result is in the class (`count`: the class's results so far). */
+const sentText = (count) => (count ? `Sent ✓ — ${count} result${count === 1 ? "" : "s"} in the class so far.` : "Sent ✓");
+
 const NAV_KEYS = new Set(["ArrowLeft", "ArrowRight", "PageUp", "PageDown", " ", "Spacebar", "Home", "End", "Escape"]); // a presentation's keys
 
 export class Student {
   /** ctx: {meta, catalogue, forget, save (remember a change for this tab), following (at the start),
    * errand (the experiment this tab went to the Network view for, from the bar), seen (the
-   * experiment last announced in this tab), joined (this page was opened from the join page), onLeave}. */
-  constructor(code, { meta, catalogue, forget, save, following = true, errand = null, seen = null, joined = false, onLeave }) {
+   * experiment last announced in this tab), sent (the experiment this tab last sent a result to),
+   * joined (this page was opened from the join page), onLeave}. */
+  constructor(code, { meta, catalogue, forget, save, following = true, errand = null, seen = null, sent = null, joined = false, onLeave }) {
     this.onLeave = onLeave;
     this.save = save;
     // a page the class did not bring this tab to, opened while following (a link, a typed
@@ -55,6 +59,7 @@ export class Student {
     this.cameByThemselves = !joined && redirect() !== location.pathname;
     this.errand = errand; // the experiment's id while on its errand (the teacher's view waits)
     this.seen = seen; // the experiment whose opening this tab has announced
+    this.sent = sent; // the experiment this tab's result is in (the class keeps it from page to page)
     this.leaving = false; // this page is going to the Network view, on the experiment's errand
     this.meta = meta;
     this.catalogue = catalogue;
@@ -307,8 +312,10 @@ export class Student {
     const fresh = this.sentFor !== exp.id;
     if (fresh) {
       this.sentFor = exp.id;
-      this.sentEl.textContent = "";
-      this.submitBtn.textContent = "Submit to class";
+      const sent = this.sent === exp.id; // (from an earlier page of this tab)
+      this.sentEl.textContent = sent ? sentText(this.client.results) : "";
+      this.submitBtn.textContent = sent ? "Submit again (replaces yours)" : "Submit to class";
+      if (sent) this.bar.dataset.submitted = String(exp.id);
     }
     this.netLink.hidden = inNetworkView();
     this.netLink.href = `/?${pageFor(this.networkQuery(exp), currentTheme()).query}`;
@@ -355,7 +362,7 @@ export class Student {
   }
 
   showCount(count) {
-    if (this.sentFor !== undefined && this.sentEl.textContent) this.sentEl.textContent = `Sent ✓ — ${count} result${count === 1 ? "" : "s"} in the class so far.`;
+    if (this.sentFor !== undefined && this.sentEl.textContent) this.sentEl.textContent = sentText(count);
   }
 
   async submit() {
@@ -365,9 +372,11 @@ export class Student {
     this.submitBtn.disabled = true;
     try {
       const { count } = await this.client.submitResult(run);
-      this.sentEl.textContent = `Sent ✓ — ${count} result${count === 1 ? "" : "s"} in the class so far.`;
+      this.sentEl.textContent = sentText(count);
       this.submitBtn.textContent = "Submit again (replaces yours)";
       this.bar.dataset.submitted = String(exp.id);
+      this.sent = exp.id;
+      if (this.save) this.save({ sent: exp.id });
     } catch (e) {
       this.sentEl.textContent = `Not sent: ${e.message}`;
     } finally {
