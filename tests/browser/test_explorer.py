@@ -69,7 +69,12 @@ def test_leak_slider_sets_negative_side_derivative(page, server):
     n = draws(page)
     drag_slider(page, '#fn-curves input[type="range"][data-param="leak"]', 0.3)
     wait_redraw(page, n)
-    page.wait_for_timeout(200)
+    # (a drag asks for several curves: until the last one's answer is drawn, not a fixed time)
+    page.wait_for_function(
+        """() => { const v = Number(document.querySelector('#fn-curves [data-param-box="leak"]').value);
+            const t = document.querySelector('[data-panel="function"] .plot').data.find((t) => t.yaxis === 'y2');
+            return t.x.every((x, i) => x >= -0.5 || Math.abs(t.y[i] - v) <= 1e-9); }"""
+    )
     leak = float(page.input_value('#fn-curves [data-param-box="leak"]'))
     assert 0.2 < leak < 0.4, leak
     after = derivative_on_negative_side(page)
@@ -90,7 +95,9 @@ def test_elu_alpha_sets_lower_asymptote(page, server):
     for _ in range(60):  # keyboard: 60 steps of 0.01 up from the default α = 1
         page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.querySelector('#fn-curves [data-param-box=\"alpha\"]').value === '1.6'")
-    page.wait_for_timeout(300)
+    # (until the curve of α = 1.6 is drawn, not a fixed time: its answer may take a while on a busy machine)
+    page.wait_for_function("""() => document.querySelector('[data-panel="function"] .plot').data
+        .some((t) => (t.yaxis || 'y') === 'y' && t.name.startsWith('ELU') && t.x[0] === -30 && Math.abs(Math.min(...t.y) + 1.6) < 1e-6)""")
     f = next(t for t in traces(page) if t["yaxis"] in (None, "y") and t["name"].startswith("ELU"))
     assert f["x"][0] == -30
     assert math.isclose(min(f["y"]), -1.6, rel_tol=1e-9), min(f["y"])
