@@ -313,6 +313,11 @@ def test_the_teacher_ends_the_class_and_each_student_keeps_a_page_of_their_own(c
     teacher.click("#live-end-yes")
     until(teacher, "document.querySelector('#live-panel').dataset.ended === '1'")
     assert "You ended the class" in teacher.inner_text("#live-panel .live-status")
+    # the experiment open when the class ended is over too: no "Open: …", no live control left
+    state = teacher.inner_text('#live-panel [aria-labelledby="live-exp-title"] .live-state')
+    assert state.startswith("Closed: “"), state
+    assert "Paused:" not in teacher.inner_text("#live-panel")  # (the students' pages are unlocked)
+    assert teacher.evaluate("[...document.querySelectorAll('#live-panel select, #live-panel input, #live-panel button')].filter((e) => !e.disabled && !e.closest('[inert]') && !e.closest('header')).map((e) => e.id || e.textContent)") == ["Close (a new class starts from “Live class”)"]
     assert teacher.evaluate("sessionStorage.getItem('actlab-live-class')") is None
     shot(teacher, "live-teacher-ended")
     for s in students:

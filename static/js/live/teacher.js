@@ -436,6 +436,9 @@ export class Teacher {
     if (window.navigation) window.navigation.removeEventListener("navigate", this.onNavigate);
     this.say(text, error);
     this.forget();
+    if (this.experiment && this.experiment.open) this.showExperiment({ ...this.experiment, open: false }); // (it said "Open: …")
+    this.yChoice.disabled = true;
+    this.pausedEl.hidden = true; // (the students' pages are theirs now, unlocked)
     this.panel.dataset.ended = "1";
     for (const part of this.panel.querySelectorAll("section, details")) part.inert = true;
     const close = this.panel.querySelector(".live-stop");
