@@ -307,6 +307,24 @@ def test_a_typed_value_then_train_asks_once(page, server):
     assert page.inner_text("#train-status").startswith("Trained 120 epochs")
 
 
+def test_a_sweeps_loss_axis_title_is_clear_of_its_tick_labels(page, server):
+    """lr = 3 takes leaky ReLU's loss to ~1e-50: the ticks (10⁻⁴⁸) are wider than the fixed margin
+    left for them, and the rotated title "training loss" ran through them."""
+    page.goto(f"{server}/?view=network&mode=sweep&act=leaky_relu(leak=0.2)")
+    page.wait_for_selector('[data-panel="sweep-curves"] .plot[data-rendered="1"]', timeout=60_000)
+    page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+    page.wait_for_timeout(300)
+    boxes = page.evaluate(
+        """() => { const p = document.querySelector('[data-panel="sweep-curves"] .plot');
+            const box = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; };
+            return { title: box(p.querySelector('.g-ytitle text')), ticks: [...p.querySelectorAll('.ytick text')].map(box),
+                     labels: [...p.querySelectorAll('.ytick text')].map((e) => e.textContent) }; }"""
+    )
+    assert any("48" in t for t in boxes["labels"]), boxes["labels"]  # (the case: ticks down to 10⁻⁴⁸)
+    left, right = boxes["title"][:2]
+    assert all(right <= t[0] + 0.5 for t in boxes["ticks"]), boxes
+
+
 def test_sweep_values_error_names_the_value_and_range(page, server):
     page.goto(f"{server}/?view=network&mode=sweep&epochs=50")
     page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)

@@ -592,7 +592,8 @@ export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
   const losses = trace.variants.flatMap((v) => [...v.loss.train, ...v.loss.test]).filter((x) => x > 0 && Number.isFinite(x));
   const decades = losses.length ? Math.log10(Math.max(...losses) / Math.min(...losses)) : 0;
   const ticks = decades >= 1 ? { dtick: 1, exponentformat: "power" } : { tickformat: ".2~g" };
-  layout.yaxis = { ...layout.yaxis, title: { text: trace.task === "regression" ? "squared-error loss" : "cross-entropy loss" }, type: "log", ...ticks };
+  // (automargin: the title clear of wide tick labels, 10⁻³⁶)
+  layout.yaxis = { ...layout.yaxis, title: { text: trace.task === "regression" ? "squared-error loss" : "cross-entropy loss" }, type: "log", automargin: true, ...ticks };
   // losses within a few hundredths of a decade (the untrained network after Reset, a dead network's
   // flat loss): Plotly's range around them was ticked "1.3, 1.3, 1.3 …"; at least LOSS_MIN_DECADES
   if (losses.length && decades < LOSS_MIN_DECADES) {
@@ -785,7 +786,7 @@ export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input
   const layout = trainLayout({ big });
   layout.xaxis.title = { text: "layer (1 = input side)" };
   layout.xaxis.dtick = 1;
-  layout.yaxis = { ...layout.yaxis, type: "log", title: { text: key === "grad_norm_weights" ? "‖∂L/∂W‖" : "‖∂L/∂(layer input)‖" }, exponentformat: "power" };
+  layout.yaxis = { ...layout.yaxis, type: "log", title: { text: key === "grad_norm_weights" ? "‖∂L/∂W‖" : "‖∂L/∂(layer input)‖" }, exponentformat: "power", automargin: true };
   // within two decades Plotly labels every digit (2 3 4 … 9 in a pile): label only 2s and 5s
   const norms = data.flatMap((d) => d.y || []).filter((y) => y > 0 && Number.isFinite(y));
   if (norms.length && Math.log10(Math.max(...norms) / Math.min(...norms)) < 2) layout.yaxis.dtick = "D2";
@@ -1079,7 +1080,7 @@ export function sweepFigure(sweep, metric, { big = false, metricLabel = metric, 
   if (logX && hi / lo < 1000) layout.xaxis.dtick = "D2";
   layout.yaxis = { ...layout.yaxis, title: { text: metricLabel } };
   if (metric.includes("fraction") || metric.includes("accuracy")) layout.yaxis.range = [-0.02, 1.02];
-  if (metric === "final_loss") layout.yaxis = { ...layout.yaxis, type: "log", exponentformat: "power" };
+  if (metric === "final_loss") layout.yaxis = { ...layout.yaxis, type: "log", exponentformat: "power", automargin: true };
   if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }
@@ -1119,7 +1120,7 @@ export function sweepCurvesFigure(sweep, { big = false, key = "loss", label = "t
     });
     const [xkey, ykey] = axisKeys(i);
     layout[ykey].title = stacked || i === 0 ? { text: label } : undefined;
-    if (key === "loss") layout[ykey] = { ...layout[ykey], type: "log", exponentformat: "power", dtick: decadeStep(s[key]) };
+    if (key === "loss") layout[ykey] = { ...layout[ykey], type: "log", exponentformat: "power", automargin: true, dtick: decadeStep(s[key]) };
     layout[xkey].title = !stacked || i === n - 1 ? { text: "epoch" } : undefined;
   });
   // a run that diverged after its first frame: its lone loss a marker (as a line it drew nothing);
