@@ -539,6 +539,20 @@ def test_a_result_sends_and_keeps_only_the_numbers_collected_and_the_plot_keeps_
     for p in (teacher, student):
         p.watch.assert_clean()
 
+def test_the_student_bar_spans_the_page_as_its_panels_do(contexts, server):
+    """The bar stopped at 70rem (1140 px at 1280) while the panels under it reach 1264 px."""
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    until(student, "new URLSearchParams(location.search).get('view') === 'network'")
+    edges = "(q) => { const r = document.querySelector(q).getBoundingClientRect(); return [Math.round(r.left), Math.round(r.right)]; }"
+    bar = student.evaluate(f"({edges})('.live-bar')")
+    form = student.evaluate(f"({edges})('#net-controls')")
+    content = student.evaluate(f"({edges})('#view-network .content')")
+    assert abs(bar[1] - content[1]) <= 1 and abs(bar[0] - form[0]) <= 1, (bar, form, content)
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
 
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"])
 def test_a_paused_student_scrolled_down_sees_the_pause_message(contexts, server, viewport):
