@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .conftest import PageWatch, shot
+from .conftest import PageWatch, PlaywrightError, shot
 
 pytestmark = pytest.mark.browser
 
@@ -260,3 +260,100 @@ def test_the_phase_note_says_when_there_is_no_critical_line(page, server):
     open_theory(page, server, "&th=relu")  # σ_w² = 2 on the whole line, q* only at σ_b² = 0
     note = page.inner_text("#view-theory [data-panel='phase'] .note")
     assert "the critical line (χ₁ = 1) on 7 values of σ_b². Open circles: no q* there" in note, note
+
+
+def hold(page, pattern: str):
+    """Hold every request to ``pattern`` until release() (the page may give some up meanwhile):
+    returns (the held routes, release)."""
+    held, holding = [], [True]
+
+    def handler(route):
+        if holding[0]:
+            held.append(route)
+        else:
+            route.continue_()
+
+    def release():
+        holding[0] = False
+        for route in held:
+            try:
+                route.continue_()
+            except PlaywrightError:  # (one the page aborted: "already handled")
+                pass
+
+    page.route(pattern, handler)
+    return held, release
+
+
+def wait_held(page, held) -> None:
+    for _ in range(250):  # (Playwright's calls let the request reach the route)
+        if held:
+            return
+        page.wait_for_timeout(20)
+    assert held, "no request was held"
+
+
+PHASE_PANEL = "#view-theory [data-panel='phase']"
+
+
+def test_the_phase_diagram_of_the_last_activation_is_marked_until_the_new_one_comes(page, server):
+    """Changing the first activation from tanh to ELU: while ELU's phase diagram is on its way,
+    tanh's (titled "tanh", its critical line) is faded under "Computing the phase diagram for ELU…",
+    not passed off as ELU's. A click on the plane meanwhile moves the point (the cards answer it
+    for ELU) and the diagram waits for ELU's, drawn then with the ✕ there — it stayed tanh's,
+    the click's newer request sharing the aborted one."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_theory(page, server, "&th=tanh,relu,gelu")
+    assert page.eval_on_selector(PHASE, "e => e.layout.title.text") == "tanh"
+    assert page.get_attribute(PHASE_PANEL, "data-stale") != "1" and page.is_hidden(f"{PHASE_PANEL} .stale-note")
+    held, release = hold(page, "**/api/theory/phase*")
+    page.select_option("#th-curves select >> nth=0", "elu")
+    wait_held(page, held)
+    page.wait_for_function("() => [...document.querySelectorAll('#th-summary .stat')].some((s) => s.textContent.startsWith('ELU at (2, 0)'))")
+    # the cards are ELU's; the diagram still tanh's, and marked so
+    assert page.eval_on_selector(PHASE, "e => e.layout.title.text") == "tanh"
+    assert page.get_attribute(PHASE_PANEL, "data-stale") == "1"
+    assert page.is_visible(f"{PHASE_PANEL} .stale-note")
+    assert page.inner_text(f"{PHASE_PANEL} .stale-note") == "Computing the phase diagram for ELU…"
+    assert float(page.eval_on_selector(PHASE, "e => getComputedStyle(e).opacity")) < 1
+    page.locator(PHASE).scroll_into_view_if_needed()
+    shot(page, "theory-1280x800-phase-computing")
+    # a click on the plane meanwhile: the point moves, the cards answer for ELU there, the diagram waits
+    box = page.locator(f"{PHASE} .nsewdrag").bounding_box()
+    page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.5 * box["height"])
+    page.wait_for_function("() => /sigma_w2=/.test(location.search)")
+    q = dict(re.findall(r"(\w+)=([^&]+)", page.url.split("?", 1)[1]))
+    at = f"({q['sigma_w2']}, {q['sigma_b2']})"
+    page.wait_for_function("(at) => document.querySelector('#th-summary .stat').textContent.startsWith(`ELU at ${at}`)", arg=at)
+    assert page.get_attribute("#th-summary", "data-stale") == "0"
+    assert page.eval_on_selector(PHASE, "e => e.layout.title.text") == "tanh"
+    assert page.get_attribute(PHASE_PANEL, "data-stale") == "1" and page.is_visible(f"{PHASE_PANEL} .stale-note")
+    # the answer: ELU's diagram, with the point where it was clicked, no longer marked
+    release()
+    page.wait_for_function("(sel) => document.querySelector(sel).layout.title.text === 'ELU'", arg=PHASE, timeout=60_000)
+    assert page.get_attribute(PHASE_PANEL, "data-stale") == "0" and page.is_hidden(f"{PHASE_PANEL} .stale-note")
+    assert float(page.eval_on_selector(PHASE, "e => getComputedStyle(e).opacity")) == 1
+    shown = " ".join(names(page, PHASE))
+    assert f"your point {at}" in shown and "critical line χ₁ = 1" in shown, shown
+    assert page.inner_text(f"{PHASE_PANEL} .note").startswith("ELU: ")
+    shot(page, "theory-1280x800-phase-computed")
+
+
+def test_the_other_theory_panels_are_marked_while_their_answers_come(page, server):
+    """The same for the panels drawn from the propagation answers (the predicted gradients, and
+    the cards made of them): faded, said, until the new activation's are drawn."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_theory(page, server, "&th=tanh,relu,gelu")
+    panel = "#view-theory [data-panel='gradient-prediction']"
+    held, release = hold(page, "**/api/theory/propagation*")
+    page.select_option("#th-curves select >> nth=0", "elu")
+    wait_held(page, held)
+    assert page.get_attribute(panel, "data-stale") == "1"
+    assert page.inner_text(f"{panel} .stale-note") == "Computing this plot for the new settings…"
+    assert page.get_attribute("#th-summary", "data-stale") == "1"
+    assert page.locator("#th-summary .stat").first.inner_text().startswith("tanh at (2, 0)")
+    release()
+    page.wait_for_function("() => document.querySelector('#th-summary .stat').textContent.startsWith('ELU at (2, 0)')", timeout=60_000)
+    assert page.get_attribute(panel, "data-stale") == "0" and page.is_hidden(f"{panel} .stale-note")
+    assert page.get_attribute("#th-summary", "data-stale") == "0"
+    assert any(n.startswith("ELU: ") for n in names(page, f"{panel} .plot"))

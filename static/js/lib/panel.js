@@ -110,7 +110,8 @@ export class Panel {
     }).observe(this.plot);
     this.note = el("p", { class: "note" });
     this.extra = el("div", { class: "extra" });
-    root.replaceChildren(head, this.plot, this.extra, this.note);
+    this.staleNote = el("p", { class: "stale-note", role: "status", hidden: true });
+    root.replaceChildren(head, this.staleNote, this.plot, this.extra, this.note);
     this.rendered = false;
     this.exportable(false);
   }
@@ -126,6 +127,7 @@ export class Panel {
   render(figure, { table, json, note, extra = true } = {}) {
     const turn = (this.turn = (this.turn || 0) + 1); // a later render or showEmpty wins
     if (!window.Plotly) return plotly().then(() => turn === this.turn && this.render(figure, { table, json, note, extra }));
+    this.markStale(null);
     figure = fitToWidth(figure, this.plot.clientWidth);
     const config = plotConfig(this.name, figure.config);
     if (this.empty) {
@@ -145,6 +147,7 @@ export class Panel {
 
   showEmpty(message) {
     this.turn = (this.turn || 0) + 1;
+    this.markStale(null);
     if (this.rendered) {
       window.Plotly.purge(this.plot);
       this.rendered = false;
@@ -164,6 +167,15 @@ export class Panel {
 
   exportable(on) {
     exportable(this.actions, on);
+  }
+
+  /** While a drawing of new settings is on its way: what is drawn (of earlier ones) faded, and
+   * ``text`` said over it; null when it is drawn (render and showEmpty do). Nothing drawn: nothing to mark. */
+  markStale(text) {
+    const on = Boolean(text) && this.rendered;
+    this.root.dataset.stale = on ? "1" : "0";
+    this.staleNote.hidden = !on;
+    this.staleNote.textContent = on ? text : "";
   }
 
   image(format) {

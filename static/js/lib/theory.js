@@ -3,7 +3,7 @@
 // and the embeds (/embed/<panel>). Titles and help come from meta.panels; the routes' own
 // defaults (grids, orders) are the API's, so this file declares none of them.
 
-import { getJSON } from "./api.js";
+import { getJSON, isAbort } from "./api.js";
 import { formulaQuery } from "./spec.js";
 import { axisTitlePx, BAR_UNDER_PX, legendRows, lineCount, rgba, textPx, wrapText } from "./figures.js";
 import { baseLayout, colours, divergingScale, seriesStyle } from "./theme.js";
@@ -21,8 +21,10 @@ export function theoryUrl(route, spec, options = {}) {
 
 const CACHE = new Map(); // url → promise of the answer (answers are deterministic)
 
-/** GET a theory route once per URL (a failed or aborted request is forgotten). */
-export function fetchTheory(route, spec, options, { signal } = {}) {
+/** GET a theory route once per URL (a failed or aborted request is forgotten). A request shared
+ * with an earlier caller who gave up on it (its signal aborted: a newer drawing, e.g. after a
+ * click on the plane) is asked again for a caller still waiting. */
+export async function fetchTheory(route, spec, options, { signal } = {}) {
   const url = theoryUrl(route, spec, options);
   if (!CACHE.has(url)) {
     if (CACHE.size > 300) CACHE.clear();
@@ -30,7 +32,12 @@ export function fetchTheory(route, spec, options, { signal } = {}) {
     CACHE.set(url, p);
     p.catch(() => CACHE.delete(url));
   }
-  return CACHE.get(url);
+  try {
+    return await CACHE.get(url);
+  } catch (err) {
+    if (isAbort(err) && !(signal && signal.aborted)) return fetchTheory(route, spec, options, { signal });
+    throw err;
+  }
 }
 
 // depth scales beyond this many layers read as infinite (the critical point, up to rounding)

@@ -170,6 +170,10 @@ export class TheoryView {
   async drawPanel(name) {
     const panel = this.panels[name];
     const signal = this.latest[name].next();
+    // until the answer is drawn, what the panel shows is of earlier settings (an answer at hand
+    // is drawn before the page is painted again: no flicker); the cards are the gradients' runs
+    panel.markStale(name === "phase" ? `Computing the phase diagram for ${this.label(this.state.th[0])}…` : "Computing this plot for the new settings…");
+    if (name === "gradient-prediction") this.summary.dataset.stale = panel.root.dataset.stale;
     try {
       const out = await theoryPanel(name, { state: this.state, meta: this.meta, catalogue: this.catalogue, signal, narrow: this.narrow.matches, width: panel.plot.clientWidth || undefined, label: (s) => this.label(s) });
       if (signal.aborted) return;
@@ -201,6 +205,7 @@ export class TheoryView {
   }
 
   drawSummary(runs) {
+    this.summary.dataset.stale = "0";
     this.summary.replaceChildren(
       ...runs.map(({ label, data: p }, i) => {
         const box = el(
