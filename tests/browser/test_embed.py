@@ -362,9 +362,40 @@ def test_network_embed_draws_the_trained_diagram(page, server):
     view = inner.evaluate("document.querySelector('.diagram').getBoundingClientRect().toJSON()")
     link = inner.evaluate("document.querySelector('.embed-foot a').getBoundingClientRect().toJSON()")
     assert view["bottom"] <= link["top"] and link["bottom"] <= 480
+    # a frame tall enough keeps units of 30 px, the numbers and the keyboard's hint under them
+    info = inner.evaluate("document.querySelector('.diagram-info').getBoundingClientRect().toJSON()")
+    assert inner.evaluate("document.querySelector('.diagram .node').getBoundingClientRect().width") >= 30
+    assert info["top"] >= view["bottom"] - 0.5
+    assert "Tab to the diagram, then the arrow keys" in inner.text_content(".diagram-info")
     # the compared activation's network, from the menu
     inner.select_option(".embed-variant", "1")
     inner.wait_for_function("() => document.querySelector('.embed-status').textContent.startsWith('ELU')")
+
+
+@pytest.mark.parametrize("width,height", [(320, 240), (480, 300), (640, 400)])
+def test_network_embed_in_a_short_frame_is_mostly_diagram(page, server, width, height):
+    """In a 480 × 300 frame the diagram got 120 px and its units were 10 px dots: the numbers box, the
+    table's line and a four-line caption under it took the rest, and at 320 × 240 the caption was cut
+    mid-word ("hidden layers o…"). The numbers and the summary now go beside it, in a column that scrolls."""
+    inner = _framed(page, server, "/embed/network?epochs=40", width, height)
+    inner.wait_for_selector(".embed-plot[data-rendered='1'] .diagram .node")
+    box = lambda s: inner.evaluate(f"document.querySelector({s!r}).getBoundingClientRect().toJSON()")
+    view, node, link = box(".diagram"), box(".diagram .node"), box(".embed-foot a")
+    assert view["height"] >= 0.6 * height and node["width"] >= height / 20, (view, node)
+    aside = box(".diagram-aside")
+    # beside it the hint and the whole summary (the caption's words), nothing cut off in the footer
+    assert view["right"] <= aside["left"] + 0.5 and aside["bottom"] <= link["top"] + 0.5, (view, aside)
+    assert inner.evaluate("getComputedStyle(document.querySelector('.diagram-aside .note')).display") != "none"
+    assert inner.text_content(".diagram-aside .note").startswith("ReLU: 2 inputs (x₁, x₂), hidden layers of 8, 8, 8 units, 1 output;")
+    assert inner.evaluate("(() => { const s = document.querySelector('.embed-status'); return s.scrollHeight <= s.clientHeight + 1; })()")
+    assert box(".diagram-table")["bottom"] <= link["top"] + 0.5 and link["bottom"] <= height + 0.5
+    assert inner.evaluate("(() => { const p = document.querySelector('.embed-plot'); return p.scrollHeight <= p.clientHeight + 1; })()")
+    # a unit's numbers in that column, each within it
+    inner.hover(".diagram .node[data-col='1'][data-row='2']")
+    inner.locator(".diagram-info").get_by_text("Layer 1, unit 3").wait_for()
+    right = inner.evaluate("document.querySelector('.diagram-aside').getBoundingClientRect().right")
+    for r in inner.evaluate("[...document.querySelectorAll('.diagram-info dd')].map((d) => d.getBoundingClientRect().right)"):
+        assert r <= right + 0.5
 
 
 def test_too_large_training_embed_says_so_without_a_run_button(page, server):

@@ -322,6 +322,33 @@ def test_the_lab_on_a_phone(browser, server):
     ctx.close()
 
 
+def test_a_tapped_units_numbers_fit_a_phone_and_the_hint_says_tap(browser, server):
+    """On a phone the readout's "∂L/∂z summed over the data (= ∂L/∂b)" pushed its number past the
+    panel's edge ("0.000568" of 0.0005687), and the hint said "Hover or focus a unit (Tab to the
+    diagram…)" to a touch screen, in the lab and in the embed."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    watch = PageWatch(page, server)
+    open_network(page, server)
+    hint = page.text_content("#diagram-info")
+    page.locator('#diagram-panel .node[data-col="1"][data-row="3"]').tap()
+    info = page.locator("#diagram-info")
+    info.get_by_text("Layer 1, unit 4").wait_for()
+    boxes = page.evaluate("""() => ({ panel: document.querySelector('#diagram-panel').getBoundingClientRect().right,
+      info: document.querySelector('#diagram-info').getBoundingClientRect().right,
+      dd: [...document.querySelectorAll('#diagram-info dd')].map((d) => ({ text: d.textContent, right: d.getBoundingClientRect().right, scroll: d.scrollWidth, width: d.clientWidth })) })""")
+    assert len(boxes["dd"]) == 5
+    for dd in boxes["dd"]:
+        assert dd["right"] <= min(boxes["panel"], boxes["info"]) + 0.5 and dd["scroll"] <= dd["width"], (dd, boxes)
+    assert hint == "Tap a unit to see its numbers.", hint
+    # the embed of the diagram says the same on a touch screen
+    page.goto(f"{server}/embed/network?epochs=20")
+    page.wait_for_selector(".embed-plot[data-rendered='1'] .node")
+    assert page.text_content(".diagram-info") == "Tap a unit to see its numbers."
+    watch.assert_clean()
+    ctx.close()
+
+
 def _luminance(colour: str) -> float:
     """WCAG relative luminance of "#rrggbb", "#rgb" or "rgb(r, g, b)"."""
     c = colour.strip()

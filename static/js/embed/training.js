@@ -14,6 +14,8 @@ import { divergedCaption, explaining } from "../lib/diverged.js";
 // side by side, each panel at least this wide (less the figure's margins), else they stack
 const PANEL_MIN_PX = 200;
 const MARGINS_PX = 150;
+// a network diagram's units smaller than this (px) are dots whose heatmaps can't be made out
+const MIN_UNIT_PX = 24;
 
 export async function show(frame, catalogue, meta, state, notes) {
   const { root, plot, latest, kind, panelName, setStatus, draw, showNotes, checkSpecs, postHeight, link } = frame;
@@ -143,17 +145,29 @@ export async function show(frame, catalogue, meta, state, notes) {
   const redrawNetwork = () => {
     const v = shown.variants[variant];
     if (!v.diagram) return;
-    // what the plot's box leaves after the menu, the numbers box and the table's line
-    const others = [...plot.children].filter((c) => c !== diagram.view && !c.hidden).reduce((h, c) => h + c.getBoundingClientRect().height, 0);
-    const height = Math.max(120, plot.clientHeight - others - 8);
-    const key = `${variant}|${plot.clientWidth}|${height}|${runs}`;
+    const key = `${variant}|${plot.clientWidth}|${plot.clientHeight}|${runs}`;
     if (key === drawnFor) return;
     drawnFor = key;
-    diagram.draw(v.diagram, { task: shown.task, config: shown.config, n_train: shown.data.train.x.length, label: v.label, height });
-    diagram.summary.hidden = true; // said in the caption instead
-    setStatus(diagram.summary.textContent);
-    // its preferred height, for a host that sizes the frame to the content
-    plot.dataset.figureHeight = String(Math.ceil(Math.max(...diagram.columns) * 36 * 1.25 + 20 + others + 8));
+    // the height the layout leaves the diagram (the menu, the numbers, the table's line and the
+    // caption have theirs): under the diagram the numbers, the caption in the footer; beside it
+    // (.side) the numbers and the caption, when under it would leave units too small to read
+    const layout = (side) => {
+      plot.classList.toggle("side", side);
+      diagram.summary.hidden = !side;
+      setStatus(side ? "" : diagram.summary.textContent);
+      // (the diagram's box grown to what the others leave: measured, then as tall as its drawing)
+      Object.assign(diagram.view.style, { height: "", flexGrow: "1" });
+      const height = Math.floor(diagram.view.getBoundingClientRect().height);
+      diagram.view.style.flexGrow = "";
+      return Math.max(120, height);
+    };
+    const opts = { task: shown.task, config: shown.config, n_train: shown.data.train.x.length, label: v.label };
+    diagram.describe(v.diagram, opts);
+    const height = layout(false);
+    diagram.draw(v.diagram, { ...opts, height });
+    // its preferred height (units of 36 px, the numbers under them), for a host that sizes the frame to the content
+    plot.dataset.figureHeight = String(Math.ceil(plot.clientHeight - height + Math.max(...diagram.columns) * 36 * 1.25 + 20));
+    if (diagram.pos.size < MIN_UNIT_PX) diagram.draw(v.diagram, { ...opts, height: layout(true) });
   };
   if (root.dataset.controls === "1") {
     const form = root.querySelector(".embed-controls");

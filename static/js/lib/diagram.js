@@ -7,7 +7,7 @@
 // edges. A table below is the text alternative.
 
 import { el } from "./controls.js";
-import { CLASS_COLOURS } from "./figures.js";
+import { CLASS_COLOURS, touchScreen } from "./figures.js";
 
 const POS = [213, 94, 0]; // #D55E00 (weights < 0: Playground's orange)
 const NEG = [0, 114, 178]; // #0072B2 (weights > 0: blue)
@@ -80,9 +80,12 @@ export class Diagram {
     this.view.append(this.svg, this.nodes);
     this.info = el("div", { class: "diagram-info", "aria-live": "polite", id: "diagram-info" });
     this.summary = el("p", { class: "note" });
-    this.table = el("details", { class: "diagram-table" }, el("summary", { text: "The network as a table (every unit's numbers)" }));
-    this.info.textContent = "Hover or focus a unit (Tab to the diagram, then the arrow keys) to see its numbers.";
-    root.replaceChildren(this.view, this.info, this.summary, this.table);
+    this.table = el("details", { class: "diagram-table" }, el("summary", {}, "The network as a table", el("span", { text: " (every unit's numbers)" })));
+    // (a screen with no hover: a tap focuses the unit; the group's label names the keys)
+    this.info.textContent = touchScreen() ? "Tap a unit to see its numbers." : "Hover or focus a unit (Tab to the diagram, then the arrow keys) to see its numbers.";
+    // the numbers and the summary: under the diagram, or beside it in a short embed (app.css)
+    this.aside = el("div", { class: "diagram-aside" }, this.info, this.summary);
+    root.replaceChildren(this.view, this.aside, this.table);
     this.focus = { col: 1, row: 0 };
     this.edgeIndex = -1;
     this.view.addEventListener("keydown", (e) => this.key(e));
@@ -99,10 +102,11 @@ export class Diagram {
     this.columnsFeatures = inputs;
     const nOut = task === "multiclass" ? d.output.length : 1;
     this.columns = [inputs.length, ...widths, nOut];
-    const W = this.root.clientWidth || 600;
+    const W = this.view.clientWidth || this.root.clientWidth || 600;
     const maxCount = Math.max(...this.columns);
     const room = height ? height - 20 : 420;
-    const size = Math.max(8, Math.min(36, Math.floor(room / (maxCount * 1.25))));
+    // (and room between the columns for the edges in a narrow view)
+    const size = Math.max(8, Math.min(36, Math.floor(room / (maxCount * 1.25)), Math.floor((W - 40) / (this.columns.length * 1.6))));
     const H = Math.max(height ? Math.min(160, height) : 160, maxCount * size * 1.25 + 20);
     this.view.style.height = `${H}px`;
     this.svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
@@ -118,7 +122,6 @@ export class Diagram {
       Wl.forEach((row, i) => row.forEach((w, j) => lines.push({ l, i, j, w, t: Math.abs(w) / m })));
     });
     const drawn = lines.length > MAX_EDGES ? [...lines].sort((a, b) => b.t - a.t).slice(0, MAX_EDGES) : lines;
-    this.edgeNote = lines.length > MAX_EDGES ? ` Showing the ${MAX_EDGES.toLocaleString("en")} largest of ${lines.length.toLocaleString("en")} weights.` : "";
     this.svg.replaceChildren(
       ...drawn.map((e) => {
         const line = document.createElementNS("http://www.w3.org/2000/svg", "line");
@@ -162,12 +165,21 @@ export class Diagram {
     this.focus.col = Math.min(this.focus.col, this.columns.length - 1);
     this.focus.row = Math.min(this.focus.row, this.columns[this.focus.col] - 1);
     this.button(this.focus.col, this.focus.row).tabIndex = 0;
+    this.describe(d, { task, config, label });
+    this.buildTable(widths);
+    if (this.current) this.refresh();
+  }
+
+  /** The summary under the diagram (an embed's caption) of variant ``d``. */
+  describe(d, { task, config, label }) {
+    const inputs = config.features;
+    const widths = d.units.map((u) => u.length);
+    const weights = d.weights.W.reduce((n, Wl) => n + Wl.length * Wl[0].length, 0);
+    const edgeNote = weights > MAX_EDGES ? ` Showing the ${MAX_EDGES.toLocaleString("en")} largest of ${weights.toLocaleString("en")} weights.` : "";
     const dead = d.dead.flat().filter(Boolean).length;
     const diverged = d.diverged_at_epoch !== null && d.diverged_at_epoch !== undefined;
     const deadText = diverged ? `diverged at epoch ${d.diverged_at_epoch}: its numbers are no longer finite, so no unit is marked dead` : `${dead} dead unit${dead === 1 ? "" : "s"} (✕)`;
-    this.summary.textContent = `${label}: ${inputs.length} inputs (${inputs.map((f) => this.labels[f] || f).join(", ")}), hidden layers of ${widths.join(", ")} units, ${task === "multiclass" ? `${d.output.length} classes (softmax)` : "1 output"}; ${deadText}. Blue edges: positive weights, orange: negative; thicker is larger.${this.edgeNote}`;
-    this.buildTable(widths);
-    if (this.current) this.refresh();
+    this.summary.textContent = `${label}: ${inputs.length} inputs (${inputs.map((f) => this.labels[f] || f).join(", ")}), hidden layers of ${widths.join(", ")} units, ${task === "multiclass" ? `${d.output.length} classes (softmax)` : "1 output"}; ${deadText}. Blue edges: positive weights, orange: negative; thicker is larger.${edgeNote}`;
   }
 
   nodeName(col, row) {
