@@ -65,10 +65,11 @@ class PassViews:
         # f'(z) of all layers at once (a ReLU network's forward pass fills it in one call)
         self.z_all, self.df_all = net.Zf[:, :n], net.DFf[:, :n]
         # equal widths: layers 1 … D−1's weight gradients δ_l ĥᵀ_{l−1} are one batched product
-        # of (D−1, K, …) views, into θ's gradient seen as (D−1, K, w, w + 1)
+        # of (D−1, K, …) views, into θ's gradient seen as (D−1, K, w, w + 1) — for K > 1 (a single
+        # variant's D − 1 products go to np.dot, which together cost less than the batched one)
         self.gW_stack = self.df_stack = self.dh_stack = self.haT_stack = None
         D = net.arch.depth
-        if net.arch.uniform and D > 1:
+        if net.arch.uniform and D > 1 and K > 1:
             w, sl = net.arch.width, net.layout.layer_slices
             self.gW_stack = net.grad[:, sl[1].start : sl[D - 1].stop].reshape(K, D - 1, w, w + 1).transpose(1, 0, 2, 3)
             self.df_stack, self.dh_stack = net.DF[1:, :, :, :n], net.DH[1:, :, :, :n]

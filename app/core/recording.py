@@ -16,7 +16,7 @@ import numpy as np
 
 from .datasets import Dataset
 from .network import StackedMLP
-from .passes import copyto, dot
+from .passes import dot
 
 Array = np.ndarray
 
@@ -38,15 +38,16 @@ class Recorder:
 
     A recorded frame costs a few calls on the network's flat buffer (see
     :class:`app.core.network.StackedMLP`): after the forward pass and the loss, one product
-    with a 0/1 (inputs × [train, test]) matrix sums every row — f′(z) per unit, ĥ per unit,
+    with a 0/1 vector sums every row over the training inputs — f′(z) per unit, ĥ per unit,
     ℓ and correct per variant (and, for activations other than ReLU, 1[z > 0] and |f′(z)|
-    first written into the ∂L/∂h rows, free until the backward pass); after the backward
-    pass, one row-wise dot product over the training inputs sums the squares of ∂L/∂x, ∂L/∂h
-    and ĥ, and the weight gradient's squares are kept. The per-row sums and the squares wait
-    in a stage; :meth:`flush` sums them per (layer, variant) for all the staged frames at
-    once — dead units (Σ_n |f′| < DEAD_EPS), Σ 1[z > 0], Σ h, Σ h², Σ (∂L/∂input)², loss and
-    accuracy, and Σ (∂L/∂W_l)² by one product with a 0/1 (parameters × layers) matrix — and :meth:`finish`
-    derives fractions, means, standard deviations and norms for all frames.
+    first written into the ∂L/∂h rows, free until the backward pass) — and another sums ℓ and
+    correct over the test inputs; after the backward pass, one row-wise dot product over the
+    training inputs sums the squares of ∂L/∂x, ∂L/∂h and ĥ, and one product of the weight
+    gradient's squares with a 0/1 (parameters × layers) matrix gives Σ (∂L/∂W_l)². The per-row
+    sums wait in a stage; :meth:`flush` sums them per (layer, variant) for all the staged frames
+    at once — dead units (Σ_n |f′| < DEAD_EPS), Σ 1[z > 0], Σ h, Σ h², Σ (∂L/∂input)², loss and
+    accuracy — and :meth:`finish` derives fractions, means, standard deviations and norms for
+    all frames.
     """
 
     def __init__(self, net: StackedMLP, n: int, n_frames: int):
@@ -59,7 +60,7 @@ class Recorder:
         self.active = np.zeros((F, D, K))  # Σ 1[z > 0] over units and training inputs
         self.h_sum = np.zeros((F, D, K))
         self.h_sq = np.zeros((F, D, K))
-        self.gw_sq = np.zeros((F, K, D))  # Σ (∂L/∂W_l)² over the weights (not the biases)
+        self.gw_sq = np.zeros((F, K, D), net.dtype)  # Σ (∂L/∂W_l)² over the weights (not the biases)
         self.gin_sq = np.zeros((F, D, K))  # Σ (∂L/∂input of layer l)²
         self.lossacc = np.full((F, K, 2, 2), np.nan)  # [loss, accuracy] × [train, test]
         self.gone = np.zeros((F, K), bool)  # variants that had diverged by the frame
@@ -72,20 +73,22 @@ class Recorder:
         lo = off["h"] if net.relu_only else off["dh"]
         self.fwd_rows = net.flat[lo:]
         self.at = {k: v - lo for k, v in off.items() if v >= lo}
-        # columns: the training inputs, and the test inputs when the passes carry them
-        self.n_cols = 2 if rows > n else 1
-        self.cols = np.zeros((rows, self.n_cols), dt)
-        self.cols[:n, 0] = 1.0
-        self.cols[n:, self.n_cols - 1] = 1.0
+        # 0/1 over the columns: the training inputs; and the test inputs when the passes carry
+        # them, whose sums only ℓ and correct need (two matrix-vector products cost a third of
+        # one product with a two-column matrix)
+        self.train_col = np.zeros(rows, dt)
+        self.train_col[:n] = 1.0
+        self.lc_rows = net.flat[off["lc"] :]
+        self.test_col = 1.0 - self.train_col if rows > n else None
         # the rows the backward dot products cover: ∂L/∂x, ∂L/∂h and ĥ
         self.sq_rows = net.flat[: off["df"], :n]
         self.signed = not net.nonneg_df  # f' may be negative: the dead-unit test sums |f'| apart
-        per_frame = len(self.fwd_rows) * self.n_cols + len(self.sq_rows) + K * net.layout.size + (U if self.signed else 0)
+        per_frame = len(self.fwd_rows) + 2 * K + len(self.sq_rows) + (U if self.signed else 0)
         self.C = C = max(1, min(F, STAGE_NUMBERS // per_frame))
-        self.stage_fwd = np.zeros((C, len(self.fwd_rows), self.n_cols), dt)
+        self.stage_fwd = np.zeros((C, len(self.fwd_rows)), dt)
+        self.stage_test = np.zeros((C, 2 * K), dt)  # the test inputs' Σ ℓ and Σ correct
         self.stage_sq = np.zeros((C, len(self.sq_rows)), dt)
-        self.stage_g2 = np.zeros((C, K, net.layout.size), dt)  # (∂L/∂θ)²
-        self.stage_abs = np.zeros((C, U, 1), dt) if self.signed else None
+        self.stage_abs = np.zeros((C, U), dt) if self.signed else None
         self.base = self.top = 0  # the staged frames: [base, top)
         # the hidden layers' weights (not the biases) in θ: a 0/1 (P, D) matrix
         self.weight_mask = np.zeros((net.layout.size, D), dt)
@@ -114,15 +117,17 @@ class Recorder:
         net, slot = self.net, self._slot(fi)
         if self.signed:
             np.abs(net.DFf, out=net.DHf)
-            np.matmul(net.DHf, self.cols[:, :1], out=self.stage_abs[slot])
+            dot(net.DHf, self.train_col, out=self.stage_abs[slot])
         if not net.relu_only:  # for ReLU f'(z) = 1[z > 0], so Σ f' already counts the active pairs
             np.greater(net.Zf, net.zero, out=net.DHf)
         out = self.stage_fwd[slot]
-        dot(self.fwd_rows, self.cols, out=out)  # (2-D and contiguous: dot costs less than matmul)
+        dot(self.fwd_rows, self.train_col, out=out)  # (2-D and contiguous: dot costs less than matmul)
+        if self.test_col is not None:
+            dot(self.lc_rows, self.test_col, out=self.stage_test[slot])
         if self.learned_raw is not None:
             self.learned_raw[fi] = net.theta[:, self.learned_cols]
         lc = self.at["lc"]
-        return out[lc : lc + 2 * net.K : 2, 0]
+        return out[lc : lc + 2 * net.K : 2]
 
     def grad_stats(self, fi: int, dxT: Array | None = None) -> None:
         """From the gradients of the backward pass that followed (with input_grad: ∂L/∂x is
@@ -131,7 +136,7 @@ class Recorder:
         np.vecdot(self.sq_rows, self.sq_rows, out=self.stage_sq[slot])
         g2 = net.grad_pair[1]  # (where Adam takes it: see optim)
         np.multiply(net.grad, net.grad, out=g2)
-        copyto(self.stage_g2[slot], g2)
+        dot(g2, self.weight_mask, out=self.gw_sq[fi])
 
     def flush(self) -> None:
         """Sum the staged frames' rows per (layer, variant)."""
@@ -140,11 +145,10 @@ class Recorder:
             return
         net, at, m = self.net, self.at, hi - lo
         K, D, U = net.K, net.arch.depth, net.unit_rows
-        fwd = self.stage_fwd[:m].astype(np.float64)
-        train = fwd[:, :, 0]
+        train = self.stage_fwd[:m].astype(np.float64)
         seg = lambda a, starts: np.add.reduceat(a, starts, axis=1)
         df = train[:, at["df"] : at["df"] + U]
-        dead_test = self.stage_abs[:m, :, 0].astype(np.float64) if self.signed else df
+        dead_test = self.stage_abs[:m].astype(np.float64) if self.signed else df
         self.dead[lo:hi] = seg((dead_test < DEAD_EPS).astype(np.float64), net.seg_starts).reshape(m, D, K)
         positive = df if net.relu_only else train[:, at["dh"] : at["dh"] + U]
         self.active[lo:hi] = seg(positive, net.seg_starts).reshape(m, D, K)
@@ -153,11 +157,9 @@ class Recorder:
         sq = self.stage_sq[:m].astype(np.float64)
         self.h_sq[lo:hi] = seg(sq[:, net.offsets["h"] :], self.h_pairs)[:, ::2].reshape(m, D, K)
         self.gin_sq[lo:hi] = seg(sq[:, : self.gin_stop], self.gin_starts).reshape(m, D, K)
-        self.gw_sq[lo:hi] = np.matmul(self.stage_g2[:m], self.weight_mask)
-        lc = fwd[:, at["lc"] : at["lc"] + 2 * K].reshape(m, K, 2, self.n_cols)
-        self.lossacc[lo:hi, :, :, 0] = lc[..., 0] / self.n
-        if self.n_cols == 2:
-            self.lossacc[lo:hi, :, :, 1] = lc[..., 1] / (net.rows - self.n)
+        self.lossacc[lo:hi, :, :, 0] = train[:, at["lc"] : at["lc"] + 2 * K].reshape(m, K, 2) / self.n
+        if self.test_col is not None:
+            self.lossacc[lo:hi, :, :, 1] = self.stage_test[:m].astype(np.float64).reshape(m, K, 2) / (net.rows - self.n)
         self.base = hi
 
     def finish(self, F: int) -> None:
@@ -169,7 +171,7 @@ class Recorder:
         mean = self.h_sum[:F] / count
         var = np.maximum(self.h_sq[:F] / count - mean * mean, 0.0)  # one-pass variance, clamped at 0
         L = {
-            "grad_norm_weights": np.ascontiguousarray(np.sqrt(self.gw_sq[:F]).transpose(1, 0, 2)),
+            "grad_norm_weights": np.ascontiguousarray(np.sqrt(self.gw_sq[:F].astype(np.float64)).transpose(1, 0, 2)),
             "grad_norm_input": kfd(np.sqrt(self.gin_sq[:F]).transpose(0, 2, 1)),
             "active_fraction": kfd((self.active[:F] / count).transpose(0, 2, 1)),
             "dead_fraction": kfd((self.dead[:F] / W).transpose(0, 2, 1)),
@@ -190,7 +192,13 @@ class Recorder:
 
 def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, Array]] | None]:
     """Per variant, per layer: (edges, counts) of the pre-activations over the training set
-    (none for a non-finite z or span)."""
+    (none for a non-finite z or span), as ``np.histogram(z, HIST_BINS, (min, max))`` gives them
+    (its equal-bins algorithm, corrections within an ulp of an edge included), for all of a
+    variant's layers at once."""
+    B = HIST_BINS
+    sizes = [w * n for w in net.arch.widths]
+    starts = np.cumsum([0, *sizes[:-1]])
+    empty = (np.zeros(0), np.zeros(0, np.int64))
     out: list[list[tuple[Array, Array]] | None] = []
     for k in range(net.K):
         if net.tick is not None:
@@ -198,18 +206,36 @@ def histograms(net: StackedMLP, n: int, alive: Array) -> list[list[tuple[Array, 
         if not alive[k]:
             out.append(None)
             continue
-        layers = []
-        for layer in range(net.arch.depth):
-            z = net.Zs[layer][k, :, :n].ravel().astype(np.float64)
-            lo, hi = float(z.min()), float(z.max())
+        z = np.concatenate([zs[k, :, :n] for zs in net.Zs]).ravel().astype(np.float64, copy=False)
+        ranges = []  # per layer: (lo, hi), None where the span is not finite
+        for lo, hi in zip(np.minimum.reduceat(z, starts).tolist(), np.maximum.reduceat(z, starts).tolist()):
             if not math.isfinite(hi - lo):  # (a span beyond float64's range has no finite bins)
-                layers.append((np.zeros(0), np.zeros(0, np.int64)))
-                continue
-            if hi - lo < 1e-12:
-                lo, hi = lo - 0.5, hi + 0.5
-            counts, edges = np.histogram(z, bins=HIST_BINS, range=(lo, hi))
-            layers.append((edges, counts))
-        out.append(layers)
+                ranges.append(None)
+            else:
+                ranges.append((lo - 0.5, hi + 0.5) if hi - lo < 1e-12 else (lo, hi))
+        ok = [r is not None for r in ranges]
+        if not any(ok):
+            out.append([empty] * len(ok))
+            continue
+        if not all(ok):
+            z = z[np.repeat(ok, sizes)]
+        lo, hi = np.array([r for r in ranges if r is not None]).T.copy()
+        m = [size for size, good in zip(sizes, ok) if good]
+        span = hi - lo
+        # (rows, B + 1): each row np.linspace(lo, hi, B + 1), as linspace computes it
+        edges = np.arange(B + 1.0) * (span / B)[:, None] + lo[:, None]
+        edges[:, -1] = hi
+        idx = ((z - np.repeat(lo, m)) / np.repeat(span, m) * B).astype(np.intp)
+        np.minimum(idx, B - 1, out=idx)  # z = hi: the last bin
+        at = np.repeat(np.arange(0, len(m) * (B + 1), B + 1), m)  # each value's row of edges
+        flat = edges.ravel()
+        idx -= z < flat[at + idx]
+        idx += (z >= flat[at + idx + 1]) & (idx != B - 1)
+        idx += at  # + row·(B + 1) − row: the bin's place among all rows' bins
+        idx -= np.repeat(np.arange(len(m)), m)
+        counts = np.bincount(idx, minlength=len(m) * B).reshape(-1, B)
+        rows = iter(zip(edges, counts))
+        out.append([next(rows) if good else empty for good in ok])
     return out
 
 

@@ -243,9 +243,11 @@ class _Run:
         self.plan = plan = Plan.of(c, n, n_test, stochastic, TRAIN_ONLY_ELEMENTS)
         self.train_only = plan.train_only
         net_rows = n if self.train_only else rows
-        # inputs as columns (their features, and the ones row): the training set, then the test set
-        self.x_allT = augment_features(np.concatenate([d.x_train, d.x_test]), c.features, dt)
-        self.xT = np.ascontiguousarray(self.x_allT[:, :n])
+        # inputs as columns (their features, and the ones row): the training set, then the test set;
+        # stored input by input (Fortran order), so that the first layer's weight gradient δ x̂
+        # reads x̂ as a C-contiguous matrix (a faster BLAS product than its transposed view)
+        self.x_allT = np.asfortranarray(augment_features(np.concatenate([d.x_train, d.x_test]), c.features, dt))
+        self.xT = self.x_allT[:, :n]
         self.x_testT = np.ascontiguousarray(self.x_allT[:, n:])
         # targets per input; the loss gradient's scale on the training inputs, 0 on the test ones
         self.tgt_all = _targets(self.task, np.concatenate([d.y_train, d.y_test]), d.classes, dt)

@@ -172,18 +172,28 @@ def test_float32_runs_the_same_paths() -> None:
 
 
 def test_histograms_are_np_histogram_of_each_layer() -> None:
-    """Uneven widths, several variants, a constant layer, a non-finite one, a diverged variant."""
+    """Uneven widths, several variants, a constant layer, a non-finite one, a diverged variant,
+    values on the edges (where the bin index needs np.histogram's correction), no finite layer."""
     rng = np.random.default_rng(5)
-    net = StackedMLP(Architecture(widths=(3, 5, 2)), [Variant("relu")] * 3, 40)
+    net = StackedMLP(Architecture(widths=(3, 5, 2)), [Variant("relu")] * 5, 40)
     for z in net.Zs:
-        z[...] = rng.standard_normal(z.shape) * 10.0 ** rng.uniform(-3, 3, (3, 1, 1))
+        z[...] = rng.standard_normal(z.shape) * 10.0 ** rng.uniform(-3, 3, (5, 1, 1))
     net.Zs[1][0] = 2.5  # constant: np.histogram over [2, 3]
     net.Zs[2][1, 0, 3] = np.nan  # no histogram
     net.Zs[0][1, 0, :2] = -1e308, 1e308  # a span beyond float64: no histogram (np.histogram raises)
-    n, alive = 33, np.array([True, True, False])
+    # on and next to the edges of the bins, over ranges where the index computed from
+    # (z − lo)/(hi − lo) is one too high at some edges (layers 0 and 2) and one too low (layer 1)
+    for layer, z in enumerate(net.Zs):
+        lo, hi = (1.369616873214543, 1.4111811552028348) if layer != 1 else (-0.3, 2.7)
+        e = np.linspace(lo, hi, recording.HIST_BINS + 1)
+        z[3] = rng.choice(np.clip(np.concatenate([e, np.nextafter(e, np.inf), np.nextafter(e, -np.inf)]), lo, hi), z.shape[1:])
+        z[3, 0, :2] = lo, hi
+        z[4, 0, 0] = np.inf  # no layer has a histogram
+    n, alive = 33, np.array([True, True, False, True, True])
     hists = recording.histograms(net, n, alive)
     assert hists[2] is None
-    for k in range(2):
+    assert all(len(edges) == len(counts) == 0 for edges, counts in hists[4])
+    for k in (0, 1, 3):
         for layer, (edges, counts) in enumerate(hists[k]):
             z = net.Zs[layer][k, :, :n].ravel()
             with np.errstate(over="ignore"):
