@@ -151,6 +151,27 @@ def test_a_click_on_the_phase_embed_moves_the_point_and_the_link(page, server):
     assert len(sw2.replace(".", "").lstrip("0")) <= 3, sw2  # rounded as a person would type it
 
 
+def test_the_phase_embed_fades_the_last_diagram_until_the_new_activations_comes(page, server):
+    """An embed with its controls: choosing ELU instead of tanh, tanh's diagram stays faded
+    (the status says "Computing…") until ELU's is drawn, in full again."""
+    page.goto(f"{server}/embed/phase?th=tanh&controls=1")
+    page.wait_for_selector(".embed-plot[data-rendered='1']", timeout=60_000)
+    assert page.get_attribute(".embed-plot", "data-stale") == "0"
+    assert float(page.eval_on_selector(".embed-plot", "e => getComputedStyle(e).opacity")) == 1
+    held, release = hold(page, "**/api/theory/phase*")
+    page.select_option(".embed-controls select >> nth=0", "elu")
+    wait_held(page, held)
+    assert page.eval_on_selector(".embed-plot", "e => e.layout.title.text") == "tanh"
+    assert page.get_attribute(".embed-plot", "data-stale") == "1"
+    assert page.text_content(".embed-status") == "Computing…"
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.embed-plot')).opacity < 0.5")
+    release()
+    page.wait_for_function("() => document.querySelector('.embed-plot').layout.title.text === 'ELU'", timeout=60_000)
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.embed-plot')).opacity === '1'")
+    assert page.get_attribute(".embed-plot", "data-stale") == "0"
+    assert "Click the plane to move the point" in page.text_content(".embed-status")
+
+
 def test_the_phase_embed_legend_clears_the_axis_title_in_a_short_frame(page, server):
     """The legend under the phase diagram sits at the figure's bottom edge, not a fraction of the
     plot's height below it (which put it on the x axis' title in a short, narrow frame)."""

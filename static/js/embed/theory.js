@@ -18,12 +18,15 @@ export async function show(frame, catalogue, meta, state, notes) {
     link(state, { view: "theory" });
     const signal = latest.next();
     setStatus("Computing…");
+    // what is drawn (of the earlier settings) faded until the new one is: not passed off as it
+    frame.plot.dataset.stale = frame.plot.dataset.rendered === "1" ? "1" : "0";
     try {
       // the phase diagram: a click moves the point here, and the link opens the lab with it
       const phaseClick = "Click the plane to move the point; Open in Activation Lab takes it there.";
       // laid out for the plot's width, and again when the frame's width changes (a narrow one as a phone's)
       const out = await theoryPanel(panelName, { state, meta, catalogue, signal, narrow: false, width: frame.plot.clientWidth || undefined, height: frame.plot.clientHeight || undefined, phaseClick, label: (s) => curveLabel(s, catalogue, state.th) });
       await draw(out.figure, () => out.remake(frame.plot.clientWidth || undefined, frame.plot.clientHeight || undefined));
+      frame.plot.dataset.stale = "0";
       setStatus(out.note || "");
     } catch (err) {
       if (!isAbort(err)) setStatus(`${err.message}${err.field ? ` (field: ${err.field})` : ""}`, true);
