@@ -307,6 +307,26 @@ def test_a_typed_value_then_train_asks_once(page, server):
     assert page.inner_text("#train-status").startswith("Trained 120 epochs")
 
 
+def test_with_retraining_off_enter_in_a_box_sets_the_value_and_train_trains(page, server):
+    """"Retrain when a setting changes" unticked: Enter in a box commits its value and says so,
+    with no run (it used to submit the form, which trained); Train then trains, once."""
+    page.goto(f"{server}/?view=network&epochs=100&auto=0")
+    wait_trained(page)  # (a link's plots are drawn on load)
+    assert not page.is_checked("#net-auto")
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/api/train/stream") else None)
+    page.fill('[data-param-box="noise"]', "0.25")
+    page.press('[data-param-box="noise"]', "Enter")
+    page.wait_for_function("() => /noise=0.25/.test(location.search)")
+    page.wait_for_timeout(600)
+    assert asked == []
+    assert page.inner_text("#train-status").startswith("Settings changed — press Train to see them.")
+    page.click("#train")
+    wait_trained(page)
+    page.wait_for_timeout(300)
+    assert len(asked) == 1, asked
+
+
 def test_a_sweeps_loss_axis_title_is_clear_of_its_tick_labels(page, server):
     """lr = 3 takes leaky ReLU's loss to ~1e-50: the ticks (10⁻⁴⁸) are wider than the fixed margin
     left for them, and the rotated title "training loss" ran through them."""

@@ -86,6 +86,10 @@ export class NetworkView {
     this.narrow.addEventListener("change", () => this.restyle());
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
+      // Enter in a box (its change has committed the value) trains only when a change retrains;
+      // Train itself always does (a click leaves no box focused)
+      const box = document.activeElement;
+      if (!this.state.auto && box && box !== this.trainBtn && this.form.contains(box) && box.matches("input, select")) return;
       this.run();
       // a phone puts the results under ~2,400 px of controls: Train (or Enter in a field far
       // above) brings them into view; beside the controls (a wide screen) nothing moves
