@@ -89,7 +89,7 @@ export class NetworkView {
       // Enter in a box (its change has committed the value) trains only when a change retrains;
       // Train itself always does (a click leaves no box focused)
       const box = document.activeElement;
-      if (!this.state.auto && box && box !== this.trainBtn && this.form.contains(box) && box.matches("input, select")) return;
+      if (!this.state.auto && this.form.contains(box) && box.matches("input, select")) return;
       this.run();
       // a phone puts the results under ~2,400 px of controls: Train (or Enter in a field far
       // above) brings them into view; beside the controls (a wide screen) nothing moves
