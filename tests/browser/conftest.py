@@ -150,3 +150,34 @@ def until(page, expression: str, timeout_s: float = 20.0, arg=None) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"still false after {timeout_s} s: {expression}{last}")
         time.sleep(0.02)
+
+
+def hold(page, pattern: str):
+    """Hold every request to ``pattern`` until release() (the page may give some up meanwhile):
+    returns (the held routes, release)."""
+    held, holding = [], [True]
+
+    def handler(route):
+        if holding[0]:
+            held.append(route)
+        else:
+            route.continue_()
+
+    def release():
+        holding[0] = False
+        for route in held:
+            try:
+                route.continue_()
+            except PlaywrightError:  # (one the page aborted: "already handled")
+                pass
+
+    page.route(pattern, handler)
+    return held, release
+
+
+def wait_held(page, held) -> None:
+    for _ in range(250):  # (Playwright's calls let the request reach the route)
+        if held:
+            return
+        page.wait_for_timeout(20)
+    assert held, "no request was held"

@@ -4,11 +4,14 @@ another origin (checked by the `page` fixture after every test)."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
+import urllib.request
 
 import pytest
 
-from .conftest import shot
+from .conftest import hold, shot, wait_held
 
 pytestmark = pytest.mark.browser
 
@@ -274,22 +277,65 @@ def test_train_button_works_at_defaults_and_lesson_settings(page, server, query)
     assert page.inner_text("#train-status").startswith(f"Trained {epochs} epochs")
 
 
-def test_stop_says_the_plots_show_the_previous_run(page, server):
+def start_a_long_run(page, server) -> list[dict]:
+    """Plots of 100 epochs, then a run of 5000 epochs on 1000 points under way; returns the
+    bodies of the stream requests made from then on."""
     page.goto(f"{server}/?view=network&epochs=100")
     wait_trained(page)
+    bodies: list[dict] = []
+    page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/api/train/stream") else None)
     page.fill('[data-param-box="n_points"]', "1000")
     page.fill('[data-param-box="epochs"]', "5000")
     page.dispatch_event('[data-param-box="epochs"]', "change")
-    page.wait_for_function("() => /^Epoch \\d+ of 5000/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+    # (a progress past epoch 0: a run stopped at 0 has trained nothing to draw)
+    page.wait_for_function("() => /^Epoch [1-9]\\d* of 5000/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+    return bodies
+
+
+def test_stop_draws_the_network_where_it_stopped(page, server):
+    """Stop during a run: the plots show that run at the epoch it stopped at (the server keeps
+    nothing: the page trains the same settings to that epoch, which gives the same numbers as
+    the API does), and Step goes on from there."""
+    bodies = start_a_long_run(page, server)
     # the click blurs the epochs box, whose change commits 5000 again: Stop also cancels the run
-    # that commit was about to start (150 ms later), so the status stays and nothing trains
+    # that commit was about to start (150 ms later)
     page.click("#stop")
+    page.wait_for_function("() => /the plots show the network at epoch/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+    status = page.inner_text("#train-status")
+    m = re.match(r"Stopped at epoch (\d+) of 5000: the plots show the network at epoch (\d+) \(these settings trained again to there in \d+ ms\)\. Step or Play goes on from there; Train starts again\.$", status)
+    assert m and m[1] == m[2], status
+    epoch = int(m[1])
+    assert epoch >= 1
+    assert [b["epochs"] for b in bodies] == [5000, epoch], bodies
+    assert {**bodies[1], "epochs": 5000} == bodies[0]  # the same settings
+    assert page.evaluate("() => document.querySelector('#view-network').dataset.stale") == "0"
+    assert "epochs=5000" in page.url  # (the settings are still the user's)
+    # the loss plot ends at that epoch, with the loss the API gives for those settings
+    x, y = page.eval_on_selector('[data-panel="loss"] .plot', "e => [e.data[0].x.at(-1), e.data[0].y.at(-1)]")
+    assert x == epoch
+    req = urllib.request.Request(f"{server}/api/train", json.dumps(bodies[1]).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        direct = json.load(r)
+    assert direct["epochs"] == epoch
+    assert y == pytest.approx(direct["variants"][0]["loss"]["train"][-1], rel=1e-12)
+    page.click("#step")
+    page.wait_for_function(f"() => document.querySelector('#train-status').textContent.startsWith('Epoch {epoch + 1} — training loss')", timeout=60_000)
+
+
+def test_stop_while_the_stopped_run_is_drawn_keeps_the_previous_plots(page, server):
+    bodies = start_a_long_run(page, server)
+    held, release = hold(page, "**/api/train/stream")
+    page.click("#stop")
+    wait_held(page, held)
+    status = page.inner_text("#train-status")
+    assert re.match(r"Stopped at epoch \d+ of 5000\. Drawing the network there: the server keeps no run, so it trains these settings again to epoch \d+…$", status), status
+    page.click("#stop")
+    release()
     page.wait_for_timeout(600)
     status = page.inner_text("#train-status")
-    assert status.startswith("Stopped at epoch ") and "of 5000" in status, status
+    assert re.match(r"Stopped at epoch \d+ of 5000\. The plots still show an earlier run \(ReLU on two moons, 100 epochs\), not these settings\.$", status), status
     assert page.evaluate("() => document.querySelector('#view-network').dataset.training") == "0"
-    # (its settings were not those of the plots)
-    assert "The plots still show an earlier run (ReLU on two moons, 100 epochs), not these settings." in status, status
+    assert len(bodies) == 2
 
 
 def test_a_typed_value_then_train_asks_once(page, server):

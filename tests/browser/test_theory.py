@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .conftest import PageWatch, PlaywrightError, shot
+from .conftest import PageWatch, hold, shot, wait_held
 
 pytestmark = pytest.mark.browser
 
@@ -281,37 +281,6 @@ def test_the_phase_note_says_when_there_is_no_critical_line(page, server):
     open_theory(page, server, "&th=relu")  # σ_w² = 2 on the whole line, q* only at σ_b² = 0
     note = page.inner_text("#view-theory [data-panel='phase'] .note")
     assert "the critical line (χ₁ = 1) on 7 values of σ_b². Open circles: no q* there" in note, note
-
-
-def hold(page, pattern: str):
-    """Hold every request to ``pattern`` until release() (the page may give some up meanwhile):
-    returns (the held routes, release)."""
-    held, holding = [], [True]
-
-    def handler(route):
-        if holding[0]:
-            held.append(route)
-        else:
-            route.continue_()
-
-    def release():
-        holding[0] = False
-        for route in held:
-            try:
-                route.continue_()
-            except PlaywrightError:  # (one the page aborted: "already handled")
-                pass
-
-    page.route(pattern, handler)
-    return held, release
-
-
-def wait_held(page, held) -> None:
-    for _ in range(250):  # (Playwright's calls let the request reach the route)
-        if held:
-            return
-        page.wait_for_timeout(20)
-    assert held, "no request was held"
 
 
 PHASE_PANEL = "#view-theory [data-panel='phase']"

@@ -417,12 +417,21 @@ export class NetworkView {
     this.status.classList.toggle("error", error);
   }
 
+  /** Stop the run under way. A Train run stopped after its first epoch is drawn as it was
+   * there: the server keeps nothing, so the same settings are trained again to that epoch (the
+   * same numbers: training is deterministic for a seed), whose state Step and Play continue. */
   stop() {
     clearTimeout(this.autoTimer); // (a run a committed box was about to start: a Stop click blurs the box)
+    const redrawing = this.stoppedAt; // (a Stop while a stopped run is trained again to its epoch: drop that too)
+    const p = redrawing || this.lastProgress;
     this.latest.abort();
+    this.stoppedAt = null;
     this.running(false);
-    // the stream sends nothing once closed: the stopped run leaves no result to draw
-    const at = this.lastProgress ? ` at epoch ${this.lastProgress.epoch} of ${this.lastProgress.epochs}` : "";
+    if (!redrawing && this.state.mode !== "sweep" && p && p.epoch >= 1 && p.epoch < p.epochs) {
+      this.run({ epoch: p.epoch, epochs: p.epochs, ...this.runBody });
+      return;
+    }
+    const at = p ? ` at epoch ${p.epoch} of ${p.epochs}` : "";
     const shown = this.shownRun();
     const note = this.staleNote(); // (the stopped run's settings may be new)
     this.setStatus(!shown ? `Stopped${at}, so there is nothing to show yet: press Train to run again.` : note ? `Stopped${at}.${note}` : `Stopped${at}. The plots still show the previous run (${shown}).`);
@@ -486,12 +495,19 @@ export class NetworkView {
     this.live?.update(); // Play/Step/Reset wait for the run: they continue from its end
   }
 
-  async run() {
+  /** Train (or sweep) with the current settings; ``stoppedAt`` (a stopped Train run: its last
+   * progress's epoch and epochs, its request's body and key): train that run's settings to that
+   * epoch only, and say so (see :meth:`stop`). */
+  async run(stoppedAt = null) {
     clearTimeout(this.autoTimer); // (this run is the one a committed change was about to start)
     this.stale = false;
     const signal = this.latest.next();
-    const body = this.requestBody();
-    const key = JSON.stringify(body); // (the settings of what this run will show)
+    // (a stopped run: its own settings, which a box may have changed since with retraining off)
+    const body = stoppedAt ? { ...stoppedAt.body, epochs: stoppedAt.epoch } : this.requestBody();
+    const key = stoppedAt ? stoppedAt.key : JSON.stringify(body); // (the settings of what this run will show)
+    this.runBody = { body, key };
+    this.stoppedAt = stoppedAt;
+    const stopped = stoppedAt ? `Stopped at epoch ${stoppedAt.epoch} of ${stoppedAt.epochs}` : "";
     this.running(true);
     this.progress.value = 0;
     this.progress.max = 1;
@@ -533,7 +549,7 @@ export class NetworkView {
             : ` ${count} diverged ${at.length === n ? gone[0].when : `${gone[0].where} (${gone[0].when})`}.`;
         this.setStatus(`${what}${said}${stale}`);
       } else {
-        this.setStatus("Starting…");
+        this.setStatus(stopped ? `${stopped}. Drawing the network there: the server keeps no run, so it trains these settings again to epoch ${stoppedAt.epoch}…` : "Starting…");
         let result = null;
         const stream = () => postStream(
           "/api/train/stream",
@@ -545,7 +561,7 @@ export class NetworkView {
               this.progress.value = data.epoch / data.epochs;
               this.lastProgress = data;
               const losses = (data.loss || []).map((l) => (l === null ? "diverged" : fmtLoss(l))).join(" / ");
-              this.setStatus(`Epoch ${data.epoch} of ${data.epochs}${losses ? ` — training loss ${losses}` : ""}`);
+              if (!stopped) this.setStatus(`Epoch ${data.epoch} of ${data.epochs}${losses ? ` — training loss ${losses}` : ""}`);
             } else if (name === "result") {
               result = data;
             } else if (name === "error") {
@@ -575,13 +591,19 @@ export class NetworkView {
           : allGone && done < planned
             ? `Stopped at epoch ${done} of ${planned} in ${Math.round(result.elapsed_ms)} ms.`
             : `Trained ${result.epochs} epoch${result.epochs === 1 ? "" : "s"} in ${Math.round(result.elapsed_ms)} ms${cut}.`;
-        this.setStatus(`${what}${divergedNote(result.variants, finite)}${this.staleNote()}`);
+        const said = stopped && !result.cut_short
+          ? `${stopped}: the plots show the network at epoch ${done} (these settings trained again to there in ${Math.round(result.elapsed_ms)} ms). Step or Play goes on from there; Train starts again.`
+          : what;
+        this.setStatus(`${said}${divergedNote(result.variants, finite)}${this.staleNote()}`);
       }
     } catch (err) {
       if (isAbort(err)) return;
       this.showError(err);
     } finally {
-      if (!signal.aborted) this.running(false);
+      if (!signal.aborted) {
+        this.stoppedAt = null;
+        this.running(false);
+      }
     }
   }
 
