@@ -302,7 +302,7 @@ def test_stop_draws_the_network_where_it_stopped(page, server):
     page.click("#stop")
     page.wait_for_function("() => /the plots show the network at epoch/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
     status = page.inner_text("#train-status")
-    m = re.match(r"Stopped at epoch (\d+) of 5000: the plots show the network at epoch (\d+) \(these settings trained again to there in \d+ ms\)\. Step or Play goes on from there; Train starts again\.$", status)
+    m = re.match(r"Stopped at epoch (\d+) of 5000: the plots show the network at epoch (\d+) \(the run's settings trained again to there in \d+ ms\)\. Step or Play goes on from there; Train starts again\.$", status)
     assert m and m[1] == m[2], status
     epoch = int(m[1])
     assert epoch >= 1
@@ -328,7 +328,7 @@ def test_stop_while_the_stopped_run_is_drawn_keeps_the_previous_plots(page, serv
     page.click("#stop")
     wait_held(page, held)
     status = page.inner_text("#train-status")
-    assert re.match(r"Stopped at epoch \d+ of 5000\. Drawing the network there: the server keeps no run, so it trains these settings again to epoch \d+…$", status), status
+    assert re.match(r"Stopped at epoch \d+ of 5000\. Drawing the network there: the server keeps no run, so it trains the run's settings again to epoch \d+…$", status), status
     page.click("#stop")
     release()
     page.wait_for_timeout(600)
@@ -336,6 +336,33 @@ def test_stop_while_the_stopped_run_is_drawn_keeps_the_previous_plots(page, serv
     assert re.match(r"Stopped at epoch \d+ of 5000\. The plots still show an earlier run \(ReLU on two moons, 100 epochs\), not these settings\.$", status), status
     assert page.evaluate("() => document.querySelector('#view-network').dataset.training") == "0"
     assert len(bodies) == 2
+
+
+def test_stop_after_a_setting_changed_draws_the_run_with_its_own_settings(page, server):
+    """Retraining off, a box changed during a run, then Stop: the stopped run is drawn with the
+    settings it was started with (not the box's new value), and the plots say they are not of
+    the current settings."""
+    page.goto(f"{server}/?view=network&epochs=100&auto=0")
+    wait_trained(page)
+    bodies: list[dict] = []
+    page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/api/train/stream") else None)
+    page.fill('[data-param-box="n_points"]', "1000")
+    page.fill('[data-param-box="epochs"]', "5000")
+    page.click("#train")
+    page.wait_for_function("() => /^Epoch [1-9]\\d* of 5000/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+    page.fill('[data-param-box="noise"]', "0.3")
+    page.press('[data-param-box="noise"]', "Enter")
+    page.wait_for_function("() => /noise=0.3/.test(location.search)")
+    page.click("#stop")
+    page.wait_for_function("() => /the plots show the network at epoch/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+    assert len(bodies) == 2 and bodies[1]["noise"] == bodies[0]["noise"] != 0.3, bodies
+    status = page.inner_text("#train-status")
+    assert status.endswith(f"The plots still show an earlier run (ReLU on two moons, {bodies[1]['epochs']} epochs), not these settings."), status
+    assert page.evaluate("() => document.querySelector('#view-network').dataset.stale") == "1"
+    assert "Step or Play goes on" not in status, status
+    # its state is of other settings: Step starts the current ones afresh
+    page.click("#step")
+    page.wait_for_function("() => document.querySelector('#train-status').textContent.startsWith('Epoch 1 — training loss')", timeout=60_000)
 
 
 def test_a_typed_value_then_train_asks_once(page, server):

@@ -61,9 +61,10 @@ export class LiveTraining {
     this.update();
   }
 
-  /** A full run (Train) ended: Play and Step continue from it. */
+  /** A full run (Train) ended: Play and Step continue from it (null: from the start, as the
+   * settings changed while it ran). */
   took(result) {
-    this.state = result.state || null;
+    this.state = (result && result.state) || null;
     this.update();
   }
 

@@ -549,7 +549,7 @@ export class NetworkView {
             : ` ${count} diverged ${at.length === n ? gone[0].when : `${gone[0].where} (${gone[0].when})`}.`;
         this.setStatus(`${what}${said}${stale}`);
       } else {
-        this.setStatus(stopped ? `${stopped}. Drawing the network there: the server keeps no run, so it trains these settings again to epoch ${stoppedAt.epoch}…` : "Starting…");
+        this.setStatus(stopped ? `${stopped}. Drawing the network there: the server keeps no run, so it trains the run's settings again to epoch ${stoppedAt.epoch}…` : "Starting…");
         let result = null;
         const stream = () => postStream(
           "/api/train/stream",
@@ -574,7 +574,8 @@ export class NetworkView {
         if (signal.aborted || !result) return;
         this.progress.value = 1;
         this.trace = result;
-        this.live.took(result);
+        const current = key === this.settingsKey(); // (else a box changed while it ran: Step and Play start afresh)
+        this.live.took(current ? result : null);
         labelRuns(result.variants, this.catalogue);
         this.showsResult("trace", key);
         this.frame = Math.max(0, result.variants[0].boundary ? result.variants[0].boundary.frames.length - 1 : 0);
@@ -592,7 +593,7 @@ export class NetworkView {
             ? `Stopped at epoch ${done} of ${planned} in ${Math.round(result.elapsed_ms)} ms.`
             : `Trained ${result.epochs} epoch${result.epochs === 1 ? "" : "s"} in ${Math.round(result.elapsed_ms)} ms${cut}.`;
         const said = stopped && !result.cut_short
-          ? `${stopped}: the plots show the network at epoch ${done} (these settings trained again to there in ${Math.round(result.elapsed_ms)} ms). Step or Play goes on from there; Train starts again.`
+          ? `${stopped}: the plots show the network at epoch ${done} (the run's settings trained again to there in ${Math.round(result.elapsed_ms)} ms).${current ? " Step or Play goes on from there; Train starts again." : ""}`
           : what;
         this.setStatus(`${said}${divergedNote(result.variants, finite)}${this.staleNote()}`);
       }
