@@ -261,6 +261,25 @@ def test_a_resized_frame_redraws_its_legend_clear_of_the_plot(page, server, src)
         assert clear(got), (width, got)
 
 
+@pytest.mark.parametrize("heights", [(700, 420), (420, 700)], ids=["taller-to-short", "short-to-taller"])
+def test_a_frame_whose_new_height_turns_the_colour_bar_draws_the_map_afresh(page, server, heights):
+    """A phone-wide frame tall enough gets the phone layout (colour bar under the map), a short
+    one the wide layout (bar beside it); when a host changes only the height across that line
+    (the auto-height script does), the map is drawn as a fresh load at the new height draws it:
+    Plotly.react had left the old bar's ticks and title over a squeezed map."""
+    src = "/embed/boundary?act=relu&epochs=50"
+    drawn = """() => ({ bar: [...document.querySelectorAll('.embed-plot .infolayer .colorbar text')].map((t) => t.textContent),
+      map: Math.round(document.querySelector('.embed-plot')._fullLayout.xaxis._length) })"""
+    first, then = heights
+    fresh = _framed(page, server, src, 720, then).evaluate(drawn)
+    inner = _framed(page, server, src, 720, first)
+    page.evaluate(f"document.getElementById('f').height = '{then}'")
+    inner.wait_for_timeout(1200)  # (the redraw waits for the resizing to settle)
+    after = inner.evaluate(drawn)
+    assert after["bar"] == fresh["bar"], (after, fresh)
+    assert abs(after["map"] - fresh["map"]) <= 2, (after, fresh)
+
+
 def _framed(page, server, src, width, height):
     """The embed in a fixed-size iframe of a host page (no auto-height script): its frame, ready."""
     page.set_viewport_size({"width": max(900, width + 40), "height": max(900, height + 40)})

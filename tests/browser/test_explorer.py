@@ -365,6 +365,35 @@ def test_stop_after_a_setting_changed_draws_the_run_with_its_own_settings(page, 
     page.wait_for_function("() => document.querySelector('#train-status').textContent.startsWith('Epoch 1 — training loss')", timeout=60_000)
 
 
+BOUNDARY_DRAWN = """() => {
+  const gd = document.querySelector('[data-panel="boundary"] .plot');
+  const bar = [...gd.querySelectorAll('.infolayer .colorbar text')].map((t) => t.textContent);
+  return { bar, map: Math.round(gd._fullLayout.xaxis._length) };
+}"""
+
+
+@pytest.mark.parametrize("sizes", [((390, 844), (1280, 800)), ((1280, 800), (390, 844))], ids=["phone-to-wide", "wide-to-phone"])
+def test_the_boundary_map_is_drawn_anew_when_the_window_crosses_the_phone_width(page, server, sizes):
+    """The phone layout's colour bar lies under the map, the wide one's stands beside it: after
+    the window crosses the phone width the map is drawn as a fresh load at that size draws it
+    (Plotly.react had left the old bar's ticks and title over a map squeezed to ~65 px)."""
+    first, then = sizes
+    page.set_viewport_size(dict(zip(("width", "height"), then)))
+    page.goto(f"{server}/?view=network")
+    wait_trained(page)
+    page.wait_for_timeout(400)
+    fresh = page.evaluate(BOUNDARY_DRAWN)
+    page.set_viewport_size(dict(zip(("width", "height"), first)))
+    page.reload()
+    wait_trained(page)
+    page.wait_for_timeout(400)
+    page.set_viewport_size(dict(zip(("width", "height"), then)))
+    page.wait_for_timeout(1000)
+    after = page.evaluate(BOUNDARY_DRAWN)
+    assert after["bar"] == fresh["bar"], (after, fresh)
+    assert abs(after["map"] - fresh["map"]) <= 2, (after, fresh)
+
+
 def test_a_typed_value_then_train_asks_once(page, server):
     """Train blurs the box just typed in, whose change schedules a run of its own 150 ms later:
     that run is the one Train starts, not a second request that restarts it."""

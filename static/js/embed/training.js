@@ -69,7 +69,7 @@ export async function show(frame, catalogue, meta, state, notes) {
         if (!shown || !narrow.matches) return;
         const before = phone;
         const f = figure(shown);
-        if (phone !== before) draw(f, () => figure(shown));
+        if (phone !== before) draw(f, () => figure(shown), { fresh: true }); // (Plotly.react left the turned colour bar's old axis drawn)
       }, 150);
     });
   }

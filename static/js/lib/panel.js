@@ -75,6 +75,11 @@ export function exportable(actions, on) {
   }
 }
 
+/** The orientation of each trace's colour bar ("" for none), as one key. */
+function colourBars(data) {
+  return data.map((t) => (t.showscale === false || !(t.colorbar || t.showscale) ? "" : (t.colorbar && t.colorbar.orientation) || "v")).join(",");
+}
+
 export class Panel {
   /**
    * root: the .panel element. opts: {title, help, name (of exported files), embed? (true, or
@@ -139,7 +144,14 @@ export class Panel {
     this.exportable(true);
     this.note.textContent = note || "";
     this.extra.hidden = !extra; // (what goes under the plot, e.g. a scrubber, belongs to its figure)
-    const p = window.Plotly.react(this.plot, figure.data, figure.layout, config);
+    // Plotly.react leaves a colour bar's old axis drawn when the bar turns (the phone layout's
+    // is horizontal, under the map; the wide one's upright, beside it), over a squeezed plot:
+    // the bars are taken away first, then drawn as they now are
+    const bars = colourBars(figure.data);
+    const turned = this.rendered && bars !== this.bars;
+    this.bars = bars;
+    const draw = () => window.Plotly.react(this.plot, figure.data, figure.layout, config);
+    const p = turned ? window.Plotly.react(this.plot, figure.data.map((t) => ({ ...t, showscale: false })), figure.layout, config).then(() => turn === this.turn && draw()) : draw();
     this.rendered = true;
     this.plot.dataset.rendered = "1";
     return p;
