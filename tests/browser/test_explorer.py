@@ -394,6 +394,19 @@ def test_the_boundary_map_is_drawn_anew_when_the_window_crosses_the_phone_width(
     assert abs(after["map"] - fresh["map"]) <= 2, (after, fresh)
 
 
+def test_an_emptied_whole_number_box_goes_back_to_its_value(page, server):
+    """An emptied seed box is not seed 0: it shows the seed in force again and nothing trains."""
+    page.goto(f"{server}/?view=network&epochs=100&seed=3")
+    wait_trained(page)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/api/train/stream") else None)
+    page.fill("#net-seed", "")
+    page.press("#net-seed", "Tab")
+    page.wait_for_timeout(600)
+    assert page.input_value("#net-seed") == "3"
+    assert "seed=3" in page.url and asked == []
+
+
 def test_a_typed_value_then_train_asks_once(page, server):
     """Train blurs the box just typed in, whose change schedules a run of its own 150 ms later:
     that run is the one Train starts, not a second request that restarts it."""

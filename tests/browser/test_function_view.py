@@ -378,3 +378,32 @@ def test_a_card_trains_a_network_with_its_activation_as_set(page, server):
     page.wait_for_function("() => document.querySelectorAll('#net-summary .stat').length === 1", timeout=60_000)
     page.wait_for_function("() => document.querySelector('#net-summary .stat').innerText.startsWith('ReLU')", timeout=60_000)
     assert "act=" not in page.url and "view=network" in page.url, page.url  # (ReLU alone is the default)
+
+
+def test_an_emptied_box_goes_back_to_its_value_and_changes_nothing(page, server):
+    """A parameter box emptied (or given text) shows the value in force again, not the one the
+    control was made with; an emptied x max is not 0: it is said, and nothing is redrawn."""
+    page.goto(f"{server}/?fn=leaky_relu")
+    page.wait_for_selector(PLOT)
+    box = page.locator('#fn-curves [data-param-box="leak"]').first
+    box.fill("0.3")
+    box.press("Tab")
+    page.wait_for_function("() => /leak%3D0.3|leak=0.3/.test(location.search)")
+    box.fill("")
+    box.press("Tab")
+    page.wait_for_timeout(300)
+    assert box.input_value() == "0.3"
+    assert page.input_value('#fn-curves input[type="range"][data-param="leak"]') == "0.3"
+    assert "0.3" in page.url
+    url = page.url
+    xrange = page.evaluate("() => document.querySelector('[data-panel=\"function\"] .plot').layout.xaxis.range")
+    page.fill("#fn-xmax", "")
+    page.press("#fn-xmax", "Tab")
+    page.wait_for_timeout(400)
+    assert page.url == url
+    assert page.evaluate("() => document.querySelector('[data-panel=\"function\"] .plot').layout.xaxis.range") == xrange
+    assert page.evaluate("() => document.querySelector('#fn-xmax').validationMessage") == "x max must be a number within ±10000"
+    page.fill("#fn-xmax", "4")
+    page.press("#fn-xmax", "Tab")
+    page.wait_for_function("() => /xmax=4/.test(location.search)")
+    assert page.evaluate("() => document.querySelector('#fn-xmax').validationMessage") == ""

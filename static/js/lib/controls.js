@@ -55,7 +55,9 @@ export function slider(opts) {
     "data-param-box": opts.name,
   });
   box.style.width = "5.5rem";
+  let current = opts.value; // (what an emptied or unreadable box goes back to)
   const show = (v) => {
+    current = Number(v);
     range.value = String(toSlider(v));
     box.value = formatNumber(Number(v));
     range.setAttribute("aria-valuetext", formatNumber(v));
@@ -64,6 +66,7 @@ export function slider(opts) {
   const clamp = (v) => Math.min(max, Math.max(min, v));
   range.addEventListener("input", () => {
     const v = clamp(fromSlider(range.value));
+    current = v;
     box.value = formatNumber(v);
     range.setAttribute("aria-valuetext", formatNumber(v));
     opts.onInput(v);
@@ -71,7 +74,7 @@ export function slider(opts) {
   range.addEventListener("change", () => opts.onCommit && opts.onCommit(clamp(fromSlider(range.value))));
   const commitBox = () => {
     const v = Number(box.value);
-    if (box.value.trim() === "" || !Number.isFinite(v)) return show(opts.value);
+    if (box.value.trim() === "" || !Number.isFinite(v)) return show(current);
     const c = clamp(v);
     show(c);
     opts.onInput(c);

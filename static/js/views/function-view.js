@@ -85,16 +85,19 @@ export class FunctionView {
       this.set({ fn: specs }, true);
     });
     const range = () => {
-      const a = Number(this.xmin.value);
-      const b = Number(this.xmax.value);
+      const read = (box) => (box.value.trim() === "" ? NaN : Number(box.value)); // (an emptied box is not 0)
+      const a = read(this.xmin);
+      const b = read(this.xmax);
       const limit = meta.caps.x_limit;
-      if (Number.isFinite(a) && Number.isFinite(b) && a < b && Math.abs(a) <= limit && Math.abs(b) <= limit) {
-        this.xmin.setCustomValidity("");
-        this.set({ xmin: a, xmax: b }, true);
-      } else {
-        this.xmin.setCustomValidity(`x min must be below x max, both within ±${limit}`);
-        this.xmin.reportValidity();
-      }
+      for (const box of [this.xmin, this.xmax]) box.setCustomValidity("");
+      const [box, why] = !Number.isFinite(a) || Math.abs(a) > limit
+        ? [this.xmin, `x min must be a number within ±${limit}`]
+        : !Number.isFinite(b) || Math.abs(b) > limit
+          ? [this.xmax, `x max must be a number within ±${limit}`]
+          : a < b ? [null, ""] : [this.xmin, `x min must be below x max, both within ±${limit}`];
+      if (!box) return this.set({ xmin: a, xmax: b }, true);
+      box.setCustomValidity(why);
+      box.reportValidity();
     };
     this.xmin.addEventListener("change", range);
     this.xmax.addEventListener("change", range);

@@ -337,7 +337,7 @@ export class NetworkView {
       const id = `net-${f.key}`;
       const input = el("input", { type: "number", id, min: info.min, max: info.max, step: f.step, value, "data-param": f.key });
       input.addEventListener("change", () => {
-        const v = Math.round(Number(input.value));
+        const v = input.value.trim() === "" ? NaN : Math.round(Number(input.value)); // (an emptied box is not 0)
         if (!Number.isFinite(v) || v < info.min || v > info.max) {
           input.value = String(this.state[f.key]);
           return;
