@@ -10,6 +10,9 @@ import { applyTheme, preferredTheme } from "./lib/theme.js";
 import { FunctionView } from "./views/function-view.js";
 import { openEmbedDialog } from "./lib/embed-dialog.js";
 import { announceState, onApplyState } from "./lib/page-state.js";
+import { followTopBar } from "./lib/topbar.js";
+
+followTopBar();
 
 window.__actlab = { draws: [], lastInput: 0 };
 

@@ -12,6 +12,9 @@ import { readLink, showLinkNotice } from "./lib/url.js";
 import { FIGURES } from "./lessons/figures.js";
 import { Presenter } from "./lessons/present.js";
 import { announceState, onApplyState } from "./lib/page-state.js";
+import { followTopBar } from "./lib/topbar.js";
+
+followTopBar();
 
 window.__actlab = { measures: 0 };
 

@@ -614,3 +614,28 @@ def test_a_momentum_sweep_trains_with_sgd(page, server):
     page.wait_for_selector('[data-panel="sweep"] .plot[data-rendered="1"]', timeout=60_000)
     assert 'a momentum sweep needs SGD (Adam reads no momentum): using sgd.' in page.locator("#url-notice").inner_text()
     assert "optimizer=sgd" in page.url
+
+
+FOCUSED_UNDER_BAR = """() => {
+  const a = document.activeElement, bar = document.querySelector('header.topbar');
+  if (!a || bar.contains(a) || a === document.body || a.matches('.skip')) return null; // (the skip link shows over the bar)
+  const r = a.getBoundingClientRect();
+  return r.top < bar.getBoundingClientRect().bottom - 0.5 ? `${a.outerHTML.slice(0, 80)} at ${Math.round(r.top)}` : null;
+}"""
+
+
+@pytest.mark.parametrize("path", ["/?view=network", "/lessons/dying-relu"])
+def test_a_control_reached_with_the_keyboard_is_not_under_the_top_bar(page, server, path):
+    """Tab and Shift+Tab through the page: each control scrolls into view below the sticky top
+    bar (the panels' export buttons and help dots went under it)."""
+    page.goto(f"{server}{path}")
+    page.wait_for_selector(".panel:not([hidden]) .plot[data-rendered='1']:visible", timeout=60_000)
+    page.wait_for_timeout(1500)
+    under = []
+    for key in ("Tab", "Shift+Tab"):
+        for _ in range(60):
+            page.keyboard.press(key)
+            got = page.evaluate(FOCUSED_UNDER_BAR)
+            if got:
+                under.append(got)
+    assert not under, under
