@@ -97,6 +97,10 @@ settings.addEventListener("click", () => {
   root.classList.toggle("settings-open", open);
   settings.setAttribute("aria-expanded", String(open));
   settings.textContent = open ? "Close settings" : "Settings";
+  // opened: the keyboard goes on in the controls (they come before the footer's button);
+  // closed from inside them, it comes back to the button (not to the page's start)
+  if (open) form.querySelector("input:not([type='hidden']):not(:disabled), select:not(:disabled), textarea, button:not(:disabled)")?.focus();
+  else if (form.contains(document.activeElement)) settings.focus();
 });
 document.addEventListener("keydown", (e) => {
   if (e.key === "Escape" && root.classList.contains("settings-open")) settings.click();

@@ -733,3 +733,18 @@ def test_init_depth_embed_in_a_short_narrow_frame_keeps_the_plot(page, server):
     doc = next(f for f in page.frames if f.url.startswith(server))
     _assert_clear(g, doc, 120)
     assert g["legend"]["height"] <= 0.2 * 300, g["legend"]
+
+
+def test_the_settings_of_a_short_frame_take_the_keyboard_in_and_give_it_back(page, server):
+    """Settings (a frame too short for its controls) opened with the keyboard: focus goes to the
+    first control (the controls came after Close settings in Tab order, only Shift+Tab reached
+    them); Escape closes them and gives focus back to Settings (it fell to the page's start)."""
+    inner = _framed(page, server, "/embed/function?fn=leaky_relu(leak=0.2)&controls=1", 320, 240)
+    focused = "() => { const a = document.activeElement; return a.closest('form') ? 'form ' + a.tagName : a.className + ' ' + a.textContent; }"
+    inner.focus(".embed-settings")
+    inner.press(".embed-settings", "Enter")
+    assert inner.evaluate("document.querySelector('.embed-root').classList.contains('settings-open')")
+    assert inner.evaluate(focused) == "form SELECT"
+    page.keyboard.press("Escape")
+    assert not inner.evaluate("document.querySelector('.embed-root').classList.contains('settings-open')")
+    assert inner.evaluate(focused) == "embed-settings Settings"
