@@ -135,12 +135,16 @@ async function main() {
   /** Select a tab and show its view (importing it the first time); resolves once it is shown. */
   const showView = async (name) => {
     current = name;
+    const focused = document.activeElement;
     for (const t of tabs) {
       const on = t.dataset.view === name;
       t.setAttribute("aria-selected", String(on));
       t.tabIndex = on ? 0 : -1;
       document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
     }
+    // a button that leads to another view ("Train a network with this →") is hidden with its
+    // view: the keyboard goes on from that view's tab, not from the page's start
+    if (focused && focused !== document.body && focused.closest(".view[hidden]")) tabs.find((t) => t.dataset.view === name).focus();
     document.querySelectorAll("[data-info]").forEach((d) => (d.hidden = d.dataset.info !== name));
     if (net.view && name !== "network") net.view.visible = false;
     if (th.view && name !== "theory") th.view.visible = false;
@@ -165,8 +169,10 @@ async function main() {
     });
     t.addEventListener("keydown", (e) => {
       const k = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
-      if (!k) return;
-      const next = tabs[(i + k + tabs.length) % tabs.length];
+      const to = { Home: 0, End: tabs.length - 1 }[e.key];
+      if (!k && to === undefined) return;
+      e.preventDefault(); // (Home and End would scroll the page)
+      const next = tabs[to ?? (i + k + tabs.length) % tabs.length];
       next.focus();
       next.click();
     });
@@ -190,6 +196,15 @@ async function main() {
     } catch {
       window.prompt("Copy this link:", location.href);
     }
+  });
+
+  // "Skip to the plots": the shown view's plots (#main, its fallback, starts with its controls)
+  document.querySelector("a.skip").addEventListener("click", (e) => {
+    const plots = document.querySelector(".view:not([hidden]) > .content");
+    if (!plots) return;
+    e.preventDefault();
+    plots.tabIndex = -1;
+    plots.focus();
   });
 
   const info = document.getElementById("info-toggle");

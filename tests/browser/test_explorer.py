@@ -639,3 +639,13 @@ def test_a_control_reached_with_the_keyboard_is_not_under_the_top_bar(page, serv
             if got:
                 under.append(got)
     assert not under, under
+
+
+def test_skip_to_the_plots_lands_on_the_plots(page, server):
+    page.goto(f"{server}/?view=network&epochs=50")
+    wait_trained(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the plots"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('#view-network > .content')"), page.evaluate("document.activeElement.outerHTML.slice(0, 120)")

@@ -407,3 +407,18 @@ def test_an_emptied_box_goes_back_to_its_value_and_changes_nothing(page, server)
     page.press("#fn-xmax", "Tab")
     page.wait_for_function("() => /xmax=4/.test(location.search)")
     assert page.evaluate("() => document.querySelector('#fn-xmax').validationMessage") == ""
+
+
+def test_the_keyboard_goes_on_from_the_network_tab_after_train_a_network_with_this(page, server):
+    """The button is hidden with the function view: focus moves to the Network tab (it fell to
+    the page's start); the tabs also take Home and End."""
+    page.goto(f"{server}/?fn=elu")
+    page.wait_for_selector(PLOT)
+    page.focus("#fn-cards .train-with")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#view-network').hidden === false")
+    page.wait_for_function("() => document.activeElement && document.activeElement.dataset.view === 'network'")
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.activeElement.dataset.view === 'theory' && document.querySelector('#view-theory').hidden === false")
+    page.keyboard.press("Home")
+    page.wait_for_function("() => document.activeElement.dataset.view === 'function' && document.querySelector('#view-function').hidden === false")
