@@ -176,7 +176,7 @@ def own_points(x: Sequence[Sequence[float]], y: Sequence[float], task: str = "cl
     for i, v in enumerate(y):
         if task == "classify":
             if not (float(v).is_integer() and 0 <= v < MAX_CLASSES):
-                raise CoreError(f"points.y.{i}", f"points.y.{i}: a class label is a whole number 0–{MAX_CLASSES - 1} (got {v!r})", "not_a_label", row=i, min=0, max=MAX_CLASSES - 1)
+                raise CoreError(f"points.y.{i}", f"points.y.{i}: a class label is a whole number 0–{MAX_CLASSES - 1} (got {v:g})", "not_a_label", row=i, min=0, max=MAX_CLASSES - 1)
         elif not (math.isfinite(v) and abs(v) <= OWN_LIMIT):
             raise CoreError(f"points.y.{i}", f"points.y.{i}: a target must be finite, within ±{OWN_LIMIT:g}", "out_of_range", row=i, min=-OWN_LIMIT, max=OWN_LIMIT)
         ys.append(float(v))

@@ -68,6 +68,7 @@ def test_own_points_train_and_are_checked(client: TestClient) -> None:
     assert _err(client, {**SMALL, "points": {"x": x.tolist(), "y": y.tolist()}})["field"] == "points"
     bad = _err(client, {**SMALL, "dataset": "own", "points": {"x": x.tolist(), "y": [*y.tolist()[:-1], 9]}})
     assert bad["field"] == "points.y.39" and bad["code"] == "not_a_label"
+    assert bad["detail"].endswith("a class label is a whole number 0–5 (got 9)"), bad["detail"]  # (not "9.0": as typed)
     few = _err(client, {**SMALL, "dataset": "own", "points": {"x": x.tolist()[:5], "y": y.tolist()[:5]}})
     assert few["code"] == "out_of_range" and few["min"] == 10
 

@@ -422,3 +422,15 @@ def test_the_keyboard_goes_on_from_the_network_tab_after_train_a_network_with_th
     page.wait_for_function("() => document.activeElement.dataset.view === 'theory' && document.querySelector('#view-theory').hidden === false")
     page.keyboard.press("Home")
     page.wait_for_function("() => document.activeElement.dataset.view === 'function' && document.querySelector('#view-function').hidden === false")
+
+
+def test_a_cards_controls_are_grouped_under_its_activations_name(page, server):
+    """A parameter's control is named for the parameter ("form"); its card, a group named for
+    the activation, says whose it is (and follows a new choice)."""
+    page.goto(f"{server}/?fn=gelu,leaky_relu")
+    page.wait_for_selector(PLOT)
+    gelu = page.get_by_role("group", name="Activation 1: GELU")
+    assert gelu.get_by_role("combobox", name="form").count() == 1
+    assert page.get_by_role("group", name="Activation 2: Leaky ReLU").get_by_role("spinbutton").count() == 1
+    page.select_option('#fn-cards [data-index="1"] [data-role="activation"], #fn-curves [data-index="1"] [data-role="activation"]', "elu")
+    page.get_by_role("group", name="Activation 2: ELU").wait_for()

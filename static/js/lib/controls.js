@@ -213,7 +213,7 @@ export function clearFormulaError(input, box) {
  * onChange(spec, committed) fires on every change; committed is true when a drag ends.
  */
 export function activationCard(catalogue, spec, index, { onChange, onRemove, allowed }) {
-  const card = el("div", { class: "curve-card", "data-index": index });
+  const card = el("div", { class: "curve-card", "data-index": index, role: "group" });
   card.style.setProperty("--swatch", swatch(index));
   const id = nextId("act");
   const choose = el("select", { id, "aria-label": `Activation ${index + 1}`, "data-role": "activation" });
@@ -394,6 +394,8 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
     const formula = isFormula(state);
     editor.hidden = !formula;
     card.classList.toggle("own-formula", formula);
+    // a group named for its activation: its parameters' controls ("form", "leak") are heard as GELU's, Leaky ReLU's
+    card.setAttribute("aria-label", `Activation ${index + 1}: ${formula ? "your own formula" : choose.selectedOptions[0].text}`);
     if (formula) {
       input.value = state.formula;
       clearError();
