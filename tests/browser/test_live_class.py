@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import PageWatch, free_port, shot, start_server, until
+from .conftest import PageWatch, free_port, hold, shot, start_server, until
 from .test_explorer import drag_slider
 
 pytestmark = pytest.mark.browser
@@ -737,6 +737,29 @@ def test_following_the_experiments_link_to_the_network_view_is_still_following(c
     teacher.click("#live-experiment")  # "Close the experiment"
     until_loaded(student, "location.pathname === '/lessons/dying-relu' && document.querySelector('.live-bar.live-student')?.dataset.live === 'following'")
     until(teacher, f"{count} === '1 student following'")
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_the_errand_survives_a_network_view_drawn_before_the_class_is_heard_from(contexts, server):
+    """The Network view the experiment's link opens may draw before the class's first message
+    (a busy server): no experiment known yet is not a closed one, so the student stays on the
+    errand (it ended it, and the teacher's lesson took the student back)."""
+    teacher = open_page(contexts(1280, 720), server, "/lessons/dying-relu")
+    code = start_class(teacher)
+    student = join(contexts(**PHONE), server, code)
+    until_loaded(student, "location.pathname === '/lessons/dying-relu' && document.body.dataset.ready === '1' && !!document.querySelector('.live-bar.live-student')")
+    open_experiment(teacher, "Pick a leak, train, submit", "leak")
+    until(student, EXPERIMENT_OPEN)
+    held, release = hold(student, "**/events*")
+    student.click(".live-experiment a:has-text('Go to the Network view')")
+    until_loaded(student, "location.pathname === '/' && /^Trained/.test(document.querySelector('#train-status')?.textContent || '')", timeout_s=60)
+    assert held  # (the class's stream waited until the view had drawn)
+    release()
+    until(student, "document.querySelector('.live-bar.live-student')?.dataset.errand === '1' && !document.querySelector('.live-experiment').hidden")
+    student.wait_for_timeout(1500)  # (a following student off the errand was taken to the teacher's lesson by now)
+    assert student.evaluate("location.pathname") == "/"
+    assert student.evaluate("document.querySelector('.live-bar').dataset.errand") == "1"
     for p in (teacher, student):
         p.watch.assert_clean()
 

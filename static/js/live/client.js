@@ -64,6 +64,7 @@ export class LiveClient {
     this.paused = false;
     this.message = "";
     this.experiment = null;
+    this.synced = false; // a snapshot has come: what the class is (its experiment above) is known
     this.query = null; // the teacher's latest view, followed or not
     this.seq = 0;
     this.students = 0;
@@ -177,6 +178,7 @@ export class LiveClient {
       this.students = data.students;
       this.results = data.results;
       this.connection = data.connection || null; // this stream, as the class counts it
+      this.synced = true;
       if (!this.following) this._tellFollowing(); // (a new stream: counted as following until told)
       this._emit("snapshot", data);
       if (this.following) this._emit("state", data.query, { seq: data.seq });

@@ -306,7 +306,8 @@ export class Student {
     this.expEl.hidden = !open;
     if (!open) {
       this.hideNotice(true);
-      if (this.errand !== null) this.endErrand();
+      // (the Network view may draw before the class's snapshot comes: no experiment known yet is not a closed one)
+      if (this.errand !== null && this.client.synced) this.endErrand();
       return;
     }
     const fresh = this.sentFor !== exp.id;
