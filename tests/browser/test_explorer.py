@@ -277,16 +277,20 @@ def test_train_button_works_at_defaults_and_lesson_settings(page, server, query)
     assert page.inner_text("#train-status").startswith(f"Trained {epochs} epochs")
 
 
-def start_a_long_run(page, server) -> list[dict]:
-    """Plots of 100 epochs, then a run of 5000 epochs on 1000 points under way; returns the
-    bodies of the stream requests made from then on."""
-    page.goto(f"{server}/?view=network&epochs=100")
+def start_a_long_run(page, server, retrain: bool = True) -> list[dict]:
+    """Plots of 100 epochs, then a run of 5000 epochs on 1000 points under way (started by the
+    change, or with ``retrain`` off by Train); returns the bodies of the stream requests made
+    from then on."""
+    page.goto(f"{server}/?view=network&epochs=100{'' if retrain else '&auto=0'}")
     wait_trained(page)
     bodies: list[dict] = []
     page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/api/train/stream") else None)
     page.fill('[data-param-box="n_points"]', "1000")
     page.fill('[data-param-box="epochs"]', "5000")
-    page.dispatch_event('[data-param-box="epochs"]', "change")
+    if retrain:
+        page.dispatch_event('[data-param-box="epochs"]', "change")
+    else:
+        page.click("#train")
     # (a progress past epoch 0: a run stopped at 0 has trained nothing to draw)
     page.wait_for_function("() => /^Epoch [1-9]\\d* of 5000/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
     return bodies
@@ -342,14 +346,7 @@ def test_stop_after_a_setting_changed_draws_the_run_with_its_own_settings(page, 
     """Retraining off, a box changed during a run, then Stop: the stopped run is drawn with the
     settings it was started with (not the box's new value), and the plots say they are not of
     the current settings."""
-    page.goto(f"{server}/?view=network&epochs=100&auto=0")
-    wait_trained(page)
-    bodies: list[dict] = []
-    page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/api/train/stream") else None)
-    page.fill('[data-param-box="n_points"]', "1000")
-    page.fill('[data-param-box="epochs"]', "5000")
-    page.click("#train")
-    page.wait_for_function("() => /^Epoch [1-9]\\d* of 5000/.test(document.querySelector('#train-status').textContent)", timeout=60_000)
+    bodies = start_a_long_run(page, server, retrain=False)
     page.fill('[data-param-box="noise"]', "0.3")
     page.press('[data-param-box="noise"]', "Enter")
     page.wait_for_function("() => /noise=0.3/.test(location.search)")
