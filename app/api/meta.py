@@ -32,6 +32,7 @@ from app.core.datasets import ALL_DATASETS, DATASET_LABELS, FEATURE_LABELS, MAX_
 from app.core.network import INIT_LABELS
 from app.core.optim import OPTIMIZER_LABELS
 from app.core.recording import BOUNDARY_MARGIN
+from app.core.state import CONTINUABLE
 from app.core.training import MAX_COST
 
 from . import activations as curve_api
@@ -50,7 +51,7 @@ SAMPLES = 300  # random draws shown for stochastic activations
 RECORDING = {"frames": 100, "boundary_frames": 12, "boundary_grid": 40, "unit_grid": 12}
 # Live training (Play / Step): epochs per streamed chunk, the recording of each chunk, and the
 # epochs a Step trains (one epoch, or one batch when the batch size is 1 epoch's worth).
-LIVE = {"chunk_epochs": 10, "frames": 2, "boundary_frames": 1, "boundary_grid": 40, "unit_grid": 12, "history": 400}
+LIVE = {"chunk_epochs": 10, "frames": 2, "boundary_frames": 1, "boundary_grid": 40, "unit_grid": 12, "history": 400, "continuable": list(CONTINUABLE)}
 # Own points: kept in the link (pts=) up to this many; more go through JSON export/import.
 MAX_LINK_POINTS = 200
 REGULARISATION_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]

@@ -15,6 +15,7 @@ sin x₁, sin x₂), always in the order of :data:`FEATURES`.
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -182,6 +183,8 @@ def own_points(x: Sequence[Sequence[float]], y: Sequence[float], task: str = "cl
         ys.append(float(v))
     if task == "classify" and len(set(ys)) < 2:
         raise CoreError("points.y", "points.y: give points of at least two classes", "one_class", classes=len(set(ys)))
+    if task == "regress" and len(set(ys)) < 2:
+        raise CoreError("points.y", f"points.y: the targets must vary (all {n} are {ys[0]:g}): a fit is judged by how much of their spread it explains", "constant_targets", value=ys[0])
     return OwnPoints(tuple(xs), tuple(ys), task)
 
 
@@ -308,7 +311,8 @@ def make_dataset(spec: DatasetSpec, dtype: np.dtype | type = np.float64) -> Data
 
 def parse_csv(text: str, task: str = "classify") -> OwnPoints:
     """Own points from CSV text: rows x1,x2,label (or target), comma-, semicolon- or
-    tab-separated, an optional header line; CoreError naming the line and column."""
+    tab-separated (cells may be quoted; a decimal comma in a cell reads as a point), an
+    optional header line; CoreError naming the line and column."""
     rows = [(i + 1, line.strip()) for i, line in enumerate(text.splitlines()) if line.strip()]
     if rows and not _float(_cells(rows[0][1])[0]):
         rows = rows[1:]  # a header (a first cell such as 1e400 is a number too large, not a name)
@@ -318,9 +322,12 @@ def parse_csv(text: str, task: str = "classify") -> OwnPoints:
     for line, text_row in rows:
         cells = _cells(text_row)
         if len(cells) != 3:
-            raise CoreError("csv", f"csv: line {line} has {len(cells)} columns; each row is x1, x2, {'label' if task == 'classify' else 'target'}", "columns", line=line, columns=len(cells))
+            # 0,5 for 0.5 in a comma-separated file splits every number in two
+            hint = "; decimal commas? write 0.5, or separate the columns with ';'" if len(cells) > 3 and "," in text_row and ";" not in text_row else ""
+            raise CoreError("csv", f"csv: line {line} has {len(cells)} columns; each row is x1, x2, {'label' if task == 'classify' else 'target'}{hint}", "columns", line=line, columns=len(cells))
         values = []
         for col, cell in enumerate(cells, start=1):
+            cell = _decimal_point(cell)
             if not _numeric(cell):
                 what, code = ("is not a finite number", "not_finite") if _float(cell) else ("is not a number", "not_a_number")
                 raise CoreError("csv", f"csv: line {line}, column {col}: {cell[:20]!r} {what}", code, line=line, column=col)
@@ -339,10 +346,19 @@ def parse_csv(text: str, task: str = "classify") -> OwnPoints:
 
 
 def _cells(row: str) -> list[str]:
-    for sep in (",", ";", "\t"):
+    """A row's cells: split at its separator (the first of ; tab , it has, else spaces; a file
+    separated by ';' or tabs may write 0,5), quotes as CSV has them."""
+    for sep in (";", "\t", ","):
         if sep in row:
-            return [c.strip() for c in row.split(sep)]
+            return [c.strip() for c in next(csv.reader([row], delimiter=sep, skipinitialspace=True))]
     return row.split()
+
+
+def _decimal_point(cell: str) -> str:
+    """A number written with a decimal comma (0,5: a quoted cell, or a file separated by ';'), with a point."""
+    if cell.count(",") == 1 and not _float(cell) and _float(cell.replace(",", ".")):
+        return cell.replace(",", ".")
+    return cell
 
 
 def _float(cell: str) -> bool:

@@ -37,6 +37,8 @@ U128 = 2**128
 U64 = 2**64
 # A state is cut at this many epochs in total (a bound on the numbers a client may send).
 MAX_TOTAL_EPOCHS = 10**9
+# The request fields a continuation may change (not in its fingerprint): Play goes on with them.
+CONTINUABLE = ("epochs", "learning_rate", "momentum", "l1", "l2", "batch_size")
 
 
 @dataclass

@@ -12,8 +12,8 @@ parameter) on the same data from the same initial weights, in one stacked pass, 
 records at ``frames`` evenly spaced epochs (always epoch 0 — at initialisation, before
 any update — and the last):
 
-- loss and accuracy (regression: R² = 1 − MSE / variance of the targets) on the training
-  and test sets (evaluation mode);
+- loss and accuracy (regression: R² = 1 − MSE / variance of the targets, null where they are
+  all equal) on the training and test sets (evaluation mode);
 - per hidden layer l, on the whole training set in evaluation mode:
   ``grad_norm_weights``  ‖∂L/∂W_l‖₂ (Frobenius);
   ``grad_norm_input``    ‖∂L/∂(input of layer l)‖₂, the gradient arriving at the layer's
@@ -225,6 +225,14 @@ def train(
         trace = run.run(should_stop, abandoned, on_progress, time_limit_s, progress_interval_s, start)
     trace.elapsed_ms = (time.perf_counter() - start) * 1e3
     return trace
+
+
+def r_squared(mse: Array, y: Array) -> Array:
+    """R² = 1 − MSE / variance of the targets y; NaN (null in JSON: undefined) where the targets
+    are all equal (their computed variance is then rounding, and 1 − MSE/var about −1e300)."""
+    if len(y) == 0 or float(np.max(y)) == float(np.min(y)):
+        return np.full(np.shape(mse), np.nan)
+    return 1.0 - mse / float(np.var(y))
 
 
 class _Run:
@@ -501,9 +509,9 @@ class _Run:
         boundary = self.boundary
         bp = np.stack([p for _, p in boundary], axis=1) if boundary else np.zeros((K, 0, 0, 0))
         n_test = len(self.data.x_test)
-        if self.task == "regression":  # R² = 1 − MSE / variance of the targets, per set
-            acc_train = c_(1.0 - la[:, :, 0, 0].T / max(float(np.var(self.data.y_train)), 1e-300))
-            acc_test = c_(1.0 - la[:, :, 0, 1].T / max(float(np.var(self.data.y_test)), 1e-300))
+        if self.task == "regression":
+            acc_train = c_(r_squared(la[:, :, 0, 0].T, self.data.y_train))
+            acc_test = c_(r_squared(la[:, :, 0, 1].T, self.data.y_test))
         else:  # accuracies are counts over n: exact fractions (the averaging product leaves 1.0000000000000062)
             acc_train = c_(np.rint(la[:, :, 1, 0].T * n) / n)
             acc_test = c_(np.rint(la[:, :, 1, 1].T * n_test) / n_test)

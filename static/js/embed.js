@@ -4,7 +4,7 @@
 // data-module), imported alongside the first requests: an embed loads nothing else.
 
 import { Latest, loadCatalogue, loadMeta } from "./lib/api.js";
-import { fitToWidth } from "./lib/figures.js";
+import { autorangeUnfixed, fitToWidth } from "./lib/figures.js";
 import { plotConfig } from "./lib/panel.js";
 import { plotly } from "./lib/plotly.js";
 import { noteText, sanitise } from "./lib/spec.js";
@@ -158,7 +158,7 @@ async function draw(figure, again = null, { fresh = false } = {}) {
   remake = again;
   drawnWidth = plot.clientWidth;
   figure = fitToWidth(figure, drawnWidth, plot.clientHeight); // (a short frame: a smaller legend, wrapped y titles)
-  const layout = { ...figure.layout, autosize: true };
+  const layout = autorangeUnfixed({ ...figure.layout, autosize: true });
   // a figure of its own height taller than the room left scrolls inside the plot (app.css): the footer stays
   plot.dataset.figureHeight = layout.height || "";
   const Plotly = await plotly();

@@ -96,6 +96,34 @@ def test_csv_upload_names_the_line_and_column(client: TestClient) -> None:
             assert "is not a finite number" in r.json()["detail"], r.json()
 
 
+def test_csv_with_decimal_commas_and_quotes_is_read(client: TestClient) -> None:
+    """A file separated by ';' or with quoted cells may write 0,5; a comma-separated one that
+    splits its numbers in two gets a hint (it said only "line 2 has 5 columns")."""
+    semi = "x1;x2;label\n" + "\n".join(f"{i / 10:.1f};{-i / 4:.2f};{i % 2}".replace(".", ",") for i in range(12))
+    quoted = "x1,x2,label\n" + "\n".join(f'"{i / 10:.1f}","{-i / 4:.2f}",{i % 2}'.replace(".", ",") for i in range(12))
+    for text in (semi, quoted):
+        r = client.post("/api/points", content=text, headers={"content-type": "text/csv"})
+        assert r.status_code == 200, r.json()
+        assert r.json()["x"][3] == [0.3, -0.75] and r.json()["y"][:3] == [0, 1, 0]
+    split = "x1,x2,label\n" + "\n".join(f"{i / 10 + 0.5:.1f},{-i / 4 - 0.5:.2f},{i % 2}".replace(".", ",") for i in range(12))
+    r = client.post("/api/points", content=split, headers={"content-type": "text/csv"})
+    assert r.status_code == 422 and (r.json()["code"], r.json()["line"], r.json()["columns"]) == ("columns", 2, 5)
+    assert "decimal commas?" in r.json()["detail"], r.json()
+
+
+def test_regression_targets_that_do_not_vary_are_refused(client: TestClient) -> None:
+    """R² compares a fit with the targets' spread: all equal, it was about −1e300 ("R² -7.46e+296")."""
+    x = [[i / 10, -i / 10] for i in range(20)]
+    for y in ([0.0] * 20, [3.0] * 20):
+        bad = _err(client, {**SMALL, "dataset": "own", "points": {"x": x, "y": y, "task": "regress"}})
+        assert (bad["field"], bad["code"], bad["value"]) == ("points.y", "constant_targets", y[0]), bad
+        assert "the targets must vary" in bad["detail"]
+    r = client.post("/api/points?task=regress", content="\n".join(f"{i},{i},2.5" for i in range(12)), headers={"content-type": "text/csv"})
+    assert r.status_code == 422 and r.json()["code"] == "constant_targets" and "all 12 are 2.5" in r.json()["detail"]
+    j = _post(client, {**SMALL, "dataset": "own", "points": {"x": x, "y": [1e-9 * i for i in range(20)], "task": "regress"}})
+    assert all(v is not None for v in j["variants"][0]["r2"]["test"])  # tiny but real spread: R² is a number
+
+
 def test_continuing_from_the_state_is_the_longer_run_bit_for_bit(client: TestClient) -> None:
     base = {"activations": [{"name": "relu"}, {"name": "noisy_relu"}], "batch_size": 16, "frames": 3, "boundary_frames": 1, "boundary_grid": 8, "l2": 0.001}
     whole = _post(client, {**base, "epochs": 30, "include_state": True})

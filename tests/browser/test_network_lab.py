@@ -106,6 +106,67 @@ def test_reset_draws_the_untrained_network_at_epoch_0_that_step_trains(page, ser
     assert page.is_visible('[data-panel="boundary"] .scrubber')
 
 
+AXES = """() => {
+  const fl = document.querySelector('[data-panel="loss"] .plot')._fullLayout;
+  return { x: fl.xaxis.range, y: fl.yaxis.range };
+}"""
+
+
+def test_the_loss_axes_follow_the_run_after_reset(page, server):
+    """Reset draws epoch 0 alone on fixed axes (epochs from 0, a flat loss given some height);
+    the plots drawn after it (Step, Play, Train) were left on those axes: the loss plot stayed
+    at epochs −1…6 while the run went on to 300."""
+    open_network(page, server, "&epochs=40&dataset=spirals")
+    page.click("#reset")
+    page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '0'")
+    for n in range(1, 4):
+        page.click("#step")
+        page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '{n}'")
+    until(page, "() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x.length === 4")
+    axes = page.evaluate(AXES)
+    assert axes["x"][0] < 0.5 and axes["x"][1] >= 3, axes
+    page.click("#train")
+    page.wait_for_function("() => /^Trained 40 epochs/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    until(page, "() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x.length === 41")
+    axes = page.evaluate(AXES)
+    losses = page.evaluate("() => document.querySelector('[data-panel=\"loss\"] .plot').data.slice(0, 2).flatMap((d) => d.y).filter((v) => v > 0)")
+    assert axes["x"][0] < 0.5 and axes["x"][1] >= 40, axes
+    # the log axis holds every loss drawn
+    assert 10 ** axes["y"][0] <= min(losses) and max(losses) <= 10 ** axes["y"][1], (axes, min(losses), max(losses))
+
+
+def test_play_goes_on_with_a_new_learning_rate(page, server):
+    """A learning rate typed while Play runs is taken from the next chunk on (a continuation may
+    change it): it stopped Play and retrained 300 epochs from epoch 0, saying nothing. A change
+    the run's state cannot take (the noise: other data) still stops it."""
+    open_network(page, server, "&epochs=40&dataset=spirals")
+    posts = []
+    page.on("request", lambda r: posts.append((r.url.rsplit("/api/", 1)[-1], r.post_data_json)) if "/api/train" in r.url and r.method == "POST" else None)
+    page.click("#play")
+    page.wait_for_function(f"() => Number(document.querySelector('{NET}').dataset.diagramEpoch) >= 60", timeout=30000)
+    page.fill('[data-param-box="learning_rate"]', "0.03")
+    page.press('[data-param-box="learning_rate"]', "Enter")
+    page.wait_for_function("() => /learning_rate=0.03/.test(location.search)")
+    page.wait_for_function("() => / · Learning rate 0.03 from epoch \\d+/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    said = int(page.text_content("#train-status").split("Learning rate 0.03 from epoch ")[1].split()[0])
+    assert said >= 60
+    page.wait_for_function(f"() => Number(document.querySelector('{NET}').dataset.diagramEpoch) >= {said + 20}", timeout=30000)
+    assert page.evaluate(f"() => document.querySelector('{NET}').dataset.playing") == "1"
+    assert [u for u, _ in posts if u != "train/stream"] == []  # nothing retrained from epoch 0
+    chunks = [b for u, b in posts if u == "train/stream"]
+    assert all(b.get("state") for b in chunks)
+    rates = [b["learning_rate"] for b in chunks]
+    assert 0.03 in rates and rates == sorted(rates, key=lambda r: r == 0.03)  # the old rate, then the new one
+    assert chunks[rates.index(0.03)]["state"]["epoch"] == said  # the status says from where
+    # the loss plot holds the one run: every epoch from 0, once
+    xs = page.evaluate("() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x")
+    assert xs[0] == 0 and xs == sorted(set(xs)) and xs[-1] >= said + 20
+    page.fill('[data-param-box="noise"]', "0.2")
+    page.press('[data-param-box="noise"]', "Enter")
+    page.wait_for_function("() => /^Trained 40 epochs/.test(document.querySelector('#train-status').textContent)", timeout=30000)
+    assert page.evaluate(f"() => document.querySelector('{NET}').dataset.playing") == "0"
+
+
 def test_compare_gradient_norms_keep_a_readable_plot(page, server):
     """Three activations, their two styles and the theory's two: the legend wraps into two
     columns, not one entry per row over a plot squeezed to ~90 px."""
@@ -298,13 +359,20 @@ def test_a_bad_csv_is_named_by_line_and_column(context, server, tmp_path):
     page.set_input_files("#own-csv", str(bad))
     page.wait_for_function("() => document.querySelector('#train-status').textContent.includes('line 17, column 2')")
     assert page.text_content("#train-status").count("line 17") == 1  # named once, not in brackets and again in the message
+    # … and beside the upload (on a phone the status is far below it): it said only "points.csv: not read."
+    assert "Could not read points.csv: line 17, column 2: 'zero' is not a number." in page.text_content("#own-count")
+    labels = tmp_path / "targets.csv"
+    labels.write_text("\n".join(f"{i / 10},{i / 20},{i / 7:.3f}" for i in range(15)))
+    page.set_input_files("#own-csv", str(labels))
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.includes('targets.csv')")
+    assert "choose “labels are targets (regression)”" in page.text_content("#own-count")
     good = tmp_path / "good.csv"
     good.write_text("\n".join(f"{i / 10},{(-1) ** i * i / 20},{i % 2}" for i in range(30)))
     page.set_input_files("#own-csv", str(good))
     page.wait_for_function("() => document.querySelector('#own-count').textContent.startsWith('30 points')")
     page.wait_for_function("() => /^Trained/.test(document.querySelector('#train-status').textContent)", timeout=30000)
     # the browser logs the refused upload (422) itself; nothing else went wrong
-    assert all("422" in e for e in watch.errors) and len(watch.errors) == 1 and not watch.foreign
+    assert all("422" in e for e in watch.errors) and len(watch.errors) == 2 and not watch.foreign
 
 
 def test_the_lab_on_a_phone(browser, server):

@@ -108,6 +108,15 @@ def test_a_state_is_checked_on_the_way_in() -> None:
     assert code(lambda w: w.update(diverged_at=[None, None])) == ("state.diverged_at", "wrong_size")
     # what may change between continuations: learning rate, regularisation, batch size, recording
     states.decode(wire, dataclasses.replace(cfg, learning_rate=0.1, l2=0.01, batch_size=16, frames=9), K, P)
+    # … each of the fields the page is told it may change while Play goes on (meta's live.continuable)
+    changed = {"epochs": 7, "learning_rate": 0.3, "momentum": 0.9, "l1": 0.01, "l2": 0.02, "batch_size": 8}
+    assert set(changed) == set(states.CONTINUABLE)
+    for key, value in changed.items():
+        assert states.decode(wire, dataclasses.replace(cfg, **{key: value}), K, P).epoch == 3, key
+    assert states.fingerprint(dataclasses.replace(cfg, **changed)) == states.fingerprint(cfg)
+    # and not the seed, the optimiser or the initialisation
+    for key, value in {"seed": 1, "optimizer": "sgd", "init": "lecun"}.items():
+        assert code(lambda w: None, dataclasses.replace(cfg, **{key: value})) == ("state", "state_mismatch"), key
 
 
 def test_own_points_are_validated_with_the_row_and_column() -> None:
@@ -125,6 +134,18 @@ def test_own_points_are_validated_with_the_row_and_column() -> None:
     assert own_points([[0.0, 1.0]] * 12, [0, 3] * 6).classes == 4
     reg = make_dataset(DatasetSpec("own", points=own_points([[0.1 * i, 0.0] for i in range(12)], [0.5 * i for i in range(12)], "regress")))
     assert reg.task == "regression" and reg.y_train.dtype == np.float64
+
+
+def test_r_squared_is_undefined_where_the_targets_do_not_vary() -> None:
+    from app.core.training import r_squared
+
+    mse = np.array([[0.5, 0.25]])
+    y = np.array([1.0, 2.0, 3.0, 6.0])
+    assert r_squared(mse, y) == pytest.approx(1.0 - mse / 3.5, rel=1e-15)
+    # 0.1 three times: np.var is ~1e-34 (rounding), not 0, and 1 − MSE/var was about −1e33
+    for const in (np.zeros(5), np.full(3, 0.1), np.zeros(0)):
+        assert np.isnan(r_squared(mse, const)).all() and r_squared(mse, const).shape == mse.shape
+    assert r_squared(mse, np.array([0.0, 1e-9]))[0, 0] == pytest.approx(1.0 - 0.5 / 2.5e-19)
 
 
 def test_own_points_keep_their_drawing_plane_after_a_run() -> None:

@@ -83,6 +83,19 @@ function wrapLegend(data, layout, width) {
 }
 
 /**
+ * Every axis without a range of its own autoranges, said explicitly: under uirevision "keep"
+ * Plotly.react keeps a range an earlier drawing fixed when the new layout says nothing (after
+ * Reset's epoch 0 alone, the loss plot stayed at epochs −1…6 for the rest of the run). The
+ * layout is changed in place and returned.
+ */
+export function autorangeUnfixed(layout) {
+  for (const [key, axis] of Object.entries(layout)) {
+    if (/^[xy]axis\d*$/.test(key) && axis && axis.range === undefined && axis.autorange === undefined) axis.autorange = true;
+  }
+  return layout;
+}
+
+/**
  * The rule for a figure drawn `width` px wide (an embed's frame, a phone): legend entries and
  * x-axis titles too long for it wrapped onto more lines. An x title is centred on its axis and
  * may use the margins, up to the figure's edge; a wrapped one gets the room of its lines from

@@ -2,7 +2,7 @@
 // for slides, CSV and JSON of the data behind the plot, an embed snippet).
 
 import { el } from "./controls.js";
-import { fitToWidth } from "./figures.js";
+import { autorangeUnfixed, fitToWidth } from "./figures.js";
 import { plotly } from "./plotly.js";
 
 export const SLIDE = { width: 1280, height: 720, scale: 1.5 }; // 1920×1080 pixels, type scaled to match
@@ -134,6 +134,7 @@ export class Panel {
     if (!window.Plotly) return plotly().then(() => turn === this.turn && this.render(figure, { table, json, note, extra }));
     this.markStale(null);
     figure = fitToWidth(figure, this.plot.clientWidth);
+    autorangeUnfixed(figure.layout);
     const config = plotConfig(this.name, figure.config);
     if (this.empty) {
       this.empty.remove();

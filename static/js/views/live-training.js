@@ -64,15 +64,37 @@ export class LiveTraining {
   /** A full run (Train) ended: Play and Step continue from it (null: from the start, as the
    * settings changed while it ran). */
   took(result) {
-    this.state = (result && result.state) || null;
+    this.hold(result && result.state);
     this.update();
   }
 
-  /** A setting changed: the held state belongs to other settings. */
-  settingsChanged() {
+  /** The state to continue from, made for the page's settings as they are now. */
+  hold(state) {
+    this.state = state || null;
+    this.madeFor = this.state ? this.settingsFor() : null;
+    this.changes = []; // what changed while Play went on, said with each epoch
+  }
+
+  /** The settings a state is made for: the request without what a continuation may change. */
+  settingsFor() {
+    const body = this.view.requestBody();
+    for (const key of this.view.meta.explorer.live.continuable) delete body[key];
+    return JSON.stringify(body);
+  }
+
+  /** A setting changed. While Play goes on, a change that a continuation may take (the learning
+   * rate, momentum, L1/L2, batch size) goes on with it from the next chunk, and ``said`` (e.g.
+   * "Learning rate 0.3 from epoch 53") joins the status: returns true. Otherwise the held state
+   * belongs to other settings: Play stops and the state is dropped. */
+  settingsChanged(said = "") {
+    if (this.playing && this.state && this.madeFor === this.settingsFor()) {
+      if (said) this.changes = [...this.changes, { said, from: null }].slice(-3); // (from: the next chunk's first epoch)
+      return true;
+    }
     if (this.playing) this.pause(false);
-    this.state = null;
+    this.hold(null);
     this.update();
+    return false;
   }
 
   update() {
@@ -89,6 +111,7 @@ export class LiveTraining {
     const live = this.view.meta.explorer.live;
     const body = { ...this.view.requestBody(), frames: live.frames, boundary_frames: live.boundary_frames, boundary_grid: live.boundary_grid, unit_grid: live.unit_grid, epochs, include_state: true };
     if (this.state) body.state = this.state;
+    for (const c of this.changes) if (c.from === null) c.from = this.view.trace ? this.view.trace.epochs : 0; // (a change is posted from here on)
     return body;
   }
 
@@ -98,7 +121,9 @@ export class LiveTraining {
     const continuing = this.state !== null && view.trace;
     labelRuns(result.variants, view.catalogue);
     view.trace = continuing ? mergeTrace(view.trace, result, view.meta.explorer.live.history) : result;
-    this.state = result.state;
+    const changes = continuing ? this.changes : [];
+    this.hold(result.state);
+    this.changes = changes;
     view.showsResult("trace"); // (a change of settings drops the chunk in flight: this is of the current ones)
     const b = view.trace.variants[0].boundary;
     view.frame = b ? b.frames.length - 1 : 0;
@@ -106,7 +131,8 @@ export class LiveTraining {
     cancelAnimationFrame(this.redraw);
     this.redraw = requestAnimationFrame(() => view.drawTrace({ diagram: false }));
     const losses = result.variants.map((v) => v.loss.train[v.loss.train.length - 1]);
-    view.setStatus(`Epoch ${result.epochs} — training loss ${losses.map((l) => (l === null ? "diverged" : Number(l).toPrecision(3))).join(" / ")}${result.cut_short ? " (cut short by the time limit)" : ""}`);
+    const changed = this.changes.filter((c) => c.from !== null).map((c) => ` · ${c.said} from epoch ${c.from}`).join("");
+    view.setStatus(`Epoch ${result.epochs} — training loss ${losses.map((l) => (l === null ? "diverged" : Number(l).toPrecision(3))).join(" / ")}${result.cut_short ? " (cut short by the time limit)" : ""}${changed}`);
     view.root.dataset.epoch = String(result.epochs);
   }
 
@@ -162,7 +188,7 @@ export class LiveTraining {
    * /api/train/probe without a state), whose state Step and Play then continue from. */
   async reset() {
     this.pause(false);
-    this.state = null; // (a Step before the answer starts from the same weights)
+    this.hold(null); // (a Step before the answer starts from the same weights)
     const view = this.view;
     view.setStatus("Reset: drawing the untrained network…");
     const signal = this.latest.next();

@@ -54,6 +54,12 @@ function sweepDiverged(sw, paramLabel) {
 const fmtLoss = (x) => (x === null || x === undefined ? "—" : x < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
 const fmtPct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)} %`);
 
+/** The headline's R²: null on a run that has a loss is the test targets all equal (R² undefined). */
+function r2Text(m, when) {
+  if (m === null || m === undefined) return `R² undefined on the test set${when}: its targets are all equal`;
+  return `R² ${Math.abs(m) < 1000 ? m.toFixed(3) : m.toPrecision(3)} on the test set${when}`;
+}
+
 export class NetworkView {
   constructor({ root, catalogue, meta, state, onState, onEmbed }) {
     this.root = root;
@@ -88,8 +94,9 @@ export class NetworkView {
       e.preventDefault();
       // Enter in a box (its change has committed the value) trains only when a change retrains;
       // Train itself always does (a click leaves no box focused)
+      // (nor while Play goes on: the box's change went on with it)
       const box = document.activeElement;
-      if (!this.state.auto && this.form.contains(box) && box.matches("input, select")) return;
+      if ((!this.state.auto || this.live.playing) && this.form.contains(box) && box.matches("input, select")) return;
       this.run();
       // a phone puts the results under ~2,400 px of controls: Train (or Enter in a field far
       // above) brings them into view; beside the controls (a wide screen) nothing moves
@@ -375,10 +382,26 @@ export class NetworkView {
     }
     Object.assign(this.state, patch);
     this.onState(patch, committed);
-    if (committed) this.live.settingsChanged();
+    const goesOn = committed && this.live.settingsChanged(this.saidChange(patch));
     if (rebuild) keepingFocus(this.form, () => this.buildControls());
+    if (goesOn) {
+      // Play goes on with the new learning rate (…) from its next chunk: no retraining from epoch 0
+      this.showsResult("trace");
+      return;
+    }
     this.stale = true;
     if (committed) this.autoRun(false);
+  }
+
+  /** A change of form fields in words: "Learning rate 0.3". */
+  saidChange(patch) {
+    return Object.entries(patch)
+      .map(([key, value]) => {
+        const f = this.form_.find((x) => x.key === key);
+        return f ? `${f.label} ${typeof value === "number" ? formatNumber(value) : value}` : "";
+      })
+      .filter(Boolean)
+      .join(", ");
   }
 
   /** Called when the tab becomes visible: a shared link shows its plots without a click. */
@@ -813,7 +836,7 @@ export class NetworkView {
           const untrained = t.epochs === 0 && goneAt(v) === null; // (Reset: the initial weights)
           const when = goneAt(v) !== null ? ` at epoch ${t.frames[last]}` : untrained ? " at epoch 0" : "";
           box.append(
-            el("div", { class: "value", text: regression ? `R² ${m === null || m === undefined ? "—" : m.toFixed(3)} on the test set${when}` : `${fmtPct(m)} test accuracy${when}` }),
+            el("div", { class: "value", text: regression ? r2Text(m, when) : `${fmtPct(m)} test accuracy${when}` }),
             el("div", { class: "label", text: `loss ${fmtLoss(v.loss.train[last])} · dead units ${deadCount === null ? "—" : `${deadCount} of ${total}`}` }),
           );
           if (goneAt(v) !== null) box.append(el("div", { class: "label bad", text: `then diverged at epoch ${goneAt(v)}` }));

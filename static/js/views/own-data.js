@@ -188,8 +188,11 @@ export class OwnData {
       // the server's message names the line and column itself ("csv: line 12, column 2: …")
       const message = err.field && err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
       const where = err.body && err.body.line && !message.includes(`line ${err.body.line}`) ? ` (line ${err.body.line}${err.body.column ? `, column ${err.body.column}` : ""})` : "";
-      this.view.setStatus(`Could not read ${file.name}${where}: ${message}`, true);
-      this.refresh(`${file.name}: not read.`);
+      // real-valued targets read as class labels: say where the switch is
+      const hint = err.code === "not_a_label" ? " For real-valued targets, choose “labels are targets (regression)”." : "";
+      const said = `Could not read ${file.name}${where}: ${message.replace(/\.$/, "")}.${hint}`;
+      this.view.setStatus(said, true);
+      this.refresh(said); // beside the upload too (on a phone the status is ~1,700 px below it)
     }
   }
 
