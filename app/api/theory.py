@@ -293,7 +293,8 @@ async def get_critical(request: Request) -> Response:
     """With ``sigma_b2``: the σ_w² where χ₁ = 1 there (null if none in [0.1, 10]) and q*
     there. Without: the critical line on ``n`` points of σ_b² ∈ [0, sigma_b2_max]. (ReLU:
     σ_w² = 2 on the whole line, but q* exists only at σ_b² = 0: the critical point (2, 0).)
-    The line's σ_b² are sigma_b2_max·(i/(n − 1))², i = 0..n−1: denser near 0."""
+    The line's σ_b² are sigma_b2_max·(i/(n − 1))³, i = 0..n−1: denser near 0, where the line
+    rises steeply (tanh: σ_w² 1 at σ_b² = 0, 1.42 at 0.01, 1.76 at 0.05)."""
     q = read_query(request, "critical", CriticalOptions)
     o: CriticalOptions = q.options
     phi = q.source.phi
@@ -302,7 +303,7 @@ async def get_critical(request: Request) -> Response:
     check_budget(points * (b["critical_sigma_w2"] + b["fixed_point"]), "n", ["n"] if o.sigma_b2 is None else [])
 
     def build() -> dict[str, Any]:
-        sb2 = [o.sigma_b2] if o.sigma_b2 is not None else (o.sigma_b2_max * np.linspace(0.0, 1.0, o.n) ** 2).tolist()
+        sb2 = [o.sigma_b2] if o.sigma_b2 is not None else (o.sigma_b2_max * np.linspace(0.0, 1.0, o.n) ** 3).tolist()
         line = T.critical_line(phi, sb2, *CRITICAL_SEARCH, q_in=o.q_in)
         out = {"activation": q.source.activation, "q_in": o.q_in, "search": list(CRITICAL_SEARCH)}
         if o.sigma_b2 is not None:

@@ -41,8 +41,9 @@ def test_tanh_critical_sigma_w2(client) -> None:
     out = get(client, "/api/theory/critical?name=tanh&sigma_b2=0.05")
     assert out["sigma_w2"] == pytest.approx(1.76, abs=0.01)  # Schoenholz et al. 2017
     line = get(client, "/api/theory/critical?name=tanh&n=5&sigma_b2_max=0.8")["line"]
-    assert line["sigma_b2"] == pytest.approx([0.0, 0.05, 0.2, 0.45, 0.8])  # denser near 0
-    assert line["sigma_w2"][1] == pytest.approx(out["sigma_w2"], rel=1e-10)
+    assert line["sigma_b2"] == pytest.approx([0.0, 0.0125, 0.1, 0.3375, 0.8])  # denser near 0, where it rises steeply
+    at = get(client, "/api/theory/critical?name=tanh&sigma_b2=0.1")
+    assert line["sigma_w2"][2] == pytest.approx(at["sigma_w2"], rel=1e-10)
     assert line["sigma_w2"] == sorted(line["sigma_w2"])
 
 

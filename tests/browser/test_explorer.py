@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import hold, shot, wait_held
+from .conftest import hold, shot, until, wait_held
 
 pytestmark = pytest.mark.browser
 
@@ -127,10 +127,18 @@ def test_compare_mode_trains_side_by_side(page, server):
     page.goto(f"{server}/?view=network&mode=compare&act=relu,leaky_relu(leak=0.1),elu")
     page.wait_for_selector('[data-panel="boundary"] .plot[data-rendered="1"]', timeout=60_000)
     assert page.locator("#net-summary .stat").count() == 3
-    flow = traces(page, '[data-panel="gradient-flow"] .plot')
-    measured = [t for t in flow if t["type"] == "heatmap" and t.get("name") != "predicted"]
-    assert len(measured) == 3  # one map per activation (the theory overlay may add a "predicted" strip to each)
-    assert len([t for t in flow if t.get("name") == "predicted"]) in (0, 3)
+    until(page, "() => document.querySelector('[data-panel=\"gradient-flow\"] .plot').data.filter((d) => d.name === 'measured').length === 3", 60)
+    flow = page.evaluate("() => document.querySelector('[data-panel=\"gradient-flow\"] .plot').data.map((t) => ({ name: t.name, x: t.x, z: t.z, xaxis: t.xaxis, type: t.type }))")
+    maps = [t for t in flow if t["type"] == "heatmap" and t.get("name") not in ("predicted", "measured")]
+    assert len(maps) == 3  # one map per activation (the theory overlay may add two strips to each)
+    strips = [t for t in flow if t.get("name") == "measured"]
+    assert len([t for t in flow if t.get("name") == "predicted"]) == len(strips) == 3
+    # the measured strip is its map's first column, as wide as the prediction's (one frame was ~3 px)
+    for strip in strips:
+        (own,) = [m for m in maps if m.get("xaxis", "x") == strip.get("xaxis", "x")]
+        assert strip["z"] == [[row[0]] for row in own["z"]]
+        (pred,) = [t for t in flow if t.get("name") == "predicted" and t.get("xaxis", "x") == strip.get("xaxis", "x")]
+        assert strip["x"][1] - strip["x"][0] == pytest.approx(pred["x"][1] - pred["x"][0]) and pred["x"][1] < strip["x"][0] < strip["x"][1] < 0
     shot(page, "explorer-network-compare")
 
 

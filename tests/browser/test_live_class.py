@@ -798,3 +798,26 @@ def test_on_the_explorer_the_experiments_link_opens_the_network_view_in_place_st
     until(teacher, "document.querySelector('.live-count').textContent === '1 student following'")
     for p in (teacher, student):
         p.watch.assert_clean()
+
+
+def test_a_results_dead_fraction_is_the_share_of_all_units(page, server):
+    """A run's dead fraction for the class is the share of all hidden units: layers of 16, 8 and
+    4 units weigh as many units (it was the plain mean of the layers' shares, 4 units counting
+    as 16)."""
+    page.goto(f"{server}/")
+    page.wait_for_selector("body[data-ready='1']")
+    body = {"widths": [16, 8, 4], "epochs": 100, "frames": 5, "learning_rate": 0.3}
+    trace = page.context.request.post(f"{server}/api/train", data=body).json()
+    base = page.evaluate("() => new URL(document.querySelector('script[type=module]').src).pathname.replace(/js\\/[^/]+$/, 'js/')")
+    got = page.evaluate(
+        """async ([trace, base]) => {
+          const { runResult } = await import(`${base}live/results.js`);
+          const { loadCatalogue } = await import(`${base}lib/api.js`);
+          return runResult(trace, await loadCatalogue());
+        }""",
+        [trace, base],
+    )
+    shares = trace["variants"][0]["layers"]["dead_fraction"][-1]
+    assert len(set(shares)) > 1  # (layers that differ: the two means differ)
+    assert got["dead_fraction"] == pytest.approx(sum(f * w for f, w in zip(shares, (16, 8, 4))) / 28, rel=1e-12)
+    assert got["dead_fraction"] != pytest.approx(statistics.mean(shares))

@@ -167,6 +167,24 @@ def test_play_goes_on_with_a_new_learning_rate(page, server):
     assert page.evaluate(f"() => document.querySelector('{NET}').dataset.playing") == "0"
 
 
+def test_dead_units_are_counted_per_layer_of_its_own_width(page, server):
+    """A layer's dead fraction counts its own units: with widths 16, 8, 4 the plot multiplied
+    every fraction by 16 (and said "of 48"); its ticks are whole units."""
+    bodies = []
+    page.on("request", lambda r: bodies.append(r.post_data_json) if "/api/train" in r.url and r.method == "POST" else None)
+    open_network(page, server, "&widths=16,8,4&epochs=100&learning_rate=0.3")
+    answer = page.context.request.post(f"{server}/api/train", data=bodies[-1]).json()
+    fractions = answer["variants"][0]["layers"]["dead_fraction"]
+    want = [round(sum(f * w for f, w in zip(row, (16, 8, 4)))) for row in fractions]
+    assert want[-1] != round(sum(fractions[-1]) * 16)  # (the old count differs here)
+    plot = "document.querySelector('[data-panel=\"dead\"] .plot')"
+    until(page, f"() => {plot}.data.length > 0")
+    assert page.evaluate(f"() => {plot}.data[0].y") == want
+    assert page.evaluate(f"() => {plot}.layout.yaxis.title.text") == "dead units (of 28)"
+    ticks = page.locator('[data-panel="dead"] .plot .yaxislayer-above .ytick text').all_text_contents()
+    assert ticks and all(t.replace("−", "-").lstrip("-").isdigit() for t in ticks), ticks
+
+
 def test_compare_gradient_norms_keep_a_readable_plot(page, server):
     """Three activations, their two styles and the theory's two: the legend wraps into two
     columns, not one entry per row over a plot squeezed to ~90 px."""

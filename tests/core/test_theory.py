@@ -90,6 +90,21 @@ def test_tanh_critical_sigma_w2() -> None:
     assert c == pytest.approx(chaotic["c_star"], abs=1e-12)
 
 
+@pytest.mark.parametrize("name", ["tanh", "gelu", "relu", "selu"])
+def test_the_brackets_grid_is_each_qs_own_second_moment(name: str) -> None:
+    """The fixed-point brackets read E[φ(√q z)²] on the log-q grid from one batched quadrature
+    per φ: each value is that q's own (one row alone) to rounding, and a fresh φ computes it."""
+    from app.core.theory import meanfield as M
+
+    phi = T.phi_from_activation(A.get(name), {})
+    grid = M.grid_second_moments(phi)
+    assert M.grid_second_moments(phi) is grid and len(grid) == len(M.LOG_Q_GRID)
+    for i in range(0, len(M.LOG_Q_GRID), 12):
+        alone = T.variance_terms(phi, M.LOG_Q_GRID[i : i + 1], derivative=False)[0][0]
+        assert grid[i] == pytest.approx(alone, rel=1e-14, abs=1e-300)
+    assert M.grid_second_moments(T.phi_from_activation(A.get(name), {})) is not grid
+
+
 def test_variance_slope_is_schoenholz_formula_and_the_map_derivative() -> None:
     """dq_l/dq_{l−1} at q* = χ₁ + σ_w² E[φ″φ] for smooth tanh (Schoenholz et al.'s ξ_q), and the
     map's own derivative (central difference) for kinked hardtanh, where φ″ has deltas."""

@@ -107,6 +107,14 @@ def illinois(h, a: Array, b: Array, fa: Array, fb: Array, xtol: float, rtol: flo
     return best
 
 
+def grid_second_moments(phi: Phi) -> Array:
+    """E[φ(√q z)²] at every q of LOG_Q_GRID, computed once per φ (the brackets of every
+    (σ_w², σ_b²) pair scan the same grid: V(q) = σ_w²·E + σ_b² there)."""
+    if not phi._grid:
+        phi._grid.append(variance_terms(phi, LOG_Q_GRID, derivative=False)[0])
+    return phi._grid[0]
+
+
 def _bracket_many(phi: Phi, sw2: Array, sb2: Array, q_from: Array) -> tuple[Array, Array]:
     """For each row, the root of g(q) = V(q) − q the iteration from q_from moves towards:
     up when V(q_from) > q_from (∞ if there is none below Q_MAX), else down (then 0).
@@ -124,10 +132,16 @@ def _bracket_many(phi: Phi, sw2: Array, sb2: Array, q_from: Array) -> tuple[Arra
     how[nan0], pending[nan0] = "undefined", False
     up = g0 > 0
     # each row's grid points in its direction, nearest first (NaN-padded)
-    grid = np.where(up[:, None], LOG_Q_GRID[None, :], LOG_Q_GRID[None, ::-1])
+    # (indices into LOG_Q_GRID, −1 past the end: E[φ(√q z)²] there is the same for every row)
+    at = np.arange(len(LOG_Q_GRID))
+    gi = np.where(up[:, None], at[None, :], at[None, ::-1])
+    grid = LOG_Q_GRID[gi]
     ahead = np.where(up[:, None], grid > q_from[:, None], grid < q_from[:, None])
     order = np.argsort(~ahead, axis=1, kind="stable")
-    pts = np.where(np.take_along_axis(ahead, order, axis=1), np.take_along_axis(grid, order, axis=1), np.nan)
+    ahead_sorted = np.take_along_axis(ahead, order, axis=1)
+    pts = np.where(ahead_sorted, np.take_along_axis(grid, order, axis=1), np.nan)
+    pts_at = np.where(ahead_sorted, np.take_along_axis(gi, order, axis=1), -1)
+    e_grid = grid_second_moments(phi)
     count = ahead.sum(axis=1)
     lo_q, lo_g = q_from.copy(), g0.copy()  # the last point before the sign change
     hi_q, hi_g = np.full(n, np.nan), np.full(n, np.nan)
@@ -143,7 +157,7 @@ def _bracket_many(phi: Phi, sw2: Array, sb2: Array, q_from: Array) -> tuple[Arra
         valid = ~np.isnan(chunk)
         r, j = np.nonzero(valid)
         g = np.full(chunk.shape, np.nan)
-        g[r, j] = variance_map(phi, sw2[rows[r]], sb2[rows[r]], chunk[r, j]) - chunk[r, j]
+        g[r, j] = sw2[rows[r]] * e_grid[pts_at[rows, start:start + BRACKET_CHUNK][r, j]] + sb2[rows[r]] - chunk[r, j]
         bad = np.any(np.isnan(g) & valid, axis=1)
         how[rows[bad]], pending[rows[bad]] = "undefined", False
         change = valid & (np.sign(g) != np.sign(g0[rows])[:, None]) & ~bad[:, None]

@@ -79,6 +79,7 @@ class Phi:
     smooth: bool = False
     name: str = "φ"
     _located: list = field(default_factory=list, init=False, repr=False, compare=False)
+    _grid: list = field(default_factory=list, init=False, repr=False, compare=False)  # (see meanfield.grid_second_moments)
 
     def __post_init__(self) -> None:
         if self.kinks is not None:

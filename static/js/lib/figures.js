@@ -861,13 +861,13 @@ export function sparsityFigure(trace, { big = false, key = "active_fraction", ti
 
 /** Dead units (count over all hidden units) over epochs. */
 export function deadFigure(trace, { big = false, narrow = false, width } = {}) {
-  const units = trace.config.width;
+  const widths = trace.config.widths; // (a layer's fraction counts its own units: widths may differ)
   const data = trace.variants.map((v, i) => {
     const { color, dash } = seriesStyle(i);
     const m = v.layers.dead_fraction;
     return {
       x: trace.frames.slice(0, m.length),
-      y: m.map((row) => (row.some((f) => f === null) ? null : Math.round(row.reduce((a, b) => a + b, 0) * units))), // (null: diverged, not 0 dead)
+      y: m.map((row) => (row.some((f) => f === null) ? null : Math.round(row.reduce((a, b, l) => a + b * widths[l], 0)))), // (null: diverged, not 0 dead)
       type: "scatter",
       mode: "lines",
       name: v.label,
@@ -880,8 +880,14 @@ export function deadFigure(trace, { big = false, narrow = false, width } = {}) {
   if (data.length > 1) for (const d of data) d.showlegend = draws(d);
   const layout = trainLayout({ big });
   layout.xaxis.title = { text: "epoch" };
-  const total = trace.config.width * trace.config.depth;
-  layout.yaxis = { ...layout.yaxis, title: { text: `dead units (of ${total})` }, rangemode: "tozero" };
+  const total = widths.reduce((a, b) => a + b, 0);
+  // whole units: integer ticks (they read 0, 0.2, 0.4 …); none dead, an axis of 0–1 and saying so
+  const most = Math.max(0, ...data.flatMap((d) => d.y.filter((y) => y !== null)));
+  layout.yaxis = { ...layout.yaxis, title: { text: `dead units (of ${total})` }, rangemode: "tozero", tick0: 0, dtick: Math.max(1, Math.ceil(most / 5)), tickformat: "d" };
+  if (most === 0) {
+    layout.yaxis.range = [-0.05, 1];
+    if (data.some(draws)) layout.annotations = [{ text: "no unit is dead", xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { color: colours().muted } }];
+  }
   if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }

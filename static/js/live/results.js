@@ -5,7 +5,11 @@ import { curveLabel } from "../lib/runs.js";
 import { baseLayout, seriesStyle } from "../lib/theme.js";
 import { format, formatNumber } from "../lib/spec.js";
 
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** The share of all hidden units from each layer's share (layers of `widths` units; equal without). */
+const unitShare = (fractions, widths) => {
+  const w = widths && widths.length === fractions.length ? widths : fractions.map(() => 1);
+  return fractions.reduce((a, f, l) => a + f * w[l], 0) / w.reduce((a, b) => a + b, 0);
+};
 
 /**
  * What a student can submit from a finished /api/train run (the trace the network view drew):
@@ -31,7 +35,7 @@ export function runResult(trace, catalogue, param = null) {
     label: curveLabel(v.activation, catalogue, [v.activation]),
     params,
     test_accuracy: num(v.accuracy.test[last]),
-    dead_fraction: dead && dead.length ? num(mean(dead)) : null,
+    dead_fraction: dead && dead.length && !dead.includes(null) ? num(unitShare(dead, (trace.config || {}).widths)) : null,
     final_loss: num(v.loss.train[last]),
   };
 }

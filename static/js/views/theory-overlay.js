@@ -109,8 +109,13 @@ export async function overlayPrediction(view, trace) {
   const mapOf = (i) => heat.find((d) => (d.xaxis || "x") === (i === 0 ? "x" : `x${i + 1}`));
   const frames = trace.frames;
   const step = frames.length > 1 ? frames[1] - frames[0] : 1;
+  // two strips left of the map, each as wide as a tenth of it: the prediction, then the measured
+  // first column again (one frame of hundreds was ~3 px, under its outline)
   const width = Math.max(step, 0.1 * frames[frames.length - 1]);
-  const right = -step / 2 - width / 4;
+  const gap = width / 4;
+  const mRight = -step / 2 - gap;
+  const mLeft = mRight - width;
+  const right = mLeft - gap;
   const left = right - width;
   const extraFlow = [];
   const shapes = [...((gd.layout && gd.layout.shapes) || [])];
@@ -131,19 +136,22 @@ export async function overlayPrediction(view, trace) {
       type: "heatmap", x: [left, right], y: z.map((_, l) => l + 1), z, zmin: h.zmin, zmax: h.zmax, colorscale: h.colorscale, showscale: false, xaxis: xa, yaxis: ya,
       name: "predicted", hovertemplate: "predicted at init<br>layer %{y}<br>log₁₀‖∇‖ = %{z:.2f}<extra>" + v.label + "</extra>",
     });
+    extraFlow.push({
+      type: "heatmap", x: [mLeft, mRight], y: h.y, z: h.z.map((row) => [row[0]]), zmin: h.zmin, zmax: h.zmax, colorscale: h.colorscale, showscale: false, xaxis: xa, yaxis: ya,
+      name: "measured", hovertemplate: `measured at epoch ${frames[0]}<br>layer %{y}<br>log₁₀‖∇‖ = %{z:.2f}<extra>${v.label}</extra>`,
+    });
     const ref = { xref: xa, yref: ya };
     shapes.push({ type: "rect", ...ref, x0: left, x1: right, y0: 0.5, y1: D + 0.5, line: { color: colours().text, width: 2, dash: "dash" } });
-    shapes.push({ type: "rect", ...ref, x0: -step / 2, x1: step / 2, y0: 0.5, y1: D + 0.5, line: { color: colours().text, width: 2 } });
+    shapes.push({ type: "rect", ...ref, x0: mLeft, x1: mRight, y0: 0.5, y1: D + 0.5, line: { color: colours().text, width: 2 } });
     if (trace.variants.length === 1) {
-      // one map: name the strip and the column above them (several maps have their titles there)
-      annotations.push({ ...ref, x: right, xanchor: "right", xshift: -2, y: D + 0.5, yanchor: "bottom", text: "predicted", showarrow: false, font: { size: 11, color: muted } });
-      annotations.push({ ...ref, x: -step / 2, xanchor: "left", xshift: 4, y: D + 0.5, yanchor: "bottom", text: "← measured at init", showarrow: false, font: { size: 11, color: muted } });
+      // one map: name the strips above them, in one label (two did not fit; several maps have their titles there)
+      annotations.push({ ...ref, x: (left + mRight) / 2, xanchor: "center", y: D + 0.5, yanchor: "bottom", text: `theory · ${frames[0] === 0 ? "init" : `epoch ${frames[0]}`}`, showarrow: false, font: { size: 11, color: muted } });
     }
     const xkey = xa === "x" ? "xaxis" : `xaxis${xa.slice(1)}`;
-    layoutPatch[xkey] = { ...(gd.layout[xkey] || {}), range: [left - width / 4, frames[frames.length - 1] + step / 2], autorange: false };
+    layoutPatch[xkey] = { ...(gd.layout[xkey] || {}), range: [left - gap, frames[frames.length - 1] + step / 2], autorange: false };
   });
   if (!extraFlow.length) return;
-  addNote(flow, "Left of epoch 0, outlined dashed: the theory's prediction at initialisation, on the same colours; outlined solid: the measured epoch 0.");
+  addNote(flow, `Left of the map, on the same colours: the theory's prediction at initialisation (outlined dashed) beside the measured epoch ${frames[0]} (outlined solid), the map's first column.`);
   await restyle(flow, extraFlow, { ...layoutPatch, shapes, annotations });
   flow.json = { ...(flow.json || {}), theory: res };
 }
