@@ -141,8 +141,8 @@ def test_a_teacher_and_two_students(contexts, server):
         assert "Pick a leak, train, submit" in s.inner_text(".live-experiment")
         box = s.locator('#net-curves [data-param-box="leak"]')
         box.fill(str(fraction))
-        box.press("Enter")  # the student's own change: they explore on their own from here
-        until(s, "document.querySelector('.live-bar').dataset.live === 'exploring'")
+        box.press("Enter")  # the experiment's own work: still following, on its errand
+        until(s, "document.querySelector('.live-bar').dataset.live === 'following' && document.querySelector('.live-bar').dataset.errand === '1'")
         until(s, f"location.search.includes('leak={fraction:g}')")
         until(s, f"document.querySelector('.live-run').textContent.includes('leak = {fraction:g}')", timeout_s=30)  # after its own run
         assert s.evaluate("!document.querySelector('#live-submit').disabled")
@@ -165,9 +165,9 @@ def test_a_teacher_and_two_students(contexts, server):
     csv = Path(dl.value.path()).read_text(encoding="utf-8").splitlines()
     assert csv[0] == "nickname,activation,leak,test_accuracy,dead_fraction,final_loss" and len(csv) == 3
 
-    # one click rejoins: the student's view is the teacher's again
-    ada.click("#live-follow")
-    until(ada, "document.querySelector('.live-bar').dataset.live === 'following' && !location.search.includes('leak=0.2')")
+    # one click back: the student's view is the teacher's again
+    ada.click("#live-back")
+    until(ada, "document.querySelector('.live-bar').dataset.live === 'following' && document.querySelector('.live-bar').dataset.errand === '0' && !location.search.includes('leak=0.2')")
     for p in (teacher, *students):
         p.watch.assert_clean()
 
@@ -821,3 +821,39 @@ def test_a_results_dead_fraction_is_the_share_of_all_units(page, server):
     assert len(set(shares)) > 1  # (layers that differ: the two means differ)
     assert got["dead_fraction"] == pytest.approx(sum(f * w for f, w in zip(shares, (16, 8, 4))) / 28, rel=1e-12)
     assert got["dead_fraction"] != pytest.approx(statistics.mean(shares))
+
+
+def test_setting_the_experiments_value_in_the_network_view_is_still_following(contexts, server):
+    """The class is in the Network view already (no "Go to the Network view" to follow): a
+    student who sets the leak the experiment asks for, and trains, is doing the experiment, not
+    exploring on their own — still following, on its errand (the teacher's next change waits
+    for "Back to the teacher's view"). It said "Exploring on your own" and dropped them."""
+    teacher = open_page(contexts(1280, 800), server, "/?view=network&act=leaky_relu&epochs=60")
+    code = start_class(teacher)
+    student = join(contexts(**PHONE), server, code)
+    until_loaded(student, "new URLSearchParams(location.search).get('view') === 'network' && document.body.dataset.ready === '1' && !!document.querySelector('.live-bar.live-student')")
+    until(student, "/^Trained/.test(document.querySelector('#train-status').textContent)", timeout_s=60)
+    open_experiment(teacher, "Pick a leak, train, submit", "leak")
+    until(student, EXPERIMENT_OPEN)
+    student.fill('[data-param-box="leak"]', "0.2")
+    student.press('[data-param-box="leak"]', "Enter")
+    until(student, "new URLSearchParams(location.search).get('act') === 'leaky_relu(leak=0.2)'")
+    until(student, "!document.querySelector('#live-submit').disabled && document.querySelector('.live-run').textContent.includes('leak = 0.2')", timeout_s=60)
+    bar = "document.querySelector('.live-bar.live-student')"
+    assert student.evaluate(f"[{bar}.dataset.live, {bar}.dataset.errand]") == ["following", "1"]
+    until(teacher, f"fetch('/api/classes/{code}').then((r) => r.json()).then((c) => c.students === 1 && c.exploring === 0)")
+    # the teacher's next change waits for the student's run …
+    teacher.click("#live-panel .live-close")
+    teacher.fill('#view-network [data-param-box="noise"]', "0.2")
+    teacher.press('#view-network [data-param-box="noise"]', "Enter")
+    until(student, "(window.__actlabLive.target || '').includes('noise=0.2')")
+    params = student.evaluate("Object.fromEntries(new URLSearchParams(location.search))")
+    assert params["act"] == "leaky_relu(leak=0.2)" and params.get("noise") != "0.2", params
+    student.click("#live-submit")
+    until(student, "document.querySelector('.live-experiment output').textContent.startsWith('Sent')")
+    # … until they come back to it
+    student.click("#live-back")
+    until(student, "new URLSearchParams(location.search).get('noise') === '0.2' && document.querySelector('.live-bar.live-student').dataset.errand === '0'")
+    assert student.evaluate(f"{bar}.dataset.live") == "following"
+    for p in (teacher, student):
+        p.watch.assert_clean()

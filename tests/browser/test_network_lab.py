@@ -379,6 +379,11 @@ def test_a_bad_csv_is_named_by_line_and_column(context, server, tmp_path):
     assert page.text_content("#train-status").count("line 17") == 1  # named once, not in brackets and again in the message
     # … and beside the upload (on a phone the status is far below it): it said only "points.csv: not read."
     assert "Could not read points.csv: line 17, column 2: 'zero' is not a number." in page.text_content("#own-count")
+    ones = tmp_path / "from-one.csv"
+    ones.write_text("\n".join(f"{i / 10},{i / 20},{1 + i % 2}" for i in range(15)))
+    page.set_input_files("#own-csv", str(ones))
+    page.wait_for_function("() => document.querySelector('#own-count').textContent.includes('from-one.csv')")
+    assert "Read 15 points from from-one.csv (no point of class 0: labels count from 0" in page.text_content("#own-count")
     labels = tmp_path / "targets.csv"
     labels.write_text("\n".join(f"{i / 10},{i / 20},{i / 7:.3f}" for i in range(15)))
     page.set_input_files("#own-csv", str(labels))

@@ -307,6 +307,9 @@ def test_overflow_is_reported_with_its_threshold():
     assert r.kind == "undefined" and r.side == "below" and "x < 0" in r.message and "log(x)" in r.message
     r = compile_formula("1/x").check_finite(np.linspace(-2, 2, 41))
     assert r.side == "at" and r.first_x == 0.0 and "divides by zero" in r.message
+    # a constant that folds to −∞ did not overflow: it is −∞ ("log(0) overflows", it said)
+    r = compile_formula("log(0*x)").check_finite(np.linspace(-2, 2, 41))
+    assert not r.ok and r.message.endswith(": log(0) is −∞"), r.message
     r = compile_formula("sqrt(x)").check_finite(np.linspace(0, 2, 21))
     assert r.which == "f′" and r.first_x == 0.0 and r.kind == "overflow" and r.side == "at"
     assert r.message == "f′(x) is infinite at x = 0: 1/(2*sqrt(x)) divides by zero"

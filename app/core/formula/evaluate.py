@@ -283,6 +283,8 @@ def _culprit(prog: Program, slot: int, vals: list) -> tuple[int, str]:
             v = np.asarray(vals[slot], dtype=float).reshape(-1)[0]
             if op == "div" and np.asarray(vals[args[1]]).reshape(-1)[0] == 0:
                 return slot, "divides by zero"
+            if op == "num" and math.isinf(v):  # a constant folded to ±∞ (log(0·x) → log(0)): no overflow to name
+                return slot, f"is {'−' if v < 0 else '+'}∞"
             return slot, ("overflows" if math.isinf(v) else "is undefined")
         slot = bad[0]
 

@@ -6,6 +6,7 @@
 // The experiment's "Go to the Network view" is the class's own instruction: a student who
 // follows it is still following (counted so), on an errand, and the teacher's view waits for
 // them there (it comes back with "Back to the teacher's view", or when the experiment closes).
+// So is a change in the Network view while an experiment is open (the class may be there already).
 // An experiment that opens out of view is announced by a notice that stays in view (it never
 // scrolls the page: the student may be reading or typing).
 
@@ -186,11 +187,19 @@ export class Student {
     if (!sameQuery(location.search, page.query, this.meta.page_keys)) applyState(page.query);
   }
 
-  /** The page's state changed: the teacher's arriving, or the student's own (then they explore). */
+  /** The page's state changed: the teacher's arriving, or the student's own (then they explore,
+   * except in the Network view while the class experiment is open: picking its value and training
+   * is the experiment's work, so they still follow, on its errand, and the teacher's view waits). */
   onPageState(state) {
     if (!this.client.following || this.target === null || this.ownAt < this.appliedAt) return;
     const page = pageFor(this.target, currentTheme());
-    if (!(page && state.path === page.path && sameQuery(state.query, page.query, this.meta.page_keys))) this.client.unfollow();
+    if (page && state.path === page.path && sameQuery(state.query, page.query, this.meta.page_keys)) return;
+    const exp = this.client.experiment;
+    if (exp && exp.open && this.client.synced && inNetworkView()) {
+      this.setErrand(exp.id);
+      return;
+    }
+    this.client.unfollow();
   }
 
   showFollowing(on) {

@@ -179,7 +179,11 @@ export class OwnData {
       if (kind === "json" && got.task !== task) this.view.set({ ptask: got.task }, true, { rebuild: true });
       const before = this.points();
       const read = got.x.map((q, i) => [q[0], q[1], got.y[i]]);
-      const n = `Read ${read.length.toLocaleString("en")} points from ${file.name}`;
+      // labels taken as given: 1 and 2 are classes 1 and 2, so class 0 trains with no point (said)
+      const have = new Set(got.y);
+      const empty = got.task === "classify" ? Array.from({ length: Math.max(...got.y) + 1 }, (_, c) => c).filter((c) => !have.has(c)) : [];
+      const gaps = empty.length ? ` (no point of class ${empty.join(", ")}: labels count from 0, and the network keeps an output for ${empty.length === 1 ? "it" : "each"})` : "";
+      const n = `Read ${read.length.toLocaleString("en")} points from ${file.name}${gaps}`;
       this.setPoints(read, before.length ? `${n}: they replace the ${before.length.toLocaleString("en")} you had.` : `${n}.`);
       // the points drawn before are not lost silently: one click keeps them beside the file's
       if (before.length && got.task === task && before.length + read.length <= this.view.meta.own_points.max) this.offerToAdd(before, read, file.name);
