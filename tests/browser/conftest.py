@@ -152,6 +152,21 @@ def until(page, expression: str, timeout_s: float = 20.0, arg=None) -> None:
         time.sleep(0.02)
 
 
+def settles(page, expression: str, timeout_s: float = 20.0, arg=None) -> bool:
+    """Whether ``expression`` becomes truthy within ``timeout_s`` (polled as ``until`` does, but
+    not failing: the caller then asserts with the numbers it reads)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() <= deadline:
+        try:
+            if page.evaluate(expression, arg):
+                return True
+        except PlaywrightError as e:
+            if "TypeError" not in str(e):
+                raise
+        time.sleep(0.05)
+    return False
+
+
 def hold(page, pattern: str):
     """Hold every request to ``pattern`` until release() (the page may give some up meanwhile):
     returns (the held routes, release)."""

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import hold, shot, until, wait_held
+from .conftest import hold, settles, shot, until, wait_held
 
 pytestmark = pytest.mark.browser
 
@@ -394,11 +394,8 @@ def test_the_boundary_map_is_drawn_anew_when_the_window_crosses_the_phone_width(
     page.wait_for_timeout(400)
     page.set_viewport_size(dict(zip(("width", "height"), then)))
     # the redraw follows the layout's change: on a busy machine later than any fixed wait (20 s: a hang guard)
-    for _ in range(200):
-        page.wait_for_timeout(100)
-        after = page.evaluate(BOUNDARY_DRAWN)
-        if after["bar"] == fresh["bar"] and abs(after["map"] - fresh["map"]) <= 2:
-            break
+    settles(page, f"(want) => {{ const d = ({BOUNDARY_DRAWN})(); return JSON.stringify(d.bar) === JSON.stringify(want.bar) && Math.abs(d.map - want.map) <= 2; }}", 20, fresh)
+    after = page.evaluate(BOUNDARY_DRAWN)
     assert after["bar"] == fresh["bar"], (after, fresh)
     assert abs(after["map"] - fresh["map"]) <= 2, (after, fresh)
 

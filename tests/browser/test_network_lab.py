@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 
-from .conftest import PageWatch, shot, until
+from .conftest import PageWatch, settles, shot, until
 
 pytestmark = pytest.mark.browser
 
@@ -123,11 +123,14 @@ def test_the_loss_axes_follow_the_run_after_reset(page, server):
         page.click("#step")
         page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '{n}'")
     until(page, "() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x.length === 4")
+    settled = f"(last) => {{ const a = ({AXES})(); return a.x[0] < 0.5 && a.x[1] >= last; }}"
+    settles(page, settled, 10, 3)  # (the drawing may follow its data by a frame; the numbers said below)
     axes = page.evaluate(AXES)
     assert axes["x"][0] < 0.5 and axes["x"][1] >= 3, axes
     page.click("#train")
     page.wait_for_function("() => /^Trained 40 epochs/.test(document.querySelector('#train-status').textContent)", timeout=30000)
     until(page, "() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x.length === 41")
+    settles(page, settled, 10, 40)
     axes = page.evaluate(AXES)
     losses = page.evaluate("() => document.querySelector('[data-panel=\"loss\"] .plot').data.slice(0, 2).flatMap((d) => d.y).filter((v) => v > 0)")
     assert axes["x"][0] < 0.5 and axes["x"][1] >= 40, axes
@@ -158,7 +161,8 @@ def test_play_goes_on_with_a_new_learning_rate(page, server):
     rates = [b["learning_rate"] for b in chunks]
     assert 0.03 in rates and rates == sorted(rates, key=lambda r: r == 0.03)  # the old rate, then the new one
     assert chunks[rates.index(0.03)]["state"]["epoch"] == said  # the status says from where
-    # the loss plot holds the one run: every epoch from 0, once
+    # the loss plot holds the one run: every epoch from 0, once (drawn just after the diagram)
+    until(page, f"() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x.at(-1) >= {said + 20}", 30)
     xs = page.evaluate("() => document.querySelector('[data-panel=\"loss\"] .plot').data[0].x")
     assert xs[0] == 0 and xs == sorted(set(xs)) and xs[-1] >= said + 20
     page.fill('[data-param-box="noise"]', "0.2")
