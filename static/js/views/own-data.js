@@ -130,7 +130,10 @@ export class OwnData {
     this.attached.add(plot);
     // One click per gesture. Plotly makes the click a mouse press and release give (the
     // browser's lands elsewhere); after a tap it makes one more at (0, 0), and the browser its
-    // own, all within a few ms: a tap added three points, one far off the plane.
+    // own: a tap added three points, one far off the plane. They come within a few ms, but on a
+    // busy machine further apart than any fixed window: a gesture is counted from its pointerdown.
+    let gesture = 0;
+    plot.addEventListener("pointerdown", () => (gesture += 1), true);
     let last = null;
     plot.addEventListener("click", (ev) => {
       const drag = plot.querySelector(".nsewdrag");
@@ -139,8 +142,8 @@ export class OwnData {
       const rect = drag.getBoundingClientRect();
       if (ev.clientX < rect.left || ev.clientX > rect.right || ev.clientY < rect.top || ev.clientY > rect.bottom) return;
       const now = performance.now();
-      if (last && now - last.t < 50 && Math.abs(ev.clientX - last.x) < 2 && Math.abs(ev.clientY - last.y) < 2) return;
-      last = { t: now, x: ev.clientX, y: ev.clientY };
+      if (last && last.gesture === gesture && now - last.t < 1000) return; // (a script's clicks, of no pointerdown: one a second)
+      last = { t: now, gesture };
       const x = full.xaxis.p2d(ev.clientX - rect.left);
       const y = full.yaxis.p2d(ev.clientY - rect.top);
       if (!Number.isFinite(x) || !Number.isFinite(y)) return;
