@@ -137,34 +137,32 @@ def until(page, expression: str, timeout_s: float = 20.0, arg=None) -> None:
     the CSP forbids). ``timeout_s`` is a hang guard, generous for a busy machine, not a speed check.
     A TypeError (an element not there yet, e.g. a view whose code is still loading) counts as
     false; the last one is reported if the time runs out."""
-    deadline = time.monotonic() + timeout_s
-    last = ""
-    while True:
-        try:
-            if page.evaluate(expression, arg):
-                return
-        except PlaywrightError as e:
-            if "TypeError" not in str(e):
-                raise
-            last = f" (last: {str(e).splitlines()[0][:200]})"
-        if time.monotonic() > deadline:
-            pytest.fail(f"still false after {timeout_s} s: {expression}{last}")
-        time.sleep(0.02)
+    ok, last = _poll(page, expression, timeout_s, arg)
+    if not ok:
+        pytest.fail(f"still false after {timeout_s} s: {expression}{last}")
 
 
 def settles(page, expression: str, timeout_s: float = 20.0, arg=None) -> bool:
     """Whether ``expression`` becomes truthy within ``timeout_s`` (polled as ``until`` does, but
     not failing: the caller then asserts with the numbers it reads)."""
+    return _poll(page, expression, timeout_s, arg)[0]
+
+
+def _poll(page, expression: str, timeout_s: float, arg) -> tuple[bool, str]:
+    """(became truthy, the last TypeError seen) — a TypeError counts as false."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() <= deadline:
+    last = ""
+    while True:
         try:
             if page.evaluate(expression, arg):
-                return True
+                return True, last
         except PlaywrightError as e:
             if "TypeError" not in str(e):
                 raise
-        time.sleep(0.05)
-    return False
+            last = f" (last: {str(e).splitlines()[0][:200]})"
+        if time.monotonic() > deadline:
+            return False, last
+        time.sleep(0.02)
 
 
 def hold(page, pattern: str):

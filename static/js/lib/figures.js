@@ -859,6 +859,11 @@ export function sparsityFigure(trace, { big = false, key = "active_fraction", ti
   return { data, layout };
 }
 
+/** Dead units of one recorded frame, from each layer's dead fraction (layers of `widths` units); null if any is null (diverged). */
+export function deadUnits(fractions, widths) {
+  return !fractions || fractions.some((f) => f === null) ? null : Math.round(fractions.reduce((a, f, l) => a + f * widths[l], 0));
+}
+
 /** Dead units (count over all hidden units) over epochs. */
 export function deadFigure(trace, { big = false, narrow = false, width } = {}) {
   const widths = trace.config.widths; // (a layer's fraction counts its own units: widths may differ)
@@ -867,7 +872,7 @@ export function deadFigure(trace, { big = false, narrow = false, width } = {}) {
     const m = v.layers.dead_fraction;
     return {
       x: trace.frames.slice(0, m.length),
-      y: m.map((row) => (row.some((f) => f === null) ? null : Math.round(row.reduce((a, b, l) => a + b * widths[l], 0)))), // (null: diverged, not 0 dead)
+      y: m.map((row) => deadUnits(row, widths)), // (null: diverged, not 0 dead)
       type: "scatter",
       mode: "lines",
       name: v.label,

@@ -4,7 +4,7 @@
 import { ApiError, getJSON, isAbort, Latest, postJSON, postStream, retryWhenBusy } from "../lib/api.js";
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { DiagramPanel } from "../lib/diagram-panel.js";
-import { metricOf } from "../lib/figures.js";
+import { deadUnits, metricOf } from "../lib/figures.js";
 import { actOf, formulaUrl, isFormula, sweepableParams } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
@@ -831,7 +831,7 @@ export class NetworkView {
           );
         } else {
           const dead = v.layers.dead_fraction[last];
-          const deadCount = dead && !dead.some((f) => f === null) ? Math.round(dead.reduce((a, b, l) => a + b * widths[l], 0)) : null;
+          const deadCount = deadUnits(dead, widths);
           const m = metricOf(v).test[last];
           const untrained = t.epochs === 0 && goneAt(v) === null; // (Reset: the initial weights)
           const when = goneAt(v) !== null ? ` at epoch ${t.frames[last]}` : untrained ? " at epoch 0" : "";
