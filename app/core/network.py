@@ -383,6 +383,7 @@ class StackedMLP:
         self._losses: dict[tuple[int, int], tuple[Array, ...]] = {}
         self.zero = np.zeros((), dt)  # 0 as an array of the buffers' type (a little faster than the float)
         self.tick: Callable[[], None] | None = None
+        self.pass_rng: np.random.Generator | None = None  # the forward pass's noise (see forward)
         # The first layer's input x̂ is the same for every variant, so with K > 1 its product is one
         # (K·w₁ × (n_in + 1)) @ ((n_in + 1) × n) product instead of K small ones (and its weight gradient
         # one (K·w₁ × n) @ (n × (n_in + 1))): the stacked weights go through these scratch copies.
@@ -433,26 +434,24 @@ class StackedMLP:
         symmetry with :meth:`backward`; z is always kept.)
         """
         ps = self._pass(xT.shape[1])
-        tick, zero, relu = self.tick, self.zero, self.relu_only
-        for layer, ((mm, W, below, into), z, h, _, groups) in enumerate(ps.fwd):
-            if layer:
-                mm(W, below, into)
-            elif self.fuse_first:
-                self._first_layer(xT, z, ps.z0)
-            else:
-                mm(W, xT, into)
-            if relu:
-                np.maximum(z, zero, out=h)
-            else:
-                for g, zg, hg, dfg, p in groups:
-                    g.apply(zg, hg, dfg if need_df else None, p, rng)
-            if tick is not None:
-                tick()
-        if relu and need_df:  # f'(z) = 1[z > 0] of every layer in one call
-            np.greater(ps.z_all, zero, out=ps.df_all)
-        mm, W, h, s = ps.out
-        mm(W, h, s)
+        mm, W, _, into = ps.fwd[0][0]
+        if self.fuse_first:
+            self._first_layer(xT, ps.fwd[0][1], ps.z0)
+        else:
+            mm(W, xT, into)
+        self.pass_rng = rng
+        for fn, args, kw in ps.forward_steps(need_df, rng is not None, self.tick is not None):
+            fn(*args, **kw)
         return ps.s
+
+    def apply_sampled(self, g: ActivationGroup, z: Array, h: Array, df: Array | None, p: dict) -> None:
+        """A forward step: group g's activation of z, drawing its noise from ``pass_rng``."""
+        g.apply(z, h, df, p, self.pass_rng)
+
+    @staticmethod
+    def apply_mean(g: ActivationGroup, z: Array, h: Array, df: Array | None, p: dict) -> None:
+        """A forward step: group g's activation of z (a stochastic one: its mean curve)."""
+        g.apply(z, h, df, p, None)
 
     def eval_layers(self, xT: Array, keep: bool = False) -> tuple[Array, list[Array]]:
         """Evaluation-mode outputs (K, n_out, n) for any inputs x̂ᵀ, without touching the
@@ -547,36 +546,27 @@ class StackedMLP:
         ∂L/∂x̂ᵀ without the ones row (K, n_in, n), a view of DX. Without ``keep``, a ReLU
         network may overwrite ∂L/∂h with δ."""
         ps = self._pass(xT.shape[1])
-        for mm, a, b, into in (ps.g_out, ps.dh_out):
-            mm(a, b, into)
-        tick = self.tick
         over_dh = not keep and self.relu_only
-        for layer in range(self.arch.depth - 1, -1, -1):
-            df, dh, learned, prods = ps.bwd[layer]
-            delta = dh if over_dh else df
-            np.multiply(dh, df, out=delta)  # δ = ∂L/∂h ⊙ f'(z), in place of f'(z) (or of ∂L/∂h)
-            for fn, zg, dhg, p, into in learned:
-                into[...] = np.einsum("kwn,kwn->k", dhg, fn(zg, **p)).reshape(-1, 1, 1)
-            (mm, a, b, gW), below = prods[over_dh]
-            if layer:
-                if ps.gW_stack is None:
-                    mm(a, b, gW)
-                mm, a, b, into = below
-                mm(a, b, into)
-            elif self.fuse_first:  # one product for all variants (see _first_layer)
-                np.matmul(ps.dh0 if over_dh else ps.df0, xT.T, out=ps.gW0)
-                copyto(self.gW[0], self.gW0)
-            else:
-                mm(a, xT.T, gW)
-            if tick is not None:
-                tick()
-        if ps.gW_stack is not None:  # the weight gradients of layers 1 … D−1 in one product
-            np.matmul(ps.dh_stack if over_dh else ps.df_stack, ps.haT_stack, out=ps.gW_stack)
+        for fn, args, kw in ps.backward_steps(over_dh, self.tick is not None):
+            fn(*args, **kw)
+        if self.fuse_first:  # one product for all variants (see _first_layer)
+            np.matmul(ps.dh0 if over_dh else ps.df0, xT.T, out=ps.gW0)
+            copyto(self.gW[0], self.gW0)
+        else:
+            mm, a, _, gW = ps.bwd[0][3][over_dh][0]
+            mm(a, xT.T, gW)
+        if self.tick is not None:
+            self.tick()
         if input_grad:
             mm, a, b, into = ps.dx_of[over_dh]
             mm(a, b, into)
             return ps.dx
         return None
+
+    def tick_now(self) -> None:
+        """A pass's step between layers: the engine's stop check (see ``tick``)."""
+        if self.tick is not None:
+            self.tick()
 
 
 def augment(x: Array, dtype: np.dtype | type = np.float64) -> Array:

@@ -1,5 +1,6 @@
 """The views of a :class:`~app.core.network.StackedMLP`'s buffers that one pass uses, made once
-per number of input columns (a pass then only indexes a list: no slicing, no reshaping)."""
+per number of input columns, and the pass itself as a list of steps over them (a pass then
+runs the list: no slicing, no reshaping, no Python deciding between the calls)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 if TYPE_CHECKING:
     from .network import StackedMLP
 
-Product = tuple[Callable, np.ndarray, np.ndarray | None, np.ndarray]
+Array = np.ndarray
+Product = tuple[Callable, Array, Array | None, Array]
 
 # np.dot and np.copyto without their __array_function__ dispatch (a Python call that collects the
 # arguments to look for overrides, which plain ndarrays never have): 0.2–0.9 µs less per call.
@@ -31,11 +33,25 @@ def product(a: np.ndarray, b: np.ndarray | None, out: np.ndarray) -> Product:
     return np.matmul, a, b, out
 
 
+# one call of a pass: fn(*args, **kw)
+Step = tuple[Callable, tuple, dict]
+NO_KW: dict = {}
+
+
+def _learned_grad(fn: Callable, z: Array, dh: Array, p: dict, into: Array) -> None:
+    """∂L/∂(a learned parameter) of one group's layer: Σ over units and inputs of ∂L/∂h ⊙ ∂h/∂param."""
+    into[...] = np.einsum("kwn,kwn->k", dh, fn(z, **p)).reshape(-1, 1, 1)
+
+
 class PassViews:
-    """The views of a :class:`StackedMLP`'s buffers that a pass over its first n inputs uses."""
+    """The views of a :class:`StackedMLP`'s buffers that a pass over its first n inputs uses,
+    and each pass as its steps, but the calls that take the pass's inputs x̂ᵀ (made once per
+    kind of pass, then reused)."""
 
     def __init__(self, net: StackedMLP, n: int):
         K = net.K
+        self.net = net
+        self._steps: dict[tuple, list[Step]] = {}
         views = net.views(n)
         self.s, self.t, self.dx = net.S[:, :, :n], net.T[:, :, :n], net.DX[:, :, :n]
         # the first layer's blocks as K·w₁ rows (see _first_layer): views, as the blocks are whole
@@ -74,3 +90,55 @@ class PassViews:
             self.gW_stack = net.grad[:, sl[1].start : sl[D - 1].stop].reshape(K, D - 1, w, w + 1).transpose(1, 0, 2, 3)
             self.df_stack, self.dh_stack = net.DF[1:, :, :, :n], net.DH[1:, :, :, :n]
             self.haT_stack = net.Haug[:-1, :, :, :n].transpose(0, 1, 3, 2)
+
+    def forward_steps(self, need_df: bool, sample: bool, ticking: bool) -> list[Step]:
+        """The forward pass after the first layer's product: each layer's activation (and
+        f'(z) unless not ``need_df``; with ``sample``, stochastic ones draw from the net's
+        ``pass_rng``), the next layer's product, a tick after each layer."""
+        key = ("forward", need_df, sample, ticking)
+        steps = self._steps.get(key)
+        if steps is None:
+            net = self.net
+            relu, zero = net.relu_only, net.zero
+            steps = []
+            for layer, (prod, z, h, _, groups) in enumerate(self.fwd):
+                if layer:
+                    steps.append((prod[0], prod[1:], NO_KW))
+                if relu:
+                    steps.append((np.maximum, (z, zero), {"out": h}))  # (a positional out: deprecated, slower)
+                else:
+                    apply = net.apply_sampled if sample else net.apply_mean
+                    steps += [(apply, (g, zg, hg, dfg if need_df else None, p), NO_KW) for g, zg, hg, dfg, p in groups]
+                if ticking:
+                    steps.append((net.tick_now, (), NO_KW))
+            if relu and need_df:  # f'(z) = 1[z > 0] of every layer in one call
+                steps.append((np.greater, (self.z_all, zero, self.df_all), NO_KW))
+            steps.append((self.out[0], self.out[1:], NO_KW))
+            self._steps[key] = steps
+        return steps
+
+    def backward_steps(self, over_dh: bool, ticking: bool) -> list[Step]:
+        """The backward pass but the first layer's weight gradient (which takes the inputs
+        given at the call) and ∂L/∂x: per layer from the top δ = ∂L/∂h ⊙ f'(z) (in place of
+        f'(z), or of ∂L/∂h when ``over_dh``), the learned parameters' gradients, the weight
+        gradient and ∂L/∂h of the layer below; a tick after each layer but the first."""
+        key = ("backward", over_dh, ticking)
+        steps = self._steps.get(key)
+        if steps is None:
+            net = self.net
+            steps = [(self.g_out[0], self.g_out[1:], NO_KW), (self.dh_out[0], self.dh_out[1:], NO_KW)]
+            for layer in range(net.arch.depth - 1, -1, -1):
+                df, dh, learned, prods = self.bwd[layer]
+                steps.append((np.multiply, (dh, df, dh if over_dh else df), NO_KW))
+                steps += [(_learned_grad, args, NO_KW) for args in learned]
+                if layer:
+                    gW, below = prods[over_dh]
+                    if self.gW_stack is None:
+                        steps.append((gW[0], gW[1:], NO_KW))
+                    steps.append((below[0], below[1:], NO_KW))
+                    if ticking:
+                        steps.append((net.tick_now, (), NO_KW))
+            if self.gW_stack is not None:  # the weight gradients of layers 1 … D−1 in one product
+                steps.append((np.matmul, (self.dh_stack if over_dh else self.df_stack, self.haT_stack, self.gW_stack), NO_KW))
+            self._steps[key] = steps
+        return steps
