@@ -27,8 +27,8 @@ from app.main import create_app
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-# About 5 s of work on this machine, within the compute budget.
-LONG_RUN = {"n_points": 2000, "depth": 6, "width": 32, "epochs": 800, "frames": 20, "boundary_frames": 2}
+# About 2.7 s of work on a quiet 2-core machine, near the compute budget (1,267 epochs fit).
+LONG_RUN = {"n_points": 2000, "depth": 6, "width": 32, "epochs": 1200, "frames": 20, "boundary_frames": 2}
 
 
 def _free_port() -> int:
@@ -181,12 +181,19 @@ def test_a_shared_run_stops_only_when_its_last_client_leaves(busy_server) -> Non
 
 @pytest.mark.live
 def test_wall_clock_limit_on_a_live_server() -> None:
+    """A run longer than the limit (1 s) ends at it: 200, cut short, its frames up to the epoch it
+    reached. Its clock runs out no sooner than the limit: on a quiet machine a few hundred epochs
+    in; on a starved one (CI under load, once) maybe inside epoch 1, which is why epoch 0 is
+    allowed when the run took its whole second."""
     server = LiveServer({"ACTLAB_TRAIN_TIMEOUT_S": "1"})
     try:
         r = httpx.post(server.url + "/api/train", json=LONG_RUN, timeout=60)
         j = r.json()
-        assert r.status_code == 200 and j["cut_short"] is True and 0 < j["epochs"] < LONG_RUN["epochs"]
-        assert j["frames"][-1] == j["epochs"]
+        assert r.status_code == 200 and j["cut_short"] is True and 0 <= j["epochs"] < LONG_RUN["epochs"]
+        if j["epochs"] > 0:
+            assert j["frames"][-1] == j["epochs"]
+        else:  # (cut inside its first frame, it has none)
+            assert j["elapsed_ms"] >= 1000.0 and j["frames"] in ([], [0]), (j["elapsed_ms"], j["frames"])
     finally:
         server.close()
 
