@@ -537,7 +537,10 @@ def test_theory_lessons_name_their_papers_and_flip() -> None:
     ordered = readout(edge, "ordered_ratio").label
     assert ordered.startswith("Ordered (σ_w² = 1.004, χ₁ = 0.761)"), ordered
     shallow = L.run_measure(L.get("edge-of-chaos"), {"depth": 6})
-    assert not shallow.verdict.supports and readout(shallow, "chaotic_ratio").supports is False  # 6 layers: 1.3, not > 3
+    assert not shallow.verdict.supports and readout(shallow, "chaotic_ratio").supports is False  # 6 layers: 1.45, not > 3
+    # and it says the theory predicts no more at that depth (0.412 and 1.79), rather than leave it to look like a failed theory
+    assert "The theory predicts no more: 0.412 ordered and 1.79 chaotic over 6 layers, short of < 0.333 and > 3." in shallow.verdict.text
+    assert "add layers" in shallow.verdict.text and "theory predicts" not in edge.verdict.text
 
 
 # ----------------------------------------------------------------------------- the lessons' text
@@ -585,3 +588,24 @@ def test_a_failed_verdict_names_the_condition_not_met():
     assert next(r for r in m.readouts if r.id == "accuracy").label.startswith("Test accuracy at initialisation (0 epochs)")
     ok = L.run_measure(L.get("zero-centred"), {"epochs": 20})
     assert "Not met" not in ok.verdict.text and next(r for r in ok.readouts if r.id == "accuracy").label.startswith("Test accuracy after training")
+
+
+def test_the_kink_lesson_says_where_it_counts_for_a_smooth_activation() -> None:
+    """GELU has no kink: the count is of pre-activations at 0 (where ReLU's is), said so, not "at a kink"."""
+    gelu = L.run_measure(L.get("kink-at-zero"), {"activation": "gelu"})
+    assert readout(gelu, "exact_hits").label.startswith("Pre-activations exactly at 0 (GELU has no kink; ReLU's is there)")
+    assert readout(gelu, "closest").label == "Closest any pre-activation came to 0"
+    assert "exactly on 0 (GELU has no kink)" in gelu.verdict.text and "kink, so" not in gelu.verdict.text
+    assert gelu.data["distance"]["to"] == "0"
+    hard = L.run_measure(L.get("kink-at-zero"), {"activation": "hardtanh"})
+    assert readout(hard, "exact_hits").label.startswith("Pre-activations at a kink of Hard tanh (x = −1, 1)")
+    assert "exactly on Hard tanh's kinks" in hard.verdict.text and hard.data["distance"]["to"] == "the kink"
+
+
+def test_scale_invariance_at_a_zero_says_what_it_tests() -> None:
+    """a = 0 asks only f(0) = 0: ELU and GELU meet it (error 0), so they must not be said to fail."""
+    m = L.run_measure(L.get("scale-invariance"), {"a": 0})
+    assert m.verdict.supports
+    assert "a = 0 is nearly trivial: it asks only f(0) = 0, which every function here meets but Softplus (0.693)" in m.verdict.text
+    assert "fails for" not in m.verdict.text
+    assert "fails for ELU 0.987, Softplus 0.693, GELU 0.272" in L.run_measure(L.get("scale-invariance"), {"a": 2}).verdict.text

@@ -83,11 +83,18 @@ def measure_edge(p: dict[str, Any], run: Runner) -> Measurement:
         Readout("critical_sigma_w2", f"{name}'s critical σ_w² at σ_b² = {fmt(p['sigma_b2'])} (χ₁ = 1)", crit, fmt(crit, 4), "from the theory (the phase diagram's line)"),
         Readout("theory_gap", "Largest gap between measured median and prediction, layers 2 and up", max(gaps) if gaps else None, f"{fmt(max(gaps) if gaps else None, 2)} decades", "small: the mean-field prediction"),
     ]
+    # the thresholds the mean-field prediction itself misses: too few layers for (√χ₁)ᴸ to reach them
+    bounds = {"ordered": f"< {fmt(VANISH_BELOW)}", "chaotic": f"> {fmt(EXPLODE_ABOVE)}"}
+    short = [s for s in (ordered, chaotic) if s["predicted_ratio"] is not None and not checks[s["phase"]]
+             and not (s["predicted_ratio"] < VANISH_BELOW if s["phase"] == "ordered" else s["predicted_ratio"] > EXPLODE_ABOVE)]
+    predicted = " and ".join(f"{fmt(s['predicted_ratio'])} {s['phase']}" for s in short)
+    too_shallow = (f" The theory predicts no more: {predicted} over {arch.depth} layers, short of {' and '.join(bounds[s['phase']] for s in short)}."
+                   " The shrinking and the growth compound layer by layer, like (√χ₁)ᴸ: add layers to see them." if short else "")
     verdict = _verdict(
         readouts,
         f"Supports the claim: through {arch.depth} {name} layers the gradient reaching layer 1 is {fmt(ordered['ratio'])} of the last layer's when ordered, "
         f"{fmt(critical['ratio'])} at the edge of chaos and {fmt(chaotic['ratio'])} when chaotic.",
-        f"Does not support the claim at these settings: ordered {fmt(ordered['ratio'])}, critical {fmt(critical['ratio'])}, chaotic {fmt(chaotic['ratio'])}.",
+        f"Does not support the claim at these settings: ordered {fmt(ordered['ratio'])}, critical {fmt(critical['ratio'])}, chaotic {fmt(chaotic['ratio'])}.{too_shallow}",
     )
     data = {"layers": list(range(1, arch.depth + 1)), "activation": act, "label": name, "critical_sigma_w2": crit, "sigma_b2": p["sigma_b2"], "seeds": seeds, "series": series}
     view = network_view("train", act, init="custom", sigma_w2=round(crit, 2), sigma_b2=p["sigma_b2"], depth=min(p["depth"], EXPLORER_DEPTH),

@@ -71,10 +71,15 @@ def measure_scale(p: dict[str, Any], run: Runner) -> Measurement:
         e = curves[compare]["max_error"]
         readouts.append(Readout(f"{compare}_error", f"{acts.get(compare).name}: max |f(a·x) − a·f(x)|", e, fmt(e), "for comparison"))
     broken = ", ".join(f"{acts.get(n).name} {fmt(curves[n]['max_error'])}" for n in SCALE_BROKEN)
+    # a = 0: f(0·x) = 0·f(x) says only f(0) = 0, so it fails just where f(0) ≠ 0
+    at_zero = ", ".join(f"{acts.get(n).name} ({fmt(curves[n]['max_error'])})" for n in SCALE_BROKEN if curves[n]["max_error"] > SCALE_FAILS)
     verdict = _verdict(
         readouts,
         f"Supports the claim: for a = {fmt(a)} ReLU's two sides agree to {fmt(relu_err)} on {SCALE_RANGE}"
-        + (f", while the identity fails for {broken}." if not trivial else " (a = 1 is trivial: every function passes)."),
+        + (" (a = 1 is trivial: every function passes)." if trivial
+           else " (a = 0 is nearly trivial: it asks only f(0) = 0, which every function here meets"
+           + (f" but {at_zero}" if at_zero else "") + "; choose another a)." if a == 0
+           else f", while the identity fails for {broken}."),
         f"Does not support the claim at a = {fmt(a)}: ReLU error {fmt(relu_err)}; {broken}.",
     )
     data = {
