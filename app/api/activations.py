@@ -200,6 +200,7 @@ class CurveResponse(BaseModel):
     dy: list[float]
     kinks: list[float] = Field(description="Kinks within [xmin, xmax] (the plot's dotted lines).")
     all_kinks: list[float] = Field(description="Every kink of f at these parameters, in view or not.")
+    jumps: list[dict[str, float]] = Field(description="The kinks where f itself jumps: {x, size}, size = f(x⁺) − f(x⁻).")
     convention: str
     torch: str | None = Field(description="The torch.nn module with these parameters (null where torch.nn has none).")
     mathml: str | None = Field(None, description="The formula as MathML where a choice parameter changes it (GELU's tanh form), else null: the catalogue's.")
@@ -324,6 +325,7 @@ def curve_json(act: acts.Activation, params: dict, opts: GridOptions) -> dict[st
         "dy": c.dy,
         "kinks": [k for k in act.kinks(**params) if opts.xmin <= k <= opts.xmax],
         "all_kinks": act.kinks(**params),  # a property of f, whatever the plotted range
+        "jumps": [{"x": k, "size": h} for k, h in act.jumps(**params)],
         "convention": act.form_at(params)[1],
         "torch": act.torch_call(params),
         "mathml": mathml(act.form_at(params)[0]) if act.forms else None,  # the formula where a choice changes it (GELU's tanh form)

@@ -272,6 +272,9 @@ def smooth_text(page, server: str, query: str) -> str:
     ("softplus(beta=2)", ["&xmax=30"], "yes"),
     ("hardtanh", ["", "&xmin=0.5", "&xmax=0.5"], "no (kink at x = -1, 1)"),
     ("tanh", ["", "&xmin=-100&xmax=100"], "yes"),
+    # a discontinuity said as one, with its size (it read "kink at x = 10", the note "a tiny jump")
+    ("softplus(beta=0.1,threshold=1)", ["&xmin=-20&xmax=20", "&xmin=-5&xmax=5"], "no (f jumps by -3.13 at x = 10)"),
+    ("hardshrink", [""], "no (f jumps by 0.5 at x = -0.5, 0.5)"),
 ])
 def test_the_smooth_row_does_not_change_with_the_plotted_range(page, server, fn, ranges, want):
     """"smooth (C¹)" listed only the kinks in view: ReLU6 at −5…5 said "kink at x = 0", at xmax=10

@@ -773,3 +773,30 @@ def test_noisy_relu_with_growing_noise_is_neither_monotonic_nor_saturating():
     assert not p.monotonic and p.saturates == "none"
     x = np.array([-4.0, -2.0])
     assert act.f(x, sigma=3.0, sigma_growth=1.0)[0] > act.f(x, sigma=3.0, sigma_growth=1.0)[1]  # (the mean rises leftwards)
+
+
+def test_jumps_are_the_kinks_where_f_itself_is_discontinuous():
+    """Softplus' threshold switch is a jump of log(1 + e^(−threshold))/β (3.13 at β = 0.1,
+    threshold = 1; 2·10⁻⁹ at the defaults, below KINK_JUMP: none); hardshrink jumps by λ at ±λ;
+    a kink of a continuous f (ReLU, hardtanh, softshrink) is no jump."""
+    soft = A.get("softplus")
+    ((x, size),) = soft.jumps(beta=0.1, threshold=1.0)
+    assert x == 10.0 and size == pytest.approx(-math.log1p(math.exp(-1.0)) / 0.1, rel=1e-12)
+    assert soft.jumps(**soft.defaults()) == []
+    assert [(x, round(h, 12)) for x, h in A.get("hardshrink").jumps(lambd=0.5)] == [(-0.5, 0.5), (0.5, 0.5)]
+    for name in ("relu", "hardtanh", "softshrink", "relu6"):
+        act = A.get(name)
+        assert act.kinks(**act.defaults()) and act.jumps(**act.defaults()) == [], name
+
+
+@pytest.mark.parametrize("x", [1e-200, 1e-160, -1e-200, -1e-160, 3e-155])
+@pytest.mark.parametrize("b", [0.0, 1e-310, 4.0])
+def test_squareplus_near_zero_does_not_underflow(x, b):
+    """x² underflows for |x| < 1e-154: b = 0 (ReLU) gave f = x/2 and f′ = 0 there; against mpmath."""
+    ref_f = REFS["squareplus"][0]
+    with mp.workdps(60):
+        xm, bm = mp.mpf(x), mp.mpf(b)
+        want_f = float(ref_f(xm, bm))
+        want_df = float((1 + xm / mp.sqrt(xm * xm + bm)) / 2) if (b or x > 0) else 0.0
+    assert A.get("squareplus").f(np.array([x]), b=b)[0] == pytest.approx(want_f, rel=1e-13, abs=0.0)
+    assert A.get("squareplus").df(np.array([x]), b=b)[0] == pytest.approx(want_df, rel=1e-13, abs=0.0)

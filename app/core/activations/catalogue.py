@@ -44,8 +44,8 @@ CATALOGUE: tuple[Activation, ...] = (
         convention="f'(x) = σ(βx), the logistic; exactly 1 where βx > threshold",
         properties=Properties(
             "(0, ∞)", True, True, False, True, False, "left",
-            "Smooth approximation of ReLU. PyTorch's threshold makes a tiny jump "
-            "(about e^(−threshold)/β) where βx = threshold.",
+            "Smooth approximation of ReLU. PyTorch's threshold switches to f = x where βx > threshold: "
+            "f jumps down by log(1 + e^(−threshold))/β there, 2·10⁻⁹ at the defaults but 3.1 at β = 0.1, threshold = 1.",
         ),
         description="A smooth ReLU whose derivative is the logistic function.",
         reference="Dugas et al. 2001; Glorot, Bordes & Bengio 2011",

@@ -171,6 +171,16 @@ class Activation:
             hit = _MEASURED[key] = _measure(self, dict(params))
         return hit
 
+    def jumps(self, **params: Any) -> list[tuple[float, float]]:
+        """The kinks where f itself jumps, with the jump f(x⁺) − f(x⁻) (those beyond KINK_JUMP:
+        softplus' threshold switch at βx = threshold, 2·10⁻⁹ at its defaults, is none)."""
+        ks = np.array(self.kinks(**params), dtype=float)
+        if not ks.size:
+            return []
+        with np.errstate(all="ignore"):
+            step = self.f(np.nextafter(ks, np.inf), **params) - self.f(np.nextafter(ks, -np.inf), **params)
+        return [(float(k), float(h)) for k, h in zip(ks, step) if np.isfinite(h) and abs(h) > KINK_JUMP]
+
     def form_at(self, params: Mapping[str, float | str]) -> tuple[str, str]:
         """(latex, convention) at these parameter values: the declared ones unless a choice picks another form."""
         for pid, by_value in self.forms.items():

@@ -330,7 +330,8 @@ def squared_relu_grad(x: Array) -> Array:
 
 
 def _squareplus_root(x: Array, b: ParamValue) -> Array:
-    return np.sqrt(x * x + b)
+    """√(x² + b) as hypot(x, √b): x² would underflow for |x| < 1e-154 (b = 0 gave f = x/2 there)."""
+    return np.hypot(x, np.sqrt(b))
 
 
 def squareplus(x: Array, b: ParamValue = 4.0) -> Array:
@@ -347,7 +348,7 @@ def squareplus_grad(x: Array, b: ParamValue = 4.0) -> Array:
     s = _squareplus_root(x, b)
     neg = x < 0
     safe = np.where(s > 0, s, 1.0)
-    left = 0.5 * b / (safe * np.where(neg, s - x, 1.0))
+    left = 0.5 * b / safe / np.where(neg, s - x, 1.0)  # (divided in turn: the product underflows for b = 0, |x| < 1e-154)
     right = np.where(s > 0, 0.5 * (1.0 + x / safe), 0.0)
     return np.where(neg, left, right)
 

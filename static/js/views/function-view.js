@@ -6,7 +6,7 @@ import { functionFigure, functionTable, touchScreen } from "../lib/figures.js";
 import { isFormula } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { curveLabel } from "../lib/runs.js";
-import { networkLedBy, sanitise } from "../lib/spec.js";
+import { formatNumber, networkLedBy, sanitise } from "../lib/spec.js";
 import { swatch } from "../lib/theme.js";
 
 /** Activations with in-range parameters (the links' rule, app/core/spec.py), at most `max`
@@ -185,8 +185,17 @@ export class FunctionView {
       // elsewhere (PReLU at a = −1 is |x|), a formula's measured; smoothness too (ELU is C¹ only
       // for α = 1), whose kinks are all of them, whatever the plotted range (the dotted lines show those in view)
       const p = (!isFormula(specs[i]) && results[i].properties) || act.properties;
-      const kinks = results[i].all_kinks || [];
-      const text = p.smooth ? "yes" : kinks.length ? `no (kink at x = ${kinks.map((k) => +k.toPrecision(4)).join(", ")})` : "no";
+      // a kink where f itself jumps is said as a jump, with its size (softplus' threshold at β = 0.1: 3.13)
+      const jumps = results[i].jumps || [];
+      const kinks = (results[i].all_kinks || []).filter((k) => !jumps.some((j) => j.x === k));
+      const at = (xs) => xs.map((k) => +k.toPrecision(4)).join(", ");
+      const bySize = new Map(); // jumps of one size said once: "f jumps by 0.5 at x = -0.5, 0.5"
+      for (const j of jumps) {
+        const size = formatNumber(+j.size.toPrecision(3));
+        bySize.set(size, [...(bySize.get(size) || []), j.x]);
+      }
+      const parts = [...(kinks.length ? [`kink at x = ${at(kinks)}`] : []), ...[...bySize].map(([size, xs]) => `f jumps by ${size} at x = ${at(xs)}`)];
+      const text = p.smooth ? "yes" : parts.length ? `no (${parts.join("; ")})` : "no";
       card.querySelector('[data-prop="smooth"]').replaceChildren(el("span", { class: p.smooth ? "yes" : "no", text }));
       card.querySelector('[data-prop="output_range"]').textContent = p.output_range;
       card.querySelector('[data-prop="monotonic"]').replaceChildren(yesNo(p.monotonic));
