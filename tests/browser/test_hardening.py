@@ -328,3 +328,17 @@ def test_number_boxes_show_the_value_exactly(page, server, leak, shown):
         page.keyboard.press("ArrowUp")  # to the slider's next step (0.001) above the value shown
         page.wait_for_function(f"() => document.querySelector('{box}').value === '0.001'")
         shot(page, "number-box-exact-1280")
+
+
+def test_the_api_docs_fit_a_phone(browser, server):
+    """/docs had no viewport meta: on a phone it laid out 980 px wide with ~5 px text."""
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/docs")
+    page.wait_for_selector("#swagger-ui .opblock", timeout=20_000)
+    assert page.evaluate("() => window.innerWidth") == 390
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    shot(page, "docs-phone")
+    watch.assert_clean()
+    ctx.close()
