@@ -446,6 +446,20 @@ def test_multi_panel_embeds_in_a_narrow_frame_stack_their_panels(page, server, s
     assert link["bottom"] <= height + 0.5
 
 
+@pytest.mark.parametrize("src", ["/embed/boundary?mode=compare&act=relu,tanh,elu&epochs=40", "/embed/gradient-flow?act=relu,tanh,elu&epochs=40"])
+def test_three_panels_in_the_embed_dialogs_720_by_480_frame_sit_side_by_side(page, server, src):
+    """The dialog's own snippet (720 × 480) stacked three maps in a scroll box: one and a half maps
+    showed, the colour scale out of view. Too short for the stack, the frame keeps them side by side."""
+    inner = _framed(page, server, src, 720, 480)
+    inner.wait_for_selector(".embed-plot[data-rendered='1']")
+    panels = inner.evaluate("() => [...document.querySelectorAll('.embed-plot .nsewdrag')].map((d) => d.getBoundingClientRect().toJSON())")
+    assert len(panels) == 3 and len({round(p["top"]) for p in panels}) == 1 and min(p["width"] for p in panels) >= 120, panels
+    assert max(p["bottom"] for p in panels) <= 480 and inner.evaluate("document.documentElement.scrollHeight") <= 480 + 1
+    bar = inner.evaluate("(() => { const b = document.querySelector('.embed-plot .colorbar'); return b && b.getBoundingClientRect().toJSON(); })()")
+    assert bar and bar["bottom"] <= 480 and bar["right"] <= 720 + 0.5, bar
+    shot(page, f"embed-three-panels-720x480-{src.split('?')[0].rsplit('/', 1)[1]}")
+
+
 def test_phone_wide_boundary_embed_uses_the_width(page, server):
     """At 320 px the map was ~155 × 80 beside a colour bar, whatever the frame's height."""
     inner = _framed(page, server, "/embed/boundary?act=relu&epochs=40", 320, 700)

@@ -11,8 +11,10 @@ import { defaultOf } from "../lib/url.js";
 import { budgetText, labelRuns, requestBody } from "../lib/runs.js";
 import { divergedCaption, explaining } from "../lib/diverged.js";
 
-// side by side, each panel at least this wide (less the figure's margins), else they stack
+// side by side, each panel at least this wide (less the figure's margins), else they stack —
+// unless the frame is too short for the stack and each would still be SHORT_FRAME_PANEL_PX wide
 const PANEL_MIN_PX = 200;
+const SHORT_FRAME_PANEL_PX = 150;
 const MARGINS_PX = 150;
 // a network diagram's units smaller than this (px) are dots whose heatmaps can't be made out
 const MIN_UNIT_PX = 24;
@@ -47,9 +49,17 @@ export async function show(frame, catalogue, meta, state, notes) {
     const opts = { metric: state.metric, metrics: meta.metrics, grad: state.grad, gradients: meta.gradients, width: plot.clientWidth || undefined };
     // one panel per activation, too narrow side by side: stacked as on a phone (a short frame scrolls them)
     const n = SUBPLOTS.has(panelName) ? (sweep ? result.series : result.variants).length : 1;
-    if (n > 1 && ((plot.clientWidth || root.clientWidth) - MARGINS_PX) / n < PANEL_MIN_PX) {
-      phone = true;
-      return make(result, { ...opts, narrow: true });
+    const each = ((plot.clientWidth || root.clientWidth) - MARGINS_PX) / n;
+    if (n > 1 && each < PANEL_MIN_PX) {
+      const f = make(result, { ...opts, narrow: true });
+      // (720 × 480, three maps: the stack scrolled, showing one and a half maps and no colour bar)
+      const tooShort = f.layout.height && f.layout.height + others() > window.innerHeight;
+      if (!(tooShort && each >= SHORT_FRAME_PANEL_PX)) {
+        phone = true;
+        return f;
+      }
+      phone = false;
+      return make(result, { ...opts, narrow: false });
     }
     if (fit && narrow.matches) {
       const f = make(result, { ...opts, narrow: true });
