@@ -437,3 +437,21 @@ def test_a_cards_controls_are_grouped_under_its_activations_name(page, server):
     assert page.get_by_role("group", name="Activation 2: Leaky ReLU").get_by_role("spinbutton").count() == 1
     page.select_option('#fn-cards [data-index="1"] [data-role="activation"], #fn-curves [data-index="1"] [data-role="activation"]', "elu")
     page.get_by_role("group", name="Activation 2: ELU").wait_for()
+
+
+def test_a_typed_value_out_of_range_is_clamped_and_said_so(page, server):
+    """ELU α "6" became 5 without a word (a link with alpha=6 got a notice); "1e400" too."""
+    page.goto(f"{server}/?fn=elu")
+    page.wait_for_selector(PLOT)
+    box = page.locator('#fn-curves [data-param-box="alpha"]').first
+    note = page.locator("#fn-curves .slider .clamped").first
+    assert not note.is_visible()
+    for typed, said in (("6", "6 is outside 0 to 5: using 5."), ("-1", "-1 is outside 0 to 5: using 0.")):
+        box.fill(typed)
+        box.dispatch_event("change")
+        page.wait_for_function("() => { const n = document.querySelector('#fn-curves .slider .clamped'); return n && !n.hidden; }")
+        assert note.inner_text() == said and box.input_value() == said.split("using ")[1].rstrip(".")
+    box.fill("2.5")
+    box.dispatch_event("change")
+    page.wait_for_function("() => document.querySelector('#fn-curves .slider .clamped').hidden")
+    assert box.input_value() == "2.5"

@@ -64,7 +64,14 @@ export function slider(opts) {
   };
   show(opts.value);
   const clamp = (v) => Math.min(max, Math.max(min, v));
+  // a typed value out of range is clamped, and said so until the next change (as a link's is)
+  const clamped = el("small", { class: "clamped", role: "status", hidden: true });
+  const sayClamped = (typed, used) => {
+    clamped.hidden = typed === used;
+    clamped.textContent = typed === used ? "" : `${formatNumber(typed)} is outside ${formatNumber(min)} to ${formatNumber(max)}: using ${formatNumber(used)}.`;
+  };
   range.addEventListener("input", () => {
+    sayClamped(0, 0);
     const v = clamp(fromSlider(range.value));
     current = v;
     box.value = formatNumber(v);
@@ -76,6 +83,7 @@ export function slider(opts) {
     const v = Number(box.value);
     if (box.value.trim() === "" || !Number.isFinite(v)) return show(current);
     const c = clamp(v);
+    sayClamped(v, c);
     show(c);
     opts.onInput(c);
     if (opts.onCommit) opts.onCommit(c);
@@ -106,6 +114,7 @@ export function slider(opts) {
     text: `default ${formatNumber(opts.default)}`,
     title: `Reset ${opts.label} to its default, ${formatNumber(opts.default)}`,
     onclick: () => {
+      sayClamped(0, 0);
       show(opts.default);
       opts.onInput(opts.default);
       if (opts.onCommit) opts.onCommit(opts.default);
@@ -119,6 +128,7 @@ export function slider(opts) {
     range,
     el("div", { class: "range" }, el("span", { text: formatNumber(min) }), reset, el("span", { text: formatNumber(max) })),
   );
+  wrap.append(clamped);
   if (opts.help) wrap.append(el("small", { id: `${id}-help`, text: opts.help }));
   wrap.set = show;
   return wrap;
