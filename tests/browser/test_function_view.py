@@ -455,3 +455,14 @@ def test_a_typed_value_out_of_range_is_clamped_and_said_so(page, server):
     box.dispatch_event("change")
     page.wait_for_function("() => document.querySelector('#fn-curves .slider .clamped').hidden")
     assert box.input_value() == "2.5"
+
+
+def test_a_sliders_default_button_is_a_touch_target_on_a_phone(browser, server):
+    """The "default N" buttons were 19 px tall at 390 px: under the 24 px minimum for a finger."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    page.goto(f"{server}/?fn=elu,leaky_relu")
+    page.wait_for_selector(".slider .range button")
+    sizes = page.evaluate("() => [...document.querySelectorAll('.slider .range button')].map((b) => b.getBoundingClientRect().toJSON())")
+    assert sizes and all(s["height"] >= 24 and s["width"] >= 24 for s in sizes), sizes
+    ctx.close()
