@@ -10,7 +10,7 @@ import { applyTheme, preferredTheme, THEMES } from "./lib/theme.js";
 import { formatNumber, noteText } from "./lib/spec.js";
 import { readLink, showLinkNotice } from "./lib/url.js";
 import { FIGURES } from "./lessons/figures.js";
-import { Presenter } from "./lessons/present.js";
+import { PAGE_KEYS, Presenter } from "./lessons/present.js";
 import { announceState, onApplyState } from "./lib/page-state.js";
 import { followTopBar } from "./lib/topbar.js";
 
@@ -33,8 +33,7 @@ function setupTheme(onChange) {
   });
 }
 
-// Keys of a lesson's address that are not its controls (the live class's is read by classroom.js).
-const PAGE_KEYS = ["present", "step", "theme", "class"];
+// (PAGE_KEYS, present.js: the keys of a lesson's address that are not its controls; the live class's is read by classroom.js)
 
 /** {state, notes}: control values from the query string, by the links' one rule (see url.js):
  * invalid or missing → default, numbers clamped to the slider, and a note for each correction. */

@@ -12,7 +12,7 @@ import pytest
 
 from app.core import lessons as L
 
-from .conftest import PageWatch, shot
+from .conftest import PageWatch, shot, until
 
 pytestmark = pytest.mark.browser
 
@@ -327,11 +327,11 @@ def test_a_slider_at_its_end_is_measured_and_a_failure_clears_the_numbers(page, 
     page.watch.errors = [e for e in page.watch.errors if "status of 422" not in e]
 
 
+# (a slide taller than the screen makes the page scroll: "content" is the page's height)
 NUMBERS_JS = """() => {
-  const s = document.querySelector('.step-numbers');
   const t = document.querySelector('table.readouts');
   const value = document.querySelector('table.readouts thead th:nth-child(2)');
-  return { content: s.scrollHeight, box: s.clientHeight, valueShare: value.getBoundingClientRect().width / t.getBoundingClientRect().width,
+  return { content: document.documentElement.scrollHeight, box: innerHeight, valueShare: value.getBoundingClientRect().width / t.getBoundingClientRect().width,
            table: parseFloat(getComputedStyle(t).fontSize), rows: document.querySelectorAll('#readouts tr[data-readout]').length };
 }"""
 
@@ -353,7 +353,7 @@ def test_every_number_measured_fits_its_slide(browser, server, size):
             assert lay["valueShare"] < 0.3 and lay["table"] >= 16, (slug, lay)
             page.goto(f"{server}/lessons/{slug}?present=1&step={2 + len(lesson.plots)}")  # "why" fits as well
             page.wait_for_selector(READY)
-            why = page.evaluate("() => { const s = document.querySelector('.step-why'); return [s.scrollHeight, s.clientHeight, parseFloat(getComputedStyle(s.querySelector('.why-text')).fontSize)]; }")
+            why = page.evaluate("() => [document.documentElement.scrollHeight, innerHeight, parseFloat(getComputedStyle(document.querySelector('.why-text')).fontSize)]")
             assert why[0] <= why[1] + 1 and why[2] >= 20, (slug, why)
         # a 4:3 projector's type is as large as a 16:9 one's
         page.goto(f"{server}/lessons/dying-relu?present=1&step=1")
@@ -537,3 +537,186 @@ def test_phone_presentation_keeps_the_modebar_off_the_legend(browser, server, sl
         assert all(r["top"] >= bar["bottom"] - 0.5 or r["right"] <= bar["left"] + 0.5 for r in got["rows"]), got
     finally:
         ctx.close()
+
+
+# ----------------------------------------------------------------------------- a projector at 150 % and at 1024×768 (new-user pass 31)
+
+ZOOM_150 = {"viewport": {"width": 853, "height": 533}, "device_scale_factor": 1.5}  # 1280×800 at 150 %
+SCREENS = {"150%": ZOOM_150, "1024x768": {"viewport": {"width": 1024, "height": 768}}}
+
+# The end of the claim slide (its last line) and the bar's top, scrolled to the end of the page.
+CLAIM_END_JS = """() => {
+  window.scrollTo(0, document.documentElement.scrollHeight);
+  const dd = [...document.querySelectorAll('.step-claim dl.method dd')].pop();
+  return { bottom: dd.getBoundingClientRect().bottom, bar: document.querySelector('.presenter').getBoundingClientRect().top, scrolled: scrollY };
+}"""
+
+
+@pytest.mark.parametrize("screen", list(SCREENS), ids=list(SCREENS))
+def test_every_claim_scrolls_clear_of_the_presenter_bar(browser, server, screen):
+    """At 150 % the last line of 'Supports the claim if …' stayed 38 px under the fixed bar, scrolled
+    to the end (lesson 14 at 1024×768: 15 px): the slide ended at 100vh whatever it held. The
+    bar says "More below" while the slide goes on below the screen."""
+    ctx = browser.new_context(**SCREENS[screen])
+    page = ctx.new_page()
+    watch = PageWatch(page, server)
+    try:
+        for lesson in L.LESSONS:
+            page.goto(f"{server}/lessons/{lesson.slug}?present=1&step=1")
+            page.wait_for_selector(READY, timeout=60_000)
+            end = page.evaluate(CLAIM_END_JS)
+            assert end["bottom"] <= end["bar"] + 0.5, f"{lesson.slug} at {screen}: {end}"
+            if end["scrolled"] > 0:
+                # scrolled to the end the cue goes; back at the top it says there is more
+                until(page, "() => document.getElementById('step-more').hidden")
+                page.evaluate("window.scrollTo(0, 0)")
+                until(page, "() => !document.getElementById('step-more').hidden")
+        watch.assert_clean()
+    finally:
+        ctx.close()
+
+
+def test_why_and_numbers_scroll_with_the_page_and_say_so(browser, server):
+    """At 150 % lesson 3's 'Why' was a box scrolling inside itself (573 px in 447) with no cue."""
+    ctx = browser.new_context(**ZOOM_150)
+    page = ctx.new_page()
+    try:
+        lesson = L.get("dying-relu")
+        for step, last in ((2 + len(lesson.plots), ".why-text p:last-child"), (3 + len(lesson.plots), ".step-numbers .numbers-explorer")):
+            page.goto(f"{server}/lessons/dying-relu?present=1&step={step}")
+            page.wait_for_selector(READY, timeout=60_000)
+            box = page.evaluate("() => { const s = document.querySelector('.step:not([hidden])'); return [s.scrollHeight, s.clientHeight, document.documentElement.scrollHeight, innerHeight]; }")
+            assert box[0] <= box[1] + 1, f"step {step} scrolls inside itself: {box}"
+            assert box[2] > box[3], box  # (taller than the screen: the page scrolls)
+            more = page.locator("#step-more")
+            more.wait_for(state="visible")
+            for _ in range(10):
+                if not more.is_visible():
+                    break
+                more.click()
+                page.wait_for_timeout(400)
+            assert not more.is_visible()
+            end = page.evaluate("(sel) => [document.querySelector(sel).getBoundingClientRect().bottom, document.querySelector('.presenter').getBoundingClientRect().top]", last)
+            assert end[0] <= end[1] + 0.5, (step, end)
+    finally:
+        ctx.close()
+
+
+# A drawn figure's subplot areas and its text (tick labels, axis titles, notes, legend, colour
+# bar) in page pixels, and what of it overlaps, is cut off at the figure's edge or lies on a plot.
+FIGURE_LAYOUT_JS = """() => {
+  const g = document.querySelector('.step-plot:not([hidden]) .plot[data-rendered]');
+  const fl = g._fullLayout;
+  const svg = g.querySelector('.main-svg').getBoundingClientRect();
+  const xs = [], ys = [], areas = [];
+  for (const k of Object.keys(fl).filter((k) => /^xaxis\\d*$/.test(k) && fl[k]._length)) {
+    const xa = fl[k], ya = fl['yaxis' + xa.anchor.slice(1)];
+    xs.push(xa._length);
+    if (ya) areas.push({ name: k, left: svg.left + xa._offset, right: svg.left + xa._offset + xa._length, top: svg.top + ya._offset, bottom: svg.top + ya._offset + ya._length });
+  }
+  for (const k of Object.keys(fl).filter((k) => /^yaxis\\d*$/.test(k) && fl[k]._length && !fl[k].overlaying && fl[k].visible !== false)) ys.push(fl[k]._length);
+  const texts = [];
+  const add = (sel, group) => g.querySelectorAll(sel).forEach((e) => {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0.5 && r.height > 0.5 && e.textContent.trim()) texts.push({ name: group + ': ' + e.textContent.trim().slice(0, 30), left: r.left, right: r.right, top: r.top, bottom: r.bottom });
+  });
+  add('.xaxislayer-above text', 'x tick'); add('.yaxislayer-above text', 'y tick'); add('.annotation-text', 'note');
+  add('[class^="g-x"][class$="title"] text', 'x title'); add('[class^="g-y"][class$="title"] text', 'y title');
+  add('.legendtext, .legendtitletext', 'legend'); add('.colorbar text', 'colour bar');
+  const cross = (a, b, tol) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > tol && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > tol;
+  const problems = [];
+  texts.forEach((a, i) => texts.slice(i + 1).forEach((b) => cross(a, b, 2) && problems.push(`"${a.name}" on "${b.name}"`)));
+  areas.forEach((a, i) => areas.slice(i + 1).forEach((b) => cross(a, b, 0.5) && problems.push(`subplots ${a.name} and ${b.name} overlap`)));
+  for (const t of texts) if (t.left < svg.left - 1 || t.right > svg.right + 1 || t.top < svg.top - 1 || t.bottom > svg.bottom + 1) problems.push(`"${t.name}" cut off`);
+  const legend = g.querySelector('.legend .bg');
+  if (legend) for (const a of areas) if (cross(legend.getBoundingClientRect(), a, 2)) problems.push(`the legend lies on ${a.name}`);
+  return { problems, xs, ys };
+}"""
+
+
+def test_small_slide_plots_stay_readable(browser, server):
+    """At 150 % (853×533): lesson 3's panels ran together ('ReLeaky ReLU', 'epochepoch', rotated
+    ticks colliding, the second panel's % on the first), lesson 2's read 'epochepochepoch',
+    lesson 13's legend squeezed the plot to about 80 px with its log ticks overlapping, lesson
+    14's y title lay on the legend, lesson 6's legend scrolled inside itself, lesson 7's note was
+    cut. Every plot slide: no text on other text, nothing cut off at the figure's edge, no legend
+    on a plot, each panel at least 90 px wide, each y axis at least 64 px tall (one alone 150)."""
+    warm = _warm(server)
+    ctx = browser.new_context(**ZOOM_150)
+    page = ctx.new_page()
+    watch = PageWatch(page, server)
+    try:
+        for lesson in L.LESSONS:
+            for step in range(2, 2 + len(lesson.plots)):
+                where = f"{lesson.slug} step {step}"
+                page.goto(f"{server}/lessons/{lesson.slug}?present=1&step={step}")
+                page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered]", timeout=90_000)
+                page.wait_for_timeout(300)  # (Plotly's resize after the slide is shown)
+                got = page.evaluate(FIGURE_LAYOUT_JS)
+                assert not got["problems"], f"{where}: {got['problems']}"
+                assert min(got["xs"]) >= 90, f"{where}: panels {got['xs']} px wide"
+                assert min(got["ys"]) >= (64 if len(got["ys"]) > 1 else 150), f"{where}: y axes {got['ys']} px tall"
+                # a figure taller than the screen scrolls, clear of the bar
+                end = page.evaluate("() => { window.scrollTo(0, document.documentElement.scrollHeight); return [document.querySelector('.step-plot:not([hidden]) .main-svg').getBoundingClientRect().bottom, document.querySelector('.presenter').getBoundingClientRect().top]; }")
+                assert end[0] <= end[1] + 0.5, f"{where}: {end}"
+        watch.assert_clean()
+    finally:
+        ctx.close()
+        warm.join(timeout=120)
+
+
+def test_a_zoom_during_the_presentation_refits_the_plot(browser, server):
+    """The figures' layout follows the plot's size: zooming in (the window narrowing) mid-slide
+    redraws it — lesson 3's legend beside its panels at 1280×800 goes under them at 853 px."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/lessons/dying-relu?present=1&step=3")
+        page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered]", timeout=90_000)
+        legend = "() => document.querySelector('.step-plot:not([hidden]) .plot')._fullLayout.legend.orientation"
+        assert page.evaluate(legend) == "v"
+        page.set_viewport_size({"width": 853, "height": 533})
+        until(page, f"() => ({legend})() === 'h'")
+        assert not page.evaluate(FIGURE_LAYOUT_JS)["problems"]
+    finally:
+        ctx.close()
+
+
+KINK_BARS_JS = """() => {
+  const g = document.querySelector('.step-plot:not([hidden]) .plot[data-rendered]');
+  return [...g.querySelectorAll('.bars .point path')].map((p) => p.getBoundingClientRect()).filter((r) => r.height > 0.5).map((r) => [r.left, r.right]);
+}"""
+
+
+def test_the_kink_histogram_bars_span_their_bins(page, server):
+    """Lesson 7's bars on a log axis took Plotly's default width from the smallest linear
+    spacing: hairlines near 1, and the first bar spread over 1e-10…1e-4. Each bar now spans its
+    own (log-equal) bin: about equally wide, side by side, none on another."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/lessons/kink-at-zero?present=1&step=3")
+    page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered]", timeout=90_000)
+    page.wait_for_timeout(300)
+    bars = sorted(page.evaluate(KINK_BARS_JS))
+    widths = [right - left for left, right in bars]
+    assert len(bars) >= 10 and min(widths) >= 8 and max(widths) <= 1.3 * min(widths), widths
+    assert all(b[0] >= a[1] - 1 for a, b in zip(bars, bars[1:])), bars
+    shot(page, "present-kink-bars")
+
+
+def test_going_back_into_a_lesson_brings_back_its_settings(page, server):
+    """Presenting, → from lesson 3 (leak 0.2) into lesson 4 and ← back gave lesson 3 at its
+    defaults. A lesson's settings, as its address had them when it was left in this tab, come back;
+    a lesson not yet seen opens at its defaults."""
+    page.goto(f"{server}/lessons/dying-relu?present=1&step=2&leak=0.2")
+    page.wait_for_selector(READY, timeout=60_000)
+    steps = 3 + len(L.get("dying-relu").plots)
+    for _ in range(steps - 1):
+        page.keyboard.press("ArrowRight")
+    _at(page, "scale-invariance", 1)
+    assert page.evaluate("location.search") == "?present=1&step=1"
+    page.wait_for_selector(READY, timeout=60_000)
+    page.keyboard.press("ArrowLeft")
+    _at(page, "dying-relu", steps)
+    assert page.evaluate("new URLSearchParams(location.search).get('leak')") == "0.2"
+    page.wait_for_selector(READY, timeout=60_000)
+    assert page.locator("[data-param-box='leak']").input_value() == "0.2"

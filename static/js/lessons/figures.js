@@ -1,9 +1,10 @@
 // Plotly figures for the lessons, built from a lesson's /api/lessons/{slug}/measure response
-// (its `data`). Pure functions: (data, {big, narrow, width}) → {data, layout}. Where the
+// (its `data`). Builders: (data, {big, narrow, width}) → {data, layout}. Where the
 // explorer already has the figure (gradient flow, sweeps) it is reused from lib/figures.js,
-// with its phone layout on a narrow screen (such a figure sets its own height).
+// with its phone layout on a narrow screen (such a figure sets its own height). Every figure
+// then passes through fitPlot (FIGURES, at the end): one set of rules for a small plot area.
 
-import { gradientFlowFigure, rgba, sweepCurvesFigure, sweepFigure, viridis } from "../lib/figures.js";
+import { gradientFlowFigure, rgba, sweepCurvesFigure, sweepFigure, textPx, touchScreen, viridis, wrapText } from "../lib/figures.js";
 import { baseLayout, colours, currentTheme, seriesStyle } from "../lib/theme.js";
 
 const pctAxis = { range: [-0.02, 1.05], tickformat: ".0%" };
@@ -306,17 +307,34 @@ function kinkSlopes(d, { big }) {
 
 function kinkDistance(d, { big }) {
   const e = d.distance.edges;
-  const x = e.slice(0, -1).map((v, j) => (v > 0 ? Math.sqrt(v * e[j + 1]) : e[j + 1] / 2));
+  // each bar spans its own bin on the log axis (from its left edge, as wide as the bin): Plotly's
+  // default width, from the smallest spacing of the bars' centres, drew hairlines; the first bin,
+  // from 0, is drawn as wide (in decades) as the next one
+  const lo = e.slice(0, -1).map((v, j) => (v > 0 ? v : e[j + 1] / (e[j + 2] / e[j + 1] || 10)));
+  const hi = e.slice(1);
+  const range = (j) => (e[j] > 0 ? `${fmtNumber(e[j])} to ${fmtNumber(e[j + 1])}` : `below ${fmtNumber(e[j + 1])}`);
   const data = [
-    { x, y: d.distance.counts, type: "bar", name: "pre-activations", marker: { color: seriesStyle(0).color }, hovertemplate: "distance ≈ %{x:.2g}: %{y}<extra></extra>" },
+    {
+      x: lo,
+      y: d.distance.counts,
+      width: lo.map((v, j) => hi[j] - v),
+      offset: 0,
+      customdata: lo.map((_, j) => range(j)),
+      type: "bar",
+      name: "pre-activations",
+      marker: { color: seriesStyle(0).color, line: { color: colours().bg, width: 1 } },
+      hovertemplate: "distance %{customdata}: %{y}<extra></extra>",
+    },
   ];
   const layout = layoutWith(big, {
-    xaxis: { title: title("distance of z to the kink (log scale)"), type: "log", exponentformat: "power" },
+    xaxis: { title: title(`distance of z to ${d.distance.to || "the kink"} (log scale)`), type: "log", exponentformat: "power" },
     yaxis: { title: title("count"), rangemode: "tozero" },
   });
-  layout.annotations = [{ xref: "paper", yref: "paper", x: 0.02, y: 0.96, xanchor: "left", showarrow: false, text: `exactly on the kink: ${d.distance.hits.toLocaleString("en")} of ${d.distance.total.toLocaleString("en")}`, font: { size: big ? 20 : 14 } }];
+  // (above the plot: inside it the note covered the tallest bars on a small screen; under a
+  // touch screen's modebar, which is always shown)
+  layout.annotations = [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", yshift: 4, xanchor: "left", showarrow: false, text: `exactly on ${d.distance.to === "0" ? "0" : "the kink"}: ${d.distance.hits.toLocaleString("en")} of ${d.distance.total.toLocaleString("en")}`, font: { size: big ? 20 : 14 } }];
+  layout.margin.t = (big ? 40 : 30) + (touchScreen() ? 24 : 0);
   layout.showlegend = false;
-  layout.bargap = 0.05;
   return { data, layout };
 }
 
@@ -400,7 +418,7 @@ function preluFinal(d, { big }) {
 
 // ----------------------------------------------------------------------------- extras
 
-function efficiencyTimes(d, { big }) {
+function efficiencyTimes(d, { big, width }) {
   const data = [{
     x: d.times_ms,
     y: d.names,
@@ -412,8 +430,14 @@ function efficiencyTimes(d, { big }) {
     textposition: "outside",
     hovertemplate: "%{y}: %{x:.3g} ms<extra></extra>",
   }];
-  const layout = layoutWith(big, { xaxis: { title: title(`milliseconds for ${d.n.toLocaleString("en")} inputs`), range: [0, 1.22 * Math.max(...d.times_ms)] }, yaxis: { autorange: "reversed" } });
-  layout.margin.l = big ? 190 : 140;
+  const size = big ? 18 : 13;
+  // the names' column as wide as the longest name; the axis long enough for the time written past each bar
+  const left = Math.min(big ? 190 : 140, Math.max(...d.names.map((n) => textPx(n, size))) + 20);
+  const label = Math.max(...data[0].text.map((t) => textPx(t, size))) + 10;
+  const plotPx = width ? width - left - 16 : 0;
+  const stretch = plotPx > 2 * label ? Math.max(1.22, plotPx / (plotPx - label)) : 1.22;
+  const layout = layoutWith(big, { xaxis: { title: title(`milliseconds for ${d.n.toLocaleString("en")} inputs`), range: [0, stretch * Math.max(...d.times_ms)] }, yaxis: { autorange: "reversed" } });
+  layout.margin.l = left;
   layout.showlegend = false;
   return { data, layout };
 }
@@ -492,7 +516,273 @@ function edgeRatios(d, { big }) {
   return { data, layout };
 }
 
-export const FIGURES = {
+// ----------------------------------------------------------------------------- fitting a figure to its plot
+//
+// A slide's plot can be small (a projector at 150 %: 853×533 CSS px leaves about 450×360 px).
+// These rules, in units of the figure's type size, apply to every lesson figure (not on a
+// phone, whose figures have their own layout):
+//  - a legend or colour bar beside the plot goes under it when it would leave the plot less than
+//    BESIDE of the width, or keep side-by-side panels from sharing one row; a legend inside the
+//    plot goes under it when wider than INSIDE of the plot;
+//  - side-by-side panels keep a gap for their tick labels and are at least PANEL tick-type
+//    widths wide, else fewer go in a row (rows ROW type heights tall, which set the figure's
+//    height: the slide scrolls); panels with one y range label it in the first column only,
+//    the x title once per column; x ticks as many as a panel's width holds;
+//  - a legend taking more than LEGEND of a short plot's height gets smaller type, and a plot area
+//    shorter than AREA type heights (or a y axis of a stack shorter than AXIS) makes the figure
+//    as tall as it needs (the slide scrolls);
+//  - a log axis with a fixed range labels fewer decades when short;
+//  - y-axis titles longer than their axis, and notes wider than the plot, go on more lines.
+const FIT = { BESIDE: 0.6, INSIDE: 0.4, PANEL: 5.5, GAP: 2.2, LEGEND: 0.28, AREA: 10, AXIS: 4.5, ROW: 10 };
+
+const axisKey = (ref) => `${ref[0]}axis${ref.slice(1)}`; // "y2" → "yaxis2"
+const shownInLegend = (d) => (d.type === "heatmap" ? d.showlegend === true : d.showlegend !== false) && d.name;
+const linesOf = (text) => String(text).split(/<br\s*\/?>/i).length;
+
+/** Lines of text a horizontal legend of `names` takes in `room` px: one row if all fit, else a
+ * grid of equal columns (as Plotly lays it out), an entry wider than the room on more lines. */
+function legendRowCount(names, room, size) {
+  if (!names.length) return 0;
+  const item = (n) => textPx(n, size) + 48;
+  const lines = (n) => Math.max(linesOf(n), Math.ceil(item(n) / room));
+  if (names.reduce((a, n) => a + item(n), 0) <= room) return Math.max(...names.map(lines));
+  const cols = Math.max(1, Math.floor(room / Math.max(...names.map(item))));
+  let total = 0;
+  for (let i = 0; i < names.length; i += cols) total += Math.max(...names.slice(i, i + cols).map(lines));
+  return total;
+}
+
+/** The side-by-side panels of a figure (x axes with a domain, anchored to their y axes), left to right. */
+function sideBySide(layout) {
+  const panels = Object.keys(layout)
+    .filter((k) => /^xaxis\d*$/.test(k) && layout[k] && Array.isArray(layout[k].domain) && /^y\d*$/.test(layout[k].anchor || ""))
+    .map((x) => ({ x, y: axisKey(layout[x].anchor) }))
+    .filter((p) => layout[p.y])
+    .sort((a, b) => layout[a.x].domain[0] - layout[b.x].domain[0]);
+  const apart = panels.every((p, i) => i === 0 || layout[panels[i - 1].x].domain[1] <= layout[p.x].domain[0]);
+  return panels.length > 1 && apart ? panels : [];
+}
+
+/**
+ * The figure laid out for a plot `width` × `height` px (height 0: not known, as on the lesson
+ * page, where plots have a fixed height), whose type lessons.js then scales by `scale`.
+ * Changes the figure in place and returns it.
+ */
+export function fitPlot(fig, { narrow = false, width = 0, height = 0, scale = 1 } = {}) {
+  const layout = fig && fig.layout;
+  if (narrow || !width || !layout || layout.height) return fig;
+  const f = (layout.font && layout.font.size) || 13;
+  const tick = f - 1;
+  const W = width / scale; // (sizes below in the figure's own px, before lessons.js scales its type)
+  const H = height / scale;
+  // (margins here in the figure's own px too: those changed are scaled when written, at the end)
+  const base = { l: 80, r: 80, t: 100, b: 80, ...layout.margin };
+  const m = { ...base };
+  const titleText = (ax) => (ax && ax.title && ax.title.text) || "";
+  const legend = { ...(layout.legend || {}) };
+  const legendFont = () => (legend.font && legend.font.size) || f;
+  const names = () => (layout.showlegend === false ? [] : fig.data.filter(shownInLegend).map((d) => String(d.name)));
+  const legendTitle = legend.title && legend.title.text;
+  const bars = fig.data.filter((d) => d.type === "heatmap" && d.showscale !== false && !(d.colorbar && d.colorbar.orientation === "h"));
+
+  // what sits beside the plot, and how wide it is
+  const vertical = legend.orientation === "v" && names().length > 0;
+  const legendBeside = vertical && (legend.x ?? 1.02) >= 1 && legend.xanchor !== "right";
+  const legendW = vertical ? Math.max(...names().map((n) => textPx(n, legendFont())), legendTitle ? textPx(legendTitle, f) : 0) + 48 : 0;
+  const barW = bars.length ? ((bars[0].colorbar && bars[0].colorbar.thickness) || 30) + 3.2 * f + 16 : 0;
+  const besideW = (legendBeside ? legendW : 0) + barW;
+
+  const panels = sideBySide(layout);
+  const n = panels.length;
+  // one y range for all panels (the same fixed range, or tick labels left to the first panel)
+  const yShared = n > 1 && (panels.slice(1).every((p) => layout[p.y].showticklabels === false)
+    || panels.every((p) => Array.isArray(layout[p.y].range) && JSON.stringify(layout[p.y].range) === JSON.stringify(layout[panels[0].y].range)));
+  const gap = FIT.GAP * tick + (yShared ? 0 : 3 * tick);
+  const minPanel = FIT.PANEL * tick;
+  const cols = (room) => Math.max(1, Math.min(n, Math.floor((room + gap) / (minPanel + gap))));
+
+  // a legend or colour bar beside the plot goes under it
+  const roomWith = W - m.l - m.r - besideW;
+  const roomWithout = W - m.l - m.r;
+  const under = besideW > 0 && (roomWith < FIT.BESIDE * W || (n > 1 && cols(roomWith) < n && cols(roomWithout) > cols(roomWith)));
+  const legendUnder = vertical && (legendBeside ? under : legendW > FIT.INSIDE * roomWithout);
+  const barUnder = bars.length > 0 && under && H > 0; // (its place under the plot is in px of the figure's height)
+  const hasXTitle = Object.keys(layout).some((k) => /^xaxis\d*$/.test(k) && titleText(layout[k]));
+  const axisB = Math.max(m.b, 1.4 * tick + 8 + (hasXTitle ? 1.4 * f + 8 : 0));
+  let below = 0;
+  if (legendUnder) {
+    if (H && legendRowCount(names(), W - 16, legendFont()) * 1.45 * legendFont() > FIT.LEGEND * H) legend.font = { ...legend.font, size: Math.max(12, Math.round(0.8 * f)) };
+    below += legendRowCount(names(), W - 16, legendFont()) * 1.45 * legendFont() + (legendTitle ? 1.9 * f : 0) + 8;
+    Object.assign(legend, { orientation: "h", x: 0.01, xref: "container", xanchor: "left", y: 0, yref: "container", yanchor: "bottom" });
+    if (legendTitle) legend.title = { ...legend.title, side: "top" };
+  }
+  const barAt = below + 4; // (px above the figure's bottom: placed once the figure's height is known)
+  if (barUnder) below += 10 + 1.4 * tick + 16;
+  if (below) m.b = axisB + below;
+  const plotW = W - m.l - m.r - (legendBeside && !legendUnder ? legendW : 0) - (bars.length && !barUnder ? barW : 0);
+
+  // side-by-side panels: a gap for their tick labels, fewer in a row when too narrow
+  let rows = 1;
+  const titles = new Map(); // panel index → its title annotation
+  if (n > 1) {
+    (layout.annotations || []).forEach((a, k) => {
+      const i = panels.findIndex((p) => Math.abs((layout[p.x].domain[0] + layout[p.x].domain[1]) / 2 - a.x) < 0.01);
+      if (i >= 0 && a.xref === "paper" && a.yref === "paper" && !titles.has(i)) titles.set(i, k);
+    });
+    const c = cols(plotW);
+    rows = Math.ceil(n / c);
+    const widths = panels.map((p) => (layout[p.x].domain[1] - layout[p.x].domain[0]) * plotW);
+    const gaps = panels.slice(1).map((p, i) => (layout[p.x].domain[0] - layout[panels[i].x].domain[1]) * plotW);
+    const panelW = rows > 1 || Math.min(...widths) < minPanel || Math.min(...gaps) < gap ? (plotW - gap * (c - 1)) / c : Math.min(...widths);
+    if (panelW !== Math.min(...widths)) {
+      const g = gap / plotW;
+      const w = (1 - g * (c - 1)) / c;
+      panels.forEach((p, i) => (layout[p.x] = { ...layout[p.x], domain: [(i % c) * (w + g), (i % c) * (w + g) + w] }));
+    }
+    const titleFont = (a) => (a.font && a.font.size) || f;
+    // panel titles fit their panel: on more lines, else smaller type
+    for (const k of titles.values()) {
+      const a = layout.annotations[k];
+      const size = titleFont(a);
+      let text = wrapText(String(a.text).replace(/<br>/g, " "), panelW, size);
+      if (linesOf(text) > 2 || textPx(text, size) > panelW) text = String(a.text);
+      const fit = Math.min(size, Math.floor((size * panelW) / Math.max(1, textPx(text, size))));
+      layout.annotations[k] = { ...a, text, font: { ...a.font, size: Math.max(tick, fit) } };
+    }
+    const titleH = Math.max(0, ...[...titles.values()].map((k) => linesOf(layout.annotations[k].text) * 1.3 * titleFont(layout.annotations[k]))) + 6;
+    if (titles.size) m.t = Math.max(m.t, titleH + 4); // (Plotly makes no room for notes)
+    if (rows > 1) {
+      const rowPlot = FIT.ROW * f;
+      const rowGap = 1.4 * tick + 8 + (hasXTitle ? 1.4 * f + 8 : 0) + titleH;
+      const total = rows * rowPlot + (rows - 1) * rowGap;
+      panels.forEach((p, i) => {
+        const row = Math.floor(i / c);
+        const top = 1 - (row * (rowPlot + rowGap)) / total;
+        layout[p.y] = { ...layout[p.y], domain: [Math.max(0, top - rowPlot / total), top] };
+      });
+      layout.height = Math.round((m.t + total + m.b) * scale);
+    }
+    const firstY = layout[panels[0].y];
+    panels.forEach((p, i) => {
+      const col = i % c;
+      const x = { ...layout[p.x] };
+      // x ticks as many as the panel's width holds (no rotated labels running together)
+      if (x.dtick === undefined && !x.tickvals) x.nticks = Math.max(2, Math.floor(panelW / (2.4 * tick)));
+      if (rows > 1 && i + c < n) x.title = undefined; // the title once per column, under its lowest panel
+      layout[p.x] = x;
+      if (yShared) {
+        layout[p.y] = { ...layout[p.y], showticklabels: col === 0, title: col === 0 ? firstY.title : undefined };
+      }
+      const k = titles.get(i);
+      if (k !== undefined) {
+        const dom = layout[p.x].domain;
+        layout.annotations[k] = { ...layout.annotations[k], x: (dom[0] + dom[1]) / 2, y: layout[p.y].domain ? layout[p.y].domain[1] : 1 };
+      }
+    });
+  }
+
+  // a legend above the plot: smaller type when it would take too much of a short plot
+  const legendAbove = !legendUnder && !vertical && names().length > 1 && (legend.y ?? 1) >= 1 && legend.yref !== "container";
+  const aboveH = () => (legendAbove ? legendRowCount(names(), W - m.l - 16, legendFont()) * 1.5 * legendFont() + 12 : 0);
+  if (H && legendAbove && aboveH() > FIT.LEGEND * H) legend.font = { ...legend.font, size: Math.max(12, Math.round(0.8 * f)) };
+  layout.legend = legend;
+  const top = Math.max(m.t, aboveH() + 16);
+
+  // y titles longer than their axis (`plotH` px tall) on more lines, and x titles longer than
+  // the plot's width (as the y axis's labels and title leave it); the x titles' lines go in the bottom margin
+  const yTitles = Object.keys(layout).filter((k) => /^yaxis\d*$/.test(k) && titleText(layout[k]));
+  const yWrapped = (k, plotH) => {
+    const ax = layout[k];
+    const [d0, d1] = ax.domain || [0, 1];
+    return plotH > 0 ? wrapText(ax.title.text, Math.max(4 * f, plotH * (d1 - d0) - 8), (ax.title.font && ax.title.font.size) || f) : ax.title.text;
+  };
+  const yLines = Math.max(0, ...yTitles.map((k) => linesOf(yWrapped(k, H - top - m.b))));
+  const xRoom = W - Math.max(m.l, 2.6 * tick + yLines * 1.3 * f + 10) - m.r;
+  for (const k of Object.keys(layout)) {
+    const ax = layout[k];
+    if (!/^xaxis\d*$/.test(k) || !titleText(ax)) continue;
+    const [d0, d1] = ax.domain || [0, 1];
+    const size = (ax.title.font && ax.title.font.size) || f;
+    const text = wrapText(ax.title.text, Math.max(4 * f, 0.92 * (xRoom * (d1 - d0) + (n > 1 ? gap : 0))), size);
+    if (text === ax.title.text) continue;
+    layout[k] = { ...ax, title: { ...ax.title, text } };
+    if (rows === 1) m.b = Math.max(m.b, axisB + below + (linesOf(text) - 1) * 1.3 * size);
+  }
+
+  // the plot area at least AREA type heights tall, each y axis of a stack AXIS: else the figure sets its height (the slide scrolls)
+  const yKeys = Object.keys(layout).filter((k) => /^yaxis\d*$/.test(k) && layout[k] && layout[k].visible !== false && !layout[k].overlaying);
+  const spans = yKeys.map((k) => (layout[k].domain ? layout[k].domain[1] - layout[k].domain[0] : 1)).filter((v) => v > 0 && v < 1);
+  const area = Math.max(FIT.AREA * f, ...spans.map((v) => (FIT.AXIS * f) / v));
+  if (H && !layout.height && H - top - m.b < area) layout.height = Math.round((top + area + m.b) * scale);
+  const plotH = H ? (layout.height ? layout.height / scale : H) - top - m.b : 0;
+  for (const k of yTitles) {
+    const text = yWrapped(k, plotH);
+    if (text !== layout[k].title.text) layout[k] = { ...layout[k], title: { ...layout[k].title, text } };
+  }
+  // (a log axis's labels with superscripts need about two lines each)
+  for (const k of yKeys) {
+    const ax = layout[k];
+    if (!plotH || ax.type !== "log" || !Array.isArray(ax.range) || ax.dtick !== undefined || ax.tickvals) continue;
+    const [d0, d1] = ax.domain || [0, 1];
+    const labels = Math.max(2, Math.floor((plotH * (d1 - d0)) / (1.8 * tick)));
+    const step = Math.ceil(Math.abs(ax.range[1] - ax.range[0]) / labels);
+    if (step > 1) layout[k] = { ...ax, dtick: step };
+  }
+
+  // notes wider than the plot on more lines
+  const own = new Set(titles.values());
+  layout.annotations = (layout.annotations || []).map((a, k) => {
+    if (own.has(k) || a.xref !== "paper" || typeof a.text !== "string") return a;
+    const x = a.x ?? 0.5;
+    const room = (a.xanchor === "left" ? 1 - x : a.xanchor === "right" ? x : 2 * Math.min(x, 1 - x)) * plotW - 8;
+    const size = (a.font && a.font.size) || f;
+    const text = wrapText(a.text, Math.max(4 * f, room), size);
+    if (text === a.text) return a;
+    // (a note above the plot: the top margin holds its new lines)
+    if (a.yref === "paper" && a.y >= 1 && a.yanchor === "bottom") m.t += (linesOf(text) - linesOf(a.text)) * 1.3 * size;
+    return { ...a, text };
+  });
+  layout.margin = { ...base };
+  for (const k of ["l", "r", "t", "b"]) if (m[k] !== base[k]) layout.margin[k] = Math.round(m[k] * scale);
+  if (barUnder) {
+    const figH = layout.height ? layout.height / scale : H;
+    for (const d of bars) {
+      d.colorbar = { ...d.colorbar, orientation: "h", thickness: 10, len: 0.6, lenmode: "fraction", x: 0.5, xanchor: "center",
+        yref: "container", y: barAt / figH, yanchor: "bottom", title: { ...((d.colorbar && d.colorbar.title) || {}), side: "right" } };
+    }
+  }
+  return fig;
+}
+
+/** The height (px) the shown slide gives its plot: the plot's box less what the slide grew by
+ * past the screen (a figure that set its own height makes it grow); 0 off a slide. */
+function slideRoom(width) {
+  if (typeof document === "undefined" || !document.body.classList.contains("present")) return 0;
+  const plot = document.querySelector(".step-plot:not([hidden]) .plot");
+  const live = plot && plot.closest(".live");
+  if (!live || Math.abs(plot.clientWidth - width) > 2) return 0;
+  const grown = live.offsetHeight - (parseFloat(getComputedStyle(live).minHeight) || live.offsetHeight);
+  return Math.max(0, plot.clientHeight - Math.max(0, grown));
+}
+
+/** lessons.js's scale of a slide's type (its html font size ÷ 20 px), which it applies after the builder. */
+function typeScale(big) {
+  if (!big || typeof document === "undefined") return 1;
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 20;
+  return Math.round((100 * rem) / 20) / 100;
+}
+
+/** Every builder of `table`, its figure fitted to the plot's size (fitPlot). */
+function fitted(table) {
+  for (const plots of Object.values(table)) {
+    for (const [id, build] of Object.entries(plots)) {
+      plots[id] = (d, opts = {}) => fitPlot(build(d, opts), { ...opts, height: opts.height ?? slideRoom(opts.width), scale: opts.scale ?? typeScale(opts.big) });
+    }
+  }
+  return table;
+}
+
+export const FIGURES = fitted({
   "sparse-activation": { active: sparseActive, histogram: sparseHistogram },
   "vanishing-gradients": { norms: vanishingNorms, flow: vanishingFlow },
   "dying-relu": { sweep: dyingSweep, curves: dyingCurves },
@@ -507,4 +797,4 @@ export const FIGURES = {
   "one-sided": { sides: oneSided },
   "he-initialisation": { variance: heVariance },
   "edge-of-chaos": { ratios: edgeRatios },
-};
+});

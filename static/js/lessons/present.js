@@ -2,11 +2,35 @@
 // with the measured readout, then why, then every number measured — with a stable URL per screen
 // (/lessons/{slug}?present=1&step=N, the lesson's controls alongside) and keyboard
 // navigation: → / Page Down / Space next, ← / Page Up / Shift+Space previous, Home / End,
-// Esc leaves. Past the last screen it continues with the next lesson (and back).
+// Esc leaves. Past the last screen it continues with the next lesson (and back), with the
+// settings that lesson had when it was last left in this browser tab.
 
 import { announceState } from "../lib/page-state.js";
 
 const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
+
+// Keys of a lesson's address that are not its settings.
+export const PAGE_KEYS = ["present", "step", "theme", "class"];
+const SETTINGS_KEY = (slug) => `actlab.lesson-settings.${slug}`;
+
+/** A lesson's settings as its address had them when it was last left in this tab (sessionStorage), or none. */
+function savedSettings(slug) {
+  try {
+    return new URLSearchParams(sessionStorage.getItem(SETTINGS_KEY(slug)) || "");
+  } catch {
+    return new URLSearchParams(); // (storage refused: nothing kept)
+  }
+}
+
+function saveSettings(slug, search) {
+  const q = new URLSearchParams(search);
+  for (const k of PAGE_KEYS) q.delete(k);
+  try {
+    sessionStorage.setItem(SETTINGS_KEY(slug), q.toString());
+  } catch {
+    // storage refused: the next visit starts from the defaults
+  }
+}
 
 export class Presenter {
   /**
@@ -28,6 +52,8 @@ export class Presenter {
     this.numbers = main.querySelector(".step-numbers");
     this.plotSteps = [...main.querySelectorAll(".step-plot")];
     this.where = document.getElementById("step-where");
+    this.more = document.getElementById("step-more");
+    this.slug = main.dataset.slug;
     this.step = this.stepFromUrl();
     document.getElementById("step-prev").addEventListener("click", () => this.go(-1));
     document.getElementById("step-next").addEventListener("click", () => this.go(1));
@@ -36,7 +62,41 @@ export class Presenter {
       this.step = this.stepFromUrl();
       this.show(this.step, { push: false });
     });
+    // the settings in the address when the page is left (→ past the end, Exit, back, a link)
+    window.addEventListener("pagehide", () => saveSettings(this.slug, location.search));
+    if (present) this.followBar();
     this.show(this.step, { push: false });
+  }
+
+  /** The slide's bottom padding is the bar's real height (--presenter-h); while the slide goes on
+   * below the screen the bar says "More below" (a click scrolls on); a window resized redraws the plot. */
+  followBar() {
+    const bar = this.main.querySelector(".presenter");
+    const root = document.documentElement;
+    const update = () => {
+      root.style.setProperty("--presenter-h", `${bar.offsetHeight}px`);
+      const below = root.scrollHeight - scrollY - innerHeight;
+      this.more.hidden = below <= 4;
+    };
+    new ResizeObserver(update).observe(bar);
+    new ResizeObserver(update).observe(this.main);
+    window.addEventListener("scroll", update, { passive: true });
+    this.more.addEventListener("click", () => window.scrollBy({ top: Math.max(40, innerHeight - 2 * bar.offsetHeight), behavior: "smooth" }));
+    this.updateBar = update;
+    update();
+    // lessons.js redraws when the plot style changes; a plot's layout also follows its size
+    // (figures.js), so a window resized (a zoom) redraws it too
+    let size = `${innerWidth}×${innerHeight}`;
+    let timer = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const now = `${innerWidth}×${innerHeight}`;
+        if (now === size) return;
+        size = now;
+        this.onShow();
+      }, 200);
+    });
   }
 
   stepFromUrl() {
@@ -80,12 +140,16 @@ export class Presenter {
       window.scrollTo(0, 0);
     }
     this.onShow();
+    if (this.updateBar) this.updateBar();
     window.dispatchEvent(new Event("resize")); // let Plotly size plots that were hidden
   }
 
-  /** Across lessons only the presentation state and the theme carry over. */
+  /** Across lessons the presentation state and the theme carry over, and the other lesson's
+   * settings come back as it was left in this tab (none kept: its defaults). */
   lessonUrl(slug, step) {
-    const q = new URLSearchParams({ present: "1", step: String(step) });
+    const q = savedSettings(slug);
+    q.set("present", "1");
+    q.set("step", String(step));
     const theme = document.documentElement.dataset.theme;
     if (theme && theme !== "light") q.set("theme", theme);
     return `/lessons/${slug}?${q}`;
@@ -94,14 +158,19 @@ export class Presenter {
   go(delta) {
     const n = this.step + delta;
     if (n < 1) {
-      if (this.prev) location.assign(this.lessonUrl(this.prev, "last"));
+      if (this.prev) this.leave(this.lessonUrl(this.prev, "last"));
       return;
     }
     if (n > this.steps) {
-      if (this.next) location.assign(this.lessonUrl(this.next, 1));
+      if (this.next) this.leave(this.lessonUrl(this.next, 1));
       return;
     }
     this.show(n);
+  }
+
+  leave(url) {
+    saveSettings(this.slug, location.search);
+    location.assign(url);
   }
 
   onKey(e) {
