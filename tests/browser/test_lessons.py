@@ -29,6 +29,16 @@ def _at(page, slug: str, step: int) -> None:
     )
 
 
+def _click_until_gone(page, cue, clicks: int) -> None:
+    """Click a "more below" cue until the end is reached and it hides (each click scrolls a screen, smoothly)."""
+    for _ in range(clicks):
+        if not cue.is_visible():
+            break
+        cue.click()
+        page.wait_for_timeout(600)
+    assert not cue.is_visible()
+
+
 def _measured(page) -> None:
     page.wait_for_selector("#readout .headline [data-readout]", state="attached", timeout=60_000)
     page.wait_for_function("() => !document.getElementById('main').dataset.measuring", timeout=60_000)
@@ -414,12 +424,7 @@ def test_the_side_column_says_when_settings_are_below(page, server):
     page.evaluate("window.scrollTo(0, 500)")
     cue = page.locator("#more-below")
     cue.wait_for(state="visible")
-    for _ in range(5):
-        if not cue.is_visible():
-            break
-        cue.click()
-        page.wait_for_timeout(600)
-    assert not cue.is_visible()
+    _click_until_gone(page, cue, 5)
     seed = page.locator("#lesson-controls label", has_text="Seed").last
     side = page.locator(".side").bounding_box()
     box = seed.bounding_box()
@@ -590,12 +595,7 @@ def test_why_and_numbers_scroll_with_the_page_and_say_so(browser, server):
             assert box[2] > box[3], box  # (taller than the screen: the page scrolls)
             more = page.locator("#step-more")
             more.wait_for(state="visible")
-            for _ in range(10):
-                if not more.is_visible():
-                    break
-                more.click()
-                page.wait_for_timeout(400)
-            assert not more.is_visible()
+            _click_until_gone(page, more, 10)
             end = page.evaluate("(sel) => [document.querySelector(sel).getBoundingClientRect().bottom, document.querySelector('.presenter').getBoundingClientRect().top]", last)
             assert end[0] <= end[1] + 0.5, (step, end)
     finally:
