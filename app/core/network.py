@@ -45,7 +45,7 @@ import numpy as np
 from scipy import special as sc
 
 from . import activations as acts
-from .passes import PassViews, copyto
+from .passes import Hooks, PassViews, copyto
 
 Array = np.ndarray
 
@@ -382,8 +382,7 @@ class StackedMLP:
         self._passes: dict[int, PassViews] = {}
         self._losses: dict[tuple[int, int], tuple[Array, ...]] = {}
         self.zero = np.zeros((), dt)  # 0 as an array of the buffers' type (a little faster than the float)
-        self.tick: Callable[[], None] | None = None
-        self.pass_rng: np.random.Generator | None = None  # the forward pass's noise (see forward)
+        self.hooks = Hooks()  # tick (see above) and the forward pass's noise, as a pass's steps read them
         # The first layer's input x̂ is the same for every variant, so with K > 1 its product is one
         # (K·w₁ × (n_in + 1)) @ ((n_in + 1) × n) product instead of K small ones (and its weight gradient
         # one (K·w₁ × n) @ (n × (n_in + 1))): the stacked weights go through these scratch copies.
@@ -439,19 +438,18 @@ class StackedMLP:
             self._first_layer(xT, ps.fwd[0][1], ps.z0)
         else:
             mm(W, xT, into)
-        self.pass_rng = rng
+        self.hooks.rng = rng
         for fn, args, kw in ps.forward_steps(need_df, rng is not None, self.tick is not None):
             fn(*args, **kw)
         return ps.s
 
-    def apply_sampled(self, g: ActivationGroup, z: Array, h: Array, df: Array | None, p: dict) -> None:
-        """A forward step: group g's activation of z, drawing its noise from ``pass_rng``."""
-        g.apply(z, h, df, p, self.pass_rng)
+    @property
+    def tick(self) -> Callable[[], None] | None:
+        return self.hooks.tick
 
-    @staticmethod
-    def apply_mean(g: ActivationGroup, z: Array, h: Array, df: Array | None, p: dict) -> None:
-        """A forward step: group g's activation of z (a stochastic one: its mean curve)."""
-        g.apply(z, h, df, p, None)
+    @tick.setter
+    def tick(self, fn: Callable[[], None] | None) -> None:
+        self.hooks.tick = fn
 
     def eval_layers(self, xT: Array, keep: bool = False) -> tuple[Array, list[Array]]:
         """Evaluation-mode outputs (K, n_out, n) for any inputs x̂ᵀ, without touching the
@@ -562,11 +560,6 @@ class StackedMLP:
             mm(a, b, into)
             return ps.dx
         return None
-
-    def tick_now(self) -> None:
-        """A pass's step between layers: the engine's stop check (see ``tick``)."""
-        if self.tick is not None:
-            self.tick()
 
 
 def augment(x: Array, dtype: np.dtype | type = np.float64) -> Array:

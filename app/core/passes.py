@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .network import StackedMLP
+    from .network import ActivationGroup, StackedMLP
 
 Array = np.ndarray
 Product = tuple[Callable, Array, Array | None, Array]
@@ -38,6 +38,31 @@ Step = tuple[Callable, tuple, dict]
 NO_KW: dict = {}
 
 
+class Hooks:
+    """What a pass's steps read when they run: the engine's stop check (``tick``) and the noise's
+    generator (``rng``), set by the network. (The steps hold this, not the network: no cycle
+    keeps a network's buffers alive after its run.)"""
+
+    __slots__ = ("tick", "rng")
+
+    def __init__(self) -> None:
+        self.tick: Callable[[], None] | None = None
+        self.rng: np.random.Generator | None = None
+
+    def tick_now(self) -> None:
+        if self.tick is not None:
+            self.tick()
+
+    def apply_sampled(self, g: ActivationGroup, z: Array, h: Array, df: Array | None, p: dict) -> None:
+        """Group g's activation of z, drawing its noise from ``rng``."""
+        g.apply(z, h, df, p, self.rng)
+
+
+def _apply_mean(g: ActivationGroup, z: Array, h: Array, df: Array | None, p: dict) -> None:
+    """Group g's activation of z (a stochastic one: its mean curve)."""
+    g.apply(z, h, df, p, None)
+
+
 def _learned_grad(fn: Callable, z: Array, dh: Array, p: dict, into: Array) -> None:
     """∂L/∂(a learned parameter) of one group's layer: Σ over units and inputs of ∂L/∂h ⊙ ∂h/∂param."""
     into[...] = np.einsum("kwn,kwn->k", dh, fn(z, **p)).reshape(-1, 1, 1)
@@ -50,7 +75,7 @@ class PassViews:
 
     def __init__(self, net: StackedMLP, n: int):
         K = net.K
-        self.net = net
+        self.hooks, self.relu, self.zero, self.depth = net.hooks, net.relu_only, net.zero, net.arch.depth
         self._steps: dict[tuple, list[Step]] = {}
         views = net.views(n)
         self.s, self.t, self.dx = net.S[:, :, :n], net.T[:, :, :n], net.DX[:, :, :n]
@@ -93,13 +118,12 @@ class PassViews:
 
     def forward_steps(self, need_df: bool, sample: bool, ticking: bool) -> list[Step]:
         """The forward pass after the first layer's product: each layer's activation (and
-        f'(z) unless not ``need_df``; with ``sample``, stochastic ones draw from the net's
-        ``pass_rng``), the next layer's product, a tick after each layer."""
+        f'(z) unless not ``need_df``; with ``sample``, stochastic ones draw from the hooks'
+        ``rng``), the next layer's product, a tick after each layer."""
         key = ("forward", need_df, sample, ticking)
         steps = self._steps.get(key)
         if steps is None:
-            net = self.net
-            relu, zero = net.relu_only, net.zero
+            relu, zero, hooks = self.relu, self.zero, self.hooks
             steps = []
             for layer, (prod, z, h, _, groups) in enumerate(self.fwd):
                 if layer:
@@ -107,10 +131,10 @@ class PassViews:
                 if relu:
                     steps.append((np.maximum, (z, zero), {"out": h}))  # (a positional out: deprecated, slower)
                 else:
-                    apply = net.apply_sampled if sample else net.apply_mean
+                    apply = hooks.apply_sampled if sample else _apply_mean
                     steps += [(apply, (g, zg, hg, dfg if need_df else None, p), NO_KW) for g, zg, hg, dfg, p in groups]
                 if ticking:
-                    steps.append((net.tick_now, (), NO_KW))
+                    steps.append((hooks.tick_now, (), NO_KW))
             if relu and need_df:  # f'(z) = 1[z > 0] of every layer in one call
                 steps.append((np.greater, (self.z_all, zero, self.df_all), NO_KW))
             steps.append((self.out[0], self.out[1:], NO_KW))
@@ -125,9 +149,8 @@ class PassViews:
         key = ("backward", over_dh, ticking)
         steps = self._steps.get(key)
         if steps is None:
-            net = self.net
             steps = [(self.g_out[0], self.g_out[1:], NO_KW), (self.dh_out[0], self.dh_out[1:], NO_KW)]
-            for layer in range(net.arch.depth - 1, -1, -1):
+            for layer in range(self.depth - 1, -1, -1):
                 df, dh, learned, prods = self.bwd[layer]
                 steps.append((np.multiply, (dh, df, dh if over_dh else df), NO_KW))
                 steps += [(_learned_grad, args, NO_KW) for args in learned]
@@ -137,7 +160,7 @@ class PassViews:
                         steps.append((gW[0], gW[1:], NO_KW))
                     steps.append((below[0], below[1:], NO_KW))
                     if ticking:
-                        steps.append((net.tick_now, (), NO_KW))
+                        steps.append((self.hooks.tick_now, (), NO_KW))
             if self.gW_stack is not None:  # the weight gradients of layers 1 … D−1 in one product
                 steps.append((np.matmul, (self.dh_stack if over_dh else self.df_stack, self.haT_stack, self.gW_stack), NO_KW))
             self._steps[key] = steps

@@ -207,3 +207,29 @@ def test_histograms_are_np_histogram_of_each_layer() -> None:
             want_counts, want_edges = np.histogram(z, bins=recording.HIST_BINS, range=(lo, hi))
             np.testing.assert_array_equal(counts, want_counts)
             np.testing.assert_array_equal(edges, want_edges)
+
+
+def test_a_runs_network_is_freed_without_the_cycle_collector() -> None:
+    """A pass's prebuilt steps once held bound methods of the network (its stop check, its noise):
+    network → its passes → their steps → network, a cycle only the cyclic GC frees, so a big
+    run's buffers outlived the request. The steps hold the network's hooks instead."""
+    import gc
+    import time
+    import weakref
+
+    from app.core import training as T
+    from app.core.datasets import DatasetSpec
+
+    for variant in ("relu", "noisy_relu"):  # (the stochastic one draws through the hooks)
+        cfg = T.TrainConfig(data=DatasetSpec("moons", 64), arch=Architecture(2, 4), epochs=3, variants=(Variant(variant),))
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            run = T._Run(cfg)
+            run.run(None, lambda: False, None, 60.0, 0.05, time.perf_counter())  # (with a tick: the stop check's steps)
+            net = weakref.ref(run.net)
+            del run
+            assert net() is None, variant
+        finally:
+            if was:
+                gc.enable()
