@@ -12,7 +12,7 @@ import pytest
 
 from app.core import lessons as L
 
-from .conftest import PageWatch, shot, until
+from .conftest import PageWatch, settles, shot, until
 
 pytestmark = pytest.mark.browser
 
@@ -651,7 +651,8 @@ def test_small_slide_plots_stay_readable(browser, server):
                 where = f"{lesson.slug} step {step}"
                 page.goto(f"{server}/lessons/{lesson.slug}?present=1&step={step}")
                 page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered]", timeout=90_000)
-                page.wait_for_timeout(300)  # (Plotly's resize after the slide is shown)
+                # (Plotly's resize after the slide is shown comes a moment later: polled, then asserted)
+                settles(page, f"() => ({FIGURE_LAYOUT_JS})().problems.length === 0", 10)
                 got = page.evaluate(FIGURE_LAYOUT_JS)
                 assert not got["problems"], f"{where}: {got['problems']}"
                 assert min(got["xs"]) >= 90, f"{where}: panels {got['xs']} px wide"
