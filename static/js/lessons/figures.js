@@ -332,7 +332,7 @@ function kinkDistance(d, { big }) {
   });
   // (above the plot: inside it the note covered the tallest bars on a small screen; under a
   // touch screen's modebar, which is always shown)
-  layout.annotations = [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", yshift: 4, xanchor: "left", showarrow: false, text: `exactly on ${d.distance.to === "0" ? "0" : "the kink"}: ${d.distance.hits.toLocaleString("en")} of ${d.distance.total.toLocaleString("en")}`, font: { size: big ? 20 : 14 } }];
+  layout.annotations = [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", yshift: 4, xanchor: "left", showarrow: false, text: `exactly on ${d.distance.to || "the kink"}: ${d.distance.hits.toLocaleString("en")} of ${d.distance.total.toLocaleString("en")}`, font: { size: big ? 20 : 14 } }];
   layout.margin.t = (big ? 40 : 30) + (touchScreen() ? 24 : 0);
   layout.showlegend = false;
   return { data, layout };

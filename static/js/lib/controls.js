@@ -70,8 +70,11 @@ export function slider(opts) {
     clamped.hidden = typed === used;
     clamped.textContent = typed === used ? "" : `${formatNumber(typed)} is outside ${formatNumber(min)} to ${formatNumber(max)}: using ${formatNumber(used)}.`;
   };
+  const unsay = () => {
+    if (!clamped.hidden) sayClamped(0, 0); // (a slider drag writes nothing here)
+  };
   range.addEventListener("input", () => {
-    sayClamped(0, 0);
+    unsay();
     const v = clamp(fromSlider(range.value));
     current = v;
     box.value = formatNumber(v);
@@ -114,7 +117,7 @@ export function slider(opts) {
     text: `default ${formatNumber(opts.default)}`,
     title: `Reset ${opts.label} to its default, ${formatNumber(opts.default)}`,
     onclick: () => {
-      sayClamped(0, 0);
+      unsay();
       show(opts.default);
       opts.onInput(opts.default);
       if (opts.onCommit) opts.onCommit(opts.default);
