@@ -106,9 +106,10 @@ document.addEventListener("keydown", (e) => {
   if (e.key === "Escape" && root.classList.contains("settings-open")) settings.click();
 });
 
-/** Controls inline or behind Settings; a caption clamped when the frame is short even so. */
+/** Controls inline or behind Settings; a caption clamped when the frame is short even so (to two
+ * lines, or to one when two would push "Open in Activation Lab" out of the frame: 300 × 200). */
 function fit() {
-  root.classList.remove("short");
+  root.classList.remove("short", "tight");
   const want = Math.min(PLOT_MIN_PX, 0.6 * root.clientHeight);
   const squeezed = () => plot.getBoundingClientRect().height < want || root.scrollHeight > root.clientHeight + 1;
   if (!form.hidden) {
@@ -121,7 +122,10 @@ function fit() {
     if (!compact && root.classList.contains("settings-open")) settings.click();
     if (compact !== wasCompact) postHeight();
   }
-  if (!plot.hidden && squeezed()) root.classList.add("short");
+  if (!plot.hidden && squeezed()) {
+    root.classList.add("short");
+    if (root.scrollHeight > root.clientHeight + 1) root.classList.add("tight");
+  }
 }
 window.addEventListener("resize", fit);
 

@@ -310,10 +310,11 @@ def _assert_footer_clear(inner, width, height):
 
 
 @pytest.mark.parametrize("panel", ["phase", "gradient-prediction", "init-depth", "mean-var", "kernel", "hermite"])
-@pytest.mark.parametrize("width,height", [(720, 480), (400, 300)])
+@pytest.mark.parametrize("width,height", [(720, 480), (400, 300), (300, 200)])
 def test_theory_embeds_in_a_fixed_frame_keep_caption_and_link_in_view(page, server, panel, width, height):
     """The plot was drawn at the height it had before the caption took its second line: its legend
-    lay on the caption and "Open in Activation Lab ↗" showed as "Lab ↗"."""
+    lay on the caption and "Open in Activation Lab ↗" showed as "Lab ↗". At 300 × 200 the caption's
+    two lines pushed the link 5 px out of the frame: there the caption keeps one line."""
     inner = _framed(page, server, f"/embed/{panel}?th=tanh", width, height)
     _assert_footer_clear(inner, width, height)
 
