@@ -129,8 +129,12 @@ class LessonPage {
     this.lesson = lesson;
     this.latest = new Latest();
     this.result = null;
-    this.present = params().get("present") === "1" || params().get("present") === "true";
+    const presentRaw = params().get("present");
+    this.present = presentRaw === "1" || presentRaw === "true";
     const link = readControls(lesson.controls, params());
+    if (presentRaw !== null && !["0", "1", "true", "false"].includes(presentRaw)) {
+      link.notes.push({ key: "present", code: "not_a_bool", given: presentRaw, used: false });
+    }
     const linkStep = params().get("step"); // (before the address is rewritten to what is shown)
     this.state = link.state;
     this.form = document.getElementById("lesson-controls");
@@ -161,6 +165,14 @@ class LessonPage {
     });
     this.updateLinks(); // the address now says what is shown
     sayLinkCorrected([...link.notes, ...stepNotes(linkStep, this.presenter)]);
+    // the page (not presenting) opened at a screen's step: scrolled to it, and again once the
+    // plots above it are drawn, unless the reader has scrolled meanwhile
+    this.scrollTo = !this.present && linkStep !== null && this.presenter.step > 1 ? this.presenter.step : null;
+    if (this.scrollTo) {
+      const mine = () => (this.scrollTo = null);
+      for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) addEventListener(type, mine, { once: true, passive: true });
+      this.scrollToStep();
+    }
     this.measure();
   }
 
@@ -302,6 +314,7 @@ class LessonPage {
       this.changed = null; // measured: a later failure of "Measure again" names no setting
       this.renderReadout();
       this.draw();
+      this.scrollToStep();
       const cut = result.cut_short ? " — cut short by the time limit: numbers are partial" : "";
       this.setStatus(`Measured in ${Math.round(performance.now() - started)} ms${cut}.`, result.cut_short);
       window.__actlab.measures += 1;
@@ -412,6 +425,10 @@ class LessonPage {
         panel.showEmpty(`Could not draw: ${err.message}`);
       }
     }
+  }
+
+  scrollToStep() {
+    if (this.scrollTo) this.main.querySelector(`.step[data-step="${this.scrollTo}"]`)?.scrollIntoView({ block: "start" });
   }
 
   restyle() {

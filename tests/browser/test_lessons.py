@@ -497,6 +497,26 @@ def test_an_outdated_link_says_what_it_corrected(page, server):
     assert page.locator("#url-notice li").all_inner_texts() == [f'step="99" is out of range (allowed 1 to {steps}): using {steps}.']
 
 
+
+def test_a_page_link_with_a_step_opens_at_that_screen_and_a_bad_present_is_said(page, server):
+    """?present=0&step=3 (a screen's link, read as a page) opened at the top, and ?present=yes
+    was read as 0, both in silence. The page now scrolls to the step's screen (again after the
+    plots above it are drawn) and says that "yes" is not 0 or 1."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/lessons/sparse-activation?present=0&step=3")
+    page.wait_for_selector(READY)
+    _measured(page)
+    page.wait_for_timeout(300)
+    top = page.evaluate("document.querySelector('.step[data-step=\"3\"]').getBoundingClientRect().top")
+    bar = page.evaluate("document.querySelector('.topbar, header').getBoundingClientRect().bottom")
+    assert bar - 1 <= top <= bar + 40, (top, bar)
+    assert page.locator("#url-notice").is_hidden()
+    page.goto(f"{server}/lessons/sparse-activation?present=yes")
+    page.wait_for_selector(READY)
+    assert page.evaluate("scrollY") == 0
+    assert not page.evaluate("document.body.classList.contains('present')")
+    assert page.locator("#url-notice li").all_inner_texts() == ['present="yes" is not 0 or 1: using 0.']
+
 TITLES_JS = """() => {
   const gd = document.querySelector('.step-plot:not([hidden]) .plot[data-rendered]');
   const boxes = [...gd.querySelectorAll('.annotation-text')].map((t) => t.getBoundingClientRect());
@@ -601,6 +621,60 @@ def test_why_and_numbers_scroll_with_the_page_and_say_so(browser, server):
     finally:
         ctx.close()
 
+
+
+def test_page_down_and_space_read_a_tall_slide_to_its_end_before_the_next(browser, server):
+    """At 150 % Page Down (a presentation clicker) and Space went to the next slide with the tall
+    one's end never shown. They now scroll it a screen at a time, then move on; Page Up and
+    Shift+Space scroll back to its start, then go back. → and ← still move at once."""
+    ctx = browser.new_context(**ZOOM_150)
+    page = ctx.new_page()
+    try:
+        lesson = L.get("dying-relu")
+        why = 2 + len(lesson.plots)
+        page.goto(f"{server}/lessons/dying-relu?present=1&step={why}")
+        page.wait_for_selector(READY, timeout=60_000)
+        room = page.evaluate("document.documentElement.scrollHeight - innerHeight")
+        assert room > 4, room  # (taller than the screen)
+        ys = []
+        for _ in range(10):
+            page.keyboard.press("PageDown")
+            if page.evaluate("new URLSearchParams(location.search).get('step')") != str(why):
+                break
+            ys.append(page.evaluate("scrollY"))
+        assert ys and ys[0] > 0 and ys[-1] >= room - 1, (ys, room)  # read to the end, then on
+        _at(page, "dying-relu", why + 1)
+        page.keyboard.press("Shift+Space")  # the numbers' slide starts at the top: back to "why"
+        _at(page, "dying-relu", why)
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        page.keyboard.press("PageUp")
+        _at(page, "dying-relu", why)
+        assert page.evaluate("scrollY") < room, page.evaluate("scrollY")  # back up, still on "why"
+        page.evaluate("window.scrollTo(0, 0)")
+        page.keyboard.press("PageUp")
+        _at(page, "dying-relu", why - 1)
+        page.keyboard.press("ArrowRight")
+        _at(page, "dying-relu", why)
+        page.evaluate("window.scrollTo(0, 1)")
+        page.keyboard.press("ArrowRight")  # the arrows move whatever is left to read
+        _at(page, "dying-relu", why + 1)
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("screen", [{"viewport": {"width": 1280, "height": 800}},
+                                    {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}], ids=["desk", "phone"])
+def test_the_lesson_bars_links_are_24_px_targets(browser, server, screen):
+    """"‹ 2" and "4 ›" were 20 × 22 px: under the 24 px minimum target (WCAG 2.5.8)."""
+    ctx = browser.new_context(**screen)
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/lessons/dying-relu")
+        sizes = page.evaluate("() => [...document.querySelectorAll('.lesson-bar .links a')].map((a) => [a.textContent, a.getBoundingClientRect().toJSON()])")
+        assert [t for t, _ in sizes] == ["All lessons", "‹ 2", "4 ›"], sizes
+        assert all(b["width"] >= 24 and b["height"] >= 24 for _, b in sizes), sizes
+    finally:
+        ctx.close()
 
 # A drawn figure's subplot areas and its text (tick labels, axis titles, notes, legend, colour
 # bar) in page pixels, and what of it overlaps, is cut off at the figure's edge or lies on a plot.

@@ -81,7 +81,7 @@ export class Presenter {
     new ResizeObserver(update).observe(bar);
     new ResizeObserver(update).observe(this.main);
     window.addEventListener("scroll", update, { passive: true });
-    this.more.addEventListener("click", () => window.scrollBy({ top: Math.max(40, innerHeight - 2 * bar.offsetHeight), behavior: "smooth" }));
+    this.more.addEventListener("click", () => this.page(1, "smooth"));
     this.updateBar = update;
     update();
     // lessons.js redraws when the plot style changes; a plot's layout also follows its size
@@ -97,6 +97,16 @@ export class Presenter {
         this.onShow();
       }, 200);
     });
+  }
+
+  /** Scroll the slide a screen on (dir 1) or back (−1), less the bar; false when it is already at that end. */
+  page(dir, behavior = "instant") {
+    const bar = this.main.querySelector(".presenter");
+    const root = document.documentElement;
+    const room = dir > 0 ? root.scrollHeight - scrollY - innerHeight : scrollY;
+    if (room <= 4) return false;
+    window.scrollBy({ top: dir * Math.max(40, innerHeight - 2 * bar.offsetHeight), behavior });
+    return true;
   }
 
   stepFromUrl() {
@@ -183,18 +193,21 @@ export class Presenter {
     }
     switch (e.key) {
       case "ArrowRight":
-      case "PageDown":
         this.go(1);
         break;
       case "ArrowLeft":
-      case "PageUp":
         this.go(-1);
         break;
+      case "PageDown":
+      case "PageUp":
       case " ":
-      case "Spacebar":
-        if (tag === "BUTTON" || tag === "A") return; // Space presses the focused button itself
-        this.go(e.shiftKey ? -1 : 1);
+      case "Spacebar": {
+        if ((e.key === " " || e.key === "Spacebar") && (tag === "BUTTON" || tag === "A")) return; // Space presses the focused button itself
+        const dir = e.key === "PageUp" || e.shiftKey ? -1 : 1;
+        // a slide taller than the screen is read to its end (and back to its start) before the next one
+        if (!this.page(dir)) this.go(dir);
         break;
+      }
       case "Home":
         this.show(1);
         break;
