@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -327,6 +328,10 @@ def parse_csv(text: str, task: str = "classify") -> OwnPoints:
             raise CoreError("csv", f"csv: line {line} has {len(cells)} columns; each row is x1, x2, {'label' if task == 'classify' else 'target'}{hint}", "columns", line=line, columns=len(cells))
         values = []
         for col, cell in enumerate(cells, start=1):
+            if _THOUSANDS.fullmatch(cell) and _separator(text_row) != ";":
+                raise CoreError("csv", f"csv: line {line}, column {col}: {cell!r} could be {cell.replace(',', '')} (a thousands "
+                                f"separator) or {cell.replace(',', '.')} (a decimal comma): write it without the comma, or with a point",
+                                "ambiguous_comma", line=line, column=col)
             cell = _decimal_point(cell)
             if not _numeric(cell):
                 what, code = ("is not a finite number", "not_finite") if _float(cell) else ("is not a number", "not_a_number")
@@ -345,13 +350,23 @@ def parse_csv(text: str, task: str = "classify") -> OwnPoints:
         raise CoreError("csv", "csv: " + e.message.split(": ", 1)[-1], e.code, **e.info) from None
 
 
+# 1,000 in a file separated by commas or tabs: one thousand or 1.0? (In a ';' file, 1.0: the
+# separator says its numbers use decimal commas.)
+_THOUSANDS = re.compile(r"[+-]?\d{1,3},\d{3}")
+
+
+def _separator(row: str) -> str | None:
+    """The row's separator: the first of ; tab , it has (None: spaces)."""
+    return next((sep for sep in (";", "\t", ",") if sep in row), None)
+
+
 def _cells(row: str) -> list[str]:
-    """A row's cells: split at its separator (the first of ; tab , it has, else spaces; a file
-    separated by ';' or tabs may write 0,5), quotes as CSV has them."""
-    for sep in (";", "\t", ","):
-        if sep in row:
-            return [c.strip() for c in next(csv.reader([row], delimiter=sep, skipinitialspace=True))]
-    return row.split()
+    """A row's cells: split at its separator (a file separated by ';' or tabs may write 0,5),
+    quotes as CSV has them."""
+    sep = _separator(row)
+    if sep is None:
+        return row.split()
+    return [c.strip() for c in next(csv.reader([row], delimiter=sep, skipinitialspace=True))]
 
 
 def _decimal_point(cell: str) -> str:

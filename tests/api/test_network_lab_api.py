@@ -111,6 +111,25 @@ def test_csv_with_decimal_commas_and_quotes_is_read(client: TestClient) -> None:
     assert "decimal commas?" in r.json()["detail"], r.json()
 
 
+def test_a_comma_that_could_be_a_thousands_separator_is_asked_about(client: TestClient) -> None:
+    """A quoted "1,000" in a comma-separated file was read as 1.0 (a decimal comma), in silence,
+    where a spreadsheet export from an English locale means one thousand. It is now refused,
+    naming the cell and both readings; "1,25" (not three digits) is still 1.25, and in a file
+    separated by ';' (whose numbers use decimal commas) "1,000" is 1.0."""
+    rows = [f'{i / 10:.1f},{-i / 10:.1f},{i % 2}' for i in range(12)]
+    for sep in (",", "\t"):
+        text = "\n".join(r.replace(",", sep) for r in rows[:4]) + "\n" + sep.join(['"1,000"', "0.2", "1"]) + "\n" + "\n".join(r.replace(",", sep) for r in rows[4:])
+        r = client.post("/api/points?task=regress", content=text, headers={"content-type": "text/csv"})
+        j = r.json()
+        assert r.status_code == 422 and (j["code"], j["line"], j["column"]) == ("ambiguous_comma", 5, 1), j
+        assert "'1,000' could be 1000 (a thousands separator) or 1.000 (a decimal comma)" in j["detail"], j
+    quoted = "\n".join(rows) + '\n"1,25",0.2,1'
+    r = client.post("/api/points?task=regress", content=quoted, headers={"content-type": "text/csv"})
+    assert r.status_code == 200 and r.json()["x"][-1] == [1.25, 0.2], r.json()
+    semi = "\n".join(r.replace(",", ";") for r in rows) + "\n1,000;0,2;1"
+    r = client.post("/api/points?task=regress", content=semi, headers={"content-type": "text/csv"})
+    assert r.status_code == 200 and r.json()["x"][-1] == [1.0, 0.2], r.json()
+
 def test_regression_targets_that_do_not_vary_are_refused(client: TestClient) -> None:
     """R² compares a fit with the targets' spread: all equal, it was about −1e300 ("R² -7.46e+296")."""
     x = [[i / 10, -i / 10] for i in range(20)]
