@@ -354,7 +354,8 @@ def test_a_run_of_arrow_keys_on_a_slider_is_one_history_entry(page, server):
 
 def test_a_card_trains_a_network_with_its_activation_as_set(page, server):
     """"Train a network with this" takes the curve's activation with its slider values to the
-    Network view and trains it; in Compare mode it leads the list and the others stay."""
+    Network view and trains it; in Compare mode it leads the list and the others stay after it
+    (it replaced the first one, which was lost without a word)."""
     page.goto(f"{server}/?fn=relu,elu&mode=compare&act=relu,tanh")
     page.wait_for_selector(PLOT)
     box = page.locator('#fn-curves [data-param-box="alpha"]').first
@@ -363,9 +364,9 @@ def test_a_card_trains_a_network_with_its_activation_as_set(page, server):
     page.wait_for_function("() => /fn=relu,elu\\(alpha=0.5\\)/.test(location.search)")
     page.click('#fn-cards article:nth-child(2) button.train-with')
     page.wait_for_selector("#view-network:not([hidden])")
-    page.wait_for_function("() => document.querySelectorAll('#net-summary .stat').length === 2", timeout=60_000)
-    assert "view=network" in page.url and "act=elu(alpha=0.5),tanh" in page.url, page.url
-    assert [s.split("\n")[0] for s in page.locator("#net-summary .stat").all_inner_texts()] == ["ELU (alpha=0.5)", "tanh"]
+    page.wait_for_function("() => document.querySelectorAll('#net-summary .stat').length === 3", timeout=60_000)
+    assert "view=network" in page.url and "act=elu(alpha=0.5),relu,tanh" in page.url, page.url
+    assert [s.split("\n")[0] for s in page.locator("#net-summary .stat").all_inner_texts()] == ["ELU (alpha=0.5)", "ReLU", "tanh"]
     # one history entry: Back is the Function view as it was (it was a state never seen, then that)
     before = page.url
     page.go_back()
@@ -374,6 +375,17 @@ def test_a_card_trains_a_network_with_its_activation_as_set(page, server):
     page.go_forward()
     page.wait_for_function("(u) => location.href === u", arg=before)
     page.wait_for_selector("#view-network:not([hidden])")
+    # a list already full: ReLU, one of them, moves first (not repeated); then ELU with α = 1 goes
+    # first and the last, tanh, is left out
+    page.click("#tab-function")
+    page.click('#fn-cards article:nth-child(1) button.train-with')
+    page.wait_for_function("() => /act=relu,elu\\(alpha=0.5\\),tanh(&|$)/.test(location.search)", timeout=30_000)
+    page.click("#tab-function")
+    box.fill("1")
+    box.dispatch_event("change")
+    page.wait_for_function("() => /fn=relu,elu(&|$)/.test(location.search)")
+    page.click('#fn-cards article:nth-child(2) button.train-with')
+    page.wait_for_function("() => /act=elu,relu,elu\\(alpha=0.5\\)(&|$)/.test(location.search)", timeout=30_000)
     # back in the Function view, Train mode: the network gets that activation alone
     page.click("#net-controls input[name='mode'][value='train']")
     page.click("#tab-function")

@@ -290,10 +290,13 @@ export function format(specs, catalogue) {
     .join(",");
 }
 
-/** The network's activations led by `spec`: the Train mode's one, or Compare's and Sweep's
- * first (the others kept) — what "train a network with this" from another view sets. */
-export function networkLedBy(state, spec) {
-  return state.mode === "train" ? [spec] : [spec, ...state.act.slice(1)];
+/** The network's activations led by `spec`: the Train mode's one, or put first in Compare's and
+ * Sweep's list, the others kept after it (the same one moved, not repeated; the last left out when
+ * the list already held `max`) — what "train a network with this" from another view sets. */
+export function networkLedBy(state, spec, catalogue, max) {
+  if (state.mode === "train") return [spec];
+  const key = format([spec], catalogue);
+  return [spec, ...state.act.filter((s) => format([s], catalogue) !== key)].slice(0, max);
 }
 
 /** A note in words, for the notice a page shows about a hand-edited link (spec notes name an

@@ -221,7 +221,7 @@ export class FunctionView {
   /** The network view with curve i's activation as it is set now (its parameters, a formula's values), trained. */
   trainWith(i) {
     const spec = this.state.fn[i];
-    this.onNetwork((now) => ({ act: networkLedBy(now, spec) }), { committed: true, train: true }); // (the page's state now: its mode may have changed since)
+    this.onNetwork((now) => ({ act: networkLedBy(now, spec, this.catalogue, this.meta.caps.compare) }), { committed: true, train: true }); // (the page's state now: its mode may have changed since)
   }
 
   /** Fetch at once; a newer input aborts the older request, so only the latest curve is drawn. */

@@ -141,7 +141,7 @@ export class TheoryView {
   trainHere() {
     const s = this.state;
     const first = s.th[0];
-    const act = networkLedBy(s, first);
+    const act = networkLedBy(s, first, this.catalogue, this.meta.caps.compare);
     Object.assign(this.state, { init: "custom", act, view: "network" });
     this.onNetwork({ init: "custom", sigma_w2: s.sigma_w2, sigma_b2: s.sigma_b2, act }, { committed: true, train: true });
   }
