@@ -23,7 +23,7 @@ from app.core.training import cost
 from . import training, training_schemas
 from .deps import public_url
 from .errors import ERROR_RESPONSES, ApiError, ErrorResponse, error_body
-from .meta import AUTORUN_COST, EMBED_ONLY_KEYS, MAX_COMPARE, PANELS, RECORDING, THEMES, applies, read_link
+from .meta import AUTORUN_COST, EMBED_ONLY_KEYS, MAX_COMPARE, PANELS, RECORDING, SWEEP_DEFAULTS, THEMES, applies, read_link
 from .pages import oembed_href, render
 from .responses import cached_json
 
@@ -57,6 +57,8 @@ def training_request(query: dict[str, str], kind: str) -> BaseModel:
     body["activations"] = [s.as_dict() for s in act] or [{"name": "relu", "params": {}}]  # a name, or a formula with its ranges
     body.update(RECORDING)
     if kind == "sweep":
+        if state["sweep"] == "momentum":  # the page's correction (settleSweep, formula.js): Adam reads no momentum
+            body["optimizer"] = "sgd"
         body["sweep"] = {"param": state["sweep"], "values": [float(v) if spec.is_number(v) else v for v in state["values"]]}
         body["boundary_frames"] = 0
         return training_schemas.SweepRequest.model_validate(body, strict=False)
@@ -74,6 +76,7 @@ def run_check(query: dict[str, str], kind: str) -> tuple[float | None, dict[str,
         body = training_request(query, kind)
         resolved = training.resolve_activations(body)
         if kind == "sweep":
+            body = _sweepable(body, resolved)  # type: ignore[arg-type]
             variants = training.sweep_variants(body, resolved)  # type: ignore[arg-type]
         else:
             variants = [training.Variant(name, params) for name, params in resolved]
@@ -84,6 +87,14 @@ def run_check(query: dict[str, str], kind: str) -> tuple[float | None, dict[str,
         return None, None
     except (ValidationError, ValueError, KeyError, TypeError):
         return None, None
+
+
+def _sweepable(body: training_schemas.SweepRequest, resolved: training.Resolved) -> training_schemas.SweepRequest:
+    """A parameter not every activation has sweeps the learning rate (the page's correction, settleSweep)."""
+    shared = set.intersection(*[{p.id for p in training.acts.get(n).params if p.kind == "float"} for n, _ in resolved])
+    if body.sweep.param in {"learning_rate", "momentum"} | shared:
+        return body
+    return body.model_copy(update={"sweep": training_schemas.SweepSpec(param="learning_rate", values=[float(v) for v in SWEEP_DEFAULTS["learning_rate"]])})
 
 
 def explorer_query(query: dict[str, str], panel: str) -> str:

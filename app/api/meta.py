@@ -182,6 +182,8 @@ def _flatten(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, An
         out["choices"] = list(node["enum"])
     if "maxItems" in node:
         out["max_items"] = node["maxItems"]
+    if "items" in node:  # a list's items: their type, range or choices
+        out["item"] = _flatten(node["items"], defs)
     return out
 
 
@@ -229,7 +231,11 @@ def state_fields() -> dict[str, dict[str, Any]]:
         info = train[f["key"]]
         if f.get("kind") in ("widths", "checks"):
             default = info["default"] if info["default"] is not None else []
-            out[f["key"]] = {"type": "list", "default": [str(v) for v in default], "max": info.get("max_items") or training_schemas.MAX_DEPTH}
+            field = out[f["key"]] = {"type": "list", "default": [str(v) for v in default], "max": info.get("max_items") or training_schemas.MAX_DEPTH}
+            if f["kind"] == "widths":  # whole numbers in the range of a layer's width
+                field.update(items="int", item_min=train["width"]["min"], item_max=train["width"]["max"])
+            elif "choices" in info["item"]:  # features: names from a list
+                field["choices"] = info["item"]["choices"]
         elif "choices" in info:
             out[f["key"]] = {"type": "string", "default": info["default"], "choices": info["choices"]}
         else:
@@ -279,13 +285,7 @@ def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]] 
             notes += [{**p, "key": key} for p in problems]
             state[key] = parsed
         elif kind == "list":
-            items = [s.strip() for s in raw.split(",") if s.strip()]
-            if f.get("items") == "number":  # a sweep's values: what is not a plain decimal is left out
-                bad = [v for v in items if not DECIMAL.fullmatch(v)]
-                if bad:
-                    notes.append({"code": "not_numbers", "key": key, "given": bad[:8], "dropped": len(bad)})
-                items = [v for v in items if DECIMAL.fullmatch(v)] or list(default)
-            state[key] = items
+            state[key] = _read_list(raw, f, key, notes)
         elif kind == "points":
             state[key] = _read_points(raw, f, key, notes)
         elif "choices" in f and raw not in f["choices"]:
@@ -295,6 +295,41 @@ def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]] 
             state[key] = raw
     _order(state, notes, fields, query)
     return state, notes
+
+
+def _read_list(raw: str, f: Mapping[str, Any], key: str, notes: list[dict[str, Any]]) -> list[str]:
+    """A comma-separated list: numbers (a sweep's values) or whole numbers in a range (widths)
+    with what is not a plain decimal left out, whole numbers rounded and moved into their range;
+    names (features) not among the choices left out (repeats too); at most ``max`` items. Each
+    change has a note; a list left empty by them takes the default."""
+    items = [s.strip() for s in raw.split(",") if s.strip()]
+    given = bool(items)
+    rule = f.get("items")
+    if rule in ("number", "int"):
+        bad = [v for v in items if not DECIMAL.fullmatch(v)]
+        if bad:
+            notes.append({"code": "not_numbers", "key": key, "given": bad[:8], "dropped": len(bad)})
+        items = [v for v in items if DECIMAL.fullmatch(v)]
+        if rule == "int":
+            lo, hi, kept = f["item_min"], f["item_max"], []
+            for v in items:
+                x = float(v)
+                whole = math.isfinite(x)
+                used = int(min(hi, max(lo, float(round(x)) if whole else x)))
+                note = {"code": "not_whole" if whole and x != round(x) else "out_of_range", "key": key, "given": v, "used": used, "min": lo, "max": hi}
+                if used != x and note not in notes:  # (999,999: one note)
+                    notes.append(note)
+                kept.append(str(used))
+            items = kept
+    elif "choices" in f:
+        bad = [v for v in items if v not in f["choices"]]
+        if bad:
+            notes.append({"code": "not_choices", "key": key, "given": bad[:8], "dropped": len(bad), "choices": f["choices"]})
+        items = list(dict.fromkeys(v for v in items if v in f["choices"]))
+    if len(items) > f["max"]:
+        notes.append({"code": "too_many", "key": key, "max": f["max"], "dropped": len(items) - f["max"]})
+        items = items[: f["max"]]
+    return items if items or not given else list(f["default"])
 
 
 def _order(state: dict[str, Any], notes: list[dict[str, Any]], fields: Mapping[str, Mapping[str, Any]], query: Mapping[str, str]) -> None:

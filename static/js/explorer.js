@@ -5,7 +5,7 @@
 import { loadCatalogue, loadMeta } from "./lib/api.js";
 import { buildQuery, defaultOf, readLink, showLinkNotice } from "./lib/url.js";
 import { noteText, sanitise } from "./lib/spec.js";
-import { actOf, describeFormulas, prepareFormulas, sweepableParams } from "./lib/formula.js";
+import { describeFormulas, prepareFormulas, settleSweep } from "./lib/formula.js";
 import { applyTheme, preferredTheme } from "./lib/theme.js";
 import { FunctionView } from "./views/function-view.js";
 import { openEmbedDialog } from "./lib/embed-dialog.js";
@@ -51,17 +51,7 @@ async function main() {
       if (!s[key].length) s[key] = defaultOf(SCHEMA[key]);
     }
     await describeFormulas([...s.fn, ...s.act, ...s.th], catalogue);
-    // a swept parameter that not every activation has (sweep=leak with ELU): the learning rate, said
-    const movable = ["learning_rate", "momentum", ...sweepableParams(s.act, catalogue).map((p) => p.id)];
-    if (s.sweep === "momentum" && s.optimizer !== "sgd" && s.mode === "sweep") { // momentum is SGD's (Adam reads none)
-      notes.push({ code: "needs_sgd", key: "optimizer", given: s.optimizer, used: "sgd" });
-      s.optimizer = "sgd";
-    }
-    if (!movable.includes(s.sweep)) {
-      if (s.mode === "sweep") notes.push({ code: "not_sweepable", key: "sweep", given: s.sweep, activations: s.act.map((a) => actOf(a, catalogue).name) });
-      s.sweep = "learning_rate";
-      s.values = defaultOf(SCHEMA.values);
-    }
+    settleSweep(s, catalogue, SCHEMA, notes);
     if (!new URLSearchParams(location.search).has("theme")) s.theme = preferredTheme();
     return { s, notes: notes.map((n) => noteText(n, catalogue)) };
   };

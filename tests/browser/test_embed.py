@@ -482,6 +482,26 @@ def test_theory_embeds_say_what_they_corrected(page, server, src, says):
     assert "activation menu" not in page.text_content(".embed-notice")  # no menu without controls=1
 
 
+@pytest.mark.parametrize("src,says,runs", [
+    ("/embed/network?widths=999,999&epochs=20", 'widths="999" is out of range (allowed 1 to 64): using 64.', "widths=64,64"),
+    ("/embed/loss?features=x1,foo&epochs=20", 'features: "foo" is not one of x1, x2, x1_sq, x2_sq, x1x2, sin_x1, sin_x2: left out.', "features=x1"),
+    ("/embed/sweep?act=relu&values=0.1,0.5&optimizer=adam&sweep=momentum&epochs=20",
+     'optimizer="adam": a momentum sweep needs SGD (Adam reads no momentum): using sgd.', "optimizer=sgd"),
+])
+def test_training_embeds_correct_their_link_as_the_explorer_does(page, server, src, says, runs):
+    """widths=999,999 was kept as written: the embed offered a Run that failed with "widths.0 must be
+    in [1, 64] … (see Widths per layer)", a control it does not have; a momentum sweep with Adam, a
+    Run refused with needs_sgd (the explorer corrects both). The embed now corrects the link, says
+    so, and trains what it says (the link it opens carries the corrected settings)."""
+    page.goto(server + src)
+    page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    assert page.is_visible(".embed-notice") and says in page.text_content(".embed-notice"), page.text_content(".embed-notice")
+    if page.is_visible("#embed-run"):
+        page.click("#embed-run")
+    page.wait_for_selector(".embed-plot[data-rendered='1']", timeout=60_000)
+    assert not page.locator(".embed-status.error").count(), page.text_content(".embed-status")
+    assert runs in page.evaluate("decodeURIComponent(document.querySelector('.embed-foot a').href)")
+
 def test_phase_point_beyond_the_plane_is_on_the_axis(page, server):
     page.goto(f"{server}/embed/phase?th=tanh&sigma_w2=9")
     page.wait_for_selector(".embed-plot[data-rendered='1']")

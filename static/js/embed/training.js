@@ -5,7 +5,7 @@
 import { errorFrom, isAbort, postJSON, retryWhenBusy } from "../lib/api.js";
 import { activationCard, el } from "../lib/controls.js";
 import { Diagram } from "../lib/diagram.js";
-import { describeFormulas, prepareFormulas } from "../lib/formula.js";
+import { describeFormulas, prepareFormulas, settleSweep } from "../lib/formula.js";
 import { FIGURES, FIXED_ASPECT, SUBPLOTS } from "../lib/panels.js";
 import { defaultOf } from "../lib/url.js";
 import { budgetText, labelRuns, requestBody } from "../lib/runs.js";
@@ -27,8 +27,9 @@ export async function show(frame, catalogue, meta, state, notes) {
   await prepareFormulas(state.act, catalogue);
   state.act = checkSpecs(state.act, catalogue, sweep || state.mode === "compare" ? meta.caps.compare : 1, notes);
   if (!state.act.length) state.act = defaultOf(meta.state.act);
-  showNotes(notes, catalogue);
   await describeFormulas(state.act, catalogue);
+  if (sweep) settleSweep(state, catalogue, meta.state, notes, true); // (as the explorer reads the link)
+  showNotes(notes, catalogue);
   // a phone-wide frame: a fixed-aspect plot gets the explorer's phone layout (legend below,
   // subplots stacked, a height that fits it), not a colour bar as tall as the frame beside it —
   // if the frame is tall enough for it; a short one (400 × 300) gets the plot that fills it

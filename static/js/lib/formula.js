@@ -108,6 +108,22 @@ export function sweepableParams(specs, catalogue) {
   return lists[0].filter((p) => lists.every((l) => l.some((q) => q.id === p.id)));
 }
 
+/** A link's sweep made one the API takes, with a note for each change (the explorer and the
+ * sweep embed both): a momentum sweep trains with SGD (Adam reads no momentum); a parameter
+ * not every activation has sweeps the learning rate. Notes only when ``sweeping``. */
+export function settleSweep(s, catalogue, schema, notes, sweeping = s.mode === "sweep") {
+  if (s.sweep === "momentum" && s.optimizer !== "sgd" && sweeping) {
+    notes.push({ code: "needs_sgd", key: "optimizer", given: s.optimizer, used: "sgd" });
+    s.optimizer = "sgd";
+  }
+  const movable = ["learning_rate", "momentum", ...sweepableParams(s.act, catalogue).map((p) => p.id)];
+  if (!movable.includes(s.sweep)) {
+    if (sweeping) notes.push({ code: "not_sweepable", key: "sweep", given: s.sweep, activations: s.act.map((a) => actOf(a, catalogue).name) });
+    s.sweep = "learning_rate";
+    s.values = [...schema.values.default];
+  }
+}
+
 export function actOf(spec, catalogue) {
   if (!isFormula(spec)) return catalogue.byId[spec.name];
   const info = formulaInfo(spec, catalogue);

@@ -325,7 +325,10 @@ export function noteText(note, catalogue, { menu = true } = {}) {
       case "bad_point":
         return `Point ${note.index + 1} of the link, ${shown(note.given)}, is not x₁,x₂,label (three decimals within ±${formatNumber(note.limit)}): left out.`;
       case "too_many":
-        return `At most ${note.max} points in a link: the last ${note.dropped} left out.`;
+        return note.key === "pts" ? `At most ${note.max} points in a link: the last ${note.dropped} left out.`
+          : `${note.key}: at most ${note.max} values: the last ${note.dropped} left out.`;
+      case "not_choices":
+        return `${note.key}: ${note.given.map(shown).join(", ")}${note.dropped > note.given.length ? " …" : ""} ${note.dropped === 1 ? "is not one" : "are not"} of ${note.choices.join(", ")}: left out.`;
       case "needs_sgd":
         return `${note.key}=${shown(note.given)}: a momentum sweep needs SGD (Adam reads no momentum): using ${note.used}.`;
       case "not_numbers":

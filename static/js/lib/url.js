@@ -57,14 +57,7 @@ export function readLink(fields, search = window.location.search, ignore = [], o
       for (const p of problems) notes.push({ ...p, key });
       state[key] = specs;
     } else if (f.type === "list") {
-      let items = raw.split(",").map((s) => s.trim()).filter(Boolean);
-      if (f.items === "number") { // a sweep's values: what is not a plain decimal is left out
-        const bad = items.filter((v) => !isNumber(v));
-        if (bad.length) notes.push({ code: "not_numbers", key, given: bad.slice(0, 8), dropped: bad.length });
-        items = items.filter((v) => isNumber(v));
-        if (!items.length) items = [...f.default];
-      }
-      state[key] = items;
+      state[key] = readList(raw, f, key, notes);
     } else if (f.type === "points") {
       state[key] = readPoints(raw, f, key, notes);
     } else if (f.choices && !f.choices.includes(raw)) {
@@ -97,6 +90,40 @@ export function showLinkNotice(texts) {
   box.hidden = false;
   box.querySelector("button").onclick = () => (box.hidden = true);
   return box;
+}
+
+/** A comma-separated list: numbers (a sweep's values) or whole numbers in a range (widths)
+ * with what is not a plain decimal left out, whole numbers rounded and moved into their range;
+ * names (features) not among the choices left out (repeats too); at most `max` items. Each
+ * change has a note; a list left empty by them takes the default. */
+function readList(raw, f, key, notes) {
+  let items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const given = items.length > 0;
+  if (f.items === "number" || f.items === "int") {
+    const bad = items.filter((v) => !isNumber(v));
+    if (bad.length) notes.push({ code: "not_numbers", key, given: bad.slice(0, 8), dropped: bad.length });
+    items = items.filter((v) => isNumber(v));
+    if (f.items === "int") {
+      items = items.map((v) => {
+        const x = Number(v);
+        const whole = Number.isFinite(x);
+        const used = Math.min(f.item_max, Math.max(f.item_min, whole ? pyRound(x) : x));
+        const code = whole && x !== pyRound(x) ? "not_whole" : "out_of_range";
+        const seen = notes.some((n) => n.key === key && n.code === code && n.given === v);
+        if (used !== x && !seen) notes.push({ code, key, given: v, used, min: f.item_min, max: f.item_max }); // (999,999: one note)
+        return String(used);
+      });
+    }
+  } else if (f.choices) {
+    const bad = items.filter((v) => !f.choices.includes(v));
+    if (bad.length) notes.push({ code: "not_choices", key, given: bad.slice(0, 8), dropped: bad.length, choices: f.choices });
+    items = [...new Set(items.filter((v) => f.choices.includes(v)))];
+  }
+  if (items.length > f.max) {
+    notes.push({ code: "too_many", key, max: f.max, dropped: items.length - f.max });
+    items = items.slice(0, f.max);
+  }
+  return items.length || !given ? items : [...f.default];
 }
 
 /** Own points written x1,x2,label_x1,x2,label_…: a point that is not three plain decimals
