@@ -4,7 +4,7 @@
 // data-module), imported alongside the first requests: an embed loads nothing else.
 
 import { Latest, loadCatalogue, loadMeta } from "./lib/api.js";
-import { autorangeUnfixed, fitToWidth } from "./lib/figures.js";
+import { autorangeUnfixed, fitToWidth, touchScreen } from "./lib/figures.js";
 import { plotConfig } from "./lib/panel.js";
 import { plotly } from "./lib/plotly.js";
 import { noteText, sanitise } from "./lib/spec.js";
@@ -158,6 +158,10 @@ new ResizeObserver(() => {
  * Its legend entries and axis titles too long for the frame's width go on more lines (a 320 px
  * frame cut them off). After each drawing the plot says so ("actlab:drawn"): a fresh one has
  * lost the Plotly event handlers its module set. */
+// Plotly's toolbar: shown on hover; a touch screen (no hover) would show it always, over the
+// legend, so there it is left out unless the link asks for it (modebar=1)
+const showModebar = () => root.dataset.modebar === "1" && (!touchScreen() || new URLSearchParams(location.search).get("modebar") === "1");
+
 async function draw(figure, again = null, { fresh = false } = {}) {
   remake = again;
   drawnWidth = plot.clientWidth;
@@ -166,7 +170,7 @@ async function draw(figure, again = null, { fresh = false } = {}) {
   // a figure of its own height taller than the room left scrolls inside the plot (app.css): the footer stays
   plot.dataset.figureHeight = layout.height || "";
   const Plotly = await plotly();
-  const config = plotConfig(panelName, { displayModeBar: root.dataset.modebar === "1" ? "hover" : false });
+  const config = plotConfig(panelName, { displayModeBar: showModebar() ? "hover" : false });
   await (fresh ? Plotly.newPlot : Plotly.react)(plot, figure.data, layout, config);
   await barsToMaps(Plotly);
   plot.dataset.rendered = "1";

@@ -502,6 +502,22 @@ def test_training_embeds_correct_their_link_as_the_explorer_does(page, server, s
     assert not page.locator(".embed-status.error").count(), page.text_content(".embed-status")
     assert runs in page.evaluate("decodeURIComponent(document.querySelector('.embed-foot a').href)")
 
+@pytest.mark.parametrize("query,shown", [("", False), ("&modebar=1", True)])
+def test_on_a_phone_the_toolbar_stays_off_the_legend(browser, server, query, shown):
+    """On a touch screen Plotly shows its toolbar always (no hover), and in the Embed dialog's
+    snippet at 370 × 480 its icons covered the legend's "Leaky ReLU" and "ELU". It is left out
+    there unless the link asks for it."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    try:
+        page.set_content(f'<iframe id="f" src="{server}/embed/function?fn=relu,leaky_relu(leak=0.1),elu(alpha=0.5){query}" width="370" height="480" style="border:0"></iframe>')
+        page.frame_locator("#f").locator(".embed-plot[data-rendered='1']").wait_for(timeout=60_000)
+        inner = next(f for f in page.frames if f.url.startswith(server))
+        bar = inner.evaluate("() => { const m = document.querySelector('.modebar'); return m ? m.getBoundingClientRect().toJSON() : null; }")
+        assert (bar is not None and bar["width"] > 0) == shown, bar
+    finally:
+        ctx.close()
+
 def test_phase_point_beyond_the_plane_is_on_the_axis(page, server):
     page.goto(f"{server}/embed/phase?th=tanh&sigma_w2=9")
     page.wait_for_selector(".embed-plot[data-rendered='1']")
