@@ -418,6 +418,16 @@ def test_network_embed_in_a_short_frame_is_mostly_diagram(page, server, width, h
         assert r <= right + 0.5
 
 
+def test_network_embed_in_a_large_frame_fills_it(page, server):
+    """1200 × 800: the units stopped at the explorer's 36 px, so the diagram took the top ~390 px
+    and left ~300 px blank above the caption. A large frame now gets larger units."""
+    inner = _framed(page, server, "/embed/network?epochs=40", 1200, 800)
+    inner.wait_for_selector(".embed-plot[data-rendered='1'] .diagram .node")
+    box = lambda s: inner.evaluate(f"document.querySelector({s!r}).getBoundingClientRect().toJSON()")
+    view, node, link = box(".diagram"), box(".diagram .node"), box(".embed-foot a")
+    assert node["width"] >= 60 and view["height"] >= 0.7 * 800, (view, node)
+    assert link["bottom"] <= 800 + 0.5 and box(".diagram-table")["bottom"] <= link["top"] + 0.5
+
 def test_too_large_training_embed_says_so_without_a_run_button(page, server):
     page.goto(f"{server}/embed/loss?act=relu&epochs=5000&n_points=2000&width=32&depth=6")
     page.wait_for_selector("body[data-ready='1']")

@@ -105,8 +105,10 @@ export class Diagram {
     const W = this.view.clientWidth || this.root.clientWidth || 600;
     const maxCount = Math.max(...this.columns);
     const room = height ? height - 20 : 420;
-    // (and room between the columns for the edges in a narrow view)
-    const size = Math.max(8, Math.min(36, Math.floor(room / (maxCount * 1.25)), Math.floor((W - 40) / (this.columns.length * 1.6))));
+    // (and room between the columns for the edges in a narrow view); a large embed frame gets
+    // units up to 72 px (it left 36 px units in the top half of a 1200 × 800 frame)
+    const most = height ? 72 : 36;
+    const size = Math.max(8, Math.min(most, Math.floor(room / (maxCount * 1.25)), Math.floor((W - 40) / (this.columns.length * 1.6))));
     const H = Math.max(height ? Math.min(160, height) : 160, maxCount * size * 1.25 + 20);
     this.view.style.height = `${H}px`;
     this.svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
