@@ -7,6 +7,7 @@ import { activationCard, el } from "../lib/controls.js";
 import { Diagram } from "../lib/diagram.js";
 import { describeFormulas, prepareFormulas, settleSweep } from "../lib/formula.js";
 import { FIGURES, FIXED_ASPECT, SUBPLOTS } from "../lib/panels.js";
+import { ROW_GAP } from "../lib/figures.js";
 import { defaultOf } from "../lib/url.js";
 import { budgetText, labelRuns, requestBody } from "../lib/runs.js";
 import { divergedCaption, explaining } from "../lib/diverged.js";
@@ -16,6 +17,8 @@ import { divergedCaption, explaining } from "../lib/diverged.js";
 const PANEL_MIN_PX = 200;
 const SHORT_FRAME_PANEL_PX = 150;
 const MARGINS_PX = 150;
+// maps in rows: the figure's title, margins and legend (px)
+const ROWS_EXTRA_PX = 120;
 // a network diagram's units smaller than this (px) are dots whose heatmaps can't be made out
 const MIN_UNIT_PX = 24;
 
@@ -46,10 +49,23 @@ export async function show(frame, catalogue, meta, state, notes) {
     for (const c of shownParts) if (c !== plot) h += c.getBoundingClientRect().height;
     return h;
   };
+  // three or more maps side by side in a frame with room under them (the Embed dialog's 720 × 480
+  // left ~230 px blank under three 170 × 85 maps): two to a row, when that makes them larger
+  const columns = (result, n) => {
+    if (!fit || n < 3) return undefined;
+    const b = result.variants[0].boundary;
+    const aspect = (b.y[b.y.length - 1] - b.y[0]) / (b.x[b.x.length - 1] - b.x[0]);
+    const room = (plot.clientWidth || root.clientWidth) - MARGINS_PX;
+    const rows = Math.ceil(n / 2);
+    const tall = ((window.innerHeight - others() - ROWS_EXTRA_PX) * (1 - ROW_GAP * (rows - 1))) / rows;
+    const inRows = Math.min((room / 2) * aspect, tall);
+    return inRows > 1.3 * (room / n) * aspect ? 2 : undefined;
+  };
   const figure = (result) => {
     const opts = { metric: state.metric, metrics: meta.metrics, grad: state.grad, gradients: meta.gradients, width: plot.clientWidth || undefined };
     // one panel per activation, too narrow side by side: stacked as on a phone (a short frame scrolls them)
     const n = SUBPLOTS.has(panelName) ? (sweep ? result.series : result.variants).length : 1;
+    opts.cols = columns(result, n);
     const each = ((plot.clientWidth || root.clientWidth) - MARGINS_PX) / n;
     if (n > 1 && each < PANEL_MIN_PX) {
       const f = make(result, { ...opts, narrow: true });

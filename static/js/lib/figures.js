@@ -626,9 +626,29 @@ export function lossFigure(trace, { big = false, narrow = false, width } = {}) {
 const axisKeys = (i) => (i === 0 ? ["xaxis", "yaxis"] : [`xaxis${i + 1}`, `yaxis${i + 1}`]);
 const axisRefs = (i) => (i === 0 ? ["x", "y"] : [`x${i + 1}`, `y${i + 1}`]);
 
-/** n subplots side by side, or (stacked) one above the other, each `row` pixels tall. */
-function subplotLayout(n, { big = false, gap = 0.06, stacked = false, row = STACK.row } = {}) {
+/** Subplots in rows: the gap between rows, a fraction of the plot area (room for a row's titles). */
+export const ROW_GAP = 0.14;
+
+/** n subplots side by side, or (stacked) one above the other, each `row` pixels tall, or (cols
+ * < n, not stacked) in rows of `cols`, left to right and top to bottom. */
+function subplotLayout(n, { big = false, gap = 0.06, stacked = false, row = STACK.row, cols = n } = {}) {
   const layout = trainLayout({ big });
+  if (!stacked && cols < n) {
+    const rows = Math.ceil(n / cols);
+    const w = (1 - gap * (cols - 1)) / cols;
+    const vgap = ROW_GAP;
+    const h = (1 - vgap * (rows - 1)) / rows;
+    for (let i = 0; i < n; i++) {
+      const [xkey, ykey] = axisKeys(i);
+      const [xa, ya] = axisRefs(i);
+      const base = baseLayout({ big });
+      const c = i % cols;
+      const r = Math.floor(i / cols);
+      layout[xkey] = { ...base.xaxis, anchor: ya, domain: [c * (w + gap), c * (w + gap) + w] };
+      layout[ykey] = { ...base.yaxis, anchor: xa, domain: [1 - r * (h + vgap) - h, 1 - r * (h + vgap)] };
+    }
+    return layout;
+  }
   const w = (1 - gap * (n - 1)) / n;
   const total = stackPx(n, row);
   for (let i = 0; i < n; i++) {
@@ -966,7 +986,7 @@ export function histogramFigure(trace, { big = false, variant = 0, narrow = fals
 }
 
 /** Decision boundary at one boundary frame, with the data points, one subplot per variant. */
-export function boundaryFigure(trace, frameIndex, { big = false, narrow = false, width, discrete = false } = {}) {
+export function boundaryFigure(trace, frameIndex, { big = false, narrow = false, width, discrete = false, cols } = {}) {
   const n = trace.variants.length;
   const own = n === 1 && trace.config.dataset === "own";
   const stacked = narrow && n > 1;
@@ -978,7 +998,7 @@ export function boundaryFigure(trace, frameIndex, { big = false, narrow = false,
   const aspect = span(grid.y) / span(grid.x);
   const row = under ? Math.round(Math.min(260, Math.max(100, ((width || 340) - 80) * aspect))) : phoneMapRow(width, aspect);
   const barGap = 30; // under the maps: their ticks, then the bar (10 px, its title above it)
-  const layout = subplotLayout(n, { big, gap: 0.04, stacked, row });
+  const layout = subplotLayout(n, { big, gap: 0.04, stacked, row, cols: cols || n });
   const data = [];
   const pts = trace.data.train;
   const test = trace.data.test;
