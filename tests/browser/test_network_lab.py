@@ -881,3 +881,87 @@ def test_one_gesture_adds_one_point_however_late_its_second_click_comes(page, se
     assert page.text_content("#own-count").startswith("1 point "), page.text_content("#own-count")
     page.evaluate(gesture, 0)
     until(page, "() => document.querySelector('#own-count').textContent.startsWith('2 points')")
+
+
+OUTLINED = """() => [...document.querySelectorAll('#diagram-panel .node')]
+  .filter((b) => { const s = getComputedStyle(b); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0; })
+  .map((b) => b.getAttribute('aria-label'))"""
+TAB_STOPS = "() => [...document.querySelectorAll('#diagram-panel .node[tabindex=\"0\"]')].map((b) => b.getAttribute('aria-label'))"
+
+
+def readout(page) -> str:
+    return page.text_content("#diagram-info strong")
+
+
+def wait_readout(page, text: str) -> None:
+    """The readout's title is ``text`` (a dead unit's goes on: "Layer 3, unit 8 — dead: …")."""
+    until(page, "(t) => { const s = document.querySelector('#diagram-info strong')?.textContent; return s === t || s.startsWith(t + ' — dead'); }", arg=text)
+
+
+def test_the_diagrams_keys_go_on_from_a_clicked_unit(page, server):
+    """A unit focused by a click was not the keyboard's place: ] after clicking layer 2, unit 3
+    showed input x₁'s weight into layer 1, unit 1, ArrowDown went to layer 1, unit 2, and two
+    units were outlined. The keys now go on from the clicked unit, and one unit is outlined."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_network(page, server)
+    page.click("#diagram-panel .node[data-col='2'][data-row='2']")
+    wait_readout(page, "Layer 2, unit 3")
+    assert page.evaluate(OUTLINED) == ["layer 2, unit 3"]
+    page.keyboard.press("]")
+    wait_readout(page, "Weight from layer 1, unit 1 to layer 2, unit 3")
+    page.keyboard.press("]")
+    wait_readout(page, "Weight from layer 1, unit 2 to layer 2, unit 3")
+    # the mouse still rests on the clicked unit: the keyboard's unit alone is outlined
+    page.keyboard.press("ArrowDown")
+    wait_readout(page, "Layer 2, unit 4")
+    assert page.evaluate(OUTLINED) == ["layer 2, unit 4"]
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "layer 2, unit 4"
+    assert page.evaluate(TAB_STOPS) == ["layer 2, unit 4"]
+    # the pointer on another unit shows (and outlines) that one; leaving it, back to the keyboard's
+    page.hover("#diagram-panel .node[data-col='1'][data-row='0']")
+    wait_readout(page, "Layer 1, unit 1")
+    assert page.evaluate(OUTLINED) == ["layer 1, unit 1"]
+    page.mouse.move(5, 5)
+    wait_readout(page, "Layer 2, unit 4")
+    assert page.evaluate(OUTLINED) == ["layer 2, unit 4"]
+    # [ from a unit's numbers is its last weight (it was the one before the last)
+    page.keyboard.press("[")
+    wait_readout(page, "Weight from layer 1, unit 8 to layer 2, unit 4")
+    # Tab leaves the diagram (no outline left behind) and Shift+Tab comes back to the same unit
+    page.keyboard.press("Tab")
+    assert page.evaluate(OUTLINED) == []
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "layer 2, unit 4"
+    assert page.evaluate(OUTLINED) == ["layer 2, unit 4"]
+
+
+def test_the_diagrams_arrows_go_on_from_a_clicked_unit(page, server):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_network(page, server)
+    page.click("#diagram-panel .node[data-col='2'][data-row='2']")
+    wait_readout(page, "Layer 2, unit 3")
+    page.keyboard.press("ArrowRight")
+    wait_readout(page, "Layer 3, unit 3")
+    page.keyboard.press("ArrowUp")
+    wait_readout(page, "Layer 3, unit 2")
+    assert page.evaluate(OUTLINED) == ["layer 3, unit 2"]
+    assert page.evaluate(TAB_STOPS) == ["layer 3, unit 2"]
+
+
+def test_the_diagrams_keys_go_on_from_a_unit_focused_by_a_screen_reader(page, server):
+    """A screen reader's virtual cursor focuses a unit with element.focus(): the keys go on from it."""
+    open_network(page, server)
+    page.evaluate("() => document.querySelector(\"#diagram-panel .node[data-col='1'][data-row='4']\").focus()")
+    wait_readout(page, "Layer 1, unit 5")
+    assert page.evaluate(TAB_STOPS) == ["layer 1, unit 5"]
+    page.keyboard.press("]")
+    wait_readout(page, "Weight from input x₁ to layer 1, unit 5")
+    page.keyboard.press("ArrowDown")
+    wait_readout(page, "Layer 1, unit 6")
+    assert page.evaluate(OUTLINED) == ["layer 1, unit 6"]
+    page.evaluate("() => document.querySelector(\"#diagram-panel .node[data-col='3'][data-row='7']\").focus()")
+    wait_readout(page, "Layer 3, unit 8")
+    page.keyboard.press("ArrowRight")
+    wait_readout(page, "Output")
+    assert page.evaluate(OUTLINED) == ["output"]
+    assert page.evaluate(TAB_STOPS) == ["output"]

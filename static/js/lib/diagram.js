@@ -4,7 +4,9 @@
 // the API computed them (the response's "diagram": z = w·a + b, φ(z), φ′(z) and the
 // back-propagated gradient, averaged over the data or at a selected point). Keyboard: one
 // tab stop; arrow keys move between units, [ and ] step through the focused unit's incoming
-// edges. A table below is the text alternative.
+// edges; a unit focused any other way (a click, a screen reader) is where the keys go on from.
+// One unit is outlined: the hovered one, else the focused one. A table below is the text
+// alternative.
 
 import { el } from "./controls.js";
 import { CLASS_COLOURS, touchScreen } from "./figures.js";
@@ -88,7 +90,12 @@ export class Diagram {
     root.replaceChildren(this.view, this.aside, this.table);
     this.focus = { col: 1, row: 0 };
     this.edgeIndex = -1;
+    this.marked = null; // {col, row} of the outlined unit
     this.view.addEventListener("keydown", (e) => this.key(e));
+    // focus leaving the diagram takes its outline along (a hovered unit keeps its own)
+    this.view.addEventListener("focusout", (e) => {
+      if (!this.view.contains(e.relatedTarget) && !this.nodes.querySelector(".node:hover")) this.mark(null);
+    });
   }
 
   /** Draw variant ``d`` (a response variant's "diagram") of a run with ``config`` and ``task``;
@@ -157,8 +164,12 @@ export class Diagram {
         else if (col <= widths.length) paint(canvas, d.units[col - 1][row]);
         else if (task === "multiclass") paint(canvas, d.output[row].map((r) => r.map((p) => p - 0.5)));
         else paint(canvas, outputGrid(task, d.output).grid);
-        b.addEventListener("focus", () => this.showNode(col, row));
-        b.addEventListener("mouseenter", () => this.showNode(col, row));
+        b.addEventListener("focus", () => this.cursor(col, row));
+        b.addEventListener("mouseenter", () => {
+          this.showNode(col, row);
+          this.mark({ col, row });
+        });
+        b.addEventListener("mouseleave", () => this.leave());
         b.addEventListener("click", () => b.focus());
         buttons.push(b);
       }
@@ -167,6 +178,7 @@ export class Diagram {
     this.focus.col = Math.min(this.focus.col, this.columns.length - 1);
     this.focus.row = Math.min(this.focus.row, this.columns[this.focus.col] - 1);
     this.button(this.focus.col, this.focus.row).tabIndex = 0;
+    this.mark(this.marked && this.button(this.marked.col, this.marked.row) ? this.marked : null);
     this.describe(d, { task, config, label });
     this.buildTable(widths);
     if (this.current) this.refresh();
@@ -195,6 +207,36 @@ export class Diagram {
     return this.nodes.querySelector(`[data-col="${col}"][data-row="${row}"]`);
   }
 
+  /** Outline unit ``at`` ({col, row}) alone, or none (null). */
+  mark(at) {
+    for (const b of this.nodes.querySelectorAll(".node.current")) b.classList.remove("current");
+    this.marked = at;
+    if (at) this.button(at.col, at.row)?.classList.add("current");
+  }
+
+  /** The keyboard's place is unit (col, row), however it got focus: its tab stop, outlined,
+   * its numbers shown; [ and ] start again from its first weight when the unit changes. */
+  cursor(col, row) {
+    if (col !== this.focus.col || row !== this.focus.row) {
+      const old = this.button(this.focus.col, this.focus.row);
+      if (old) old.tabIndex = -1;
+      this.focus = { col, row };
+      this.edgeIndex = -1;
+    }
+    this.button(col, row).tabIndex = 0;
+    this.mark({ col, row });
+    this.showNode(col, row);
+  }
+
+  /** The pointer left a unit: with the focus in the diagram, back to the keyboard's unit. */
+  leave() {
+    if (!this.view.contains(document.activeElement)) return this.mark(null);
+    const { col, row } = this.focus;
+    this.mark({ col, row });
+    if (this.edgeIndex >= 0) this.showEdge(col - 1, this.edgeIndex, row);
+    else this.showNode(col, row);
+  }
+
   key(e) {
     let { col, row } = this.focus;
     if (e.key === "ArrowDown") row += 1;
@@ -204,7 +246,9 @@ export class Diagram {
     else if (e.key === "[" || e.key === "]") {
       if (col === 0) return;
       const n = this.columns[col - 1];
-      this.edgeIndex = (this.edgeIndex + (e.key === "]" ? 1 : n - 1)) % n;
+      // (from none yet: ] the first weight, [ the last)
+      this.edgeIndex = this.edgeIndex < 0 ? (e.key === "]" ? 0 : n - 1) : (this.edgeIndex + (e.key === "]" ? 1 : n - 1)) % n;
+      this.mark({ col, row });
       this.showEdge(col - 1, this.edgeIndex, row);
       e.preventDefault();
       return;
@@ -212,13 +256,10 @@ export class Diagram {
     e.preventDefault();
     col = Math.max(0, Math.min(this.columns.length - 1, col));
     row = Math.max(0, Math.min(this.columns[col] - 1, row));
-    const old = this.button(this.focus.col, this.focus.row);
-    if (old) old.tabIndex = -1;
-    this.focus = { col, row };
     this.edgeIndex = -1;
     const b = this.button(col, row);
-    b.tabIndex = 0;
-    b.focus();
+    if (b === document.activeElement) this.cursor(col, row); // (at the column's end: the unit again)
+    else b.focus(); // (its focus handler moves the cursor)
   }
 
   refresh() {
