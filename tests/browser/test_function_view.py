@@ -478,3 +478,38 @@ def test_a_sliders_default_button_is_a_touch_target_on_a_phone(browser, server):
     sizes = page.evaluate("() => [...document.querySelectorAll('.slider .range button')].map((b) => b.getBoundingClientRect().toJSON())")
     assert sizes and all(s["height"] >= 24 and s["width"] >= 24 for s in sizes), sizes
     ctx.close()
+
+
+SLIDERS = """(view) => [...document.querySelectorAll(`#view-${view} .slider`)].filter((s) => s.offsetParent).map((s) => ({
+  label: s.querySelector('label.name').textContent,
+  text: s.querySelector('.range button').textContent,
+  group: s.closest('[role="group"][data-index]')?.getAttribute('aria-label') || null }))"""
+
+
+def test_every_sliders_default_button_names_its_parameter(page, server):
+    """The explorer's reset buttons were heard as "default 0.01", "default 256": not what they
+    reset. Their names now say the parameter and whose it is, their visible text kept in them."""
+    page.goto(f"{server}/?fn=leaky_relu,elu,[x*sigmoid(b*x)](b=30:0:5)")
+    page.wait_for_selector(PLOT)
+    leak = page.get_by_role("button", name="Reset Leaky ReLU's leak (negative slope) to its default 0.01", exact=True)
+    assert leak.inner_text() == "default 0.01"
+    box = page.locator('#fn-curves [data-param-box="leak"]')
+    box.fill("0.3")
+    box.dispatch_event("change")
+    leak.click()
+    assert box.input_value() == "0.01"
+    assert page.get_by_role("button", name="Reset ELU's α (negative saturation) to its default 1", exact=True).count() == 1
+    page.get_by_role("button", name="Reset your own formula's b to its default 1", exact=True).wait_for()
+    seen = 0
+    for view in ("function", "network", "theory"):
+        page.click(f"#tab-{view}")
+        page.wait_for_selector(f"#view-{view} .slider")
+        for s in page.evaluate(SLIDERS, view):
+            value = s["text"].removeprefix("default ") if s["text"].startswith("default ") else None
+            value = value or page.locator(f"#view-{view} .slider", has_text=s["label"]).locator("[data-range$='.default']").first.input_value()
+            whose = f"{s['group'].split(': ', 1)[1]}'s {s['label']}" if s["group"] else s["label"]
+            name = f"Reset {whose} to its default {value}"
+            assert page.get_by_role("button", name=name, exact=True).count() >= 1, (view, s, name)
+            seen += 1
+    assert seen >= 10, seen
+

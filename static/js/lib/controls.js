@@ -26,7 +26,8 @@ export { el };
 
 /**
  * A labelled slider with a number box, its range, and a reset-to-default button.
- * opts: {label, min, max, step, value, default, help, log, onInput(v), onCommit(v), name}
+ * opts: {label, min, max, step, value, default, help, log, onInput(v), onCommit(v), name, of}
+ * (of: whose parameter it is, e.g. "Leaky ReLU": the reset button's name says so).
  * With log: true the slider moves in log10 space (for learning rates).
  */
 export function slider(opts) {
@@ -112,10 +113,13 @@ export function slider(opts) {
     e.preventDefault();
     stepBox(e.deltaY < 0 ? 1 : -1);
   }, { passive: false });
+  // named with its parameter ("default 0.01" alone says not what it resets), its visible text in it
+  const resetName = `Reset ${opts.of ? `${opts.of}'s ${opts.label}` : opts.label} to its default ${formatNumber(opts.default)}`;
   const reset = el("button", {
     type: "button",
     text: `default ${formatNumber(opts.default)}`,
-    title: `Reset ${opts.label} to its default, ${formatNumber(opts.default)}`,
+    title: resetName,
+    "aria-label": resetName,
     onclick: () => {
       unsay();
       show(opts.default);
@@ -150,8 +154,9 @@ export function select({ label, choices, value, onChange, help, name }) {
   return wrap;
 }
 
-/** Controls for one activation parameter, straight from its catalogue declaration. */
-export function paramControl(param, value, { onInput, onCommit }) {
+/** Controls for one activation parameter, straight from its catalogue declaration; ``of``:
+ * the activation's name. */
+export function paramControl(param, value, { onInput, onCommit, of }) {
   if (param.kind === "choice") {
     return select({
       label: param.label,
@@ -165,7 +170,7 @@ export function paramControl(param, value, { onInput, onCommit }) {
       },
     });
   }
-  return slider({ ...param, name: param.id, value: Number(value), onInput, onCommit });
+  return slider({ ...param, name: param.id, value: Number(value), onInput, onCommit, of });
 }
 
 /**
@@ -263,9 +268,11 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
   function buildParams() {
     params.replaceChildren();
     const act = actOf(state, catalogue);
+    const of = isFormula(state) ? "your own formula" : act.name;
     for (const p of act.params) {
       const v = state.params[p.id] ?? p.default;
       const control = paramControl(p, v, {
+        of,
         onInput: (x) => {
           state.params[p.id] = x;
           if (inOrder()) emit(false);
