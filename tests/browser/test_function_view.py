@@ -3,9 +3,12 @@ the theme, a hand-edited link says what it could not use, and the chosen theme i
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from .conftest import shot
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import shot, until
 
 pytestmark = pytest.mark.browser
 
@@ -513,3 +516,37 @@ def test_every_sliders_default_button_names_its_parameter(page, server):
             seen += 1
     assert seen >= 10, seen
 
+
+def test_an_x_range_the_wrong_way_round_is_said_beside_the_boxes(page, server):
+    """x min 10 above x max 5 was said only in Chromium's passing bubble: no aria-invalid, no
+    text a screen reader gets. It is now said beside the boxes (role=status), the boxes marked
+    invalid and described by it, until the range is right again."""
+    page.goto(f"{server}/?fn=relu")
+    page.wait_for_selector(PLOT)
+    url = page.url
+    xmin, xmax = page.get_by_role("spinbutton", name="x min"), page.get_by_role("spinbutton", name="x max")
+    said = page.locator("#fn-range-error")
+    xmin.fill("10")
+    xmin.press("Tab")
+    want = "x min must be below x max, both within ±10000: the plot keeps -5 to 5."
+    until(page, "(t) => document.querySelector('#fn-range-error').textContent === t", arg=want)
+    assert said.get_attribute("role") == "status" and said.is_visible()
+    for box in (xmin, xmax):
+        expect(box).to_have_attribute("aria-invalid", "true")
+        expect(box).to_have_accessible_description(want)
+    assert page.url == url
+    # out of bounds: only that box is wrong
+    xmin.fill("-5")
+    xmax.fill("1e6")
+    xmax.press("Tab")
+    until(page, "() => document.querySelector('#fn-range-error').textContent.startsWith('x max must be a number within ±10000')")
+    expect(xmax).to_have_attribute("aria-invalid", "true")
+    expect(xmin).not_to_have_attribute("aria-invalid", re.compile(".*"))
+    # put right: the message and the marks go, and the plot takes the range
+    xmax.fill("20")
+    xmax.press("Tab")
+    page.wait_for_function("() => /xmax=20/.test(location.search)")
+    until(page, "() => document.querySelector('#fn-range-error').textContent === ''")
+    for box in (xmin, xmax):
+        expect(box).not_to_have_attribute("aria-invalid", re.compile(".*"))
+        expect(box).to_have_accessible_description("")

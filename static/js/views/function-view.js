@@ -84,26 +84,38 @@ export class FunctionView {
       const specs = [...this.state.fn, { name: this.suggestNext(), params: {} }];
       this.set({ fn: specs }, true);
     });
+    this.rangeError = root.querySelector("#fn-range-error");
     const range = () => {
       const read = (box) => (box.value.trim() === "" ? NaN : Number(box.value)); // (an emptied box is not 0)
       const a = read(this.xmin);
       const b = read(this.xmax);
       const limit = meta.caps.x_limit;
-      for (const box of [this.xmin, this.xmax]) box.setCustomValidity("");
-      const [box, why] = !Number.isFinite(a) || Math.abs(a) > limit
-        ? [this.xmin, `x min must be a number within ±${limit}`]
+      this.rangeProblem(null);
+      const [boxes, why] = !Number.isFinite(a) || Math.abs(a) > limit
+        ? [[this.xmin], `x min must be a number within ±${limit}`]
         : !Number.isFinite(b) || Math.abs(b) > limit
-          ? [this.xmax, `x max must be a number within ±${limit}`]
-          : a < b ? [null, ""] : [this.xmin, `x min must be below x max, both within ±${limit}`];
-      if (!box) return this.set({ xmin: a, xmax: b }, true);
-      box.setCustomValidity(why);
-      box.reportValidity();
+          ? [[this.xmax], `x max must be a number within ±${limit}`]
+          : a < b ? [[], ""] : [[this.xmin, this.xmax], `x min must be below x max, both within ±${limit}`];
+      if (!why) return this.set({ xmin: a, xmax: b }, true);
+      this.rangeProblem(boxes, why);
     };
     this.xmin.addEventListener("change", range);
     this.xmax.addEventListener("change", range);
     this.regions.addEventListener("change", () => this.set({ regions: this.regions.checked }, true));
     this.samples.addEventListener("change", () => this.set({ samples: this.samples.checked }, true));
     this.apply(state);
+  }
+
+  /** A range the plot cannot use: said beside the boxes (role=status), the wrong boxes marked
+   * invalid and described by it; rangeProblem(null) clears it. */
+  rangeProblem(boxes, why = "") {
+    for (const box of [this.xmin, this.xmax]) {
+      const bad = !!boxes && boxes.includes(box);
+      box.setCustomValidity(bad ? why : "");
+      if (bad) box.setAttribute("aria-invalid", "true");
+      else box.removeAttribute("aria-invalid");
+    }
+    this.rangeError.textContent = boxes ? `${why}: the plot keeps ${formatNumber(this.state.xmin)} to ${formatNumber(this.state.xmax)}.` : "";
   }
 
   suggestNext() {
@@ -117,6 +129,7 @@ export class FunctionView {
     if (!this.state.fn.length) this.state.fn = [{ name: "relu", params: {} }];
     this.xmin.value = String(this.state.xmin);
     this.xmax.value = String(this.state.xmax);
+    this.rangeProblem(null);
     this.regions.checked = this.state.regions;
     this.samples.checked = this.state.samples;
     this.buildCards();
