@@ -550,3 +550,44 @@ def test_an_x_range_the_wrong_way_round_is_said_beside_the_boxes(page, server):
     for box in (xmin, xmax):
         expect(box).not_to_have_attribute("aria-invalid", re.compile(".*"))
         expect(box).to_have_accessible_description("")
+
+
+HEAR = """() => { window.__heard = [];
+  const live = '[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"], [role="log"]';
+  new MutationObserver((ms) => { for (const m of ms) {
+    const r = (m.target.nodeType === 1 ? m.target : m.target.parentElement)?.closest(live);
+    if (r && r.textContent) window.__heard.push(r.textContent);
+  } }).observe(document.body, { subtree: true, childList: true, characterData: true }); }"""
+
+
+def test_a_sliders_steps_say_what_changed_not_the_whole_card(page, server):
+    """The cards were one polite live region: each arrow-key step of a slider re-read a whole
+    card (formula, description, properties, ~530 characters). Now no live region holds a card;
+    a property that changed is said in words, in a polite status of its own."""
+    page.goto(f"{server}/?fn=elu")
+    page.wait_for_selector(PLOT)
+    card = page.locator("#fn-cards article").first
+    description = card.locator("p").first.inner_text()
+    page.evaluate(HEAR)
+    page.focus('#fn-curves input[type="range"][data-param="alpha"]')
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    until(page, "() => document.querySelector('#fn-cards [data-prop=\"torch\"]').textContent.includes('1.03')")
+    heard = page.evaluate("() => window.__heard")
+    assert heard and not [h for h in heard if description in h or len(h) > 200], heard
+    assert page.text_content("#fn-said") == "ELU (alpha=1.03): output range: (−1.03, ∞)."
+    # PReLU with a = −1 is |x|: no longer monotonic, and that is said
+    page.goto(f"{server}/?fn=prelu")
+    page.wait_for_selector(PLOT)
+    page.wait_for_selector("#fn-cards article")
+    description = page.locator("#fn-cards article p").first.inner_text()
+    page.evaluate(HEAR)
+    page.focus('#fn-curves input[type="range"][data-param="a"]')
+    page.keyboard.press("Home")
+    until(page, "() => document.querySelector('#fn-cards [data-prop=\"monotonic\"]').textContent === 'no'")
+    until(page, "() => document.querySelector('#fn-said').textContent.includes('monotonic: no')")
+    said = page.locator("#fn-said")
+    assert said.get_attribute("role") == "status" and said.get_attribute("aria-live") in (None, "polite")
+    assert said.inner_text().startswith("Parametric ReLU (PReLU)") and len(said.inner_text()) < 200, said.inner_text()
+    heard = page.evaluate("() => window.__heard")
+    assert not [h for h in heard if description in h or len(h) > 200], heard

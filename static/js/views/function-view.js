@@ -17,6 +17,8 @@ export function sanitiseSpecs(specs, catalogue, max) {
 
 
 const yesNo = (b) => el("span", { class: b ? "yes" : "no", text: b ? "yes" : "no" });
+/** A card's properties as read: {"monotonic": "yes", "output range": "[0, ∞)", …} (not its PyTorch line). */
+const cardProps = (card) => Object.fromEntries([...card.querySelectorAll("dd > [data-prop]:not([data-prop='torch'])")].map((e) => [e.parentElement.previousElementSibling.textContent, e.textContent]));
 const boundedText = (p) => (p.bounded_below && p.bounded_above ? "yes" : p.bounded_below ? "below only" : p.bounded_above ? "above only" : "no");
 const saturatesText = (p) => (p.saturates === "none" ? "no" : p.saturates === "both" ? "both sides" : `${p.saturates} side`);
 
@@ -69,6 +71,7 @@ export class FunctionView {
     this.cache = new Map(); // url → response, so unchanged curves never refetch
     this.curvesEl = root.querySelector("#fn-curves");
     this.cardsEl = root.querySelector("#fn-cards");
+    this.said = root.querySelector("#fn-said");
     this.addBtn = root.querySelector("#fn-add");
     this.xmin = root.querySelector("#fn-xmin");
     this.xmax = root.querySelector("#fn-xmax");
@@ -175,6 +178,7 @@ export class FunctionView {
   /** Rebuild the property cards only when the set of activations changes (a formula's, when
    * its values change: they are measured there); else retitle them. */
   updateCards(specs, results) {
+    const before = [...this.cardsEl.querySelectorAll("article")].map((card) => ({ id: card.dataset.activation, props: cardProps(card) }));
     const key = specs.map((s) => (isFormula(s) ? JSON.stringify(s) : s.name)).join(",");
     const rebuilt = key !== this.cardsKey;
     if (rebuilt) {
@@ -229,6 +233,20 @@ export class FunctionView {
         card.querySelector('[data-prop="convention"]').textContent = results[i].convention || act.convention;
       }
     });
+    this.sayChanges(before);
+  }
+
+  /** The cards are no live region (a slider's step re-read a whole card): what changed of a
+   * card's properties since ``before`` is said in words, "PReLU: monotonic: no". */
+  sayChanges(before) {
+    const said = [];
+    this.cardsEl.querySelectorAll("article").forEach((card, i) => {
+      const was = before[i];
+      if (!was || was.id !== card.dataset.activation) return; // (another activation: its menu said so)
+      const changed = Object.entries(cardProps(card)).filter(([k, v]) => k in was.props && was.props[k] !== v);
+      if (changed.length) said.push(`${card.querySelector("h3").textContent}: ${changed.map(([k, v]) => `${k}: ${v}`).join("; ")}.`);
+    });
+    if (said.length) this.said.textContent = said.join(" ");
   }
 
   /** The network view with curve i's activation as it is set now (its parameters, a formula's values), trained. */
