@@ -165,10 +165,11 @@ def test_every_formula_fits_its_card_on_a_phone(browser, server):
 
 def test_on_a_touch_phone_the_modebar_is_above_the_legend(browser, server):
     """Plotly always shows its modebar on a screen with no hover, over the figure's top: the
-    legend sits below it, not under its buttons."""
+    legend sits below it, not under its buttons. (An embed shows it there only when its link asks:
+    test_embed.py.)"""
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = ctx.new_page()
-    for url in (f"{server}/?fn=relu,tanh,leaky_relu", f"{server}/embed/function?fn=relu,tanh,leaky_relu"):
+    for url in (f"{server}/?fn=relu,tanh,leaky_relu", f"{server}/embed/function?fn=relu,tanh,leaky_relu&modebar=1"):
         page.goto(url)
         page.wait_for_selector(".plot[data-rendered='1'] .legend")
         bar, legend = (page.locator(f".plot[data-rendered='1'] {s}").first.bounding_box() for s in (".modebar", ".legend"))
