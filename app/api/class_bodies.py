@@ -83,6 +83,7 @@ class ClassPublic(BaseModel):
     students: int = Field(description="Students connected now")
     exploring: int = Field(description="Of those, students exploring on their own (the rest follow the teacher)")
     results: int = Field(description="Results submitted to the current experiment")
+    results_revision: int = Field(description="Grows with every result stored, a resubmission that replaces one too: when it changes, read the results again")
 
 
 class PauseBody(BaseModel):

@@ -338,7 +338,8 @@ async def class_events(
 ) -> StreamingResponse:
     """text/event-stream. First `event: snapshot` (the whole public state, `id:` its sequence
     number), then each change as it happens: `state` {seq, query}, `pause` {seq, message},
-    `release` {seq}, `experiment` {seq, experiment}; `results` {count} when a student submits;
+    `release` {seq}, `experiment` {seq, experiment}; `results` {count, revision} when a student submits
+    (or resubmits: the revision changes, the count may not);
     `closed` {reason} when the class is gone (`expired`, or `ended` by its teacher), and the stream ends. Changes carry `id: seq`, so
     a reconnecting EventSource sends Last-Event-ID and gets a fresh snapshot. A comment line
     every 15 s keeps idle connections open. Each open stream counts as one student."""

@@ -197,8 +197,9 @@ class MemoryStore:
         if key not in c.results and len(c.results) >= self.limits.max_results:
             raise LiveError("results_full", f"this experiment has its maximum of {self.limits.max_results} results")
         c.results[key] = result
+        c.info.results_revision += 1
         self._touch(c)
-        self._fan_out(c, Event(RESULTS, {"count": len(c.results)}))
+        self._fan_out(c, Event(RESULTS, {"count": len(c.results), "revision": c.info.results_revision}))
         return len(c.results)
 
     async def results(self, code: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:

@@ -2,7 +2,7 @@
 class (ACTLAB_REDIS_URL).
 
 Per class, three keys with the hash tag ``{CODE}`` (so a Redis Cluster keeps them on one
-node): ``…:class`` (a hash: token hash, sequence, state, pause, experiment), ``…:students``
+node): ``…:class`` (a hash: token hash, sequence, state, pause, experiment, results revision), ``…:students``
 (a sorted set: connection → last sign of life) and ``…:results`` (a hash: student key →
 result). Every activity sets all three to expire ``idle_s`` later; ending a class deletes
 them and leaves ``…:ended`` for ``idle_s``, so its code is said to have ended. Each change
@@ -115,8 +115,9 @@ if ARGV[5] ~= '' and tonumber(ARGV[5]) ~= e['id'] then return {-3, e['id']} end
 if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 0 and redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[6]) then return {-4} end
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
 local n = redis.call('HLEN', KEYS[3])
+local rev = redis.call('HINCRBY', KEYS[1], 'results_revision', 1)
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
-redis.call('PUBLISH', ARGV[2], 'results\\n\\n{"count":' .. n .. '}')
+redis.call('PUBLISH', ARGV[2], 'results\\n\\n{"count":' .. n .. ',"revision":' .. rev .. '}')
 return {n}
 """
 
@@ -337,6 +338,7 @@ class RedisStore:
             students=len(present),
             exploring=len(set(present) & set(exploring)),
             results=int(results),
+            results_revision=int(fields.get("results_revision", 0)),
         )
 
     async def change(self, code: str, kind: str, data: dict[str, Any]) -> Event:

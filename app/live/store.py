@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 # Kinds of event. The first four change the class and carry a sequence number.
 SEQUENCED = ("state", "pause", "release", "experiment")
-RESULTS = "results"  # {"count"}: a student submitted a result (no sequence number)
+RESULTS = "results"  # {"count", "revision"}: a student submitted (or replaced) a result (no sequence number)
 CLOSED = "closed"  # {"reason": "expired" | "ended"}: the class is gone (idle, or its teacher ended it); the stream ends
 RESYNC = "resync"  # this process may have missed events: send the subscriber a fresh snapshot
 STOP = "stop"  # this server is stopping: end the stream (EventSource reconnects elsewhere)
@@ -62,6 +62,7 @@ class ClassInfo:
     students: int = 0
     exploring: int = 0  # of the students, those exploring on their own (as their pages say)
     results: int = 0
+    results_revision: int = 0  # grows with every result stored, a replacement too (the count may not change)
 
     def public(self) -> dict[str, Any]:
         return {
@@ -74,6 +75,7 @@ class ClassInfo:
             "students": self.students,
             "exploring": self.exploring,
             "results": self.results,
+            "results_revision": self.results_revision,
         }
 
 
@@ -130,7 +132,8 @@ class ClassStore(Protocol):
     async def subscribe(self, code: str) -> Subscription: ...
     async def add_result(self, code: str, key: str, result: dict[str, Any], experiment_id: int | None) -> int:
         """Store one result of the open experiment under ``key`` (replacing that key's earlier
-        one); the number of results, or LiveError (no experiment, changed, full)."""
+        one) and fan out ``results`` {count, revision}; the number of results, or LiveError
+        (no experiment, changed, full)."""
 
     async def results(self, code: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]: ...
     async def rate(self, key: str, limit: int, window_s: float, cost: int = 1) -> float | None:

@@ -112,7 +112,8 @@ def test_public_info_takes_the_code_in_any_case_with_or_without_the_hyphen(clien
         r = client.get(f"/api/classes/{spelling}")
         assert r.status_code == 200
         assert r.json() == {"code": code, "display_code": f"{code[:4]}-{code[4:]}", "seq": 0, "query": "fn=elu(alpha=0.5)",
-                            "paused": False, "message": "", "experiment": None, "students": 0, "exploring": 0, "results": 0}
+                            "paused": False, "message": "", "experiment": None, "students": 0, "exploring": 0, "results": 0,
+                            "results_revision": 0}
     assert normalise_code("abcl efgh") is None and normalise_code("abcd efgh") == "ABCDEFGH"  # no L in the alphabet
     r = client.get("/api/classes/22222222")
     assert r.status_code == 404 and r.json()["code"] == "class_not_found" and r.json()["field"] == "code"
@@ -470,7 +471,31 @@ def test_a_follower_gets_a_snapshot_then_every_change_in_order():
             assert next(events) == ("release", {"seq": 7}, "7")
             kind, data, eid = next(events)
             assert (kind, data["experiment"]["prompt"], data["experiment"]["id"], eid) == ("experiment", "Try a leak", 8, "8")
-            assert next(events) == ("results", {"count": 1}, None)
+            assert next(events) == ("results", {"count": 1, "revision": 1}, None)
+
+
+def test_a_resubmission_changes_the_results_revision_though_not_the_count():
+    """A student's second result replaces the first: the count stays, the revision (in the
+    class's state and in the event) moves, so the teacher knows to read the results again."""
+    app = make_app()
+    with serving(app) as url, httpx.Client(base_url=url, timeout=5) as http:
+        code, teacher, _ = start(http)
+        exp = http.post(f"/api/classes/{code}/experiment", json={"prompt": "Pick a leak", "param": "leak", "collect": ["final_loss"]},
+                        headers=teacher).json()["experiment"]
+        with http.stream("GET", f"/api/classes/{code}/events") as r:
+            events = sse(r)
+            assert next_event(events, "snapshot")[0]["results_revision"] == 0
+            seen = []
+            for leak in (0.05, 0.7):
+                body = {"student": "s" * 16, "experiment": exp["id"], "activation": f"leaky_relu(leak={leak})", "params": {"leak": leak}, "final_loss": 0.3}
+                assert http.post(f"/api/classes/{code}/results", json=body).json() == {"count": 1}
+                data, _ = next_event(events, "results")
+                info = http.get(f"/api/classes/{code}").json()
+                assert data["count"] == info["results"] == 1
+                assert data["revision"] == info["results_revision"]
+                seen.append(data["revision"])
+            assert seen[0] != seen[1]
+        assert [x["params"]["leak"] for x in http.get(f"/api/classes/{code}/results", headers=teacher).json()["results"]] == [0.7]
 
 
 def test_reconnecting_with_last_event_id_replays_the_latest_state():

@@ -857,3 +857,29 @@ def test_setting_the_experiments_value_in_the_network_view_is_still_following(co
     assert student.evaluate(f"{bar}.dataset.live") == "following"
     for p in (teacher, student):
         p.watch.assert_clean()
+
+
+def test_a_resubmission_redraws_the_teachers_plot_without_a_reload(contexts, server):
+    """A student submits leak 0.05, then trains leak 0.7 and submits again (replacing the first):
+    the teacher's plot moves to 0.7 by itself. It kept 0.05 until a reload: the class's result
+    count did not change, and the panel refetched only when it did."""
+    teacher = open_page(contexts(1280, 800), server, "/?view=network&act=leaky_relu")
+    code = start_class(teacher)
+    student = join(contexts(**PHONE), server, code)
+    until_loaded(student, "new URLSearchParams(location.search).get('view') === 'network' && document.body.dataset.ready === '1' && !!document.querySelector('.live-bar.live-student')")
+    open_experiment(teacher, "Pick a leak, train, submit", "leak")
+    teacher.select_option("#live-y", "final_loss")
+    until(student, EXPERIMENT_OPEN)
+    xs = f"(document.querySelector('{RESULTS_PLOT}').data || []).flatMap((t) => [...t.x])"
+    for leak, button in (("0.05", "Submit to class"), ("0.7", "Submit again (replaces yours)")):
+        student.fill('[data-param-box="leak"]', leak)
+        student.press('[data-param-box="leak"]', "Enter")
+        until(student, f"!document.querySelector('#live-submit').disabled && document.querySelector('.live-run').textContent.includes('leak = {leak}')", timeout_s=60)
+        assert student.inner_text("#live-submit") == button
+        student.click("#live-submit")
+        until(student, "document.querySelector('.live-experiment output').textContent.startsWith('Sent')")
+        until(teacher, f"JSON.stringify({xs}) === JSON.stringify([{leak}])")
+    assert "1 result in the class" in student.inner_text(".live-experiment output")
+    assert teacher.evaluate(f"document.querySelector('{RESULTS_PLOT}').data[0].y.length") == 1
+    for p in (teacher, student):
+        p.watch.assert_clean()

@@ -117,6 +117,39 @@ def test_the_teacher_ends_the_class_on_every_process(cluster):
     asyncio.run(asyncio.wait_for(scenario(), 20))
 
 
+def test_a_resubmission_changes_the_results_revision_on_every_process(cluster):
+    """A student's second result replaces the first (the count stays 1): the revision in the
+    class's state and in the results event moves for the followers of both processes."""
+    async def scenario():
+        room = Classroom(cluster.urls)
+        try:
+            await room.start()
+            r = await room.client.post(f"{cluster.urls[0]}/api/classes/{room.code}/experiment", headers=room.teacher(),
+                                       json={"prompt": "Pick a leak", "param": "leak", "collect": ["final_loss"]})
+            exp = r.json()["experiment"]
+            await room.join(2)  # one student on each process
+            revisions = []
+            for i, leak in enumerate((0.05, 0.7)):
+                r = await room.client.post(f"{cluster.urls[i]}/api/classes/{room.code}/results", json={
+                    "experiment": exp["id"], "student": "s" * 16, "params": {"leak": leak}, "final_loss": 0.3,
+                    "activation": f"leaky_relu(leak={leak})"})
+                assert r.json() == {"count": 1}, r.text
+                infos = [(await room.client.get(f"{url}/api/classes/{room.code}")).json() for url in cluster.urls]
+                assert {(x["results"], x["results_revision"]) for x in infos} == {(1, i + 1)}, infos
+                revisions.append(infos[0]["results_revision"])
+            deadline = time.monotonic() + 5
+            want = [("results", {"count": 1, "revision": n}) for n in revisions]
+            while time.monotonic() < deadline and not all([o for o in s.other if o[0] == "results"] == want for s in room.students):
+                await asyncio.sleep(0.05)
+            assert all([o for o in s.other if o[0] == "results"] == want for s in room.students), [s.other for s in room.students]
+            r = await room.client.get(f"{cluster.urls[1]}/api/classes/{room.code}/results", headers=room.teacher())
+            assert [x["params"]["leak"] for x in r.json()["results"]] == [0.7]
+        finally:
+            await room.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 20))
+
+
 def test_who_explores_is_counted_across_processes(cluster):
     """The teacher's count said "3 students following" while they explored: a student's page says
     when it explores (PUT …/following, through either process) and the class's state counts it

@@ -52,7 +52,7 @@ export class LiveClient {
    * makes this the teacher's client), base (URL prefix, default this origin), nickname
    * (default: the one remembered by the join page), follow (default true), and callbacks
    * onState(query, {seq}), onPause(message), onRelease(), onExperiment(experiment|null),
-   * onResults(count), onSnapshot(info), onClosed(reason: "ended" by the teacher, "expired" or
+   * onResults(count, {revision}), onSnapshot(info), onClosed(reason: "ended" by the teacher, "expired" or
    * "not found"), onStatus(status), onError(error).
    */
   constructor(code, options = {}) {
@@ -70,6 +70,7 @@ export class LiveClient {
     this.students = 0;
     this.connection = null; // this student's event stream, as the class counts it (its snapshot says)
     this.results = 0;
+    this.resultsRevision = 0; // grows with every result stored, a resubmission too
     this.status = "idle"; // idle | connecting | live | reconnecting | closed
     this._handlers = {};
     for (const [opt, type] of [["onState", "state"], ["onPause", "pause"], ["onRelease", "release"], ["onExperiment", "experiment"],
@@ -177,6 +178,7 @@ export class LiveClient {
       this.experiment = data.experiment;
       this.students = data.students;
       this.results = data.results;
+      this.resultsRevision = data.results_revision;
       this.connection = data.connection || null; // this stream, as the class counts it
       this.synced = true;
       if (!this.following) this._tellFollowing(); // (a new stream: counted as following until told)
@@ -197,7 +199,8 @@ export class LiveClient {
     }
     if (kind === "results") {
       this.results = data.count;
-      this._emit("results", data.count);
+      this.resultsRevision = data.revision; // changes on a resubmission too (the count may not)
+      this._emit("results", data.count, { revision: data.revision });
       return;
     }
     if (typeof data.seq === "number") {

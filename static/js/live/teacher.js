@@ -274,7 +274,8 @@ export class Teacher {
     this.info = info;
     this.show(info);
     const exp = info.experiment;
-    const key = exp ? `${exp.id}:${info.results}` : "none";
+    // the revision changes with every result stored: a resubmission replaces one, same count
+    const key = exp ? `${exp.id}:${info.results_revision}` : "none";
     if (key !== this.resultsKey) {
       this.resultsKey = key;
       await this.loadResults();
