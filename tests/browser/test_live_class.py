@@ -883,3 +883,52 @@ def test_a_resubmission_redraws_the_teachers_plot_without_a_reload(contexts, ser
     assert teacher.evaluate(f"document.querySelector('{RESULTS_PLOT}').data[0].y.length") == 1
     for p in (teacher, student):
         p.watch.assert_clean()
+
+
+SLIDE_FIT_JS = """() => {
+  const strip = document.querySelector('body > .live-bar').getBoundingClientRect();
+  const main = document.querySelector('.lesson-main').getBoundingClientRect();
+  const shown = [...document.querySelectorAll('.lesson-main > :not([hidden]):not(.presenter)')];
+  return { step: document.querySelector('.lesson-main').dataset.step, scroll: document.scrollingElement.scrollHeight, inner: innerHeight,
+    more: !document.getElementById('step-more').hidden, strip: strip.height, stripBottom: strip.bottom, mainTop: main.top,
+    top: Math.min(...shown.map((n) => n.getBoundingClientRect().top)), bottom: Math.max(...shown.map((n) => n.getBoundingClientRect().bottom)),
+    bar: document.querySelector('.presenter').getBoundingClientRect().top };
+}"""
+
+
+def test_presenting_during_a_live_class_a_slide_that_fits_neither_scrolls_nor_says_more_below(contexts, server):
+    """The class strip above the slide (44 px at 1280 × 800) pushed every slide down by its
+    height: the page scrolled 844 px in 800 and slides 2–5 said "More below ↓" with their content
+    ending well above the bar. The slide now gives the strip its height; a slide taller than the
+    screen (at 150 %) still scrolls, and its end comes clear of the bar."""
+    teacher = open_page(contexts(1280, 800), server, "/lessons/dying-relu")
+    start_class(teacher)
+    teacher.keyboard.press("Escape")
+    teacher.wait_for_selector("#live-panel", state="hidden")
+    teacher.click("#present-link")
+    teacher.wait_for_selector("body.present[data-ready='1']")
+    steps = teacher.evaluate("document.querySelectorAll('.lesson-main .step[data-step]').length")
+    assert steps == 5
+    for n in range(1, steps + 1):
+        until(teacher, f"document.querySelector('.lesson-main').dataset.step === '{n}' && !!document.querySelector('body > .live-bar')")
+        teacher.wait_for_timeout(300)  # (the plot drawn, the bar's cue updated)
+        got = teacher.evaluate(SLIDE_FIT_JS)
+        assert got["strip"] >= 30 and got["mainTop"] == pytest.approx(got["stripBottom"], abs=1), got
+        assert got["scroll"] == got["inner"] and not got["more"], got
+        assert got["top"] >= got["stripBottom"] - 0.5 and got["bottom"] <= got["bar"] + 0.5, got
+        if n == 2:
+            shot(teacher, "live-present-slide-fits")
+        if n < steps:
+            teacher.keyboard.press("ArrowRight")
+    # a slide taller than the screen (1280 × 800 at 150 %, "why") scrolls clear of the strip and the bar
+    teacher.goto(f"{server}/lessons/dying-relu?present=1&step=4")
+    teacher.set_viewport_size({"width": 853, "height": 533})
+    teacher.wait_for_selector("body.present[data-ready='1']")
+    until(teacher, "!!document.querySelector('body > .live-bar') && !document.getElementById('step-more').hidden")
+    got = teacher.evaluate(SLIDE_FIT_JS)
+    assert got["scroll"] > got["inner"] and got["top"] >= got["stripBottom"] - 0.5, got
+    teacher.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    until(teacher, "document.getElementById('step-more').hidden")
+    end = teacher.evaluate("[document.querySelector('.why-text p:last-child').getBoundingClientRect().bottom, document.querySelector('.presenter').getBoundingClientRect().top]")
+    assert end[0] <= end[1] + 0.5, end
+    teacher.watch.assert_clean()

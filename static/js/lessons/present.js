@@ -68,18 +68,24 @@ export class Presenter {
     this.show(this.step, { push: false });
   }
 
-  /** The slide's bottom padding is the bar's real height (--presenter-h); while the slide goes on
-   * below the screen the bar says "More below" (a click scrolls on); a window resized redraws the plot. */
+  /** The slide's bottom padding is the bar's real height (--presenter-h), and what sits above the
+   * slide (a live class's strip) is taken from its screen height (--above-slide-h); while the slide
+   * goes on below the screen the bar says "More below" (a click scrolls on); a window resized redraws the plot. */
   followBar() {
     const bar = this.main.querySelector(".presenter");
     const root = document.documentElement;
+    const set = (name, px) => {
+      if (root.style.getPropertyValue(name) !== px) root.style.setProperty(name, px);
+    };
     const update = () => {
-      root.style.setProperty("--presenter-h", `${bar.offsetHeight}px`);
+      set("--presenter-h", `${bar.offsetHeight}px`);
+      set("--above-slide-h", `${Math.max(0, Math.round(this.main.getBoundingClientRect().top + scrollY))}px`);
       const below = root.scrollHeight - scrollY - innerHeight;
       this.more.hidden = below <= 4;
     };
     new ResizeObserver(update).observe(bar);
     new ResizeObserver(update).observe(this.main);
+    new ResizeObserver(update).observe(document.body); // (a class strip added, removed or wrapping)
     window.addEventListener("scroll", update, { passive: true });
     this.more.addEventListener("click", () => this.page(1, "smooth"));
     this.updateBar = update;
