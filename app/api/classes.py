@@ -41,6 +41,7 @@ from app.live.codes import (
     ALPHABET,
     CODE_LENGTH,
     client_key,
+    code_problem,
     display_code,
     new_token,
     normalise_code,
@@ -156,6 +157,7 @@ router = APIRouter(
     responses={
         **ERROR_RESPONSES,
         404: {"model": ErrorResponse, "description": "No live class has this code (`class_not_found`); it may have expired"},
+        422: {"model": ErrorResponse, "description": "Invalid input (`invalid_input`), or a code that cannot be one (`invalid_class_code`: a character never in a code, named in `character`, or not 8 symbols)"},
         410: {"model": ErrorResponse, "description": "The teacher ended the class of this code (`class_ended`)"},
         429: {"model": ErrorResponse, "description": "Too many attempts from this address or messages to this class; retry after Retry-After seconds"},
         503: {"model": ErrorResponse, "description": "The live-class store is unavailable, or live classes need ACTLAB_REDIS_URL with several workers"},
@@ -204,7 +206,8 @@ async def _client(request: Request, store: ClassStore) -> str:
 
 
 async def _find(request: Request, code: str) -> tuple[ClassStore, ClassInfo]:
-    """The class named by ``code``; unknown codes count against the client's guessing limit."""
+    """The class named by ``code``; unknown codes count against the client's guessing limit
+    (what cannot be a code at all is a 422 naming why, and no guess)."""
     store = get_store(request.app)
     limits = store.limits
     try:
@@ -213,10 +216,13 @@ async def _find(request: Request, code: str) -> tuple[ClassStore, ClassInfo]:
         if wait is not None:
             raise _too_many(f"too many unknown class codes from this address: at most {limits.misses_per_min} a minute; retry in {int(wait + 0.999)} s", wait, "too_many_attempts")
         canonical = normalise_code(code)
-        info = await store.get(canonical) if canonical else None
+        if canonical is None:  # never a code (no guess: not counted)
+            message, character = code_problem(code) or (f"{code!r} cannot be a class code", None)
+            raise ApiError(422, message, "code", code="invalid_class_code", **({"character": character} if character else {}))
+        info = await store.get(canonical)
         if info is None:
             await store.rate(f"miss:{who}", limits.misses_per_min, 60.0)
-            if canonical and await store.ended(canonical):
+            if await store.ended(canonical):
                 raise ApiError(410, f"the class {display_code(canonical)} has ended: its teacher ended it (a new class has a new code)", "code", code="class_ended")
             raise ApiError(404, f"no live class has the code {code!r} (it may have expired): check the code with the teacher", "code", code="class_not_found")
     except LiveError as e:
@@ -544,6 +550,12 @@ async def get_qr(code: CodePath, request: Request) -> Response:
 # ----------------------------------------------------------------------------- the join page
 
 
+def _sentence(text: str) -> str:
+    """An API message (lower-case, no full stop) as the page shows it: a sentence."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 @router.get("/join", response_class=HTMLResponse, include_in_schema=False)
 @router.get("/join/{code}", response_class=HTMLResponse, include_in_schema=False)
 async def join_page(request: Request, code: str | None = None) -> HTMLResponse:
@@ -555,7 +567,7 @@ async def join_page(request: Request, code: str | None = None) -> HTMLResponse:
             _, info = await _find(request, code[:32])
             found = info
         except ApiError as e:
-            status, problem = e.status, e.message
+            status, problem = e.status, _sentence(e.message)
     response = render(
         request, "join.html", status_code=status,  # (a refusal is not kept: the page cache keys on the URL alone)
         code=found.code if found else "",

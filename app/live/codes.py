@@ -32,6 +32,7 @@ from app.core.errors import CoreError
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 symbols: digits and letters without 0 O 1 I L
 CODE_LENGTH = 8
 _CODE = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
+_SYMBOLS = frozenset(ALPHABET)
 
 # The state of a class: the explorer's URL query (without "?"): key=value pairs joined by "&".
 MAX_QUERY_CHARS = 2048
@@ -52,6 +53,20 @@ def normalise_code(text: str) -> str | None:
     """The canonical code for what a person typed ("abcd-efgh", "ABCD EFGH"), or None."""
     code = text.replace("-", "").replace(" ", "").upper()
     return code if _CODE.match(code) else None
+
+
+def code_problem(text: str) -> tuple[str, str | None] | None:
+    """Why what a person typed cannot be a code, in words, and the first character that is
+    never in one (as typed; None when only the length is wrong); None when it can be a code."""
+    shown = repr(text if len(text) <= 40 else text[:39] + "…")
+    for c in text:
+        if c not in "- " and c.upper() not in _SYMBOLS:
+            why = "0, O, 1, I and L are left out: they look alike" if c.upper() in "01ILO" else "only digits and letters"
+            return f"{shown} cannot be a class code: no code has {c!r} ({why}); check the code with the teacher", c
+    n = len(text.replace("-", "").replace(" ", ""))
+    if n != CODE_LENGTH:
+        return f"{shown} cannot be a class code: a code has {CODE_LENGTH} letters and digits, this has {n}; check the code with the teacher", None
+    return None
 
 
 def display_code(code: str) -> str:

@@ -7,6 +7,7 @@ thread on a free loopback port. Limits are lowered per app through ``app.state.l
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -620,10 +621,37 @@ def test_the_join_page_asks_only_for_an_optional_nickname(client):
     assert "js/live/join.js" in html and "plotly" not in html
     assert "script-src 'self'" in r.headers["content-security-policy"]
     r = client.get("/join/22222222")
-    assert r.status_code == 404 and "no live class has the code" in r.text and 'id="code"' in r.text
+    assert r.status_code == 404 and join_problem(r.text) == "No live class has the code '22222222' (it may have expired): check the code with the teacher."
+    assert 'id="code"' in r.text
     r = client.get("/join")
     assert r.status_code == 200 and 'id="code-form"' in r.text
     assert client.get(f"/join?code={code}").status_code == 200  # the code form without JavaScript
+
+
+def join_problem(page: str) -> str:
+    """The join page's message about the code, as a person reads it."""
+    return html.unescape(re.search(r'<p class="join-problem" role="alert">([^<]*)</p>', page).group(1))
+
+
+@pytest.mark.parametrize("typed,character", [("a9unsak0", "0"), ("a9un-sakl", "l"), ("ABCD_EFGH", "_"), ("ABC", None), ("ABCD-EFGH-J", None)])
+def test_a_code_that_cannot_be_one_is_said_so_and_is_no_guess(typed, character):
+    """A typo with a character no code has (the alphabet leaves out 0, O, 1, I and L) was told
+    "no live class has the code" as if it might have expired; it now names the character (or the
+    length), in the one error shape, and does not count against the address's guesses."""
+    c = TestClient(make_app(misses_per_min=1))
+    said = f"{typed!r} cannot be a class code: " + (
+        f"no code has {character!r}" if character else f"a code has {CODE_LENGTH} letters and digits, this has {len(typed.replace('-', ''))}")
+    for _ in range(3):
+        r = c.get(f"/join/{typed}")
+        assert r.status_code == 422 and 'id="code"' in r.text
+        assert join_problem(r.text).startswith(said[:1].upper() + said[1:]) and join_problem(r.text).endswith("check the code with the teacher.")
+        if character != "_":  # (the API's path takes letters, digits and hyphens: "_" is refused as input)
+            body = c.get(f"/api/classes/{typed}").json()
+            assert (body["code"], body["field"], body.get("character")) == ("invalid_class_code", "code", character), body
+            assert body["detail"].startswith(said) and body["detail"].endswith("check the code with the teacher") and body["errors"] == [
+                {"field": "code", "message": body["detail"], "code": "invalid_class_code"}], body
+    assert c.get("/api/classes/22222222").status_code == 404  # its one miss a minute is still there
+    assert c.get("/api/classes/22222223").status_code == 429
 
 
 def test_the_qr_code_is_an_svg_drawn_here(client):

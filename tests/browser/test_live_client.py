@@ -114,9 +114,25 @@ def test_the_code_form_goes_to_the_join_page(page, server, typed):
     page.goto(f"{server}/join")
     page.fill("#code", typed)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/join/{typed.replace('-', '').replace(' ', '').upper()}")
-    assert "no live class has the code" in page.locator(".join-problem").inner_text()
+    code = typed.replace('-', '').replace(' ', '').upper()
+    page.wait_for_url(f"{server}/join/{code}")
+    said = page.locator(".join-problem").inner_text()
+    assert said == f"No live class has the code '{code}' (it may have expired): check the code with the teacher.", said  # a sentence
     page.watch.errors = [e for e in page.watch.errors if "404" not in e]  # the page itself answers 404
+
+
+def test_a_typed_code_with_a_character_no_code_has_is_told_which(page, server):
+    """"a9unsak0" has a 0, which the codes' alphabet leaves out: the page said "no live class has
+    the code" (as if it might have expired); it names the 0, and the field is there to fix it."""
+    page.goto(f"{server}/join")
+    page.fill("#code", "a9unsak0")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/join/a9unsak0")
+    said = page.locator(".join-problem").inner_text()
+    assert said.startswith("'a9unsak0' cannot be a class code: no code has '0' (0, O, 1, I and L are left out"), said
+    assert said.endswith("check the code with the teacher.") and "no live class" not in said.lower(), said
+    assert page.input_value("#code") == "a9unsak0"
+    page.watch.errors = [e for e in page.watch.errors if "422" not in e]  # the page itself answers 422
 
 
 def test_the_class_plot_keeps_a_parameter_that_is_never_negative_above_zero(page, server):
