@@ -898,6 +898,13 @@ def wait_readout(page, text: str) -> None:
     until(page, "(t) => { const s = document.querySelector('#diagram-info strong')?.textContent; return s === t || s.startsWith(t + ' — dead'); }", arg=text)
 
 
+def keys_read(page, *steps: tuple[str, str]) -> None:
+    """Each (key, readout): the key pressed, then the readout's title that follows."""
+    for key, text in steps:
+        page.keyboard.press(key)
+        wait_readout(page, text)
+
+
 def test_the_diagrams_keys_go_on_from_a_clicked_unit(page, server):
     """A unit focused by a click was not the keyboard's place: ] after clicking layer 2, unit 3
     showed input x₁'s weight into layer 1, unit 1, ArrowDown went to layer 1, unit 2, and two
@@ -907,13 +914,8 @@ def test_the_diagrams_keys_go_on_from_a_clicked_unit(page, server):
     page.click("#diagram-panel .node[data-col='2'][data-row='2']")
     wait_readout(page, "Layer 2, unit 3")
     assert page.evaluate(OUTLINED) == ["layer 2, unit 3"]
-    page.keyboard.press("]")
-    wait_readout(page, "Weight from layer 1, unit 1 to layer 2, unit 3")
-    page.keyboard.press("]")
-    wait_readout(page, "Weight from layer 1, unit 2 to layer 2, unit 3")
-    # the mouse still rests on the clicked unit: the keyboard's unit alone is outlined
-    page.keyboard.press("ArrowDown")
-    wait_readout(page, "Layer 2, unit 4")
+    keys_read(page, ("]", "Weight from layer 1, unit 1 to layer 2, unit 3"), ("]", "Weight from layer 1, unit 2 to layer 2, unit 3"),
+              ("ArrowDown", "Layer 2, unit 4"))  # (the mouse still rests on the clicked unit)
     assert page.evaluate(OUTLINED) == ["layer 2, unit 4"]
     assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "layer 2, unit 4"
     assert page.evaluate(TAB_STOPS) == ["layer 2, unit 4"]
@@ -925,8 +927,7 @@ def test_the_diagrams_keys_go_on_from_a_clicked_unit(page, server):
     wait_readout(page, "Layer 2, unit 4")
     assert page.evaluate(OUTLINED) == ["layer 2, unit 4"]
     # [ from a unit's numbers is its last weight (it was the one before the last)
-    page.keyboard.press("[")
-    wait_readout(page, "Weight from layer 1, unit 8 to layer 2, unit 4")
+    keys_read(page, ("[", "Weight from layer 1, unit 8 to layer 2, unit 4"))
     # Tab leaves the diagram (no outline left behind) and Shift+Tab comes back to the same unit
     page.keyboard.press("Tab")
     assert page.evaluate(OUTLINED) == []
@@ -940,10 +941,7 @@ def test_the_diagrams_arrows_go_on_from_a_clicked_unit(page, server):
     open_network(page, server)
     page.click("#diagram-panel .node[data-col='2'][data-row='2']")
     wait_readout(page, "Layer 2, unit 3")
-    page.keyboard.press("ArrowRight")
-    wait_readout(page, "Layer 3, unit 3")
-    page.keyboard.press("ArrowUp")
-    wait_readout(page, "Layer 3, unit 2")
+    keys_read(page, ("ArrowRight", "Layer 3, unit 3"), ("ArrowUp", "Layer 3, unit 2"))
     assert page.evaluate(OUTLINED) == ["layer 3, unit 2"]
     assert page.evaluate(TAB_STOPS) == ["layer 3, unit 2"]
 
@@ -954,14 +952,10 @@ def test_the_diagrams_keys_go_on_from_a_unit_focused_by_a_screen_reader(page, se
     page.evaluate("() => document.querySelector(\"#diagram-panel .node[data-col='1'][data-row='4']\").focus()")
     wait_readout(page, "Layer 1, unit 5")
     assert page.evaluate(TAB_STOPS) == ["layer 1, unit 5"]
-    page.keyboard.press("]")
-    wait_readout(page, "Weight from input x₁ to layer 1, unit 5")
-    page.keyboard.press("ArrowDown")
-    wait_readout(page, "Layer 1, unit 6")
+    keys_read(page, ("]", "Weight from input x₁ to layer 1, unit 5"), ("ArrowDown", "Layer 1, unit 6"))
     assert page.evaluate(OUTLINED) == ["layer 1, unit 6"]
     page.evaluate("() => document.querySelector(\"#diagram-panel .node[data-col='3'][data-row='7']\").focus()")
     wait_readout(page, "Layer 3, unit 8")
-    page.keyboard.press("ArrowRight")
-    wait_readout(page, "Output")
+    keys_read(page, ("ArrowRight", "Output"))
     assert page.evaluate(OUTLINED) == ["output"]
     assert page.evaluate(TAB_STOPS) == ["output"]
