@@ -167,9 +167,9 @@ class LessonPage {
     sayLinkCorrected([...link.notes, ...stepNotes(linkStep, this.presenter)]);
     // the page (not presenting) opened at a screen's step: scrolled to it, and again once the
     // plots above it are drawn, unless the reader has scrolled meanwhile
-    this.scrollTo = !this.present && linkStep !== null && this.presenter.step > 1 ? this.presenter.step : null;
-    if (this.scrollTo) {
-      const mine = () => (this.scrollTo = null);
+    this.openAt = !this.present && linkStep !== null && this.presenter.step > 1 ? this.presenter.step : null;
+    if (this.openAt) {
+      const mine = () => (this.openAt = null);
       for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) addEventListener(type, mine, { once: true, passive: true });
       this.scrollToStep();
     }
@@ -428,7 +428,7 @@ class LessonPage {
   }
 
   scrollToStep() {
-    if (this.scrollTo) this.main.querySelector(`.step[data-step="${this.scrollTo}"]`)?.scrollIntoView({ block: "start" });
+    if (this.openAt) this.main.querySelector(`.step[data-step="${this.openAt}"]`)?.scrollIntoView({ block: "start" });
   }
 
   restyle() {
