@@ -8,6 +8,10 @@ import { formulaQuery } from "./spec.js";
 import { axisTitlePx, BAR_UNDER_PX, legendRows, lineCount, rgba, textPx, wrapText } from "./figures.js";
 import { baseLayout, colours, divergingScale, seriesStyle } from "./theme.js";
 
+const SUBSCRIPT_DIGITS = "₀₁₂₃₄₅₆₇₈₉";
+/** 30 → "₃₀" (a layer's number as a subscript in plain text). */
+const subscript = (n) => String(n).replace(/\d/g, (d) => SUBSCRIPT_DIGITS[Number(d)]);
+
 export const THEORY_PANELS = ["phase", "gradient-prediction", "init-depth", "mean-var", "kernel", "hermite"];
 
 /** Query string for GET /api/theory/<route>: the activation, its parameters, the options. */
@@ -275,7 +279,7 @@ export function gradientPredictionFigure(runs, { big = false, narrow = false } =
       name: `${label}: χ₁ = ${chiText(p.chi1, p.phase)}, ${p.phase}, ξ_c = ${xi}`,
       line: { color, dash, width: 2.5 },
       marker: { color, size: 5 },
-      hovertemplate: "layer %{x}: %{y:.3f} decades<br>q_l = %{customdata[0]:.3g}, c_l = %{customdata[1]:.3f}, χ(q_l) = %{customdata[2]:.3f}<extra>" + label + "</extra>",
+      hovertemplate: "layer %{x}: %{y:.3f} decades<br>q<sub>l</sub> = %{customdata[0]:.3g}, c<sub>l</sub> = %{customdata[1]:.3f}, χ(q<sub>l</sub>) = %{customdata[2]:.3f}<extra>" + label + "</extra>",
     };
   });
   const layout = baseLayout({ big });
@@ -315,7 +319,7 @@ export function initDepthFigure(runs, labels, { big = false, narrow = false } = 
   // one label every few decades: these curves span from one to dozens of them
   const ys = runs.flatMap((r) => [...r.median, ...r.predicted]).filter((v) => v > 0 && Number.isFinite(v));
   const decades = ys.length ? Math.log10(Math.max(...ys) / Math.min(...ys)) : 1;
-  layout.yaxis = { ...layout.yaxis, title: { text: "second moment q_l" }, type: "log", exponentformat: "power", dtick: Math.max(1, Math.ceil(decades / 6)) };
+  layout.yaxis = { ...layout.yaxis, title: { text: "second moment q<sub>l</sub>" }, type: "log", exponentformat: "power", dtick: Math.max(1, Math.ceil(decades / 6)) };
   layout.hovermode = "closest";
   legendAbove(layout, narrow);
   return { data, layout };
@@ -409,8 +413,8 @@ export function hermiteFigure(runs, shown, { big = false, narrow = false } = {})
   });
   const layout = baseLayout({ big });
   layout.barmode = "group";
-  layout.xaxis = { ...layout.xaxis, title: { text: "k (a_k multiplies He_k(z)/√k!)" }, dtick: 1 };
-  layout.yaxis = { ...layout.yaxis, title: { text: "Hermite coefficient a_k" }, zeroline: true };
+  layout.xaxis = { ...layout.xaxis, title: { text: "k (a<sub>k</sub> multiplies He<sub>k</sub>(z)/√k!)" }, dtick: 1 };
+  layout.yaxis = { ...layout.yaxis, title: { text: "Hermite coefficient a<sub>k</sub>" }, zeroline: true };
   legendAbove(layout, narrow);
   return { data, layout };
 }
@@ -479,7 +483,7 @@ export async function theoryPanel(name, ctx) {
     const he = runs.find((r) => r.init === "he");
     const lecun = runs.find((r) => r.init === "lecun");
     const last = (r) => (r && r.median_ratio_to_first ? r.median_ratio_to_first[r.median_ratio_to_first.length - 1] : null);
-    const note = `${label(first)}, width ${s.width}: q_${s.depth}/q₁ (median over ${meta.theory.draws} networks) — He ${fmt(last(he))}, LeCun ${fmt(last(lecun))}; predicted He ${fmt(he.predicted[he.predicted.length - 1] / he.predicted[0])}, LeCun ${fmt(lecun.predicted[lecun.predicted.length - 1] / lecun.predicted[0])}.`;
+    const note = `${label(first)}, width ${s.width}: q${subscript(s.depth)}/q₁ (median over ${meta.theory.draws} networks) — He ${fmt(last(he))}, LeCun ${fmt(last(lecun))}; predicted He ${fmt(he.predicted[he.predicted.length - 1] / he.predicted[0])}, LeCun ${fmt(lecun.predicted[lecun.predicted.length - 1] / lecun.predicted[0])}.`;
     const remake = (w = width) => initDepthFigure(runs, meta.labels.init, { ...opts, width: w });
     return { figure: remake(), remake, table: () => initDepthTable(runs), json: runs, note };
   }
@@ -499,7 +503,7 @@ export async function theoryPanel(name, ctx) {
       return { figure: remake(), remake, table: () => kernelTable(runs), json: runs.map((r) => r.data), note: "" };
     }
     const a1 = runs.map(({ label: l, data: k }) => `${l} a₁ = ${fmt(k.hermite.a[1], 4)}`).join(", ");
-    const parseval = runs.map(({ label: l, data: k }) => `${l} Σa_k² = ${fmt(k.hermite.sum_squares, 6)} of E[φ²] = ${fmt(k.hermite.second_moment, 6)}`).join(" · ");
+    const parseval = runs.map(({ label: l, data: k }) => `${l} Σaₖ² = ${fmt(k.hermite.sum_squares, 6)} of E[φ²] = ${fmt(k.hermite.second_moment, 6)}`).join(" · ");
     const remake = (w = width) => hermiteFigure(runs, meta.theory.hermite_shown, { ...opts, width: w });
     return { figure: remake(), remake, table: () => hermiteTable(runs), json: runs.map((r) => r.data), note: `${a1}. ${parseval} (k ≤ ${runs[0].data.hermite.order}).` };
   }
