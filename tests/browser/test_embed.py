@@ -4,13 +4,14 @@ height; the explorer itself refuses to be framed there."""
 from __future__ import annotations
 
 import html
+import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .conftest import PageWatch, shot, until
+from .conftest import PageWatch, settles, shot, until
 
 pytestmark = pytest.mark.browser
 
@@ -274,7 +275,8 @@ def test_a_frame_whose_new_height_turns_the_colour_bar_draws_the_map_afresh(page
     fresh = _framed(page, server, src, 720, then).evaluate(drawn)
     inner = _framed(page, server, src, 720, first)
     page.evaluate(f"document.getElementById('f').height = '{then}'")
-    inner.wait_for_timeout(1200)  # (the redraw waits for the resizing to settle)
+    # (the redraw waits for the resizing to settle: polled, a busy machine is slower)
+    settles(inner, f"() => {{ const d = ({drawn})(); return JSON.stringify(d.bar) === {json.dumps(json.dumps(fresh['bar']))} && Math.abs(d.map - {fresh['map']}) <= 2; }}")
     after = inner.evaluate(drawn)
     assert after["bar"] == fresh["bar"], (after, fresh)
     assert abs(after["map"] - fresh["map"]) <= 2, (after, fresh)
