@@ -44,6 +44,12 @@ function readControls(controls, q) {
   return readLink(fields, q, PAGE_KEYS);
 }
 
+/** {present, notes}: whether the query asks for presentation mode, by the links' bool rule. */
+function readPresent(q) {
+  const { state, notes } = readLink({ present: { type: "bool", default: false } }, q, [...q.keys()].filter((k) => k !== "present"));
+  return { present: state.present, notes };
+}
+
 /** A corrected link says so; presenting, the notice floats over the slide and goes with the
  * first key (→ to the next screen). */
 function sayLinkCorrected(notes) {
@@ -129,12 +135,10 @@ class LessonPage {
     this.lesson = lesson;
     this.latest = new Latest();
     this.result = null;
-    const presentRaw = params().get("present");
-    this.present = presentRaw === "1" || presentRaw === "true";
+    const asked = readPresent(params());
+    this.present = asked.present;
     const link = readControls(lesson.controls, params());
-    if (presentRaw !== null && !["0", "1", "true", "false"].includes(presentRaw)) {
-      link.notes.push({ key: "present", code: "not_a_bool", given: presentRaw, used: false });
-    }
+    link.notes.push(...asked.notes);
     const linkStep = params().get("step"); // (before the address is rewritten to what is shown)
     this.state = link.state;
     this.form = document.getElementById("lesson-controls");
@@ -268,7 +272,7 @@ class LessonPage {
   /** Show the settings and the screen a query gives (a live class's state for this lesson). */
   apply(query) {
     const q = new URLSearchParams(query);
-    const present = q.get("present") === "1" || q.get("present") === "true";
+    const { present } = readPresent(q);
     if (present !== this.present) {
       location.replace(`${location.pathname}${query ? `?${query}` : ""}`); // the other layout: load it
       return;
