@@ -91,8 +91,7 @@ def run_check(query: dict[str, str], kind: str) -> tuple[float | None, dict[str,
 
 def _sweepable(body: training_schemas.SweepRequest, resolved: training.Resolved) -> training_schemas.SweepRequest:
     """A parameter not every activation has sweeps the learning rate (the page's correction, settleSweep)."""
-    shared = set.intersection(*[{p.id for p in training.acts.get(n).params if p.kind == "float"} for n, _ in resolved])
-    if body.sweep.param in {"learning_rate", "momentum"} | shared:
+    if body.sweep.param in {"learning_rate", "momentum"} | training.sweepable(resolved):
         return body
     return body.model_copy(update={"sweep": training_schemas.SweepSpec(param="learning_rate", values=[float(v) for v in SWEEP_DEFAULTS["learning_rate"]])})
 

@@ -209,6 +209,11 @@ def normalised(body: TrainRequest, config: TrainConfig, resolved: Resolved) -> d
     return out
 
 
+def sweepable(resolved: Resolved) -> set[str]:
+    """The float parameters every activation has: what a sweep may move besides the learning rate and momentum."""
+    return set.intersection(*[{p.id for p in acts.get(n).params if p.kind == "float"} for n, _ in resolved])
+
+
 def sweep_variants(body: SweepRequest, resolved: Resolved) -> list[Variant]:
     """K = activations × values variants, activation-major."""
     param, values = body.sweep.param, body.sweep.values
@@ -231,8 +236,7 @@ def sweep_variants(body: SweepRequest, resolved: Resolved) -> list[Variant]:
         act = acts.get(name)
         floats = [p.id for p in act.params if p.kind == "float"]
         if param not in floats:
-            shared = set.intersection(*[{p.id for p in acts.get(n).params if p.kind == "float"} for n, _ in resolved])
-            allowed = ", ".join(["learning_rate", "momentum", *sorted(shared)])
+            allowed = ", ".join(["learning_rate", "momentum", *sorted(sweepable(resolved))])
             raise ApiError(422, f"{act.name if act.formula is not None else act.id} has no float parameter {param!r}; sweep.param may be: {allowed}",
                            "sweep.param", code="not_a_choice", choices=allowed.split(", "))
         for j, v in enumerate(values):
