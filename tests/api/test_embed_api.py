@@ -76,6 +76,13 @@ def test_embed_framing_policy(client):
     assert api.headers["x-frame-options"] == "SAMEORIGIN"
 
 
+@pytest.mark.parametrize("query", ["act=elu&sweep=leak&values=0.1,0.2&epochs=20", "act=relu&sweep=momentum&optimizer=adam&values=0.1,0.5&epochs=20"])
+def test_a_sweep_embed_the_page_corrects_is_costed_as_corrected(client, query):
+    """A sweep the page corrects (a parameter ELU lacks: the learning rate; momentum with Adam: SGD)
+    was not a valid run for the server's check: no cost, so a Run button for a cheap sweep."""
+    assert 'data-autorun="1"' in client.get(f"/embed/sweep?{query}").text
+
+
 def test_embed_autorun_only_when_cheap(client):
     small = client.get("/embed/loss?act=relu&epochs=100").text
     big = client.get("/embed/loss?act=relu&epochs=2000&n_points=1000&width=32&depth=4").text  # within the budget
