@@ -525,6 +525,10 @@ def test_gradient_norm_export_is_the_plotted_lines_and_reset_exports_epoch_0(pag
     assert v["median_of_inits"] == pytest.approx([float(r[4]) for r in rows], rel=1e-12)
     page.click("#reset")
     page.wait_for_function(f"() => document.querySelector('{NET}').dataset.diagramEpoch === '0'")
+    # (the reset's drawing has no epoch-100 line, and its median of inits and theory come in an answer
+    # of their own, which under load came after the export)
+    page.wait_for_function("""() => { const d = document.querySelector('[data-panel="gradient-norms"] .plot').data;
+      return !d.some((t) => /at epoch 100$/.test(t.name || '')) && d.some((t) => /mean-field theory/.test(t.name || '')); }""", timeout=30000)
     with page.expect_download() as dl:
         page.click('[data-panel="gradient-norms"] [data-export="csv"]')
     dl.value.save_as(path := tmp_path / "norms-reset.csv")
