@@ -187,6 +187,38 @@ def test_plotlys_buttons_get_the_apps_focus_ring(page, server):
     assert ring == [True, "3px"]
 
 
+def test_a_plots_toolbar_is_one_tab_stop_and_the_arrows_move_within_it(page, server):
+    """Plotly's toolbar made a Tab stop of each of its 7 buttons, per plot. It is now one, as
+    a WAI-ARIA toolbar: the arrows, Home and End move within it, and Tab leaves it."""
+    page.goto(f"{server}/?fn=relu")
+    page.wait_for_selector(PLOT)
+    here = "() => { const e = document.activeElement; return [e.closest('.modebar') ? e.getAttribute('data-title') : null, e.textContent.trim()]; }"
+    titles = page.evaluate("() => [...document.querySelectorAll('[data-panel=\"function\"] .modebar-btn')].map(b => b.getAttribute('data-title'))")
+    assert len(titles) >= 5
+    page.locator('[data-panel="function"] .modebar-btn').first.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate(here)[0] == titles[0]
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(here)[0] == titles[2]
+    page.keyboard.press("End")
+    assert page.evaluate(here)[0] == titles[-1]
+    page.keyboard.press("ArrowRight")  # (round to the first)
+    assert page.evaluate(here)[0] == titles[0]
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(here)[0] == titles[2] == "Pan"
+    page.keyboard.press("Tab")  # out of the toolbar at once, to what follows the plot
+    assert page.evaluate(here) == [None, "Train a network with this →"]
+    page.keyboard.press("Shift+Tab")  # back to the button last used
+    assert page.evaluate(here)[0] == "Pan"
+    page.keyboard.press("Enter")  # a button still does its work
+    assert page.evaluate("() => document.querySelector('[data-panel=\"function\"] .js-plotly-plot')._fullLayout.dragmode") == "pan"
+
+
 def test_parameters_out_of_order_are_said_beside_them_and_the_plot_kept(page, server):
     """RReLU's l above its u (or hard tanh's bounds crossed) made the server refuse the whole
     batch: every curve vanished behind "lower must not exceed upper", in the API's names, and the

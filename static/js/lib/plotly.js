@@ -16,3 +16,35 @@ export function plotly() {
   }
   return loaded;
 }
+
+// Plotly's toolbar is a row of buttons, a Tab stop each (7 per plot). As a WAI-ARIA toolbar it
+// is one Tab stop: the arrow keys, Home and End move within it. The buttons are made on each
+// drawing, so this acts when one gets focus (Tab into the toolbar lands on its first button,
+// then the others leave the Tab order) rather than on each drawing.
+const BUTTON = ".modebar .modebar-btn";
+const MOVES = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+
+function buttonsOf(button) {
+  return [...button.closest(".modebar").querySelectorAll(".modebar-btn")];
+}
+
+/** The toolbar's one Tab stop is ``button``. */
+function rove(button) {
+  for (const b of buttonsOf(button)) b.tabIndex = b === button ? 0 : -1;
+}
+
+{
+  document.addEventListener("focusin", (event) => {
+    if (event.target instanceof Element && event.target.matches(BUTTON)) rove(event.target);
+  });
+  document.addEventListener("keydown", (event) => {
+    const move = MOVES[event.key];
+    if (move === undefined || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!(event.target instanceof Element && event.target.matches(BUTTON))) return;
+    const buttons = buttonsOf(event.target);
+    const at = buttons.indexOf(event.target);
+    const to = Number.isFinite(move) ? (at + move + buttons.length) % buttons.length : move < 0 ? 0 : buttons.length - 1;
+    event.preventDefault();
+    buttons[to].focus();
+  });
+}
