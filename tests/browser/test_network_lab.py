@@ -63,6 +63,31 @@ def test_play_pause_step_and_reset(page, server):
     shot(page, "lab-after-reset-step")
 
 
+def test_a_focused_unit_keeps_the_focus_and_its_weight_while_play_redraws(page, server):
+    """Play redraws the diagram chunk after chunk. Each drawing replaced the units' buttons, so
+    a keyboard user lost the focus (to the page's start) on the first chunk. The same network
+    now keeps its buttons: the focus, the unit's outline and the weight shown stay, with the
+    numbers of the new epoch."""
+    open_network(page, server, "&epochs=20")
+    page.locator('.diagram .node[data-col="2"][data-row="2"]').focus()
+    page.keyboard.press("]")
+    title = "Weight from layer 1, unit 1 to layer 2, unit 3"
+    assert page.text_content(".diagram-info strong") == title
+    page.evaluate("() => { window.__unit = document.activeElement; window.__diagrams = 0; document.addEventListener('net:diagram', () => window.__diagrams++); }")
+    before = page.text_content(".diagram-info dd")
+    page.click("#play")
+    page.locator('.diagram .node[data-col="2"][data-row="2"]').focus()  # (the click took the focus to Play)
+    page.keyboard.press("]")
+    page.wait_for_function("() => window.__diagrams >= 3", timeout=30000)
+    page.evaluate("() => document.querySelector('#pause').click()")  # (not taking the focus)
+    page.wait_for_function(f"() => document.querySelector('{NET}').dataset.playing === '0'")
+    assert epoch(page) > 20
+    assert page.evaluate("() => document.activeElement === window.__unit && window.__unit.isConnected")
+    assert page.evaluate("() => [...document.querySelectorAll('.diagram .node.current')].map(b => b.getAttribute('aria-label'))") == ["layer 2, unit 3"]
+    assert page.text_content(".diagram-info strong") == "Weight from layer 1, unit 2 to layer 2, unit 3"
+    assert page.text_content(".diagram-info dd") != before
+
+
 def test_reset_draws_the_untrained_network_at_epoch_0_that_step_trains(page, server):
     """Reset left every panel, the diagram too, saying "nothing trained yet" until Step or Play.
     It now draws the network at epoch 0 (the seed's initial weights: TensorFlow Playground's

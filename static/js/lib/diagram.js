@@ -148,33 +148,39 @@ export class Diagram {
     );
     this.svg.style.pointerEvents = "none";
     for (const line of this.svg.children) line.style.pointerEvents = "stroke";
-    // nodes
+    // nodes: the same columns keep their buttons (a run's frames, Play), so a focused unit keeps
+    // the focus and a screen reader is not sent back to it on every frame
+    const same = this.drawn === this.columns.join();
     const buttons = [];
     this.columns.forEach((count, col) => {
       for (let row = 0; row < count; row++) {
-        const canvas = el("canvas", { class: "heat" });
+        let b = same ? this.button(col, row) : null;
+        if (!b) {
+          b = el("button", { type: "button", class: "node", tabindex: "-1", "data-col": col, "data-row": row }, el("canvas", { class: "heat" }), el("span", { class: "dead-mark", text: "✕", "aria-hidden": "true" }));
+          b.addEventListener("focus", () => this.cursor(col, row));
+          b.addEventListener("mouseenter", () => {
+            this.showNode(col, row);
+            this.mark({ col, row });
+          });
+          b.addEventListener("mouseleave", () => this.leave());
+          b.addEventListener("click", () => b.focus());
+        }
         const dead = col > 0 && col <= widths.length && d.dead[col - 1][row];
-        const name = this.nodeName(col, row);
-        const b = el("button", { type: "button", class: `node${dead ? " dead" : ""}`, tabindex: "-1", "data-col": col, "data-row": row, "aria-label": name + (dead ? " (dead)" : "") }, canvas);
-        if (dead) b.append(el("span", { class: "dead-mark", text: "✕", "aria-hidden": "true" }));
+        b.classList.toggle("dead", Boolean(dead));
+        b.setAttribute("aria-label", this.nodeName(col, row) + (dead ? " (dead)" : ""));
         b.style.left = `${xs[col] - size / 2}px`;
         b.style.top = `${ys[col][row] - size / 2}px`;
         b.style.width = b.style.height = `${size}px`;
+        const canvas = b.firstChild;
         if (col === 0) paint(canvas, d.inputs[row]);
         else if (col <= widths.length) paint(canvas, d.units[col - 1][row]);
         else if (task === "multiclass") paint(canvas, d.output[row].map((r) => r.map((p) => p - 0.5)));
         else paint(canvas, outputGrid(task, d.output).grid);
-        b.addEventListener("focus", () => this.cursor(col, row));
-        b.addEventListener("mouseenter", () => {
-          this.showNode(col, row);
-          this.mark({ col, row });
-        });
-        b.addEventListener("mouseleave", () => this.leave());
-        b.addEventListener("click", () => b.focus());
         buttons.push(b);
       }
     });
-    this.nodes.replaceChildren(...buttons);
+    if (!same) this.nodes.replaceChildren(...buttons);
+    this.drawn = this.columns.join();
     this.focus.col = Math.min(this.focus.col, this.columns.length - 1);
     this.focus.row = Math.min(this.focus.row, this.columns[this.focus.col] - 1);
     this.button(this.focus.col, this.focus.row).tabIndex = 0;
