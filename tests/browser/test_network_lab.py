@@ -224,6 +224,20 @@ def test_compare_gradient_norms_keep_a_readable_plot(page, server):
     assert page.evaluate(f"() => {plot}._fullLayout._size.h") >= 140
 
 
+def test_gradient_norm_ticks_within_two_decades_are_numbers_written_in_full(page, server):
+    """Within two decades the axis was ticked by Plotly's "D2": "2, 5, 10⁻¹", bare digits beside
+    a power, which read as two and five. Ticks are now 1, 2 and 5 × 10ᵏ written in full."""
+    open_network(page, server)
+    sel = "#view-network [data-panel='gradient-norms']"
+    page.wait_for_function(f"() => document.querySelectorAll(\"{sel} .ytick text\").length >= 2")
+    texts = page.evaluate(f"() => [...document.querySelectorAll(\"{sel} .ytick text\")].map((t) => t.textContent)")
+    values = [float(t) for t in texts]
+    assert values == sorted(values) and len(set(values)) == len(values), texts
+    assert all(float(f"{v:.0e}") == v and f"{v:.0e}"[0] in "125" for v in values), texts
+    norms = page.evaluate(f"() => document.querySelector(\"{sel} .plot\").data.flatMap((d) => d.y || []).filter((y) => y > 0)")
+    assert max(norms) / min(norms) < 100  # (the case: within two decades)
+
+
 def test_a_wrapping_status_does_not_move_the_buttons(page, server):
     open_network(page, server, "&epochs=20")
     top = "() => document.querySelector('#train').getBoundingClientRect().top"

@@ -820,11 +820,29 @@ export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input
   layout.xaxis.title = { text: "layer (1 = input side)" };
   layout.xaxis.dtick = 1;
   layout.yaxis = { ...layout.yaxis, type: "log", title: { text: key === "grad_norm_weights" ? "‖∂L/∂W‖" : "‖∂L/∂(layer input)‖" }, exponentformat: "power", automargin: true };
-  // within two decades Plotly labels every digit (2 3 4 … 9 in a pile): label only 2s and 5s
+  // within two decades Plotly labels every digit (2 3 4 … 9 in a pile): ticks at 1, 2 and 5 only
   const norms = data.flatMap((d) => d.y || []).filter((y) => y > 0 && Number.isFinite(y));
-  if (norms.length && Math.log10(Math.max(...norms) / Math.min(...norms)) < 2) layout.yaxis.dtick = "D2";
+  if (norms.length && Math.log10(Math.max(...norms) / Math.min(...norms)) < 2) Object.assign(layout.yaxis, oneTwoFive(Math.min(...norms), Math.max(...norms)));
   if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
+}
+
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+/** A log axis's ticks at 1, 2 and 5 × 10ᵏ from lo's decade to hi's, each written in full: 0.2,
+ * 0.5, 1 (or 2×10⁻⁵ beyond 10⁻³ … 10³). Plotly's own ("D2") wrote the 2s and 5s as bare digits
+ * beside the powers, "10⁻¹, 2, 5, 10⁰", which read as two and five. */
+export function oneTwoFive(lo, hi) {
+  const tickvals = [];
+  const ticktext = [];
+  for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
+    for (const m of [1, 2, 5]) {
+      tickvals.push(Number((m * 10 ** k).toPrecision(1)));
+      const power = `10${String(k).replace(/./g, (c) => SUPERSCRIPT[c])}`;
+      ticktext.push(Math.abs(k) <= 3 ? String(tickvals.at(-1)) : m === 1 ? power : `${m}×${power}`);
+    }
+  }
+  return { tickmode: "array", tickvals, ticktext };
 }
 
 /** How layer l of `depth` is drawn in per-layer line plots: deeper layers bolder. */
