@@ -502,7 +502,7 @@ function heVariance(d, { big }) {
 function edgeRatios(d, { big }) {
   const data = [];
   d.series.forEach((s, i) => {
-    const name = `${s.phase} (σ_w² = ${fmtNumber(s.sigma_w2, 4)})`;
+    const name = `${s.phase} (σ<sub>w</sub>² = ${fmtNumber(s.sigma_w2, 4)})`;
     data.push(...band(d.layers, s.measured.low, s.measured.high, i, `${name}: 10–90 %`));
     data.push({ ...line(d.layers, s.measured.median, `${name}: measured`, i), mode: "lines+markers", marker: { color: seriesStyle(i).color, size: big ? 9 : 6 } });
     data.push(line(d.layers, s.predicted, `${name}: predicted`, i, { line: { color: seriesStyle(i).color, dash: "dash", width: 2.5 } }));

@@ -121,7 +121,7 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
       colorscale: divergingScale(),
       colorbar: { title: { text: "log χ₁", side: "right" }, thickness: 12, tickvals: [-span, 0, span], ticktext: ["ordered", "0 (χ₁ = 1)", "chaotic"] },
       // (the invitation inside the label: as Plotly's side box it spilled over the colour bar on a phone)
-      hovertemplate: "σ_w² = %{x:.3g}, σ_b² = %{y:.3g}<br>%{text}<br><i>click to initialise here</i><extra></extra>",
+      hovertemplate: "σ<sub>w</sub>² = %{x:.3g}, σ<sub>b</sub>² = %{y:.3g}<br>%{text}<br><i>click to initialise here</i><extra></extra>",
       name: "log χ₁",
     },
   ];
@@ -136,7 +136,7 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
       name: "critical line χ₁ = 1",
       line: { color: c.text, width: 3 },
       marker: { color: c.text, size: 7, symbol: pts.map((p) => (p[2] === null ? "circle-open" : "circle")) },
-      hovertemplate: "critical: σ_w² = %{x:.4f} at σ_b² = %{y:.2f}<extra></extra>",
+      hovertemplate: "critical: σ<sub>w</sub>² = %{x:.4f} at σ<sub>b</sub>² = %{y:.2f}<extra></extra>",
     });
   }
   data.push({
@@ -146,7 +146,7 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     y: [point.sb2],
     name: `your point (${fmt(point.sw2)}, ${fmt(point.sb2)})`,
     marker: { symbol: "x-thin", size: 16, line: { width: 4, color: c.text }, color: c.text },
-    hovertemplate: "your point: σ_w² = %{x}, σ_b² = %{y}<extra></extra>",
+    hovertemplate: "your point: σ<sub>w</sub>² = %{x}, σ<sub>b</sub>² = %{y}<extra></extra>",
   });
   const layout = baseLayout({ big });
   // whole cells on both axes (a cell is centred on its grid point), so points on the edges show
@@ -156,8 +156,8 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     const pad = 0.04 * (Math.max(hi, p) - Math.min(lo, p));
     return [p < lo ? p - pad : lo, p > hi ? p + pad : hi];
   };
-  layout.xaxis = { ...layout.xaxis, title: { text: "σ_w² (weight variance × fan-in)" }, range: cells(phase.sigma_w2, point.sw2), zeroline: false };
-  layout.yaxis = { ...layout.yaxis, title: { text: "σ_b² (bias variance)" }, range: cells(phase.sigma_b2, point.sb2), zeroline: false };
+  layout.xaxis = { ...layout.xaxis, title: { text: "σ<sub>w</sub>² (weight variance × fan-in)" }, range: cells(phase.sigma_w2, point.sw2), zeroline: false };
+  layout.yaxis = { ...layout.yaxis, title: { text: "σ<sub>b</sub>² (bias variance)" }, range: cells(phase.sigma_b2, point.sb2), zeroline: false };
   layout.hovermode = "closest";
   layout.clickmode = "event";
   const flat = phase.phase.flat();
@@ -218,8 +218,8 @@ function besideThePlane(layout, data) {
   const [heatmap] = data;
   const span = heatmap.zmax;
   heatmap.colorbar = { ...heatmap.colorbar, thickness: 8, xpad: 4, ticktext: [`−${Number(span.toPrecision(2))}`, "0", `${Number(span.toPrecision(2))}`], title: { text: heatmap.colorbar.title.text, side: "right" } };
-  layout.xaxis = { ...layout.xaxis, title: { text: "σ_w²" } };
-  layout.yaxis = { ...layout.yaxis, title: { text: "σ_b²" } };
+  layout.xaxis = { ...layout.xaxis, title: { text: "σ<sub>w</sub>²" } };
+  layout.yaxis = { ...layout.yaxis, title: { text: "σ<sub>b</sub>²" } };
   delete layout.title;
   legendAbove(layout);
   layout.margin = { ...layout.margin, t: 16, b: 44 };
@@ -304,7 +304,7 @@ export function initDepthFigure(runs, labels, { big = false, narrow = false } = 
   runs.forEach((r, i) => {
     const { color } = seriesStyle(i);
     const name = r.init === "custom" ? "custom" : labels[r.init] || r.init;
-    const custom = r.init === "custom" ? ` (σ_w² = ${fmt(r.sigma_w2)}, σ_b² = ${fmt(r.sigma_b2)})` : ` (σ_w² = ${fmt(r.sigma_w2)})`;
+    const custom = r.init === "custom" ? ` (σ<sub>w</sub>² = ${fmt(r.sigma_w2)}, σ<sub>b</sub>² = ${fmt(r.sigma_b2)})` : ` (σ<sub>w</sub>² = ${fmt(r.sigma_w2)})`;
     const group = `init${i}`;
     data.push({ x: r.layer, y: r.low, type: "scatter", mode: "lines", line: { width: 0, color }, hoverinfo: "skip", showlegend: false, legendgroup: group });
     data.push({ x: r.layer, y: r.high, type: "scatter", mode: "lines", line: { width: 0, color }, fill: "tonexty", fillcolor: rgba(color, 0.16), hoverinfo: "skip", showlegend: false, legendgroup: group });
