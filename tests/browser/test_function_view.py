@@ -529,6 +529,10 @@ def test_every_sliders_default_button_names_its_parameter(page, server):
     page.wait_for_selector(PLOT)
     leak = page.get_by_role("button", name="Reset Leaky ReLU's leak (negative slope) to its default 0.01", exact=True)
     assert leak.inner_text() == "default 0.01"
+    # heard once: its tooltip is its name, not a description that says the name again
+    nodes = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    heard = [n.get("description", {}).get("value") for n in nodes if n.get("name", {}).get("value", "").startswith("Reset Leaky ReLU's leak")]
+    assert heard == [None], heard
     box = page.locator('#fn-curves [data-param-box="leak"]')
     box.fill("0.3")
     box.dispatch_event("change")

@@ -113,20 +113,20 @@ export function slider(opts) {
     e.preventDefault();
     stepBox(e.deltaY < 0 ? 1 : -1);
   }, { passive: false });
-  // named with its parameter ("default 0.01" alone says not what it resets), its visible text in it
+  // named with its parameter ("default 0.01" alone says not what it resets), its visible text in
+  // it; the name is the tooltip's (an aria-label beside the same title was read twice: as the
+  // name, then as the description)
   const resetName = `Reset ${opts.of ? `${opts.of}'s ${opts.label}` : opts.label} to its default ${formatNumber(opts.default)}`;
   const reset = el("button", {
     type: "button",
-    text: `default ${formatNumber(opts.default)}`,
     title: resetName,
-    "aria-label": resetName,
     onclick: () => {
       unsay();
       show(opts.default);
       opts.onInput(opts.default);
       if (opts.onCommit) opts.onCommit(opts.default);
     },
-  });
+  }, el("span", { "aria-hidden": "true", text: `default ${formatNumber(opts.default)}` }));
   const wrap = el(
     "div",
     { class: "slider" },
@@ -297,7 +297,7 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
     const hi = box("max", p.max);
     const row = control.querySelector(".range");
     const reset = row.querySelector("button");
-    reset.textContent = "↺";
+    reset.firstChild.textContent = "↺";
     row.replaceChildren(lo, el("span", { class: "range-default" }, "default ", d, reset), hi);
     row.classList.add("range-edit");
     let edits = 0; // an edit's checks are awaited: a later edit supersedes an earlier one still waiting
