@@ -291,7 +291,7 @@ async def get_propagation(request: Request) -> Response:
 @_route("/critical", "The critical σ_w² (χ₁ = 1) at σ_b², or the whole critical line", CriticalOptions, CriticalResponse)
 async def get_critical(request: Request) -> Response:
     """With ``sigma_b2``: the σ_w² where χ₁ = 1 there (null if none in [0.1, 10]) and q*
-    there. Without: the critical line on ``n`` points of σ_b² ∈ [0, sigma_b2_max]. (ReLU:
+    there, or where χ₁ jumps over 1 instead (``jump_sigma_w2``: GELU, SiLU, Mish at small σ_b²). Without: the critical line on ``n`` points of σ_b² ∈ [0, sigma_b2_max]. (ReLU:
     σ_w² = 2 on the whole line, but q* exists only at σ_b² = 0: the critical point (2, 0).)
     The line's σ_b² are sigma_b2_max·(i/(n − 1))³, i = 0..n−1: denser near 0, where the line
     rises steeply (tanh: σ_w² 1 at σ_b² = 0, 1.42 at 0.01, 1.76 at 0.05)."""
@@ -307,7 +307,7 @@ async def get_critical(request: Request) -> Response:
         line = T.critical_line(phi, sb2, *CRITICAL_SEARCH, q_in=o.q_in)
         out = {"activation": q.source.activation, "q_in": o.q_in, "search": list(CRITICAL_SEARCH)}
         if o.sigma_b2 is not None:
-            return {**out, "sigma_b2": o.sigma_b2, "sigma_w2": line["sigma_w2"][0], "q_star": line["q_star"][0]}
+            return {**out, "sigma_b2": o.sigma_b2, "sigma_w2": line["sigma_w2"][0], "q_star": line["q_star"][0], "jump_sigma_w2": line["jump_sigma_w2"][0]}
         return {**out, "line": line}
 
     return await answer(request, q, build)

@@ -45,6 +45,7 @@ class CriticalLineOut(BaseModel):
     sigma_b2: list[Num]
     sigma_w2: list[Num]
     q_star: list[Num]
+    jump_sigma_w2: list[Num] = Field(description="Where the phase turns from ordered to chaotic by a jump of χ₁ over 1 (the q* reached from q_in changes; GELU, SiLU, Mish at small σ_b²), where sigma_w2 is null: a phase boundary, not a critical point.")
 
 
 class CriticalResponse(BaseModel):
@@ -54,6 +55,7 @@ class CriticalResponse(BaseModel):
     sigma_b2: float | None = None
     sigma_w2: Num = None
     q_star: Num = None
+    jump_sigma_w2: Num = Field(None, description="With sigma_b2: where χ₁ jumps over 1 instead (see line.jump_sigma_w2).")
     line: CriticalLineOut | None = Field(None, description="Without sigma_b2: the whole line.")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import time
 
+import httpx
 import pytest
 
 from .conftest import PageWatch, hold, shot, wait_held
@@ -281,6 +282,28 @@ def test_the_phase_note_says_when_there_is_no_critical_line(page, server):
     open_theory(page, server, "&th=relu")  # σ_w² = 2 on the whole line, q* only at σ_b² = 0
     note = page.inner_text("#view-theory [data-panel='phase'] .note")
     assert "the critical line (χ₁ = 1) on 7 values of σ_b². Open circles: no q* there" in note, note
+
+
+def test_geLUs_phase_diagram_draws_the_jump_over_chi1_1_apart_from_the_critical_line(page, server):
+    """GELU's line at σ_b² ≤ 0.1 was drawn and named "critical line χ₁ = 1" where χ₁ jumps from
+    ~0.54 to ~1.08 (q* small on the left, q growing without bound on the right). Those points are
+    now a dotted line of their own, and every point of the critical line has χ₁ = 1 (the API's)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_theory(page, server, "&th=gelu")
+    traces = page.eval_on_selector(PHASE, "e => e.data.filter(t => t.type === 'scatter').map(t => [t.name, t.x, t.y, (t.line || {}).dash || ''])")
+    by_name = {t[0]: t for t in traces}
+    jump, line = by_name["χ₁ jumps over 1 (q* changes)"], by_name["critical line χ₁ = 1"]
+    assert jump[3] == "dot" and line[3] == ""
+    assert jump[2][0] == 0 and jump[1][0] == pytest.approx(2.155, abs=1e-3) and max(jump[2]) < min(line[2])
+    for sw2, sb2 in zip(line[1], line[2]):
+        chi1 = httpx.get(f"{server}/api/theory/propagation", params={"name": "gelu", "sigma_w2": sw2, "sigma_b2": sb2}).json()["chi1"]
+        assert chi1 == pytest.approx(1.0, abs=1e-6), (sw2, sb2)
+    for sw2, sb2 in zip(jump[1], jump[2]):
+        left, right = (httpx.get(f"{server}/api/theory/propagation", params={"name": "gelu", "sigma_w2": sw2 * f, "sigma_b2": sb2}).json()["chi1"] for f in (0.999, 1.001))
+        assert left < 1 < right and right - left > 0.01, (sw2, sb2, left, right)
+    note = page.inner_text("#view-theory [data-panel='phase'] .note")
+    assert f"the critical line (χ₁ = 1) on {len(line[1])} values of σ_b². At {len(jump[1])} values of σ_b², χ₁ jumps over 1 instead (dotted line)" in note, note
+    shot(page, "theory-gelu-phase-jump")
 
 
 PHASE_PANEL = "#view-theory [data-panel='phase']"

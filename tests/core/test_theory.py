@@ -90,6 +90,49 @@ def test_tanh_critical_sigma_w2() -> None:
     assert c == pytest.approx(chaotic["c_star"], abs=1e-12)
 
 
+SB2_LINE = [0.0, 0.0156, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("name", sorted(ACTS))
+def test_the_critical_line_is_where_chi1_is_1_and_a_jump_over_1_is_not_called_critical(name: str) -> None:
+    """GELU's "critical line" at σ_b² = 0 was σ_w² = 2.155, where χ₁ jumps from 0.54 (q* small)
+    to 1.08 (q → ∞): the polished crossing of a jump, not χ₁ = 1 (SiLU, Mish, hard swish,
+    squared ReLU, the shrinks too). A point of the line now has χ₁ = 1 there; a jump is reported
+    apart, with χ₁ clearly below 1 on its left and above on its right."""
+    phi = PHI[name]
+    line = T.critical_line(phi, SB2_LINE)
+    json_clean(line)
+    for sb2, sw2, jump in zip(SB2_LINE, line["sigma_w2"], line["jump_sigma_w2"]):
+        if sw2 is not None:
+            assert T.fixed_point(phi, sw2, sb2)["chi1"] == pytest.approx(1.0, abs=1e-6), (sb2, sw2)
+        if jump is not None:
+            left, right = (T.fixed_point(phi, jump * f, sb2)["chi1"] for f in (1 - 1e-6, 1 + 1e-6))
+            assert left < 1.0 - 1e-4 and right > 1.0 + 1e-4, (sb2, jump, left, right)
+            assert sw2 is None or sw2 > jump
+
+
+def test_gelu_silu_mish_have_jumps_at_small_bias_and_a_critical_line_above() -> None:
+    """GELU: a jump at σ_b² ≤ 0.1 (2.155 at 0), χ₁ = 1 at σ_b² ≥ 0.2; SiLU's line starts higher.
+    The critical point checked against mpmath's own Gaussian integrals: q* = σ_w² E[φ(√q* z)²] + σ_b²
+    and σ_w² E[φ′(√q* z)²] = 1."""
+    gelu = T.critical_line(PHI["gelu"], SB2_LINE)
+    assert gelu["sigma_w2"][:4] == [None] * 4 and all(w is not None for w in gelu["sigma_w2"][4:])
+    assert gelu["jump_sigma_w2"][0] == pytest.approx(2.155, abs=1e-3) and gelu["jump_sigma_w2"][4:] == [None] * 4
+    silu = T.critical_line(PHI["silu"], SB2_LINE)
+    assert silu["sigma_w2"][:7] == [None] * 7 and silu["sigma_w2"][7] is not None and None not in silu["jump_sigma_w2"][:7]
+    for sb2, sw2, q in zip(SB2_LINE[4:], gelu["sigma_w2"][4:], gelu["q_star"][4:]):
+        mp.mp.dps = 30
+        pdf = lambda z: mp.exp(-z * z / 2) / mp.sqrt(2 * mp.pi)
+        cdf = lambda x: mp.erfc(-x / mp.sqrt(2)) / 2
+        f = lambda x: x * cdf(x)
+        df = lambda x: cdf(x) + x * pdf(x)
+        r = mp.sqrt(q)
+        e2 = mp.quad(lambda z: f(r * z) ** 2 * pdf(z), [-mp.inf, 0, mp.inf])
+        ed2 = mp.quad(lambda z: df(r * z) ** 2 * pdf(z), [-mp.inf, 0, mp.inf])
+        assert float(sw2 * ed2) == pytest.approx(1.0, abs=1e-8), sb2
+        assert float(sw2 * e2 + sb2) == pytest.approx(q, rel=1e-8), sb2
+
+
 @pytest.mark.parametrize("name", ["tanh", "gelu", "relu", "selu"])
 def test_the_brackets_grid_is_each_qs_own_second_moment(name: str) -> None:
     """The fixed-point brackets read E[φ(√q z)²] on the log-q grid from one batched quadrature

@@ -21,6 +21,7 @@ BRACKET_CHUNK = 8  # log-grid points evaluated at a time while bracketing
 LOG_Q_GRID = np.logspace(math.log10(Q_TINY), math.log10(Q_MAX), 145)  # 4 per decade
 C_SCAN = np.array([0.0, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1 - 1e-4, 1 - 1e-5, 1 - 1e-6])
 CRITICAL_TOL = 1e-9  # |χ₁ − 1| below this counts as critical
+JUMP_TOL = 1e-6  # a crossing of χ₁ = 1 polished to its σ_w² with |χ₁ − 1| above this is a jump over 1
 SW2_SCAN = 33  # points of the σ_w² scan that brackets the critical line
 Q_OVERFLOW = 1e300  # a trajectory's q beyond this is reported as None
 
@@ -309,55 +310,73 @@ def phase_of(chi1: float) -> str:
 # --------------------------------------------------------------------------- critical line, phase diagram
 
 
-def critical_sigma_w2s(phi: Phi, sigma_b2: Sequence[float], lo: float = 0.1, hi: float = 10.0, q_in: float = 1.0) -> list[float | None]:
-    """For each σ_b², the σ_w² in [lo, hi] where χ₁(σ_w², σ_b²) = 1: the first crossing from
-    ordered to chaotic on a geometric scan, polished by :func:`illinois` (all σ_b² at once:
-    one batched fixed-point solve per step); None where there is none."""
+def phase_boundaries(phi: Phi, sigma_b2: Sequence[float], lo: float = 0.1, hi: float = 10.0, q_in: float = 1.0) -> tuple[list[float | None], list[float | None]]:
+    """For each σ_b², where the phase turns from ordered to chaotic on a geometric scan of
+    σ_w² ∈ [lo, hi], each crossing polished by :func:`illinois` (all σ_b² at once: one
+    batched fixed-point solve per step), as (critical, jump):
+
+    * critical: the first σ_w² where χ₁ passes through 1 (|χ₁ − 1| ≤ JUMP_TOL there);
+    * jump: where χ₁ skips over 1 before that, because the q* reached from q_in changes
+      (GELU, SiLU, Mish at small σ_b²: q → a small fixed point below, q → ∞ above, χ₁ from
+      ~0.54 to ~1.08 for GELU at σ_b² = 0). It bounds the phases but is not critical.
+
+    None where there is none."""
     b2 = np.atleast_1d(np.asarray(sigma_b2, dtype=float))
     grid = np.geomspace(lo, hi, SW2_SCAN)
     fps = solve_fixed_points(phi, np.tile(grid, len(b2)), np.repeat(b2, len(grid)), q_in)
     chi = np.array([fp.chi1 for fp in fps]).reshape(len(b2), len(grid)) - 1.0
-    out: list[float | None] = [None] * len(b2)
-    rows, lo_w, hi_w, lo_f, hi_f = [], [], [], [], []
+    critical: list[float | None] = [None] * len(b2)
+    jump: list[float | None] = [None] * len(b2)
+    brackets: list[list[tuple]] = [[] for _ in b2]  # each row's crossings from ordered to chaotic, in order
     for r in range(len(b2)):
         for i in range(len(grid)):
             if chi[r, i] == 0.0:
-                out[r] = float(grid[i])
+                brackets[r].append((grid[i], grid[i], 0.0, 0.0))
                 break
             if i and chi[r, i - 1] < 0.0 < chi[r, i]:
-                rows.append(r)
-                lo_w.append(grid[i - 1])
-                hi_w.append(grid[i])
-                lo_f.append(chi[r, i - 1])
-                hi_f.append(chi[r, i])
-                break
-    if rows:
+                brackets[r].append((grid[i - 1], grid[i], chi[r, i - 1], chi[r, i]))
+
+    def h(sw2: Array, idx: Array) -> Array:
+        return np.array([fp.chi1 for fp in solve_fixed_points(phi, sw2, rb2[idx], q_in)]) - 1.0
+
+    for k in range(max(map(len, brackets), default=0)):  # the k-th crossing of the rows not yet critical
+        rows = [r for r in range(len(b2)) if critical[r] is None and len(brackets[r]) > k]
+        if not rows:
+            break
         rb2 = b2[rows]
+        lo_w, hi_w, lo_f, hi_f = (np.array([brackets[r][k][j] for r in rows]) for j in range(4))
+        at = np.where(lo_w == hi_w, lo_w, illinois(h, lo_w, hi_w, lo_f, hi_f, xtol=1e-12, rtol=1e-14))
+        there = h(at, np.arange(len(rows)))
+        for r, w, off in zip(rows, at, there):
+            if abs(off) <= JUMP_TOL:
+                critical[r] = float(w)
+            elif jump[r] is None:
+                jump[r] = float(w)
+    return critical, jump
 
-        def h(sw2: Array, idx: Array) -> Array:
-            return np.array([fp.chi1 for fp in solve_fixed_points(phi, sw2, rb2[idx], q_in)]) - 1.0
 
-        for r, w in zip(rows, illinois(h, lo_w, hi_w, lo_f, hi_f, xtol=1e-12, rtol=1e-14)):
-            out[r] = float(w)
-    return out
+def critical_sigma_w2s(phi: Phi, sigma_b2: Sequence[float], lo: float = 0.1, hi: float = 10.0, q_in: float = 1.0) -> list[float | None]:
+    """For each σ_b², the σ_w² in [lo, hi] where χ₁(σ_w², σ_b²) = 1 (see :func:`phase_boundaries`); None where there is none."""
+    return phase_boundaries(phi, sigma_b2, lo, hi, q_in)[0]
 
 
 def critical_sigma_w2(phi: Phi, sigma_b2: float, lo: float = 0.1, hi: float = 10.0, q_in: float = 1.0) -> float | None:
-    """σ_w² in [lo, hi] where χ₁(σ_w², σ_b²) = 1 (see :func:`critical_sigma_w2s`); None if there is none."""
+    """σ_w² in [lo, hi] where χ₁(σ_w², σ_b²) = 1 (see :func:`phase_boundaries`); None if there is none."""
     return critical_sigma_w2s(phi, [sigma_b2], lo, hi, q_in)[0]
 
 
 def critical_line(phi: Phi, sigma_b2: Sequence[float], lo: float = 0.1, hi: float = 10.0, q_in: float = 1.0) -> dict:
     """The critical σ_w² for each σ_b² (None where there is none in [lo, hi]) and q* there
-    (None where q diverges, as for ReLU at σ_w² = 2 with σ_b² > 0)."""
-    sw2 = critical_sigma_w2s(phi, sigma_b2, lo, hi, q_in)
+    (None where q diverges, as for ReLU at σ_w² = 2 with σ_b² > 0); and where the phase
+    changes by a jump instead (``jump_sigma_w2``, see :func:`phase_boundaries`)."""
+    sw2, jump = phase_boundaries(phi, sigma_b2, lo, hi, q_in)
     found = [i for i, w in enumerate(sw2) if w is not None]
     q_star: list = [None] * len(sw2)
     if found:
         fps = solve_fixed_points(phi, np.array([sw2[i] for i in found]), np.array([float(sigma_b2[i]) for i in found]), q_in)
         for i, fp in zip(found, fps):
             q_star[i] = num(fp.q_star)
-    return {"sigma_b2": nums(sigma_b2), "sigma_w2": [num(v) for v in sw2], "q_star": q_star}
+    return {"sigma_b2": nums(sigma_b2), "sigma_w2": [num(v) for v in sw2], "q_star": q_star, "jump_sigma_w2": [num(v) for v in jump]}
 
 
 def phase_diagram(phi: Phi, sigma_w2: Sequence[float], sigma_b2: Sequence[float], q_in: float = 1.0) -> dict:

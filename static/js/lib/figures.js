@@ -127,7 +127,10 @@ export function fitToWidth(figure, width, height = 0) {
       const ax = layout[key];
       if (!/^yaxis\d*$/.test(key) || !ax || !ax.title || !ax.title.text) continue;
       const [d0, d1] = ax.domain || [0, 1];
-      const text = wrapText(ax.title.text, Math.max(40, plotH * (d1 - d0)), axisTitlePx(layout, ax));
+      const room = Math.max(40, plotH * (d1 - d0));
+      let text = wrapText(ax.title.text, room, axisTitlePx(layout, ax));
+      // on three lines or more (a 300 × 200 frame: "second / moment / qₗ"), its symbol alone if it has one
+      if (lineCount(text) > 2 && ax.title.symbol) text = wrapText(ax.title.symbol, room, axisTitlePx(layout, ax));
       if (text !== ax.title.text) layout[key] = { ...ax, title: { ...ax.title, text }, automargin: true };
     }
   }

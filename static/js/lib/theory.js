@@ -126,6 +126,20 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     },
   ];
   const line = critical && critical.line;
+  // where χ₁ jumps over 1 (the q* reached changes: GELU, SiLU at small σ_b²): a phase boundary, not critical
+  const jumps = line && line.jump_sigma_w2 ? line.jump_sigma_w2.map((w, i) => [w, line.sigma_b2[i]]).filter(([w]) => w !== null) : [];
+  if (jumps.length) {
+    data.push({
+      type: "scatter",
+      mode: "lines+markers",
+      x: jumps.map((p) => p[0]),
+      y: jumps.map((p) => p[1]),
+      name: "χ₁ jumps over 1 (q* changes)",
+      line: { color: c.text, width: 2, dash: "dot" },
+      marker: { color: c.text, size: 7, symbol: "diamond-open" },
+      hovertemplate: "χ₁ jumps over 1 at σ<sub>w</sub>² = %{x:.4f}, σ<sub>b</sub>² = %{y:.2f}: not critical<extra></extra>",
+    });
+  }
   const pts = line ? line.sigma_w2.map((w, i) => [w, line.sigma_b2[i], line.q_star[i]]).filter(([w]) => w !== null) : [];
   if (pts.length) {  // (sigmoid: χ₁ = 1 nowhere in the search, no line; the note says why)
     data.push({
@@ -319,7 +333,7 @@ export function initDepthFigure(runs, labels, { big = false, narrow = false } = 
   // one label every few decades: these curves span from one to dozens of them
   const ys = runs.flatMap((r) => [...r.median, ...r.predicted]).filter((v) => v > 0 && Number.isFinite(v));
   const decades = ys.length ? Math.log10(Math.max(...ys) / Math.min(...ys)) : 1;
-  layout.yaxis = { ...layout.yaxis, title: { text: "second moment q<sub>l</sub>" }, type: "log", exponentformat: "power", dtick: Math.max(1, Math.ceil(decades / 6)) };
+  layout.yaxis = { ...layout.yaxis, title: { text: "second moment q<sub>l</sub>", symbol: "q<sub>l</sub>" }, type: "log", exponentformat: "power", dtick: Math.max(1, Math.ceil(decades / 6)) };
   layout.hovermode = "closest";
   legendAbove(layout, narrow);
   return { data, layout };
@@ -433,13 +447,18 @@ function criticalLineNote(phase, critical) {
   const found = l.sigma_w2.filter((w) => w !== null).length;
   const [lo, hi] = critical.search;
   const phases = new Set(phase.phase.flat());
-  if (!found) {
+  const jumped = (l.jump_sigma_w2 || []).filter((w, i) => w !== null && l.sigma_w2[i] === null).length;
+  if (!found && !jumped) {
     const side = phases.size === 1 && phases.has("ordered") ? "χ₁ < 1 on the whole plane drawn: every point is ordered" : phases.size === 1 && phases.has("chaotic") ? "χ₁ > 1 on the whole plane drawn: every point is chaotic" : "";
     return `no critical line: χ₁ = 1 at no σ_w² in [${lo}, ${hi}], at any of ${l.sigma_b2.length} values of σ_b²${side ? ` (${side})` : ""}.`;
   }
-  const missing = found < l.sigma_b2.length ? ` (at the other ${l.sigma_b2.length - found}, χ₁ = 1 at no σ_w² in [${lo}, ${hi}])` : "";
+  const none = l.sigma_b2.length - found - jumped;
+  const missing = none ? ` (at the other ${none}, χ₁ = 1 at no σ_w² in [${lo}, ${hi}])` : "";
   const open = l.q_star.some((q, i) => q === null && l.sigma_w2[i] !== null) ? " Open circles: no q* there (q grows without bound)." : "";
-  return `the critical line (χ₁ = 1) on ${found} values of σ_b²${missing}.${open}`;
+  // (GELU, SiLU at small σ_b²: q settles to a small q* left of the dotted line, grows without bound right of it)
+  const jump = jumped ? ` At ${jumped === l.sigma_b2.length ? "all" : jumped} ${jumped === 1 ? "value" : "values"} of σ_b², χ₁ jumps over 1 instead (dotted line): there the fixed point q* the layers settle to changes abruptly (GELU, SiLU: a small q* left of it, q growing without bound right of it), so the phase changes with no critical point.` : "";
+  if (!found) return `no critical line χ₁ = 1${missing}.${jump}`;
+  return `the critical line (χ₁ = 1) on ${found} values of σ_b²${missing}.${open}${jump}`;
 }
 
 /**
