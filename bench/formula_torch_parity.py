@@ -15,10 +15,9 @@ expm1′ = y + 1 cancel where y is near ±1 (or −1), so there autograd is off 
 of a tiny value while ours matches mpmath; those points are counted as "torch less
 accurate", not as failures. A failure is a point where ours is the one off.
 
-Also reported, not counted as failures: the derivative at the kinks (PyTorch takes the
-second argument's derivative at max/min ties, which is the convention here whenever the
-second argument is a constant and the first increases; torch.maximum would split the
-gradient in halves) and the tails ±1e3, ±1e4 (torch.where backpropagates 0·∞ = NaN from
+Also reported, not counted as failures: the derivative at the kinks (the snippet takes, at a
+max/min tie, the argument with the smaller slope, as the formula core does; torch.maximum
+would split the gradient in halves) and the tails ±1e3, ±1e4 (torch.where backpropagates 0·∞ = NaN from
 an overflowing branch it did not take, e.g. ELU's exp(x) at x = 1e4).
 
     pip install torch==2.13.0     # optional; the script says so and exits 0 without it

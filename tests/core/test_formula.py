@@ -272,6 +272,29 @@ def test_torch_source_locals_do_not_clash_with_parameters():
     assert src.rstrip().endswith("return (t0 * torch.logaddexp(_t1, torch.zeros_like(_t1)))")
 
 
+TIES = ["max(0.1*x, x)", "max(x^2, x)", "min(x, 2*x)", "max(x, 0)", "min(max(x, -1), 1)", "x*min(max(x + 3, 0), 6)/6"]
+
+
+def test_torch_source_takes_the_smaller_slope_at_a_max_min_tie():
+    """The app's f′ at a tie of max/min is the smaller slope; the snippet's autograd took the
+    second argument's (max(0.1*x, x): 1 at 0, the card 0.1). It now selects, at a tie, the
+    argument whose derivative is the smaller."""
+    src = compile_formula("max(0.1*x, x)").torch_source()
+    assert "torch.where((_t0 > x) | ((_t0 == x) & (torch.as_tensor(0.1, dtype=x.dtype) <= torch.as_tensor(1.0, dtype=x.dtype))), _t0, x)" in src, src
+    assert "torch.where(x > 0.0, x, torch.as_tensor(0.0, dtype=x.dtype))" in compile_formula("max(x, 0)").torch_source()
+
+
+@pytest.mark.parametrize("text", TIES)
+def test_torch_snippets_autograd_at_ties_is_the_apps_derivative(text):
+    torch = pytest.importorskip("torch")
+    F = compile_formula(text)
+    scope: dict = {}
+    exec(compile(F.torch_source("M"), "<torch snippet>", "exec"), scope)  # our generated text, never user text
+    x = torch.tensor([-3.0, -1.0, 0.0, 0.5, 1.0, 3.0], dtype=torch.float64, requires_grad=True)
+    scope["M"]()(x).sum().backward()
+    assert x.grad.tolist() == pytest.approx(list(F.df(x.detach().numpy())), abs=1e-15)
+
+
 def test_torch_source_defaults_and_class_name():
     F = compile_formula("where(x > 0, x, a*x)", {"a": {"default": 0.25, "min": -1, "max": 2}})
     src = F.torch_source("LeakyThing", a=0.5)
