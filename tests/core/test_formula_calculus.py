@@ -254,7 +254,7 @@ STABLE = ["log(1+exp(x))", "x*sigmoid(x)", "1/(1+exp(-x))", "where(x>0, x, exp(x
           "exp(x)/(1 + exp(x))", "log(sigmoid(x))", "x*tanh(softplus(x))", "x*(1 + erf(x/sqrt(2)))/2",
           "0.5*x*(1 + tanh(sqrt(2/pi)*(x + 0.044715*x^3)))", "x^16", "sigmoid(x)*(1 - sigmoid(x))",
           "log(exp(x) + 1) - x/2", "x/(1 + exp(-x))", "(exp(x) - exp(-x))/(exp(x) + exp(-x))",
-          "1 - 2/(exp(2*x) + 1)"]
+          "1 - 2/(exp(2*x) + 1)", "log1p(exp(x))", "x*exp(x)/(1 + exp(x))", "2*x*exp(x)/(exp(x) + 1)"]
 
 
 @pytest.mark.parametrize("text", STABLE)

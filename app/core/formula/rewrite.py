@@ -6,9 +6,9 @@ the derivative evaluated, which is taken of the rewritten tree) uses:
 ===============================  ======================================================
 typed                            evaluated as
 ===============================  ======================================================
-log(1 + exp(u))                  softplus(u)            (= −log σ(−u), no overflow)
+log(1 + exp(u)), log1p(exp(u))  softplus(u)            (= −log σ(−u), no overflow)
 1/(1 + exp(−u)), w/(1 + exp(u))  sigmoid(u), w·sigmoid(−u)  (any w)
-exp(u)/(1 + exp(u))              sigmoid(u)
+exp(u)/(1 + exp(u))              sigmoid(u), and w·exp(u)/(1 + exp(u)) as w·sigmoid(u)
 exp(u) − 1, 1 − exp(u)           expm1(u), −expm1(u)
 log(1 + u), log(1 − u)           log1p(u), log1p(−u)
 log(sigmoid(u))                  log_sigmoid(u)         (scipy's log_expit)
@@ -26,7 +26,7 @@ Sums match in any order of their two terms (``exp(x) + 1`` too).
 from __future__ import annotations
 
 from .simplify import mul, neg, num
-from .tree import ONE, Add, Call, Div, Neg, Node, Num, Pow, Sub, transform
+from .tree import ONE, Add, Call, Div, Mul, Neg, Node, Num, Pow, Sub, transform
 
 
 def _terms(n: Node) -> list[tuple[int, Node]] | None:
@@ -93,6 +93,8 @@ def _rule(n: Node) -> Node:
         return _c("exp", mul(n.exp, n.base.args[0]))
     if isinstance(n, Call) and n.fn == "sqrt" and _is(n.args[0], "exp"):
         return _c("exp", mul(num(0.5), n.args[0].args[0]))
+    if isinstance(n, Call) and n.fn == "log1p" and _is(n.args[0], "exp"):
+        return _c("softplus", n.args[0].args[0])
     if isinstance(n, Call) and n.fn == "log":
         (u,) = n.args
         if _is(u, "sigmoid"):
@@ -113,6 +115,10 @@ def _rule(n: Node) -> Node:
             v = op[1].args[0]
             if n.num == op[1]:
                 return _c("sigmoid", v)
+            if isinstance(n.num, Mul) and op[1] in n.num.factors:  # x·exp(x)/(1 + exp(x)): x·exp(x) overflows first
+                rest = list(n.num.factors)
+                rest.remove(op[1])
+                return mul(*rest, _c("sigmoid", v))
             return mul(n.num, _c("sigmoid", neg(v)))
         return n
     if isinstance(n, (Add, Sub)):
