@@ -307,6 +307,11 @@ def test_overflow_is_reported_with_its_threshold():
     assert r.kind == "undefined" and r.side == "below" and "x < 0" in r.message and "log(x)" in r.message
     r = compile_formula("1/x").check_finite(np.linspace(-2, 2, 41))
     assert r.side == "at" and r.first_x == 0.0 and "divides by zero" in r.message
+    # what happens past the boundary, named with its cause: x·exp(x) is ∞ past 703.2, and only past
+    # 709.8 (exp(x) overflowing) NaN — it said "undefined (NaN) for x > 703.227: exp(x) overflows"
+    r = compile_formula("exp(x)*x/(2 + exp(x))").check_finite(np.linspace(-1e4, 1e4, 20001))
+    assert r.kind == "overflow" and r.threshold == pytest.approx(703.227, abs=1e-3), r.message
+    assert r.message.endswith("for x > 703.227: x*exp(x) overflows (and undefined (NaN) further out)"), r.message
     # a constant that folds to −∞ did not overflow: it is −∞ ("log(0) overflows", it said)
     r = compile_formula("log(0*x)").check_finite(np.linspace(-2, 2, 41))
     assert not r.ok and r.message.endswith(": log(0) is −∞"), r.message

@@ -374,7 +374,14 @@ def _describe(which: str, prog: Program, values: Array, bad: Array, x: Array, pa
     # the subexpression to blame: just past the boundary if it fails the same way there,
     # else at the failing sample nearest the boundary that does
     vals, k = kind_at(at)
-    if k != kind:
+    further = ""
+    # past a boundary, what happens there if the nearest bad sample agrees (x·exp(x)/(2 + exp(x)):
+    # ∞ past 703, NaN past 709.8; not log(x), −∞ at the boundary 0 but NaN beyond)
+    beyond = bad_x[bad_x < at].max(initial=-np.inf) if side == "below" else bad_x[bad_x > at].min(initial=np.inf)
+    if side != "at" and k != kind and np.isfinite(beyond) and kind_at(float(beyond))[1] == k:
+        further = f" (and {'undefined (NaN)' if kind == 'undefined' else 'infinite'} further out)"
+        kind = k
+    elif k != kind:
         same = idx[np.isnan(values.reshape(-1)[idx]) == (kind == "undefined")]
         cand = flat_x[same]
         ref = threshold if threshold is not None else x0
@@ -384,7 +391,7 @@ def _describe(which: str, prog: Program, values: Array, bad: Array, x: Array, pa
     if len(culprit) > 60:
         culprit = culprit[:57] + "..."
     word = "infinite" if kind == "overflow" else "undefined (NaN)"
-    msg = f"{which}(x) is {word} {where}: {culprit} {how}"
+    msg = f"{which}(x) is {word} {where}: {culprit} {how}{further}"
     nan = np.isnan(values.reshape(-1)[idx])
     if side == "at" and nan.any() and not nan.all():  # x/0: −∞, NaN at 0, ∞ — each named where it is
         def at_(sel: Array) -> str:
