@@ -541,6 +541,11 @@ def test_theory_lessons_name_their_papers_and_flip() -> None:
     # and it says the theory predicts no more at that depth (0.412 and 1.79), rather than leave it to look like a failed theory
     assert "The theory predicts no more: 0.412 ordered and 1.79 chaotic over 6 layers, short of < 0.333 and > 3." in shallow.verdict.text
     assert "add layers" in shallow.verdict.text and "theory predicts" not in edge.verdict.text
+    # σ_b² = 0 at the deepest setting: it said "add layers" (the slider's end) and left the critical
+    # line's own failure unexplained; the theory itself predicts 0.253 there (q* = 0, reached like 1/l)
+    flat = L.run_measure(L.get("edge-of-chaos"), {"sigma_b2": 0.0, "depth": 30}).verdict.text
+    assert "add layers" not in flat and "it takes more layers than the lesson's 30" in flat, flat
+    assert "On the critical line the theory itself predicts 0.253, outside 0.5–2: at σ_b² = 0 the fixed point is q* = 0" in flat, flat
 
 
 # ----------------------------------------------------------------------------- the lessons' text

@@ -87,8 +87,20 @@ def measure_edge(p: dict[str, Any], run: Runner) -> Measurement:
     bounds = {"ordered": f"< {fmt(VANISH_BELOW)}", "chaotic": f"> {fmt(EXPLODE_ABOVE)}"}
     short = [s for s in (ordered, chaotic) if s["predicted_ratio"] is not None and not checks[s["phase"]] and not meets[s["phase"]](s["predicted_ratio"])]
     predicted = " and ".join(f"{fmt(s['predicted_ratio'])} {s['phase']}" for s in short)
+    deepest = int(next(c.max for c in EDGE_OF_CHAOS.controls if c.id == "depth"))
+    more = "add layers to see them" if arch.depth < deepest else f"it takes more layers than the lesson's {deepest}"
     too_shallow = (f" The theory predicts no more: {predicted} over {arch.depth} layers, short of {' and '.join(bounds[s['phase']] for s in short)}."
-                   " The shrinking and the growth compound layer by layer, like (√χ₁)ᴸ: add layers to see them." if short else "")
+                   f" The shrinking and the growth compound layer by layer, like (√χ₁)ᴸ: {more}." if short else "")
+    # on the critical line the prediction itself may leave the range: q_l still on its way to q*
+    # (σ_b² = 0: q* = 0, reached only like 1/l, each layer's χ below 1 all the way)
+    pc = critical["predicted_ratio"]
+    if not checks["critical"] and pc is not None and not meets["critical"](pc):
+        q_star = T.signal_propagation(phi, crit, p["sigma_b2"])["q_star"]
+        why = (f"at σ_b² = {fmt(p['sigma_b2'])} the fixed point is q* = 0, which the layers' variance approaches only slowly (like 1/l), "
+               "so every layer's χ stays below 1 and the gradient shrinks like a power of the depth: choose σ_b² > 0 to see it keep its size"
+               if q_star is not None and q_star < 1e-6 else
+               f"the layers' variance has not settled at q* = {fmt(q_star)} within {arch.depth} layers, so χ at each layer is not yet χ₁")
+        too_shallow += f" On the critical line the theory itself predicts {fmt(pc)}, outside {fmt(CRITICAL_RANGE[0])}–{fmt(CRITICAL_RANGE[1])}: {why}."
     verdict = _verdict(
         readouts,
         f"Supports the claim: through {arch.depth} {name} layers the gradient reaching layer 1 is {fmt(ordered['ratio'])} of the last layer's when ordered, "
