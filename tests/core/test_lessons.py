@@ -231,6 +231,15 @@ def test_shallow_sigmoid_does_not_vanish_enough() -> None:
     assert readout(m, "sigmoid_ratio").value > 1e-2 and not m.verdict.supports
 
 
+def test_vanishing_at_0_epochs_does_not_say_after_training() -> None:
+    """Epochs 0: "Test accuracy after training … what vanishing gradients cost" of untrained networks."""
+    m = measured("vanishing-gradients", epochs=0)
+    acc = readout(m, "accuracy")
+    assert acc.label.startswith("Test accuracy at initialisation (0 epochs)") and acc.target == "untrained: for reference"
+    assert readout(m, "relu_ratio_end").target == "no training (0 epochs): at init"
+    assert readout(measured("vanishing-gradients"), "accuracy").label.startswith("Test accuracy after training")
+
+
 # ----------------------------------------------------------------------------- 3. dying ReLU
 
 
@@ -336,6 +345,16 @@ def test_elu_and_selu_means_are_closer_to_zero_than_relus() -> None:
     assert readout(m, "relu_positive").value == 1.0
 
 
+def test_relu_layers_whose_units_all_died_are_not_counted_against_not_zero_centred() -> None:
+    """At learning rate 0.3, 18 % of ReLU's (layer, epoch) means are exactly 0 — every unit of the
+    layer dead — and they were scored as "not zero-centred: 82 %, ✗": ReLU's mean is never below 0."""
+    m = measured("zero-centred", learning_rate=0.3)
+    r = readout(m, "relu_positive")
+    assert r.value == 1.0 and r.supports is True
+    assert r.label == "ReLU mean activation > 0 (layers × recorded epochs; 18\u202f% with every unit dead, mean 0, left out)", r.label
+    assert readout(measured("zero-centred"), "relu_positive").label == "ReLU mean activation > 0 (layers × recorded epochs)"
+
+
 # ----------------------------------------------------------------------------- 7. kink at zero
 
 
@@ -359,6 +378,19 @@ def test_other_activations_at_zero(act: str, conv: float) -> None:
 def test_float32_networks_do_not_hit_zero_either() -> None:
     m = L.run_measure(L.get("kink-at-zero"), {"dtype": "float32", "epochs": 50})
     assert readout(m, "exact_hits").supports
+
+
+def test_the_kink_lesson_counts_once_at_0_epochs_and_calls_softplus_a_switch() -> None:
+    """Epochs 0 counted the initial pre-activations twice (49,152, as after 200 epochs) under "at init
+    and after training"; softplus's x = 20, PyTorch's switch where f jumps by 2·10⁻⁹, was "a kink"."""
+    untrained = readout(measured("kink-at-zero", epochs=0), "exact_hits")
+    trained = readout(measured("kink-at-zero"), "exact_hits")
+    assert untrained.text == "0 of 24,576" and trained.text == "0 of 49,152"
+    assert untrained.label == "Pre-activations at a kink of ReLU (x = 0), at init (float64)", untrained.label
+    m = measured("kink-at-zero", activation="softplus")
+    label = readout(m, "exact_hits").label
+    assert label.startswith("Pre-activations at Softplus's threshold switch (x = 20, where f jumps by 2.06 × 10⁻⁹: not a kink)"), label
+    assert "Softplus's switch" in m.verdict.text and "Softplus's kink" not in m.verdict.text
 
 
 # ----------------------------------------------------------------------------- 8. noisy ReLU
@@ -614,3 +646,8 @@ def test_scale_invariance_at_a_zero_says_what_it_tests() -> None:
     assert "a = 0 is nearly trivial: it asks only f(0) = 0, which every function here meets but Softplus (0.693)" in m.verdict.text
     assert "fails for" not in m.verdict.text
     assert "fails for ELU 0.987, Softplus 0.693, GELU 0.272" in L.run_measure(L.get("scale-invariance"), {"a": 2}).verdict.text
+
+
+def test_one_seed_is_not_a_range_over_1_seeds() -> None:
+    r = readout(measured("sparse-activation", seeds=1), "relu_seed_range")
+    assert r.label == "ReLU, one seed" and "–" not in r.text

@@ -60,10 +60,16 @@ def measure_kink(p: dict[str, Any], run: Runner) -> Measurement:
     x = tr.data.x_all.astype(np.float64)
     own = chosen.kinks(**cd)
     kinks = own or [0.0]  # a smooth activation: count where ReLU's kink is
-    where = (f"at a kink of {chosen.name} (x = {', '.join(fmt(k).replace('-', '−') for k in own)})" if own
+    # softplus's x = 20 is PyTorch's switch to f = x, where f jumps (by 2·10⁻⁹): not a kink
+    jumps = [abs(float(np.diff(chosen.f(np.array([np.nextafter(k, -np.inf), np.nextafter(k, np.inf)]), **cd))[0])) for k in own]
+    point = "switch" if own and max(jumps) > 1e-12 * max(1.0, *map(abs, own)) else "kink"
+    at = ", ".join(fmt(k).replace("-", "−") for k in own)
+    where = ((f"at a kink of {chosen.name} (x = {at})" if point == "kink"
+              else f"at {chosen.name}'s threshold switch (x = {at}, where f jumps by {fmt(max(jumps))}: not a kink)") if own
              else f"exactly at 0 ({chosen.name} has no kink; ReLU's is there)")
     zs = [_pass_after(cfg, tr.theta_initial, x)]
-    if tr.diverged_at[0] is None and tr.theta_final is not None:
+    trained = tr.epochs_run > 0 and tr.diverged_at[0] is None and tr.theta_final is not None
+    if trained:  # (0 epochs: the same pre-activations, counted once)
         zs.append(_pass_after(cfg, tr.theta_final, x))
     z = np.concatenate([a.ravel() for a in zs]).astype(np.float64)
     dist = np.min(np.abs(z[:, None] - np.array(kinks, dtype=np.float64)[None, :]), axis=1)
@@ -76,9 +82,9 @@ def measure_kink(p: dict[str, Any], run: Runner) -> Measurement:
     readouts = [
         Readout("relu_sides", "ReLU at x = 0: left and right derivative", jump, f"{fmt(float(rl[-1]))} and {fmt(float(rr[-1]))}", f"they differ (by ≥ {fmt(KINK_JUMP)}): not differentiable", jump >= KINK_JUMP),
         Readout("relu_elsewhere", "ReLU at x = ±0.5: |right − left| slope", away, fmt(away), f"equal (≤ {fmt(KINK_SMOOTH)}): differentiable elsewhere", away <= KINK_SMOOTH),
-        Readout("exact_hits", f"Pre-activations {where}, at init and after training ({p['dtype']})", hits / total if total else None,
+        Readout("exact_hits", f"Pre-activations {where}, {'at init and after training' if trained else 'at init'} ({p['dtype']})", hits / total if total else None,
                 f"{hits:,} of {total:,}", f"essentially none (≤ {fmt(EXACT_ZEROS_MAX)} of them)", total > 0 and hits / total <= EXACT_ZEROS_MAX),
-        Readout("closest", f"Closest any pre-activation came to {'the kink' if own else '0'}", _finite(closest), fmt(closest), "a continuous distribution almost never hits a point"),
+        Readout("closest", f"Closest any pre-activation came to {f'the {point}' if own else '0'}", _finite(closest), fmt(closest), "a continuous distribution almost never hits a point"),
         Readout("convention", f"{chosen.name}: the value used for f′(0)", df0, fmt(df0), chosen.convention),
     ]
     if chosen.id != "relu":
@@ -87,7 +93,7 @@ def measure_kink(p: dict[str, Any], run: Runner) -> Measurement:
         readouts,
         f"Supports the claim: ReLU's slope is {fmt(float(rl[-1]))} just left of 0 and {fmt(float(rr[-1]))} just right of it, so f′(0) does not exist; "
         f"the convention f′(0) = 0 is needed — yet {hits:,} of {total:,} pre-activations landed "
-        + (f"exactly on {chosen.name}'s kink" + ("s" if len(own) > 1 else "") if own else f"exactly on 0 ({chosen.name} has no kink)")
+        + (f"exactly on {chosen.name}'s {point}" + ("s" if len(own) > 1 else "") if own else f"exactly on 0 ({chosen.name} has no kink)")
         + ", so the choice almost never matters.",
         "Does not support the claim at these settings: see the rows marked ✗.",
     )
@@ -95,7 +101,7 @@ def measure_kink(p: dict[str, Any], run: Runner) -> Measurement:
         "steps": KINK_STEPS,
         "relu": {"left": rl, "right": rr, "label": relu.name},
         "chosen": {"left": cl, "right": cr, "label": chosen.name, "activation": chosen.id, "kinks": kinks},
-        "distance": {"edges": edges, "counts": counts, "total": total, "hits": hits, "to": "the kink" if own else "0"},
+        "distance": {"edges": edges, "counts": counts, "total": total, "hits": hits, "to": f"the {point}" if own else "0"},
     }
     shown = ("relu", chosen.id) if chosen.id != "relu" else ("relu",)
     return Measurement(readouts, verdict, data, function_view(*shown, xmin=-KINK_VIEW, xmax=KINK_VIEW), tr.cut_short)

@@ -49,7 +49,7 @@ def measure_sparse(p: dict[str, Any], run: Runner) -> Measurement:
     seeds_lo, seeds_hi = float(relu["per_seed"].min()), float(relu["per_seed"].max())
     readouts = [
         Readout("relu_active", "ReLU units active (non-zero output)", relu["overall"], pct(relu["overall"]), f"about 50 % (within {pct(lo, 0)}–{pct(hi, 0)})", lo <= relu["overall"] <= hi),
-        Readout("relu_seed_range", f"ReLU, range over {len(seeds)} seeds", seeds_hi - seeds_lo, f"{pct(seeds_lo)} – {pct(seeds_hi)}", "each seed near 50 %"),
+        Readout("relu_seed_range", f"ReLU, range over {len(seeds)} seeds" if len(seeds) > 1 else "ReLU, one seed", seeds_hi - seeds_lo, f"{pct(seeds_lo)} – {pct(seeds_hi)}" if len(seeds) > 1 else pct(seeds_lo), "each seed near 50 %"),
         Readout("leaky_active", "Leaky ReLU units with non-zero output", leaky["overall"], pct(leaky["overall"]), f"not sparse (≥ {pct(NOT_SPARSE, 0)})", leaky["overall"] >= NOT_SPARSE),
         Readout("tanh_active", "tanh units with non-zero output", tanh["overall"], pct(tanh["overall"]), f"not sparse (≥ {pct(NOT_SPARSE, 0)})", tanh["overall"] >= NOT_SPARSE),
         Readout("tanh_positive", "tanh pre-activations above 0", tanh["positive"], pct(tanh["positive"]), "about half: tanh is on both sides, never off"),

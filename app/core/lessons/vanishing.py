@@ -64,6 +64,7 @@ def measure_vanishing(p: dict[str, Any], run: Runner) -> Measurement:
     acc = trace.acc_test[:, -1]
     over = f"norms averaged over {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
     one_run = f"one run, seed {p['seed']}"
+    trained = trace.epochs_run > 0
     per_seed = [at_init[n]["first_seed_ratio"] for n in names]
     per_seed_in = [at_init[n]["first_seed_input_ratio"] for n in names]
     readouts = [
@@ -74,9 +75,9 @@ def measure_vanishing(p: dict[str, Any], run: Runner) -> Measurement:
                 " / ".join(fmt(r) for r in per_seed), "one seed scatters around the average (the band in the plot)"),
         Readout("input_ratios", f"Seed {p['seed']}: first ÷ last ‖∂L/∂(layer input)‖ at init, sigmoid / tanh / ReLU", _finite(per_seed_in[2]),
                 " / ".join(fmt(r, 2) for r in per_seed_in), "another quantity: the explorer's default gradient plots (Gradient: at each layer's input)"),
-        Readout("sigmoid_ratio_end", f"Sigmoid ‖∂L/∂W‖ ratio after {trace.epochs_run} epochs ({one_run})", after[0], fmt(after[0]), "during training"),
-        Readout("relu_ratio_end", f"ReLU ‖∂L/∂W‖ ratio after {trace.epochs_run} epochs ({one_run})", after[2], fmt(after[2]), "during training"),
-        Readout("accuracy", f"Test accuracy after training ({one_run}): sigmoid / tanh / ReLU", _finite(acc[0]), " / ".join(pct(_finite(a), 0) for a in acc), "what vanishing gradients cost"),
+        Readout("sigmoid_ratio_end", f"Sigmoid ‖∂L/∂W‖ ratio after {trace.epochs_run} epochs ({one_run})", after[0], fmt(after[0]), "during training" if trained else "no training (0 epochs): at init"),
+        Readout("relu_ratio_end", f"ReLU ‖∂L/∂W‖ ratio after {trace.epochs_run} epochs ({one_run})", after[2], fmt(after[2]), "during training" if trained else "no training (0 epochs): at init"),
+        Readout("accuracy", f"Test accuracy {'after training' if trained else 'at initialisation (0 epochs)'} ({one_run}): sigmoid / tanh / ReLU", _finite(acc[0]), " / ".join(pct(_finite(a), 0) for a in acc), "what vanishing gradients cost" if trained else "untrained: for reference"),
     ]
     verdict = _verdict(
         readouts,

@@ -44,7 +44,11 @@ def measure_zero_centred(p: dict[str, Any], run: Runner) -> Measurement:
     with np.errstate(all="ignore"):
         offset = _nanmean((np.abs(mean) / np.where(std > 0, std, np.nan)).reshape(K, -1).T)
     relu_m, elu_m, selu_m = (float(v) for v in abs_mean)
-    relu_pos = float(np.mean(mean[0][np.isfinite(mean[0])] > 0)) if np.isfinite(mean[0]).any() else math.nan
+    # a layer whose units all died has mean 0 (and std 0): not evidence either way, so left out
+    finite = np.isfinite(mean[0]) & np.isfinite(std[0])
+    alive = finite & ~((mean[0] == 0) & (std[0] == 0))
+    relu_pos = float(np.mean(mean[0][alive] > 0)) if alive.any() else math.nan
+    dead_layers = float(1 - alive.sum() / finite.sum()) if finite.any() else 0.0
     reached = []
     for k in range(K):
         below = np.flatnonzero(np.nan_to_num(tr.loss_train[k], nan=np.inf) < FAST_LOSS)
@@ -52,7 +56,7 @@ def measure_zero_centred(p: dict[str, Any], run: Runner) -> Measurement:
     readouts = [
         Readout("elu_vs_relu", "|mean activation|, averaged over layers and training: ELU vs ReLU", _finite(elu_m), f"ELU {fmt(elu_m)} vs ReLU {fmt(relu_m)}", "ELU closer to zero", elu_m < relu_m),
         Readout("selu_vs_relu", "SELU vs ReLU", _finite(selu_m), f"SELU {fmt(selu_m)} vs ReLU {fmt(relu_m)}", "SELU closer to zero", selu_m < relu_m),
-        Readout("relu_positive", "ReLU mean activation > 0 (layers × recorded epochs)", _finite(relu_pos), pct(relu_pos, 0), "not zero-centred: 100 %", relu_pos == 1.0),
+        Readout("relu_positive", "ReLU mean activation > 0 (layers × recorded epochs" + (f"; {pct(dead_layers, 0)} with every unit dead, mean 0, left out)" if dead_layers else ")"), _finite(relu_pos), pct(relu_pos, 0), "not zero-centred: 100 %", relu_pos == 1.0),
         Readout("offset", "|mean| ÷ std: ReLU / ELU / SELU", _finite(float(offset[0])), " / ".join(fmt(float(v), 2) for v in offset), "scale-free offset from zero"),
         Readout("accuracy", f"Test accuracy {'after training' if p['epochs'] else 'at initialisation (0 epochs)'}: ReLU / ELU / SELU", _finite(float(tr.acc_test[0, -1])), " / ".join(pct(_finite(float(a)), 0) for a in tr.acc_test[:, -1]), "for reference"),
         Readout("speed", f"First recorded epoch with training loss below {fmt(FAST_LOSS)}: ReLU / ELU / SELU", _finite(float(reached[0])) if reached[0] is not None else None,
