@@ -167,13 +167,18 @@ class LessonPage {
       onShow: () => this.draw(),
       query: () => this.pageQuery(),
     });
+    // the page (not presenting) opened at a screen's step: scrolled to it, and again once the
+    // plots above it are drawn, unless the reader has scrolled meanwhile; the address keeps the
+    // step until then
+    this.openAt = !this.present && linkStep !== null && this.presenter.step > 1 ? this.presenter.step : null;
     this.updateLinks(); // the address now says what is shown
     sayLinkCorrected([...link.notes, ...stepNotes(linkStep, this.presenter)]);
-    // the page (not presenting) opened at a screen's step: scrolled to it, and again once the
-    // plots above it are drawn, unless the reader has scrolled meanwhile
-    this.openAt = !this.present && linkStep !== null && this.presenter.step > 1 ? this.presenter.step : null;
     if (this.openAt) {
-      const mine = () => (this.openAt = null);
+      const mine = () => {
+        if (this.openAt === null) return;
+        this.openAt = null;
+        this.updateLinks();
+      };
       for (const type of ["wheel", "touchstart", "keydown", "mousedown"]) addEventListener(type, mine, { once: true, passive: true });
       this.scrollToStep();
     }
@@ -251,7 +256,7 @@ class LessonPage {
     if (present) {
       q.set("present", "1");
       q.set("step", String(step));
-    }
+    } else if (this.openAt) q.set("step", String(this.openAt));
     const theme = document.documentElement.dataset.theme;
     if (theme && theme !== "light") q.set("theme", theme);
     return q;
