@@ -680,6 +680,26 @@ def test_the_lesson_bars_links_are_24_px_targets(browser, server, screen):
     finally:
         ctx.close()
 
+SMALL_TARGETS_JS = """() => [...document.querySelectorAll('a, button, summary, input, select')].filter((e) => {
+  const r = e.getBoundingClientRect();
+  const own = !e.matches('.modebar-btn, input[type=checkbox], input[type=radio]');  // (Plotly's row, a box inside its label)
+  return own && r.width > 0 && r.height > 0 && (r.width < 23.5 || r.height < 23.5) && getComputedStyle(e).visibility !== 'hidden';
+}).map((e) => `${e.tagName} ${(e.getAttribute('aria-label') || e.textContent).trim().slice(0, 30)} ${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`)"""
+
+
+@pytest.mark.parametrize("path", ["/lessons/dying-relu", "/lessons/kink-at-zero", "/"])
+def test_on_a_touch_phone_every_control_is_a_24_px_target(browser, server, path):
+    """On a phone the plots' "?" was 19 × 19, PNG/SVG/CSV/JSON 23 px tall, the sliders 16 px,
+    "What 'Open in explorer' shows" 20 px and "Open this setting in the explorer" 18 px (WCAG 2.5.8)."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}{path}")
+        page.wait_for_selector(".plot[data-rendered='1']", timeout=60000)
+        assert page.evaluate(SMALL_TARGETS_JS) == []
+    finally:
+        ctx.close()
+
 # A drawn figure's subplot areas and its text (tick labels, axis titles, notes, legend, colour
 # bar) in page pixels, and what of it overlaps, is cut off at the figure's edge or lies on a plot.
 FIGURE_LAYOUT_JS = """() => {
