@@ -568,6 +568,19 @@ def test_phone_presentation_keeps_the_modebar_off_the_legend(browser, server, sl
         ctx.close()
 
 
+def test_on_a_phone_the_sparsity_histograms_legend_is_off_the_bars(browser, server):
+    """Lesson 1's legend sat inside the histogram, right of 0: on a phone that is over the peak."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/lessons/sparse-activation?present=1&step=3")
+        page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered='1'] .legend", timeout=90_000)
+        settles(page, f"() => ({FIGURE_LAYOUT_JS})().problems.length === 0", 10)
+        assert page.evaluate(FIGURE_LAYOUT_JS)["problems"] == []
+    finally:
+        ctx.close()
+
+
 # ----------------------------------------------------------------------------- a projector at 150 % and at 1024×768 (new-user pass 31)
 
 ZOOM_150 = {"viewport": {"width": 853, "height": 533}, "device_scale_factor": 1.5}  # 1280×800 at 150 %

@@ -83,7 +83,7 @@ function sparseActive(d, { big }) {
   return { data, layout };
 }
 
-function sparseHistogram(d, { big }) {
+function sparseHistogram(d, { big, narrow }) {
   const e = d.histogram.edges;
   const centres = e.slice(0, -1).map((v, j) => (v + e[j + 1]) / 2);
   const n = d.histogram.layers.length;
@@ -109,7 +109,8 @@ function sparseHistogram(d, { big }) {
     { xref: "x", yref: "paper", x: e[0] / 2, y: 0.98, text: "ReLU off (z ≤ 0)", showarrow: false, font: { color: c.muted } },
     { xref: "x", yref: "paper", x: e[e.length - 1] / 2, y: 0.98, text: "on (z > 0)", showarrow: false, font: { color: c.muted } },
   ];
-  layout.legend = { ...layout.legend, orientation: "v", x: 1, xanchor: "right", y: 0.9, yanchor: "top" };
+  // inside the plot, right of the peak; a phone has no room there (it lay over the peak): the default, above
+  if (!narrow) layout.legend = { ...layout.legend, orientation: "v", x: 1, xanchor: "right", y: 0.9, yanchor: "top" };
   return { data, layout };
 }
 
