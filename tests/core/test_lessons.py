@@ -409,6 +409,37 @@ def test_without_noise_the_kink_comes_back() -> None:
     assert "no noise" in m.verdict.text
 
 
+def test_without_noise_the_sampled_mean_is_judged_against_rounding_and_nothing_is_lifted() -> None:
+    m = L.run_measure(L.get("noisy-relu"), {"sigma": 0.0})
+    mc = readout(m, "mc_agreement")
+    assert mc.supports is True and 0 < mc.value <= 1e-9 * 3  # every draw is max(0, x): the means differ by rounding only
+    assert "no noise" in mc.text and "equal to rounding" in mc.text and "—" not in mc.text
+    assert "standard errors" not in m.verdict.text  # only the kink is "Not met"
+    at0 = readout(m, "at_zero")
+    assert at0.supports is None and "nothing to lift" in at0.target  # no ✓ for "noise lifts the mean"
+    assert readout(measured("noisy-relu"), "at_zero").supports is True
+
+
+def test_noise_growing_from_zero_is_judged_in_standard_errors() -> None:
+    from scipy.stats import norm
+
+    m = L.run_measure(L.get("noisy-relu"), {"sigma": 0.0, "sigma_growth": 1.0})
+    mc = readout(m, "mc_agreement")
+    # independently: σ(x) = |x| is 0 only at x = 0; elsewhere E[max(0, x + |x|·Z)] = x·Φ(sign x) + |x|·φ(1)
+    x = np.linspace(*L.NOISY_GRID)
+    draws = L.get("noisy-relu").control("draws").default
+    z = np.random.default_rng(0).standard_normal((draws, x.size))
+    samples = np.maximum(x + np.abs(x) * z, 0.0)
+    exact = x * norm.cdf(np.sign(x)) + np.abs(x) * norm.pdf(1.0)
+    err = np.abs(samples.mean(axis=0) - exact)
+    se = np.maximum(samples.std(axis=0) / math.sqrt(draws), np.abs(x) / draws)
+    ratio = (err / np.where(x != 0, se, np.inf)).max()
+    assert err[x == 0].max() == 0.0 and 1.0 < ratio < L.NOISY_MC_SE
+    assert math.isclose(mc.value, err.max(), rel_tol=1e-9)
+    assert f"({L.fmt(ratio, 2)} standard errors; at x = 0, no noise: equal to rounding)" in mc.text
+    assert mc.supports is True
+
+
 def test_noise_growing_with_x_has_a_kink() -> None:
     m = L.run_measure(L.get("noisy-relu"), {"sigma_growth": 0.5})
     assert readout(m, "slope_jump").value > 0.1 and not m.verdict.supports

@@ -13,6 +13,7 @@ from .framework import Control, Lesson, Measurement, Plot, Readout, Runner, func
 
 NOISY_SMOOTH = 1e-3
 NOISY_MC_SE = 5.0  # Monte-Carlo agreement, in standard errors
+NOISY_ROUNDING = 1e-9  # without noise: agreement to rounding, relative to the grid's largest |x|
 NOISY_GRID = (-3.0, 3.0, 121)
 NOISY_H = 1e-6
 
@@ -30,11 +31,27 @@ def measure_noisy(p: dict[str, Any], run: Runner) -> Measurement:
     mc_mean = samples.mean(axis=0)
     se = samples.std(axis=0) / math.sqrt(draws)
     mc_err = np.abs(mc_mean - mean)
+    # where the noise scale σ + γ|x| is 0 every draw is max(0, x): no standard error, only rounding
+    scale = p["sigma"] + p["sigma_growth"] * np.abs(x)
+    noisy = scale > 0
     # where (almost) every draw is 0 the sample spread is 0: floor the standard error at one
     # draw's worth of the noise scale
-    floor = (p["sigma"] + p["sigma_growth"] * np.abs(x)) / draws
-    se_floored = np.maximum(se, floor)
-    worst = float((mc_err / se_floored).max()) if np.all(se_floored > 0) else (0.0 if np.all(mc_err == 0) else math.inf)
+    se_floored = np.maximum(se, scale / draws)
+    worst = float((mc_err[noisy] / se_floored[noisy]).max()) if noisy.any() else 0.0
+    rounding = NOISY_ROUNDING * max(abs(NOISY_GRID[0]), abs(NOISY_GRID[1]))
+    quiet_err = float(mc_err[~noisy].max()) if not noisy.all() else 0.0
+    mc_ok = worst <= NOISY_MC_SE and quiet_err <= rounding
+    quiet_text = "equal to rounding" if quiet_err <= rounding else f"differs by {fmt(quiet_err)}, more than rounding"
+    if not noisy.any():
+        mc_text = f"max diff {fmt(float(mc_err.max()))} (no noise at σ = 0: {quiet_text})"
+        mc_target = f"equal to rounding (≤ {fmt(rounding, 1)}): without noise there is no standard error"
+    elif noisy.all():
+        mc_text = f"max diff {fmt(float(mc_err.max()))} ({fmt(worst, 2)} standard errors)"
+        mc_target = f"agree within {fmt(NOISY_MC_SE)} standard errors"
+    else:
+        quiet_x = ", ".join(fmt(float(v)) for v in x[~noisy])
+        mc_text = f"max diff {fmt(float(mc_err.max()))} ({fmt(worst, 2)} standard errors; at x = {quiet_x}, no noise: {quiet_text})"
+        mc_target = f"agree within {fmt(NOISY_MC_SE)} standard errors; where σ + γ|x| = 0, to rounding (≤ {fmt(rounding, 1)})"
     q_lo, q_hi = act.stochastic.quantile(x, 0.05, **params), act.stochastic.quantile(x, 0.95, **params)
     emp_lo, emp_hi = np.quantile(samples, 0.05, axis=0), np.quantile(samples, 0.95, axis=0)
     # the slope of the mean just left and right of 0
@@ -47,10 +64,15 @@ def measure_noisy(p: dict[str, Any], run: Runner) -> Measurement:
     expected0 = p["sigma"] / math.sqrt(2 * math.pi)
     scatter_x = np.repeat(x[::2], 4)
     scatter_y, _ = act.stochastic.sample(scatter_x, rng, **params)
+    at0_text = f"{fmt(at0, 5)} vs {fmt(expected0, 5)}"
+    if p["sigma"] > 0:
+        at_zero = Readout("at_zero", "E[f(0)] against σ/√(2π)", at0, at0_text, "equal: noise lifts the mean above ReLU", abs(at0 - expected0) <= 1e-12)
+    else:  # the noise at x = 0 is σ alone, whatever γ
+        at_zero = Readout("at_zero", "E[f(0)] against σ/√(2π)", at0, at0_text, "not scored: no noise at x = 0 (σ = 0), nothing to lift the mean above ReLU's 0")
     readouts = [
         Readout("slope_jump", "Slope of E[f] just right minus just left of 0", jump, fmt(jump), f"≈ 0 (< {fmt(NOISY_SMOOTH)}): smooth, unlike ReLU's jump of 1", jump < NOISY_SMOOTH),
-        Readout("mc_agreement", f"Monte-Carlo mean of {draws:,} draws vs the closed form E[f]", float(mc_err.max()), f"max diff {fmt(float(mc_err.max()))} ({fmt(worst, 2)} standard errors)", f"agree within {fmt(NOISY_MC_SE)} standard errors", worst <= NOISY_MC_SE),
-        Readout("at_zero", "E[f(0)] against σ/√(2π)", at0, f"{fmt(at0, 5)} vs {fmt(expected0, 5)}", "equal: noise lifts the mean above ReLU", abs(at0 - expected0) <= 1e-12),
+        Readout("mc_agreement", f"Monte-Carlo mean of {draws:,} draws vs the closed form E[f]", float(mc_err.max()), mc_text, mc_target, mc_ok),
+        at_zero,
         Readout("band", "5–95 % band: empirical vs exact quantiles, max diff", float(max(np.abs(emp_lo - q_lo).max(), np.abs(emp_hi - q_hi).max())),
                 fmt(float(max(np.abs(emp_lo - q_lo).max(), np.abs(emp_hi - q_hi).max()))), "close (sampling error)"),
     ]
@@ -91,7 +113,7 @@ NOISY = Lesson(
     claim="noisy ReLU f(x) = max(0, x + Y), Y ~ N(0, σ(x)): Gaussian noise added before rectifying; σ may depend on x; used in restricted Boltzmann machines (Nair & Hinton 2010).",
     source="Functions, noisy ReLU",
     measures="Random draws of max(0, x + Y) on a grid of x: their mean and 5–95 % band against the closed-form expected value E[f(x)] = x·Φ(x/σ) + σ·φ(x/σ) and its quantiles; the slope of E[f] on each side of 0.",
-    threshold=f"The slope of E[f] changes by less than {fmt(NOISY_SMOOTH)} across 0 (ReLU's changes by 1); the sampled mean agrees with the closed form within {fmt(NOISY_MC_SE)} standard errors.",
+    threshold=f"The slope of E[f] changes by less than {fmt(NOISY_SMOOTH)} across 0 (ReLU's changes by 1); the sampled mean agrees with the closed form within {fmt(NOISY_MC_SE)} standard errors (where σ + γ|x| = 0 there is no noise: to rounding, ≤ {fmt(NOISY_ROUNDING, 1)} of the largest |x|).",
     explanation=(
         "Each draw of a noisy ReLU is still a ReLU — of a jittered input — so every sample has a kink. But the network's behaviour on average is E[max(0, x + Y)], and averaging over Gaussian noise blurs the corner: E[f(x)] = x·Φ(x/σ) + σ·φ(x/σ), a smooth curve whose slope Φ(x/σ) rises gently from 0 to 1.",
         "At x = 0 the mean is σ/√(2π), not 0: noise that pushes the input up is kept, noise that pushes it down is cut off. The larger σ, the wider the band and the softer the corner; at σ = 0 it is plain ReLU again.",
