@@ -457,9 +457,25 @@ def test_prelu_learns_its_slope_from_every_start() -> None:
         assert np.max(np.abs(slopes[-1] - a0)) > 0.05
 
 
+def test_prelu_verdict_says_its_number_is_each_starts_largest_move() -> None:
+    m = measured("prelu-learns")
+    final = np.array([v["final"] for v in m.data["variants"]])
+    change = np.abs(final - np.array(L.PRELU_STARTS)[:, None])
+    k = int(change.max(axis=1).argmin())  # the start whose largest move is the smallest
+    j = int(change[k].argmax())
+    least = change[k, j]
+    assert readout(m, "least_moved").value == least
+    assert change.min() < least  # some layers moved less: "the slopes moved by at least" would be false
+    assert (f"from every starting value, some layer's slope a moved by at least {L.fmt(least)} "
+            f"(from a = {L.fmt(L.PRELU_STARTS[k])}, layer {j + 1} went to {L.fmt(final[k, j], 2)})") in m.verdict.text
+    assert readout(m, "least_moved").text == f"{L.fmt(least)} (start a = {L.fmt(L.PRELU_STARTS[k])})"
+    assert readout(m, "accuracy").label.endswith(f"(a = {' / '.join(L.fmt(a) for a in L.PRELU_STARTS)})")
+
+
 def test_prelu_with_no_training_learns_nothing() -> None:
     m = L.run_measure(L.get("prelu-learns"), {"epochs": 10, "learning_rate": 0.0001})
     assert readout(m, "least_moved").value < 0.05 and not m.verdict.supports
+    assert f"no layer's slope moved by more than {L.fmt(readout(m, 'least_moved').value)}" in m.verdict.text
 
 
 # ----------------------------------------------------------------------------- extras
