@@ -269,6 +269,18 @@ def test_leaky_relu_without_a_leak_dies_like_relu() -> None:
     assert "still learning through the leak" in readout(measured("dying-relu"), "leaky_off_high").target
 
 
+def test_leak_one_is_a_linear_network_and_not_counted_as_support() -> None:
+    m = L.run_measure(L.get("dying-relu"), {"leak": 1.0, "seeds": 1})
+    assert not m.verdict.supports
+    assert m.verdict.text.startswith("Not a test of the claim at leak 1: leaky ReLU with leak 1 is the identity x, no longer a rectifier, so its network is linear")
+    acc = readout(m, "accuracy_high")
+    assert acc.value > 0.7 and acc.supports is None and "linear classifier" in acc.target  # its edge is no mitigation
+    for rid in ("relu_dead_high", "leaky_dead_worst"):
+        assert readout(m, rid).supports is None and readout(m, rid).target.startswith("not scored: with leak 1 leaky ReLU is the identity x")
+    assert readout(m, "relu_dead_low").supports is True  # ReLU's own high-vs-low comparison is still scored
+    assert measured("dying-relu").verdict.supports  # the default leak is a rectifier
+
+
 # ----------------------------------------------------------------------------- 4. scale invariance
 
 

@@ -11,7 +11,7 @@ from .. import activations as acts
 from ..network import Architecture, StackedMLP, Variant, augment
 from ..training import Trace, TrainConfig, cost
 from .formatting import _finite, _verdict, fmt, pct
-from .framework import Array, Control, Lesson, Measurement, Plot, Readout, Runner, check_budget, fitting_draws, network_view, param_control
+from .framework import Array, Control, Lesson, Measurement, Plot, Readout, Runner, Verdict, check_budget, fitting_draws, network_view, param_control
 from .runs import _label, _nanmean
 
 DYING_LRS: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -19,6 +19,11 @@ DYING_GAP = 0.25  # "well above"
 LEAKY_ALIVE = 0.05
 DYING_ACC_GAP = 0.05  # "mitigated": leaky ReLU's test accuracy at the high learning rates above ReLU's by this
 DYING_LEAK = float(acts.get("leaky_relu").defaults()["leak"])  # the catalogue's default leak
+
+
+def _linear(leak: float) -> bool:
+    """Leaky ReLU without a kink (leak 1): the line x itself, no longer a rectifier."""
+    return not acts.get("leaky_relu").kinks(leak=leak)
 
 
 def _off_everywhere(config: TrainConfig, trace: Trace) -> Array:
@@ -100,17 +105,29 @@ def measure_dying(p: dict[str, Any], run: Runner) -> Measurement:
     n_div = sum(d is not None for d in first_div)
     hi_txt = f"{fmt(lrs[-2])} and {fmt(lrs[-1])}"
     lo_txt = f"{fmt(lrs[0])} and {fmt(lrs[1])}"
+    # leak 1: leaky ReLU is x itself and its network linear; as lesson 4's a = 1, a trivial case, not scored
+    linear = _linear(p["leak"])
+
+    def scored(target: str, ok: bool, why: str) -> tuple[str, bool | None]:
+        """A row's target and mark; with leak 1, not scored, saying why."""
+        if linear:
+            return f"not scored: with leak {fmt(p['leak'])} leaky ReLU is the identity x, a linear network, not a rectifier — {why}; choose a leak below 1", None
+        return target, ok
+
     readouts = [
         Readout("relu_dead_high", f"ReLU units dead after training at learning rates {hi_txt} (mean of {len(seeds)} seed{'s' if len(seeds) > 1 else ''})", _finite(relu_high), pct(relu_high, 0),
-                f"well above leaky ReLU's (by ≥ {pct(DYING_GAP, 0)})", math.isfinite(relu_high) and math.isfinite(leaky_high) and relu_high >= leaky_high + DYING_GAP),
+                *scored(f"well above leaky ReLU's (by ≥ {pct(DYING_GAP, 0)})", math.isfinite(relu_high) and math.isfinite(leaky_high) and relu_high >= leaky_high + DYING_GAP,
+                        "none of its units can die, nothing to compare with")),
         Readout("relu_dead_low", f"ReLU units dead at learning rates {lo_txt}", _finite(relu_low), pct(relu_low, 0),
                 f"far fewer: the learning rate causes it (≥ {pct(DYING_GAP, 0)} less)", math.isfinite(relu_high) and math.isfinite(relu_low) and relu_high >= relu_low + DYING_GAP),
         Readout("leaky_dead_worst", f"Leaky ReLU (leak {fmt(p['leak'])}) units passing no gradient, worst learning rate", _finite(leaky_worst), pct(leaky_worst, 0),
-                f"≤ {pct(LEAKY_ALIVE, 0)} (none while leak > 0: the leak always passes some gradient)", math.isfinite(leaky_worst) and leaky_worst <= LEAKY_ALIVE),
+                *scored(f"≤ {pct(LEAKY_ALIVE, 0)} (none while leak > 0: the leak always passes some gradient)", math.isfinite(leaky_worst) and leaky_worst <= LEAKY_ALIVE,
+                        "slope 1 everywhere, it cannot die")),
         Readout("leaky_off_high", f"Leaky ReLU units negative on every input at learning rates {hi_txt}", _finite(leaky_off_high), pct(leaky_off_high, 0),
-                "pushed off as well — but still learning through the leak" if p["leak"] > 0 else "pushed off as well — and with leak 0 no gradient passes: dead, as ReLU's"),
-        Readout("accuracy_high", f"Test accuracy at learning rates {hi_txt}: leaky ReLU vs ReLU", _finite(leaky_acc_high),
-                f"{pct(leaky_acc_high, 0)} vs {pct(relu_acc_high, 0)}", f"mitigated: leaky ReLU higher by ≥ {pct(DYING_ACC_GAP, 0)} points", acc_ok),
+                "negative inputs pass unchanged: with leak 1 nothing is switched off" if linear
+                else "pushed off as well — but still learning through the leak" if p["leak"] > 0 else "pushed off as well — and with leak 0 no gradient passes: dead, as ReLU's"),
+        Readout("accuracy_high", f"Test accuracy at learning rates {hi_txt}: leaky ReLU vs ReLU", _finite(leaky_acc_high), f"{pct(leaky_acc_high, 0)} vs {pct(relu_acc_high, 0)}",
+                *scored(f"mitigated: leaky ReLU higher by ≥ {pct(DYING_ACC_GAP, 0)} points", acc_ok, "its accuracy is a linear classifier's, not a mitigation")),
         Readout("relu_dead_init", "ReLU units dead already at initialisation", _finite(float(dead_init[0])), pct(float(dead_init[0]), 0), "the starting point"),
         Readout("diverged", "Runs whose loss diverged (left out)", float(n_div), f"{n_div} of {2 * V}", "marked ×"),
     ]
@@ -121,6 +138,11 @@ def measure_dying(p: dict[str, Any], run: Runner) -> Measurement:
         f"Does not support the claim at these settings: ReLU dead {pct(relu_high, 0)} at high and {pct(relu_low, 0)} at low learning rates, "
         f"leaky ReLU worst {pct(leaky_worst, 0)} dead; test accuracy at high learning rates {pct(leaky_acc_high, 0)} (leaky) vs {pct(relu_acc_high, 0)} (ReLU).",
     )
+    if linear:
+        verdict = Verdict(False, (
+            f"Not a test of the claim at leak {fmt(p['leak'])}: leaky ReLU with leak {fmt(p['leak'])} is the identity x, no longer a rectifier, so its network is linear — "
+            f"no unit can die, and its {pct(leaky_acc_high, 0)} test accuracy at learning rates {hi_txt} (ReLU's: {pct(relu_acc_high, 0)}) is a linear classifier's, not a mitigation. "
+            f"ReLU alone: {pct(relu_high, 0)} of units dead at learning rates {hi_txt}, against {pct(relu_low, 0)} at {lo_txt}. Choose a leak below 1."))
     series = []
     for i, (name, params) in enumerate((("relu", {}), ("leaky_relu", leaky_params))):
         ks = slice(i * V, (i + 1) * V)
@@ -169,12 +191,12 @@ DYING = Lesson(
     explanation=(
         "A ReLU unit whose pre-activation is negative for every input outputs 0 and has slope 0 everywhere: no gradient reaches its weights, so nothing can bring it back. It is dead.",
         "A large update can throw a unit's weights and bias into that region in one step — the bigger the learning rate, the more units land there. The sweep trains one network per learning rate, all from the same initial weights, so the learning rate is the only difference.",
-        f"Leaky ReLU keeps a small slope ({fmt(DYING_LEAK)} by default) for negative inputs: a unit pushed to the negative side still receives leak × its gradient, so by this measure it cannot die while the leak is above 0. That alone proves little, so the lesson also counts the leaky units the high learning rates push below zero on every input (many are), and measures what matters: the test accuracy the network keeps. Set the leak to 0 and leaky ReLU becomes ReLU again — it dies like ReLU and loses its accuracy edge.",
+        f"Leaky ReLU keeps a small slope ({fmt(DYING_LEAK)} by default) for negative inputs: a unit pushed to the negative side still receives leak × its gradient, so by this measure it cannot die while the leak is above 0. That alone proves little, so the lesson also counts the leaky units the high learning rates push below zero on every input (many are), and measures what matters: the test accuracy the network keeps. Set the leak to 0 and leaky ReLU becomes ReLU again — it dies like ReLU and loses its accuracy edge. Set it to 1 and it is the identity x: the network is linear, nothing is rectified, and the lesson does not count it as support.",
         "Diverged runs (loss became infinite) are left out and marked ×.",
     ),
     controls=(
         Control("optimizer", "Optimiser", "choice", "adam", choices=("adam", "sgd"), labels=("Adam", "SGD")),
-        param_control("leaky_relu", "leak", "Leaky ReLU's leak", help="Slope for negative inputs; 0 turns leaky ReLU into ReLU."),
+        param_control("leaky_relu", "leak", "Leaky ReLU's leak", help="Slope for negative inputs; 0 turns leaky ReLU into ReLU, 1 into the identity x (a linear network)."),
         Control("depth", "Hidden layers", "int", 4, 1, 6, 1),
         Control("width", "Units per layer", "int", 16, 4, 24, 1),
         Control("epochs", "Epochs", "int", 200, 20, 300, 10),
