@@ -281,6 +281,13 @@ def test_leak_one_is_a_linear_network_and_not_counted_as_support() -> None:
     assert measured("dying-relu").verdict.supports  # the default leak is a rectifier
 
 
+def test_dying_curves_help_names_no_colour_a_theme_does_not_draw() -> None:
+    """The largest learning rate is yellow only in the dark theme (the light one stops at teal)."""
+    (curves,) = [p for p in L.get("dying-relu").plots if p.id == "curves"]
+    assert not re.search(r"yellow|teal|purple|blue|green", curves.help)
+    assert "darkest for the smallest" in curves.help and "lightest for the largest" in curves.help
+
+
 # ----------------------------------------------------------------------------- 4. scale invariance
 
 

@@ -205,7 +205,7 @@ DYING = Lesson(
     ),
     plots=(
         Plot("sweep", "Dead units after training against the learning rate", "Share of hidden units inactive for every training input; × marks a diverged run."),
-        Plot("curves", "Dead units during training, per learning rate", "Colour runs from the smallest learning rate (dark) to the largest (yellow)."),
+        Plot("curves", "Dead units during training, per learning rate", "One line per learning rate, darkest for the smallest and lightest for the largest; neighbouring lines also differ in dash."),
     ),
     measure=measure_dying,
     cost=cost_dying,
