@@ -507,10 +507,19 @@ def test_unbounded_and_one_sided() -> None:
     assert readout(o, "relu_silent").value == 1.0 and readout(o, "tanh_antisym").value == 0.0
 
 
+def test_the_dying_lessons_diverged_count_says_what_it_counts() -> None:
+    """"Runs whose loss diverged: 1 of 16" — 16 of what, with 2 seeds × 8 rates × 2 activations = 32 runs?"""
+    r = readout(measured("dying-relu", optimizer="sgd"), "diverged")
+    assert r.label == "Settings (activation, learning rate) whose loss diverged for some seed (left out)"
+    assert r.text == "1 of 16: Leaky ReLU at 3", r.text
+
+
 def test_formatting() -> None:
     assert L.fmt(0) == "0" and L.fmt(None) == "—" and L.fmt(math.nan) == "—"
     assert L.fmt(0.39512) == "0.395" and L.fmt(12_500.0) == "12,500"
     assert L.fmt(2.64e-5) == "2.64 × 10⁻⁵" and L.fmt(1e-12) == "10⁻¹²"
+    # a negative small number read "-1.0 × 10⁻³" beside "10⁻³" (a hyphen, and a "1.0 ×" the positive one drops)
+    assert L.fmt(-1e-3 * (1 - 1e-9)) == "−10⁻³" and L.fmt(-2.64e-5) == "−2.64 × 10⁻⁵" and L.fmt(-0.76) == "−0.76" and L.fmt(-12_500.0) == "−12,500"
     assert L.pct(0.493) == "49.3\u202f%"
 
 

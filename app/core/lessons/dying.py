@@ -129,7 +129,9 @@ def measure_dying(p: dict[str, Any], run: Runner) -> Measurement:
         Readout("accuracy_high", f"Test accuracy at learning rates {hi_txt}: leaky ReLU vs ReLU", _finite(leaky_acc_high), f"{pct(leaky_acc_high, 0)} vs {pct(relu_acc_high, 0)}",
                 *scored(f"mitigated: leaky ReLU higher by ≥ {pct(DYING_ACC_GAP, 0)} points", acc_ok, "its accuracy is a linear classifier's, not a mitigation")),
         Readout("relu_dead_init", "ReLU units dead already at initialisation", _finite(float(dead_init[0])), pct(float(dead_init[0]), 0), "the starting point"),
-        Readout("diverged", "Runs whose loss diverged (left out)", float(n_div), f"{n_div} of {2 * V}", "marked ×"),
+        Readout("diverged", f"Settings (activation, learning rate) whose loss diverged{' for some seed' if len(seeds) > 1 else ''} (left out)", float(n_div),
+                f"{n_div} of {2 * V}" + (f": {', '.join(f'{_label(a)} at {fmt(lr)}' for k, (a, lr) in enumerate((a, lr) for a in ('relu', 'leaky_relu') for lr in lrs) if first_div[k] is not None)}" if n_div else ""),
+                "marked ×"),
     ]
     verdict = _verdict(
         readouts,

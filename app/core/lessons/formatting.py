@@ -24,18 +24,20 @@ def sub(n: int) -> str:
 
 
 def fmt(x: float | None, digits: int = 3) -> str:
-    """A number for a projector: 0.483, 12.5, 2.6 × 10⁻⁵, 0 for exact zero, — for none."""
+    """A number for a projector: 0.483, 12.5, 2.6 × 10⁻⁵, −0.76, 0 for exact zero, — for none."""
     if x is None or not math.isfinite(x):
         return "—"
     if x == 0:
         return "0"
-    if 1e-3 <= abs(x) < 1e5:
-        if abs(x) >= 10**digits:
-            return f"{x:,.0f}"
-        return f"{x:.{digits}g}"
+    sign = "−" if x < 0 else ""  # (a minus sign, as in the rest of the app: −0.76, −10⁻³)
+    x = abs(x)
+    if 1e-3 <= x < 1e5:
+        if x >= 10**digits:
+            return f"{sign}{x:,.0f}"
+        return f"{sign}{x:.{digits}g}"
     m, e = f"{x:.{max(digits - 1, 0)}e}".split("e")
     power = f"10{str(int(e)).translate(_SUP)}"
-    return power if float(m) == 1.0 else f"{m} × {power}"
+    return sign + (power if float(m) == 1.0 else f"{m} × {power}")
 
 
 def pct(x: float | None, digits: int = 1) -> str:
