@@ -317,6 +317,9 @@ def parse_csv(text: str, task: str = "classify") -> OwnPoints:
     rows = [(i + 1, line.strip()) for i, line in enumerate(text.splitlines()) if line.strip()]
     if rows and not _float(_cells(rows[0][1])[0]):
         rows = rows[1:]  # a header (a first cell such as 1e400 is a number too large, not a name)
+    if not rows:
+        raise CoreError("csv", f"csv: the file has no rows of numbers (at least {MIN_OWN_POINTS}: x1, x2, {'label' if task == 'classify' else 'target'})",
+                        "empty", min=MIN_OWN_POINTS)
     if len(rows) > MAX_OWN_POINTS:
         raise CoreError("csv", f"csv: at most {MAX_OWN_POINTS:,} rows (this file has {len(rows):,})", "too_many", max=MAX_OWN_POINTS, got=len(rows))
     x, y = [], []
@@ -325,7 +328,9 @@ def parse_csv(text: str, task: str = "classify") -> OwnPoints:
         if len(cells) != 3:
             # 0,5 for 0.5 in a comma-separated file splits every number in two
             hint = "; decimal commas? write 0.5, or separate the columns with ';'" if len(cells) > 3 and "," in text_row and ";" not in text_row else ""
-            raise CoreError("csv", f"csv: line {line} has {len(cells)} columns; each row is x1, x2, {'label' if task == 'classify' else 'target'}{hint}", "columns", line=line, columns=len(cells))
+            sep = {";": "semicolons", "\t": "tabs", ",": "commas", None: "spaces"}[_separator(text_row)]
+            raise CoreError("csv", f"csv: line {line} has {len(cells)} column{'s' if len(cells) != 1 else ''} (separated by {sep}); "
+                            f"each row is x1, x2, {'label' if task == 'classify' else 'target'}{hint}", "columns", line=line, columns=len(cells))
         values = []
         for col, cell in enumerate(cells, start=1):
             if _THOUSANDS.fullmatch(cell) and _separator(text_row) != ";":

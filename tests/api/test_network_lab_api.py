@@ -111,6 +111,20 @@ def test_csv_with_decimal_commas_and_quotes_is_read(client: TestClient) -> None:
     assert "decimal commas?" in r.json()["detail"], r.json()
 
 
+def test_csv_messages_name_the_separator_and_an_empty_file(client: TestClient) -> None:
+    """A text file "line 2 has 6 columns" (spaces are a separator too: not said), "1 columns",
+    and an empty file "between 10 and 5,000 points (got 0)"."""
+    post = lambda text: client.post("/api/points", content=text, headers={"content-type": "text/csv"}).json()
+    j = post("x1 x2 label\nthis is not a csv file\n")
+    assert (j["code"], j["line"], j["columns"]) == ("columns", 2, 6) and "line 2 has 6 columns (separated by spaces)" in j["detail"], j
+    j = post("x\n1\n2\n")
+    assert "line 2 has 1 column (separated by spaces); each row is x1, x2, label" in j["detail"], j
+    assert "line 1 has 2 columns (separated by semicolons)" in post("1;2\n")["detail"]
+    for empty in ("", "\n\n", "x1,x2,label\n"):
+        j = post(empty)
+        assert j["code"] == "empty" and j["field"] == "csv" and j["detail"] == "csv: the file has no rows of numbers (at least 10: x1, x2, label)", j
+
+
 def test_a_comma_that_could_be_a_thousands_separator_is_asked_about(client: TestClient) -> None:
     """A quoted "1,000" in a comma-separated file was read as 1.0 (a decimal comma), in silence,
     where a spreadsheet export from an English locale means one thousand. It is now refused,
