@@ -321,6 +321,14 @@ def test_theory_embeds_in_a_fixed_frame_keep_caption_and_link_in_view(page, serv
     _assert_footer_clear(inner, width, height)
 
 
+def test_a_y_title_that_would_take_three_lines_in_a_small_frame_is_its_symbol(page, server):
+    """/embed/init-depth at 300 × 200 wrote its y title "second moment q_l" on three lines (a
+    third of the plot's width); it is now its symbol, q_l. A larger frame keeps the words."""
+    title = "() => document.querySelector('.g-ytitle text').textContent.replace(/\u200b/g, '')"
+    assert _framed(page, server, "/embed/init-depth?th=tanh", 300, 200).evaluate(title) == "ql"
+    assert _framed(page, server, "/embed/init-depth?th=tanh", 480, 320).evaluate(title) == "second moment ql"
+
+
 def test_phase_embed_after_a_click_keeps_caption_clear_and_links_the_point(page, server):
     inner = _framed(page, server, "/embed/phase?th=tanh", 720, 520)
     box = inner.evaluate("document.querySelector('.nsewdrag').getBoundingClientRect().toJSON()")
