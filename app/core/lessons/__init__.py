@@ -17,6 +17,8 @@ a neutral :class:`View` of the explorer setting that reproduces it (the API make
 
 from __future__ import annotations
 
+from .deep_training import *  # noqa: F403
+from .deep_training import DEEP_TRAINING
 from .dying import *  # noqa: F403
 from .dying import DYING
 from .edge_of_chaos import *  # noqa: F403
@@ -66,10 +68,10 @@ from .zero_centred import ZERO_CENTRED
 __all__ = [
     "ARTICLE", "LESSON_MAX_COST", "Control", "ControlError", "Lesson", "Measurement", "Plot", "Readout", "Verdict", "View", "check_budget",
     "explorer_note", "fmt", "pct", "resolve_controls", "run_measure", "LESSONS", "BY_SLUG", "SLUGS", "get", "neighbours",
-    "DYING", "EDGE_OF_CHAOS", "EFFICIENCY", "HE_INIT", "KINK", "NOISY", "ONE_SIDED", "PRELU", "SCALE", "SOFTPLUS", "SPARSE", "UNBOUNDED", "VANISHING", "ZERO_CENTRED",
+    "DEEP_TRAINING", "DYING", "EDGE_OF_CHAOS", "EFFICIENCY", "HE_INIT", "KINK", "NOISY", "ONE_SIDED", "PRELU", "SCALE", "SOFTPLUS", "SPARSE", "UNBOUNDED", "VANISHING", "ZERO_CENTRED",
 ]
 
-LESSONS: tuple[Lesson, ...] = (SPARSE, VANISHING, DYING, SCALE, SOFTPLUS, ZERO_CENTRED, KINK, NOISY, PRELU, EFFICIENCY, UNBOUNDED, ONE_SIDED, HE_INIT, EDGE_OF_CHAOS)
+LESSONS: tuple[Lesson, ...] = (SPARSE, VANISHING, DYING, SCALE, SOFTPLUS, ZERO_CENTRED, KINK, NOISY, PRELU, EFFICIENCY, UNBOUNDED, ONE_SIDED, HE_INIT, EDGE_OF_CHAOS, DEEP_TRAINING)
 BY_SLUG: dict[str, Lesson] = {lesson.slug: lesson for lesson in LESSONS}
 SLUGS: tuple[str, ...] = tuple(BY_SLUG)
 
