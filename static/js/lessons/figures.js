@@ -773,6 +773,69 @@ function typeScale(big) {
   return Math.round((100 * rem) / 20) / 100;
 }
 
+// ----------------------------------------------------------------------------- 15. deep networks without pre-training
+
+/** "mean of 2 seeds" or "seed 0": what the lesson's numbers are of. */
+const seedsText = (d) => (d.seeds.length > 1 ? `mean of ${d.seeds.length} seeds` : `seed ${d.seeds[0]}`);
+
+/**
+ * A depth sweep (lib's sweepFigure) with a reference level drawn across it as a dashed line: passed
+ * as one more series, so the phone layout makes room for its legend entry, then restyled.
+ */
+function depthSweep(d, metric, metricLabel, ref, refName, { big, narrow, width }) {
+  const level = { label: refName, [metric]: d.values.map(() => ref), diverged_at_epoch: d.values.map(() => null) };
+  const fig = sweepFigure({ ...d, series: [...d.series, level] }, metric, { big, metricLabel, paramLabel: "hidden layers", narrow, width });
+  const lo = Math.min(...d.values);
+  const hi = Math.max(...d.values);
+  for (const t of fig.data) {
+    if (t.name !== refName) continue;
+    Object.assign(t, { x: [lo - 0.5, hi + 0.5], y: [ref, ref], mode: "lines", line: { color: colours().muted, dash: "dash", width: big ? 2.5 : 2 }, hoverinfo: "skip" });
+    delete t.marker;
+    delete t.hovertemplate;
+  }
+  // what the points are: the x title says it (on a phone on two lines)
+  const what = `hidden layers${narrow ? "<br>" : " "}(after ${d.epochs} epochs; ${seedsText(d)})`;
+  fig.layout.xaxis = { ...fig.layout.xaxis, dtick: 1, range: [lo - 0.5, hi + 0.5], title: { ...fig.layout.xaxis.title, text: what } };
+  if (narrow && fig.layout.height) {
+    // (the phone layout put its legend under a one-line title: one line lower, the figure as much taller)
+    const L = fig.layout;
+    const plotPx = L.height - L.margin.t - L.margin.b;
+    const extra = 1.4 * ((L.font && L.font.size) || 13);
+    L.legend = { ...L.legend, y: L.legend.y - extra / plotPx };
+    L.margin = { ...L.margin, b: L.margin.b + extra };
+    L.height += extra;
+  }
+  fig.layout.margin.t = Math.max(fig.layout.margin.t || 0, 40);
+  return fig;
+}
+
+function deepCurves(d, { big }) {
+  const data = [];
+  d.series.forEach((s, i) => {
+    const x = d.frames.slice(0, s.loss_curve.length);
+    if (d.seeds.length > 1) data.push(...band(x, s.loss_curve_min, s.loss_curve_max, i, `${s.label} seeds`));
+    data.push(line(x, s.loss_curve, s.label, i, { hovertemplate: `epoch %{x}: loss %{y:.3g}<extra>${s.label}</extra>` }));
+  });
+  const ends = [d.frames[0], d.frames[d.frames.length - 1]];
+  data.push({ x: ends, y: [d.log2, d.log2], type: "scatter", mode: "lines", name: `nothing learned: log 2 = ${fmtNumber(d.log2, 3)}`, line: { color: colours().muted, dash: "dash", width: big ? 2.5 : 2 }, hoverinfo: "skip" });
+  const layout = layoutWith(big, {
+    xaxis: { title: title(`epoch (${seedsText(d)})`) },
+    yaxis: { title: title(`training loss, ${d.depth} layer${d.depth > 1 ? "s" : ""}`), type: "log", exponentformat: "power" },
+  });
+  layout.margin.t = 56;
+  return { data, layout };
+}
+
+function deepDepthLoss(d, opts) {
+  return depthSweep(d, "final_loss", "final training loss", d.log2, `nothing learned: log 2 = ${fmtNumber(d.log2, 3)}`, opts);
+}
+
+function deepDepthAccuracy(d, opts) {
+  const fig = depthSweep(d, "accuracy_test", "final test accuracy", 0.5, "coin flip: 50 %", opts);
+  fig.layout.yaxis = { ...fig.layout.yaxis, tickformat: ".0%" };
+  return fig;
+}
+
 /** Every builder of `table`, its figure fitted to the plot's size (fitPlot). */
 function fitted(table) {
   for (const plots of Object.values(table)) {
@@ -798,4 +861,5 @@ export const FIGURES = fitted({
   "one-sided": { sides: oneSided },
   "he-initialisation": { variance: heVariance },
   "edge-of-chaos": { ratios: edgeRatios },
+  "deep-without-pretraining": { curves: deepCurves, depth_loss: deepDepthLoss, depth_accuracy: deepDepthAccuracy },
 });
