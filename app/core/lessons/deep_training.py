@@ -209,5 +209,4 @@ DEEP_TRAINING = Lesson(
     cost=cost_deep,
     explorer_note=note_deep,
     trains=True,
-    optional=True,
 )
