@@ -345,7 +345,7 @@ def phase_boundaries(phi: Phi, sigma_b2: Sequence[float], lo: float = 0.1, hi: f
             break
         rb2 = b2[rows]
         lo_w, hi_w, lo_f, hi_f = (np.array([brackets[r][k][j] for r in rows]) for j in range(4))
-        at = np.where(lo_w == hi_w, lo_w, illinois(h, lo_w, hi_w, lo_f, hi_f, xtol=1e-12, rtol=1e-14))
+        at = illinois(h, lo_w, hi_w, lo_f, hi_f, xtol=1e-12, rtol=1e-14)  # (an exact zero on the grid: returned as is)
         there = h(at, np.arange(len(rows)))
         for r, w, off in zip(rows, at, there):
             if abs(off) <= JUMP_TOL:
