@@ -4,7 +4,7 @@
 // with its phone layout on a narrow screen (such a figure sets its own height). Every figure
 // then passes through fitPlot (FIGURES, at the end): one set of rules for a small plot area.
 
-import { gradientFlowFigure, oneTwoFive, rgba, sweepCurvesFigure, sweepFigure, textPx, touchScreen, viridis, wrapText } from "../lib/figures.js";
+import { fewLogTicks, gradientFlowFigure, rgba, sweepCurvesFigure, sweepFigure, textPx, touchScreen, viridis, wrapText } from "../lib/figures.js";
 import { baseLayout, colours, currentTheme, seriesStyle } from "../lib/theme.js";
 
 const pctAxis = { range: [-0.02, 1.05], tickformat: ".0%" };
@@ -809,13 +809,6 @@ function depthSweep(d, metric, metricLabel, ref, refName, { big, narrow, width }
   return fig;
 }
 
-/** A log axis over `ys` within three decades ticked at 1, 2 and 5 (Plotly's own wrote every digit, 2 … 9). */
-function fewLogTicks(axis, ys) {
-  const v = ys.filter((y) => y > 0 && Number.isFinite(y));
-  if (v.length && Math.log10(Math.max(...v) / Math.min(...v)) < 3) Object.assign(axis, oneTwoFive(Math.min(...v), Math.max(...v)));
-  return axis;
-}
-
 function deepCurves(d, { big }) {
   const data = [];
   d.series.forEach((s, i) => {
@@ -829,14 +822,14 @@ function deepCurves(d, { big }) {
     xaxis: { title: title(`epoch (${seedsText(d)})`) },
     yaxis: { title: title(`training loss, ${d.depth} layer${d.depth > 1 ? "s" : ""}`), type: "log", exponentformat: "power" },
   });
-  fewLogTicks(layout.yaxis, [d.log2, ...d.series.flatMap((s) => [...s.loss_curve_min, ...s.loss_curve_max, ...s.loss_curve])]);
+  fewLogTicks(layout.yaxis, [d.log2, ...d.series.flatMap((s) => [...s.loss_curve_min, ...s.loss_curve_max, ...s.loss_curve])], 3);
   layout.margin.t = 56;
   return { data, layout };
 }
 
 function deepDepthLoss(d, opts) {
   const fig = depthSweep(d, "final_loss", "final training loss", d.log2, `nothing learned: log 2 = ${fmtNumber(d.log2, 3)}`, opts);
-  fewLogTicks(fig.layout.yaxis, [d.log2, ...d.series.flatMap((s) => s.final_loss)]);
+  fewLogTicks(fig.layout.yaxis, [d.log2, ...d.series.flatMap((s) => s.final_loss)], 3);
   return fig;
 }
 

@@ -824,8 +824,7 @@ export function gradientNormsFigure(trace, { big = false, key = "grad_norm_input
   layout.xaxis.dtick = 1;
   layout.yaxis = { ...layout.yaxis, type: "log", title: { text: key === "grad_norm_weights" ? "‖∂L/∂W‖" : "‖∂L/∂(layer input)‖" }, exponentformat: "power", automargin: true };
   // within two decades Plotly labels every digit (2 3 4 … 9 in a pile): ticks at 1, 2 and 5 only
-  const norms = data.flatMap((d) => d.y || []).filter((y) => y > 0 && Number.isFinite(y));
-  if (norms.length && Math.log10(Math.max(...norms) / Math.min(...norms)) < 2) Object.assign(layout.yaxis, oneTwoFive(Math.min(...norms), Math.max(...norms)));
+  fewLogTicks(layout.yaxis, data.flatMap((d) => d.y || []), 2);
   if (narrow) phoneLayout(layout, data, { width });
   return { data, layout };
 }
@@ -835,7 +834,7 @@ const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴",
 /** A log axis's ticks at 1, 2 and 5 × 10ᵏ from lo's decade to hi's, each written in full: 0.2,
  * 0.5, 1 (or 2×10⁻⁵ beyond 10⁻³ … 10³). Plotly's own ("D2") wrote the 2s and 5s as bare digits
  * beside the powers, "10⁻¹, 2, 5, 10⁰", which read as two and five. */
-export function oneTwoFive(lo, hi) {
+function oneTwoFive(lo, hi) {
   const tickvals = [];
   const ticktext = [];
   for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
@@ -846,6 +845,14 @@ export function oneTwoFive(lo, hi) {
     }
   }
   return { tickmode: "array", tickvals, ticktext };
+}
+
+/** A log axis over values `ys` spanning fewer than `decades` decades, ticked by oneTwoFive
+ * (Plotly's own labels every digit there); the axis, changed in place. */
+export function fewLogTicks(axis, ys, decades) {
+  const v = ys.filter((y) => y > 0 && Number.isFinite(y));
+  if (v.length && Math.log10(Math.max(...v) / Math.min(...v)) < decades) Object.assign(axis, oneTwoFive(Math.min(...v), Math.max(...v)));
+  return axis;
 }
 
 /** How layer l of `depth` is drawn in per-layer line plots: deeper layers bolder. */
