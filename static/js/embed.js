@@ -6,7 +6,7 @@
 import { Latest, loadCatalogue, loadMeta } from "./lib/api.js";
 import { autorangeUnfixed, fitToWidth, touchScreen } from "./lib/figures.js";
 import { plotConfig } from "./lib/panel.js";
-import { plotly } from "./lib/plotly.js";
+import { dropPendingResize, plotly } from "./lib/plotly.js";
 import { noteText, sanitise } from "./lib/spec.js";
 import { applyTheme } from "./lib/theme.js";
 import { buildQuery, readLink } from "./lib/url.js";
@@ -171,6 +171,8 @@ async function draw(figure, again = null, { fresh = false } = {}) {
   plot.dataset.figureHeight = layout.height || "";
   const Plotly = await plotly();
   const config = plotConfig(panelName, { displayModeBar: showModebar() ? "hover" : false });
+  clearTimeout(fitting);
+  dropPendingResize(plot);
   await (fresh ? Plotly.newPlot : Plotly.react)(plot, figure.data, layout, config);
   await barsToMaps(Plotly);
   plot.dataset.rendered = "1";

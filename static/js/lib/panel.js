@@ -3,7 +3,7 @@
 
 import { el } from "./controls.js";
 import { autorangeUnfixed, fitToWidth } from "./figures.js";
-import { plotly } from "./plotly.js";
+import { dropPendingResize, plotly } from "./plotly.js";
 
 export const SLIDE = { width: 1280, height: 720, scale: 1.5 }; // 1920×1080 pixels, type scaled to match
 
@@ -151,6 +151,7 @@ export class Panel {
     const bars = colourBars(figure.data);
     const turned = this.rendered && bars !== this.bars;
     this.bars = bars;
+    dropPendingResize(this.plot);
     const draw = () => window.Plotly.react(this.plot, figure.data, figure.layout, config);
     const p = turned ? window.Plotly.react(this.plot, figure.data.map((t) => ({ ...t, showscale: false })), figure.layout, config).then(() => turn === this.turn && draw()) : draw();
     this.rendered = true;

@@ -17,6 +17,13 @@ export function plotly() {
   return loaded;
 }
 
+/** Before drawing: Plots.resize acts 100 ms after it is called, on whatever layout the plot has
+ * then, and takes away a height the layout sets (a phone's). Drawn in between, such a figure was
+ * stretched to its box; Plotly.newPlot forgets that timer without clearing it. */
+export function dropPendingResize(gd) {
+  clearTimeout(gd._redrawTimer);
+}
+
 // Plotly's toolbar is a row of buttons, a Tab stop each (7 per plot). As a WAI-ARIA toolbar it
 // is one Tab stop: the arrow keys, Home and End move within it. The buttons are made on each
 // drawing, so this acts when one gets focus (Tab into the toolbar lands on its first button,
