@@ -5,7 +5,7 @@
 import { loadCatalogue, loadMeta } from "./lib/api.js";
 import { buildQuery, defaultOf, readLink, showLinkNotice } from "./lib/url.js";
 import { noteText, sanitise } from "./lib/spec.js";
-import { describeFormulas, prepareFormulas, settleSweep } from "./lib/formula.js";
+import { describeFormulas, isFormula, prepareFormulas, settleSweep } from "./lib/formula.js";
 import { applyTheme, preferredTheme } from "./lib/theme.js";
 import { FunctionView } from "./views/function-view.js";
 import { openEmbedDialog } from "./lib/embed-dialog.js";
@@ -41,14 +41,22 @@ async function main() {
   const SCHEMA = meta.state;
   // a link read by the links' one rule (app/api/meta.py), activation lists checked against the
   // catalogue (typed formulas by the server); the URL's theme, else the one this browser last chose
+  const VIEW_OF = { fn: "the Function view", act: "the Network view", th: "the Theory view" };
   const readWithTheme = async () => {
     const { state: s, notes } = readLink(SCHEMA, location.search, [...meta.embed_keys, ...meta.page_keys], meta.ordered);
     await prepareFormulas([...s.fn, ...s.act, ...s.th], catalogue);
     for (const key of ["fn", "act", "th"]) {
       const checked = sanitise(s[key], catalogue, SCHEMA[key].max);
+      // a list left empty by a formula the server refused: its text in the view's first card, to
+      // mend (the plots show the default until it reads)
+      const refused = s[key].find((f) => isFormula(f) && catalogue.formulas.get(f.formula)?.error);
       s[key] = checked.specs;
       notes.push(...checked.notes);
       if (!s[key].length) s[key] = defaultOf(SCHEMA[key]);
+      if (!checked.specs.length && refused) {
+        s[key][0] = { ...s[key][0], draft: { text: refused.formula, error: catalogue.formulas.get(refused.formula).error } };
+        checked.notes.find((n) => n.code === "formula_error" && n.formula === refused.formula.slice(0, 60)).mend = VIEW_OF[key];
+      }
     }
     await describeFormulas([...s.fn, ...s.act, ...s.th], catalogue);
     settleSweep(s, catalogue, SCHEMA, notes);

@@ -180,6 +180,30 @@ def test_a_link_with_a_broken_formula_says_so(page, server):
     drop_expected_422(page)
 
 
+@pytest.mark.parametrize("view,key,card", [("function", "fn", CARD), ("network", "act", "#view-network .curve-card")])
+def test_a_link_whose_only_formula_is_mistyped_opens_it_in_the_editor_to_mend(page, server, view, key, card):
+    """The text came from the reader: left out, it was lost (the card showed ReLU). It is in the
+    first card's editor with its error, the plots show the default until it reads, and mended
+    it is drawn and written to the link."""
+    page.goto(f"{server}/?view={view}&{key}=" + quote("[max(0.1*x,]", safe="[]"))
+    page.wait_for_selector(f"{card} .formula-input[aria-invalid='true']")
+    editor = page.locator(f"{card} .formula-input").first
+    assert editor.input_value() == "max(0.1*x,"
+    error = page.locator(f"{card} .formula-error").first.inner_text()
+    assert "at character 11: the formula ends too early" in error and "The plots show ReLU until it reads." in error
+    assert page.locator(f"{card} select[data-role='activation']").first.input_value() == "__formula__"
+    assert f"it is in the {view.title()} view's first card, to mend" in page.locator("#url-notice").inner_text()
+    assert page.locator(f"{card} .torch-copy").first.is_hidden()  # (nothing of its own to copy yet)
+    editor.fill("max(0.1*x, x)")
+    editor.dispatch_event("change")
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('{key}') === '[max(0.1*x, x)]'")
+    assert page.locator(f"{card} .formula-input").first.get_attribute("aria-invalid") is None
+    assert page.locator(f"{card} .torch-copy").first.is_visible()
+    if view == "function":
+        page.wait_for_function("() => document.querySelector('[data-panel=\"function\"] .plot').data.some((t) => t.name === 'max(0.1*x, x)')")
+    drop_expected_422(page)
+
+
 def test_an_embed_draws_a_formula_and_its_sliders(page, server):
     q = quote("[x*sigmoid(b*x)](b=2:0:5)", safe="()[]=:,")
     page.goto(f"{server}/embed/function?fn={q}&controls=1")

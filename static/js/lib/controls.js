@@ -241,7 +241,10 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
   }
   choose.append(el("option", { value: OWN, text: "Your own formula…" }));
   const own = isFormula(spec);
-  choose.value = own ? OWN : spec.name;
+  // a link's formula the server refused (explorer.js): in the editor with its error, to mend,
+  // while the plots show the spec's activation
+  let draft = spec.draft || null;
+  choose.value = own || draft ? OWN : spec.name;
   const params = el("div", { class: "params" });
   const editor = el("div", { class: "formula-editor" });
   let state = own ? { formula: spec.formula, params: { ...spec.params }, ranges: { ...(spec.ranges || {}) } } : { name: spec.name, params: { ...spec.params } };
@@ -346,7 +349,7 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
 
   const showError = (text, err) => {
     showFormulaError(input, error, text, err);
-    error.append(el("small", { text: "The plots show your last formula that worked." }));
+    error.append(el("small", { text: isFormula(state) ? "The plots show your last formula that worked." : `The plots show ${actOf(state, catalogue).name} until it reads.` }));
   };
   const clearError = () => clearFormulaError(input, error);
 
@@ -378,6 +381,8 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
     await describeFormulas([next], catalogue).catch(() => {});
     if (mine !== asked) return;
     clearError();
+    draft = null;
+    torchBtn.hidden = false;
     const changed = next.formula !== state.formula || JSON.stringify(Object.keys(next.params)) !== JSON.stringify(Object.keys(state.params));
     state = next;
     showDerivative();
@@ -411,12 +416,17 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
   });
 
   function showMode() {
-    const formula = isFormula(state);
+    const formula = isFormula(state) || draft !== null;
     editor.hidden = !formula;
+    torchBtn.hidden = !isFormula(state);
     card.classList.toggle("own-formula", formula);
     // a group named for its activation: its parameters' controls ("form", "leak") are heard as GELU's, Leaky ReLU's
     card.setAttribute("aria-label", `Activation ${index + 1}: ${formula ? "your own formula" : choose.selectedOptions[0].text}`);
-    if (formula) {
+    if (draft) {
+      input.value = draft.text;
+      showError(draft.text, draft.error);
+      derivative.textContent = "";
+    } else if (formula) {
       input.value = state.formula;
       clearError();
       showDerivative();
@@ -424,6 +434,7 @@ export function activationCard(catalogue, spec, index, { onChange, onRemove, all
   }
 
   choose.addEventListener("change", async () => {
+    draft = null;
     if (choose.value !== OWN) {
       state = { name: choose.value, params: {} };
       showMode();

@@ -361,7 +361,7 @@ export function noteText(note, catalogue, { menu = true } = {}) {
     case "bad_range":
       return `${name(note.activation)}: ${note.param}=${note.given} is not a range min < max with the default inside: using ${formatNumber(note.min)} to ${formatNumber(note.max)}.`;
     case "formula_error":
-      return `Your formula ${shown(note.formula)} could not be used (${note.message}): left out.`;
+      return `Your formula ${shown(note.formula)} could not be used (${note.message}): ${note.mend ? `it is in ${note.mend}'s first card, to mend` : "left out"}.`;
     case "empty":
       return `No activation could be used: showing ${name(note.used)}.`;
     default:

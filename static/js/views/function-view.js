@@ -12,7 +12,10 @@ import { swatch } from "../lib/theme.js";
 /** Activations with in-range parameters (the links' rule, app/core/spec.py), at most `max`
  * (formulas must have been through lib/formula.js prepareFormulas). */
 export function sanitiseSpecs(specs, catalogue, max) {
-  return sanitise(specs, catalogue, max).specs;
+  const out = sanitise(specs, catalogue, max).specs;
+  // (a first card's refused formula, to mend in its editor: explorer.js)
+  if (specs[0] && specs[0].draft && out.length) out[0] = { ...out[0], draft: specs[0].draft };
+  return out;
 }
 
 
