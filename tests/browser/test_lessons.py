@@ -835,3 +835,22 @@ def test_going_back_into_a_lesson_brings_back_its_settings(page, server):
     assert page.evaluate("new URLSearchParams(location.search).get('leak')") == "0.2"
     page.wait_for_selector(READY, timeout=60_000)
     assert page.locator("[data-param-box='leak']").input_value() == "0.2"
+
+
+def test_a_strip_shown_above_a_slide_redraws_its_plot_in_the_room_left(page, server):
+    """A live class's strip appears above a slide already drawn (a teacher who starts the class
+    while presenting, or a page reloaded into one): the slide moved down by the strip, the plot
+    kept its height, and its x-axis title went under the presenter bar (no scrolling reaches it)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/lessons/dying-relu?present=1&step=2")
+    page.wait_for_selector(".step-plot:not([hidden]) .plot[data-rendered]", timeout=60_000)
+    _measured(page)
+    plot = "document.querySelector('.step-plot:not([hidden]) .js-plotly-plot')"
+    before = page.evaluate(f"{plot}._fullLayout.height")
+    page.evaluate("() => document.body.prepend(Object.assign(document.createElement('div'), { style: 'height: 44px' }))")
+    settles(page, f"() => {plot}._fullLayout.height < {before} - 40")
+    box = page.evaluate(f"""() => {{ const p = {plot}, t = p.querySelector('.g-xtitle'), b = document.querySelector('.presenter');
+      return {{ title: t.getBoundingClientRect().bottom, plot: p.getBoundingClientRect().bottom, bar: b.getBoundingClientRect().top,
+               drawn: p._fullLayout.height, box: p.clientHeight }}; }}""")
+    assert abs(box["drawn"] - box["box"]) <= 2, box
+    assert box["title"] <= box["plot"] + 1 and box["title"] <= box["bar"], box

@@ -70,18 +70,34 @@ export class Presenter {
 
   /** The slide's bottom padding is the bar's real height (--presenter-h), and what sits above the
    * slide (a live class's strip) is taken from its screen height (--above-slide-h); while the slide
-   * goes on below the screen the bar says "More below" (a click scrolls on); a window resized redraws the plot. */
+   * goes on below the screen the bar says "More below" (a click scrolls on); a change of the room
+   * the slide has redraws the plot. */
   followBar() {
     const bar = this.main.querySelector(".presenter");
     const root = document.documentElement;
     const set = (name, px) => {
       if (root.style.getPropertyValue(name) !== px) root.style.setProperty(name, px);
     };
+    // lessons.js redraws when the plot style changes; a plot's layout also follows the room it
+    // has (figures.js): a window resized (a zoom), or a live class's strip shown above the slide
+    const room = () => `${innerWidth}×${innerHeight}|${root.style.getPropertyValue("--above-slide-h")}`;
+    let drawnIn = null;
+    let timer = null;
+    const redrawForRoom = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (room() === drawnIn) return;
+        drawnIn = room();
+        this.onShow();
+        window.dispatchEvent(new Event("resize")); // (Plotly sizes a plot to its box on a resize only)
+      }, 200);
+    };
     const update = () => {
       set("--presenter-h", `${bar.offsetHeight}px`);
       set("--above-slide-h", `${Math.max(0, Math.round(this.main.getBoundingClientRect().top + scrollY))}px`);
       const below = root.scrollHeight - scrollY - innerHeight;
       this.more.hidden = below <= 4;
+      if (drawnIn !== null && room() !== drawnIn) redrawForRoom();
     };
     new ResizeObserver(update).observe(bar);
     new ResizeObserver(update).observe(this.main);
@@ -90,19 +106,8 @@ export class Presenter {
     this.more.addEventListener("click", () => this.page(1, "smooth"));
     this.updateBar = update;
     update();
-    // lessons.js redraws when the plot style changes; a plot's layout also follows its size
-    // (figures.js), so a window resized (a zoom) redraws it too
-    let size = `${innerWidth}×${innerHeight}`;
-    let timer = null;
-    window.addEventListener("resize", () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        const now = `${innerWidth}×${innerHeight}`;
-        if (now === size) return;
-        size = now;
-        this.onShow();
-      }, 200);
-    });
+    drawnIn = room();
+    window.addEventListener("resize", redrawForRoom);
   }
 
   /** Scroll the slide a screen on (dir 1) or back (−1), less the bar; false when it is already at that end. */
