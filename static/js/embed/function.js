@@ -24,7 +24,10 @@ export async function show(frame, catalogue, meta, state, notes) {
       const curves = data.map((d, i) => ({ label: curveLabel(state.fn[i], catalogue, state.fn), data: d }));
       const figure = () => functionFigure(curves, { regions: state.regions, samples: state.samples, touch: touchScreen(), width: frame.plot.clientWidth || undefined, height: frame.plot.clientHeight || undefined });
       await draw(figure(), figure);
-      setStatus("");
+      // a formula's values the plot cannot show in view (none finite, or none past a point): said
+      // in the caption, as the explorer says it under its plot and in the formula's card
+      const unseen = curves.filter((c) => c.data.formula && !c.data.formula.finite.ok && [...c.data.y, ...c.data.dy].some((v) => v === null));
+      setStatus(unseen.map((c) => `${c.label}: ${c.data.y.every((v) => v === null) ? "nothing to draw — " : ""}${c.data.formula.finite.message}.`).join(" "));
     } catch (err) {
       if (!isAbort(err)) setStatus(err.message, true);
     }
