@@ -212,7 +212,8 @@ def state_fields() -> dict[str, dict[str, Any]]:
         "mode": {"type": "string", "default": "train", "choices": ["train", "compare", "sweep"]},
         "act": {"type": "specs", "default": "relu", "max": MAX_COMPARE},
         "sweep": {"type": "string", "default": "learning_rate"},
-        "values": {"type": "list", "items": "number", "default": SWEEP_DEFAULTS["learning_rate"], "max": training_schemas.MAX_SWEEP_VALUES},
+        # (the usual values of a sweep of the learning rate, of momentum: settleSweep, formula.js)
+        "values": {"type": "list", "items": "number", "default": SWEEP_DEFAULTS["learning_rate"], "max": training_schemas.MAX_SWEEP_VALUES, "usual": SWEEP_DEFAULTS},
         "metric": {"type": "string", "default": "dead_fraction", "choices": list(METRICS)},
         "grad": {"type": "string", "default": "input", "choices": list(GRADIENTS)},
         "auto": {"type": "bool", "default": True},
@@ -402,7 +403,6 @@ def meta_json() -> dict[str, Any]:
         },
         "explorer": {"grid_points": GRID_POINTS, "samples": SAMPLES, "recording": RECORDING, "live": LIVE, "compare_next": list(COMPARE_NEXT), "function_next": list(FUNCTION_NEXT)},
         "own_points": {"min": MIN_OWN_POINTS, "max": MAX_OWN_POINTS, "link_max": MAX_LINK_POINTS, "limit": OWN_LIMIT, "max_classes": MAX_CLASSES, "plane": OWN_PLANE, "margin": BOUNDARY_MARGIN},
-        "sweep_defaults": SWEEP_DEFAULTS,
         "panels": PANELS,
         "gradients": GRADIENTS,
         "metrics": METRICS,

@@ -6,7 +6,7 @@
 //   catalogue.described : key(spec)   → the /api/formula answer (its .activation has the catalogue's shape)
 
 import { getJSON } from "./api.js";
-import { formulaQuery } from "./spec.js";
+import { formatNumber, formulaQuery } from "./spec.js";
 
 const isFormula = (spec) => spec && spec.formula !== undefined && spec.formula !== null;
 export { isFormula };
@@ -108,9 +108,27 @@ export function sweepableParams(specs, catalogue) {
   return lists[0].filter((p) => lists.every((l) => l.some((q) => q.id === p.id)));
 }
 
+/** What a sweep of `param` may take: {label, min, max} — the learning rate's and momentum's
+ * ranges (the link schema's), else the range every activation of `specs` accepts. */
+export function sweepRange(param, specs, catalogue, schema) {
+  if (param === "learning_rate" || param === "momentum") return { label: param.replace(/_/g, " "), min: schema[param].min, max: schema[param].max };
+  const found = specs.map((a) => actOf(a, catalogue).params.find((p) => p.id === param)).filter(Boolean);
+  if (!found.length) return { label: param.replace(/_/g, " "), min: -Infinity, max: Infinity };
+  return { label: found[0].label, min: Math.max(...found.map((p) => p.min)), max: Math.min(...found.map((p) => p.max)) };
+}
+
+/** A sweep's usual values: the server's for the learning rate and momentum, else six across the range. */
+export function sweepDefaults(param, specs, catalogue, schema) {
+  if (schema.values.usual[param]) return [...schema.values.usual[param]];
+  const { min, max } = sweepRange(param, specs, catalogue, schema);
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return ["0.1"];
+  return Array.from({ length: 6 }, (_, i) => formatNumber(Number((min + ((max - min) * i) / 5).toPrecision(3))));
+}
+
 /** A link's sweep made one the API takes, with a note for each change (the explorer and the
  * sweep embed both): a momentum sweep trains with SGD (Adam reads no momentum); a parameter
- * not every activation has sweeps the learning rate. Notes only when ``sweeping``. */
+ * not every activation has sweeps the learning rate; values outside what the swept setting
+ * takes are left out, and with none left it sweeps its usual values. Notes only when ``sweeping``. */
 export function settleSweep(s, catalogue, schema, notes, sweeping = s.mode === "sweep") {
   if (s.sweep === "momentum" && s.optimizer !== "sgd" && sweeping) {
     notes.push({ code: "needs_sgd", key: "optimizer", given: s.optimizer, used: "sgd" });
@@ -121,6 +139,15 @@ export function settleSweep(s, catalogue, schema, notes, sweeping = s.mode === "
     if (sweeping) notes.push({ code: "not_sweepable", key: "sweep", given: s.sweep, activations: s.act.map((a) => actOf(a, catalogue).name) });
     s.sweep = "learning_rate";
     s.values = [...schema.values.default];
+  }
+  const { label, min, max } = sweepRange(s.sweep, s.act, catalogue, schema);
+  const takes = (v) => Number(v) >= min && Number(v) <= max;
+  const outside = s.values.filter((v) => !takes(v));
+  if (outside.length && sweeping) notes.push({ code: "values_outside", key: "values", given: outside, label, min, max });
+  s.values = s.values.filter(takes);
+  if (!s.values.length) {
+    s.values = sweepDefaults(s.sweep, s.act, catalogue, schema);
+    if (sweeping) notes.push({ code: "no_values", key: "values", label, used: s.values });
   }
 }
 

@@ -333,6 +333,10 @@ export function noteText(note, catalogue, { menu = true } = {}) {
         return `${note.key}=${shown(note.given)}: a momentum sweep needs SGD (Adam reads no momentum): using ${note.used}.`;
       case "not_numbers":
         return `${note.key}: ${note.given.map(shown).join(", ")}${note.dropped > note.given.length ? " …" : ""} ${note.dropped === 1 ? "is not a number" : "are not numbers"}: left out.`;
+      case "values_outside":
+        return `${note.key}: ${note.given.map(shown).join(", ")} ${note.given.length === 1 ? "is" : "are"} outside the range of ${note.label}, ${formatNumber(note.min)} to ${formatNumber(note.max)}: left out.`;
+      case "no_values":
+        return `${note.key}: no value of ${note.label} to sweep: using ${note.used.join(", ")}.`;
       case "not_sweepable":
         return `${note.key}=${shown(note.given)} is not a parameter of every activation chosen (${note.activations.join(", ")}): sweeping the learning rate.`;
       default:

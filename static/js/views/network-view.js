@@ -5,7 +5,7 @@ import { ApiError, getJSON, isAbort, Latest, postJSON, postStream, retryWhenBusy
 import { activationCard, el, keepingFocus, select, slider } from "../lib/controls.js";
 import { DiagramPanel } from "../lib/diagram-panel.js";
 import { deadUnits, metricOf } from "../lib/figures.js";
-import { actOf, formulaUrl, isFormula, sweepableParams } from "../lib/formula.js";
+import { formulaUrl, isFormula, sweepableParams, sweepDefaults, sweepRange } from "../lib/formula.js";
 import { Panel } from "../lib/panel.js";
 import { panelSpec } from "../lib/panels.js";
 import { LiveTraining } from "./live-training.js";
@@ -177,23 +177,12 @@ export class NetworkView {
   }
 
   defaultValues(param) {
-    if (this.meta.sweep_defaults[param]) return [...this.meta.sweep_defaults[param]];
-    const p = this.sweepableParams().find((q) => q.id === param);
-    if (!p) return ["0.1"];
-    const n = 6;
-    return Array.from({ length: n }, (_, i) => formatNumber(Number((p.min + ((p.max - p.min) * i) / (n - 1)).toPrecision(3))));
+    return sweepDefaults(param, this.state.act, this.catalogue, this.meta.state);
   }
 
   /** A swept parameter's name as the controls show it, and its allowed range. */
   sweepInfo(param, actSpecs = this.state.act) {
-    if (param === "learning_rate" || param === "momentum") {
-      const info = this.fields[param];
-      return { label: param.replace(/_/g, " "), min: info.min, max: info.max };
-    }
-    const specs = actSpecs.map((a) => actOf(a, this.catalogue).params.find((p) => p.id === param)).filter(Boolean);
-    if (!specs.length) return { label: param.replace(/_/g, " "), min: -Infinity, max: Infinity };
-    // every activation must accept the value
-    return { label: specs[0].label, min: Math.max(...specs.map((p) => p.min)), max: Math.min(...specs.map((p) => p.max)) };
+    return sweepRange(param, actSpecs, this.catalogue, this.meta.state);
   }
 
   /** What is wrong with the typed sweep values ("" when nothing is). */
