@@ -8,7 +8,8 @@
 //
 //   const started = await LiveClient.start({ query: location.search.slice(1) });   // the teacher
 //   const teacher = new LiveClient(started.code, { token: started.teacher_token });
-//   teacher.setState("fn=relu");   // coalesced: one request in flight, the latest value wins
+//   teacher.setState("fn=relu");   // coalesced: one request in flight, the latest value wins;
+//                                  // retried until taken ("sent" when it is, "retrying" meanwhile)
 //   await teacher.pause("Eyes up here"); await teacher.release();
 //   await teacher.setExperiment({ prompt: "Pick a leak, train, submit", param: "leak" });
 //   const { results } = await teacher.getResults();
@@ -46,6 +47,9 @@ export class LiveError extends Error {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** A refusal that passes: too many changes at once, the class's store out of reach, or no answer at all. */
+const retryable = (e) => !(e instanceof LiveError) || e.status === 429 || e.code === "live_store_unavailable";
+
 export class LiveClient {
   /**
    * code: the class code (any case, hyphen optional). Options: token (the teacher token:
@@ -53,7 +57,9 @@ export class LiveClient {
    * (default: the one remembered by the join page), follow (default true), and callbacks
    * onState(query, {seq}), onPause(message), onRelease(), onExperiment(experiment|null),
    * onResults(count, {revision}), onSnapshot(info), onClosed(reason: "ended" by the teacher, "expired" or
-   * "not found"), onStatus(status), onError(error).
+   * "not found"), onStatus(status), onError(error, {query}: the teacher's state it refused, if one),
+   * onSent(query) (the class took the teacher's state), onRetrying(error, seconds) (it is sent
+   * again after that long: the class is busy or its store out of reach).
    */
   constructor(code, options = {}) {
     this.code = normaliseCode(code) || String(code);
@@ -74,7 +80,8 @@ export class LiveClient {
     this.status = "idle"; // idle | connecting | live | reconnecting | closed
     this._handlers = {};
     for (const [opt, type] of [["onState", "state"], ["onPause", "pause"], ["onRelease", "release"], ["onExperiment", "experiment"],
-      ["onResults", "results"], ["onSnapshot", "snapshot"], ["onClosed", "closed"], ["onStatus", "status"], ["onError", "error"], ["onFollow", "follow"]]) {
+      ["onResults", "results"], ["onSnapshot", "snapshot"], ["onClosed", "closed"], ["onStatus", "status"], ["onError", "error"], ["onFollow", "follow"],
+      ["onSent", "sent"], ["onRetrying", "retrying"]]) {
       if (typeof options[opt] === "function") this.on(type, options[opt]);
     }
     this._source = null;
@@ -87,7 +94,7 @@ export class LiveClient {
   }
 
   /** Subscribe to "state", "pause", "release", "experiment", "results", "snapshot",
-   * "closed", "status", "follow" or "error"; returns a function that unsubscribes. */
+   * "closed", "status", "follow", "error", "sent" or "retrying"; returns a function that unsubscribes. */
   on(type, fn) {
     (this._handlers[type] ||= new Set()).add(fn);
     return () => this._handlers[type].delete(fn);
@@ -312,14 +319,22 @@ export class LiveClient {
   }
 
   /** Send the teacher's view. Calls while a request is in flight coalesce: the latest wins,
-   * at most one request every 60 ms. Resolves when that view has been sent. `now`: at once, in
-   * a request that outlives this page (the teacher's page is going there). */
+   * at most one request every 60 ms. A view the class could not take yet (429, or 503 with
+   * live_store_unavailable: its store is out of reach; or no answer) is sent again after the
+   * server's Retry-After — the latest view by then — until the class takes one ("sent"); any
+   * other refusal is an "error" naming the query, and the views after it still go. Resolves
+   * when the latest view has been sent (rejects if the class refused it). `now`: at once, in a
+   * request that outlives this page (the teacher's page is going there). */
   setState(query, { now = false } = {}) {
+    query = String(query).replace(/^\?/, "");
     if (now) {
       this._pendingQuery = null;
-      return this._fetch("PUT", "/state", { query: String(query).replace(/^\?/, "") }, true, true);
+      return this._putState(query).catch((e) => {
+        if (!retryable(e)) throw e;
+        return this.setState(query); // (the page did not leave after all: the loop tries again)
+      });
     }
-    this._pendingQuery = String(query).replace(/^\?/, "");
+    this._pendingQuery = query;
     if (!this._stateLoop) {
       this._stateLoop = this._sendStates().finally(() => {
         this._stateLoop = null;
@@ -328,25 +343,35 @@ export class LiveClient {
     return this._stateLoop;
   }
 
+  async _putState(query) {
+    await this._fetch("PUT", "/state", { query }, true, true); // (kept alive: the page may be leaving)
+    this._emit("sent", query);
+  }
+
   async _sendStates() {
+    let refused = null; // the refusal of the latest view sent, if it was refused
     while (this._pendingQuery !== null) {
       const query = this._pendingQuery;
       this._pendingQuery = null;
       const t0 = performance.now();
       try {
-        await this._fetch("PUT", "/state", { query }, true, true); // (kept alive: the page may be leaving)
+        await this._putState(query);
+        refused = null;
       } catch (e) {
-        if (e.status === 429) {
+        if (retryable(e)) {
           if (this._pendingQuery === null) this._pendingQuery = query; // try the latest again
-          await sleep((e.retryAfterS || 0.2) * 1000);
+          const wait = e.retryAfterS || (e.status === 429 ? 0.2 : 2);
+          this._emit("retrying", e, wait);
+          await sleep(wait * 1000);
           continue;
         }
-        this._emit("error", e);
-        throw e;
+        refused = e;
+        this._emit("error", e, { query });
       }
       const wait = MIN_STATE_INTERVAL_MS - (performance.now() - t0);
       if (wait > 0 && this._pendingQuery !== null) await sleep(wait);
     }
+    if (refused) throw refused;
   }
 
   /** Lock the students' controls with a message (the server has a default). */

@@ -47,7 +47,12 @@ export class Teacher {
     this.button = button;
     this.forget = forget;
     this.onStop = onStop;
-    this.client = new LiveClient(mine.code, { token: mine.token, onError: (e) => this.onError(e) });
+    this.client = new LiveClient(mine.code, {
+      token: mine.token,
+      onError: (e, about) => this.onError(e, about && about.query !== undefined ? "send" : null, about),
+      onSent: (query) => this.onSent(query),
+      onRetrying: (e, seconds) => this.onRetrying(e, seconds),
+    });
     this.links = {
       join: started ? started.join_url : `${location.origin}/join/${mine.code}`,
       qr: started ? started.qr_url : `/api/classes/${mine.code}/qr.svg`,
@@ -58,7 +63,9 @@ export class Teacher {
     this.results = [];
     this.experiment = null;
     this.resultsKey = null;
-    this.lastSent = started ? classQuery(lastState() || { path: location.pathname, query: location.search.slice(1) }, meta.page_keys) : null;
+    this.lastSent = started ? classQuery(lastState() || { path: location.pathname, query: location.search.slice(1) }, meta.page_keys) : null; // the view the class took last
+    this.wanted = this.lastSent; // the latest view handed to the client (sent, or on its way)
+    this.problem = null; // what the status line's error is about: "send" (a view not taken yet), "poll", or null
     this.buildPanel();
     this.onAnnounce = (e) => !e.detail.draft && this.send(e.detail);
     window.addEventListener("actlab:state", this.onAnnounce);
@@ -86,7 +93,7 @@ export class Teacher {
       // a teacher link opened here: carry on from the class's view
       try {
         const info = await this.client.info();
-        this.lastSent = info.query;
+        this.lastSent = this.wanted = info.query;
         const page = pageFor(info.query, currentTheme());
         if (page && page.path !== location.pathname) {
           location.replace(`${page.path}${page.query ? `?${page.query}` : ""}`);
@@ -106,16 +113,36 @@ export class Teacher {
   /** The page's state to the class (only when it changed). */
   send(state, { now = false } = {}) {
     const query = classQuery(state, this.meta.page_keys);
-    if (query === null || query === this.lastSent) return;
-    this.lastSent = query;
-    this.client.setState(query, { now }).catch((e) => now && this.onError(e)); // (the loop reports its own)
+    if (query === null || query === this.wanted) return;
+    this.wanted = query;
+    // (refusals come as the client's "error" events; leaving, the next page sends its own view)
+    this.client.setState(query, { now }).catch(() => {});
   }
 
-  onError(e) {
+  /** The class took a view: the students have it, and a problem sending is over. */
+  onSent(query) {
+    this.lastSent = query;
+    if (this.problem && !this.panel.dataset.ended) this.say("");
+  }
+
+  /** A view the class could not take yet: it goes again (the latest by then) after `seconds`. */
+  onRetrying(e, seconds) {
+    if (this.panel.dataset.ended) return;
+    const why = e.status === 429 ? "too many changes at once" : e.code === "live_store_unavailable" ? "the live-class store is not reachable" : "the server is not reachable";
+    this.say(`The students do not have your latest view yet (${why}): retrying every ${Math.ceil(seconds)} s…`, true, "send");
+  }
+
+  /** A refusal. `problem`: what it is about ("send": a view, "poll": reading the class), so that the next success clears it. */
+  onError(e, problem = null, { query } = {}) {
     if (e.code === "class_not_found") return this.ended("The class has expired (no activity for too long): start a new one.");
     if (e.code === "class_ended") return this.ended("The class has been ended (from its teacher link elsewhere): start a new one.");
     if (e.status === 401 || e.status === 403) return this.ended("This tab's teacher link does not control this class.");
-    this.say(e.status === 429 ? "Too many changes at once: the latest view is sent a moment later." : `The class did not take that: ${e.message}`, true);
+    if (query !== undefined && this.wanted === query) this.wanted = this.lastSent; // refused: the same view announced again goes again
+    if (problem === "poll") {
+      if (this.problem !== "send") this.say(`Could not read the class: ${e.message}`, true, "poll"); // (a view waiting to go says more)
+      return;
+    }
+    this.say(e.status === 429 ? "Too many changes at once: the latest view is sent a moment later." : `The class did not take that: ${e.message}`, true, problem);
   }
 
   // ------------------------------------------------------------------ the panel
@@ -255,9 +282,10 @@ export class Teacher {
     else this.close();
   }
 
-  say(text, error = false) {
+  say(text, error = false, problem = null) {
     this.statusEl.textContent = text;
     this.statusEl.classList.toggle("error", error);
+    this.problem = problem;
   }
 
   // ------------------------------------------------------------------ the class's state
@@ -268,9 +296,10 @@ export class Teacher {
     try {
       info = await this.client.info();
     } catch (e) {
-      if (e.status) this.onError(e);
+      if (e.status) this.onError(e, "poll");
       return;
     }
+    if (this.problem === "poll") this.say("");
     this.info = info;
     this.show(info);
     const exp = info.experiment;

@@ -1,0 +1,93 @@
+"""A live class when things go wrong, as its people meet it: the class's store out of reach for
+a moment (the teacher's view still reaches the students once it answers), a link the page has
+to correct, a pause the students must not escape, a join link no student's device can open,
+a class the store lost, a link with a code no class has, and an experiment opened while the
+students are in the Network view with an activation that lacks its parameter."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import until
+from .test_live_class import join, open_page, start_class
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def contexts(browser):
+    made = []
+
+    def make(width=1280, height=800, **options):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, **options)
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        ctx.close()
+
+FN_ACT = '#fn-curves select[data-role="activation"]'
+CLASS_QUERY = "(code) => fetch('/api/classes/' + code).then((r) => r.json()).then((i) => i.query)"
+STATUS = "#live-panel .live-status"
+
+
+def status(teacher) -> str:
+    return teacher.evaluate(f"document.querySelector('{STATUS}').textContent")
+
+
+def until_here(page, check, what: str) -> None:
+    """Wait on a check made here (in Python: what a route saw), letting the page run meanwhile; 20 s is a hang guard."""
+    for _ in range(400):
+        if check():
+            return
+        page.wait_for_timeout(50)
+    pytest.fail(f"never: {what}")
+
+
+def test_a_change_the_store_could_not_take_reaches_the_students_once_it_answers(contexts, server):
+    """503 live_store_unavailable (Redis out of reach) is not the end of a change: the panel
+    says it is retrying, and the latest view goes once the store answers; the error goes too."""
+    teacher = open_page(contexts(), server, "/?fn=relu")
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    until(student, "new URLSearchParams(location.search).get('fn') === 'relu'")
+    down = [True]
+    refused = []
+
+    def store(route):
+        if down[0] and route.request.method == "PUT":
+            refused.append(json.loads(route.request.post_data)["query"])
+            body = {"detail": "the live-class store (Redis) is not reachable; try again in a few seconds", "field": None, "code": "live_store_unavailable"}
+            route.fulfill(status=503, headers={"Retry-After": "1", "Content-Type": "application/json"}, body=json.dumps(body))
+        else:
+            route.continue_()
+
+    teacher.route("**/api/classes/*/state", store)
+    teacher.click("#live-panel .live-close")
+    teacher.select_option(FN_ACT, "tanh")
+    until(teacher, f"document.querySelector('{STATUS}').textContent.includes('retrying')")
+    assert "not reachable" in status(teacher) and teacher.evaluate(f"document.querySelector('{STATUS}').classList.contains('error')")
+    until_here(teacher, lambda: len(refused) >= 2, "a second try")  # it tries again (after the Retry-After)
+    assert set(refused) == {"fn=tanh"}
+    assert teacher.evaluate("window.__actlabLive.lastSent") == "fn=relu"  # not taken: not sent
+    assert teacher.evaluate(CLASS_QUERY, code) == "fn=relu"
+    # a second change while the store is away: the latest is what goes
+    teacher.select_option(FN_ACT, "elu")
+    until_here(teacher, lambda: refused[-1] == "fn=elu", "the latest view tried")
+    down[0] = False
+    until(teacher, f"(async (code) => (await fetch('/api/classes/' + code).then((r) => r.json())).query === 'fn=elu')('{code}')")
+    until(student, "new URLSearchParams(location.search).get('fn') === 'elu'")
+    until(teacher, f"document.querySelector('{STATUS}').textContent === ''")  # the error went with the problem
+    assert teacher.evaluate("window.__actlabLive.lastSent") == "fn=elu"
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+TOP_LINKS = ("header.topbar .brand", "header.topbar nav.links a[href='/lessons']", "header.topbar a[rel=prev]", "header.topbar a[rel=next]",
+             "header.topbar .explorer-link", "#present-link")
+LOCKED_JS = """(sel) => { const n = document.querySelector(sel); const r = n.getBoundingClientRect();
+  let o = 1; for (let e = n; e; e = e.parentElement) o *= +getComputedStyle(e).opacity;
+  return { inert: Boolean(n.closest('[inert]')), visible: r.width > 0 && r.height > 0, opacity: o }; }"""
