@@ -86,6 +86,26 @@ def test_a_change_the_store_could_not_take_reaches_the_students_once_it_answers(
         p.watch.assert_clean()
 
 
+def test_a_link_the_page_corrects_reaches_the_class_as_corrected(contexts, server):
+    """learning_rate=50 is out of range: the page shows 10 and says so; the class gets what
+    the page shows, not the link as written (the server would refuse that)."""
+    teacher = open_page(contexts(), server, "/?view=network")
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    until(student, "new URLSearchParams(location.search).get('view') === 'network'")
+    teacher.goto(f"{server}/?view=network&learning_rate=50&act=relu")
+    teacher.wait_for_selector("body[data-ready='1']")
+    until(teacher, "new URLSearchParams(location.search).get('learning_rate') === '10'")  # the page's correction
+    until(teacher, f"(async (code) => (await fetch('/api/classes/' + code).then((r) => r.json())).query.includes('learning_rate=10'))('{code}')")
+    query = teacher.evaluate(CLASS_QUERY, code)
+    assert query == teacher.evaluate("location.search.slice(1)") and "learning_rate=50" not in query  # (relu: the default, not written)
+    until(student, "new URLSearchParams(location.search).get('learning_rate') === '10'")
+    until(teacher, f"window.__actlabLive.lastSent === {json.dumps(query)}")
+    assert "did not take" not in status(teacher)
+    for p in (teacher, student):
+        p.watch.assert_clean()  # (no 422: the raw link never went)
+
+
 TOP_LINKS = ("header.topbar .brand", "header.topbar nav.links a[href='/lessons']", "header.topbar a[rel=prev]", "header.topbar a[rel=next]",
              "header.topbar .explorer-link", "#present-link")
 LOCKED_JS = """(sel) => { const n = document.querySelector(sel); const r = n.getBoundingClientRect();

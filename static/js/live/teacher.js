@@ -103,8 +103,8 @@ export class Teacher {
       } catch (e) {
         this.onError(e);
       }
-    } else {
-      this.send(lastState() || { path: location.pathname, query: location.search.replace(/^\?/, "") });
+    } else if (lastState()) {
+      this.send(lastState()); // (else the page's first announcement sends it: as the page shows it, a link's mistakes corrected)
     }
     this.poll();
     this.timer = setInterval(() => this.poll(), POLL_MS);
