@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from .conftest import until
-from .test_live_class import join, open_page, start_class
+from .conftest import shot, until
+from .test_live_class import NETWORK, PHONE, join, open_page, start_class
 
 pytestmark = pytest.mark.browser
 
@@ -111,3 +111,63 @@ TOP_LINKS = ("header.topbar .brand", "header.topbar nav.links a[href='/lessons']
 LOCKED_JS = """(sel) => { const n = document.querySelector(sel); const r = n.getBoundingClientRect();
   let o = 1; for (let e = n; e; e = e.parentElement) o *= +getComputedStyle(e).opacity;
   return { inert: Boolean(n.closest('[inert]')), visible: r.width > 0 && r.height > 0, opacity: o }; }"""
+
+
+def test_a_pause_locks_the_ways_to_another_page_and_its_release_restores_only_what_it_locked(contexts, server):
+    teacher = open_page(contexts(), server, "/lessons/dying-relu")
+    code = start_class(teacher)
+    student = join(contexts(**PHONE), server, code)
+    student.wait_for_url("**/lessons/dying-relu**")
+    student.wait_for_selector(".live-bar.live-student[data-live='following']")
+    until(student, "document.querySelector('#remeasure') && document.body.dataset.ready === '1'")
+    # locked for reasons of its own before the pause: it stays so after the release
+    student.evaluate("document.querySelector('#lesson-controls').inert = true; document.querySelector('header.topbar a[rel=next]').inert = true")
+    until(student, "!document.querySelector('#remeasure').disabled", timeout_s=40)
+    student.evaluate("document.querySelector('#remeasure').disabled = true")
+    teacher.fill("#live-message", "Eyes on the board")
+    teacher.click("#live-pause")
+    until(student, "document.querySelector('.live-bar').dataset.paused === '1'")
+    for sel in (*TOP_LINKS, "#remeasure", "#live-follow"):
+        got = student.evaluate(LOCKED_JS, sel)
+        assert got["inert"] and got["visible"], (sel, got)
+        if sel != "header.topbar a[rel=next]":  # (inert before the pause: not the pause's to grey)
+            assert got["opacity"] < 0.6, (sel, got)
+    # the pause's own words stay as readable as ever
+    message = student.evaluate(LOCKED_JS, ".live-paused")
+    assert not message["inert"] and message["opacity"] == 1 and "Eyes on the board" in student.inner_text(".live-paused")
+    assert not student.evaluate(LOCKED_JS, ".live-leave")["inert"]
+    # a tap on the next lesson or on "Explore on my own" does nothing
+    student.locator("header.topbar a[rel=prev]").click(force=True)
+    student.locator("#live-follow").click(force=True)
+    student.wait_for_timeout(500)  # (time for a navigation that must not come)
+    assert student.evaluate("location.pathname") == "/lessons/dying-relu"
+    assert student.evaluate("document.querySelector('.live-bar').dataset.live") == "following"
+    shot(student, "live-student-paused-lesson-phone")
+    teacher.click("#live-pause")  # release
+    until(student, "document.querySelector('.live-bar').dataset.paused === '0'")
+    for sel in ("header.topbar .brand", "header.topbar a[rel=prev]", "#present-link", "#remeasure", "#live-follow"):
+        assert not student.evaluate(LOCKED_JS, sel)["inert"], sel
+    assert student.evaluate("document.querySelector('#lesson-controls').inert && document.querySelector('header.topbar a[rel=next]').inert")
+    assert student.evaluate("document.querySelector('#remeasure').disabled")  # not the release's to enable
+    assert student.evaluate("document.querySelectorAll('[data-live-locked]').length") == 0
+    for p in (teacher, student):
+        p.watch.assert_clean()
+
+
+def test_a_pause_locks_the_network_diagrams_units_and_the_explorers_links(contexts, server):
+    teacher = open_page(contexts(), server, NETWORK)
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    until(student, "document.querySelector('#diagram-panel .node') !== null", timeout_s=40)
+    teacher.click("#live-pause")
+    until(student, "document.querySelector('.live-bar').dataset.paused === '1'")
+    for sel in ("#diagram-panel .node", "header.topbar nav.links a[href='/lessons']", "header.topbar .brand"):
+        got = student.evaluate(LOCKED_JS, sel)
+        assert got["inert"] and got["visible"] and got["opacity"] < 0.6, (sel, got)
+    # the plots stay as they are
+    assert student.evaluate(LOCKED_JS, "[data-panel=loss] .plot")["opacity"] == 1
+    student.locator("header.topbar nav.links a[href='/lessons']").click(force=True)
+    student.wait_for_timeout(500)  # (time for a navigation that must not come)
+    assert student.evaluate("location.pathname") == "/"
+    for p in (teacher, student):
+        p.watch.assert_clean()

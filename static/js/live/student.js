@@ -19,7 +19,12 @@ import { pageFor, sameQuery } from "./address.js";
 import { LiveClient } from "./client.js";
 import { resultProblem, resultText, runResult } from "./results.js";
 
-const LOCKED = "main form, [role=tablist], .presenter"; // what a pause locks: the controls (the plots stay)
+// what a pause locks (the plots stay): the page's controls, every way to another page, and this bar's "Explore on my own"
+const LOCKED = [
+  "main form", "[role=tablist]", ".presenter", "#remeasure", "#diagram-panel .diagram-box", // the controls
+  "header.topbar .brand", "header.topbar nav.links", ".explorer-link", "#present-link", // the ways to another page
+  "#live-follow",
+].join(", ");
 const REDIRECT = "actlab-live-redirect"; // the page this tab is being taken to by the class
 
 /** Where the class took this tab last (read once per page), and setting it ("": nowhere). */
@@ -72,6 +77,7 @@ export class Student {
     this.ownAt = -1; // when the student last acted (performance.now())
     this.appliedAt = 0; // when the class last gave the page a state
     this.trace = null; // the network view's last run
+    this.locked = new Set(); // what the pause locked (and only that unlocks)
     this.client = new LiveClient(code, {
       follow: following,
       onState: (query) => this.show(query),
@@ -289,11 +295,25 @@ export class Student {
     this.statusEl.textContent = { connecting: "connecting…", reconnecting: "reconnecting…" }[status] || "";
   }
 
-  /** Pause: the page's controls are locked (inert) with the teacher's message; its plots stay. */
+  /** Pause: the page's controls are locked (inert, greyed) with the teacher's message; its plots
+   * stay. Releasing unlocks only what the pause locked (what was inert before stays so). */
   lock(on, message = "") {
     if (on) this.placeUnderTopBar();
     document.body.classList.toggle("live-locked", on);
-    for (const node of document.querySelectorAll(LOCKED)) node.inert = on;
+    if (on) {
+      for (const node of document.querySelectorAll(LOCKED)) {
+        if (node.inert) continue;
+        node.inert = true;
+        node.dataset.liveLocked = "1";
+        this.locked.add(node);
+      }
+    } else {
+      for (const node of this.locked) {
+        node.inert = false;
+        delete node.dataset.liveLocked;
+      }
+      this.locked.clear();
+    }
     this.bar.dataset.paused = on ? "1" : "0";
     this.pausedEl.hidden = !on;
     this.pausedEl.textContent = on ? `Paused by the teacher: ${message}` : "";
