@@ -84,6 +84,7 @@ class ClassPublic(BaseModel):
     exploring: int = Field(description="Of those, students exploring on their own (the rest follow the teacher)")
     results: int = Field(description="Results submitted to the current experiment")
     results_revision: int = Field(description="Grows with every result stored, a resubmission that replaces one too: when it changes, read the results again")
+    join_url: str = Field(description="Where students go: /join/CODE on the public origin (ACTLAB_PUBLIC_URL, else the bind address; never the request's Host)")
 
 
 class PauseBody(BaseModel):

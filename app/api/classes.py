@@ -311,9 +311,9 @@ async def create_class(request: Request, body: CreateClassBody | None = None) ->
 
 @router.get("/api/classes/{code}", summary="A class's public state", response_model=ClassPublic, response_class=JSONResponse)
 async def get_class(code: CodePath, request: Request) -> dict[str, Any]:
-    """Whether the class exists, the teacher's view, pause, the experiment, how many follow."""
+    """Whether the class exists, the teacher's view, pause, the experiment, how many follow, and its join link."""
     _, info = await _find(request, code)
-    return _public(info)
+    return {**_public(info), "join_url": f"{_base(request)}/join/{info.code}"}
 
 
 def _sse(event: Event) -> bytes:

@@ -107,6 +107,21 @@ def test_start_gives_a_code_urls_and_a_token_it_keeps_only_hashed(client):
     assert token_matches(body["teacher_token"], held.token_hash) and not token_matches("guess", held.token_hash)
 
 
+def test_the_join_link_is_the_public_origins_never_the_requests_host():
+    """A server bound to 127.0.0.1 without ACTLAB_PUBLIC_URL writes a loopback join link (the
+    class panel warns of it); a Host header, which any client sets, never changes it."""
+    for settings, origin in [(Settings(log_level="warning", host="127.0.0.1", port=8221), "http://127.0.0.1:8221"),
+                             (Settings(log_level="warning", host="0.0.0.0", port=8221), "http://127.0.0.1:8221"),
+                             (Settings(log_level="warning", host="0.0.0.0", port=8221, public_url="http://192.168.1.20:8221/"), "http://192.168.1.20:8221")]:
+        c = TestClient(make_app(settings))
+        r = c.post("/api/classes", json={"query": ""}, headers={"Host": "evil.example:8221"})
+        assert r.status_code == 201, r.text
+        code = r.json()["code"]
+        assert r.json()["join_url"] == f"{origin}/join/{code}"
+        # the class's public state names the same link (a teacher's page reopened reads it there)
+        assert c.get(f"/api/classes/{code}", headers={"Host": "evil.example"}).json()["join_url"] == f"{origin}/join/{code}"
+
+
 def test_public_info_takes_the_code_in_any_case_with_or_without_the_hyphen(client):
     code, _, _ = start(client, "fn=elu(alpha=0.5)")
     for spelling in (code, code.lower(), f"{code[:4]}-{code[4:]}".lower()):
@@ -114,7 +129,7 @@ def test_public_info_takes_the_code_in_any_case_with_or_without_the_hyphen(clien
         assert r.status_code == 200
         assert r.json() == {"code": code, "display_code": f"{code[:4]}-{code[4:]}", "seq": 0, "query": "fn=elu(alpha=0.5)",
                             "paused": False, "message": "", "experiment": None, "students": 0, "exploring": 0, "results": 0,
-                            "results_revision": 0}
+                            "results_revision": 0, "join_url": f"http://testserver/join/{code}"}
     assert normalise_code("abcl efgh") is None and normalise_code("abcd efgh") == "ABCDEFGH"  # no L in the alphabet
     r = client.get("/api/classes/22222222")
     assert r.status_code == 404 and r.json()["code"] == "class_not_found" and r.json()["field"] == "code"

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from .conftest import shot, until
+from .conftest import free_port, shot, start_server, until
 from .test_live_class import NETWORK, PHONE, join, open_page, start_class
 
 pytestmark = pytest.mark.browser
@@ -171,3 +171,44 @@ def test_a_pause_locks_the_network_diagrams_units_and_the_explorers_links(contex
     assert student.evaluate("location.pathname") == "/"
     for p in (teacher, student):
         p.watch.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def public_server():
+    """A server that knows the address students reach it by (ACTLAB_PUBLIC_URL)."""
+    port = free_port()
+    proc = start_server(port, {"ACTLAB_PUBLIC_URL": f"http://192.0.2.10:{port}"})
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+def test_a_join_link_only_this_computer_can_open_is_said_so_beside_it(contexts, server, viewport):
+    teacher = open_page(contexts(**viewport), server, "/")
+    start_class(teacher)
+    warning = "#live-loopback"
+    assert teacher.is_visible(warning)
+    text = teacher.inner_text(warning)
+    assert "cannot open this link" in text and "127.0.0.1" in text and "--host 0.0.0.0" in text and "ACTLAB_PUBLIC_URL" in text
+    # beside the link, above the QR code, overlapping neither
+    link, box, qr = (teacher.evaluate(f"document.querySelector('{s}').getBoundingClientRect().toJSON()") for s in ("#live-panel .live-join a", warning, ".live-qr"))
+    assert link["bottom"] <= box["top"] + 1 and box["bottom"] <= qr["top"] + 1
+    panel = teacher.evaluate("document.querySelector('#live-panel').getBoundingClientRect().toJSON()")
+    assert panel["left"] <= box["left"] and box["right"] <= panel["right"]
+    assert teacher.evaluate("document.querySelector('#live-panel .live-join a').getAttribute('aria-describedby')") == "live-loopback"
+    shot(teacher, f"live-teacher-loopback-{viewport['width']}")
+    teacher.watch.assert_clean()
+
+
+def test_a_join_link_students_can_open_has_no_warning_and_a_reload_keeps_the_servers_link(contexts, public_server):
+    teacher = open_page(contexts(), public_server, "/")
+    code = start_class(teacher)
+    origin = "http://192.0.2.10:" + public_server.rsplit(":", 1)[1]
+    assert teacher.evaluate("document.querySelector('#live-panel .live-join a').href") == f"{origin}/join/{code}"
+    assert not teacher.is_visible("#live-loopback")
+    teacher.reload()  # the class stays with the tab: its link is still the server's, not this page's origin
+    teacher.wait_for_selector("body[data-ready='1']")
+    until(teacher, f"document.querySelector('#live-panel .live-join a').href === '{origin}/join/{code}'")
+    assert teacher.evaluate("document.querySelector('#live-loopback').hidden")
+    teacher.watch.assert_clean()

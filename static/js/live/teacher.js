@@ -38,6 +38,12 @@ export function experimentParams(meta, catalogue) {
   return out;
 }
 
+/** Whether a URL's host is this computer itself (localhost, 127.x.x.x, ::1, 0.0.0.0): another device opening it reaches itself, not this server. */
+function onlyThisComputer(url) {
+  const host = new URL(url, location.href).hostname;
+  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || host === "0.0.0.0" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 export class Teacher {
   /** mine: {code, token}. ctx: {meta, catalogue, button, adopt (take the class's state: a teacher link), started (POST /api/classes's answer), forget, onStop}. */
   constructor(mine, { meta, catalogue, button, adopt = false, started = null, forget, onStop }) {
@@ -55,7 +61,7 @@ export class Teacher {
     });
     this.links = {
       join: started ? started.join_url : `${location.origin}/join/${mine.code}`,
-      qr: started ? started.qr_url : `/api/classes/${mine.code}/qr.svg`,
+      qr: `/api/classes/${mine.code}/qr.svg`, // (from this page's origin, which the page may load from: the code it draws is the join link's)
       teacher: started ? started.teacher_url : `${location.origin}/?class=${mine.code}#teacher=${mine.token}`,
     };
     this.params = new Map(experimentParams(meta, catalogue));
@@ -153,8 +159,23 @@ export class Teacher {
     this.codeEl = el("p", { class: "live-code", id: id("code"), text: this.code });
     this.countEl = el("p", { class: "live-count", "aria-live": "polite", text: "Waiting for students…" });
     this.statusEl = el("p", { class: "live-status", "aria-live": "polite" });
-    const join = el("a", { href: this.links.join, target: "_blank", rel: "noopener", text: this.links.join.replace(/^https?:\/\//, "") });
-    const qr = el("img", { class: "live-qr", src: this.links.qr, alt: `QR code of the join link, ${this.links.join}`, width: 200, height: 200 });
+    this.joinEl = el("a", { target: "_blank", rel: "noopener" });
+    this.qrEl = el("img", { class: "live-qr", src: this.links.qr, width: 200, height: 200 });
+    this.hostEl = el("strong");
+    this.loopbackEl = el(
+      "p",
+      { class: "live-loopback", id: id("loopback"), role: "note", hidden: true },
+      "Students' phones and laptops cannot open this link: ",
+      this.hostEl,
+      " is this computer itself. Restart the server with ",
+      el("code", { text: "--host 0.0.0.0" }),
+      " and ",
+      el("code", { text: "ACTLAB_PUBLIC_URL" }),
+      " set to this machine's address as the students reach it (e.g. ",
+      el("code", { text: "http://192.168.1.20:8000" }),
+      "), then start a new class.",
+    );
+    this.showJoin(this.links.join);
 
     // pause and release
     this.message = el("input", { type: "text", id: id("message"), maxlength: m.live.max_message, placeholder: "Eyes on the teacher's screen: the class is paused." });
@@ -205,8 +226,9 @@ export class Teacher {
         { class: "live-join", "aria-label": "Join" },
         el("p", { class: "muted", text: "Students join with this code" }),
         this.codeEl,
-        el("p", {}, "at ", join, " — or scan:"),
-        qr,
+        el("p", {}, "at ", this.joinEl, " — or scan:"),
+        this.loopbackEl,
+        this.qrEl,
         this.countEl,
       ),
       el("section", { "aria-labelledby": id("pause-title") }, el("h3", { id: id("pause-title"), text: "Pause" }), el("label", { for: id("message"), text: "Message students see while their controls are locked" }), this.message, el("div", { class: "live-row" }, this.pauseBtn), this.pausedEl),
@@ -252,6 +274,20 @@ export class Teacher {
       }
     });
     this.drawResults();
+  }
+
+  /** The join link as the server writes it (ACTLAB_PUBLIC_URL, else its bind address), with a
+   * warning when no other device can open it. */
+  showJoin(url) {
+    this.links.join = url;
+    this.joinEl.href = url;
+    this.joinEl.textContent = url.replace(/^https?:\/\//, "");
+    this.qrEl.alt = `QR code of the join link, ${url}`;
+    const loopback = onlyThisComputer(url);
+    this.loopbackEl.hidden = !loopback;
+    this.hostEl.textContent = new URL(url).host;
+    if (loopback) this.joinEl.setAttribute("aria-describedby", this.loopbackEl.id);
+    else this.joinEl.removeAttribute("aria-describedby");
   }
 
   open() {
@@ -313,6 +349,7 @@ export class Teacher {
 
   show(info) {
     this.codeEl.textContent = info.display_code;
+    if (info.join_url !== this.links.join) this.showJoin(info.join_url); // (a reopened class's link, as the server writes it)
     const n = info.students;
     const away = info.exploring || 0;
     const count = n === 0 ? "No students yet" : away === 0 ? `${n} student${n === 1 ? "" : "s"} following` : `${n} student${n === 1 ? "" : "s"} · ${n - away} following, ${away} exploring`;
