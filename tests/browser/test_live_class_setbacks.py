@@ -212,3 +212,18 @@ def test_a_join_link_students_can_open_has_no_warning_and_a_reload_keeps_the_ser
     until(teacher, f"document.querySelector('#live-panel .live-join a').href === '{origin}/join/{code}'")
     assert teacher.evaluate("document.querySelector('#live-loopback').hidden")
     teacher.watch.assert_clean()
+
+
+def test_a_class_the_store_lost_is_said_so_without_a_guessed_cause(contexts, server):
+    teacher = open_page(contexts(), server, "/")
+    start_class(teacher)
+    until(teacher, "document.querySelector('.live-count').textContent === 'No students yet'")
+    body = {"detail": "no live class has this code (it may have expired)", "field": "code", "code": "class_not_found"}
+    teacher.route("**/api/classes/*", lambda route: route.fulfill(status=404, headers={"Content-Type": "application/json"}, body=json.dumps(body)))
+    until(teacher, "document.querySelector('#live-panel').dataset.ended === '1'")
+    said = status(teacher)
+    assert "no longer in the live-class store" in said and "no activity" not in said, said
+    assert teacher.inner_text("#live-panel .live-count") == "The class has ended"
+    assert teacher.inner_text("#live-class") == "Live class ended"
+    teacher.watch.errors = [e for e in teacher.watch.errors if "404" not in e]  # (how it learnt it)
+    teacher.watch.assert_clean()

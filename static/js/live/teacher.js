@@ -140,7 +140,7 @@ export class Teacher {
 
   /** A refusal. `problem`: what it is about ("send": a view, "poll": reading the class), so that the next success clears it. */
   onError(e, problem = null, { query } = {}) {
-    if (e.code === "class_not_found") return this.ended("The class has expired (no activity for too long): start a new one.");
+    if (e.code === "class_not_found") return this.ended("The class is no longer in the live-class store (it expired, or the store was restarted): start a new one.");
     if (e.code === "class_ended") return this.ended("The class has been ended (from its teacher link elsewhere): start a new one.");
     if (e.status === 401 || e.status === 403) return this.ended("This tab's teacher link does not control this class.");
     if (query !== undefined && this.wanted === query) this.wanted = this.lastSent; // refused: the same view announced again goes again
@@ -512,6 +512,7 @@ export class Teacher {
     close.textContent = "Close (a new class starts from “Live class”)";
     close.closest(".live-ending").inert = false;
     close.closest(".live-ending").replaceChildren(el("div", { class: "live-row" }, close));
+    this.countEl.textContent = "The class has ended"; // (not the last count: nobody follows it now)
     this.chipText.textContent = "Live class ended";
     if (this.button) this.button.textContent = "Live class ended";
   }
