@@ -227,3 +227,11 @@ def test_a_class_the_store_lost_is_said_so_without_a_guessed_cause(contexts, ser
     assert teacher.inner_text("#live-class") == "Live class ended"
     teacher.watch.errors = [e for e in teacher.watch.errors if "404" not in e]  # (how it learnt it)
     teacher.watch.assert_clean()
+
+
+def test_a_link_with_a_code_no_class_has_says_so(page, server):
+    page.goto(f"{server}/?class=ZZZZZZZZ")
+    page.wait_for_selector(".live-bar.live-student[data-live='ended']")
+    bar = page.inner_text(".live-bar")
+    assert "No live class has the code ZZZZZZZZ" in bar and "has ended" not in bar, bar
+    page.watch.errors = [e for e in page.watch.errors if "404" not in e]  # (the stream's and the question's answer)

@@ -416,15 +416,17 @@ export class Student {
 
   // ------------------------------------------------------------------ leaving
 
-  /** The class is over (reason: "ended" by the teacher, "expired", "not found"): the page
-   * stays as it is, unlocked, and is the student's own; the bar says so until dismissed. */
+  /** The class is over (reason: "ended" by the teacher, "expired", "not found"), or there was
+   * none (not found before this page heard from it: a mistyped link): the page stays as it is,
+   * unlocked, and is the student's own; the bar says so until dismissed. */
   closed(reason) {
+    const none = reason === "not found" && !this.client.synced;
     window.removeEventListener("actlab:state", this.onState); // nothing follows or is saved any more
     this.lock(false);
     this.forget();
     this.bar.dataset.live = "ended";
-    this.modeEl.textContent = reason === "ended" ? "The teacher ended the class" : "The class has ended";
-    this.statusEl.textContent = "This page is yours now: carry on exploring.";
+    this.modeEl.textContent = none ? `No live class has the code ${this.client.code}` : reason === "ended" ? "The teacher ended the class" : "The class has ended";
+    this.statusEl.textContent = none ? "It may have expired: check the code with the teacher. This page is yours to explore." : "This page is yours now: carry on exploring.";
     this.toggleBtn.hidden = true;
     this.expEl.hidden = true;
     this.setErrand(null, false); // (the class is forgotten: nothing more is stored)
