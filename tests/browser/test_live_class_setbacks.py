@@ -235,3 +235,24 @@ def test_a_link_with_a_code_no_class_has_says_so(page, server):
     bar = page.inner_text(".live-bar")
     assert "No live class has the code ZZZZZZZZ" in bar and "has ended" not in bar, bar
     page.watch.errors = [e for e in page.watch.errors if "404" not in e]  # (the stream's and the question's answer)
+
+
+def test_an_experiment_opened_in_the_network_view_offers_an_activation_that_has_its_parameter(contexts, server):
+    teacher = open_page(contexts(), server, "/?view=network&act=relu")
+    code = start_class(teacher)
+    student = join(contexts(), server, code)
+    until(student, "document.querySelector('#net-curves select[data-role=activation]')?.value === 'relu'")
+    until(student, "document.querySelector('[data-panel=loss] .plot')?.dataset.rendered === '1'", timeout_s=40)
+    teacher.select_option("#live-param", "leak")
+    teacher.click("#live-experiment")
+    until(student, "!document.querySelector('.live-experiment').hidden && document.querySelector('.live-run').textContent.includes('no leak')", timeout_s=30)
+    link = student.locator(".live-experiment a")
+    assert link.is_visible() and "leak" in link.inner_text()
+    link.click()
+    until(student, "new URLSearchParams(location.search).get('act')?.startsWith('leaky_relu')")
+    until(student, "document.querySelector('.live-bar').dataset.live === 'following' && document.querySelector('.live-bar').dataset.errand === '1'")
+    until(student, "!document.querySelector('#live-submit').disabled", timeout_s=40)  # its run has a leak to send
+    assert not link.is_visible()  # (the activation shown has it now)
+    for p in (teacher, student):
+        p.watch.assert_clean()
+

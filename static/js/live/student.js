@@ -93,7 +93,7 @@ export class Student {
     this.buildBar(code);
     if (!following) this.showFollowing(false);
     this.onState = (e) => {
-      this.netLink.hidden = inNetworkView();
+      this.showNetLink();
       this.onPageState(e.detail);
     };
     window.addEventListener("actlab:state", this.onState);
@@ -235,7 +235,17 @@ export class Student {
     e.preventDefault(); // the explorer is here: only its view changes
     this.appliedAt = performance.now();
     applyState(this.networkQuery(exp, location.search));
-    this.netLink.hidden = inNetworkView();
+    this.showNetLink();
+  }
+
+  /** The experiment's link: to the Network view, or in it to an activation that has the
+   * experiment's parameter (hidden when the one shown has it). */
+  showNetLink() {
+    const exp = this.client.experiment;
+    if (!exp || !exp.open) return;
+    const here = inNetworkView();
+    this.netLink.hidden = here && sameQuery(location.search, this.networkQuery(exp, location.search), this.meta.page_keys);
+    this.netLink.textContent = here ? `Train an activation that has ${exp.param}` : "Go to the Network view";
   }
 
   /** The Network view's query for the experiment: `from`'s settings (the explorer's own, or
@@ -347,8 +357,8 @@ export class Student {
       this.submitBtn.textContent = sent ? "Submit again (replaces yours)" : "Submit to class";
       if (sent) this.bar.dataset.submitted = String(exp.id);
     }
-    this.netLink.hidden = inNetworkView();
     this.netLink.href = `/?${pageFor(this.networkQuery(exp), currentTheme()).query}`;
+    this.showNetLink();
     this.promptEl.textContent = exp.prompt;
     const sends = [...(exp.param ? [exp.param] : []), ...exp.collect.map((n) => this.labels[n] || n)];
     const who = this.client.nickname ? ` as “${this.client.nickname}” (only the teacher sees it)` : "";
