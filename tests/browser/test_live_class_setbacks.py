@@ -16,6 +16,16 @@ from .test_live_class import NETWORK, PHONE, join, open_page, start_class
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module")
+def server():
+    """This module's own server: its classes do not count against the shared one's 30 classes an hour per address."""
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 @pytest.fixture
 def contexts(browser):
     made = []
