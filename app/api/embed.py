@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from app.core import spec
@@ -113,6 +113,9 @@ def embed_page(panel: str, request: Request) -> Response:
     if panel not in EMBEDDABLE:  # a page in the frame, not JSON: says what can be embedded
         return render(request, "embed_missing.html", status_code=404, panel=panel[:80], panels=list(EMBEDDABLE))
     query = dict(request.query_params)
+    if panel == "prelu" and "act" not in query:
+        # its plot is PReLU's learned slopes: a link naming no activation (the listing's) means PReLU's
+        return RedirectResponse("/embed/prelu?" + urlencode({"act": "prelu", **query}, safe="(),=:[]"), status_code=307)
     kind = kind_of(panel)
     # a run over the server's limits: its error goes in the page (said in words there), no Run button
     c, refused = run_check(query, kind) if kind not in ("function", "theory") else (0.0, None)

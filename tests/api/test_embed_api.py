@@ -111,3 +111,15 @@ def test_class_results_is_not_embeddable(client):
     r = client.get("/embed/network?act=relu")
     assert r.status_code == 200 and 'data-kind="diagram"' in r.text
     assert 'href="/embed/network"' in client.get("/embed/nothing").text
+
+
+@pytest.mark.parametrize("query,to", [
+    ("", "/embed/prelu?act=prelu"),
+    ("?depth=4&theme=dark", "/embed/prelu?act=prelu&depth=4&theme=dark"),
+])
+def test_a_prelu_embed_naming_no_activation_is_prelus(client, query, to):
+    """The listing's bare /embed/prelu trained ReLU and then showed a blank frame ("This run has
+    no PReLU layer")."""
+    r = client.get(f"/embed/prelu{query}", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == to
+    assert client.get("/embed/prelu?act=relu,prelu", follow_redirects=False).status_code == 200  # named: as written

@@ -53,3 +53,12 @@ def test_a_function_embed_says_what_a_formula_cannot_draw(page, server, query, s
     page.goto(f"{server}/embed/function?{query}")
     until(page, "document.querySelector('.embed-plot').dataset.rendered === '1' && document.querySelector('.embed-status').textContent !== ''", 60)
     assert page.locator(".embed-status").inner_text() == said
+
+
+def test_the_listed_prelu_embed_draws_prelus_slopes(page, server):
+    page.set_viewport_size({"width": 720, "height": 480})
+    page.goto(f"{server}/embed/prelu")
+    until(page, "document.querySelector('.embed-plot').dataset.rendered === '1'", 60)
+    assert "act=prelu" in page.url
+    assert not page.locator(".embed-status.error").count()
+    assert page.evaluate("() => document.querySelector('.embed-plot').data.length") >= 1
