@@ -6,13 +6,14 @@
 import { Latest, loadCatalogue, loadMeta } from "./lib/api.js";
 import { autorangeUnfixed, fitToWidth, touchScreen } from "./lib/figures.js";
 import { plotConfig } from "./lib/panel.js";
-import { dropPendingResize, plotly } from "./lib/plotly.js";
+import { describePlot, dropPendingResize, plotly } from "./lib/plotly.js";
 import { noteText, sanitise } from "./lib/spec.js";
 import { applyTheme } from "./lib/theme.js";
 import { buildQuery, readLink } from "./lib/url.js";
 
 const root = document.querySelector(".embed-root");
 const plot = root.querySelector(".embed-plot");
+const plotTitle = plot.getAttribute("aria-label"); // (the page's title of the plot: named with what it draws once drawn)
 const status = root.querySelector(".embed-status");
 const panelName = root.dataset.panel;
 const kind = root.dataset.kind;
@@ -175,6 +176,7 @@ async function draw(figure, again = null, { fresh = false } = {}) {
   dropPendingResize(plot);
   await (fresh ? Plotly.newPlot : Plotly.react)(plot, figure.data, layout, config);
   await barsToMaps(Plotly);
+  describePlot(plot, plotTitle);
   plot.dataset.rendered = "1";
   plot.dispatchEvent(new Event("actlab:drawn"));
   refit(); // the caption or notice may have changed while it drew

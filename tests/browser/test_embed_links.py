@@ -62,3 +62,25 @@ def test_the_listed_prelu_embed_draws_prelus_slopes(page, server):
     assert "act=prelu" in page.url
     assert not page.locator(".embed-status.error").count()
     assert page.evaluate("() => document.querySelector('.embed-plot').data.length") >= 1
+
+
+def test_a_plot_is_a_figure_named_for_what_it_draws(page, server):
+    """The name was the panel's title alone ("f(x) and its derivative f′(x)" for any curves), under
+    role=img, whose children are presentational although its toolbar's buttons take focus; two
+    embeds of one page got the same frame title."""
+    page.set_viewport_size({"width": 720, "height": 480})
+    page.goto(f"{server}/embed/function?fn=leaky_relu(leak=0.2),elu(alpha=0.5)")
+    until(page, "document.querySelector('.embed-plot').dataset.rendered === '1'", 60)
+    tree = page.locator("body").aria_snapshot()
+    assert 'figure "f(x) and its derivative f′(x): Leaky ReLU (leak=0.2), ELU (alpha=0.5)"' in tree, tree
+    assert 'img: "0 ' not in tree and "img: 0 " not in tree, tree  # (Plotly's svgs: numbers, no alternative)
+    assert page.evaluate("() => [...document.querySelectorAll('.embed-plot svg.main-svg')].every((s) => s.getAttribute('aria-hidden') === 'true')")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/?fn=relu,elu(alpha=0.5)")
+    until(page, "!!document.querySelector('[data-panel=\"function\"] .plot[data-rendered=\"1\"]')", 60)
+    plot = page.locator('[data-panel="function"] .plot')
+    assert plot.get_attribute("role") == "figure"
+    until(page, "document.querySelector('[data-panel=\"function\"] .plot').getAttribute('aria-label').includes('ELU')")
+    assert plot.get_attribute("aria-label") == "f(x) and its derivative f′(x): ReLU, ELU (alpha=0.5)"
+    page.locator('[data-panel="function"] [data-export="embed"]').click()
+    assert 'title="Activation Lab: f(x) and its derivative f′(x): ReLU, ELU (alpha=0.5)"' in page.input_value("#embed-snippet")

@@ -23,7 +23,8 @@ export function openEmbedDialog(panel, _view, state, schema, catalogue) {
   const snippet = dialog.querySelector("#embed-snippet");
   const link = dialog.querySelector("#embed-link");
   const controls = dialog.querySelector("#embed-controls");
-  const title = `Activation Lab: ${panel.titleEl.textContent}`;
+  // (a plot's name says what it draws: panel.js; the network diagram's is its title)
+  const title = `Activation Lab: ${(panel.plot && panel.plot.getAttribute("aria-label")) || panel.titleEl.textContent}`;
   const update = () => {
     const url = embedUrl(panel.embedName, state, schema, catalogue, { controls: controls.checked });
     link.value = url;

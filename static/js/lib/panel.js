@@ -3,7 +3,7 @@
 
 import { el } from "./controls.js";
 import { autorangeUnfixed, fitToWidth } from "./figures.js";
-import { dropPendingResize, plotly } from "./plotly.js";
+import { describePlot, dropPendingResize, plotly } from "./plotly.js";
 
 export const SLIDE = { width: 1280, height: 720, scale: 1.5 }; // 1920×1080 pixels, type scaled to match
 
@@ -104,7 +104,7 @@ export class Panel {
     const head = el("div", { class: "panel-head" }, title);
     if (opts.help) head.append(el("span", { class: "help-dot", title: opts.help, "aria-label": opts.help, tabindex: "0", role: "note", text: "?" }));
     head.append(actions);
-    this.plot = el("div", { class: "plot", role: "img", "aria-label": opts.title });
+    this.plot = el("div", { class: "plot", role: "figure", "aria-label": opts.title });
     // Plotly sizes a plot when drawn and when the window resizes, not when its box changes
     // (compare mode widens some plots to the whole grid): follow the box's width
     let width = 0;
@@ -153,7 +153,11 @@ export class Panel {
     this.bars = bars;
     dropPendingResize(this.plot);
     const draw = () => window.Plotly.react(this.plot, figure.data, figure.layout, config);
-    const p = turned ? window.Plotly.react(this.plot, figure.data.map((t) => ({ ...t, showscale: false })), figure.layout, config).then(() => turn === this.turn && draw()) : draw();
+    const p = (turned ? window.Plotly.react(this.plot, figure.data.map((t) => ({ ...t, showscale: false })), figure.layout, config).then(() => turn === this.turn && draw()) : draw())
+      .then((gd) => {
+        if (turn === this.turn) describePlot(this.plot, this.titleEl.textContent);
+        return gd;
+      });
     this.rendered = true;
     this.plot.dataset.rendered = "1";
     return p;

@@ -24,6 +24,16 @@ export function dropPendingResize(gd) {
   clearTimeout(gd._redrawTimer);
 }
 
+/** After drawing: the plot's name for assistive technology is its title and what it draws (the
+ * legend's entries), and Plotly's svgs (tick numbers, shapes: no text alternative) are left out of
+ * the accessibility tree; the toolbar stays (the plot is a figure, which may hold controls). */
+export function describePlot(gd, title) {
+  const names = [...new Set((gd.data || []).filter((t) => t.showlegend !== false && t.name).map((t) => String(t.name)))];
+  const shown = names.slice(0, 6).join(", ") + (names.length > 6 ? `, and ${names.length - 6} more` : "");
+  gd.setAttribute("aria-label", names.length ? `${title}: ${shown}` : title);
+  for (const svg of gd.querySelectorAll("svg.main-svg")) svg.setAttribute("aria-hidden", "true");
+}
+
 // Plotly's toolbar is a row of buttons, a Tab stop each (7 per plot). As a WAI-ARIA toolbar it
 // is one Tab stop: the arrow keys, Home and End move within it. The buttons are made on each
 // drawing, so this acts when one gets focus (Tab into the toolbar lands on its first button,
