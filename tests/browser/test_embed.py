@@ -844,3 +844,28 @@ def test_the_settings_of_a_short_frame_take_the_keyboard_in_and_give_it_back(pag
     page.keyboard.press("Escape")
     assert not inner.evaluate("document.querySelector('.embed-root').classList.contains('settings-open')")
     assert inner.evaluate(focused) == "embed-settings Settings"
+
+
+# ----------------------------------------------------------------------------- the frame's height
+#
+# A figure is laid out for the plot's height (a short frame's smaller legend, fewer keys, no x
+# title); it was laid out for the height at its first drawing only, and again only when the width
+# changed. Here the height changes: controls collapsed behind Settings, the host's script sizing the
+# frame to the content, a host resizing the frame.
+
+# the figure's height-dependent decisions as drawn: legend type, its keys, the x axis' title
+_LAID_OUT = """() => { const p = document.querySelector('.embed-plot');
+  return { font: p._fullLayout.legend.font.size, keys: [...p.querySelectorAll('.legend .legendtext')].map((t) => t.textContent),
+    xtitle: [...p.querySelectorAll('.g-xtitle, .g-x2title')].map((t) => t.textContent).join('') }; }"""
+
+
+def test_init_depth_in_the_dialogs_frame_keeps_the_keys_of_its_band_and_dashed_lines(page, server):
+    """720 × 480 is the Embed dialog's frame, not a short one: its legend dropped the keys
+    "median of 32 random networks (band: 10–90 %)" and "mean-field prediction", so the grey
+    band and the dashed lines went unexplained. Smaller type alone makes the legend fit."""
+    g = _embed_geometry(page, server, "/embed/init-depth", "framed", 720, 480)
+    doc = next(f for f in page.frames if f.url.startswith(server))
+    keys = doc.evaluate(_LAID_OUT)["keys"]
+    assert "median of 32 random networks (band: 10–90 %)" in keys and "mean-field prediction" in keys and len(keys) == 6, keys
+    assert _inside(g["legend"], g["frame"]) and all(_apart(g["legend"], p) for p in g["panels"]), g
+    assert g["legend"]["height"] <= 0.22 * 480, g["legend"]

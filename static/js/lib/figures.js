@@ -141,8 +141,11 @@ export function fitToWidth(figure, width, height = 0) {
 const SHORT_FIGURE_PX = 260;
 
 // A legend above the plot in a short frame (an embed 200–300 px tall) may take at most this share
-// of its height; a 10 px legend row.
-const SHORT_LEGEND = { share: 0.22, size: 10, row: 15 };
+// of its height; the smaller type it then gets.
+const SHORT_LEGEND = { share: 0.22, size: 10 };
+
+// A legend row's height at `size` px type, as Plotly draws it (19 px at 13 px type, 15 px at 10)
+const legendRowPx = (size) => Math.round(1.45 * size);
 
 /** The rows a horizontal legend of `names` takes in `room` px at `size` px type (as Plotly lays
  * it out: one row if all fit, else a grid of equal columns), measured in the figures' typeface. */
@@ -155,10 +158,12 @@ function legendRowsAt(names, room, size) {
 
 /** A legend above the plot with more rows than a short frame has room for covered the plot (Plotly
  * stops growing the top margin before the plot would vanish); one below it (a map's) lay on the x
- * tick labels and scrolled. The keys of shapes (shaded regions, whose colours stay) go first, the
- * type gets smaller, then the keys of line styles (solid train, dashed test: the axis titles still
- * say what is plotted) if it still takes over two rows, then the details in parentheses that end
- * the names; the margin on its side then holds every row (below: under the tick labels). */
+ * tick labels and scrolled. A legend taking more than its share of the height loses the keys of
+ * shapes (shaded regions, whose colours stay) and gets smaller type; then, only while it still
+ * takes more, the keys of line styles go (solid train, dashed test: the axis titles still say what
+ * is plotted), then the details in parentheses that end the names — a 720 × 480 frame keeps the
+ * keys of a band and dashed lines, a 300 × 200 one the curves' names. The margin on its side then
+ * holds every row (below: under the tick labels). */
 function fitLegendToHeight(data, layout, width, height) {
   const legend = layout.legend || {};
   const y = legend.y ?? 1;
@@ -168,29 +173,29 @@ function fitLegendToHeight(data, layout, width, height) {
   const names = () => [...data.filter((d) => inLegend(d) && d.name), ...(layout.shapes || []).filter((sh) => sh.showlegend)].map((d) => String(d.name));
   // (x just below 0, as trainLayout: the legend starts at the plot's left and may use the width to the frame's right edge)
   const room = width - ((layout.margin && layout.margin.l) ?? 80) - 8;
-  const size = (legend.font && legend.font.size) || (layout.font && layout.font.size) || 12;
-  if (legendRowsAt(names(), room, size) * (PHONE.row - 2) <= SHORT_LEGEND.share * height) return;
+  const rowsPx = (size) => legendRowsAt(names(), room, size) * legendRowPx(size);
+  const fits = (size) => rowsPx(size) <= SHORT_LEGEND.share * height;
+  if (fits((legend.font && legend.font.size) || (layout.font && layout.font.size) || 12)) return;
   if (layout.shapes) layout.shapes = layout.shapes.map((sh) => (sh.showlegend ? { ...sh, showlegend: false } : sh));
-  if (legendRowsAt(names(), room, SHORT_LEGEND.size) > 2) {
+  if (!fits(SHORT_LEGEND.size)) {
     data.forEach((d, k) => {
       if (String(d.legendgroup || "").startsWith("style") && inLegend(d)) data[k] = { ...d, showlegend: false };
     });
   }
-  if (legendRowsAt(names(), room, SHORT_LEGEND.size) > 2) {
+  if (!fits(SHORT_LEGEND.size)) {
     // then the details in parentheses that end the names ("an init (σ_w² = 2)": "an init"), if the names stay distinct
     const bare = (name) => String(name).replace(/\s*\([^()]*\)$/, "");
     const named = data.filter((d) => inLegend(d) && d.name);
     if (new Set(named.map((d) => bare(d.name))).size === named.length) named.forEach((d) => (d.name = bare(d.name)));
   }
-  const rowsPx = legendRowsAt(names(), room, SHORT_LEGEND.size) * SHORT_LEGEND.row;
   const small = { ...legend, font: { ...legend.font, size: SHORT_LEGEND.size }, x: -0.01, xanchor: "left", tracegroupgap: 0, itemwidth: 30 };
   if (above) {
     layout.legend = { ...small, y: 1, yanchor: "bottom" };
-    layout.margin = { ...layout.margin, t: rowsPx + 8 };
+    layout.margin = { ...layout.margin, t: rowsPx(SHORT_LEGEND.size) + 8 };
   } else {
     // (below 0 in the plot's heights: a legend there may use the figure's width, Plotly's rule)
     const ticks = (layout.margin && layout.margin.b) ?? 80;
-    const m = { t: 100, ...layout.margin, b: ticks + rowsPx + 4 };
+    const m = { t: 100, ...layout.margin, b: ticks + rowsPx(SHORT_LEGEND.size) + 4 };
     layout.legend = { ...small, y: -ticks / Math.max(40, height - m.t - m.b), yanchor: "top" };
     layout.margin = m;
   }
