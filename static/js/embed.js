@@ -130,10 +130,15 @@ function fit() {
 }
 window.addEventListener("resize", fit);
 
-// the figure again at the plot's new width (legend rows, margins): a host that resizes the frame
-// got the legend of the old width over the plot
+// The figure made again for the plot's new size, and drawn afresh when its width moved by 8 px or
+// more (legend rows, margins: a host that resized the frame got the legend of the old width over
+// the plot) or when its layout for the new height is not the one drawn (a short frame's legend and
+// axis titles: a frame the auto-height script grew kept them); else only resized. That layout
+// changes in steps, and a taller plot never gets a smaller legend than a shorter one: a host that
+// sizes the frame to the content (which grows with the legend) settles after a drawing or two.
 let remake = null;
 let drawnWidth = 0;
+let drawnLayout = "";
 let resizing = 0;
 // a new height only (a caption that now takes two lines, a notice, controls collapsed): the
 // figure fitted to it, else it ran under the footer
@@ -146,12 +151,14 @@ function refit() {
     (await plotly()).Plots.resize(plot);
   }, 40);
 }
+/** The figure as drawn at the plot's size (fitToWidth: a short frame's smaller legend, wrapped titles). */
+const laidOut = (figure) => fitToWidth(figure, plot.clientWidth, plot.clientHeight);
+/** What a drawing of the laid-out figure decides from the size: its layout and its traces' settings, not their data. */
+const layoutOf = (figure) => JSON.stringify([figure.layout, figure.data.map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => !Array.isArray(v))))]);
 new ResizeObserver(() => {
-  const w = plot.clientWidth;
-  if (remake && w && Math.abs(w - drawnWidth) >= 8) {
-    clearTimeout(resizing);
-    resizing = setTimeout(() => remake && draw(remake(), remake, { fresh: true }), 120);
-  } else refit();
+  clearTimeout(resizing);
+  if (!remake || !plot.clientWidth || (Math.abs(plot.clientWidth - drawnWidth) < 8 && layoutOf(laidOut(remake())) === drawnLayout)) return refit();
+  resizing = setTimeout(() => remake && draw(remake(), remake, { fresh: true }), 120);
 }).observe(plot);
 
 /** Draw a figure; `again`, when given, makes it anew for the plot's width when that changes
@@ -166,7 +173,8 @@ const showModebar = () => root.dataset.modebar === "1" && (!touchScreen() || new
 async function draw(figure, again = null, { fresh = false } = {}) {
   remake = again;
   drawnWidth = plot.clientWidth;
-  figure = fitToWidth(figure, drawnWidth, plot.clientHeight); // (a short frame: a smaller legend, wrapped y titles)
+  figure = laidOut(figure);
+  drawnLayout = layoutOf(figure);
   const layout = autorangeUnfixed({ ...figure.layout, autosize: true });
   // a figure of its own height taller than the room left scrolls inside the plot (app.css): the footer stays
   plot.dataset.figureHeight = layout.height || "";

@@ -869,3 +869,76 @@ def test_init_depth_in_the_dialogs_frame_keeps_the_keys_of_its_band_and_dashed_l
     assert "median of 32 random networks (band: 10–90 %)" in keys and "mean-field prediction" in keys and len(keys) == 6, keys
     assert _inside(g["legend"], g["frame"]) and all(_apart(g["legend"], p) for p in g["panels"]), g
     assert g["legend"]["height"] <= 0.22 * 480, g["legend"]
+
+
+# README's auto-height script, as an author pastes it; and how many heights the embed has posted
+_AUTO_HEIGHT = """<script>
+  window.posted = 0;
+  window.addEventListener("message", (e) => {
+    if (!e.data || e.data.type !== "actlab:embed-height") return;
+    window.posted += 1;
+    for (const f of document.querySelectorAll("iframe"))
+      if (f.contentWindow === e.source) f.style.height = e.data.height + "px";
+  });
+</script>"""
+
+_SLIDERS = "/embed/function?fn=leaky_relu(leak=0.2),elu(alpha=0.5),[x*sigmoid(b*x)]&controls=1"  # the Embed dialog's snippet
+
+
+def _auto_framed(page, server, src, width, height):
+    """The embed in a host page with README's auto-height script, the frame `width` × `height` as
+    pasted: its frame once the frame is as tall as the embed last asked. Its drawings are counted
+    (window.drawings)."""
+    page.add_init_script("window.drawings = 0; document.addEventListener('actlab:drawn', () => { window.drawings += 1; }, true);")
+    page.set_viewport_size({"width": max(900, width + 40), "height": 900})
+    page.set_content(f'<iframe id="f" src="{server}{src}" width="{width}" height="{height}" style="border:0"></iframe>{_AUTO_HEIGHT}')
+    page.frame_locator("#f").locator("body[data-ready='1']").wait_for(timeout=60000)
+    inner = next(f for f in page.frames if f.url.startswith(server))
+    inner.wait_for_function("() => !/^(Computing|Training)/.test(document.querySelector('.embed-status').textContent)", timeout=60000)
+    until(inner, "document.body.dataset.contentHeight && Math.abs(innerHeight - Number(document.body.dataset.contentHeight)) <= 1")
+    return inner
+
+
+def _assert_settled(page, inner):
+    """No drawing loop: once the frame is as tall as asked, the embed neither draws nor posts again."""
+    drawings, posted = inner.evaluate("window.drawings"), page.evaluate("window.posted")
+    page.wait_for_timeout(1500)  # (what a loop would do in that time: redraw, post a new height)
+    assert (inner.evaluate("window.drawings"), page.evaluate("window.posted")) == (drawings, posted)
+    assert drawings <= 3, drawings
+
+
+def test_the_dialogs_snippet_with_sliders_is_laid_out_for_the_plot_it_gets(page, server):
+    """720 × 480 with sliders: the plot was drawn while the sliders still took the frame, and kept
+    that tiny plot's layout once they went behind Settings and it had 444 px: 10 px legend, the
+    saturated region's key left out, no "x" under the axis. It is laid out again for its height."""
+    inner = _framed(page, server, _SLIDERS, 720, 480)
+    assert inner.evaluate("document.querySelector('.embed-root').classList.contains('compact')")
+    settles(inner, f"() => ({_LAID_OUT})().font === 13")
+    got = inner.evaluate(_LAID_OUT)
+    assert got["font"] == 13 and got["xtitle"] == "x", got
+    assert "ELU (alpha=0.5): |f′| < 0.01 (saturated)" in got["keys"] and len(got["keys"]) == 4, got
+
+
+def test_the_snippet_with_sliders_in_an_auto_height_frame_is_laid_out_for_its_height_and_settles(page, server):
+    """The same snippet with README's auto-height script: the frame grew to 827 px, the plot kept the
+    short layout of its first drawing. Laid out again for its height, it then draws no more."""
+    inner = _auto_framed(page, server, _SLIDERS, 720, 480)
+    settles(inner, f"() => ({_LAID_OUT})().font === 13")
+    got = inner.evaluate(_LAID_OUT)
+    assert got["font"] == 13 and got["xtitle"] == "x" and len(got["keys"]) == 4, got
+    assert not inner.evaluate("document.querySelector('.embed-root').classList.contains('compact')")  # (sliders inline)
+    _assert_settled(page, inner)
+
+
+@pytest.mark.parametrize("heights", [(600, 260), (260, 600)], ids=["shrunk", "grown"])
+def test_a_frame_whose_height_alone_changes_is_laid_out_as_a_fresh_load_at_that_height(page, server, heights):
+    """720 × 600 → 260 kept the 13 px two-row legend in a 229 px figure (f′ ~60 px); 260 → 600 kept
+    the short frame's layout, with no x title, in 569 px."""
+    src = "/embed/function?fn=leaky_relu(leak=0.2),elu(alpha=0.5),[x*sigmoid(b*x)]"
+    first, then = heights
+    fresh = _framed(page, server, src, 720, then).evaluate(_LAID_OUT)
+    inner = _framed(page, server, src, 720, first)
+    assert inner.evaluate(_LAID_OUT) != fresh  # (the two sizes are laid out differently)
+    page.evaluate(f"document.getElementById('f').height = '{then}'")
+    settles(inner, f"() => JSON.stringify(({_LAID_OUT})()) === {json.dumps(json.dumps(fresh, ensure_ascii=False))}")
+    assert inner.evaluate(_LAID_OUT) == fresh
