@@ -26,28 +26,29 @@ const openLink = foot.querySelector("a");
 const PLOT_MIN_PX = 280;
 const PLOT_MAX_PX = 460;
 
-/** The height the content needs: everything at its own height, the plot at its preferred
- * height (60 % of the width, from PLOT_MIN_PX up to PLOT_MAX_PX, plus its legend; or
- * the height a phone layout sets) — not the frame's height, which the plot stretches to fill. */
+/** The height the content needs: everything at its own height with the controls inline and the
+ * caption whole (as a frame that tall shows them, not as a short frame's classes hide and clamp
+ * them), the plot at its preferred height (60 % of the width, from PLOT_MIN_PX up to PLOT_MAX_PX,
+ * plus its legend; or the height a phone layout sets) — not the frame's height, which the plot
+ * stretches to fill. A host that sizes the frame to this makes room for the controls inline. */
 function contentHeight() {
-  const style = getComputedStyle(root);
-  const minPx = PLOT_MIN_PX;
-  const gap = parseFloat(style.rowGap) || 0;
-  const shown = [...root.children].filter((c) => !c.hidden && getComputedStyle(c).display !== "none");
-  let h = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) + gap * Math.max(0, shown.length - 1);
-  const preferred = Math.min(PLOT_MAX_PX, Math.max(minPx, 0.6 * root.clientWidth));
-  // a legend above the plot (a narrow frame stacks its entries) comes on top of that
-  const legend = plot.querySelector(".legend");
-  const legendPx = legend ? legend.getBoundingClientRect().height : 0;
-  const fixed = parseFloat(plot.dataset.figureHeight); // a phone layout's own height, legend included
-  for (const c of shown) {
-    if (c === plot) h += fixed || preferred + legendPx;
-    else if (c.classList.contains("embed-run")) h += preferred;
-    else h += c.getBoundingClientRect().height;
-  }
-  // controls behind the Settings button: a host that sizes the frame to this makes room for them inline
-  if (root.classList.contains("compact")) h += inlineControlsPx + gap;
-  return Math.ceil(h);
+  return unclamped(() => {
+    const style = getComputedStyle(root);
+    const gap = parseFloat(style.rowGap) || 0;
+    const shown = [...root.children].filter((c) => !c.hidden && getComputedStyle(c).display !== "none");
+    let h = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) + gap * Math.max(0, shown.length - 1);
+    const preferred = Math.min(PLOT_MAX_PX, Math.max(PLOT_MIN_PX, 0.6 * root.clientWidth));
+    // a legend above the plot (a narrow frame stacks its entries) comes on top of that
+    const legend = plot.querySelector(".legend");
+    const legendPx = legend ? legend.getBoundingClientRect().height : 0;
+    const fixed = parseFloat(plot.dataset.figureHeight); // a phone layout's own height, legend included
+    for (const c of shown) {
+      if (c === plot) h += fixed || preferred + legendPx;
+      else if (c.classList.contains("embed-run")) h += preferred;
+      else h += c.getBoundingClientRect().height;
+    }
+    return Math.ceil(h);
+  });
 }
 
 let lastHeight = 0;
@@ -83,7 +84,6 @@ function link(state, schema, catalogue, extra = {}) {
 
 // A frame too short for the plot and the controls: the controls go behind a Settings button and
 // open over the plot, which keeps at least PLOT_MIN_PX (or 60 % of the frame) with the footer in view.
-let inlineControlsPx = 0;
 const settings = document.createElement("button");
 settings.type = "button";
 settings.className = "embed-settings";
@@ -107,22 +107,35 @@ document.addEventListener("keydown", (e) => {
   if (e.key === "Escape" && root.classList.contains("settings-open")) settings.click();
 });
 
+/** `measure()` of the content as a frame tall enough for it shows it: the controls inline, the
+ * caption whole, no Settings button in the footer (taken out of its flow, at the root's corner:
+ * hidden, it lost the keyboard's focus); then as it was. */
+function unclamped(measure) {
+  const classes = root.className;
+  root.classList.remove("compact", "short", "tight");
+  Object.assign(settings.style, { position: "absolute", top: "0" });
+  try {
+    return measure();
+  } finally {
+    root.className = classes;
+    Object.assign(settings.style, { position: "", top: "" });
+  }
+}
+
 /** Controls inline or behind Settings; a caption clamped when the frame is short even so (to two
  * lines, or to one when two would push "Open in Activation Lab" out of the frame: 300 × 200). */
 function fit() {
-  root.classList.remove("short", "tight");
   const want = Math.min(PLOT_MIN_PX, 0.6 * root.clientHeight);
   const squeezed = () => plot.getBoundingClientRect().height < want || root.scrollHeight > root.clientHeight + 1;
   if (!form.hidden) {
     const wasCompact = root.classList.contains("compact");
-    root.classList.remove("compact");
-    inlineControlsPx = form.getBoundingClientRect().height;
-    const compact = squeezed();
+    const compact = unclamped(squeezed);
     root.classList.toggle("compact", compact);
     settings.hidden = !compact;
     if (!compact && root.classList.contains("settings-open")) settings.click();
     if (compact !== wasCompact) postHeight();
   }
+  root.classList.remove("short", "tight");
   if (!plot.hidden && squeezed()) {
     root.classList.add("short");
     if (root.scrollHeight > root.clientHeight + 1) root.classList.add("tight");

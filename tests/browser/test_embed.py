@@ -942,3 +942,24 @@ def test_a_frame_whose_height_alone_changes_is_laid_out_as_a_fresh_load_at_that_
     page.evaluate(f"document.getElementById('f').height = '{then}'")
     settles(inner, f"() => JSON.stringify(({_LAID_OUT})()) === {json.dumps(json.dumps(fresh, ensure_ascii=False))}")
     assert inner.evaluate(_LAID_OUT) == fresh
+
+
+def test_a_narrow_auto_height_frame_makes_room_for_the_sliders_inline(page, server):
+    """300 × 200 with sliders and the auto-height script: the height posted measured the caption cut
+    to one line, so the frame grew (622 px) but not enough for the sliders, which stayed behind
+    Settings, while the phase plane was stretched into a 573 px strip and the caption stayed cut.
+    The frame now gets what the content needs: sliders inline, the whole caption, the plot at
+    its preferred height."""
+    inner = _auto_framed(page, server, "/embed/phase?mode=compare&act=relu,leaky_relu(leak=0.2),elu(alpha=0.5)&controls=1", 300, 200)
+    state = """() => { const r = document.querySelector('.embed-root'), s = document.querySelector('.embed-status');
+      const box = (q) => document.querySelector(q).getBoundingClientRect().toJSON();
+      return { classes: r.className, settings: !document.querySelector('.embed-settings').hidden, captionCut: s.scrollHeight > s.clientHeight + 1,
+        overflow: r.scrollHeight - r.clientHeight, plot: box('.embed-plot'), plane: box('.embed-plot .nsewdrag'), form: box('.embed-controls'),
+        link: box('.embed-foot a'), frame: innerHeight }; }"""
+    settles(inner, "() => !document.querySelector('.embed-root').classList.contains('compact')")
+    s = inner.evaluate(state)
+    assert s["classes"] == "embed-root" and not s["settings"] and not s["captionCut"], s
+    assert s["form"]["height"] > 100 and s["plot"]["bottom"] <= s["form"]["top"] + 0.5, s  # the sliders under the plot
+    assert s["overflow"] <= 1 and s["link"]["bottom"] <= s["frame"] + 0.5, s
+    assert 280 <= s["plot"]["height"] <= 460 + 60 and s["plane"]["height"] <= 1.5 * s["plane"]["width"], s  # (not a strip)
+    _assert_settled(page, inner)
