@@ -190,7 +190,8 @@ def test_the_phase_embed_legend_clears_the_axis_title_in_a_short_frame(page, ser
         boxes = now
         page.wait_for_timeout(250)
     legend, title = boxes
-    assert title["y"] + title["height"] <= legend["y"] + 1, (title, legend)
+    # (under the plane, or above it where the plot is too short for the bar and legend under it)
+    assert title["y"] + title["height"] <= legend["y"] + 1 or legend["y"] + legend["height"] <= title["y"] + 1, (title, legend)
 
 
 def test_a_panels_help_stays_beside_its_title(page, server):
