@@ -11,6 +11,7 @@ import { ROW_GAP } from "../lib/figures.js";
 import { defaultOf } from "../lib/url.js";
 import { budgetText, labelRuns, requestBody } from "../lib/runs.js";
 import { divergedCaption, explaining } from "../lib/diverged.js";
+import { joinNotes, noPrediction, normsOverlay, predictionFor, withPredictedStrips } from "../views/theory-overlay.js";
 
 // side by side, each panel at least this wide (less the figure's margins), else they stack —
 // unless the frame is too short for the stack and each would still be SHORT_FRAME_PANEL_PX wide
@@ -21,6 +22,8 @@ const MARGINS_PX = 150;
 const ROWS_EXTRA_PX = 120;
 // a network diagram's units smaller than this (px) are dots whose heatmaps can't be made out
 const MIN_UNIT_PX = 24;
+// the plots the explorer draws the theory's prediction over (views/theory-overlay.js)
+const THEORY_PANELS = new Set(["gradient-norms", "gradient-flow"]);
 
 export async function show(frame, catalogue, meta, state, notes) {
   const { root, plot, latest, kind, panelName, setStatus, draw, showNotes, checkSpecs, postHeight, link } = frame;
@@ -38,8 +41,25 @@ export async function show(frame, catalogue, meta, state, notes) {
   // if the frame is tall enough for it; a short one (400 × 300) gets the plot that fills it
   const narrow = window.matchMedia("(max-width: 760px)");
   const fit = FIXED_ASPECT.has(panelName);
-  const make = explaining(panelName, FIGURES[panelName]); // ("Nothing to plot" where a run leaves nothing finite)
+  const plain = explaining(panelName, FIGURES[panelName]); // ("Nothing to plot" where a run leaves nothing finite)
   let shown = null;
+  // the explorer panel's theory overlay (views/theory-overlay.js) once its answer for the run shown
+  // has come: the median of inits and the prediction on the norms, the strips left of the flow's map
+  const grad = meta.gradients[state.grad] || meta.gradients.input;
+  let prediction = null; // {result, res, note}
+  const make = (result, opts) => {
+    const res = prediction && prediction.result === result ? prediction.res : null;
+    if (!res) return plain(result, opts);
+    if (panelName === "gradient-norms") {
+      const lines = normsOverlay(result, res);
+      prediction.note = lines.note;
+      return plain(result, { ...opts, extra: lines.traces });
+    }
+    const f = plain(result, opts);
+    const strips = withPredictedStrips(f, result, res, grad);
+    prediction.note = strips ? strips.note : "";
+    return strips ? strips.figure : f;
+  };
   let phone = false;
   const others = () => {
     // the frame's height less the plot's: padding, gaps and every other shown part
@@ -130,10 +150,29 @@ export async function show(frame, catalogue, meta, state, notes) {
       shown = result;
       if (panelName === "network") drawNetwork(result);
       else await draw(figure(result), () => figure(shown));
-      if (panelName !== "network" || result.cut_short) setStatus(result.cut_short ? "Cut short by the server's time limit." : sweep ? "" : divergedCaption(result));
+      const caption = result.cut_short ? "Cut short by the server's time limit." : sweep ? "" : divergedCaption(result);
+      if (panelName !== "network" || result.cut_short) setStatus(caption);
+      if (THEORY_PANELS.has(panelName)) await overlayPrediction(result, caption);
     } catch (err) {
       if (!isAbort(err)) showError(err);
     }
+  };
+  // the theory's prediction for run `result`, drawn over it with its caption after `caption`
+  const overlayPrediction = async (result, caption) => {
+    const why = noPrediction(result, grad);
+    if (why) return setStatus(joinNotes(caption, why));
+    setStatus(joinNotes(caption, "Computing the theory's prediction…"));
+    let res;
+    try {
+      res = await predictionFor(result, meta.theory.overlay_seeds);
+    } catch (err) {
+      if (shown === result && !isAbort(err)) setStatus(joinNotes(caption, `No prediction: ${err.message}`));
+      return;
+    }
+    if (shown !== result) return; // a newer run took over
+    prediction = { result, res, note: "" };
+    await draw(figure(result), () => figure(shown));
+    setStatus(joinNotes(caption, prediction.note));
   };
   // the network diagram (the explorer's network lab's): fitted to the frame, a menu for compared activations
   let diagram = null;
