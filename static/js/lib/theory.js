@@ -100,6 +100,14 @@ function legendAbove(layout, narrow = false) {
 
 // ----------------------------------------------------------------------------- phase diagram
 
+// the ✕ of "your point": half its size and stroke, and a pixel (px)
+const POINT_PX = 11;
+// a phase diagram's plot where its size is not given (the explorer's; on a phone, its width), px
+const PLOT_PX = { w: 560, h: 460, phone: 340 };
+
+/** The orientation of the heat map's colour bar: "v" beside the plane, "h" under it. */
+const heatmapBar = (data) => (data[0].colorbar && data[0].colorbar.orientation) || "v";
+
 /** log χ₁ over the (σ_w², σ_b²) plane with the critical line, the chosen point and the phases named. */
 export function phaseFigure(phase, critical, point, { big = false, narrow = false, width, height, label = "" } = {}) {
   const c = colours();
@@ -160,20 +168,41 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     y: [point.sb2],
     name: `your point (${fmt(point.sw2)}, ${fmt(point.sb2)})`,
     marker: { symbol: "x-thin", size: 16, line: { width: 4, color: c.text }, color: c.text },
+    // whole even on the plane's edge where the range below could not make room for it (a plot
+    // whose height changed after it was laid out)
+    cliponaxis: false,
     hovertemplate: "your point: σ<sub>w</sub>² = %{x}, σ<sub>b</sub>² = %{y}<extra></extra>",
   });
   const layout = baseLayout({ big });
-  // whole cells on both axes (a cell is centred on its grid point), so points on the edges show
-  // and wide enough for the chosen point when it lies beyond the computed plane
-  const cells = (v, p) => {
-    const [lo, hi] = [v[0] - (v[1] - v[0]) / 2, v[v.length - 1] + (v[v.length - 1] - v[v.length - 2]) / 2];
-    const pad = 0.04 * (Math.max(hi, p) - Math.min(lo, p));
-    return [p < lo ? p - pad : lo, p > hi ? p + pad : hi];
-  };
-  layout.xaxis = { ...layout.xaxis, title: { text: "σ<sub>w</sub>² (weight variance × fan-in)" }, range: cells(phase.sigma_w2, point.sw2), zeroline: false };
-  layout.yaxis = { ...layout.yaxis, title: { text: "σ<sub>b</sub>² (bias variance)" }, range: cells(phase.sigma_b2, point.sb2), zeroline: false };
+  layout.xaxis = { ...layout.xaxis, title: { text: "σ<sub>w</sub>² (weight variance × fan-in)" }, zeroline: false };
+  layout.yaxis = { ...layout.yaxis, title: { text: "σ<sub>b</sub>² (bias variance)" }, zeroline: false };
   layout.hovermode = "closest";
   layout.clickmode = "event";
+  if (label) layout.title = { text: label, x: 0.01, xanchor: "left", font: { size: 13 } };
+  layout.margin = { ...layout.margin, t: label ? 34 : 16, r: 16 };
+  const plotW = width || (compact ? PLOT_PX.phone : PLOT_PX.w);
+  if (compact && !underThePlane(layout, data, plotW, height)) besideThePlane(layout, data);
+  else if (!compact) legendBelow(layout, narrow);
+  // the plane's size in pixels as laid out (the colour bar beside it, a legend above it), to keep
+  // the point and the phases' names apart and whole at any size
+  const barBeside = heatmapBar(data) === "v" ? (compact ? 50 : 100) : 0;
+  const legendAbovePx = (layout.legend || {}).yref === "container" ? 0 : 15 * legendRows(data.filter((d) => d.type !== "heatmap" && d.showlegend !== false).map((d) => d.name), plotW - layout.margin.l) + 8;
+  const planeW = Math.max(60, plotW - layout.margin.l - layout.margin.r - barBeside);
+  const planeH = Math.max(40, (height || PLOT_PX.h) - layout.margin.t - layout.margin.b - legendAbovePx);
+  // whole cells on both axes (a cell is centred on its grid point), so points on the edges show;
+  // wide enough for the chosen point when it lies beyond the computed plane, and for its whole ✕
+  // when it lies on an edge (σ_b² = 0: its lower half was cut off)
+  const cells = (v, p, px) => {
+    const [lo, hi] = [v[0] - (v[1] - v[0]) / 2, v[v.length - 1] + (v[v.length - 1] - v[v.length - 2]) / 2];
+    const pad = 0.04 * (Math.max(hi, p) - Math.min(lo, p));
+    let [a, b] = [p < lo ? p - pad : lo, p > hi ? p + pad : hi];
+    const m = POINT_PX / px; // (the ✕'s half-size as a share of the axis)
+    if (p - a < m * (b - a)) a = (p - m * b) / (1 - m);
+    if (b - p < m * (b - a)) b = (p - m * a) / (1 - m);
+    return [a, b];
+  };
+  layout.xaxis.range = cells(phase.sigma_w2, point.sw2, planeW);
+  layout.yaxis.range = cells(phase.sigma_b2, point.sb2, planeH);
   const flat = phase.phase.flat();
   layout.annotations = [];
   const [w0, w1] = layout.xaxis.range;
@@ -183,12 +212,26 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     const ks = phase.phase[r].map((p, k) => (p === name ? k : -1)).filter((k) => k >= 0);
     return ks.length ? phase.sigma_w2[ks[Math.floor(ks.length / 2)]] : null;
   };
+  // a name's box at spot [x, y] (anchored at its centre, or at the plane's left or right edge)
+  // clear of the ✕, in pixels (a short plane's "chaotic", anchored at its edge, ran over it)
+  const size = big ? 20 : compact ? 13 : 15;
+  const px = ([x, y]) => [((x - w0) / (w1 - w0)) * planeW, ((b1 - y) / (b1 - b0)) * planeH];
+  const clear = (name, [x, y], edge = "center") => {
+    const w = 1.1 * textPx(name, size) + 8; // (bold, and the box's padding)
+    const h = 1.4 * size;
+    const [cx, cy] = px([x, y]);
+    const left = edge === "left" ? cx + 3 : edge === "right" ? cx - 3 - w : cx - w / 2;
+    const [pxX, pxY] = px([point.sw2, point.sb2]);
+    const r = POINT_PX + 4; // (and a gap)
+    return left > pxX + r || left + w < pxX - r || cy - h / 2 > pxY + r || cy + h / 2 < pxY - r;
+  };
+  // rows by their nearness to 60 % of the height (where a name reads best)
+  const nearMiddle = phase.sigma_b2.map((_, r) => r).sort((a, b) => Math.abs(a / phase.sigma_b2.length - 0.6) - Math.abs(b / phase.sigma_b2.length - 0.6));
   for (const name of ["ordered", "chaotic"]) {
     if (!flat.includes(name)) continue;
-    // on the row at 60 % of the height, or at 25 % when the chosen point would cover the name there
-    const spots = [0.6, 0.25].map((f) => Math.floor(phase.sigma_b2.length * f)).map((r) => [where(name, r), phase.sigma_b2[r]]).filter(([x]) => x !== null);
-    const clear = ([x, y]) => Math.abs(x - point.sw2) > 0.12 * (w1 - w0) || Math.abs(y - point.sb2) > 0.1 * (b1 - b0);
-    let spot = spots.find(clear) || spots[0];
+    // on the row at 60 % of the height, or the nearest row where the chosen point does not cover the name
+    const spots = nearMiddle.map((r) => [where(name, r), phase.sigma_b2[r]]).filter(([x]) => x !== null);
+    let spot = spots.find((sp) => clear(name, sp)) || spots[0];
     // a narrow plot is a few cells wide: centred on its phase a name ran over the critical line,
     // the other name and past the plot's edge. There it is held inside, at the edge its phase
     // reaches, on the row where that phase is widest (clear of the point)
@@ -200,7 +243,7 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     };
     let edge = null;
     if (compact) {
-      const rows = phase.sigma_b2.map((b, r) => [r, ...run(r)]).filter(([r, e]) => e && clear([e === "left" ? w0 : w1, phase.sigma_b2[r]]));
+      const rows = phase.sigma_b2.map((b, r) => [r, ...run(r)]).filter(([r, e]) => e && clear(name, [e === "left" ? w0 : w1, phase.sigma_b2[r]], e));
       // (within a cell of the widest, the row nearest 60 % of the height)
       const most = Math.max(0, ...rows.map((x) => x[2]));
       const widest = rows.filter((x) => x[2] >= most - 1).sort((a, b) => Math.abs(a[0] / phase.sigma_b2.length - 0.6) - Math.abs(b[0] / phase.sigma_b2.length - 0.6))[0];
@@ -210,14 +253,10 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
       }
     }
     if (!spot) continue;
-    const label = { x: spot[0], y: spot[1], text: `<b>${name}</b>`, showarrow: false, font: { size: big ? 20 : compact ? 13 : 15, color: c.text }, bgcolor: rgba(c.bg && c.bg.startsWith("#") ? c.bg : "#ffffff", 0.6) };
-    if (edge) Object.assign(label, { xanchor: edge, xshift: edge === "left" ? 3 : -3 });
-    layout.annotations.push(label);
+    const text = { x: spot[0], y: spot[1], text: `<b>${name}</b>`, showarrow: false, font: { size, color: c.text }, bgcolor: rgba(c.bg && c.bg.startsWith("#") ? c.bg : "#ffffff", 0.6) };
+    if (edge) Object.assign(text, { xanchor: edge, xshift: edge === "left" ? 3 : -3 });
+    layout.annotations.push(text);
   }
-  if (label) layout.title = { text: label, x: 0.01, xanchor: "left", font: { size: 13 } };
-  layout.margin = { ...layout.margin, t: label ? 34 : 16, r: 16 };
-  if (compact && !underThePlane(layout, data, width || 340, height)) besideThePlane(layout, data);
-  else if (!compact) legendBelow(layout, narrow);
   return { data, layout };
 }
 
