@@ -222,7 +222,7 @@ export function phaseFigure(phase, critical, point, { big = false, narrow = fals
     const [cx, cy] = px([x, y]);
     const left = edge === "left" ? cx + 3 : edge === "right" ? cx - 3 - w : cx - w / 2;
     const [pxX, pxY] = px([point.sw2, point.sb2]);
-    const r = POINT_PX + 4; // (and a gap)
+    const r = POINT_PX + 12; // (and a gap: a name a line or so from it, not touching)
     return left > pxX + r || left + w < pxX - r || cy - h / 2 > pxY + r || cy + h / 2 < pxY - r;
   };
   // rows by their nearness to 60 % of the height (where a name reads best)
