@@ -142,6 +142,19 @@ def until(page, expression: str, timeout_s: float = 20.0, arg=None) -> None:
         pytest.fail(f"still false after {timeout_s} s: {expression}{last}")
 
 
+def held_still(page, expression: str, timeout_s: float = 15.0):
+    """``expression``'s value once two reads 250 ms apart agree (an embed redraws when its box
+    settles), else the last one read."""
+    seen, deadline = None, time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = page.evaluate(expression)
+        if now == seen:
+            return now
+        seen = now
+        page.wait_for_timeout(250)
+    return seen
+
+
 def settles(page, expression: str, timeout_s: float = 20.0, arg=None) -> bool:
     """Whether ``expression`` becomes truthy within ``timeout_s`` (polled as ``until`` does, but
     not failing: the caller then asserts with the numbers it reads)."""

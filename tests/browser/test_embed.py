@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .conftest import PageWatch, settles, shot, until
+from .conftest import PageWatch, held_still, settles, shot, until
 
 pytestmark = pytest.mark.browser
 
@@ -595,6 +595,7 @@ def test_an_embed_of_networks_that_diverged_says_so(page, server, src, says):
     said = page.evaluate("() => (document.querySelector('.embed-plot').layout.annotations || []).map((a) => a.text)")
     assert says in said, said
     if "/sweep?" not in src and "sweep-curves" not in src:
+        until(page, "!document.querySelector('.embed-status').textContent.includes('Computing')")  # (the gradient plots' theory comes after)
         assert page.text_content(".embed-status") == "The network diverged at epoch 0: no values from then on."
     assert page.watch.errors == [], page.watch.errors
 
@@ -636,14 +637,7 @@ def _embed_geometry(page, server, src, how, width, height):
     doc.wait_for_selector("body[data-ready='1']", timeout=60_000)
     doc.wait_for_selector(".embed-plot[data-rendered='1'] .main-svg", timeout=60_000)
     doc.wait_for_function("() => !/^(Computing|Training)/.test(document.querySelector('.embed-status').textContent)", timeout=60_000)
-    seen, deadline = None, time.monotonic() + 15
-    while time.monotonic() < deadline:
-        now = doc.evaluate(_GEOMETRY)
-        if now == seen:
-            return now
-        seen = now
-        page.wait_for_timeout(250)
-    return seen
+    return held_still(doc, _GEOMETRY)
 
 
 def _inside(inner, outer, slack=0.5):
@@ -900,11 +894,17 @@ def _auto_framed(page, server, src, width, height):
 
 
 def _assert_settled(page, inner):
-    """No drawing loop: once the frame is as tall as asked, the embed neither draws nor posts again."""
-    drawings, posted = inner.evaluate("window.drawings"), page.evaluate("window.posted")
-    page.wait_for_timeout(1500)  # (what a loop would do in that time: redraw, post a new height)
-    assert (inner.evaluate("window.drawings"), page.evaluate("window.posted")) == (drawings, posted)
-    assert drawings <= 3, drawings
+    """No drawing loop: the embed stops drawing and posting heights (1.5 s with neither: what a
+    loop would fill with a redraw and a new height), after a few drawings. (The frame may grow in
+    steps, each posted once the last one's layout is measured.)"""
+    read = lambda: (inner.evaluate("window.drawings"), page.evaluate("window.posted"))
+    last, since, deadline = read(), time.monotonic(), time.monotonic() + 30  # (a hang guard)
+    while time.monotonic() - since < 1.5:
+        assert time.monotonic() < deadline, ("still drawing or posting heights", read())
+        page.wait_for_timeout(250)
+        if (now := read()) != last:
+            last, since = now, time.monotonic()
+    assert last[0] <= 3, last
 
 
 def test_the_dialogs_snippet_with_sliders_is_laid_out_for_the_plot_it_gets(page, server):
@@ -957,9 +957,9 @@ def test_a_narrow_auto_height_frame_makes_room_for_the_sliders_inline(page, serv
         overflow: r.scrollHeight - r.clientHeight, plot: box('.embed-plot'), plane: box('.embed-plot .nsewdrag'), form: box('.embed-controls'),
         link: box('.embed-foot a'), frame: innerHeight }; }"""
     settles(inner, "() => !document.querySelector('.embed-root').classList.contains('compact')")
+    _assert_settled(page, inner)
     s = inner.evaluate(state)
     assert s["classes"] == "embed-root" and not s["settings"] and not s["captionCut"], s
     assert s["form"]["height"] > 100 and s["plot"]["bottom"] <= s["form"]["top"] + 0.5, s  # the sliders under the plot
     assert s["overflow"] <= 1 and s["link"]["bottom"] <= s["frame"] + 0.5, s
     assert 280 <= s["plot"]["height"] <= 460 + 60 and s["plane"]["height"] <= 1.5 * s["plane"]["width"], s  # (not a strip)
-    _assert_settled(page, inner)

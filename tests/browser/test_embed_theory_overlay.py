@@ -6,11 +6,9 @@ over 16 inits, the mean-field prediction and their caption; the "predicted" stri
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from .conftest import PageWatch, shot, until
+from .conftest import PageWatch, held_still, shot, until
 
 pytestmark = pytest.mark.browser
 
@@ -34,18 +32,6 @@ def _open(browser, server, src, how, width, height):
     inner = next(f for f in page.frames if f.url.startswith(server))
     until(inner, "!/^(Computing|Training)/.test(document.querySelector('.embed-status').textContent)", 60)
     return ctx, page, inner, watch
-
-
-def _still(doc, expression):
-    """`expression`'s value once the plot holds still (an embed redraws when its box settles)."""
-    seen, deadline = None, time.monotonic() + 15
-    while time.monotonic() < deadline:
-        now = doc.evaluate(expression)
-        if now == seen:
-            return now
-        seen = now
-        doc.wait_for_timeout(250)
-    return seen
 
 
 _BOX = "const box = (e) => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height}; };"
@@ -121,7 +107,7 @@ def test_the_theory_in_a_gradient_embed_fits_the_frame(browser, server, src, how
     the frame has room for them) in the frame and off the plot; the strips' label off the tick
     labels; the caption under the plot and "Open in Activation Lab ↗" in view."""
     ctx, page, inner, watch = _open(browser, server, src, how, width, height)
-    g = _still(inner, _GEOMETRY)
+    g = held_still(inner, _GEOMETRY)
     shot(page, f"embed-theory-{src.split('?')[0].rsplit('/', 1)[1]}-{how}-{width}x{height}")
     names = ["tanh: median of 16 inits", "tanh: mean-field theory"] if src == NORMS else ["predicted", "measured"]
     assert inner.evaluate(_DRAWN, names), inner.evaluate("document.querySelector('.embed-plot').data.map((d) => d.name)")
@@ -174,7 +160,7 @@ def _assert_point_whole_and_clear(m):
 @pytest.mark.parametrize("how,width,height", SIZES)
 def test_the_phase_embeds_point_is_whole_and_clear_of_the_names(browser, server, how, width, height):
     ctx, page, inner, watch = _open(browser, server, PHASE, how, width, height)
-    m = _still(inner, f"() => ({_POINT})('.embed-plot')")
+    m = held_still(inner, f"() => ({_POINT})('.embed-plot')")
     shot(page, f"embed-theory-phase-point-{how}-{width}x{height}")
     assert {"ordered", "chaotic"} <= {label["text"] for label in m["labels"]}, m["labels"]
     _assert_point_whole_and_clear(m)
@@ -188,5 +174,5 @@ def test_the_explorers_phase_point_is_whole_and_clear_of_the_names(page, server,
     page.goto(f"{server}/?view=theory&th=tanh&init=custom&sigma_w2=2&sigma_b2=0")
     sel = "[data-panel='phase'] .plot"
     until(page, "(s) => document.querySelector(s).dataset.rendered === '1'", 60, sel)
-    m = _still(page, f"() => ({_POINT})(\"{sel}\")")
+    m = held_still(page, f"() => ({_POINT})(\"{sel}\")")
     _assert_point_whole_and_clear(m)

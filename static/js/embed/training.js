@@ -11,7 +11,7 @@ import { ROW_GAP } from "../lib/figures.js";
 import { defaultOf } from "../lib/url.js";
 import { budgetText, labelRuns, requestBody } from "../lib/runs.js";
 import { divergedCaption, explaining } from "../lib/diverged.js";
-import { joinNotes, noPrediction, normsOverlay, predictionFor, withPredictedStrips } from "../views/theory-overlay.js";
+import { joinNotes, noPrediction, normsOverlay, predictionFor, withPredictedStrips } from "../lib/theory-overlay.js";
 
 // side by side, each panel at least this wide (less the figure's margins), else they stack —
 // unless the frame is too short for the stack and each would still be SHORT_FRAME_PANEL_PX wide
@@ -22,7 +22,7 @@ const MARGINS_PX = 150;
 const ROWS_EXTRA_PX = 120;
 // a network diagram's units smaller than this (px) are dots whose heatmaps can't be made out
 const MIN_UNIT_PX = 24;
-// the plots the explorer draws the theory's prediction over (views/theory-overlay.js)
+// the plots the explorer draws the theory's prediction over (lib/theory-overlay.js)
 const THEORY_PANELS = new Set(["gradient-norms", "gradient-flow"]);
 
 export async function show(frame, catalogue, meta, state, notes) {
@@ -43,7 +43,7 @@ export async function show(frame, catalogue, meta, state, notes) {
   const fit = FIXED_ASPECT.has(panelName);
   const plain = explaining(panelName, FIGURES[panelName]); // ("Nothing to plot" where a run leaves nothing finite)
   let shown = null;
-  // the explorer panel's theory overlay (views/theory-overlay.js) once its answer for the run shown
+  // the explorer panel's theory overlay (lib/theory-overlay.js) once its answer for the run shown
   // has come: the median of inits and the prediction on the norms, the strips left of the flow's map
   const grad = meta.gradients[state.grad] || meta.gradients.input;
   let prediction = null; // {result, res, note}

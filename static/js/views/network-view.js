@@ -15,7 +15,7 @@ import { formatNumber } from "../lib/url.js";
 import { sanitiseSpecs } from "./function-view.js";
 import { budgetText, curveLabel, labelRuns, requestBody, shown } from "../lib/runs.js";
 import * as tables from "../lib/tables.js";
-import { overlayPrediction } from "./theory-overlay.js";
+import { overlayPrediction } from "../lib/theory-overlay.js";
 import { divergedCaption, epochsText, explaining, goneAt } from "../lib/diverged.js";
 
 /** What to try instead, from why the values stopped being finite: an activation undefined on

@@ -7,10 +7,10 @@
 // The lines, strips and captions are made here for the explorer's network view (overlayPrediction)
 // and for the embeds of these two plots (embed/training.js).
 
-import { drawsOnLog } from "../lib/figures.js";
-import { gradientNormsJson, gradientNormsTable } from "../lib/tables.js";
-import { isAbort, postJSON } from "../lib/api.js";
-import { colours, seriesStyle } from "../lib/theme.js";
+import { drawsOnLog } from "./figures.js";
+import { gradientNormsJson, gradientNormsTable } from "./tables.js";
+import { isAbort, postJSON } from "./api.js";
+import { colours, seriesStyle } from "./theme.js";
 
 const CACHE = new Map(); // request body → promise of the answer (deterministic)
 
