@@ -193,8 +193,7 @@ async function draw(figure, again = null, { fresh = false } = {}) {
   plot.dataset.figureHeight = layout.height || "";
   const Plotly = await plotly();
   const config = plotConfig(panelName, { displayModeBar: showModebar() ? "hover" : false });
-  clearTimeout(fitting);
-  dropPendingResize(plot);
+  dropPendingResize(plot, layout);
   await (fresh ? Plotly.newPlot : Plotly.react)(plot, figure.data, layout, config);
   await barsToMaps(Plotly);
   describePlot(plot, plotTitle);

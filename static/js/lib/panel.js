@@ -151,7 +151,7 @@ export class Panel {
     const bars = colourBars(figure.data);
     const turned = this.rendered && bars !== this.bars;
     this.bars = bars;
-    dropPendingResize(this.plot);
+    dropPendingResize(this.plot, figure.layout);
     const draw = () => window.Plotly.react(this.plot, figure.data, figure.layout, config);
     const p = (turned ? window.Plotly.react(this.plot, figure.data.map((t) => ({ ...t, showscale: false })), figure.layout, config).then(() => turn === this.turn && draw()) : draw())
       .then((gd) => {

@@ -17,11 +17,12 @@ export function plotly() {
   return loaded;
 }
 
-/** Before drawing: Plots.resize acts 100 ms after it is called, on whatever layout the plot has
- * then, and takes away a height the layout sets (a phone's). Drawn in between, such a figure was
- * stretched to its box; Plotly.newPlot forgets that timer without clearing it. */
-export function dropPendingResize(gd) {
-  clearTimeout(gd._redrawTimer);
+/** Before drawing `layout`: Plots.resize acts 100 ms after it is called, on whatever layout the
+ * plot has then, and takes away a height the layout sets (a phone's): drawn in between, such a
+ * figure was stretched to its box (Plotly.newPlot forgets that timer without clearing it). A resize
+ * pending for a layout that takes its box's size is left to do its work. */
+export function dropPendingResize(gd, layout) {
+  if (layout && layout.height) clearTimeout(gd._redrawTimer);
 }
 
 /** After drawing: the plot's name for assistive technology is its title and what it draws (the
